@@ -1,0 +1,6 @@
+export * from './audit';
+export * from './cooling';
+export * from './devices';
+export * from './inventory';
+export * from './network';
+export * from './power';

@@ -1,0 +1,535 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import * as s from '../schema';
+import { DEMO_SCALE, GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, LARGE_SCALE, NVL72_COMPUTE_TRAYS, type SeedScale, seededGpuUuid } from './plan';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const SEED_LOCK_KEY = 7_041_978;
+const BATCH = 1000;
+
+async function insertMany<T extends Record<string, unknown>>(tx: Tx, table: Parameters<Tx['insert']>[0], rows: T[]) {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await tx.insert(table).values(rows.slice(i, i + BATCH) as never);
+  }
+}
+
+export const ACCELERATOR_MODELS = [
+  { name: 'H100 SXM5 80GB', vendor: 'NVIDIA', memoryGib: 80, tdpW: 700, formFactor: 'SXM5' },
+  { name: 'H200 SXM 141GB', vendor: 'NVIDIA', memoryGib: 141, tdpW: 700, formFactor: 'SXM5' },
+  { name: 'B200', vendor: 'NVIDIA', memoryGib: 180, tdpW: 1000, formFactor: 'SXM6' },
+  { name: 'GB200', vendor: 'NVIDIA', memoryGib: 186, tdpW: 1200, formFactor: 'Superchip (NVL72)' },
+  { name: 'L40S', vendor: 'NVIDIA', memoryGib: 48, tdpW: 350, formFactor: 'PCIe' },
+  { name: 'MI300X', vendor: 'AMD', memoryGib: 192, tdpW: 750, formFactor: 'OAM' },
+  { name: 'TPU v5p', vendor: 'Google', memoryGib: 95, tdpW: 450, formFactor: 'board' },
+];
+
+/**
+ * Seeds the demo (or large) data center when the database has no site yet. Runs in one transaction
+ * under an advisory lock, so two processes starting together seed once and a failure leaves nothing.
+ */
+export async function seedIfEmpty(db: Db, kind: 'demo' | 'large' | 'none'): Promise<{ seeded: boolean; gpus: number }> {
+  if (kind === 'none') return { seeded: false, gpus: 0 };
+  const scale = kind === 'large' ? LARGE_SCALE : DEMO_SCALE;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK_KEY})`);
+    const existing = await tx.select({ id: s.sites.id }).from(s.sites).limit(1);
+    if (existing.length > 0) return { seeded: false, gpus: 0 };
+    const gpus = await seedSite(tx, scale);
+    return { seeded: true, gpus };
+  });
+}
+
+async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
+  const hallAServers = scale.hallARows * scale.racksPerHallARow * scale.serversPerHallARack;
+  const [site] = await tx
+    .insert(s.sites)
+    .values({
+      slug: 'ams-ai-1',
+      name: 'Amsterdam AI-1',
+      address: 'Science Park 140, 1098 XG Amsterdam, NL',
+      timeZone: 'Europe/Amsterdam',
+      utilityCapacityKw: Math.ceil((hallAServers * 10.2 + scale.hallBRacks * 132) * 1.6 / 100) * 100,
+      pueTarget: 1.25,
+    })
+    .returning();
+  const siteId = site!.id;
+
+  const zones = await tx
+    .insert(s.securityZones)
+    .values([
+      { siteId, name: 'Lobby', accessLevel: 'public', description: 'Reception and visitor areas' },
+      { siteId, name: 'Data halls', accessLevel: 'restricted', description: 'Badge + PIN; staff and escorted contractors' },
+      { siteId, name: 'Tenant cage', accessLevel: 'secure', description: 'Caged racks of a single tenant; biometric entry' },
+    ])
+    .returning();
+  const zoneId = (name: string) => zones.find((z) => z.name === name)!.id;
+
+  const acceleratorModels = await tx.insert(s.acceleratorModels).values(ACCELERATOR_MODELS).returning();
+  const modelId = (name: string) => acceleratorModels.find((m) => m.name === name)!.id;
+
+  const makers = await tx
+    .insert(s.manufacturers)
+    .values([
+      { name: 'Dell', slug: 'dell' },
+      { name: 'NVIDIA', slug: 'nvidia' },
+      { name: 'APC', slug: 'apc' },
+      { name: 'VAST Data', slug: 'vast-data' },
+    ])
+    .returning();
+  const makerId = (name: string) => makers.find((m) => m.name === name)!.id;
+
+  const types = await tx
+    .insert(s.deviceTypes)
+    .values([
+      {
+        manufacturerId: makerId('Dell'),
+        model: 'PowerEdge XE9680',
+        slug: 'dell-poweredge-xe9680',
+        partNumber: 'XE9680',
+        kind: 'server',
+        uHeight: 6,
+        isFullDepth: true,
+        airflow: 'front-to-rear',
+        weightKg: 107,
+        nameplatePowerW: 10_200,
+        typicalPowerW: 8_000,
+        psuTemplates: Array.from({ length: 6 }, (_, i) => ({ name: `PSU${i + 1}`, maximumDrawW: 2_800 })),
+        interfaceTemplates: [
+          ...Array.from({ length: 8 }, (_, i) => ({ name: `ib${i}`, kind: 'infiniband' as const, speedGbps: 400 })),
+          { name: 'eth0', kind: 'ethernet', speedGbps: 200 },
+          { name: 'bmc', kind: 'management', speedGbps: 1 },
+        ],
+        acceleratorSlots: 8,
+        acceleratorModelId: modelId('H100 SXM5 80GB'),
+      },
+      {
+        manufacturerId: makerId('NVIDIA'),
+        model: 'GB200 NVL72 compute tray',
+        slug: 'nvidia-gb200-nvl72-compute-tray',
+        partNumber: 'GB200-NVL72-CT',
+        kind: 'server',
+        uHeight: 1,
+        isFullDepth: true,
+        airflow: 'liquid',
+        weightKg: 45,
+        nameplatePowerW: 6_500,
+        typicalPowerW: 5_700,
+        psuTemplates: [
+          { name: 'PS-A', maximumDrawW: 6_500 },
+          { name: 'PS-B', maximumDrawW: 6_500 },
+        ],
+        interfaceTemplates: [
+          ...Array.from({ length: 4 }, (_, i) => ({ name: `ib${i}`, kind: 'infiniband' as const, speedGbps: 400 })),
+          { name: 'eth0', kind: 'ethernet', speedGbps: 400 },
+          { name: 'bmc', kind: 'management', speedGbps: 1 },
+        ],
+        acceleratorSlots: 4,
+        acceleratorModelId: modelId('GB200'),
+      },
+      {
+        manufacturerId: makerId('NVIDIA'),
+        model: 'GB200 NVL72 NVLink switch tray',
+        slug: 'nvidia-gb200-nvl72-switch-tray',
+        kind: 'switch',
+        uHeight: 1,
+        isFullDepth: true,
+        airflow: 'liquid',
+        weightKg: 30,
+        nameplatePowerW: 1_000,
+        typicalPowerW: 800,
+        psuTemplates: [
+          { name: 'PS-A', maximumDrawW: 1_000 },
+          { name: 'PS-B', maximumDrawW: 1_000 },
+        ],
+      },
+      {
+        manufacturerId: makerId('NVIDIA'),
+        model: 'QM9700',
+        slug: 'nvidia-qm9700',
+        partNumber: 'MQM9700-NS2F',
+        kind: 'switch',
+        uHeight: 1,
+        isFullDepth: true,
+        airflow: 'front-to-rear',
+        weightKg: 14.5,
+        nameplatePowerW: 1_720,
+        typicalPowerW: 1_100,
+        psuTemplates: [
+          { name: 'PS1', maximumDrawW: 1_720 },
+          { name: 'PS2', maximumDrawW: 1_720 },
+        ],
+        interfaceTemplates: Array.from({ length: 64 }, (_, i) => ({ name: `p${i + 1}`, kind: 'infiniband' as const, speedGbps: 400 })),
+      },
+      {
+        manufacturerId: makerId('NVIDIA'),
+        model: 'SN5600',
+        slug: 'nvidia-sn5600',
+        partNumber: 'MSN5600-VS2FC',
+        kind: 'switch',
+        uHeight: 2,
+        isFullDepth: true,
+        airflow: 'front-to-rear',
+        weightKg: 20,
+        nameplatePowerW: 2_200,
+        typicalPowerW: 1_500,
+        psuTemplates: [
+          { name: 'PS1', maximumDrawW: 2_200 },
+          { name: 'PS2', maximumDrawW: 2_200 },
+        ],
+        interfaceTemplates: Array.from({ length: 64 }, (_, i) => ({ name: `swp${i + 1}`, kind: 'ethernet' as const, speedGbps: 800 })),
+      },
+      {
+        manufacturerId: makerId('VAST Data'),
+        model: 'Ceres DBox',
+        slug: 'vast-ceres-dbox',
+        kind: 'storage',
+        uHeight: 1,
+        isFullDepth: true,
+        airflow: 'front-to-rear',
+        weightKg: 32,
+        nameplatePowerW: 1_200,
+        typicalPowerW: 900,
+        psuTemplates: [
+          { name: 'PS1', maximumDrawW: 1_200 },
+          { name: 'PS2', maximumDrawW: 1_200 },
+        ],
+        interfaceTemplates: [
+          { name: 'eth0', kind: 'ethernet', speedGbps: 200 },
+          { name: 'eth1', kind: 'ethernet', speedGbps: 200 },
+        ],
+      },
+    ])
+    .returning();
+  const type = (model: string) => types.find((t) => t.model === model)!;
+
+  // ---- Places -------------------------------------------------------------------------------
+  const [hallA, hallB] = await tx
+    .insert(s.halls)
+    .values([
+      {
+        siteId,
+        slug: 'hall-a',
+        name: 'Hall A',
+        coolingType: 'air',
+        designItLoadKw: Math.ceil((hallAServers * 10.2 * 1.25) / 50) * 50,
+        gridColumns: scale.racksPerHallARow + 6,
+        gridRows: scale.hallARows * 4 + 4,
+        securityZoneId: zoneId('Data halls'),
+      },
+      {
+        siteId,
+        slug: 'hall-b',
+        name: 'Hall B',
+        coolingType: 'liquid',
+        designItLoadKw: Math.ceil((scale.hallBRacks * 132 * 1.25) / 50) * 50,
+        gridColumns: Math.min(scale.hallBRacks, 8) + 6,
+        gridRows: Math.ceil(scale.hallBRacks / 8) * 4 + 4,
+        securityZoneId: zoneId('Data halls'),
+      },
+    ])
+    .returning();
+
+  type RackPlan = { hallId: number; rowId: number; name: string; position: number; kind: 'hgx' | 'nvl72' | 'network' };
+  const rackPlans: RackPlan[] = [];
+  const rowValues: (typeof s.rows.$inferInsert)[] = [];
+  for (let r = 0; r < scale.hallARows; r++) rowValues.push({ hallId: hallA!.id, name: `A${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: r % 2 === 0 ? 'south' : 'north' });
+  const hallBRows = Math.ceil(scale.hallBRacks / 8);
+  for (let r = 0; r < hallBRows; r++) rowValues.push({ hallId: hallB!.id, name: `B${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: 'south' });
+  const rowRecords = await tx.insert(s.rows).values(rowValues).returning();
+
+  for (const row of rowRecords) {
+    if (row.hallId === hallA!.id) {
+      rackPlans.push({ hallId: row.hallId, rowId: row.id, name: `${row.name}-NET`, position: 0, kind: 'network' });
+      for (let p = 1; p <= scale.racksPerHallARow; p++) rackPlans.push({ hallId: row.hallId, rowId: row.id, name: `${row.name}-${String(p).padStart(2, '0')}`, position: p, kind: 'hgx' });
+    } else {
+      const rowIndex = Number(row.name.slice(1)) - 1;
+      const count = Math.min(8, scale.hallBRacks - rowIndex * 8);
+      rackPlans.push({ hallId: row.hallId, rowId: row.id, name: `${row.name}-NET`, position: 0, kind: 'network' });
+      for (let p = 1; p <= count; p++) rackPlans.push({ hallId: row.hallId, rowId: row.id, name: `${row.name}-${String(p).padStart(2, '0')}`, position: p, kind: 'nvl72' });
+    }
+  }
+  // The last two H100 racks of the last Hall A row form a tenant's secure cage.
+  const cageRackNames = new Set(rackPlans.filter((r) => r.kind === 'hgx').slice(-2).map((r) => r.name));
+  const rackRecords = await tx
+    .insert(s.racks)
+    .values(
+      rackPlans.map((plan) => ({
+        hallId: plan.hallId,
+        rowId: plan.rowId,
+        name: plan.name,
+        positionInRow: plan.position,
+        uHeight: plan.kind === 'nvl72' ? 48 : 42,
+        maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 15,
+        maxWeightKg: plan.kind === 'nvl72' ? 1_600 : 1_360,
+        coolingKind: plan.kind === 'nvl72' ? ('direct-liquid' as const) : ('air' as const),
+        securityZoneId: cageRackNames.has(plan.name) ? zoneId('Tenant cage') : null,
+        status: 'active' as const,
+      })),
+    )
+    .returning();
+  const rackByName = new Map(rackRecords.map((r) => [r.name, r]));
+
+  // ---- Power chain (2N) -----------------------------------------------------------------------
+  const hallAItKw = hallAServers * 10.2 + scale.hallARows * 6;
+  const hallBItKw = scale.hallBRacks * 132 + hallBRows * 6;
+  const upsKw = Math.ceil(((hallAItKw + hallBItKw) * 1.15) / 100) * 100;
+  const nodeRows: (typeof s.powerNodes.$inferInsert)[] = [];
+  for (const side of ['A', 'B'] as const) {
+    nodeRows.push(
+      { siteId, kind: 'utility-feed', name: `Utility ${side}`, side, capacityKw: upsKw * 1.25 },
+      { siteId, kind: 'generator', name: `Generator ${side}`, side, capacityKw: upsKw * 1.1 },
+      { siteId, kind: 'ats', name: `ATS ${side}`, side, capacityKw: upsKw * 1.25 },
+      { siteId, kind: 'ups', name: `UPS ${side}`, side, capacityKw: upsKw, efficiencyPct: 96, batteryRuntimeMin: 8 },
+      { siteId, kind: 'pdu', name: `PDU ${side}-Hall A`, side, capacityKw: Math.ceil((hallAItKw * 1.15) / 50) * 50 },
+      { siteId, kind: 'pdu', name: `PDU ${side}-Hall B`, side, capacityKw: Math.ceil((hallBItKw * 1.15) / 50) * 50 },
+    );
+    for (const rack of rackRecords) {
+      const plan = rackPlans.find((p) => p.name === rack.name)!;
+      nodeRows.push(
+        plan.kind === 'nvl72'
+          ? { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, capacityKw: 140, rackId: rack.id }
+          : // 415 V three-phase 60 A, used to 80 %: 34.5 kW per side, enough to carry the whole rack alone.
+            { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, voltageV: 415, amperageA: plan.kind === 'hgx' ? 60 : 32, phase: 'three', maxUtilizationPct: 80, rackId: rack.id },
+      );
+    }
+  }
+  const powerNodes = await tx.insert(s.powerNodes).values(nodeRows).returning();
+  const nodeId = (name: string) => powerNodes.find((n) => n.name === name)!.id;
+  const edges: (typeof s.powerEdges.$inferInsert)[] = [];
+  for (const side of ['A', 'B']) {
+    edges.push(
+      { upstreamId: nodeId(`Utility ${side}`), downstreamId: nodeId(`ATS ${side}`) },
+      { upstreamId: nodeId(`Generator ${side}`), downstreamId: nodeId(`ATS ${side}`) },
+      { upstreamId: nodeId(`ATS ${side}`), downstreamId: nodeId(`UPS ${side}`) },
+      { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall A`) },
+      { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall B`) },
+    );
+    for (const rack of rackRecords) {
+      const hallName = rack.hallId === hallA!.id ? 'Hall A' : 'Hall B';
+      edges.push({ upstreamId: nodeId(`PDU ${side}-${hallName}`), downstreamId: nodeId(`${rack.name} PDU-${side}`) });
+    }
+  }
+  await insertMany(tx, s.powerEdges, edges);
+
+  // ---- Cooling --------------------------------------------------------------------------------
+  const crahKw = 200;
+  const hallACrahs = Math.ceil(hallAItKw / crahKw) + 1; // N+1
+  const coolingRows: (typeof s.coolingUnits.$inferInsert)[] = [];
+  for (let i = 1; i <= hallACrahs; i++) coolingRows.push({ siteId, kind: 'crah', name: `CRAH A-${i}`, capacityKw: crahKw, supplySetpointC: 22, redundancyGroup: 'hall-a-air' });
+  const cduKw = 600;
+  const hallBCdus = Math.ceil((hallBItKw * 0.85) / cduKw) + 1;
+  for (let i = 1; i <= hallBCdus; i++) coolingRows.push({ siteId, kind: 'cdu', name: `CDU B-${i}`, capacityKw: cduKw, supplySetpointC: 30, redundancyGroup: 'hall-b-liquid' });
+  const hallBCrahs = Math.ceil((hallBItKw * 0.15) / 150) + 1;
+  for (let i = 1; i <= hallBCrahs; i++) coolingRows.push({ siteId, kind: 'crah', name: `CRAH B-${i}`, capacityKw: 150, supplySetpointC: 24, redundancyGroup: 'hall-b-air' });
+  const chillerKw = Math.ceil((hallAItKw + hallBItKw) / 2 / 100) * 100;
+  for (let i = 1; i <= 3; i++) coolingRows.push({ siteId, kind: 'chiller', name: `Chiller ${i}`, capacityKw: chillerKw, supplySetpointC: 14, redundancyGroup: 'chiller-plant' });
+  const coolingUnits = await tx.insert(s.coolingUnits).values(coolingRows).returning();
+  await insertMany(
+    tx,
+    s.coolingServedAreas,
+    coolingUnits.map((unit) => ({
+      unitId: unit.id,
+      hallId: unit.name.startsWith('CRAH A') ? hallA!.id : unit.name.startsWith('Chiller') ? hallA!.id : hallB!.id,
+    })),
+  );
+  // Chillers serve both halls.
+  await insertMany(
+    tx,
+    s.coolingServedAreas,
+    coolingUnits.filter((u) => u.kind === 'chiller').map((unit) => ({ unitId: unit.id, hallId: hallB!.id })),
+  );
+
+  // ---- Network fabrics --------------------------------------------------------------------------
+  const fabrics = await tx
+    .insert(s.fabrics)
+    .values([
+      { siteId, name: 'IB compute', purpose: 'compute', topology: 'rail-optimised' },
+      { siteId, name: 'Ethernet storage', purpose: 'storage', topology: 'leaf-spine' },
+      { siteId, name: 'Management', purpose: 'management', topology: 'flat' },
+    ])
+    .returning();
+  const fabricId = (name: string) => fabrics.find((f) => f.name === name)!.id;
+
+  // ---- Devices ----------------------------------------------------------------------------------
+  type DevicePlan = { name: string; typeModel: string; rackName: string; position: number; hostname?: string; nvlinkDomain?: string; leafName?: string; storageLeafName?: string };
+  const devicePlans: DevicePlan[] = [];
+  let serial = 0;
+  for (const plan of rackPlans.filter((p) => p.kind === 'network')) {
+    // Each row's network rack holds its IB leaves (one per 2 racks' worth of 400G ports) and a storage leaf.
+    const rowRacks = rackPlans.filter((p) => p.rowId === plan.rowId && p.kind !== 'network').length;
+    const isHallA = plan.hallId === hallA!.id;
+    const hostPorts = isHallA ? rowRacks * scale.serversPerHallARack * GPUS_PER_HGX_SERVER : rowRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY;
+    const leaves = Math.ceil(hostPorts / 32); // 32 down + 32 up: non-blocking
+    for (let l = 1; l <= leaves; l++) devicePlans.push({ name: `${plan.name}-ibleaf${l}`, typeModel: 'QM9700', rackName: plan.name, position: 40 - l });
+    devicePlans.push({ name: `${plan.name}-stleaf1`, typeModel: 'SN5600', rackName: plan.name, position: 2 });
+  }
+  const spineCount = 4;
+  const firstNetRack = rackPlans.find((p) => p.kind === 'network')!.name;
+  for (let sp = 1; sp <= spineCount; sp++) devicePlans.push({ name: `ib-spine${sp}`, typeModel: 'QM9700', rackName: firstNetRack, position: 10 + sp });
+  devicePlans.push({ name: 'vast-dbox1', typeModel: 'Ceres DBox', rackName: firstNetRack, position: 6 });
+
+  for (const plan of rackPlans) {
+    const rowNet = `${rowRecords.find((r) => r.id === plan.rowId)!.name}-NET`;
+    const leafNames = devicePlans.filter((d) => d.rackName === rowNet && d.typeModel === 'QM9700').map((d) => d.name);
+    if (plan.kind === 'hgx') {
+      for (let i = 0; i < scale.serversPerHallARack; i++) {
+        const name = `${plan.name.toLowerCase()}-gpu${i + 1}`;
+        devicePlans.push({ name, typeModel: 'PowerEdge XE9680', rackName: plan.name, position: 2 + i * 7, hostname: name, nvlinkDomain: `${name}-hgx`, leafName: leafNames[Math.floor(devicePlans.length / 4) % leafNames.length], storageLeafName: `${rowNet}-stleaf1` });
+      }
+    } else if (plan.kind === 'nvl72') {
+      // NVL72 layout: 10 compute trays, 9 NVLink switch trays, 8 compute trays (48U rack, power shelves at the ends).
+      for (let t = 0; t < NVL72_COMPUTE_TRAYS; t++) {
+        const name = `${plan.name.toLowerCase()}-ct${String(t + 1).padStart(2, '0')}`;
+        const position = t < 10 ? 6 + t : 6 + 10 + 9 + (t - 10);
+        devicePlans.push({ name, typeModel: 'GB200 NVL72 compute tray', rackName: plan.name, position, hostname: name, nvlinkDomain: `${plan.name.toLowerCase()}-nvl72`, leafName: leafNames[t % leafNames.length], storageLeafName: `${rowNet}-stleaf1` });
+      }
+      for (let w = 0; w < 9; w++) devicePlans.push({ name: `${plan.name.toLowerCase()}-nvsw${w + 1}`, typeModel: 'GB200 NVL72 NVLink switch tray', rackName: plan.name, position: 16 + w });
+    }
+  }
+
+  const deviceRecords: (typeof s.devices.$inferSelect)[] = [];
+  for (let i = 0; i < devicePlans.length; i += BATCH) {
+    const chunk = devicePlans.slice(i, i + BATCH);
+    const inserted = await tx
+      .insert(s.devices)
+      .values(
+        chunk.map((plan) => {
+          const t = type(plan.typeModel);
+          serial++;
+          return {
+            deviceTypeId: t.id,
+            rackId: rackByName.get(plan.rackName)!.id,
+            position: plan.position,
+            face: 'front' as const,
+            uHeight: t.uHeight,
+            isFullDepth: t.isFullDepth,
+            weightKg: t.weightKg,
+            name: plan.name,
+            serial: `SN${String(serial).padStart(7, '0')}`,
+            assetTag: `AMS1-${String(serial).padStart(6, '0')}`,
+            status: 'active' as const,
+            hostname: plan.hostname ?? null,
+            bmcAddress: `10.${Math.floor(serial / 65_536) % 256}.${Math.floor(serial / 256) % 256}.${serial % 256}`,
+          };
+        }),
+      )
+      .returning();
+    deviceRecords.push(...inserted);
+  }
+  const deviceByName = new Map(deviceRecords.map((d) => [d.name, d]));
+  const typeById = new Map(types.map((t) => [t.id, t]));
+
+  // Accelerators
+  let gpuSerial = 0;
+  const acceleratorRows: (typeof s.accelerators.$inferInsert)[] = [];
+  for (const plan of devicePlans) {
+    const device = deviceByName.get(plan.name)!;
+    const t = typeById.get(device.deviceTypeId)!;
+    for (let g = 0; g < t.acceleratorSlots; g++) {
+      acceleratorRows.push({ deviceId: device.id, index: g, uuid: seededGpuUuid(++gpuSerial), modelId: t.acceleratorModelId!, nvlinkDomain: plan.nvlinkDomain ?? null });
+    }
+  }
+  await insertMany(tx, s.accelerators, acceleratorRows);
+
+  // PSU connections: PSUs alternate A/B; each goes to its rack's PDU on that side.
+  const psuRows: (typeof s.psuConnections.$inferInsert)[] = [];
+  for (const device of deviceRecords) {
+    const t = typeById.get(device.deviceTypeId)!;
+    const rackName = rackRecords.find((r) => r.id === device.rackId)!.name;
+    t.psuTemplates.forEach((psu, i) => {
+      const side = i % 2 === 0 ? 'A' : 'B';
+      psuRows.push({ deviceId: device.id, psuName: psu.name, rackPduId: nodeId(`${rackName} PDU-${side}`), side, maximumDrawW: psu.maximumDrawW });
+    });
+  }
+  await insertMany(tx, s.psuConnections, psuRows);
+
+  // Interfaces from the type templates, then links host → leaf.
+  const interfaceRows: (typeof s.interfaces.$inferInsert)[] = [];
+  for (const device of deviceRecords) {
+    const t = typeById.get(device.deviceTypeId)!;
+    for (const tpl of t.interfaceTemplates) {
+      const fabric = tpl.kind === 'infiniband' ? 'IB compute' : tpl.kind === 'management' ? 'Management' : 'Ethernet storage';
+      interfaceRows.push({ deviceId: device.id, name: tpl.name, kind: tpl.kind, speedGbps: tpl.speedGbps, fabricId: fabricId(fabric) });
+    }
+  }
+  const interfaceIds = new Map<string, number>();
+  for (let i = 0; i < interfaceRows.length; i += BATCH) {
+    const inserted = await tx.insert(s.interfaces).values(interfaceRows.slice(i, i + BATCH)).returning({ id: s.interfaces.id, deviceId: s.interfaces.deviceId, name: s.interfaces.name });
+    for (const row of inserted) interfaceIds.set(`${row.deviceId}/${row.name}`, row.id);
+  }
+
+  const nextFreePort = new Map<number, number>();
+  const linkPairs: [number, number][] = [];
+  const connect = (hostId: number, hostIf: string, switchName: string, portPrefix: string) => {
+    const sw = deviceByName.get(switchName)!;
+    const port = (nextFreePort.get(sw.id) ?? 0) + 1;
+    nextFreePort.set(sw.id, port);
+    const a = interfaceIds.get(`${hostId}/${hostIf}`);
+    const b = interfaceIds.get(`${sw.id}/${portPrefix}${port}`);
+    if (a && b) linkPairs.push([a, b]);
+  };
+  for (const plan of devicePlans) {
+    if (!plan.leafName) continue;
+    const device = deviceByName.get(plan.name)!;
+    const t = typeById.get(device.deviceTypeId)!;
+    for (const tpl of t.interfaceTemplates) {
+      if (tpl.kind === 'infiniband') connect(device.id, tpl.name, plan.leafName, 'p');
+      if (tpl.kind === 'ethernet' && plan.storageLeafName) connect(device.id, tpl.name, plan.storageLeafName, 'swp');
+    }
+  }
+  // Leaf uplinks: ports 33-64 of each IB leaf spread over the spines (non-blocking).
+  const leaves = devicePlans.filter((d) => d.name.includes('-ibleaf'));
+  for (const leaf of leaves) {
+    const leafDevice = deviceByName.get(leaf.name)!;
+    for (let up = 0; up < 32; up++) {
+      const spine = deviceByName.get(`ib-spine${(up % spineCount) + 1}`)!;
+      const spinePort = (nextFreePort.get(spine.id) ?? 0) + 1;
+      if (spinePort > 64) break;
+      nextFreePort.set(spine.id, spinePort);
+      const a = interfaceIds.get(`${leafDevice.id}/p${33 + up}`);
+      const b = interfaceIds.get(`${spine.id}/p${spinePort}`);
+      if (a && b) linkPairs.push([a, b]);
+    }
+  }
+  for (let i = 0; i < linkPairs.length; i += BATCH) {
+    const chunk = linkPairs.slice(i, i + BATCH);
+    const links = await tx.insert(s.links).values(chunk.map(() => ({}))).returning({ id: s.links.id });
+    await tx.insert(s.linkEnds).values(
+      chunk.flatMap(([a, b], k) => [
+        { linkId: links[k]!.id, end: 'a', interfaceId: a },
+        { linkId: links[k]!.id, end: 'b', interfaceId: b },
+      ]),
+    );
+  }
+
+  await insertMany(
+    tx,
+    s.fabricMembers,
+    deviceRecords.flatMap((device): (typeof s.fabricMembers.$inferInsert)[] => {
+      const t = typeById.get(device.deviceTypeId)!;
+      if (device.name.startsWith('ib-spine')) return [{ fabricId: fabricId('IB compute'), deviceId: device.id, tier: 'spine' as const }];
+      if (device.name.includes('-ibleaf')) return [{ fabricId: fabricId('IB compute'), deviceId: device.id, tier: 'leaf' as const }];
+      if (device.name.includes('-stleaf')) return [{ fabricId: fabricId('Ethernet storage'), deviceId: device.id, tier: 'leaf' as const }];
+      if (t.acceleratorSlots > 0)
+        return [
+          { fabricId: fabricId('IB compute'), deviceId: device.id, tier: 'node' as const },
+          { fabricId: fabricId('Ethernet storage'), deviceId: device.id, tier: 'node' as const },
+        ];
+      return [];
+    }),
+  );
+
+  await tx.insert(s.storageSystems).values({
+    name: 'VAST shared storage',
+    kind: 'parallel-fs',
+    deviceId: deviceByName.get('vast-dbox1')!.id,
+    fabricId: fabricId('Ethernet storage'),
+    rawCapacityTb: 2_000,
+    usableCapacityTb: 1_600,
+    throughputGbps: 3_200,
+  });
+
+  await tx.insert(s.changeLog).values({ actor: 'system:seed', action: 'create', objectType: 'site', objectId: String(siteId), after: { seed: scale } });
+  return acceleratorRows.length;
+}

@@ -1,0 +1,31 @@
+/**
+ * The demo data center as plain data: a realistic AI site with an air-cooled H100 hall and a
+ * liquid-cooled GB200 NVL72 hall on a 2N power chain. Figures follow ../shared/REFERENCE-NUMBERS.md.
+ * `scale` grows the same design for the benchmark seed (≥ 8,192 GPUs).
+ */
+export type SeedScale = {
+  hallARows: number;
+  racksPerHallARow: number;
+  serversPerHallARack: number;
+  hallBRacks: number;
+};
+
+export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4 };
+export const LARGE_SCALE: SeedScale = { hallARows: 16, racksPerHallARow: 16, serversPerHallARack: 3, hallBRacks: 32 };
+
+export const GPUS_PER_HGX_SERVER = 8;
+export const NVL72_COMPUTE_TRAYS = 18;
+export const GPUS_PER_NVL72_TRAY = 4;
+
+export function gpuCount(scale: SeedScale): number {
+  return (
+    scale.hallARows * scale.racksPerHallARow * scale.serversPerHallARack * GPUS_PER_HGX_SERVER +
+    scale.hallBRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY
+  );
+}
+
+/** A deterministic GPU UUID in NVIDIA's textual form, so seeded GPUs match simulator output. */
+export function seededGpuUuid(serial: number): string {
+  const hex = serial.toString(16).padStart(12, '0');
+  return `GPU-5eed0000-0000-4000-8000-${hex}`;
+}

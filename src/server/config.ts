@@ -27,7 +27,7 @@ export type PlenumConfig = {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlenumConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): PlenumConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

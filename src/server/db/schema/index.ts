@@ -4,3 +4,4 @@ export * from './devices';
 export * from './inventory';
 export * from './network';
 export * from './power';
+export * from './system';

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import next from 'next';
+import { BootError, bootDatabase } from '../src/server/boot';
+import { ConfigError, loadConfig } from '../src/server/config';
+import { EmbeddedDatabaseError } from '../src/server/db/embedded';
+import { heartbeatWorker, WorkerRunner } from '../src/server/services/workers';
+import { ensureBuild } from './build';
+
+/**
+ * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed, background workers
+ * and the web server, all in this one process so Ctrl-C stops everything.
+ */
+const log = (line: string) => console.log(`[plenum] ${line}`);
+let closeDatabase: (() => Promise<void>) | undefined;
+
+async function main() {
+  const config = loadConfig();
+  const root = process.cwd();
+  const database = await bootDatabase(config, log);
+  closeDatabase = database.close;
+  let shuttingDown = false;
+  const workers = new WorkerRunner(database.db);
+  let server: http.Server | undefined;
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(`${signal} received: stopping`);
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await workers.stop();
+    await database.close();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  ensureBuild(root, log);
+  // Request handlers in this process read the database through this URL.
+  process.env.DATABASE_URL = database.url;
+  workers.add(heartbeatWorker(database.db));
+  workers.start();
+
+  const app = next({ dev: false, dir: root, hostname: config.host, port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  server = http.createServer((request, response) => void handle(request, response));
+  await new Promise<void>((resolve, reject) => {
+    server!.once('error', reject);
+    server!.listen(config.port, config.host, resolve);
+  });
+  log(`ready on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`);
+}
+
+main().catch(async (error: unknown) => {
+  await closeDatabase?.().catch(() => {});
+  const known = error instanceof ConfigError || error instanceof BootError || error instanceof EmbeddedDatabaseError;
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = code === 'EADDRINUSE' ? 'the web port is already in use: set PORT to a free port' : (error as Error).message;
+  console.error(`plenum: ${known || code ? message : ((error as Error).stack ?? message)}`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { TRPCReactProvider } from '@/trpc/client';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Plenum',
+  description: 'DCIM for AI data centers: the physical plant and the GPU workloads in one system',
+};
+
+const navigation = [{ href: '/', label: 'Overview' }];
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <TRPCReactProvider>
+          <header className="border-b border-slate-200 bg-white">
+            <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
+              <Link href="/" className="text-lg font-semibold tracking-tight text-slate-900">
+                Plenum
+              </Link>
+              {navigation.map((item) => (
+                <Link key={item.href} href={item.href} className="text-sm text-slate-600 hover:text-slate-900">
+                  {item.label}
+                </Link>
+              ))}
+            </nav>
+          </header>
+          <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>
+        </TRPCReactProvider>
+      </body>
+    </html>
+  );
+}

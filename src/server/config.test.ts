@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, dataDir: path.resolve('.plenum'), seed: 'demo' });
+  });
+
+  it('treats an empty DATABASE_URL as unset (embedded database)', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({ PORT: '3100', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', PLENUM_DATA_DIR: '/tmp/x', PLENUM_SEED: 'large' });
+    expect(config).toEqual({ port: 3100, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', dataDir: '/tmp/x', seed: 'large' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT: /],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ PLENUM_SEED: 'huge' }, /^PLENUM_SEED: /],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must be a postgres/],
+  ])('names the bad variable: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

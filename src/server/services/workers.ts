@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { workerHeartbeats } from '../db/schema';
+
+/** A background loop: `tick` runs every `intervalMs`; a failed tick is reported and retried next time. */
+export type Worker = {
+  name: string;
+  intervalMs: number;
+  tick: () => Promise<string | undefined>;
+  stop?: () => Promise<void>;
+};
+
+type WorkerState = { worker: Worker; timer?: NodeJS.Timeout; running?: Promise<void>; status: string; detail: string };
+
+const INSTANCE = `${hostname()}:${process.pid}`;
+
+export class WorkerRunner {
+  private readonly states: WorkerState[] = [];
+  private readonly startedAt = new Date();
+  private stopping = false;
+
+  constructor(private readonly db: Db) {}
+
+  add(worker: Worker): void {
+    this.states.push({ worker, status: 'starting', detail: '' });
+  }
+
+  start(): void {
+    for (const state of this.states) this.schedule(state, 0);
+  }
+
+  private schedule(state: WorkerState, delayMs: number): void {
+    if (this.stopping) return;
+    state.timer = setTimeout(() => {
+      state.running = this.runOnce(state).finally(() => {
+        state.running = undefined;
+        this.schedule(state, state.worker.intervalMs);
+      });
+    }, delayMs);
+  }
+
+  private async runOnce(state: WorkerState): Promise<void> {
+    try {
+      const detail = await state.worker.tick();
+      state.status = 'running';
+      state.detail = detail ?? '';
+    } catch (error) {
+      state.status = 'error';
+      state.detail = error instanceof Error ? error.message : String(error);
+    }
+    await this.report(state).catch(() => {});
+  }
+
+  private async report(state: WorkerState): Promise<void> {
+    const now = new Date();
+    await this.db
+      .insert(workerHeartbeats)
+      .values({ name: state.worker.name, instance: INSTANCE, pid: process.pid, status: state.status, detail: state.detail.slice(0, 500), startedAt: this.startedAt, heartbeatAt: now })
+      .onConflictDoUpdate({
+        target: [workerHeartbeats.name, workerHeartbeats.instance],
+        set: { status: sql`excluded.status`, detail: sql`excluded.detail`, heartbeatAt: sql`excluded.heartbeat_at`, pid: sql`excluded.pid` },
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const state of this.states) clearTimeout(state.timer);
+    await Promise.all(this.states.map((state) => state.running));
+    for (const state of this.states) {
+      await state.worker.stop?.();
+      state.status = 'stopped';
+      await this.report(state).catch(() => {});
+    }
+  }
+}
+
+/** Proves the loop machinery and the database round trip; its heartbeat is what /api/health shows first. */
+export function heartbeatWorker(db: Db): Worker {
+  return {
+    name: 'heartbeat',
+    intervalMs: 1000,
+    tick: async () => {
+      const result = await db.execute<{ now: string }>(sql`SELECT now()::text AS now`);
+      return `database time ${result.rows[0]?.now ?? 'unknown'}`;
+    },
+  };
+}

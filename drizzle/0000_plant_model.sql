@@ -59,7 +59,7 @@ CREATE TABLE "accelerator_models" (
 	"name" text NOT NULL,
 	"vendor" text NOT NULL,
 	"memory_gib" real NOT NULL,
-	"tdp_w" integer NOT NULL,
+	"tdp_w" integer,
 	"form_factor" text NOT NULL,
 	CONSTRAINT "accelerator_models_name_unique" UNIQUE("name")
 );
@@ -277,6 +277,7 @@ CREATE TABLE "links" (
 CREATE TABLE "power_edges" (
 	"upstream_id" integer NOT NULL,
 	"downstream_id" integer NOT NULL,
+	"priority" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "power_edges_upstream_id_downstream_id_pk" PRIMARY KEY("upstream_id","downstream_id"),
 	CONSTRAINT "power_edges_no_self_loop" CHECK ("power_edges"."upstream_id" <> "power_edges"."downstream_id")
 );
@@ -312,6 +313,17 @@ CREATE TABLE "psu_connections" (
 	"maximum_draw_w" integer NOT NULL,
 	CONSTRAINT "psu_connections_device_psu" UNIQUE("device_id","psu_name"),
 	CONSTRAINT "psu_connections_draw_positive" CHECK ("psu_connections"."maximum_draw_w" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "worker_heartbeats" (
+	"name" text NOT NULL,
+	"instance" text NOT NULL,
+	"pid" integer NOT NULL,
+	"status" text NOT NULL,
+	"detail" text DEFAULT '' NOT NULL,
+	"started_at" timestamp with time zone NOT NULL,
+	"heartbeat_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "worker_heartbeats_name_instance_pk" PRIMARY KEY("name","instance")
 );
 --> statement-breakpoint
 ALTER TABLE "cooling_served_areas" ADD CONSTRAINT "cooling_served_areas_unit_id_cooling_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."cooling_units"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -1,12 +1,26 @@
+import { changesRouter } from './routers/changes';
+import { coolingRouter } from './routers/cooling';
+import { devicesRouter } from './routers/devices';
+import { hallsRouter } from './routers/halls';
+import { networkRouter } from './routers/network';
 import { powerRouter } from './routers/power';
+import { racksRouter } from './routers/racks';
 import { sitesRouter } from './routers/sites';
 import { systemRouter } from './routers/system';
+import { zonesRouter } from './routers/zones';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   system: systemRouter,
   sites: sitesRouter,
+  halls: hallsRouter,
+  racks: racksRouter,
+  devices: devicesRouter,
   power: powerRouter,
+  cooling: coolingRouter,
+  network: networkRouter,
+  zones: zonesRouter,
+  changes: changesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,10 +3,11 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { type DbHandle, getDb } from '../db/client';
 
-export type Context = DbHandle & { requestId: string };
+/** Who is acting; the access-control layer replaces the anonymous actor with the signed-in user or token. */
+export type Context = DbHandle & { requestId: string; actor: string };
 
 export function createContext(handle: DbHandle = getDb()): Context {
-  return { ...handle, requestId: crypto.randomUUID() };
+  return { ...handle, requestId: crypto.randomUUID(), actor: 'anonymous' };
 }
 
 /** Where a request failed validation: `field` is the dotted path of the input, `reason` the message. */
@@ -17,7 +18,11 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const fieldErrors: FieldError[] | null =
-      cause instanceof ZodError ? cause.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', reason: issue.message })) : null;
+      cause instanceof ZodError
+        ? cause.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', reason: issue.message }))
+        : 'fieldErrors' in error
+          ? (error as { fieldErrors: FieldError[] }).fieldErrors
+          : null;
     // Never leak stack traces or SQL to clients.
     const { stack: _stack, ...data } = shape.data;
     return {

@@ -1,37 +1,74 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { type DiagramNode, flowchart } from '@/domain/diagrams';
+import { formatPowerW } from '@/domain/units';
 import { powerEdges, powerNodes } from '../../db/schema';
+import { analysePlant } from '../../services/plant';
 import { publicProcedure, router } from '../trpc';
 
 const UPSTREAM_KINDS = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp'] as const;
-
-function formatKw(kw: number): string {
-  return kw >= 1000 ? `${(kw / 1000).toFixed(2)} MW` : `${Math.round(kw)} kW`;
-}
+const siteInput = z.object({ siteId: z.number().int().positive() });
 
 export const powerRouter = router({
-  /** The site's power chain above rack level as a mermaid flowchart, A and B sides grouped. */
-  upstreamDiagram: publicProcedure.input(z.object({ siteId: z.number().int().positive() })).query(async ({ ctx, input }) => {
-    const nodes = await ctx.db
-      .select()
-      .from(powerNodes)
-      .where(eq(powerNodes.siteId, input.siteId))
-      .orderBy(asc(powerNodes.name));
+  /** Every power node with capacity, nameplate/allocated/measured load, headroom and its worst failover case. */
+  nodes: publicProcedure.input(siteInput.extend({ includeRackPdus: z.boolean().default(false) })).query(async ({ ctx, input }) => {
+    const nodes = await ctx.db.select().from(powerNodes).where(eq(powerNodes.siteId, input.siteId)).orderBy(asc(powerNodes.id));
+    const analysis = await analysePlant(ctx.db, input.siteId);
+    const power = analysis.power;
+    const scenarioLabel = new Map(power.ok ? power.scenarios.map((sc) => [sc.id, sc.label]) : []);
+    return {
+      ok: power.ok,
+      failoverOk: power.ok ? power.failoverOk : false,
+      issues: power.issues,
+      scenarios: power.ok
+        ? power.scenarios.map((sc) => ({ id: sc.id, label: sc.label, overloads: sc.overloads.map((o) => ({ ...o, name: analysis.model.names.powerNodes.get(o.nodeId) ?? o.nodeId })) }))
+        : [],
+      nodes: nodes
+        .filter((node) => input.includeRackPdus || node.kind !== 'rack-pdu')
+        .map((node) => {
+          const result = power.ok ? power.nodes[String(node.id)] : undefined;
+          return {
+            id: node.id,
+            name: node.name,
+            kind: node.kind,
+            side: node.side,
+            capacityW: result?.capacityW ?? null,
+            nameplateW: result?.nameplateW ?? null,
+            allocatedW: result?.allocatedW ?? null,
+            measuredW: result?.measuredW ?? null,
+            loadW: result?.loadW ?? null,
+            lossW: result?.lossW ?? null,
+            headroomW: result?.headroomW ?? null,
+            utilizationPct: result?.utilizationPct ?? null,
+            failoverHeadroomW: result?.failoverHeadroomW ?? null,
+            failoverWorstLoadW: result?.failoverWorstLoadW ?? null,
+            failoverWorstScenario: result ? (scenarioLabel.get(result.failoverWorstScenarioId) ?? result.failoverWorstScenarioId) : null,
+          };
+        }),
+    };
+  }),
+
+  /** The site's power chain above rack level as a mermaid flowchart, A and B sides grouped, each node with load / capacity. */
+  upstreamDiagram: publicProcedure.input(siteInput).query(async ({ ctx, input }) => {
+    const nodes = await ctx.db.select().from(powerNodes).where(eq(powerNodes.siteId, input.siteId)).orderBy(asc(powerNodes.name));
     const upstream = nodes.filter((node) => (UPSTREAM_KINDS as readonly string[]).includes(node.kind));
     const ids = upstream.map((node) => node.id);
     const edges = ids.length ? await ctx.db.select().from(powerEdges).where(inArray(powerEdges.downstreamId, ids)) : [];
-    const diagramNodes: DiagramNode[] = upstream.map((node) => ({
-      id: String(node.id),
-      label: node.name,
-      detail: node.capacityKw ? formatKw(node.capacityKw) : undefined,
-      group: node.side === 'N' ? undefined : `Side ${node.side}`,
-    }));
+    const analysis = upstream.length ? await analysePlant(ctx.db, input.siteId) : undefined;
+    const diagramNodes: DiagramNode[] = upstream.map((node) => {
+      const result = analysis?.power.ok ? analysis.power.nodes[String(node.id)] : undefined;
+      return {
+        id: String(node.id),
+        label: node.name,
+        detail: result ? `${formatPowerW(result.loadW)} / ${formatPowerW(result.capacityW)}` : undefined,
+        group: node.side === 'N' ? undefined : `Side ${node.side}`,
+      };
+    });
     return {
       nodeCount: diagramNodes.length,
       source: flowchart(
         diagramNodes,
-        edges.map((edge) => ({ from: String(edge.upstreamId), to: String(edge.downstreamId) })),
+        edges.map((edge) => ({ from: String(edge.upstreamId), to: String(edge.downstreamId), label: edge.priority > 0 ? 'standby' : undefined })),
       ),
     };
   }),

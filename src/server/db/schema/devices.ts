@@ -120,7 +120,8 @@ export const acceleratorModels = pgTable('accelerator_models', {
   name: text('name').notNull().unique(),
   vendor: text('vendor').notNull(),
   memoryGib: real('memory_gib').notNull(),
-  tdpW: integer('tdp_w').notNull(),
+  /** Default power limit; null where the vendor publishes none. */
+  tdpW: integer('tdp_w'),
   formFactor: text('form_factor').notNull(),
 });
 

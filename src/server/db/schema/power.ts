@@ -67,6 +67,8 @@ export const powerEdges = pgTable(
     downstreamId: integer('downstream_id')
       .notNull()
       .references(() => powerNodes.id, { onDelete: 'cascade' }),
+    /** Order of preference among a node's sources: 0 carries the load, higher numbers stand by (an ATS's generator). */
+    priority: integer('priority').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.upstreamId, t.downstreamId] }), check('power_edges_no_self_loop', sql`${t.upstreamId} <> ${t.downstreamId}`)],
 );

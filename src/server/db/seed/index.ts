@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { ACCELERATORS } from '@/domain/accelerators';
 import type { Db } from '../client';
 import * as s from '../schema';
 import { DEMO_SCALE, GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, LARGE_SCALE, NVL72_COMPUTE_TRAYS, type SeedScale, seededGpuUuid } from './plan';
@@ -14,15 +15,14 @@ async function insertMany<T extends Record<string, unknown>>(tx: Tx, table: Para
   }
 }
 
-export const ACCELERATOR_MODELS = [
-  { name: 'H100 SXM5 80GB', vendor: 'NVIDIA', memoryGib: 80, tdpW: 700, formFactor: 'SXM5' },
-  { name: 'H200 SXM 141GB', vendor: 'NVIDIA', memoryGib: 141, tdpW: 700, formFactor: 'SXM5' },
-  { name: 'B200', vendor: 'NVIDIA', memoryGib: 180, tdpW: 1000, formFactor: 'SXM6' },
-  { name: 'GB200', vendor: 'NVIDIA', memoryGib: 186, tdpW: 1200, formFactor: 'Superchip (NVL72)' },
-  { name: 'L40S', vendor: 'NVIDIA', memoryGib: 48, tdpW: 350, formFactor: 'PCIe' },
-  { name: 'MI300X', vendor: 'AMD', memoryGib: 192, tdpW: 750, formFactor: 'OAM' },
-  { name: 'TPU v5p', vendor: 'Google', memoryGib: 95, tdpW: 450, formFactor: 'board' },
-];
+/** The accelerator catalogue from the domain, as database rows (name = the catalogue's model name). */
+export const ACCELERATOR_MODELS = ACCELERATORS.map((model) => ({
+  name: model.model,
+  vendor: model.vendor,
+  memoryGib: model.memoryGib,
+  tdpW: model.tdpW,
+  formFactor: model.formFactor,
+}));
 
 /**
  * Seeds the demo (or large) data center when the database has no site yet. Runs in one transaction
@@ -125,7 +125,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
           { name: 'bmc', kind: 'management', speedGbps: 1 },
         ],
         acceleratorSlots: 4,
-        acceleratorModelId: modelId('GB200'),
+        acceleratorModelId: modelId('GB200 (one Blackwell GPU of an NVL72)'),
       },
       {
         manufacturerId: makerId('NVIDIA'),
@@ -260,7 +260,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
         name: plan.name,
         positionInRow: plan.position,
         uHeight: plan.kind === 'nvl72' ? 48 : 42,
-        maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 15,
+        maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 25,
         maxWeightKg: plan.kind === 'nvl72' ? 1_600 : 1_360,
         coolingKind: plan.kind === 'nvl72' ? ('direct-liquid' as const) : ('air' as const),
         securityZoneId: cageRackNames.has(plan.name) ? zoneId('Tenant cage') : null,
@@ -290,7 +290,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
         plan.kind === 'nvl72'
           ? { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, capacityKw: 140, rackId: rack.id }
           : // 415 V three-phase 60 A, used to 80 %: 34.5 kW per side, enough to carry the whole rack alone.
-            { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, voltageV: 415, amperageA: plan.kind === 'hgx' ? 60 : 32, phase: 'three', maxUtilizationPct: 80, rackId: rack.id },
+            { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, voltageV: 415, amperageA: 60, phase: 'three', maxUtilizationPct: 80, rackId: rack.id },
       );
     }
   }
@@ -300,7 +300,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   for (const side of ['A', 'B']) {
     edges.push(
       { upstreamId: nodeId(`Utility ${side}`), downstreamId: nodeId(`ATS ${side}`) },
-      { upstreamId: nodeId(`Generator ${side}`), downstreamId: nodeId(`ATS ${side}`) },
+      { upstreamId: nodeId(`Generator ${side}`), downstreamId: nodeId(`ATS ${side}`), priority: 1 },
       { upstreamId: nodeId(`ATS ${side}`), downstreamId: nodeId(`UPS ${side}`) },
       { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall A`) },
       { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall B`) },

@@ -1,0 +1,2 @@
+export { DCGM_DEFAULT_COUNTERS, renderGpuHostMetrics } from './dcgm';
+export { FACILITY_METRICS, renderFacilityMetrics } from './facility';

@@ -1,0 +1,292 @@
+/**
+ * Per-model GPU parameters. The H200 SXM set is fitted on the real NVML trace in
+ * shared/fixtures/nvml-h200 (see docs/simulator.md, "Calibration"); the others start from the public figures in
+ * REFERENCE-NUMBERS.md and borrow the H200's shape where no measurement exists (marked "estimate").
+ */
+
+export type GpuModelId = 'H100-SXM' | 'H200-SXM' | 'B200' | 'GB200' | 'L40S' | 'MI300X';
+
+export const GPU_MODEL_IDS: readonly GpuModelId[] = ['H100-SXM', 'H200-SXM', 'B200', 'GB200', 'L40S', 'MI300X'];
+
+export interface GpuThermalParams {
+  /** Heatsink / cold plate to local air (or coolant), °C per W of total board power. */
+  sinkResistanceCPerW: number;
+  /** Time constant of the heatsink node, s. */
+  sinkTauS: number;
+  /** Die sensor above the heatsink per W of base (idle / context) power, °C/W. */
+  dieBaseResistanceCPerW: number;
+  /** Die sensor above the heatsink per W of SM (tensor / ALU) dynamic power, °C/W: the hot spot sits in the SM array. */
+  dieComputeResistanceCPerW: number;
+  /** Die sensor above the heatsink per W of memory-traffic dynamic power, °C/W: much of it is dissipated in the HBM stacks. */
+  dieMemoryResistanceCPerW: number;
+  /** Time constant of the die node, s (the sensor follows a load step within a few hundred ms). */
+  dieTauS: number;
+  /** Memory (HBM) sensor above the heatsink per W of memory power, °C/W. */
+  memResistanceCPerW: number;
+  memTauS: number;
+}
+
+export interface GpuModelParams {
+  id: GpuModelId;
+  vendor: 'nvidia' | 'amd';
+  /** Name as the driver reports it (dcgm-exporter's modelName label). */
+  modelName: string;
+  memoryTotalMib: number;
+  memoryReservedMib: number;
+  /** Framebuffer a freshly opened CUDA context takes, MiB. */
+  contextMemoryMib: number;
+  /** Default enforced power limit, W. */
+  powerLimitW: number;
+  minPowerLimitW: number;
+  /** Idle, no process holds a context: clocks parked. */
+  idleNoContextW: number;
+  /** Idle with a context open: clocks at maximum, nothing running. */
+  idleWithContextW: number;
+  /** Memory (HBM) share of the idle power, W. */
+  idleMemoryPowerW: number;
+  /**
+   * Power a dense compute-bound load would draw at the maximum SM clock with no power limit, W. Not an operating point:
+   * the power cap throttles the clock long before; it sets how deep the clock drops (fitted on the H200's ~1460 MHz).
+   */
+  computeBoundDemandW: number;
+  /** Power of a fully memory-bandwidth-bound load at full clocks, W (below the cap on every listed model). */
+  memoryBoundW: number;
+  /** Fraction of the dynamic power that is spent in the memory stacks, compute-bound vs memory-bound. */
+  computeMemoryShare: number;
+  memoryBoundMemoryShare: number;
+  smClockMaxMhz: number;
+  smClockIdleMhz: number;
+  memClockMhz: number;
+  /** SM clock granularity, MHz (NVIDIA: 15 MHz). */
+  clockStepMhz: number;
+  /** Dynamic power ∝ f^exponent along the DVFS curve (f·V², V rising with f). */
+  dvfsExponent: number;
+  /** The power controller settles this fraction under the enforced limit (H200: median 692 W at 700 W). */
+  capTargetRatio: number;
+  /** Window of the reported (averaged) power, s: NVML's power reading on Hopper is a 1 s average. */
+  powerAverageWindowS: number;
+  /** The driver keeps clocks up this long after the last context closes, s. */
+  contextReleaseDelayS: number;
+  maxOperatingTempC: number;
+  slowdownTempC: number;
+  shutdownTempC: number;
+  thermal: GpuThermalParams;
+  /** Local air (or coolant) temperature of the calibration rig, °C: only used by calibrate.ts. */
+  calibrationAirTempC?: number;
+  /** Where the numbers come from. */
+  source: string;
+}
+
+const HOPPER_THERMAL: GpuThermalParams = {
+  sinkResistanceCPerW: 0.004,
+  sinkTauS: 4,
+  dieBaseResistanceCPerW: 0.02,
+  dieComputeResistanceCPerW: 0.0345,
+  dieMemoryResistanceCPerW: 0.0197,
+  dieTauS: 0.15,
+  memResistanceCPerW: 0.1,
+  memTauS: 5,
+};
+
+export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
+  'H200-SXM': {
+    id: 'H200-SXM',
+    vendor: 'nvidia',
+    modelName: 'NVIDIA H200',
+    memoryTotalMib: 143771,
+    memoryReservedMib: 616,
+    contextMemoryMib: 2833,
+    powerLimitW: 700,
+    minPowerLimitW: 200,
+    idleNoContextW: 79.6,
+    idleWithContextW: 122.2,
+    idleMemoryPowerW: 40,
+    computeBoundDemandW: 1340,
+    memoryBoundW: 471,
+    computeMemoryShare: 0.17,
+    memoryBoundMemoryShare: 0.47,
+    smClockMaxMhz: 1980,
+    smClockIdleMhz: 345,
+    memClockMhz: 3201,
+    clockStepMhz: 15,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 87,
+    slowdownTempC: 89,
+    shutdownTempC: 95,
+    thermal: HOPPER_THERMAL,
+    calibrationAirTempC: 35.6,
+    source: 'fitted on fixtures/nvml-h200 (real H200 SXM, driver 580.159.04)',
+  },
+  'H100-SXM': {
+    id: 'H100-SXM',
+    vendor: 'nvidia',
+    modelName: 'NVIDIA H100 80GB HBM3',
+    memoryTotalMib: 81559,
+    memoryReservedMib: 585,
+    contextMemoryMib: 2400,
+    powerLimitW: 700,
+    minPowerLimitW: 200,
+    idleNoContextW: 69.9,
+    idleWithContextW: 112,
+    idleMemoryPowerW: 30,
+    computeBoundDemandW: 1250,
+    memoryBoundW: 430,
+    computeMemoryShare: 0.15,
+    memoryBoundMemoryShare: 0.45,
+    smClockMaxMhz: 1980,
+    smClockIdleMhz: 345,
+    memClockMhz: 2619,
+    clockStepMhz: 15,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 87,
+    slowdownTempC: 89,
+    shutdownTempC: 95,
+    thermal: HOPPER_THERMAL,
+    source: 'idle 69.9 W from the nvidia_gpu_exporter H100 capture; context/memory-bound powers estimated from the H200 fit',
+  },
+  B200: {
+    id: 'B200',
+    vendor: 'nvidia',
+    modelName: 'NVIDIA B200',
+    memoryTotalMib: 183359,
+    memoryReservedMib: 700,
+    contextMemoryMib: 3000,
+    powerLimitW: 1000,
+    minPowerLimitW: 200,
+    idleNoContextW: 140,
+    idleWithContextW: 190,
+    idleMemoryPowerW: 60,
+    computeBoundDemandW: 1900,
+    memoryBoundW: 680,
+    computeMemoryShare: 0.17,
+    memoryBoundMemoryShare: 0.47,
+    smClockMaxMhz: 1965,
+    smClockIdleMhz: 345,
+    memClockMhz: 3996,
+    clockStepMhz: 15,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 87,
+    slowdownTempC: 89,
+    shutdownTempC: 95,
+    thermal: { ...HOPPER_THERMAL, dieComputeResistanceCPerW: 0.025, dieMemoryResistanceCPerW: 0.015, memResistanceCPerW: 0.07 },
+    source: '1,000 W limit (secondary sources); all other figures are estimates scaled from the H200 fit',
+  },
+  GB200: {
+    id: 'GB200',
+    vendor: 'nvidia',
+    modelName: 'NVIDIA GB200',
+    memoryTotalMib: 189471,
+    memoryReservedMib: 700,
+    contextMemoryMib: 3000,
+    powerLimitW: 1200,
+    minPowerLimitW: 200,
+    idleNoContextW: 160,
+    idleWithContextW: 220,
+    idleMemoryPowerW: 60,
+    computeBoundDemandW: 2250,
+    memoryBoundW: 760,
+    computeMemoryShare: 0.17,
+    memoryBoundMemoryShare: 0.47,
+    smClockMaxMhz: 1965,
+    smClockIdleMhz: 345,
+    memClockMhz: 3996,
+    clockStepMhz: 15,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 87,
+    slowdownTempC: 89,
+    shutdownTempC: 95,
+    // Liquid cold plate: lower resistance to the coolant than an air heatsink has to air.
+    thermal: {
+      ...HOPPER_THERMAL,
+      sinkResistanceCPerW: 0.006,
+      dieComputeResistanceCPerW: 0.022,
+      dieMemoryResistanceCPerW: 0.013,
+      memResistanceCPerW: 0.06,
+    },
+    source: '~1,200 W per GPU, 186 GB (secondary sources); the rest estimated from the H200 fit',
+  },
+  L40S: {
+    id: 'L40S',
+    vendor: 'nvidia',
+    modelName: 'NVIDIA L40S',
+    memoryTotalMib: 46068,
+    memoryReservedMib: 500,
+    contextMemoryMib: 600,
+    powerLimitW: 350,
+    minPowerLimitW: 100,
+    idleNoContextW: 32,
+    idleWithContextW: 85,
+    idleMemoryPowerW: 12,
+    computeBoundDemandW: 620,
+    memoryBoundW: 260,
+    computeMemoryShare: 0.12,
+    memoryBoundMemoryShare: 0.4,
+    smClockMaxMhz: 2520,
+    smClockIdleMhz: 210,
+    memClockMhz: 9001,
+    clockStepMhz: 15,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 87,
+    slowdownTempC: 89,
+    shutdownTempC: 95,
+    thermal: {
+      ...HOPPER_THERMAL,
+      sinkResistanceCPerW: 0.02,
+      dieComputeResistanceCPerW: 0.06,
+      dieMemoryResistanceCPerW: 0.035,
+      memResistanceCPerW: 0.15,
+    },
+    source: '350 W, 48 GB, PCIe air-cooled (REFERENCE-NUMBERS.md); the rest estimated',
+  },
+  MI300X: {
+    id: 'MI300X',
+    vendor: 'amd',
+    modelName: 'AMD Instinct MI300X',
+    memoryTotalMib: 196592,
+    memoryReservedMib: 0,
+    contextMemoryMib: 1000,
+    powerLimitW: 750,
+    minPowerLimitW: 200,
+    idleNoContextW: 140,
+    idleWithContextW: 170,
+    idleMemoryPowerW: 50,
+    computeBoundDemandW: 1400,
+    memoryBoundW: 520,
+    computeMemoryShare: 0.17,
+    memoryBoundMemoryShare: 0.47,
+    smClockMaxMhz: 2100,
+    smClockIdleMhz: 130,
+    memClockMhz: 1300,
+    clockStepMhz: 10,
+    dvfsExponent: 2.5,
+    capTargetRatio: 0.988,
+    powerAverageWindowS: 1,
+    contextReleaseDelayS: 2,
+    maxOperatingTempC: 90,
+    slowdownTempC: 95,
+    shutdownTempC: 100,
+    thermal: HOPPER_THERMAL,
+    source: '750 W, 192 GB OAM (REFERENCE-NUMBERS.md); the rest estimated from the H200 fit',
+  },
+};
+
+export function gpuModelParams(id: GpuModelId): GpuModelParams {
+  const params = GPU_MODELS[id];
+  if (!params) throw new Error(`unknown GPU model ${id}`);
+  return params;
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction } from './gpu';
+import { GPU_MODEL_IDS, GPU_MODELS } from './gpu-params';
+
+const env = { airTempC: 30, powered: true };
+
+function gpu(model: (typeof GPU_MODEL_IDS)[number] = 'H200-SXM', noise = false): GpuSim {
+  return new GpuSim({ uuid: 'GPU-test', index: 0, model, rng: new Rng(1), noise, initialAirTempC: 30 });
+}
+
+function run(g: GpuSim, seconds: number, dtS = 0.1): void {
+  for (let t = 0; t < seconds - 1e-9; t += dtS) g.step(dtS, env);
+}
+
+describe('GPU power', () => {
+  it('draws the idle powers with and without a context', () => {
+    const g = gpu();
+    run(g, 5);
+    expect(g.readings()!.powerW).toBeCloseTo(79.6, 1);
+    expect(g.readings()!.clockEventReasons).toBe(CLOCK_REASON.gpuIdle);
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 5);
+    expect(g.readings()!.powerW).toBeCloseTo(122.2, 1);
+    expect(g.readings()!.smClockMhz).toBe(1980);
+  });
+
+  it('holds compute-bound load at the cap by throttling the SM clock (SW power cap)', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 10);
+    const r = g.readings()!;
+    expect(r.powerW).toBeGreaterThan(680);
+    expect(r.powerW).toBeLessThanOrEqual(700);
+    expect(r.smClockMhz).toBeLessThan(1980);
+    expect(r.clockEventReasons & CLOCK_REASON.swPowerCap).toBeTruthy();
+  });
+
+  it('follows a lowered power limit', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    g.setPowerLimitW(400);
+    run(g, 5);
+    expect(g.readings()!.powerW).toBeLessThanOrEqual(400);
+    expect(g.readings()!.powerLimitW).toBe(400);
+    g.setPowerLimitW(50);
+    expect(g.getPowerLimitW()).toBe(200);
+  });
+
+  it('draws less memory-bound than compute-bound, without throttling', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'memory-bound', util: 1 });
+    run(g, 5);
+    expect(g.readings()!.powerW).toBeCloseTo(471, 0);
+    expect(g.readings()!.smClockMhz).toBe(1980);
+    expect(g.readings()!.clockEventReasons & CLOCK_REASON.swPowerCap).toBe(0);
+  });
+
+  it('scales power with utilisation', () => {
+    const low = gpu();
+    const high = gpu();
+    low.setWorkload({ kind: 'memory-bound', util: 0.3 });
+    high.setWorkload({ kind: 'memory-bound', util: 0.9 });
+    run(low, 3);
+    run(high, 3);
+    expect(high.readings()!.powerW).toBeGreaterThan(low.readings()!.powerW);
+  });
+
+  it('reports power as a 1 s average while the energy counter integrates the instantaneous power', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 3);
+    const e0 = g.readings()!.energyMj;
+    g.setWorkload({ kind: 'memory-bound', util: 1 });
+    run(g, 0.5);
+    // Half of the window is at the new load.
+    expect(g.readings()!.powerW).toBeGreaterThan(250);
+    expect(g.readings()!.powerW).toBeLessThan(350);
+    run(g, 9.5);
+    const joules = (g.readings()!.energyMj - e0) / 1000;
+    expect(joules).toBeGreaterThan(471 * 10 * 0.99);
+    expect(joules).toBeLessThan(471 * 10 * 1.01);
+  });
+
+  it('energy counter: 700 W for 60 s in one big step is 42 kJ', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    const e0 = g.readings()!.energyMj;
+    g.step(60, env);
+    const p = g.readings()!.powerInstantW;
+    expect(g.readings()!.energyMj - e0).toBeCloseTo(p * 60 * 1000, -2);
+  });
+
+  it('bursty load averages between idle and busy power', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'bursty-inference', util: 0.5, burstPeriodS: 1, burstComputeShare: 0 });
+    g.step(100, env);
+    const p = g.readings()!.powerW;
+    expect(p).toBeGreaterThan(122);
+    expect(p).toBeLessThan(471);
+    expect(p).toBeCloseTo((122.2 + 471) / 2, 0);
+  });
+});
+
+describe('GPU temperature', () => {
+  it('rises within seconds under load and falls back after', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 60);
+    const idle = g.readings()!.gpuTempC;
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 5);
+    const loaded = g.readings()!.gpuTempC;
+    expect(loaded - idle).toBeGreaterThan(15);
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 3);
+    expect(g.readings()!.gpuTempC - idle).toBeLessThan(5);
+  });
+
+  it('follows the air temperature', () => {
+    const cool = gpu();
+    const warm = gpu();
+    for (let i = 0; i < 100; i++) {
+      cool.step(1, { airTempC: 25, powered: true });
+      warm.step(1, { airTempC: 35, powered: true });
+    }
+    expect(warm.readings()!.gpuTempC - cool.readings()!.gpuTempC).toBeCloseTo(10, 0);
+  });
+
+  it('memory temperature rises most under memory-bound load', () => {
+    const compute = gpu();
+    const memory = gpu();
+    compute.setWorkload({ kind: 'compute-bound', util: 1 });
+    memory.setWorkload({ kind: 'memory-bound', util: 1 });
+    run(compute, 60, 0.5);
+    run(memory, 60, 0.5);
+    expect(memory.readings()!.memoryTempC).toBeGreaterThan(compute.readings()!.memoryTempC);
+    expect(memory.readings()!.gpuTempC).toBeLessThan(compute.readings()!.gpuTempC);
+  });
+});
+
+describe('GPU faults', () => {
+  it('XID sets the last-XID value and clears', () => {
+    const g = gpu();
+    g.injectXid(48);
+    g.step(1, env);
+    expect(g.readings()!.lastXid).toBe(48);
+    g.clearXid();
+    expect(g.readings()!.lastXid).toBe(0);
+  });
+
+  it('fallen off the bus: no readings, still draws idle power', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    g.setOffBus(true);
+    g.step(1, env);
+    expect(g.readings()).toBeNull();
+    expect(g.drawW).toBeCloseTo(79.6, 0);
+    g.setOffBus(false);
+    g.step(1, env);
+    expect(g.readings()).not.toBeNull();
+  });
+
+  it('thermal runaway: throttles (SW thermal), then shuts down', () => {
+    const g = gpu();
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    g.setThermalRunaway(true);
+    let sawThermal = false;
+    for (let t = 0; t < 1200 && g.readable; t += 0.5) {
+      g.step(0.5, env);
+      const r = g.readings();
+      if (r && r.clockEventReasons & (CLOCK_REASON.swThermalSlowdown | CLOCK_REASON.hwThermalSlowdown)) sawThermal = true;
+    }
+    expect(sawThermal).toBe(true);
+    expect(g.readable).toBe(false);
+    g.step(0.5, env);
+    expect(g.drawW).toBe(0);
+    expect(g.getWorkload().kind).toBe('idle-no-context');
+    g.setThermalRunaway(false);
+    run(g, 30, 1);
+    expect(g.readable).toBe(true);
+    expect(g.readings()!.gpuTempC).toBeLessThan(45);
+  });
+});
+
+describe('parameters and helpers', () => {
+  it('has a parameter set per model, each idle below the cap', () => {
+    for (const id of GPU_MODEL_IDS) {
+      const p = GPU_MODELS[id];
+      expect(p.idleNoContextW).toBeLessThan(p.idleWithContextW);
+      expect(p.memoryBoundW).toBeLessThan(p.powerLimitW);
+      expect(p.computeBoundDemandW).toBeGreaterThan(p.powerLimitW);
+    }
+  });
+
+  it('square wave on-fraction', () => {
+    expect(squareWaveOnFraction(0, 10, 1, 0.3)).toBeCloseTo(0.3);
+    expect(squareWaveOnFraction(0, 0.2, 1, 0.3)).toBe(1);
+    expect(squareWaveOnFraction(0.4, 0.2, 1, 0.3)).toBe(0);
+  });
+
+  it('boxcar average', () => {
+    const b = new BoxcarAverage(1);
+    for (let i = 0; i < 10; i++) b.push(0.1, 100);
+    for (let i = 0; i < 5; i++) b.push(0.1, 200);
+    expect(b.value()).toBeCloseTo(150);
+  });
+});

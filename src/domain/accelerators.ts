@@ -1,0 +1,174 @@
+/**
+ * Catalogue of accelerator models. Figures follow /shared/REFERENCE-NUMBERS.md; `source` says how firm each one is.
+ * Memory: `memoryGib` is what the device reports (NVML) where a real capture exists, otherwise the vendor's nominal
+ * capacity, which for HBM/GDDR parts is counted in binary units (an "80 GB" H100 has 80 GiB of HBM3 of which NVML
+ * reports 81,559 MiB usable).
+ */
+
+import { mibToGib } from './units';
+
+export type AcceleratorVendor = 'NVIDIA' | 'AMD' | 'Google';
+export type AcceleratorFormFactor = 'SXM5' | 'SXM6' | 'superchip' | 'OAM' | 'PCIe' | 'TPU tray';
+export type CoolingRequirement = 'air' | 'liquid' | 'air-or-liquid';
+export type FigureSource = 'real capture' | 'vendor docs' | 'secondary sources';
+
+export interface AcceleratorModel {
+  id: string;
+  vendor: AcceleratorVendor;
+  model: string;
+  memoryGib: number;
+  /** Usable memory NVML reports, where a real capture gives it. */
+  reportedMemoryMib: number | null;
+  memoryType: 'HBM2e' | 'HBM3' | 'HBM3e' | 'GDDR6';
+  /** Default power limit; null where no figure is published. */
+  tdpW: number | null;
+  /** Lowest settable power limit, where known. */
+  minPowerLimitW: number | null;
+  formFactor: AcceleratorFormFactor;
+  cooling: CoolingRequirement;
+  /** GPUs in one NVLink domain when installed as designed (8 on an HGX board, 72 in an NVL72 rack). */
+  nvlinkDomainSize: number | null;
+  /** Name strings seen in telemetry (nvidia-smi / DCGM modelName), for matching. */
+  telemetryNames: string[];
+  source: FigureSource;
+  notes: string;
+}
+
+export const ACCELERATORS: readonly AcceleratorModel[] = [
+  {
+    id: 'h100-sxm',
+    vendor: 'NVIDIA',
+    model: 'H100 SXM5 80GB',
+    memoryGib: mibToGib(81_559),
+    reportedMemoryMib: 81_559,
+    memoryType: 'HBM3',
+    tdpW: 700,
+    minPowerLimitW: 200,
+    formFactor: 'SXM5',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: 8,
+    telemetryNames: ['NVIDIA H100 80GB HBM3'],
+    source: 'real capture',
+    notes: 'Idle ~70 W / 41 °C, gpu-burn ~632 W / 59 °C (nvidia_gpu_exporter captures). Max operating ~87 °C.',
+  },
+  {
+    id: 'h200-sxm',
+    vendor: 'NVIDIA',
+    model: 'H200 SXM 141GB',
+    memoryGib: mibToGib(143_771),
+    reportedMemoryMib: 143_771,
+    memoryType: 'HBM3e',
+    tdpW: 700,
+    minPowerLimitW: null,
+    formFactor: 'SXM5',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: 8,
+    telemetryNames: ['NVIDIA H200'],
+    source: 'real capture',
+    notes: 'Idle 77-80 W without a CUDA context, ~120 W with one; compute-bound 689-696 W at the cap; memory-bound ~471 W (fixtures/nvml-h200).',
+  },
+  {
+    id: 'b200',
+    vendor: 'NVIDIA',
+    model: 'B200',
+    memoryGib: 180,
+    reportedMemoryMib: null,
+    memoryType: 'HBM3e',
+    tdpW: 1_000,
+    minPowerLimitW: null,
+    formFactor: 'SXM6',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: 8,
+    telemetryNames: ['NVIDIA B200'],
+    source: 'secondary sources',
+    notes: 'Memory quoted as 180-192 GB depending on SKU; 180 used here.',
+  },
+  {
+    id: 'gb200',
+    vendor: 'NVIDIA',
+    model: 'GB200 (one Blackwell GPU of an NVL72)',
+    memoryGib: 186,
+    reportedMemoryMib: null,
+    memoryType: 'HBM3e',
+    tdpW: 1_200,
+    minPowerLimitW: null,
+    formFactor: 'superchip',
+    cooling: 'liquid',
+    nvlinkDomainSize: 72,
+    telemetryNames: ['NVIDIA GB200'],
+    source: 'secondary sources',
+    notes: 'NVL72 rack: 72 GPUs + 36 Grace CPUs, ~120-132 kW, liquid cooling mandatory.',
+  },
+  {
+    id: 'mi300x',
+    vendor: 'AMD',
+    model: 'Instinct MI300X',
+    memoryGib: 192,
+    reportedMemoryMib: null,
+    memoryType: 'HBM3',
+    tdpW: 750,
+    minPowerLimitW: null,
+    formFactor: 'OAM',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: null,
+    telemetryNames: ['AMD Instinct MI300X'],
+    source: 'secondary sources',
+    notes: '8 OAM modules per platform, linked by AMD Infinity Fabric (not NVLink).',
+  },
+  {
+    id: 'tpu-v5p',
+    vendor: 'Google',
+    model: 'TPU v5p',
+    memoryGib: 95,
+    reportedMemoryMib: null,
+    memoryType: 'HBM2e',
+    tdpW: null,
+    minPowerLimitW: null,
+    formFactor: 'TPU tray',
+    cooling: 'liquid',
+    nvlinkDomainSize: null,
+    telemetryNames: [],
+    source: 'secondary sources',
+    notes: 'Not in REFERENCE-NUMBERS; memory from Google Cloud documentation; Google publishes no per-chip power figure. Cloud-only part.',
+  },
+  {
+    id: 'l40s',
+    vendor: 'NVIDIA',
+    model: 'L40S',
+    memoryGib: 48,
+    reportedMemoryMib: null,
+    memoryType: 'GDDR6',
+    tdpW: 350,
+    minPowerLimitW: null,
+    formFactor: 'PCIe',
+    cooling: 'air',
+    nvlinkDomainSize: null,
+    telemetryNames: ['NVIDIA L40S'],
+    source: 'vendor docs',
+    notes: 'PCIe, passively cooled by the server fans; no NVLink.',
+  },
+];
+
+export function acceleratorById(id: string): AcceleratorModel | undefined {
+  return ACCELERATORS.find((a) => a.id === id);
+}
+
+/**
+ * Matches a free-text name (telemetry modelName, a datasheet phrase) to a catalogue entry: exact telemetry name first,
+ * then the model token ("H100", "MI300X", "GB200") as a whole word. GB200 is tested before B200 so it is not taken for it.
+ */
+export function matchAccelerator(name: string): AcceleratorModel | undefined {
+  const exact = ACCELERATORS.find((a) => a.telemetryNames.some((t) => t.toLowerCase() === name.trim().toLowerCase()));
+  if (exact) return exact;
+  const tokens: Array<[RegExp, string]> = [
+    [/\bGB200\b/i, 'gb200'],
+    [/\bB200\b/i, 'b200'],
+    [/\bH200\b/i, 'h200-sxm'],
+    [/\bH100\b/i, 'h100-sxm'],
+    [/\bMI300X\b/i, 'mi300x'],
+    [/\bTPU\s*v5p\b/i, 'tpu-v5p'],
+    [/\bL40S\b/i, 'l40s'],
+  ];
+  for (const [pattern, id] of tokens) if (pattern.test(name)) return acceleratorById(id);
+  return undefined;
+}

@@ -1,0 +1,35 @@
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import * as s from '../../db/schema';
+import { publicProcedure, router } from '../trpc';
+
+export const changesRouter = router({
+  /** The change log, newest first; per object when objectType and objectId are given. */
+  list: publicProcedure
+    .input(
+      z.object({
+        objectType: z.string().max(40).optional(),
+        objectId: z.string().max(40).optional(),
+        actor: z.string().max(200).optional(),
+        beforeId: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.db
+        .select()
+        .from(s.changeLog)
+        .where(
+          and(
+            input.objectType ? eq(s.changeLog.objectType, input.objectType) : undefined,
+            input.objectId ? eq(s.changeLog.objectId, input.objectId) : undefined,
+            input.actor ? eq(s.changeLog.actor, input.actor) : undefined,
+            input.beforeId ? lt(s.changeLog.id, input.beforeId) : undefined,
+          ),
+        )
+        .orderBy(desc(s.changeLog.id))
+        .limit(input.limit + 1);
+      const items = rows.slice(0, input.limit);
+      return { items, nextBeforeId: rows.length > input.limit ? (items[items.length - 1]?.id ?? null) : null };
+    }),
+});

@@ -1,0 +1,48 @@
+import { asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import * as s from '../../db/schema';
+import { analysePlant } from '../../services/plant';
+import { fieldError } from '../errors';
+import { publicProcedure, router } from '../trpc';
+
+const id = z.number().int().positive();
+
+export const hallsRouter = router({
+  /** Everything the floor plan draws: the grid, the rows, each rack at its tile with status and load. */
+  floorPlan: publicProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+    const [hall] = await ctx.db
+      .select({ hall: s.halls, site: { id: s.sites.id, name: s.sites.name, slug: s.sites.slug }, zone: { name: s.securityZones.name, accessLevel: s.securityZones.accessLevel } })
+      .from(s.halls)
+      .innerJoin(s.sites, eq(s.sites.id, s.halls.siteId))
+      .leftJoin(s.securityZones, eq(s.securityZones.id, s.halls.securityZoneId))
+      .where(eq(s.halls.id, input.id));
+    if (!hall) throw fieldError('id', `no hall with id ${input.id}`);
+    const rows = await ctx.db.select().from(s.rows).where(eq(s.rows.hallId, input.id)).orderBy(asc(s.rows.name));
+    const racks = await ctx.db
+      .select({ id: s.racks.id, name: s.racks.name, rowId: s.racks.rowId, positionInRow: s.racks.positionInRow, status: s.racks.status, maxPowerKw: s.racks.maxPowerKw, coolingKind: s.racks.coolingKind, zoneName: s.securityZones.name })
+      .from(s.racks)
+      .leftJoin(s.securityZones, eq(s.securityZones.id, s.racks.securityZoneId))
+      .where(eq(s.racks.hallId, input.id))
+      .orderBy(asc(s.racks.name));
+    const analysis = await analysePlant(ctx.db, hall.site.id);
+    const rowById = new Map(rows.map((r) => [r.id, r]));
+    return {
+      ...hall,
+      rows,
+      racks: racks.map((rack) => {
+        const row = rowById.get(rack.rowId)!;
+        const power = analysis.power.ok ? analysis.power.racks[String(rack.id)] : undefined;
+        return {
+          ...rack,
+          rowName: row.name,
+          gridX: row.gridX + rack.positionInRow,
+          gridY: row.gridY,
+          loadW: power?.loadW ?? 0,
+          utilizationPct: power?.utilizationPct ?? null,
+          powerHeadroomW: power?.powerHeadroomW ?? null,
+          coolingHeadroomW: analysis.cooling.racks[String(rack.id)]?.coolingHeadroomW ?? null,
+        };
+      }),
+    };
+  }),
+});

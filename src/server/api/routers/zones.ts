@@ -1,0 +1,22 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import * as s from '../../db/schema';
+import { publicProcedure, router } from '../trpc';
+
+export const zonesRouter = router({
+  list: publicProcedure.input(z.object({ siteId: z.number().int().positive().optional() }).optional()).query(({ ctx, input }) =>
+    ctx.db
+      .select({
+        id: s.securityZones.id,
+        name: s.securityZones.name,
+        accessLevel: s.securityZones.accessLevel,
+        description: s.securityZones.description,
+        siteId: s.securityZones.siteId,
+        halls: sql<number>`(SELECT count(*)::int FROM halls h WHERE h.security_zone_id = security_zones.id)`,
+        racks: sql<number>`(SELECT count(*)::int FROM racks r WHERE r.security_zone_id = security_zones.id)`,
+      })
+      .from(s.securityZones)
+      .where(input?.siteId ? eq(s.securityZones.siteId, input.siteId) : undefined)
+      .orderBy(asc(s.securityZones.name)),
+  ),
+});

@@ -15,10 +15,12 @@ function sink() {
 
 describe('plenum CLI conventions', () => {
   it('parses positional arguments, switches and valued flags', () => {
-    const args = parseArgs(['health', '--json', '--url', 'http://x:1', '--url=http://y:2']);
-    expect(args.positional).toEqual(['health']);
-    expect(args.flags.get('json')).toBe(true);
-    expect(args.flags.get('url')).toBe('http://y:2');
+    const args = parseArgs(['targets', 'add', 'http://h:9400/metrics', '--json', '--url', 'http://x:1', '--zone', 'a', '--zone=b']);
+    expect(args.positional).toEqual(['targets', 'add', 'http://h:9400/metrics']);
+    expect(args.flags.get('json')).toEqual(['true']);
+    expect(args.flags.get('url')).toEqual(['http://x:1']);
+    expect(args.flags.get('zone')).toEqual(['a', 'b']);
+    expect(() => parseArgs(['health', '--url'])).toThrow('--url needs a value');
   });
 
   it('rejects an unknown command with one line and exit code 2', async () => {

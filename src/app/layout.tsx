@@ -9,7 +9,15 @@ export const metadata: Metadata = {
   description: 'DCIM for AI data centers: the physical plant and the GPU workloads in one system',
 };
 
-const navigation = [{ href: '/', label: 'Overview' }];
+const navigation = [
+  { href: '/', label: 'Overview' },
+  { href: '/racks', label: 'Racks' },
+  { href: '/devices', label: 'Devices' },
+  { href: '/power', label: 'Power' },
+  { href: '/cooling', label: 'Cooling' },
+  { href: '/network', label: 'Network' },
+  { href: '/changes', label: 'Change log' },
+];
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

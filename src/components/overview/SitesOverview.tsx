@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { HallLoadChart } from '@/components/charts/HallLoadChart';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { Card, EmptyState } from '@/components/ui/Card';
@@ -29,7 +30,10 @@ export function SitesOverview() {
             {sites.data.map((site) => (
               <li key={site.id}>
                 <p className="font-medium" data-testid="site-name">
-                  {site.name} <span className="text-sm font-normal text-slate-500">· {site.timeZone} · utility {site.utilityCapacityKw.toLocaleString('en')} kW · PUE target {site.pueTarget}</span>
+                  <Link href={`/sites/${site.id}`} className="text-sky-700 hover:underline">
+                    {site.name}
+                  </Link>{' '}
+                  <span className="text-sm font-normal text-slate-500">· {site.timeZone} · utility {site.utilityCapacityKw.toLocaleString('en')} kW · PUE target {site.pueTarget}</span>
                 </p>
                 <table className="mt-2 w-full text-sm">
                   <thead className="text-left text-slate-500">
@@ -43,7 +47,11 @@ export function SitesOverview() {
                   <tbody>
                     {site.halls.map((hall) => (
                       <tr key={hall.id} data-testid="hall-row" className="border-t border-slate-100">
-                        <td>{hall.name}</td>
+                        <td>
+                          <Link href={`/halls/${hall.id}`} className="text-sky-700 hover:underline">
+                            {hall.name}
+                          </Link>
+                        </td>
                         <td>{hall.coolingType}</td>
                         <td className="tabular text-right">{hall.rackCount}</td>
                         <td className="tabular text-right">{hall.designItLoadKw.toLocaleString('en')} kW</td>

@@ -11,7 +11,8 @@ export const changesRouter = router({
         objectType: z.string().max(40).optional(),
         objectId: z.string().max(40).optional(),
         actor: z.string().max(200).optional(),
-        beforeId: z.number().int().positive().optional(),
+        /** Continue below this change id (newest first). */
+        cursor: z.number().int().positive().nullish(),
         limit: z.number().int().min(1).max(200).default(50),
       }),
     )
@@ -24,12 +25,12 @@ export const changesRouter = router({
             input.objectType ? eq(s.changeLog.objectType, input.objectType) : undefined,
             input.objectId ? eq(s.changeLog.objectId, input.objectId) : undefined,
             input.actor ? eq(s.changeLog.actor, input.actor) : undefined,
-            input.beforeId ? lt(s.changeLog.id, input.beforeId) : undefined,
+            input.cursor ? lt(s.changeLog.id, input.cursor) : undefined,
           ),
         )
         .orderBy(desc(s.changeLog.id))
         .limit(input.limit + 1);
       const items = rows.slice(0, input.limit);
-      return { items, nextBeforeId: rows.length > input.limit ? (items[items.length - 1]?.id ?? null) : null };
+      return { items, nextCursor: rows.length > input.limit ? (items[items.length - 1]?.id ?? null) : null };
     }),
 });

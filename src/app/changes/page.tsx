@@ -1,0 +1,5 @@
+import { ChangesView } from '@/components/plant/ChangesView';
+
+export default function ChangesPage() {
+  return <ChangesView />;
+}

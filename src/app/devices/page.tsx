@@ -1,0 +1,5 @@
+import { DeviceList } from '@/components/plant/DeviceList';
+
+export default function DevicesPage() {
+  return <DeviceList />;
+}

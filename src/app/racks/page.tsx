@@ -1,0 +1,5 @@
+import { RackList } from '@/components/plant/RackList';
+
+export default function RacksPage() {
+  return <RackList />;
+}

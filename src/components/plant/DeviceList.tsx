@@ -1,0 +1,118 @@
+'use client';
+
+import { useInfiniteQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useDeferredValue, useState } from 'react';
+import { inputClass } from '@/components/forms/Field';
+import { StatusBadge } from '@/components/ui/Badge';
+import { Card, EmptyState } from '@/components/ui/Card';
+import { ErrorMessage, Loading } from '@/components/ui/Loading';
+import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
+import { formatPowerW } from '@/domain/units';
+import { useTRPC } from '@/trpc/client';
+
+const STATUSES = ['planned', 'active', 'maintenance', 'failed', 'decommissioned'] as const;
+const KINDS = ['server', 'switch', 'storage', 'rack-pdu', 'ups', 'crah', 'cdu', 'patch-panel', 'power-shelf', 'other'] as const;
+
+export function DeviceList() {
+  const trpc = useTRPC();
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<(typeof STATUSES)[number] | ''>('');
+  const [kind, setKind] = useState<(typeof KINDS)[number] | ''>('');
+  const deferredSearch = useDeferredValue(search);
+  const filters = { search: deferredSearch || undefined, status: status || undefined, kind: kind || undefined, limit: 50 };
+  const query = useInfiniteQuery(trpc.devices.list.infiniteQueryOptions(filters, { getNextPageParam: (page) => page.nextCursor }));
+  const devices = query.data?.pages.flatMap((page) => page.items) ?? [];
+  const csv = `/api/export/devices.csv?${new URLSearchParams(Object.entries({ search: filters.search ?? '', status: filters.status ?? '', kind: filters.kind ?? '' }).filter(([, v]) => v)).toString()}`;
+  return (
+    <>
+      <PageHeader
+        title="Devices"
+        crumbs={[{ href: '/', label: 'Overview' }]}
+        actions={
+          <>
+            <SecondaryLink href={csv} download>
+              Export CSV
+            </SecondaryLink>
+            <ButtonLink href="/devices/new">New device</ButtonLink>
+          </>
+        }
+      />
+      <search className="mb-4 flex flex-wrap gap-3">
+        <label className="flex flex-col text-sm">
+          <span className="text-slate-600">Search</span>
+          <input type="search" className={inputClass} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name, serial, asset tag, hostname" aria-label="Search devices" />
+        </label>
+        <label className="flex flex-col text-sm">
+          <span className="text-slate-600">Status</span>
+          <select className={inputClass} value={status} onChange={(e) => setStatus(e.target.value as typeof status)} aria-label="Filter by status">
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col text-sm">
+          <span className="text-slate-600">Kind</span>
+          <select className={inputClass} value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-label="Filter by kind">
+            <option value="">any</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+      </search>
+      <Card title={`${devices.length}${query.hasNextPage ? '+' : ''} devices`}>
+        {query.isPending ? (
+          <Loading />
+        ) : query.isError ? (
+          <ErrorMessage error={query.error} />
+        ) : devices.length === 0 ? (
+          <EmptyState>No device matches these filters.</EmptyState>
+        ) : (
+          <table className="w-full text-sm" data-testid="device-list">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="font-normal">Name</th>
+                <th className="font-normal">Type</th>
+                <th className="font-normal">Status</th>
+                <th className="font-normal">Rack / U</th>
+                <th className="font-normal">Serial</th>
+                <th className="text-right font-normal">Nameplate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((device) => (
+                <tr key={device.id} className="border-t border-slate-100">
+                  <td>
+                    <Link className="text-sky-700 hover:underline" href={`/devices/${device.id}`}>
+                      {device.name}
+                    </Link>
+                  </td>
+                  <td>
+                    {device.manufacturer} {device.typeModel} <span className="text-slate-500">({device.kind})</span>
+                  </td>
+                  <td>
+                    <StatusBadge status={device.status} />
+                  </td>
+                  <td>{device.rackName ? `${device.rackName} U${device.position} ${device.face}` : '—'}</td>
+                  <td className="font-mono text-xs">{device.serial || '—'}</td>
+                  <td className="tabular text-right">{formatPowerW(device.nameplatePowerW)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {query.hasNextPage && (
+          <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+            {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          </button>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,73 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { FloorPlan } from '@/components/floor/FloorPlan';
+import { Badge, StatusBadge, utilisationTone } from '@/components/ui/Badge';
+import { Card } from '@/components/ui/Card';
+import { ErrorMessage, Loading } from '@/components/ui/Loading';
+import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
+import { formatPct, formatPowerW } from '@/domain/units';
+import { useTRPC } from '@/trpc/client';
+
+export function HallView({ id }: { id: number }) {
+  const trpc = useTRPC();
+  const plan = useQuery(trpc.halls.floorPlan.queryOptions({ id }));
+  if (plan.isPending) return <Loading label="Loading floor plan" />;
+  if (plan.isError) return <ErrorMessage error={plan.error} />;
+  const { hall, site, zone, racks } = plan.data;
+  return (
+    <>
+      <PageHeader
+        title={hall.name}
+        crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]}
+        actions={<ButtonLink href={`/racks/new?hallId=${hall.id}`}>New rack</ButtonLink>}
+      />
+      <p className="mb-4 text-sm text-slate-600">
+        {hall.coolingType} cooling · design IT load {hall.designItLoadKw.toLocaleString('en')} kW · {racks.length} racks
+        {zone?.name ? ` · zone ${zone.name} (${zone.accessLevel})` : ''}
+      </p>
+      <Card title="Floor plan">
+        <FloorPlan columns={hall.gridColumns} rows={hall.gridRows} racks={racks} />
+      </Card>
+      <div className="mt-6">
+        <Card title="Racks">
+          <table className="w-full text-sm" data-testid="hall-racks">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="font-normal">Rack</th>
+                <th className="font-normal">Row</th>
+                <th className="font-normal">Status</th>
+                <th className="text-right font-normal">Load</th>
+                <th className="text-right font-normal">Budget</th>
+                <th className="text-right font-normal">Power headroom</th>
+                <th className="text-right font-normal">Cooling headroom</th>
+              </tr>
+            </thead>
+            <tbody>
+              {racks.map((rack) => (
+                <tr key={rack.id} className="border-t border-slate-100">
+                  <td>
+                    <Link className="text-sky-700 hover:underline" href={`/racks/${rack.id}`}>
+                      {rack.name}
+                    </Link>
+                  </td>
+                  <td>{rack.rowName}</td>
+                  <td>
+                    <StatusBadge status={rack.status} />
+                  </td>
+                  <td className="tabular text-right">
+                    {formatPowerW(rack.loadW)} <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
+                  </td>
+                  <td className="tabular text-right">{rack.maxPowerKw.toLocaleString('en')} kW</td>
+                  <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
+                  <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,251 @@
+// GPU fragmentation measured against a typical workload, the idea of FGD (Weng et al., USENIX ATC'23,
+// "Beware of Fragmentation"): free GPU capacity only counts as useful if the pods that usually arrive can use it.
+//
+// For one node and one pod shape, the "fragment" is the free milli-GPU that this shape cannot use:
+//  - the shape needs no GPU, or cannot run on the node at all (model, CPU, memory): all free GPU milli;
+//  - a GPU share of d milli: the free milli of every GPU with less than d free (all of it if no GPU has d free);
+//  - k whole GPUs: the free milli of every partly used GPU (all of it if fewer than k GPUs are fully free).
+// The node's expected fragmentation is the popularity-weighted sum over the shapes. A placement that makes it grow
+// least keeps the most capacity usable for what comes next.
+
+import { MILLI_PER_GPU } from './snapshot';
+import type { GpuDemand } from './types';
+
+export interface WorkloadShape {
+  cpuMilli: number;
+  memoryMib: number;
+  /** 0 for CPU-only shapes. */
+  gpuCount: number;
+  /** Per GPU: share (1-999) or 1000 for whole GPUs; 0 for CPU-only. */
+  milliPerGpu: number;
+  /** Allowed models, null = any. */
+  gpuModels: string[] | null;
+  /** Popularity, normalised so that all shapes sum to 1. */
+  weight: number;
+}
+
+export interface ShapeSample {
+  cpuMilli: number;
+  memoryMib: number;
+  demand: GpuDemand;
+  gpuModels?: string[] | null;
+}
+
+export interface TypicalWorkloadOptions {
+  /** Keep the most popular shapes until they cover this share of the samples (the rest are rare and cost time). */
+  coverage?: number;
+  /** Also require the node's free memory for a shape to count as runnable (FGD itself checks CPU only). */
+  checkMemory?: boolean;
+  /**
+   * 'fgd': a shape's fragment is the free GPU it cannot use at all (the paper's measure).
+   * 'capacity': the free GPU left over after as many pods of the shape as CPU, memory and GPUs allow, so a node whose
+   * CPU is nearly gone counts its idle GPUs as fragments before the last GPU pod stops fitting.
+   * 'blend': the mean of the two.
+   */
+  measure?: FragmentationMeasure;
+}
+
+export type FragmentationMeasure = 'fgd' | 'capacity' | 'blend';
+
+/** The typical workload mix, compiled into flat arrays once so the hot path does no allocation. */
+export class TypicalWorkload {
+  readonly shapes: WorkloadShape[];
+  readonly checkMemory: boolean;
+  readonly measure: FragmentationMeasure;
+  private readonly cpuMilli: Float64Array;
+  private readonly memoryMib: Float64Array;
+  private readonly gpuCount: Int32Array;
+  private readonly milliPerGpu: Int32Array;
+  private readonly weight: Float64Array;
+  /** Sum of the weights of CPU-only shapes: for them every free milli is a fragment. */
+  private readonly cpuOnlyWeight: number;
+  private readonly accessByModel = new Map<string, Uint8Array>();
+
+  constructor(shapes: WorkloadShape[], checkMemory = false, measure: FragmentationMeasure = 'fgd') {
+    const total = shapes.reduce((s, x) => s + x.weight, 0);
+    if (!(total > 0)) throw new Error('typical workload needs at least one shape with positive weight');
+    this.shapes = shapes.map((s) => ({ ...s, weight: s.weight / total }));
+    this.checkMemory = checkMemory;
+    this.measure = measure;
+    const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
+    const n = gpuShapes.length;
+    this.cpuMilli = new Float64Array(n);
+    this.memoryMib = new Float64Array(n);
+    this.gpuCount = new Int32Array(n);
+    this.milliPerGpu = new Int32Array(n);
+    this.weight = new Float64Array(n);
+    gpuShapes.forEach((s, i) => {
+      this.cpuMilli[i] = s.cpuMilli;
+      this.memoryMib[i] = s.memoryMib;
+      this.gpuCount[i] = s.gpuCount;
+      this.milliPerGpu[i] = s.milliPerGpu;
+      this.weight[i] = s.weight;
+    });
+    this.cpuOnlyWeight = this.shapes.filter((s) => s.gpuCount === 0).reduce((sum, s) => sum + s.weight, 0);
+  }
+
+  /** Counts the shapes of the samples (e.g. the job history or the trace) and keeps the popular ones. */
+  static fromSamples(samples: Iterable<ShapeSample>, options: TypicalWorkloadOptions = {}): TypicalWorkload {
+    const coverage = options.coverage ?? 0.95;
+    const byKey = new Map<string, WorkloadShape>();
+    let count = 0;
+    for (const s of samples) {
+      count++;
+      const models = s.gpuModels && s.gpuModels.length > 0 ? [...new Set(s.gpuModels)].sort() : null;
+      const key = `${s.cpuMilli}|${options.checkMemory ? s.memoryMib : 0}|${s.demand.gpuCount}|${s.demand.milliPerGpu}|${models?.join(',') ?? ''}`;
+      const shape = byKey.get(key);
+      if (shape) shape.weight += 1;
+      else
+        byKey.set(key, {
+          cpuMilli: s.cpuMilli,
+          memoryMib: options.checkMemory ? s.memoryMib : 0,
+          gpuCount: s.demand.gpuCount,
+          milliPerGpu: s.demand.milliPerGpu,
+          gpuModels: models,
+          weight: 1,
+        });
+    }
+    const sorted = [...byKey.values()].sort((a, b) => b.weight - a.weight);
+    const kept: WorkloadShape[] = [];
+    let covered = 0;
+    for (const shape of sorted) {
+      if (covered >= coverage * count) break;
+      kept.push(shape);
+      covered += shape.weight;
+    }
+    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd');
+  }
+
+  /** 1 where a GPU shape may run on this model, cached per model name. */
+  private access(gpuModel: string): Uint8Array {
+    let access = this.accessByModel.get(gpuModel);
+    if (!access) {
+      const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
+      access = new Uint8Array(gpuShapes.length);
+      gpuShapes.forEach((s, i) => {
+        access![i] = s.gpuModels === null || s.gpuModels.includes(gpuModel) ? 1 : 0;
+      });
+      this.accessByModel.set(gpuModel, access);
+    }
+    return access;
+  }
+
+  /**
+   * Expected fragmented milli-GPU of a node state against the mix.
+   * @param freeMilli free milli of the node's usable GPUs (unhealthy ones as 0), first gpuCount entries used
+   */
+  fragmentationMilli(
+    gpuModel: string,
+    cpuMilliFree: number,
+    memoryMibFree: number,
+    freeMilli: ArrayLike<number>,
+    gpuCount: number,
+  ): number {
+    let totalFree = 0;
+    let fullyFree = 0;
+    let maxFree = 0;
+    for (let g = 0; g < gpuCount; g++) {
+      const f = freeMilli[g];
+      totalFree += f;
+      if (f >= MILLI_PER_GPU) fullyFree++;
+      if (f > maxFree) maxFree = f;
+    }
+    if (totalFree === 0) return 0;
+    if (this.measure !== 'fgd') {
+      const capacity = this.capacityFragmentation(
+        gpuModel,
+        cpuMilliFree,
+        memoryMibFree,
+        freeMilli,
+        gpuCount,
+        totalFree,
+        fullyFree,
+      );
+      if (this.measure === 'capacity') return capacity;
+      return 0.5 * (capacity + this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree));
+    }
+    return this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree);
+  }
+
+  /** The paper's measure: free milli a shape cannot use at all. */
+  private fgdFragmentation(
+    gpuModel: string,
+    cpuMilliFree: number,
+    memoryMibFree: number,
+    freeMilli: ArrayLike<number>,
+    gpuCount: number,
+    totalFree: number,
+    fullyFree: number,
+    maxFree: number,
+  ): number {
+    // Partly used GPUs are what a whole-GPU shape cannot use.
+    const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
+    const access = this.access(gpuModel);
+    const checkMemory = this.checkMemory;
+    let frag = this.cpuOnlyWeight * totalFree;
+    const n = this.weight.length;
+    for (let s = 0; s < n; s++) {
+      const w = this.weight[s];
+      if (
+        access[s] === 0 ||
+        cpuMilliFree < this.cpuMilli[s] ||
+        (checkMemory && memoryMibFree < this.memoryMib[s])
+      ) {
+        frag += w * totalFree;
+        continue;
+      }
+      const need = this.milliPerGpu[s];
+      if (need < MILLI_PER_GPU) {
+        if (maxFree < need) {
+          frag += w * totalFree;
+        } else {
+          let small = 0;
+          for (let g = 0; g < gpuCount; g++) {
+            const f = freeMilli[g];
+            if (f < need) small += f;
+          }
+          frag += w * small;
+        }
+      } else {
+        frag += w * (fullyFree >= this.gpuCount[s] ? partialFree : totalFree);
+      }
+    }
+    return frag;
+  }
+
+  /** The 'capacity' measure: free milli not used when the node is filled with pods of each shape alone. */
+  private capacityFragmentation(
+    gpuModel: string,
+    cpuMilliFree: number,
+    memoryMibFree: number,
+    freeMilli: ArrayLike<number>,
+    gpuCount: number,
+    totalFree: number,
+    fullyFree: number,
+  ): number {
+    const access = this.access(gpuModel);
+    let frag = this.cpuOnlyWeight * totalFree;
+    const n = this.weight.length;
+    for (let s = 0; s < n; s++) {
+      const w = this.weight[s];
+      if (access[s] === 0) {
+        frag += w * totalFree;
+        continue;
+      }
+      const need = this.milliPerGpu[s];
+      let slots: number;
+      if (need < MILLI_PER_GPU) {
+        slots = 0;
+        for (let g = 0; g < gpuCount; g++) slots += Math.floor(freeMilli[g] / need);
+      } else {
+        slots = Math.floor(fullyFree / this.gpuCount[s]);
+      }
+      const cpu = this.cpuMilli[s];
+      if (cpu > 0) slots = Math.min(slots, Math.floor(cpuMilliFree / cpu));
+      if (this.checkMemory && this.memoryMib[s] > 0) slots = Math.min(slots, Math.floor(memoryMibFree / this.memoryMib[s]));
+      const used = slots * need * this.gpuCount[s];
+      frag += w * (totalFree - used);
+    }
+    return frag;
+  }
+}

@@ -1,0 +1,159 @@
+// Snapshot and request types of the placement framework.
+// Everything here is plain data: the service builds it from the database, the benchmark from CSV files.
+
+/** 0 public, 1 restricted, 2 secure, 3 critical. A node may run a job whose requiredZoneLevel is <= its own level. */
+export type ZoneLevel = 0 | 1 | 2 | 3;
+
+export interface GpuDevice {
+  /** Position on the node (0-based); placements refer to GPUs by this index. */
+  index: number;
+  uuid?: string;
+  /** Unallocated share of this GPU in thousandths (0-1000). */
+  freeMilli: number;
+  healthy: boolean;
+  /** GPUs with the same value are joined by NVLink (an HGX board, an NVL72 rack). Missing: the node is one domain. */
+  nvlinkDomain?: string;
+  memoryGib?: number;
+}
+
+export type FeedSide = 'A' | 'B';
+
+export interface SchedNode {
+  id: string;
+  name: string;
+  cpuMilliFree: number;
+  cpuMilliTotal: number;
+  memoryMibFree: number;
+  memoryMibTotal: number;
+  /** '' when the node has no GPUs. */
+  gpuModel: string;
+  gpus: GpuDevice[];
+  rackId?: string;
+  leafSwitchId?: string;
+  zoneLevel: ZoneLevel;
+  /** Power the rack (and everything upstream, A/B failover included) can still take, computed by the caller. */
+  powerHeadroomW?: number;
+  /** Heat the rack's cooling can still remove. */
+  coolingHeadroomW?: number;
+  /** Feed side a single-corded node hangs on; used by the spread score for inference replicas. */
+  feedSide?: FeedSide;
+  healthy: boolean;
+}
+
+export type JobKind = 'training' | 'inference' | 'batch';
+export type Topology = 'nvlink-domain' | 'leaf' | 'rack' | 'none';
+
+export interface PodRequest {
+  id: string;
+  tenant: string;
+  /** Higher runs first and may preempt lower. */
+  priority: number;
+  preemptible: boolean;
+  kind: JobKind;
+  /** Gang size: all workers are placed or none. Default 1. */
+  workers?: number;
+  /** Whole GPUs per worker (0-8). */
+  gpusPerWorker: number;
+  /** Share of ONE GPU in thousandths (1-999) for a GPU-sharing worker (gpusPerWorker 0 or 1). 1000 or 0 = whole GPUs. */
+  gpuMilli?: number;
+  /** Any of these models; missing or empty = any model. */
+  gpuModels?: string[];
+  gpuMemoryGib?: number;
+  /** Per worker. */
+  cpuMilli: number;
+  /** Per worker. */
+  memoryMib: number;
+  requiredZoneLevel: ZoneLevel;
+  topology: Topology;
+  /** Expected draw of one fully used GPU of this job (a share draws its fraction). */
+  expectedPowerWPerGpu: number;
+  /** Milliseconds since the epoch (or any monotonic clock): older first at equal priority. */
+  createdAt: number;
+}
+
+/** What one worker needs, derived once per pod. */
+export interface GpuDemand {
+  /** 'none': CPU only; 'share': part of one GPU; 'whole': gpuCount whole GPUs. */
+  mode: 'none' | 'share' | 'whole';
+  gpuCount: number;
+  /** Per GPU: the share for 'share', 1000 for 'whole', 0 for 'none'. */
+  milliPerGpu: number;
+  /** Total milli-GPUs of one worker. */
+  totalMilli: number;
+}
+
+/** A pod (or gang member) already running: the input of preemption and of fair share. */
+export interface RunningAllocation {
+  podId: string;
+  tenant: string;
+  priority: number;
+  preemptible: boolean;
+  workers: WorkerPlacement[];
+}
+
+export interface WorkerPlacement {
+  worker: number;
+  nodeId: string;
+  /** GPU indices on that node. */
+  gpuIndices: number[];
+  /** Milli taken from each of those GPUs (1000 for whole GPUs). */
+  milliPerGpu: number;
+  cpuMilli: number;
+  memoryMib: number;
+  expectedPowerW: number;
+}
+
+/** What Bind returns: the caller commits it (the service in one transaction, the benchmark in memory). */
+export interface PlacementDecision {
+  podId: string;
+  profile: string;
+  workers: WorkerPlacement[];
+  /** Pods to evict first (PostFilter); empty for a plain placement. */
+  victims: string[];
+  /** Weighted score of each worker's node, for the audit trail. */
+  scores: number[];
+}
+
+export type ReasonCode =
+  | 'node-unhealthy'
+  | 'zone-clearance'
+  | 'gpu-model'
+  | 'gpu-memory'
+  | 'insufficient-gpu'
+  | 'gpu-unhealthy'
+  | 'insufficient-cpu'
+  | 'insufficient-memory'
+  | 'rack-power-headroom'
+  | 'cooling-headroom'
+  | 'topology';
+
+export const REASON_TEXT: Record<ReasonCode, string> = {
+  'node-unhealthy': 'node unhealthy',
+  'zone-clearance': 'zone clearance',
+  'gpu-model': 'GPU model mismatch',
+  'gpu-memory': 'insufficient GPU memory',
+  'insufficient-gpu': 'insufficient GPU',
+  'gpu-unhealthy': 'GPU unhealthy',
+  'insufficient-cpu': 'insufficient CPU',
+  'insufficient-memory': 'insufficient memory',
+  'rack-power-headroom': 'rack power headroom',
+  'cooling-headroom': 'cooling headroom',
+  topology: 'topology constraint',
+};
+
+export type ReasonCounts = Partial<Record<ReasonCode, number>>;
+
+export type ScheduleResult =
+  | { status: 'scheduled'; decision: PlacementDecision }
+  | {
+      status: 'unschedulable';
+      reasons: ReasonCounts;
+      /** "0/1213 nodes: 800 insufficient GPU, 13 rack power headroom, 4 zone clearance" */
+      explanation: string;
+    };
+
+export interface TenantQuota {
+  tenant: string;
+  /** Milli-GPUs the tenant is entitled to. */
+  gpuMilliQuota: number;
+}

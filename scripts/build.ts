@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { isBuildCurrent, recordBuild } from './build-fingerprint';
 
+export class BuildError extends Error {}
+
 /** Builds the Next.js app unless the current build already matches the sources. */
 export function ensureBuild(root: string, log: (line: string) => void): void {
   if (isBuildCurrent(root)) return;
@@ -10,7 +12,7 @@ export function ensureBuild(root: string, log: (line: string) => void): void {
     stdio: 'inherit',
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   });
-  if (result.status !== 0) throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0) throw new BuildError(`next build failed (exit ${result.status ?? result.signal}); its output is above`);
   recordBuild(root);
 }
 

@@ -4,7 +4,7 @@ import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
 import { heartbeatWorker, WorkerRunner } from '../src/server/services/workers';
-import { ensureBuild } from './build';
+import { BuildError, ensureBuild } from './build';
 
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed, background workers
@@ -55,7 +55,7 @@ async function main() {
 
 main().catch(async (error: unknown) => {
   await closeDatabase?.().catch(() => {});
-  const known = error instanceof ConfigError || error instanceof BootError || error instanceof EmbeddedDatabaseError;
+  const known = error instanceof ConfigError || error instanceof BootError || error instanceof EmbeddedDatabaseError || error instanceof BuildError;
   const code = (error as NodeJS.ErrnoException).code;
   const message = code === 'EADDRINUSE' ? 'the web port is already in use: set PORT to a free port' : (error as Error).message;
   console.error(`plenum: ${known || code ? message : ((error as Error).stack ?? message)}`);

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Card } from '@/components/ui/Card';
@@ -15,6 +15,7 @@ const STATUSES = ['planned', 'active', 'maintenance', 'failed', 'decommissioned'
 export function DeviceForm() {
   const trpc = useTRPC();
   const router = useRouter();
+  const queryClient = useQueryClient();
   const params = useSearchParams();
   const [state, setState] = useState({
     deviceTypeId: '',
@@ -51,6 +52,12 @@ export function DeviceForm() {
         bmcAddress: state.bmcAddress || null,
         status: state.status,
       });
+      // What the new object changes: lists, the rack and hall views, and the power and cooling figures.
+      await queryClient.invalidateQueries({ queryKey: trpc.racks.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.devices.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.halls.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.power.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.cooling.pathKey() });
       router.push(state.rackId ? `/racks/${state.rackId}` : `/devices/${device.id}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { Card } from '@/components/ui/Card';
@@ -25,6 +25,7 @@ type RackFormState = {
 export function RackForm() {
   const trpc = useTRPC();
   const router = useRouter();
+  const queryClient = useQueryClient();
   const params = useSearchParams();
   const [state, setState] = useState<RackFormState>({
     hallId: params.get('hallId') ?? '',
@@ -64,6 +65,12 @@ export function RackForm() {
         securityZoneId: state.securityZoneId ? Number(state.securityZoneId) : null,
         status: state.status,
       });
+      // What the new object changes: lists, the rack and hall views, and the power and cooling figures.
+      await queryClient.invalidateQueries({ queryKey: trpc.racks.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.halls.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.sites.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.power.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.cooling.pathKey() });
       router.push(`/racks/${rack.id}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));

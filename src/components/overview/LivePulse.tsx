@@ -27,7 +27,7 @@ export function LivePulse() {
         <dd className="tabular font-mono">{data ? `${data.connections}` : '—'}</dd>
       </div>
       <p className="col-span-3 text-xs text-slate-500" aria-live="polite">
-        Stream: {subscription.status}
+        Stream: {subscription.status === 'pending' ? 'live' : subscription.status}
       </p>
     </dl>
   );

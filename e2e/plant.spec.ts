@@ -1,0 +1,70 @@
+import { expect, test } from '@playwright/test';
+
+test.describe('plant model in the browser', () => {
+  test('navigates site → hall → rack → device', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Amsterdam AI-1' }).click();
+    await expect(page.getByRole('heading', { name: 'Amsterdam AI-1' })).toBeVisible();
+    await page.getByTestId('hall-link').first().click();
+    await expect(page.getByRole('heading', { name: 'Hall A' })).toBeVisible();
+    await expect(page.getByTestId('floor-rack').first()).toBeVisible();
+    await page.getByTestId('hall-racks').getByRole('link', { name: 'A1-01' }).click();
+    await expect(page.getByRole('heading', { name: 'Rack A1-01' })).toBeVisible();
+    await expect(page.getByTestId('elevation-front').getByTestId('elevation-device')).toHaveCount(3);
+    await expect(page.getByTestId('meter-power')).toContainText('kW');
+    await page.getByTestId('rack-devices').getByRole('link', { name: 'a1-01-gpu1' }).click();
+    await expect(page.getByRole('heading', { name: 'a1-01-gpu1' })).toBeVisible();
+    await expect(page.getByTestId('device-gpus').locator('tbody tr')).toHaveCount(8);
+    await expect(page.getByTestId('device-power').locator('tbody tr')).toHaveCount(6);
+    await expect(page.getByTestId('device-interfaces')).toContainText('400 Gb/s');
+  });
+
+  test('creates a rack and a device through forms, and shows the overlap as a field error', async ({ page }) => {
+    await page.goto('/racks/new');
+    await page.getByLabel('Hall', { exact: true }).selectOption({ label: 'Amsterdam AI-1 · Hall A' });
+    await page.getByLabel('Row', { exact: true }).selectOption({ label: 'A1' });
+    await page.getByLabel('Name', { exact: true }).fill('A1-09');
+    await page.getByLabel('Position in row', { exact: true }).fill('9');
+    await page.getByLabel('Power budget (kW)', { exact: true }).fill('40');
+    await page.getByRole('button', { name: 'Create rack' }).click();
+    await expect(page.getByRole('heading', { name: 'Rack A1-09' })).toBeVisible();
+    await expect(page.getByText('This rack is empty.')).toBeVisible();
+
+    await page.getByRole('link', { name: 'Add device' }).click();
+    await page.getByLabel('Device type', { exact: true }).selectOption({ label: 'Dell PowerEdge XE9680 (server, 6 U)' });
+    await page.getByLabel('Name', { exact: true }).fill('a1-09-gpu1');
+    await page.getByLabel('Position (lowest U)', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Create device' }).click();
+    await expect(page.getByRole('heading', { name: 'Rack A1-09' })).toBeVisible();
+    await expect(page.getByTestId('elevation-front').getByTestId('elevation-device')).toHaveCount(1);
+
+    await page.getByRole('link', { name: 'Add device' }).click();
+    await page.getByLabel('Device type', { exact: true }).selectOption({ label: 'Dell PowerEdge XE9680 (server, 6 U)' });
+    await page.getByLabel('Name', { exact: true }).fill('a1-09-gpu2');
+    await page.getByLabel('Position (lowest U)', { exact: true }).fill('5');
+    await page.getByRole('button', { name: 'Create device' }).click();
+    await expect(page.getByTestId('error-position')).toHaveText('U5-U10 overlaps a1-09-gpu1 at U2-U7 (front)');
+    await expect(page.getByRole('heading', { name: 'New device' })).toBeVisible();
+  });
+
+  test('a form names the field it rejects', async ({ page }) => {
+    await page.goto('/racks/new');
+    await page.getByLabel('Hall', { exact: true }).selectOption({ label: 'Amsterdam AI-1 · Hall A' });
+    await page.getByLabel('Row', { exact: true }).selectOption({ label: 'A1' });
+    await page.getByLabel('Name', { exact: true }).fill('A1-01');
+    await page.getByLabel('Position in row', { exact: true }).fill('20');
+    await page.getByRole('button', { name: 'Create rack' }).click();
+    await expect(page.getByTestId('error-name')).toHaveText('is already used by another rack in this hall');
+  });
+
+  test('power, cooling and network pages show capacity and redundancy', async ({ page }) => {
+    await page.goto('/power');
+    await expect(page.getByTestId('power-redundancy')).toContainText('A/B redundancy holds');
+    await expect(page.getByTestId('power-nodes')).toContainText('UPS A');
+    await page.goto('/cooling');
+    await expect(page.getByTestId('cooling-groups')).toContainText('N+1 holds');
+    await page.goto('/network');
+    await expect(page.getByTestId('fabrics')).toContainText('IB compute');
+    await expect(page.getByTestId('zones')).toContainText('Tenant cage');
+  });
+});

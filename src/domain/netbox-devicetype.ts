@@ -678,7 +678,8 @@ export function parseNetboxDeviceType(fileName: string, yamlText: string, valida
     identityKey: deviceTypeIdentityKey(String(data.manufacturer), String(data.model)),
     contentHash: sha256Hex(canonicalJson(data)),
     heightU,
-    isFullDepth: data.is_full_depth === true,
+    // NetBox's default when the field is absent is full depth.
+    isFullDepth: data.is_full_depth !== false,
     mounting: subdeviceRole === 'child' ? 'child' : heightU === 0 ? 'zero-u' : 'rack',
     subdeviceRole,
     airflow: str(data.airflow),

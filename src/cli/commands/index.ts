@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
+import { inventoryCommands } from './inventory';
 
 /**
  * Every `plenum` command, keyed by its words ("health", "targets add", …). Each area adds its own file
@@ -7,4 +9,6 @@ import { healthCommands } from './health';
  */
 export const commands: Record<string, Command> = {
   ...healthCommands,
+  ...deviceTypeCommands,
+  ...inventoryCommands,
 };

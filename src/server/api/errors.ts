@@ -33,7 +33,7 @@ function pgErrorOf(error: unknown): PgError | undefined {
  */
 export function asFieldError(error: unknown, fields: Record<string, { field: string; reason: string | ((pg: PgError) => string) }>): never {
   const pg = pgErrorOf(error);
-  if (!pg || !pg.code?.startsWith('23')) throw error;
+  if (!pg?.code?.startsWith('23')) throw error;
   const known = pg.constraint ? fields[pg.constraint] : undefined;
   if (known) throw fieldError(known.field, typeof known.reason === 'function' ? known.reason(pg) : known.reason);
   throw fieldError(pg.column ?? '(input)', pg.code === '23505' ? 'already exists' : (pg.message ?? 'violates a data rule'));

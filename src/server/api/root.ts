@@ -1,7 +1,9 @@
 import { changesRouter } from './routers/changes';
 import { coolingRouter } from './routers/cooling';
 import { devicesRouter } from './routers/devices';
+import { deviceTypesRouter } from './routers/deviceTypes';
 import { hallsRouter } from './routers/halls';
+import { inventoryRouter } from './routers/inventory';
 import { networkRouter } from './routers/network';
 import { powerRouter } from './routers/power';
 import { racksRouter } from './routers/racks';
@@ -21,6 +23,8 @@ export const appRouter = router({
   network: networkRouter,
   zones: zonesRouter,
   changes: changesRouter,
+  deviceTypes: deviceTypesRouter,
+  inventory: inventoryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { exportInventory, importInventory, InventoryImportError, InventoryNotEmptyError } from '../../services/inventory-io';
+import { FieldValidationError } from '../errors';
+import { publicProcedure, router, TRPCError } from '../trpc';
+
+export const inventoryRouter = router({
+  /** The whole inventory as a `plenum-inventory` version 1 document (natural keys, no database ids). */
+  export: publicProcedure.query(({ ctx }) => exportInventory(ctx.db)),
+
+  /**
+   * Imports a `plenum-inventory` document into an empty inventory, in one transaction. Invalid documents are refused
+   * with field errors naming the JSON path (`devices.12.position`); `dryRun` checks everything and writes nothing.
+   */
+  import: publicProcedure
+    .input(z.object({ document: z.unknown(), dryRun: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await importInventory(ctx.db, input.document, { actor: ctx.actor, dryRun: input.dryRun });
+      } catch (error) {
+        if (error instanceof InventoryImportError) throw new FieldValidationError(error.issues);
+        if (error instanceof InventoryNotEmptyError) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+        throw error;
+      }
+    }),
+});

@@ -1,0 +1,11 @@
+/** Public API of the pure telemetry library. */
+export * from './catalogue';
+export * from './dialects/dcgm';
+export * from './dialects/index';
+export * from './dialects/nvidia-smi';
+export * from './dialects/plenum';
+export * from './dialects/prometheus';
+export * from './exposition';
+export * from './nvidia-smi-csv';
+export * from './remote-write';
+export * from './samples';

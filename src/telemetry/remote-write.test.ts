@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { mapSamples } from './dialects/index';
+import {
+  decodeRemoteWrite,
+  decodeWriteRequestProto,
+  RemoteWriteError,
+  snappyDecodedLength,
+  snappyDecompress,
+  writeRequestToSamples,
+} from './remote-write';
+
+// --- a minimal hand-written encoder (test only) ----------------------------------------------------------------------
+
+function varint(n: number | bigint): number[] {
+  let v = BigInt.asUintN(64, BigInt(n));
+  const out: number[] = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v !== 0n) b |= 0x80;
+    out.push(b);
+  } while (v !== 0n);
+  return out;
+}
+const key = (field: number, wireType: number) => varint(field * 8 + wireType);
+const bytes = (s: string) => [...new TextEncoder().encode(s)];
+const lenDelim = (field: number, body: number[]) => [...key(field, 2), ...varint(body.length), ...body];
+function double(v: number): number[] {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, v, true);
+  return [...b];
+}
+const label = (name: string, value: string) => lenDelim(1, [...lenDelim(1, bytes(name)), ...lenDelim(2, bytes(value))]);
+const sample = (value: number, ts: number | bigint) => lenDelim(2, [...key(1, 1), ...double(value), ...key(2, 0), ...varint(ts)]);
+const series = (...parts: number[][]) => lenDelim(1, parts.flat());
+
+/** Literal-only snappy: valid snappy, no compression. Uses the 1-byte and 2-byte literal length forms. */
+function snappyLiteral(data: number[]): Uint8Array {
+  const out = [...varint(data.length)];
+  for (let pos = 0; pos < data.length; pos += 256) {
+    const chunk = data.slice(pos, pos + 256);
+    const n = chunk.length - 1;
+    if (n < 60) out.push(n << 2);
+    else out.push(60 << 2, n);
+    out.push(...chunk);
+  }
+  return Uint8Array.from(out);
+}
+
+// --- tests --------------------------------------------------------------------------------------------------------
+
+describe('snappy', () => {
+  it('decodes literals, and copies with 1-, 2- and 4-byte offsets including overlapping ones', () => {
+    // "abcabcabcabc": literal "abc" then copy (1-byte offset form) length 9, offset 3.
+    // tag for copy-1: kind 01, (len-4)=5 in bits 2-4, offset high bits 0 → 0b000_101_01 = 0x15, then offset 3.
+    const a = Uint8Array.from([12, 0x08, 97, 98, 99, 0x15, 3]);
+    expect(new TextDecoder().decode(snappyDecompress(a))).toBe('abcabcabcabc');
+    // "xyxyxy": literal "xy", copy-2 (kind 10) length 4 → tag (4-1)<<2|2 = 0x0e, offset 2 LE.
+    const b = Uint8Array.from([6, 0x04, 120, 121, 0x0e, 2, 0]);
+    expect(new TextDecoder().decode(snappyDecompress(b))).toBe('xyxyxy');
+    // "qqqqq": literal "q", copy-4 (kind 11) length 4 → tag (4-1)<<2|3 = 0x0f, offset 1 LE32.
+    const c = Uint8Array.from([5, 0x00, 113, 0x0f, 1, 0, 0, 0]);
+    expect(new TextDecoder().decode(snappyDecompress(c))).toBe('qqqqq');
+    expect(snappyDecodedLength(c)).toBe(5);
+  });
+
+  it('round-trips a literal-only stream longer than 60 bytes', () => {
+    const data = Array.from({ length: 1000 }, (_, k) => (k * 7) & 0xff);
+    expect([...snappyDecompress(snappyLiteral(data))]).toEqual(data);
+  });
+
+  it.each([
+    ['truncated preamble', [0x80], /truncated length preamble/],
+    ['literal past the end', [5, 0x10, 1, 2], /runs past the end of the input/],
+    ['fewer bytes than declared', [5, 0x04, 1, 2], /ended after 2 of 5 declared bytes/],
+    ['more bytes than declared', [1, 0x04, 1, 2], /overflows the declared length 1/],
+    ['copy before any output', [4, 0x01, 1], /refers 1 bytes back but only 0 are decoded/],
+    ['offset zero', [8, 0x00, 65, 0x0d, 0], /refers 0 bytes back/],
+    ['truncated copy', [8, 0x00, 65, 0x0e, 1], /truncated copy/],
+  ])('rejects %s', (_name, input, message) => {
+    expect(() => snappyDecompress(Uint8Array.from(input))).toThrow(RemoteWriteError);
+    expect(() => snappyDecompress(Uint8Array.from(input))).toThrow(message);
+  });
+
+  it('refuses to allocate past the limit', () => {
+    expect(() => snappyDecompress(Uint8Array.from([...varint(1 << 30), 0]), { maxDecodedBytes: 1024 })).toThrow(/exceeds the limit/);
+  });
+});
+
+describe('remote-write WriteRequest', () => {
+  const proto = [
+    ...series(
+      label('__name__', 'DCGM_FI_DEV_POWER_USAGE'),
+      label('Hostname', 'node-1'),
+      label('UUID', 'GPU-5f0c2a1e-7d3b-4c9a-8e21-0b6d4f9a3c17'),
+      label('gpu', '0'),
+      sample(113.6, 1764130000000),
+      sample(115.25, 1764130015000),
+    ),
+    ...series(label('__name__', 'nvidia_smi_temperature_gpu'), label('uuid', '00000000-0000-0000-0000-000000000000'), sample(41, -5)),
+    // an exemplar (field 3) and a native histogram (field 4): skipped, counted
+    ...series(label('__name__', 'h'), lenDelim(3, [1, 2, 3]), lenDelim(4, [4, 5])),
+    // an unknown WriteRequest field (varint 9 = field 9, wire type 0) must be skipped
+    ...key(9, 0),
+    ...varint(300),
+    // metadata: type gauge (2), family name, help, unit
+    ...lenDelim(3, [...key(1, 0), 2, ...lenDelim(2, bytes('DCGM_FI_DEV_POWER_USAGE')), ...lenDelim(4, bytes('Power draw (in W).')), ...lenDelim(5, bytes('watts'))]),
+  ];
+
+  it('decodes series, labels, samples (incl. a negative timestamp), metadata, and skips what it does not read', () => {
+    const req = decodeRemoteWrite(snappyLiteral(proto));
+    expect(req.timeseries).toEqual([
+      {
+        labels: {
+          __name__: 'DCGM_FI_DEV_POWER_USAGE',
+          Hostname: 'node-1',
+          UUID: 'GPU-5f0c2a1e-7d3b-4c9a-8e21-0b6d4f9a3c17',
+          gpu: '0',
+        },
+        samples: [
+          { value: 113.6, timestampMs: 1764130000000 },
+          { value: 115.25, timestampMs: 1764130015000 },
+        ],
+      },
+      { labels: { __name__: 'nvidia_smi_temperature_gpu', uuid: '00000000-0000-0000-0000-000000000000' }, samples: [{ value: 41, timestampMs: -5 }] },
+      { labels: { __name__: 'h' }, samples: [] },
+    ]);
+    expect(req.skipped).toEqual({ exemplars: 1, histograms: 1 });
+    expect(req.metadata).toEqual([{ type: 'gauge', metricFamilyName: 'DCGM_FI_DEV_POWER_USAGE', help: 'Power draw (in W).', unit: 'watts' }]);
+  });
+
+  it('feeds the dialects', () => {
+    const raw = writeRequestToSamples(decodeRemoteWrite(snappyLiteral(proto)));
+    expect(raw).toHaveLength(3);
+    const { samples } = mapSamples(raw, 'auto');
+    expect(samples.map((s) => [s.metric, s.value, s.timestampMs, s.gpuUuid, s.hostname])).toEqual([
+      ['gpu_power_w', 113.6, 1764130000000, 'GPU-5f0c2a1e-7d3b-4c9a-8e21-0b6d4f9a3c17', 'node-1'],
+      ['gpu_power_w', 115.25, 1764130015000, 'GPU-5f0c2a1e-7d3b-4c9a-8e21-0b6d4f9a3c17', 'node-1'],
+      ['gpu_temp_c', 41, -5, 'GPU-00000000-0000-0000-0000-000000000000', undefined],
+    ]);
+    expect(raw[0].labels.__name__).toBeUndefined();
+  });
+
+  it('names the place of truncated or corrupt protobuf', () => {
+    const cut = Uint8Array.from(proto.slice(0, 40));
+    expect(() => decodeWriteRequestProto(cut)).toThrow(/protobuf: length-delimited field of \d+ bytes runs past the end in WriteRequest/);
+    const badSample = Uint8Array.from(series(lenDelim(2, [...key(1, 1), 1, 2, 3])));
+    expect(() => decodeWriteRequestProto(badSample)).toThrow(/truncated 64-bit value in timeseries\[0\]\.samples\[0\]/);
+    const badWire = Uint8Array.from([...key(5, 7)]);
+    expect(() => decodeWriteRequestProto(badWire)).toThrow(/unsupported wire type 7 in WriteRequest/);
+    const badUtf8 = Uint8Array.from(series(lenDelim(1, [...key(1, 2), 2, 0xc3, 0x28])));
+    expect(() => decodeWriteRequestProto(badUtf8)).toThrow(/invalid UTF-8/);
+    const longVarint = Uint8Array.from([0x08, ...Array(11).fill(0xff)]);
+    expect(() => decodeWriteRequestProto(longVarint)).toThrow(/varint longer than 10 bytes/);
+  });
+});

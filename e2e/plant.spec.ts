@@ -68,3 +68,15 @@ test.describe('plant model in the browser', () => {
     await expect(page.getByTestId('zones')).toContainText('Tenant cage');
   });
 });
+
+test('imports NetBox device-type files in the UI, one result line per file', async ({ page }) => {
+  const library = new URL('../../shared/fixtures/devicetype-library/device-types/', import.meta.url).pathname;
+  await page.goto('/device-types');
+  await page.getByTestId('devicetype-files').setInputFiles([`${library}Arista/DCS-7060CX-32S-F.yaml`, `${library}Eaton/Tripp-Lite-PDUMVR30HVNETLX.yaml`]);
+  const results = page.getByTestId('import-results');
+  await expect(results.locator('li')).toHaveCount(2);
+  await expect(results.locator('li', { hasText: 'DCS-7060CX-32S-F.yaml' })).toContainText('imported');
+  await expect(results.locator('li', { hasText: 'Tripp-Lite' })).toContainText('rejected');
+  await expect(results.locator('li', { hasText: 'Tripp-Lite' })).toContainText('power-outlets[7].name');
+  await expect(page.getByTestId('device-types')).toContainText('DCS-7060CX-32S-F');
+});

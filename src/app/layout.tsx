@@ -13,6 +13,7 @@ const navigation = [
   { href: '/', label: 'Overview' },
   { href: '/racks', label: 'Racks' },
   { href: '/devices', label: 'Devices' },
+  { href: '/device-types', label: 'Device types' },
   { href: '/power', label: 'Power' },
   { href: '/cooling', label: 'Cooling' },
   { href: '/network', label: 'Network' },

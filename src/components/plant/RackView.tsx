@@ -11,11 +11,13 @@ import { Meter } from '@/components/ui/Meter';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { ChangeLogTable } from './ChangeLogTable';
 
 export function RackView({ id }: { id: number }) {
   const trpc = useTRPC();
   const router = useRouter();
   const query = useQuery(trpc.racks.get.queryOptions({ id }));
+  const changes = useQuery(trpc.changes.list.queryOptions({ objectType: 'rack', objectId: String(id), limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
   const { rack, hall, row, zone, devices, power, cooling } = query.data;
@@ -93,6 +95,7 @@ export function RackView({ id }: { id: number }) {
               </table>
             )}
           </Card>
+          <Card title="Change log">{changes.data ? <ChangeLogTable entries={changes.data.items} /> : <Loading />}</Card>
         </div>
       </div>
     </>

@@ -1,0 +1,5 @@
+import { DeviceTypesView } from '@/components/plant/DeviceTypesView';
+
+export default function DeviceTypesPage() {
+  return <DeviceTypesView />;
+}

@@ -1,3 +1,4 @@
+import { capacityRouter } from './routers/capacity';
 import { changesRouter } from './routers/changes';
 import { coolingRouter } from './routers/cooling';
 import { devicesRouter } from './routers/devices';
@@ -23,6 +24,7 @@ export const appRouter = router({
   network: networkRouter,
   zones: zonesRouter,
   changes: changesRouter,
+  capacity: capacityRouter,
   deviceTypes: deviceTypesRouter,
   inventory: inventoryRouter,
 });

@@ -1,0 +1,67 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { rackHeadrooms, totalHeadroom, whatIfFailure, whatIfPlacement } from '@/domain/capacity';
+import { analyzeCooling } from '@/domain/cooling';
+import { analyzePowerChain } from '@/domain/power';
+import * as s from '../../db/schema';
+import { loadCapacityModel } from '../../services/capacity';
+import { fieldError } from '../errors';
+import { publicProcedure, router } from '../trpc';
+
+const id = z.number().int().positive();
+
+export const capacityRouter = router({
+  /** Headroom per rack, and totals per row, hall and site, with stranded capacity called out. */
+  headroom: publicProcedure.input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
+    const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
+    const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), input.strandThresholdW);
+    return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null };
+  }),
+
+  /** "Add N devices of type T in area A": which racks take them, and what blocks the rest. Writes nothing. */
+  whatIfPlacement: publicProcedure
+    .input(
+      z.object({
+        siteId: id,
+        deviceTypeId: id,
+        count: z.number().int().min(1, 'must be at least 1').max(1000, 'is at most 1,000 per what-if'),
+        hallId: id.optional(),
+        rowId: id.optional(),
+        /** Power to plan for each device; default the type's nameplate. */
+        powerW: z.number().positive().max(200_000).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const [type] = await ctx.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.id, input.deviceTypeId));
+      if (!type) throw fieldError('deviceTypeId', 'does not exist');
+      if (type.uHeight === 0) throw fieldError('deviceTypeId', 'is a zero-U type: it takes no rack units, plan it with its rack');
+      const powerW = input.powerW ?? type.nameplatePowerW;
+      if (!powerW) throw fieldError('powerW', 'is required: this type has no nameplate power');
+      const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
+      const area = capacity.racks.filter((rack) => (!input.hallId || rack.hallId === String(input.hallId)) && (!input.rowId || rack.rowId === String(input.rowId)));
+      if (area.length === 0) throw fieldError(input.rowId ? 'rowId' : 'hallId', 'has no racks in this site');
+      const result = whatIfPlacement(capacity, area.map((rack) => rack.id), { heightU: type.uHeight, isFullDepth: type.isFullDepth, weightKg: type.weightKg, powerW, psuCount: type.psuTemplates.length || 2 }, input.count);
+      return { ...result, deviceType: `${type.model}`, powerWPerDevice: powerW, racksInArea: area.length };
+    }),
+
+  /** "Lose UPS A / CRAH A-3 / utility feed 1": what overloads, which racks go dark or overheat. Writes nothing. */
+  whatIfFailure: publicProcedure
+    .input(z.object({ siteId: id, powerNodeIds: z.array(id).max(50).default([]), coolingUnitIds: z.array(id).max(50).default([]) }))
+    .query(async ({ ctx, input }) => {
+      if (input.powerNodeIds.length + input.coolingUnitIds.length === 0) throw fieldError('powerNodeIds', 'name at least one power node or cooling unit to fail');
+      const { plant, capacity } = await loadCapacityModel(ctx.db, input.siteId);
+      for (const nodeId of input.powerNodeIds) if (!plant.names.powerNodes.has(String(nodeId))) throw fieldError('powerNodeIds', `${nodeId} is not a power node of this site`);
+      for (const unitId of input.coolingUnitIds) if (!plant.names.coolingUnits.has(String(unitId))) throw fieldError('coolingUnitIds', `${unitId} is not a cooling unit of this site`);
+      const result = whatIfFailure(capacity, input.powerNodeIds.map(String), input.coolingUnitIds.map(String));
+      const rackName = (rackId: string) => plant.names.racks.get(rackId) ?? rackId;
+      return {
+        power: result.power && {
+          overloads: result.power.overloads.map((o) => ({ ...o, name: plant.names.powerNodes.get(o.nodeId) ?? o.nodeId })),
+          unpoweredRacks: result.power.unpoweredRackIds.map(rackName),
+          unpoweredDeviceCount: result.power.unpoweredDeviceIds.length,
+        },
+        cooling: { ...result.cooling, overheatingRacks: result.cooling.overheatingRackIds.map(rackName) },
+        affectedRacks: result.affectedRackIds.map(rackName),
+      };
+    }),
+});

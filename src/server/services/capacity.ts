@@ -1,0 +1,51 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { CapacityModel, CapacityRack } from '@/domain/capacity';
+import type { Db } from '../db/client';
+import * as s from '../db/schema';
+import { loadPlantModel, type PlantModel } from './plant';
+
+/** The plant model plus what capacity planning needs per rack: placements, weight and free switch ports. */
+export async function loadCapacityModel(db: Db, siteId: number): Promise<{ plant: PlantModel; capacity: CapacityModel }> {
+  const plant = await loadPlantModel(db, siteId);
+  const rackIds = plant.chain.racks.map((r) => Number(r.id));
+  const racks = rackIds.length
+    ? await db
+        .select({ id: s.racks.id, name: s.racks.name, uHeight: s.racks.uHeight, maxWeightKg: s.racks.maxWeightKg, status: s.racks.status, rowId: s.rows.id, rowName: s.rows.name, hallId: s.halls.id, hallName: s.halls.name })
+        .from(s.racks)
+        .innerJoin(s.rows, eq(s.rows.id, s.racks.rowId))
+        .innerJoin(s.halls, eq(s.halls.id, s.racks.hallId))
+        .where(inArray(s.racks.id, rackIds))
+    : [];
+  const devices = rackIds.length
+    ? await db
+        .select({ id: s.devices.id, rackId: s.devices.rackId, position: s.devices.position, face: s.devices.face, uHeight: s.devices.uHeight, isFullDepth: s.devices.isFullDepth, weightKg: s.devices.weightKg })
+        .from(s.devices)
+        .where(inArray(s.devices.rackId, rackIds))
+    : [];
+  const freePorts = rackIds.length
+    ? await db
+        .select({ rackId: s.devices.rackId, speedGbps: s.interfaces.speedGbps, count: sql<number>`count(*)::int` })
+        .from(s.interfaces)
+        .innerJoin(s.devices, eq(s.devices.id, s.interfaces.deviceId))
+        .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
+        .leftJoin(s.linkEnds, eq(s.linkEnds.interfaceId, s.interfaces.id))
+        .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'switch'), isNull(s.linkEnds.linkId), eq(s.interfaces.enabled, true)))
+        .groupBy(s.devices.rackId, s.interfaces.speedGbps)
+    : [];
+  const capacityRacks: CapacityRack[] = racks.map((rack) => ({
+    id: String(rack.id),
+    name: rack.name,
+    rowId: String(rack.rowId),
+    rowName: rack.rowName,
+    hallId: String(rack.hallId),
+    hallName: rack.hallName,
+    heightU: rack.uHeight,
+    maxWeightKg: rack.maxWeightKg,
+    acceptsEquipment: rack.status === 'active' || rack.status === 'maintenance',
+    placements: devices
+      .filter((d) => d.rackId === rack.id && d.position !== null && d.uHeight > 0)
+      .map((d) => ({ id: String(d.id), positionU: d.position!, heightU: d.uHeight, face: d.face!, isFullDepth: d.isFullDepth, weightKg: d.weightKg })),
+    freePortsByGbps: Object.fromEntries(freePorts.filter((p) => p.rackId === rack.id).map((p) => [String(p.speedGbps), p.count])),
+  }));
+  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling } };
+}

@@ -1,0 +1,79 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../src/server/api/root';
+import { createContext } from '../src/server/api/trpc';
+import * as s from '../src/server/db/schema';
+import { seedIfEmpty } from '../src/server/db/seed';
+import { createTestDatabase, type TestDatabase } from './db';
+
+/**
+ * Capacity planning on the demo seed, checked against numbers worked out by hand from the seed:
+ * Hall A GPU racks hold 3 × XE9680 (10.2 kW nameplate each, 6 U at U2, U9, U16) in 42 U racks with a 40 kW budget
+ * and 2 × 34.5 kW rack PDUs (415 V × 60 A × √3 × 80 %). With one side lost the other carries 30.6 kW, so each rack
+ * can take 34.5 − 30.6 = 3.9 kW more; free front units are U1, U8, U15 and U22-U42 (24 U).
+ */
+describe('capacity planning on the demo seed', () => {
+  let database: TestDatabase;
+  let caller: ReturnType<typeof createCaller>;
+  let siteId: number;
+  const idOf = async (table: typeof s.powerNodes | typeof s.coolingUnits, name: string) => (await database.db.select({ id: table.id }).from(table).where(eq(table.name, name)))[0]!.id;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedIfEmpty(database.db, 'demo');
+    caller = createCaller(createContext(database));
+    siteId = (await caller.sites.listWithHalls())[0]!.id;
+  });
+  afterAll(() => database.drop());
+
+  it('reports per-rack headroom: free U, power with A/B failover, cooling', async () => {
+    const report = await caller.capacity.headroom({ siteId });
+    const rack = report.racks.find((r) => r.name === 'A1-01')!;
+    expect(rack.freeU).toBe(24);
+    expect(rack.largestFreeSpanU).toBe(21);
+    expect(rack.powerHeadroomW).toBeCloseTo(415 * 60 * Math.sqrt(3) * 0.8 - 30_600, 0);
+    expect(rack.weightHeadroomKg).toBe(1360 - 3 * 107);
+    expect(report.halls.map((h) => h.key).sort()).toEqual(['Hall A', 'Hall B']);
+    expect(report.site!.racks).toBe(report.racks.length);
+  });
+
+  it('what-if: two 1 U switches of 1.72 kW go into the fullest usable rack, at its lowest free units', async () => {
+    const [type] = await database.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.model, 'QM9700'));
+    const rowA1 = (await database.db.select().from(s.rows).where(eq(s.rows.name, 'A1')))[0]!;
+    const result = await caller.capacity.whatIfPlacement({ siteId, deviceTypeId: type!.id, count: 2, rowId: rowA1.id });
+    expect(result.unplaced).toBe(0);
+    // 3.9 kW of headroom takes two 1.72 kW switches (3.44 kW); A1-01 is the first of the equally full GPU racks.
+    expect(result.placed).toEqual([{ rackId: expect.any(String), rackName: 'A1-01', positionsU: [1, 8] }]);
+  });
+
+  it('what-if: an 8-GPU server (10.2 kW) fits no Hall A GPU rack; power is the blocker', async () => {
+    const [type] = await database.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.model, 'PowerEdge XE9680'));
+    const hallA = (await database.db.select().from(s.halls).where(eq(s.halls.name, 'Hall A')))[0]!;
+    const result = await caller.capacity.whatIfPlacement({ siteId, deviceTypeId: type!.id, count: 4, hallId: hallA.id });
+    // Only A2-NET (12.5 kW load, 25 kW budget) has 10.2 kW to spare, once.
+    expect(result.placed.map((p) => p.rackName)).toEqual(['A2-NET']);
+    expect(result.unplaced).toBe(3);
+    expect(result.blockers.power).toBe(18);
+    expect(result.explanation).toContain('18 power');
+  });
+
+  it('what-if failure: losing UPS A overloads nothing (2N); losing two of four Hall A CRAHs overheats the hall', async () => {
+    const upsA = await caller.capacity.whatIfFailure({ siteId, powerNodeIds: [await idOf(s.powerNodes, 'UPS A')] });
+    expect(upsA.power!.overloads).toEqual([]);
+    expect(upsA.power!.unpoweredRacks).toEqual([]);
+
+    const oneCrah = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: [await idOf(s.coolingUnits, 'CRAH A-1')] });
+    // 523 kW of Hall A heat on 3 × 200 kW still fits, but losing one more would not: N+1 is gone.
+    expect(oneCrah.cooling.groupsLosingRedundancy).toEqual(['hall-a-air']);
+    expect(oneCrah.cooling.overheatingRacks).toEqual([]);
+
+    const twoCrahs = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: [await idOf(s.coolingUnits, 'CRAH A-1'), await idOf(s.coolingUnits, 'CRAH A-2')] });
+    expect(twoCrahs.cooling.groupsOverloaded).toEqual(['hall-a-air']);
+    expect(twoCrahs.cooling.overheatingRacks).toHaveLength(18);
+    expect(twoCrahs.affectedRacks).toHaveLength(18);
+  });
+
+  it('rejects a what-if that names nothing', async () => {
+    await expect(caller.capacity.whatIfFailure({ siteId })).rejects.toThrow(/powerNodeIds: name at least one/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { capacityCommands } from './capacity';
 import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
 import { inventoryCommands } from './inventory';
@@ -11,4 +12,5 @@ export const commands: Record<string, Command> = {
   ...healthCommands,
   ...deviceTypeCommands,
   ...inventoryCommands,
+  ...capacityCommands,
 };

@@ -17,6 +17,8 @@ const navigation = [
   { href: '/power', label: 'Power' },
   { href: '/cooling', label: 'Cooling' },
   { href: '/network', label: 'Network' },
+  { href: '/capacity', label: 'Capacity' },
+  { href: '/topology', label: 'Topology' },
   { href: '/changes', label: 'Change log' },
 ];
 

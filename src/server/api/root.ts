@@ -10,6 +10,7 @@ import { powerRouter } from './routers/power';
 import { racksRouter } from './routers/racks';
 import { sitesRouter } from './routers/sites';
 import { systemRouter } from './routers/system';
+import { topologyRouter } from './routers/topology';
 import { zonesRouter } from './routers/zones';
 import { createCallerFactory, router } from './trpc';
 
@@ -25,6 +26,7 @@ export const appRouter = router({
   zones: zonesRouter,
   changes: changesRouter,
   capacity: capacityRouter,
+  topology: topologyRouter,
   deviceTypes: deviceTypesRouter,
   inventory: inventoryRouter,
 });

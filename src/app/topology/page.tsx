@@ -1,0 +1,11 @@
+import { Suspense } from 'react';
+import { TopologyView } from '@/components/capacity/TopologyView';
+import { Loading } from '@/components/ui/Loading';
+
+export default function TopologyPage() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <TopologyView />
+    </Suspense>
+  );
+}

@@ -1,8 +1,11 @@
 import http from 'node:http';
 import next from 'next';
+import { bootstrapAccess } from '../src/server/auth/bootstrap';
 import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
+import { schedulerWorker } from '../src/server/services/scheduler';
+import { telemetryWorkers } from '../src/server/services/telemetry/start';
 import { heartbeatWorker, WorkerRunner } from '../src/server/services/workers';
 import { BuildError, ensureBuild } from './build';
 
@@ -36,21 +39,35 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  const access = await bootstrapAccess(database.db, process.env, log);
+
   ensureBuild(root, log);
   // Request handlers in this process read the database through this URL.
   process.env.DATABASE_URL = database.url;
   workers.add(heartbeatWorker(database.db));
+  workers.add(schedulerWorker(database.db, database.url));
+  for (const worker of await telemetryWorkers(database.pool, log)) workers.add(worker);
   workers.start();
 
   const app = next({ dev: false, dir: root, hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  server = http.createServer((request, response) => void handle(request, response));
+  const trustProxy = process.env.PLENUM_TRUST_PROXY === '1';
+  server = http.createServer((request, response) => {
+    // The address used for sign-in rate limits and the audit trail is the socket's, unless a reverse proxy in front
+    // is trusted (PLENUM_TRUST_PROXY=1) to append the client's to X-Forwarded-For; a client cannot forge it.
+    if (!trustProxy) request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
+    void handle(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server!.once('error', reject);
     server!.listen(config.port, config.host, resolve);
   });
-  log(`ready on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`);
+  const origin = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  log(`ready on ${origin}`);
+  if (!access.usersExist) {
+    log(`no user exists yet: open ${origin}/setup to create the first admin (or run: plenum admin create-user <name> --role admin --password-stdin)`);
+  }
 }
 
 main().catch(async (error: unknown) => {

@@ -21,10 +21,7 @@ const calibrate: Subcommand = (args) => {
   return result.pass ? 0 : 1;
 };
 
-const run: Subcommand = () => {
-  console.log('run: not wired yet');
-  return 0;
-};
+const run: Subcommand = async () => (await import('../src/server/services/simulator-run')).runSimulatorProcess();
 
 export const subcommands: Record<string, Subcommand> = {
   calibrate,

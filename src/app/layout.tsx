@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { UserMenu } from '@/components/auth/UserMenu';
 import { TRPCReactProvider } from '@/trpc/client';
 import './globals.css';
 
@@ -14,12 +15,18 @@ const navigation = [
   { href: '/racks', label: 'Racks' },
   { href: '/devices', label: 'Devices' },
   { href: '/device-types', label: 'Device types' },
+  { href: '/dashboards/power', label: 'Live power' },
+  { href: '/dashboards/thermal', label: 'Thermal' },
+  { href: '/dashboards/utilisation', label: 'Utilisation' },
   { href: '/power', label: 'Power' },
   { href: '/cooling', label: 'Cooling' },
   { href: '/network', label: 'Network' },
   { href: '/capacity', label: 'Capacity' },
   { href: '/topology', label: 'Topology' },
+  { href: '/jobs', label: 'Jobs' },
   { href: '/changes', label: 'Change log' },
+  { href: '/alerts', label: 'Alerts' },
+  { href: '/telemetry', label: 'Telemetry' },
 ];
 
 export default function RootLayout({ children }: { children: ReactNode }) {
@@ -37,6 +44,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                   {item.label}
                 </Link>
               ))}
+              <UserMenu />
             </nav>
           </header>
           <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>

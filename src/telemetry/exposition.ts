@@ -294,9 +294,75 @@ function fastSample(
 }
 
 /**
- * Parses a whole exposition document. Throws {@link ExpositionParseError} at the first malformed line.
+ * End of the series identity of a sample line: the metric name and label block, before the value. `start` is the first
+ * non-blank character of the line, `end` the line end (without CR). For a line that parses, the text
+ * `text.slice(start, seriesTextEnd(…))` determines the sample's name and labels completely (values and timestamps
+ * never contain '}', so the last '}' closes the label block; a line without labels has its name up to the first
+ * blank). Callers that cache by this text (the ingest's per-target line cache) must only trust it for text that
+ * parsed before. For a malformed line the result is meaningless but harmless.
  */
-export function parseExposition(text: string): ParsedExposition {
+export function seriesTextEnd(text: string, start: number, end: number): number {
+  // Backwards: the value and timestamp are short, the label block is long.
+  for (let k = end - 1; k >= start; k--) if (text.charCodeAt(k) === RBRACE) return k + 1;
+  return tokenEnd(text, start, end);
+}
+
+/** Value and timestamp of a sample line, as {@link readSampleTail} found them. */
+export interface SampleTail {
+  value: number;
+  timestampMs: number | undefined;
+}
+
+/**
+ * Parses what follows the series text of a sample line (`i` = {@link seriesTextEnd}): blanks, the value, an optional
+ * integer millisecond timestamp, trailing blanks. Writes into `out` and returns true when that is all there is; returns
+ * false for anything else (the caller then parses the whole line the careful way, which names the error). Accepts
+ * exactly what the full parser accepts after a label block, and gives the same numbers.
+ */
+export function readSampleTail(text: string, i: number, end: number, out: SampleTail): boolean {
+  i = skipBlank(text, i, end);
+  let j = tokenEnd(text, i, end);
+  if (j === i) return false;
+  const value = parseSampleValue(text.slice(i, j));
+  if (value === undefined) return false;
+  out.value = value;
+  i = skipBlank(text, j, end);
+  if (i >= end) {
+    out.timestampMs = undefined;
+    return true;
+  }
+  let neg = false;
+  if (text.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  j = i;
+  let ts = 0;
+  while (j < end) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) break;
+    ts = ts * 10 + (c - 48);
+    j++;
+  }
+  // Beyond 2^53 the digit loop and `+token` may round differently: leave those to the full parser.
+  if (j === i || ts > Number.MAX_SAFE_INTEGER) return false;
+  if (skipBlank(text, j, end) < end) return false;
+  out.timestampMs = neg ? -ts : ts;
+  return true;
+}
+
+/**
+ * Called for every sample line before it is parsed (`start`: first non-blank character, `end`: line end without CR,
+ * `line`: 1-based line number). Return true when the caller has dealt with the line itself (it is then neither parsed
+ * nor returned in `samples`); false to have it parsed and appended to `samples` as usual.
+ */
+export type SampleLineHook = (text: string, start: number, end: number, line: number) => boolean;
+
+/**
+ * Parses a whole exposition document. Throws {@link ExpositionParseError} at the first malformed line.
+ * With `onSampleLine`, sample lines the hook takes are skipped (comments, HELP and TYPE are still checked in full).
+ */
+export function parseExposition(text: string, onSampleLine?: SampleLineHook): ParsedExposition {
   const samples: ExpositionSample[] = [];
   const families = new Map<string, MetricFamily>();
   const len = text.length;
@@ -507,7 +573,9 @@ export function parseExposition(text: string): ParsedExposition {
     if (i < end) {
       const c = text.charCodeAt(i);
       if (c === HASH) parseComment();
-      else if (!fastSample(text, i, end, line, cache, samples)) parseSample();
+      else if (onSampleLine?.(text, i, end, line)) {
+        // taken by the caller
+      } else if (!fastSample(text, i, end, line, cache, samples)) parseSample();
     }
     pos = nl + 1;
   }

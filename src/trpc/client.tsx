@@ -1,7 +1,7 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
 import superjson from 'superjson';
@@ -9,8 +9,21 @@ import type { AppRouter } from '@/server/api/root';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
+/** A signed-out (or expired) session sends the browser to the sign-in page, coming back here afterwards. */
+function onError(error: unknown) {
+  if (typeof window === 'undefined' || !(error instanceof TRPCClientError)) return;
+  if ((error.data as { code?: string } | undefined)?.code !== 'UNAUTHORIZED') return;
+  const { pathname, search } = window.location;
+  if (pathname === '/login' || pathname === '/setup') return;
+  window.location.assign(`/login?next=${encodeURIComponent(pathname + search)}`);
+}
+
 function makeQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } });
+  return new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
+    defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false, retry: (count, error) => (error as TRPCClientError<AppRouter>).data?.code !== 'UNAUTHORIZED' && (error as TRPCClientError<AppRouter>).data?.code !== 'FORBIDDEN' && count < 3 } },
+  });
 }
 
 export function TRPCReactProvider({ children }: { children: ReactNode }) {
@@ -21,7 +34,9 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({ url: '/api/trpc', transformer: superjson }),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+          // The custom header marks requests from this site's pages: the server refuses cookie-authenticated
+          // mutations without it (a cross-site form or fetch cannot set it).
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: { 'x-plenum-csrf': '1' } }),
         }),
       ],
     }),

@@ -1,8 +1,13 @@
 import type { Command } from '../command';
+import { adminCommands } from './admin';
 import { capacityCommands } from './capacity';
 import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
+import { jobsCommands } from './jobs';
 import { inventoryCommands } from './inventory';
+import { simCommands } from './sim';
+import { targetsCommands } from './targets';
+import { telemetryCommands } from './telemetry';
 
 /**
  * Every `plenum` command, keyed by its words ("health", "targets add", …). Each area adds its own file
@@ -10,7 +15,12 @@ import { inventoryCommands } from './inventory';
  */
 export const commands: Record<string, Command> = {
   ...healthCommands,
+  ...adminCommands,
+  ...jobsCommands,
   ...deviceTypeCommands,
   ...inventoryCommands,
   ...capacityCommands,
+  ...targetsCommands,
+  ...telemetryCommands,
+  ...simCommands,
 };

@@ -2,7 +2,13 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { HallLoadChart } from '@/components/charts/HallLoadChart';
+import dynamic from 'next/dynamic';
+
+// recharts is loaded after first paint, into a placeholder of the chart's own height (no layout shift).
+const HallLoadChart = dynamic(() => import('@/components/charts/HallLoadChart').then((m) => m.HallLoadChart), {
+  ssr: false,
+  loading: () => <div className="h-64 w-full animate-pulse rounded bg-slate-100" aria-busy="true" />,
+});
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { useTRPC } from '@/trpc/client';

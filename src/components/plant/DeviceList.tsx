@@ -3,6 +3,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useDeferredValue, useState } from 'react';
+import { Can } from '@/components/auth/Can';
 import { inputClass } from '@/components/forms/Field';
 import { StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
@@ -34,7 +35,9 @@ export function DeviceList() {
             <SecondaryLink href={csv} download>
               Export CSV
             </SecondaryLink>
-            <ButtonLink href="/devices/new">New device</ButtonLink>
+            <Can any={['operate', 'plan']}>
+              <ButtonLink href="/devices/new">New device</ButtonLink>
+            </Can>
           </>
         }
       />

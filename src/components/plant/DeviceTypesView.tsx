@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ChangeEvent, useDeferredValue, useState } from 'react';
+import { Can } from '@/components/auth/Can';
 import { fieldErrorsOf } from '@/components/forms/fieldErrors';
 import { inputClass } from '@/components/forms/Field';
 import { Badge } from '@/components/ui/Badge';
@@ -48,6 +49,7 @@ export function DeviceTypesView() {
   return (
     <>
       <PageHeader title="Device types" crumbs={[{ href: '/', label: 'Overview' }]} actions={<SecondaryLink href="/api/export/deviceTypes.csv" download>Export CSV</SecondaryLink>} />
+      <Can any={['operate']}>
       <Card title="Import from the NetBox devicetype-library">
         <p className="mb-2 text-sm text-slate-600">
           Choose one or more device-type YAML files. Each file is validated against the library's schema and imported on its own: a bad file is rejected with the field and the reason and never blocks the others. Files already present are skipped.
@@ -71,6 +73,7 @@ export function DeviceTypesView() {
           </ul>
         )}
       </Card>
+      </Can>
       <div className="mt-6">
         <div className="mb-3">
           <input type="search" className={inputClass} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Model, part number, manufacturer" aria-label="Search device types" />

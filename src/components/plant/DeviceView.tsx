@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { DeviceTelemetry } from '@/components/telemetry/LiveMetricChart';
 
 export function DeviceView({ id }: { id: number }) {
   const trpc = useTRPC();
@@ -140,6 +141,7 @@ export function DeviceView({ id }: { id: number }) {
           )}
         </Card>
       </div>
+      <DeviceTelemetry hostname={device.hostname} />
       <div className="mt-6">
         <Card title="Change log">
           <ChangeLogTable entries={changes} />

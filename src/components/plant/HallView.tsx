@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { Can } from '@/components/auth/Can';
 import { FloorPlan } from '@/components/floor/FloorPlan';
 import { Badge, StatusBadge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
@@ -9,6 +10,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
 
 export function HallView({ id }: { id: number }) {
   const trpc = useTRPC();
@@ -21,7 +23,11 @@ export function HallView({ id }: { id: number }) {
       <PageHeader
         title={hall.name}
         crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]}
-        actions={<ButtonLink href={`/racks/new?hallId=${hall.id}`}>New rack</ButtonLink>}
+        actions={
+          <Can any={['operate', 'plan']}>
+            <ButtonLink href={`/racks/new?hallId=${hall.id}`}>New rack</ButtonLink>
+          </Can>
+        }
       />
       <p className="mb-4 text-sm text-slate-600">
         {hall.coolingType} cooling · design IT load {hall.designItLoadKw.toLocaleString('en')} kW · {racks.length} racks
@@ -30,6 +36,9 @@ export function HallView({ id }: { id: number }) {
       <Card title="Floor plan">
         <FloorPlan columns={hall.gridColumns} rows={hall.gridRows} racks={racks} />
       </Card>
+      <div className="mt-6">
+        <ThermalPanels hallId={hall.id} compact />
+      </div>
       <div className="mt-6">
         <Card title="Racks">
           <table className="w-full text-sm" data-testid="hall-racks">

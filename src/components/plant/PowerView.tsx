@@ -22,6 +22,7 @@ export function PowerView() {
   return (
     <>
       <PageHeader title="Power chain" crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]} />
+      <p className="mb-2 text-sm"><a className="text-sky-700 hover:underline" href="/dashboards/power">Live load vs capacity at every level (measured) →</a></p>
       <div className="mb-4 flex flex-wrap gap-2 text-sm" data-testid="power-redundancy">
         {data.ok ? (
           data.failoverOk ? (

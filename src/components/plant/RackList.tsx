@@ -3,6 +3,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useDeferredValue, useState } from 'react';
+import { Can } from '@/components/auth/Can';
 import { inputClass } from '@/components/forms/Field';
 import { StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
@@ -32,7 +33,9 @@ export function RackList() {
             <SecondaryLink href={csv} download>
               Export CSV
             </SecondaryLink>
-            <ButtonLink href="/racks/new">New rack</ButtonLink>
+            <Can any={['operate', 'plan']}>
+              <ButtonLink href="/racks/new">New rack</ButtonLink>
+            </Can>
           </>
         }
       />

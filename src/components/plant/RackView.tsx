@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
+import { useCan } from '@/components/auth/useMe';
 import { RackElevation } from '@/components/rack/RackElevation';
 import { Badge, StatusBadge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
@@ -12,10 +13,12 @@ import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { RackLiveCharts } from '@/components/dashboards/RackLiveCharts';
 
 export function RackView({ id }: { id: number }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const canEdit = useCan('operate', 'plan');
   const query = useQuery(trpc.racks.get.queryOptions({ id }));
   const changes = useQuery(trpc.changes.list.queryOptions({ objectType: 'rack', objectId: String(id), limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
@@ -29,7 +32,7 @@ export function RackView({ id }: { id: number }) {
       <PageHeader
         title={`Rack ${rack.name}`}
         crumbs={[{ href: '/', label: 'Overview' }, { href: `/halls/${hall.id}`, label: hall.name }, { label: `Row ${row.name}` }]}
-        actions={<ButtonLink href={`/devices/new?rackId=${rack.id}`}>Add device</ButtonLink>}
+        actions={canEdit ? <ButtonLink href={`/devices/new?rackId=${rack.id}`}>Add device</ButtonLink> : undefined}
       />
       <p className="mb-4 flex flex-wrap items-center gap-2 text-sm text-slate-600">
         <StatusBadge status={rack.status} /> {rack.uHeight} U · {rack.coolingKind} cooling · budget {rack.maxPowerKw.toLocaleString('en')} kW · max {rack.maxWeightKg.toLocaleString('en')} kg
@@ -38,8 +41,8 @@ export function RackView({ id }: { id: number }) {
       <div className="grid gap-6 lg:grid-cols-[auto_1fr]">
         <Card title="Elevation">
           <div className="flex gap-6">
-            <RackElevation uHeight={rack.uHeight} face="front" devices={devices} onEmptyUnit={addAt} />
-            <RackElevation uHeight={rack.uHeight} face="rear" devices={devices} onEmptyUnit={addAt} />
+            <RackElevation uHeight={rack.uHeight} face="front" devices={devices} onEmptyUnit={canEdit ? addAt : undefined} />
+            <RackElevation uHeight={rack.uHeight} face="rear" devices={devices} onEmptyUnit={canEdit ? addAt : undefined} />
           </div>
         </Card>
         <div className="flex flex-col gap-6">
@@ -98,6 +101,7 @@ export function RackView({ id }: { id: number }) {
           <Card title="Change log">{changes.data ? <ChangeLogTable entries={changes.data.items} /> : <Loading />}</Card>
         </div>
       </div>
+      <RackLiveCharts rackName={rack.name} />
     </>
   );
 }

@@ -1,3 +1,5 @@
+import { auditRouter } from './routers/audit';
+import { authRouter } from './routers/auth';
 import { capacityRouter } from './routers/capacity';
 import { changesRouter } from './routers/changes';
 import { coolingRouter } from './routers/cooling';
@@ -5,17 +7,29 @@ import { devicesRouter } from './routers/devices';
 import { deviceTypesRouter } from './routers/deviceTypes';
 import { hallsRouter } from './routers/halls';
 import { inventoryRouter } from './routers/inventory';
+import { jobsRouter } from './routers/jobs';
 import { networkRouter } from './routers/network';
 import { powerRouter } from './routers/power';
 import { racksRouter } from './routers/racks';
 import { sitesRouter } from './routers/sites';
 import { systemRouter } from './routers/system';
 import { topologyRouter } from './routers/topology';
+import { tenantsRouter } from './routers/tenants';
+import { tokensRouter } from './routers/tokens';
+import { usersRouter } from './routers/users';
 import { zonesRouter } from './routers/zones';
+import { telemetryRouter } from './routers/telemetry';
+import { alertsRouter } from './routers/alerts';
+import { simulatorRouter } from './routers/simulator';
+import { dashboardsRouter } from './routers/dashboards';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
   sites: sitesRouter,
   halls: hallsRouter,
   racks: racksRouter,
@@ -29,6 +43,12 @@ export const appRouter = router({
   topology: topologyRouter,
   deviceTypes: deviceTypesRouter,
   inventory: inventoryRouter,
+  jobs: jobsRouter,
+  tenants: tenantsRouter,
+  telemetry: telemetryRouter,
+  alerts: alertsRouter,
+  simulator: simulatorRouter,
+  dashboards: dashboardsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,3 +1,4 @@
+import { collectChange } from '../auth/audit';
 import type { Db } from '../db/client';
 import { changeLog } from '../db/schema';
 
@@ -9,17 +10,18 @@ function snapshot(value: unknown): unknown {
   return value === undefined ? null : JSON.parse(JSON.stringify(value));
 }
 
-/** Records one change in the same transaction as the change itself: both land or neither does. */
+/**
+ * Records one change in the same transaction as the change itself: both land or neither does. `actor` is the
+ * caller's name (ctx.actor: the user, with the token id when a token was used). The change also goes to the audit
+ * row of the tRPC mutation running it (see auditMutations in src/server/api/trpc.ts), so the per-object history and
+ * the security audit trail are fed from this one place.
+ */
 export async function recordChange(
   tx: Tx,
   change: { actor: string; action: 'create' | 'update' | 'delete'; objectType: ObjectType; objectId: string | number; before?: unknown; after?: unknown },
 ): Promise<void> {
-  await tx.insert(changeLog).values({
-    actor: change.actor,
-    action: change.action,
-    objectType: change.objectType,
-    objectId: String(change.objectId),
-    before: snapshot(change.before),
-    after: snapshot(change.after),
-  });
+  const before = snapshot(change.before);
+  const after = snapshot(change.after);
+  await tx.insert(changeLog).values({ actor: change.actor, action: change.action, objectType: change.objectType, objectId: String(change.objectId), before, after });
+  collectChange({ action: change.action, objectType: change.objectType, objectId: String(change.objectId), before, after });
 }

@@ -14,11 +14,18 @@ export type Worker = {
 type WorkerState = { worker: Worker; timer?: NodeJS.Timeout; running?: Promise<void>; status: string; detail: string };
 
 const INSTANCE = `${hostname()}:${process.pid}`;
+/**
+ * Liveness is reported on its own clock, not only after ticks: a worker whose loop runs every few minutes
+ * (partition maintenance) must not look stale to /api/health in between. Health calls a worker stale
+ * after 15 s without a report.
+ */
+const HEARTBEAT_MS = 5_000;
 
 export class WorkerRunner {
   private readonly states: WorkerState[] = [];
   private readonly startedAt = new Date();
   private stopping = false;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(private readonly db: Db) {}
 
@@ -28,6 +35,10 @@ export class WorkerRunner {
 
   start(): void {
     for (const state of this.states) this.schedule(state, 0);
+    this.heartbeat = setInterval(() => {
+      for (const state of this.states) void this.report(state).catch(() => {});
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   private schedule(state: WorkerState, delayMs: number): void {
@@ -65,6 +76,7 @@ export class WorkerRunner {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.heartbeat);
     for (const state of this.states) clearTimeout(state.timer);
     await Promise.all(this.states.map((state) => state.running));
     for (const state of this.states) {

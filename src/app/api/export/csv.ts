@@ -87,9 +87,12 @@ export function filtersFrom(url: URL, numbers: string[], strings: string[]): Rec
 
 type FieldError = { field: string; reason: string };
 
-/** A 400 for invalid filters (with field errors), rethrowing anything else. */
+/** A 400 for invalid filters (with field errors), 401/403 when the caller may not read, rethrowing anything else. */
 export function badRequest(error: unknown): Response {
   const e = error as { code?: string; message?: string; cause?: unknown; fieldErrors?: FieldError[] };
+  if (e?.code === 'UNAUTHORIZED' || e?.code === 'FORBIDDEN') {
+    return Response.json({ error: e.message }, { status: e.code === 'UNAUTHORIZED' ? 401 : 403, headers: { 'cache-control': 'no-store' } });
+  }
   if (e?.code !== 'BAD_REQUEST') throw error;
   const issues = (e.cause as { issues?: { path: PropertyKey[]; message: string }[] } | undefined)?.issues;
   const fieldErrors: FieldError[] = e.fieldErrors ?? issues?.map((i) => ({ field: i.path.map(String).join('.') || '(input)', reason: i.message })) ?? [];

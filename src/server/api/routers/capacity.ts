@@ -6,20 +6,21 @@ import { analyzePowerChain } from '@/domain/power';
 import * as s from '../../db/schema';
 import { loadCapacityModel } from '../../services/capacity';
 import { fieldError } from '../errors';
-import { publicProcedure, router } from '../trpc';
+import { planProcedure, readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
 
 export const capacityRouter = router({
   /** Headroom per rack, and totals per row, hall and site, with stranded capacity called out. */
-  headroom: publicProcedure.input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
+  headroom: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
     const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
     const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), input.strandThresholdW);
     return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null };
   }),
 
   /** "Add N devices of type T in area A": which racks take them, and what blocks the rest. Writes nothing. */
-  whatIfPlacement: publicProcedure
+  whatIfPlacement: planProcedure
+    .meta({ example: { siteId: 1, deviceTypeId: 1, count: 1 } })
     .input(
       z.object({
         siteId: id,
@@ -45,7 +46,8 @@ export const capacityRouter = router({
     }),
 
   /** "Lose UPS A / CRAH A-3 / utility feed 1": what overloads, which racks go dark or overheat. Writes nothing. */
-  whatIfFailure: publicProcedure
+  whatIfFailure: planProcedure
+    .meta({ example: { siteId: 1, powerNodeIds: [1] } })
     .input(z.object({ siteId: id, powerNodeIds: z.array(id).max(50).default([]), coolingUnitIds: z.array(id).max(50).default([]) }))
     .query(async ({ ctx, input }) => {
       if (input.powerNodeIds.length + input.coolingUnitIds.length === 0) throw fieldError('powerNodeIds', 'name at least one power node or cooling unit to fail');

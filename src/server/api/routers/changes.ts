@@ -1,11 +1,11 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import * as s from '../../db/schema';
-import { publicProcedure, router } from '../trpc';
+import { readProcedure, router } from '../trpc';
 
 export const changesRouter = router({
   /** The change log, newest first; per object when objectType and objectId are given. */
-  list: publicProcedure
+  list: readProcedure
     .input(
       z.object({
         objectType: z.string().max(40).optional(),

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import * as s from '../../db/schema';
 import { DEVICE_TYPE_IMPORT_LIMITS, importDeviceTypeFiles } from '../../services/devicetype-import';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { publicProcedure, router } from '../trpc';
+import { assertAllZones } from '../../auth/zones';
+import { operateProcedure, readProcedure, router } from '../trpc';
 
 const { maxFiles, maxFileBytes, maxNameLength } = DEVICE_TYPE_IMPORT_LIMITS;
 
@@ -28,7 +29,7 @@ export const deviceTypeListInput = z.object({
 
 export const deviceTypesRouter = router({
   /** Device types by model, with a cursor; `search` matches model, slug, part number and manufacturer. */
-  list: publicProcedure.input(deviceTypeListInput).query(async ({ ctx, input }) => {
+  list: readProcedure.input(deviceTypeListInput).query(async ({ ctx, input }) => {
     const pattern = input.search ? `%${input.search.replace(/[%_\\]/g, '\\$&')}%` : undefined;
     const filters: (SQL | undefined)[] = [
       input.kind ? eq(s.deviceTypes.kind, input.kind) : undefined,
@@ -74,5 +75,12 @@ export const deviceTypesRouter = router({
    * Imports NetBox devicetype-library files (YAML text). Each file lands in its own transaction; the answer says per
    * file imported / updated / skipped / rejected (with field and reason). Bad files do not fail the request.
    */
-  import: publicProcedure.input(deviceTypeFilesInput).mutation(({ ctx, input }) => importDeviceTypeFiles(ctx.db, input.files, { actor: ctx.actor })),
+  import: operateProcedure
+    .meta({ example: { files: [{ name: 'example.yaml', content: 'manufacturer: Example' }] } })
+    .input(deviceTypeFilesInput)
+    .mutation(({ ctx, input }) => {
+      // The library is shared by every zone.
+      assertAllZones(ctx, 'importing device types');
+      return importDeviceTypeFiles(ctx.db, input.files, { actor: ctx.actor });
+    }),
 });

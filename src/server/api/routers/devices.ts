@@ -6,7 +6,8 @@ import * as s from '../../db/schema';
 import { recordChange, type Tx } from '../../services/changelog';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { publicProcedure, router } from '../trpc';
+import { assertDeviceZone } from '../../auth/zones';
+import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const id = z.number().int().positive();
 
@@ -135,8 +136,17 @@ async function instantiateComponents(tx: Tx, device: typeof s.devices.$inferSele
   }
 }
 
+/** Planners (without operate) create, change and remove planned devices only. */
+function assertPlannerMayTouch(ctx: Parameters<typeof hasPermission>[0], statuses: (string | undefined)[]): void {
+  if (hasPermission(ctx, 'operate')) return;
+  if (statuses.every((status) => status === 'planned')) return;
+  throw new TRPCError({ code: 'FORBIDDEN', message: 'planners may create and change planned devices only (status "planned"); live devices need the operate permission' });
+}
+
+const exampleDevice = { deviceTypeId: 1, name: 'example-device', status: 'planned' as const };
+
 export const devicesRouter = router({
-  list: publicProcedure
+  list: readProcedure
     .input(
       z.object({
         rackId: id.optional(),
@@ -186,7 +196,7 @@ export const devicesRouter = router({
     }),
 
   /** A device with its GPUs, interfaces (and what each is cabled to), power connections and change log. */
-  get: publicProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
     const [row] = await ctx.db
       .select({ device: s.devices, type: s.deviceTypes, manufacturer: s.manufacturers.name, rack: { id: s.racks.id, name: s.racks.name, hallId: s.racks.hallId } })
       .from(s.devices)
@@ -230,8 +240,10 @@ export const devicesRouter = router({
     return { ...row, accelerators, interfaces, power, changes };
   }),
 
-  create: publicProcedure.input(deviceInput).mutation(({ ctx, input }) =>
+  create: operateOrPlanProcedure.meta({ example: exampleDevice }).input(deviceInput).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
+      assertPlannerMayTouch(ctx, [input.status]);
+      await assertDeviceZone({ ...ctx, db: tx }, input.rackId, input.name);
       const { device, type } = await writeDevice(ctx.db, tx, input);
       await instantiateComponents(tx, device, type);
       await recordChange(tx, { actor: ctx.actor, action: 'create', objectType: 'device', objectId: device.id, after: device });
@@ -239,18 +251,26 @@ export const devicesRouter = router({
     }),
   ),
 
-  update: publicProcedure.input(z.object({ id, changes: deviceInput })).mutation(({ ctx, input }) =>
+  update: operateOrPlanProcedure.meta({ example: { id: 1, changes: exampleDevice } }).input(z.object({ id, changes: deviceInput })).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
       const [before] = await tx.select().from(s.devices).where(eq(s.devices.id, input.id)).for('update');
       if (!before) throw fieldError('id', `no device with id ${input.id}`);
+      assertPlannerMayTouch(ctx, [before.status, input.changes.status]);
+      await assertDeviceZone({ ...ctx, db: tx }, before.rackId, before.name);
+      await assertDeviceZone({ ...ctx, db: tx }, input.changes.rackId, input.changes.name);
       const { device } = await writeDevice(ctx.db, tx, input.changes, input.id);
       await recordChange(tx, { actor: ctx.actor, action: 'update', objectType: 'device', objectId: input.id, before, after: device });
       return device;
     }),
   ),
 
-  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) =>
+  delete: operateOrPlanProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(s.devices).where(eq(s.devices.id, input.id)).for('update');
+      if (current) {
+        assertPlannerMayTouch(ctx, [current.status]);
+        await assertDeviceZone({ ...ctx, db: tx }, current.rackId, current.name);
+      }
       const [before] = await tx.delete(s.devices).where(eq(s.devices.id, input.id)).returning();
       if (!before) throw fieldError('id', `no device with id ${input.id}`);
       await recordChange(tx, { actor: ctx.actor, action: 'delete', objectType: 'device', objectId: input.id, before });
@@ -259,7 +279,7 @@ export const devicesRouter = router({
   ),
 
   /** Device types for pickers, with what a form needs to show (height, weight, power). */
-  types: publicProcedure.input(z.object({ kind: z.enum(s.deviceKind.enumValues).optional() }).optional()).query(({ ctx, input }) =>
+  types: readProcedure.input(z.object({ kind: z.enum(s.deviceKind.enumValues).optional() }).optional()).query(({ ctx, input }) =>
     ctx.db
       .select({ id: s.deviceTypes.id, manufacturer: s.manufacturers.name, model: s.deviceTypes.model, kind: s.deviceTypes.kind, uHeight: s.deviceTypes.uHeight, isFullDepth: s.deviceTypes.isFullDepth, weightKg: s.deviceTypes.weightKg, nameplatePowerW: s.deviceTypes.nameplatePowerW, source: s.deviceTypes.source })
       .from(s.deviceTypes)
@@ -268,7 +288,7 @@ export const devicesRouter = router({
       .orderBy(asc(s.manufacturers.name), asc(s.deviceTypes.model)),
   ),
 
-  byIds: publicProcedure.input(z.object({ ids: z.array(id).max(500) })).query(({ ctx, input }) =>
+  byIds: readProcedure.meta({ example: { ids: [1] } }).input(z.object({ ids: z.array(id).max(500) })).query(({ ctx, input }) =>
     input.ids.length ? ctx.db.select({ id: s.devices.id, name: s.devices.name }).from(s.devices).where(inArray(s.devices.id, input.ids)) : [],
   ),
 });

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { fieldError } from '../errors';
-import { publicProcedure, router } from '../trpc';
+import { readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
 
 export const hallsRouter = router({
   /** Everything the floor plan draws: the grid, the rows, each rack at its tile with status and load. */
-  floorPlan: publicProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  floorPlan: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
     const [hall] = await ctx.db
       .select({ hall: s.halls, site: { id: s.sites.id, name: s.sites.name, slug: s.sites.slug }, zone: { name: s.securityZones.name, accessLevel: s.securityZones.accessLevel } })
       .from(s.halls)

@@ -1,19 +1,22 @@
 import { z } from 'zod';
 import { exportInventory, importInventory, InventoryImportError, InventoryNotEmptyError } from '../../services/inventory-io';
 import { FieldValidationError } from '../errors';
-import { publicProcedure, router, TRPCError } from '../trpc';
+import { assertAllZones } from '../../auth/zones';
+import { adminProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 export const inventoryRouter = router({
   /** The whole inventory as a `plenum-inventory` version 1 document (natural keys, no database ids). */
-  export: publicProcedure.query(({ ctx }) => exportInventory(ctx.db)),
+  export: readProcedure.query(({ ctx }) => exportInventory(ctx.db)),
 
   /**
    * Imports a `plenum-inventory` document into an empty inventory, in one transaction. Invalid documents are refused
    * with field errors naming the JSON path (`devices.12.position`); `dryRun` checks everything and writes nothing.
    */
-  import: publicProcedure
+  import: adminProcedure
+    .meta({ example: { document: {}, dryRun: true } })
     .input(z.object({ document: z.unknown(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
+      assertAllZones(ctx, 'importing an inventory');
       try {
         return await importInventory(ctx.db, input.document, { actor: ctx.actor, dryRun: input.dryRun });
       } catch (error) {

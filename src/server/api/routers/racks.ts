@@ -5,7 +5,8 @@ import { recordChange } from '../../services/changelog';
 import { analysePlant } from '../../services/plant';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { publicProcedure, router } from '../trpc';
+import { assertRackZone, assertZone, zoneOfHall } from '../../auth/zones';
+import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const id = z.number().int().positive();
 const name = z.string().trim().min(1, 'is required').max(64, 'is at most 64 characters');
@@ -38,8 +39,17 @@ const rackTotals = {
   nameplateW: sql<number>`(SELECT coalesce(sum(t.nameplate_power_w), 0)::int FROM devices d JOIN device_types t ON t.id = d.device_type_id WHERE d.rack_id = racks.id AND d.status NOT IN ('planned', 'decommissioned'))`,
 };
 
+/** Planners (without operate) create and change planned racks only. */
+function assertPlannerMayTouch(ctx: Parameters<typeof hasPermission>[0], statuses: (string | undefined)[]): void {
+  if (hasPermission(ctx, 'operate')) return;
+  if (statuses.every((status) => status === 'planned')) return;
+  throw new TRPCError({ code: 'FORBIDDEN', message: 'planners may create and change planned racks only (status "planned"); changing a live rack needs the operate permission' });
+}
+
+const exampleRack = { hallId: 1, rowId: 1, name: 'EXAMPLE-01', positionInRow: 99, maxPowerKw: 10, maxWeightKg: 1000, status: 'planned' as const };
+
 export const racksRouter = router({
-  list: publicProcedure
+  list: readProcedure
     .input(
       z.object({
         hallId: id.optional(),
@@ -83,7 +93,7 @@ export const racksRouter = router({
     }),
 
   /** A rack with its devices for the elevation, and its power and cooling position from the domain analysis. */
-  get: publicProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
     const [rack] = await ctx.db
       .select({
         rack: s.racks,
@@ -121,7 +131,14 @@ export const racksRouter = router({
     return { ...rack, devices, power, cooling };
   }),
 
-  create: publicProcedure.input(rackInput).mutation(async ({ ctx, input }) => {
+  create: operateOrPlanProcedure.meta({ example: exampleRack }).input(rackInput).mutation(async ({ ctx, input }) => {
+    assertPlannerMayTouch(ctx, [input.status]);
+    const hallZone = await zoneOfHall(ctx.db, input.hallId);
+    if (hallZone) {
+      const zoneId = input.securityZoneId ?? hallZone.zoneId;
+      const zone = input.securityZoneId != null ? { zoneId, zoneName: (await ctx.db.select({ name: s.securityZones.name }).from(s.securityZones).where(eq(s.securityZones.id, zoneId!)))[0]?.name ?? null } : hallZone;
+      await assertZone(ctx, zone, `rack ${input.name}`);
+    }
     return ctx.db
       .transaction(async (tx) => {
         const [created] = await tx.insert(s.racks).values(input).returning();
@@ -131,13 +148,23 @@ export const racksRouter = router({
       .catch((error) => asFieldError(error, RACK_CONSTRAINTS));
   }),
 
-  update: publicProcedure
+  update: operateOrPlanProcedure
+    .meta({ example: { id: 1, changes: { status: 'planned' } } })
     .input(z.object({ id, changes: rackInput.partial() }))
     .mutation(async ({ ctx, input }) => {
       return ctx.db
         .transaction(async (tx) => {
           const [before] = await tx.select().from(s.racks).where(eq(s.racks.id, input.id)).for('update');
           if (!before) throw fieldError('id', `no rack with id ${input.id}`);
+          assertPlannerMayTouch(ctx, [before.status, input.changes.status ?? before.status]);
+          await assertRackZone(ctx, input.id);
+          if (input.changes.securityZoneId !== undefined || input.changes.hallId !== undefined) {
+            const hallZone = await zoneOfHall(tx, input.changes.hallId ?? before.hallId);
+            const ownZone = input.changes.securityZoneId !== undefined ? input.changes.securityZoneId : before.securityZoneId;
+            const zoneId = ownZone ?? hallZone?.zoneId ?? null;
+            const [zone] = zoneId != null ? await tx.select({ name: s.securityZones.name }).from(s.securityZones).where(eq(s.securityZones.id, zoneId)) : [];
+            await assertZone(ctx, { zoneId, zoneName: zone?.name ?? null }, `rack ${before.name} after the change`);
+          }
           const [after] = await tx
             .update(s.racks)
             .set({ ...input.changes, updatedAt: new Date() })

@@ -1,10 +1,10 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { halls, racks, sites } from '../../db/schema';
-import { publicProcedure, router } from '../trpc';
+import { readProcedure, router } from '../trpc';
 
 export const sitesRouter = router({
   /** Sites with their halls and each hall's rack count, for the overview and navigation. */
-  listWithHalls: publicProcedure.query(async ({ ctx }) => {
+  listWithHalls: readProcedure.query(async ({ ctx }) => {
     const siteRows = await ctx.db.select().from(sites).orderBy(asc(sites.name));
     const hallRows = await ctx.db
       .select({

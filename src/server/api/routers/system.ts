@@ -1,15 +1,33 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { getHealth } from '../../services/health';
-import { publicProcedure, router } from '../trpc';
+import { getHealth, type Health } from '../../services/health';
+import { anonymousProcedure, readProcedure, router } from '../trpc';
 
 const PULSE_INTERVAL_MS = 1000;
 
+/**
+ * Health as anyone may see it: the states, without the server version, host names and process ids (worker
+ * instances), worker details or database error text. Same shape, so `plenum health` reads either.
+ */
+export function publicHealth(health: Health): Health {
+  return {
+    status: health.status,
+    checkedAt: health.checkedAt,
+    database: { status: health.database.status, latencyMs: health.database.latencyMs },
+    migrations: health.migrations,
+    workers: health.workers.map((w, i) => ({ name: w.name, instance: `#${i + 1}`, status: w.status, detail: '', heartbeatAt: w.heartbeatAt, stale: w.stale })),
+  };
+}
+
 export const systemRouter = router({
-  health: publicProcedure.query(({ ctx }) => getHealth(ctx.pool)),
+  /** Public (load balancers, `plenum health`); anonymous callers get no versions, hosts, process ids or error text. */
+  health: anonymousProcedure.query(async ({ ctx }) => {
+    const health = await getHealth(ctx.pool);
+    return ctx.principal.permissions.has('read') ? health : publicHealth(health);
+  }),
 
   /** A live value over SSE: the database clock and the number of open connections, once a second. */
-  pulse: publicProcedure
+  pulse: readProcedure
     .input(z.object({ intervalMs: z.number().int().min(250).max(60_000).default(PULSE_INTERVAL_MS) }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
       const intervalMs = input?.intervalMs ?? PULSE_INTERVAL_MS;

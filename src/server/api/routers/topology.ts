@@ -5,7 +5,7 @@ import { coolingDiagram, type FabricLink, fabricDiagram, powerDiagram } from '@/
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { fieldError } from '../errors';
-import { publicProcedure, router } from '../trpc';
+import { readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
 /** Site scope draws the chain above rack level; hall or row scope adds its racks. */
@@ -21,7 +21,7 @@ async function racksInScope(db: Parameters<typeof analysePlant>[0], input: z.inf
 }
 
 export const topologyRouter = router({
-  power: publicProcedure.input(scopeInput).query(async ({ ctx, input }) => {
+  power: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput).query(async ({ ctx, input }) => {
     const analysis = await analysePlant(ctx.db, input.siteId);
     if (!analysis.power.ok) throw fieldError('siteId', `the power chain is invalid: ${analysis.power.issues[0]?.reason ?? 'unknown issue'}`);
     const power = analysis.power;
@@ -41,7 +41,7 @@ export const topologyRouter = router({
     return { source, nodeCount: shown.length + racks.length };
   }),
 
-  network: publicProcedure.input(scopeInput.extend({ fabricId: id.optional() })).query(async ({ ctx, input }) => {
+  network: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput.extend({ fabricId: id.optional() })).query(async ({ ctx, input }) => {
     const fabrics = await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId));
     const fabric = input.fabricId ? fabrics.find((f) => f.id === input.fabricId) : (fabrics.find((f) => f.purpose === 'compute') ?? fabrics[0]);
     if (!fabric) throw fieldError('fabricId', 'no fabric in this site');
@@ -73,7 +73,7 @@ export const topologyRouter = router({
     const fabricLinks = links.flatMap((link): FabricLink[] => {
       const host = memberById.get(link.peerDeviceId);
       if (switchIdSet.has(link.peerDeviceId)) return [{ switchId: String(link.switchId), peerSwitchId: String(link.peerDeviceId), speedGbps: link.speedGbps }];
-      if (!host || host.tier !== 'node' || !inScope(host)) return [];
+      if (host?.tier !== 'node' || !inScope(host)) return [];
       const key = `${host.rackId}`;
       const group = groups.get(key) ?? { id: key, label: `Rack ${host.rackName}`, href: `/racks/${host.rackId}`, hosts: new Set<number>() };
       group.hosts.add(host.deviceId);
@@ -88,7 +88,7 @@ export const topologyRouter = router({
     return { source, fabric: { id: fabric.id, name: fabric.name, topology: fabric.topology }, fabrics: fabrics.map((f) => ({ id: f.id, name: f.name })), nodeCount: switches.length + groups.size };
   }),
 
-  cooling: publicProcedure.input(scopeInput).query(async ({ ctx, input }) => {
+  cooling: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput).query(async ({ ctx, input }) => {
     const analysis = await analysePlant(ctx.db, input.siteId);
     const units = await ctx.db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, input.siteId));
     const served = await ctx.db

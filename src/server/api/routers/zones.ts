@@ -1,10 +1,10 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import * as s from '../../db/schema';
-import { publicProcedure, router } from '../trpc';
+import { readProcedure, router } from '../trpc';
 
 export const zonesRouter = router({
-  list: publicProcedure.input(z.object({ siteId: z.number().int().positive().optional() }).optional()).query(({ ctx, input }) =>
+  list: readProcedure.input(z.object({ siteId: z.number().int().positive().optional() }).optional()).query(({ ctx, input }) =>
     ctx.db
       .select({
         id: s.securityZones.id,

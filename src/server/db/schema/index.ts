@@ -5,3 +5,6 @@ export * from './inventory';
 export * from './network';
 export * from './power';
 export * from './system';
+export * from './jobs';
+export * from './telemetry';
+export * from './auth';

@@ -1,5 +1,5 @@
 import { createCaller } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { createRequestContext } from '@/server/api/trpc';
 import { badRequest, type CsvColumn, csvStream, filtersFrom } from '../csv';
 
 export const dynamic = 'force-dynamic';
@@ -29,7 +29,8 @@ const COLUMNS: CsvColumn<DeviceTypeRow>[] = [
 
 /** GET /api/export/deviceTypes.csv?kind=&source=&search= — the device types list, every page, as CSV. */
 export async function GET(request: Request) {
-  const caller = createCaller(createContext());
+  // The caller of this request (session cookie or bearer token): anonymous callers get 401, like the API.
+  const caller = createCaller(await createRequestContext(request));
   const filters = filtersFrom(new URL(request.url), [], ['kind', 'source', 'search']);
   try {
     return await csvStream('device-types.csv', COLUMNS, (cursor) => caller.deviceTypes.list({ ...(filters as object), cursor, limit: 500 }));

@@ -1,5 +1,5 @@
 import { createCaller } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { createRequestContext } from '@/server/api/trpc';
 import { badRequest, type CsvColumn, csvStream, filtersFrom } from '../csv';
 
 export const dynamic = 'force-dynamic';
@@ -25,7 +25,8 @@ const COLUMNS: CsvColumn<DeviceRow>[] = [
 
 /** GET /api/export/devices.csv?rackId=&hallId=&status=&kind=&search= — the devices list, every page, as CSV. */
 export async function GET(request: Request) {
-  const caller = createCaller(createContext());
+  // The caller of this request (session cookie or bearer token): anonymous callers get 401, like the API.
+  const caller = createCaller(await createRequestContext(request));
   const filters = filtersFrom(new URL(request.url), ['rackId', 'hallId'], ['status', 'kind', 'search']);
   try {
     return await csvStream('devices.csv', COLUMNS, (cursor) => caller.devices.list({ ...(filters as object), cursor, limit: 500 }));

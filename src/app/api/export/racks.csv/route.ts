@@ -1,5 +1,5 @@
 import { createCaller } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { createRequestContext } from '@/server/api/trpc';
 import { badRequest, type CsvColumn, csvStream, filtersFrom } from '../csv';
 
 export const dynamic = 'force-dynamic';
@@ -25,7 +25,8 @@ const COLUMNS: CsvColumn<RackRow>[] = [
 
 /** GET /api/export/racks.csv?hallId=&rowId=&status=&search= — the racks list, every page, as CSV. */
 export async function GET(request: Request) {
-  const caller = createCaller(createContext());
+  // The caller of this request (session cookie or bearer token): anonymous callers get 401, like the API.
+  const caller = createCaller(await createRequestContext(request));
   const filters = filtersFrom(new URL(request.url), ['hallId', 'rowId'], ['status', 'search']);
   try {
     return await csvStream('racks.csv', COLUMNS, (cursor) => caller.racks.list({ ...(filters as object), cursor, limit: 500 }));

@@ -1,16 +1,9 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { appRouter } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { handleTrpcRequest } from '@/server/api/http';
 
 export const dynamic = 'force-dynamic';
 
 function handler(request: Request) {
-  return fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req: request,
-    router: appRouter,
-    createContext: () => createContext(),
-  });
+  return handleTrpcRequest(request);
 }
 
 export { handler as GET, handler as POST };

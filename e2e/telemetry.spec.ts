@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+
+/**
+ * Live telemetry in the browser: a GPU host's power chart fills and moves; a cooling failure in hall A (three of its
+ * four CRAHs, injected through the tRPC API as the CLI does) fires alerts on /alerts; clearing it resolves them.
+ * Runs with the scrape interval and time acceleration set in playwright.config.ts.
+ */
+test.setTimeout(240_000);
+
+async function trpc(request: import('@playwright/test').APIRequestContext, path: string, input: unknown) {
+  const response = await request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { 'content-type': 'application/json', 'x-plenum-csrf': '1' } });
+  expect(response.ok(), await response.text()).toBe(true);
+  return (await response.json()).result.data.json;
+}
+
+test('a GPU power chart moves, a cooling failure fires and resolves alerts', async ({ page, request }) => {
+  await page.goto('/devices');
+  await page.getByRole('link', { name: 'a1-01-gpu1' }).first().click();
+  const chart = page.getByTestId('gpu-power-chart');
+  await expect(chart).toBeVisible();
+  await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(2);
+  const first = await chart.getAttribute('data-latest');
+  await expect.poll(async () => chart.getAttribute('data-latest'), { timeout: 60_000 }).not.toBe(first);
+
+  const faults = [];
+  for (const unit of ['CRAH A-1', 'CRAH A-2', 'CRAH A-3']) faults.push(await trpc(request, 'simulator.inject', { kind: 'cooling-unit-failure', target: unit }));
+  await page.goto('/alerts');
+  const firing = page.getByTestId('alerts-firing');
+  await expect(firing.locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
+  // The rack inlets of hall A warm past the ASHRAE recommended limit.
+  await expect(firing.locator('[data-rule="Rack inlet above 27 °C"]').first()).toBeVisible({ timeout: 120_000 });
+
+  await firing.locator('[data-rule="Cooling unit failed"]').first().getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(page.getByTestId('alerts-acknowledged').locator('[data-rule="Cooling unit failed"]')).toHaveCount(1);
+
+  for (const f of faults) await trpc(request, 'simulator.clear', { id: f.id });
+  await expect(page.getByTestId('alerts-resolved').locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
+});

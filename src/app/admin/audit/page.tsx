@@ -1,0 +1,5 @@
+import { AuditView } from '@/components/auth/AuditView';
+
+export default function AuditPage() {
+  return <AuditView />;
+}

@@ -1,0 +1,5 @@
+import { TokensAdmin } from '@/components/auth/TokensAdmin';
+
+export default function TokensPage() {
+  return <TokensAdmin />;
+}

@@ -1,0 +1,5 @@
+import { AlertsView } from '@/components/telemetry/AlertsView';
+
+export default function AlertsPage() {
+  return <AlertsView />;
+}

@@ -1,0 +1,5 @@
+import { JobForm } from '@/components/jobs/JobForm';
+
+export default function NewJobPage() {
+  return <JobForm />;
+}

@@ -1,0 +1,5 @@
+import { JobsQueue } from '@/components/jobs/JobsQueue';
+
+export default function JobsPage() {
+  return <JobsQueue />;
+}

@@ -1,0 +1,5 @@
+import { TelemetryView } from '@/components/telemetry/TelemetryView';
+
+export default function TelemetryPage() {
+  return <TelemetryView />;
+}

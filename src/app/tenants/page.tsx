@@ -1,0 +1,5 @@
+import { TenantsView } from '@/components/jobs/TenantsView';
+
+export default function TenantsPage() {
+  return <TenantsView />;
+}

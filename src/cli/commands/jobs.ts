@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { JobInput } from '../../server/api/routers/jobs';
+import { type Command, flag, requiredPositional, UsageError } from '../command';
+
+const STATUSES = ['pending', 'scheduled', 'running', 'succeeded', 'failed', 'preempted', 'cancelled'] as const;
+type Status = (typeof STATUSES)[number];
+
+function jobId(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`not a job id: ${value}`);
+  return id;
+}
+
+const gpusOf = (job: { gpusPerWorker: number; gpuMilli: number }) => (job.gpuMilli > 0 ? `${job.gpuMilli / 1000} GPU` : `${job.gpusPerWorker} GPU`);
+
+/** A job file: one job object, or a list of them, in YAML or JSON (JSON is YAML). */
+async function readJobs(path: string): Promise<JobInput[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length === 0 || list.some((item) => typeof item !== 'object' || item === null)) throw new UsageError(`${path} must hold a job object or a list of job objects`);
+  return list as JobInput[];
+}
+
+export const jobsCommands: Record<string, Command> = {
+  'jobs submit': {
+    usage: 'jobs submit <file.yaml|file.json>',
+    summary: 'submit the job (or list of jobs) described in a YAML or JSON file',
+    run: async (client, args) => {
+      const jobs = await readJobs(requiredPositional(args, 0, 'job file'));
+      const submitted = [];
+      for (const job of jobs) submitted.push(await client.jobs.submit.mutate(job));
+      return { json: submitted.length === 1 ? submitted[0] : submitted, text: submitted.map((j) => `submitted job ${j.id} ${j.name} (${j.kind}, tenant id ${j.tenantId}): ${j.status}`).join('\n') };
+    },
+  },
+  'jobs list': {
+    usage: 'jobs list [--status <status>]... [--tenant <name>] [--limit <n>]',
+    summary: 'list jobs, newest first',
+    run: async (client, args) => {
+      const limit = flag(args, 'limit');
+      const status = args.flags.get('status')?.map((value) => {
+        if (!STATUSES.includes(value as Status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+        return value as Status;
+      });
+      if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError('--limit must be a number');
+      const page = await client.jobs.list.query({
+        status,
+        tenant: flag(args, 'tenant'),
+        limit: limit ? Number(limit) : 50,
+      });
+      const lines = page.items.map((j) => {
+        const size = j.kind === 'inference' ? `${j.replicas} × ${gpusOf(j)}` : `${j.workers} × ${gpusOf(j)}`;
+        return `${String(j.id).padStart(5)}  ${j.status.padEnd(9)}  ${j.kind.padEnd(9)}  ${j.tenant.padEnd(12)}  ${size.padEnd(12)}  ${j.name}${j.reason ? `  — ${j.reason}` : ''}`;
+      });
+      return { json: page, text: lines.length ? lines.join('\n') : 'no jobs' };
+    },
+  },
+  'jobs show': {
+    usage: 'jobs show <id>',
+    summary: 'a job: status, placement (servers, racks, GPUs), expected power and timeline',
+    run: async (client, args) => {
+      const view = await client.jobs.get.query({ id: jobId(requiredPositional(args, 0, 'job id')) });
+      const { job } = view;
+      const placement = view.placement.allocations.map((a) => `  worker ${a.worker}: ${a.deviceName} (rack ${a.rackName ?? '—'}) GPU ${a.index} ${a.uuid}${a.milli < 1000 ? ` ${a.milli / 10} %` : ''}`);
+      const text = [
+        `job ${job.id} ${job.name} (${job.kind}, tenant ${view.tenant.name}, priority ${job.priority}${job.preemptible ? ', preemptible' : ''})`,
+        `status: ${job.status}${job.reason ? ` — ${job.reason}` : ''}`,
+        `expected power: ${Math.round(view.power.expectedPowerW)} W now, ${Math.round(view.power.expectedFullPowerW)} W at full size (${view.power.perGpuW} W per GPU)`,
+        `placement${view.placement.placementIsHistory ? ' (last, released)' : ''}:`,
+        ...(placement.length ? placement : ['  none']),
+        'timeline:',
+        ...view.events.map((e) => `  ${new Date(e.at).toISOString()}  ${e.status.padEnd(9)}  ${e.reason}`),
+      ].join('\n');
+      return { json: view, text };
+    },
+  },
+  'jobs cancel': {
+    usage: 'jobs cancel <id>',
+    summary: 'cancel a job and free its GPUs',
+    run: async (client, args) => {
+      const job = await client.jobs.cancel.mutate({ id: jobId(requiredPositional(args, 0, 'job id')) });
+      return { json: job, text: `job ${job.id} ${job.name}: ${job.status}` };
+    },
+  },
+};

@@ -1,0 +1,50 @@
+import { type Command, flag, requiredPositional, UsageError } from '../command';
+
+const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
+
+export const targetsCommands: Record<string, Command> = {
+  'targets add': {
+    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>]',
+    summary: 'add an exporter to scrape (durations like 10s, 1m)',
+    run: async (client, args) => {
+      const url = requiredPositional(args, 0, 'the exporter URL');
+      const dialect = flag(args, 'dialect');
+      if (!dialect || !(DIALECTS as readonly string[]).includes(dialect)) throw new UsageError(`--dialect must be one of ${DIALECTS.join(', ')}`);
+      const interval = flag(args, 'interval');
+      const timeout = flag(args, 'timeout');
+      const host = flag(args, 'host');
+      const target = await client.telemetry.targets.add.mutate({
+        url,
+        dialect: dialect as (typeof DIALECTS)[number],
+        ...(interval ? { interval } : {}),
+        ...(timeout ? { timeout } : {}),
+        ...(host ? { host } : {}),
+      });
+      return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}, every ${target!.intervalMs} ms)` };
+    },
+  },
+  'targets list': {
+    usage: 'targets list [--json]',
+    summary: 'list scrape targets with their health',
+    run: async (client) => {
+      const targets = await client.telemetry.targets.list.query();
+      const text = targets
+        .map((t) => {
+          const health = !t.enabled ? 'disabled' : t.up ? 'up' : t.lastError ? `down: ${t.lastError}` : 'not scraped yet';
+          return `${String(t.id).padStart(4)}  ${t.dialect.padEnd(10)} ${t.url}  ${health}${t.lastSampleCount !== null ? `, ${t.lastSampleCount} samples` : ''}${t.managedBy ? ` [${t.managedBy}]` : ''}`;
+        })
+        .join('\n');
+      return { json: targets, text: text || 'no targets' };
+    },
+  },
+  'targets remove': {
+    usage: 'targets remove <id>',
+    summary: 'remove a scrape target (its stored series and samples are kept)',
+    run: async (client, args) => {
+      const id = Number(requiredPositional(args, 0, 'the target id'));
+      if (!Number.isInteger(id) || id <= 0) throw new UsageError('the target id is a positive integer');
+      const removed = await client.telemetry.targets.remove.mutate({ id });
+      return { json: removed, text: `removed target ${removed.id}: ${removed.url}` };
+    },
+  },
+};

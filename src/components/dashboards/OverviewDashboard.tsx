@@ -1,0 +1,65 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { SitesOverview } from '@/components/overview/SitesOverview';
+import { formatPct, formatPowerW } from '@/domain/units';
+import { useTRPC } from '@/trpc/client';
+import dynamic from 'next/dynamic';
+import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+
+// recharts is loaded after first paint (into a fixed-height placeholder) to keep the home page's first-load JS small.
+const SiteTrends = dynamic(() => import('./SiteTrends').then((m) => m.SiteTrends), { ssr: false, loading: () => <Placeholder className="h-[30rem]" /> });
+
+/** The home page: live site tiles (each linking to its detail), trends, then the sites / halls list and diagrams. */
+export function OverviewDashboard() {
+  const trpc = useTRPC();
+  const sites = useQuery(trpc.sites.listWithHalls.queryOptions());
+  const siteId = sites.data?.[0]?.id ?? 0;
+  const live = useSubscription(trpc.dashboards.overviewLive.subscriptionOptions({ siteId }, { enabled: siteId > 0 }));
+  const o = live.data;
+  const noSites = sites.data !== undefined && sites.data.length === 0;
+  return (
+    <>
+      {!noSites && (
+        <section aria-label="Site now" className="mb-6">
+          <div className="mb-2 flex items-center justify-between">
+            <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{sites.data?.[0]?.name ?? 'Site'} now</h2>
+            <LiveStamp atMs={o?.atMs} status={live.status} />
+          </div>
+          <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7" data-testid="overview-tiles">
+            <Tile testId="tile-it-load" title="IT load" href="/dashboards/power" value={o ? formatPowerW(o.itPowerW) : '…'} detail="site IT meter" />
+            <Tile testId="tile-facility-load" title="Facility load" href="/dashboards/power" value={o ? formatPowerW(o.facilityPowerW) : '…'} detail="incl. cooling and losses" />
+            <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? (o.pue ? o.pue.toFixed(2) : '—') : '…'} detail="facility ÷ IT" />
+            <Tile
+              testId="tile-gpus"
+              title="GPUs"
+              href="/dashboards/utilisation"
+              value={o ? `${o.gpus.busy} / ${o.gpus.total}` : '…'}
+              detail={o ? `busy · ${o.gpus.idle} idle · ${o.gpus.failed} failed` : ''}
+            />
+            <Tile testId="tile-gpu-util" title="Avg GPU util." href="/dashboards/utilisation" value={o ? formatPct(o.avgGpuUtilPct) : '…'} detail="GPUs with readings" />
+            <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? `${o.jobs.running} running` : '…'} detail={o ? `${o.jobs.pending} pending` : ''} />
+            <Tile
+              testId="tile-alerts"
+              title="Alerts"
+              href="/alerts"
+              value={o ? `${o.alerts.firing} firing` : '…'}
+              detail={o ? `${o.alerts.critical} critical · ${o.alerts.acknowledged} acknowledged` : ''}
+            />
+          </div>
+          <Definition>
+            Busy: utilisation ≥ {o?.busyThresholdPct ?? 10} %. Failed: health “failed” or no reading in the last minute
+            {o ? ` (${o.gpus.failedHealth} unhealthy, ${o.gpus.noReadings} without readings)` : ''}.
+          </Definition>
+        </section>
+      )}
+      {siteId > 0 && (
+        <div className="mb-6">
+          <SiteTrends siteId={siteId} />
+        </div>
+      )}
+      <SitesOverview />
+    </>
+  );
+}

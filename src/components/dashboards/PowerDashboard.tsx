@@ -1,0 +1,201 @@
+'use client';
+
+import { useSubscription } from '@trpc/tanstack-react-query';
+import Link from 'next/link';
+import { useSite } from '@/components/plant/useSite';
+import { Badge, utilisationTone } from '@/components/ui/Badge';
+import { Card } from '@/components/ui/Card';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { formatPct, formatPowerW } from '@/domain/units';
+import { useTRPC } from '@/trpc/client';
+import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+import { SiteTrends } from './SiteTrends';
+
+const KIND_LABEL: Record<string, string> = {
+  'utility-feed': 'Utility',
+  generator: 'Generator',
+  ats: 'ATS',
+  switchgear: 'Switchgear',
+  ups: 'UPS',
+  pdu: 'PDU',
+  rpp: 'RPP',
+  'power-feed': 'Feed',
+  'rack-pdu': 'Rack PDU',
+};
+
+const th = 'text-right font-normal';
+const td = 'tabular text-right';
+
+/** Load vs capacity at every level: utility, UPS A/B, PDU, rack PDU, rack, server, GPU; live over SSE. */
+export function PowerDashboard() {
+  const trpc = useTRPC();
+  const { site } = useSite();
+  const siteId = site?.id ?? 0;
+  const live = useSubscription(trpc.dashboards.powerLive.subscriptionOptions({ siteId }, { enabled: siteId > 0 }));
+  const p = live.data;
+  return (
+    <>
+      <PageHeader title="Power (live)" crumbs={[{ href: '/', label: 'Overview' }, ...(site ? [{ href: `/sites/${site.id}`, label: site.name }] : [])]} actions={<LiveStamp atMs={p?.atMs} status={live.status} />} />
+      <div className="mb-4 flex h-7 flex-wrap gap-2 text-sm" data-testid="power-live-redundancy">
+        {p ? (
+          <>
+            {!p.ok ? (
+              <Badge tone="red">Power chain invalid: {p.issues.length} issue(s)</Badge>
+            ) : p.failoverOk ? (
+              <Badge tone="green">A/B redundancy holds at measured load</Badge>
+            ) : (
+              <Badge tone="red">Redundancy lost: {p.scenarios.map((s) => `${s.label} overloads ${s.overloads.join(', ')}`).join('; ')}</Badge>
+            )}
+            {p.upsOnBattery.length > 0 && <Badge tone="red">On battery: {p.upsOnBattery.join(', ')}</Badge>}
+          </>
+        ) : null}
+      </div>
+      <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
+        <Tile testId="power-it" title="IT load" href="#levels" value={p ? formatPowerW(p.utility.itPowerW) : '…'} detail="site IT meter" />
+        <Tile testId="power-facility" title="Facility load" href="#levels" value={p ? formatPowerW(p.utility.facilityPowerW) : '…'} detail={p ? `utility capacity ${formatPowerW(p.utility.utilityCapacityW)}` : ''} />
+        <Tile testId="power-gpus" title="GPU power" href="#servers" value={p ? formatPowerW(p.gpus.measuredW) : '…'} detail={p ? `of ${formatPowerW(p.gpus.tdpW)} TDP · ${p.gpus.reporting}/${p.gpus.count} reporting` : ''} />
+        <Tile
+          testId="power-racks"
+          title="Racks measured"
+          href="#racks"
+          value={p ? `${p.racks.filter((r) => r.measuredW !== null).length} / ${p.racks.length}` : '…'}
+          detail="with rack PDU readings"
+        />
+      </div>
+      <div className="grid gap-6">
+        <Card title="Chain: budget, allocated and measured" testId="power-levels">
+          <div id="levels" className="max-h-[28rem] min-h-[16rem] overflow-y-auto">
+            {p ? (
+              <table className="w-full text-sm">
+                <thead className="sticky top-0 bg-white text-left text-slate-500">
+                  <tr>
+                    <th className="font-normal">Level</th>
+                    <th className="font-normal">Node</th>
+                    <th className="font-normal">Side</th>
+                    <th className={th}>Capacity</th>
+                    <th className={th}>Nameplate</th>
+                    <th className={th}>Allocated</th>
+                    <th className={th}>Measured</th>
+                    <th className={th}>Meter</th>
+                    <th className={th}>Load</th>
+                    <th className={th}>Failover headroom</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.nodes.map((n) => (
+                    <tr key={n.id} className="border-t border-slate-100" data-testid="power-level-row" data-kind={n.kind}>
+                      <td>{KIND_LABEL[n.kind] ?? n.kind}</td>
+                      <td>{n.name}</td>
+                      <td>{n.side}</td>
+                      <td className={td}>{formatPowerW(n.capacityW)}</td>
+                      <td className={td}>{formatPowerW(n.nameplateW)}</td>
+                      <td className={td}>{formatPowerW(n.allocatedW)}</td>
+                      <td className={td}>{formatPowerW(n.measuredW)}</td>
+                      <td className={td}>{formatPowerW(n.meteredW)}</td>
+                      <td className={td}>
+                        {formatPowerW(n.loadW)} <Badge tone={utilisationTone(n.utilizationPct)}>{formatPct(n.utilizationPct)}</Badge>
+                      </td>
+                      <td className={td}>{formatPowerW(n.failoverHeadroomW)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <Placeholder className="h-64" />
+            )}
+          </div>
+          <Definition>
+            Measured = the sum of device measurements below the node (a host's own wall power where it reports one, else its
+            nameplate share of its rack's PDU readings). Meter = what the node's own meter reads (UPS output, rack PDU input).
+            Load = measured where present, else allocated, else nameplate.
+          </Definition>
+        </Card>
+        <Card title="Racks" testId="power-racks-table">
+          <div id="racks" className="max-h-96 min-h-[12rem] overflow-y-auto">
+            {p ? (
+              <table className="w-full text-sm">
+                <thead className="sticky top-0 bg-white text-left text-slate-500">
+                  <tr>
+                    <th className="font-normal">Rack</th>
+                    <th className="font-normal">Hall</th>
+                    <th className={th}>Budget</th>
+                    <th className={th}>Nameplate</th>
+                    <th className={th}>Allocated</th>
+                    <th className={th}>Measured</th>
+                    <th className={th}>Load</th>
+                    <th className="font-normal">A/B</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.racks.map((r) => (
+                    <tr key={r.id} className="border-t border-slate-100">
+                      <td>
+                        <Link className="text-sky-700 hover:underline" href={`/racks/${r.id}`}>
+                          {r.name}
+                        </Link>
+                      </td>
+                      <td>{r.hallName}</td>
+                      <td className={td}>{formatPowerW(r.budgetW)}</td>
+                      <td className={td}>{formatPowerW(r.nameplateW)}</td>
+                      <td className={td}>{formatPowerW(r.allocatedW)}</td>
+                      <td className={td}>{formatPowerW(r.measuredW)}</td>
+                      <td className={td}>
+                        {formatPowerW(r.loadW)} <Badge tone={utilisationTone(r.utilizationPct)}>{formatPct(r.utilizationPct)}</Badge>
+                      </td>
+                      <td>{r.redundant ? 'yes' : 'no'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <Placeholder className="h-48" />
+            )}
+          </div>
+        </Card>
+        <Card title="GPU servers and their GPUs" testId="power-servers">
+          <div id="servers" className="max-h-96 min-h-[12rem] overflow-y-auto">
+            {p ? (
+              <table className="w-full text-sm">
+                <thead className="sticky top-0 bg-white text-left text-slate-500">
+                  <tr>
+                    <th className="font-normal">Server</th>
+                    <th className="font-normal">Rack</th>
+                    <th className={th}>Nameplate</th>
+                    <th className={th}>Allocated</th>
+                    <th className={th}>Measured</th>
+                    <th className="font-normal">Basis</th>
+                    <th className={th}>GPU power</th>
+                    <th className={th}>GPU TDP</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.servers.map((s) => (
+                    <tr key={s.id} className="border-t border-slate-100">
+                      <td>
+                        <Link className="text-sky-700 hover:underline" href={`/devices/${s.id}`}>
+                          {s.name}
+                        </Link>
+                      </td>
+                      <td>{s.rackName}</td>
+                      <td className={td}>{formatPowerW(s.nameplateW)}</td>
+                      <td className={td}>{formatPowerW(s.allocatedW)}</td>
+                      <td className={td}>{formatPowerW(s.measuredW)}</td>
+                      <td className="text-xs text-slate-500">{s.basis === 'host' ? 'host meter' : s.basis === 'rack-pdu-share' ? 'share of rack PDUs' : '—'}</td>
+                      <td className={td}>{formatPowerW(s.gpuPowerW)}</td>
+                      <td className={td}>
+                        {formatPowerW(s.gpuTdpW)} <span className="text-xs text-slate-500">({s.gpuCount} GPUs)</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <Placeholder className="h-48" />
+            )}
+          </div>
+        </Card>
+        {siteId > 0 && <SiteTrends siteId={siteId} show={['power', 'energy', 'pue']} />}
+      </div>
+    </>
+  );
+}

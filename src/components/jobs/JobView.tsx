@@ -1,0 +1,202 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { inputClass } from '@/components/forms/Field';
+import { fieldErrorsOf } from '@/components/forms/fieldErrors';
+import { Badge } from '@/components/ui/Badge';
+import { Card, EmptyState } from '@/components/ui/Card';
+import { ErrorMessage, Loading } from '@/components/ui/Loading';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { formatDateTime } from '@/components/ui/format';
+import { formatPowerW } from '@/domain/units';
+import { useTRPC } from '@/trpc/client';
+import { describeSize, JobStatusBadge, ZONE_LEVELS } from './JobStatus';
+import { PlacementRacks } from './PlacementRacks';
+
+const REFRESH_MS = 2000;
+const buttonClass = 'rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50';
+
+export function JobView({ id }: { id: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const query = useQuery({ ...trpc.jobs.get.queryOptions({ id }), refetchInterval: REFRESH_MS });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.jobs.get.queryKey({ id }) });
+  const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: refresh }));
+  const scale = useMutation(trpc.jobs.scale.mutationOptions({ onSuccess: refresh }));
+  const fail = useMutation(trpc.jobs.markGpuFailed.mutationOptions({ onSuccess: refresh }));
+  const repair = useMutation(trpc.jobs.markGpuHealthy.mutationOptions({ onSuccess: refresh }));
+  const [replicas, setReplicas] = useState('');
+  const [actionError, setActionError] = useState<string | null>(null);
+  const act = (run: () => Promise<unknown>) => {
+    setActionError(null);
+    run().catch((error) => setActionError(Object.values(fieldErrorsOf(error)).join('; ')));
+  };
+
+  if (query.isPending) return <Loading label="Loading job" />;
+  if (query.isError) return <ErrorMessage error={query.error} />;
+  const { job, tenant, events, placement, power } = query.data;
+  const active = job.status === 'pending' || job.status === 'scheduled' || job.status === 'running';
+  return (
+    <>
+      <PageHeader
+        title={`Job ${job.name}`}
+        crumbs={[{ href: '/', label: 'Overview' }, { href: '/jobs', label: 'Jobs' }]}
+        actions={
+          active && (
+            <button type="button" className="rounded border border-red-300 bg-white px-3 py-1.5 text-sm text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-400" disabled={cancel.isPending} onClick={() => act(() => cancel.mutateAsync({ id }))}>
+              Cancel job
+            </button>
+          )
+        }
+      />
+      <div className="mb-4 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+        <JobStatusBadge status={job.status} /> #{job.id} · {job.kind} · tenant {tenant.name} · {describeSize(job)} · priority {job.priority}
+        {job.preemptible && <Badge tone="amber">preemptible</Badge>}
+        {job.topology !== 'none' && <Badge tone="blue">topology {job.topology}</Badge>}
+        {job.requiredZoneLevel > 0 && <Badge tone="blue">zone ≥ {ZONE_LEVELS[job.requiredZoneLevel]}</Badge>}
+      </div>
+      {job.reason && (
+        <p className="mb-4 rounded border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="job-reason">
+          {job.reason}
+        </p>
+      )}
+      {actionError && (
+        <p role="alert" className="mb-4 rounded border border-red-200 bg-red-50 p-3 text-sm text-red-800">
+          {actionError}
+        </p>
+      )}
+      <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
+        <div className="flex flex-col gap-6">
+          <Card title={placement.placementIsHistory ? 'Last placement (released)' : 'Placement'} testId="job-placement">
+            {placement.allocations.length === 0 ? (
+              <EmptyState>{job.status === 'pending' ? 'Not placed yet: waiting for the scheduler.' : 'No GPUs held.'}</EmptyState>
+            ) : (
+              <div className="flex flex-col gap-4">
+                <PlacementRacks racks={placement.racks} />
+                <table className="w-full text-sm" data-testid="job-allocations">
+                  <thead className="text-left text-slate-500">
+                    <tr>
+                      <th className="font-normal">Worker</th>
+                      <th className="font-normal">Server</th>
+                      <th className="font-normal">Rack</th>
+                      <th className="font-normal">GPU</th>
+                      <th className="text-right font-normal">Share</th>
+                      <th className="font-normal">Health</th>
+                      <th />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {placement.allocations.map((a) => (
+                      <tr key={a.id} className="border-t border-slate-100">
+                        <td className="tabular">{a.worker}</td>
+                        <td>
+                          <Link href={`/devices/${a.deviceId}`} className="text-sky-700 hover:underline">
+                            {a.deviceName}
+                          </Link>
+                        </td>
+                        <td>{a.rackName ?? '—'}</td>
+                        <td className="font-mono text-xs">
+                          #{a.index} {a.uuid}
+                        </td>
+                        <td className="tabular text-right">{a.milli / 10} %</td>
+                        <td>
+                          <Badge tone={a.health === 'failed' ? 'red' : a.health === 'healthy' ? 'green' : 'amber'}>{a.health}</Badge>
+                        </td>
+                        <td className="text-right">
+                          {a.health === 'failed' ? (
+                            <button type="button" className={buttonClass} onClick={() => act(() => repair.mutateAsync({ uuid: a.uuid }))}>
+                              Mark healthy
+                            </button>
+                          ) : (
+                            !placement.placementIsHistory && (
+                              <button type="button" className={buttonClass} aria-label={`Mark GPU ${a.uuid} failed`} onClick={() => act(() => fail.mutateAsync({ uuid: a.uuid, reason: 'injected from the UI' }))}>
+                                Mark failed
+                              </button>
+                            )
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Card>
+          <Card title="Timeline" testId="job-timeline">
+            <ol className="flex flex-col gap-1 text-sm">
+              {events.map((e) => (
+                <li key={e.id} className="flex gap-3">
+                  <span className="tabular w-48 shrink-0 text-slate-500">{formatDateTime(e.at)}</span>
+                  <JobStatusBadge status={e.status} />
+                  <span className="text-slate-700">{e.reason}</span>
+                </li>
+              ))}
+            </ol>
+          </Card>
+        </div>
+        <div className="flex flex-col gap-6">
+          <Card title="Expected power" testId="job-power">
+            <dl className="grid grid-cols-2 gap-2 text-sm">
+              <dt className="text-slate-500">Placed now</dt>
+              <dd className="tabular text-right" data-testid="job-power-now">{formatPowerW(power.expectedPowerW)}</dd>
+              <dt className="text-slate-500">At full size</dt>
+              <dd className="tabular text-right">{formatPowerW(power.expectedFullPowerW)}</dd>
+              <dt className="text-slate-500">Per fully used GPU</dt>
+              <dd className="tabular text-right">
+                {formatPowerW(power.perGpuW)}
+                {power.perGpuW === power.defaultPerGpuW ? ' (default)' : ''}
+              </dd>
+            </dl>
+          </Card>
+          <Card title="Request">
+            <dl className="grid grid-cols-2 gap-2 text-sm">
+              <dt className="text-slate-500">CPU per worker</dt>
+              <dd className="tabular text-right">{job.cpuMilli / 1000} cores</dd>
+              <dt className="text-slate-500">Memory per worker</dt>
+              <dd className="tabular text-right">{(job.memoryMib / 1024).toLocaleString('en')} GiB</dd>
+              <dt className="text-slate-500">GPU models</dt>
+              <dd className="text-right">{job.gpuModels.length ? job.gpuModels.join(', ') : 'any'}</dd>
+              <dt className="text-slate-500">Estimated duration</dt>
+              <dd className="tabular text-right">{job.estimatedDurationS ? `${Math.round(job.estimatedDurationS / 60).toLocaleString('en')} min` : 'until cancelled'}</dd>
+              <dt className="text-slate-500">Submitted</dt>
+              <dd className="text-right">{formatDateTime(job.submittedAt)}</dd>
+              {job.startedAt && (
+                <>
+                  <dt className="text-slate-500">Started</dt>
+                  <dd className="text-right">{formatDateTime(job.startedAt)}</dd>
+                </>
+              )}
+              {job.finishedAt && (
+                <>
+                  <dt className="text-slate-500">Finished</dt>
+                  <dd className="text-right">{formatDateTime(job.finishedAt)}</dd>
+                </>
+              )}
+            </dl>
+          </Card>
+          {job.kind === 'inference' && active && (
+            <Card title="Scale">
+              <form
+                className="flex items-end gap-2"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  act(() => scale.mutateAsync({ id, replicas: Number(replicas || job.replicas) }));
+                }}
+              >
+                <label className="flex flex-col gap-1 text-sm">
+                  <span className="text-slate-700">Replicas (now {job.replicas})</span>
+                  <input type="number" min={1} inputMode="numeric" className={inputClass} value={replicas} placeholder={String(job.replicas)} onChange={(e) => setReplicas(e.target.value)} />
+                </label>
+                <button type="submit" className={buttonClass} disabled={scale.isPending}>
+                  Scale
+                </button>
+              </form>
+            </Card>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,78 @@
+'use client';
+
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useTRPC } from '@/trpc/client';
+
+const UNIT_LABEL: Record<string, string> = { W: 'W', C: '°C', pct: '%', ratio: 'ratio', bytes: 'bytes', MHz: 'MHz', V: 'V', A: 'A', s: 's', kWh: 'kWh', mJ: 'mJ' };
+const COLOURS = ['#0369a1', '#b45309', '#15803d', '#7c3aed', '#be123c', '#0f766e', '#4d7c0f', '#a21caf'];
+
+/**
+ * A live line chart of one metric for an entity (GPU UUID, hostname or rack name): the points of the last `since`,
+ * then updated as the ingest commits new samples (tRPC SSE subscription fed by PostgreSQL NOTIFY). One line per series
+ * (e.g. per GPU of a host); the unit is on the Y axis.
+ */
+export function LiveMetricChart({ metric, entity, since = '10m', title, seriesLabel = 'gpu', testId, scale }: { metric: string; entity: string; since?: string; title: string; seriesLabel?: string; testId?: string; scale?: { divisor: number; unit: string } }) {
+  const trpc = useTRPC();
+  const sub = useSubscription(trpc.telemetry.live.subscriptionOptions({ metric, entity, since }));
+  const data = sub.data;
+  // `scale` shows e.g. bytes as GiB: values divided once here, the unit label replaced.
+  const unit = scale ? scale.unit : data?.unit ? (UNIT_LABEL[data.unit] ?? data.unit) : '';
+  const divisor = scale?.divisor ?? 1;
+  // One row per timestamp, one column per series.
+  const rows = new Map<number, Record<string, number>>();
+  const names: string[] = [];
+  for (const s of data?.series ?? []) {
+    const name = s.labels[seriesLabel] !== undefined ? `${seriesLabel} ${s.labels[seriesLabel]}` : s.entity;
+    names.push(name);
+    for (const p of s.points) {
+      const row = rows.get(p.t) ?? { t: p.t };
+      row[name] = Math.round((p.v / divisor) * 10) / 10;
+      rows.set(p.t, row);
+    }
+  }
+  const points = [...rows.values()].sort((a, b) => a.t! - b.t!);
+  const latest = data?.series.map((s) => s.points.at(-1)?.v).filter((v): v is number => v !== undefined) ?? [];
+  const total = latest.reduce((a, b) => a + b, 0);
+  return (
+    <figure data-testid={testId} data-points={points.length} data-latest={latest.length ? total.toFixed(1) : ''} className="w-full">
+      <figcaption className="mb-1 flex justify-between text-sm text-slate-600">
+        <span>{title}</span>
+        <span className="tabular" aria-live="polite">
+          {sub.status === 'error' ? 'stream error' : latest.length ? `${data!.resolution}, ${points.length} points` : 'waiting for data'}
+        </span>
+      </figcaption>
+      <div className="h-56">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => new Date(t).toLocaleTimeString()} fontSize={11} />
+            <YAxis fontSize={11} width={60} label={{ value: unit, angle: -90, position: 'insideLeft', fontSize: 11 }} />
+            <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleTimeString()} formatter={(v) => `${v} ${unit}`} />
+            {names.length <= 8 && <Legend wrapperStyle={{ fontSize: 11 }} />}
+            {names.map((n, i) => (
+              <Line key={n} dataKey={n} dot={false} isAnimationActive={false} stroke={COLOURS[i % COLOURS.length]} strokeWidth={1.5} connectNulls />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+/** Live per-GPU power, temperature, utilisation, memory and SM clock of a host, for the device page. Renders nothing for devices without a hostname. */
+export function DeviceTelemetry({ hostname }: { hostname: string | null | undefined }) {
+  if (!hostname) return null;
+  return (
+    <section className="mt-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" aria-label="Live telemetry">
+      <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500">Live telemetry</h2>
+      <div className="grid gap-6 lg:grid-cols-2">
+        <LiveMetricChart metric="gpu_power_w" entity={hostname} title="GPU power" testId="gpu-power-chart" />
+        <LiveMetricChart metric="gpu_temp_c" entity={hostname} title="GPU temperature" testId="gpu-temp-chart" />
+        <LiveMetricChart metric="gpu_util_pct" entity={hostname} title="GPU utilisation" testId="gpu-util-chart" />
+        <LiveMetricChart metric="gpu_fb_used_bytes" entity={hostname} title="GPU memory used" testId="gpu-memory-chart" scale={{ divisor: 2 ** 30, unit: 'GiB' }} />
+        <LiveMetricChart metric="gpu_sm_clock_mhz" entity={hostname} title="GPU SM clock" testId="gpu-clock-chart" />
+      </div>
+    </section>
+  );
+}

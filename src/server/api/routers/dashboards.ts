@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
+import { getNotifyBus } from '../../services/telemetry/notify-bus';
+import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
+import { fieldError } from '../errors';
+import { readProcedure, router } from '../trpc';
+
+const siteInput = z.object({ siteId: z.number().int().positive() });
+const hallInput = z.object({ hallId: z.number().int().positive() });
+/** A window: the last `sinceMs`, ending now or at `untilMs` (custom range). At most 400 days. */
+const windowInput = siteInput.extend({
+  sinceMs: z.number().int().min(60_000).max(400 * 86_400_000).default(3_600_000),
+  untilMs: z.number().int().positive().optional(),
+});
+
+/** Live updates no more often than this, however often the ingest commits (it flushes every second). */
+const MIN_UPDATE_INTERVAL_MS = 2_000;
+/** Without a NOTIFY (missed during a reconnect, or no ingest running) the view still refreshes this often. */
+const FALLBACK_INTERVAL_MS = 10_000;
+
+/** Yields `load()` now, then again after each committed telemetry flush (PostgreSQL NOTIFY), at most every 2 s. */
+async function* live<T>(load: () => Promise<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  const bus = getNotifyBus();
+  yield await load();
+  while (!signal?.aborted) {
+    const started = Date.now();
+    await bus.next(TELEMETRY_CHANNEL, FALLBACK_INTERVAL_MS, signal);
+    if (signal?.aborted) break;
+    const wait = MIN_UPDATE_INTERVAL_MS - (Date.now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (signal?.aborted) break;
+    yield await load();
+  }
+}
+
+async function thermalOrError(pool: Parameters<typeof hallThermal>[0], hallId: number) {
+  const result = await hallThermal(pool, hallId);
+  if (!result) throw fieldError('hallId', `no hall with id ${hallId}`);
+  return result;
+}
+
+export const dashboardsRouter = router({
+  /** IT / facility load, PUE, GPUs by state, average utilisation, jobs and alerts, now. */
+  overview: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteOverview(ctx.pool, input.siteId)),
+  overviewLive: readProcedure
+    .meta({ example: { siteId: 1 } })
+    .input(siteInput)
+    .subscription(({ ctx, input, signal }) => live(() => siteOverview(ctx.pool, input.siteId), signal)),
+
+  /** IT / facility power, PUE, GPU utilisation and energy over a window (raw ≤ 2 h, 1-minute ≤ 3 d, else 1-hour data). */
+  trends: readProcedure
+    .meta({ example: { siteId: 1 } })
+    .input(windowInput)
+    .query(({ ctx, input }) => siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs })),
+
+  /** Load vs capacity at every level of the power chain with budget, allocated and measured side by side. */
+  power: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => powerDashboard(ctx.db, ctx.pool, input.siteId)),
+  powerLive: readProcedure
+    .meta({ example: { siteId: 1 } })
+    .input(siteInput)
+    .subscription(({ ctx, input, signal }) => live(() => powerDashboard(ctx.db, ctx.pool, input.siteId), signal)),
+
+  /** Rack inlets on the floor plan with ASHRAE bands, cooling units, GPU temperature histogram and hot spots. */
+  thermal: readProcedure.meta({ example: { hallId: 1 } }).input(hallInput).query(({ ctx, input }) => thermalOrError(ctx.pool, input.hallId)),
+  thermalLive: readProcedure
+    .meta({ example: { hallId: 1 } })
+    .input(hallInput)
+    .subscription(({ ctx, input, signal }) => live(() => thermalOrError(ctx.pool, input.hallId), signal)),
+
+  /** GPU utilisation and memory by hall, rack, tenant and job; idle-but-allocated GPUs. */
+  utilisation: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => utilisation(ctx.pool, input.siteId)),
+  utilisationLive: readProcedure
+    .meta({ example: { siteId: 1 } })
+    .input(siteInput)
+    .subscription(({ ctx, input, signal }) => live(() => utilisation(ctx.pool, input.siteId), signal)),
+});

@@ -1,0 +1,266 @@
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import * as s from '../../db/schema';
+import {
+  cancelJob,
+  DEFAULT_POWER_W_PER_GPU,
+  JobInputError,
+  markGpuFailed,
+  markGpuHealthy,
+  scaleJob,
+  submitJob,
+} from '../../services/scheduler';
+import { fieldError } from '../errors';
+import { pageInput } from '../pagination';
+import { operateProcedure, readProcedure, router } from '../trpc';
+
+const id = z.number().int().positive();
+const uuid = z.string().trim().min(1, 'is required').max(100);
+
+export const jobInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(64, 'is at most 64 characters')
+      // Empty passes here so the field reports only "is required".
+      .regex(/^([A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'may contain letters, digits, ".", "_" and "-" only'),
+    kind: z.enum(s.jobKind.enumValues),
+    tenant: z.string().trim().min(1, 'is required').max(64),
+    priority: z.number().int('must be a whole number').min(-1000, 'must be at least -1000').max(1000, 'must be at most 1000').default(0),
+    preemptible: z.boolean().default(false),
+    workers: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(1),
+    replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(1),
+    gpusPerWorker: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(8, 'must be at most 8 (one server)'),
+    gpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(999, 'must be below 1000 (use whole GPUs)').default(0),
+    gpuModels: z.array(z.string().trim().min(1).max(100)).max(16).default([]),
+    gpuMemoryGib: z.number().positive('must be more than 0 GiB').max(1024).nullish(),
+    cpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1,000 cores'),
+    memoryMib: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(16 * 1024 * 1024, 'must be at most 16 TiB'),
+    requiredZoneLevel: z.number().int().min(0, 'must be 0-3').max(3, 'must be 0-3').default(0),
+    topology: z.enum(s.jobTopology.enumValues).default('none'),
+    estimatedDurationS: z.number().int('must be whole seconds').min(1, 'must be at least 1 s').max(90 * 86_400, 'must be at most 90 days').nullish(),
+    expectedPowerWPerGpu: z.number().positive('must be more than 0 W').max(5000, 'must be at most 5,000 W').nullish(),
+  })
+  .superRefine((job, ctx) => {
+    if (job.gpusPerWorker === 0 && job.gpuMilli === 0) {
+      ctx.addIssue({ code: 'custom', path: ['gpusPerWorker'], message: 'ask for at least one GPU or a GPU share' });
+    }
+    if (job.gpuMilli > 0 && job.gpusPerWorker > 1) {
+      ctx.addIssue({ code: 'custom', path: ['gpuMilli'], message: 'a share is of one GPU: use 1 GPU per worker with a share, or whole GPUs' });
+    }
+    if (job.kind !== 'inference' && job.workers > 1 && job.topology === 'nvlink-domain' && job.gpusPerWorker === 0) {
+      ctx.addIssue({ code: 'custom', path: ['topology'], message: 'NVLink placement needs whole GPUs' });
+    }
+  });
+
+export type JobInput = z.infer<typeof jobInput>;
+
+function asInputError(error: unknown): never {
+  if (error instanceof JobInputError) throw fieldError(error.field, error.reason);
+  throw error;
+}
+
+/** GPUs a set of allocations holds, in whole-GPU equivalents. */
+const heldGpus = sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.job_id = jobs.id AND g.released_at IS NULL) / 1000.0`;
+
+export const jobsRouter = router({
+  submit: operateProcedure
+    .meta({ example: { name: 'example', kind: 'training', tenant: 'example', gpusPerWorker: 1, cpuMilli: 1000, memoryMib: 1024 } })
+    .input(jobInput).mutation(async ({ ctx, input }) => {
+    return submitJob(ctx.db, input).catch(asInputError);
+  }),
+
+  /** Newest first; keyset pagination on the job id. */
+  list: readProcedure
+    .input(
+      z.object({
+        status: z.array(z.enum(s.jobStatus.enumValues)).max(7).optional(),
+        tenant: z.string().trim().max(64).optional(),
+        kind: z.enum(s.jobKind.enumValues).optional(),
+        cursor: pageInput.cursor,
+        limit: pageInput.limit,
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      let before: number | undefined;
+      if (input.cursor) {
+        before = Number.parseInt(input.cursor, 10);
+        if (!Number.isSafeInteger(before) || before <= 0) throw fieldError('cursor', 'not a cursor returned by this list');
+      }
+      const rows = await ctx.db
+        .select({
+          id: s.jobs.id,
+          name: s.jobs.name,
+          kind: s.jobs.kind,
+          tenant: s.tenants.name,
+          status: s.jobs.status,
+          reason: s.jobs.reason,
+          priority: s.jobs.priority,
+          preemptible: s.jobs.preemptible,
+          workers: s.jobs.workers,
+          replicas: s.jobs.replicas,
+          gpusPerWorker: s.jobs.gpusPerWorker,
+          gpuMilli: s.jobs.gpuMilli,
+          expectedPowerWPerGpu: s.jobs.expectedPowerWPerGpu,
+          submittedAt: s.jobs.submittedAt,
+          scheduledAt: s.jobs.scheduledAt,
+          startedAt: s.jobs.startedAt,
+          finishedAt: s.jobs.finishedAt,
+          heldGpus,
+        })
+        .from(s.jobs)
+        .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))
+        .where(
+          and(
+            input.status?.length ? inArray(s.jobs.status, input.status) : undefined,
+            input.tenant ? eq(s.tenants.name, input.tenant) : undefined,
+            input.kind ? eq(s.jobs.kind, input.kind) : undefined,
+            before ? lt(s.jobs.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(s.jobs.id))
+        .limit(input.limit + 1);
+      const items = rows.slice(0, input.limit).map((row) => ({ ...row, heldGpus: Number(row.heldGpus) }));
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > input.limit && last ? String(last.id) : null };
+    }),
+
+  /** A job with its placement (GPUs, servers, racks, and each rack's GPUs for the drawing), timeline and expected power. */
+  get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
+    const [row] = await ctx.db
+      .select({ job: s.jobs, tenant: { id: s.tenants.id, name: s.tenants.name, gpuQuota: s.tenants.gpuQuota } })
+      .from(s.jobs)
+      .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))
+      .where(eq(s.jobs.id, input.id));
+    if (!row) throw fieldError('id', `no job with id ${input.id}`);
+    const events = await ctx.db.select().from(s.jobEvents).where(eq(s.jobEvents.jobId, input.id)).orderBy(asc(s.jobEvents.at), asc(s.jobEvents.id));
+
+    // The active placement; for a job that has ended, its last one (shown as history).
+    const allocationColumns = {
+      id: s.gpuAllocations.id,
+      worker: s.gpuAllocations.worker,
+      milli: s.gpuAllocations.milli,
+      releasedAt: s.gpuAllocations.releasedAt,
+      acceleratorId: s.accelerators.id,
+      uuid: s.accelerators.uuid,
+      index: s.accelerators.index,
+      health: s.accelerators.health,
+      model: s.acceleratorModels.name,
+      deviceId: s.devices.id,
+      deviceName: s.devices.name,
+      rackId: s.racks.id,
+      rackName: s.racks.name,
+    };
+    const base = () =>
+      ctx.db
+        .select(allocationColumns)
+        .from(s.gpuAllocations)
+        .innerJoin(s.accelerators, eq(s.accelerators.id, s.gpuAllocations.acceleratorId))
+        .innerJoin(s.acceleratorModels, eq(s.acceleratorModels.id, s.accelerators.modelId))
+        .innerJoin(s.devices, eq(s.devices.id, s.accelerators.deviceId))
+        .leftJoin(s.racks, eq(s.racks.id, s.devices.rackId));
+    let allocations = await base()
+      .where(and(eq(s.gpuAllocations.jobId, input.id), sql`${s.gpuAllocations.releasedAt} IS NULL`))
+      .orderBy(asc(s.gpuAllocations.worker), asc(s.accelerators.index));
+    let placementIsHistory = false;
+    if (allocations.length === 0) {
+      allocations = await base()
+        .where(
+          and(
+            eq(s.gpuAllocations.jobId, input.id),
+            sql`${s.gpuAllocations.releasedAt} = (SELECT max(released_at) FROM gpu_allocations WHERE job_id = ${input.id})`,
+          ),
+        )
+        .orderBy(asc(s.gpuAllocations.worker), asc(s.accelerators.index));
+      placementIsHistory = allocations.length > 0;
+    }
+
+    // Every GPU server in the racks of the placement, with each GPU's use, for drawing the racks.
+    const rackIds = [...new Set(allocations.map((a) => a.rackId).filter((r): r is number => r !== null))];
+    const rackGpus = rackIds.length
+      ? await ctx.db
+          .select({
+            rackId: s.devices.rackId,
+            deviceId: s.devices.id,
+            deviceName: s.devices.name,
+            position: s.devices.position,
+            acceleratorId: s.accelerators.id,
+            uuid: s.accelerators.uuid,
+            index: s.accelerators.index,
+            health: s.accelerators.health,
+            usedMilli: sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.accelerator_id = ${s.accelerators.id} AND g.released_at IS NULL)`,
+          })
+          .from(s.accelerators)
+          .innerJoin(s.devices, eq(s.devices.id, s.accelerators.deviceId))
+          .where(inArray(s.devices.rackId, rackIds))
+          .orderBy(asc(s.devices.position), asc(s.accelerators.index))
+      : [];
+    const mine = new Map(allocations.map((a) => [a.acceleratorId, a]));
+    const racks = rackIds.map((rackId) => {
+      const servers = new Map<number, { id: number; name: string; position: number | null; gpus: Array<{ id: number; uuid: string; index: number; health: string; usedMilli: number; jobMilli: number; worker: number | null }> }>();
+      for (const g of rackGpus.filter((r) => r.rackId === rackId)) {
+        let server = servers.get(g.deviceId);
+        if (!server) {
+          server = { id: g.deviceId, name: g.deviceName, position: g.position, gpus: [] };
+          servers.set(g.deviceId, server);
+        }
+        const a = mine.get(g.acceleratorId);
+        server.gpus.push({ id: g.acceleratorId, uuid: g.uuid, index: g.index, health: g.health, usedMilli: g.usedMilli, jobMilli: a?.milli ?? 0, worker: a?.worker ?? null });
+      }
+      return { id: rackId, name: allocations.find((a) => a.rackId === rackId)?.rackName ?? String(rackId), servers: [...servers.values()].sort((x, y) => (y.position ?? 0) - (x.position ?? 0)) };
+    });
+
+    const job = row.job;
+    const heldMilli = allocations.reduce((sum, a) => sum + a.milli, 0);
+    const perWorkerGpus = job.gpuMilli > 0 ? job.gpuMilli / 1000 : job.gpusPerWorker;
+    const fullWorkers = job.kind === 'inference' ? job.replicas : job.workers;
+    return {
+      job,
+      tenant: row.tenant,
+      events,
+      placement: { allocations, placementIsHistory, racks },
+      power: {
+        /** What the placed workers are expected to draw now (0 when nothing is placed). */
+        expectedPowerW: placementIsHistory ? 0 : (heldMilli / 1000) * job.expectedPowerWPerGpu,
+        /** At full size: every worker (replica) placed. */
+        expectedFullPowerW: perWorkerGpus * fullWorkers * job.expectedPowerWPerGpu,
+        perGpuW: job.expectedPowerWPerGpu,
+        defaultPerGpuW: DEFAULT_POWER_W_PER_GPU[job.kind],
+      },
+    };
+  }),
+
+  cancel: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id, reason: z.string().trim().max(200).optional() })).mutation(async ({ ctx, input }) => {
+    return cancelJob(ctx.db, input.id, input.reason ? `cancelled: ${input.reason}` : undefined).catch(asInputError);
+  }),
+
+  /** Inference replicas: scaling down releases replicas now; scaling up is placed by the scheduler loop. */
+  scale: operateProcedure
+    .meta({ example: { id: 1, replicas: 1 } })
+    .input(z.object({ id, replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024') }))
+    .mutation(async ({ ctx, input }) => {
+      return scaleJob(ctx.db, input.id, input.replicas).catch(asInputError);
+    }),
+
+  /** Fault injection and real faults: the GPU takes no new work; its jobs are requeued, re-placed or failed. */
+  markGpuFailed: operateProcedure.meta({ example: { uuid: 'GPU-00000000-0000-0000-0000-000000000000' } }).input(z.object({ uuid, reason: z.string().trim().max(200).optional() })).mutation(async ({ ctx, input }) => {
+    return markGpuFailed(ctx.db, input.uuid, input.reason).catch(asInputError);
+  }),
+
+  markGpuHealthy: operateProcedure.meta({ example: { uuid: 'GPU-00000000-0000-0000-0000-000000000000' } }).input(z.object({ uuid })).mutation(async ({ ctx, input }) => {
+    return markGpuHealthy(ctx.db, input.uuid).catch(asInputError);
+  }),
+
+  /** Accelerator model names, for the submit form. */
+  gpuModels: readProcedure.query(async ({ ctx }) => {
+    return ctx.db
+      .select({ name: s.acceleratorModels.name, memoryGib: s.acceleratorModels.memoryGib, count: sql<number>`count(${s.accelerators.id})::int` })
+      .from(s.acceleratorModels)
+      .leftJoin(s.accelerators, eq(s.accelerators.modelId, s.acceleratorModels.id))
+      .groupBy(s.acceleratorModels.id)
+      .having(sql`count(${s.accelerators.id}) > 0`)
+      .orderBy(asc(s.acceleratorModels.name));
+  }),
+});

@@ -1,0 +1,189 @@
+/**
+ * Telemetry and alerts. Raw samples and rollups live in time-partitioned tables created by a hand-written migration
+ * (drizzle cannot express PARTITION BY RANGE): `telemetry_samples` (series_id int, ts timestamptz, value double),
+ * `telemetry_rollup_1m` and `telemetry_rollup_1h` (series_id, bucket, min, max, sum, count). They are read and written
+ * with SQL in src/server/services/telemetry, so they are not declared here.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { coolingUnits } from './cooling';
+import { accelerators, devices } from './devices';
+import { racks, sites } from './inventory';
+import { powerNodes } from './power';
+
+export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
+export type TargetDialect = (typeof TARGET_DIALECTS)[number];
+
+/** An exporter endpoint Plenum scrapes, with the health of its last scrapes. */
+export const scrapeTargets = pgTable(
+  'scrape_targets',
+  {
+    id: serial('id').primaryKey(),
+    url: text('url').notNull().unique(),
+    dialect: text('dialect').$type<TargetDialect>().notNull(),
+    intervalMs: integer('interval_ms').notNull().default(10_000),
+    timeoutMs: integer('timeout_ms').notNull().default(5_000),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Hostname for series that carry none (nvidia_gpu_exporter never does). */
+    hostOverride: text('host_override'),
+    /** 'simulator' for targets the live simulator registers (and re-registers) itself; null for user targets. */
+    managedBy: text('managed_by'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    lastDurationMs: real('last_duration_ms'),
+    lastSampleCount: integer('last_sample_count'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum')`),
+    check('scrape_targets_interval_range', sql`${t.intervalMs} BETWEEN 250 AND 86400000`),
+    check('scrape_targets_timeout_range', sql`${t.timeoutMs} BETWEEN 100 AND 600000`),
+  ],
+);
+
+export const SERIES_ENTITY_KINDS = ['gpu', 'device', 'rack', 'power-node', 'cooling-unit', 'site', 'unmapped'] as const;
+export type SeriesEntityKind = (typeof SERIES_ENTITY_KINDS)[number];
+
+/**
+ * One time series: a metric and its identifying labels, mapped once (and re-mapped when the inventory changes) to the
+ * inventory entity it measures. Unmapped series are kept with entity_kind 'unmapped', never dropped.
+ * The enclosing entities are filled in too (a GPU series also names its device and rack) so queries by host or rack
+ * find them without joins.
+ */
+export const telemetrySeries = pgTable(
+  'telemetry_series',
+  {
+    id: serial('id').primaryKey(),
+    /** metric + sorted labels: the identity of the series. */
+    seriesKey: text('series_key').notNull(),
+    metric: text('metric').notNull(),
+    unit: text('unit').notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    /** The identity the series carried, kept so it can be re-mapped when the inventory changes. */
+    gpuUuid: text('gpu_uuid'),
+    hostname: text('hostname'),
+    deviceName: text('device_name'),
+    entityKind: text('entity_kind').$type<SeriesEntityKind>().notNull(),
+    acceleratorId: integer('accelerator_id').references(() => accelerators.id, { onDelete: 'set null' }),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    rackId: integer('rack_id').references(() => racks.id, { onDelete: 'set null' }),
+    powerNodeId: integer('power_node_id').references(() => powerNodes.id, { onDelete: 'set null' }),
+    coolingUnitId: integer('cooling_unit_id').references(() => coolingUnits.id, { onDelete: 'set null' }),
+    siteId: integer('site_id').references(() => sites.id, { onDelete: 'set null' }),
+    /** The target that first delivered the series (null: remote-write). */
+    targetId: integer('target_id').references(() => scrapeTargets.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('telemetry_series_key').on(t.seriesKey),
+    index('telemetry_series_metric_idx').on(t.metric),
+    index('telemetry_series_accelerator_idx').on(t.acceleratorId),
+    index('telemetry_series_device_idx').on(t.deviceId),
+    index('telemetry_series_rack_idx').on(t.rackId),
+    index('telemetry_series_target_idx').on(t.targetId),
+    index('telemetry_series_unmapped_idx').on(t.id).where(sql`${t.entityKind} = 'unmapped'`),
+    check(
+      'telemetry_series_entity_kind',
+      sql`${t.entityKind} IN ('gpu', 'device', 'rack', 'power-node', 'cooling-unit', 'site', 'unmapped')`,
+    ),
+  ],
+);
+
+/** Minutes that received samples since the rollup worker last ran: the rollups recompute exactly these. */
+export const telemetryDirtyMinutes = pgTable('telemetry_dirty_minutes', {
+  minute: timestamp('minute', { withTimezone: true }).primaryKey(),
+});
+
+export const ALERT_RULE_KINDS = ['threshold', 'rack-power-budget', 'target-down'] as const;
+export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
+export type AlertSeverity = 'warning' | 'critical';
+export type AlertState = 'firing' | 'acknowledged' | 'resolved';
+
+/**
+ * An alert rule. `threshold`: every sample of `metric` in the last `duration_s` compares true against `threshold`.
+ * `rack-power-budget`: a rack's measured PDU power above `threshold` × its max power (ratio). `target-down`: a scrape
+ * target without a successful scrape for `duration_s`.
+ */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    kind: text('kind').$type<AlertRuleKind>().notNull(),
+    metric: text('metric'),
+    comparator: text('comparator').$type<'>' | '<'>().notNull().default('>'),
+    threshold: real('threshold').notNull(),
+    durationS: integer('duration_s').notNull().default(0),
+    severity: text('severity').$type<AlertSeverity>().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    description: text('description').notNull().default(''),
+  },
+  (t) => [
+    check('alert_rules_kind', sql`${t.kind} IN ('threshold', 'rack-power-budget', 'target-down')`),
+    check('alert_rules_comparator', sql`${t.comparator} IN ('>', '<')`),
+    check('alert_rules_severity', sql`${t.severity} IN ('warning', 'critical')`),
+    check('alert_rules_duration_range', sql`${t.durationS} BETWEEN 0 AND 86400`),
+    check('alert_rules_threshold_metric', sql`${t.kind} <> 'threshold' OR ${t.metric} IS NOT NULL`),
+  ],
+);
+
+/** An alert: one rule firing for one entity. At most one open (firing or acknowledged) alert per rule and entity. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: serial('id').primaryKey(),
+    ruleId: integer('rule_id')
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    /** Stable identity of what fires: `series:<id>`, `rack:<id>`, `target:<id>`. */
+    entityKey: text('entity_key').notNull(),
+    /** What an operator reads: "A1-01 inlet (A1-01:inlet)", "GPU-… on a1-01-gpu1". */
+    entityLabel: text('entity_label').notNull(),
+    seriesId: integer('series_id').references(() => telemetrySeries.id, { onDelete: 'set null' }),
+    rackId: integer('rack_id').references(() => racks.id, { onDelete: 'set null' }),
+    state: text('state').$type<AlertState>().notNull(),
+    value: real('value'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: text('acknowledged_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('alerts_one_open_per_entity').on(t.ruleId, t.entityKey).where(sql`${t.state} <> 'resolved'`),
+    index('alerts_state_idx').on(t.state, t.startedAt),
+    check('alerts_state', sql`${t.state} IN ('firing', 'acknowledged', 'resolved')`),
+  ],
+);
+
+/** The lifecycle history of each alert: fired, acknowledged, resolved (with the value and who did it). */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: integer('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: real('value'),
+    actor: text('actor').notNull().default('system'),
+  },
+  (t) => [index('alert_events_alert_idx').on(t.alertId, t.at)],
+);

@@ -1,0 +1,754 @@
+/**
+ * Operator dashboards: the live site overview, power at every level (budget / allocated / measured), thermal (rack
+ * inlets against ASHRAE bands, cooling units, GPU temperatures) and GPU utilisation by hall, rack, tenant and job.
+ *
+ * Everything reads the telemetry tables directly with a few set-based queries per call:
+ * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data);
+ * - trends are averaged into at most MAX_TREND_POINTS buckets, from raw samples, 1-minute or 1-hour rollups chosen by
+ *   the range exactly as the telemetry query service does (`resolutionFor`).
+ *
+ * Definitions (shown in the UI next to the numbers):
+ * - GPU busy: latest `gpu_util_pct` ≥ BUSY_UTIL_PCT; idle: below it; failed: `accelerators.health = 'failed'` or no
+ *   fresh reading. GPUs of planned or decommissioned servers are not counted.
+ * - Idle but allocated: a GPU held by a running job (active allocation) whose utilisation is below BUSY_UTIL_PCT.
+ * - Measured power per device (fed to analysePlant as the DeviceLoadOverlay): the host's own wall-power series
+ *   (`plenum_server_power_watts`, from the simulator / a BMC exporter) when it has one; otherwise the rack's measured
+ *   rack-PDU power (Σ `pdu_power_w` of the rack) minus what host-measured devices in that rack draw, shared among the
+ *   remaining drawing devices by nameplate. A rack without PDU readings leaves those devices unmeasured.
+ * - Allocated power per GPU server: the scheduler's basis (idle floor + Σ active allocations × job's W per GPU).
+ */
+import type pg from 'pg';
+import { classifyInletTempC } from '@/domain/cooling';
+import type { Db } from '../db/client';
+import { analysePlant, type DeviceLoadOverlay } from './plant';
+import { serverIdleFloorW } from './scheduler/defaults';
+import { type Resolution, resolutionFor } from './telemetry/query';
+
+/** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
+export const BUSY_UTIL_PCT = 10;
+/** A reading older than this is no reading: the GPU / rack / unit shows as "no data". */
+export const STALE_AFTER_MS = 60_000;
+export const MAX_TREND_POINTS = 240;
+/** Host wall-power series, when the host (or the simulator) reports one. */
+export const HOST_POWER_METRIC = 'plenum_server_power_watts';
+/** ASHRAE TC9.9 inlet bands (REFERENCE-NUMBERS.md): recommended 18-27 °C, allowable A1 15-32 °C. */
+export const ASHRAE_RECOMMENDED_C = { minC: 18, maxC: 27 } as const;
+export const ASHRAE_A1_ALLOWABLE_C = { minC: 15, maxC: 32 } as const;
+/** A GPU at or above this is a hot spot (the "GPU above 85 °C" alert threshold). */
+export const GPU_HOT_C = 85;
+
+export type TimeWindow = { sinceMs: number; untilMs?: number };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading telemetry
+// ---------------------------------------------------------------------------------------------------------------
+
+export type LatestReading = {
+  seriesId: number;
+  metric: string;
+  entityKind: string;
+  acceleratorId: number | null;
+  deviceId: number | null;
+  rackId: number | null;
+  powerNodeId: number | null;
+  coolingUnitId: number | null;
+  labels: Record<string, string>;
+  value: number;
+  tMs: number;
+};
+
+/** The latest fresh sample of every series of these metrics on a site. */
+export async function latestReadings(pool: pg.Pool, siteId: number, metrics: string[], atMs = Date.now()): Promise<LatestReading[]> {
+  const rows = await pool.query<{
+    id: number;
+    metric: string;
+    entity_kind: string;
+    accelerator_id: number | null;
+    device_id: number | null;
+    rack_id: number | null;
+    power_node_id: number | null;
+    cooling_unit_id: number | null;
+    labels: Record<string, string>;
+    value: number;
+    t: number;
+  }>(
+    `SELECT s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.labels,
+            l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
+       FROM telemetry_series s
+       CROSS JOIN LATERAL (
+         SELECT x.value, x.ts FROM telemetry_samples x
+          WHERE x.series_id = s.id AND x.ts > to_timestamp($3 / 1000.0) AND x.ts <= to_timestamp($4 / 1000.0)
+          ORDER BY x.ts DESC LIMIT 1) l
+      WHERE s.metric = ANY($1) AND s.site_id = $2`,
+    [metrics, siteId, atMs - STALE_AFTER_MS, atMs],
+  );
+  return rows.rows.map((r) => ({
+    seriesId: r.id,
+    metric: r.metric,
+    entityKind: r.entity_kind,
+    acceleratorId: r.accelerator_id,
+    deviceId: r.device_id,
+    rackId: r.rack_id,
+    powerNodeId: r.power_node_id,
+    coolingUnitId: r.cooling_unit_id,
+    labels: r.labels,
+    value: r.value,
+    tMs: r.t,
+  }));
+}
+
+/** Latest values of one metric keyed by an entity column; several series per key combine with `combine`. */
+function byKey(readings: LatestReading[], metric: string, key: (r: LatestReading) => number | null, combine: 'sum' | 'max' = 'sum'): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const r of readings) {
+    if (r.metric !== metric) continue;
+    const k = key(r);
+    if (k === null) continue;
+    const prev = out.get(k);
+    out.set(k, prev === undefined ? r.value : combine === 'sum' ? prev + r.value : Math.max(prev, r.value));
+  }
+  return out;
+}
+
+export type TrendPoint = { t: number; v: number };
+export type Trend = { resolution: Resolution; bucketS: number; fromMs: number; toMs: number; points: TrendPoint[] };
+
+/** Bucket width: the resolution's own step at least, and no more than MAX_TREND_POINTS buckets over the range. */
+export function trendBucketS(rangeMs: number, resolution: Resolution): number {
+  const stepS = resolution === 'raw' ? 1 : resolution === '1m' ? 60 : 3600;
+  const wantedS = Math.ceil(rangeMs / 1000 / MAX_TREND_POINTS);
+  return Math.max(stepS, Math.ceil(wantedS / stepS) * stepS);
+}
+
+/**
+ * One metric over a site as a time series: each series averaged per bucket, then summed (`sum`, e.g. power) or
+ * averaged (`avg`, e.g. utilisation) across series. Buckets where a series is missing simply lack it.
+ */
+export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: string; across: 'sum' | 'avg'; window: TimeWindow }): Promise<Trend> {
+  const toMs = input.window.untilMs ?? Date.now();
+  const fromMs = toMs - input.window.sinceMs;
+  const resolution = resolutionFor(input.window.sinceMs);
+  const bucketS = trendBucketS(input.window.sinceMs, resolution);
+  const ids = (await pool.query<{ id: number }>('SELECT id FROM telemetry_series WHERE metric = $1 AND site_id = $2', [input.metric, input.siteId])).rows.map((r) => r.id);
+  if (ids.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
+  const across = input.across === 'sum' ? 'sum' : 'avg';
+  const source =
+    resolution === 'raw'
+      ? `SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v
+           FROM telemetry_samples x
+          WHERE x.series_id = ANY($1) AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+          GROUP BY 1, 2`
+      : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v
+           FROM ${resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h'} x
+          WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+          GROUP BY 1, 2`;
+  const rows = await pool.query<{ t: number; v: number }>(
+    `WITH per AS (${source}) SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM per GROUP BY b ORDER BY b`,
+    [ids, fromMs, toMs, bucketS],
+  );
+  return { resolution, bucketS, fromMs, toMs, points: rows.rows };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Site overview
+// ---------------------------------------------------------------------------------------------------------------
+
+type GpuRow = {
+  id: number;
+  uuid: string;
+  index: number;
+  health: string;
+  device_id: number;
+  device_name: string;
+  rack_id: number;
+  rack_name: string;
+  hall_id: number;
+  hall_name: string;
+};
+
+/** GPUs of a site's servers that are meant to draw power (not planned, not decommissioned). */
+async function siteGpus(pool: pg.Pool, siteId: number): Promise<GpuRow[]> {
+  const rows = await pool.query<GpuRow>(
+    `SELECT a.id, a.uuid, a.index, a.health, d.id AS device_id, d.name AS device_name, r.id AS rack_id, r.name AS rack_name,
+            h.id AS hall_id, h.name AS hall_name
+       FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')
+      ORDER BY h.name, r.name, d.name, a.index`,
+    [siteId],
+  );
+  return rows.rows;
+}
+
+export type GpuState = 'busy' | 'idle' | 'failed';
+
+export function gpuState(health: string, utilPct: number | undefined): GpuState {
+  if (health === 'failed' || utilPct === undefined) return 'failed';
+  return utilPct >= BUSY_UTIL_PCT ? 'busy' : 'idle';
+}
+
+export type SiteOverview = {
+  siteId: number;
+  atMs: number;
+  itPowerW: number | null;
+  facilityPowerW: number | null;
+  pue: number | null;
+  gpus: { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+  avgGpuUtilPct: number | null;
+  busyThresholdPct: number;
+  jobs: { running: number; pending: number };
+  alerts: { firing: number; acknowledged: number; critical: number };
+};
+
+export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<SiteOverview> {
+  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct'], atMs);
+  const siteValue = (metric: string) => readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null;
+  const itPowerW = siteValue('it_power_w');
+  const facilityPowerW = siteValue('facility_power_w');
+  const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
+  const gpus = { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 };
+  let utilSum = 0;
+  let utilCount = 0;
+  for (const gpu of await siteGpus(pool, siteId)) {
+    const u = util.get(gpu.id);
+    gpus.total++;
+    gpus[gpuState(gpu.health, u)]++;
+    if (gpu.health === 'failed') gpus.failedHealth++;
+    else if (u === undefined) gpus.noReadings++;
+    if (u !== undefined) {
+      utilSum += u;
+      utilCount++;
+    }
+  }
+  const jobs = await pool.query<{ running: number; pending: number }>(
+    `SELECT count(*) FILTER (WHERE status IN ('running', 'scheduled'))::int AS running, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM jobs`,
+  );
+  const alerts = await pool.query<{ firing: number; acknowledged: number; critical: number }>(
+    `SELECT count(*) FILTER (WHERE a.state = 'firing')::int AS firing, count(*) FILTER (WHERE a.state = 'acknowledged')::int AS acknowledged,
+            count(*) FILTER (WHERE a.state = 'firing' AND r.severity = 'critical')::int AS critical
+       FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.state <> 'resolved'`,
+  );
+  return {
+    siteId,
+    atMs,
+    itPowerW,
+    facilityPowerW,
+    pue: itPowerW && facilityPowerW ? facilityPowerW / itPowerW : null,
+    gpus,
+    avgGpuUtilPct: utilCount ? utilSum / utilCount : null,
+    busyThresholdPct: BUSY_UTIL_PCT,
+    jobs: jobs.rows[0]!,
+    alerts: alerts.rows[0]!,
+  };
+}
+
+export type SiteTrends = {
+  resolution: Resolution;
+  bucketS: number;
+  fromMs: number;
+  toMs: number;
+  points: { t: number; itPowerW: number | null; facilityPowerW: number | null; pue: number | null; gpuUtilPct: number | null; itEnergyKwh: number | null; facilityEnergyKwh: number | null }[];
+  totals: { itEnergyKwh: number; facilityEnergyKwh: number; pue: number | null };
+};
+
+/** IT / facility power, PUE, average GPU utilisation and energy per bucket over a window. */
+export async function siteTrends(pool: pg.Pool, siteId: number, window: TimeWindow): Promise<SiteTrends> {
+  const [it, facility, util] = await Promise.all([
+    siteTrend(pool, { siteId, metric: 'it_power_w', across: 'sum', window }),
+    siteTrend(pool, { siteId, metric: 'facility_power_w', across: 'sum', window }),
+    siteTrend(pool, { siteId, metric: 'gpu_util_pct', across: 'avg', window }),
+  ]);
+  const times = [...new Set([...it.points, ...facility.points, ...util.points].map((p) => p.t))].sort((a, b) => a - b);
+  const at = (trend: Trend) => new Map(trend.points.map((p) => [p.t, p.v]));
+  const itAt = at(it);
+  const facilityAt = at(facility);
+  const utilAt = at(util);
+  // Energy of a bucket = its mean power × its length (a bucket that is only partly covered is counted whole).
+  const bucketH = it.bucketS / 3600;
+  let itKwh = 0;
+  let facilityKwh = 0;
+  const points = times.map((t) => {
+    const itW = itAt.get(t) ?? null;
+    const facilityW = facilityAt.get(t) ?? null;
+    const itEnergyKwh = itW === null ? null : (itW * bucketH) / 1000;
+    const facilityEnergyKwh = facilityW === null ? null : (facilityW * bucketH) / 1000;
+    itKwh += itEnergyKwh ?? 0;
+    facilityKwh += facilityEnergyKwh ?? 0;
+    return { t, itPowerW: itW, facilityPowerW: facilityW, pue: itW && facilityW ? facilityW / itW : null, gpuUtilPct: utilAt.get(t) ?? null, itEnergyKwh, facilityEnergyKwh };
+  });
+  return {
+    resolution: it.resolution,
+    bucketS: it.bucketS,
+    fromMs: it.fromMs,
+    toMs: it.toMs,
+    points,
+    totals: { itEnergyKwh: itKwh, facilityEnergyKwh: facilityKwh, pue: itKwh > 0 ? facilityKwh / itKwh : null },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Power
+// ---------------------------------------------------------------------------------------------------------------
+
+type DeviceRow = { id: number; name: string; rack_id: number; nameplate_w: number; typical_w: number; gpu_count: number; gpu_tdp_w: number | null };
+
+async function drawingDevices(pool: pg.Pool, siteId: number): Promise<DeviceRow[]> {
+  const rows = await pool.query<DeviceRow>(
+    `SELECT d.id, d.name, d.rack_id, dt.nameplate_power_w AS nameplate_w, dt.typical_power_w AS typical_w,
+            (SELECT count(*)::int FROM accelerators a WHERE a.device_id = d.id) AS gpu_count,
+            (SELECT max(m.tdp_w) FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id WHERE a.device_id = d.id) AS gpu_tdp_w
+       FROM devices d JOIN device_types dt ON dt.id = d.device_type_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
+    [siteId],
+  );
+  return rows.rows;
+}
+
+export type MeasuredBasis = 'host' | 'rack-pdu-share';
+
+/**
+ * Measured and allocated W per device for analysePlant (see the module comment for the rule), and how each device's
+ * measurement was obtained.
+ */
+export async function deviceLoadOverlay(
+  pool: pg.Pool,
+  siteId: number,
+  atMs = Date.now(),
+): Promise<{ overlay: DeviceLoadOverlay; basis: Map<number, MeasuredBasis>; gpuPowerW: Map<number, number>; devices: DeviceRow[] }> {
+  const [devices, readings, allocations] = await Promise.all([
+    drawingDevices(pool, siteId),
+    latestReadings(pool, siteId, [HOST_POWER_METRIC, 'pdu_power_w', 'gpu_power_w'], atMs),
+    pool.query<{ device_id: number; allocated_w: number }>(
+      `SELECT a.device_id, sum(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS allocated_w
+         FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id JOIN jobs j ON j.id = g.job_id
+        WHERE g.released_at IS NULL GROUP BY a.device_id`,
+    ),
+  ]);
+  const hostW = byKey(
+    readings.filter((r) => r.entityKind === 'device'),
+    HOST_POWER_METRIC,
+    (r) => r.deviceId,
+  );
+  const rackPduW = byKey(
+    readings.filter((r) => r.entityKind === 'power-node'),
+    'pdu_power_w',
+    (r) => r.rackId,
+  );
+  const gpuPowerW = byKey(readings, 'gpu_power_w', (r) => r.deviceId);
+  const jobW = new Map(allocations.rows.map((r) => [r.device_id, r.allocated_w]));
+
+  const overlay: DeviceLoadOverlay = new Map();
+  const basis = new Map<number, MeasuredBasis>();
+  const byRack = new Map<number, DeviceRow[]>();
+  for (const d of devices) byRack.set(d.rack_id, [...(byRack.get(d.rack_id) ?? []), d]);
+  for (const [rackId, list] of byRack) {
+    const pduW = rackPduW.get(rackId);
+    const hostMeasuredW = list.reduce((sum, d) => sum + (hostW.get(d.id) ?? 0), 0);
+    const rest = list.filter((d) => !hostW.has(d.id));
+    const restNameplateW = rest.reduce((sum, d) => sum + d.nameplate_w, 0);
+    const remainderW = pduW === undefined ? undefined : Math.max(0, pduW - hostMeasuredW);
+    for (const d of list) {
+      let measuredW: number | null = null;
+      if (hostW.has(d.id)) {
+        measuredW = hostW.get(d.id)!;
+        basis.set(d.id, 'host');
+      } else if (remainderW !== undefined && restNameplateW > 0) {
+        measuredW = (remainderW * d.nameplate_w) / restNameplateW;
+        basis.set(d.id, 'rack-pdu-share');
+      }
+      const allocatedW =
+        d.gpu_count > 0 ? serverIdleFloorW({ nameplatePowerW: d.nameplate_w, typicalPowerW: d.typical_w }, d.gpu_count, d.gpu_tdp_w) + (jobW.get(d.id) ?? 0) : null;
+      overlay.set(d.id, { measuredW, allocatedW });
+    }
+  }
+  return { overlay, basis, gpuPowerW, devices };
+}
+
+const LEVEL_ORDER = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp', 'power-feed', 'rack-pdu'] as const;
+
+export type PowerLevelRow = {
+  id: number;
+  name: string;
+  kind: string;
+  side: string;
+  capacityW: number | null;
+  nameplateW: number | null;
+  allocatedW: number | null;
+  measuredW: number | null;
+  /** What the meter on this node itself says (UPS output, rack PDU input), when it reports. */
+  meteredW: number | null;
+  loadW: number | null;
+  utilizationPct: number | null;
+  failoverHeadroomW: number | null;
+};
+
+export type PowerDashboard = {
+  siteId: number;
+  atMs: number;
+  ok: boolean;
+  failoverOk: boolean;
+  issues: string[];
+  scenarios: { label: string; overloads: string[] }[];
+  upsOnBattery: string[];
+  utility: { itPowerW: number | null; facilityPowerW: number | null; utilityCapacityW: number };
+  nodes: PowerLevelRow[];
+  racks: { id: number; name: string; hallName: string; budgetW: number | null; nameplateW: number; allocatedW: number; measuredW: number | null; loadW: number; utilizationPct: number | null; redundant: boolean }[];
+  servers: { id: number; name: string; rackName: string; nameplateW: number; allocatedW: number | null; measuredW: number | null; basis: MeasuredBasis | null; gpuPowerW: number | null; gpuCount: number; gpuTdpW: number | null }[];
+  gpus: { count: number; reporting: number; measuredW: number; tdpW: number };
+};
+
+export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<PowerDashboard> {
+  const { overlay, basis, gpuPowerW, devices } = await deviceLoadOverlay(pool, siteId, atMs);
+  const analysis = await analysePlant(db, siteId, overlay);
+  const power = analysis.power;
+  const [nodes, racks, site, readings] = await Promise.all([
+    pool.query<{ id: number; name: string; kind: string; side: string }>('SELECT id, name, kind, side FROM power_nodes WHERE site_id = $1 ORDER BY name', [siteId]),
+    pool.query<{ id: number; name: string; hall_name: string }>(
+      'SELECT r.id, r.name, h.name AS hall_name FROM racks r JOIN halls h ON h.id = r.hall_id WHERE h.site_id = $1 ORDER BY h.name, r.name',
+      [siteId],
+    ),
+    pool.query<{ utility_capacity_kw: number }>('SELECT utility_capacity_kw FROM sites WHERE id = $1', [siteId]),
+    latestReadings(pool, siteId, ['ups_load_w', 'ups_on_battery', 'pdu_power_w', 'it_power_w', 'facility_power_w'], atMs),
+  ]);
+  const metered = new Map<number, number>();
+  for (const r of readings) if (r.powerNodeId !== null && (r.metric === 'ups_load_w' || r.metric === 'pdu_power_w')) metered.set(r.powerNodeId, r.value);
+  const onBattery = new Set(readings.filter((r) => r.metric === 'ups_on_battery' && r.value > 0.5 && r.powerNodeId !== null).map((r) => r.powerNodeId!));
+  const rank = (kind: string) => LEVEL_ORDER.indexOf(kind as (typeof LEVEL_ORDER)[number]);
+  const nodeRows: PowerLevelRow[] = nodes.rows
+    .map((n) => {
+      const result = power.ok ? power.nodes[String(n.id)] : undefined;
+      return {
+        id: n.id,
+        name: n.name,
+        kind: n.kind,
+        side: n.side,
+        capacityW: result?.capacityW ?? null,
+        nameplateW: result?.nameplateW ?? null,
+        allocatedW: result?.allocatedW ?? null,
+        measuredW: result?.measuredW ?? null,
+        meteredW: metered.get(n.id) ?? null,
+        loadW: result?.loadW ?? null,
+        utilizationPct: result?.utilizationPct ?? null,
+        failoverHeadroomW: result?.failoverHeadroomW ?? null,
+      };
+    })
+    .sort((a, b) => rank(a.kind) - rank(b.kind) || a.name.localeCompare(b.name));
+  const rackName = new Map(racks.rows.map((r) => [r.id, r.name]));
+  const siteValue = (metric: string) => readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null;
+  const gpuCounts = await pool.query<{ n: number; tdp_w: number }>(
+    `SELECT count(*)::int AS n, coalesce(sum(m.tdp_w), 0)::float8 AS tdp_w
+       FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id JOIN devices d ON d.id = a.device_id
+       JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
+    [siteId],
+  );
+  const gpuReporting = (await latestReadings(pool, siteId, ['gpu_power_w'], atMs)).length;
+  return {
+    siteId,
+    atMs,
+    ok: power.ok,
+    failoverOk: power.ok ? power.failoverOk : false,
+    issues: power.issues.map((i) => `${i.subject} ${i.id}: ${i.field}: ${i.reason}`),
+    scenarios: power.ok
+      ? power.scenarios.filter((sc) => sc.overloads.length > 0).map((sc) => ({ label: sc.label, overloads: sc.overloads.map((o) => analysis.model.names.powerNodes.get(o.nodeId) ?? o.nodeId) }))
+      : [],
+    upsOnBattery: nodes.rows.filter((n) => onBattery.has(n.id)).map((n) => n.name),
+    utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
+    nodes: nodeRows,
+    racks: racks.rows.map((r) => {
+      const result = power.ok ? power.racks[String(r.id)] : undefined;
+      return {
+        id: r.id,
+        name: r.name,
+        hallName: r.hall_name,
+        budgetW: result?.capacityW ?? null,
+        nameplateW: result?.nameplateW ?? 0,
+        allocatedW: result?.allocatedW ?? 0,
+        measuredW: result?.measuredW ?? null,
+        loadW: result?.loadW ?? 0,
+        utilizationPct: result?.utilizationPct ?? null,
+        redundant: result?.redundant ?? false,
+      };
+    }),
+    servers: devices
+      .filter((d) => d.gpu_count > 0)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((d) => ({
+        id: d.id,
+        name: d.name,
+        rackName: rackName.get(d.rack_id) ?? '',
+        nameplateW: d.nameplate_w,
+        allocatedW: overlay.get(d.id)?.allocatedW ?? null,
+        measuredW: overlay.get(d.id)?.measuredW ?? null,
+        basis: basis.get(d.id) ?? null,
+        gpuPowerW: gpuPowerW.get(d.id) ?? null,
+        gpuCount: d.gpu_count,
+        gpuTdpW: d.gpu_tdp_w === null ? null : d.gpu_tdp_w * d.gpu_count,
+      })),
+    gpus: {
+      count: gpuCounts.rows[0]!.n,
+      reporting: gpuReporting,
+      measuredW: [...gpuPowerW.values()].reduce((a, b) => a + b, 0),
+      tdpW: gpuCounts.rows[0]!.tdp_w,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Thermal
+// ---------------------------------------------------------------------------------------------------------------
+
+export type InletBand = 'recommended' | 'allowable' | 'outside' | 'no-data';
+
+/** ASHRAE band of a rack inlet: recommended 18-27 °C, allowable A1 15-32 °C, else outside A1. */
+export function inletBand(tempC: number | null | undefined): InletBand {
+  if (tempC === null || tempC === undefined || !Number.isFinite(tempC)) return 'no-data';
+  const ashrae = classifyInletTempC(tempC);
+  return ashrae === 'recommended' ? 'recommended' : ashrae === 'A1' ? 'allowable' : 'outside';
+}
+
+export type HallThermal = {
+  atMs: number;
+  hall: { id: number; name: string; siteId: number; gridColumns: number; gridRows: number };
+  racks: { id: number; name: string; gridX: number; gridY: number; status: string; coolingKind: string; inletC: number | null; outletC: number | null; band: InletBand }[];
+  coolingUnits: { id: number; name: string; kind: string; status: string; running: boolean | null; capacityW: number; heatRemovedW: number | null; utilizationPct: number | null; supplyC: number | null; returnC: number | null; setpointC: number }[];
+  gpuTempHistogram: { fromC: number; toC: number; count: number }[];
+  gpuTempsReporting: number;
+  hotRacks: { id: number; name: string; inletC: number; band: InletBand }[];
+  hotGpus: { uuid: string; deviceName: string; rackName: string; tempC: number }[];
+};
+
+const HISTOGRAM_FROM_C = 20;
+const HISTOGRAM_TO_C = 100;
+const HISTOGRAM_STEP_C = 5;
+
+export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now()): Promise<HallThermal | null> {
+  const hall = (
+    await pool.query<{ id: number; name: string; site_id: number; grid_columns: number; grid_rows: number }>(
+      'SELECT id, name, site_id, grid_columns, grid_rows FROM halls WHERE id = $1',
+      [hallId],
+    )
+  ).rows[0];
+  if (!hall) return null;
+  // Floor geometry as the floor plan draws it: a rack sits at its row's grid origin + its position in the row.
+  const racks = await pool.query<{ id: number; name: string; grid_x: number; grid_y: number; status: string; cooling_kind: string }>(
+    `SELECT r.id, r.name, w.grid_x + r.position_in_row AS grid_x, w.grid_y, r.status, r.cooling_kind
+       FROM racks r JOIN rows w ON w.id = r.row_id WHERE r.hall_id = $1 ORDER BY r.name`,
+    [hallId],
+  );
+  const units = await pool.query<{ id: number; name: string; kind: string; status: string; capacity_kw: number; supply_setpoint_c: number }>(
+    `SELECT DISTINCT u.id, u.name, u.kind, u.status, u.capacity_kw, u.supply_setpoint_c
+       FROM cooling_units u JOIN cooling_served_areas a ON a.unit_id = u.id
+       LEFT JOIN rows w ON w.id = a.row_id LEFT JOIN racks r ON r.id = a.rack_id
+      WHERE a.hall_id = $1 OR w.hall_id = $1 OR r.hall_id = $1 ORDER BY u.name`,
+    [hallId],
+  );
+  const readings = await latestReadings(
+    pool,
+    hall.site_id,
+    [
+      'rack_inlet_temp_c',
+      'rack_outlet_temp_c',
+      'gpu_temp_c',
+      'plenum_cooling_unit_heat_removed_watts',
+      'cdu_heat_removed_w',
+      'plenum_cooling_unit_capacity_watts',
+      'crah_supply_temp_c',
+      'cdu_supply_temp_c',
+      'crah_return_temp_c',
+      'cdu_return_temp_c',
+      'plenum_cooling_unit_running',
+    ],
+    atMs,
+  );
+  const rackIds = new Set(racks.rows.map((r) => r.id));
+  // Several inlet sensors per rack: the warmest one is what the hottest server breathes.
+  const inlet = byKey(readings, 'rack_inlet_temp_c', (r) => (r.entityKind === 'rack' ? r.rackId : null), 'max');
+  const outlet = byKey(readings, 'rack_outlet_temp_c', (r) => (r.entityKind === 'rack' ? r.rackId : null), 'max');
+  const unitValue = (metrics: string[]) => {
+    const out = new Map<number, number>();
+    for (const r of readings) if (r.coolingUnitId !== null && metrics.includes(r.metric)) out.set(r.coolingUnitId, r.value);
+    return out;
+  };
+  const heat = unitValue(['plenum_cooling_unit_heat_removed_watts', 'cdu_heat_removed_w']);
+  const capacity = unitValue(['plenum_cooling_unit_capacity_watts']);
+  const supply = unitValue(['crah_supply_temp_c', 'cdu_supply_temp_c']);
+  const ret = unitValue(['crah_return_temp_c', 'cdu_return_temp_c']);
+  const running = unitValue(['plenum_cooling_unit_running']);
+
+  const gpuRows = await pool.query<{ id: number; uuid: string; device_name: string; rack_id: number }>(
+    'SELECT a.id, a.uuid, d.name AS device_name, d.rack_id FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id WHERE r.hall_id = $1',
+    [hallId],
+  );
+  const gpuTemp = byKey(readings, 'gpu_temp_c', (r) => r.acceleratorId);
+  const bins = [];
+  for (let c = HISTOGRAM_FROM_C; c < HISTOGRAM_TO_C; c += HISTOGRAM_STEP_C) bins.push({ fromC: c, toC: c + HISTOGRAM_STEP_C, count: 0 });
+  const rackName = new Map(racks.rows.map((r) => [r.id, r.name]));
+  const hotGpus: HallThermal['hotGpus'] = [];
+  let reporting = 0;
+  for (const g of gpuRows.rows) {
+    const t = gpuTemp.get(g.id);
+    if (t === undefined || !rackIds.has(g.rack_id)) continue;
+    reporting++;
+    // Out-of-range readings land in the first or last bin so nothing is dropped from the count.
+    const i = Math.min(bins.length - 1, Math.max(0, Math.floor((t - HISTOGRAM_FROM_C) / HISTOGRAM_STEP_C)));
+    bins[i]!.count++;
+    if (t >= GPU_HOT_C) hotGpus.push({ uuid: g.uuid, deviceName: g.device_name, rackName: rackName.get(g.rack_id) ?? '', tempC: t });
+  }
+  const rackRows = racks.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    gridX: r.grid_x,
+    gridY: r.grid_y,
+    status: r.status,
+    coolingKind: r.cooling_kind,
+    inletC: inlet.get(r.id) ?? null,
+    outletC: outlet.get(r.id) ?? null,
+    band: inletBand(inlet.get(r.id)),
+  }));
+  return {
+    atMs,
+    hall: { id: hall.id, name: hall.name, siteId: hall.site_id, gridColumns: hall.grid_columns, gridRows: hall.grid_rows },
+    racks: rackRows,
+    coolingUnits: units.rows.map((u) => {
+      const capacityW = capacity.get(u.id) ?? u.capacity_kw * 1000;
+      const heatW = heat.get(u.id) ?? null;
+      return {
+        id: u.id,
+        name: u.name,
+        kind: u.kind,
+        status: u.status,
+        running: running.has(u.id) ? running.get(u.id)! > 0.5 : null,
+        capacityW,
+        heatRemovedW: heatW,
+        utilizationPct: heatW === null || capacityW <= 0 ? null : (heatW / capacityW) * 100,
+        supplyC: supply.get(u.id) ?? null,
+        returnC: ret.get(u.id) ?? null,
+        setpointC: u.supply_setpoint_c,
+      };
+    }),
+    gpuTempHistogram: bins,
+    gpuTempsReporting: reporting,
+    hotRacks: rackRows
+      .filter((r) => r.inletC !== null && r.inletC > ASHRAE_RECOMMENDED_C.maxC)
+      .sort((a, b) => b.inletC! - a.inletC!)
+      .map((r) => ({ id: r.id, name: r.name, inletC: r.inletC!, band: r.band })),
+    hotGpus: hotGpus.sort((a, b) => b.tempC - a.tempC).slice(0, 20),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Utilisation
+// ---------------------------------------------------------------------------------------------------------------
+
+export type UtilGroup = { key: string; label: string; gpus: number; reporting: number; avgUtilPct: number | null; memUsedBytes: number; memTotalBytes: number; memUsedPct: number | null; busy: number; idle: number; failed: number };
+
+export type Utilisation = {
+  atMs: number;
+  busyThresholdPct: number;
+  site: UtilGroup;
+  byHall: UtilGroup[];
+  byRack: UtilGroup[];
+  byTenant: UtilGroup[];
+  byJob: UtilGroup[];
+  idleAllocated: { uuid: string; deviceName: string; rackName: string; jobId: number; jobName: string; tenant: string; utilPct: number }[];
+};
+
+type GpuSample = { gpu: GpuRow; utilPct: number | undefined; memUsedBytes: number | undefined; memTotalBytes: number | undefined; weight: number };
+
+function group(key: string, label: string, members: GpuSample[]): UtilGroup {
+  let weight = 0;
+  let reportingWeight = 0;
+  let utilSum = 0;
+  let used = 0;
+  let total = 0;
+  let reporting = 0;
+  const states = { busy: 0, idle: 0, failed: 0 };
+  for (const m of members) {
+    weight += m.weight;
+    states[gpuState(m.gpu.health, m.utilPct)]++;
+    if (m.utilPct !== undefined) {
+      reporting++;
+      reportingWeight += m.weight;
+      utilSum += m.utilPct * m.weight;
+    }
+    // A share of a GPU holds that share of its memory, for the per-job and per-tenant sums.
+    if (m.memUsedBytes !== undefined && m.memTotalBytes !== undefined) {
+      used += m.memUsedBytes * m.weight;
+      total += m.memTotalBytes * m.weight;
+    }
+  }
+  return {
+    key,
+    label,
+    gpus: Math.round(weight * 1000) / 1000,
+    reporting,
+    avgUtilPct: reportingWeight > 0 ? utilSum / reportingWeight : null,
+    memUsedBytes: used,
+    memTotalBytes: total,
+    memUsedPct: total > 0 ? (used / total) * 100 : null,
+    ...states,
+  };
+}
+
+function groupBy<S extends GpuSample>(samples: S[], keyOf: (s: S) => [string, string]): UtilGroup[] {
+  const groups = new Map<string, { label: string; members: S[] }>();
+  for (const s of samples) {
+    const [key, label] = keyOf(s);
+    const g = groups.get(key) ?? { label, members: [] };
+    g.members.push(s);
+    groups.set(key, g);
+  }
+  return [...groups.entries()].map(([key, g]) => group(key, g.label, g.members)).sort((a, b) => a.label.localeCompare(b.label));
+}
+
+export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<Utilisation> {
+  const [gpus, readings, allocations] = await Promise.all([
+    siteGpus(pool, siteId),
+    latestReadings(pool, siteId, ['gpu_util_pct', 'gpu_fb_used_bytes', 'gpu_fb_free_bytes', 'gpu_fb_reserved_bytes', 'gpu_fb_total_bytes'], atMs),
+    pool.query<{ accelerator_id: number; milli: number; job_id: number; job_name: string; status: string; tenant: string }>(
+      `SELECT g.accelerator_id, g.milli, j.id AS job_id, j.name AS job_name, j.status, t.name AS tenant
+         FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id JOIN tenants t ON t.id = j.tenant_id
+        WHERE g.released_at IS NULL`,
+    ),
+  ]);
+  const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
+  const used = byKey(readings, 'gpu_fb_used_bytes', (r) => r.acceleratorId);
+  const free = byKey(readings, 'gpu_fb_free_bytes', (r) => r.acceleratorId);
+  const reserved = byKey(readings, 'gpu_fb_reserved_bytes', (r) => r.acceleratorId);
+  const reportedTotal = byKey(readings, 'gpu_fb_total_bytes', (r) => r.acceleratorId);
+  const sample = (gpu: GpuRow, weight: number): GpuSample => {
+    const u = used.get(gpu.id);
+    // dcgm-exporter reports used / free / reserved; total is their sum when no total series exists.
+    const total = reportedTotal.get(gpu.id) ?? (u !== undefined && free.has(gpu.id) ? u + free.get(gpu.id)! + (reserved.get(gpu.id) ?? 0) : undefined);
+    return { gpu, utilPct: util.get(gpu.id), memUsedBytes: u, memTotalBytes: total, weight };
+  };
+  const whole = gpus.map((g) => sample(g, 1));
+  const gpuById = new Map(gpus.map((g) => [g.id, g]));
+  const allocated: (GpuSample & { jobId: number; jobName: string; tenant: string; status: string })[] = [];
+  for (const a of allocations.rows) {
+    const gpu = gpuById.get(a.accelerator_id);
+    if (!gpu) continue; // a GPU on another site
+    allocated.push({ ...sample(gpu, a.milli / 1000), jobId: a.job_id, jobName: a.job_name, tenant: a.tenant, status: a.status });
+  }
+  const running = allocated.filter((a) => a.status === 'running');
+  const seenIdle = new Set<string>();
+  const idleAllocated: Utilisation['idleAllocated'] = [];
+  for (const a of running) {
+    if (a.utilPct === undefined || a.utilPct >= BUSY_UTIL_PCT || a.gpu.health === 'failed') continue;
+    const k = `${a.jobId}:${a.gpu.id}`;
+    if (seenIdle.has(k)) continue;
+    seenIdle.add(k);
+    idleAllocated.push({ uuid: a.gpu.uuid, deviceName: a.gpu.device_name, rackName: a.gpu.rack_name, jobId: a.jobId, jobName: a.jobName, tenant: a.tenant, utilPct: a.utilPct });
+  }
+  idleAllocated.sort((x, y) => x.utilPct - y.utilPct || x.deviceName.localeCompare(y.deviceName));
+  return {
+    atMs,
+    busyThresholdPct: BUSY_UTIL_PCT,
+    site: group('site', 'Site', whole),
+    byHall: groupBy(whole, (s) => [String(s.gpu.hall_id), s.gpu.hall_name]),
+    byRack: groupBy(whole, (s) => [String(s.gpu.rack_id), s.gpu.rack_name]),
+    byTenant: groupBy(allocated, (s) => [s.tenant, s.tenant]),
+    byJob: groupBy(allocated, (s) => [String(s.jobId), `${s.jobName} (#${s.jobId})`]),
+    idleAllocated,
+  };
+}

@@ -1,0 +1,275 @@
+// One scheduling loop iteration: advance the lifecycle (scheduled → running → succeeded), build the snapshot, run the
+// pure scheduler over the queue in fair order, and commit each decision in its own transaction that re-checks
+// everything under row locks. A decision that loses a race leaves its job pending for the next loop.
+
+import { sql } from 'drizzle-orm';
+import {
+  compareQueued,
+  createScheduler,
+  type PlacementDecision,
+  type PodRequest,
+  podGpuMilli,
+  type Scheduler,
+  tenantUsage,
+} from '@/scheduler';
+import type { Db } from '../../db/client';
+import { SCHEDULER_PROFILE } from './defaults';
+import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf, workerPowerW } from './snapshot';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A decision that can no longer be committed as computed (the job changed, a victim ended, a GPU was taken). */
+export class PlacementConflict extends Error {}
+
+const CONFLICT_CODES = new Set(['23514', '40P01', '40001', '55P03']);
+
+function pgCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    if (pgCode(current) && (current as { message?: string }).message && !(current as { cause?: unknown }).cause) return (current as { message: string }).message;
+    const cause = (current as { cause?: unknown }).cause;
+    if (!cause) break;
+    current = cause;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function isConflict(error: unknown): boolean {
+  if (error instanceof PlacementConflict) return true;
+  const code = pgCode(error);
+  return code !== undefined && CONFLICT_CODES.has(code);
+}
+
+/** What a placement unit of this cycle stands for: a whole job, or the missing replicas of a running inference job. */
+type Unit = { job: JobRow; pod: PodRequest; topUp: boolean; workerIndices: number[] };
+
+export type CycleResult = {
+  started: number;
+  succeeded: number;
+  placed: number[];
+  preempted: number[];
+  conflicts: number;
+  unschedulable: number;
+  warnings: string[];
+};
+
+export type SchedulerService = {
+  /** One loop iteration. `now` is only used to decide which jobs have run their estimated duration. */
+  runCycle: (db: Db) => Promise<CycleResult>;
+};
+
+/** A scheduling service with its own pure scheduler instance (its memo lives across cycles). */
+export function createSchedulerService(options: { scheduler?: Scheduler } = {}): SchedulerService {
+  const scheduler = options.scheduler ?? createScheduler(SCHEDULER_PROFILE);
+  return { runCycle: (db) => runSchedulingCycle(db, scheduler) };
+}
+
+/** scheduled → running (jobs placed by an earlier loop), running → succeeded once the estimated duration has passed. */
+export async function advanceLifecycle(db: Db): Promise<{ started: number; succeeded: number }> {
+  const started = await db.execute<{ id: number }>(sql`
+    WITH moved AS (
+      UPDATE jobs SET status = 'running', started_at = now(), updated_at = now()
+      WHERE status = 'scheduled' RETURNING id
+    ), ev AS (
+      INSERT INTO job_events (job_id, status, reason) SELECT id, 'running', 'started' FROM moved
+    )
+    SELECT id FROM moved`);
+  const succeeded = await db.execute<{ id: number }>(sql`
+    WITH done AS (
+      UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(),
+        reason = 'completed after ' || estimated_duration_s || ' s'
+      WHERE status = 'running' AND estimated_duration_s IS NOT NULL
+        AND started_at + make_interval(secs => estimated_duration_s) <= now()
+      RETURNING id, reason
+    ), freed AS (
+      UPDATE gpu_allocations SET released_at = now() WHERE released_at IS NULL AND job_id IN (SELECT id FROM done)
+    ), ev AS (
+      INSERT INTO job_events (job_id, status, reason) SELECT id, 'succeeded', reason FROM done
+    )
+    SELECT id FROM done`);
+  return { started: started.rows.length, succeeded: succeeded.rows.length };
+}
+
+function unitsOf(state: ClusterState, pending: JobRow[]): Unit[] {
+  const units: Unit[] = [];
+  const tenant = (job: JobRow) => state.tenantNames.get(job.tenantId) ?? String(job.tenantId);
+  for (const job of pending) {
+    const count = desiredWorkers(job);
+    if (count < 1) continue;
+    units.push({ job, pod: podOf(job, tenant(job), count), topUp: false, workerIndices: Array.from({ length: count }, (_, i) => i) });
+  }
+  // Running inference services short of replicas (scaled up, or a replica lost to a failed GPU).
+  for (const job of state.activeJobs.values()) {
+    if (job.kind !== 'inference') continue;
+    const placed = state.placedWorkers.get(job.id) ?? new Set<number>();
+    const missing = job.replicas - placed.size;
+    if (missing <= 0) continue;
+    const free: number[] = [];
+    for (let i = 0; free.length < missing; i++) if (!placed.has(i)) free.push(i);
+    units.push({ job, pod: podOf(job, tenant(job), missing, `${job.id}:top-up`), topUp: true, workerIndices: free });
+  }
+  return units;
+}
+
+export function jobIdOfPod(podId: string): number {
+  return Number.parseInt(podId, 10);
+}
+
+async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleResult> {
+  const lifecycle = await advanceLifecycle(db);
+  const state = await loadClusterState(db);
+  const pending = await loadJobs(db, ['pending']);
+  const units = unitsOf(state, pending);
+  const result: CycleResult = { ...lifecycle, placed: [], preempted: [], conflicts: 0, unschedulable: 0, warnings: state.warnings };
+  if (units.length === 0) return result;
+
+  const { snapshot } = state;
+  const quotaMap = new Map(state.quotas.map((q) => [q.tenant, q.gpuMilliQuota]));
+  let usage = tenantUsage(snapshot.allocations.values());
+  const reasons = new Map<number, string>();
+  const topUps = new Set(units.filter((u) => u.topUp).map((u) => u.job.id));
+  const queue = [...units];
+  while (queue.length > 0) {
+    // Fair order with usage updated after every placement (as scheduleQueue does), plus the hard quota cap.
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) if (compareQueued(queue[i]!.pod, queue[best]!.pod, usage, quotaMap) < 0) best = i;
+    const unit = queue.splice(best, 1)[0]!;
+    const { pod, job } = unit;
+    const quotaMilli = quotaMap.get(pod.tenant) ?? 0;
+    const usedMilli = usage.get(pod.tenant) ?? 0;
+    const needMilli = podGpuMilli(pod);
+    if (usedMilli + needMilli > quotaMilli) {
+      reasons.set(job.id, `tenant quota: ${pod.tenant} holds ${usedMilli / 1000} of ${quotaMilli / 1000} GPUs; this job needs ${needMilli / 1000} more`);
+      result.unschedulable++;
+      continue;
+    }
+    const outcome = scheduler.schedule(snapshot, pod);
+    if (outcome.status === 'unschedulable') {
+      const placed = unit.topUp ? (state.placedWorkers.get(job.id)?.size ?? 0) : 0;
+      reasons.set(job.id, unit.topUp ? `${placed}/${job.replicas} replicas placed; ${outcome.explanation}` : outcome.explanation);
+      result.unschedulable++;
+      continue;
+    }
+    snapshot.assume(outcome.decision, pod);
+    try {
+      await commitDecision(db, state, unit, outcome.decision);
+      result.placed.push(job.id);
+      for (const victim of outcome.decision.victims) result.preempted.push(jobIdOfPod(victim));
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      // Another scheduler (or an API call) got there first: this snapshot is stale. Stop the pass; the next loop
+      // starts from fresh state (continuing would only retry the same taken GPUs).
+      snapshot.release(pod.id);
+      result.conflicts++;
+      reasons.set(job.id, `placement conflict, retrying: ${messageOf(error)}`);
+      break;
+    }
+    usage = tenantUsage(snapshot.allocations.values());
+  }
+
+  // Pending jobs (and short inference services) keep the scheduler's explanation as their reason.
+  const entries = [...reasons.entries()].filter(([id]) => !result.placed.includes(id));
+  if (entries.length > 0) {
+    const payload = JSON.stringify(entries.map(([id, text]) => ({ id, reason: text.slice(0, 2000), top_up: topUps.has(id) })));
+    // Only where the job is still as this cycle saw it: another instance may have placed it meanwhile.
+    await db.execute(sql`
+      UPDATE jobs SET reason = r.reason, updated_at = now()
+      FROM json_to_recordset(${payload}::json) AS r(id int, reason text, top_up boolean)
+      WHERE jobs.id = r.id AND jobs.reason IS DISTINCT FROM r.reason
+        AND (CASE WHEN r.top_up THEN jobs.status IN ('scheduled', 'running') ELSE jobs.status = 'pending' END)`);
+  }
+  return result;
+}
+
+/** Short words for where a decision put a job, for its reason and timeline. */
+function describePlacement(state: ClusterState, decision: PlacementDecision): { text: string; detail: unknown } {
+  const nodes = state.snapshot.nodes;
+  const byId = state.snapshot.indexById;
+  const workers = decision.workers.map((w) => {
+    const node = nodes[byId.get(w.nodeId)!]!;
+    const refs = state.gpuRefs.get(w.nodeId)!;
+    return { worker: w.worker, node: node.name, rackId: node.rackId, gpus: w.gpuIndices.map((g) => refs[g]!.uuid), milliPerGpu: w.milliPerGpu };
+  });
+  const servers = [...new Set(workers.map((w) => w.node))];
+  const gpuCount = workers.reduce((sum, w) => sum + w.gpus.length, 0);
+  const shown = servers.slice(0, 3).join(', ') + (servers.length > 3 ? `, … (${servers.length} servers)` : '');
+  return { text: `placed on ${gpuCount} GPU${gpuCount === 1 ? '' : 's'}: ${shown}`, detail: { workers, scores: decision.scores, victims: decision.victims, profile: decision.profile } };
+}
+
+/**
+ * Commits one decision: locks the tenant and the job (and any victims), re-checks that they are as the snapshot saw
+ * them and that the tenant stays within quota, evicts the victims, and inserts the allocations (the trigger locks
+ * each GPU and refuses an over-allocation). Throws PlacementConflict or a PostgreSQL conflict error otherwise.
+ */
+async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision: PlacementDecision): Promise<void> {
+  const { job } = unit;
+  const placement = describePlacement(state, decision);
+  await db.transaction(async (tx) => {
+    const tenant = (await tx.execute<{ gpu_quota: number }>(sql`SELECT gpu_quota FROM tenants WHERE id = ${job.tenantId} FOR UPDATE`)).rows[0];
+    if (!tenant) throw new PlacementConflict(`tenant ${job.tenantId} is gone`);
+    const current = (await tx.execute<{ status: string; replicas: number }>(sql`SELECT status, replicas FROM jobs WHERE id = ${job.id} FOR UPDATE`)).rows[0];
+    if (!current) throw new PlacementConflict(`job ${job.id} is gone`);
+    if (unit.topUp) {
+      if (current.status !== 'scheduled' && current.status !== 'running') throw new PlacementConflict(`job ${job.id} is ${current.status}`);
+      const placed = (await tx.execute<{ worker: number }>(sql`SELECT DISTINCT worker FROM gpu_allocations WHERE job_id = ${job.id} AND released_at IS NULL`)).rows.map((r) => r.worker);
+      if (unit.workerIndices.some((w) => placed.includes(w)) || placed.length + unit.workerIndices.length > current.replicas) {
+        throw new PlacementConflict(`job ${job.id} replicas changed`);
+      }
+    } else if (current.status !== 'pending') {
+      throw new PlacementConflict(`job ${job.id} is ${current.status}`);
+    }
+
+    const victimIds = decision.victims.map(jobIdOfPod).sort((a, b) => a - b);
+    for (const victimId of victimIds) {
+      const victim = (await tx.execute<{ status: string; priority: number; preemptible: boolean }>(sql`SELECT status, priority, preemptible FROM jobs WHERE id = ${victimId} FOR UPDATE`)).rows[0];
+      if (!victim || (victim.status !== 'scheduled' && victim.status !== 'running') || !victim.preemptible || victim.priority >= job.priority) {
+        throw new PlacementConflict(`victim job ${victimId} changed`);
+      }
+      const reason = `preempted by job ${job.id} "${job.name}" (priority ${job.priority} > ${victim.priority})`;
+      await tx.execute(sql`UPDATE jobs SET status = 'preempted', reason = ${reason}, finished_at = now(), updated_at = now() WHERE id = ${victimId}`);
+      await tx.execute(sql`UPDATE gpu_allocations SET released_at = now() WHERE job_id = ${victimId} AND released_at IS NULL`);
+      await tx.execute(sql`INSERT INTO job_events (job_id, status, reason) VALUES (${victimId}, 'preempted', ${reason})`);
+    }
+
+    // Quota re-checked under the tenant lock: two schedulers cannot together take a tenant over its quota.
+    const used = (
+      await tx.execute<{ milli: number }>(sql`
+        SELECT COALESCE(SUM(g.milli), 0)::int AS milli FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+        WHERE g.released_at IS NULL AND j.tenant_id = ${job.tenantId}`)
+    ).rows[0]!.milli;
+    const adding = decision.workers.reduce((sum, w) => sum + w.milliPerGpu * w.gpuIndices.length, 0);
+    if (used + adding > tenant.gpu_quota * 1000) throw new PlacementConflict(`tenant quota of ${tenant.gpu_quota} GPUs would be exceeded`);
+
+    // Insert in accelerator order so two transactions lock GPUs in the same order (fewer deadlocks).
+    const rows = decision.workers.flatMap((w, k) => {
+      const refs = state.gpuRefs.get(w.nodeId)!;
+      return w.gpuIndices.map((g) => ({ worker: unit.workerIndices[k]!, acceleratorId: refs[g]!.acceleratorId, milli: w.milliPerGpu }));
+    });
+    rows.sort((a, b) => a.acceleratorId - b.acceleratorId || a.worker - b.worker);
+    for (const row of rows) {
+      await tx.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${job.id}, ${row.worker}, ${row.acceleratorId}, ${row.milli})`);
+    }
+
+    if (unit.topUp) {
+      const text = `${placement.text} (${unit.workerIndices.length} replica${unit.workerIndices.length === 1 ? '' : 's'} added)`;
+      await tx.execute(sql`UPDATE jobs SET reason = '', updated_at = now() WHERE id = ${job.id}`);
+      await tx.execute(sql`INSERT INTO job_events (job_id, status, reason, detail) VALUES (${job.id}, ${current.status}::job_status, ${text}, ${JSON.stringify(placement.detail)}::jsonb)`);
+    } else {
+      await tx.execute(sql`UPDATE jobs SET status = 'scheduled', scheduled_at = now(), reason = '', updated_at = now() WHERE id = ${job.id}`);
+      await tx.execute(sql`INSERT INTO job_events (job_id, status, reason, detail) VALUES (${job.id}, 'scheduled', ${placement.text}, ${JSON.stringify(placement.detail)}::jsonb)`);
+    }
+  });
+}
+
+export { workerPowerW };
+export type { Tx };

@@ -1,0 +1,282 @@
+// Builds the pure scheduler's in-memory cluster (src/scheduler Snapshot) from the database: GPU servers with their
+// GPUs, racks, NVLink domains, leaf switches, zone levels, power and cooling headroom, and what is already allocated.
+
+import { asc, inArray, sql } from 'drizzle-orm';
+import {
+  type GpuDevice,
+  type PodRequest,
+  type RunningAllocation,
+  type SchedNode,
+  Snapshot,
+  type TenantQuota,
+  type WorkerPlacement,
+  type ZoneLevel,
+} from '@/scheduler';
+import type { Db } from '../../db/client';
+import * as s from '../../db/schema';
+import { analysePlant, type DeviceLoadOverlay } from '../plant';
+import { serverIdleFloorW, serverResources, ZONE_LEVEL } from './defaults';
+
+export type JobRow = typeof s.jobs.$inferSelect;
+
+/** Where each scheduler GPU position lives in the database. */
+export type GpuRef = { acceleratorId: number; uuid: string };
+
+export type ClusterState = {
+  snapshot: Snapshot;
+  /** Node id (device id as text) → accelerator per GPU position. */
+  gpuRefs: Map<string, GpuRef[]>;
+  tenantNames: Map<number, string>;
+  quotas: TenantQuota[];
+  /** Jobs holding allocations (scheduled or running), by id. */
+  activeJobs: Map<number, JobRow>;
+  /** Worker indices already placed per active job. */
+  placedWorkers: Map<number, Set<number>>;
+  /** Power-chain analysis problems (the affected racks are then not limited by power). */
+  warnings: string[];
+};
+
+type ServerRow = {
+  device_id: number;
+  name: string;
+  status: string;
+  rack_id: number;
+  rack_status: string;
+  site_id: number;
+  nameplate_power_w: number;
+  typical_power_w: number;
+  zone_level: string | null;
+};
+
+type GpuRow = {
+  id: number;
+  device_id: number;
+  index: number;
+  uuid: string;
+  health: string;
+  nvlink_domain: string | null;
+  model: string;
+  memory_gib: number;
+  tdp_w: number | null;
+};
+
+type AllocationRow = { job_id: number; worker: number; accelerator_id: number; device_id: number; index: number; milli: number };
+
+/** Maps a job row to the pure scheduler's request. `workers` may be less than the job's full size (replica top-up). */
+export function podOf(job: JobRow, tenant: string, workers: number, podId = String(job.id)): PodRequest {
+  return {
+    id: podId,
+    tenant,
+    priority: job.priority,
+    preemptible: job.preemptible,
+    kind: job.kind,
+    workers,
+    gpusPerWorker: job.gpusPerWorker,
+    gpuMilli: job.gpuMilli > 0 ? job.gpuMilli : undefined,
+    gpuModels: job.gpuModels.length > 0 ? job.gpuModels : undefined,
+    gpuMemoryGib: job.gpuMemoryGib ?? undefined,
+    cpuMilli: job.cpuMilli,
+    memoryMib: job.memoryMib,
+    requiredZoneLevel: job.requiredZoneLevel as ZoneLevel,
+    // Inference replicas are independent: no gang topology across them.
+    topology: job.kind === 'inference' ? 'none' : job.topology,
+    expectedPowerWPerGpu: job.expectedPowerWPerGpu,
+    createdAt: job.submittedAt.getTime(),
+  };
+}
+
+/** Workers a job should have placed: replicas for inference, the gang size otherwise. */
+export function desiredWorkers(job: Pick<JobRow, 'kind' | 'workers' | 'replicas'>): number {
+  return job.kind === 'inference' ? job.replicas : job.workers;
+}
+
+export function workerPowerW(job: Pick<JobRow, 'expectedPowerWPerGpu'>, totalMilli: number): number {
+  return (totalMilli / 1000) * job.expectedPowerWPerGpu;
+}
+
+export async function loadJobs(db: Db, statuses: JobRow['status'][]): Promise<JobRow[]> {
+  return db.select().from(s.jobs).where(inArray(s.jobs.status, statuses)).orderBy(asc(s.jobs.submittedAt), asc(s.jobs.id));
+}
+
+/**
+ * The cluster as the scheduler sees it now, read in one repeatable-read transaction so jobs, allocations and headroom
+ * agree with each other. Nothing is locked: the commit re-checks under locks.
+ */
+export async function loadClusterState(db: Db): Promise<ClusterState> {
+  return db.transaction((tx) => readClusterState(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
+async function readClusterState(db: Db): Promise<ClusterState> {
+  const servers = (
+    await db.execute(sql`
+      SELECT d.id AS device_id, d.name, d.status, d.rack_id, r.status AS rack_status, h.site_id,
+             t.nameplate_power_w, t.typical_power_w,
+             COALESCE(rz.access_level, hz.access_level)::text AS zone_level
+      FROM devices d
+      JOIN device_types t ON t.id = d.device_type_id
+      JOIN racks r ON r.id = d.rack_id
+      JOIN halls h ON h.id = r.hall_id
+      LEFT JOIN security_zones rz ON rz.id = r.security_zone_id
+      LEFT JOIN security_zones hz ON hz.id = h.security_zone_id
+      WHERE t.kind = 'server' AND d.status NOT IN ('planned', 'decommissioned')
+        AND EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id)
+      ORDER BY d.id`)
+  ).rows as ServerRow[];
+  const gpus = (
+    await db.execute(sql`
+      SELECT a.id, a.device_id, a.index, a.uuid, a.health::text AS health, a.nvlink_domain,
+             m.name AS model, m.memory_gib, m.tdp_w
+      FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id
+      ORDER BY a.device_id, a.index`)
+  ).rows as GpuRow[];
+  // The leaf switch a server's InfiniBand ports are cabled to (the one most of its ports reach).
+  const leaves = (
+    await db.execute(sql`
+      SELECT DISTINCT ON (i.device_id) i.device_id, li.device_id AS leaf_id
+      FROM interfaces i
+      JOIN link_ends e ON e.interface_id = i.id
+      JOIN link_ends o ON o.link_id = e.link_id AND o."end" <> e."end"
+      JOIN interfaces li ON li.id = o.interface_id
+      JOIN fabric_members fm ON fm.device_id = li.device_id AND fm.tier = 'leaf'
+      WHERE i.kind = 'infiniband'
+      GROUP BY i.device_id, li.device_id
+      ORDER BY i.device_id, count(*) DESC, li.device_id`)
+  ).rows as Array<{ device_id: number; leaf_id: number }>;
+  const activeJobs = await loadJobs(db, ['scheduled', 'running']);
+  const allocations = (
+    await db.execute(sql`
+      SELECT g.job_id, g.worker, g.accelerator_id, a.device_id, a.index, g.milli
+      FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id
+      JOIN jobs j ON j.id = g.job_id
+      WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
+      ORDER BY g.job_id, g.worker, a.index`)
+  ).rows as AllocationRow[];
+  const tenants = (await db.execute(sql`SELECT id, name, gpu_quota FROM tenants`)).rows as Array<{ id: number; name: string; gpu_quota: number }>;
+
+  const tenantNames = new Map(tenants.map((t) => [t.id, t.name]));
+  const quotas: TenantQuota[] = tenants.map((t) => ({ tenant: t.name, gpuMilliQuota: t.gpu_quota * 1000 }));
+  const leafOf = new Map(leaves.map((l) => [l.device_id, l.leaf_id]));
+  const gpusByDevice = new Map<number, GpuRow[]>();
+  for (const g of gpus) {
+    const list = gpusByDevice.get(g.device_id);
+    if (list) list.push(g);
+    else gpusByDevice.set(g.device_id, [g]);
+  }
+
+  // Position of each accelerator on its node (the scheduler's GPU index).
+  const positionOf = new Map<number, number>();
+  for (const list of gpusByDevice.values()) {
+    for (const [i, g] of list.entries()) positionOf.set(g.id, i);
+  }
+
+  // Running allocations, grouped by job and worker.
+  const jobById = new Map(activeJobs.map((j) => [j.id, j]));
+  const running = new Map<number, Map<number, WorkerPlacement>>();
+  const usedMilli = new Map<number, number>();
+  for (const a of allocations) {
+    // Counted even if the job row were missing: a GPU's use must never be understated.
+    usedMilli.set(a.accelerator_id, (usedMilli.get(a.accelerator_id) ?? 0) + a.milli);
+    const job = jobById.get(a.job_id);
+    if (!job) continue;
+    let workers = running.get(a.job_id);
+    if (!workers) {
+      workers = new Map();
+      running.set(a.job_id, workers);
+    }
+    let w = workers.get(a.worker);
+    if (!w) {
+      w = { worker: a.worker, nodeId: String(a.device_id), gpuIndices: [], milliPerGpu: a.milli, cpuMilli: job.cpuMilli, memoryMib: job.memoryMib, expectedPowerW: 0 };
+      workers.set(a.worker, w);
+    }
+    w.gpuIndices.push(positionOf.get(a.accelerator_id) ?? a.index);
+    w.expectedPowerW = workerPowerW(job, w.milliPerGpu * w.gpuIndices.length);
+  }
+  const runningAllocations: RunningAllocation[] = [];
+  const placedWorkers = new Map<number, Set<number>>();
+  const cpuUsed = new Map<string, number>();
+  const memUsed = new Map<string, number>();
+  const overlay: DeviceLoadOverlay = new Map();
+  for (const [jobId, workers] of running) {
+    const job = jobById.get(jobId)!;
+    runningAllocations.push({
+      podId: String(jobId),
+      tenant: tenantNames.get(job.tenantId) ?? String(job.tenantId),
+      priority: job.priority,
+      preemptible: job.preemptible,
+      workers: [...workers.values()],
+    });
+    placedWorkers.set(jobId, new Set(workers.keys()));
+    for (const w of workers.values()) {
+      cpuUsed.set(w.nodeId, (cpuUsed.get(w.nodeId) ?? 0) + w.cpuMilli);
+      memUsed.set(w.nodeId, (memUsed.get(w.nodeId) ?? 0) + w.memoryMib);
+      const deviceId = Number(w.nodeId);
+      overlay.set(deviceId, { allocatedW: (overlay.get(deviceId)?.allocatedW ?? 0) + w.expectedPowerW });
+    }
+  }
+
+  // Allocated power per server = idle floor + its jobs' expected draw: the basis of the rack headroom.
+  for (const server of servers) {
+    const list = gpusByDevice.get(server.device_id) ?? [];
+    const floorW = serverIdleFloorW({ nameplatePowerW: server.nameplate_power_w, typicalPowerW: server.typical_power_w }, list.length, list[0]?.tdp_w ?? null);
+    overlay.set(server.device_id, { allocatedW: floorW + (overlay.get(server.device_id)?.allocatedW ?? 0) });
+  }
+  const warnings: string[] = [];
+  const powerHeadroom = new Map<number, number>();
+  const coolingHeadroom = new Map<number, number>();
+  for (const siteId of new Set(servers.map((sv) => sv.site_id))) {
+    const analysis = await analysePlant(db, siteId, overlay);
+    if (analysis.power.ok) {
+      for (const [rackId, rack] of Object.entries(analysis.power.racks)) powerHeadroom.set(Number(rackId), rack.powerHeadroomW);
+    } else {
+      // An invalid chain says nothing reliable about headroom: its racks are not limited, and the loop reports it.
+      warnings.push(`site ${siteId}: power chain invalid (${analysis.power.issues.length} issues); power headroom not applied`);
+    }
+    for (const [rackId, rack] of Object.entries(analysis.cooling.racks)) coolingHeadroom.set(Number(rackId), rack.coolingHeadroomW);
+  }
+
+  const gpuRefs = new Map<string, GpuRef[]>();
+  const nodes: SchedNode[] = servers.map((server) => {
+    const id = String(server.device_id);
+    const list = gpusByDevice.get(server.device_id) ?? [];
+    const { cpuMilli, memoryMib } = serverResources(list.length);
+    gpuRefs.set(
+      id,
+      list.map((g) => ({ acceleratorId: g.id, uuid: g.uuid })),
+    );
+    const devices: GpuDevice[] = list.map((g, position) => ({
+      index: position,
+      uuid: g.uuid,
+      freeMilli: 1000 - (usedMilli.get(g.id) ?? 0),
+      healthy: g.health === 'healthy',
+      nvlinkDomain: g.nvlink_domain ?? undefined,
+      memoryGib: g.memory_gib,
+    }));
+    const leaf = leafOf.get(server.device_id);
+    return {
+      id,
+      name: server.name,
+      cpuMilliTotal: cpuMilli,
+      cpuMilliFree: cpuMilli - (cpuUsed.get(id) ?? 0),
+      memoryMibTotal: memoryMib,
+      memoryMibFree: memoryMib - (memUsed.get(id) ?? 0),
+      gpuModel: list[0]?.model ?? '',
+      gpus: devices,
+      rackId: String(server.rack_id),
+      leafSwitchId: leaf === undefined ? undefined : String(leaf),
+      zoneLevel: server.zone_level ? ZONE_LEVEL[server.zone_level as keyof typeof ZONE_LEVEL] : 0,
+      powerHeadroomW: powerHeadroom.get(server.rack_id),
+      coolingHeadroomW: coolingHeadroom.get(server.rack_id),
+      healthy: server.status === 'active' && server.rack_status === 'active',
+    };
+  });
+
+  return {
+    snapshot: new Snapshot(nodes, runningAllocations),
+    gpuRefs,
+    tenantNames,
+    quotas,
+    activeJobs: jobById,
+    placedWorkers,
+    warnings,
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Telemetry settings from the environment (read once; every value has a default that suits the demo).
+ * Durations are in the unit their name says.
+ */
+export type TelemetrySettings = {
+  /** Raw samples are kept this many days (whole daily partitions are dropped after). */
+  rawRetentionDays: number;
+  /** 1-minute and 1-hour rollups are kept this many days (monthly partitions). */
+  rollupRetentionDays: number;
+  /** Scrape interval given to the simulator's own targets. */
+  simScrapeIntervalMs: number;
+  /** Most scrapes in flight at once. */
+  scrapeConcurrency: number;
+  /** The sample buffer flushes at least this often. */
+  flushIntervalMs: number;
+  /** Samples held while PostgreSQL is unreachable; beyond this the oldest are dropped (and counted). */
+  bufferMaxSamples: number;
+  rollupIntervalMs: number;
+  alertIntervalMs: number;
+  /** A series whose latest sample is older than this no longer counts for alerts. */
+  alertStalenessMs: number;
+};
+
+function num(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name}: must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
+  return {
+    rawRetentionDays: num(env, 'PLENUM_RAW_RETENTION_DAYS', 7, 1),
+    rollupRetentionDays: num(env, 'PLENUM_ROLLUP_RETENTION_DAYS', 365, 1),
+    simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', 10_000, 250),
+    scrapeConcurrency: num(env, 'PLENUM_SCRAPE_CONCURRENCY', 16, 1),
+    flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 1_000, 10),
+    bufferMaxSamples: num(env, 'PLENUM_INGEST_BUFFER_SAMPLES', 2_000_000, 1_000),
+    rollupIntervalMs: num(env, 'PLENUM_ROLLUP_INTERVAL_MS', 10_000, 100),
+    alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', 5_000, 100),
+    alertStalenessMs: num(env, 'PLENUM_ALERT_STALENESS_MS', 60_000, 1_000),
+  };
+}
+
+/** "30s", "10m", "2h", "7d", "1500ms" or a bare number of seconds → milliseconds. */
+export function parseDurationMs(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) throw new Error(`not a duration: "${text}" (use e.g. 500ms, 10s, 5m, 2h, 7d)`);
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * factor);
+}

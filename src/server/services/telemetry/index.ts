@@ -1,0 +1,89 @@
+/**
+ * Telemetry services of one process, as WorkerRunner workers (each reports a heartbeat that /api/health shows):
+ * ingest (flush loop + buffer stats), scraper, partitions (create ahead / drop expired), mapping (re-map series when
+ * the inventory changes), rollups and alerts. Any of them can run in another process against the same database.
+ */
+import type pg from 'pg';
+import type { Worker } from '../workers';
+import { AlertEvaluator, ensureDefaultRules } from './alerts';
+import { type TelemetrySettings, telemetrySettings } from './config';
+import { IngestPipeline, remapSeries } from './ingest';
+import { maintainPartitions } from './partitions';
+import { runRollups } from './rollups';
+import { Scraper } from './scraper';
+
+export type TelemetryRuntime = { ingest: IngestPipeline; scraper: Scraper; workers: Worker[]; settings: TelemetrySettings };
+
+/** The pipeline of this process, shared with the Next.js route handlers (remote-write) through globalThis. */
+export function setProcessIngest(ingest: IngestPipeline): void {
+  (globalThis as unknown as { __plenumIngest?: IngestPipeline }).__plenumIngest = ingest;
+}
+export function getProcessIngest(): IngestPipeline | undefined {
+  return (globalThis as unknown as { __plenumIngest?: IngestPipeline }).__plenumIngest;
+}
+
+export async function createTelemetry(pool: pg.Pool, settings = telemetrySettings()): Promise<TelemetryRuntime> {
+  const retention = { rawRetentionDays: settings.rawRetentionDays, rollupRetentionDays: settings.rollupRetentionDays };
+  await maintainPartitions(pool, retention);
+  await ensureDefaultRules(pool);
+  const ingest = new IngestPipeline(pool, { bufferMaxSamples: settings.bufferMaxSamples, rawRetentionDays: settings.rawRetentionDays });
+  await ingest.loadInventory();
+  setProcessIngest(ingest);
+  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency);
+  const evaluator = new AlertEvaluator(pool, settings.alertStalenessMs);
+
+  const workers: Worker[] = [
+    {
+      name: 'telemetry-ingest',
+      intervalMs: 2_000,
+      tick: async () => {
+        const s = ingest.stats;
+        if (s.lastFlushError && s.bufferedSamples > 0) throw new Error(`buffering ${s.bufferedSamples} samples: ${s.lastFlushError}`);
+        return `written ${s.writtenSamples}, buffered ${s.bufferedSamples}, dropped ${s.droppedSamples}, out of window ${s.outOfWindowSamples}, series ${s.seriesKnown}`;
+      },
+      stop: () => ingest.stop(),
+    },
+    {
+      name: 'telemetry-scraper',
+      intervalMs: 5_000,
+      tick: async () => `${scraper.targetCount} targets, ${scraper.scrapes} scrapes, ${scraper.failures} failed`,
+      stop: () => scraper.stop(),
+    },
+    {
+      name: 'telemetry-partitions',
+      intervalMs: 3_600_000,
+      tick: async () => {
+        const r = await maintainPartitions(pool, retention);
+        return `created ${r.created.length}, dropped ${r.dropped.length}`;
+      },
+    },
+    {
+      name: 'telemetry-mapping',
+      intervalMs: 30_000,
+      tick: async () => {
+        const changed = await ingest.loadInventory();
+        const remapped = changed ? await remapSeries(pool, ingest.mapper) : 0;
+        return `inventory ${changed ? 'changed' : 'unchanged'}, ${remapped} series re-mapped`;
+      },
+    },
+    {
+      name: 'telemetry-rollups',
+      intervalMs: settings.rollupIntervalMs,
+      tick: async () => {
+        const r = await runRollups(pool);
+        return `${r.minutes} minutes, ${r.hours} hours recomputed`;
+      },
+    },
+    {
+      name: 'telemetry-alerts',
+      intervalMs: settings.alertIntervalMs,
+      tick: async () => {
+        const r = await evaluator.evaluate();
+        return r.skipped ? 'another process evaluates' : `fired ${r.fired}, resolved ${r.resolved}`;
+      },
+    },
+  ];
+  ingest.startFlushLoop(settings.flushIntervalMs);
+  scraper.start();
+  return { ingest, scraper, workers, settings };
+}

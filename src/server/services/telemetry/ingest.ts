@@ -1,0 +1,708 @@
+/**
+ * The one way in for telemetry: exposition text (scrapes) or remote-write samples → dialect mapping
+ * (src/telemetry) → facility normalisation → series id (cached; new series are mapped to the inventory) →
+ * a bounded in-memory buffer → binary COPY into the partitioned `telemetry_samples` table.
+ *
+ * The buffer is what keeps samples through a PostgreSQL outage: a failed flush leaves every row in place and is
+ * retried with backoff. When the buffer is full the OLDEST rows are dropped and counted (`droppedSamples`), so a
+ * long outage costs the oldest data and never the process. Delivery is at-least-once: a connection lost exactly
+ * during COMMIT can make a retry write a batch twice.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  type CanonicalSample,
+  DIALECTS,
+  type DialectName,
+  hostFromInstance,
+  mapExposition,
+  mapSamples,
+  type MapStats,
+  normaliseGpuUuid,
+  parseExposition,
+  type RawSample,
+  readSampleTail,
+  type SampleTail,
+  seriesTextEnd,
+} from '@/telemetry';
+import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
+import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
+import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
+import { rawWindowEndMs, rawWindowStartMs } from './partitions';
+
+export const TELEMETRY_CHANNEL = 'plenum_telemetry';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Series identity
+
+/** metric + labels sorted by name: the identity of a series (label order differs between exporters and remote-write). */
+export function seriesKey(metric: string, labels: Record<string, string>): string {
+  const names = Object.keys(labels);
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! > names[i]!) {
+      names.sort();
+      break;
+    }
+  }
+  let key = metric;
+  for (const n of names) key += `\x1f${n}=${labels[n]}`;
+  return key;
+}
+
+export type NewSeries = { key: string; metric: string; unit: string; labels: Record<string, string>; hint: MappingInput; targetId: number | null };
+
+/** Series key → id, with the series not yet in the database waiting to be inserted at the next flush. */
+export class SeriesRegistry {
+  private readonly ids = new Map<string, number>();
+  private readonly pending = new Map<string, NewSeries>();
+
+  constructor(private readonly mapper: InventoryMapper) {}
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  lookup(key: string): number | undefined {
+    return this.ids.get(key);
+  }
+
+  /** The series waiting to be inserted (tests, diagnostics). */
+  pendingSeries(): readonly NewSeries[] {
+    return [...this.pending.values()];
+  }
+
+  addPending(key: string, sample: CanonicalSample, targetId: number | null): void {
+    if (this.pending.has(key)) return;
+    const hint: MappingInput = { labels: sample.labels };
+    if (sample.gpuUuid) hint.gpuUuid = sample.gpuUuid;
+    if (sample.hostname) hint.hostname = sample.hostname;
+    if (sample.device) hint.device = sample.device;
+    this.pending.set(key, { key, metric: sample.metric, unit: sample.unit, labels: sample.labels, hint, targetId });
+  }
+
+  /** Inserts pending series (mapped to the inventory) and learns their ids. */
+  async resolvePending(client: pg.PoolClient | pg.Pool): Promise<void> {
+    if (this.pending.size === 0) return;
+    const all = [...this.pending.values()];
+    for (let i = 0; i < all.length; i += 5000) {
+      const part = all.slice(i, i + 5000);
+      const refs: EntityRef[] = part.map((s) => this.mapper.resolve(s.hint));
+      const col = <T>(f: (s: NewSeries, r: EntityRef) => T) => part.map((s, k) => f(s, refs[k]!));
+      await client.query(
+        `INSERT INTO telemetry_series (series_key, metric, unit, labels, gpu_uuid, hostname, device_name, entity_kind,
+            accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id, target_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[])
+         ON CONFLICT (series_key) DO NOTHING`,
+        [
+          col((s) => s.key),
+          col((s) => s.metric),
+          col((s) => s.unit),
+          col((s) => JSON.stringify(s.labels)),
+          col((s) => s.hint.gpuUuid ?? null),
+          col((s) => s.hint.hostname ?? null),
+          col((s) => s.hint.device ?? null),
+          col((_, r) => r.entityKind),
+          col((_, r) => r.acceleratorId),
+          col((_, r) => r.deviceId),
+          col((_, r) => r.rackId),
+          col((_, r) => r.powerNodeId),
+          col((_, r) => r.coolingUnitId),
+          col((_, r) => r.siteId),
+          col((s) => s.targetId),
+        ],
+      );
+      const rows = await client.query<{ id: number; series_key: string }>('SELECT id, series_key FROM telemetry_series WHERE series_key = ANY($1)', [
+        part.map((s) => s.key),
+      ]);
+      for (const r of rows.rows) {
+        this.ids.set(r.series_key, r.id);
+        this.pending.delete(r.series_key);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Row buffer and binary COPY
+
+const CHUNK_ROWS = 16_384;
+
+/** A block of rows in column arrays. Rows whose series has no id yet carry -1 and their key in `pendingKeys`. */
+class RowChunk {
+  readonly seriesIds = new Int32Array(CHUNK_ROWS);
+  readonly tsMs = new Float64Array(CHUNK_ROWS);
+  readonly values = new Float64Array(CHUNK_ROWS);
+  length = 0;
+  pendingKeys: Map<number, string> | undefined;
+
+  get full(): boolean {
+    return this.length === CHUNK_ROWS;
+  }
+}
+
+const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
+const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8);
+const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+
+/** Encodes rows in PostgreSQL's binary COPY format (int4, timestamptz as µs since 2000, float8). */
+export function encodeBinaryRows(seriesIds: ArrayLike<number>, tsMs: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe((to - from) * ROW_BYTES);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let o = 0;
+  for (let i = from; i < to; i++) {
+    dv.setInt16(o, 3);
+    dv.setInt32(o + 2, 4);
+    dv.setInt32(o + 6, seriesIds[i]!);
+    dv.setInt32(o + 10, 8);
+    const us = (tsMs[i]! - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / 4294967296);
+    dv.setInt32(o + 14, hi);
+    dv.setUint32(o + 18, us - hi * 4294967296);
+    dv.setInt32(o + 22, 8);
+    dv.setFloat64(o + 26, values[i]!);
+    o += ROW_BYTES;
+  }
+  return buf;
+}
+
+/** COPYs pre-encoded row blocks in binary format on an open client (the caller owns the transaction). */
+export async function copyBinary(client: pg.PoolClient | pg.Client, blocks: Iterable<Buffer>): Promise<void> {
+  const stream = client.query(copyFrom('COPY telemetry_samples (series_id, ts, value) FROM STDIN (FORMAT binary)'));
+  async function* body() {
+    yield COPY_HEADER;
+    for (const b of blocks) yield b;
+    yield COPY_TRAILER;
+  }
+  await pipeline(Readable.from(body(), { objectMode: false }), stream);
+}
+
+export type IngestStats = {
+  /** Samples accepted into the buffer. */
+  acceptedSamples: number;
+  /** Samples written to PostgreSQL. */
+  writtenSamples: number;
+  /** Samples dropped because the buffer was full (PostgreSQL unreachable for too long). */
+  droppedSamples: number;
+  /** Samples refused because their timestamp is outside the stored window (older than raw retention, or future). */
+  outOfWindowSamples: number;
+  /** Samples the dialects dropped (DCGM blank sentinels, NaN readings of catalogue metrics). */
+  dialectDroppedSamples: number;
+  bufferedSamples: number;
+  seriesKnown: number;
+  flushes: number;
+  failedFlushes: number;
+  lastFlushError: string | null;
+  lastFlushAt: string | null;
+};
+
+export type IngestOptions = {
+  bufferMaxSamples: number;
+  rawRetentionDays: number;
+  /** Notify listeners (live charts, alert evaluator) after each flush. */
+  notify?: boolean;
+  /** Per-target cache of known exposition lines (default on; off: every line takes the full path, for tests). */
+  lineCache?: boolean;
+};
+
+/** Row id of a line left to the full path, until that path fills the row in (or drops it: then it stays so). */
+const ROW_UNRESOLVED = -2;
+
+/**
+ * The rows of one scrape, in line order, held until the whole document has parsed: a malformed line rejects the scrape
+ * as a whole (nothing buffered, nothing counted), as it did when parsing came first. Reused from scrape to scrape.
+ */
+class ScrapeRows {
+  ids = new Int32Array(4096);
+  tsMs = new Float64Array(4096);
+  values = new Float64Array(4096);
+  length = 0;
+  /** Rows whose series has no id yet (id -1) → the line that names the series. */
+  readonly pending = new Map<number, CachedLine>();
+
+  reset(): void {
+    this.length = 0;
+    this.pending.clear();
+  }
+
+  /** Appends a row; returns its index. */
+  push(id: number, ts: number, value: number): number {
+    if (this.length === this.ids.length) this.grow();
+    const row = this.length++;
+    this.set(row, id, ts, value);
+    return row;
+  }
+
+  set(row: number, id: number, ts: number, value: number): void {
+    this.ids[row] = id;
+    this.tsMs[row] = ts;
+    this.values[row] = value;
+  }
+
+  private grow(): void {
+    const n = this.ids.length * 2;
+    const ids = new Int32Array(n);
+    ids.set(this.ids);
+    const ts = new Float64Array(n);
+    ts.set(this.tsMs);
+    const values = new Float64Array(n);
+    values.set(this.values);
+    this.ids = ids;
+    this.tsMs = ts;
+    this.values = values;
+  }
+}
+
+/**
+ * Facility normalisation, then the identity labels a Prometheus server would add at scrape time (so series of
+ * different hosts never merge). Mutates the sample; returns its series key. The one definition of a series' identity
+ * for both the full path and the line cache.
+ */
+function finishSample(s: CanonicalSample, extra: { hostname?: string; instance?: string }): string {
+  normaliseFacilitySample(s);
+  if (extra.hostname && s.labels.Hostname === undefined && s.labels.hostname === undefined) s.labels = { ...s.labels, hostname: extra.hostname };
+  if (extra.instance && s.labels.instance === undefined) s.labels = { ...s.labels, instance: extra.instance };
+  return seriesKey(s.metric, s.labels);
+}
+
+/**
+ * The ingest pipeline of one process: map → buffer → flush. `flush()` is called by the flush loop (see
+ * `startFlushLoop`), by tests and by the benchmark; only one flush runs at a time.
+ */
+export class IngestPipeline {
+  readonly mapper = new InventoryMapper();
+  readonly series = new SeriesRegistry(this.mapper);
+  readonly lineCaches = new LineCaches();
+  private readonly scrapeRows = new ScrapeRows();
+  private readonly tail: SampleTail = { value: 0, timestampMs: undefined };
+  private chunks: RowChunk[] = [];
+  private buffered = 0;
+  private flushing: Promise<void> | undefined;
+  private loop: NodeJS.Timeout | undefined;
+  private backoffUntilMs = 0;
+  private backoffMs = 0;
+  readonly stats: IngestStats = {
+    acceptedSamples: 0,
+    writtenSamples: 0,
+    droppedSamples: 0,
+    outOfWindowSamples: 0,
+    dialectDroppedSamples: 0,
+    bufferedSamples: 0,
+    seriesKnown: 0,
+    flushes: 0,
+    failedFlushes: 0,
+    lastFlushError: null,
+    lastFlushAt: null,
+  };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: IngestOptions,
+  ) {}
+
+  /** Loads the inventory for mapping; call before ingesting (and again when the inventory may have changed). */
+  async loadInventory(): Promise<boolean> {
+    return this.mapper.load(this.pool);
+  }
+
+  /** A scrape: parse, map with the target's dialect, buffer. Returns the number of samples accepted. */
+  ingestText(text: string, dialect: DialectName | 'auto', meta: { targetId: number | null; hostname?: string; instance?: string; nowMs?: number }): number {
+    const nowMs = meta.nowMs ?? Date.now();
+    // 'auto' routes each series by name and regroups them; rare (scrape targets name their dialect), so no cache.
+    if (dialect !== 'auto' && this.options.lineCache !== false) return this.ingestTextCached(text, dialect, meta, nowMs);
+    const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
+    const result = mapExposition(text, dialect, ctx);
+    return this.ingestMapped(result.samples, result.stats, meta.targetId, nowMs, meta);
+  }
+
+  /**
+   * `ingestText` through the target's line cache (see line-cache.ts): a line whose series text was seen before costs a
+   * string compare (or a map lookup) and a number parse; new lines take the full path (dialect mapping of that one sample, facility
+   * normalisation, series key) and are remembered. Same rows, ids, drops and counters as the full path.
+   */
+  private ingestTextCached(text: string, dialect: DialectName, meta: { targetId: number | null; hostname?: string; instance?: string }, nowMs: number): number {
+    const cache = this.lineCaches.get(meta.targetId, dialect, meta.hostname, meta.instance, this.mapper.version);
+    const windowStart = rawWindowStartMs(nowMs, this.options.rawRetentionDays);
+    const windowEnd = rawWindowEndMs(nowMs);
+    const rows = this.scrapeRows;
+    rows.reset();
+    const tail = this.tail;
+    let droppedByDialect = 0;
+    let outOfWindow = 0;
+    /** The lines left to the parser, in order (they pair with `parsed.samples`): series text and reserved row. */
+    const missTexts: string[] = [];
+    const missRows: number[] = [];
+    /** This scrape's sample lines in document order: the next scrape's `cache.order`. */
+    const order = cache.order;
+    const nextOrder: (CachedLine | undefined)[] = [];
+    const missPositions: number[] = [];
+
+    const parsed = parseExposition(text, (t, start, end) => {
+      const idEnd = seriesTextEnd(t, start, end);
+      const seriesText = t.slice(start, idEnd);
+      const n = nextOrder.length;
+      // Same line as at this position last time (the usual case): one string compare. Else a lookup by text.
+      let line = order[n];
+      if (line === undefined || line.text !== seriesText) line = cache.lines.get(seriesText);
+      if (line === undefined || !readSampleTail(t, idEnd, end, tail)) {
+        missTexts.push(seriesText);
+        missPositions.push(n);
+        // Keep the row's place, so rows stay in line order whichever path a line takes.
+        missRows.push(rows.push(ROW_UNRESOLVED, 0, 0));
+        nextOrder.push(undefined);
+        return false; // the parser parses it (or names the error), and it is handled below
+      }
+      nextOrder.push(line);
+      const raw = tail.value;
+      if (droppedBy(line, raw) !== 0) {
+        droppedByDialect++;
+        return true;
+      }
+      const ts = tail.timestampMs ?? nowMs;
+      if (!(ts >= windowStart && ts < windowEnd)) {
+        outOfWindow++;
+        return true;
+      }
+      if (line.id < 0) this.learnId(line);
+      const row = rows.push(line.id, ts, ruleValue(line, raw));
+      if (line.id < 0) rows.pending.set(row, line);
+      return true;
+    });
+
+    // New lines (and the odd line the short tail parser declined): the full mapping, one sample at a time. (For
+    // nvidia-smi this skips the document-wide GPU-index join, which only fills fields the ingest does not store.)
+    const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
+    const mapOne = DIALECTS[dialect];
+    for (let k = 0; k < parsed.samples.length; k++) {
+      const raw = parsed.samples[k]!;
+      const mapped = mapOne([raw], ctx);
+      droppedByDialect += mapped.stats.droppedSentinel + mapped.stats.droppedNonFinite;
+      const s = mapped.samples[0];
+      if (s === undefined) continue;
+      const rule = dialectValueRule(dialect, raw.name);
+      rule.facilityFactor = normaliseFacilitySample({ ...s, value: 1 }).value; // it multiplies: 1 × factor
+      const key = finishSample(s, meta);
+      const line: CachedLine = { ...rule, text: missTexts[k]!, key, id: this.series.lookup(key) ?? -1, sample: s };
+      // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from
+      // the dialect code; such a line keeps taking the full path).
+      if (droppedBy(rule, raw.value) === 0 && Object.is(ruleValue(rule, raw.value), s.value)) {
+        this.lineCaches.add(cache, line);
+        nextOrder[missPositions[k]!] = line;
+      }
+      const ts = s.timestampMs ?? nowMs;
+      if (!(ts >= windowStart && ts < windowEnd)) {
+        outOfWindow++;
+        continue;
+      }
+      const row = missRows[k]!;
+      rows.set(row, line.id, ts, s.value);
+      if (line.id < 0) rows.pending.set(row, line);
+    }
+    cache.order = nextOrder;
+
+    this.stats.dialectDroppedSamples += droppedByDialect;
+    this.stats.outOfWindowSamples += outOfWindow;
+    this.lineCaches.hits += nextOrder.length - missTexts.length;
+    this.lineCaches.misses += missTexts.length;
+    return this.appendRows(rows, meta.targetId);
+  }
+
+  /** A cached line whose series was new: its id once the series is inserted (then the sample is no longer needed). */
+  private learnId(line: CachedLine): void {
+    const id = this.series.lookup(line.key);
+    if (id !== undefined) {
+      line.id = id;
+      line.sample = undefined;
+    }
+  }
+
+  /** Moves a scrape's rows into the buffer; rows of series without an id wait for the next flush to insert them. */
+  private appendRows(rows: ScrapeRows, targetId: number | null): number {
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || chunk.full) chunk = this.newChunk();
+    let accepted = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const id = rows.ids[r]!;
+      if (id === ROW_UNRESOLVED) continue; // a new line the dialect dropped, or outside the window
+      if (chunk.full) chunk = this.newChunk();
+      const row = chunk.length++;
+      chunk.seriesIds[row] = id;
+      chunk.tsMs[row] = rows.tsMs[r]!;
+      chunk.values[row] = rows.values[r]!;
+      if (id < 0) {
+        const line = rows.pending.get(r)!;
+        this.series.addPending(line.key, line.sample!, targetId);
+        if (!chunk.pendingKeys) chunk.pendingKeys = new Map();
+        chunk.pendingKeys.set(row, line.key);
+      }
+      accepted++;
+    }
+    this.buffered += accepted;
+    this.stats.acceptedSamples += accepted;
+    this.enforceBound();
+    this.stats.bufferedSamples = this.buffered;
+    return accepted;
+  }
+
+  /** Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. */
+  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number }): number {
+    const nowMs = meta.nowMs ?? Date.now();
+    const result = mapSamples(samples, 'auto', { defaultTimestampMs: nowMs });
+    return this.ingestMapped(result.samples, result.stats, meta.targetId, nowMs, {});
+  }
+
+  private ingestMapped(
+    samples: CanonicalSample[],
+    stats: MapStats,
+    targetId: number | null,
+    nowMs: number,
+    extra: { hostname?: string; instance?: string },
+  ): number {
+    this.stats.dialectDroppedSamples += stats.droppedSentinel + stats.droppedNonFinite;
+    const windowStart = rawWindowStartMs(nowMs, this.options.rawRetentionDays);
+    const windowEnd = rawWindowEndMs(nowMs);
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || chunk.full) chunk = this.newChunk();
+    let accepted = 0;
+    for (const s of samples) {
+      const ts = s.timestampMs ?? nowMs;
+      if (!(ts >= windowStart && ts < windowEnd)) {
+        this.stats.outOfWindowSamples++;
+        continue;
+      }
+      const key = finishSample(s, extra);
+      let id = this.series.lookup(key);
+      if (chunk.full) chunk = this.newChunk();
+      const row = chunk.length++;
+      if (id === undefined) {
+        this.series.addPending(key, s, targetId);
+        id = -1;
+        if (!chunk.pendingKeys) chunk.pendingKeys = new Map();
+        chunk.pendingKeys.set(row, key);
+      }
+      chunk.seriesIds[row] = id;
+      chunk.tsMs[row] = ts;
+      chunk.values[row] = s.value;
+      accepted++;
+    }
+    this.buffered += accepted;
+    this.stats.acceptedSamples += accepted;
+    this.enforceBound();
+    this.stats.bufferedSamples = this.buffered;
+    return accepted;
+  }
+
+  private newChunk(): RowChunk {
+    const c = new RowChunk();
+    this.chunks.push(c);
+    return c;
+  }
+
+  /** Drops the oldest whole chunks beyond the bound (a chunk being flushed is not in `chunks`). */
+  private enforceBound(): void {
+    while (this.buffered > this.options.bufferMaxSamples && this.chunks.length > 1) {
+      const oldest = this.chunks.shift()!;
+      this.buffered -= oldest.length;
+      this.stats.droppedSamples += oldest.length;
+    }
+  }
+
+  get bufferedSamples(): number {
+    return this.buffered;
+  }
+
+  /** The buffered rows, oldest first; `series` is the id, or the key while the series has none (tests, diagnostics). */
+  bufferedRows(): { series: number | string; tsMs: number; value: number }[] {
+    const out: { series: number | string; tsMs: number; value: number }[] = [];
+    for (const c of this.chunks) {
+      for (let i = 0; i < c.length; i++) {
+        const id = c.seriesIds[i]!;
+        out.push({ series: id >= 0 ? id : c.pendingKeys!.get(i)!, tsMs: c.tsMs[i]!, value: c.values[i]! });
+      }
+    }
+    return out;
+  }
+
+  /** Writes everything buffered now. Throws when PostgreSQL is unreachable; the rows then stay buffered. */
+  async flush(): Promise<number> {
+    while (this.flushing) await this.flushing.catch(() => {});
+    const taken = this.chunks.filter((c) => c.length > 0);
+    if (taken.length === 0) return 0;
+    this.chunks = [];
+    const rows = taken.reduce((n, c) => n + c.length, 0);
+    this.buffered -= rows;
+    const run = this.writeChunks(taken, rows);
+    this.flushing = run;
+    try {
+      await run;
+      this.stats.flushes++;
+      this.stats.writtenSamples += rows;
+      this.stats.lastFlushAt = new Date().toISOString();
+      this.stats.lastFlushError = null;
+      return rows;
+    } catch (error) {
+      // Put the rows back in front of anything buffered meanwhile, then apply the bound.
+      this.chunks = [...taken, ...this.chunks];
+      this.buffered += rows;
+      this.enforceBound();
+      this.stats.failedFlushes++;
+      this.stats.lastFlushError = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      this.flushing = undefined;
+      this.stats.bufferedSamples = this.buffered;
+      this.stats.seriesKnown = this.series.size;
+    }
+  }
+
+  private async writeChunks(chunks: RowChunk[], rows: number): Promise<void> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await this.series.resolvePending(client);
+      let minTs = Number.POSITIVE_INFINITY;
+      let maxTs = Number.NEGATIVE_INFINITY;
+      const minutes = new Set<number>();
+      let lastMinute = Number.NaN;
+      for (const c of chunks) {
+        if (c.pendingKeys) {
+          for (const [row, key] of c.pendingKeys) {
+            const id = this.series.lookup(key);
+            if (id === undefined) throw new Error(`series ${key.split('\x1f')[0]} has no id after insert`);
+            c.seriesIds[row] = id;
+          }
+          c.pendingKeys = undefined;
+        }
+        for (let i = 0; i < c.length; i++) {
+          const ts = c.tsMs[i]!;
+          if (ts < minTs) minTs = ts;
+          if (ts > maxTs) maxTs = ts;
+          const minute = ts - (ts % 60_000);
+          if (minute !== lastMinute) {
+            minutes.add(minute);
+            lastMinute = minute;
+          }
+        }
+      }
+      await client.query('BEGIN');
+      await copyBinary(
+        client,
+        (function* () {
+          for (const c of chunks) yield encodeBinaryRows(c.seriesIds, c.tsMs, c.values, 0, c.length);
+        })(),
+      );
+      await client.query('INSERT INTO telemetry_dirty_minutes (minute) SELECT to_timestamp(m / 1000.0) FROM unnest($1::float8[]) AS m ON CONFLICT DO NOTHING', [
+        [...minutes],
+      ]);
+      if (this.options.notify !== false) {
+        await client.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      // A client whose connection failed must not go back to the pool.
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  /** Flushes every `intervalMs` (and retries with backoff up to 5 s while PostgreSQL is away). */
+  startFlushLoop(intervalMs: number): void {
+    const tick = async () => {
+      if (Date.now() >= this.backoffUntilMs && this.buffered > 0) {
+        try {
+          await this.flush();
+          this.backoffMs = 0;
+        } catch {
+          this.backoffMs = Math.min(5_000, Math.max(250, this.backoffMs * 2));
+          this.backoffUntilMs = Date.now() + this.backoffMs;
+        }
+      }
+      if (this.loop !== undefined) this.loop = setTimeout(tick, intervalMs);
+    };
+    this.loop = setTimeout(tick, intervalMs);
+  }
+
+  /** Stops the loop and makes a last attempt to write what is buffered. */
+  async stop(): Promise<void> {
+    if (this.loop) clearTimeout(this.loop);
+    this.loop = undefined;
+    await this.flush().catch(() => {});
+  }
+}
+
+/** Re-maps every stored series to the inventory (after inventory changes). Returns how many changed. */
+export async function remapSeries(pool: pg.Pool, mapper: InventoryMapper): Promise<number> {
+  const rows = await pool.query<{
+    id: number;
+    labels: Record<string, string>;
+    gpu_uuid: string | null;
+    hostname: string | null;
+    device_name: string | null;
+    entity_kind: string;
+    accelerator_id: number | null;
+    device_id: number | null;
+    rack_id: number | null;
+    power_node_id: number | null;
+    cooling_unit_id: number | null;
+    site_id: number | null;
+  }>(
+    'SELECT id, labels, gpu_uuid, hostname, device_name, entity_kind, accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id FROM telemetry_series',
+  );
+  const changed: { id: number; ref: EntityRef }[] = [];
+  for (const r of rows.rows) {
+    const hint: MappingInput = { labels: r.labels };
+    if (r.gpu_uuid) hint.gpuUuid = r.gpu_uuid;
+    if (r.hostname) hint.hostname = r.hostname;
+    if (r.device_name) hint.device = r.device_name;
+    const ref = mapper.resolve(hint);
+    if (
+      ref.entityKind !== r.entity_kind ||
+      ref.acceleratorId !== r.accelerator_id ||
+      ref.deviceId !== r.device_id ||
+      ref.rackId !== r.rack_id ||
+      ref.powerNodeId !== r.power_node_id ||
+      ref.coolingUnitId !== r.cooling_unit_id ||
+      ref.siteId !== r.site_id
+    ) {
+      changed.push({ id: r.id, ref });
+    }
+  }
+  for (let i = 0; i < changed.length; i += 5000) {
+    const part = changed.slice(i, i + 5000);
+    await pool.query(
+      `UPDATE telemetry_series s SET entity_kind = u.kind, accelerator_id = u.acc, device_id = u.dev, rack_id = u.rack,
+              power_node_id = u.pn, cooling_unit_id = u.cu, site_id = u.site
+         FROM unnest($1::int[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[])
+              AS u(id, kind, acc, dev, rack, pn, cu, site)
+        WHERE s.id = u.id`,
+      [
+        part.map((c) => c.id),
+        part.map((c) => c.ref.entityKind),
+        part.map((c) => c.ref.acceleratorId),
+        part.map((c) => c.ref.deviceId),
+        part.map((c) => c.ref.rackId),
+        part.map((c) => c.ref.powerNodeId),
+        part.map((c) => c.ref.coolingUnitId),
+        part.map((c) => c.ref.siteId),
+      ],
+    );
+  }
+  return changed.length;
+}
+
+/** The mapping input of stored labels, for series written before hints were kept (and for tests). */
+export function hintFromLabels(labels: Record<string, string>): MappingInput {
+  const hint: MappingInput = { labels };
+  const uuid = normaliseGpuUuid(labels.UUID ?? labels.uuid ?? labels.gpu_uuid);
+  if (uuid) hint.gpuUuid = uuid;
+  const host = labels.Hostname || labels.hostname || labels.node || labels.nodename || hostFromInstance(labels.instance);
+  if (host) hint.hostname = host;
+  if (labels.device) hint.device = labels.device;
+  return hint;
+}

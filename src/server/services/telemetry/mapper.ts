@@ -1,0 +1,128 @@
+/**
+ * Maps a series to the inventory entity it measures: a GPU by UUID, then a host by hostname (or BMC address, or device
+ * name); a facility series by its `device` name → rack PDU / UPS (power node), cooling unit, rack or site. Lookups are
+ * scoped to the series' `site` label (the site slug) when it has one, since names are unique per site, not globally.
+ * A series that matches nothing is 'unmapped' and is stored all the same.
+ */
+import type pg from 'pg';
+import type { SeriesEntityKind } from '../../db/schema';
+
+export type EntityRef = {
+  entityKind: SeriesEntityKind;
+  acceleratorId: number | null;
+  deviceId: number | null;
+  rackId: number | null;
+  powerNodeId: number | null;
+  coolingUnitId: number | null;
+  siteId: number | null;
+};
+
+/** What the mapper needs to know about a series (a subset of CanonicalSample, also rebuilt from stored labels). */
+export type MappingInput = {
+  gpuUuid?: string;
+  hostname?: string;
+  device?: string;
+  labels: Record<string, string>;
+};
+
+export const UNMAPPED: EntityRef = {
+  entityKind: 'unmapped',
+  acceleratorId: null,
+  deviceId: null,
+  rackId: null,
+  powerNodeId: null,
+  coolingUnitId: null,
+  siteId: null,
+};
+
+type Gpu = { id: number; deviceId: number; rackId: number | null; siteId: number | null };
+type Host = { id: number; rackId: number | null; siteId: number | null };
+type Named = { id: number; siteId: number; rackId: number | null };
+
+/** name → entries (several when the same name exists on several sites). */
+function addNamed(map: Map<string, Named[]>, name: string, entry: Named) {
+  const key = name.toLowerCase();
+  const list = map.get(key);
+  if (list) list.push(entry);
+  else map.set(key, [entry]);
+}
+
+function pick(list: Named[] | undefined, siteId: number | undefined): Named | undefined {
+  if (!list) return undefined;
+  if (siteId !== undefined) return list.find((e) => e.siteId === siteId);
+  return list.length === 1 ? list[0] : undefined;
+}
+
+export class InventoryMapper {
+  private gpus = new Map<string, Gpu>();
+  private hosts = new Map<string, Host>();
+  private powerNodes = new Map<string, Named[]>();
+  private coolingUnits = new Map<string, Named[]>();
+  private racks = new Map<string, Named[]>();
+  private sitesBySlug = new Map<string, number>();
+  /** Changes whenever the loaded inventory differs: series mapped under an older version are re-mapped. */
+  version = '';
+
+  async load(pool: pg.Pool): Promise<boolean> {
+    const [gpus, hosts, nodes, units, racks, sites] = await Promise.all([
+      pool.query<{ id: number; uuid: string; device_id: number; rack_id: number | null; site_id: number | null }>(
+        `SELECT a.id, a.uuid, a.device_id, d.rack_id, h.site_id
+           FROM accelerators a JOIN devices d ON d.id = a.device_id
+           LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id`,
+      ),
+      pool.query<{ id: number; name: string; hostname: string | null; bmc_address: string | null; rack_id: number | null; site_id: number | null }>(
+        `SELECT d.id, d.name, d.hostname, d.bmc_address, d.rack_id, h.site_id
+           FROM devices d LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id`,
+      ),
+      pool.query<{ id: number; name: string; site_id: number; rack_id: number | null }>('SELECT id, name, site_id, rack_id FROM power_nodes'),
+      pool.query<{ id: number; name: string; site_id: number }>('SELECT id, name, site_id FROM cooling_units'),
+      pool.query<{ id: number; name: string; site_id: number }>('SELECT r.id, r.name, h.site_id FROM racks r JOIN halls h ON h.id = r.hall_id'),
+      pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites'),
+    ]);
+    this.gpus = new Map(gpus.rows.map((g) => [g.uuid.toLowerCase(), { id: g.id, deviceId: g.device_id, rackId: g.rack_id, siteId: g.site_id }]));
+    this.hosts = new Map();
+    // Device names first, so that a hostname or BMC address equal to another device's name wins.
+    for (const d of hosts.rows) this.hosts.set(d.name.toLowerCase(), { id: d.id, rackId: d.rack_id, siteId: d.site_id });
+    for (const d of hosts.rows) if (d.bmc_address) this.hosts.set(d.bmc_address.toLowerCase(), { id: d.id, rackId: d.rack_id, siteId: d.site_id });
+    for (const d of hosts.rows) if (d.hostname) this.hosts.set(d.hostname.toLowerCase(), { id: d.id, rackId: d.rack_id, siteId: d.site_id });
+    this.powerNodes = new Map();
+    for (const n of nodes.rows) addNamed(this.powerNodes, n.name, { id: n.id, siteId: n.site_id, rackId: n.rack_id });
+    this.coolingUnits = new Map();
+    for (const u of units.rows) addNamed(this.coolingUnits, u.name, { id: u.id, siteId: u.site_id, rackId: null });
+    this.racks = new Map();
+    for (const r of racks.rows) addNamed(this.racks, r.name, { id: r.id, siteId: r.site_id, rackId: r.id });
+    this.sitesBySlug = new Map(sites.rows.map((s) => [s.slug.toLowerCase(), s.id]));
+    const version = [gpus.rowCount, hosts.rowCount, nodes.rowCount, units.rowCount, racks.rowCount, sites.rowCount, gpus.rows.at(-1)?.id, hosts.rows.at(-1)?.id].join(':');
+    const changed = version !== this.version;
+    this.version = version;
+    return changed;
+  }
+
+  resolve(input: MappingInput): EntityRef {
+    if (input.gpuUuid) {
+      // MIG devices report their parent GPU's UUID in UUID; a bare MIG-… UUID has no inventory row.
+      const gpu = this.gpus.get(input.gpuUuid.toLowerCase());
+      if (gpu) return { ...UNMAPPED, entityKind: 'gpu', acceleratorId: gpu.id, deviceId: gpu.deviceId, rackId: gpu.rackId, siteId: gpu.siteId };
+    }
+    if (input.hostname) {
+      const host = this.hosts.get(input.hostname.toLowerCase());
+      if (host) return { ...UNMAPPED, entityKind: 'device', deviceId: host.id, rackId: host.rackId, siteId: host.siteId };
+    }
+    const siteSlug = input.labels.site;
+    const siteId = siteSlug ? this.sitesBySlug.get(siteSlug.toLowerCase()) : undefined;
+    if (siteSlug && siteId === undefined) return UNMAPPED; // a site we do not have: nothing in it can match safely
+    const device = input.device;
+    if (device) {
+      const node = pick(this.powerNodes.get(device.toLowerCase()), siteId);
+      if (node) return { ...UNMAPPED, entityKind: 'power-node', powerNodeId: node.id, rackId: node.rackId, siteId: node.siteId };
+      const unit = pick(this.coolingUnits.get(device.toLowerCase()), siteId);
+      if (unit) return { ...UNMAPPED, entityKind: 'cooling-unit', coolingUnitId: unit.id, siteId: unit.siteId };
+      const rack = pick(this.racks.get(device.toLowerCase()), siteId);
+      if (rack) return { ...UNMAPPED, entityKind: 'rack', rackId: rack.id, siteId: rack.siteId };
+      const site = this.sitesBySlug.get(device.toLowerCase());
+      if (site !== undefined) return { ...UNMAPPED, entityKind: 'site', siteId: site };
+    }
+    if (siteId !== undefined && !device && !input.hostname) return { ...UNMAPPED, entityKind: 'site', siteId };
+    return UNMAPPED;
+  }
+}

@@ -1,0 +1,268 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import type { PlenumClient } from '../src/cli/client';
+import { parseArgs, UsageError } from '../src/cli/command';
+import { commands } from '../src/cli/commands';
+import { createCaller } from '../src/server/api/root';
+import { createContext } from '../src/server/api/trpc';
+import { createSchedulerService, loadClusterState } from '../src/server/services/scheduler';
+import { createTestDatabase, type TestDatabase } from './db';
+import { seedSmallCluster } from './scheduler-fixture';
+
+type Caller = ReturnType<typeof createCaller>;
+
+/** The field errors a call fails with, as the HTTP error formatter would report them ({ field: reason }). */
+async function fieldErrors(call: Promise<unknown>): Promise<Record<string, string>> {
+  try {
+    await call;
+  } catch (error) {
+    const e = error as { fieldErrors?: { field: string; reason: string }[]; cause?: unknown };
+    if (e.fieldErrors) return Object.fromEntries(e.fieldErrors.map((f) => [f.field, f.reason]));
+    if (e.cause instanceof ZodError) return Object.fromEntries(e.cause.issues.map((i) => [i.path.join('.'), i.message]));
+    throw error;
+  }
+  throw new Error('the call succeeded');
+}
+
+const training = { kind: 'training' as const, tenant: 'acme', cpuMilli: 32_000, memoryMib: 262_144 };
+
+describe('scheduler service (DB-backed)', () => {
+  let database: TestDatabase;
+  let api: Caller;
+  const service = createSchedulerService();
+  const cycle = () => service.runCycle(database.db);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2, secureRack: true });
+    api = createCaller(createContext(database));
+    await api.tenants.create({ name: 'acme', gpuQuota: 64, clearedZoneLevel: 2 });
+  });
+  afterAll(() => database.drop());
+
+  it('builds the snapshot from the inventory: GPUs, NVLink domains, leaves, zones, power and cooling headroom', async () => {
+    const state = await loadClusterState(database.db);
+    const nodes = state.snapshot.nodes;
+    expect(nodes).toHaveLength(4);
+    expect(nodes.every((n) => n.gpus.length === 8 && n.gpuModel === 'H100 SXM5 80GB' && n.cpuMilliTotal === 224_000)).toBe(true);
+    expect(new Set(nodes.map((n) => n.leafSwitchId)).size).toBe(2); // one leaf per rack
+    expect(nodes.map((n) => n.zoneLevel)).toEqual([1, 1, 2, 2]); // hall restricted, last rack a secure cage
+    expect(nodes[0]!.gpus[0]!.nvlinkDomain).toBe('t1-1-gpu1-hgx');
+    // 40 kW budget minus two idle servers at 2,960 W each and the leaf switch at its 1,000 W nameplate.
+    expect(nodes[0]!.powerHeadroomW).toBeCloseTo(40_000 - 2 * 2_960 - 1_000, 0);
+    expect(nodes[0]!.coolingHeadroomW).toBeGreaterThan(0);
+  });
+
+  it('validates submissions with field errors', async () => {
+    expect(Object.keys(await fieldErrors(api.jobs.submit({ ...training, name: 'x', gpusPerWorker: 0 })))).toEqual(['gpusPerWorker']);
+    expect(Object.keys(await fieldErrors(api.jobs.submit({ ...training, name: 'x', gpusPerWorker: 2, gpuMilli: 500 })))).toEqual(['gpuMilli']);
+    expect(Object.keys(await fieldErrors(api.jobs.submit({ ...training, name: 'bad name!', gpusPerWorker: 1 })))).toEqual(['name']);
+    expect(Object.keys(await fieldErrors(api.jobs.submit({ ...training, tenant: 'nobody', name: 'x', gpusPerWorker: 1 })))).toEqual(['tenant']);
+    expect(Object.keys(await fieldErrors(api.jobs.submit({ ...training, name: 'x', gpusPerWorker: 1, requiredZoneLevel: 3 })))).toEqual(['requiredZoneLevel']);
+    expect(await fieldErrors(api.jobs.submit({ ...training, name: 'x', gpusPerWorker: 8, workers: 9 }))).toEqual({ workers: "needs 72 GPUs, over tenant acme's quota of 64" });
+    expect(Object.keys(await fieldErrors(api.tenants.create({ name: 'acme', gpuQuota: 1 })))).toEqual(['name']);
+  });
+
+  it('places a gang under one leaf, starts it, shows the placement, and requeues it when one of its GPUs fails', async () => {
+    const job = await api.jobs.submit({ ...training, name: 'llm-pretrain', workers: 2, gpusPerWorker: 8, topology: 'leaf', estimatedDurationS: 3600 });
+    expect(job.status).toBe('pending');
+    expect(job.expectedPowerWPerGpu).toBe(700); // the training default
+    const first = await cycle();
+    expect(first.placed).toEqual([job.id]);
+    let view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('scheduled');
+    expect(view.placement.allocations).toHaveLength(16);
+    expect(view.placement.racks).toHaveLength(1); // both servers of one rack share the leaf
+    expect(view.placement.racks[0]!.servers.flatMap((s) => s.gpus).filter((g) => g.jobMilli === 1000)).toHaveLength(16);
+    expect(view.power.expectedPowerW).toBe(16 * 700);
+    await cycle();
+    view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('running');
+    expect(view.events.map((e) => e.status)).toEqual(['pending', 'scheduled', 'running']);
+
+    const failed = view.placement.allocations[3]!.uuid;
+    const fault = await api.jobs.markGpuFailed({ uuid: failed });
+    expect(fault.effects).toEqual([{ jobId: job.id, action: 'requeued' }]);
+    view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('pending');
+    expect(view.job.reason).toBe(`GPU ${failed} failed`);
+    expect(view.placement.placementIsHistory).toBe(true);
+    expect(view.events.at(-1)).toMatchObject({ status: 'pending', reason: `requeued: GPU ${failed} failed` });
+
+    // The other rack (under its own leaf) still has 16 healthy GPUs: the gang moves there.
+    await cycle();
+    view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('scheduled');
+    expect(view.placement.allocations.map((a) => a.uuid)).not.toContain(failed);
+    await api.jobs.cancel({ id: job.id });
+    view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('cancelled');
+    const held = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM gpu_allocations WHERE released_at IS NULL`);
+    expect(held.rows[0]!.n).toBe(0);
+    expect(Object.keys(await fieldErrors(api.jobs.cancel({ id: job.id })))).toEqual(['id']);
+    await api.jobs.markGpuHealthy({ uuid: failed });
+  });
+
+  it('explains why a job stays pending', async () => {
+    const job = await api.jobs.submit({ ...training, name: 'too-big', gpusPerWorker: 8, workers: 5, topology: 'rack' });
+    const zone = await api.jobs.submit({ ...training, name: 'cage-only', gpusPerWorker: 1, requiredZoneLevel: 2, gpuModels: ['B200'] });
+    await cycle();
+    const big = await api.jobs.get({ id: job.id });
+    expect(big.job.status).toBe('pending');
+    expect(big.job.reason).toMatch(/^0\/4 nodes available; 4 nodes fit one worker but one rack cannot hold all 5 workers$/);
+    const caged = await api.jobs.get({ id: zone.id });
+    expect(caged.job.reason).toBe('0/4 nodes available: 2 GPU model mismatch, 2 zone clearance');
+    const list = await api.jobs.list({ status: ['pending'] });
+    expect(list.items.map((j) => j.name)).toEqual(['cage-only', 'too-big']);
+    await api.jobs.cancel({ id: job.id });
+    await api.jobs.cancel({ id: zone.id });
+  });
+
+  it('runs inference replicas on GPU shares, scales them, and replaces a replica lost to a failed GPU', async () => {
+    const svc = await api.jobs.submit({ kind: 'inference', tenant: 'acme', name: 'chat-api', replicas: 3, gpusPerWorker: 1, gpuMilli: 500, cpuMilli: 8000, memoryMib: 65_536 });
+    expect(svc.expectedPowerWPerGpu).toBe(450);
+    await cycle();
+    let view = await api.jobs.get({ id: svc.id });
+    expect(view.job.status).toBe('scheduled');
+    expect(view.placement.allocations.map((a) => a.milli)).toEqual([500, 500, 500]);
+    expect(view.power.expectedPowerW).toBe(1.5 * 450);
+
+    await api.jobs.scale({ id: svc.id, replicas: 5 });
+    await cycle();
+    view = await api.jobs.get({ id: svc.id });
+    expect(view.job.status).toBe('running');
+    expect(view.placement.allocations.map((a) => a.worker).sort()).toEqual([0, 1, 2, 3, 4]);
+
+    // Two half-GPU replicas may share the GPU that fails: both are lost, the others keep serving.
+    const lost = view.placement.allocations.find((a) => a.worker === 1)!;
+    const lostWorkers = view.placement.allocations.filter((a) => a.uuid === lost.uuid).map((a) => a.worker);
+    const fault = await api.jobs.markGpuFailed({ uuid: lost.uuid, reason: 'XID 79' });
+    expect(fault.effects).toEqual([{ jobId: svc.id, action: 'replica-replaced' }]);
+    view = await api.jobs.get({ id: svc.id });
+    expect(view.job.status).toBe('running');
+    expect(view.job.reason).toBe(`GPU ${lost.uuid} failed (XID 79); replacing replica ${lostWorkers.join(', ')}`);
+    expect(view.placement.allocations.map((a) => a.worker).sort()).toEqual([0, 1, 2, 3, 4].filter((w) => !lostWorkers.includes(w)));
+    await cycle();
+    view = await api.jobs.get({ id: svc.id });
+    expect(view.placement.allocations.map((a) => a.worker).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(view.placement.allocations.map((a) => a.uuid)).not.toContain(lost.uuid);
+    expect(view.job.reason).toBe('');
+
+    await api.jobs.scale({ id: svc.id, replicas: 2 });
+    view = await api.jobs.get({ id: svc.id });
+    expect(view.placement.allocations.map((a) => a.worker).sort()).toEqual([0, 1]);
+    expect(Object.keys(await fieldErrors(api.jobs.scale({ id: svc.id, replicas: 0 })))).toEqual(['replicas']);
+    await api.jobs.cancel({ id: svc.id });
+    await api.jobs.markGpuHealthy({ uuid: lost.uuid });
+  });
+
+  it('finishes a job after its estimated duration and frees its GPUs', async () => {
+    const job = await api.jobs.submit({ ...training, kind: 'batch', name: 'etl', gpusPerWorker: 2, estimatedDurationS: 60 });
+    await cycle();
+    await cycle();
+    expect((await api.jobs.get({ id: job.id })).job.status).toBe('running');
+    await database.db.execute(sql`UPDATE jobs SET started_at = now() - interval '61 seconds' WHERE id = ${job.id}`);
+    const result = await cycle();
+    expect(result.succeeded).toBe(1);
+    const view = await api.jobs.get({ id: job.id });
+    expect(view.job.status).toBe('succeeded');
+    expect(view.job.reason).toBe('completed after 60 s');
+    expect(view.placement.placementIsHistory).toBe(true);
+  });
+
+  it('preempts lower-priority preemptible jobs for a higher-priority one, and holds tenants to their quota', async () => {
+    const fillers = [];
+    for (let i = 0; i < 4; i++) fillers.push(await api.jobs.submit({ ...training, name: `filler-${i}`, gpusPerWorker: 8, priority: 0, preemptible: true }));
+    await cycle();
+    expect((await api.jobs.list({ status: ['scheduled'] })).items).toHaveLength(4);
+    const urgent = await api.jobs.submit({ ...training, name: 'urgent', gpusPerWorker: 4, priority: 10 });
+    const result = await cycle();
+    expect(result.placed).toContain(urgent.id);
+    expect(result.preempted).toHaveLength(1);
+    const victim = await api.jobs.get({ id: result.preempted[0]! });
+    expect(victim.job.status).toBe('preempted');
+    expect(victim.job.reason).toBe(`preempted by job ${urgent.id} "urgent" (priority 10 > 0)`);
+    for (const job of [...fillers, urgent]) await api.jobs.cancel({ id: job.id }).catch(() => {});
+
+    await api.tenants.create({ name: 'small', gpuQuota: 3 });
+    const a = await api.jobs.submit({ ...training, tenant: 'small', name: 'q1', gpusPerWorker: 2 });
+    const b = await api.jobs.submit({ ...training, tenant: 'small', name: 'q2', gpusPerWorker: 2 });
+    await cycle();
+    expect((await api.jobs.get({ id: a.id })).job.status).toBe('scheduled');
+    const blocked = await api.jobs.get({ id: b.id });
+    expect(blocked.job.status).toBe('pending');
+    expect(blocked.job.reason).toBe('tenant quota: small holds 2 of 3 GPUs; this job needs 2 more');
+    const tenants = await api.tenants.list();
+    expect(tenants.find((t) => t.name === 'small')).toMatchObject({ gpuQuota: 3, usedGpus: 2, runningJobs: 1, pendingJobs: 1 });
+  });
+});
+
+describe('rack power headroom limits placement', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // 8 kW racks with two idle 8-GPU servers (2,960 W each) and a 1 kW leaf: 1,080 W left per rack.
+    await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2, rackMaxPowerKw: 8 });
+  });
+  afterAll(() => database.drop());
+
+  it('keeps a job pending with the power reason, and places one that fits', async () => {
+    const api = createCaller(createContext(database));
+    await api.tenants.create({ name: 'acme', gpuQuota: 64 });
+    const big = await api.jobs.submit({ ...training, name: 'hot', gpusPerWorker: 2 });
+    const small = await api.jobs.submit({ ...training, name: 'cool', gpusPerWorker: 1 });
+    await createSchedulerService().runCycle(database.db);
+    const hot = await api.jobs.get({ id: big.id });
+    expect(hot.job.status).toBe('pending');
+    expect(hot.job.reason).toBe('0/4 nodes available: 4 rack power headroom');
+    expect((await api.jobs.get({ id: small.id })).job.status).toBe('scheduled');
+  });
+});
+
+describe('plenum jobs CLI commands', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedSmallCluster(database.db, { racks: 1, serversPerRack: 1 });
+  });
+  afterAll(() => database.drop());
+
+  it('submits from YAML, lists, shows and cancels (text and --json)', async () => {
+    const api = createCaller(createContext(database));
+    await api.tenants.create({ name: 'acme', gpuQuota: 8 });
+    // The commands talk to a tRPC client; route its calls to the in-process caller.
+    const client = {
+      jobs: {
+        submit: { mutate: api.jobs.submit },
+        list: { query: api.jobs.list },
+        get: { query: api.jobs.get },
+        cancel: { mutate: api.jobs.cancel },
+      },
+    } as unknown as PlenumClient;
+    const dir = await mkdtemp(path.join(tmpdir(), 'plenum-jobs-'));
+    const file = path.join(dir, 'job.yaml');
+    await writeFile(file, 'name: cli-train\nkind: training\ntenant: acme\ngpusPerWorker: 2\ncpuMilli: 16000\nmemoryMib: 131072\nestimatedDurationS: 600\n');
+    const run = (words: string, argv: string[]) => commands[words]!.run(client, parseArgs(argv));
+
+    const submitted = await run('jobs submit', [file]);
+    expect(submitted.text).toMatch(/^submitted job \d+ cli-train \(training, tenant id \d+\): pending$/);
+    const id = (submitted.json as { id: number }).id;
+    await createSchedulerService().runCycle(database.db);
+    const list = await run('jobs list', ['--status', 'scheduled']);
+    expect(list.text).toContain('scheduled  training   acme          1 × 2 GPU     cli-train');
+    const show = await run('jobs show', [String(id)]);
+    expect(show.text).toContain('expected power: 1400 W now, 1400 W at full size (700 W per GPU)');
+    expect(show.text).toMatch(/worker 0: t1-1-gpu1 \(rack T1-01\) GPU 0 GPU-/);
+    expect((show.json as { job: { status: string } }).job.status).toBe('scheduled');
+    expect((await run('jobs cancel', [String(id)])).text).toBe(`job ${id} cli-train: cancelled`);
+
+    await writeFile(file, 'name: [unclosed');
+    await expect(run('jobs submit', [file])).rejects.toBeInstanceOf(UsageError);
+    await expect(run('jobs list', ['--status', 'sleeping'])).rejects.toThrow('--status must be one of');
+    await expect(run('jobs show', ['abc'])).rejects.toThrow('not a job id: abc');
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * The live loop end to end, without a browser: the simulator built from the demo seed serves exporter text over HTTP,
+ * registers itself as scrape targets, the scraper ingests it, faults change the readings, alerts fire and resolve,
+ * and a GPU fault marks the accelerator failed in the inventory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedIfEmpty } from '../src/server/db/seed';
+import { SimulatorHost } from '../src/server/services/simulator-host';
+import { AlertEvaluator, acknowledgeAlert } from '../src/server/services/telemetry/alerts';
+import { telemetrySettings } from '../src/server/services/telemetry/config';
+import { createTelemetry, type TelemetryRuntime } from '../src/server/services/telemetry/index';
+import { queryTelemetry } from '../src/server/services/telemetry/query';
+import { createTestDatabase, type TestDatabase } from './db';
+
+let db: TestDatabase;
+let telemetry: TelemetryRuntime;
+let sim: SimulatorHost;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedIfEmpty(db.db, 'demo');
+  telemetry = await createTelemetry(db.pool, { ...telemetrySettings({}), flushIntervalMs: 200, scrapeConcurrency: 32 });
+  sim = new SimulatorHost(db.pool, { accel: 30, seed: 5, port: 0, host: '127.0.0.1', scrapeIntervalMs: 1_000, inventoryRefreshMs: 60_000 });
+  await sim.start();
+});
+
+afterAll(async () => {
+  await sim?.stop();
+  await telemetry?.scraper.stop();
+  await telemetry?.ingest.stop();
+  await db?.drop();
+});
+
+const latest = async (metric: string, entity: string) => {
+  const r = await queryTelemetry(db.pool, { metric, entity, sinceMs: 60_000 });
+  return r.series.map((s) => s.points.at(-1)?.v).filter((v): v is number => v !== undefined);
+};
+
+describe('live simulator → scrape → ingest → alerts', () => {
+  it('registers one target per GPU host plus the facility endpoint and scrapes them all', async () => {
+    const targets = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator'`);
+    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 1);
+    await waitFor('every target scraped', async () => {
+      const r = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE last_success_at IS NULL`);
+      return r.rows[0]!.n === 0;
+    });
+    const power = await waitFor('GPU power of a1-01-gpu1', async () => {
+      const v = await latest('gpu_power_w', 'a1-01-gpu1');
+      return v.length === 8 ? v : undefined;
+    });
+    expect(power.every((w) => w > 50 && w < 800)).toBe(true);
+  });
+
+  it('a GPU XID fault marks the accelerator failed and fires the XID alert; clearing resolves it', async () => {
+    const gpu = await db.pool.query<{ uuid: string }>(`SELECT a.uuid FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.hostname = 'a1-02-gpu1' AND a.index = 3`);
+    const uuid = gpu.rows[0]!.uuid;
+    const fault = await sim.inject('gpu-xid', uuid, { xid: 48 });
+    expect((await db.pool.query(`SELECT health FROM accelerators WHERE uuid = $1`, [uuid])).rows[0]).toEqual({ health: 'failed' });
+    const evaluator = new AlertEvaluator(db.pool, 60_000);
+    const alert = await waitFor('XID alert', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ id: number; state: string; entity_label: string }>(
+        `SELECT a.id, a.state, a.entity_label FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'GPU XID error' AND a.state <> 'resolved'`,
+      );
+      return r.rows[0];
+    });
+    expect(alert.entity_label).toContain(uuid);
+    expect(await acknowledgeAlert(db.pool, alert.id, 'tester')).toBe(true);
+    expect(await acknowledgeAlert(db.pool, alert.id, 'tester')).toBe(false);
+    await sim.clear(fault.id);
+    expect((await db.pool.query(`SELECT health FROM accelerators WHERE uuid = $1`, [uuid])).rows[0]).toEqual({ health: 'healthy' });
+    await waitFor('XID alert resolved', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ state: string }>('SELECT state FROM alerts WHERE id = $1', [alert.id]);
+      return r.rows[0]!.state === 'resolved';
+    });
+    const events = await db.pool.query<{ state: string; actor: string }>('SELECT state, actor FROM alert_events WHERE alert_id = $1 ORDER BY id', [alert.id]);
+    expect(events.rows).toEqual([
+      { state: 'firing', actor: 'system' },
+      { state: 'acknowledged', actor: 'tester' },
+      { state: 'resolved', actor: 'system' },
+    ]);
+  });
+
+  it('a cooling failure in hall A raises rack inlet temperatures and fires the cooling-unit alert', async () => {
+    const before = Math.max(...(await latest('rack_inlet_temp_c', 'A1-01')));
+    const faults = [];
+    for (const unit of ['CRAH A-1', 'CRAH A-2', 'CRAH A-3']) faults.push(await sim.inject('cooling-unit-failure', unit));
+    const evaluator = new AlertEvaluator(db.pool, 60_000);
+    await waitFor('cooling unit alerts', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'Cooling unit failed' AND a.state = 'firing'`,
+      );
+      return r.rows[0]!.n === 3;
+    });
+    await waitFor('inlet temperature rise', async () => Math.max(...(await latest('rack_inlet_temp_c', 'A1-01'))) > before + 2, 90_000);
+    for (const f of faults) await sim.clear(f.id);
+    await waitFor('cooling alerts resolved', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'Cooling unit failed' AND a.state <> 'resolved'`,
+      );
+      return r.rows[0]!.n === 0;
+    });
+  });
+});

@@ -80,3 +80,17 @@ test('imports NetBox device-type files in the UI, one result line per file', asy
   await expect(results.locator('li', { hasText: 'Tripp-Lite' })).toContainText('power-outlets[7].name');
   await expect(page.getByTestId('device-types')).toContainText('DCS-7060CX-32S-F');
 });
+
+test('device list: search, a kind filter and cursor pagination', async ({ page }) => {
+  await page.goto('/devices');
+  const rows = page.getByTestId('device-list').locator('tbody tr');
+  await expect(rows).toHaveCount(50);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await expect(rows).toHaveCount(100);
+  await page.getByLabel('Search devices').fill('a1-01-gpu');
+  await expect(rows).toHaveCount(3);
+  await page.getByLabel('Search devices').fill('');
+  await page.getByLabel('Filter by kind').selectOption('switch');
+  await expect(rows.first()).toContainText('switch');
+  await expect(page.getByTestId('device-list')).not.toContainText('(server)');
+});

@@ -3,6 +3,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { inputClass } from '@/components/forms/Field';
+import { LoadMore } from '@/components/ui/ListControls';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
@@ -83,11 +84,7 @@ export function AuditView() {
             </tbody>
           </table>
         )}
-        {query.hasNextPage && (
-          <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => query.fetchNextPage()}>
-            Load more
-          </button>
-        )}
+        <LoadMore query={query} />
       </Card>
     </>
   );

@@ -1,6 +1,7 @@
 'use client';
 
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { LoadMore } from '@/components/ui/ListControls';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
@@ -18,11 +19,7 @@ export function ChangesView() {
       <PageHeader title="Change log" crumbs={[{ href: '/', label: 'Overview' }]} />
       <Card title="Every create, update and delete, newest first">
         <ChangeLogTable entries={entries} showObject />
-        {query.hasNextPage && (
-          <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => query.fetchNextPage()}>
-            Load older
-          </button>
-        )}
+        <LoadMore query={query} label="Load older" />
       </Card>
     </>
   );

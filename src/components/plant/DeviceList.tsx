@@ -6,6 +6,7 @@ import { useDeferredValue, useState } from 'react';
 import { Can } from '@/components/auth/Can';
 import { inputClass } from '@/components/forms/Field';
 import { StatusBadge } from '@/components/ui/Badge';
+import { FilterSelect, LoadMore } from '@/components/ui/ListControls';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
@@ -46,28 +47,8 @@ export function DeviceList() {
           <span className="text-slate-600">Search</span>
           <input type="search" className={inputClass} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name, serial, asset tag, hostname" aria-label="Search devices" />
         </label>
-        <label className="flex flex-col text-sm">
-          <span className="text-slate-600">Status</span>
-          <select className={inputClass} value={status} onChange={(e) => setStatus(e.target.value as typeof status)} aria-label="Filter by status">
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex flex-col text-sm">
-          <span className="text-slate-600">Kind</span>
-          <select className={inputClass} value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-label="Filter by kind">
-            <option value="">any</option>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Status" value={status} options={STATUSES} onChange={setStatus} />
+        <FilterSelect label="Kind" value={kind} options={KINDS} onChange={setKind} />
       </search>
       <Card title={`${devices.length}${query.hasNextPage ? '+' : ''} devices`}>
         {query.isPending ? (
@@ -110,11 +91,7 @@ export function DeviceList() {
             </tbody>
           </table>
         )}
-        {query.hasNextPage && (
-          <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        )}
+        <LoadMore query={query} />
       </Card>
     </>
   );

@@ -6,6 +6,7 @@ import { Can } from '@/components/auth/Can';
 import { fieldErrorsOf } from '@/components/forms/fieldErrors';
 import { inputClass } from '@/components/forms/Field';
 import { Badge } from '@/components/ui/Badge';
+import { LoadMore } from '@/components/ui/ListControls';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
@@ -119,11 +120,7 @@ export function DeviceTypesView() {
               </tbody>
             </table>
           )}
-          {list.hasNextPage && (
-            <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => list.fetchNextPage()}>
-              Load more
-            </button>
-          )}
+        <LoadMore query={list} />
         </Card>
       </div>
     </>

@@ -6,6 +6,7 @@ import { useDeferredValue, useState } from 'react';
 import { Can } from '@/components/auth/Can';
 import { inputClass } from '@/components/forms/Field';
 import { StatusBadge } from '@/components/ui/Badge';
+import { FilterSelect, LoadMore } from '@/components/ui/ListControls';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
@@ -44,17 +45,7 @@ export function RackList() {
           <span className="text-slate-600">Search</span>
           <input type="search" className={inputClass} value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Rack name" aria-label="Search racks" />
         </label>
-        <label className="flex flex-col text-sm">
-          <span className="text-slate-600">Status</span>
-          <select className={inputClass} value={status} onChange={(e) => setStatus(e.target.value as typeof status)} aria-label="Filter by status">
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Status" value={status} options={STATUSES} onChange={setStatus} />
       </search>
       <Card title={`${racks.length}${query.hasNextPage ? '+' : ''} racks`}>
         {query.isPending ? (
@@ -107,11 +98,7 @@ export function RackList() {
             </tbody>
           </table>
         )}
-        {query.hasNextPage && (
-          <button type="button" className="mt-3 rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        )}
+        <LoadMore query={query} />
       </Card>
     </>
   );

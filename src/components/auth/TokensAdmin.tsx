@@ -40,6 +40,8 @@ export function TokensAdmin() {
       setSecret(created.secret);
       setForm(empty);
       await refresh();
+      // Make sure the list on screen includes the new token before the form is used again.
+      await tokens.refetch();
     } catch (e) {
       setErrors(fieldErrorsOf(e));
     }

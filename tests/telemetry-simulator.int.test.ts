@@ -116,3 +116,37 @@ describe('live simulator → scrape → ingest → alerts', () => {
     });
   });
 });
+
+describe('the simulator runs the jobs the scheduler placed', () => {
+  it('drives a training job’s GPUs to their power cap and hands them back when it ends', async () => {
+    const host = 'a1-02-gpu1';
+    const idle = await waitFor('power of an unscheduled host', async () => {
+      const v = await latest('gpu_power_w', host);
+      return v.length === 8 ? v : undefined;
+    });
+    // Precondition: the background profile (seeded) leaves some of these GPUs below the cap, so the job must raise them.
+    expect(idle.some((w) => w < 600)).toBe(true);
+    const tenant = await db.pool.query<{ id: number }>(`INSERT INTO tenants (name, gpu_quota) VALUES ('sim-test', 64) RETURNING id`);
+    const job = await db.pool.query<{ id: number }>(
+      `INSERT INTO jobs (name, kind, tenant_id, gpus_per_worker, cpu_milli, memory_mib, expected_power_w_per_gpu, status)
+       VALUES ('sim-train', 'training', $1, 8, 1000, 1024, 700, 'running') RETURNING id`,
+      [tenant.rows[0]!.id],
+    );
+    await db.pool.query(
+      `INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli)
+       SELECT $1, 0, a.id, 1000 FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.name = $2`,
+      [job.rows[0]!.id, host],
+    );
+    expect(await sim.applyJobWorkloads()).toBe(8);
+    // Compute-bound at full share: the calibrated model runs at the 700 W cap (~690 W), whatever the background load was.
+    const loaded = await waitFor('GPUs at their power cap', async () => {
+      const v = await latest('gpu_power_w', host);
+      return v.length === 8 && v.every((w) => w > 600) ? v : undefined;
+    });
+    expect(Math.min(...loaded)).toBeGreaterThan(600);
+
+    await db.pool.query(`UPDATE jobs SET status = 'succeeded' WHERE id = $1`, [job.rows[0]!.id]);
+    await db.pool.query(`UPDATE gpu_allocations SET released_at = now() WHERE job_id = $1`, [job.rows[0]!.id]);
+    expect(await sim.applyJobWorkloads()).toBe(0);
+  });
+});

@@ -156,6 +156,47 @@ export class SimulatorHost {
     return true;
   }
 
+  /** GPUs currently driven by a job, so a released GPU can be handed back to the background profile. */
+  private jobDrivenGpus = new Set<string>();
+
+  /**
+   * GPU utilisation follows the jobs the scheduler placed: training and batch run compute-bound, inference
+   * bursty, each scaled by the share of the GPU it holds. GPUs without a job keep the background load profile
+   * (work not scheduled by Plenum).
+   */
+  async applyJobWorkloads(): Promise<number> {
+    if (!this.world) return 0;
+    const { rows } = await this.pool.query<{ uuid: string; kind: string; milli: number }>(
+      `SELECT a.uuid, j.kind, sum(g.milli)::int AS milli
+         FROM gpu_allocations g
+         JOIN jobs j ON j.id = g.job_id
+         JOIN accelerators a ON a.id = g.accelerator_id
+        WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
+        GROUP BY a.uuid, j.kind`,
+    );
+    const driven = new Set<string>();
+    for (const row of rows) {
+      const util = Math.min(1, row.milli / 1000);
+      try {
+        this.world.setWorkload(row.uuid, row.kind === 'inference' ? 'bursty-inference' : 'compute-bound', util);
+        driven.add(row.uuid);
+      } catch {
+        // A GPU the simulator does not know (not yet in its inventory): picked up after the next refresh.
+      }
+    }
+    for (const uuid of this.jobDrivenGpus) {
+      if (!driven.has(uuid)) {
+        try {
+          this.world.clearWorkload(uuid);
+        } catch {
+          // Removed from the inventory meanwhile.
+        }
+      }
+    }
+    this.jobDrivenGpus = driven;
+    return driven.size;
+  }
+
   private requireWorld(): World {
     if (!this.world) throw new Error('the simulator is not running');
     return this.world;
@@ -220,14 +261,16 @@ export function simulatorWorker(host: SimulatorHost): Worker {
   let lastRefreshMs = Date.now();
   return {
     name: 'simulator',
-    intervalMs: 5_000,
+    // Short enough that a placed job shows on the GPU within a couple of seconds.
+    intervalMs: 2_000,
     tick: async () => {
       if (Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();
       }
+      const jobGpus = await host.applyJobWorkloads();
       const s = host.status();
-      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.faults} faults, ${host.baseUrl}`;
+      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
     },
     stop: () => host.stop(),
   };

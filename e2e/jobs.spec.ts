@@ -38,6 +38,11 @@ test.describe('jobs: submit, place, fail a GPU', () => {
     await expect(page.getByTestId('placement-racks').getByTestId('job-gpu')).toHaveCount(8);
     await expect(page.getByTestId('job-power-now')).toHaveText('5.6 kW');
 
+    // The simulator runs the placed job: the utilisation dashboard shows its 8 GPUs busy.
+    await page.goto('/dashboards/utilisation');
+    await expect(page.getByTestId('util-row').filter({ hasText: `train-${suffix}` }).first()).toContainText('8 / 0 / 0', { timeout: 45_000 });
+    await page.goto(trainingUrl);
+
     // Inference: 2 replicas of half a GPU.
     await page.goto('/jobs/new');
     await page.getByLabel('Kind').selectOption('inference');

@@ -10,23 +10,39 @@ export const metadata: Metadata = {
   description: 'DCIM for AI data centers: the physical plant and the GPU workloads in one system',
 };
 
-const navigation = [
-  { href: '/', label: 'Overview' },
-  { href: '/racks', label: 'Racks' },
-  { href: '/devices', label: 'Devices' },
-  { href: '/device-types', label: 'Device types' },
-  { href: '/dashboards/power', label: 'Live power' },
-  { href: '/dashboards/thermal', label: 'Thermal' },
-  { href: '/dashboards/utilisation', label: 'Utilisation' },
-  { href: '/power', label: 'Power' },
-  { href: '/cooling', label: 'Cooling' },
-  { href: '/network', label: 'Network' },
-  { href: '/capacity', label: 'Capacity' },
-  { href: '/topology', label: 'Topology' },
-  { href: '/jobs', label: 'Jobs' },
-  { href: '/changes', label: 'Change log' },
-  { href: '/alerts', label: 'Alerts' },
-  { href: '/telemetry', label: 'Telemetry' },
+/** The main menu, grouped the way people work: watch and act, the plant, planning, the telemetry plumbing. */
+const navigation: { group: string; items: { href: string; label: string }[] }[] = [
+  {
+    group: 'Operate',
+    items: [
+      { href: '/', label: 'Overview' },
+      { href: '/dashboards/power', label: 'Live power' },
+      { href: '/dashboards/thermal', label: 'Thermal' },
+      { href: '/dashboards/utilisation', label: 'Utilisation' },
+      { href: '/alerts', label: 'Alerts' },
+      { href: '/jobs', label: 'Jobs' },
+    ],
+  },
+  {
+    group: 'Plant',
+    items: [
+      { href: '/racks', label: 'Racks' },
+      { href: '/devices', label: 'Devices' },
+      { href: '/device-types', label: 'Device types' },
+      { href: '/power', label: 'Power' },
+      { href: '/cooling', label: 'Cooling' },
+      { href: '/network', label: 'Network' },
+      { href: '/changes', label: 'Change log' },
+    ],
+  },
+  {
+    group: 'Plan',
+    items: [
+      { href: '/capacity', label: 'Capacity' },
+      { href: '/topology', label: 'Topology' },
+      { href: '/telemetry', label: 'Telemetry' },
+    ],
+  },
 ];
 
 export default function RootLayout({ children }: { children: ReactNode }) {
@@ -35,16 +51,23 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <TRPCReactProvider>
           <header className="border-b border-slate-200 bg-white">
-            <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
+            <nav className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-6 py-3" aria-label="Main">
               <Link href="/" className="text-lg font-semibold tracking-tight text-slate-900">
                 Plenum
               </Link>
-              {navigation.map((item) => (
-                <Link key={item.href} href={item.href} className="text-sm text-slate-600 hover:text-slate-900">
-                  {item.label}
-                </Link>
+              {navigation.map((section) => (
+                <div key={section.group} className="flex flex-wrap items-center gap-x-3 gap-y-1">
+                  <span className="text-xs font-semibold uppercase tracking-wide text-slate-400">{section.group}</span>
+                  {section.items.map((item) => (
+                    <Link key={item.href} href={item.href} className="text-sm text-slate-600 hover:text-slate-900">
+                      {item.label}
+                    </Link>
+                  ))}
+                </div>
               ))}
-              <UserMenu />
+              <div className="ml-auto">
+                <UserMenu />
+              </div>
             </nav>
           </header>
           <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>

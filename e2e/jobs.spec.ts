@@ -40,6 +40,7 @@ test.describe('jobs: submit, place, fail a GPU', () => {
 
     // The simulator runs the placed job: the utilisation dashboard shows its 8 GPUs busy.
     await page.goto('/dashboards/utilisation');
+    await page.getByRole('tab', { name: 'Job' }).click();
     await expect(page.getByTestId('util-row').filter({ hasText: `train-${suffix}` }).first()).toContainText('8 / 0 / 0', { timeout: 45_000 });
     await page.goto(trainingUrl);
 

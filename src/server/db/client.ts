@@ -15,8 +15,10 @@ export function createDb(url: string, options: { max?: number; applicationName?:
     application_name: options.applicationName ?? 'plenum',
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart, shutdown) must not crash the process: idle clients report on
+  // the pool, checked-out ones on themselves. Queries on a lost connection still fail and are handled by their caller.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { pool, db: drizzle(pool, { schema }) };
 }
 

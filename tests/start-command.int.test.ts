@@ -11,7 +11,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 function runStart(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: '', ...env },
     });

@@ -85,7 +85,7 @@ export const telemetryRouter = router({
       // Wake on the next committed flush, or every 5 s anyway (a missed NOTIFY during a reconnect costs 5 s at most).
       await bus.next(TELEMETRY_CHANNEL, 5_000, signal);
       if (signal?.aborted) break;
-      await new Promise((r) => setTimeout(r, 250)); // coalesce bursts of flushes
+      await new Promise((r) => setTimeout(r, 100)); // coalesce bursts of flushes
       result = await runQuery(ctx.pool, input);
       yield result;
     }

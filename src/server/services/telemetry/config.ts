@@ -35,7 +35,8 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
     rollupRetentionDays: num(env, 'PLENUM_ROLLUP_RETENTION_DAYS', 365, 1),
     simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', 10_000, 250),
     scrapeConcurrency: num(env, 'PLENUM_SCRAPE_CONCURRENCY', 16, 1),
-    flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 1_000, 10),
+    // Short, so a reading reaches live charts quickly; COPY batches stay large enough at fleet scale.
+    flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 250, 10),
     bufferMaxSamples: num(env, 'PLENUM_INGEST_BUFFER_SAMPLES', 2_000_000, 1_000),
     rollupIntervalMs: num(env, 'PLENUM_ROLLUP_INTERVAL_MS', 10_000, 100),
     alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', 5_000, 100),

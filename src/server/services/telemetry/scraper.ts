@@ -73,11 +73,14 @@ export class Scraper {
         .catch(() => {})
         .finally(() => (this.writingHealth = false));
     }
-    for (const t of this.targets.values()) {
+    // The longest-overdue targets first: when scrape capacity is short, every target falls behind a little rather
+    // than the high-numbered ones never being scraped.
+    const dueTargets = [...this.targets.values()]
+      .filter((t) => !this.inFlight.has(t.id) && (this.nextDueMs.get(t.id) ?? 0) <= now)
+      .sort((a, b) => (this.nextDueMs.get(a.id) ?? 0) - (this.nextDueMs.get(b.id) ?? 0));
+    for (const t of dueTargets) {
       if (this.inFlight.size >= this.concurrency) break;
-      if (this.inFlight.has(t.id)) continue;
       const due = this.nextDueMs.get(t.id) ?? 0;
-      if (due > now) continue;
       // Next slot on the target's own grid, so a slow scrape does not shift the schedule.
       this.nextDueMs.set(t.id, Math.max(due + t.intervalMs, now));
       this.inFlight.add(t.id);

@@ -9,43 +9,7 @@ import {
   writeRequestToSamples,
 } from './remote-write';
 
-// --- a minimal hand-written encoder (test only) ----------------------------------------------------------------------
-
-function varint(n: number | bigint): number[] {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) b |= 0x80;
-    out.push(b);
-  } while (v !== 0n);
-  return out;
-}
-const key = (field: number, wireType: number) => varint(field * 8 + wireType);
-const bytes = (s: string) => [...new TextEncoder().encode(s)];
-const lenDelim = (field: number, body: number[]) => [...key(field, 2), ...varint(body.length), ...body];
-function double(v: number): number[] {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setFloat64(0, v, true);
-  return [...b];
-}
-const label = (name: string, value: string) => lenDelim(1, [...lenDelim(1, bytes(name)), ...lenDelim(2, bytes(value))]);
-const sample = (value: number, ts: number | bigint) => lenDelim(2, [...key(1, 1), ...double(value), ...key(2, 0), ...varint(ts)]);
-const series = (...parts: number[][]) => lenDelim(1, parts.flat());
-
-/** Literal-only snappy: valid snappy, no compression. Uses the 1-byte and 2-byte literal length forms. */
-function snappyLiteral(data: number[]): Uint8Array {
-  const out = [...varint(data.length)];
-  for (let pos = 0; pos < data.length; pos += 256) {
-    const chunk = data.slice(pos, pos + 256);
-    const n = chunk.length - 1;
-    if (n < 60) out.push(n << 2);
-    else out.push(60 << 2, n);
-    out.push(...chunk);
-  }
-  return Uint8Array.from(out);
-}
+import { bytes, double, key, label, lenDelim, sample, series, snappyLiteral, varint } from './remote-write.testkit';
 
 // --- tests --------------------------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import {
   writeRequestToSamples,
 } from './remote-write';
 
-import { bytes, double, key, label, lenDelim, sample, series, snappyLiteral, varint } from './remote-write.testkit';
+import { bytes, key, label, lenDelim, sample, series, snappyLiteral, varint } from './remote-write.testkit';
 
 // --- tests --------------------------------------------------------------------------------------------------------
 

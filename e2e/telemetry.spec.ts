@@ -22,8 +22,15 @@ test('a GPU power chart moves, a cooling failure fires and resolves alerts', asy
   const first = await chart.getAttribute('data-latest');
   await expect.poll(async () => chart.getAttribute('data-latest'), { timeout: 60_000 }).not.toBe(first);
 
+  // One failure injected from the Telemetry page, two more through the API (as the CLI does).
+  await page.goto('/telemetry');
+  const sim = page.getByTestId('sim-faults');
+  await sim.getByLabel('Fault', { exact: true }).selectOption('cooling-unit-failure');
+  await sim.getByLabel('Target', { exact: true }).fill('CRAH A-1');
+  await sim.getByRole('button', { name: 'Inject' }).click();
+  await expect(sim.getByTestId('active-faults')).toContainText('CRAH A-1');
   const faults = [];
-  for (const unit of ['CRAH A-1', 'CRAH A-2', 'CRAH A-3']) faults.push(await trpc(request, 'simulator.inject', { kind: 'cooling-unit-failure', target: unit }));
+  for (const unit of ['CRAH A-2', 'CRAH A-3']) faults.push(await trpc(request, 'simulator.inject', { kind: 'cooling-unit-failure', target: unit }));
   await page.goto('/alerts');
   const firing = page.getByTestId('alerts-firing');
   await expect(firing.locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
@@ -34,5 +41,8 @@ test('a GPU power chart moves, a cooling failure fires and resolves alerts', asy
   await expect(page.getByTestId('alerts-acknowledged').locator('[data-rule="Cooling unit failed"]')).toHaveCount(1);
 
   for (const f of faults) await trpc(request, 'simulator.clear', { id: f.id });
+  await page.goto('/telemetry');
+  await page.getByTestId('active-faults').locator('li', { hasText: 'CRAH A-1' }).getByRole('button', { name: 'Clear' }).click();
+  await page.goto('/alerts');
   await expect(page.getByTestId('alerts-resolved').locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
 });

@@ -73,6 +73,26 @@ describe('capacity planning on the demo seed', () => {
     expect(twoCrahs.affectedRacks).toHaveLength(18);
   });
 
+  it('what-if failure names the running jobs that hold GPUs in the racks that would overheat', async () => {
+    const tenant = await database.pool.query<{ id: number }>(`INSERT INTO tenants (name, gpu_quota) VALUES ('whatif', 64) RETURNING id`);
+    const job = await database.pool.query<{ id: number }>(
+      `INSERT INTO jobs (name, kind, tenant_id, gpus_per_worker, cpu_milli, memory_mib, expected_power_w_per_gpu, status)
+       VALUES ('hall-a-train', 'training', $1, 8, 1000, 1024, 700, 'running') RETURNING id`,
+      [tenant.rows[0]!.id],
+    );
+    await database.pool.query(
+      `INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli)
+       SELECT $1, 0, a.id, 1000 FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.name = 'a1-03-gpu2'`,
+      [job.rows[0]!.id],
+    );
+    const crahs = [await idOf(s.coolingUnits, 'CRAH A-1'), await idOf(s.coolingUnits, 'CRAH A-2')];
+    const hallA = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: crahs });
+    expect(hallA.affectedJobs).toEqual([{ id: job.rows[0]!.id, name: 'hall-a-train', tenant: 'whatif', gpus: 8 }]);
+    // Losing one CDU of Hall B's N+1 pair overheats nothing, so no job is affected.
+    const cdu = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: [await idOf(s.coolingUnits, 'CDU B-1')] });
+    expect(cdu.affectedJobs).toEqual([]);
+  });
+
   it('rejects a what-if that names nothing', async () => {
     await expect(caller.capacity.whatIfFailure({ siteId })).rejects.toThrow(/powerNodeIds: name at least one/);
   });

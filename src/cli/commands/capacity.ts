@@ -83,6 +83,7 @@ export const capacityCommands: Record<string, Command> = {
         `racks without power: ${result.power?.unpoweredRacks.join(', ') || 'none'}`,
         `cooling groups losing N+1: ${result.cooling.groupsLosingRedundancy.join(', ') || 'none'}; overloaded: ${result.cooling.groupsOverloaded.join(', ') || 'none'}`,
         `racks that overheat: ${result.cooling.overheatingRacks.join(', ') || 'none'}`,
+        `running jobs affected: ${result.affectedJobs.map((j) => `${j.name} (${j.tenant}, ${j.gpus} GPUs)`).join(', ') || 'none'}`,
       ];
       return { json: result, text: lines.join('\n') };
     },

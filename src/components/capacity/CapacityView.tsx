@@ -227,6 +227,8 @@ function FailureWhatIf({ siteId }: { siteId: number }) {
           <dd>{result.data.cooling.groupsOverloaded.join(', ') || 'none'}</dd>
           <dt className="text-slate-500">Racks that overheat</dt>
           <dd>{result.data.cooling.overheatingRacks.join(', ') || 'none'}</dd>
+          <dt className="text-slate-500">Running jobs affected</dt>
+          <dd data-testid="whatif-affected-jobs">{result.data.affectedJobs.map((j) => `${j.name} (${j.tenant}, ${j.gpus} GPUs)`).join(', ') || 'none'}</dd>
         </dl>
       )}
     </Card>

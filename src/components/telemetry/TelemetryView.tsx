@@ -6,6 +6,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
+import { AddTarget, SimulatorFaults } from './OperationsForms';
 
 /** Scrape targets with their health, the ingest counters, and the series that map to nothing in the inventory. */
 export function TelemetryView() {
@@ -20,6 +21,8 @@ export function TelemetryView() {
     <>
       <PageHeader title="Telemetry" crumbs={[{ href: '/', label: 'Overview' }]} />
       <div className="grid gap-6">
+        <SimulatorFaults />
+        <AddTarget />
         <Card title="Ingest" testId="ingest-stats">
           {stats.data ? (
             <dl className="grid grid-cols-3 gap-2 text-sm lg:grid-cols-6">

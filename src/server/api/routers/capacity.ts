@@ -56,7 +56,24 @@ export const capacityRouter = router({
       for (const unitId of input.coolingUnitIds) if (!plant.names.coolingUnits.has(String(unitId))) throw fieldError('coolingUnitIds', `${unitId} is not a cooling unit of this site`);
       const result = whatIfFailure(capacity, input.powerNodeIds.map(String), input.coolingUnitIds.map(String));
       const rackName = (rackId: string) => plant.names.racks.get(rackId) ?? rackId;
+      // The jobs that would lose a GPU: those holding one in a rack that goes dark or overheats.
+      const affectedJobs = result.affectedRackIds.length
+        ? (
+            await ctx.pool.query<{ id: number; name: string; tenant: string; gpus: number }>(
+              `SELECT j.id, j.name, t.name AS tenant, count(DISTINCT g.accelerator_id)::int AS gpus
+                 FROM gpu_allocations g
+                 JOIN jobs j ON j.id = g.job_id
+                 JOIN tenants t ON t.id = j.tenant_id
+                 JOIN accelerators a ON a.id = g.accelerator_id
+                 JOIN devices d ON d.id = a.device_id
+                WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running') AND d.rack_id = ANY($1::int[])
+                GROUP BY j.id, j.name, t.name ORDER BY j.id`,
+              [result.affectedRackIds.map(Number)],
+            )
+          ).rows
+        : [];
       return {
+        affectedJobs,
         power: result.power && {
           overloads: result.power.overloads.map((o) => ({ ...o, name: plant.names.powerNodes.get(o.nodeId) ?? o.nodeId })),
           unpoweredRacks: result.power.unpoweredRackIds.map(rackName),

@@ -1,0 +1,136 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Can } from '@/components/auth/Can';
+import { Field, inputClass, SubmitButton } from '@/components/forms/Field';
+import { type FieldErrors, fieldErrorsOf } from '@/components/forms/fieldErrors';
+import { Card, EmptyState } from '@/components/ui/Card';
+import { useTRPC } from '@/trpc/client';
+
+/** Inject and clear simulator faults: what `plenum sim fault|clear` does, for operators in the browser. */
+export function SimulatorFaults() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const kinds = useQuery(trpc.simulator.kinds.queryOptions());
+  const faults = useQuery({ ...trpc.simulator.list.queryOptions(), refetchInterval: 5_000 });
+  const inject = useMutation(trpc.simulator.inject.mutationOptions());
+  const clear = useMutation(trpc.simulator.clear.mutationOptions());
+  const [form, setForm] = useState({ kind: 'cooling-unit-failure', target: '' });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const hint = kinds.data?.find((k) => k.kind === form.kind)?.target;
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.simulator.pathKey() });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setErrors({});
+    try {
+      await inject.mutateAsync(form);
+      setForm({ ...form, target: '' });
+      await refresh();
+    } catch (error) {
+      setErrors(fieldErrorsOf(error));
+    }
+  }
+
+  return (
+    <Card title="Simulator faults" testId="sim-faults">
+      {faults.isError ? (
+        <p className="text-sm text-slate-500">The hardware simulator is not running in this process ({faults.error.message}).</p>
+      ) : (
+        <>
+          {faults.data && faults.data.length === 0 ? (
+            <EmptyState>No fault is active.</EmptyState>
+          ) : (
+            <ul className="mb-3 space-y-1 text-sm" data-testid="active-faults">
+              {faults.data?.map((fault) => (
+                <li key={fault.id} className="flex items-center gap-2">
+                  <span className="font-mono text-xs">{fault.kind}</span> on <span className="font-medium">{fault.target}</span>
+                  <span className="text-slate-500">({fault.origin})</span>
+                  <Can any={['operate']}>
+                    <button
+                      type="button"
+                      className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
+                      onClick={async () => {
+                        await clear.mutateAsync({ id: fault.id });
+                        await refresh();
+                      }}
+                    >
+                      Clear
+                    </button>
+                  </Can>
+                </li>
+              ))}
+            </ul>
+          )}
+          <Can any={['operate']}>
+            <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Inject a fault">
+              <Field id="fault-kind" label="Fault" error={errors.kind}>
+                <select id="fault-kind" className={inputClass} value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
+                  {kinds.data?.map((k) => (
+                    <option key={k.kind} value={k.kind}>
+                      {k.kind}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field id="fault-target" label="Target" hint={hint} error={errors.target}>
+                <input id="fault-target" className={inputClass} value={form.target} onChange={(e) => setForm({ ...form, target: e.target.value })} autoComplete="off" />
+              </Field>
+              <SubmitButton pending={inject.isPending}>Inject</SubmitButton>
+            </form>
+          </Can>
+          {errors.form && <p className="mt-2 text-sm text-red-700">{errors.form}</p>}
+        </>
+      )}
+    </Card>
+  );
+}
+
+/** Register a real exporter as a scrape target: what `plenum targets add` does. */
+export function AddTarget() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const add = useMutation(trpc.telemetry.targets.add.mutationOptions());
+  const [form, setForm] = useState({ url: '', dialect: 'dcgm' as 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum', interval: '10s', host: '' });
+  const [errors, setErrors] = useState<FieldErrors>({});
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setErrors({});
+    try {
+      await add.mutateAsync({ url: form.url, dialect: form.dialect, interval: form.interval, host: form.host || undefined });
+      setForm({ ...form, url: '', host: '' });
+      await queryClient.invalidateQueries({ queryKey: trpc.telemetry.targets.pathKey() });
+    } catch (error) {
+      setErrors(fieldErrorsOf(error));
+    }
+  }
+
+  return (
+    <Can any={['operate']}>
+      <Card title="Add a scrape target" testId="add-target">
+        <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Add a scrape target">
+          <Field id="target-url" label="URL" error={errors.url} hint="e.g. http://gpu-node-17:9400/metrics">
+            <input id="target-url" className={`${inputClass} w-80`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} autoComplete="off" />
+          </Field>
+          <Field id="target-dialect" label="Exporter" error={errors.dialect}>
+            <select id="target-dialect" className={inputClass} value={form.dialect} onChange={(e) => setForm({ ...form, dialect: e.target.value as typeof form.dialect })}>
+              <option value="dcgm">dcgm-exporter</option>
+              <option value="nvidia-smi">nvidia_gpu_exporter</option>
+              <option value="prometheus">Prometheus text</option>
+              <option value="plenum">Plenum facility</option>
+            </select>
+          </Field>
+          <Field id="target-interval" label="Interval" error={errors.interval}>
+            <input id="target-interval" className={`${inputClass} w-24`} value={form.interval} onChange={(e) => setForm({ ...form, interval: e.target.value })} />
+          </Field>
+          <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">
+            <input id="target-host" className={inputClass} value={form.host} onChange={(e) => setForm({ ...form, host: e.target.value })} autoComplete="off" />
+          </Field>
+          <SubmitButton pending={add.isPending}>Add target</SubmitButton>
+        </form>
+      </Card>
+    </Can>
+  );
+}

@@ -243,7 +243,8 @@ export function whatIfFailure(model: CapacityModel, failedPowerNodeIds: string[]
   }
   const before = analyzeCooling(model.cooling);
   const failed = new Set(failedCoolingUnitIds);
-  const after = analyzeCooling({ ...model.cooling, units: model.cooling.units.map((u) => (failed.has(u.id) ? { ...u, status: 'failed' as const } : u)) });
+  const withFailures: CoolingModel = { ...model.cooling, units: model.cooling.units.map((u) => (failed.has(u.id) ? { ...u, status: 'failed' as const } : u)) };
+  const after = analyzeCooling(withFailures);
   const groupsLosingRedundancy = Object.values(after.groups)
     .filter((g) => !g.n1Ok && before.groups[g.groupId]?.n1Ok)
     .map((g) => g.groupId);
@@ -251,7 +252,7 @@ export function whatIfFailure(model: CapacityModel, failedPowerNodeIds: string[]
     .filter((g) => g.loadW > g.capacityW)
     .map((g) => g.groupId);
   // A rack overheats when the working units serving it cannot remove its heat: no redundancy needed for that.
-  const plain = analyzeCooling({ ...model.cooling, units: model.cooling.units.map((u) => (failed.has(u.id) ? { ...u, status: 'failed' as const } : u)) }, { requireRedundancy: false });
+  const plain = analyzeCooling(withFailures, { requireRedundancy: false });
   const overheatingRackIds = Object.values(plain.racks)
     .filter((r) => r.coolingHeadroomW < 0 || Object.values(r.uncooledW).some((w) => (w ?? 0) > 0))
     .map((r) => r.rackId);

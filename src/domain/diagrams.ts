@@ -4,7 +4,7 @@ export type DiagramNode = { id: string; label: string; detail?: string; group?: 
 export type DiagramEdge = { from: string; to: string; label?: string };
 
 /** Mermaid ids must be simple words; labels are quoted with `"` replaced by its entity. */
-function mermaidId(id: string): string {
+export function mermaidId(id: string): string {
   return `n_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 

@@ -3,7 +3,7 @@
  * plain rows already scoped by the caller (site, hall or row), so a diagram stays readable at 1,000+ racks.
  * Pure: no I/O.
  */
-import { type DiagramEdge, type DiagramNode, flowchart } from './diagrams';
+import { type DiagramEdge, type DiagramNode, flowchart, mermaidId } from './diagrams';
 import { formatPct, formatPowerW } from './units';
 
 export type HeadroomClass = 'ok' | 'tight' | 'over' | 'unknown';
@@ -23,7 +23,6 @@ const CLASS_DEFS = [
 ];
 
 function withClasses(source: string, nodes: { id: string; cls: HeadroomClass }[]): string {
-  const mermaidId = (id: string) => `n_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const lines = [source, ...CLASS_DEFS.map((d) => `  ${d}`)];
   for (const cls of ['ok', 'tight', 'over', 'unknown'] as const) {
     const members = nodes.filter((n) => n.cls === cls).map((n) => mermaidId(n.id));

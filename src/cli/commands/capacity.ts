@@ -52,8 +52,8 @@ export const capacityCommands: Record<string, Command> = {
       let rowId: number | undefined;
       if (rowName) {
         for (const candidate of hall ? [hall] : site.halls) {
-          const plan = await client.halls.floorPlan.query({ id: candidate.id });
-          rowId ??= plan.rows.find((row) => row.name === rowName)?.id;
+          const rows = await client.halls.rows.query({ id: candidate.id });
+          rowId ??= rows.find((row) => row.name === rowName)?.id;
         }
         if (rowId === undefined) throw new UsageError(`no row '${rowName}' in ${hall?.name ?? site.name}`);
       }

@@ -25,7 +25,7 @@ export function TopologyView() {
   const [rowId, setRowId] = useState<number | undefined>();
   const siteId = site?.id ?? 0;
   const scope = { siteId, hallId, rowId };
-  const plan = useQuery({ ...trpc.halls.floorPlan.queryOptions({ id: hallId ?? 1 }), enabled: Boolean(hallId) });
+  const rows = useQuery({ ...trpc.halls.rows.queryOptions({ id: hallId ?? 1 }), enabled: Boolean(hallId) });
   const power = useQuery({ ...trpc.topology.power.queryOptions(scope), enabled: siteId > 0 && kind === 'power' });
   const network = useQuery({ ...trpc.topology.network.queryOptions(scope), enabled: siteId > 0 && kind === 'network' });
   const cooling = useQuery({ ...trpc.topology.cooling.queryOptions(scope), enabled: siteId > 0 && kind === 'cooling' });
@@ -70,9 +70,9 @@ export function TopologyView() {
         </label>
         <label className="flex flex-col text-sm">
           <span className="text-slate-600">Row</span>
-          <select className={inputClass} value={rowId ?? ''} onChange={(e) => setRowId(e.target.value ? Number(e.target.value) : undefined)} disabled={!plan.data} aria-label="Scope to row">
+          <select className={inputClass} value={rowId ?? ''} onChange={(e) => setRowId(e.target.value ? Number(e.target.value) : undefined)} disabled={!rows.data} aria-label="Scope to row">
             <option value="">all rows</option>
-            {plan.data?.rows.map((row) => (
+            {rows.data?.map((row) => (
               <option key={row.id} value={row.id}>
                 {row.name}
               </option>

@@ -43,7 +43,7 @@ export function RackForm() {
   const sites = useQuery(trpc.sites.listWithHalls.queryOptions());
   const zones = useQuery(trpc.zones.list.queryOptions());
   const hallId = Number(state.hallId);
-  const plan = useQuery({ ...trpc.halls.floorPlan.queryOptions({ id: hallId || 1 }), enabled: hallId > 0 });
+  const rows = useQuery({ ...trpc.halls.rows.queryOptions({ id: hallId || 1 }), enabled: hallId > 0 });
   const create = useMutation(trpc.racks.create.mutationOptions());
 
   const set = (key: keyof RackFormState) => (event: { target: { value: string } }) => setState((s) => ({ ...s, [key]: event.target.value }));
@@ -100,9 +100,9 @@ export function RackForm() {
             </select>
           </Field>
           <Field id="rowId" label="Row" error={errors.rowId}>
-            <select id="rowId" className={inputClass} value={state.rowId} onChange={set('rowId')} aria-invalid={invalid('rowId')} disabled={!plan.data}>
+            <select id="rowId" className={inputClass} value={state.rowId} onChange={set('rowId')} aria-invalid={invalid('rowId')} disabled={!rows.data}>
               <option value="">Choose a row…</option>
-              {plan.data?.rows.map((row) => (
+              {rows.data?.map((row) => (
                 <option key={row.id} value={row.id}>
                   {row.name}
                 </option>

@@ -8,6 +8,12 @@ import { readProcedure, router } from '../trpc';
 const id = z.number().int().positive();
 
 export const hallsRouter = router({
+  /** A hall's rows, for pickers: no power or cooling analysis needed. */
+  rows: readProcedure
+    .meta({ example: { id: 1 } })
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => ctx.db.select({ id: s.rows.id, name: s.rows.name }).from(s.rows).where(eq(s.rows.hallId, input.id)).orderBy(asc(s.rows.name))),
+
   /** Everything the floor plan draws: the grid, the rows, each rack at its tile with status and load. */
   floorPlan: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
     const [hall] = await ctx.db

@@ -186,7 +186,15 @@ describe('scheduler service (DB-backed)', () => {
     const victim = await api.jobs.get({ id: result.preempted[0]! });
     expect(victim.job.status).toBe('preempted');
     expect(victim.job.reason).toBe(`preempted by job ${urgent.id} "urgent" (priority 10 > 0)`);
-    for (const job of [...fillers, urgent]) await api.jobs.cancel({ id: job.id }).catch(() => {});
+
+    // A gang needs two whole servers: exactly two of the three remaining fillers go ("urgent" has equal priority).
+    const gang = await api.jobs.submit({ ...training, name: 'urgent-gang', workers: 2, gpusPerWorker: 8, priority: 10 });
+    const gangResult = await cycle();
+    expect(gangResult.placed).toEqual([gang.id]);
+    expect(gangResult.preempted).toHaveLength(2);
+    expect(gangResult.preempted.every((id) => fillers.some((f) => f.id === id))).toBe(true);
+    expect((await api.jobs.get({ id: urgent.id })).job.status).not.toBe('preempted');
+    for (const job of [...fillers, urgent, gang]) await api.jobs.cancel({ id: job.id }).catch(() => {});
 
     await api.tenants.create({ name: 'small', gpuQuota: 3 });
     const a = await api.jobs.submit({ ...training, tenant: 'small', name: 'q1', gpusPerWorker: 2 });
@@ -220,6 +228,58 @@ describe('rack power headroom limits placement', () => {
     expect(hot.job.status).toBe('pending');
     expect(hot.job.reason).toBe('0/4 nodes available: 4 rack power headroom');
     expect((await api.jobs.get({ id: small.id })).job.status).toBe('scheduled');
+  });
+});
+
+describe('EASY backfill keeps the head job\'s estimated start', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedSmallCluster(database.db, { racks: 1, serversPerRack: 2 });
+  });
+  afterAll(() => database.drop());
+
+  it('starts a short job in the gap, holds back one that would delay the head, then starts the head on time', async () => {
+    const api = createCaller(createContext(database));
+    const service = createSchedulerService();
+    const cycle = () => service.runCycle(database.db);
+    await api.tenants.create({ name: 'acme', gpuQuota: 64 });
+    const submit = (name: string, gpus: number, estimatedDurationS: number) => api.jobs.submit({ ...training, kind: 'batch', name, gpusPerWorker: gpus, estimatedDurationS });
+    const long = await submit('long', 8, 3600);
+    const other = await submit('other', 4, 600);
+    await cycle();
+    await cycle();
+    const otherView = await api.jobs.get({ id: other.id });
+    expect(otherView.job.status).toBe('running');
+    const otherServer = otherView.placement.racks[0]!.servers.find((s) => s.gpus.some((g) => g.jobMilli > 0))!.name;
+    const reservedAt = new Date(otherView.job.startedAt!.getTime() + 600_000).toISOString().slice(0, 16).replace('T', ' ');
+
+    // 4 GPUs free, all on the server of "other" (ends in 600 s). The head needs a whole server.
+    const head = await submit('head', 8, 3600);
+    const short = await submit('short', 2, 300);
+    const tail = await submit('tail', 2, 7200);
+    const result = await cycle();
+    expect(result.placed).toEqual([short.id]);
+    const headView = await api.jobs.get({ id: head.id });
+    expect(headView.job.status).toBe('pending');
+    expect(headView.job.reason).toBe(`0/2 nodes available: 2 insufficient GPU; estimated start ${reservedAt} UTC once 1 running job ends (reserved: ${otherServer})`);
+    const tailView = await api.jobs.get({ id: tail.id });
+    expect(tailView.job.status).toBe('pending');
+    expect(tailView.job.reason).toMatch(new RegExp(`^waiting: fits now, but it would run until .+ UTC and would delay job ${head.id} "head" \\(reserved to start ${reservedAt} UTC\\)$`));
+
+    await cycle(); // "short" starts; the tail still waits
+    expect((await api.jobs.get({ id: short.id })).job.status).toBe('running');
+    expect((await api.jobs.get({ id: tail.id })).job.status).toBe('pending');
+
+    // Time passes: "other" and "short" reach their estimated ends, and the head starts where it was reserved.
+    await database.db.execute(sql`UPDATE jobs SET started_at = started_at - interval '601 seconds' WHERE id IN (${other.id}, ${short.id})`);
+    const later = await cycle();
+    expect(later.succeeded).toBe(2);
+    expect(later.placed).toEqual([head.id]);
+    const placed = await api.jobs.get({ id: head.id });
+    expect(placed.placement.racks[0]!.servers.filter((s) => s.gpus.some((g) => g.jobMilli > 0)).map((s) => s.name)).toEqual([otherServer]);
+    expect((await api.jobs.get({ id: tail.id })).job.status).toBe('pending');
+    for (const job of [long, head, tail]) await api.jobs.cancel({ id: job.id });
   });
 });
 

@@ -109,8 +109,11 @@ export class Scheduler implements FrameworkHandle {
     };
   }
 
-  /** Schedules one pod (all its gang workers) against the snapshot; the snapshot is unchanged afterwards. */
-  schedule(snapshot: Snapshot, pod: PodRequest): ScheduleResult {
+  /**
+   * Schedules one pod (all its gang workers) against the snapshot; the snapshot is unchanged afterwards.
+   * `preempt: false` skips PostFilter (backfill asks "would it fit", never "whom would it evict").
+   */
+  schedule(snapshot: Snapshot, pod: PodRequest, options: { preempt?: boolean } = {}): ScheduleResult {
     const state = this.newCycle(snapshot, pod);
     for (const p of this.profile.preFilters) {
       const reason = p.preFilter(state);
@@ -120,22 +123,30 @@ export class Scheduler implements FrameworkHandle {
       }
     }
 
+    if (this.placeGang(state)) {
+      const decision = this.bind(state);
+      this.unreserveAll(state);
+      return { status: 'scheduled', decision };
+    }
+
+    if (options.preempt !== false) {
+      for (const p of this.profile.postFilters) {
+        const decision = p.postFilter(state, this);
+        if (decision) return { status: 'scheduled', decision };
+      }
+    }
+    return this.unschedulable(state);
+  }
+
+  /** Places all workers, one topology domain at a time; on success they stay reserved (bind, then unreserveAll). */
+  placeGang(state: CycleState): boolean {
     for (const domain of this.domainsToTry(state)) {
       state.domain = domain?.domain ?? null;
-      if (this.placeAll(state, domain?.members ?? null)) {
-        const decision = this.bind(state);
-        this.unreserveAll(state);
-        return { status: 'scheduled', decision };
-      }
+      if (this.placeAll(state, domain?.members ?? null)) return true;
       this.unreserveAll(state);
     }
     state.domain = null;
-
-    for (const p of this.profile.postFilters) {
-      const decision = p.postFilter(state, this);
-      if (decision) return { status: 'scheduled', decision };
-    }
-    return this.unschedulable(state);
+    return false;
   }
 
   /** Places every worker in turn, each seeing the ones reserved before it; then asks the Permit plugins. */

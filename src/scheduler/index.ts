@@ -4,6 +4,7 @@ export { Snapshot, gpuDemandOf, gpuAllocationRatio, usableMilli, MILLI_PER_GPU }
 export { Scheduler, seededRandom, type ResolvedProfile, type SchedulerOptions } from './framework';
 export type * from './plugin';
 export { explain } from './explain';
+export { EasyBackfill, type Reservation } from './backfill';
 export {
   TypicalWorkload,
   type FragmentationMeasure,

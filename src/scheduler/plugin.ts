@@ -86,6 +86,8 @@ export interface FrameworkHandle {
   runFilters(state: CycleState, node: SchedNode, nodeIndex: number): ReasonCode | null;
   /** Places the current worker on the best of `candidates` (or all nodes), reserving it; null if none fits. */
   placeWorker(state: CycleState, candidates: ArrayLike<number> | null): number | null;
+  /** Places every worker of the gang (topology domains tried in turn); on success the workers stay reserved. */
+  placeGang(state: CycleState): boolean;
   unreserveAll(state: CycleState): void;
   bind(state: CycleState): PlacementDecision;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  EasyBackfill,
   type PodRequest,
   type RunningAllocation,
   type SchedNode,
@@ -45,6 +46,15 @@ function pod(id: string, overrides: Partial<PodRequest> = {}): PodRequest {
     createdAt: 0,
     ...overrides,
   };
+}
+
+/** Takes the allocations' resources from the nodes, as pods that are already running. */
+function withRunning(snapshot: Snapshot, allocs: RunningAllocation[]): Snapshot {
+  for (const a of allocs) {
+    const decision = { podId: a.podId, profile: 'test', workers: a.workers, victims: [], scores: a.workers.map(() => 0) };
+    snapshot.assume(decision, { tenant: a.tenant, priority: a.priority, preemptible: a.preemptible });
+  }
+  return snapshot;
 }
 
 function freeGpus(n: SchedNode): number {
@@ -197,14 +207,7 @@ describe('preemption', () => {
   }
 
   function fullNode(allocs: RunningAllocation[]): Snapshot {
-    const snapshot = new Snapshot([node('n')]);
-    for (const a of allocs) {
-      snapshot.assume(
-        { podId: a.podId, profile: 't', workers: a.workers, victims: [], scores: [0] },
-        { tenant: a.tenant, priority: a.priority, preemptible: a.preemptible },
-      );
-    }
-    return snapshot;
+    return withRunning(new Snapshot([node('n')]), allocs);
   }
 
   it('evicts the fewest lower-priority pods, cheapest first', () => {
@@ -239,6 +242,109 @@ describe('preemption', () => {
     snapshot.assume(result.decision, urgent);
     expect(snapshot.allocations.has('low')).toBe(false);
     expect(freeGpus(snapshot.nodes[0])).toBe(6);
+  });
+});
+
+describe('gang preemption', () => {
+  function holding(podId: string, nodeId: string, priority: number, gpuIndices: number[], preemptible = true): RunningAllocation {
+    const workers = [{ worker: 0, nodeId, gpuIndices, milliPerGpu: 1000, cpuMilli: 1_000, memoryMib: 1_000, expectedPowerW: 0 }];
+    return { podId, tenant: 'batch', priority, preemptible, workers };
+  }
+
+  function cluster(allocs: RunningAllocation[]): Snapshot {
+    return withRunning(new Snapshot([node('n1'), node('n2'), node('n3')]), allocs);
+  }
+
+  it('evicts a minimal set across nodes, sparing the more important pods', () => {
+    const allocs = [
+      holding('low-1', 'n1', 1, [0, 1, 2, 3, 4, 5, 6, 7]),
+      holding('low-2', 'n2', 1, [0, 1, 2, 3, 4, 5, 6, 7]),
+      holding('mid-a', 'n3', 2, [0, 1, 2, 3]),
+      holding('mid-b', 'n3', 2, [4, 5, 6, 7]),
+    ];
+    const snapshot = cluster(allocs);
+    const gang = pod('gang', { priority: 5, workers: 2, gpusPerWorker: 8 });
+    const result = createScheduler('plenum').schedule(snapshot, gang);
+    expect(result.status).toBe('scheduled');
+    if (result.status !== 'scheduled') return;
+    expect(result.decision.victims.sort()).toEqual(['low-1', 'low-2']);
+    expect(result.decision.workers.map((w) => w.nodeId).sort()).toEqual(['n1', 'n2']);
+    expect(snapshot.nodes.every((n) => freeGpus(n) === 0)).toBe(true); // trial evictions undone
+    snapshot.assume(result.decision, gang);
+    expect([...snapshot.allocations.keys()].sort()).toEqual(['gang', 'mid-a', 'mid-b']);
+  });
+
+  it('evicts nothing when even every lower-priority victim would not make room', () => {
+    const allocs = [
+      holding('low', 'n1', 1, [0, 1, 2, 3, 4, 5, 6, 7]),
+      holding('pinned', 'n2', 1, [0, 1, 2, 3, 4, 5, 6, 7], false),
+      holding('peer', 'n3', 5, [0, 1, 2, 3, 4, 5, 6, 7]),
+    ];
+    const snapshot = cluster(allocs);
+    const result = createScheduler('plenum').schedule(snapshot, pod('gang', { priority: 5, workers: 2, gpusPerWorker: 8 }));
+    expect(result.status).toBe('unschedulable');
+    expect(snapshot.nodes.every((n) => freeGpus(n) === 0)).toBe(true);
+    expect(snapshot.allocations.size).toBe(3);
+  });
+});
+
+describe('EASY backfill', () => {
+  // n1 runs "long" (6 GPUs, ends at t=100); n2 runs "service" (8 GPUs, no end); the head needs a whole node.
+  function setup() {
+    const snapshot = withRunning(new Snapshot([node('n1'), node('n2')]), [
+      { podId: 'long', tenant: 't', priority: 0, preemptible: false, workers: [{ worker: 0, nodeId: 'n1', gpuIndices: [0, 1, 2, 3, 4, 5], milliPerGpu: 1000, cpuMilli: 1_000, memoryMib: 1_000, expectedPowerW: 0 }] },
+      { podId: 'service', tenant: 't', priority: 0, preemptible: false, workers: [{ worker: 0, nodeId: 'n2', gpuIndices: [0, 1, 2, 3, 4, 5, 6, 7], milliPerGpu: 1000, cpuMilli: 1_000, memoryMib: 1_000, expectedPowerW: 0 }] },
+    ]);
+    const scheduler = createScheduler('plenum');
+    const backfill = new EasyBackfill(scheduler, snapshot, new Map([['long', 100]]));
+    return { snapshot, scheduler, backfill };
+  }
+
+  function decide(scheduler: ReturnType<typeof createScheduler>, snapshot: Snapshot, request: PodRequest) {
+    const result = scheduler.schedule(snapshot, request);
+    if (result.status !== 'scheduled') throw new Error(`expected ${request.id} to fit now`);
+    return result.decision;
+  }
+
+  it('reserves the head at the earliest end that makes room, on the nodes it would take', () => {
+    const { snapshot, backfill } = setup();
+    const reservation = backfill.reserve(pod('head', { gpusPerWorker: 8 }));
+    expect(reservation).toEqual({ podId: 'head', startAt: 100, nodeIds: ['n1'], waitingFor: 1 });
+    expect(freeGpus(snapshot.nodes[0])).toBe(2); // the what-if left the snapshot as it was
+    expect([...snapshot.allocations.keys()].sort()).toEqual(['long', 'service']);
+  });
+
+  it('lets a job start only if it ends before the reserved start or does not take what the head needs', () => {
+    const { snapshot, scheduler, backfill } = setup();
+    backfill.reserve(pod('head', { gpusPerWorker: 8 }));
+    const small = pod('small', { gpusPerWorker: 2 });
+    const decision = decide(scheduler, snapshot, small);
+    expect(backfill.admits(small, decision, 50)).toBe(true); // done by t=100
+    expect(backfill.admits(small, decision, 101)).toBe(false); // would hold n1 past t=100
+    expect(backfill.admits(small, decision, null)).toBe(false); // no estimate: runs for ever
+    expect(freeGpus(snapshot.nodes[0])).toBe(2);
+    expect(snapshot.allocations.has('small')).toBe(false);
+    const cpuOnly = pod('cpu-only', { gpusPerWorker: 0, cpuMilli: 1_000 });
+    expect(backfill.admits(cpuOnly, decide(scheduler, snapshot, cpuOnly), null)).toBe(true); // head still fits
+  });
+
+  it('counts a backfilled job that ends in time as gone by the reserved start', () => {
+    const { snapshot, scheduler, backfill } = setup();
+    backfill.reserve(pod('head', { gpusPerWorker: 8 }));
+    const first = pod('first', { gpusPerWorker: 1 });
+    const decision = decide(scheduler, snapshot, first);
+    expect(backfill.admits(first, decision, 90)).toBe(true);
+    snapshot.assume(decision, first);
+    backfill.started('first', 90);
+    const cpuOnly = pod('cpu-only', { gpusPerWorker: 0, cpuMilli: 1_000 });
+    expect(backfill.admits(cpuOnly, decide(scheduler, snapshot, cpuOnly), null)).toBe(true);
+  });
+
+  it('reserves nothing for a head that never fits while the known jobs end', () => {
+    const { snapshot, scheduler, backfill } = setup();
+    expect(backfill.reserve(pod('huge', { workers: 3, gpusPerWorker: 8 }))).toBeNull();
+    const small = pod('small', { gpusPerWorker: 2 });
+    expect(backfill.admits(small, decide(scheduler, snapshot, small), null)).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CycleState, FrameworkHandle, PostFilterPlugin } from '../plugin';
-import type { RunningAllocation } from '../types';
+import type { PlacementDecision, RunningAllocation } from '../types';
 
 export interface PreemptionOptions {
   /** Up to this many candidate victims on a node, every subset is tried (smallest first); beyond, a greedy pass. */
@@ -72,21 +72,67 @@ function minimalVictims(
   return victims;
 }
 
+function gangFits(state: CycleState, fw: FrameworkHandle): boolean {
+  const ok = fw.placeGang(state);
+  fw.unreserveAll(state);
+  return ok;
+}
+
 /**
- * PostFilter: when nothing fits, find the node where evicting the fewest lower-priority, preemptible pods makes the
- * worker fit, and return the placement together with those victims. Single-worker pods only: a gang that does not
- * fit waits rather than evicting (evicting for a gang that then still fails would be pure loss).
+ * A gang's victims may sit anywhere in the cluster, so the per-node search does not apply. Evict every candidate;
+ * if the gang then fits, spare candidates again, most important (then largest) first, while it still fits. What is
+ * left is minimal: sparing any one more victim would leave the gang unplaceable.
+ */
+function minimalGangVictims(state: CycleState, fw: FrameworkHandle, candidates: RunningAllocation[]): RunningAllocation[] | null {
+  evict(state, candidates, 1);
+  if (!gangFits(state, fw)) {
+    evict(state, candidates, -1);
+    return null;
+  }
+  const gpuMilli = (a: RunningAllocation) => cost([a])[3];
+  const spareOrder = [...candidates].sort((a, b) => b.priority - a.priority || gpuMilli(b) - gpuMilli(a));
+  const victims = new Set(candidates);
+  for (const spare of spareOrder) {
+    evict(state, [spare], -1);
+    if (gangFits(state, fw)) victims.delete(spare);
+    else evict(state, [spare], 1);
+  }
+  const chosen = candidates.filter((c) => victims.has(c));
+  evict(state, chosen, -1);
+  return chosen;
+}
+
+/** Places the pod with the victims evicted, then puts them back: the caller commits the decision. */
+function placeWithout(state: CycleState, fw: FrameworkHandle, victims: RunningAllocation[], nodeIndex: number | null): PlacementDecision | null {
+  evict(state, victims, 1);
+  state.worker = 0;
+  const placed = nodeIndex === null ? fw.placeGang(state) : fw.placeWorker(state, [nodeIndex]) !== null;
+  const decision = placed ? fw.bind(state) : null;
+  fw.unreserveAll(state);
+  evict(state, victims, -1);
+  if (decision) decision.victims = victims.map((v) => v.podId);
+  return decision;
+}
+
+/**
+ * PostFilter: when nothing fits, find the fewest lower-priority, preemptible pods whose eviction makes the pod fit,
+ * and return the placement together with those victims. A single worker looks node by node for the cheapest exact
+ * set; a gang gets a minimal set across the cluster (see minimalGangVictims).
  */
 export function preemptionPostFilter(options: PreemptionOptions = {}): PostFilterPlugin {
   const exactUpTo = options.exactUpTo ?? 10;
   return {
     name: 'Preemption',
     postFilter(state, fw) {
-      if (state.workers !== 1) return null;
       const snapshot = state.snapshot;
+      const lower = [...snapshot.allocations.values()].filter((a) => a.preemptible && a.priority < state.pod.priority);
+      if (lower.length === 0) return null;
+      if (state.workers !== 1) {
+        const victims = minimalGangVictims(state, fw, lower);
+        return victims ? placeWithout(state, fw, victims, null) : null;
+      }
       const candidatesByNode = new Map<number, RunningAllocation[]>();
-      for (const alloc of snapshot.allocations.values()) {
-        if (!alloc.preemptible || alloc.priority >= state.pod.priority) continue;
+      for (const alloc of lower) {
         for (const w of alloc.workers) {
           const i = snapshot.indexById.get(w.nodeId);
           if (i === undefined) continue;
@@ -104,15 +150,7 @@ export function preemptionPostFilter(options: PreemptionOptions = {}): PostFilte
           bestVictims = victims;
         }
       }
-      if (bestVictims === null) return null;
-      evict(state, bestVictims, 1);
-      state.worker = 0;
-      const placed = fw.placeWorker(state, [bestNode]);
-      const decision = placed === null ? null : fw.bind(state);
-      fw.unreserveAll(state);
-      evict(state, bestVictims, -1);
-      if (decision) decision.victims = bestVictims.map((v) => v.podId);
-      return decision;
+      return bestVictims === null ? null : placeWithout(state, fw, bestVictims, bestNode);
     },
   };
 }

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   compareQueued,
   createScheduler,
+  EasyBackfill,
   type PlacementDecision,
   type PodRequest,
   podGpuMilli,
@@ -125,6 +126,21 @@ export function jobIdOfPod(podId: string): number {
   return Number.parseInt(podId, 10);
 }
 
+/** When a job is expected to end (ms), counting from its start or, not started yet, from now; null: no estimate. */
+function estimatedEnd(job: JobRow, now: Date): number | null {
+  if (job.estimatedDurationS === null) return null;
+  return (job.startedAt ?? now).getTime() + job.estimatedDurationS * 1000;
+}
+
+function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function nodeNames(state: ClusterState, nodeIds: string[]): string {
+  const names = nodeIds.map((id) => state.snapshot.nodes[state.snapshot.indexById.get(id)!]!.name);
+  return names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} servers)` : '');
+}
+
 async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleResult> {
   const lifecycle = await advanceLifecycle(db);
   const state = await loadClusterState(db);
@@ -136,6 +152,14 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleRe
   const { snapshot } = state;
   const quotaMap = new Map(state.quotas.map((q) => [q.tenant, q.gpuMilliQuota]));
   let usage = tenantUsage(snapshot.allocations.values());
+  // EASY backfill: the first job that cannot start gets a reserved start; later ones must not push it back.
+  const endsAt = new Map<string, number>();
+  for (const [podId, alloc] of snapshot.allocations) {
+    const end = estimatedEnd(state.activeJobs.get(jobIdOfPod(alloc.podId))!, state.now);
+    if (end !== null) endsAt.set(podId, end);
+  }
+  const backfill = new EasyBackfill(scheduler, snapshot, endsAt);
+  let head: JobRow | null = null;
   const reasons = new Map<number, string>();
   const topUps = new Set(units.filter((u) => u.topUp).map((u) => u.job.id));
   const queue = [...units];
@@ -156,11 +180,29 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleRe
     const outcome = scheduler.schedule(snapshot, pod);
     if (outcome.status === 'unschedulable') {
       const placed = unit.topUp ? (state.placedWorkers.get(job.id)?.size ?? 0) : 0;
-      reasons.set(job.id, unit.topUp ? `${placed}/${job.replicas} replicas placed; ${outcome.explanation}` : outcome.explanation);
+      let reason = unit.topUp ? `${placed}/${job.replicas} replicas placed; ${outcome.explanation}` : outcome.explanation;
+      if (!head) {
+        const reservation = backfill.reserve(pod);
+        if (reservation) {
+          head = job;
+          const held = reservation.waitingFor === 1 ? '1 running job ends' : `${reservation.waitingFor} running jobs end`;
+          reason += `; estimated start ${utcMinute(reservation.startAt)} once ${held} (reserved: ${nodeNames(state, reservation.nodeIds)})`;
+        }
+      }
+      reasons.set(job.id, reason);
+      result.unschedulable++;
+      continue;
+    }
+    const endMs = estimatedEnd(job, state.now);
+    if (!backfill.admits(pod, outcome.decision, endMs)) {
+      const startAt = utcMinute(backfill.reservation!.startAt);
+      const why = endMs === null ? 'it has no estimated duration' : `it would run until ${utcMinute(endMs)}`;
+      reasons.set(job.id, `waiting: fits now, but ${why} and would delay job ${head!.id} "${head!.name}" (reserved to start ${startAt})`);
       result.unschedulable++;
       continue;
     }
     snapshot.assume(outcome.decision, pod);
+    backfill.started(pod.id, endMs);
     try {
       await commitDecision(db, state, unit, outcome.decision);
       result.placed.push(job.id);

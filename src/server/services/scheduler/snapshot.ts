@@ -34,6 +34,8 @@ export type ClusterState = {
   placedWorkers: Map<number, Set<number>>;
   /** Power-chain analysis problems (the affected racks are then not limited by power). */
   warnings: string[];
+  /** The database clock when the state was read: the base of estimated end times. */
+  now: Date;
 };
 
 type ServerRow = {
@@ -151,6 +153,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
       ORDER BY g.job_id, g.worker, a.index`)
   ).rows as AllocationRow[];
+  const now = new Date((await db.execute<{ ms: number }>(sql`SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms`)).rows[0]!.ms);
   const tenants = (await db.execute(sql`SELECT id, name, gpu_quota FROM tenants`)).rows as Array<{ id: number; name: string; gpu_quota: number }>;
 
   const tenantNames = new Map(tenants.map((t) => [t.id, t.name]));
@@ -278,5 +281,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     activeJobs: jobById,
     placedWorkers,
     warnings,
+    now,
   };
 }

@@ -1,4 +1,21 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
+
+/** "23.4 kW" → 23400; a dash (no data) → NaN. */
+function watts(text: string): number {
+  const m = /^([\d.,]+)\s*(W|kW|MW)$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  return Number(m[1]!.replace(/,/g, '')) * { W: 1, kW: 1e3, MW: 1e6 }[m[2] as 'W' | 'kW' | 'MW'];
+}
+
+/** Measured power of every rack on the power dashboard, by rack name. */
+async function rackMeasuredW(page: Page): Promise<Map<string, number>> {
+  await page.goto('/dashboards/power');
+  const rows = page.getByTestId('power-rack-row');
+  await expect(rows.first().getByTestId('rack-measured')).toHaveText(/\d/, { timeout: 30_000 });
+  const out = new Map<string, number>();
+  for (const row of await rows.all()) out.set((await row.getAttribute('data-rack'))!, watts((await row.getByTestId('rack-measured').textContent()) ?? ''));
+  return out;
+}
 
 /**
  * The scheduler end to end on the demo data center: a tenant, a training gang and an inference service submitted in
@@ -22,6 +39,9 @@ test.describe('jobs: submit, place, fail a GPU', () => {
     await page.getByRole('button', { name: 'Add tenant' }).click();
     await expect(page.getByTestId(`tenant-${tenant}`)).toContainText('0 GPUs / 64 GPUs');
 
+    // Rack power before anything of ours runs (the demo has no other jobs).
+    const before = await rackMeasuredW(page);
+
     // Training: 2 workers × 4 GPUs under one leaf switch. An empty name is refused at its field first.
     await page.goto('/jobs/new');
     await page.getByLabel('Tenant').selectOption(tenant);
@@ -42,7 +62,22 @@ test.describe('jobs: submit, place, fail a GPU', () => {
     await page.goto('/dashboards/utilisation');
     await page.getByRole('tab', { name: 'Job' }).click();
     await expect(page.getByTestId('util-row').filter({ hasText: `train-${suffix}` }).first()).toContainText('8 / 0 / 0', { timeout: 45_000 });
+
+    // Its GPUs draw power (the job page measures them), and the racks it runs in draw more than before.
     await page.goto(trainingUrl);
+    await expect.poll(async () => watts((await page.getByTestId('job-power-drawn').textContent()) ?? ''), { timeout: 30_000 }).toBeGreaterThan(3_000);
+    await expect(page.getByTestId('job-power-reporting')).toHaveText('8 of 8 GPU allocations reporting');
+    const racks = await page.getByTestId('placement-racks').locator('figure').evaluateAll((figures) => figures.map((f) => f.getAttribute('aria-label')!.replace(/^Rack /, '')));
+    expect(racks.length).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => {
+          const now = await rackMeasuredW(page);
+          return racks.reduce((rise, rack) => rise + (now.get(rack)! - before.get(rack)!), 0);
+        },
+        { timeout: 45_000, message: `measured power of racks ${racks.join(', ')} rises by more than 3 kW` },
+      )
+      .toBeGreaterThan(3_000);
 
     // Inference: 2 replicas of half a GPU.
     await page.goto('/jobs/new');

@@ -175,7 +175,7 @@ describe('scheduler service (DB-backed)', () => {
   });
 
   it('preempts lower-priority preemptible jobs for a higher-priority one, and holds tenants to their quota', async () => {
-    const fillers = [];
+    const fillers: Array<{ id: number }> = [];
     for (let i = 0; i < 4; i++) fillers.push(await api.jobs.submit({ ...training, name: `filler-${i}`, gpusPerWorker: 8, priority: 0, preemptible: true }));
     await cycle();
     expect((await api.jobs.list({ status: ['scheduled'] })).items).toHaveLength(4);

@@ -128,7 +128,7 @@ export function PowerDashboard() {
                 </thead>
                 <tbody>
                   {p.racks.map((r) => (
-                    <tr key={r.id} className="border-t border-slate-100">
+                    <tr key={r.id} className="border-t border-slate-100" data-testid="power-rack-row" data-rack={r.name}>
                       <td>
                         <Link className="text-sky-700 hover:underline" href={`/racks/${r.id}`}>
                           {r.name}
@@ -138,7 +138,9 @@ export function PowerDashboard() {
                       <td className={td}>{formatPowerW(r.budgetW)}</td>
                       <td className={td}>{formatPowerW(r.nameplateW)}</td>
                       <td className={td}>{formatPowerW(r.allocatedW)}</td>
-                      <td className={td}>{formatPowerW(r.measuredW)}</td>
+                      <td className={td} data-testid="rack-measured">
+                        {formatPowerW(r.measuredW)}
+                      </td>
                       <td className={td}>
                         {formatPowerW(r.loadW)} <Badge tone={utilisationTone(r.utilizationPct)}>{formatPct(r.utilizationPct)}</Badge>
                       </td>

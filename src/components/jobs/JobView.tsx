@@ -137,9 +137,18 @@ export function JobView({ id }: { id: number }) {
           </Card>
         </div>
         <div className="flex flex-col gap-6">
-          <Card title="Expected power" testId="job-power">
+          <Card title="Power" testId="job-power">
             <dl className="grid grid-cols-2 gap-2 text-sm">
-              <dt className="text-slate-500">Placed now</dt>
+              <dt className="text-slate-500">Drawn now (measured)</dt>
+              <dd className="tabular text-right">
+                <span data-testid="job-power-drawn">{formatPowerW(power.measuredPowerW)}</span>
+                {!placement.placementIsHistory && placement.allocations.length > 0 && (
+                  <span className="block text-xs text-slate-500" data-testid="job-power-reporting">
+                    {power.measuredAllocations} of {placement.allocations.length} GPU allocations reporting
+                  </span>
+                )}
+              </dd>
+              <dt className="text-slate-500">Expected, as placed</dt>
               <dd className="tabular text-right" data-testid="job-power-now">{formatPowerW(power.expectedPowerW)}</dd>
               <dt className="text-slate-500">At full size</dt>
               <dd className="tabular text-right">{formatPowerW(power.expectedFullPowerW)}</dd>

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../tests/db';
 import { seedIfEmpty } from '../db/seed';
-import { BUSY_UTIL_PCT, hallThermal, inletBand, powerDashboard, siteOverview, siteTrends, utilisation } from './dashboards';
+import { BUSY_UTIL_PCT, hallThermal, inletBand, measuredGpuPowerW, powerDashboard, siteOverview, siteTrends, utilisation } from './dashboards';
 import { IngestPipeline } from './telemetry/ingest';
 import { maintainPartitions } from './telemetry/partitions';
 import { runRollups } from './telemetry/rollups';
@@ -195,5 +195,17 @@ describe('dashboards service', () => {
     expect(u.byTenant.find((g) => g.label === 'dash-tenant')!.gpus).toBe(5);
     expect(u.idleAllocated.map((g) => g.uuid).sort()).toEqual(gpus.filter((g) => g.index >= 4).map((g) => g.uuid).sort());
     expect(u.byHall.map((h) => h.label)).toContain('Hall A');
+  });
+
+  it("job power drawn: each GPU's latest power times the job's share, counting only GPUs that report", async () => {
+    const silent = (await db.pool.query<{ id: number }>(`SELECT a.id FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.hostname = 'a1-02-gpu1' AND a.index = 1`)).rows[0]!.id;
+    const shares = [
+      { acceleratorId: gpus[0]!.id, milli: 1000 },
+      { acceleratorId: gpus[4]!.id, milli: 500 },
+      { acceleratorId: silent, milli: 1000 },
+    ];
+    expect(await measuredGpuPowerW(db.pool, shares, now)).toEqual({ powerW: 500 + 250, reporting: 2 });
+    expect(await measuredGpuPowerW(db.pool, shares, now + 120_000)).toEqual({ powerW: null, reporting: 0 }); // stale
+    expect(await measuredGpuPowerW(db.pool, [], now)).toEqual({ powerW: null, reporting: 0 });
   });
 });

@@ -59,6 +59,17 @@ export type LatestReading = {
 
 /** The latest fresh sample of every series of these metrics on a site. */
 export async function latestReadings(pool: pg.Pool, siteId: number, metrics: string[], atMs = Date.now()): Promise<LatestReading[]> {
+  return readLatest(pool, 's.site_id = $4', siteId, metrics, atMs);
+}
+
+/** The latest fresh sample of these metrics for the given GPUs (one job's, say), wherever they are. */
+export async function latestGpuReadings(pool: pg.Pool, acceleratorIds: number[], metrics: string[], atMs = Date.now()): Promise<LatestReading[]> {
+  if (acceleratorIds.length === 0) return [];
+  return readLatest(pool, 's.accelerator_id = ANY($4)', acceleratorIds, metrics, atMs);
+}
+
+/** `scope` is a fixed SQL condition on the series (its value is $4); never user text. */
+async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerator_id = ANY($4)', scopeValue: number | number[], metrics: string[], atMs: number): Promise<LatestReading[]> {
   const rows = await pool.query<{
     id: number;
     metric: string;
@@ -77,10 +88,10 @@ export async function latestReadings(pool: pg.Pool, siteId: number, metrics: str
        FROM telemetry_series s
        CROSS JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
-          WHERE x.series_id = s.id AND x.ts > to_timestamp($3 / 1000.0) AND x.ts <= to_timestamp($4 / 1000.0)
+          WHERE x.series_id = s.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           ORDER BY x.ts DESC LIMIT 1) l
-      WHERE s.metric = ANY($1) AND s.site_id = $2`,
-    [metrics, siteId, atMs - STALE_AFTER_MS, atMs],
+      WHERE s.metric = ANY($1) AND ${scope}`,
+    [metrics, atMs - STALE_AFTER_MS, atMs, scopeValue],
   );
   return rows.rows.map((r) => ({
     seriesId: r.id,
@@ -95,6 +106,24 @@ export async function latestReadings(pool: pg.Pool, siteId: number, metrics: str
     value: r.value,
     tMs: r.t,
   }));
+}
+
+/**
+ * What a job's GPUs draw now: each GPU's latest fresh `gpu_power_w`, times the job's share of it (a half-GPU replica
+ * is charged half its GPU). Null when none of them reports.
+ */
+export async function measuredGpuPowerW(pool: pg.Pool, shares: Array<{ acceleratorId: number; milli: number }>, atMs = Date.now()): Promise<{ powerW: number | null; reporting: number }> {
+  const readings = await latestGpuReadings(pool, [...new Set(shares.map((s) => s.acceleratorId))], ['gpu_power_w'], atMs);
+  const power = byKey(readings, 'gpu_power_w', (r) => r.acceleratorId, 'max');
+  let powerW = 0;
+  let reporting = 0;
+  for (const share of shares) {
+    const w = power.get(share.acceleratorId);
+    if (w === undefined) continue;
+    powerW += (w * share.milli) / 1000;
+    reporting++;
+  }
+  return { powerW: reporting > 0 ? powerW : null, reporting };
 }
 
 /** Latest values of one metric keyed by an entity column; several series per key combine with `combine`. */

@@ -10,6 +10,7 @@ import {
   scaleJob,
   submitJob,
 } from '../../services/scheduler';
+import { measuredGpuPowerW } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { pageInput } from '../pagination';
 import { operateProcedure, readProcedure, router } from '../trpc';
@@ -213,6 +214,7 @@ export const jobsRouter = router({
     });
 
     const job = row.job;
+    const drawn = placementIsHistory ? { powerW: null, reporting: 0 } : await measuredGpuPowerW(ctx.pool, allocations);
     const heldMilli = allocations.reduce((sum, a) => sum + a.milli, 0);
     const perWorkerGpus = job.gpuMilli > 0 ? job.gpuMilli / 1000 : job.gpusPerWorker;
     const fullWorkers = job.kind === 'inference' ? job.replicas : job.workers;
@@ -227,6 +229,10 @@ export const jobsRouter = router({
         /** At full size: every worker (replica) placed. */
         expectedFullPowerW: perWorkerGpus * fullWorkers * job.expectedPowerWPerGpu,
         perGpuW: job.expectedPowerWPerGpu,
+        /** What its GPUs measure now (each GPU's latest gpu_power_w × the job's share of it); null when none reports. */
+        measuredPowerW: drawn.powerW,
+        /** Allocations whose GPU reported power in the last minute, of placement.allocations. */
+        measuredAllocations: drawn.reporting,
         defaultPerGpuW: DEFAULT_POWER_W_PER_GPU[job.kind],
       },
     };

@@ -11,7 +11,7 @@ import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import { createSchedulerService, loadClusterState } from '../src/server/services/scheduler';
 import { createTestDatabase, type TestDatabase } from './db';
-import { seedSmallCluster } from './scheduler-fixture';
+import { type SmallCluster, seedSmallCluster } from './scheduler-fixture';
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -211,10 +211,11 @@ describe('scheduler service (DB-backed)', () => {
 
 describe('rack power headroom limits placement', () => {
   let database: TestDatabase;
+  let cluster: SmallCluster;
   beforeAll(async () => {
     database = await createTestDatabase();
     // 8 kW racks with two idle 8-GPU servers (2,960 W each) and a 1 kW leaf: 1,080 W left per rack.
-    await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2, rackMaxPowerKw: 8 });
+    cluster = await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2, rackMaxPowerKw: 8 });
   });
   afterAll(() => database.drop());
 
@@ -228,6 +229,35 @@ describe('rack power headroom limits placement', () => {
     expect(hot.job.status).toBe('pending');
     expect(hot.job.reason).toBe('0/4 nodes available: 4 rack power headroom');
     expect((await api.jobs.get({ id: small.id })).job.status).toBe('scheduled');
+  });
+
+  it('refuses a placement when rival load landed on the site after the snapshot, and re-reads the headroom', async () => {
+    const api = createCaller(createContext(database));
+    // One rack is down to 380 W after the test above; the other still has 1,080 W: room for one more 700 W GPU.
+    const racer = await api.jobs.submit({ ...training, name: 'racer', gpusPerWorker: 1 });
+    const tenantId = (await api.jobs.get({ id: racer.id })).tenant.id;
+    const service = createSchedulerService();
+    let rivalServer = 0;
+    const result = await service.runCycle(database.db, {
+      // Between this loop's snapshot and its commit, another placement takes a GPU next to the chosen one.
+      beforeCommit: async (decision) => {
+        const chosen = cluster.serverIds.indexOf(Number(decision.workers[0]!.nodeId));
+        rivalServer = cluster.serverIds[chosen % 2 === 0 ? chosen + 1 : chosen - 1]!;
+        const rival = await database.db.execute<{ id: number }>(sql`
+          INSERT INTO jobs (name, kind, tenant_id, gpus_per_worker, cpu_milli, memory_mib, expected_power_w_per_gpu, status, started_at)
+          VALUES ('rival', 'training', ${tenantId}, 1, 1000, 1024, 700, 'running', now()) RETURNING id`);
+        await database.db.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${rival.rows[0]!.id}, 0, ${cluster.gpusByServer.get(rivalServer)![0]!}, 1000)`);
+      },
+    });
+    expect(rivalServer).not.toBe(0);
+    expect(result.conflicts).toBe(1);
+    expect(result.placed).toEqual([]);
+    const view = await api.jobs.get({ id: racer.id });
+    expect(view.job.status).toBe('pending');
+    expect(view.job.reason).toMatch(/^placement conflict, retrying: 700 W of GPU load was placed on site \d+ since this loop read it/);
+    // The next loop sees the rival's 700 W: neither rack has room for the racer now.
+    await service.runCycle(database.db);
+    expect((await api.jobs.get({ id: racer.id })).job.reason).toBe('0/4 nodes available: 4 rack power headroom');
   });
 });
 

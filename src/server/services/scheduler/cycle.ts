@@ -64,15 +64,33 @@ export type CycleResult = {
   warnings: string[];
 };
 
+export type CycleOptions = {
+  /** Runs just before each decision's transaction: tests use it to let a rival placement land in between. */
+  beforeCommit?: (decision: PlacementDecision) => Promise<void>;
+};
+
 export type SchedulerService = {
-  /** One loop iteration. `now` is only used to decide which jobs have run their estimated duration. */
-  runCycle: (db: Db) => Promise<CycleResult>;
+  /** One loop iteration. */
+  runCycle: (db: Db, options?: CycleOptions) => Promise<CycleResult>;
 };
 
 /** A scheduling service with its own pure scheduler instance (its memo lives across cycles). */
 export function createSchedulerService(options: { scheduler?: Scheduler } = {}): SchedulerService {
   const scheduler = options.scheduler ?? createScheduler(SCHEDULER_PROFILE);
-  return { runCycle: (db) => runSchedulingCycle(db, scheduler) };
+  return { runCycle: (db, cycleOptions) => runSchedulingCycle(db, scheduler, cycleOptions ?? {}) };
+}
+
+/** Class id of the per-site advisory lock held while a placement re-checks the site's load (key 2: the site id). */
+const SITE_PLACEMENT_LOCK = 0x504c4e4d; // "PLNM"
+
+/** Expected GPU load (W) on a site as the snapshot sees it, leaving out one pod (the decision being committed). */
+function snapshotSiteLoadW(state: ClusterState, siteId: number, exceptPodId: string): number {
+  let watts = 0;
+  for (const alloc of state.snapshot.allocations.values()) {
+    if (alloc.podId === exceptPodId) continue;
+    for (const w of alloc.workers) if (state.siteOfNode.get(w.nodeId) === siteId) watts += w.expectedPowerW;
+  }
+  return watts;
 }
 
 /** scheduled → running (jobs placed by an earlier loop), running → succeeded once the estimated duration has passed. */
@@ -141,7 +159,7 @@ function nodeNames(state: ClusterState, nodeIds: string[]): string {
   return names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} servers)` : '');
 }
 
-async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleResult> {
+async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOptions): Promise<CycleResult> {
   const lifecycle = await advanceLifecycle(db);
   const state = await loadClusterState(db);
   const pending = await loadJobs(db, ['pending']);
@@ -204,6 +222,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler): Promise<CycleRe
     snapshot.assume(outcome.decision, pod);
     backfill.started(pod.id, endMs);
     try {
+      await options.beforeCommit?.(outcome.decision);
       await commitDecision(db, state, unit, outcome.decision);
       result.placed.push(job.id);
       for (const victim of outcome.decision.victims) result.preempted.push(jobIdOfPod(victim));
@@ -281,6 +300,26 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
       await tx.execute(sql`UPDATE jobs SET status = 'preempted', reason = ${reason}, finished_at = now(), updated_at = now() WHERE id = ${victimId}`);
       await tx.execute(sql`UPDATE gpu_allocations SET released_at = now() WHERE job_id = ${victimId} AND released_at IS NULL`);
       await tx.execute(sql`INSERT INTO job_events (job_id, status, reason) VALUES (${victimId}, 'preempted', ${reason})`);
+    }
+
+    // Power and cooling headroom came from the snapshot. Under the site's placement lock, the GPU load on the site
+    // must be no more than the snapshot assumed (less is fine: headroom only grew); otherwise another placement
+    // landed since and the headroom the filters used may be gone.
+    const sites = [...new Set(decision.workers.map((w) => state.siteOfNode.get(w.nodeId)!))].sort((a, b) => a - b);
+    for (const siteId of sites) {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
+      const loadW = (
+        await tx.execute<{ watts: number }>(sql`
+          SELECT COALESCE(SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu), 0)::float8 AS watts
+          FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+          JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
+          JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+          WHERE g.released_at IS NULL AND h.site_id = ${siteId}`)
+      ).rows[0]!.watts;
+      const assumedW = snapshotSiteLoadW(state, siteId, decision.podId);
+      if (loadW > assumedW + 1) {
+        throw new PlacementConflict(`${Math.round(loadW - assumedW)} W of GPU load was placed on site ${siteId} since this loop read it; power and cooling headroom are re-read`);
+      }
     }
 
     // Quota re-checked under the tenant lock: two schedulers cannot together take a tenant over its quota.

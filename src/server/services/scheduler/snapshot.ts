@@ -36,6 +36,8 @@ export type ClusterState = {
   warnings: string[];
   /** The database clock when the state was read: the base of estimated end times. */
   now: Date;
+  /** Site of each node (GPU server): power and cooling headroom are re-checked per site at commit. */
+  siteOfNode: Map<string, number>;
 };
 
 type ServerRow = {
@@ -282,5 +284,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     placedWorkers,
     warnings,
     now,
+    siteOfNode: new Map(servers.map((server) => [String(server.device_id), server.site_id])),
   };
 }

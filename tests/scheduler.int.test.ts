@@ -174,6 +174,43 @@ describe('scheduler service (DB-backed)', () => {
     expect(view.placement.placementIsHistory).toBe(true);
   });
 
+  it('gives no new work to a node or rack with an open critical alert, nor to a GPU with one', async () => {
+    const db = database.db;
+    const state = await loadClusterState(db);
+    const [n1, n2, n3, n4] = state.snapshot.nodes.map((n) => n.id);
+    const rackOf = async (deviceId: string) => (await db.execute<{ rack_id: number }>(sql`SELECT rack_id FROM devices WHERE id = ${Number(deviceId)}`)).rows[0]!.rack_id;
+    const gpu = state.gpuRefs.get(n3!)![0]!.acceleratorId;
+    const rule = await db.execute<{ id: number }>(sql`
+      INSERT INTO alert_rules (name, kind, metric, threshold, severity) VALUES ('test: inlet hot', 'threshold', 'rack_inlet_temp_c', 32, 'critical') RETURNING id`);
+    const ruleId = rule.rows[0]!.id;
+    const series = await db.execute<{ id: number }>(sql`
+      INSERT INTO telemetry_series (series_key, metric, unit, labels, entity_kind, accelerator_id, device_id)
+      VALUES ('test-gpu-temp', 'gpu_temp_c', 'C', '{}'::jsonb, 'gpu', ${gpu}, ${Number(n3)}) RETURNING id`);
+    await db.execute(sql`
+      INSERT INTO alerts (rule_id, entity_key, entity_label, rack_id, series_id, state, started_at) VALUES
+        (${ruleId}, 'rack:test', 'first rack', ${await rackOf(n1!)}, NULL, 'firing', now()),
+        (${ruleId}, 'series:test', 'one GPU', NULL, ${series.rows[0]!.id}, 'acknowledged', now())`);
+
+    const alerted = (await loadClusterState(db)).snapshot.nodes;
+    expect(alerted.map((n) => n.criticalAlert)).toEqual([true, true, false, false]);
+    expect(alerted[2]!.gpus.map((g) => g.healthy)).toEqual([false, true, true, true, true, true, true, true]);
+    const first = await api.jobs.submit({ ...training, name: 'alert-free', gpusPerWorker: 8 });
+    const second = await api.jobs.submit({ ...training, name: 'alert-wait', gpusPerWorker: 8 });
+    await cycle();
+    const placed = await api.jobs.get({ id: first.id });
+    expect(placed.placement.allocations.map((a) => a.deviceId)).toEqual(Array(8).fill(Number(n4)));
+    const waiting = await api.jobs.get({ id: second.id });
+    expect(waiting.job.reason).toBe('0/4 nodes available: 2 critical alert open, 1 GPU unhealthy, 1 insufficient GPU');
+
+    // The alerts resolve: the first rack takes the waiting job.
+    await db.execute(sql`UPDATE alerts SET state = 'resolved', resolved_at = now() WHERE rule_id = ${ruleId}`);
+    await cycle();
+    const now = await api.jobs.get({ id: second.id });
+    expect(now.job.status).toBe('scheduled');
+    expect([Number(n1), Number(n2)]).toContain(now.placement.allocations[0]!.deviceId);
+    for (const job of [first, second]) await api.jobs.cancel({ id: job.id });
+  });
+
   it('preempts lower-priority preemptible jobs for a higher-priority one, and holds tenants to their quota', async () => {
     const fillers: Array<{ id: number }> = [];
     for (let i = 0; i < 4; i++) fillers.push(await api.jobs.submit({ ...training, name: `filler-${i}`, gpusPerWorker: 8, priority: 0, preemptible: true }));

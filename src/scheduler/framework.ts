@@ -52,6 +52,7 @@ export function seededRandom(seed: number): () => number {
 
 const REASONS: ReasonCode[] = [
   'node-unhealthy',
+  'critical-alert',
   'zone-clearance',
   'gpu-model',
   'gpu-memory',

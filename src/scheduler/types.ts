@@ -38,6 +38,8 @@ export interface SchedNode {
   /** Feed side a single-corded node hangs on; used by the spread score for inference replicas. */
   feedSide?: FeedSide;
   healthy: boolean;
+  /** An open critical alert on the node or its rack (overheating inlet, rack over budget): no new work until it clears. */
+  criticalAlert?: boolean;
 }
 
 export type JobKind = 'training' | 'inference' | 'batch';
@@ -116,6 +118,7 @@ export interface PlacementDecision {
 
 export type ReasonCode =
   | 'node-unhealthy'
+  | 'critical-alert'
   | 'zone-clearance'
   | 'gpu-model'
   | 'gpu-memory'
@@ -129,6 +132,7 @@ export type ReasonCode =
 
 export const REASON_TEXT: Record<ReasonCode, string> = {
   'node-unhealthy': 'node unhealthy',
+  'critical-alert': 'critical alert open',
   'zone-clearance': 'zone clearance',
   'gpu-model': 'GPU model mismatch',
   'gpu-memory': 'insufficient GPU memory',

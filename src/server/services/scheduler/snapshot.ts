@@ -155,6 +155,23 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
       ORDER BY g.job_id, g.worker, a.index`)
   ).rows as AllocationRow[];
+  // Open critical alerts: on a GPU series the GPU takes no new work; on a server or a rack, the whole node(s).
+  // (Site-wide conditions such as a UPS on battery stay with the operator: they do not say which node is unsafe.)
+  const critical = (
+    await db.execute(sql`
+      SELECT s.entity_kind, s.accelerator_id, s.device_id, COALESCE(s.rack_id, al.rack_id) AS rack_id
+      FROM alerts al JOIN alert_rules ru ON ru.id = al.rule_id
+      LEFT JOIN telemetry_series s ON s.id = al.series_id
+      WHERE al.state <> 'resolved' AND ru.severity = 'critical'`)
+  ).rows as Array<{ entity_kind: string | null; accelerator_id: number | null; device_id: number | null; rack_id: number | null }>;
+  const alertedGpus = new Set<number>();
+  const alertedDevices = new Set<number>();
+  const alertedRacks = new Set<number>();
+  for (const a of critical) {
+    if (a.entity_kind === 'gpu' && a.accelerator_id !== null) alertedGpus.add(a.accelerator_id);
+    else if (a.entity_kind === 'device' && a.device_id !== null) alertedDevices.add(a.device_id);
+    else if ((a.entity_kind === 'rack' || a.entity_kind === null) && a.rack_id !== null) alertedRacks.add(a.rack_id);
+  }
   const now = new Date((await db.execute<{ ms: number }>(sql`SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms`)).rows[0]!.ms);
   const tenants = (await db.execute(sql`SELECT id, name, gpu_quota FROM tenants`)).rows as Array<{ id: number; name: string; gpu_quota: number }>;
 
@@ -252,7 +269,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       index: position,
       uuid: g.uuid,
       freeMilli: 1000 - (usedMilli.get(g.id) ?? 0),
-      healthy: g.health === 'healthy',
+      healthy: g.health === 'healthy' && !alertedGpus.has(g.id),
       nvlinkDomain: g.nvlink_domain ?? undefined,
       memoryGib: g.memory_gib,
     }));
@@ -272,6 +289,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       powerHeadroomW: powerHeadroom.get(server.rack_id),
       coolingHeadroomW: coolingHeadroom.get(server.rack_id),
       healthy: server.status === 'active' && server.rack_status === 'active',
+      criticalAlert: alertedDevices.has(server.device_id) || alertedRacks.has(server.rack_id),
     };
   });
 

@@ -27,6 +27,9 @@ describe.skipIf(!haveTrace)('openb replay protocol on a slice of the real trace'
     expect(pods).toHaveLength(8152);
     expect(pods.filter((p) => p.numGpu === 0)).toHaveLength(1088);
     expect(pods.filter((p) => p.numGpu === 1 && p.gpuMilli < 1000)).toHaveLength(3078);
+    // Durations for the backfill benchmark: deletion − scheduled time (openb-pod-0001: 12,902,960 − 427,061 s).
+    expect(byName.get('openb-pod-0001')!.durationS).toBe(12_902_960 - 427_061);
+    expect(pods.every((p) => p.durationS !== undefined && p.durationS >= 1)).toBe(true);
   });
 
   it('arrivals are a seeded shuffle sized to 130 % of capacity', () => {

@@ -33,6 +33,8 @@ export interface TracePod {
   numGpu: number;
   gpuMilli: number;
   gpuModels: string[];
+  /** How long the pod ran in the trace (deletion − scheduled time, s); undefined where the file has no times. */
+  durationS?: number;
 }
 
 function parseCsv(text: string): Array<Record<string, string>> {
@@ -67,7 +69,15 @@ export function parsePods(text: string): TracePod[] {
     numGpu: Number(r.num_gpu),
     gpuMilli: Number(r.gpu_milli),
     gpuModels: r.gpu_spec ? r.gpu_spec.split('|').filter((m) => m.length > 0) : [],
+    durationS: durationOf(r),
   }));
+}
+
+function durationOf(r: Record<string, string>): number | undefined {
+  if (!r.deletion_time) return undefined;
+  const start = Number(r.scheduled_time || r.creation_time);
+  const end = Number(r.deletion_time);
+  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(1, end - start) : undefined;
 }
 
 export function toSchedNodes(nodes: TraceNode[]): SchedNode[] {

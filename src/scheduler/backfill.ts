@@ -44,6 +44,8 @@ export class EasyBackfill {
    */
   reserve(head: PodRequest): Reservation | null {
     const ends = [...new Set([...this.endsAt.values()])].sort((a, b) => a - b);
+    // One try with every estimated end passed settles the common "never fits" case without a search.
+    if (ends.length === 0 || !this.fitsAt(head, ends[ends.length - 1]!)) return null;
     let low = 0;
     let high = ends.length - 1;
     let found: { startAt: number; decision: PlacementDecision } | null = null;

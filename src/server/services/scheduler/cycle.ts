@@ -80,6 +80,12 @@ export function createSchedulerService(options: { scheduler?: Scheduler } = {}):
   return { runCycle: (db, cycleOptions) => runSchedulingCycle(db, scheduler, cycleOptions ?? {}) };
 }
 
+/**
+ * The head is the first job, in queue order, that can get a reserved start. Jobs that cannot fit even when every
+ * running job has ended are skipped; after this many tries the loop places greedily (Slurm's bf_max_job_test, in small).
+ */
+const MAX_RESERVATION_TRIES = 16;
+
 /** Class id of the per-site advisory lock held while a placement re-checks the site's load (key 2: the site id). */
 const SITE_PLACEMENT_LOCK = 0x504c4e4d; // "PLNM"
 
@@ -178,6 +184,8 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
   }
   const backfill = new EasyBackfill(scheduler, snapshot, endsAt);
   let head: JobRow | null = null;
+  // Jobs tried for a reservation before giving up for this loop (each try costs a few scheduling passes).
+  let reservationTries = MAX_RESERVATION_TRIES;
   const reasons = new Map<number, string>();
   const topUps = new Set(units.filter((u) => u.topUp).map((u) => u.job.id));
   const queue = [...units];
@@ -199,7 +207,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
     if (outcome.status === 'unschedulable') {
       const placed = unit.topUp ? (state.placedWorkers.get(job.id)?.size ?? 0) : 0;
       let reason = unit.topUp ? `${placed}/${job.replicas} replicas placed; ${outcome.explanation}` : outcome.explanation;
-      if (!head) {
+      if (!head && reservationTries-- > 0) {
         const reservation = backfill.reserve(pod);
         if (reservation) {
           head = job;

@@ -274,6 +274,16 @@ describe('gang preemption', () => {
     expect([...snapshot.allocations.keys()].sort()).toEqual(['gang', 'mid-a', 'mid-b']);
   });
 
+  it('uses free nodes first and evicts only what the rest of the gang needs', () => {
+    const allocs = [holding('low-1', 'n1', 1, [0, 1, 2, 3, 4, 5, 6, 7]), holding('low-2', 'n2', 1, [0, 1, 2, 3, 4, 5, 6, 7])];
+    const snapshot = withRunning(new Snapshot([node('n1'), node('n2'), node('n3')]), allocs);
+    const result = createScheduler('plenum').schedule(snapshot, pod('gang', { priority: 5, workers: 2, gpusPerWorker: 8 }));
+    expect(result.status).toBe('scheduled');
+    if (result.status !== 'scheduled') return;
+    expect(result.decision.victims).toHaveLength(1);
+    expect(result.decision.workers.map((w) => w.nodeId)).toContain('n3');
+  });
+
   it('evicts nothing when even every lower-priority victim would not make room', () => {
     const allocs = [
       holding('low', 'n1', 1, [0, 1, 2, 3, 4, 5, 6, 7]),

@@ -7,14 +7,21 @@ function watts(text: string): number {
   return Number(m[1]!.replace(/,/g, '')) * { W: 1, kW: 1e3, MW: 1e6 }[m[2] as 'W' | 'kW' | 'MW'];
 }
 
-/** Measured power of every rack on the power dashboard, by rack name. */
+/**
+ * Measured power of every rack on the power dashboard, by rack id. Waits up to 30 s for every rack to have a reading
+ * (right after start-up some may not yet); a rack still without one maps to NaN.
+ */
 async function rackMeasuredW(page: Page): Promise<Map<string, number>> {
-  await page.goto('/dashboards/power');
-  const rows = page.getByTestId('power-rack-row');
-  await expect(rows.first().getByTestId('rack-measured')).toHaveText(/\d/, { timeout: 30_000 });
-  const out = new Map<string, number>();
-  for (const row of await rows.all()) out.set((await row.getAttribute('data-rack'))!, watts((await row.getByTestId('rack-measured').textContent()) ?? ''));
-  return out;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page.goto('/dashboards/power');
+    const rows = page.getByTestId('power-rack-row');
+    await expect(rows.first()).toBeVisible({ timeout: 30_000 });
+    const out = new Map<string, number>();
+    for (const row of await rows.all()) out.set((await row.getAttribute('data-rack-id'))!, watts((await row.getByTestId('rack-measured').textContent()) ?? ''));
+    if ([...out.values()].every(Number.isFinite) || Date.now() > deadline) return out;
+    await page.waitForTimeout(1_000);
+  }
 }
 
 /**
@@ -67,15 +74,19 @@ test.describe('jobs: submit, place, fail a GPU', () => {
     await page.goto(trainingUrl);
     await expect.poll(async () => watts((await page.getByTestId('job-power-drawn').textContent()) ?? ''), { timeout: 30_000 }).toBeGreaterThan(3_000);
     await expect(page.getByTestId('job-power-reporting')).toHaveText('8 of 8 GPU allocations reporting');
-    const racks = await page.getByTestId('placement-racks').locator('figure').evaluateAll((figures) => figures.map((f) => f.getAttribute('aria-label')!.replace(/^Rack /, '')));
+    const racks = await page
+      .getByTestId('placement-racks')
+      .locator('figcaption a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href')!.replace(/^\/racks\//, '')));
     expect(racks.length).toBeGreaterThan(0);
+    for (const rack of racks) expect(before.get(rack), `rack ${rack} had a measured power before the job`).toBeGreaterThan(0);
     await expect
       .poll(
         async () => {
           const now = await rackMeasuredW(page);
           return racks.reduce((rise, rack) => rise + (now.get(rack)! - before.get(rack)!), 0);
         },
-        { timeout: 45_000, message: `measured power of racks ${racks.join(', ')} rises by more than 3 kW` },
+        { timeout: 60_000, message: `measured power of racks ${racks.join(', ')} rises by more than 3 kW` },
       )
       .toBeGreaterThan(3_000);
 

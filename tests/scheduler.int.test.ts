@@ -268,16 +268,20 @@ describe('rack power headroom limits placement', () => {
     expect((await api.jobs.get({ id: small.id })).job.status).toBe('scheduled');
   });
 
-  it('refuses a placement when rival load landed on the site after the snapshot, and re-reads the headroom', async () => {
+  it('refuses a placement when rival load landed in the rack after the snapshot, and re-reads the headroom', async () => {
     const api = createCaller(createContext(database));
-    // One rack is down to 380 W after the test above; the other still has 1,080 W: room for one more 700 W GPU.
+    // One rack is down to 380 W after the test above ("cool"); the other still has 1,080 W: room for one 700 W GPU.
     const racer = await api.jobs.submit({ ...training, name: 'racer', gpusPerWorker: 1 });
+    const cool = (await api.jobs.list({ status: ['scheduled', 'running'] })).items.find((j) => j.name === 'cool')!;
+    const coolRack = (await api.jobs.get({ id: cool.id })).placement.racks[0]!.name;
     const tenantId = (await api.jobs.get({ id: racer.id })).tenant.id;
     const service = createSchedulerService();
     let rivalServer = 0;
     const result = await service.runCycle(database.db, {
-      // Between this loop's snapshot and its commit, another placement takes a GPU next to the chosen one.
+      // Between this loop's snapshot and its commit, another placement takes a GPU next to the chosen one, and
+      // "cool" ends in the other rack: the site's total is unchanged, the chosen rack's is not.
       beforeCommit: async (decision) => {
+        await api.jobs.cancel({ id: cool.id });
         const chosen = cluster.serverIds.indexOf(Number(decision.workers[0]!.nodeId));
         rivalServer = cluster.serverIds[chosen % 2 === 0 ? chosen + 1 : chosen - 1]!;
         const rival = await database.db.execute<{ id: number }>(sql`
@@ -291,10 +295,13 @@ describe('rack power headroom limits placement', () => {
     expect(result.placed).toEqual([]);
     const view = await api.jobs.get({ id: racer.id });
     expect(view.job.status).toBe('pending');
-    expect(view.job.reason).toMatch(/^placement conflict, retrying: 700 W of GPU load was placed on site \d+ since this loop read it/);
-    // The next loop sees the rival's 700 W: neither rack has room for the racer now.
+    expect(view.job.reason).toMatch(/^placement conflict, retrying: 700 W of GPU load was placed in rack T1-0\d since this loop read it/);
+    expect(view.job.reason).not.toContain(coolRack);
+    // The next loop sees the rival's 700 W and the room "cool" left: the racer goes to cool's rack.
     await service.runCycle(database.db);
-    expect((await api.jobs.get({ id: racer.id })).job.reason).toBe('0/4 nodes available: 4 rack power headroom');
+    const placed = await api.jobs.get({ id: racer.id });
+    expect(placed.job.status).toBe('scheduled');
+    expect(placed.placement.racks.map((r) => r.name)).toEqual([coolRack]);
   });
 });
 
@@ -319,7 +326,7 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     const otherView = await api.jobs.get({ id: other.id });
     expect(otherView.job.status).toBe('running');
     const otherServer = otherView.placement.racks[0]!.servers.find((s) => s.gpus.some((g) => g.jobMilli > 0))!.name;
-    const reservedAt = new Date(otherView.job.startedAt!.getTime() + 600_000).toISOString().slice(0, 16).replace('T', ' ');
+    const reservedAt = new Date(otherView.job.startedAt!.getTime() + 600_000).toISOString().slice(0, 19).replace('T', ' ');
 
     // 4 GPUs free, all on the server of "other" (ends in 600 s). The head needs a whole server.
     const head = await submit('head', 8, 3600);
@@ -329,7 +336,7 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     expect(result.placed).toEqual([short.id]);
     const headView = await api.jobs.get({ id: head.id });
     expect(headView.job.status).toBe('pending');
-    expect(headView.job.reason).toBe(`0/2 nodes available: 2 insufficient GPU; estimated start ${reservedAt} UTC once 1 running job ends (reserved: ${otherServer})`);
+    expect(headView.job.reason).toBe(`0/2 nodes available: 2 insufficient GPU; estimated start ${reservedAt} UTC once 1 job on them ends (reserved: ${otherServer})`);
     const tailView = await api.jobs.get({ id: tail.id });
     expect(tailView.job.status).toBe('pending');
     expect(tailView.job.reason).toMatch(new RegExp(`^waiting: fits now, but it would run until .+ UTC and would delay job ${head.id} "head" \\(reserved to start ${reservedAt} UTC\\)$`));
@@ -347,6 +354,26 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     expect(placed.placement.racks[0]!.servers.filter((s) => s.gpus.some((g) => g.jobMilli > 0)).map((s) => s.name)).toEqual([otherServer]);
     expect((await api.jobs.get({ id: tail.id })).job.status).toBe('pending');
     for (const job of [long, head, tail]) await api.jobs.cancel({ id: job.id });
+  });
+
+  it('keeps scheduling when a server is decommissioned under a running job', async () => {
+    const api = createCaller(createContext(database));
+    const service = createSchedulerService();
+    const submit = (name: string, gpus: number, estimatedDurationS: number) => api.jobs.submit({ ...training, kind: 'batch', name, gpusPerWorker: gpus, estimatedDurationS });
+    const stranded = await submit('stranded', 8, 600);
+    await service.runCycle(database.db);
+    const server = (await api.jobs.get({ id: stranded.id })).placement.allocations[0]!.deviceId;
+    await database.db.execute(sql`UPDATE devices SET status = 'decommissioned' WHERE id = ${server}`);
+    // Its allocation still counts in the rack's load (commit baseline) but is on no node the scheduler sees.
+    // A gang of two whole servers cannot fit on the one server left, even once "stranded" ends: no reservation.
+    const never = await api.jobs.submit({ ...training, kind: 'batch', name: 'never', workers: 2, gpusPerWorker: 8, estimatedDurationS: 60 });
+    const small = await submit('small-after', 2, 60);
+    const result = await service.runCycle(database.db);
+    expect(result.conflicts).toBe(0);
+    expect(result.placed).toEqual([small.id]);
+    expect((await api.jobs.get({ id: never.id })).job.status).toBe('pending');
+    await database.db.execute(sql`UPDATE devices SET status = 'active' WHERE id = ${server}`);
+    for (const job of [stranded, never, small]) await api.jobs.cancel({ id: job.id });
   });
 });
 

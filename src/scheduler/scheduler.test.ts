@@ -262,16 +262,19 @@ describe('gang preemption', () => {
       holding('mid-a', 'n3', 2, [0, 1, 2, 3]),
       holding('mid-b', 'n3', 2, [4, 5, 6, 7]),
     ];
-    const snapshot = cluster(allocs);
     const gang = pod('gang', { priority: 5, workers: 2, gpusPerWorker: 8 });
-    const result = createScheduler('plenum').schedule(snapshot, gang);
-    expect(result.status).toBe('scheduled');
-    if (result.status !== 'scheduled') return;
-    expect(result.decision.victims.sort()).toEqual(['low-1', 'low-2']);
-    expect(result.decision.workers.map((w) => w.nodeId).sort()).toEqual(['n1', 'n2']);
-    expect(snapshot.nodes.every((n) => freeGpus(n) === 0)).toBe(true); // trial evictions undone
-    snapshot.assume(result.decision, gang);
-    expect([...snapshot.allocations.keys()].sort()).toEqual(['gang', 'mid-a', 'mid-b']);
+    // Whatever the node order, the two priority-2 pods are spared.
+    for (const order of [['n1', 'n2', 'n3'], ['n3', 'n1', 'n2'], ['n2', 'n3', 'n1']]) {
+      const snapshot = withRunning(new Snapshot(order.map((id) => node(id))), allocs);
+      const result = createScheduler('plenum').schedule(snapshot, gang);
+      expect(result.status).toBe('scheduled');
+      if (result.status !== 'scheduled') return;
+      expect(result.decision.victims.sort()).toEqual(['low-1', 'low-2']);
+      expect(result.decision.workers.map((w) => w.nodeId).sort()).toEqual(['n1', 'n2']);
+      expect(snapshot.nodes.every((n) => freeGpus(n) === 0)).toBe(true); // trial evictions undone
+      snapshot.assume(result.decision, gang);
+      expect([...snapshot.allocations.keys()].sort()).toEqual(['gang', 'mid-a', 'mid-b']);
+    }
   });
 
   it('uses free nodes first and evicts only what the rest of the gang needs', () => {
@@ -348,6 +351,48 @@ describe('EASY backfill', () => {
     backfill.started('first', 90);
     const cpuOnly = pod('cpu-only', { gpusPerWorker: 0, cpuMilli: 1_000 });
     expect(backfill.admits(cpuOnly, decide(scheduler, snapshot, cpuOnly), null)).toBe(true);
+  });
+
+  it('searches the end times for the earliest that makes room', () => {
+    // Four pods of 2 GPUs on n1 ending at 10, 20, 30, 40; the head needs 6 GPUs: room once three have ended.
+    const running = (podId: string, gpuIndices: number[]): RunningAllocation => ({
+      podId,
+      tenant: 't',
+      priority: 0,
+      preemptible: false,
+      workers: [{ worker: 0, nodeId: 'n1', gpuIndices, milliPerGpu: 1000, cpuMilli: 1_000, memoryMib: 1_000, expectedPowerW: 0 }],
+    });
+    const snapshot = withRunning(new Snapshot([node('n1')]), [running('a', [0, 1]), running('b', [2, 3]), running('c', [4, 5]), running('d', [6, 7])]);
+    const order = [...snapshot.allocations.keys()];
+    const backfill = new EasyBackfill(createScheduler('plenum'), snapshot, new Map([['d', 40], ['b', 20], ['a', 10], ['c', 30]]));
+    expect(backfill.reserve(pod('head', { gpusPerWorker: 6 }))).toMatchObject({ startAt: 30, nodeIds: ['n1'], waitingFor: 3 });
+    expect(backfill.reserve(pod('head', { gpusPerWorker: 2 }))).toMatchObject({ startAt: 10, waitingFor: 1 });
+    expect([...snapshot.allocations.keys()]).toEqual(order); // what-ifs leave the allocation list as it was
+    expect(freeGpus(snapshot.nodes[0])).toBe(0);
+  });
+
+  it('looks elsewhere for a job whose best node is the one the head waits for', () => {
+    // n1: "long" holds 6 GPUs until t=100; n2: "service" holds 6 for ever. 2 GPUs free on each.
+    const hold = (podId: string, nodeId: string): RunningAllocation => ({
+      podId,
+      tenant: 't',
+      priority: 0,
+      preemptible: false,
+      workers: [{ worker: 0, nodeId, gpuIndices: [0, 1, 2, 3, 4, 5], milliPerGpu: 1000, cpuMilli: 1_000, memoryMib: 1_000, expectedPowerW: 0 }],
+    });
+    const snapshot = withRunning(new Snapshot([node('n1'), node('n2')]), [hold('long', 'n1'), hold('service', 'n2')]);
+    const scheduler = createScheduler('plenum');
+    const backfill = new EasyBackfill(scheduler, snapshot, new Map([['long', 100]]));
+    backfill.reserve(pod('head', { gpusPerWorker: 8 }));
+    const small = pod('small', { gpusPerWorker: 2 });
+    const best = decide(scheduler, snapshot, small);
+    expect(best.workers[0]!.nodeId).toBe('n1'); // equal scores: the first node
+    expect(backfill.admits(small, best, null)).toBe(false);
+    const around = backfill.scheduleAround(small);
+    if (!around) throw new Error('expected a placement away from n1');
+    expect(around.workers[0]!.nodeId).toBe('n2');
+    expect(backfill.admits(small, around, null)).toBe(true);
+    expect(snapshot.nodes.map((n) => n.healthy)).toEqual([true, true]);
   });
 
   it('reserves nothing for a head that never fits while the known jobs end', () => {

@@ -76,12 +76,6 @@ export class Snapshot {
     });
   }
 
-  /** Puts back an allocation taken out with release (backfill's what-if). */
-  restore(alloc: RunningAllocation): void {
-    for (const w of alloc.workers) this.adjust(w, 1);
-    this.allocations.set(alloc.podId, alloc);
-  }
-
   /** A pod ended or was evicted: give its resources back. */
   release(podId: string): void {
     const alloc = this.allocations.get(podId);

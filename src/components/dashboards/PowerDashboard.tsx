@@ -128,7 +128,7 @@ export function PowerDashboard() {
                 </thead>
                 <tbody>
                   {p.racks.map((r) => (
-                    <tr key={r.id} className="border-t border-slate-100" data-testid="power-rack-row" data-rack={r.name}>
+                    <tr key={r.id} className="border-t border-slate-100" data-testid="power-rack-row" data-rack-id={r.id}>
                       <td>
                         <Link className="text-sky-700 hover:underline" href={`/racks/${r.id}`}>
                           {r.name}

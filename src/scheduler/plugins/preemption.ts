@@ -78,27 +78,35 @@ function gangFits(state: CycleState, fw: FrameworkHandle): boolean {
   return ok;
 }
 
+/** Up to this many lower-priority pods, a gang's sparing pass considers every one of them. */
+const GANG_SPARE_ALL_UP_TO = 64;
+
 /**
- * A gang's victims may sit anywhere in the cluster, so the per-node search does not apply. Evict every candidate and
- * place the gang; keep as candidates only the pods on the nodes it took (if the gang still fits with just those gone,
- * which rack-level power can prevent), then spare them again, most important (then largest) first, while it still
- * fits. What is left is minimal: sparing any one more victim would leave the gang unplaceable.
+ * A gang's victims may sit anywhere in the cluster, so the per-node search does not apply. Evict every candidate;
+ * if the gang then fits, spare candidates again, most important (then largest) first, while it still fits. What is
+ * left is minimal: sparing any one more victim would leave the gang unplaceable. With many candidates, only the pods
+ * on the nodes the gang took with everyone evicted are considered (all of them if rack power needs more), so the
+ * pass stays a few dozen placements long.
  */
 function minimalGangVictims(state: CycleState, fw: FrameworkHandle, lower: RunningAllocation[]): RunningAllocation[] | null {
   evict(state, lower, 1);
   if (!fw.placeGang(state)) {
+    fw.unreserveAll(state);
     evict(state, lower, -1);
     return null;
   }
   const taken = new Set(state.reserved.map((w) => w.nodeId));
   fw.unreserveAll(state);
-  evict(state, lower, -1);
-  let candidates = lower.filter((a) => a.workers.some((w) => taken.has(w.nodeId)));
-  evict(state, candidates, 1);
-  if (!gangFits(state, fw)) {
-    evict(state, candidates, -1);
-    candidates = lower;
+  let candidates = lower;
+  if (lower.length > GANG_SPARE_ALL_UP_TO) {
+    evict(state, lower, -1);
+    candidates = lower.filter((a) => a.workers.some((w) => taken.has(w.nodeId)));
     evict(state, candidates, 1);
+    if (!gangFits(state, fw)) {
+      evict(state, candidates, -1);
+      candidates = lower;
+      evict(state, candidates, 1);
+    }
   }
   const gpuMilli = (a: RunningAllocation) => cost([a])[3];
   const spareOrder = [...candidates].sort((a, b) => b.priority - a.priority || gpuMilli(b) - gpuMilli(a));

@@ -12,6 +12,7 @@ import {
   podGpuMilli,
   type Scheduler,
   tenantUsage,
+  type WorkerPlacement,
 } from '@/scheduler';
 import type { Db } from '../../db/client';
 import { SCHEDULER_PROFILE } from './defaults';
@@ -89,14 +90,10 @@ const MAX_RESERVATION_TRIES = 16;
 /** Class id of the per-site advisory lock held while a placement re-checks the site's load (key 2: the site id). */
 const SITE_PLACEMENT_LOCK = 0x504c4e4d; // "PLNM"
 
-/** Expected GPU load (W) on a site as the snapshot sees it, leaving out one pod (the decision being committed). */
-function snapshotSiteLoadW(state: ClusterState, siteId: number, exceptPodId: string): number {
-  let watts = 0;
-  for (const alloc of state.snapshot.allocations.values()) {
-    if (alloc.podId === exceptPodId) continue;
-    for (const w of alloc.workers) if (state.siteOfNode.get(w.nodeId) === siteId) watts += w.expectedPowerW;
-  }
-  return watts;
+function addRackLoad(state: ClusterState, rackLoadW: Map<number, number>, worker: WorkerPlacement, sign: 1 | -1): void {
+  const node = state.snapshot.nodes[state.snapshot.indexById.get(worker.nodeId)!]!;
+  const rackId = Number(node.rackId);
+  rackLoadW.set(rackId, (rackLoadW.get(rackId) ?? 0) + sign * worker.expectedPowerW);
 }
 
 /** scheduled → running (jobs placed by an earlier loop), running → succeeded once the estimated duration has passed. */
@@ -156,8 +153,8 @@ function estimatedEnd(job: JobRow, now: Date): number | null {
   return (job.startedAt ?? now).getTime() + job.estimatedDurationS * 1000;
 }
 
-function utcMinute(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+function utcTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function nodeNames(state: ClusterState, nodeIds: string[]): string {
@@ -183,6 +180,8 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
     if (end !== null) endsAt.set(podId, end);
   }
   const backfill = new EasyBackfill(scheduler, snapshot, endsAt);
+  // GPU load per rack as the database had it at the snapshot, plus this loop's own commits (see commitDecision).
+  const rackLoadW = new Map(state.rackLoadW);
   let head: JobRow | null = null;
   // Jobs tried for a reservation before giving up for this loop (each try costs a few scheduling passes).
   let reservationTries = MAX_RESERVATION_TRIES;
@@ -211,8 +210,9 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
         const reservation = backfill.reserve(pod);
         if (reservation) {
           head = job;
-          const held = reservation.waitingFor === 1 ? '1 running job ends' : `${reservation.waitingFor} running jobs end`;
-          reason += `; estimated start ${utcMinute(reservation.startAt)} once ${held} (reserved: ${nodeNames(state, reservation.nodeIds)})`;
+          const n = reservation.waitingFor;
+          const held = n === 1 ? '1 job on them ends' : `${n} jobs on them end`;
+          reason += `; estimated start ${utcTime(reservation.startAt)} once ${held} (reserved: ${nodeNames(state, reservation.nodeIds)})`;
         }
       }
       reasons.set(job.id, reason);
@@ -220,20 +220,30 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
       continue;
     }
     const endMs = estimatedEnd(job, state.now);
-    if (!backfill.admits(pod, outcome.decision, endMs)) {
-      const startAt = utcMinute(backfill.reservation!.startAt);
-      const why = endMs === null ? 'it has no estimated duration' : `it would run until ${utcMinute(endMs)}`;
-      reasons.set(job.id, `waiting: fits now, but ${why} and would delay job ${head!.id} "${head!.name}" (reserved to start ${startAt})`);
-      result.unschedulable++;
-      continue;
+    let decision = outcome.decision;
+    if (!backfill.admits(pod, decision, endMs)) {
+      // Its best node is one the head waits for; somewhere else may do.
+      const around = backfill.scheduleAround(pod);
+      if (!around || !backfill.admits(pod, around, endMs)) {
+        const startAt = utcTime(backfill.reservation!.startAt);
+        const why = endMs === null ? 'it has no estimated duration' : `it would run until ${utcTime(endMs)}`;
+        reasons.set(job.id, `waiting: fits now, but ${why} and would delay job ${head!.id} "${head!.name}" (reserved to start ${startAt})`);
+        result.unschedulable++;
+        continue;
+      }
+      decision = around;
     }
-    snapshot.assume(outcome.decision, pod);
+    const evicted = decision.victims.map((id) => snapshot.allocations.get(id)).filter((a) => a !== undefined);
+    snapshot.assume(decision, pod);
     backfill.started(pod.id, endMs);
+    // The loop's own evictions and placements are all the racks' load may differ by at the next commit.
+    for (const victim of evicted) for (const w of victim.workers) addRackLoad(state, rackLoadW, w, -1);
     try {
-      await options.beforeCommit?.(outcome.decision);
-      await commitDecision(db, state, unit, outcome.decision);
+      await options.beforeCommit?.(decision);
+      await commitDecision(db, state, unit, decision, rackLoadW);
+      for (const w of decision.workers) addRackLoad(state, rackLoadW, w, 1);
       result.placed.push(job.id);
-      for (const victim of outcome.decision.victims) result.preempted.push(jobIdOfPod(victim));
+      for (const victim of decision.victims) result.preempted.push(jobIdOfPod(victim));
     } catch (error) {
       if (!isConflict(error)) throw error;
       // Another scheduler (or an API call) got there first: this snapshot is stale. Stop the pass; the next loop
@@ -280,7 +290,7 @@ function describePlacement(state: ClusterState, decision: PlacementDecision): { 
  * them and that the tenant stays within quota, evicts the victims, and inserts the allocations (the trigger locks
  * each GPU and refuses an over-allocation). Throws PlacementConflict or a PostgreSQL conflict error otherwise.
  */
-async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision: PlacementDecision): Promise<void> {
+async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision: PlacementDecision, expectedRackLoadW: ReadonlyMap<number, number>): Promise<void> {
   const { job } = unit;
   const placement = describePlacement(state, decision);
   await db.transaction(async (tx) => {
@@ -310,23 +320,25 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
       await tx.execute(sql`INSERT INTO job_events (job_id, status, reason) VALUES (${victimId}, 'preempted', ${reason})`);
     }
 
-    // Power and cooling headroom came from the snapshot. Under the site's placement lock, the GPU load on the site
-    // must be no more than the snapshot assumed (less is fine: headroom only grew); otherwise another placement
-    // landed since and the headroom the filters used may be gone.
+    // Power and cooling headroom came from the snapshot. Under the site's placement lock, no rack of the site may
+    // carry more GPU load than this loop expects (the snapshot plus its own commits); less is fine, headroom only
+    // grew. Otherwise another placement landed since, and the rack, PDU, UPS or cooling headroom the filters used
+    // may be gone. Rack by rack, so a release on one rack cannot hide an addition on another.
     const sites = [...new Set(decision.workers.map((w) => state.siteOfNode.get(w.nodeId)!))].sort((a, b) => a - b);
     for (const siteId of sites) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
-      const loadW = (
-        await tx.execute<{ watts: number }>(sql`
-          SELECT COALESCE(SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu), 0)::float8 AS watts
-          FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
-          JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
-          JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
-          WHERE g.released_at IS NULL AND h.site_id = ${siteId}`)
-      ).rows[0]!.watts;
-      const assumedW = snapshotSiteLoadW(state, siteId, decision.podId);
-      if (loadW > assumedW + 1) {
-        throw new PlacementConflict(`${Math.round(loadW - assumedW)} W of GPU load was placed on site ${siteId} since this loop read it; power and cooling headroom are re-read`);
+      const racks = await tx.execute<{ rack_id: number; name: string; watts: number }>(sql`
+        SELECT r.id AS rack_id, r.name, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
+        FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+        JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
+        JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+        WHERE g.released_at IS NULL AND h.site_id = ${siteId}
+        GROUP BY r.id, r.name`);
+      for (const rack of racks.rows) {
+        const expectedW = expectedRackLoadW.get(rack.rack_id) ?? 0;
+        if (rack.watts > expectedW + 1) {
+          throw new PlacementConflict(`${Math.round(rack.watts - expectedW)} W of GPU load was placed in rack ${rack.name} since this loop read it; power and cooling headroom are re-read`);
+        }
       }
     }
 

@@ -38,6 +38,8 @@ export type ClusterState = {
   now: Date;
   /** Site of each node (GPU server): power and cooling headroom are re-checked per site at commit. */
   siteOfNode: Map<string, number>;
+  /** Expected GPU load (W) of the live allocations per rack when the state was read: the commit's baseline. */
+  rackLoadW: Map<number, number>;
 };
 
 type ServerRow = {
@@ -159,18 +161,26 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   // (Site-wide conditions such as a UPS on battery stay with the operator: they do not say which node is unsafe.)
   const critical = (
     await db.execute(sql`
-      SELECT s.entity_kind, s.accelerator_id, s.device_id, COALESCE(s.rack_id, al.rack_id) AS rack_id
+      SELECT s.entity_kind, s.accelerator_id, s.device_id, COALESCE(s.rack_id, al.rack_id) AS rack_id, al.entity_key
       FROM alerts al JOIN alert_rules ru ON ru.id = al.rule_id
       LEFT JOIN telemetry_series s ON s.id = al.series_id
       WHERE al.state <> 'resolved' AND ru.severity = 'critical'`)
-  ).rows as Array<{ entity_kind: string | null; accelerator_id: number | null; device_id: number | null; rack_id: number | null }>;
+  ).rows as Array<{ entity_kind: string | null; accelerator_id: number | null; device_id: number | null; rack_id: number | null; entity_key: string }>;
+  const rackLoads = (
+    await db.execute(sql`
+      SELECT d.rack_id, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
+      FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+      JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
+      WHERE g.released_at IS NULL AND d.rack_id IS NOT NULL
+      GROUP BY d.rack_id`)
+  ).rows as Array<{ rack_id: number; watts: number }>;
   const alertedGpus = new Set<number>();
   const alertedDevices = new Set<number>();
   const alertedRacks = new Set<number>();
   for (const a of critical) {
     if (a.entity_kind === 'gpu' && a.accelerator_id !== null) alertedGpus.add(a.accelerator_id);
     else if (a.entity_kind === 'device' && a.device_id !== null) alertedDevices.add(a.device_id);
-    else if ((a.entity_kind === 'rack' || a.entity_kind === null) && a.rack_id !== null) alertedRacks.add(a.rack_id);
+    else if ((a.entity_kind === 'rack' || a.entity_key.startsWith('rack:')) && a.rack_id !== null) alertedRacks.add(a.rack_id);
   }
   const now = new Date((await db.execute<{ ms: number }>(sql`SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms`)).rows[0]!.ms);
   const tenants = (await db.execute(sql`SELECT id, name, gpu_quota FROM tenants`)).rows as Array<{ id: number; name: string; gpu_quota: number }>;
@@ -195,11 +205,18 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const jobById = new Map(activeJobs.map((j) => [j.id, j]));
   const running = new Map<number, Map<number, WorkerPlacement>>();
   const usedMilli = new Map<number, number>();
+  const schedulable = new Set(servers.map((server) => server.device_id));
+  const placedWorkers = new Map<number, Set<number>>();
   for (const a of allocations) {
     // Counted even if the job row were missing: a GPU's use must never be understated.
     usedMilli.set(a.accelerator_id, (usedMilli.get(a.accelerator_id) ?? 0) + a.milli);
     const job = jobById.get(a.job_id);
     if (!job) continue;
+    const placed = placedWorkers.get(a.job_id);
+    if (placed) placed.add(a.worker);
+    else placedWorkers.set(a.job_id, new Set([a.worker]));
+    // Workers left on a server the scheduler no longer sees (decommissioned while running) hold nothing it places on.
+    if (!schedulable.has(a.device_id)) continue;
     let workers = running.get(a.job_id);
     if (!workers) {
       workers = new Map();
@@ -214,7 +231,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     w.expectedPowerW = workerPowerW(job, w.milliPerGpu * w.gpuIndices.length);
   }
   const runningAllocations: RunningAllocation[] = [];
-  const placedWorkers = new Map<number, Set<number>>();
   const cpuUsed = new Map<string, number>();
   const memUsed = new Map<string, number>();
   const overlay: DeviceLoadOverlay = new Map();
@@ -227,7 +243,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       preemptible: job.preemptible,
       workers: [...workers.values()],
     });
-    placedWorkers.set(jobId, new Set(workers.keys()));
     for (const w of workers.values()) {
       cpuUsed.set(w.nodeId, (cpuUsed.get(w.nodeId) ?? 0) + w.cpuMilli);
       memUsed.set(w.nodeId, (memUsed.get(w.nodeId) ?? 0) + w.memoryMib);
@@ -303,5 +318,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     warnings,
     now,
     siteOfNode: new Map(servers.map((server) => [String(server.device_id), server.site_id])),
+    rackLoadW: new Map(rackLoads.map((r) => [r.rack_id, r.watts])),
   };
 }

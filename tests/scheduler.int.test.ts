@@ -337,6 +337,12 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     const headView = await api.jobs.get({ id: head.id });
     expect(headView.job.status).toBe('pending');
     expect(headView.job.reason).toBe(`0/2 nodes available: 2 insufficient GPU; estimated start ${reservedAt} UTC once 1 job on them ends (reserved: ${otherServer})`);
+    expect(headView.job.estimatedStartAt?.getTime()).toBe(otherView.job.startedAt!.getTime() + 600_000);
+    const queue = await api.jobs.list({ status: ['pending'] });
+    expect(queue.items.map((j) => [j.name, j.estimatedStartAt?.getTime() ?? null])).toEqual([
+      ['tail', null],
+      ['head', otherView.job.startedAt!.getTime() + 600_000],
+    ]);
     const tailView = await api.jobs.get({ id: tail.id });
     expect(tailView.job.status).toBe('pending');
     expect(tailView.job.reason).toMatch(new RegExp(`^waiting: fits now, but it would run until .+ UTC and would delay job ${head.id} "head" \\(reserved to start ${reservedAt} UTC\\)$`));
@@ -351,6 +357,7 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     expect(later.succeeded).toBe(2);
     expect(later.placed).toEqual([head.id]);
     const placed = await api.jobs.get({ id: head.id });
+    expect(placed.job.estimatedStartAt).toBeNull();
     expect(placed.placement.racks[0]!.servers.filter((s) => s.gpus.some((g) => g.jobMilli > 0)).map((s) => s.name)).toEqual([otherServer]);
     expect((await api.jobs.get({ id: tail.id })).job.status).toBe('pending');
     for (const job of [long, head, tail]) await api.jobs.cancel({ id: job.id });

@@ -171,6 +171,14 @@ export function JobView({ id }: { id: number }) {
               <dd className="tabular text-right">{job.estimatedDurationS ? `${Math.round(job.estimatedDurationS / 60).toLocaleString('en')} min` : 'until cancelled'}</dd>
               <dt className="text-slate-500">Submitted</dt>
               <dd className="text-right">{formatDateTime(job.submittedAt)}</dd>
+              {job.status === 'pending' && job.estimatedStartAt && (
+                <>
+                  <dt className="text-slate-500">Estimated start (reserved)</dt>
+                  <dd className="text-right" data-testid="job-estimated-start">
+                    {formatDateTime(job.estimatedStartAt)}
+                  </dd>
+                </>
+              )}
               {job.startedAt && (
                 <>
                   <dt className="text-slate-500">Started</dt>

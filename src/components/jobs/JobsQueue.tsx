@@ -37,6 +37,7 @@ function JobTable({ title, statuses, tenant, testId, showReason }: { title: stri
               <th className="font-normal">Size</th>
               <th className="text-right font-normal">Priority</th>
               <th className="text-right font-normal">Expected power</th>
+              {showReason && <th className="font-normal">Estimated start</th>}
               <th className="font-normal">{showReason ? 'Why' : 'Submitted'}</th>
             </tr>
           </thead>
@@ -57,6 +58,11 @@ function JobTable({ title, statuses, tenant, testId, showReason }: { title: stri
                 <td className="tabular">{describeSize(job)}</td>
                 <td className="tabular text-right">{job.priority}</td>
                 <td className="tabular text-right">{job.heldGpus > 0 ? `${Math.round(job.heldGpus * job.expectedPowerWPerGpu).toLocaleString('en')} W` : '—'}</td>
+                {showReason && (
+                  <td className="tabular whitespace-nowrap text-slate-600" data-testid="job-estimated-start">
+                    {job.estimatedStartAt ? formatDateTime(job.estimatedStartAt) : '—'}
+                  </td>
+                )}
                 <td className={showReason ? 'max-w-md text-slate-600' : 'text-slate-500'}>{showReason ? job.reason || '—' : formatDateTime(job.submittedAt)}</td>
               </tr>
             ))}

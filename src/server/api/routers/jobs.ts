@@ -98,6 +98,7 @@ export const jobsRouter = router({
           tenant: s.tenants.name,
           status: s.jobs.status,
           reason: s.jobs.reason,
+          estimatedStartAt: s.jobs.estimatedStartAt,
           priority: s.jobs.priority,
           preemptible: s.jobs.preemptible,
           workers: s.jobs.workers,

@@ -70,6 +70,8 @@ export const jobs = pgTable(
     status: jobStatus('status').notNull().default('pending'),
     /** Why the job is where it is: the scheduler's explanation while pending, the cause of a failure. */
     reason: text('reason').notNull().default(''),
+    /** While pending at the head of the queue: the start the scheduler reserved for it (EASY backfill); else null. */
+    estimatedStartAt: timestamp('estimated_start_at', { withTimezone: true }),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull().defaultNow(),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),

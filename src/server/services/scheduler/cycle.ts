@@ -183,6 +183,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
   // GPU load per rack as the database had it at the snapshot, plus this loop's own commits (see commitDecision).
   const rackLoadW = new Map(state.rackLoadW);
   let head: JobRow | null = null;
+  let headStartAt: number | null = null;
   // Jobs tried for a reservation before giving up for this loop (each try costs a few scheduling passes).
   let reservationTries = MAX_RESERVATION_TRIES;
   const reasons = new Map<number, string>();
@@ -210,6 +211,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
         const reservation = backfill.reserve(pod);
         if (reservation) {
           head = job;
+          headStartAt = reservation.startAt;
           const n = reservation.waitingFor;
           const held = n === 1 ? '1 job on them ends' : `${n} jobs on them end`;
           reason += `; estimated start ${utcTime(reservation.startAt)} once ${held} (reserved: ${nodeNames(state, reservation.nodeIds)})`;
@@ -259,12 +261,16 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
   // Pending jobs (and short inference services) keep the scheduler's explanation as their reason.
   const entries = [...reasons.entries()].filter(([id]) => !result.placed.includes(id));
   if (entries.length > 0) {
-    const payload = JSON.stringify(entries.map(([id, text]) => ({ id, reason: text.slice(0, 2000), top_up: topUps.has(id) })));
+    // The head's reserved start (ms since the epoch) goes in its own column; every other job's is cleared.
+    const payload = JSON.stringify(
+      entries.map(([id, text]) => ({ id, reason: text.slice(0, 2000), top_up: topUps.has(id), start_ms: id === head?.id && !topUps.has(id) ? headStartAt : null })),
+    );
     // Only where the job is still as this cycle saw it: another instance may have placed it meanwhile.
     await db.execute(sql`
-      UPDATE jobs SET reason = r.reason, updated_at = now()
-      FROM json_to_recordset(${payload}::json) AS r(id int, reason text, top_up boolean)
-      WHERE jobs.id = r.id AND jobs.reason IS DISTINCT FROM r.reason
+      UPDATE jobs SET reason = r.reason, estimated_start_at = to_timestamp(r.start_ms / 1000.0), updated_at = now()
+      FROM json_to_recordset(${payload}::json) AS r(id int, reason text, top_up boolean, start_ms float8)
+      WHERE jobs.id = r.id
+        AND (jobs.reason IS DISTINCT FROM r.reason OR jobs.estimated_start_at IS DISTINCT FROM to_timestamp(r.start_ms / 1000.0))
         AND (CASE WHEN r.top_up THEN jobs.status IN ('scheduled', 'running') ELSE jobs.status = 'pending' END)`);
   }
   return result;
@@ -366,7 +372,7 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
       await tx.execute(sql`UPDATE jobs SET reason = '', updated_at = now() WHERE id = ${job.id}`);
       await tx.execute(sql`INSERT INTO job_events (job_id, status, reason, detail) VALUES (${job.id}, ${current.status}::job_status, ${text}, ${JSON.stringify(placement.detail)}::jsonb)`);
     } else {
-      await tx.execute(sql`UPDATE jobs SET status = 'scheduled', scheduled_at = now(), reason = '', updated_at = now() WHERE id = ${job.id}`);
+      await tx.execute(sql`UPDATE jobs SET status = 'scheduled', scheduled_at = now(), reason = '', estimated_start_at = NULL, updated_at = now() WHERE id = ${job.id}`);
       await tx.execute(sql`INSERT INTO job_events (job_id, status, reason, detail) VALUES (${job.id}, 'scheduled', ${placement.text}, ${JSON.stringify(placement.detail)}::jsonb)`);
     }
   });

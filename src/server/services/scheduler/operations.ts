@@ -103,7 +103,7 @@ export async function cancelJob(db: Db, id: number, reason = 'cancelled by user'
     const job = await lockJob(tx, id);
     if (!ACTIVE.includes(job.status)) throw new JobInputError('id', `job ${id} is already ${job.status}`);
     await releaseAll(tx, id);
-    const [updated] = await tx.update(s.jobs).set({ status: 'cancelled', reason, finishedAt: new Date(), updatedAt: new Date() }).where(eq(s.jobs.id, id)).returning();
+    const [updated] = await tx.update(s.jobs).set({ status: 'cancelled', reason, estimatedStartAt: null, finishedAt: new Date(), updatedAt: new Date() }).where(eq(s.jobs.id, id)).returning();
     await event(tx, id, 'cancelled', reason);
     return updated!;
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "estimated_start_at" timestamp with time zone;

@@ -2,7 +2,7 @@
 // Queueing with time: what backfill buys, and whether EASY keeps its promise, on the openb trace.
 //
 // The placement benchmark (main.ts) replays arrivals only. Here pods also end. The cluster is every 6th node of the
-// openb GPU node list (202 nodes, the same model mix); the pods are the default workload's shapes and durations
+// openb GPU node list (203 nodes, the same model mix); the pods are the default workload's shapes and durations
 // (deletion − scheduled time, capped at --max-duration, 2 h by default, so the queue reaches a steady state within a
 // few thousand arrivals; pods that could not run even on the empty slice are left out), drawn in
 // a seeded random order and arriving as a Poisson process whose rate offers `--load` × the slice's GPU capacity.
@@ -87,7 +87,7 @@ class Completions {
   }
 }
 
-/** `nodeStride`: every n-th node of the openb GPU node list (6: 202 nodes with the list's model mix). */
+/** `nodeStride`: every n-th node of the openb GPU node list (6: 203 nodes with the list's model mix). */
 export function makeJobs(seed: number, count: number, load: number, maxDurationS: number, nodeStride = 6) {
   const nodes = parseNodes(readFileSync(`${traceDir}/openb_node_list_gpu_node.csv`, 'utf8')).filter((_, i) => i % nodeStride === 0);
   const pods = parsePods(readFileSync(`${traceDir}/openb_pod_list_default.csv`, 'utf8'));

@@ -8,6 +8,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/ui/format';
 import { inputClass } from '@/components/forms/Field';
+import { formatPowerW } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { describeSize, JobStatusBadge } from './JobStatus';
 
@@ -15,7 +16,14 @@ const REFRESH_MS = 3000;
 
 type Status = 'pending' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'preempted' | 'cancelled';
 
-function JobTable({ title, statuses, tenant, testId, showReason }: { title: string; statuses: Status[]; tenant?: string; testId: string; showReason?: boolean }) {
+function JobTable({
+  title,
+  statuses,
+  tenant,
+  testId,
+  showReason,
+  showEstimatedStart,
+}: { title: string; statuses: Status[]; tenant?: string; testId: string; showReason?: boolean; showEstimatedStart?: boolean }) {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.jobs.list.queryOptions({ status: statuses, tenant, limit: 50 }), refetchInterval: REFRESH_MS });
   return (
@@ -37,7 +45,7 @@ function JobTable({ title, statuses, tenant, testId, showReason }: { title: stri
               <th className="font-normal">Size</th>
               <th className="text-right font-normal">Priority</th>
               <th className="text-right font-normal">Expected power</th>
-              {showReason && <th className="font-normal">Estimated start</th>}
+              {showEstimatedStart && <th className="font-normal">Estimated start</th>}
               <th className="font-normal">{showReason ? 'Why' : 'Submitted'}</th>
             </tr>
           </thead>
@@ -57,8 +65,8 @@ function JobTable({ title, statuses, tenant, testId, showReason }: { title: stri
                 <td>{job.tenant}</td>
                 <td className="tabular">{describeSize(job)}</td>
                 <td className="tabular text-right">{job.priority}</td>
-                <td className="tabular text-right">{job.heldGpus > 0 ? `${Math.round(job.heldGpus * job.expectedPowerWPerGpu).toLocaleString('en')} W` : '—'}</td>
-                {showReason && (
+                <td className="tabular text-right">{job.heldGpus > 0 ? formatPowerW(job.heldGpus * job.expectedPowerWPerGpu) : '—'}</td>
+                {showEstimatedStart && (
                   <td className="tabular whitespace-nowrap text-slate-600" data-testid="job-estimated-start">
                     {job.estimatedStartAt ? formatDateTime(job.estimatedStartAt) : '—'}
                   </td>
@@ -104,7 +112,7 @@ export function JobsQueue() {
         <span className="text-slate-500">Refreshes every {REFRESH_MS / 1000} s.</span>
       </div>
       <div className="flex flex-col gap-6">
-        <JobTable title="Pending" statuses={['pending']} tenant={tenant || undefined} testId="jobs-pending" showReason />
+        <JobTable title="Pending" statuses={['pending']} tenant={tenant || undefined} testId="jobs-pending" showReason showEstimatedStart />
         <JobTable title="Running" statuses={['scheduled', 'running']} tenant={tenant || undefined} testId="jobs-running" showReason />
         <JobTable title="Recent" statuses={['succeeded', 'failed', 'preempted', 'cancelled']} tenant={tenant || undefined} testId="jobs-recent" showReason />
       </div>

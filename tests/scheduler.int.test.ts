@@ -363,24 +363,27 @@ describe('EASY backfill keeps the head job\'s estimated start', () => {
     for (const job of [long, head, tail]) await api.jobs.cancel({ id: job.id });
   });
 
-  it('keeps scheduling when a server is decommissioned under a running job', async () => {
+  it('keeps scheduling, and counts the quota, when a server is decommissioned under a running job', async () => {
     const api = createCaller(createContext(database));
     const service = createSchedulerService();
-    const submit = (name: string, gpus: number, estimatedDurationS: number) => api.jobs.submit({ ...training, kind: 'batch', name, gpusPerWorker: gpus, estimatedDurationS });
-    const stranded = await submit('stranded', 8, 600);
+    await api.tenants.create({ name: 'tight', gpuQuota: 10 });
+    const submit = (name: string, gpus: number) => api.jobs.submit({ ...training, tenant: 'tight', kind: 'batch', name, gpusPerWorker: gpus, estimatedDurationS: 600 });
+    const stranded = await submit('stranded', 8);
     await service.runCycle(database.db);
     const server = (await api.jobs.get({ id: stranded.id })).placement.allocations[0]!.deviceId;
     await database.db.execute(sql`UPDATE devices SET status = 'decommissioned' WHERE id = ${server}`);
-    // Its allocation still counts in the rack's load (commit baseline) but is on no node the scheduler sees.
+    // Its allocation is on no node the scheduler sees, yet it still holds 8 of the tenant's 10 GPUs and load in the rack.
     // A gang of two whole servers cannot fit on the one server left, even once "stranded" ends: no reservation.
     const never = await api.jobs.submit({ ...training, kind: 'batch', name: 'never', workers: 2, gpusPerWorker: 8, estimatedDurationS: 60 });
-    const small = await submit('small-after', 2, 60);
+    const small = await submit('small-after', 2);
+    const over = await submit('over-quota', 1);
     const result = await service.runCycle(database.db);
     expect(result.conflicts).toBe(0);
     expect(result.placed).toEqual([small.id]);
     expect((await api.jobs.get({ id: never.id })).job.status).toBe('pending');
+    expect((await api.jobs.get({ id: over.id })).job.reason).toBe('tenant quota: tight holds 10 of 10 GPUs; this job needs 1 more');
     await database.db.execute(sql`UPDATE devices SET status = 'active' WHERE id = ${server}`);
-    for (const job of [stranded, never, small]) await api.jobs.cancel({ id: job.id });
+    for (const job of [stranded, never, small, over]) await api.jobs.cancel({ id: job.id });
   });
 });
 

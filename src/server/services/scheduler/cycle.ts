@@ -172,7 +172,13 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
 
   const { snapshot } = state;
   const quotaMap = new Map(state.quotas.map((q) => [q.tenant, q.gpuMilliQuota]));
-  let usage = tenantUsage(snapshot.allocations.values());
+  // GPU use per tenant (fair share and the quota cap): the snapshot's pods plus what sits on servers it leaves out.
+  const currentUsage = () => {
+    const usage = tenantUsage(snapshot.allocations.values());
+    for (const [tenant, milli] of state.strandedMilli) usage.set(tenant, (usage.get(tenant) ?? 0) + milli);
+    return usage;
+  };
+  let usage = currentUsage();
   // EASY backfill: the first job that cannot start gets a reserved start; later ones must not push it back.
   const endsAt = new Map<string, number>();
   for (const [podId, alloc] of snapshot.allocations) {
@@ -255,7 +261,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
       reasons.set(job.id, `placement conflict, retrying: ${messageOf(error)}`);
       break;
     }
-    usage = tenantUsage(snapshot.allocations.values());
+    usage = currentUsage();
   }
 
   // Pending jobs (and short inference services) keep the scheduler's explanation as their reason.
@@ -272,6 +278,12 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
       WHERE jobs.id = r.id
         AND (jobs.reason IS DISTINCT FROM r.reason OR jobs.estimated_start_at IS DISTINCT FROM to_timestamp(r.start_ms / 1000.0))
         AND (CASE WHEN r.top_up THEN jobs.status IN ('scheduled', 'running') ELSE jobs.status = 'pending' END)`);
+  }
+  if (result.conflicts === 0) {
+    // The pass saw every pending job: none but this loop's head keeps a reserved start (a former head placed by
+    // another path, or left unvisited by an earlier pass cut short by a conflict).
+    const keep = head && !topUps.has(head.id) ? head.id : 0;
+    await db.execute(sql`UPDATE jobs SET estimated_start_at = NULL WHERE status = 'pending' AND estimated_start_at IS NOT NULL AND id <> ${keep}`);
   }
   return result;
 }

@@ -40,6 +40,8 @@ export type ClusterState = {
   siteOfNode: Map<string, number>;
   /** Expected GPU load (W) of the live allocations per rack when the state was read: the commit's baseline. */
   rackLoadW: Map<number, number>;
+  /** Milli-GPUs per tenant held on servers the snapshot leaves out (decommissioned under a running job): still quota. */
+  strandedMilli: Map<string, number>;
 };
 
 type ServerRow = {
@@ -207,6 +209,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const usedMilli = new Map<number, number>();
   const schedulable = new Set(servers.map((server) => server.device_id));
   const placedWorkers = new Map<number, Set<number>>();
+  const strandedMilli = new Map<string, number>();
   for (const a of allocations) {
     // Counted even if the job row were missing: a GPU's use must never be understated.
     usedMilli.set(a.accelerator_id, (usedMilli.get(a.accelerator_id) ?? 0) + a.milli);
@@ -215,8 +218,13 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     const placed = placedWorkers.get(a.job_id);
     if (placed) placed.add(a.worker);
     else placedWorkers.set(a.job_id, new Set([a.worker]));
-    // Workers left on a server the scheduler no longer sees (decommissioned while running) hold nothing it places on.
-    if (!schedulable.has(a.device_id)) continue;
+    // Workers left on a server the scheduler no longer sees (decommissioned while running) hold nothing it places on,
+    // but their GPUs still count against the tenant's quota.
+    if (!schedulable.has(a.device_id)) {
+      const tenant = tenantNames.get(job.tenantId) ?? String(job.tenantId);
+      strandedMilli.set(tenant, (strandedMilli.get(tenant) ?? 0) + a.milli);
+      continue;
+    }
     let workers = running.get(a.job_id);
     if (!workers) {
       workers = new Map();
@@ -319,5 +327,6 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     now,
     siteOfNode: new Map(servers.map((server) => [String(server.device_id), server.site_id])),
     rackLoadW: new Map(rackLoads.map((r) => [r.rack_id, r.watts])),
+    strandedMilli,
   };
 }

@@ -16,7 +16,7 @@ import {
 } from '@/scheduler';
 import type { Db } from '../../db/client';
 import { SCHEDULER_PROFILE } from './defaults';
-import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf, workerPowerW } from './snapshot';
+import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf, rackGpuLoads, workerPowerW } from './snapshot';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -345,15 +345,8 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
     const sites = [...new Set(decision.workers.map((w) => state.siteOfNode.get(w.nodeId)!))].sort((a, b) => a - b);
     for (const siteId of sites) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
-      const racks = await tx.execute<{ rack_id: number; name: string; watts: number }>(sql`
-        SELECT r.id AS rack_id, r.name, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
-        FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
-        JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
-        JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
-        WHERE g.released_at IS NULL AND h.site_id = ${siteId}
-        GROUP BY r.id, r.name`);
-      for (const rack of racks.rows) {
-        const expectedW = expectedRackLoadW.get(rack.rack_id) ?? 0;
+      for (const rack of await rackGpuLoads(tx, siteId)) {
+        const expectedW = expectedRackLoadW.get(rack.rackId) ?? 0;
         if (rack.watts > expectedW + 1) {
           throw new PlacementConflict(`${Math.round(rack.watts - expectedW)} W of GPU load was placed in rack ${rack.name} since this loop read it; power and cooling headroom are re-read`);
         }

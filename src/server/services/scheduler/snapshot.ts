@@ -107,6 +107,21 @@ export async function loadJobs(db: Db, statuses: JobRow['status'][]): Promise<Jo
 }
 
 /**
+ * Expected GPU load (W) of the live allocations per rack, of one site or all: the scheduler loop's baseline and the
+ * commit's re-check read it with this one query, so the two agree exactly.
+ */
+export async function rackGpuLoads(db: Pick<Db, 'execute'>, siteId?: number): Promise<Array<{ rackId: number; name: string; watts: number }>> {
+  const rows = await db.execute<{ rack_id: number; name: string; watts: number }>(sql`
+    SELECT r.id AS rack_id, r.name, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
+    FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+    JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
+    JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+    WHERE g.released_at IS NULL AND (${siteId ?? null}::int IS NULL OR h.site_id = ${siteId ?? null}::int)
+    GROUP BY r.id, r.name`);
+  return rows.rows.map((r) => ({ rackId: r.rack_id, name: r.name, watts: r.watts }));
+}
+
+/**
  * The cluster as the scheduler sees it now, read in one repeatable-read transaction so jobs, allocations and headroom
  * agree with each other. Nothing is locked: the commit re-checks under locks.
  */
@@ -168,14 +183,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       LEFT JOIN telemetry_series s ON s.id = al.series_id
       WHERE al.state <> 'resolved' AND ru.severity = 'critical'`)
   ).rows as Array<{ entity_kind: string | null; accelerator_id: number | null; device_id: number | null; rack_id: number | null; entity_key: string }>;
-  const rackLoads = (
-    await db.execute(sql`
-      SELECT d.rack_id, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
-      FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
-      JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
-      WHERE g.released_at IS NULL AND d.rack_id IS NOT NULL
-      GROUP BY d.rack_id`)
-  ).rows as Array<{ rack_id: number; watts: number }>;
+  const rackLoads = await rackGpuLoads(db);
   const alertedGpus = new Set<number>();
   const alertedDevices = new Set<number>();
   const alertedRacks = new Set<number>();
@@ -326,7 +334,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     warnings,
     now,
     siteOfNode: new Map(servers.map((server) => [String(server.device_id), server.site_id])),
-    rackLoadW: new Map(rackLoads.map((r) => [r.rack_id, r.watts])),
+    rackLoadW: new Map(rackLoads.map((r) => [r.rackId, r.watts])),
     strandedMilli,
   };
 }

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../src/server/db/client';
 import { runMigrations } from '../src/server/db/migrate';
+import { seedIfEmpty } from '../src/server/db/seed';
+import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 
 export type TestDatabase = DbHandle & { url: string; drop: () => Promise<void> };
 
@@ -34,4 +36,12 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await cleanup.end();
     },
   };
+}
+
+/** A throwaway database holding the demo data center and the current telemetry partitions: ready for ingest. */
+export async function createDemoTelemetryDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase();
+  await seedIfEmpty(database.db, 'demo');
+  await maintainPartitions(database.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+  return database;
 }

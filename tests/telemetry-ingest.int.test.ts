@@ -7,20 +7,17 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../simulator/exporters';
 import { World } from '../simulator/world';
-import { seedIfEmpty } from '../src/server/db/seed';
 import { IngestPipeline, remapSeries } from '../src/server/services/telemetry/ingest';
 import { maintainPartitions, plannedPartitions } from '../src/server/services/telemetry/partitions';
 import { runRollups } from '../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
-import { createTestDatabase, type TestDatabase } from './db';
+import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
 const FIXTURES = '../shared/fixtures/exporters/nvidia_gpu_exporter';
 let db: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedIfEmpty(db.db, 'demo');
-  await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+  db = await createDemoTelemetryDatabase();
 });
 afterAll(async () => {
   await db?.drop();

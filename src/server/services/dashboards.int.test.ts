@@ -3,11 +3,9 @@
  * (exporter text → parse → map → COPY), then each dashboard is read back and checked against the numbers sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/db';
-import { seedIfEmpty } from '../db/seed';
+import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/db';
 import { BUSY_UTIL_PCT, hallThermal, inletBand, measuredGpuPowerW, powerDashboard, siteOverview, siteTrends, utilisation } from './dashboards';
 import { IngestPipeline } from './telemetry/ingest';
-import { maintainPartitions } from './telemetry/partitions';
 import { runRollups } from './telemetry/rollups';
 
 let db: TestDatabase;
@@ -27,9 +25,7 @@ async function ingest(text: string, dialect: 'dcgm' | 'plenum', nowMs: number) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedIfEmpty(db.db, 'demo');
-  await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+  db = await createDemoTelemetryDatabase();
   siteId = (await db.pool.query<{ id: number }>(`SELECT id FROM sites WHERE slug = 'ams-ai-1'`)).rows[0]!.id;
   hallAId = (await db.pool.query<{ id: number }>(`SELECT id FROM halls WHERE slug = 'hall-a'`)).rows[0]!.id;
   gpus = (

@@ -8,18 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../../simulator/exporters';
 import { World } from '../../../../simulator/world';
-import { createTestDatabase, type TestDatabase } from '../../../../tests/db';
-import { seedIfEmpty } from '../../db/seed';
+import { createDemoTelemetryDatabase, type TestDatabase } from '../../../../tests/db';
 import { IngestPipeline, remapSeries } from './ingest';
-import { maintainPartitions } from './partitions';
 import { loadSimInventory } from './sim-inventory';
 
 let db: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedIfEmpty(db.db, 'demo');
-  await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+  db = await createDemoTelemetryDatabase();
 });
 afterAll(async () => {
   await db?.drop();

@@ -8,6 +8,7 @@ import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
+import { csvExportHref } from '@/components/ui/format';
 
 const OUTCOMES = ['ok', 'denied', 'error'] as const;
 
@@ -19,7 +20,7 @@ export function AuditView() {
   const deferred = useDeferredValue(search);
   const filters = { search: deferred || undefined, outcome: outcome || undefined };
   const query = useInfiniteQuery(trpc.audit.list.infiniteQueryOptions({ ...filters, limit: 100 }, { getNextPageParam: (page) => page.nextCursor }));
-  const csv = `/api/export/audit.csv?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]).toString()}`;
+  const csv = csvExportHref('audit.csv', filters);
   const rows = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>

@@ -12,6 +12,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
 import { formatPowerW } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { csvExportHref } from '@/components/ui/format';
 
 const STATUSES = ['planned', 'active', 'maintenance', 'failed', 'decommissioned'] as const;
 const KINDS = ['server', 'switch', 'storage', 'rack-pdu', 'ups', 'crah', 'cdu', 'patch-panel', 'power-shelf', 'other'] as const;
@@ -25,7 +26,7 @@ export function DeviceList() {
   const filters = { search: deferredSearch || undefined, status: status || undefined, kind: kind || undefined, limit: 50 };
   const query = useInfiniteQuery(trpc.devices.list.infiniteQueryOptions(filters, { getNextPageParam: (page) => page.nextCursor }));
   const devices = query.data?.pages.flatMap((page) => page.items) ?? [];
-  const csv = `/api/export/devices.csv?${new URLSearchParams(Object.entries({ search: filters.search ?? '', status: filters.status ?? '', kind: filters.kind ?? '' }).filter(([, v]) => v)).toString()}`;
+  const csv = csvExportHref('devices.csv', { search: filters.search, status: filters.status, kind: filters.kind });
   return (
     <>
       <PageHeader

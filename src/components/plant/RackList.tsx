@@ -12,6 +12,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { csvExportHref } from '@/components/ui/format';
 
 const STATUSES = ['planned', 'active', 'maintenance', 'decommissioned'] as const;
 
@@ -22,7 +23,7 @@ export function RackList() {
   const deferredSearch = useDeferredValue(search);
   const filters = { search: deferredSearch || undefined, status: status || undefined, limit: 50 };
   const query = useInfiniteQuery(trpc.racks.list.infiniteQueryOptions(filters, { getNextPageParam: (page) => page.nextCursor }));
-  const csv = `/api/export/racks.csv?${new URLSearchParams(Object.entries({ search: filters.search ?? '', status: filters.status ?? '' }).filter(([, v]) => v)).toString()}`;
+  const csv = csvExportHref('racks.csv', { search: filters.search, status: filters.status });
   const racks = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>

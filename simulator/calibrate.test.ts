@@ -87,6 +87,20 @@ describe('calibration against the real H200 trace: out of sample', () => {
     expect(folds.map((f) => f.phase)).toEqual(PHASES);
   });
 
+  it('tells each phase by its own columns, not its label', () => {
+    expect(folds.map((f) => f.character)).toEqual([
+      'idle-no-context',
+      'idle-with-context',
+      'compute-bound',
+      'idle-with-context',
+      'memory-bound',
+      'idle-with-context',
+      'mixed',
+      'idle-with-context',
+      'idle-no-context',
+    ]);
+  });
+
   for (const fold of folds) {
     if (fold.priors.length > 0) continue;
     it(`${fold.phase} @ ${fold.startS} s held out: within ±${POWER_TOLERANCE_PCT} % and ±${TEMP_TOLERANCE_C} °C`, () => {
@@ -128,7 +142,7 @@ describe('replay mode: driven only by the utilisation columns', () => {
         const t = Number(cells[header.indexOf('t_s')]);
         if (t < held.startS || t >= held.endS) return cells;
         const out = [...cells];
-        for (const column of ['power_mw', 'temp_gpu_c', 'sm_mhz']) out[header.indexOf(column)] = '1';
+        for (const column of ['power_mw', 'energy_mj', 'temp_gpu_c', 'sm_mhz', 'clocks_event_reasons']) out[header.indexOf(column)] = '1';
         return out;
       },
     });

@@ -72,12 +72,15 @@ describe('AMD Device Metrics Exporter dialect', () => {
     expect(dialectOfSeries('gpu_junction_temperature')).toBe('amd');
     expect(dialectOfSeries('amd_gpu_power_usage')).toBe('amd');
     expect(dialectOfSeries('gpu_power_w')).toBe('prometheus');
+    // A generic name another exporter may use too stays with the prometheus dialect under auto.
+    expect(dialectOfSeries('pcie_speed')).toBe('prometheus');
     expect(dialectOfSeries('DCGM_FI_DEV_GPU_TEMP')).toBe('dcgm');
     const auto = mapExposition(exporterText, 'auto');
-    expect(auto.samples.map((s) => [s.metric, s.value])).toEqual(samples.map((s) => [s.metric, s.value]));
+    const sorted = (list: CanonicalSample[]) => list.map((s) => `${s.metric} ${s.value}`).sort();
+    expect(sorted(auto.samples)).toEqual(sorted(samples));
     const prefixed = mapExposition(exporterText.replace(/^(# TYPE )?(gpu_|pcie_|xgmi_)/gm, '$1amd_$2'), 'auto');
     // Mapped series land on the same catalogue metrics; passed-through ones keep their (prefixed) names.
-    expect(prefixed.samples.map((s) => [s.metric, s.value])).toEqual(samples.map((s) => [s.known ? s.metric : `amd_${s.metric}`, s.value]));
+    expect(sorted(prefixed.samples)).toEqual(sorted(samples.map((s) => ({ ...s, metric: s.known ? s.metric : `amd_${s.metric}` }))));
   });
 
   it('drops a non-finite reading of a mapped series and counts it', () => {

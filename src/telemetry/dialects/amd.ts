@@ -90,29 +90,23 @@ export const AMD_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ]),
   ['gpu_xgmi_link_rx', rule('gpu_xgmi_rx_bytes_total', 1024)],
   ['gpu_xgmi_link_tx', rule('gpu_xgmi_tx_bytes_total', 1024)],
+  // Not an exporter field: amd-smi-json.ts writes amd-smi's xgmi_err status under this name.
   ['gpu_xgmi_error', rule('gpu_xgmi_error')],
   ['pcie_replay_count', rule('gpu_pcie_replay_total')],
   ['gpu_health', rule('gpu_healthy')],
 ]);
 
-/** Exporter series this dialect knows but leaves under their own names (listed so that `auto` routes them here). */
-const AMD_PASS_THROUGH = new Set([
+/**
+ * Exporter series this dialect leaves under their own names that `auto` still routes here because no other exporter
+ * uses them. Generic names the exporter also writes (gpu_clock, pcie_speed, pcie_bandwidth, …) are left to the
+ * prometheus dialect under `auto`; with the dialect named `amd` they pass through here.
+ */
+const AMD_ONLY_PASS_THROUGH = new Set([
   'gpu_nodes_total',
   'gpu_average_package_power',
-  'gpu_clock',
   'gpu_mma_activity',
   'gpu_vcn_activity',
   'gpu_jpeg_activity',
-  'gpu_voltage',
-  'gpu_gfx_voltage',
-  'gpu_memory_voltage',
-  'pcie_speed',
-  'pcie_max_speed',
-  'pcie_bandwidth',
-  'pcie_recovery_count',
-  'pcie_replay_rollover_count',
-  'pcie_nack_sent_count',
-  'pcie_nack_received_count',
   'gpu_total_visible_vram',
   'gpu_used_visible_vram',
   'gpu_free_visible_vram',
@@ -125,9 +119,10 @@ function bareName(name: string): string {
   return name.startsWith(AMD_PREFIX) ? name.slice(AMD_PREFIX.length) : name;
 }
 
+/** Whether `auto` routes a series here: the exporter's own field names, or anything with its `amd_` prefix. */
 export function isAmdSeries(name: string): boolean {
-  const bare = bareName(name);
-  return AMD_RULES.has(bare) || AMD_PASS_THROUGH.has(bare) || bare.startsWith('xgmi_neighbor_') || bare.startsWith('gpu_violation_');
+  if (name.startsWith(AMD_PREFIX)) return true;
+  return AMD_RULES.has(name) || AMD_ONLY_PASS_THROUGH.has(name) || name.startsWith('xgmi_neighbor_') || name.startsWith('gpu_violation_');
 }
 
 export function mapAmd(samples: readonly RawSample[], ctx: MapContext = {}): MapResult {

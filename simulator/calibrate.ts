@@ -30,7 +30,7 @@ import {
   type TraceSample,
 } from './calibrate-trace';
 import type { Workload } from './models/gpu';
-import { type GpuModelId, type GpuModelParams, gpuModelParams } from './models/gpu-params';
+import { type GpuModelId, gpuModelParams } from './models/gpu-params';
 
 export { readTrace, type Trace, type TracePhase, type TraceSample } from './calibrate-trace';
 
@@ -260,7 +260,7 @@ function fitOn(trace: Trace, training: TracePhase[], options: RunOptions): FitRe
   return fitGpuParams(trace, training, gpuModelParams(options.model ?? 'H200-SXM'), options.inletC ?? hallInletC());
 }
 
-function result(trace: Trace, traceDir: string, fit: FitResult, sim: Simulation, indices: number[], options: RunOptions) {
+function result(trace: Trace, traceDir: string, fit: FitResult, sim: Simulation, indices: number[], options: RunOptions): CalibrationResult {
   const phases = indices.map((i) => comparePhase(trace, sim, i));
   const realDeltaMj = trace.samples[trace.samples.length - 1].energyMj - trace.samples[0].energyMj;
   return {
@@ -284,14 +284,6 @@ function result(trace: Trace, traceDir: string, fit: FitResult, sim: Simulation,
 export function runCalibration(traceDir: string, options: RunOptions = {}): CalibrationResult {
   const trace = readTrace(traceDir);
   const fit = fitOn(trace, trace.phases, options);
-  const sim = simulate(trace, fit, options);
-  return result(trace, traceDir, fit, sim, trace.phases.map((_, i) => i), options);
-}
-
-/** Runs a fitted parameter set (e.g. the published one) on the trace without refitting. */
-export function runWithParams(traceDir: string, params: GpuModelParams, signature: UtilSignature, options: RunOptions = {}): CalibrationResult {
-  const trace = readTrace(traceDir);
-  const fit: FitResult = { params, signature, sources: {} };
   const sim = simulate(trace, fit, options);
   return result(trace, traceDir, fit, sim, trace.phases.map((_, i) => i), options);
 }

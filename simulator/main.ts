@@ -81,7 +81,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error);
+    // Bad input (a missing trace column, an unknown --holdout label) reads best as its message alone.
+    console.error(error instanceof Error ? `simulator: ${error.message}` : error);
     process.exitCode = 1;
   },
 );

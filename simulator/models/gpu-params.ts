@@ -24,6 +24,13 @@ export interface GpuThermalParams {
   /** Memory (HBM) sensor above the heatsink per W of memory power, °C/W. */
   memResistanceCPerW: number;
   memTauS: number;
+  /**
+   * Both sensors read this much above the heatsink air even near zero power, °C. Fitted on the H200 trace together
+   * with the resistances, with the heatsink air taken from the rig model (room inlet + chassis preheat): it carries
+   * what the linear resistances miss (heat spreading at idle airflow) and the rig's unknown inlet (assumed at the room
+   * model's default). It is relative to the air, so the temperatures still follow the inlet one for one.
+   */
+  sensorOffsetC: number;
 }
 
 export interface GpuModelParams {
@@ -71,55 +78,72 @@ export interface GpuModelParams {
   slowdownTempC: number;
   shutdownTempC: number;
   thermal: GpuThermalParams;
-  /** Local air (or coolant) temperature of the calibration rig, °C: only used by calibrate.ts. */
-  calibrationAirTempC?: number;
   /** Where the numbers come from. */
   source: string;
 }
 
+// Fitted on the whole H200 trace (calibrate.ts, in sample); the other models borrow it where marked "estimate".
 const HOPPER_THERMAL: GpuThermalParams = {
   sinkResistanceCPerW: 0.004,
   sinkTauS: 4,
-  dieBaseResistanceCPerW: 0.02,
+  dieBaseResistanceCPerW: 0.0278,
   dieComputeResistanceCPerW: 0.0345,
-  dieMemoryResistanceCPerW: 0.0197,
+  dieMemoryResistanceCPerW: 0.0157,
   dieTauS: 0.15,
   memResistanceCPerW: 0.1,
   memTauS: 5,
+  sensorOffsetC: 5.91,
 };
 
+/** H200 SXM as fitted on fixtures/nvml-h200 (all phases); simulator/calibrate.test.ts checks it equals the fit. */
+const H200_SXM: GpuModelParams = {
+  id: 'H200-SXM',
+  vendor: 'nvidia',
+  modelName: 'NVIDIA H200',
+  memoryTotalMib: 143771,
+  memoryReservedMib: 616,
+  contextMemoryMib: 2833,
+  powerLimitW: 700,
+  minPowerLimitW: 200,
+  idleNoContextW: 79.7,
+  idleWithContextW: 122.6,
+  idleMemoryPowerW: 40,
+  computeBoundDemandW: 1352,
+  memoryBoundW: 471,
+  computeMemoryShare: 0.17,
+  memoryBoundMemoryShare: 0.47,
+  smClockMaxMhz: 1980,
+  smClockIdleMhz: 345,
+  memClockMhz: 3201,
+  clockStepMhz: 15,
+  dvfsExponent: 2.5,
+  capTargetRatio: 0.9884,
+  powerAverageWindowS: 1,
+  contextReleaseDelayS: 2,
+  maxOperatingTempC: 87,
+  slowdownTempC: 89,
+  shutdownTempC: 95,
+  thermal: HOPPER_THERMAL,
+  source: 'fitted on fixtures/nvml-h200 (real H200 SXM, driver 580.159.04)',
+};
+
+/**
+ * H100 SXM predicted from the H200 fit and the datasheet differences only (same GH100 die, same 700 W limit):
+ * 5 HBM3 stacks instead of 6 HBM3e stacks (the H200's 40 W of idle memory power split per stack) and 3.35 instead
+ * of 4.8 TB/s (memory-bound dynamic power scaled with bandwidth). Never fitted on the H100 captures, which
+ * calibrate.ts predicts out of sample.
+ */
+const H200_HBM_STACKS = 6;
+const H100_HBM_STACKS = 5;
+const H100_HBM_SAVING_W = (H200_SXM.idleMemoryPowerW * (H200_HBM_STACKS - H100_HBM_STACKS)) / H200_HBM_STACKS;
+const H100_IDLE_WITH_CONTEXT_W = round1(H200_SXM.idleWithContextW - H100_HBM_SAVING_W);
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
 export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
-  'H200-SXM': {
-    id: 'H200-SXM',
-    vendor: 'nvidia',
-    modelName: 'NVIDIA H200',
-    memoryTotalMib: 143771,
-    memoryReservedMib: 616,
-    contextMemoryMib: 2833,
-    powerLimitW: 700,
-    minPowerLimitW: 200,
-    idleNoContextW: 79.6,
-    idleWithContextW: 122.2,
-    idleMemoryPowerW: 40,
-    computeBoundDemandW: 1340,
-    memoryBoundW: 471,
-    computeMemoryShare: 0.17,
-    memoryBoundMemoryShare: 0.47,
-    smClockMaxMhz: 1980,
-    smClockIdleMhz: 345,
-    memClockMhz: 3201,
-    clockStepMhz: 15,
-    dvfsExponent: 2.5,
-    capTargetRatio: 0.988,
-    powerAverageWindowS: 1,
-    contextReleaseDelayS: 2,
-    maxOperatingTempC: 87,
-    slowdownTempC: 89,
-    shutdownTempC: 95,
-    thermal: HOPPER_THERMAL,
-    calibrationAirTempC: 35.6,
-    source: 'fitted on fixtures/nvml-h200 (real H200 SXM, driver 580.159.04)',
-  },
+  'H200-SXM': H200_SXM,
   'H100-SXM': {
     id: 'H100-SXM',
     vendor: 'nvidia',
@@ -129,26 +153,26 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     contextMemoryMib: 2400,
     powerLimitW: 700,
     minPowerLimitW: 200,
-    idleNoContextW: 69.9,
-    idleWithContextW: 112,
-    idleMemoryPowerW: 30,
-    computeBoundDemandW: 1250,
-    memoryBoundW: 430,
-    computeMemoryShare: 0.15,
-    memoryBoundMemoryShare: 0.45,
+    idleNoContextW: round1(H200_SXM.idleNoContextW - H100_HBM_SAVING_W),
+    idleWithContextW: H100_IDLE_WITH_CONTEXT_W,
+    idleMemoryPowerW: round1(H200_SXM.idleMemoryPowerW - H100_HBM_SAVING_W),
+    computeBoundDemandW: H200_SXM.computeBoundDemandW,
+    memoryBoundW: round1(H100_IDLE_WITH_CONTEXT_W + ((H200_SXM.memoryBoundW - H200_SXM.idleWithContextW) * 3.35) / 4.8),
+    computeMemoryShare: 0.17,
+    memoryBoundMemoryShare: 0.47,
     smClockMaxMhz: 1980,
     smClockIdleMhz: 345,
     memClockMhz: 2619,
     clockStepMhz: 15,
     dvfsExponent: 2.5,
-    capTargetRatio: 0.988,
+    capTargetRatio: H200_SXM.capTargetRatio,
     powerAverageWindowS: 1,
     contextReleaseDelayS: 2,
     maxOperatingTempC: 87,
     slowdownTempC: 89,
     shutdownTempC: 95,
     thermal: HOPPER_THERMAL,
-    source: 'idle 69.9 W from the nvidia_gpu_exporter H100 capture; context/memory-bound powers estimated from the H200 fit',
+    source: 'predicted from the H200 fit and datasheet differences (HBM stacks, bandwidth); not fitted on the H100 captures',
   },
   B200: {
     id: 'B200',

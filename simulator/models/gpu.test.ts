@@ -17,11 +17,12 @@ describe('GPU power', () => {
   it('draws the idle powers with and without a context', () => {
     const g = gpu();
     run(g, 5);
-    expect(g.readings()!.powerW).toBeCloseTo(79.6, 1);
+    const h200 = GPU_MODELS['H200-SXM'];
+    expect(g.readings()!.powerW).toBeCloseTo(h200.idleNoContextW, 1);
     expect(g.readings()!.clockEventReasons).toBe(CLOCK_REASON.gpuIdle);
     g.setWorkload({ kind: 'idle-with-context', util: 0 });
     run(g, 5);
-    expect(g.readings()!.powerW).toBeCloseTo(122.2, 1);
+    expect(g.readings()!.powerW).toBeCloseTo(h200.idleWithContextW, 1);
     expect(g.readings()!.smClockMhz).toBe(1980);
   });
 
@@ -99,6 +100,48 @@ describe('GPU power', () => {
     expect(p).toBeGreaterThan(122);
     expect(p).toBeLessThan(471);
     expect(p).toBeCloseTo((122.2 + 471) / 2, 0);
+  });
+
+  /** Reported (1 s averaged) power sampled every 100 ms over 8 s of a duty-cycled compute load. */
+  function dutyReadings(periodS: number): number[] {
+    const g = gpu();
+    g.setWorkload({ kind: 'bursty-inference', util: 0.5, burstPeriodS: periodS, burstComputeShare: 1 });
+    run(g, 20, 0.02);
+    const out: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      run(g, 0.1, 0.02);
+      out.push(g.readings()!.powerW);
+    }
+    return out;
+  }
+
+  it('reports a duty cycle through the 1 s window: a period of one window reads flat at the mean', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const busyW = h200.capTargetRatio * h200.powerLimitW;
+    const readings = dutyReadings(1);
+    const mean = (busyW + h200.idleWithContextW) / 2;
+    for (const w of readings) expect(Math.abs(w - mean)).toBeLessThan(0.03 * mean);
+  });
+
+  it('reports a slow duty cycle as swings between busy and idle power, a fast one as its mean', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const busyW = h200.capTargetRatio * h200.powerLimitW;
+    const slow = dutyReadings(4);
+    // 2 s on / 2 s off: the window fills with busy time, then with idle time.
+    expect(Math.max(...slow)).toBeGreaterThan(0.97 * busyW);
+    expect(Math.min(...slow)).toBeLessThan(h200.idleWithContextW * 1.05);
+    const fast = dutyReadings(0.2);
+    expect(Math.max(...fast) - Math.min(...fast)).toBeLessThan(0.05 * busyW);
+  });
+
+  it('runs a busy fraction (a replayed utilisation reading) as that share of busy time', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const g = gpu();
+    g.setWorkload({ kind: 'busy-fraction', util: 0.25, burstComputeShare: 0 });
+    run(g, 5);
+    const r = g.readings()!;
+    expect(r.powerW).toBeCloseTo(h200.idleWithContextW + 0.25 * (h200.memoryBoundW - h200.idleWithContextW), 0);
+    expect(r.gpuUtilPct).toBe(25);
   });
 });
 

@@ -8,7 +8,13 @@ import { type GpuModelId, type GpuModelParams, gpuModelParams } from './gpu-para
 
 export type { GpuModelId, GpuModelParams } from './gpu-params';
 
-export type WorkloadKind = 'idle-no-context' | 'idle-with-context' | 'compute-bound' | 'memory-bound' | 'bursty-inference';
+export type WorkloadKind =
+  | 'idle-no-context'
+  | 'idle-with-context'
+  | 'compute-bound'
+  | 'memory-bound'
+  | 'bursty-inference'
+  | 'busy-fraction';
 
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'idle-no-context',
@@ -16,18 +22,23 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   'compute-bound',
   'memory-bound',
   'bursty-inference',
+  'busy-fraction',
 ];
 
 export interface Workload {
   kind: WorkloadKind;
   /**
    * 0..1. Compute- and memory-bound: the fraction of full activity. Bursty inference: the duty cycle (fraction of
-   * each burst period the GPU is busy).
+   * each burst period the GPU is busy). Busy fraction: the share of every step the GPU is busy at full activity (what
+   * NVML's utilisation reading measures), spread evenly: the replay of a trace's utilisation column.
    */
   util: number;
   /** Bursty inference: one busy + idle period, s (default 1). */
   burstPeriodS?: number;
-  /** Bursty inference: share of a burst that is compute-bound (prefill) rather than memory-bound (decode); default 0.3. */
+  /**
+   * Bursty inference and busy fraction: share of the busy time that is compute-bound (prefill) rather than
+   * memory-bound (decode); default 0.3 for bursty inference, 1 for busy fraction.
+   */
   burstComputeShare?: number;
   /** Framebuffer the job holds, MiB (default depends on the kind). */
   memoryUsedMib?: number;
@@ -85,6 +96,8 @@ export interface GpuOptions {
   uuid: string;
   index: number;
   model: GpuModelId;
+  /** Parameters to use instead of the model's published set (calibration folds). */
+  params?: GpuModelParams;
   /** Seeded generator for the sensor noise. */
   rng: Rng;
   /** Energy counter at start, mJ (default: 0). */
@@ -136,6 +149,7 @@ const DEFAULT_MEMORY_USE_FRACTION: Record<WorkloadKind, number> = {
   'compute-bound': 0.82,
   'memory-bound': 0.3,
   'bursty-inference': 0.9,
+  'busy-fraction': 0.5,
 };
 
 /** Fraction of a square wave (on for duty·period at the start of each period) that is on within [t0, t0 + dt]. */
@@ -200,7 +214,7 @@ export class GpuSim {
   constructor(options: GpuOptions) {
     this.uuid = options.uuid;
     this.index = options.index;
-    this.params = gpuModelParams(options.model);
+    this.params = options.params ?? gpuModelParams(options.model);
     this.rng = options.rng;
     this.noise = options.noise ?? true;
     this.energyMj = options.energyStartMj ?? 0;
@@ -213,8 +227,8 @@ export class GpuSim {
     const idle = this.params.idleNoContextW;
     const th = this.params.thermal;
     this.sinkTempC = air + th.sinkResistanceCPerW * idle;
-    this.dieTempC = this.sinkTempC + th.dieBaseResistanceCPerW * idle;
-    this.memTempC = this.sinkTempC + th.memResistanceCPerW * this.params.idleMemoryPowerW;
+    this.dieTempC = this.sinkTempC + th.sensorOffsetC + th.dieBaseResistanceCPerW * idle;
+    this.memTempC = this.sinkTempC + th.sensorOffsetC + th.memResistanceCPerW * this.params.idleMemoryPowerW;
     this.stepPowerW = idle;
   }
 
@@ -321,6 +335,10 @@ export class GpuSim {
       busyFraction = squareWaveOnFraction(t0, dtS, period, util);
       computeShare = this.workload.burstComputeShare ?? 0.3;
       endsBusy = isOn(this.timeS - 1e-9, period, util);
+    } else if (kind === 'busy-fraction') {
+      busyFraction = util;
+      computeShare = clamp(this.workload.burstComputeShare ?? 1, 0, 1);
+      endsBusy = util > 0;
     }
 
     const baseW = clocksUp ? p.idleWithContextW : p.idleNoContextW;
@@ -335,7 +353,8 @@ export class GpuSim {
     // Highest busy power whose steady die temperature stays at the max operating temperature (SW thermal slowdown).
     const airTempC = env.airTempC;
     const thermalCapW =
-      (p.maxOperatingTempC - airTempC - (th.dieBaseResistanceCPerW - dieR) * p.idleWithContextW) / (rSink + dieR);
+      (p.maxOperatingTempC - airTempC - th.sensorOffsetC - (th.dieBaseResistanceCPerW - dieR) * p.idleWithContextW) /
+      (rSink + dieR);
     let reasons = 0;
     let busyW = demandBusyW;
     let clockRatio = 1;
@@ -374,13 +393,16 @@ export class GpuSim {
     const memPowerW = powerW > 0 ? p.idleMemoryPowerW + memSharedW : 0;
     const sinkTarget = airTempC + rSink * powerW;
     this.sinkTempC = relax(this.sinkTempC, sinkTarget, dtS, th.sinkTauS);
+    // The sensors read above the heatsink air even at the lowest power (see GpuThermalParams.sensorOffsetC).
+    const offsetC = powerW > 0 ? th.sensorOffsetC : 0;
     const dieTarget =
       this.sinkTempC +
+      offsetC +
       th.dieBaseResistanceCPerW * Math.min(powerW, baseW) +
       th.dieComputeResistanceCPerW * busyComputeW +
       th.dieMemoryResistanceCPerW * busyMemoryW;
     this.dieTempC = relax(this.dieTempC, dieTarget, dtS, th.dieTauS);
-    this.memTempC = relax(this.memTempC, this.sinkTempC + th.memResistanceCPerW * memPowerW, dtS, th.memTauS);
+    this.memTempC = relax(this.memTempC, this.sinkTempC + offsetC + th.memResistanceCPerW * memPowerW, dtS, th.memTauS);
     if (this.dieTempC >= p.shutdownTempC && !this.thermalShutdown) {
       this.thermalShutdown = true;
       this.lastXid = 79;
@@ -406,10 +428,11 @@ export class GpuSim {
 
     // --- utilisation and profiling ratios
     const memActivity = computeShare * 0.25 + (1 - computeShare) * 1;
-    this.utilAvg.push(dtS, busyFraction * (kind === 'bursty-inference' ? 1 : busyUtil) * 100);
+    const fullActivity = kind === 'bursty-inference' || kind === 'busy-fraction';
+    this.utilAvg.push(dtS, busyFraction * (fullActivity ? 1 : busyUtil) * 100);
     this.memUtilAvg.push(dtS, busyFraction * busyUtil * memActivity * 100);
     this.activity = {
-      grEngine: busyFraction * (kind === 'bursty-inference' ? 1 : busyUtil),
+      grEngine: busyFraction * (fullActivity ? 1 : busyUtil),
       tensor: busyFraction * busyUtil * computeShare * 0.85 * clockRatio,
       dram: busyFraction * busyUtil * (computeShare * 0.25 + (1 - computeShare) * 0.92),
     };

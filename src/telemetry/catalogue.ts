@@ -87,6 +87,19 @@ const DEFS = [
   def('gpu_ecc_dbe_volatile_total', 'count', 'counter', 'gpu', 'Double-bit (uncorrected) volatile ECC errors'),
   def('gpu_vgpu_license_status', 'code', 'gauge', 'gpu', 'vGPU licence status'),
 
+  // GPU: AMD Instinct sensors and counters with no NVIDIA counterpart above (amd dialect).
+  def('gpu_edge_temp_c', 'C', 'gauge', 'gpu', 'GPU edge temperature (AMD; MI2xx only)'),
+  def('gpu_junction_temp_c', 'C', 'gauge', 'gpu', 'GPU junction (hotspot) temperature (AMD)'),
+  def('gpu_hbm_temp_c', 'C', 'gauge', 'gpu', 'Temperature of one HBM stack (label hbm_index)'),
+  def('gpu_ecc_correctable_total', 'count', 'counter', 'gpu', 'Correctable ECC errors, all blocks (AMD RAS)'),
+  def('gpu_ecc_uncorrectable_total', 'count', 'counter', 'gpu', 'Uncorrectable ECC errors, all blocks (AMD RAS)'),
+  def('gpu_ecc_block_correctable_total', 'count', 'counter', 'gpu', 'Correctable ECC errors in one block (label block)'),
+  def('gpu_ecc_block_uncorrectable_total', 'count', 'counter', 'gpu', 'Uncorrectable ECC errors in one block (label block)'),
+  def('gpu_xgmi_rx_bytes_total', 'bytes', 'counter', 'gpu', 'Data read over one XGMI link (label link_index)'),
+  def('gpu_xgmi_tx_bytes_total', 'bytes', 'counter', 'gpu', 'Data written over one XGMI link (label link_index)'),
+  def('gpu_xgmi_error', 'bool', 'gauge', 'gpu', '1 when the XGMI error status reports an error (AMD)'),
+  def('gpu_healthy', 'bool', 'gauge', 'gpu', '1 when the driver reports the GPU healthy (AMD)'),
+
   // Facility (plenum dialect). Identified by the inventory device name (label `device`).
   def('pdu_power_w', 'W', 'gauge', 'facility', 'PDU total active power'),
   def('pdu_energy_kwh', 'kWh', 'counter', 'facility', 'PDU energy meter'),

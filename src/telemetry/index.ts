@@ -1,5 +1,7 @@
 /** Public API of the pure telemetry library. */
+export * from './amd-smi-json';
 export * from './catalogue';
+export * from './dialects/amd';
 export * from './dialects/dcgm';
 export * from './dialects/index';
 export * from './dialects/nvidia-smi';

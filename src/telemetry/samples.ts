@@ -45,7 +45,7 @@ export interface CanonicalSample {
   labels: Record<string, string>;
 }
 
-export type DialectName = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum';
+export type DialectName = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd';
 
 export interface MapStats {
   /** Samples read. */

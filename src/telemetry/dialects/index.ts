@@ -1,9 +1,11 @@
 /**
  * Dialect registry: pick a dialect by name, or `auto` to route each series by its name prefix
- * (DCGM_ / dcgm_ → dcgm, nvidia_smi_ → nvidia-smi, plenum_ → plenum, anything else → prometheus).
+ * (DCGM_ / dcgm_ → dcgm, nvidia_smi_ → nvidia-smi, plenum_ → plenum, the AMD Device Metrics Exporter's field names → amd,
+ * anything else → prometheus).
  */
 import { parseExposition } from '../exposition';
 import { type DialectName, type MapContext, type MapResult, mergeStats, emptyStats, type RawSample } from '../samples';
+import { isAmdSeries, mapAmd } from './amd';
 import { isDcgmSeries, mapDcgm } from './dcgm';
 import { isNvidiaSmiSeries, mapNvidiaSmi } from './nvidia-smi';
 import { isPlenumSeries, mapPlenum } from './plenum';
@@ -16,22 +18,24 @@ export const DIALECTS: Readonly<Record<DialectName, DialectMapper>> = {
   'nvidia-smi': mapNvidiaSmi,
   prometheus: mapPrometheus,
   plenum: mapPlenum,
+  amd: mapAmd,
 };
 
 export function dialectOfSeries(name: string): DialectName {
   if (isDcgmSeries(name)) return 'dcgm';
   if (isNvidiaSmiSeries(name)) return 'nvidia-smi';
   if (isPlenumSeries(name)) return 'plenum';
+  if (isAmdSeries(name)) return 'amd';
   return 'prometheus';
 }
 
 /** The dialect most of a document's series belong to (ignoring generic `prometheus` series when others exist). */
 export function detectDialect(samples: readonly RawSample[]): DialectName {
-  const counts: Record<DialectName, number> = { dcgm: 0, 'nvidia-smi': 0, plenum: 0, prometheus: 0 };
+  const counts: Record<DialectName, number> = { dcgm: 0, 'nvidia-smi': 0, plenum: 0, prometheus: 0, amd: 0 };
   for (const s of samples) counts[dialectOfSeries(s.name)]++;
   let best: DialectName = 'prometheus';
   let bestCount = 0;
-  for (const d of ['dcgm', 'nvidia-smi', 'plenum'] as const) {
+  for (const d of ['dcgm', 'nvidia-smi', 'plenum', 'amd'] as const) {
     if (counts[d] > bestCount) {
       best = d;
       bestCount = counts[d];
@@ -43,10 +47,10 @@ export function detectDialect(samples: readonly RawSample[]): DialectName {
 /** Maps samples with one dialect, or with `auto`: each series by the dialect its name belongs to. Order is kept per dialect. */
 export function mapSamples(samples: readonly RawSample[], dialect: DialectName | 'auto', ctx: MapContext = {}): MapResult {
   if (dialect !== 'auto') return DIALECTS[dialect](samples, ctx);
-  const groups: Record<DialectName, RawSample[]> = { dcgm: [], 'nvidia-smi': [], plenum: [], prometheus: [] };
+  const groups: Record<DialectName, RawSample[]> = { dcgm: [], 'nvidia-smi': [], plenum: [], prometheus: [], amd: [] };
   for (const s of samples) groups[dialectOfSeries(s.name)].push(s);
   const result: MapResult = { samples: [], stats: emptyStats() };
-  for (const d of ['dcgm', 'nvidia-smi', 'plenum', 'prometheus'] as const) {
+  for (const d of ['dcgm', 'nvidia-smi', 'plenum', 'amd', 'prometheus'] as const) {
     if (groups[d].length === 0) continue;
     const r = DIALECTS[d](groups[d], ctx);
     for (const s of r.samples) result.samples.push(s);

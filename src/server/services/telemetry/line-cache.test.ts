@@ -119,6 +119,13 @@ describe('line cache: a cached line maps exactly as an uncached one', () => {
     expectSameAsFullPath('nvidia-smi', { targetId: 5, hostname: 'lab-node-7' }, 4, (k) => docs[k % 2]!);
   });
 
+  it('amd: the AMD Device Metrics Exporter fixture, scaled units, per-block ECC labels, prefixed names, NaN', () => {
+    const text = readFileSync(fileURLToPath(new URL('../../../../tests/fixtures/amd/device-metrics-exporter-mi300x.prom', import.meta.url)), 'utf8');
+    const prefixed = text.replace(/^(# TYPE )?(gpu_|pcie_|xgmi_)/gm, '$1amd_$2');
+    const docs = [text, prefixed, `${text}gpu_power_usage{gpu_id="5",hostname="mi300x-node1"} NaN\n`];
+    expectSameAsFullPath('amd', { targetId: 6 }, 6, (k) => docs[k % 3]!);
+  });
+
   it('without a target id too (ad-hoc ingest shares one cache per dialect and host)', () => {
     expectSameAsFullPath('dcgm', { targetId: null }, 4, dcgmDoc);
   });

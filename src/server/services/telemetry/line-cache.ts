@@ -20,6 +20,8 @@
  * slow scrape per target) and keeps this safe should mapping ever feed into series identity.
  */
 import {
+  AMD_PREFIX,
+  AMD_RULES,
   type CanonicalSample,
   DCGM_FP64_BLANK,
   DCGM_INT64_BLANK,
@@ -64,6 +66,10 @@ export function dialectValueRule(dialect: DialectName, name: string): ValueRule 
     }
     case 'prometheus':
       return { sentinelAtOrAbove: undefined, dropNonFinite: getMetricDef(name) !== undefined, factor: 1, facilityFactor: 1 };
+    case 'amd': {
+      const r = AMD_RULES.get(name.startsWith(AMD_PREFIX) ? name.slice(AMD_PREFIX.length) : name);
+      return { sentinelAtOrAbove: undefined, dropNonFinite: r !== undefined, factor: r ? r.factor : 1, facilityFactor: 1 };
+    }
     case 'plenum': {
       const def = name.startsWith(PLENUM_PREFIX) ? getMetricDef(name.slice(PLENUM_PREFIX.length)) : undefined;
       return { sentinelAtOrAbove: undefined, dropNonFinite: def !== undefined, factor: 1, facilityFactor: 1 };

@@ -1,0 +1,259 @@
+/**
+ * Fitting a GPU model on some phases of a trace. Each training phase is described by its own columns
+ * (calibrate-trace.ts: idle with or without a context, compute- or memory-bound, mixed) and gives the parameters of
+ * its kind:
+ *   idle phases          → idle power (no context / with context), sensor offset and base resistance
+ *   compute-bound        → cap target (median power / limit), compute demand (from the capped SM clock), R_sm
+ *   memory-bound         → memory-bound power, R_mem
+ *   mixed (duty cycles)  → the same, from the samples inside long busy stretches, when no steady phase of that kind
+ *                          is in the training set
+ * A kind absent from the training set falls back to a stated prior (a rule of thumb relative to the power limit,
+ * never a number read off this trace); the result lists which parameters came from where.
+ *
+ * Not refitted per fold (read once off the transients of the whole H200 trace, so in-sample for every fold): the
+ * time constants, the heatsink resistance, the HBM sensor resistance, the DVFS exponent, the clocks, the 1 s power
+ * window and the 2 s context release.
+ */
+import type { GpuModelParams } from './models/gpu-params';
+import {
+  longBusySamples,
+  MEMORY_BOUND_RATIO,
+  median,
+  memoryRatio,
+  type PhaseCharacter,
+  phaseCharacter,
+  round,
+  settleS,
+  type Trace,
+  type TracePhase,
+  type TraceSample,
+} from './calibrate-trace';
+import { hallInletC, steadyGpuAirC } from './calibrate-rig';
+
+/** How the utilisation columns read for each kind of busy time (learnt from the training phases). */
+export interface UtilSignature {
+  /** util_mem / util_gpu of compute-bound work. */
+  computeMemRatio: number;
+  /** util_mem / util_gpu of memory-bound work. */
+  memoryMemRatio: number;
+}
+
+export interface FitResult {
+  params: GpuModelParams;
+  signature: UtilSignature;
+  /** Parameter → "fit: phase@start, …" or "prior: …". */
+  sources: Record<string, string>;
+}
+
+/** Priors for a kind the training phases lack: rough rules for a 700 W-class accelerator, relative to its limit. */
+export const PRIORS = {
+  idleNoContextShare: 0.1,
+  idleWithContextShare: 0.16,
+  capTargetRatio: 0.99,
+  computeDemandShare: 1.9,
+  memoryBoundShare: 0.6,
+  sensorOffsetC: 5,
+  dieBaseResistanceCPerW: 0.03,
+  dieComputeResistanceCPerW: 0.03,
+  computeMemRatio: 0.3,
+  memoryMemRatio: 1,
+} as const;
+
+interface Observation {
+  phase: TracePhase;
+  character: PhaseCharacter | 'compute-bound' | 'memory-bound';
+  powerW: number;
+  /** Power the heatsink and chassis see (the phase median: a duty cycle heats them at its mean). */
+  sinkPowerW: number;
+  dieC: number;
+  smClockMhz: number;
+  memRatio: number;
+  powerLimitW: number;
+  busy: number;
+}
+
+function label(phase: TracePhase): string {
+  return `${phase.name}@${phase.startS}`;
+}
+
+function observe(trace: Trace, phase: TracePhase): Observation | null {
+  const character = phaseCharacter(trace, phase);
+  const inPhase = (s: TraceSample) => s.tS >= phase.startS && s.tS < phase.endS;
+  const settled = trace.samples.filter((s) => inPhase(s) && s.tS >= phase.startS + settleS(phase));
+  const secondHalf = trace.samples.filter((s) => inPhase(s) && s.tS >= (phase.startS + phase.endS) / 2);
+  if (settled.length === 0) return null;
+  if (character === 'mixed') {
+    const busy = longBusySamples(trace, phase);
+    if (busy.length === 0) return null;
+    const ratio = median(busy.map(memoryRatio));
+    return {
+      phase,
+      character: ratio > MEMORY_BOUND_RATIO ? 'memory-bound' : 'compute-bound',
+      powerW: median(busy.map((s) => s.powerW)),
+      sinkPowerW: median(settled.map((s) => s.powerW)),
+      dieC: median(busy.map((s) => s.tempC)),
+      smClockMhz: median(busy.map((s) => s.smClockMhz)),
+      memRatio: ratio,
+      powerLimitW: median(busy.map((s) => s.powerLimitW)),
+      busy: settled.filter((s) => s.utilGpuPct > 0).length / settled.length,
+    };
+  }
+  const busySamples = settled.filter((s) => s.utilGpuPct >= 99);
+  const powerW = median(settled.map((s) => s.powerW));
+  return {
+    phase,
+    character,
+    powerW,
+    sinkPowerW: powerW,
+    dieC: median(secondHalf.map((s) => s.tempC)),
+    smClockMhz: median(settled.map((s) => s.smClockMhz)),
+    memRatio: busySamples.length ? median(busySamples.map(memoryRatio)) : 0,
+    powerLimitW: median(settled.map((s) => s.powerLimitW)),
+    busy: busySamples.length / settled.length,
+  };
+}
+
+/**
+ * Fits `base` (its structure and the fixed parameters) on the given training phases of the trace. Steady phases of
+ * a kind win over mixed ones; mixed phases only fill in a kind that has no steady phase.
+ */
+export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuModelParams, inletC = hallInletC()): FitResult {
+  const sources: Record<string, string> = {};
+  const observations = training.map((phase) => observe(trace, phase)).filter((o): o is Observation => o !== null);
+  const steady = (c: PhaseCharacter) => observations.filter((o) => o.character === c && phaseCharacter(trace, o.phase) === c);
+  const ofKind = (c: 'compute-bound' | 'memory-bound') => {
+    const s = steady(c);
+    return s.length ? s : observations.filter((o) => o.character === c);
+  };
+  const noContext = steady('idle-no-context');
+  const withContext = steady('idle-with-context');
+  const compute = ofKind('compute-bound');
+  const memory = ofKind('memory-bound');
+  const names = (list: Observation[]) => `fit: ${list.map((o) => label(o.phase)).join(', ')}`;
+  const limitW = base.powerLimitW;
+
+  const pick = (key: string, list: Observation[], fromData: () => number, prior: number, priorText: string): number => {
+    if (list.length) {
+      sources[key] = names(list);
+      return fromData();
+    }
+    sources[key] = `prior: ${priorText}`;
+    return prior;
+  };
+
+  const idleNoContextW = pick(
+    'idleNoContextW',
+    noContext,
+    () => median(noContext.map((o) => o.powerW)),
+    PRIORS.idleNoContextShare * limitW,
+    `${PRIORS.idleNoContextShare} × limit`,
+  );
+  const idleWithContextW = pick(
+    'idleWithContextW',
+    withContext,
+    () => median(withContext.map((o) => o.powerW)),
+    PRIORS.idleWithContextShare * limitW,
+    `${PRIORS.idleWithContextShare} × limit`,
+  );
+  const capTargetRatio = pick(
+    'capTargetRatio',
+    compute,
+    () => median(compute.map((o) => o.powerW / o.powerLimitW)),
+    PRIORS.capTargetRatio,
+    `${PRIORS.capTargetRatio}`,
+  );
+  // The capped clock f sets the demand: P_cap − P_ctx = (D − P_ctx) · (f / f_max)^k.
+  const computeBoundDemandW = pick(
+    'computeBoundDemandW',
+    compute,
+    () =>
+      median(
+        compute.map(
+          (o) => idleWithContextW + (o.powerW - idleWithContextW) / (o.smClockMhz / base.smClockMaxMhz) ** base.dvfsExponent,
+        ),
+      ),
+    PRIORS.computeDemandShare * limitW,
+    `${PRIORS.computeDemandShare} × limit`,
+  );
+  const memoryBoundW = pick(
+    'memoryBoundW',
+    memory,
+    () => median(memory.map((o) => o.powerW)),
+    PRIORS.memoryBoundShare * limitW,
+    `${PRIORS.memoryBoundShare} × limit`,
+  );
+  const signature: UtilSignature = {
+    computeMemRatio: pick(
+      'computeMemRatio',
+      compute,
+      () => median(compute.map((o) => o.memRatio)),
+      PRIORS.computeMemRatio,
+      `${PRIORS.computeMemRatio}`,
+    ),
+    memoryMemRatio: pick(
+      'memoryMemRatio',
+      memory,
+      () => median(memory.map((o) => o.memRatio)),
+      PRIORS.memoryMemRatio,
+      `${PRIORS.memoryMemRatio}`,
+    ),
+  };
+
+  // Thermal: y = die − air − R_sink · P_sink is linear in the remaining resistances and the sensor offset.
+  const th = base.thermal;
+  const provisional: GpuModelParams = { ...base, idleNoContextW };
+  const excess = (o: Observation) =>
+    o.dieC - steadyGpuAirC(provisional, { powerW: o.sinkPowerW, dieC: o.dieC, busy: o.busy }, inletC) - th.sinkResistanceCPerW * o.sinkPowerW;
+  const yNoContext = noContext.length ? median(noContext.map(excess)) : Number.NaN;
+  const yWithContext = withContext.length ? median(withContext.map(excess)) : Number.NaN;
+  let dieBaseResistanceCPerW: number;
+  let sensorOffsetC: number;
+  if (noContext.length && withContext.length) {
+    dieBaseResistanceCPerW = (yWithContext - yNoContext) / (idleWithContextW - idleNoContextW);
+    sensorOffsetC = yNoContext - dieBaseResistanceCPerW * idleNoContextW;
+    sources.dieBaseResistanceCPerW = names([...noContext, ...withContext]);
+    sources.sensorOffsetC = sources.dieBaseResistanceCPerW;
+  } else {
+    dieBaseResistanceCPerW = PRIORS.dieBaseResistanceCPerW;
+    sources.dieBaseResistanceCPerW = `prior: ${PRIORS.dieBaseResistanceCPerW}`;
+    const idle = noContext.length ? noContext : withContext;
+    const y = noContext.length ? yNoContext : yWithContext;
+    const p = noContext.length ? idleNoContextW : idleWithContextW;
+    sensorOffsetC = idle.length ? y - dieBaseResistanceCPerW * p : PRIORS.sensorOffsetC;
+    sources.sensorOffsetC = idle.length ? names(idle) : `prior: ${PRIORS.sensorOffsetC}`;
+  }
+  const busyResistance = (list: Observation[]) =>
+    median(list.map((o) => (excess(o) - sensorOffsetC - dieBaseResistanceCPerW * idleWithContextW) / (o.powerW - idleWithContextW)));
+  const dieComputeResistanceCPerW = pick(
+    'dieComputeResistanceCPerW',
+    compute,
+    () => busyResistance(compute),
+    PRIORS.dieComputeResistanceCPerW,
+    `${PRIORS.dieComputeResistanceCPerW}`,
+  );
+  const dieMemoryResistanceCPerW = pick(
+    'dieMemoryResistanceCPerW',
+    memory,
+    () => busyResistance(memory),
+    dieComputeResistanceCPerW,
+    'the compute resistance',
+  );
+
+  const params: GpuModelParams = {
+    ...base,
+    idleNoContextW: round(idleNoContextW, 1),
+    idleWithContextW: round(idleWithContextW, 1),
+    capTargetRatio: round(capTargetRatio, 4),
+    computeBoundDemandW: round(computeBoundDemandW, 0),
+    memoryBoundW: round(memoryBoundW, 1),
+    thermal: {
+      ...th,
+      sensorOffsetC: round(sensorOffsetC, 2),
+      dieBaseResistanceCPerW: round(dieBaseResistanceCPerW, 4),
+      dieComputeResistanceCPerW: round(dieComputeResistanceCPerW, 4),
+      dieMemoryResistanceCPerW: round(dieMemoryResistanceCPerW, 4),
+    },
+    source: `fitted on ${training.length} phases`,
+  };
+  return { params, signature, sources };
+}

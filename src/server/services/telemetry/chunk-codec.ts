@@ -51,9 +51,8 @@ class BitWriter {
     while (left > 0) {
       const byteIndex = this.bitLength >>> 3;
       const free = 8 - (this.bitLength & 7);
-      const take = left < free ? left : free;
+      const take = Math.min(left, free);
       const shift = left - take;
-      // `>>> shift` on a 32-bit value: for shift 32 (impossible here since take ≥ 1) JavaScript would not shift.
       const bits = (value >>> shift) & ((1 << take) - 1);
       this.bytes[byteIndex]! |= bits << (free - take);
       this.bitLength += take;
@@ -99,7 +98,7 @@ class BitReader {
     while (left > 0) {
       const byte = this.bytes[this.bitPosition >>> 3]!;
       const avail = 8 - (this.bitPosition & 7);
-      const take = left < avail ? left : avail;
+      const take = Math.min(left, avail);
       const bits = (byte >>> (avail - take)) & ((1 << take) - 1);
       // Multiplication, not <<, so 32-bit reads stay unsigned.
       result = result * (1 << take) + bits;

@@ -12,3 +12,6 @@ CREATE TABLE "telemetry_chunks" (
 --> statement-breakpoint
 -- The compactor finds the oldest raw sample with it (min(ts)); raw rows are short-lived now, so it costs little.
 CREATE INDEX "telemetry_samples_ts" ON "telemetry_samples" ("ts");
+--> statement-breakpoint
+-- Rollups ask "does any chunk overlap these minutes?" for every run, across all series: by window alone.
+CREATE INDEX "telemetry_chunks_window" ON "telemetry_chunks" ("window_start");

@@ -3,7 +3,7 @@ import { COMPACTION_WINDOW_MS, MIN_COMPACTION_AGE_MS, mayBeCompacted, mergeSorte
 
 const hex = (v: Float64Array) => {
   const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
-  return Array.from({ length: v.length }, (_, i) => w[2 * i + 1]!.toString(16) + ':' + w[2 * i]!.toString(16));
+  return Array.from({ length: v.length }, (_, i) => `${w[2 * i + 1]!.toString(16)}:${w[2 * i]!.toString(16)}`);
 };
 
 describe('sample store helpers', () => {

@@ -23,6 +23,7 @@ import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
+import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
 export const BUSY_UTIL_PCT = 10;
@@ -68,44 +69,60 @@ export async function latestGpuReadings(pool: pg.Pool, acceleratorIds: number[],
   return readLatest(pool, 's.accelerator_id = ANY($4)', acceleratorIds, metrics, atMs);
 }
 
-/** `scope` is a fixed SQL condition on the series (its value is $4); never user text. */
+type SeriesRow = {
+  id: number;
+  metric: string;
+  entity_kind: string;
+  accelerator_id: number | null;
+  device_id: number | null;
+  rack_id: number | null;
+  power_node_id: number | null;
+  cooling_unit_id: number | null;
+  labels: Record<string, string>;
+};
+
+const SERIES_COLUMNS = 's.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.labels';
+
+const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => ({
+  seriesId: r.id,
+  metric: r.metric,
+  entityKind: r.entity_kind,
+  acceleratorId: r.accelerator_id,
+  deviceId: r.device_id,
+  rackId: r.rack_id,
+  powerNodeId: r.power_node_id,
+  coolingUnitId: r.cooling_unit_id,
+  labels: r.labels,
+  value,
+  tMs,
+});
+
+/** `scope` is a fixed SQL condition on the series (its value is $2 or $4); never user text. */
 async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerator_id = ANY($4)', scopeValue: number | number[], metrics: string[], atMs: number): Promise<LatestReading[]> {
-  const rows = await pool.query<{
-    id: number;
-    metric: string;
-    entity_kind: string;
-    accelerator_id: number | null;
-    device_id: number | null;
-    rack_id: number | null;
-    power_node_id: number | null;
-    cooling_unit_id: number | null;
-    labels: Record<string, string>;
-    value: number;
-    t: number;
-  }>(
-    `SELECT s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.labels,
-            l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
+  const fromMs = atMs - STALE_AFTER_MS;
+  if (mayBeCompacted(fromMs)) {
+    // A past moment: its samples may be compacted already, so read both forms (sample-store.ts).
+    const series = await pool.query<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM telemetry_series s WHERE s.metric = ANY($1) AND ${scope.replace('$4', '$2')}`, [metrics, scopeValue]);
+    // `> fromMs`, as below: one microsecond past it.
+    const samples = await readSamples(pool, series.rows.map((r) => r.id), fromMs + 0.001, atMs);
+    return series.rows.flatMap((r) => {
+      const columns = samples.get(r.id);
+      if (!columns) return [];
+      const last = columns.us.length - 1;
+      return [toReading(r, columns.values[last]!, usToMs(columns.us[last]!))];
+    });
+  }
+  const rows = await pool.query<SeriesRow & { value: number; t: number }>(
+    `SELECT ${SERIES_COLUMNS}, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
        FROM telemetry_series s
        CROSS JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
           WHERE x.series_id = s.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           ORDER BY x.ts DESC LIMIT 1) l
       WHERE s.metric = ANY($1) AND ${scope}`,
-    [metrics, atMs - STALE_AFTER_MS, atMs, scopeValue],
+    [metrics, fromMs, atMs, scopeValue],
   );
-  return rows.rows.map((r) => ({
-    seriesId: r.id,
-    metric: r.metric,
-    entityKind: r.entity_kind,
-    acceleratorId: r.accelerator_id,
-    deviceId: r.device_id,
-    rackId: r.rack_id,
-    powerNodeId: r.power_node_id,
-    coolingUnitId: r.cooling_unit_id,
-    labels: r.labels,
-    value: r.value,
-    tMs: r.t,
-  }));
+  return rows.rows.map((r) => toReading(r, r.value, r.t));
 }
 
 /**
@@ -161,6 +178,9 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
   const ids = (await pool.query<{ id: number }>('SELECT id FROM telemetry_series WHERE metric = $1 AND site_id = $2', [input.metric, input.siteId])).rows.map((r) => r.id);
   if (ids.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
   const across = input.across === 'sum' ? 'sum' : 'avg';
+  if (resolution === 'raw' && mayBeCompacted(fromMs)) {
+    return { resolution, bucketS, fromMs, toMs, points: await rawTrendFromBothForms(pool, ids, fromMs, toMs, bucketS, across) };
+  }
   const source =
     resolution === 'raw'
       ? `SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v
@@ -176,6 +196,33 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
     [ids, fromMs, toMs, bucketS],
   );
   return { resolution, bucketS, fromMs, toMs, points: rows.rows };
+}
+
+/** siteTrend's raw-resolution aggregation (per-series bucket average, then sum / avg across) over both sample forms. */
+async function rawTrendFromBothForms(pool: pg.Pool, ids: number[], fromMs: number, toMs: number, bucketS: number, across: 'sum' | 'avg'): Promise<TrendPoint[]> {
+  const samples = await readSamples(pool, ids, fromMs, toMs);
+  const bucketMs = bucketS * 1000;
+  // bucket start → [Σ of series averages, number of series]
+  const buckets = new Map<number, [number, number]>();
+  // Series in id order, so the sums across them come out the same on every call.
+  for (const id of [...samples.keys()].sort((a, b) => a - b)) {
+    const { us, values } = samples.get(id)!;
+    let i = 0;
+    while (i < us.length) {
+      const b = fromMs + Math.floor((usToMs(us[i]!) - fromMs) / bucketMs) * bucketMs;
+      let sum = 0;
+      let n = 0;
+      for (; i < us.length && fromMs + Math.floor((usToMs(us[i]!) - fromMs) / bucketMs) * bucketMs === b; i++) {
+        sum += values[i]!;
+        n++;
+      }
+      const acc = buckets.get(b) ?? [0, 0];
+      acc[0] += sum / n;
+      acc[1] += 1;
+      buckets.set(b, acc);
+    }
+  }
+  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, [sum, n]]) => ({ t, v: across === 'sum' ? sum : sum / n }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ export type TelemetrySettings = {
   /** Samples held while PostgreSQL is unreachable; beyond this the oldest are dropped (and counted). */
   bufferMaxSamples: number;
   rollupIntervalMs: number;
+  /** How often the compaction worker looks for closed windows to compress. */
+  compactionIntervalMs: number;
+  /** A 30-minute window is compressed once it ended this long ago (at least 10 minutes). */
+  compactionDelayMs: number;
   alertIntervalMs: number;
   /** A series whose latest sample is older than this no longer counts for alerts. */
   alertStalenessMs: number;
@@ -39,6 +43,8 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
     flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 250, 10),
     bufferMaxSamples: num(env, 'PLENUM_INGEST_BUFFER_SAMPLES', 2_000_000, 1_000),
     rollupIntervalMs: num(env, 'PLENUM_ROLLUP_INTERVAL_MS', 10_000, 100),
+    compactionIntervalMs: num(env, 'PLENUM_COMPACTION_INTERVAL_MS', 60_000, 1_000),
+    compactionDelayMs: num(env, 'PLENUM_COMPACTION_DELAY_MS', 600_000, 600_000),
     alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', 5_000, 100),
     alertStalenessMs: num(env, 'PLENUM_ALERT_STALENESS_MS', 60_000, 1_000),
   };

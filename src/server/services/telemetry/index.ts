@@ -1,11 +1,12 @@
 /**
  * Telemetry services of one process, as WorkerRunner workers (each reports a heartbeat that /api/health shows):
  * ingest (flush loop + buffer stats), scraper, partitions (create ahead / drop expired), mapping (re-map series when
- * the inventory changes), rollups and alerts. Any of them can run in another process against the same database.
+ * the inventory changes), rollups, compaction (closed windows of raw samples → compressed chunks) and alerts. Any of them can run in another process against the same database.
  */
 import type pg from 'pg';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
+import { compactClosedWindows } from './compaction';
 import { type TelemetrySettings, telemetrySettings } from './config';
 import { IngestPipeline, remapSeries } from './ingest';
 import { maintainPartitions } from './partitions';
@@ -72,6 +73,16 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       tick: async () => {
         const r = await runRollups(pool);
         return `${r.minutes} minutes, ${r.hours} hours recomputed`;
+      },
+    },
+    {
+      name: 'telemetry-compaction',
+      intervalMs: settings.compactionIntervalMs,
+      tick: async () => {
+        // Alerts read the last `alertStalenessMs` from the write table alone: never compact into that.
+        const r = await compactClosedWindows(pool, { delayMs: Math.max(settings.compactionDelayMs, settings.alertStalenessMs + 60_000) });
+        if (r.skipped) return 'another process compacts';
+        return `${r.windows} windows, ${r.chunks} chunks, ${r.samples} samples compressed; lag ${Math.round(r.lagMs / 1000)} s`;
       },
     },
     {

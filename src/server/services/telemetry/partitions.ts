@@ -1,6 +1,6 @@
 /**
- * Partition maintenance: raw samples in daily partitions, rollups in monthly ones, created ahead of time and dropped
- * whole when they fall out of retention (a DROP TABLE, not a DELETE: no bloat, no vacuum debt).
+ * Partition maintenance: raw samples and their compressed chunks in daily partitions, rollups in monthly ones, created
+ * ahead of time and dropped whole when they fall out of retention (a DROP TABLE, not a DELETE: no bloat, no vacuum debt).
  */
 import type pg from 'pg';
 
@@ -9,6 +9,9 @@ const DAY_MS = 86_400_000;
 const MAINTENANCE_LOCK_KEY = 7_041_990;
 
 export const RAW_TABLE = 'telemetry_samples';
+/** Compressed windows of raw samples: same daily partitions and retention as the raw table. */
+export const CHUNK_TABLE = 'telemetry_chunks';
+const DAILY_TABLES = [RAW_TABLE, CHUNK_TABLE] as const;
 export const ROLLUP_TABLES = ['telemetry_rollup_1m', 'telemetry_rollup_1h'] as const;
 
 /** How far ahead partitions exist: samples up to this far in the future are accepted. */
@@ -30,9 +33,11 @@ export type PartitionPlan = { table: string; name: string; fromMs: number; toMs:
 /** Partitions that should exist at `nowMs` (pure; tested without a database). */
 export function plannedPartitions(nowMs: number, rawRetentionDays: number, rollupRetentionDays: number): PartitionPlan {
   const plan: PartitionPlan = [];
-  for (let d = dayStartMs(nowMs - rawRetentionDays * DAY_MS); d <= dayStartMs(nowMs) + RAW_DAYS_AHEAD * DAY_MS; d += DAY_MS) {
-    const t = new Date(d);
-    plan.push({ table: RAW_TABLE, name: `${RAW_TABLE}_p${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}`, fromMs: d, toMs: d + DAY_MS });
+  for (const table of DAILY_TABLES) {
+    for (let d = dayStartMs(nowMs - rawRetentionDays * DAY_MS); d <= dayStartMs(nowMs) + RAW_DAYS_AHEAD * DAY_MS; d += DAY_MS) {
+      const t = new Date(d);
+      plan.push({ table, name: `${table}_p${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}`, fromMs: d, toMs: d + DAY_MS });
+    }
   }
   for (const table of ROLLUP_TABLES) {
     for (let m = monthStartMs(nowMs - rollupRetentionDays * DAY_MS); m <= addMonths(monthStartMs(nowMs), 1); m = addMonths(m, 1)) {
@@ -70,7 +75,7 @@ export async function maintainPartitions(
         `SELECT p.relname AS parent, c.relname AS child
            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
           WHERE p.relname = ANY($1)`,
-        [[RAW_TABLE, ...ROLLUP_TABLES]],
+        [[...DAILY_TABLES, ...ROLLUP_TABLES]],
       );
       const have = new Set(existing.rows.map((r) => r.child));
       for (const p of plan) {
@@ -81,7 +86,8 @@ export async function maintainPartitions(
         created.push(p.name);
       }
       // Drop partitions that end before the retention window starts.
-      const cutoff: Record<string, number> = { [RAW_TABLE]: nowMs - options.rawRetentionDays * DAY_MS };
+      const cutoff: Record<string, number> = {};
+      for (const t of DAILY_TABLES) cutoff[t] = nowMs - options.rawRetentionDays * DAY_MS;
       for (const t of ROLLUP_TABLES) cutoff[t] = nowMs - options.rollupRetentionDays * DAY_MS;
       for (const row of existing.rows) {
         const upperMs = partitionUpperMs(row.child);

@@ -3,6 +3,7 @@
  * target, at a resolution chosen by the range (raw ≤ 2 h, 1-minute rollups ≤ 3 days, 1-hour rollups beyond).
  */
 import type pg from 'pg';
+import { readSamples, usToMs } from './sample-store';
 
 export type Resolution = 'raw' | '1m' | '1h';
 export type Point = { t: number; v: number; min?: number; max?: number };
@@ -78,13 +79,17 @@ export async function queryTelemetry(
   const points = new Map<number, Point[]>(ids.map((id) => [id, []]));
   if (ids.length > 0) {
     if (resolution === 'raw') {
-      const rows = await pool.query<{ series_id: number; t: number; v: number }>(
-        `SELECT series_id, (extract(epoch FROM ts) * 1000)::float8 AS t, value AS v FROM telemetry_samples
-          WHERE series_id = ANY($1) AND ts >= to_timestamp($2 / 1000.0) AND ts <= to_timestamp($3 / 1000.0)
-          ORDER BY series_id, ts LIMIT ${MAX_RAW_POINTS}`,
-        [ids, fromMs, toMs],
-      );
-      for (const r of rows.rows) points.get(r.series_id)!.push({ t: r.t, v: r.v });
+      // Raw samples come from the write table and the compressed chunks alike (sample-store.ts).
+      const samples = await readSamples(pool, ids, fromMs, toMs);
+      let budget = MAX_RAW_POINTS;
+      for (const id of ids) {
+        const columns = samples.get(id);
+        if (!columns || budget <= 0) continue;
+        const n = Math.min(columns.us.length, budget);
+        const list = points.get(id)!;
+        for (let i = 0; i < n; i++) list.push({ t: usToMs(columns.us[i]!), v: columns.values[i]! });
+        budget -= n;
+      }
     } else {
       const table = resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h';
       const rows = await pool.query<{ series_id: number; t: number; v: number; min: number; max: number }>(

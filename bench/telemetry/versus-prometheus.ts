@@ -1,0 +1,359 @@
+/**
+ * Plenum against a real Prometheus, side by side in one run, scraping the SAME simulator endpoints at the same
+ * interval on the same machine. Reports CPU per stored sample, bytes per stored sample on disk, their ratios, and the
+ * per-rack power query over 24 h at 1-minute resolution for both.
+ *
+ *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40]
+ *
+ * Set-up: a throwaway embedded PostgreSQL with the demo seed (672 GPUs: 120 GPU hosts + the facility endpoint);
+ * the live simulator runs as its own process (`simulator run`), so neither side is charged for rendering exporter
+ * text. Plenum's telemetry workers (scraper, ingest, rollups, compaction, alerts, …) run in this process exactly as
+ * `npm start` wires them. Debian's `prometheus` (installed with apt-get when missing) runs from a temp folder on a
+ * high loopback port with one static target per endpoint, and is stopped by its PID.
+ *
+ * CPU: user + system time from /proc over the measured window: this Node process + the postmaster and its children
+ * for Plenum, the prometheus process for Prometheus; divided by the samples each stored in that window. Plenum's
+ * compaction only rewrites windows that closed ≥ 10 minutes ago, which a run of a few minutes never reaches, so at
+ * the end the bench compacts everything the run stored (compactClosedWindows with a clock 2 h ahead) and adds the CPU
+ * that took (Node + PostgreSQL) to Plenum's total: every sample is compacted once.
+ *
+ * Disk: Plenum: every telemetry relation with its indexes and TOAST (write table, chunks, rollups 1m/1h, series,
+ * dirty minutes) after that compaction and a VACUUM (what autovacuum does); Prometheus: every file under its data
+ * folder (WAL, head chunks, blocks). Both divided by the samples stored. A run of a few minutes has short chunks (a
+ * few minutes per series, where a closed window holds 30) and fixed costs (series, empty partitions) spread over few
+ * samples, so the steady state is also measured on one full window of simulator scrapes (measureFullWindows).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDb } from '../../src/server/db/client';
+import { runMigrations } from '../../src/server/db/migrate';
+import { seedIfEmpty } from '../../src/server/db/seed';
+import { renderFacilityMetrics, renderGpuHostMetrics } from '../../simulator/exporters';
+import { World } from '../../simulator/world';
+import { compactClosedWindows } from '../../src/server/services/telemetry/compaction';
+import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
+import { runRollups } from '../../src/server/services/telemetry/rollups';
+import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
+import { getProcessIngest } from '../../src/server/services/telemetry/index';
+import { queryTelemetry } from '../../src/server/services/telemetry/query';
+import { COMPACTION_WINDOW_MS } from '../../src/server/services/telemetry/sample-store';
+import { telemetryWorkers } from '../../src/server/services/telemetry/start';
+import { WorkerRunner } from '../../src/server/services/workers';
+import { arg, machine, pct, postgresCpuSeconds, r1, r3, throwawayPostgres } from './common';
+
+const seconds = Number(arg('seconds', '240'));
+const intervalMs = Number(arg('interval', '10000'));
+const reps = Number(arg('reps', '40'));
+const PROMETHEUS = '/usr/bin/prometheus';
+const CLK_TCK = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ensurePrometheus(): void {
+  if (existsSync(PROMETHEUS)) return;
+  console.error('[bench] prometheus missing: apt-get install -y prometheus');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0 || !existsSync(PROMETHEUS)) throw new Error('could not install Debian package prometheus (apt-get install prometheus)');
+}
+
+/** CPU seconds (user + system) of one process. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+const nodeCpuSeconds = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += folderBytes(p);
+    else if (entry.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+/** Waits for a line on a child's stdout that matches `pattern`. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const m = pattern.exec(buffered);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ${pattern}`)));
+  });
+}
+
+async function promSamplesAppended(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('prometheus_tsdb_head_samples_appended_total')) n += Number(line.split(' ').at(-1));
+  return n;
+}
+
+function stopByPid(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    process.kill(child.pid!, 'SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    }, 15_000).unref();
+  });
+}
+
+/**
+ * Steady-state disk per sample, measured rather than extrapolated: one full 30-minute window of simulator scrapes for
+ * 12 GPU hosts and the facility endpoint, through the real ingest, rollups and compaction, after the live run's
+ * telemetry rows are cleared (series stay). Returns bytes per sample by part, and the total.
+ */
+async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
+  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_dirty_minutes');
+  const inventory = await loadSimInventory(pool);
+  const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
+  const t0 = Math.floor((Date.now() - 6 * 3_600_000) / COMPACTION_WINDOW_MS) * COMPACTION_WINDOW_MS;
+  const world = new World(inventory, { seed: 3, startMs: t0 });
+  const ingest = new IngestPipeline(pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });
+  await ingest.loadInventory();
+  const rounds = COMPACTION_WINDOW_MS / stepMs;
+  for (let r = 0; r < rounds; r++) {
+    world.step(stepMs / 1000);
+    const at = t0 + r * stepMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
+    for (const h of hosts) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: at });
+    ingest.ingestText(renderFacilityMetrics(world, inventory.sites[0]!.id), 'plenum', { targetId: null, nowMs: at + 3 });
+    if (r % 30 === 29) {
+      await ingest.flush();
+      await runRollups(pool);
+    }
+  }
+  await ingest.flush();
+  await ingest.stop();
+  await runRollups(pool);
+  // The write table's steady-state share: at most (window + delay) of samples are in flight, out of 7 days kept.
+  const rawBytes = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_samples'`)).rows[0]!.b);
+  const rawRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
+  const compaction = await compactClosedWindows(pool, { timeBudgetMs: 3_600_000 });
+  await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h');
+  const size = async (table: string) =>
+    Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`, [table])).rows[0]!.b);
+  const samples = compaction.samples;
+  const chunkTable = await size('telemetry_chunks');
+  const payload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_chunks')).rows[0]!.b);
+  const rollup1mRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
+  const rollup1m = await size('telemetry_rollup_1m');
+  const rollup1hRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1h')).rows[0]!.n);
+  const rollup1h = await size('telemetry_rollup_1h');
+  const perMinute = 60_000 / stepMs;
+  const parts = {
+    chunkPayload: payload / samples,
+    chunkRowsAndIndex: (chunkTable - payload) / samples,
+    writeTableInFlight: ((rawBytes / rawRows) * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
+    // Rows per series-minute and series-hour, whatever the few minutes of this window say about partition overheads.
+    rollup1m: rollup1m / rollup1mRows / perMinute,
+    rollup1h: rollup1h / rollup1hRows / (perMinute * 60),
+  };
+  const samplesOnly = parts.chunkPayload + parts.chunkRowsAndIndex + parts.writeTableInFlight;
+  return {
+    samples,
+    samplesPerChunk: r1(samples / compaction.chunks),
+    rawBytesPerRow: r1(rawBytes / rawRows),
+    parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, r3(v)])),
+    samplesOnly: r3(samplesOnly),
+    total: r3(samplesOnly + parts.rollup1m + parts.rollup1h),
+  };
+}
+
+async function main() {
+  const started = machine();
+  ensurePrometheus();
+  const promVersion = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  process.env.PLENUM_SCRAPE_INTERVAL_MS = String(intervalMs);
+  process.env.PLENUM_SIMULATOR = 'off';
+  const pg = await throwawayPostgres();
+  process.env.DATABASE_URL = pg.url;
+  const { pool, db } = createDb(pg.url);
+  const promDir = await mkdtemp(path.join(tmpdir(), 'plenum-bench-prometheus-'));
+  const runner = new WorkerRunner(db);
+  let simulator: ChildProcess | undefined;
+  let prometheus: ChildProcess | undefined;
+  try {
+    await runMigrations(pool);
+    const seeded = await seedIfEmpty(db, 'demo');
+
+    // The simulator in its own process: it registers its endpoints as scrape targets.
+    simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'run'], {
+      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 120_000);
+    console.error(`[bench] simulator at ${serving[1]}`);
+    const urls = (await pool.query<{ url: string }>(`SELECT url FROM scrape_targets WHERE managed_by = 'simulator' AND enabled ORDER BY url`)).rows.map((r) => r.url);
+
+    // Prometheus: the same endpoints, one static target each (its own `endpoint` label keeps their series apart).
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const targets = urls.map((u) => {
+      const url = new URL(u);
+      return `      - targets: ['${url.host}']\n        labels: { __metrics_path__: '${url.pathname}', endpoint: '${url.pathname}' }`;
+    });
+    await writeFile(
+      path.join(promDir, 'prometheus.yml'),
+      `global:\n  scrape_interval: ${intervalMs / 1000}s\n  scrape_timeout: ${Math.min(intervalMs, 5000) / 1000}s\nscrape_configs:\n  - job_name: simulator\n    static_configs:\n${targets.join('\n')}\n`,
+    );
+    prometheus = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${path.join(promDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(promDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=7d',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const promBase = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${promBase}/-/ready`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 120) throw new Error('prometheus did not become ready');
+      await sleep(500);
+    }
+
+    for (const w of await telemetryWorkers(pool, (l) => console.error(`[bench] ${l}`))) runner.add(w);
+    runner.start();
+    const ingest = getProcessIngest()!;
+    // Warm-up: every series created, line caches filled, both sides scraping.
+    await sleep(3 * intervalMs);
+
+    const t0 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    console.error(`[bench] measuring ${seconds} s`);
+    await sleep(seconds * 1000);
+    const t1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    await runner.stop();
+    await ingest.flush();
+
+    // Compaction of everything stored (its CPU is part of each sample's cost).
+    const c0 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
+    const compaction = await compactClosedWindows(pool, { nowMs: Date.now() + 2 * 3_600_000, timeBudgetMs: 3_600_000 });
+    const c1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
+    // What autovacuum does in production: the deleted raw rows and the rollups' superseded row versions are reclaimed.
+    await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_dirty_minutes');
+
+    const plenumSamples = t1.plenumSamples - t0.plenumSamples;
+    const promSamples = t1.promSamples - t0.promSamples;
+    const compactionCpu = c1.node - c0.node + (c1.pg - c0.pg);
+    const storedSamples = Number((await pool.query<{ n: string }>('SELECT (SELECT coalesce(sum(count), 0) FROM telemetry_chunks) + (SELECT count(*) FROM telemetry_samples) AS n')).rows[0]!.n);
+    const plenumCpuUs = {
+      node: ((t1.node - t0.node) / plenumSamples) * 1e6,
+      postgres: ((t1.pg - t0.pg) / plenumSamples) * 1e6,
+      compaction: (compactionCpu / compaction.samples) * 1e6,
+    };
+    const plenumCpuPerSampleUs = plenumCpuUs.node + plenumCpuUs.postgres + plenumCpuUs.compaction;
+    const promCpuPerSampleUs = ((t1.prom - t0.prom) / promSamples) * 1e6;
+
+    // Disk, per relation family (partitions, indexes and TOAST included).
+    const sizes = await pool.query<{ family: string; bytes: string; rows: string }>(
+      `SELECT family, sum(pg_total_relation_size(c.oid))::bigint AS bytes
+         FROM (SELECT c.oid, coalesce(p.relname, c.relname) AS family
+                 FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+                WHERE c.relkind = 'r' AND coalesce(p.relname, c.relname) IN
+                      ('telemetry_samples', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
+        GROUP BY family ORDER BY family`,
+    );
+    const bytes = Object.fromEntries(sizes.rows.map((r) => [r.family, Number(r.bytes)]));
+    const plenumBytes = Object.values(bytes).reduce((a, b) => a + b, 0);
+    const chunkStats = (
+      await pool.query<{ rows: string; payload: string; samples: string }>('SELECT count(*) AS rows, coalesce(sum(octet_length(data)), 0) AS payload, coalesce(sum(count), 0) AS samples FROM telemetry_chunks')
+    ).rows[0]!;
+    const chunkRows = Number(chunkStats.rows);
+    const payloadPerSample = Number(chunkStats.payload) / Number(chunkStats.samples);
+    const promBytes = folderBytes(path.join(promDir, 'data'));
+
+    // Per-rack power, 24 h at 1-minute resolution, both sides (only the run's minutes hold data).
+    const racks = (await pool.query<{ name: string }>(`SELECT DISTINCT r.name FROM racks r JOIN telemetry_series s ON s.rack_id = r.id WHERE s.metric = 'pdu_power_w' ORDER BY r.name`)).rows.map((r) => r.name);
+    const plenumMs: number[] = [];
+    const promMs: number[] = [];
+    let plenumPoints = 0;
+    let promPoints = 0;
+    for (let i = 0; i < reps; i++) {
+      const rack = racks[i % racks.length]!;
+      let t = performance.now();
+      const r = await queryTelemetry(pool, { metric: 'pdu_power_w', entity: rack, sinceMs: 86_400_000, resolution: '1m' });
+      plenumMs.push(performance.now() - t);
+      plenumPoints += r.series.reduce((n, s) => n + s.points.length, 0);
+      const end = Date.now() / 1000;
+      const q = new URLSearchParams({ query: `sum(plenum_rack_pdu_power_watts{rack="${rack}"})`, start: String(end - 86_400), end: String(end), step: '60' });
+      t = performance.now();
+      const body = (await (await fetch(`${promBase}/api/v1/query_range?${q}`)).json()) as { data: { result: { values: unknown[] }[] } };
+      promMs.push(performance.now() - t);
+      promPoints += body.data.result.reduce((n, s) => n + s.values.length, 0);
+    }
+
+    await stopByPid(prometheus);
+    const fullWindows = await measureFullWindows(pool, intervalMs);
+
+    const result = {
+      bench: 'versus-prometheus',
+      machine: started,
+      prometheus: promVersion,
+      gpus: seeded.gpus,
+      endpoints: urls.length,
+      intervalMs,
+      measuredSeconds: r1((t1.at - t0.at) / 1000),
+      samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
+      cpuPerSampleUs: {
+        plenum: r3(plenumCpuPerSampleUs),
+        plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction) },
+        prometheus: r3(promCpuPerSampleUs),
+        ratio: r3(plenumCpuPerSampleUs / promCpuPerSampleUs),
+      },
+      bytesPerSample: {
+        plenumMeasured: r3(plenumBytes / storedSamples),
+        plenumMeasuredParts: Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, r3(v / storedSamples)])),
+        plenumFullWindows: fullWindows,
+        prometheusMeasured: r3(promBytes / promSamples),
+        ratioMeasured: r3(plenumBytes / storedSamples / (promBytes / promSamples)),
+        ratioFullWindows: r3(fullWindows.total / (promBytes / promSamples)),
+        ratioFullWindowsSamplesOnly: r3(fullWindows.samplesOnly / (promBytes / promSamples)),
+      },
+      compaction: { ...compaction, chunkRows, samplesPerChunk: r1(Number(chunkStats.samples) / chunkRows), payloadBytesPerSample: r3(payloadPerSample), cpuSeconds: r3(compactionCpu) },
+      rackPower24h1m: {
+        reps,
+        plenumMs: { p50: r1(pct(plenumMs, 50)), p95: r1(pct(plenumMs, 95)) },
+        prometheusMs: { p50: r1(pct(promMs, 50)), p95: r1(pct(promMs, 95)) },
+        pointsPerQuery: { plenum: Math.round(plenumPoints / reps), prometheus: Math.round(promPoints / reps) },
+      },
+      machineAtEnd: machine(),
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await runner.stop().catch(() => {});
+    await stopByPid(prometheus);
+    await stopByPid(simulator);
+    await pool.end().catch(() => {});
+    await pg.stop();
+    await rm(promDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

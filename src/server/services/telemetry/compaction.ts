@@ -1,0 +1,160 @@
+/**
+ * Compaction: rewrites each closed 30-minute window of raw samples into one compressed row per series
+ * (`telemetry_chunks`, encoded by chunk-codec.ts) and deletes the raw rows it encoded.
+ *
+ * - Leader-safe: one compactor at a time across processes, under a session advisory lock; others skip the tick.
+ * - Crash-safe and resumable: a window is done in batches of series, and each batch is ONE transaction that deletes
+ *   the raw rows (DELETE … RETURNING: exactly the rows it encodes, even with late inserts racing it) and writes their
+ *   chunks. A crash rolls the batch back whole; the next run finds the oldest raw sample and carries on from there.
+ *   Nothing is lost and nothing is stored twice.
+ * - Late samples for a window already compacted land in the write table like any other; the next run merges them into
+ *   the window's existing chunk.
+ */
+import type pg from 'pg';
+import { decodeChunk, encodeChunk } from './chunk-codec';
+import {
+  COMPACTION_WINDOW_MS,
+  MIN_COMPACTION_AGE_MS,
+  mergeSorted,
+  PACKED_SAMPLES_SQL,
+  type SampleColumns,
+  unpackSamples,
+  windowStartMs,
+} from './sample-store';
+
+const COMPACTION_LOCK_KEY = 7_041_992;
+
+export type CompactionOptions = {
+  /** Windows that ended less than this long ago stay raw (at least MIN_COMPACTION_AGE_MS). */
+  delayMs?: number;
+  /** Series ids per transaction. */
+  seriesPerBatch?: number;
+  /** Stop starting new batches after this long (the next tick continues). */
+  timeBudgetMs?: number;
+  nowMs?: number;
+  /** Called inside each batch's transaction before COMMIT, on its connection (tests use it to crash a batch half way). */
+  beforeCommit?: (batch: { windowStartMs: number; fromSeriesId: number; samples: number }, client: pg.PoolClient) => Promise<void>;
+};
+
+export type CompactionResult = {
+  /** Another process holds the compaction lock. */
+  skipped: boolean;
+  windows: number;
+  chunks: number;
+  samples: number;
+  /** How far the oldest closed, still-raw window lags behind the delay (0: caught up), in ms. */
+  lagMs: number;
+};
+
+/** The last result, for health and self-monitoring (compaction lag). */
+export const compactionStatus: { last: CompactionResult | null; at: number | null } = { last: null, at: null };
+
+export async function compactClosedWindows(pool: pg.Pool, options: CompactionOptions = {}): Promise<CompactionResult> {
+  const delayMs = Math.max(options.delayMs ?? MIN_COMPACTION_AGE_MS, MIN_COMPACTION_AGE_MS);
+  const seriesPerBatch = options.seriesPerBatch ?? 2_000;
+  const timeBudgetMs = options.timeBudgetMs ?? 20_000;
+  const startedAt = Date.now();
+  const nowMs = options.nowMs ?? startedAt;
+  const result: CompactionResult = { skipped: false, windows: 0, chunks: 0, samples: 0, lagMs: 0 };
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [COMPACTION_LOCK_KEY]);
+    if (!locked.rows[0]?.ok) return { ...result, skipped: true };
+    try {
+      for (;;) {
+        const oldest = await client.query<{ ms: number | null }>('SELECT (extract(epoch FROM min(ts)) * 1000)::float8 AS ms FROM telemetry_samples');
+        const oldestMs = oldest.rows[0]?.ms;
+        if (oldestMs === null || oldestMs === undefined) break;
+        const w0 = windowStartMs(oldestMs);
+        const w1 = w0 + COMPACTION_WINDOW_MS;
+        if (w1 > nowMs - delayMs) break;
+        if (Date.now() - startedAt > timeBudgetMs) {
+          result.lagMs = nowMs - delayMs - w1;
+          break;
+        }
+        const range = await client.query<{ lo: number | null; hi: number }>(
+          `SELECT min(series_id) AS lo, max(series_id) AS hi FROM telemetry_samples
+            WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)`,
+          [w0, w1],
+        );
+        const { lo, hi } = range.rows[0]!;
+        for (let from = lo ?? 0; lo !== null && from <= hi; from += seriesPerBatch) {
+          const batch = await compactBatch(client, w0, from, from + seriesPerBatch, options.beforeCommit);
+          result.chunks += batch.chunks;
+          result.samples += batch.samples;
+        }
+        result.windows++;
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [COMPACTION_LOCK_KEY]).catch((error: Error) => {
+        broken = error;
+      });
+    }
+  } finally {
+    // A connection that failed to unlock is closed, which releases the lock with the session.
+    client.release(broken);
+  }
+  compactionStatus.last = result;
+  compactionStatus.at = Date.now();
+  return result;
+}
+
+/** One transaction: the raw rows of series [fromId, toId) in the window become (or join) their chunks. */
+async function compactBatch(
+  client: pg.PoolClient,
+  w0: number,
+  fromId: number,
+  toId: number,
+  beforeCommit: CompactionOptions['beforeCommit'],
+): Promise<{ chunks: number; samples: number }> {
+  await client.query('BEGIN');
+  try {
+    const gone = await client.query<{ series_id: number; packed: Buffer }>(
+      `WITH gone AS (
+         DELETE FROM telemetry_samples
+          WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0) AND series_id >= $3 AND series_id < $4
+         RETURNING series_id, ts, value)
+       SELECT series_id, ${PACKED_SAMPLES_SQL} AS packed FROM gone GROUP BY series_id ORDER BY series_id`,
+      [w0, w0 + COMPACTION_WINDOW_MS, fromId, toId],
+    );
+    if (gone.rows.length === 0) {
+      await client.query('COMMIT');
+      return { chunks: 0, samples: 0 };
+    }
+    const ids = gone.rows.map((r) => r.series_id);
+    const existing = await client.query<{ series_id: number; data: Buffer }>(
+      'SELECT series_id, data FROM telemetry_chunks WHERE window_start = to_timestamp($1 / 1000.0) AND series_id = ANY($2)',
+      [w0, ids],
+    );
+    const earlier = new Map(existing.rows.map((r) => [r.series_id, r.data]));
+    const counts: number[] = [];
+    const datas: Buffer[] = [];
+    let samples = 0;
+    for (const row of gone.rows) {
+      const fresh = unpackSamples(row.packed);
+      samples += fresh.us.length;
+      const before = earlier.get(row.series_id);
+      let all: SampleColumns = fresh;
+      if (before) {
+        const decoded = decodeChunk(before);
+        all = mergeSorted([{ us: Array.from(decoded.timestamps), values: decoded.values }, fresh]);
+      }
+      counts.push(all.us.length);
+      const encoded = encodeChunk(all.us, all.values);
+      datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
+    }
+    await client.query(
+      `INSERT INTO telemetry_chunks (series_id, window_start, count, data)
+       SELECT id, to_timestamp($2 / 1000.0), n, d FROM unnest($1::int[], $3::int[], $4::bytea[]) AS u(id, n, d)
+       ON CONFLICT (series_id, window_start) DO UPDATE SET count = excluded.count, data = excluded.data`,
+      [ids, w0, counts, datas],
+    );
+    await beforeCommit?.({ windowStartMs: w0, fromSeriesId: fromId, samples }, client);
+    await client.query('COMMIT');
+    return { chunks: ids.length, samples };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

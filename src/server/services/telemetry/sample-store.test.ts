@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { COMPACTION_WINDOW_MS, MIN_COMPACTION_AGE_MS, mayBeCompacted, mergeSorted, unpackSamples, usToMs, windowStartMs } from './sample-store';
+
+const hex = (v: Float64Array) => {
+  const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+  return Array.from({ length: v.length }, (_, i) => `${w[2 * i + 1]!.toString(16)}:${w[2 * i]!.toString(16)}`);
+};
+
+describe('sample store helpers', () => {
+  it('unpacks timestamptz_send ‖ float8send records: µs since 1970 and every value bit', () => {
+    // 2026-12-05T00:00:00.123456Z is 849_744_000_123_456 µs after 2000-01-01; a NaN with a payload; -0.
+    const buf = Buffer.alloc(32);
+    buf.writeBigInt64BE(849_744_000_123_456n, 0);
+    buf.writeUInt32BE(0x7ff4dead, 8);
+    buf.writeUInt32BE(0x0000beef, 12);
+    buf.writeBigInt64BE(-1n, 16); // one µs before 2000-01-01
+    buf.writeUInt32BE(0x80000000, 24);
+    buf.writeUInt32BE(0, 28);
+    const { us, values } = unpackSamples(buf);
+    expect(us).toEqual([Date.UTC(2026, 11, 5) * 1000 + 123_456, Date.UTC(2000, 0, 1) * 1000 - 1]);
+    expect(hex(values)).toEqual(['7ff4dead:beef', '80000000:0']);
+    expect(usToMs(us[0]!)).toBe(Date.UTC(2026, 11, 5) + 123.456);
+  });
+
+  it('merges parts: concatenates successive windows, sorts overlapping ones by time then value bits', () => {
+    const a = { us: [30, 40], values: Float64Array.from([3, 4]) };
+    const b = { us: [10, 20], values: Float64Array.from([1, 2]) };
+    expect(mergeSorted([a, b])).toEqual({ us: [10, 20, 30, 40], values: Float64Array.from([1, 2, 3, 4]) });
+    const late = { us: [15, 20], values: Float64Array.from([1.5, 1]) };
+    const merged = mergeSorted([a, b, late, { us: [], values: new Float64Array(0) }]);
+    expect(merged.us).toEqual([10, 15, 20, 20, 30, 40]);
+    expect(Array.from(merged.values)).toEqual([1, 1.5, 1, 2, 3, 4]);
+  });
+
+  it('aligns windows to the epoch and says when a time range may hold compacted samples', () => {
+    expect(windowStartMs(COMPACTION_WINDOW_MS * 7 + 5)).toBe(COMPACTION_WINDOW_MS * 7);
+    expect(86_400_000 % COMPACTION_WINDOW_MS).toBe(0); // a window never straddles a daily partition
+    const now = 1_800_000_000_000;
+    expect(mayBeCompacted(now - 60_000, now)).toBe(false);
+    expect(mayBeCompacted(now - MIN_COMPACTION_AGE_MS, now)).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Raw samples live in two forms: recent ones as rows of the narrow write table `telemetry_samples`, older ones as
+ * compressed chunks in `telemetry_chunks` (one row per series per 30-minute window, see compaction.ts). Everything that
+ * reads raw samples over a time range reads both through here, so the two forms are one to callers.
+ *
+ * Samples cross the wire as bytes (timestamptz_send / float8send), never as text: that keeps every float64 bit
+ * (NaN payloads, -0) and is cheaper to parse than text rows.
+ */
+import type pg from 'pg';
+import { decodeChunk } from './chunk-codec';
+
+/** Chunk width: windows are aligned to the Unix epoch, so they never straddle a daily partition. */
+export const COMPACTION_WINDOW_MS = 30 * 60_000;
+/**
+ * The compactor leaves windows that ended less than this long ago alone (its configured delay can only be longer).
+ * Readers of the last minutes ("now" values, alerts) therefore find them in the write table alone.
+ */
+export const MIN_COMPACTION_AGE_MS = 10 * 60_000;
+
+/** PostgreSQL timestamps count µs from 2000-01-01; ours from 1970-01-01. */
+const PG_EPOCH_US = 946_684_800_000_000;
+const TWO_32 = 4_294_967_296;
+
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+/** One series' samples in time order: timestamps in µs since the Unix epoch, values as float64. */
+export type SampleColumns = { us: number[]; values: Float64Array };
+
+/**
+ * SQL for one bytea per group holding 16-byte records (timestamptz_send ‖ float8send), ordered by time. Ties on the
+ * timestamp are ordered by the value's bytes so the order is the same on every read.
+ */
+export const PACKED_SAMPLES_SQL = `string_agg(timestamptz_send(ts) || float8send(value), ''::bytea ORDER BY ts, float8send(value))`;
+
+/** Parses the packed 16-byte records of PACKED_SAMPLES_SQL. */
+export function unpackSamples(buf: Buffer): SampleColumns {
+  const n = buf.length / 16;
+  const us = new Array<number>(n);
+  const values = new Float64Array(n);
+  const words = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) {
+    const o = i * 16;
+    us[i] = buf.readInt32BE(o) * TWO_32 + buf.readUInt32BE(o + 4) + PG_EPOCH_US;
+    words[2 * i + 1] = buf.readUInt32BE(o + 8);
+    words[2 * i] = buf.readUInt32BE(o + 12);
+  }
+  return { us, values };
+}
+
+/** ms (as the API uses them, from SQL's `to_timestamp(ms / 1000.0)`) → µs. */
+export const msToUs = (ms: number) => Math.round(ms * 1000);
+/** µs → ms exactly as SQL's `(extract(epoch FROM ts) * 1000)::float8` gives them. */
+export const usToMs = (us: number) => us / 1000;
+
+/** Start of the window holding `ms`. */
+export const windowStartMs = (ms: number) => Math.floor(ms / COMPACTION_WINDOW_MS) * COMPACTION_WINDOW_MS;
+
+/**
+ * Samples of the given series (or of every series) with fromMs ≤ t ≤ toMs from both forms, each series in time order.
+ * Series without samples are absent from the map. Both forms are read in ONE statement, so one snapshot: a compaction
+ * committing meanwhile can neither hide rows from it nor show them twice.
+ */
+export async function readSamples(db: Queryable, seriesIds: number[] | 'all', fromMs: number, toMs: number): Promise<Map<number, SampleColumns>> {
+  const out = new Map<number, SampleColumns>();
+  if (seriesIds !== 'all' && seriesIds.length === 0) return out;
+  const rows = await db.query<{ chunk: boolean; series_id: number; data: Buffer }>(
+    `SELECT false AS chunk, series_id, ${PACKED_SAMPLES_SQL} AS data FROM telemetry_samples
+      WHERE ($1::int[] IS NULL OR series_id = ANY($1)) AND ts >= to_timestamp($2 / 1000.0) AND ts <= to_timestamp($3 / 1000.0)
+      GROUP BY series_id
+     UNION ALL
+     SELECT true, series_id, data FROM telemetry_chunks
+      WHERE ($1::int[] IS NULL OR series_id = ANY($1)) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)`,
+    [seriesIds === 'all' ? null : seriesIds, fromMs, toMs, fromMs - COMPACTION_WINDOW_MS],
+  );
+  const fromUs = msToUs(fromMs);
+  const toUs = msToUs(toMs);
+  const parts = new Map<number, SampleColumns[]>();
+  const add = (id: number, part: SampleColumns) => {
+    const list = parts.get(id);
+    if (list) list.push(part);
+    else parts.set(id, [part]);
+  };
+  for (const row of rows.rows) {
+    if (!row.chunk) {
+      add(row.series_id, unpackSamples(row.data));
+      continue;
+    }
+    const decoded = decodeChunk(row.data);
+    const us: number[] = [];
+    const keep: number[] = [];
+    for (let i = 0; i < decoded.timestamps.length; i++) {
+      const t = decoded.timestamps[i]!;
+      if (t >= fromUs && t <= toUs) {
+        us.push(t);
+        keep.push(i);
+      }
+    }
+    if (keep.length === 0) continue;
+    const values = new Float64Array(keep.length);
+    const words = new Uint32Array(values.buffer);
+    const source = new Uint32Array(decoded.values.buffer, decoded.values.byteOffset, decoded.values.length * 2);
+    for (let j = 0; j < keep.length; j++) {
+      words[2 * j] = source[2 * keep[j]!]!;
+      words[2 * j + 1] = source[2 * keep[j]! + 1]!;
+    }
+    add(row.series_id, { us, values });
+  }
+  for (const [id, list] of parts) out.set(id, list.length === 1 ? list[0]! : mergeSorted(list));
+  return out;
+}
+
+/** Whether any chunk's window overlaps [fromMs, toMs): rollups of such minutes must read the chunks too. */
+export async function chunksOverlap(db: Queryable, fromMs: number, toMs: number): Promise<boolean> {
+  const rows = await db.query<{ yes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM telemetry_chunks
+                     WHERE window_start > to_timestamp($1 / 1000.0) AND window_start < to_timestamp($2 / 1000.0)) AS yes`,
+    [fromMs - COMPACTION_WINDOW_MS, toMs],
+  );
+  return rows.rows[0]!.yes;
+}
+
+/** Concatenates parts of one series and sorts by time (ties by value bits, as PACKED_SAMPLES_SQL orders them). */
+export function mergeSorted(unordered: SampleColumns[]): SampleColumns {
+  const parts = unordered.filter((p) => p.us.length > 0).sort((a, b) => a.us[0]! - b.us[0]!);
+  const us = parts.flatMap((p) => p.us);
+  const values = new Float64Array(us.length);
+  let o = 0;
+  for (const p of parts) {
+    values.set(p.values, o);
+    o += p.values.length;
+  }
+  // Chunks of successive windows do not overlap: then concatenating is enough.
+  if (parts.every((p, i) => i === 0 || p.us[0]! > parts[i - 1]!.us.at(-1)!)) return { us, values };
+  const words = new Uint32Array(values.buffer);
+  const order = Array.from({ length: us.length }, (_, i) => i);
+  order.sort((a, b) => us[a]! - us[b]! || words[2 * a + 1]! - words[2 * b + 1]! || words[2 * a]! - words[2 * b]!);
+  const sortedValues = new Float64Array(us.length);
+  const sortedWords = new Uint32Array(sortedValues.buffer);
+  const sortedUs = new Array<number>(us.length);
+  order.forEach((from, to) => {
+    sortedUs[to] = us[from]!;
+    sortedWords[2 * to] = words[2 * from]!;
+    sortedWords[2 * to + 1] = words[2 * from + 1]!;
+  });
+  return { us: sortedUs, values: sortedValues };
+}
+
+/** Whether a window reaching back to `fromMs` may hold compacted samples (allowing a minute of clock skew). */
+export function mayBeCompacted(fromMs: number, nowMs = Date.now()): boolean {
+  return fromMs < nowMs - MIN_COMPACTION_AGE_MS + 60_000;
+}

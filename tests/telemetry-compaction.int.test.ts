@@ -1,0 +1,257 @@
+/**
+ * Compressed sample storage on a real PostgreSQL with real simulator exporter text: ingest two hours of scrapes, take
+ * every answer the readers give (raw range queries, "now" values at a past moment, raw trends, rollups), compact with
+ * a crash in the middle (an aborted transaction, then a killed connection), resume, and get the very same answers
+ * back, bit for bit. Late samples for a compacted window merge into it; retention drops chunk partitions whole.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderFacilityMetrics, renderGpuHostMetrics } from '../simulator/exporters';
+import { World } from '../simulator/world';
+import { latestReadings, siteTrend } from '../src/server/services/dashboards';
+import { compactClosedWindows } from '../src/server/services/telemetry/compaction';
+import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { maintainPartitions } from '../src/server/services/telemetry/partitions';
+import { queryTelemetry } from '../src/server/services/telemetry/query';
+import { runRollups } from '../src/server/services/telemetry/rollups';
+import { COMPACTION_WINDOW_MS, readSamples, type SampleColumns, windowStartMs } from '../src/server/services/telemetry/sample-store';
+import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
+import { createDemoTelemetryDatabase, type TestDatabase } from './db';
+
+let db: TestDatabase;
+const HOSTS = 4;
+const INTERVAL_MS = 15_000;
+const ROUNDS = 480; // two hours
+/** Aligned to a window, well past the compaction delay. */
+const T0 = windowStartMs(Date.now() - 4 * 3_600_000);
+const T_END = T0 + ROUNDS * INTERVAL_MS;
+let hostnames: string[] = [];
+let siteId = 0;
+let specialSeries = 0;
+
+const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query<{ n: number }>(sql, params)).rows[0]!.n);
+
+/** Every stored sample as "series ts value-bits", sorted: what no loss and no duplication are checked against. */
+function dump(samples: Map<number, SampleColumns>): string[] {
+  const out: string[] = [];
+  for (const [id, { us, values }] of samples) {
+    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < us.length; i++) out.push(`${id} ${us[i]} ${words[2 * i + 1]!.toString(16)}:${words[2 * i]!.toString(16)}`);
+  }
+  return out.sort();
+}
+
+async function answers() {
+  const gpuPower = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END });
+  const energy = await queryTelemetry(db.pool, { metric: 'gpu_energy_mj', entity: hostnames[1]!, sinceMs: 90 * 60_000, untilMs: T_END - 10 * 60_000 });
+  const latest = await latestReadings(db.pool, siteId, ['gpu_power_w', 'gpu_util_pct', 'it_power_w'], T0 + 47 * 60_000 + 7_000);
+  const trend = await siteTrend(db.pool, { siteId, metric: 'gpu_power_w', across: 'sum', window: { sinceMs: 2 * 3_600_000, untilMs: T_END } });
+  const rollups = (await db.pool.query('SELECT series_id, bucket, min, max, sum, count FROM telemetry_rollup_1m ORDER BY series_id, bucket')).rows;
+  const all = dump(await readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000));
+  return { gpuPower, energy, latest: latest.sort((a, b) => a.seriesId - b.seriesId), trend, rollups, all };
+}
+
+beforeAll(async () => {
+  db = await createDemoTelemetryDatabase();
+  const inventory = await loadSimInventory(db.pool);
+  const site = inventory.sites[0]!;
+  hostnames = site.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname))).slice(0, HOSTS);
+  siteId = (await db.pool.query<{ id: number }>('SELECT id FROM sites WHERE slug = $1', [site.id])).rows[0]!.id;
+  const world = new World(inventory, { seed: 11, startMs: T0 });
+  const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });
+  await ingest.loadInventory();
+  for (let r = 0; r < ROUNDS; r++) {
+    world.step(INTERVAL_MS / 1000);
+    // Real scrapes land a few ms apart and off the grid.
+    const at = T0 + r * INTERVAL_MS + ((r * 37) % 23);
+    for (const h of hostnames) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: at });
+    ingest.ingestText(renderFacilityMetrics(world, site.id), 'plenum', { targetId: null, nowMs: at + 3 });
+    if (r % 40 === 39) await ingest.flush();
+  }
+  await ingest.flush();
+  await ingest.stop();
+  // A series with what only a bit-exact store keeps: NaN, ±Inf, -0, a counter reset, a duplicate timestamp.
+  specialSeries = (
+    await db.pool.query<{ id: number }>(
+      `INSERT INTO telemetry_series (series_key, metric, unit, labels, entity_kind, site_id)
+       VALUES ('test_special{}', 'test_special', 'count', '{}', 'site', $1) RETURNING id`,
+      [siteId],
+    )
+  ).rows[0]!.id;
+  await db.pool.query(
+    `INSERT INTO telemetry_samples (series_id, ts, value)
+     SELECT $1, to_timestamp(($2::float8 + i * 10000) / 1000.0), v
+       FROM unnest(ARRAY['NaN', 'Infinity', '-Infinity', '-0', '0', '5e-324', '1.7976931348623157e308', '123456789', '124000000', '3', '7', '7']::float8[]) WITH ORDINALITY AS u(v, i)`,
+    [specialSeries, T0 + 600_000],
+  );
+  await db.pool.query(`INSERT INTO telemetry_samples VALUES ($1, to_timestamp(($2::float8 + 12 * 10000) / 1000.0), 8)`, [specialSeries, T0 + 600_000]);
+  await runRollups(db.pool);
+}, 300_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('compressed sample storage', () => {
+  let before: Awaited<ReturnType<typeof answers>>;
+
+  it('has real data to compare: two hours of simulator scrapes, all in the write table', async () => {
+    before = await answers();
+    expect(before.all.length).toBeGreaterThan(100_000);
+    expect(before.gpuPower.series.length).toBe(8);
+    expect(before.gpuPower.series.every((s) => s.points.length === ROUNDS)).toBe(true);
+    expect(before.latest.length).toBeGreaterThan(30);
+    expect(before.trend.points.length).toBeGreaterThan(100);
+    expect(before.energy.series.length).toBe(8);
+    // The raw trend (computed in Node from both forms) matches PostgreSQL's own aggregation of the raw rows.
+    const { bucketS, fromMs, toMs } = before.trend;
+    const sql = await db.pool.query<{ t: number; v: number }>(
+      `WITH per AS (
+         SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v
+           FROM telemetry_samples x JOIN telemetry_series s ON s.id = x.series_id
+          WHERE s.metric = 'gpu_power_w' AND s.site_id = $1 AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+          GROUP BY 1, 2)
+       SELECT (extract(epoch FROM b) * 1000)::float8 AS t, sum(v)::float8 AS v FROM per GROUP BY b ORDER BY b`,
+      [siteId, fromMs, toMs, bucketS],
+    );
+    expect(before.trend.points.map((p) => p.t)).toEqual(sql.rows.map((r) => r.t));
+    for (const [i, r] of sql.rows.entries()) expect(before.trend.points[i]!.v).toBeCloseTo(r.v, 6);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_chunks')).toBe(0);
+  });
+
+  it('a crash half way (aborted transaction, then a killed connection) loses and repeats nothing; resuming finishes the job', async () => {
+    const raw = await count('SELECT count(*)::int AS n FROM telemetry_samples');
+    let batches = 0;
+    await expect(
+      compactClosedWindows(db.pool, {
+        seriesPerBatch: 100,
+        beforeCommit: async () => {
+          if (++batches === 3) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    const chunksAfterAbort = await count('SELECT count(*)::int AS n FROM telemetry_chunks');
+    expect(chunksAfterAbort).toBeGreaterThan(0);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBeLessThan(raw);
+    expect(dump(await readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000))).toEqual(before.all);
+
+    // The worker's own connection dies inside a batch: PostgreSQL rolls the batch back, the lock goes with the session.
+    batches = 0;
+    await expect(
+      compactClosedWindows(db.pool, {
+        seriesPerBatch: 100,
+        beforeCommit: async (_batch, client) => {
+          if (++batches === 4) await client.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        },
+      }),
+    ).rejects.toThrow();
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_chunks')).toBeGreaterThan(chunksAfterAbort);
+    expect(dump(await readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000))).toEqual(before.all);
+
+    const resumed = await compactClosedWindows(db.pool, { seriesPerBatch: 100 });
+    expect(resumed.skipped).toBe(false);
+    expect(resumed.lagMs).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
+    const windows = Math.ceil((T_END - T0) / COMPACTION_WINDOW_MS);
+    const series = await count('SELECT count(DISTINCT series_id)::int AS n FROM telemetry_chunks');
+    expect(await count('SELECT count(DISTINCT window_start)::int AS n FROM telemetry_chunks')).toBe(windows);
+    expect(await count('SELECT sum(count)::int AS n FROM telemetry_chunks')).toBe(before.all.length);
+    expect(series).toBeGreaterThan(500);
+    // Nothing left to do: a second run is a no-op.
+    expect(await compactClosedWindows(db.pool)).toMatchObject({ skipped: false, windows: 0, samples: 0 });
+  });
+
+  it('every reader gives the same answers from the compressed form, bit for bit', async () => {
+    const after = await answers();
+    expect(after.all).toEqual(before.all);
+    expect(after.gpuPower).toEqual(before.gpuPower);
+    expect(after.energy).toEqual(before.energy);
+    expect(after.latest).toEqual(before.latest);
+    expect(after.trend).toEqual(before.trend);
+    expect(after.rollups).toEqual(before.rollups);
+    const special = (await readSamples(db.pool, [specialSeries], T0, T_END)).get(specialSeries)!;
+    expect(Array.from(special.values).map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual([
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '-0',
+      '0',
+      '5e-324',
+      '1.7976931348623157e+308',
+      '123456789',
+      '124000000',
+      '3',
+      '7',
+      '7',
+      '8',
+    ]);
+    expect(special.us[11]).toBe(special.us[12]);
+  });
+
+  it('late samples for a compacted window: rollups count them with the chunk, the next compaction merges them in', async () => {
+    const series = (await db.pool.query<{ id: number }>(`SELECT id FROM telemetry_series WHERE metric = 'gpu_power_w' ORDER BY id LIMIT 1`)).rows[0]!.id;
+    const lateMs = T0 + 30 * 60_000 + 5_000; // inside the second window, between two scrapes
+    const minuteMs = lateMs - (lateMs % 60_000);
+    const bucket = async () =>
+      (await db.pool.query(`SELECT min, max, sum, count FROM telemetry_rollup_1m WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [series, minuteMs])).rows[0];
+    const was = await bucket();
+    await db.pool.query('INSERT INTO telemetry_samples VALUES ($1, to_timestamp($2 / 1000.0), 9999.5)', [series, lateMs]);
+    await db.pool.query('INSERT INTO telemetry_dirty_minutes VALUES (to_timestamp($1 / 1000.0)) ON CONFLICT DO NOTHING', [minuteMs]);
+    await runRollups(db.pool);
+    const now = await bucket();
+    expect(now).toMatchObject({ min: was.min, max: 9999.5, count: was.count + 1 });
+    expect(now.sum).toBeCloseTo(was.sum + 9999.5, 9);
+    // Other minutes are untouched; the other series of that minute, recomputed from the chunks, agree.
+    const rollups = (await db.pool.query('SELECT series_id, bucket, min, max, sum, count FROM telemetry_rollup_1m ORDER BY series_id, bucket')).rows;
+    expect(rollups.length).toBe(before.rollups.length);
+    rollups.forEach((r, i) => {
+      const b = before.rollups[i]!;
+      expect([r.series_id, r.bucket]).toEqual([b.series_id, b.bucket]);
+      if (r.series_id === series && r.bucket.getTime() === minuteMs) return;
+      if (r.bucket.getTime() !== minuteMs) expect(r).toEqual(b);
+      else {
+        expect([r.min, r.max, r.count]).toEqual([b.min, b.max, b.count]);
+        expect(r.sum).toBeCloseTo(b.sum, 6);
+      }
+    });
+
+    const expected = [...before.all];
+    expected.push(`${series} ${lateMs * 1000} ${(0x40c387c0).toString(16)}:0`);
+    expected.sort();
+    const read = () => readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000);
+    expect(dump(await read())).toEqual(expected);
+    const merged = await compactClosedWindows(db.pool);
+    expect(merged).toMatchObject({ windows: 1, chunks: 1, samples: 1 });
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
+    expect(dump(await read())).toEqual(expected);
+    const points = (await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END })).series.find(
+      (s) => s.seriesId === series,
+    );
+    if (points) expect(points.points.some((p) => p.t === lateMs && p.v === 9999.5)).toBe(true);
+  });
+
+  it('one compactor at a time: another process skips while the lock is held', async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock(7041992)');
+      expect(await compactClosedWindows(db.pool)).toMatchObject({ skipped: true });
+      await other.query('SELECT pg_advisory_unlock(7041992)');
+      expect(await compactClosedWindows(db.pool)).toMatchObject({ skipped: false });
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('leaves recent windows raw and drops chunk partitions whole with retention', async () => {
+    const recent = Date.now() - 60_000;
+    await db.pool.query('INSERT INTO telemetry_samples VALUES ($1, to_timestamp($2 / 1000.0), 1)', [specialSeries, recent]);
+    expect(await compactClosedWindows(db.pool)).toMatchObject({ windows: 0 });
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(1);
+    const partitions = `SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_chunks'`;
+    expect(await count(partitions)).toBeGreaterThan(5);
+    const later = await maintainPartitions(db.pool, { nowMs: Date.now() + 30 * 86_400_000, rawRetentionDays: 7, rollupRetentionDays: 365 });
+    expect(later.dropped.filter((n) => n.startsWith('telemetry_chunks_p')).length).toBeGreaterThan(5);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_chunks')).toBe(0);
+  });
+});

@@ -44,6 +44,13 @@ export type ZoneFixture = {
   /** An empty rack in the own zone, for creating devices. */
   ownEmptyRackId: number;
   deviceTypeId: number;
+  tenantId: number;
+  /** Rows of the own and the other hall (for creating racks). */
+  ownRowId: number;
+  otherRowId: number;
+  /** Own-zone GPUs no fixture job holds: one for fresh jobs (shares), one for marking failed and healthy. */
+  ownSpareGpuId: number;
+  ownMarkGpuUuid: string;
   globalAdminId: number;
   /** A site that has none of the own zones. */
   otherSiteId: number;
@@ -55,7 +62,7 @@ type Row = Record<string, unknown>;
 async function one<T extends Row>(database: TestDatabase, query: ReturnType<typeof sql>): Promise<T> {
   const rows = (await database.db.execute<T>(query)).rows;
   if (!rows[0]) throw new Error('zone fixture: expected a row');
-  return rows[0];
+  return rows[0] as T;
 }
 
 async function side(database: TestDatabase, zoneName: string, rackName: string | null): Promise<Omit<ZoneSide, 'jobId' | 'targetId' | 'alertId' | 'userId' | 'tokenId'>> {
@@ -82,14 +89,19 @@ async function side(database: TestDatabase, zoneName: string, rackName: string |
   };
 }
 
-async function runningJob(database: TestDatabase, tenantId: number, name: string, gpuIds: number[]): Promise<number> {
+/** A running job holding the GPUs (one worker each; `milli` of each GPU, whole GPUs by default). */
+export async function runningJob(database: TestDatabase, tenantId: number, name: string, gpuIds: number[], options: { kind?: 'training' | 'inference'; milli?: number } = {}): Promise<number> {
+  const milli = options.milli ?? 1000;
+  const kind = options.kind ?? 'training';
+  const workers = kind === 'inference' ? 1 : gpuIds.length;
+  const replicas = kind === 'inference' ? gpuIds.length : 1;
   const job = await one<{ id: number }>(
     database,
-    sql`INSERT INTO jobs (name, kind, tenant_id, workers, gpus_per_worker, cpu_milli, memory_mib, expected_power_w_per_gpu, status, started_at)
-        VALUES (${name}, 'training', ${tenantId}, ${gpuIds.length}, 1, 1000, 1024, 700, 'running', now()) RETURNING id`,
+    sql`INSERT INTO jobs (name, kind, tenant_id, workers, replicas, gpus_per_worker, gpu_milli, cpu_milli, memory_mib, expected_power_w_per_gpu, status, started_at)
+        VALUES (${name}, ${kind}, ${tenantId}, ${workers}, ${replicas}, 1, ${milli === 1000 ? 0 : milli}, 1000, 1024, 700, 'running', now()) RETURNING id`,
   );
   for (const [worker, gpuId] of gpuIds.entries()) {
-    await database.db.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${job.id}, ${worker}, ${gpuId}, 1000)`);
+    await database.db.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${job.id}, ${worker}, ${gpuId}, ${milli})`);
   }
   return job.id;
 }
@@ -147,7 +159,10 @@ export async function createZoneFixture(database: TestDatabase): Promise<ZoneFix
   await ingest.flush();
 
   const hallA = await one<{ id: number; row_id: number }>(database, sql`SELECT h.id, min(r.id) AS row_id FROM halls h JOIN rows r ON r.hall_id = h.id WHERE h.id = ${ownBase.hallId} GROUP BY h.id`);
-  const emptyRack = await system.racks.create({ hallId: hallA.id, rowId: hallA.row_id, name: 'ZONE-OWN-EMPTY', positionInRow: 90, maxPowerKw: 40, maxWeightKg: 1500, securityZoneId: ownBase.zoneId });
+  const hallBRow = await one<{ row_id: number }>(database, sql`SELECT min(r.id) AS row_id FROM rows r WHERE r.hall_id = ${otherBase.hallId}`);
+  // Planned, so planners may change it too.
+  const emptyRack = await system.racks.create({ hallId: hallA.id, rowId: hallA.row_id, name: 'ZONE-OWN-EMPTY', positionInRow: 90, maxPowerKw: 40, maxWeightKg: 1500, securityZoneId: ownBase.zoneId, status: 'planned' });
+  const spare = (await database.db.execute<{ id: number; uuid: string }>(sql`SELECT id, uuid FROM accelerators WHERE device_id = ${ownBase.deviceId} ORDER BY index OFFSET 2 LIMIT 2`)).rows;
   const deviceType = await one<{ id: number }>(database, sql`SELECT id FROM device_types WHERE u_height = 1 AND accelerator_slots = 0 ORDER BY id LIMIT 1`);
   const globalAdmin = await createUser(database.db, { username: 'zone-global-admin', role: 'admin', password: 'zone global admin password', allZones: true, zoneIds: [] });
 
@@ -174,5 +189,16 @@ export async function createZoneFixture(database: TestDatabase): Promise<ZoneFix
     sessionHash: null,
   });
 
-  return { own, other, spanningJobId, ownEmptyRackId: emptyRack.id, deviceTypeId: deviceType.id, globalAdminId: globalAdmin.id, otherSiteId: otherSite.id, principal };
+  return {
+    own,
+    other,
+    spanningJobId,
+    ownEmptyRackId: emptyRack.id,
+    deviceTypeId: deviceType.id,
+    tenantId: tenant.id,
+    ownRowId: hallA.row_id,
+    otherRowId: hallBRow.row_id,
+    ownSpareGpuId: spare[0]!.id,
+    ownMarkGpuUuid: spare[1]!.uuid,
+    globalAdminId: globalAdmin.id, otherSiteId: otherSite.id, principal };
 }

@@ -46,8 +46,8 @@ export const alertsRouter = router({
 
   /** The alert list, again after every change (fired, acknowledged, resolved) in any process. */
   live: readProcedure.meta({ example: {} }).input(listInput).subscription(async function* ({ ctx, input, signal }) {
-    const bus = getNotifyBus();
     yield await listAlerts(ctx.pool, ctx.principal, input);
+    const bus = getNotifyBus();
     while (!signal?.aborted) {
       const changed = await bus.next(ALERT_CHANNEL, 15_000, signal);
       if (signal?.aborted) break;

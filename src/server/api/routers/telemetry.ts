@@ -87,9 +87,9 @@ export const telemetryRouter = router({
 
   /** The query, then new points as the ingest commits them (PostgreSQL NOTIFY → SSE). */
   live: readProcedure.meta({ example: { metric: 'gpu_power_w', entity: 'example' } }).input(queryInput).subscription(async function* ({ ctx, input, signal }) {
-    const bus = getNotifyBus();
     let result = await runQuery(ctx, input);
     yield result;
+    const bus = getNotifyBus();
     while (!signal?.aborted) {
       // Wake on the next committed flush, or every 5 s anyway (a missed NOTIFY during a reconnect costs 5 s at most).
       await bus.next(TELEMETRY_CHANNEL, 5_000, signal);

@@ -189,6 +189,8 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
       );
       const jobs = await viewer.jobs.list({ limit: 100 });
       expect(jobs.items.map((j) => j.id).sort()).toEqual([f.own.jobId, f.spanningJobId].sort());
+      // A job spanning zones counts only the GPUs it holds here.
+      expect(jobs.items.find((j) => j.id === f.spanningJobId)!.heldGpus).toBe(1);
       expect((await viewer.alerts.list()).map((a) => a.id)).toEqual([f.own.alertId]);
       expect((await viewer.telemetry.targets.list()).every((t) => t.zoneId === f.own.zoneId)).toBe(true);
       expect((await viewer.zones.list()).map((z) => z.id)).toEqual([f.own.zoneId]);

@@ -13,7 +13,8 @@ import {
 import { measuredGpuPowerW } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { pageInput } from '../pagination';
-import { assertAllZones, assertGpuUuidInZone, assertInZone, assertJobWhollyInZone, zoneCondition } from '../../auth/zones';
+import type { Principal } from '../../auth/principal';
+import { assertAllZones, assertGpuUuidInZone, assertInZone, assertJobWhollyInZone, zoneCondition, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
@@ -64,8 +65,9 @@ function asInputError(error: unknown): never {
   throw error;
 }
 
-/** GPUs a set of allocations holds, in whole-GPU equivalents. */
-const heldGpus = sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.job_id = jobs.id AND g.released_at IS NULL) / 1000.0`;
+/** GPUs a job holds (those in the caller's zones), in whole-GPU equivalents. */
+const heldGpus = (principal: Principal) =>
+  sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.job_id = jobs.id AND g.released_at IS NULL AND ${sql.raw(zoneConditionText(principal, 'gpu', 'g.accelerator_id'))}) / 1000.0`;
 
 export const jobsRouter = router({
   submit: operateProcedure
@@ -113,7 +115,7 @@ export const jobsRouter = router({
           scheduledAt: s.jobs.scheduledAt,
           startedAt: s.jobs.startedAt,
           finishedAt: s.jobs.finishedAt,
-          heldGpus,
+          heldGpus: heldGpus(ctx.principal),
         })
         .from(s.jobs)
         .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))

@@ -10,7 +10,11 @@ import { createToken } from '../src/server/auth/accounts';
 import { verifyPassword } from '../src/server/auth/password';
 import type { Role } from '../src/server/auth/permissions';
 import * as s from '../src/server/db/schema';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getProcessIngest } from '../src/server/services/telemetry/index';
+import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { Scraper } from '../src/server/services/telemetry/scraper';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
 import { encodeWriteRequest } from '../src/telemetry/remote-write.testkit';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -173,6 +177,39 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
       expect(await values(f.other.gpuUuid)).not.toContain(622.5);
       expect(getProcessIngest()!.stats.zoneRefusedSamples).toBe(1);
     });
+  });
+
+  it('a scrape target with a zone: its samples of another zone’s GPU are dropped and counted, its own are stored', async () => {
+    // A real HTTP exporter serving DCGM text for one GPU of each zone.
+    const text = [
+      '# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).',
+      '# TYPE DCGM_FI_DEV_POWER_USAGE gauge',
+      `DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="${f.own.gpuUuid}",Hostname="${f.own.hostname}"} 633.5`,
+      `DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="${f.other.gpuUuid}",Hostname="${f.other.hostname}"} 644.5`,
+      '',
+    ].join('\n');
+    const server = createServer((_req, res) => res.end(text));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    await database.db.update(s.scrapeTargets).set({ enabled: false });
+    const [target] = await database.db.insert(s.scrapeTargets).values({ url, dialect: 'dcgm', intervalMs: 250, securityZoneId: f.own.zoneId }).returning();
+    const ingest = new IngestPipeline(database.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7, notify: false });
+    await ingest.loadInventory();
+    const scraper = new Scraper(database.pool, ingest, 2);
+    try {
+      scraper.start();
+      await expect.poll(() => ingest.stats.zoneRefusedSamples, { timeout: 15_000 }).toBeGreaterThan(0);
+      await scraper.stop();
+      await ingest.flush();
+      expect(ingest.stats.acceptedSamples).toBe(ingest.stats.zoneRefusedSamples);
+      const values = async (uuid: string) => (await queryTelemetry(database.pool, { metric: 'gpu_power_w', entity: uuid, sinceMs: 60_000 })).series.flatMap((x) => x.points.map((p) => p.v));
+      expect(await values(f.own.gpuUuid)).toContain(633.5);
+      expect(await values(f.other.gpuUuid)).not.toContain(644.5);
+    } finally {
+      await scraper.stop();
+      server.close();
+      await database.db.update(s.scrapeTargets).set({ enabled: false }).where(eq(s.scrapeTargets.id, target!.id));
+    }
   });
 
   describe('a zone-scoped viewer reads only its zones', () => {

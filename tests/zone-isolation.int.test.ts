@@ -244,6 +244,17 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
       expect(await codeOf(viewer.halls.floorPlan({ id: f.other.hallId }))).toBe('NOT_FOUND');
       expect(await codeOf(viewer.alerts.events({ id: f.other.alertId }))).toBe('NOT_FOUND');
       expect(await codeOf(viewer.devices.get({ id: f.own.deviceId }))).toBe('ok');
+      // Its own server is cabled to switches in another zone: the cables show, the far ends are not named.
+      const [cabled] = (
+        await database.db.execute<{ n: number }>(
+          sql`SELECT count(*)::int AS n FROM interfaces i JOIN link_ends e ON e.interface_id = i.id JOIN link_ends pe ON pe.link_id = e.link_id AND pe.interface_id <> i.id
+               JOIN interfaces pi ON pi.id = pe.interface_id JOIN devices pd ON pd.id = pi.device_id JOIN racks pr ON pr.id = pd.rack_id
+              WHERE i.device_id = ${f.own.deviceId} AND pr.security_zone_id IS DISTINCT FROM ${f.own.zoneId}`,
+        )
+      ).rows;
+      expect(cabled!.n).toBeGreaterThan(0);
+      const detail = await viewer.devices.get({ id: f.own.deviceId });
+      expect(detail.interfaces.filter((i) => i.peerDeviceId !== null)).toEqual([]);
       // A job that spans zones shows only the caller's part of its placement.
       const spanning = await viewer.jobs.get({ id: f.spanningJobId });
       expect(spanning.placement.allocations.map((a) => a.rackId)).toEqual([f.own.rackId]);

@@ -223,7 +223,8 @@ export const devicesRouter = router({
       .leftJoin(s.fabrics, eq(s.fabrics.id, s.interfaces.fabricId))
       .leftJoin(myEnd, eq(myEnd.interfaceId, s.interfaces.id))
       .leftJoin(peerEnd, and(eq(peerEnd.linkId, myEnd.linkId), ne(peerEnd.interfaceId, s.interfaces.id)))
-      .leftJoin(peerInterface, eq(peerInterface.id, peerEnd.interfaceId))
+      // A peer in another zone is not named to a zone-scoped caller (the cable shows, its far end does not).
+      .leftJoin(peerInterface, and(eq(peerInterface.id, peerEnd.interfaceId), zoneCondition(ctx, 'device', peerInterface.deviceId)))
       .leftJoin(peerDevice, eq(peerDevice.id, peerInterface.deviceId))
       .where(eq(s.interfaces.deviceId, input.id))
       .orderBy(asc(s.interfaces.id));

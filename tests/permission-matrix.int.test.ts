@@ -342,8 +342,9 @@ const ZONE_CASES: Record<string, ZoneCase> = {
     ownMay: ['PRECONDITION_FAILED'],
   },
   'simulator.clear': { kind: 'object', own: () => ({ id: 'fault-1' }), other: () => ({ id: 'fault-1' }), otherCode: 'PRECONDITION_FAILED', ownMay: ['PRECONDITION_FAILED'] },
-  'dashboards.overview': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
-  'dashboards.overviewLive': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
+  // Computed over the caller's zones (GPUs, jobs, alerts), without the site's shared meters.
+  'dashboards.overview': { kind: 'object', own: (o) => siteInput(o.f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
+  'dashboards.overviewLive': { kind: 'object', own: (o) => siteInput(o.f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'dashboards.trends': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'dashboards.power': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'dashboards.powerLive': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },

@@ -269,10 +269,25 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
       expect(own.series.flatMap((x) => x.points.map((p) => p.v))).toContain(500);
     });
 
+    it('the site overview is computed over its zones: its GPUs, jobs and alerts, not the shared site meters', async () => {
+      const overview = await as('viewer').dashboards.overview({ siteId: f.own.siteId });
+      const [gpus] = (
+        await database.db.execute<{ n: number }>(
+          sql`SELECT count(*)::int AS n FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id
+               WHERE r.security_zone_id = ${f.own.zoneId} AND d.status NOT IN ('planned', 'decommissioned')`,
+        )
+      ).rows;
+      expect(overview.gpus.total).toBe(gpus!.n);
+      expect(overview.jobs.running).toBe((await as('viewer').jobs.list({ status: ['running', 'scheduled'], limit: 100 })).items.length);
+      expect(overview.alerts.firing).toBe(1);
+      expect(overview.itPowerW).toBeNull();
+      const global = await createCaller(createContext(database)).dashboards.overview({ siteId: f.own.siteId });
+      expect(global.gpus.total).toBeGreaterThan(overview.gpus.total);
+    });
+
     it('site-wide views (power chain, dashboards, capacity) and the inventory export need all zones', async () => {
       const viewer = as('viewer');
       expect(await codeOf(viewer.inventory.export())).toBe('FORBIDDEN');
-      expect(await codeOf(viewer.dashboards.overview({ siteId: f.own.siteId }))).toBe('FORBIDDEN');
       expect(await codeOf(viewer.dashboards.overview({ siteId: f.otherSiteId }))).toBe('NOT_FOUND');
       expect(await codeOf(viewer.power.nodes({ siteId: f.own.siteId }))).toBe('FORBIDDEN');
       expect(await codeOf(viewer.capacity.headroom({ siteId: f.own.siteId }))).toBe('FORBIDDEN');

@@ -3,7 +3,7 @@ import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
 import { fieldError } from '../errors';
-import { assertHallWhollyInZone, assertSiteWide } from '../../auth/zones';
+import { assertHallWhollyInZone, assertInZone, assertSiteWide, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, readProcedure, router } from '../trpc';
 
 const siteInput = z.object({ siteId: z.number().int().positive() });
@@ -21,8 +21,8 @@ const FALLBACK_INTERVAL_MS = 10_000;
 
 /** Yields `load()` now, then again after each committed telemetry flush (PostgreSQL NOTIFY), at most every 2 s. */
 async function* live<T>(load: () => Promise<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
-  const bus = getNotifyBus();
   yield await load();
+  const bus = getNotifyBus();
   while (!signal?.aborted) {
     const started = Date.now();
     await bus.next(TELEMETRY_CHANNEL, FALLBACK_INTERVAL_MS, signal);
@@ -46,15 +46,30 @@ async function siteWide<T>(ctx: Context, siteId: number, load: () => Promise<T>)
   return load();
 }
 
+/**
+ * The overview, computed over the caller's zones: for a zone-scoped caller its GPUs, jobs and alerts only (NOT_FOUND
+ * for a site without its zones), without the site's shared IT and facility meters.
+ */
+async function overviewFor(ctx: Context, siteId: number) {
+  if (scopedZoneIds(ctx.principal) === null) return siteOverview(ctx.pool, siteId);
+  await assertInZone(ctx, 'site', siteId);
+  const { principal } = ctx;
+  return siteOverview(ctx.pool, siteId, Date.now(), {
+    gpu: zoneConditionText(principal, 'gpu', 'a.id'),
+    job: zoneConditionText(principal, 'job', 'jobs.id'),
+    alert: zoneConditionText(principal, 'alert', 'a.id'),
+  });
+}
+
 export const dashboardsRouter = router({
   /** IT / facility load, PUE, GPUs by state, average utilisation, jobs and alerts, now. */
-  overview: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => siteOverview(ctx.pool, input.siteId))),
+  overview: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => overviewFor(ctx, input.siteId)),
   overviewLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
     .subscription(async function* ({ ctx, input, signal }) {
-      await assertSiteWide(ctx, input.siteId, 'site dashboards');
-      yield* live(() => siteOverview(ctx.pool, input.siteId), signal);
+      if (scopedZoneIds(ctx.principal) !== null) await assertInZone(ctx, 'site', input.siteId);
+      yield* live(() => overviewFor(ctx, input.siteId), signal);
     }),
 
   /** IT / facility power, PUE, GPU utilisation and energy over a window (raw ≤ 2 h, 1-minute ≤ 3 d, else 1-hour data). */

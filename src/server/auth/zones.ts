@@ -181,7 +181,7 @@ const KIND_NAMES: Record<ZoneObjectKind, string> = {
 };
 
 /** Thrown for an object outside the caller's zones: the same answer as for a missing one, so nothing leaks. */
-export function notFound(kind: ZoneObjectKind, id: number | string): TRPCError {
+function notFound(kind: ZoneObjectKind, id: number | string): TRPCError {
   return new TRPCError({ code: 'NOT_FOUND', message: `no ${KIND_NAMES[kind]} ${typeof id === 'string' ? `"${id}"` : `with id ${id}`}` });
 }
 

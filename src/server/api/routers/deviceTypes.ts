@@ -61,7 +61,7 @@ export const deviceTypesRouter = router({
         acceleratorModel: s.acceleratorModels.name,
         source: s.deviceTypes.source,
         // Counted over the caller's zones.
-        deviceCount: sql<number>`(SELECT count(*)::int FROM devices d WHERE d.device_type_id = ${s.deviceTypes.id} AND ${sql.raw(zoneConditionText(ctx.principal, 'device', 'd.id'))})`,
+        deviceCount: sql<number>`(SELECT count(*)::int FROM devices d WHERE d.device_type_id = ${s.deviceTypes.id} AND ${sql.raw(zoneConditionText(ctx.principal, 'rack', 'd.rack_id'))})`,
       })
       .from(s.deviceTypes)
       .innerJoin(s.manufacturers, eq(s.manufacturers.id, s.deviceTypes.manufacturerId))

@@ -277,7 +277,7 @@ export const jobsRouter = router({
     return ctx.db
       .select({ name: s.acceleratorModels.name, memoryGib: s.acceleratorModels.memoryGib, count: sql<number>`count(${s.accelerators.id})::int` })
       .from(s.acceleratorModels)
-      .leftJoin(s.accelerators, and(eq(s.accelerators.modelId, s.acceleratorModels.id), zoneCondition(ctx, 'gpu', s.accelerators.id)))
+      .leftJoin(s.accelerators, and(eq(s.accelerators.modelId, s.acceleratorModels.id), zoneCondition(ctx, 'device', s.accelerators.deviceId)))
       .groupBy(s.acceleratorModels.id)
       .having(sql`count(${s.accelerators.id}) > 0`)
       .orderBy(asc(s.acceleratorModels.name));

@@ -4,7 +4,7 @@ const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
 
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
-    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>]',
+    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>]',
     summary: 'add an exporter to scrape (durations like 10s, 1m)',
     run: async (client, args) => {
       const url = requiredPositional(args, 0, 'the exporter URL');
@@ -13,12 +13,21 @@ export const targetsCommands: Record<string, Command> = {
       const interval = flag(args, 'interval');
       const timeout = flag(args, 'timeout');
       const host = flag(args, 'host');
+      // The security zone the target reports on (required for a zone-scoped token): its samples outside it are refused.
+      const zone = flag(args, 'zone');
+      let zoneId: number | undefined;
+      if (zone) {
+        const zones = await client.zones.list.query();
+        zoneId = zones.find((z) => z.name.toLowerCase() === zone.toLowerCase() || String(z.id) === zone)?.id;
+        if (zoneId === undefined) throw new UsageError(`--zone: no security zone "${zone}" you may use (known: ${zones.map((z) => z.name).join(', ') || 'none'})`);
+      }
       const target = await client.telemetry.targets.add.mutate({
         url,
         dialect: dialect as (typeof DIALECTS)[number],
         ...(interval ? { interval } : {}),
         ...(timeout ? { timeout } : {}),
         ...(host ? { host } : {}),
+        ...(zoneId !== undefined ? { zoneId } : {}),
       });
       return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}, every ${target!.intervalMs} ms)` };
     },

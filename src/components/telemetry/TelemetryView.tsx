@@ -32,6 +32,7 @@ export function TelemetryView() {
                   ['Buffered', stats.data.bufferedSamples],
                   ['Dropped (buffer full)', stats.data.droppedSamples],
                   ['Out of window', stats.data.outOfWindowSamples],
+                  ['Refused (outside zone)', stats.data.zoneRefusedSamples],
                   ['Series', stats.data.seriesKnown],
                   ['Failed flushes', stats.data.failedFlushes],
                 ] as const

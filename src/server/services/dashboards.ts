@@ -243,12 +243,12 @@ type GpuRow = {
 };
 
 /** GPUs of a site's servers that are meant to draw power (not planned, not decommissioned). */
-async function siteGpus(pool: pg.Pool, siteId: number): Promise<GpuRow[]> {
+async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
   const rows = await pool.query<GpuRow>(
     `SELECT a.id, a.uuid, a.index, a.health, d.id AS device_id, d.name AS device_name, r.id AS rack_id, r.name AS rack_name,
             h.id AS hall_id, h.name AS hall_name
        FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
-      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')
+      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned') AND ${condition}
       ORDER BY h.name, r.name, d.name, a.index`,
     [siteId],
   );
@@ -275,16 +275,22 @@ export type SiteOverview = {
   alerts: { firing: number; acknowledged: number; critical: number };
 };
 
-export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<SiteOverview> {
+/**
+ * For a caller confined to some security zones: WHERE conditions on the GPUs (`a`), jobs (`jobs`) and alerts (`a`)
+ * it may see. The site's IT and facility meters are shared by every zone, so they are left out (null).
+ */
+export type OverviewZones = { gpu: string; job: string; alert: string };
+
+export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now(), zones?: OverviewZones): Promise<SiteOverview> {
   const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct'], atMs);
-  const siteValue = (metric: string) => readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null;
+  const siteValue = (metric: string) => (zones ? null : (readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null));
   const itPowerW = siteValue('it_power_w');
   const facilityPowerW = siteValue('facility_power_w');
   const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
   const gpus = { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 };
   let utilSum = 0;
   let utilCount = 0;
-  for (const gpu of await siteGpus(pool, siteId)) {
+  for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
     const u = util.get(gpu.id);
     gpus.total++;
     gpus[gpuState(gpu.health, u)]++;
@@ -296,12 +302,12 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
     }
   }
   const jobs = await pool.query<{ running: number; pending: number }>(
-    `SELECT count(*) FILTER (WHERE status IN ('running', 'scheduled'))::int AS running, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM jobs`,
+    `SELECT count(*) FILTER (WHERE status IN ('running', 'scheduled'))::int AS running, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM jobs WHERE ${zones?.job ?? 'true'}`,
   );
   const alerts = await pool.query<{ firing: number; acknowledged: number; critical: number }>(
     `SELECT count(*) FILTER (WHERE a.state = 'firing')::int AS firing, count(*) FILTER (WHERE a.state = 'acknowledged')::int AS acknowledged,
             count(*) FILTER (WHERE a.state = 'firing' AND r.severity = 'critical')::int AS critical
-       FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.state <> 'resolved'`,
+       FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.state <> 'resolved' AND ${zones?.alert ?? 'true'}`,
   );
   return {
     siteId,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ALERT_CHANNEL, acknowledgeAlert } from '../../services/telemetry/alerts';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { fieldError } from '../errors';
+import type { Principal } from '../../auth/principal';
+import { assertInZone, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
 const listInput = z
@@ -24,7 +26,7 @@ type AlertRow = {
   resolvedAt: Date | null;
 };
 
-async function listAlerts(pool: import('pg').Pool, input: z.infer<typeof listInput>): Promise<AlertRow[]> {
+async function listAlerts(pool: import('pg').Pool, principal: Principal, input: z.infer<typeof listInput>): Promise<AlertRow[]> {
   const state = input?.state ?? 'all';
   const where = state === 'all' ? 'true' : state === 'open' ? `a.state <> 'resolved'` : `a.state = '${state}'`;
   const rows = await pool.query<AlertRow>(
@@ -32,7 +34,7 @@ async function listAlerts(pool: import('pg').Pool, input: z.infer<typeof listInp
             a.state, a.value, CASE WHEN r.kind = 'rack-power-budget' THEN 'ratio' WHEN r.kind = 'target-down' THEN 's' ELSE s.unit END AS unit,
             a.started_at AS "startedAt", a.acknowledged_at AS "acknowledgedAt", a.acknowledged_by AS "acknowledgedBy", a.resolved_at AS "resolvedAt"
        FROM alerts a JOIN alert_rules r ON r.id = a.rule_id LEFT JOIN telemetry_series s ON s.id = a.series_id
-      WHERE ${where}
+      WHERE ${where} AND ${zoneConditionText(principal, 'alert', 'a.id')}
       ORDER BY (a.state = 'resolved'), a.started_at DESC, a.id DESC LIMIT $1`,
     [input?.limit ?? 200],
   );
@@ -40,21 +42,22 @@ async function listAlerts(pool: import('pg').Pool, input: z.infer<typeof listInp
 }
 
 export const alertsRouter = router({
-  list: readProcedure.input(listInput).query(({ ctx, input }) => listAlerts(ctx.pool, input)),
+  list: readProcedure.input(listInput).query(({ ctx, input }) => listAlerts(ctx.pool, ctx.principal, input)),
 
   /** The alert list, again after every change (fired, acknowledged, resolved) in any process. */
   live: readProcedure.meta({ example: {} }).input(listInput).subscription(async function* ({ ctx, input, signal }) {
+    yield await listAlerts(ctx.pool, ctx.principal, input);
     const bus = getNotifyBus();
-    yield await listAlerts(ctx.pool, input);
     while (!signal?.aborted) {
       const changed = await bus.next(ALERT_CHANNEL, 15_000, signal);
       if (signal?.aborted) break;
       if (changed) await new Promise((r) => setTimeout(r, 100));
-      yield await listAlerts(ctx.pool, input);
+      yield await listAlerts(ctx.pool, ctx.principal, input);
     }
   }),
 
   events: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).query(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'alert', input.id);
     const rows = await ctx.pool.query<{ at: Date; state: string; value: number | null; actor: string }>(
       'SELECT at, state, value, actor FROM alert_events WHERE alert_id = $1 ORDER BY at, id',
       [input.id],
@@ -70,6 +73,7 @@ export const alertsRouter = router({
   }),
 
   ack: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'alert', input.id);
     const ok = await acknowledgeAlert(ctx.pool, input.id, ctx.actor);
     if (!ok) throw fieldError('id', 'is not a firing alert');
     return { id: input.id, state: 'acknowledged' as const };

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, ilike, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditLog } from '../../db/schema';
+import { assertAllZones } from '../../auth/zones';
 import { adminProcedure, router } from '../trpc';
 
 export const auditFilterInput = z.object({
@@ -36,6 +37,8 @@ export const auditRouter = router({
   list: adminProcedure
     .input(auditFilterInput.extend({ cursor: z.number().int().positive().nullish(), limit: z.number().int().min(1).max(500).default(100) }))
     .query(async ({ ctx, input }) => {
+      // The trail records every zone's changes and their inputs: all-zones admins only.
+      assertAllZones(ctx, 'the audit trail');
       const rows = await ctx.db
         .select()
         .from(auditLog)

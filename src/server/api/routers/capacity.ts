@@ -6,6 +6,7 @@ import { analyzePowerChain } from '@/domain/power';
 import * as s from '../../db/schema';
 import { loadCapacityModel } from '../../services/capacity';
 import { fieldError } from '../errors';
+import { assertSiteWide } from '../../auth/zones';
 import { planProcedure, readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
@@ -13,6 +14,7 @@ const id = z.number().int().positive();
 export const capacityRouter = router({
   /** Headroom per rack, and totals per row, hall and site, with stranded capacity called out. */
   headroom: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
+      await assertSiteWide(ctx, input.siteId, 'site capacity');
     const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
     const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), input.strandThresholdW);
     return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null };
@@ -33,6 +35,7 @@ export const capacityRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
+      await assertSiteWide(ctx, input.siteId, 'site capacity');
       const [type] = await ctx.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.id, input.deviceTypeId));
       if (!type) throw fieldError('deviceTypeId', 'does not exist');
       if (type.uHeight === 0) throw fieldError('deviceTypeId', 'is a zero-U type: it takes no rack units, plan it with its rack');
@@ -50,6 +53,7 @@ export const capacityRouter = router({
     .meta({ example: { siteId: 1, powerNodeIds: [1] } })
     .input(z.object({ siteId: id, powerNodeIds: z.array(id).max(50).default([]), coolingUnitIds: z.array(id).max(50).default([]) }))
     .query(async ({ ctx, input }) => {
+      await assertSiteWide(ctx, input.siteId, 'site capacity');
       if (input.powerNodeIds.length + input.coolingUnitIds.length === 0) throw fieldError('powerNodeIds', 'name at least one power node or cooling unit to fail');
       const { plant, capacity } = await loadCapacityModel(ctx.db, input.siteId);
       for (const nodeId of input.powerNodeIds) if (!plant.names.powerNodes.has(String(nodeId))) throw fieldError('powerNodeIds', `${nodeId} is not a power node of this site`);

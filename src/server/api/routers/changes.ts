@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import * as s from '../../db/schema';
+import { changeLogCondition } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 export const changesRouter = router({
@@ -26,6 +27,7 @@ export const changesRouter = router({
             input.objectId ? eq(s.changeLog.objectId, input.objectId) : undefined,
             input.actor ? eq(s.changeLog.actor, input.actor) : undefined,
             input.cursor ? lt(s.changeLog.id, input.cursor) : undefined,
+            changeLogCondition(ctx),
           ),
         )
         .orderBy(desc(s.changeLog.id))

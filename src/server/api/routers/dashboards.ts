@@ -3,7 +3,8 @@ import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
 import { fieldError } from '../errors';
-import { readProcedure, router } from '../trpc';
+import { assertHallWhollyInZone, assertInZone, assertSiteWide, scopedZoneIds, zoneConditionText } from '../../auth/zones';
+import { type Context, readProcedure, router } from '../trpc';
 
 const siteInput = z.object({ siteId: z.number().int().positive() });
 const hallInput = z.object({ hallId: z.number().int().positive() });
@@ -20,8 +21,8 @@ const FALLBACK_INTERVAL_MS = 10_000;
 
 /** Yields `load()` now, then again after each committed telemetry flush (PostgreSQL NOTIFY), at most every 2 s. */
 async function* live<T>(load: () => Promise<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
-  const bus = getNotifyBus();
   yield await load();
+  const bus = getNotifyBus();
   while (!signal?.aborted) {
     const started = Date.now();
     await bus.next(TELEMETRY_CHANNEL, FALLBACK_INTERVAL_MS, signal);
@@ -39,38 +40,74 @@ async function thermalOrError(pool: Parameters<typeof hallThermal>[0], hallId: n
   return result;
 }
 
+/** Site dashboards aggregate every zone of the site; checked once, before the first answer of a subscription too. */
+async function siteWide<T>(ctx: Context, siteId: number, load: () => Promise<T>): Promise<T> {
+  await assertSiteWide(ctx, siteId, 'site dashboards');
+  return load();
+}
+
+/**
+ * The overview, computed over the caller's zones: for a zone-scoped caller its GPUs, jobs and alerts only (NOT_FOUND
+ * for a site without its zones), without the site's shared IT and facility meters.
+ */
+async function overviewFor(ctx: Context, siteId: number) {
+  if (scopedZoneIds(ctx.principal) === null) return siteOverview(ctx.pool, siteId);
+  await assertInZone(ctx, 'site', siteId);
+  const { principal } = ctx;
+  return siteOverview(ctx.pool, siteId, Date.now(), {
+    gpu: zoneConditionText(principal, 'gpu', 'a.id'),
+    job: zoneConditionText(principal, 'job', 'jobs.id'),
+    alert: zoneConditionText(principal, 'alert', 'a.id'),
+  });
+}
+
 export const dashboardsRouter = router({
   /** IT / facility load, PUE, GPUs by state, average utilisation, jobs and alerts, now. */
-  overview: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteOverview(ctx.pool, input.siteId)),
+  overview: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => overviewFor(ctx, input.siteId)),
   overviewLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
-    .subscription(({ ctx, input, signal }) => live(() => siteOverview(ctx.pool, input.siteId), signal)),
+    .subscription(async function* ({ ctx, input, signal }) {
+      if (scopedZoneIds(ctx.principal) !== null) await assertInZone(ctx, 'site', input.siteId);
+      yield* live(() => overviewFor(ctx, input.siteId), signal);
+    }),
 
   /** IT / facility power, PUE, GPU utilisation and energy over a window (raw ≤ 2 h, 1-minute ≤ 3 d, else 1-hour data). */
   trends: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(windowInput)
-    .query(({ ctx, input }) => siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs })),
+    .query(({ ctx, input }) => siteWide(ctx, input.siteId, () => siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs }))),
 
   /** Load vs capacity at every level of the power chain with budget, allocated and measured side by side. */
-  power: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => powerDashboard(ctx.db, ctx.pool, input.siteId)),
+  power: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => powerDashboard(ctx.db, ctx.pool, input.siteId))),
   powerLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
-    .subscription(({ ctx, input, signal }) => live(() => powerDashboard(ctx.db, ctx.pool, input.siteId), signal)),
+    .subscription(async function* ({ ctx, input, signal }) {
+      await assertSiteWide(ctx, input.siteId, 'site dashboards');
+      yield* live(() => powerDashboard(ctx.db, ctx.pool, input.siteId), signal);
+    }),
 
   /** Rack inlets on the floor plan with ASHRAE bands, cooling units, GPU temperature histogram and hot spots. */
-  thermal: readProcedure.meta({ example: { hallId: 1 } }).input(hallInput).query(({ ctx, input }) => thermalOrError(ctx.pool, input.hallId)),
+  thermal: readProcedure.meta({ example: { hallId: 1 } }).input(hallInput).query(async ({ ctx, input }) => {
+    await assertHallWhollyInZone(ctx, input.hallId, 'the thermal map');
+    return thermalOrError(ctx.pool, input.hallId);
+  }),
   thermalLive: readProcedure
     .meta({ example: { hallId: 1 } })
     .input(hallInput)
-    .subscription(({ ctx, input, signal }) => live(() => thermalOrError(ctx.pool, input.hallId), signal)),
+    .subscription(async function* ({ ctx, input, signal }) {
+      await assertHallWhollyInZone(ctx, input.hallId, 'the thermal map');
+      yield* live(() => thermalOrError(ctx.pool, input.hallId), signal);
+    }),
 
   /** GPU utilisation and memory by hall, rack, tenant and job; idle-but-allocated GPUs. */
-  utilisation: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => utilisation(ctx.pool, input.siteId)),
+  utilisation: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => utilisation(ctx.pool, input.siteId))),
   utilisationLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
-    .subscription(({ ctx, input, signal }) => live(() => utilisation(ctx.pool, input.siteId), signal)),
+    .subscription(async function* ({ ctx, input, signal }) {
+      await assertSiteWide(ctx, input.siteId, 'site dashboards');
+      yield* live(() => utilisation(ctx.pool, input.siteId), signal);
+    }),
 });

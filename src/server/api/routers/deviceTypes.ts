@@ -3,7 +3,7 @@ import { z } from 'zod';
 import * as s from '../../db/schema';
 import { DEVICE_TYPE_IMPORT_LIMITS, importDeviceTypeFiles } from '../../services/devicetype-import';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { assertAllZones } from '../../auth/zones';
+import { assertAllZones, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
 const { maxFiles, maxFileBytes, maxNameLength } = DEVICE_TYPE_IMPORT_LIMITS;
@@ -60,7 +60,8 @@ export const deviceTypesRouter = router({
         acceleratorSlots: s.deviceTypes.acceleratorSlots,
         acceleratorModel: s.acceleratorModels.name,
         source: s.deviceTypes.source,
-        deviceCount: sql<number>`(SELECT count(*)::int FROM devices d WHERE d.device_type_id = ${s.deviceTypes.id})`,
+        // Counted over the caller's zones.
+        deviceCount: sql<number>`(SELECT count(*)::int FROM devices d WHERE d.device_type_id = ${s.deviceTypes.id} AND ${sql.raw(zoneConditionText(ctx.principal, 'rack', 'd.rack_id'))})`,
       })
       .from(s.deviceTypes)
       .innerJoin(s.manufacturers, eq(s.manufacturers.id, s.deviceTypes.manufacturerId))

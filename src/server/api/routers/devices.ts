@@ -6,7 +6,7 @@ import * as s from '../../db/schema';
 import { recordChange, type Tx } from '../../services/changelog';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { assertDeviceZone } from '../../auth/zones';
+import { assertDeviceZone, assertInZone, zoneCondition } from '../../auth/zones';
 import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const id = z.number().int().positive();
@@ -166,6 +166,8 @@ export const devicesRouter = router({
         input.kind ? eq(s.deviceTypes.kind, input.kind) : undefined,
         pattern ? or(ilike(s.devices.name, pattern), ilike(s.devices.serial, pattern), ilike(s.devices.assetTag, pattern), ilike(s.devices.hostname, pattern)) : undefined,
         afterCursor(input.cursor, s.devices.name, s.devices.id),
+        // A device is in its rack's zone (an unracked one in none): the rack sub-select is the cheaper one.
+        zoneCondition(ctx, 'rack', s.devices.rackId),
       ];
       const rows = await ctx.db
         .select({
@@ -197,6 +199,7 @@ export const devicesRouter = router({
 
   /** A device with its GPUs, interfaces (and what each is cabled to), power connections and change log. */
   get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'device', input.id);
     const [row] = await ctx.db
       .select({ device: s.devices, type: s.deviceTypes, manufacturer: s.manufacturers.name, rack: { id: s.racks.id, name: s.racks.name, hallId: s.racks.hallId } })
       .from(s.devices)
@@ -221,7 +224,8 @@ export const devicesRouter = router({
       .leftJoin(s.fabrics, eq(s.fabrics.id, s.interfaces.fabricId))
       .leftJoin(myEnd, eq(myEnd.interfaceId, s.interfaces.id))
       .leftJoin(peerEnd, and(eq(peerEnd.linkId, myEnd.linkId), ne(peerEnd.interfaceId, s.interfaces.id)))
-      .leftJoin(peerInterface, eq(peerInterface.id, peerEnd.interfaceId))
+      // A peer in another zone is not named to a zone-scoped caller (the cable shows, its far end does not).
+      .leftJoin(peerInterface, and(eq(peerInterface.id, peerEnd.interfaceId), zoneCondition(ctx, 'device', peerInterface.deviceId)))
       .leftJoin(peerDevice, eq(peerDevice.id, peerInterface.deviceId))
       .where(eq(s.interfaces.deviceId, input.id))
       .orderBy(asc(s.interfaces.id));
@@ -255,6 +259,7 @@ export const devicesRouter = router({
     ctx.db.transaction(async (tx) => {
       const [before] = await tx.select().from(s.devices).where(eq(s.devices.id, input.id)).for('update');
       if (!before) throw fieldError('id', `no device with id ${input.id}`);
+      await assertInZone({ ...ctx, db: tx }, 'device', input.id);
       assertPlannerMayTouch(ctx, [before.status, input.changes.status]);
       await assertDeviceZone({ ...ctx, db: tx }, before.rackId, before.name);
       await assertDeviceZone({ ...ctx, db: tx }, input.changes.rackId, input.changes.name);
@@ -268,6 +273,7 @@ export const devicesRouter = router({
     ctx.db.transaction(async (tx) => {
       const [current] = await tx.select().from(s.devices).where(eq(s.devices.id, input.id)).for('update');
       if (current) {
+        await assertInZone({ ...ctx, db: tx }, 'device', input.id);
         assertPlannerMayTouch(ctx, [current.status]);
         await assertDeviceZone({ ...ctx, db: tx }, current.rackId, current.name);
       }
@@ -289,6 +295,9 @@ export const devicesRouter = router({
   ),
 
   byIds: readProcedure.meta({ example: { ids: [1] } }).input(z.object({ ids: z.array(id).max(500) })).query(({ ctx, input }) =>
-    input.ids.length ? ctx.db.select({ id: s.devices.id, name: s.devices.name }).from(s.devices).where(inArray(s.devices.id, input.ids)) : [],
+    input.ids.length ? ctx.db
+          .select({ id: s.devices.id, name: s.devices.name })
+          .from(s.devices)
+          .where(and(inArray(s.devices.id, input.ids), zoneCondition(ctx, 'device', s.devices.id))) : [],
   ),
 });

@@ -1,4 +1,5 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
+import { assertInZone, zoneCondition } from '../../auth/zones';
 import { z } from 'zod';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
@@ -12,10 +13,14 @@ export const hallsRouter = router({
   rows: readProcedure
     .meta({ example: { id: 1 } })
     .input(z.object({ id }))
-    .query(({ ctx, input }) => ctx.db.select({ id: s.rows.id, name: s.rows.name }).from(s.rows).where(eq(s.rows.hallId, input.id)).orderBy(asc(s.rows.name))),
+    .query(async ({ ctx, input }) => {
+      await assertInZone(ctx, 'hall', input.id);
+      return ctx.db.select({ id: s.rows.id, name: s.rows.name }).from(s.rows).where(eq(s.rows.hallId, input.id)).orderBy(asc(s.rows.name));
+    }),
 
   /** Everything the floor plan draws: the grid, the rows, each rack at its tile with status and load. */
   floorPlan: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'hall', input.id);
     const [hall] = await ctx.db
       .select({ hall: s.halls, site: { id: s.sites.id, name: s.sites.name, slug: s.sites.slug }, zone: { name: s.securityZones.name, accessLevel: s.securityZones.accessLevel } })
       .from(s.halls)
@@ -28,7 +33,7 @@ export const hallsRouter = router({
       .select({ id: s.racks.id, name: s.racks.name, rowId: s.racks.rowId, positionInRow: s.racks.positionInRow, status: s.racks.status, maxPowerKw: s.racks.maxPowerKw, coolingKind: s.racks.coolingKind, zoneName: s.securityZones.name })
       .from(s.racks)
       .leftJoin(s.securityZones, eq(s.securityZones.id, s.racks.securityZoneId))
-      .where(eq(s.racks.hallId, input.id))
+      .where(and(eq(s.racks.hallId, input.id), zoneCondition(ctx, 'rack', s.racks.id)))
       .orderBy(asc(s.racks.name));
     const analysis = await analysePlant(ctx.db, hall.site.id);
     const rowById = new Map(rows.map((r) => [r.id, r]));

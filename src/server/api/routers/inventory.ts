@@ -6,7 +6,11 @@ import { adminProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 export const inventoryRouter = router({
   /** The whole inventory as a `plenum-inventory` version 1 document (natural keys, no database ids). */
-  export: readProcedure.query(({ ctx }) => exportInventory(ctx.db)),
+  export: readProcedure.query(({ ctx }) => {
+    // The document holds every zone's plant (and the shared power and cooling chain): all-zones grants only.
+    assertAllZones(ctx, 'exporting the whole inventory');
+    return exportInventory(ctx.db);
+  }),
 
   /**
    * Imports a `plenum-inventory` document into an empty inventory, in one transaction. Invalid documents are refused

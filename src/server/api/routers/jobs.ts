@@ -13,6 +13,8 @@ import {
 import { measuredGpuPowerW } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { pageInput } from '../pagination';
+import type { Principal } from '../../auth/principal';
+import { assertAllZones, assertGpuUuidInZone, assertInZone, assertJobWhollyInZone, zoneCondition, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
@@ -63,13 +65,16 @@ function asInputError(error: unknown): never {
   throw error;
 }
 
-/** GPUs a set of allocations holds, in whole-GPU equivalents. */
-const heldGpus = sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.job_id = jobs.id AND g.released_at IS NULL) / 1000.0`;
+/** GPUs a job holds (those in the caller's zones), in whole-GPU equivalents. */
+const heldGpus = (principal: Principal) =>
+  sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g WHERE g.job_id = jobs.id AND g.released_at IS NULL AND ${sql.raw(zoneConditionText(principal, 'gpu', 'g.accelerator_id'))}) / 1000.0`;
 
 export const jobsRouter = router({
   submit: operateProcedure
     .meta({ example: { name: 'example', kind: 'training', tenant: 'example', gpusPerWorker: 1, cpuMilli: 1000, memoryMib: 1024 } })
     .input(jobInput).mutation(async ({ ctx, input }) => {
+    // The scheduler places on any GPU the tenant is cleared for, in any zone: submitting needs all zones.
+    assertAllZones(ctx, 'submitting a job');
     return submitJob(ctx.db, input).catch(asInputError);
   }),
 
@@ -110,7 +115,7 @@ export const jobsRouter = router({
           scheduledAt: s.jobs.scheduledAt,
           startedAt: s.jobs.startedAt,
           finishedAt: s.jobs.finishedAt,
-          heldGpus,
+          heldGpus: heldGpus(ctx.principal),
         })
         .from(s.jobs)
         .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))
@@ -120,6 +125,7 @@ export const jobsRouter = router({
             input.tenant ? eq(s.tenants.name, input.tenant) : undefined,
             input.kind ? eq(s.jobs.kind, input.kind) : undefined,
             before ? lt(s.jobs.id, before) : undefined,
+            zoneCondition(ctx, 'job', s.jobs.id),
           ),
         )
         .orderBy(desc(s.jobs.id))
@@ -131,6 +137,7 @@ export const jobsRouter = router({
 
   /** A job with its placement (GPUs, servers, racks, and each rack's GPUs for the drawing), timeline and expected power. */
   get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'job', input.id);
     const [row] = await ctx.db
       .select({ job: s.jobs, tenant: { id: s.tenants.id, name: s.tenants.name, gpuQuota: s.tenants.gpuQuota } })
       .from(s.jobs)
@@ -164,7 +171,7 @@ export const jobsRouter = router({
         .innerJoin(s.devices, eq(s.devices.id, s.accelerators.deviceId))
         .leftJoin(s.racks, eq(s.racks.id, s.devices.rackId));
     let allocations = await base()
-      .where(and(eq(s.gpuAllocations.jobId, input.id), sql`${s.gpuAllocations.releasedAt} IS NULL`))
+      .where(and(eq(s.gpuAllocations.jobId, input.id), sql`${s.gpuAllocations.releasedAt} IS NULL`, zoneCondition(ctx, 'gpu', s.accelerators.id)))
       .orderBy(asc(s.gpuAllocations.worker), asc(s.accelerators.index));
     let placementIsHistory = false;
     if (allocations.length === 0) {
@@ -173,6 +180,7 @@ export const jobsRouter = router({
           and(
             eq(s.gpuAllocations.jobId, input.id),
             sql`${s.gpuAllocations.releasedAt} = (SELECT max(released_at) FROM gpu_allocations WHERE job_id = ${input.id})`,
+            zoneCondition(ctx, 'gpu', s.accelerators.id),
           ),
         )
         .orderBy(asc(s.gpuAllocations.worker), asc(s.accelerators.index));
@@ -196,7 +204,7 @@ export const jobsRouter = router({
           })
           .from(s.accelerators)
           .innerJoin(s.devices, eq(s.devices.id, s.accelerators.deviceId))
-          .where(inArray(s.devices.rackId, rackIds))
+          .where(and(inArray(s.devices.rackId, rackIds), zoneCondition(ctx, 'rack', s.devices.rackId)))
           .orderBy(asc(s.devices.position), asc(s.accelerators.index))
       : [];
     const mine = new Map(allocations.map((a) => [a.acceleratorId, a]));
@@ -240,6 +248,7 @@ export const jobsRouter = router({
   }),
 
   cancel: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id, reason: z.string().trim().max(200).optional() })).mutation(async ({ ctx, input }) => {
+    await assertJobWhollyInZone(ctx, input.id);
     return cancelJob(ctx.db, input.id, input.reason ? `cancelled: ${input.reason}` : undefined).catch(asInputError);
   }),
 
@@ -248,15 +257,18 @@ export const jobsRouter = router({
     .meta({ example: { id: 1, replicas: 1 } })
     .input(z.object({ id, replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024') }))
     .mutation(async ({ ctx, input }) => {
+      await assertJobWhollyInZone(ctx, input.id);
       return scaleJob(ctx.db, input.id, input.replicas).catch(asInputError);
     }),
 
   /** Fault injection and real faults: the GPU takes no new work; its jobs are requeued, re-placed or failed. */
   markGpuFailed: operateProcedure.meta({ example: { uuid: 'GPU-00000000-0000-0000-0000-000000000000' } }).input(z.object({ uuid, reason: z.string().trim().max(200).optional() })).mutation(async ({ ctx, input }) => {
+    await assertGpuUuidInZone(ctx, input.uuid);
     return markGpuFailed(ctx.db, input.uuid, input.reason).catch(asInputError);
   }),
 
   markGpuHealthy: operateProcedure.meta({ example: { uuid: 'GPU-00000000-0000-0000-0000-000000000000' } }).input(z.object({ uuid })).mutation(async ({ ctx, input }) => {
+    await assertGpuUuidInZone(ctx, input.uuid);
     return markGpuHealthy(ctx.db, input.uuid).catch(asInputError);
   }),
 
@@ -265,7 +277,7 @@ export const jobsRouter = router({
     return ctx.db
       .select({ name: s.acceleratorModels.name, memoryGib: s.acceleratorModels.memoryGib, count: sql<number>`count(${s.accelerators.id})::int` })
       .from(s.acceleratorModels)
-      .leftJoin(s.accelerators, eq(s.accelerators.modelId, s.acceleratorModels.id))
+      .leftJoin(s.accelerators, and(eq(s.accelerators.modelId, s.acceleratorModels.id), zoneCondition(ctx, 'device', s.accelerators.deviceId)))
       .groupBy(s.acceleratorModels.id)
       .having(sql`count(${s.accelerators.id}) > 0`)
       .orderBy(asc(s.acceleratorModels.name));

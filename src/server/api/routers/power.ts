@@ -4,6 +4,7 @@ import { type DiagramNode, flowchart } from '@/domain/diagrams';
 import { formatPowerW } from '@/domain/units';
 import { powerEdges, powerNodes } from '../../db/schema';
 import { analysePlant } from '../../services/plant';
+import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 const UPSTREAM_KINDS = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp'] as const;
@@ -12,6 +13,7 @@ const siteInput = z.object({ siteId: z.number().int().positive() });
 export const powerRouter = router({
   /** Every power node with capacity, nameplate/allocated/measured load, headroom and its worst failover case. */
   nodes: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput.extend({ includeRackPdus: z.boolean().default(false) })).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'the power chain');
     const nodes = await ctx.db.select().from(powerNodes).where(eq(powerNodes.siteId, input.siteId)).orderBy(asc(powerNodes.id));
     const analysis = await analysePlant(ctx.db, input.siteId);
     const power = analysis.power;
@@ -50,6 +52,7 @@ export const powerRouter = router({
 
   /** The site's power chain above rack level as a mermaid flowchart, A and B sides grouped, each node with load / capacity. */
   upstreamDiagram: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'the power chain');
     const nodes = await ctx.db.select().from(powerNodes).where(eq(powerNodes.siteId, input.siteId)).orderBy(asc(powerNodes.name));
     const upstream = nodes.filter((node) => (UPSTREAM_KINDS as readonly string[]).includes(node.kind));
     const ids = upstream.map((node) => node.id);

@@ -5,7 +5,7 @@ import { recordChange } from '../../services/changelog';
 import { analysePlant } from '../../services/plant';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
-import { assertRackZone, assertZone, zoneOfHall } from '../../auth/zones';
+import { assertInZone, assertRackZone, assertZone, zoneCondition, zoneOfHall } from '../../auth/zones';
 import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const id = z.number().int().positive();
@@ -66,6 +66,7 @@ export const racksRouter = router({
         input.status ? eq(s.racks.status, input.status) : undefined,
         input.search ? ilike(s.racks.name, `%${input.search.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
         afterCursor(input.cursor, s.racks.name, s.racks.id),
+        zoneCondition(ctx, 'rack', s.racks.id),
       ];
       const rows = await ctx.db
         .select({
@@ -94,6 +95,7 @@ export const racksRouter = router({
 
   /** A rack with its devices for the elevation, and its power and cooling position from the domain analysis. */
   get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
+    await assertInZone(ctx, 'rack', input.id);
     const [rack] = await ctx.db
       .select({
         rack: s.racks,
@@ -133,6 +135,7 @@ export const racksRouter = router({
 
   create: operateOrPlanProcedure.meta({ example: exampleRack }).input(rackInput).mutation(async ({ ctx, input }) => {
     assertPlannerMayTouch(ctx, [input.status]);
+    await assertInZone(ctx, 'hall', input.hallId);
     const hallZone = await zoneOfHall(ctx.db, input.hallId);
     if (hallZone) {
       const zoneId = input.securityZoneId ?? hallZone.zoneId;
@@ -156,6 +159,7 @@ export const racksRouter = router({
         .transaction(async (tx) => {
           const [before] = await tx.select().from(s.racks).where(eq(s.racks.id, input.id)).for('update');
           if (!before) throw fieldError('id', `no rack with id ${input.id}`);
+          await assertInZone({ ...ctx, db: tx }, 'rack', input.id);
           assertPlannerMayTouch(ctx, [before.status, input.changes.status ?? before.status]);
           await assertRackZone(ctx, input.id);
           if (input.changes.securityZoneId !== undefined || input.changes.hallId !== undefined) {

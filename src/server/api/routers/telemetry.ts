@@ -5,7 +5,8 @@ import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
 import { asFieldError, fieldError } from '../errors';
-import { operateProcedure, readProcedure, router } from '../trpc';
+import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
+import { type Context, operateProcedure, readProcedure, router } from '../trpc';
 
 const duration = z
   .union([z.number().int().positive(), z.string().trim().min(1)])
@@ -29,9 +30,14 @@ const queryInput = z
   })
   .refine((v) => v.entity || v.target, { message: 'give an entity or a target', path: ['entity'] });
 
-async function runQuery(pool: Parameters<typeof queryTelemetry>[0], input: z.infer<typeof queryInput>, untilMs?: number) {
+async function runQuery(ctx: Context, input: z.infer<typeof queryInput>, untilMs?: number) {
+  // Zone-scoped callers read only series of their racks, and only entities and targets of their zones.
+  const zones =
+    scopedZoneIds(ctx.principal) === null
+      ? undefined
+      : { visible: (kind: 'gpu' | 'device' | 'rack' | 'target', id: number) => isInZone(ctx, kind, id), seriesCondition: zoneConditionText(ctx.principal, 'series', 's.id') };
   try {
-    return await queryTelemetry(pool, { metric: input.metric, entity: input.entity, target: input.target, sinceMs: input.since, resolution: input.resolution, untilMs });
+    return await queryTelemetry(ctx.pool, { metric: input.metric, entity: input.entity, target: input.target, sinceMs: input.since, resolution: input.resolution, untilMs }, zones);
   } catch (error) {
     if (error instanceof QueryError) throw fieldError(error.field, error.message);
     throw error;
@@ -45,12 +51,14 @@ const targetInput = z.object({
   timeout: duration.default(5_000).refine((ms) => ms >= 100 && ms <= 600_000, 'must be between 100ms and 10m'),
   host: z.string().trim().min(1).max(253).optional(),
   enabled: z.boolean().default(true),
+  /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
+  zoneId: z.number().int().positive().optional(),
 });
 
 const TARGET_COLUMNS = `id, url, dialect, interval_ms AS "intervalMs", timeout_ms AS "timeoutMs", enabled, host_override AS "hostOverride",
   managed_by AS "managedBy", last_attempt_at AS "lastAttemptAt", last_success_at AS "lastSuccessAt", last_error_at AS "lastErrorAt",
   last_error AS "lastError", last_duration_ms AS "lastDurationMs", last_sample_count AS "lastSampleCount",
-  consecutive_failures AS "consecutiveFailures",
+  consecutive_failures AS "consecutiveFailures", security_zone_id AS "zoneId",
   (enabled AND coalesce(last_success_at, 'epoch') >= now() - make_interval(secs => greatest(30, 3 * interval_ms / 1000.0))) AS up`;
 
 type TargetRow = {
@@ -69,31 +77,32 @@ type TargetRow = {
   lastDurationMs: number | null;
   lastSampleCount: number | null;
   consecutiveFailures: number;
+  zoneId: number | null;
   up: boolean;
 };
 
 export const telemetryRouter = router({
   /** Points of one metric for an entity or a target; resolution raw / 1m / 1h chosen by the range unless given. */
-  query: readProcedure.meta({ example: { metric: 'gpu_power_w', entity: 'example' } }).input(queryInput).query(({ ctx, input }) => runQuery(ctx.pool, input)),
+  query: readProcedure.meta({ example: { metric: 'gpu_power_w', entity: 'example' } }).input(queryInput).query(({ ctx, input }) => runQuery(ctx, input)),
 
   /** The query, then new points as the ingest commits them (PostgreSQL NOTIFY → SSE). */
   live: readProcedure.meta({ example: { metric: 'gpu_power_w', entity: 'example' } }).input(queryInput).subscription(async function* ({ ctx, input, signal }) {
-    const bus = getNotifyBus();
-    let result = await runQuery(ctx.pool, input);
+    let result = await runQuery(ctx, input);
     yield result;
+    const bus = getNotifyBus();
     while (!signal?.aborted) {
       // Wake on the next committed flush, or every 5 s anyway (a missed NOTIFY during a reconnect costs 5 s at most).
       await bus.next(TELEMETRY_CHANNEL, 5_000, signal);
       if (signal?.aborted) break;
       await new Promise((r) => setTimeout(r, 100)); // coalesce bursts of flushes
-      result = await runQuery(ctx.pool, input);
+      result = await runQuery(ctx, input);
       yield result;
     }
   }),
 
   unmapped: readProcedure
     .input(z.object({ limit: z.number().int().min(1).max(1000).default(200) }).optional())
-    .query(({ ctx, input }) => listUnmapped(ctx.pool, input?.limit ?? 200)),
+    .query(({ ctx, input }) => listUnmapped(ctx.pool, input?.limit ?? 200, zoneConditionText(ctx.principal, 'target', 's.target_id'))),
 
   /** Ingest counters of this process (buffered / written / dropped samples). */
   ingestStats: readProcedure.query(async () => {
@@ -103,24 +112,33 @@ export const telemetryRouter = router({
 
   targets: router({
     list: readProcedure.query(async ({ ctx }) => {
-      const rows = await ctx.pool.query<TargetRow>(`SELECT ${TARGET_COLUMNS} FROM scrape_targets ORDER BY managed_by NULLS FIRST, id`);
+      const rows = await ctx.pool.query<TargetRow>(
+        `SELECT ${TARGET_COLUMNS} FROM scrape_targets WHERE ${zoneConditionText(ctx.principal, 'target', 'scrape_targets.id')} ORDER BY managed_by NULLS FIRST, id`,
+      );
       return rows.rows;
     }),
     add: operateProcedure.meta({ example: { url: 'http://127.0.0.1:9/metrics', dialect: 'dcgm' } }).input(targetInput).mutation(async ({ ctx, input }) => {
+      const scoped = scopedZoneIds(ctx.principal);
+      if (scoped !== null && input.zoneId === undefined) throw fieldError('zoneId', 'is required: your grant covers only some zones, so the target must name one of them');
+      if (scoped !== null && !scoped.includes(input.zoneId!)) throw fieldError('zoneId', 'is not one of your zones');
       try {
         const rows = await ctx.pool.query<TargetRow>(
-          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TARGET_COLUMNS}`,
-          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled],
+          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${TARGET_COLUMNS}`,
+          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null],
         );
         return rows.rows[0]!;
       } catch (error) {
-        asFieldError(error, { scrape_targets_url_unique: { field: 'url', reason: 'is already a target' } });
+        asFieldError(error, {
+          scrape_targets_url_unique: { field: 'url', reason: 'is already a target' },
+          scrape_targets_security_zone_id_security_zones_id_fk: { field: 'zoneId', reason: 'does not exist' },
+        });
       }
     }),
     update: operateProcedure
       .meta({ example: { id: 1 } })
       .input(z.object({ id: z.number().int().positive(), enabled: z.boolean().optional(), interval: duration.optional(), host: z.string().trim().max(253).nullish() }))
       .mutation(async ({ ctx, input }) => {
+        await assertInZone(ctx, 'target', input.id);
         const rows = await ctx.pool.query<TargetRow>(
           `UPDATE scrape_targets SET enabled = coalesce($2, enabled), interval_ms = coalesce($3, interval_ms),
                   host_override = CASE WHEN $5 THEN nullif($4, '') ELSE host_override END
@@ -131,6 +149,7 @@ export const telemetryRouter = router({
         return rows.rows[0];
       }),
     remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+      await assertInZone(ctx, 'target', input.id);
       const rows = await ctx.pool.query<{ id: number; url: string; managed_by: string | null }>('DELETE FROM scrape_targets WHERE id = $1 RETURNING id, url, managed_by', [input.id]);
       if (!rows.rows[0]) throw fieldError('id', 'no such target');
       return { id: rows.rows[0].id, url: rows.rows[0].url };

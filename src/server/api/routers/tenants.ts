@@ -2,6 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import * as s from '../../db/schema';
 import { asFieldError, fieldError } from '../errors';
+import { assertAllZones, zoneConditionText } from '../../auth/zones';
 import { adminProcedure, readProcedure, router } from '../trpc';
 
 export const tenantInput = z.object({
@@ -21,15 +22,18 @@ const TENANT_CONSTRAINTS = { tenants_name_unique: { field: 'name', reason: 'is a
 export const tenantsRouter = router({
   /** Every tenant with its quota and what it holds now (GPUs in whole-GPU equivalents), and its queue. */
   list: readProcedure.query(async ({ ctx }) => {
+    // Usage is counted over the caller's zones only (all of it for an all-zones grant).
+    const gpuInZone = sql.raw(zoneConditionText(ctx.principal, 'gpu', 'g.accelerator_id'));
+    const jobInZone = sql.raw(zoneConditionText(ctx.principal, 'job', 'j.id'));
     const rows = await ctx.db
       .select({
         id: s.tenants.id,
         name: s.tenants.name,
         gpuQuota: s.tenants.gpuQuota,
         clearedZoneLevel: s.tenants.clearedZoneLevel,
-        usedMilli: sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id WHERE j.tenant_id = tenants.id AND g.released_at IS NULL)`,
-        runningJobs: sql<number>`(SELECT count(*)::int FROM jobs j WHERE j.tenant_id = tenants.id AND j.status IN ('scheduled', 'running'))`,
-        pendingJobs: sql<number>`(SELECT count(*)::int FROM jobs j WHERE j.tenant_id = tenants.id AND j.status = 'pending')`,
+        usedMilli: sql<number>`(SELECT coalesce(sum(g.milli), 0)::int FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id WHERE j.tenant_id = tenants.id AND g.released_at IS NULL AND ${gpuInZone})`,
+        runningJobs: sql<number>`(SELECT count(*)::int FROM jobs j WHERE j.tenant_id = tenants.id AND j.status IN ('scheduled', 'running') AND ${jobInZone})`,
+        pendingJobs: sql<number>`(SELECT count(*)::int FROM jobs j WHERE j.tenant_id = tenants.id AND j.status = 'pending' AND ${jobInZone})`,
       })
       .from(s.tenants)
       .orderBy(asc(s.tenants.name));
@@ -37,6 +41,7 @@ export const tenantsRouter = router({
   }),
 
   create: adminProcedure.meta({ example: { name: 'example', gpuQuota: 8 } }).input(tenantInput).mutation(async ({ ctx, input }) => {
+    assertAllZones(ctx, 'tenants (quotas and clearances across every zone)');
     return ctx.db
       .insert(s.tenants)
       .values(input)
@@ -49,6 +54,7 @@ export const tenantsRouter = router({
     .meta({ example: { id: 1, changes: { gpuQuota: 8 } } })
     .input(z.object({ id: z.number().int().positive(), changes: tenantInput.partial() }))
     .mutation(async ({ ctx, input }) => {
+      assertAllZones(ctx, 'tenants (quotas and clearances across every zone)');
       const [updated] = await ctx.db
         .update(s.tenants)
         .set(input.changes)

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AccountError, createToken, listTokens, revokeToken } from '../../auth/accounts';
 import { ROLE_PERMISSIONS, ROLES } from '../../auth/permissions';
 import { fieldError } from '../errors';
+import { assertInZone, isInZone, zoneCondition } from '../../auth/zones';
+import * as s from '../../db/schema';
 import { adminProcedure, type Context, currentAuditCall, readProcedure, router, TRPCError } from '../trpc';
 
 const id = z.number().int().positive();
@@ -24,7 +26,14 @@ export const tokensRouter = router({
   mine: readProcedure.query(({ ctx }) => (ctx.principal.userId == null ? [] : listTokens(ctx.db, ctx.principal.userId))),
 
   /** Every token (admins). */
-  list: adminProcedure.query(({ ctx }) => listTokens(ctx.db)),
+  list: adminProcedure.query(async ({ ctx }) => {
+    const tokens = await listTokens(ctx.db);
+    const within = zoneCondition(ctx, 'user', s.users.id);
+    if (!within) return tokens;
+    // A zone-scoped admin sees the tokens of the users within its zones (and its own).
+    const ids = new Set((await ctx.db.select({ id: s.users.id }).from(s.users).where(within)).map((u) => u.id));
+    return tokens.filter((t) => ids.has(t.userId) || t.userId === ctx.principal.userId);
+  }),
 
   /**
    * Creates a token for the caller (or, for admins, for any user), scoped to a role no wider than the caller's and
@@ -47,6 +56,7 @@ export const tokensRouter = router({
       const userId = input.userId ?? self;
       if (userId == null) throw new TRPCError({ code: 'FORBIDDEN', message: 'only a user can own a token: pass userId' });
       if (userId !== self && !ctx.principal.permissions.has('admin')) throw new TRPCError({ code: 'FORBIDDEN', message: 'only admins create tokens for other users' });
+      if (userId !== self) await assertInZone(ctx, 'user', userId);
       assertWithinCaller(ctx, input.role, input.allZones, input.zoneIds);
       const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
       const created = await createToken(ctx.db, { userId, name: input.name, role: input.role, allZones: input.allZones, zoneIds: input.zoneIds, expiresAt, createdBy: self }).catch(asFieldErrors);
@@ -60,7 +70,8 @@ export const tokensRouter = router({
     .meta({ example: { id: 999_999 } })
     .input(z.object({ id }))
     .mutation(async ({ ctx, input }) => {
-      const onlyUser = ctx.principal.permissions.has('admin') ? undefined : (ctx.principal.userId ?? -1);
+      // Admins revoke anyone's token (a zone-scoped admin: those of users within its zones); others only their own.
+      const onlyUser = ctx.principal.permissions.has('admin') && (await isInZone(ctx, 'token', input.id)) ? undefined : (ctx.principal.userId ?? -1);
       const revoked = await revokeToken(ctx.db, input.id, onlyUser);
       if (!revoked) throw fieldError('id', `no active token ${input.id} of yours`);
       const call = currentAuditCall();

@@ -5,6 +5,7 @@ import { coolingDiagram, type FabricLink, fabricDiagram, powerDiagram } from '@/
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { fieldError } from '../errors';
+import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
@@ -22,6 +23,7 @@ async function racksInScope(db: Parameters<typeof analysePlant>[0], input: z.inf
 
 export const topologyRouter = router({
   power: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'site topology');
     const analysis = await analysePlant(ctx.db, input.siteId);
     if (!analysis.power.ok) throw fieldError('siteId', `the power chain is invalid: ${analysis.power.issues[0]?.reason ?? 'unknown issue'}`);
     const power = analysis.power;
@@ -42,6 +44,7 @@ export const topologyRouter = router({
   }),
 
   network: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput.extend({ fabricId: id.optional() })).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'site topology');
     const fabrics = await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId));
     const fabric = input.fabricId ? fabrics.find((f) => f.id === input.fabricId) : (fabrics.find((f) => f.purpose === 'compute') ?? fabrics[0]);
     if (!fabric) throw fieldError('fabricId', 'no fabric in this site');
@@ -89,6 +92,7 @@ export const topologyRouter = router({
   }),
 
   cooling: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'site topology');
     const analysis = await analysePlant(ctx.db, input.siteId);
     const units = await ctx.db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, input.siteId));
     const served = await ctx.db

@@ -5,6 +5,7 @@ import { PASSWORD_MAX_LENGTH } from '../../auth/password';
 import { ROLES } from '../../auth/permissions';
 import * as s from '../../db/schema';
 import { fieldError } from '../errors';
+import { assertGrantWithin, assertInZone, zoneCondition } from '../../auth/zones';
 import { adminProcedure, currentAuditCall, router } from '../trpc';
 
 const id = z.number().int().positive();
@@ -21,7 +22,14 @@ function visible(user: typeof s.users.$inferSelect) {
 }
 
 export const usersRouter = router({
-  list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
+  /** Every user; for a zone-scoped admin, only the users whose grant lies within its own. */
+  list: adminProcedure.query(async ({ ctx }) => {
+    const users = await listUsers(ctx.db);
+    const within = zoneCondition(ctx, 'user', s.users.id);
+    if (!within) return users;
+    const ids = new Set((await ctx.db.select({ id: s.users.id }).from(s.users).where(within)).map((u) => u.id));
+    return users.filter((u) => ids.has(u.id));
+  }),
 
   create: adminProcedure
     .meta({ example: { username: 'example-user', role: 'viewer', password: 'short', allZones: true } })
@@ -36,6 +44,8 @@ export const usersRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      // A zone-scoped admin creates users within its own zones only, never all-zones ones.
+      assertGrantWithin(ctx, input);
       const user = await createUser(ctx.db, input).catch(asFieldErrors);
       const call = currentAuditCall();
       if (call) Object.assign(call, { objectType: 'user', objectId: String(user.id), after: { ...visible(user), zoneIds: input.zoneIds } });
@@ -61,8 +71,11 @@ export const usersRouter = router({
       ctx.db.transaction(async (tx) => {
         const [before] = await tx.select().from(s.users).where(eq(s.users.id, input.id)).for('update');
         if (!before) throw fieldError('id', `no user with id ${input.id}`);
+        await assertInZone({ ...ctx, db: tx }, 'user', input.id);
         const { zoneIds: newZones, ...changes } = input.changes;
         const after = { ...before, ...changes };
+        // Nobody leaves with a grant wider than the caller's own (its own grant included).
+        assertGrantWithin(ctx, { allZones: after.allZones, zoneIds: newZones ?? [] });
         const wasAdmin = before.role === 'admin' && before.allZones && !before.disabled;
         const staysAdmin = after.role === 'admin' && after.allZones && !after.disabled;
         if (wasAdmin && !staysAdmin) {
@@ -95,6 +108,8 @@ export const usersRouter = router({
     .mutation(async ({ ctx, input }) => {
       const [user] = await ctx.db.select({ id: s.users.id }).from(s.users).where(eq(s.users.id, input.id));
       if (!user) throw fieldError('id', `no user with id ${input.id}`);
+      // A zone-scoped admin resets passwords only of users within its zones (never of an all-zones admin).
+      await assertInZone(ctx, 'user', input.id);
       await setPassword(ctx.db, input.id, input.password).catch(asFieldErrors);
       const call = currentAuditCall();
       if (call) Object.assign(call, { objectType: 'user', objectId: String(input.id) });

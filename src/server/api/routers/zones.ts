@@ -1,4 +1,5 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { zoneCondition } from '../../auth/zones';
 import { z } from 'zod';
 import * as s from '../../db/schema';
 import { readProcedure, router } from '../trpc';
@@ -16,7 +17,7 @@ export const zonesRouter = router({
         racks: sql<number>`(SELECT count(*)::int FROM racks r WHERE r.security_zone_id = security_zones.id)`,
       })
       .from(s.securityZones)
-      .where(input?.siteId ? eq(s.securityZones.siteId, input.siteId) : undefined)
+      .where(and(input?.siteId ? eq(s.securityZones.siteId, input.siteId) : undefined, zoneCondition(ctx, 'zone', s.securityZones.id)))
       .orderBy(asc(s.securityZones.name)),
   ),
 });

@@ -22,7 +22,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { coolingUnits } from './cooling';
 import { accelerators, devices } from './devices';
-import { racks, sites } from './inventory';
+import { racks, securityZones, sites } from './inventory';
 import { powerNodes } from './power';
 
 export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
@@ -42,6 +42,12 @@ export const scrapeTargets = pgTable(
     hostOverride: text('host_override'),
     /** 'simulator' for targets the live simulator registers (and re-registers) itself; null for user targets. */
     managedBy: text('managed_by'),
+    /**
+     * The security zone the target reports on (migration 0008): zone-scoped principals see and manage only targets of
+     * their zones, and its samples that map to another zone's objects are refused. Null: an all-zones target. Deleting
+     * the zone deletes its targets (never widens them to all zones).
+     */
+    securityZoneId: integer('security_zone_id').references(() => securityZones.id, { onDelete: 'cascade' }),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
     lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
@@ -55,6 +61,7 @@ export const scrapeTargets = pgTable(
     check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum')`),
     check('scrape_targets_interval_range', sql`${t.intervalMs} BETWEEN 250 AND 86400000`),
     check('scrape_targets_timeout_range', sql`${t.timeoutMs} BETWEEN 100 AND 600000`),
+    index('scrape_targets_security_zone_idx').on(t.securityZoneId),
   ],
 );
 

@@ -191,6 +191,11 @@ export type IngestStats = {
   outOfWindowSamples: number;
   /** Samples the dialects dropped (DCGM blank sentinels, NaN readings of catalogue metrics). */
   dialectDroppedSamples: number;
+  /**
+   * Samples refused because the writer is confined to some security zones (a zone-scoped remote-write token, a scrape
+   * target with a zone) and the sample maps to an object outside them, or to none.
+   */
+  zoneRefusedSamples: number;
   bufferedSamples: number;
   seriesKnown: number;
   flushes: number;
@@ -290,6 +295,7 @@ export class IngestPipeline {
     droppedSamples: 0,
     outOfWindowSamples: 0,
     dialectDroppedSamples: 0,
+    zoneRefusedSamples: 0,
     bufferedSamples: 0,
     seriesKnown: 0,
     flushes: 0,
@@ -308,14 +314,42 @@ export class IngestPipeline {
     return this.mapper.load(this.pool);
   }
 
-  /** A scrape: parse, map with the target's dialect, buffer. Returns the number of samples accepted. */
-  ingestText(text: string, dialect: DialectName | 'auto', meta: { targetId: number | null; hostname?: string; instance?: string; nowMs?: number }): number {
+  /**
+   * A scrape: parse, map with the target's dialect, buffer. Returns the number of samples accepted. `zones`: the
+   * target's security zone(s); samples that map outside them are refused (see `keepInZones`).
+   */
+  ingestText(
+    text: string,
+    dialect: DialectName | 'auto',
+    meta: { targetId: number | null; hostname?: string; instance?: string; nowMs?: number; zones?: ReadonlySet<number> },
+  ): number {
     const nowMs = meta.nowMs ?? Date.now();
     // 'auto' routes each series by name and regroups them; rare (scrape targets name their dialect), so no cache.
-    if (dialect !== 'auto' && this.options.lineCache !== false) return this.ingestTextCached(text, dialect, meta, nowMs);
+    // A zoned target takes the full path too: every sample is mapped to the inventory before it is accepted.
+    if (dialect !== 'auto' && this.options.lineCache !== false && !meta.zones) return this.ingestTextCached(text, dialect, meta, nowMs);
     const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
     const result = mapExposition(text, dialect, ctx);
-    return this.ingestMapped(result.samples, result.stats, meta.targetId, nowMs, meta);
+    const samples = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
+    return this.ingestMapped(samples, result.stats, meta.targetId, nowMs, meta);
+  }
+
+  /**
+   * Zone confinement of ingest: keeps the samples that map (through the inventory) to an object in `zones` and
+   * refuses the rest, counted in `zoneRefusedSamples`. A sample that maps to no zoned object (unmapped, unracked,
+   * facility or site-wide) is refused too: a zone-scoped writer may only report on its own zones' objects.
+   */
+  keepInZones(samples: CanonicalSample[], zones: ReadonlySet<number>): CanonicalSample[] {
+    const kept: CanonicalSample[] = [];
+    for (const s of samples) {
+      const hint: MappingInput = { labels: s.labels };
+      if (s.gpuUuid) hint.gpuUuid = s.gpuUuid;
+      if (s.hostname) hint.hostname = s.hostname;
+      if (s.device) hint.device = s.device;
+      const zone = this.mapper.zoneOf(this.mapper.resolve(hint));
+      if (zone !== null && zones.has(zone)) kept.push(s);
+      else this.stats.zoneRefusedSamples++;
+    }
+    return kept;
   }
 
   /**
@@ -447,11 +481,15 @@ export class IngestPipeline {
     return accepted;
   }
 
-  /** Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. */
-  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number }): number {
+  /**
+   * Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. `zones`: the writer's
+   * zones when its grant is zone-scoped (undefined: all zones); samples outside them are refused (`keepInZones`).
+   */
+  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number; zones?: ReadonlySet<number> }): number {
     const nowMs = meta.nowMs ?? Date.now();
     const result = mapSamples(samples, 'auto', { defaultTimestampMs: nowMs });
-    return this.ingestMapped(result.samples, result.stats, meta.targetId, nowMs, {});
+    const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
+    return this.ingestMapped(mapped, result.stats, meta.targetId, nowMs, {});
   }
 
   private ingestMapped(

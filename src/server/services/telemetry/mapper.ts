@@ -60,6 +60,8 @@ export class InventoryMapper {
   private coolingUnits = new Map<string, Named[]>();
   private racks = new Map<string, Named[]>();
   private sitesBySlug = new Map<string, number>();
+  /** Rack id → its effective security zone (own, else its hall's), for refusing samples outside a writer's zones. */
+  private rackZones = new Map<number, number | null>();
   /** Changes whenever the loaded inventory differs: series mapped under an older version are re-mapped. */
   version = '';
 
@@ -76,7 +78,9 @@ export class InventoryMapper {
       ),
       pool.query<{ id: number; name: string; site_id: number; rack_id: number | null }>('SELECT id, name, site_id, rack_id FROM power_nodes'),
       pool.query<{ id: number; name: string; site_id: number }>('SELECT id, name, site_id FROM cooling_units'),
-      pool.query<{ id: number; name: string; site_id: number }>('SELECT r.id, r.name, h.site_id FROM racks r JOIN halls h ON h.id = r.hall_id'),
+      pool.query<{ id: number; name: string; site_id: number; zone_id: number | null }>(
+        'SELECT r.id, r.name, h.site_id, coalesce(r.security_zone_id, h.security_zone_id) AS zone_id FROM racks r JOIN halls h ON h.id = r.hall_id',
+      ),
       pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites'),
     ]);
     this.gpus = new Map(gpus.rows.map((g) => [g.uuid.toLowerCase(), { id: g.id, deviceId: g.device_id, rackId: g.rack_id, siteId: g.site_id }]));
@@ -91,11 +95,17 @@ export class InventoryMapper {
     for (const u of units.rows) addNamed(this.coolingUnits, u.name, { id: u.id, siteId: u.site_id, rackId: null });
     this.racks = new Map();
     for (const r of racks.rows) addNamed(this.racks, r.name, { id: r.id, siteId: r.site_id, rackId: r.id });
+    this.rackZones = new Map(racks.rows.map((r) => [r.id, r.zone_id]));
     this.sitesBySlug = new Map(sites.rows.map((s) => [s.slug.toLowerCase(), s.id]));
     const version = [gpus.rowCount, hosts.rowCount, nodes.rowCount, units.rowCount, racks.rowCount, sites.rowCount, gpus.rows.at(-1)?.id, hosts.rows.at(-1)?.id].join(':');
     const changed = version !== this.version;
     this.version = version;
     return changed;
+  }
+
+  /** The security zone of what a series measures: its rack's; null for unracked, facility, site and unmapped series. */
+  zoneOf(ref: EntityRef): number | null {
+    return ref.rackId == null ? null : (this.rackZones.get(ref.rackId) ?? null);
   }
 
   resolve(input: MappingInput): EntityRef {

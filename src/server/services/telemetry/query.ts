@@ -53,12 +53,22 @@ export async function resolveTarget(pool: pg.Pool, target: string): Promise<Scop
 const MAX_SERIES = 200;
 const MAX_RAW_POINTS = 200_000;
 
+/**
+ * The caller's zones, for zone-scoped callers: `visible` says whether the resolved entity or target lies in them (one
+ * outside answers exactly like a missing one), `seriesCondition` is a WHERE condition on `s` (telemetry_series).
+ */
+export type QueryZones = { visible: (kind: 'gpu' | 'device' | 'rack' | 'target', id: number) => Promise<boolean>; seriesCondition: string };
+
 export async function queryTelemetry(
   pool: pg.Pool,
   input: { metric: string; entity?: string; target?: string; sinceMs: number; untilMs?: number; resolution?: Resolution | 'auto' },
+  zones?: QueryZones,
 ): Promise<QueryResult> {
   if (!input.entity && !input.target) throw new QueryError('entity', 'give an entity (GPU UUID, hostname or rack name) or a target');
   const scope = input.entity ? await resolveEntity(pool, input.entity) : await resolveTarget(pool, input.target!);
+  if (zones && !(await zones.visible(scope.kind as 'gpu' | 'device' | 'rack' | 'target', scope.id))) {
+    throw input.entity ? new QueryError('entity', `no GPU, host or rack named "${input.entity.trim()}"`) : new QueryError('target', `no scrape target ${input.target}`);
+  }
   const toMs = input.untilMs ?? Date.now();
   const fromMs = toMs - input.sinceMs;
   const resolution = !input.resolution || input.resolution === 'auto' ? resolutionFor(input.sinceMs) : input.resolution;
@@ -71,7 +81,7 @@ export async function queryTelemetry(
        LEFT JOIN power_nodes pn ON pn.id = s.power_node_id
        LEFT JOIN cooling_units cu ON cu.id = s.cooling_unit_id
        LEFT JOIN racks r ON r.id = s.rack_id AND s.entity_kind = 'rack'
-      WHERE s.metric = $1 AND s.${scope.column} = $2
+      WHERE s.metric = $1 AND s.${scope.column} = $2 AND ${zones?.seriesCondition ?? 'true'}
       ORDER BY s.id LIMIT ${MAX_SERIES}`,
     [input.metric, scope.id],
   );
@@ -111,14 +121,15 @@ export async function queryTelemetry(
   };
 }
 
-export async function listUnmapped(pool: pg.Pool, limit: number) {
+/** Series no inventory object claims; `condition` (a WHERE condition on `s`) narrows them, e.g. to a caller's targets. */
+export async function listUnmapped(pool: pg.Pool, limit: number, condition = 'true') {
   const rows = await pool.query<{ id: number; metric: string; unit: string; labels: Record<string, string>; hostname: string | null; gpu_uuid: string | null; device_name: string | null; target_url: string | null; created_at: Date }>(
     `SELECT s.id, s.metric, s.unit, s.labels, s.hostname, s.gpu_uuid, s.device_name, t.url AS target_url, s.created_at
        FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
-      WHERE s.entity_kind = 'unmapped' ORDER BY s.id LIMIT $1`,
+      WHERE s.entity_kind = 'unmapped' AND ${condition} ORDER BY s.id LIMIT $1`,
     [limit],
   );
-  const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE entity_kind = 'unmapped'`);
+  const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series s WHERE s.entity_kind = 'unmapped' AND ${condition}`);
   return {
     total: total.rows[0]!.n,
     items: rows.rows.map((r) => ({

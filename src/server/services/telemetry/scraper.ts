@@ -14,6 +14,8 @@ type Target = {
   intervalMs: number;
   timeoutMs: number;
   hostOverride: string | null;
+  /** The target's security zone: its samples that map outside it are refused. Null: an all-zones target. */
+  zoneId?: number | null;
 };
 
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
@@ -90,12 +92,12 @@ export class Scraper {
 
   private async reloadTargets(): Promise<void> {
     try {
-      const rows = await this.pool.query<{ id: number; url: string; dialect: DialectName; interval_ms: number; timeout_ms: number; host_override: string | null }>(
-        'SELECT id, url, dialect, interval_ms, timeout_ms, host_override FROM scrape_targets WHERE enabled ORDER BY id',
+      const rows = await this.pool.query<{ id: number; url: string; dialect: DialectName; interval_ms: number; timeout_ms: number; host_override: string | null; security_zone_id: number | null }>(
+        'SELECT id, url, dialect, interval_ms, timeout_ms, host_override, security_zone_id FROM scrape_targets WHERE enabled ORDER BY id',
       );
       const next = new Map<number, Target>();
       for (const r of rows.rows) {
-        next.set(r.id, { id: r.id, url: r.url, dialect: r.dialect, intervalMs: r.interval_ms, timeoutMs: r.timeout_ms, hostOverride: r.host_override });
+        next.set(r.id, { id: r.id, url: r.url, dialect: r.dialect, intervalMs: r.interval_ms, timeoutMs: r.timeout_ms, hostOverride: r.host_override, zoneId: r.security_zone_id });
         // Spread first scrapes over the interval so 100 new targets do not all fire in the same tick.
         if (!this.nextDueMs.has(r.id)) this.nextDueMs.set(r.id, Date.now() + ((r.id * 7919) % Math.max(1, r.interval_ms)));
       }
@@ -126,6 +128,7 @@ export class Scraper {
         nowMs: started,
         ...(t.hostOverride ? { hostname: t.hostOverride } : {}),
         ...(instance ? { instance } : {}),
+        ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}),
       });
       health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
     } catch (error) {

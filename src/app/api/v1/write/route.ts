@@ -8,6 +8,7 @@
 import { decodeRemoteWrite, RemoteWriteError, writeRequestToSamples } from '@/telemetry';
 import { createRequestContext } from '@/server/api/trpc';
 import { getDb } from '@/server/db/client';
+import { scopedZones } from '@/server/auth/zones';
 import { IngestPipeline } from '@/server/services/telemetry/ingest';
 import { getProcessIngest, setProcessIngest } from '@/server/services/telemetry/index';
 import { telemetrySettings } from '@/server/services/telemetry/config';
@@ -45,6 +46,6 @@ export async function POST(request: Request): Promise<Response> {
     throw error;
   }
   const ingest = await pipeline();
-  ingest.ingestRaw(samples, { targetId: null });
+  ingest.ingestRaw(samples, { targetId: null, zones: scopedZones(caller) });
   return new Response(null, { status: 204 });
 }

@@ -107,6 +107,8 @@ describe('the audit row commits with the change, or neither does', () => {
     for (let i = 0; i < 40; i++) await trpc('zones.list', undefined, { method: 'GET', bearer: `junk-${i}`, address: '192.0.2.1' });
     for (let i = 0; i < 10; i++) await trpc('zones.list', undefined, { method: 'GET', bearer: fake, address: '192.0.2.2' });
     for (let i = 0; i < 20; i++) await trpc('tenants.create', { name: `anon-${i}`, gpuQuota: 1 }, { address: '192.0.2.3' });
+    // Signing out without a session changes nothing and leaves no row.
+    for (let i = 0; i < 20; i++) expect((await trpc('auth.logout', undefined, { address: '192.0.2.4' })).status).toBe(200);
     await flushDenied({ all: true });
     const rows = (await auditRows('token.use')).slice(before);
     expect(rows.map((r) => [r.address, (r.detail as { count: number; tokenPrefix: string }).count, (r.detail as { tokenPrefix: string }).tokenPrefix]).sort()).toEqual([
@@ -116,6 +118,7 @@ describe('the audit row commits with the change, or neither does', () => {
     const anonymous = (await auditRows('tenants.create')).filter((r) => r.address === '192.0.2.3');
     expect(anonymous).toHaveLength(1);
     expect(anonymous[0]).toMatchObject({ outcome: 'denied', actor: 'anonymous', detail: expect.objectContaining({ count: 20 }) });
+    expect((await auditRows('auth.logout')).filter((r) => r.address === '192.0.2.4')).toEqual([]);
   });
 });
 

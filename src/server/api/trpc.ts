@@ -191,7 +191,9 @@ const auditMutations = t.middleware(async ({ ctx, type, path, next, getRawInput 
     return await inTransaction(ctx, async (tx) => {
       const result = await runWithAuditCall(call, () => next({ ctx: tx }));
       if (!result.ok) throw new RolledBack(result);
-      await writeAudit(tx.db, entry('ok', await validatedInput(path, getRawInput)));
+      // An anonymous call that changed nothing (signing out without a session) leaves no row: anyone could repeat it.
+      const nothingDone = principal.kind === 'anonymous' && call.changeCount === 0 && call.objectId === undefined;
+      if (!nothingDone) await writeAudit(tx.db, entry('ok', await validatedInput(path, getRawInput)));
       return result;
     });
   } catch (error) {

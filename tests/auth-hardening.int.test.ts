@@ -29,8 +29,6 @@ async function trpc(path: string, input: unknown, options: { method?: 'GET' | 'P
   return { status: response.status, body: await response.json(), headers: response.headers };
 }
 
-const data = (answer: Answer) => answer.body.result?.data?.json as Record<string, unknown>;
-
 async function login(username: string, password: string, address: string): Promise<Answer> {
   return trpc('auth.login', { username, password }, { address });
 }
@@ -58,7 +56,7 @@ describe('the audit row commits with the change, or neither does', () => {
   });
 
   it('a lone surrogate (refused by jsonb) cannot skip the audit row either', async () => {
-    const created = await trpc('tenants.create', { name: 'surrogate-probe', gpuQuota: 1, junk: 'x\uD800y', ['key\u0000']: 1 }, { bearer: adminToken });
+    const created = await trpc('tenants.create', { name: 'surrogate-probe', gpuQuota: 1, junk: 'x\uD800y', 'key\u0000': 1 }, { bearer: adminToken });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     expect((await auditRows('tenants.create')).filter((r) => r.outcome === 'ok')).toHaveLength(1);
   });

@@ -7,6 +7,7 @@ import { createContext } from '../src/server/api/trpc';
 import { createFirstAdmin, createToken, createUser } from '../src/server/auth/accounts';
 import { flushDenied } from '../src/server/auth/audit';
 import { backoffMs, LOGIN_LIMITS } from '../src/server/auth/login';
+import { createDb } from '../src/server/db/client';
 import * as s from '../src/server/db/schema';
 import { createTestDatabase, type TestDatabase } from './db';
 
@@ -132,6 +133,23 @@ describe('sign-in throttling', () => {
     expect(statuses.filter((status) => status === 401)).toHaveLength(LOGIN_LIMITS.freeFailures);
     expect(statuses.filter((status) => status === 429)).toHaveLength(12 - LOGIN_LIMITS.freeFailures);
     expect(answers.find((a) => a.status === 429)!.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('many concurrent sign-ins cannot starve the connection pool (the throttle counters use a pool of their own)', async () => {
+    await createUser(database.db, { username: 'crowd', role: 'viewer', password: 'crowd password 1', allZones: true, zoneIds: [] });
+    const small = createDb(database.url, { max: 3 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => {
+          const headers = { 'content-type': 'application/json', host: 'plenum.test', 'x-forwarded-for': `10.60.0.${i}`, 'x-plenum-csrf': '1' };
+          const body = JSON.stringify({ json: { username: 'crowd', password: 'crowd password 1' } });
+          return handleTrpcRequest(new Request(`${ORIGIN}/api/trpc/auth.login`, { method: 'POST', headers, body }), small);
+        }),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    } finally {
+      await small.pool.end();
+    }
   });
 
   it('a wrong-password storm from one address does not lock the owner out from another', async () => {

@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { type AuditEntry, type AuditOutcome, currentAuditCall, newAuditCall, recordDenied, runWithAuditCall, writeAudit } from '../auth/audit';
 import type { Permission } from '../auth/permissions';
 import { ANONYMOUS, clientAddress, type Principal, resolvePrincipal, systemPrincipal } from '../auth/principal';
-import { type DbHandle, getDb } from '../db/client';
+import { type DbHandle, getDb, sideHandle } from '../db/client';
 import { inTransaction } from '../db/transaction';
 
 /** How the request arrived: a bearer token, the session cookie, nothing, or an in-process call (tests, server code). */
@@ -29,8 +29,9 @@ export type Context = DbHandle & {
   /** Response headers of the HTTP request (sign-in and sign-out set the session cookie); null in process. */
   resHeaders: Headers | null;
   /**
-   * The database outside the mutation's transaction (`db`/`pool` are bound to it inside mutations): only for writes
-   * that must stand even when the mutation fails and rolls back, i.e. sign-in throttling counters.
+   * The database outside the mutation's transaction (`db`/`pool` are bound to it inside mutations), on a pool of its
+   * own (`sideHandle`): only for writes that must stand even when the mutation fails and rolls back, i.e. sign-in
+   * throttling counters.
    */
   independent: DbHandle;
 };
@@ -49,7 +50,7 @@ export function createContext(handle: DbHandle = getDb(), principal: Principal =
     userAgent: null,
     transport: { via: 'in-process', sameSite: true, secure: false },
     resHeaders: null,
-    independent: { pool: handle.pool, db: handle.db },
+    independent: sideHandle(handle),
   };
 }
 
@@ -84,7 +85,7 @@ export async function createRequestContext(request: Request, resHeaders: Headers
     userAgent: request.headers.get('user-agent')?.slice(0, 300) ?? null,
     transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: proto === 'https' },
     resHeaders,
-    independent: { pool: handle.pool, db: handle.db },
+    independent: sideHandle(handle),
   };
 }
 

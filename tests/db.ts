@@ -3,10 +3,16 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../src/server/db/client';
 import { runMigrations } from '../src/server/db/migrate';
+import { ensureManagedAppRole, managedRoleName, urlAs } from '../src/server/db/roles';
 import { seedIfEmpty } from '../src/server/db/seed';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 
-export type TestDatabase = DbHandle & { url: string; drop: () => Promise<void> };
+export type TestDatabase = DbHandle & {
+  url: string;
+  /** A connection as the least-privilege application role the server runs as (created on first use). */
+  appRole: () => Promise<DbHandle & { role: string; url: string }>;
+  drop: () => Promise<void>;
+};
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -25,14 +31,26 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const url = withDatabase(adminUrl, name);
   const handle = createDb(url, { max: 30 });
   if (options.migrate !== false) await runMigrations(handle.pool);
+  let app: (DbHandle & { role: string; url: string }) | undefined;
   return {
     ...handle,
     url,
+    appRole: async () => {
+      if (app) return app;
+      const managed = await ensureManagedAppRole(handle.pool);
+      if (!managed.ok) throw new Error(managed.problem);
+      const appUrl = urlAs(url, managed.role, managed.password);
+      app = { ...createDb(appUrl, { max: 10 }), role: managed.role, url: appUrl };
+      return app;
+    },
     drop: async () => {
+      await app?.pool.end();
       await handle.pool.end();
       const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // Role names are per server: the application role of this database goes with it.
+      await cleanup.query(`DROP ROLE IF EXISTS ${managedRoleName(name)}`);
       await cleanup.end();
     },
   };

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootDatabase } from '../src/server/boot';
 import { loadConfig } from '../src/server/config';
-import { startEmbeddedPostgres } from '../src/server/db/embedded';
+import pg from 'pg';
+import { PASSWORD_FILE, startEmbeddedPostgres } from '../src/server/db/embedded';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -72,5 +73,31 @@ describe('the start command refuses bad set-ups with one clear line', () => {
     await second.close();
     expect(site.rows.map((r) => r.name)).toEqual(['Renamed before restart']);
     expect(gpusAfter).toBe(gpusBefore);
+  });
+
+  it('gives the embedded PostgreSQL a random password in a 0600 file and runs the server as the least-privilege role', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'plenum-roles-'));
+    folders.push(dataDir);
+    const booted = await bootDatabase(loadConfig({ PLENUM_DATA_DIR: dataDir, PLENUM_SEED: 'none' }));
+    try {
+      const file = path.join(dataDir, PASSWORD_FILE);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const password = (await readFile(file, 'utf8')).trim();
+      expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(booted.role).toEqual({ name: 'plenum_app', leastPrivilege: true });
+      expect(new URL(booted.url).username).toBe('plenum_app');
+      await expect(booted.pool.query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
+      await expect(booted.pool.query('ALTER TABLE audit_log DISABLE TRIGGER ALL')).rejects.toMatchObject({ code: '42501' });
+      // The old fixed password no longer opens it; the saved one does; nothing listens on a Unix socket.
+      const port = new URL(booted.url).port;
+      await expect(new pg.Client({ connectionString: `postgresql://postgres:plenum-local@127.0.0.1:${port}/plenum` }).connect()).rejects.toMatchObject({ code: '28P01' });
+      const owner = new pg.Client({ connectionString: `postgresql://postgres:${password}@127.0.0.1:${port}/plenum` });
+      await owner.connect();
+      const settings = await owner.query<{ listen: string; sockets: string }>("SELECT current_setting('listen_addresses') AS listen, current_setting('unix_socket_directories') AS sockets");
+      await owner.end();
+      expect(settings.rows[0]).toEqual({ listen: '127.0.0.1', sockets: '' });
+    } finally {
+      await booted.close();
+    }
   });
 });

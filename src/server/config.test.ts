@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, dataDir: path.resolve('.plenum'), seed: 'demo' });
+    expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, migrationDatabaseUrl: undefined, dataDir: path.resolve('.plenum'), seed: 'demo' });
   });
 
   it('treats an empty DATABASE_URL as unset (embedded database)', () => {
@@ -12,8 +12,8 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({ PORT: '3100', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', PLENUM_DATA_DIR: '/tmp/x', PLENUM_SEED: 'large' });
-    expect(config).toEqual({ port: 3100, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', dataDir: '/tmp/x', seed: 'large' });
+    const config = loadConfig({ PORT: '3100', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', PLENUM_MIGRATION_DATABASE_URL: 'postgres://o@h/db', PLENUM_DATA_DIR: '/tmp/x', PLENUM_SEED: 'large' });
+    expect(config).toEqual({ port: 3100, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', migrationDatabaseUrl: 'postgres://o@h/db', dataDir: '/tmp/x', seed: 'large' });
   });
 
   it.each([
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /^PORT: /],
     [{ PLENUM_SEED: 'huge' }, /^PLENUM_SEED: /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must be a postgres/],
+    [{ PLENUM_MIGRATION_DATABASE_URL: 'postgres://o@h/db' }, /^PLENUM_MIGRATION_DATABASE_URL: needs DATABASE_URL too/],
   ])('names the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -13,6 +13,14 @@ const envSchema = z.object({
     .refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
       message: 'must be a postgres:// or postgresql:// URL',
     }),
+  PLENUM_MIGRATION_DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value : undefined))
+    .refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    }),
   PLENUM_DATA_DIR: z.string().min(1).default('./.plenum'),
   PLENUM_SEED: z.enum(['demo', 'large', 'none']).default('demo'),
 });
@@ -21,6 +29,8 @@ export type PlenumConfig = {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** The owner role's URL (migrations); with it, DATABASE_URL names the least-privilege application role. */
+  migrationDatabaseUrl: string | undefined;
   dataDir: string;
   seed: 'demo' | 'large' | 'none';
 };
@@ -34,10 +44,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
   }
   const value = parsed.data;
+  if (value.PLENUM_MIGRATION_DATABASE_URL && !value.DATABASE_URL) {
+    throw new ConfigError('PLENUM_MIGRATION_DATABASE_URL: needs DATABASE_URL too (the application role the server connects as)');
+  }
   return {
     port: value.PORT,
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
+    migrationDatabaseUrl: value.PLENUM_MIGRATION_DATABASE_URL,
     dataDir: path.resolve(value.PLENUM_DATA_DIR),
     seed: value.PLENUM_SEED,
   };

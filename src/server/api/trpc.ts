@@ -1,10 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { type AuditOutcome, currentAuditCall, newAuditCall, runWithAuditCall, writeAudit } from '../auth/audit';
+import { type AuditEntry, type AuditOutcome, currentAuditCall, newAuditCall, recordDenied, runWithAuditCall, writeAudit } from '../auth/audit';
 import type { Permission } from '../auth/permissions';
 import { ANONYMOUS, clientAddress, type Principal, resolvePrincipal, systemPrincipal } from '../auth/principal';
-import { type DbHandle, getDb } from '../db/client';
+import { type DbHandle, getDb, sideHandle } from '../db/client';
+import { inTransaction } from '../db/transaction';
 
 /** How the request arrived: a bearer token, the session cookie, nothing, or an in-process call (tests, server code). */
 export type Transport = {
@@ -27,6 +28,12 @@ export type Context = DbHandle & {
   transport: Transport;
   /** Response headers of the HTTP request (sign-in and sign-out set the session cookie); null in process. */
   resHeaders: Headers | null;
+  /**
+   * The database outside the mutation's transaction (`db`/`pool` are bound to it inside mutations), on a pool of its
+   * own (`sideHandle`): only for writes that must stand even when the mutation fails and rolls back, i.e. sign-in
+   * throttling counters.
+   */
+  independent: DbHandle;
 };
 
 /**
@@ -43,6 +50,7 @@ export function createContext(handle: DbHandle = getDb(), principal: Principal =
     userAgent: null,
     transport: { via: 'in-process', sameSite: true, secure: false },
     resHeaders: null,
+    independent: sideHandle(handle),
   };
 }
 
@@ -77,6 +85,7 @@ export async function createRequestContext(request: Request, resHeaders: Headers
     userAgent: request.headers.get('user-agent')?.slice(0, 300) ?? null,
     transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: proto === 'https' },
     resHeaders,
+    independent: sideHandle(handle),
   };
 }
 
@@ -115,27 +124,50 @@ const t = initTRPC
 
 const DENIED_CODES = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS']);
 
+/** The result a failed mutation ended with, carried out of its transaction so that the transaction rolls back. */
+class RolledBack extends Error {
+  constructor(readonly result: { ok: false; error: TRPCError }) {
+    super('rolled back');
+  }
+}
+
+/** What tRPC's input parsers are here (zod schemas): Standard Schema validators. */
+type InputSchema = { '~standard': { validate: (value: unknown) => StandardResult | Promise<StandardResult> } };
+type StandardResult = { value?: unknown; issues?: readonly unknown[] };
+
 /**
- * Every mutation leaves one audit row, allowed, denied or failed: the caller, token, address, procedure, redacted
- * input, and the before/after of what it changed (gathered from recordChange, the change log's single entry point).
+ * The mutation's input as its procedure validated it (unknown keys dropped, defaults applied), never the raw request:
+ * the procedure's own input schemas run again here. Invalid input was refused before any change and is not recorded.
+ */
+async function validatedInput(path: string, getRawInput: () => Promise<unknown>): Promise<unknown> {
+  const { appRouter } = await import('./root');
+  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } } | undefined>)[path];
+  if (!procedure) return '(not recorded: not a procedure of the app router)';
+  let value: unknown;
+  for (const parser of procedure._def.inputs as InputSchema[]) {
+    const parsed = await parser['~standard'].validate(await getRawInput());
+    if (parsed.issues) return '(not recorded: invalid)';
+    value = value && typeof value === 'object' && parsed.value && typeof parsed.value === 'object' ? { ...value, ...parsed.value } : parsed.value;
+  }
+  return value;
+}
+
+/**
+ * Every mutation runs in one transaction together with its audit row: the change and the row commit together or not
+ * at all (if the row cannot be written, the change is rolled back and the caller gets an error). Inside it `ctx.db`
+ * and `ctx.pool` are bound to that transaction (services' own transactions become savepoints). A failed or refused
+ * mutation is rolled back whole and then audited on its own. The row holds the caller, token, address, procedure,
+ * the validated input (redacted), and the before/after of what it changed (gathered from recordChange).
+ * Refusals of anonymous callers are counted instead (recordDenied), so anyone cannot flood the trail.
  */
 const auditMutations = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   if (type !== 'mutation') return next();
   const call = newAuditCall();
-  const result = await runWithAuditCall(call, () => next());
-  const code = result.ok ? undefined : result.error.code;
-  const outcome: AuditOutcome = result.ok ? 'ok' : DENIED_CODES.has(code!) ? 'denied' : 'error';
-  const changes = outcome === 'ok' ? call.changes : [];
-  const single = changes.length === 1 && call.changeCount === 1 ? changes[0] : undefined;
-  let input: unknown;
-  try {
-    input = await getRawInput();
-  } catch {
-    input = '(unreadable)';
-  }
   const { principal } = ctx;
-  try {
-    await writeAudit(ctx.db, {
+  const entry = (outcome: AuditOutcome, input: unknown, error?: TRPCError): AuditEntry => {
+    const changes = outcome === 'ok' ? call.changes : [];
+    const single = changes.length === 1 && call.changeCount === 1 ? changes[0] : undefined;
+    return {
       actor: call.actor ?? principal.username,
       actorUserId: call.actorUserId !== undefined ? call.actorUserId : principal.userId,
       tokenId: principal.tokenId,
@@ -150,13 +182,43 @@ const auditMutations = t.middleware(async ({ ctx, type, path, next, getRawInput 
         input,
         ...(call.detail ?? {}),
         ...(changes.length > 0 && !single ? { changes, changeCount: call.changeCount } : {}),
-        ...(result.ok ? {} : { error: code, message: code === 'INTERNAL_SERVER_ERROR' ? 'internal server error' : result.error.message }),
+        ...(error ? { error: error.code, message: error.code === 'INTERNAL_SERVER_ERROR' ? 'internal server error' : error.message } : {}),
       },
+    };
+  };
+
+  let failed: { ok: false; error: TRPCError };
+  try {
+    return await inTransaction(ctx, async (tx) => {
+      const result = await runWithAuditCall(call, () => next({ ctx: tx }));
+      if (!result.ok) throw new RolledBack(result);
+      // An anonymous call that changed nothing (signing out without a session) leaves no row: anyone could repeat it.
+      const nothingDone = principal.kind === 'anonymous' && call.changeCount === 0 && call.objectId === undefined;
+      if (!nothingDone) await writeAudit(tx.db, entry('ok', await validatedInput(path, getRawInput)));
+      return result;
     });
   } catch (error) {
-    console.error(`[plenum] could not write the audit row for ${path} (request ${ctx.requestId}): ${(error as { code?: string }).code ?? 'error'}`);
+    if (error instanceof RolledBack) failed = error.result;
+    else {
+      // The audit row or the commit failed: nothing was saved. Fail closed.
+      console.error(`[plenum] ${path} rolled back: its audit row could not be written (request ${ctx.requestId}): ${(error as { code?: string }).code ?? 'error'}`);
+      failed = { ok: false, error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'nothing was saved: the audit record could not be written', cause: error }) };
+    }
   }
-  return result;
+
+  const code = failed.error.code;
+  const outcome: AuditOutcome = DENIED_CODES.has(code) ? 'denied' : 'error';
+  const wrongPassword = path === 'auth.login' && code === 'UNAUTHORIZED';
+  if (outcome === 'denied' && principal.kind === 'anonymous' && !wrongPassword) {
+    recordDenied(ctx.db, { action: path, address: ctx.address, reason: failed.error.message });
+  } else {
+    const input = code === 'BAD_REQUEST' && failed.error.cause instanceof ZodError ? '(not recorded: invalid)' : await validatedInput(path, getRawInput).catch(() => '(unreadable)');
+    await writeAudit(ctx.db, entry(outcome, input, failed.error)).catch((error: unknown) => {
+      // Nothing was changed (the mutation rolled back), so only the record of the attempt is lost.
+      console.error(`[plenum] could not write the audit row for ${path} (request ${ctx.requestId}): ${(error as { code?: string }).code ?? 'error'}`);
+    });
+  }
+  throw failed.error;
 });
 
 function describeNeeded(needed: readonly Permission[]): string {

@@ -78,12 +78,58 @@ export async function createFirstAdmin(db: Db, input: { username: string; passwo
   });
 }
 
-export async function setPassword(db: Db, userId: number, password: string): Promise<void> {
+/**
+ * Sets a password (an admin's reset or the user's own change). Whoever knew the old one may have made sessions and
+ * tokens with it: all of the user's sessions end and all their tokens are revoked, in the same transaction.
+ */
+export async function setPassword(db: Db, userId: number, password: string): Promise<{ sessionsEnded: number; tokensRevoked: number }> {
   const problem = passwordProblem(password);
   if (problem) throw new AccountError('password', problem);
-  await db.update(s.users).set({ passwordHash: await hashPassword(password), updatedAt: new Date() }).where(eq(s.users.id, userId));
-  // A new password ends every other session of the user.
-  await db.delete(s.sessions).where(eq(s.sessions.userId, userId));
+  const passwordHash = await hashPassword(password);
+  return db.transaction(async (tx) => {
+    await tx.update(s.users).set({ passwordHash, updatedAt: new Date() }).where(eq(s.users.id, userId));
+    const sessions = await tx.delete(s.sessions).where(eq(s.sessions.userId, userId)).returning({ id: s.sessions.idHash });
+    const tokens = await tx
+      .update(s.apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(s.apiTokens.userId, userId), sql`${s.apiTokens.revokedAt} IS NULL`))
+      .returning({ id: s.apiTokens.id });
+    return { sessionsEnded: sessions.length, tokensRevoked: tokens.length };
+  });
+}
+
+/**
+ * After a user's role or zones changed: revokes their tokens that the new grant no longer covers (a wider role, all
+ * zones, or a zone the user lost). Tokens are already cut down to the user's grant at each use; revoking them keeps a
+ * later promotion from bringing them back. Sessions need nothing: they read the user's grant on every request.
+ */
+export async function revokeTokensBeyondGrant(db: Db, userId: number): Promise<number[]> {
+  const [user] = await db.select().from(s.users).where(eq(s.users.id, userId));
+  if (!user) return [];
+  const tokens = await db.select().from(s.apiTokens).where(and(eq(s.apiTokens.userId, userId), sql`${s.apiTokens.revokedAt} IS NULL`));
+  const userZoneIds = new Set((await db.select({ zoneId: s.userZones.zoneId }).from(s.userZones).where(eq(s.userZones.userId, userId))).map((z) => z.zoneId));
+  const beyond: number[] = [];
+  for (const token of tokens) {
+    let wider = !roleAtMost(token.role, user.role) || (token.allZones && !user.allZones);
+    if (!wider && !token.allZones && !user.allZones) {
+      const tokenZones = await db.select({ zoneId: s.tokenZones.zoneId }).from(s.tokenZones).where(eq(s.tokenZones.tokenId, token.id));
+      wider = tokenZones.some((z) => !userZoneIds.has(z.zoneId));
+    }
+    if (wider) beyond.push(token.id);
+  }
+  if (beyond.length) await db.update(s.apiTokens).set({ revokedAt: new Date() }).where(inArray(s.apiTokens.id, beyond));
+  return beyond;
+}
+
+// Lock class for pg_advisory_xact_lock: every change that can shrink the set of all-zones admins takes it first.
+const ADMIN_SET_LOCK = 7_042_010;
+
+/**
+ * Serialises changes to the set of enabled all-zones admins until the transaction ends, so two concurrent demotions
+ * cannot each count the other as the remaining admin.
+ */
+export async function lockAdminSet(db: Db): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(${ADMIN_SET_LOCK})`);
 }
 
 /** Users without their password hashes, each with zone names. */
@@ -96,7 +142,17 @@ export async function listUsers(db: Db) {
   return rows.map((user) => ({ ...user, zones: zones.filter((z) => z.userId === user.id).map((z) => ({ id: z.zoneId, name: z.name })) }));
 }
 
-export type NewToken = { userId: number; name: string; role: Role; allZones: boolean; zoneIds: number[]; expiresAt: Date | null; createdBy: number | null };
+export type NewToken = {
+  userId: number;
+  name: string;
+  role: Role;
+  allZones: boolean;
+  zoneIds: number[];
+  expiresAt: Date | null;
+  createdBy: number | null;
+  /** The expiry of the credential creating this token (a token minting a token): the new one may not outlive it. */
+  notAfter?: Date | null;
+};
 
 /** Creates a token no wider than its user's grant. The secret is returned here once and never stored. */
 export async function createToken(db: Db, input: NewToken) {
@@ -112,6 +168,9 @@ export async function createToken(db: Db, input: NewToken) {
     if (outside.length) throw new AccountError('zoneIds', "includes zones outside the user's grant");
   }
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new AccountError('expiresAt', 'must be in the future');
+  if (input.notAfter && (!input.expiresAt || input.expiresAt > input.notAfter)) {
+    throw new AccountError('expiresAt', `cannot outlive the token creating it: it must expire by ${input.notAfter.toISOString()}`);
+  }
   const { secret, hash, prefix } = newTokenSecret();
   const token = await db.transaction(async (tx) => {
     const [token] = await tx

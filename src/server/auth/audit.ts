@@ -24,14 +24,27 @@ const MAX_STRING = 2000;
 const MAX_ITEMS = 50;
 const MAX_DEPTH = 6;
 
-/** A copy that is safe and small enough to keep: secrets replaced, long strings and lists cut. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what PostgreSQL refuses.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text PostgreSQL can store in text and jsonb: NUL (refused by both) and lone UTF-16 surrogates (refused by jsonb)
+ * become U+FFFD, so no input, however hostile, can make the audit insert fail.
+ */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** A copy that is safe and small enough to keep: secrets replaced, long strings and lists cut, unstorable characters replaced. */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (typeof value === 'string') {
     if (/plnm_[A-Za-z0-9_-]{20,}/.test(value)) return '[redacted]';
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length} characters)` : value;
+    // Cut first, then clean: a cut can split a surrogate pair.
+    return storableText(value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length} characters)` : value);
   }
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return value.toString();
   if (depth >= MAX_DEPTH) return '[…]';
@@ -42,23 +55,26 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(0, 200)) {
-      out[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(item, depth + 1);
+      out[storableText(key.slice(0, 200))] = SECRET_KEY.test(key) ? '[redacted]' : redact(item, depth + 1);
     }
     return out;
   }
   return String(value);
 }
 
+const column = (text: string | null | undefined, max = 200) => (text == null ? null : storableText(text.slice(0, max)));
+
+/** Appends one audit row; every text is made storable, so only a database failure can make it fail. */
 export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
-    actor: entry.actor.slice(0, 200),
+    actor: column(entry.actor) ?? '',
     actorUserId: entry.actorUserId ?? null,
     tokenId: entry.tokenId ?? null,
-    address: entry.address ?? null,
-    action: entry.action.slice(0, 200),
+    address: column(entry.address, 64),
+    action: column(entry.action) ?? '',
     outcome: entry.outcome,
-    objectType: entry.objectType ?? null,
-    objectId: entry.objectId ?? null,
+    objectType: column(entry.objectType),
+    objectId: column(entry.objectId),
     before: entry.before === undefined ? null : redact(entry.before),
     after: entry.after === undefined ? null : redact(entry.after),
     detail: entry.detail === undefined ? null : redact(entry.detail),
@@ -107,4 +123,66 @@ export function collectChange(change: CollectedChange): void {
   if (!call) return;
   call.changeCount++;
   if (call.changes.length < KEEP_CHANGES) call.changes.push(change);
+}
+
+/**
+ * Denied events anyone can cause without a credential (a junk or revoked bearer token, an anonymous call refused) are
+ * counted in memory and written as one row per (action, token prefix, address) per minute with the count, so hostile
+ * traffic cannot flood the append-only trail. Each process keeps at most DENIED_KEYS_PER_MINUTE keys a minute; further
+ * keys are summed into one overflow row. Rows are written once their minute has closed (checked every 10 s).
+ */
+export type DeniedEvent = { action: string; address: string | null; tokenPrefix?: string | null; reason: string };
+
+type DeniedCount = { event: DeniedEvent; minute: number; count: number; firstAt: Date; lastAt: Date };
+
+export const DENIED_KEYS_PER_MINUTE = 1000;
+const MINUTE_MS = 60_000;
+const OVERFLOW = '(more distinct keys than kept per minute)';
+const deniedCounts = new Map<Db, Map<string, DeniedCount>>();
+let flushTimer: ReturnType<typeof setInterval> | undefined;
+
+export function recordDenied(db: Db, event: DeniedEvent, now = new Date()): void {
+  const minute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  const counts = deniedCounts.get(db) ?? new Map<string, DeniedCount>();
+  deniedCounts.set(db, counts);
+  let key = JSON.stringify([minute, event.action, event.tokenPrefix ?? null, event.address]);
+  if (!counts.has(key) && [...counts.values()].filter((c) => c.minute === minute).length >= DENIED_KEYS_PER_MINUTE) {
+    key = JSON.stringify([minute, OVERFLOW]);
+    event = { action: event.action, address: null, tokenPrefix: OVERFLOW, reason: 'several' };
+  }
+  const existing = counts.get(key);
+  if (existing) {
+    existing.count++;
+    existing.lastAt = now;
+  } else counts.set(key, { event, minute, count: 1, firstAt: now, lastAt: now });
+  if (!flushTimer) {
+    flushTimer = setInterval(() => void flushDenied().catch(() => {}), 10_000);
+    flushTimer.unref();
+  }
+}
+
+/** Writes the counted denials: those of closed minutes, or all of them (`all`: tests, shutdown). */
+export async function flushDenied(options: { all?: boolean; now?: Date } = {}): Promise<number> {
+  const currentMinute = Math.floor((options.now ?? new Date()).getTime() / MINUTE_MS) * MINUTE_MS;
+  let written = 0;
+  for (const [db, counts] of deniedCounts) {
+    for (const [key, c] of counts) {
+      if (!options.all && c.minute >= currentMinute) continue;
+      counts.delete(key);
+      try {
+        await writeAudit(db, {
+          actor: 'anonymous',
+          address: c.event.address,
+          action: c.event.action,
+          outcome: 'denied',
+          detail: { count: c.count, minute: new Date(c.minute).toISOString(), firstAt: c.firstAt.toISOString(), lastAt: c.lastAt.toISOString(), tokenPrefix: c.event.tokenPrefix ?? null, reason: c.event.reason },
+        });
+        written++;
+      } catch (error) {
+        console.error(`[plenum] could not write ${c.count} counted denials of ${c.event.action}: ${(error as { code?: string }).code ?? 'error'}`);
+      }
+    }
+    if (counts.size === 0) deniedCounts.delete(db);
+  }
+  return written;
 }

@@ -1,9 +1,9 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
-import { writeAudit } from './audit';
+import { recordDenied, writeAudit } from './audit';
 import { type GrantedPermission, intersect, permissionsOf, type Role } from './permissions';
-import { looksLikeToken, sha256 } from './secrets';
+import { looksLikeToken, sha256, TOKEN_PREFIX } from './secrets';
 
 /** Who is calling. Anonymous callers only reach `public` procedures. */
 export type Principal = {
@@ -18,6 +18,8 @@ export type Principal = {
   tokenId: number | null;
   /** SHA-256 of the session id, for sign-out. */
   sessionHash: string | null;
+  /** When the credential in use ends (a token's expiry, a session's absolute end); null or absent: never, or no credential. */
+  expiresAt?: Date | null;
 };
 
 export const ANONYMOUS: Principal = Object.freeze({
@@ -30,11 +32,12 @@ export const ANONYMOUS: Principal = Object.freeze({
   zoneIds: new Set<number>(),
   tokenId: null,
   sessionHash: null,
+  expiresAt: null,
 });
 
 /** In-process callers that are trusted by construction (tests, workers, server-side code): every permission, every zone. */
 export function systemPrincipal(name = 'system'): Principal {
-  return { kind: 'system', userId: null, username: name, role: 'admin', permissions: permissionsOf('admin'), allZones: true, zoneIds: new Set(), tokenId: null, sessionHash: null };
+  return { kind: 'system', userId: null, username: name, role: 'admin', permissions: permissionsOf('admin'), allZones: true, zoneIds: new Set(), tokenId: null, sessionHash: null, expiresAt: null };
 }
 
 export const SESSION_COOKIE = 'plenum_session';
@@ -69,7 +72,7 @@ async function zonesOf(db: Db, table: typeof s.userZones | typeof s.tokenZones, 
 
 type UserRow = typeof s.users.$inferSelect;
 
-async function userPrincipal(db: Db, user: UserRow, sessionHash: string): Promise<Principal> {
+async function userPrincipal(db: Db, user: UserRow, sessionHash: string, expiresAt: Date): Promise<Principal> {
   return {
     kind: 'session',
     userId: user.id,
@@ -80,6 +83,7 @@ async function userPrincipal(db: Db, user: UserRow, sessionHash: string): Promis
     zoneIds: user.allZones ? new Set() : await zonesOf(db, s.userZones, user.id),
     tokenId: null,
     sessionHash,
+    expiresAt,
   };
 }
 
@@ -96,7 +100,7 @@ export async function principalFromSession(db: Db, sessionId: string): Promise<P
   if (now.getTime() - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
     await db.update(s.sessions).set({ lastSeenAt: now }).where(eq(s.sessions.idHash, hash));
   }
-  return userPrincipal(db, row.user, hash);
+  return userPrincipal(db, row.user, hash, row.session.expiresAt);
 }
 
 /**
@@ -133,6 +137,7 @@ export async function principalFromToken(db: Db, secret: string, address: string
     zoneIds,
     tokenId: token.id,
     sessionHash: null,
+    expiresAt: token.expiresAt,
   };
 }
 
@@ -147,7 +152,10 @@ export async function resolvePrincipal(db: Db, headers: Headers): Promise<Resolv
     const principal = match ? await principalFromToken(db, match[1]!, address) : undefined;
     if (principal) return { principal, via: 'bearer' };
     if (match) {
-      await writeAudit(db, { actor: 'anonymous', address, action: 'token.use', outcome: 'denied', detail: { reason: 'invalid, expired or revoked token' } });
+      // Counted, not one row each: anyone can send junk bearer headers (audit.ts, recordDenied).
+      const presented = match[1]!;
+      const tokenPrefix = looksLikeToken(presented) ? presented.slice(0, TOKEN_PREFIX.length + 6) : '(not a Plenum token)';
+      recordDenied(db, { action: 'token.use', address, tokenPrefix, reason: 'invalid, expired or revoked token' });
     }
     return { principal: ANONYMOUS, via: 'bearer', problem: 'the API token is invalid, expired or revoked' };
   }

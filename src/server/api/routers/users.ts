@@ -1,6 +1,6 @@
 import { and, count, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { AccountError, createUser, listUsers, setPassword } from '../../auth/accounts';
+import { AccountError, createUser, listUsers, lockAdminSet, revokeTokensBeyondGrant, setPassword } from '../../auth/accounts';
 import { PASSWORD_MAX_LENGTH } from '../../auth/password';
 import { ROLES } from '../../auth/permissions';
 import * as s from '../../db/schema';
@@ -69,6 +69,8 @@ export const usersRouter = router({
     )
     .mutation(async ({ ctx, input }) =>
       ctx.db.transaction(async (tx) => {
+        // Held until the mutation commits: concurrent demotions queue here and each sees the other's result.
+        await lockAdminSet(tx);
         const [before] = await tx.select().from(s.users).where(eq(s.users.id, input.id)).for('update');
         if (!before) throw fieldError('id', `no user with id ${input.id}`);
         await assertInZone({ ...ctx, db: tx }, 'user', input.id);
@@ -96,8 +98,10 @@ export const usersRouter = router({
         }
         // Disabling ends the user's sessions at once (tokens stop working through the disabled check).
         if (changes.disabled) await tx.delete(s.sessions).where(eq(s.sessions.userId, input.id));
+        // A narrower grant revokes the tokens it no longer covers (sessions read the grant on every request).
+        const revokedTokenIds = await revokeTokensBeyondGrant(tx, input.id);
         const call = currentAuditCall();
-        if (call) Object.assign(call, { objectType: 'user', objectId: String(input.id), before: visible(before), after: { ...visible(updated!), ...(newZones ? { zoneIds: newZones } : {}) } });
+        if (call) Object.assign(call, { objectType: 'user', objectId: String(input.id), before: visible(before), after: { ...visible(updated!), ...(newZones ? { zoneIds: newZones } : {}) }, detail: { revokedTokenIds } });
         return visible(updated!);
       }),
     ),
@@ -110,9 +114,9 @@ export const usersRouter = router({
       if (!user) throw fieldError('id', `no user with id ${input.id}`);
       // A zone-scoped admin resets passwords only of users within its zones (never of an all-zones admin).
       await assertInZone(ctx, 'user', input.id);
-      await setPassword(ctx.db, input.id, input.password).catch(asFieldErrors);
+      const ended = await setPassword(ctx.db, input.id, input.password).catch(asFieldErrors);
       const call = currentAuditCall();
-      if (call) Object.assign(call, { objectType: 'user', objectId: String(input.id) });
+      if (call) Object.assign(call, { objectType: 'user', objectId: String(input.id), detail: ended });
       return { id: input.id };
     }),
 });

@@ -159,3 +159,21 @@ export const auditLog = pgTable(
     index('audit_log_object_idx').on(t.objectType, t.objectId),
   ],
 );
+
+/**
+ * Sign-in throttling counters (src/server/auth/login.ts). `scope`: 'account-address' (key: account + "\n" + address;
+ * consecutive failures with exponential backoff), 'address' (failures over all accounts in a window) or 'account'
+ * (failures from all addresses in a window).
+ */
+export const loginThrottle = pgTable(
+  'login_throttle',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    failures: integer('failures').notNull().default(0),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull().defaultNow(),
+    blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), check('login_throttle_scope', sql`${t.scope} IN ('account-address', 'address', 'account')`)],
+);

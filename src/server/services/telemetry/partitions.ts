@@ -80,9 +80,8 @@ export async function maintainPartitions(
       const have = new Set(existing.rows.map((r) => r.child));
       for (const p of plan) {
         if (have.has(p.name)) continue;
-        await client.query(
-          `CREATE TABLE IF NOT EXISTS "${p.name}" PARTITION OF "${p.table}" FOR VALUES FROM ('${new Date(p.fromMs).toISOString()}') TO ('${new Date(p.toMs).toISOString()}')`,
-        );
+        // The server's database role owns no table: the owner-run function (drizzle/0009) does the DDL.
+        await client.query('SELECT plenum_create_partition($1, $2, $3, $4)', [p.table, p.name, new Date(p.fromMs), new Date(p.toMs)]);
         created.push(p.name);
       }
       // Drop partitions that end before the retention window starts.
@@ -92,7 +91,7 @@ export async function maintainPartitions(
       for (const row of existing.rows) {
         const upperMs = partitionUpperMs(row.child);
         if (upperMs !== undefined && upperMs <= cutoff[row.parent]!) {
-          await client.query(`DROP TABLE IF EXISTS "${row.child}"`);
+          await client.query('SELECT plenum_drop_partition($1)', [row.child]);
           dropped.push(row.child);
         }
       }

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAudit } from '../src/server/auth/audit';
+import { leastPrivilegeProblems } from '../src/server/db/roles';
+import { seedIfEmpty } from '../src/server/db/seed';
+import { maintainPartitions } from '../src/server/services/telemetry/partitions';
+import { createTestDatabase, type TestDatabase } from './db';
+
+/** Least privilege in the database: what the application role (the one the server runs as) can and cannot do. */
+describe('the application database role', () => {
+  let database: TestDatabase;
+  let app: Awaited<ReturnType<TestDatabase['appRole']>>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await database.appRole();
+    await writeAudit(database.db, { actor: 'owner', action: 'test.seed', outcome: 'ok' });
+  });
+  afterAll(() => database.drop());
+
+  it('is a plain login role: not a superuser, owns nothing, member of no owner', async () => {
+    expect(await leastPrivilegeProblems(app.pool)).toEqual([]);
+    // The test server's own role is a superuser: the check does tell them apart.
+    expect((await leastPrivilegeProblems(database.pool)).join('; ')).toMatch(/superuser/);
+  });
+
+  it('cannot disable, drop or replace the append-only trigger', async () => {
+    await expect(app.pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('ALTER TABLE audit_log DISABLE TRIGGER ALL')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('DROP TRIGGER audit_log_no_update_delete ON audit_log')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('DROP TABLE audit_log')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('cannot set session_replication_role (which would skip triggers)', async () => {
+    await expect(app.pool.query('SET session_replication_role = replica')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query("SELECT set_config('session_replication_role', 'replica', false)")).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('may only SELECT and INSERT audit rows: UPDATE, DELETE and TRUNCATE are refused by privilege, not just the trigger', async () => {
+    await writeAudit(app.db, { actor: 'app', action: 'test.insert', outcome: 'ok' });
+    const { rows } = await app.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action LIKE 'test.%'");
+    expect(rows[0]!.n).toBe(2);
+    for (const statement of ["UPDATE audit_log SET actor = 'someone else'", 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+      await expect(app.pool.query(statement), statement).rejects.toThrow(/permission denied/);
+    }
+  });
+
+  it('cannot become another role, create roles or tables, or read the role password', async () => {
+    await expect(app.pool.query('SET ROLE postgres')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('CREATE ROLE sneaky SUPERUSER')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('CREATE TABLE public.sneaky (id int)')).rejects.toMatchObject({ code: '42501' });
+    await expect(app.pool.query('SELECT * FROM plenum_private.app_role')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('still does the work of the server: writes tables and keeps telemetry partitions through the owner-run functions', async () => {
+    // The start-up seed runs as this role too.
+    expect((await seedIfEmpty(app.db, 'demo')).seeded).toBe(true);
+    await app.pool.query("UPDATE sites SET name = 'Renamed by the app role'");
+    const created = await maintainPartitions(app.pool, { rawRetentionDays: 2, rollupRetentionDays: 40 });
+    expect(created.created.length).toBeGreaterThan(0);
+    const dropped = await maintainPartitions(app.pool, { nowMs: Date.now() + 10 * 86_400_000, rawRetentionDays: 2, rollupRetentionDays: 40 });
+    expect(dropped.dropped.length).toBeGreaterThan(0);
+    // The functions take telemetry partitions only.
+    await expect(app.pool.query("SELECT plenum_drop_partition('users')")).rejects.toThrow(/not a telemetry partition/);
+    await expect(app.pool.query("SELECT plenum_create_partition('users', 'users_p202601', now(), now() + interval '1 day')")).rejects.toThrow(/not a telemetry partition/);
+    // The health check reads the migration count.
+    const { rows } = await app.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+    expect(rows[0]!.n).toBeGreaterThan(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
-const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
+const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd'] as const;
 
 export const targetsCommands: Record<string, Command> = {
   'targets add': {

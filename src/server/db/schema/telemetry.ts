@@ -25,7 +25,7 @@ import { accelerators, devices } from './devices';
 import { racks, securityZones, sites } from './inventory';
 import { powerNodes } from './power';
 
-export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
+export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd'] as const;
 export type TargetDialect = (typeof TARGET_DIALECTS)[number];
 
 /** An exporter endpoint Plenum scrapes, with the health of its last scrapes. */
@@ -58,7 +58,7 @@ export const scrapeTargets = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum')`),
+    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd')`),
     check('scrape_targets_interval_range', sql`${t.intervalMs} BETWEEN 250 AND 86400000`),
     check('scrape_targets_timeout_range', sql`${t.timeoutMs} BETWEEN 100 AND 600000`),
     index('scrape_targets_security_zone_idx').on(t.securityZoneId),

@@ -71,7 +71,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       intervalMs: settings.rollupIntervalMs,
       tick: async () => {
         const r = await runRollups(pool);
-        return `${r.minutes} minutes, ${r.hours} hours recomputed`;
+        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute / ${r.hourBuckets} hour buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
       },
     },
     {

@@ -31,6 +31,7 @@ import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
+import { RollupDeltas } from './rollups';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
 
@@ -565,8 +566,8 @@ export class IngestPipeline {
       await this.series.resolvePending(client);
       let minTs = Number.POSITIVE_INFINITY;
       let maxTs = Number.NEGATIVE_INFINITY;
-      const minutes = new Set<number>();
-      let lastMinute = Number.NaN;
+      // This batch's contribution to the 1 m / 1 h rollups, queued in the same transaction as the rows (rollups.ts).
+      const deltas = new RollupDeltas();
       for (const c of chunks) {
         if (c.pendingKeys) {
           for (const [row, key] of c.pendingKeys) {
@@ -580,11 +581,7 @@ export class IngestPipeline {
           const ts = c.tsMs[i]!;
           if (ts < minTs) minTs = ts;
           if (ts > maxTs) maxTs = ts;
-          const minute = ts - (ts % 60_000);
-          if (minute !== lastMinute) {
-            minutes.add(minute);
-            lastMinute = minute;
-          }
+          deltas.add(c.seriesIds[i]!, ts, c.values[i]!);
         }
       }
       await client.query('BEGIN');
@@ -594,9 +591,7 @@ export class IngestPipeline {
           for (const c of chunks) yield encodeBinaryRows(c.seriesIds, c.tsMs, c.values, 0, c.length);
         })(),
       );
-      await client.query('INSERT INTO telemetry_dirty_minutes (minute) SELECT to_timestamp(m / 1000.0) FROM unnest($1::float8[]) AS m ON CONFLICT DO NOTHING', [
-        [...minutes],
-      ]);
+      await deltas.enqueue(client);
       if (this.options.notify !== false) {
         await client.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
       }

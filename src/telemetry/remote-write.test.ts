@@ -9,7 +9,7 @@ import {
   writeRequestToSamples,
 } from './remote-write';
 
-import { bytes, key, label, lenDelim, sample, series, snappyLiteral, varint } from './remote-write.testkit';
+import { bytes, encodeWriteRequest, key, label, lenDelim, STALE, sample, series, snappyLiteral, varint } from './remote-write.testkit';
 
 // --- tests --------------------------------------------------------------------------------------------------------
 
@@ -116,5 +116,24 @@ describe('remote-write WriteRequest', () => {
     expect(() => decodeWriteRequestProto(badUtf8)).toThrow(/invalid UTF-8/);
     const longVarint = Uint8Array.from([0x08, ...Array(11).fill(0xff)]);
     expect(() => decodeWriteRequestProto(longVarint)).toThrow(/varint longer than 10 bytes/);
+  });
+});
+
+describe('staleness markers', () => {
+  it('flags the stale NaN (0x7ff0000000000002) and only it: an ordinary NaN stays a reading', () => {
+    const req = decodeRemoteWrite(
+      encodeWriteRequest([
+        { labels: { __name__: 'up', job: 'node', instance: 'h1:9100' }, samples: [[1, 1_000], [STALE, 2_000]] },
+        { labels: { __name__: 'scrape_duration_seconds', job: 'node', instance: 'h1:9100' }, samples: [[Number.NaN, 1_000]] },
+      ]),
+    );
+    expect(req.timeseries[0]!.samples).toEqual([{ value: 1, timestampMs: 1_000 }, { value: Number.NaN, timestampMs: 2_000, stale: true }]);
+    expect(req.timeseries[1]!.samples).toEqual([{ value: Number.NaN, timestampMs: 1_000 }]);
+    const samples = writeRequestToSamples(req);
+    expect(samples.map((s) => [s.name, s.stale === true])).toEqual([
+      ['up', false],
+      ['up', true],
+      ['scrape_duration_seconds', false],
+    ]);
   });
 });

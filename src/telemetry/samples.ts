@@ -9,6 +9,8 @@ export interface RawSample {
   labels: Record<string, string>;
   value: number;
   timestampMs: number | undefined;
+  /** A Prometheus staleness marker (remote-write): the series ends here; `value` is not a reading. */
+  stale?: true;
 }
 
 export interface MigInstance {

@@ -4,7 +4,7 @@ const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum'] as const;
 
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
-    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>]',
+    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--preference <0-1000>]',
     summary: 'add an exporter to scrape (durations like 10s, 1m)',
     run: async (client, args) => {
       const url = requiredPositional(args, 0, 'the exporter URL');
@@ -13,12 +13,18 @@ export const targetsCommands: Record<string, Command> = {
       const interval = flag(args, 'interval');
       const timeout = flag(args, 'timeout');
       const host = flag(args, 'host');
+      const preferenceText = flag(args, 'preference');
+      const preference = preferenceText === undefined ? undefined : Number(preferenceText);
+      if (preference !== undefined && !(Number.isInteger(preference) && preference >= 0 && preference <= 1000)) {
+        throw new UsageError('--preference must be an integer 0-1000 (higher wins over other sources of the same reading; remote-write is 50)');
+      }
       const target = await client.telemetry.targets.add.mutate({
         url,
         dialect: dialect as (typeof DIALECTS)[number],
         ...(interval ? { interval } : {}),
         ...(timeout ? { timeout } : {}),
         ...(host ? { host } : {}),
+        ...(preference !== undefined ? { preference } : {}),
       });
       return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}, every ${target!.intervalMs} ms)` };
     },

@@ -42,3 +42,15 @@ ALTER TABLE "telemetry_series" ADD COLUMN "ended_at" timestamp with time zone;
 ALTER TABLE "scrape_targets" ADD COLUMN "preference" integer DEFAULT 100 NOT NULL;
 --> statement-breakpoint
 ALTER TABLE "scrape_targets" ADD CONSTRAINT "scrape_targets_preference_range" CHECK ("scrape_targets"."preference" BETWEEN 0 AND 1000);
+--> statement-breakpoint
+-- Units of passed-through series by the one suffix rule (src/telemetry/samples.ts unitFromSuffix), for series stored
+-- under the older guesses (`*_bytes_total` as a count, `*_seconds_sum` / `*_bucket` / `*_hz` as unknown).
+UPDATE "telemetry_series" SET "unit" = 'bytes' WHERE "unit" IN ('count', 'unknown') AND ("metric" LIKE '%\_bytes\_total' OR "metric" LIKE '%\_bytes\_sum');
+--> statement-breakpoint
+UPDATE "telemetry_series" SET "unit" = 's' WHERE "unit" = 'unknown' AND "metric" LIKE '%\_seconds\_sum';
+--> statement-breakpoint
+UPDATE "telemetry_series" SET "unit" = 'count' WHERE "unit" = 'unknown' AND "metric" LIKE '%\_bucket';
+--> statement-breakpoint
+UPDATE "telemetry_series" SET "unit" = 'Hz' WHERE "unit" = 'unknown' AND ("metric" LIKE '%\_hz' OR "metric" LIKE '%\_hertz');
+--> statement-breakpoint
+UPDATE "telemetry_series" SET "unit" = 'J' WHERE "unit" IN ('count', 'unknown') AND ("metric" LIKE '%\_joules' OR "metric" LIKE '%\_joules\_total');

@@ -2,7 +2,7 @@
  * Dialect registry: pick a dialect by name, or `auto` to route each series by its name prefix
  * (DCGM_ / dcgm_ → dcgm, nvidia_smi_ → nvidia-smi, plenum_ → plenum, anything else → prometheus).
  */
-import { parseExposition } from '../exposition';
+import { familyOf, type MetricFamily, parseExposition } from '../exposition';
 import { type DialectName, type MapContext, type MapResult, mergeStats, emptyStats, type RawSample } from '../samples';
 import { isDcgmSeries, mapDcgm } from './dcgm';
 import { isNvidiaSmiSeries, mapNvidiaSmi } from './nvidia-smi';
@@ -57,5 +57,14 @@ export function mapSamples(samples: readonly RawSample[], dialect: DialectName |
 
 /** Parses an exposition document and maps it: the usual one-call path for a scrape. */
 export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult {
-  return mapSamples(parseExposition(text).samples, dialect, ctx);
+  const parsed = parseExposition(text);
+  return mapSamples(parsed.samples, dialect, withDeclaredUnits(ctx, parsed.families));
+}
+
+/** The context with the document's `# UNIT` declarations, when it has any. */
+export function withDeclaredUnits(ctx: MapContext, families: Map<string, MetricFamily>): MapContext {
+  for (const f of families.values()) {
+    if (f.unit !== undefined) return { ...ctx, declaredUnit: (name) => familyOf(name, families)?.unit };
+  }
+  return ctx;
 }

@@ -26,6 +26,7 @@ import {
   readSampleTail,
   type SampleTail,
   seriesTextEnd,
+  withDeclaredUnits,
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
@@ -387,7 +388,7 @@ export class IngestPipeline {
 
     // New lines (and the odd line the short tail parser declined): the full mapping, one sample at a time. (For
     // nvidia-smi this skips the document-wide GPU-index join, which only fills fields the ingest does not store.)
-    const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
+    const ctx = withDeclaredUnits({ defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) }, parsed.families);
     const mapOne = DIALECTS[dialect];
     for (let k = 0; k < parsed.samples.length; k++) {
       const raw = parsed.samples[k]!;

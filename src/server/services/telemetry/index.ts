@@ -4,6 +4,7 @@
  * the inventory changes), rollups and alerts. Any of them can run in another process against the same database.
  */
 import type pg from 'pg';
+import { registerPool } from '../self-metrics';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { type TelemetrySettings, telemetrySettings } from './config';
@@ -23,6 +24,7 @@ export function getProcessIngest(): IngestPipeline | undefined {
 }
 
 export async function createTelemetry(pool: pg.Pool, settings = telemetrySettings()): Promise<TelemetryRuntime> {
+  registerPool('workers', pool);
   const retention = { rawRetentionDays: settings.rawRetentionDays, rollupRetentionDays: settings.rollupRetentionDays };
   await maintainPartitions(pool, retention);
   await ensureDefaultRules(pool);

@@ -32,6 +32,7 @@ import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
+import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RollupDeltas } from './rollups';
 
@@ -419,6 +420,8 @@ export class IngestPipeline {
 
     this.stats.dialectDroppedSamples += droppedByDialect;
     this.stats.outOfWindowSamples += outOfWindow;
+    countIngestDrop('dialect', droppedByDialect);
+    countIngestDrop('out_of_window', outOfWindow);
     this.lineCaches.hits += nextOrder.length - missTexts.length;
     this.lineCaches.misses += missTexts.length;
     return this.appendRows(rows, meta.targetId, textSource(meta.targetId));
@@ -456,6 +459,7 @@ export class IngestPipeline {
     }
     this.buffered += accepted;
     this.stats.acceptedSamples += accepted;
+    selfMetrics().ingestAccepted.inc(accepted);
     this.enforceBound();
     this.stats.bufferedSamples = this.buffered;
     return accepted;
@@ -482,6 +486,7 @@ export class IngestPipeline {
    */
   private endSeries(markers: RawSample[], nowMs: number): void {
     this.stats.staleMarkers += markers.length;
+    selfMetrics().staleMarkers.inc(markers.length);
     const mapped = mapSamples(
       markers.map((m) => ({ name: m.name, labels: m.labels, value: 0, timestampMs: m.timestampMs })),
       'auto',
@@ -504,6 +509,7 @@ export class IngestPipeline {
     extra: { hostname?: string; instance?: string },
   ): number {
     this.stats.dialectDroppedSamples += stats.droppedSentinel + stats.droppedNonFinite;
+    countIngestDrop('dialect', stats.droppedSentinel + stats.droppedNonFinite);
     const windowStart = rawWindowStartMs(nowMs, this.options.rawRetentionDays);
     const windowEnd = rawWindowEndMs(nowMs);
     let chunk = this.chunks.at(-1);
@@ -513,6 +519,7 @@ export class IngestPipeline {
       const ts = s.timestampMs ?? nowMs;
       if (!(ts >= windowStart && ts < windowEnd)) {
         this.stats.outOfWindowSamples++;
+        countIngestDrop('out_of_window', 1);
         continue;
       }
       const key = finishSample(s, extra);
@@ -532,6 +539,7 @@ export class IngestPipeline {
     }
     this.buffered += accepted;
     this.stats.acceptedSamples += accepted;
+    selfMetrics().ingestAccepted.inc(accepted);
     this.enforceBound();
     this.stats.bufferedSamples = this.buffered;
     return accepted;
@@ -549,6 +557,7 @@ export class IngestPipeline {
       const oldest = this.chunks.shift()!;
       this.buffered -= oldest.length;
       this.stats.droppedSamples += oldest.length;
+      countIngestDrop('buffer_full', oldest.length);
     }
   }
 
@@ -580,8 +589,12 @@ export class IngestPipeline {
     this.buffered -= rows;
     const run = this.writeChunks(taken, rows, ends);
     this.flushing = run;
+    const metrics = selfMetrics();
+    const endTimer = metrics.flushDuration.startTimer();
     try {
       await run;
+      endTimer();
+      metrics.ingestWritten.inc(rows);
       this.stats.flushes++;
       this.stats.writtenSamples += rows;
       this.stats.lastFlushAt = new Date().toISOString();
@@ -594,12 +607,15 @@ export class IngestPipeline {
       for (const [key, ts] of ends) if (!((this.endedSeries.get(key) ?? Number.NEGATIVE_INFINITY) >= ts)) this.endedSeries.set(key, ts);
       this.enforceBound();
       this.stats.failedFlushes++;
+      metrics.flushFailures.inc();
       this.stats.lastFlushError = error instanceof Error ? error.message : String(error);
       throw error;
     } finally {
       this.flushing = undefined;
       this.stats.bufferedSamples = this.buffered;
       this.stats.seriesKnown = this.series.size;
+      metrics.bufferedSamples.set(this.buffered);
+      metrics.seriesKnown.set(this.series.size);
     }
   }
 

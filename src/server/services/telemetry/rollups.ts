@@ -19,6 +19,7 @@
  * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
+import { selfMetrics } from '../self-metrics';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';
@@ -29,11 +30,11 @@ export const MAX_QUEUE_AGE_S = 120;
 function pgMin(a: number, b: number): number {
   if (Number.isNaN(a)) return b;
   if (Number.isNaN(b)) return a;
-  return b < a ? b : a;
+  return Math.min(a, b);
 }
 function pgMax(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
-  return b > a ? b : a;
+  return Math.max(a, b);
 }
 
 /** Minutes since the Unix epoch; 2^22 of them (~8 years) separate series in a key, far more than one flush spans. */
@@ -113,6 +114,8 @@ export type RollupRun = {
  */
 export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}): Promise<RollupRun> {
   const currentMinute = Math.floor((options.nowMs ?? Date.now()) / 60_000);
+  const metrics = selfMetrics();
+  const endTimer = metrics.rollupDuration.startTimer();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -154,6 +157,10 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
       'SELECT count(*)::int AS n, extract(epoch FROM now() - min(enqueued_at))::float8 AS age FROM telemetry_rollup_queue',
     );
     await client.query('COMMIT');
+    endTimer();
+    metrics.rollupSamples.inc(run.samples);
+    metrics.rollupLag.set(Math.max(0, queue.rows[0]?.age ?? 0));
+    metrics.rollupQueue.set(queue.rows[0]?.n ?? 0);
     return {
       batches: run.batches,
       samples: run.samples,

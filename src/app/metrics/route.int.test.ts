@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleTrpcRequest } from '@/server/api/http';
 import { createToken, createUser } from '@/server/auth/accounts';
@@ -97,6 +99,17 @@ describe('GET /metrics', () => {
       expect(after.some((s) => s.name === name)).toBe(true);
     }
     await ingest.stop();
+  });
+
+  it('every series the shipped Grafana dashboard (docs/grafana-plenum.json) charts is served', async () => {
+    const dashboard = JSON.parse(readFileSync(fileURLToPath(new URL('../../../docs/grafana-plenum.json', import.meta.url)), 'utf8')) as {
+      panels: { targets?: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    expect(exprs.length).toBeGreaterThan(15);
+    const served = new Set((await scrape()).map((s) => s.name));
+    const charted = new Set(exprs.flatMap((e) => e.match(/\b(?:plenum|process|nodejs)_[a-z0-9_]+/g) ?? []));
+    expect([...charted].filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('counts an open live subscription (SSE) as a subscriber until it closes', async () => {

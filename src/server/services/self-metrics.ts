@@ -101,10 +101,14 @@ function createSelfMetrics() {
       },
     }),
   };
-  // Every drop reason shows from the start (at 0), so a rate() over it never starts from nothing.
+  // Every drop reason and this shard's scrape series show from the start (at 0): a chart or rate() never starts
+  // from nothing, and this process scrapes no target until its scraper has loaded them.
   for (const reason of ['buffer_full', 'out_of_window', 'dialect']) metrics.ingestDropped.inc({ reason }, 0);
   metrics.scrapes.inc({ shard, result: 'ok' }, 0);
   metrics.scrapes.inc({ shard, result: 'error' }, 0);
+  metrics.scrapeDuration.zero({ shard });
+  metrics.scrapeLag.zero({ shard });
+  metrics.scrapeTargets.set({ shard }, 0);
   return metrics;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSamples } from './dialects/index';
+import { mapSamples, withFamilyUnits } from './dialects/index';
 import {
   decodeRemoteWrite,
   decodeWriteRequestProto,
@@ -7,6 +7,7 @@ import {
   snappyDecodedLength,
   snappyDecompress,
   writeRequestToSamples,
+  writeRequestUnits,
 } from './remote-write';
 
 import { bytes, encodeWriteRequest, key, label, lenDelim, STALE, sample, series, snappyLiteral, varint } from './remote-write.testkit';
@@ -134,6 +135,24 @@ describe('staleness markers', () => {
       ['up', false],
       ['up', true],
       ['scrape_duration_seconds', false],
+    ]);
+  });
+});
+
+describe('units from remote-write metadata', () => {
+  it('a family unit the sender declares is the unit of its passed-through series', () => {
+    const metadata = (family: string, unit: string) => lenDelim(3, [...key(1, 0), ...varint(2), ...lenDelim(2, bytes(family)), ...lenDelim(5, bytes(unit))]);
+    const body = [
+      ...series(label('__name__', 'rack_energy_total'), label('rack', 'A1'), sample(123, 1_000)),
+      ...series(label('__name__', 'fan_speed'), sample(1200, 1_000)),
+      ...metadata('rack_energy', 'joules'),
+    ];
+    const req = decodeWriteRequestProto(Uint8Array.from(body));
+    expect(writeRequestUnits(req)).toEqual(new Map([['rack_energy', 'joules']]));
+    const mapped = mapSamples(writeRequestToSamples(req), 'auto', withFamilyUnits({}, writeRequestUnits(req)));
+    expect(mapped.samples.map((s) => [s.metric, s.unit])).toEqual([
+      ['rack_energy_total', 'J'],
+      ['fan_speed', 'unknown'],
     ]);
   });
 });

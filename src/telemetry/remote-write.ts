@@ -372,6 +372,13 @@ export function decodeRemoteWrite(body: Uint8Array, options: SnappyOptions = {})
   return decodeWriteRequestProto(snappyDecompress(body, options));
 }
 
+/** Units the sender's metadata declares, by metric family name (Prometheus sends metadata with `send_metadata`). */
+export function writeRequestUnits(req: WriteRequest): Map<string, string> {
+  const units = new Map<string, string>();
+  for (const m of req.metadata) if (m.metricFamilyName && m.unit) units.set(m.metricFamilyName, m.unit);
+  return units;
+}
+
 /** Flattens a WriteRequest into raw samples (name from `__name__`, which is removed from the labels) for the dialects. */
 export function writeRequestToSamples(req: WriteRequest): RawSample[] {
   const out: RawSample[] = [];

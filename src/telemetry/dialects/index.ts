@@ -61,6 +61,13 @@ export function mapExposition(text: string, dialect: DialectName | 'auto' = 'aut
   return mapSamples(parsed.samples, dialect, withDeclaredUnits(ctx, parsed.families));
 }
 
+/** The context with units declared per metric family (remote-write metadata), when there are any. */
+export function withFamilyUnits(ctx: MapContext, units: ReadonlyMap<string, string>): MapContext {
+  if (units.size === 0) return ctx;
+  const families = new Map<string, MetricFamily>([...units].map(([name, unit]) => [name, { name, unit }]));
+  return { ...ctx, declaredUnit: (name) => familyOf(name, families)?.unit };
+}
+
 /** The context with the document's `# UNIT` declarations, when it has any. */
 export function withDeclaredUnits(ctx: MapContext, families: Map<string, MetricFamily>): MapContext {
   for (const f of families.values()) {

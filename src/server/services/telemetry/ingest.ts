@@ -27,6 +27,7 @@ import {
   type SampleTail,
   seriesTextEnd,
   withDeclaredUnits,
+  withFamilyUnits,
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
@@ -466,7 +467,7 @@ export class IngestPipeline {
   }
 
   /** Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. */
-  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number }): number {
+  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number; familyUnits?: ReadonlyMap<string, string> }): number {
     const nowMs = meta.nowMs ?? Date.now();
     let readings = samples;
     if (samples.some((s) => s.stale)) {
@@ -476,7 +477,7 @@ export class IngestPipeline {
         nowMs,
       );
     }
-    const result = mapSamples(readings, 'auto', { defaultTimestampMs: nowMs });
+    const result = mapSamples(readings, 'auto', withFamilyUnits({ defaultTimestampMs: nowMs }, meta.familyUnits ?? new Map()));
     return this.ingestMapped(result.samples, result.stats, meta.targetId, 'remote-write', nowMs, {});
   }
 

@@ -22,8 +22,23 @@ const seriesCount = Number(arg('series', '2000'));
 const minutes = Number(arg('minutes', '60'));
 const intervalS = Number(arg('interval', '10'));
 
-/** The previous design's work for one run: the dirty minutes from raw, then their hours from the minute rollups. */
+/**
+ * The previous design's work for one run, with its transaction and lock: the dirty minutes from raw, then their hours
+ * from the minute rollups. (Its DELETE of the dirty-minute list and its NOTIFY, one round trip each, are left out.)
+ */
 async function recomputeFromRaw(pool: import('pg').Pool, dirtyMinutesMs: number[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_try_advisory_xact_lock(7041991)');
+    await recomputeIn(client, dirtyMinutesMs);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+async function recomputeIn(pool: import('pg').PoolClient, dirtyMinutesMs: number[]): Promise<void> {
   for (const m of dirtyMinutesMs) {
     await pool.query(
       `INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count)

@@ -116,19 +116,25 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
   const currentMinute = Math.floor((options.nowMs ?? Date.now()) / 60_000);
   const metrics = selfMetrics();
   const endTimer = metrics.rollupDuration.startTimer();
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ROLLUP_LOCK_KEY]);
-    if (!locked.rows[0]?.ok) {
-      await client.query('ROLLBACK');
-      return { batches: 0, samples: 0, minutes: 0, hours: 0, minuteBuckets: 0, hourBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
-    }
-    const result = await client.query<{ batches: number; samples: number; minutes: number; hours: number; minute_buckets: number; hour_buckets: number }>(
-      `WITH taken AS (
+  // One statement, one round trip: the worker runs every 10 s and mostly finds nothing closed yet. One run at a time
+  // (a transaction-level advisory lock: a run that does not get it takes nothing); the delete, the additions and the
+  // NOTIFY commit together.
+  const result = await pool.query<{
+    locked: boolean;
+    batches: number;
+    samples: number;
+    minutes: number;
+    hours: number;
+    minute_buckets: number;
+    hour_buckets: number;
+    queued: number;
+    age: number | null;
+  }>(
+    `WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS ok),
+       taken AS (
          DELETE FROM telemetry_rollup_queue
-          WHERE max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2)
-          RETURNING series_ids, minutes, mins, maxs, sums, counts),
+          WHERE (SELECT ok FROM lock) AND (max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2))
+          RETURNING id, series_ids, minutes, mins, maxs, sums, counts),
        parts AS (
          SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
            AS u(series_id, minute, mn, mx, sm, ct)),
@@ -145,36 +151,33 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
          SELECT series_id, to_timestamp(hour * 3600), mn, mx, sm, ct FROM h
          ON CONFLICT (series_id, bucket) DO UPDATE
            SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
-         RETURNING 1)
-       SELECT (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
-              (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(DISTINCT hour) FROM h)::int AS hours,
-              (SELECT count(*) FROM up_1m)::int AS minute_buckets, (SELECT count(*) FROM up_1h)::int AS hour_buckets`,
-      [currentMinute, MAX_QUEUE_AGE_S],
-    );
-    const run = result.rows[0]!;
-    if (run.batches > 0) await client.query('SELECT pg_notify($1, $2)', [ROLLUP_CHANNEL, JSON.stringify({ minutes: run.minutes })]);
-    const queue = await client.query<{ n: number; age: number | null }>(
-      'SELECT count(*)::int AS n, extract(epoch FROM now() - min(enqueued_at))::float8 AS age FROM telemetry_rollup_queue',
-    );
-    await client.query('COMMIT');
-    endTimer();
-    metrics.rollupSamples.inc(run.samples);
-    metrics.rollupLag.set(Math.max(0, queue.rows[0]?.age ?? 0));
-    metrics.rollupQueue.set(queue.rows[0]?.n ?? 0);
-    return {
-      batches: run.batches,
-      samples: run.samples,
-      minutes: run.minutes,
-      hours: run.hours,
-      minuteBuckets: run.minute_buckets,
-      hourBuckets: run.hour_buckets,
-      lagSeconds: Math.max(0, queue.rows[0]?.age ?? 0),
-      queuedBatches: queue.rows[0]?.n ?? 0,
-    };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+         RETURNING 1),
+       -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
+       rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
+       run AS (
+         SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
+                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(DISTINCT hour) FROM h)::int AS hours,
+                (SELECT count(*) FROM up_1m)::int AS minute_buckets, (SELECT count(*) FROM up_1h)::int AS hour_buckets)
+     SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
+            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
+       FROM run, rest`,
+    [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
+  );
+  const run = result.rows[0]!;
+  if (!run.locked) return { batches: 0, samples: 0, minutes: 0, hours: 0, minuteBuckets: 0, hourBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
+  endTimer();
+  const lagSeconds = Math.max(0, run.age ?? 0);
+  metrics.rollupSamples.inc(run.samples);
+  metrics.rollupLag.set(lagSeconds);
+  metrics.rollupQueue.set(run.queued);
+  return {
+    batches: run.batches,
+    samples: run.samples,
+    minutes: run.minutes,
+    hours: run.hours,
+    minuteBuckets: run.minute_buckets,
+    hourBuckets: run.hour_buckets,
+    lagSeconds,
+    queuedBatches: run.queued,
+  };
 }

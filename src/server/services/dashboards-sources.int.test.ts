@@ -9,6 +9,7 @@ import { decodeRemoteWrite, writeRequestToSamples } from '@/telemetry';
 import { encodeWriteRequest, STALE } from '@/telemetry/remote-write.testkit';
 import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/db';
 import { type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
+import { AlertEvaluator, ensureDefaultRules } from './telemetry/alerts';
 import { IngestPipeline } from './telemetry/ingest';
 
 let db: TestDatabase;
@@ -152,5 +153,23 @@ describe('one reading per physical quantity', () => {
     ingest.ingestRaw(remoteWritten({ gpuW: 530, utilPct: 60, pduW: 10_400, hostW: 6_100, itW: 510_000, up: 1 }, now - 500), { targetId: null });
     await ingest.flush();
     expect(server(await powerDashboard(db.db, db.pool, siteId, now)).gpuPowerW).toBe(8 * 530);
+  });
+
+  it('an alert fires once for a GPU that both sources report', async () => {
+    await ensureDefaultRules(db.pool);
+    const g = gpus[2]!;
+    const t = Date.now() - 1_000;
+    ingest.ingestText(`DCGM_FI_DEV_XID_ERRORS{gpu="${g.index}",UUID="${g.uuid}",Hostname="a1-01-gpu1"} 79\n`, 'dcgm', { targetId: gpuTargetId, nowMs: t });
+    const labels = { gpu: String(g.index), UUID: g.uuid, Hostname: 'a1-01-gpu1', job: 'dcgm', instance: 'a1-01-gpu1:9400' };
+    ingest.ingestRaw(writeRequestToSamples(decodeRemoteWrite(encodeWriteRequest([{ labels: { __name__: 'DCGM_FI_DEV_XID_ERRORS', ...labels }, samples: [[79, t]] }]))), { targetId: null });
+    await ingest.flush();
+    const series = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE metric = 'gpu_xid_last'`);
+    expect(series.rows[0]!.n).toBe(2);
+    await new AlertEvaluator(db.pool, 60_000).evaluate();
+    const open = await db.pool.query<{ entity_label: string }>(
+      `SELECT a.entity_label FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'GPU XID error' AND a.state <> 'resolved'`,
+    );
+    expect(open.rows).toHaveLength(1);
+    expect(open.rows[0]!.entity_label).toContain(g.uuid);
   });
 });

@@ -14,6 +14,7 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but the API, Next's assets, the icon, and the sign-in and set-up pages.
-  matcher: ['/((?!api/|_next/|icon\\.svg|favicon\\.ico|login|setup).*)'],
+  // Everything but the API, Next's assets, the icon, the sign-in and set-up pages, and /metrics (scraped by monitoring
+  // with a token or from an allowed address: it answers 401 itself, never a redirect).
+  matcher: ['/((?!api/|_next/|icon\\.svg|favicon\\.ico|login|setup|metrics).*)'],
 };

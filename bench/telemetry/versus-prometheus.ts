@@ -121,7 +121,7 @@ function stopByPid(child: ChildProcess | undefined): Promise<void> {
  * telemetry rows are cleared (series stay). Returns bytes per sample by part, and the total.
  */
 async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
-  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_dirty_minutes');
+  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
   const t0 = Math.floor((Date.now() - 6 * 3_600_000) / COMPACTION_WINDOW_MS) * COMPACTION_WINDOW_MS;
@@ -141,7 +141,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
   }
   await ingest.flush();
   await ingest.stop();
-  await runRollups(pool);
+  await runRollups(pool, { nowMs: Date.now() + 3_600_000 });
   // The write table's steady-state share: at most (window + delay) of samples are in flight, out of 7 days kept.
   const rawBytes = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_samples'`)).rows[0]!.b);
   const rawRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
@@ -251,7 +251,7 @@ async function main() {
     const compaction = await compactClosedWindows(pool, { nowMs: Date.now() + 2 * 3_600_000, timeBudgetMs: 3_600_000 });
     const c1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
     // What autovacuum does in production: the deleted raw rows and the rollups' superseded row versions are reclaimed.
-    await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_dirty_minutes');
+    await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
 
     const plenumSamples = t1.plenumSamples - t0.plenumSamples;
     const promSamples = t1.promSamples - t0.promSamples;

@@ -15,6 +15,8 @@ export type Unit =
   | 'bytes'
   | 'bytes_per_s'
   | 'MHz'
+  | 'Hz'
+  | 'J' // joules
   | 'V'
   | 'A'
   | 'l_per_min'

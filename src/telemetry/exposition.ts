@@ -5,7 +5,8 @@
  * hold no escapes, and allocates one object per sample (plus its labels object). Errors are thrown as
  * {@link ExpositionParseError}, naming the 1-based line number and the reason.
  *
- * Supported: `# HELP` / `# TYPE` (any order, before or after samples), other `#` comments, blank lines, CRLF line ends,
+ * Supported: `# HELP` / `# TYPE` (any order, before or after samples), OpenMetrics `# UNIT` (a malformed one is
+ * ignored like any other comment: the unit is a hint, not worth refusing a scrape over), other `#` comments, blank lines, CRLF line ends,
  * labels with `\\`, `\"` and `\n` escapes, a trailing comma in the label set, NaN / +Inf / -Inf values (case-insensitive),
  * optional integer millisecond timestamps, and the UTF-8 quoted-name form of Prometheus 3
  * (`{"my.metric", "label.name"="v"}`).
@@ -50,6 +51,8 @@ export interface MetricFamily {
   name: string;
   type?: MetricType;
   help?: string;
+  /** OpenMetrics `# UNIT` (e.g. "seconds", "bytes"). */
+  unit?: string;
 }
 
 export interface ParsedExposition {
@@ -474,6 +477,18 @@ export function parseExposition(text: string, onSampleLine?: SampleLineHook): Pa
     return f;
   };
 
+  /** `# UNIT <metric> <unit>`: i is after the keyword. */
+  const parseUnit = (): void => {
+    skipWs();
+    const name = readToken();
+    skipWs();
+    const unit = readToken();
+    skipWs();
+    if (!isValidMetricName(name) || unit.length === 0 || i < end || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(unit)) return;
+    const f = family(name);
+    if (f.unit === undefined) f.unit = unit;
+  };
+
   const parseComment = (): void => {
     // i is on '#'
     i++;
@@ -481,6 +496,10 @@ export function parseExposition(text: string, onSampleLine?: SampleLineHook): Pa
     const kwStart = i;
     while (i < end && text.charCodeAt(i) !== SPACE && text.charCodeAt(i) !== TAB) i++;
     const kw = text.slice(kwStart, i);
+    if (kw === 'UNIT') {
+      parseUnit();
+      return;
+    }
     if (kw !== 'HELP' && kw !== 'TYPE') return; // an ordinary comment
     skipWs();
     if (i >= end) fail(`# ${kw} line without a metric name`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSamples } from './dialects/index';
+import { mapSamples, withFamilyUnits } from './dialects/index';
 import {
   decodeRemoteWrite,
   decodeWriteRequestProto,
@@ -7,9 +7,10 @@ import {
   snappyDecodedLength,
   snappyDecompress,
   writeRequestToSamples,
+  writeRequestUnits,
 } from './remote-write';
 
-import { bytes, key, label, lenDelim, sample, series, snappyLiteral, varint } from './remote-write.testkit';
+import { bytes, encodeWriteRequest, key, label, lenDelim, STALE, sample, series, snappyLiteral, varint } from './remote-write.testkit';
 
 // --- tests --------------------------------------------------------------------------------------------------------
 
@@ -116,5 +117,42 @@ describe('remote-write WriteRequest', () => {
     expect(() => decodeWriteRequestProto(badUtf8)).toThrow(/invalid UTF-8/);
     const longVarint = Uint8Array.from([0x08, ...Array(11).fill(0xff)]);
     expect(() => decodeWriteRequestProto(longVarint)).toThrow(/varint longer than 10 bytes/);
+  });
+});
+
+describe('staleness markers', () => {
+  it('flags the stale NaN (0x7ff0000000000002) and only it: an ordinary NaN stays a reading', () => {
+    const req = decodeRemoteWrite(
+      encodeWriteRequest([
+        { labels: { __name__: 'up', job: 'node', instance: 'h1:9100' }, samples: [[1, 1_000], [STALE, 2_000]] },
+        { labels: { __name__: 'scrape_duration_seconds', job: 'node', instance: 'h1:9100' }, samples: [[Number.NaN, 1_000]] },
+      ]),
+    );
+    expect(req.timeseries[0]!.samples).toEqual([{ value: 1, timestampMs: 1_000 }, { value: Number.NaN, timestampMs: 2_000, stale: true }]);
+    expect(req.timeseries[1]!.samples).toEqual([{ value: Number.NaN, timestampMs: 1_000 }]);
+    const samples = writeRequestToSamples(req);
+    expect(samples.map((s) => [s.name, s.stale === true])).toEqual([
+      ['up', false],
+      ['up', true],
+      ['scrape_duration_seconds', false],
+    ]);
+  });
+});
+
+describe('units from remote-write metadata', () => {
+  it('a family unit the sender declares is the unit of its passed-through series', () => {
+    const metadata = (family: string, unit: string) => lenDelim(3, [...key(1, 0), ...varint(2), ...lenDelim(2, bytes(family)), ...lenDelim(5, bytes(unit))]);
+    const body = [
+      ...series(label('__name__', 'rack_energy_total'), label('rack', 'A1'), sample(123, 1_000)),
+      ...series(label('__name__', 'fan_speed'), sample(1200, 1_000)),
+      ...metadata('rack_energy', 'joules'),
+    ];
+    const req = decodeWriteRequestProto(Uint8Array.from(body));
+    expect(writeRequestUnits(req)).toEqual(new Map([['rack_energy', 'joules']]));
+    const mapped = mapSamples(writeRequestToSamples(req), 'auto', withFamilyUnits({}, writeRequestUnits(req)));
+    expect(mapped.samples.map((s) => [s.metric, s.unit])).toEqual([
+      ['rack_energy_total', 'J'],
+      ['fan_speed', 'unknown'],
+    ]);
   });
 });

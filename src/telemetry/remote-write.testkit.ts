@@ -23,7 +23,11 @@ export function double(v: number): number[] {
   return [...b];
 }
 export const label = (name: string, value: string) => lenDelim(1, [...lenDelim(1, bytes(name)), ...lenDelim(2, bytes(value))]);
-export const sample = (value: number, ts: number | bigint) => lenDelim(2, [...key(1, 1), ...double(value), ...key(2, 0), ...varint(ts)]);
+/** Prometheus' staleness marker: NaN with bit pattern 0x7ff0000000000002 (little-endian on the wire). */
+export const STALE = 'stale' as const;
+const STALE_BYTES = [0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f];
+export const sample = (value: number | typeof STALE, ts: number | bigint) =>
+  lenDelim(2, [...key(1, 1), ...(value === STALE ? STALE_BYTES : double(value)), ...key(2, 0), ...varint(ts)]);
 export const series = (...parts: number[][]) => lenDelim(1, parts.flat());
 
 /** Literal-only snappy: valid snappy, no compression. Uses the 1-byte and 2-byte literal length forms. */
@@ -41,7 +45,7 @@ export function snappyLiteral(data: number[]): Uint8Array {
 
 
 /** A snappy-compressed WriteRequest of series given as labels and (value, timestamp ms) samples. */
-export function encodeWriteRequest(timeseries: { labels: Record<string, string>; samples: [number, number][] }[]): Uint8Array {
+export function encodeWriteRequest(timeseries: { labels: Record<string, string>; samples: [number | typeof STALE, number][] }[]): Uint8Array {
   const body = timeseries.flatMap((ts) => series(...Object.entries(ts.labels).map(([n, v]) => label(n, v)), ...ts.samples.map(([v, t]) => sample(v, t))));
   return snappyLiteral(body);
 }

@@ -183,6 +183,12 @@ class Reader {
     }
     return this.fail('varint longer than 10 bytes');
   }
+  /** True when the next 8 bytes are Prometheus' staleness marker (read before `double()`, which may lose NaN bits). */
+  atStaleMarker(): boolean {
+    if (this.pos + 8 > this.end) return false;
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    return dv.getUint32(4, true) === STALE_MARKER_HIGH && dv.getUint32(0, true) === STALE_MARKER_LOW;
+  }
   double(): number {
     if (this.pos + 8 > this.end) this.fail('truncated 64-bit value');
     const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
@@ -227,9 +233,23 @@ class Reader {
   }
 }
 
+/**
+ * Prometheus marks the end of a series (target gone, series no longer exposed) with a sample whose value is the NaN
+ * with bit pattern 0x7ff0000000000002. It is not a reading: the ingest ends the series instead of storing it.
+ */
+export const STALE_MARKER_HIGH = 0x7ff00000;
+export const STALE_MARKER_LOW = 0x00000002;
+
+export interface RemoteWriteSample {
+  value: number;
+  timestampMs: number;
+  /** The value was Prometheus' staleness marker. */
+  stale?: true;
+}
+
 export interface RemoteWriteSeries {
   labels: Record<string, string>;
-  samples: { value: number; timestampMs: number }[];
+  samples: RemoteWriteSample[];
 }
 
 export type RemoteWriteMetricType =
@@ -260,7 +280,7 @@ export interface WriteRequest {
 function readSeries(buf: Uint8Array, start: number, end: number, index: number, req: WriteRequest): RemoteWriteSeries {
   const r = new Reader(buf, start, end, `timeseries[${index}]`);
   const labels: Record<string, string> = {};
-  const samples: { value: number; timestampMs: number }[] = [];
+  const samples: RemoteWriteSample[] = [];
   while (r.pos < end) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -285,14 +305,17 @@ function readSeries(buf: Uint8Array, start: number, end: number, index: number, 
       const sr = new Reader(buf, ss, se, `timeseries[${index}].samples[${samples.length}]`);
       let value = 0;
       let timestampMs = 0;
+      let stale = false;
       while (sr.pos < se) {
         const k = sr.varint();
         const f = Math.floor(k / 8);
-        if (f === 1 && (k & 7) === 1) value = sr.double();
-        else if (f === 2 && (k & 7) === 0) timestampMs = sr.varint64();
+        if (f === 1 && (k & 7) === 1) {
+          stale = sr.atStaleMarker();
+          value = sr.double();
+        } else if (f === 2 && (k & 7) === 0) timestampMs = sr.varint64();
         else sr.skip(k & 7);
       }
-      samples.push({ value, timestampMs });
+      samples.push(stale ? { value, timestampMs, stale: true } : { value, timestampMs });
     } else if (field === 3 && wt === 2) {
       r.delimited();
       req.skipped.exemplars++;
@@ -349,12 +372,19 @@ export function decodeRemoteWrite(body: Uint8Array, options: SnappyOptions = {})
   return decodeWriteRequestProto(snappyDecompress(body, options));
 }
 
+/** Units the sender's metadata declares, by metric family name (Prometheus sends metadata with `send_metadata`). */
+export function writeRequestUnits(req: WriteRequest): Map<string, string> {
+  const units = new Map<string, string>();
+  for (const m of req.metadata) if (m.metricFamilyName && m.unit) units.set(m.metricFamilyName, m.unit);
+  return units;
+}
+
 /** Flattens a WriteRequest into raw samples (name from `__name__`, which is removed from the labels) for the dialects. */
 export function writeRequestToSamples(req: WriteRequest): RawSample[] {
   const out: RawSample[] = [];
   for (const ts of req.timeseries) {
     const { __name__: name = '', ...labels } = ts.labels;
-    for (const s of ts.samples) out.push({ name, labels, value: s.value, timestampMs: s.timestampMs });
+    for (const s of ts.samples) out.push(s.stale ? { name, labels, value: s.value, timestampMs: s.timestampMs, stale: true } : { name, labels, value: s.value, timestampMs: s.timestampMs });
   }
   return out;
 }

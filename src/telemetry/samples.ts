@@ -9,6 +9,8 @@ export interface RawSample {
   labels: Record<string, string>;
   value: number;
   timestampMs: number | undefined;
+  /** A Prometheus staleness marker (remote-write): the series ends here; `value` is not a reading. */
+  stale?: true;
 }
 
 export interface MigInstance {
@@ -72,6 +74,8 @@ export interface MapContext {
   hostname?: string;
   /** Timestamp for samples that carry none (usually the scrape time). */
   defaultTimestampMs?: number;
+  /** The unit a series' family declared (OpenMetrics `# UNIT`), by series name; used for passed-through series. */
+  declaredUnit?: (seriesName: string) => string | undefined;
 }
 
 export function emptyStats(): MapStats {
@@ -160,17 +164,64 @@ export function hostFromInstance(instance: string | undefined): string | undefin
   return instance;
 }
 
-/** Unit guessed from a Prometheus naming-convention suffix, for passed-through series. */
-export function unitFromSuffix(name: string): Unit {
-  if (name.endsWith('_watts')) return 'W';
-  if (name.endsWith('_celsius')) return 'C';
-  if (name.endsWith('_bytes_per_second')) return 'bytes_per_s';
-  if (name.endsWith('_bytes')) return 'bytes';
-  if (name.endsWith('_ratio')) return 'ratio';
-  if (name.endsWith('_percent')) return 'pct';
-  if (name.endsWith('_seconds') || name.endsWith('_seconds_total')) return 's';
-  if (name.endsWith('_volts')) return 'V';
-  if (name.endsWith('_amperes')) return 'A';
-  if (name.endsWith('_total') || name.endsWith('_count')) return 'count';
-  return 'unknown';
+/** Units as OpenMetrics `# UNIT` lines (and the Prometheus naming convention) spell them. */
+const NAMED_UNITS: Readonly<Record<string, Unit>> = {
+  watts: 'W',
+  celsius: 'C',
+  bytes: 'bytes',
+  bytes_per_second: 'bytes_per_s',
+  ratio: 'ratio',
+  percent: 'pct',
+  seconds: 's',
+  volts: 'V',
+  amperes: 'A',
+  hertz: 'Hz',
+  joules: 'J',
+};
+
+/** Name suffix → unit, checked on the name without `_total` / `_sum` (`*_bytes_total` counts bytes). */
+const SUFFIX_UNITS: readonly [string, Unit][] = [
+  ['_bytes_per_second', 'bytes_per_s'],
+  ['_watts', 'W'],
+  ['_celsius', 'C'],
+  ['_bytes', 'bytes'],
+  ['_ratio', 'ratio'],
+  ['_percent', 'pct'],
+  ['_seconds', 's'],
+  ['_volts', 'V'],
+  ['_amperes', 'A'],
+  ['_hertz', 'Hz'],
+  ['_hz', 'Hz'], // nvidia_gpu_exporter's clocks
+  ['_joules', 'J'],
+];
+
+/** The unit an OpenMetrics `# UNIT` line names, when Plenum knows it. */
+export function unitFromName(unit: string | undefined): Unit | undefined {
+  return unit ? NAMED_UNITS[unit.toLowerCase()] : undefined;
+}
+
+/**
+ * Unit of a passed-through (non-catalogue) series: the unit its family declared (`# UNIT`), else the Prometheus
+ * naming convention. One rule for every dialect:
+ * - `_count` and `_bucket` series count observations: `count`, whatever the family measures;
+ * - `_total` (counter) and `_sum` (histogram / summary) are dropped first, so `*_bytes_total` is bytes and
+ *   `*_seconds_sum` is seconds; a `_total` without a unit suffix is a `count`;
+ * - then `_watts`, `_celsius`, `_bytes`, `_bytes_per_second`, `_ratio`, `_percent`, `_seconds`, `_volts`, `_amperes`,
+ *   `_hertz` / `_hz`, `_joules`; anything else is `unknown`.
+ * Suffixes are matched case-sensitively, as the convention writes them (DCGM's upper-case field names never match).
+ */
+export function unitFromSuffix(name: string, declaredUnit?: string): Unit {
+  if (name.endsWith('_count') || name.endsWith('_bucket')) return 'count';
+  let base = name;
+  let counter = false;
+  if (base.endsWith('_total')) {
+    base = base.slice(0, -'_total'.length);
+    counter = true;
+  } else if (base.endsWith('_sum')) {
+    base = base.slice(0, -'_sum'.length);
+  }
+  const declared = unitFromName(declaredUnit);
+  if (declared) return declared;
+  for (const [suffix, unit] of SUFFIX_UNITS) if (base.endsWith(suffix)) return unit;
+  return counter ? 'count' : 'unknown';
 }

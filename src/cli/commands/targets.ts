@@ -4,7 +4,7 @@ const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd'] as const;
 
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
-    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>]',
+    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum|amd> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]',
     summary: 'add an exporter to scrape (durations like 10s, 1m)',
     run: async (client, args) => {
       const url = requiredPositional(args, 0, 'the exporter URL');
@@ -21,6 +21,11 @@ export const targetsCommands: Record<string, Command> = {
         zoneId = zones.find((z) => z.name.toLowerCase() === zone.toLowerCase() || String(z.id) === zone)?.id;
         if (zoneId === undefined) throw new UsageError(`--zone: no security zone "${zone}" you may use (known: ${zones.map((z) => z.name).join(', ') || 'none'})`);
       }
+      const preferenceText = flag(args, 'preference');
+      const preference = preferenceText === undefined ? undefined : Number(preferenceText);
+      if (preference !== undefined && !(Number.isInteger(preference) && preference >= 0 && preference <= 1000)) {
+        throw new UsageError('--preference must be an integer 0-1000 (higher wins over other sources of the same reading; remote-write is 50)');
+      }
       const target = await client.telemetry.targets.add.mutate({
         url,
         dialect: dialect as (typeof DIALECTS)[number],
@@ -28,6 +33,7 @@ export const targetsCommands: Record<string, Command> = {
         ...(timeout ? { timeout } : {}),
         ...(host ? { host } : {}),
         ...(zoneId !== undefined ? { zoneId } : {}),
+        ...(preference !== undefined ? { preference } : {}),
       });
       return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}, every ${target!.intervalMs} ms)` };
     },

@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { type DbHandle, getDb } from '../db/client';
 import { appRouter } from './root';
+import { trackSseResponse } from '../services/self-metrics';
 import { createRequestContext } from './trpc';
 
 /** The largest request body accepted (the CLI sends device-type imports in batches of at most 8 MiB). */
@@ -45,7 +46,7 @@ export async function handleTrpcRequest(request: Request, handle: DbHandle = get
     if (!body) return tooLarge();
     req = new Request(request.url, { method: 'POST', headers: request.headers, body: body as BodyInit, signal: request.signal });
   }
-  return fetchRequestHandler({
+  const response = await fetchRequestHandler({
     endpoint: '/api/trpc',
     req,
     router: appRouter,
@@ -58,4 +59,6 @@ export async function handleTrpcRequest(request: Request, handle: DbHandle = get
       console.error(`[plenum] ${path ?? '(unknown)'} failed: ${pg?.code ?? ''} ${(pg as { message?: string })?.message?.split('\n')[0] ?? error.message.split('\n')[0]}`);
     },
   });
+  // Live subscriptions (SSE) count as subscribers while their stream is open.
+  return trackSseResponse(response);
 }

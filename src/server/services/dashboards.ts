@@ -24,6 +24,7 @@ import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
+import { onePerQuantity, preferenceSql, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
 export const BUSY_UTIL_PCT = 10;
@@ -53,17 +54,20 @@ export type LatestReading = {
   rackId: number | null;
   powerNodeId: number | null;
   coolingUnitId: number | null;
+  siteId: number | null;
   labels: Record<string, string>;
+  /** Source preference of the series (sources.ts): where two series measure one quantity, the higher wins. */
+  preference: number;
   value: number;
   tMs: number;
 };
 
-/** The latest fresh sample of every series of these metrics on a site. */
+/** The latest fresh reading of every quantity of these metrics on a site (one per quantity: sources.ts). */
 export async function latestReadings(pool: pg.Pool, siteId: number, metrics: string[], atMs = Date.now()): Promise<LatestReading[]> {
   return readLatest(pool, 's.site_id = $4', siteId, metrics, atMs);
 }
 
-/** The latest fresh sample of these metrics for the given GPUs (one job's, say), wherever they are. */
+/** The latest fresh reading of these metrics for the given GPUs (one job's, say), wherever they are. */
 export async function latestGpuReadings(pool: pg.Pool, acceleratorIds: number[], metrics: string[], atMs = Date.now()): Promise<LatestReading[]> {
   if (acceleratorIds.length === 0) return [];
   return readLatest(pool, 's.accelerator_id = ANY($4)', acceleratorIds, metrics, atMs);
@@ -78,10 +82,15 @@ type SeriesRow = {
   rack_id: number | null;
   power_node_id: number | null;
   cooling_unit_id: number | null;
+  site_id: number | null;
   labels: Record<string, string>;
+  preference: number;
+  ended_ms: number | null;
 };
 
-const SERIES_COLUMNS = 's.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.labels';
+/** Series columns for readLatest; `preferenceParam` holds the remote-write preference. */
+const seriesColumns = (preferenceParam: string) => `s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id,
+  s.cooling_unit_id, s.site_id, s.labels, ${preferenceSql(preferenceParam)} AS preference, (extract(epoch FROM s.ended_at) * 1000)::float8 AS ended_ms`;
 
 const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => ({
   seriesId: r.id,
@@ -92,37 +101,52 @@ const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => (
   rackId: r.rack_id,
   powerNodeId: r.power_node_id,
   coolingUnitId: r.cooling_unit_id,
+  siteId: r.site_id,
   labels: r.labels,
+  preference: r.preference,
   value,
   tMs,
 });
 
-/** `scope` is a fixed SQL condition on the series (its value is $2 or $4); never user text. */
+/**
+ * `scope` is a fixed SQL condition on the series (its value is $4); never user text. A series ended by a staleness
+ * marker has no reading until a newer sample arrives. Series measuring the same quantity (the same GPU scraped and
+ * remote-written) give one reading: the preferred source's, else the freshest.
+ */
 async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerator_id = ANY($4)', scopeValue: number | number[], metrics: string[], atMs: number): Promise<LatestReading[]> {
   const fromMs = atMs - STALE_AFTER_MS;
   if (mayBeCompacted(fromMs)) {
     // A past moment: its samples may be compacted already, so read both forms (sample-store.ts).
-    const series = await pool.query<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM telemetry_series s WHERE s.metric = ANY($1) AND ${scope.replace('$4', '$2')}`, [metrics, scopeValue]);
+    const series = await pool.query<SeriesRow>(
+      `SELECT ${seriesColumns('$3')} FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
+        WHERE s.metric = ANY($1) AND ${scope.replace('$4', '$2')}`,
+      [metrics, scopeValue, remoteWritePreference()],
+    );
     // `> fromMs`, as below: one microsecond past it.
     const samples = await readSamples(pool, series.rows.map((r) => r.id), fromMs + 0.001, atMs);
-    return series.rows.flatMap((r) => {
-      const columns = samples.get(r.id);
-      if (!columns) return [];
-      const last = columns.us.length - 1;
-      return [toReading(r, columns.values[last]!, usToMs(columns.us[last]!))];
-    });
+    return onePerQuantity(
+      series.rows.flatMap((r) => {
+        const columns = samples.get(r.id);
+        if (!columns) return [];
+        const last = columns.us.length - 1;
+        const tMs = usToMs(columns.us[last]!);
+        if (r.ended_ms !== null && tMs <= r.ended_ms) return [];
+        return [toReading(r, columns.values[last]!, tMs)];
+      }),
+    );
   }
   const rows = await pool.query<SeriesRow & { value: number; t: number }>(
-    `SELECT ${SERIES_COLUMNS}, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
+    `SELECT ${seriesColumns('$5')}, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
        FROM telemetry_series s
+       LEFT JOIN scrape_targets t ON t.id = s.target_id
        CROSS JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
           WHERE x.series_id = s.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           ORDER BY x.ts DESC LIMIT 1) l
-      WHERE s.metric = ANY($1) AND ${scope}`,
-    [metrics, fromMs, atMs, scopeValue],
+      WHERE s.metric = ANY($1) AND ${scope} AND (s.ended_at IS NULL OR l.ts > s.ended_at)`,
+    [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
   );
-  return rows.rows.map((r) => toReading(r, r.value, r.t));
+  return onePerQuantity(rows.rows.map((r) => toReading(r, r.value, r.t)));
 }
 
 /**
@@ -143,7 +167,7 @@ export async function measuredGpuPowerW(pool: pg.Pool, shares: Array<{ accelerat
   return { powerW: reporting > 0 ? powerW : null, reporting };
 }
 
-/** Latest values of one metric keyed by an entity column; several series per key combine with `combine`. */
+/** Latest values of one metric keyed by an entity column; several quantities per key (inlet sensors of a rack) combine with `combine`. */
 function byKey(readings: LatestReading[], metric: string, key: (r: LatestReading) => number | null, combine: 'sum' | 'max' = 'sum'): Map<number, number> {
   const out = new Map<number, number>();
   for (const r of readings) {
@@ -175,38 +199,88 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
   const fromMs = toMs - input.window.sinceMs;
   const resolution = resolutionFor(input.window.sinceMs);
   const bucketS = trendBucketS(input.window.sinceMs, resolution);
-  const ids = (await pool.query<{ id: number }>('SELECT id FROM telemetry_series WHERE metric = $1 AND site_id = $2', [input.metric, input.siteId])).rows.map((r) => r.id);
-  if (ids.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
+  const series = await pool.query<{
+    id: number;
+    entity_kind: string;
+    accelerator_id: number | null;
+    device_id: number | null;
+    rack_id: number | null;
+    power_node_id: number | null;
+    cooling_unit_id: number | null;
+    site_id: number | null;
+    labels: Record<string, string>;
+    preference: number;
+  }>(
+    `SELECT s.id, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels, ${preferenceSql('$3')} AS preference
+       FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
+      WHERE s.metric = $1 AND s.site_id = $2`,
+    [input.metric, input.siteId, remoteWritePreference()],
+  );
+  if (series.rows.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
+  // One value per quantity and bucket (the preferred source that has data in the bucket, else the freshest), then
+  // summed or averaged across quantities: the same GPU scraped and remote-written counts once.
+  const quantities = series.rows.map((r) =>
+    quantityKey({
+      seriesId: r.id,
+      metric: input.metric,
+      entityKind: r.entity_kind,
+      acceleratorId: r.accelerator_id,
+      deviceId: r.device_id,
+      rackId: r.rack_id,
+      powerNodeId: r.power_node_id,
+      coolingUnitId: r.cooling_unit_id,
+      siteId: r.site_id,
+      labels: r.labels,
+    }),
+  );
   const across = input.across === 'sum' ? 'sum' : 'avg';
   if (resolution === 'raw' && mayBeCompacted(fromMs)) {
-    return { resolution, bucketS, fromMs, toMs, points: await rawTrendFromBothForms(pool, ids, fromMs, toMs, bucketS, across) };
+    return { resolution, bucketS, fromMs, toMs, points: await rawTrendFromBothForms(pool, series.rows.map((r, i) => ({ id: r.id, quantity: quantities[i]!, preference: r.preference })), fromMs, toMs, bucketS, across) };
   }
   const source =
     resolution === 'raw'
-      ? `SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v
+      ? `SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v, max(x.ts) AS last
            FROM telemetry_samples x
           WHERE x.series_id = ANY($1) AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           GROUP BY 1, 2`
-      : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v
+      : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
            FROM ${resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h'} x
           WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
           GROUP BY 1, 2`;
   const rows = await pool.query<{ t: number; v: number }>(
-    `WITH per AS (${source}) SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM per GROUP BY b ORDER BY b`,
-    [ids, fromMs, toMs, bucketS],
+    `WITH per AS (${source}),
+          meta AS (SELECT * FROM unnest($1::int[], $5::text[], $6::int[]) AS m(series_id, quantity, preference)),
+          one AS (SELECT DISTINCT ON (m.quantity, per.b) per.b, per.v
+                    FROM per JOIN meta m ON m.series_id = per.series_id
+                   ORDER BY m.quantity, per.b, m.preference DESC, per.last DESC, per.series_id)
+     SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
+    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference)],
   );
   return { resolution, bucketS, fromMs, toMs, points: rows.rows };
 }
 
-/** siteTrend's raw-resolution aggregation (per-series bucket average, then sum / avg across) over both sample forms. */
-async function rawTrendFromBothForms(pool: pg.Pool, ids: number[], fromMs: number, toMs: number, bucketS: number, across: 'sum' | 'avg'): Promise<TrendPoint[]> {
-  const samples = await readSamples(pool, ids, fromMs, toMs);
+/**
+ * siteTrend's raw-resolution aggregation (per-series bucket average, then one series per quantity and bucket: the
+ * preferred source with data there, else the freshest, else the lowest id; then sum / avg across) over both sample
+ * forms, matching the SQL path.
+ */
+async function rawTrendFromBothForms(
+  pool: pg.Pool,
+  series: { id: number; quantity: string; preference: number }[],
+  fromMs: number,
+  toMs: number,
+  bucketS: number,
+  across: 'sum' | 'avg',
+): Promise<TrendPoint[]> {
+  const samples = await readSamples(pool, series.map((r) => r.id), fromMs, toMs);
   const bucketMs = bucketS * 1000;
-  // bucket start → [Σ of series averages, number of series]
-  const buckets = new Map<number, [number, number]>();
-  // Series in id order, so the sums across them come out the same on every call.
-  for (const id of [...samples.keys()].sort((a, b) => a - b)) {
-    const { us, values } = samples.get(id)!;
+  type Pick = { value: number; preference: number; lastUs: number; id: number };
+  // bucket start → quantity → the series picked so far
+  const buckets = new Map<number, Map<string, Pick>>();
+  for (const meta of series) {
+    const columns = samples.get(meta.id);
+    if (!columns) continue;
+    const { us, values } = columns;
     let i = 0;
     while (i < us.length) {
       const b = fromMs + Math.floor((usToMs(us[i]!) - fromMs) / bucketMs) * bucketMs;
@@ -216,13 +290,25 @@ async function rawTrendFromBothForms(pool: pg.Pool, ids: number[], fromMs: numbe
         sum += values[i]!;
         n++;
       }
-      const acc = buckets.get(b) ?? [0, 0];
-      acc[0] += sum / n;
-      acc[1] += 1;
-      buckets.set(b, acc);
+      const candidate: Pick = { value: sum / n, preference: meta.preference, lastUs: us[i - 1]!, id: meta.id };
+      const picks = buckets.get(b) ?? new Map<string, Pick>();
+      const held = picks.get(meta.quantity);
+      const better =
+        !held ||
+        candidate.preference > held.preference ||
+        (candidate.preference === held.preference && (candidate.lastUs > held.lastUs || (candidate.lastUs === held.lastUs && candidate.id < held.id)));
+      if (better) picks.set(meta.quantity, candidate);
+      buckets.set(b, picks);
     }
   }
-  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, [sum, n]]) => ({ t, v: across === 'sum' ? sum : sum / n }));
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, picks]) => {
+      // Quantities in series-id order, so the sums across them come out the same on every call.
+      const chosen = [...picks.values()].sort((x, y) => x.id - y.id);
+      const sum = chosen.reduce((acc, p) => acc + p.value, 0);
+      return { t, v: across === 'sum' ? sum : sum / chosen.length };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -523,7 +609,8 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
       WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
     [siteId],
   );
-  const gpuReporting = (await latestReadings(pool, siteId, ['gpu_power_w'], atMs)).length;
+  // GPUs with a fresh power reading, each once however many sources report it.
+  const gpuReporting = new Set((await latestReadings(pool, siteId, ['gpu_power_w'], atMs)).map((r) => r.acceleratorId).filter((id) => id !== null)).size;
   return {
     siteId,
     atMs,

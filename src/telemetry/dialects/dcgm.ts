@@ -23,6 +23,7 @@ import {
   normaliseGpuUuid,
   type RawSample,
   scaleValue,
+  unitFromSuffix,
 } from '../samples';
 
 /** 0x7ffffffffffffff0 = 9223372036854775792; as a double it rounds to 2^63, which is what comparisons see. */
@@ -151,7 +152,7 @@ export function mapDcgm(samples: readonly RawSample[], ctx: MapContext = {}): Ma
     const sample: CanonicalSample = {
       metric: r ? r.metric : s.name,
       known: r !== undefined,
-      unit: r ? r.unit : 'unknown',
+      unit: r ? r.unit : unitFromSuffix(s.name, ctx.declaredUnit?.(s.name)),
       value: r ? scaleValue(value, r.factor) : value,
       timestampMs: s.timestampMs ?? ctx.defaultTimestampMs,
       labels,

@@ -3,7 +3,7 @@
  * (DCGM_ / dcgm_ → dcgm, nvidia_smi_ → nvidia-smi, plenum_ → plenum, the AMD Device Metrics Exporter's field names → amd,
  * anything else → prometheus).
  */
-import { parseExposition } from '../exposition';
+import { familyOf, type MetricFamily, parseExposition } from '../exposition';
 import { type DialectName, type MapContext, type MapResult, mergeStats, emptyStats, type RawSample } from '../samples';
 import { isAmdSeries, mapAmd } from './amd';
 import { isDcgmSeries, mapDcgm } from './dcgm';
@@ -61,5 +61,21 @@ export function mapSamples(samples: readonly RawSample[], dialect: DialectName |
 
 /** Parses an exposition document and maps it: the usual one-call path for a scrape. */
 export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult {
-  return mapSamples(parseExposition(text).samples, dialect, ctx);
+  const parsed = parseExposition(text);
+  return mapSamples(parsed.samples, dialect, withDeclaredUnits(ctx, parsed.families));
+}
+
+/** The context with units declared per metric family (remote-write metadata), when there are any. */
+export function withFamilyUnits(ctx: MapContext, units: ReadonlyMap<string, string>): MapContext {
+  if (units.size === 0) return ctx;
+  const families = new Map<string, MetricFamily>([...units].map(([name, unit]) => [name, { name, unit }]));
+  return { ...ctx, declaredUnit: (name) => familyOf(name, families)?.unit };
+}
+
+/** The context with the document's `# UNIT` declarations, when it has any. */
+export function withDeclaredUnits(ctx: MapContext, families: Map<string, MetricFamily>): MapContext {
+  for (const f of families.values()) {
+    if (f.unit !== undefined) return { ...ctx, declaredUnit: (name) => familyOf(name, families)?.unit };
+  }
+  return ctx;
 }

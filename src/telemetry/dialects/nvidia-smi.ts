@@ -134,7 +134,7 @@ export function mapNvidiaSmi(samples: readonly RawSample[], ctx: MapContext = {}
     const sample: CanonicalSample = {
       metric: r ? r.metric : s.name,
       known: r !== undefined,
-      unit: r ? r.unit : unitFromSuffix(s.name),
+      unit: r ? r.unit : unitFromSuffix(s.name, ctx.declaredUnit?.(s.name)),
       value: r ? scaleValue(s.value, r.factor) : s.value,
       timestampMs: s.timestampMs ?? ctx.defaultTimestampMs,
       labels,

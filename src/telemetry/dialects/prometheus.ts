@@ -37,7 +37,7 @@ export function mapByCatalogueName(samples: readonly RawSample[], ctx: MapContex
     const sample: CanonicalSample = {
       metric: def ? def.name : s.name,
       known: def !== undefined,
-      unit: def ? def.unit : unitFromSuffix(s.name),
+      unit: def ? def.unit : unitFromSuffix(s.name, ctx.declaredUnit?.(s.name)),
       value: s.value,
       timestampMs: s.timestampMs ?? ctx.defaultTimestampMs,
       labels,

@@ -44,6 +44,8 @@ async function runQuery(ctx: Context, input: z.infer<typeof queryInput>, untilMs
   }
 }
 
+const preference = z.number().int().min(0, 'must be 0-1000').max(1000, 'must be 0-1000');
+
 const targetInput = z.object({
   url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2000),
   dialect: z.enum(TARGET_DIALECTS),
@@ -53,12 +55,14 @@ const targetInput = z.object({
   enabled: z.boolean().default(true),
   /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
   zoneId: z.number().int().positive().optional(),
+  /** Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50. */
+  preference: preference.default(100),
 });
 
 const TARGET_COLUMNS = `id, url, dialect, interval_ms AS "intervalMs", timeout_ms AS "timeoutMs", enabled, host_override AS "hostOverride",
   managed_by AS "managedBy", last_attempt_at AS "lastAttemptAt", last_success_at AS "lastSuccessAt", last_error_at AS "lastErrorAt",
   last_error AS "lastError", last_duration_ms AS "lastDurationMs", last_sample_count AS "lastSampleCount",
-  consecutive_failures AS "consecutiveFailures", security_zone_id AS "zoneId",
+  consecutive_failures AS "consecutiveFailures", security_zone_id AS "zoneId", preference,
   (enabled AND coalesce(last_success_at, 'epoch') >= now() - make_interval(secs => greatest(30, 3 * interval_ms / 1000.0))) AS up`;
 
 type TargetRow = {
@@ -78,6 +82,7 @@ type TargetRow = {
   lastSampleCount: number | null;
   consecutiveFailures: number;
   zoneId: number | null;
+  preference: number;
   up: boolean;
 };
 
@@ -123,8 +128,8 @@ export const telemetryRouter = router({
       if (scoped !== null && !scoped.includes(input.zoneId!)) throw fieldError('zoneId', 'is not one of your zones');
       try {
         const rows = await ctx.pool.query<TargetRow>(
-          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${TARGET_COLUMNS}`,
-          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null],
+          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id, preference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TARGET_COLUMNS}`,
+          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null, input.preference],
         );
         return rows.rows[0]!;
       } catch (error) {
@@ -136,14 +141,16 @@ export const telemetryRouter = router({
     }),
     update: operateProcedure
       .meta({ example: { id: 1 } })
-      .input(z.object({ id: z.number().int().positive(), enabled: z.boolean().optional(), interval: duration.optional(), host: z.string().trim().max(253).nullish() }))
+      .input(
+        z.object({ id: z.number().int().positive(), enabled: z.boolean().optional(), interval: duration.optional(), host: z.string().trim().max(253).nullish(), preference: preference.optional() }),
+      )
       .mutation(async ({ ctx, input }) => {
         await assertInZone(ctx, 'target', input.id);
         const rows = await ctx.pool.query<TargetRow>(
           `UPDATE scrape_targets SET enabled = coalesce($2, enabled), interval_ms = coalesce($3, interval_ms),
-                  host_override = CASE WHEN $5 THEN nullif($4, '') ELSE host_override END
+                  host_override = CASE WHEN $5 THEN nullif($4, '') ELSE host_override END, preference = coalesce($6, preference)
             WHERE id = $1 RETURNING ${TARGET_COLUMNS}`,
-          [input.id, input.enabled ?? null, input.interval ?? null, input.host ?? null, input.host !== undefined],
+          [input.id, input.enabled ?? null, input.interval ?? null, input.host ?? null, input.host !== undefined, input.preference ?? null],
         );
         if (!rows.rows[0]) throw fieldError('id', 'no such target');
         return rows.rows[0];

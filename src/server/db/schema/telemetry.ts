@@ -10,6 +10,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -55,6 +56,11 @@ export const scrapeTargets = pgTable(
     lastDurationMs: real('last_duration_ms'),
     lastSampleCount: integer('last_sample_count'),
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /**
+     * Which source wins when this target and another (remote-write, another target) report the same quantity: higher
+     * wins. Plenum's own scrape targets default to 100, remote-write is PLENUM_REMOTE_WRITE_PREFERENCE (50).
+     */
+    preference: integer('preference').notNull().default(100),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -62,8 +68,13 @@ export const scrapeTargets = pgTable(
     check('scrape_targets_interval_range', sql`${t.intervalMs} BETWEEN 250 AND 86400000`),
     check('scrape_targets_timeout_range', sql`${t.timeoutMs} BETWEEN 100 AND 600000`),
     index('scrape_targets_security_zone_idx').on(t.securityZoneId),
+    check('scrape_targets_preference_range', sql`${t.preference} BETWEEN 0 AND 1000`),
   ],
 );
+
+/** Where a series' samples come from: a Plenum scrape target, Prometheus remote-write, or anything else. */
+export const SERIES_SOURCES = ['scrape', 'remote-write', 'other'] as const;
+export type SeriesSource = (typeof SERIES_SOURCES)[number];
 
 export const SERIES_ENTITY_KINDS = ['gpu', 'device', 'rack', 'power-node', 'cooling-unit', 'site', 'unmapped'] as const;
 export type SeriesEntityKind = (typeof SERIES_ENTITY_KINDS)[number];
@@ -96,6 +107,9 @@ export const telemetrySeries = pgTable(
     siteId: integer('site_id').references(() => sites.id, { onDelete: 'set null' }),
     /** The target that first delivered the series (null: remote-write). */
     targetId: integer('target_id').references(() => scrapeTargets.id, { onDelete: 'set null' }),
+    source: text('source').$type<SeriesSource>().notNull().default('scrape'),
+    /** Set by a Prometheus staleness marker: the series has no current value from then on, until a newer sample. */
+    endedAt: timestamp('ended_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -106,6 +120,7 @@ export const telemetrySeries = pgTable(
     index('telemetry_series_rack_idx').on(t.rackId),
     index('telemetry_series_target_idx').on(t.targetId),
     index('telemetry_series_unmapped_idx').on(t.id).where(sql`${t.entityKind} = 'unmapped'`),
+    check('telemetry_series_source', sql`${t.source} IN ('scrape', 'remote-write', 'other')`),
     check(
       'telemetry_series_entity_kind',
       sql`${t.entityKind} IN ('gpu', 'device', 'rack', 'power-node', 'cooling-unit', 'site', 'unmapped')`,
@@ -113,9 +128,21 @@ export const telemetrySeries = pgTable(
   ],
 );
 
-/** Minutes that received samples since the rollup worker last ran: the rollups recompute exactly these. */
-export const telemetryDirtyMinutes = pgTable('telemetry_dirty_minutes', {
-  minute: timestamp('minute', { withTimezone: true }).primaryKey(),
+/**
+ * Partial aggregates of committed flushes, waiting for the rollup worker: one row per flush (written in the flush's
+ * transaction), parallel arrays with one entry per (series, minute) of that flush. Minutes are whole minutes since the
+ * Unix epoch. The worker deletes the rows it adds to the rollups, in one transaction, so each sample counts once.
+ */
+export const telemetryRollupQueue = pgTable('telemetry_rollup_queue', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  enqueuedAt: timestamp('enqueued_at', { withTimezone: true }).notNull().defaultNow(),
+  maxMinute: integer('max_minute').notNull(),
+  seriesIds: integer('series_ids').array().notNull(),
+  minutes: integer('minutes').array().notNull(),
+  mins: doublePrecision('mins').array().notNull(),
+  maxs: doublePrecision('maxs').array().notNull(),
+  sums: doublePrecision('sums').array().notNull(),
+  counts: integer('counts').array().notNull(),
 });
 
 export const ALERT_RULE_KINDS = ['threshold', 'rack-power-budget', 'target-down'] as const;

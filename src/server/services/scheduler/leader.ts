@@ -3,6 +3,7 @@
 
 import pg from 'pg';
 import type { Db } from '../../db/client';
+import { selfMetrics } from '../self-metrics';
 import type { Worker } from '../workers';
 import { createSchedulerService, type CycleResult } from './cycle';
 import { SCHEDULER_INTERVAL_MS, SCHEDULER_LEADER_LOCK_KEY } from './defaults';
@@ -90,7 +91,10 @@ export function schedulerWorker(db: Db, url: string, options: { intervalMs?: num
     intervalMs: options.intervalMs ?? SCHEDULER_INTERVAL_MS,
     tick: async () => {
       if (!(await leadership.tryLead())) return 'standby: another process leads the scheduler';
-      return summary(await service.runCycle(db));
+      const endTimer = selfMetrics().schedulerCycle.startTimer();
+      const result = await service.runCycle(db);
+      endTimer();
+      return summary(result);
     },
     stop: () => leadership.release(),
   };

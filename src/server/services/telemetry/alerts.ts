@@ -6,6 +6,7 @@
  * Prometheus: a restart only delays a firing by one duration. One evaluator runs at a time (advisory lock).
  */
 import type pg from 'pg';
+import { onePerQuantity, preferenceSql, remoteWritePreference } from './sources';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
 export const ALERT_CHANNEL = 'plenum_alerts';
@@ -57,12 +58,29 @@ const ENTITY_LABEL_SQL = `coalesce(
   || coalesce(' (' || (s.labels ->> 'sensor') || ')', '')`;
 
 async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const rows = await pool.query<{ series_id: number; value: number; label: string; rack_id: number | null }>(
-    `SELECT s.id AS series_id, latest.value, ${ENTITY_LABEL_SQL} AS label, s.rack_id
+  const rows = await pool.query<{
+    series_id: number;
+    value: number;
+    t: number;
+    label: string;
+    entity_kind: string;
+    accelerator_id: number | null;
+    device_id: number | null;
+    rack_id: number | null;
+    power_node_id: number | null;
+    cooling_unit_id: number | null;
+    site_id: number | null;
+    labels: Record<string, string>;
+    preference: number;
+  }>(
+    `SELECT s.id AS series_id, latest.value, (extract(epoch FROM latest.ts) * 1000)::float8 AS t, ${ENTITY_LABEL_SQL} AS label,
+            s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels,
+            ${preferenceSql('$3')} AS preference
        FROM telemetry_series s
-       JOIN LATERAL (SELECT x.value FROM telemetry_samples x
+       JOIN LATERAL (SELECT x.value, x.ts FROM telemetry_samples x
                       WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
-                      ORDER BY x.ts DESC LIMIT 1) latest ON true
+                      ORDER BY x.ts DESC LIMIT 1) latest ON s.ended_at IS NULL OR latest.ts > s.ended_at
+       LEFT JOIN scrape_targets t ON t.id = s.target_id
        LEFT JOIN accelerators a ON a.id = s.accelerator_id
        LEFT JOIN devices d ON d.id = s.device_id
        LEFT JOIN power_nodes pn ON pn.id = s.power_node_id
@@ -70,24 +88,48 @@ async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number)
        LEFT JOIN racks r ON r.id = s.rack_id
        LEFT JOIN sites si ON si.id = s.site_id
       WHERE s.metric = $1`,
-    [rule.metric, stalenessMs],
+    [rule.metric, stalenessMs, remoteWritePreference()],
   );
-  return rows.rows
+  // One reading per physical quantity (sources.ts): a GPU scraped and remote-written raises one alert, not two.
+  const readings = onePerQuantity(
+    rows.rows.map((r) => ({
+      seriesId: r.series_id,
+      metric: rule.metric ?? '',
+      entityKind: r.entity_kind,
+      acceleratorId: r.accelerator_id,
+      deviceId: r.device_id,
+      rackId: r.rack_id,
+      powerNodeId: r.power_node_id,
+      coolingUnitId: r.cooling_unit_id,
+      siteId: r.site_id,
+      labels: r.labels,
+      preference: r.preference,
+      tMs: r.t,
+      value: r.value,
+      label: r.label,
+    })),
+  );
+  return readings
     .filter((r) => holds(r.value, rule.comparator, rule.threshold))
-    .map((r) => ({ entityKey: `series:${r.series_id}`, entityLabel: r.label, seriesId: r.series_id, rackId: r.rack_id, value: r.value }));
+    .map((r) => ({ entityKey: `series:${r.seriesId}`, entityLabel: r.label, seriesId: r.seriesId, rackId: r.rackId, value: r.value }));
 }
 
 async function rackPowerFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
   const rows = await pool.query<{ rack_id: number; name: string; ratio: number }>(
-    `SELECT r.id AS rack_id, r.name, sum(latest.value) / (r.max_power_kw * 1000) AS ratio
-       FROM telemetry_series s
-       JOIN racks r ON r.id = s.rack_id
-       JOIN LATERAL (SELECT x.value FROM telemetry_samples x
-                      WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
-                      ORDER BY x.ts DESC LIMIT 1) latest ON true
-      WHERE s.metric = $1 AND s.entity_kind = 'power-node'
+    // One reading per rack PDU (the preferred source, then the freshest: sources.ts), then summed per rack.
+    `WITH per_pdu AS (
+       SELECT DISTINCT ON (s.power_node_id) s.rack_id, latest.value
+         FROM telemetry_series s
+         LEFT JOIN scrape_targets t ON t.id = s.target_id
+         JOIN LATERAL (SELECT x.value, x.ts FROM telemetry_samples x
+                        WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
+                        ORDER BY x.ts DESC LIMIT 1) latest ON s.ended_at IS NULL OR latest.ts > s.ended_at
+        WHERE s.metric = $1 AND s.entity_kind = 'power-node' AND s.rack_id IS NOT NULL
+        ORDER BY s.power_node_id, ${preferenceSql('$3')} DESC, latest.ts DESC, s.id)
+     SELECT r.id AS rack_id, r.name, sum(p.value) / (r.max_power_kw * 1000) AS ratio
+       FROM per_pdu p JOIN racks r ON r.id = p.rack_id
       GROUP BY r.id, r.name, r.max_power_kw`,
-    [rule.metric ?? 'pdu_power_w', stalenessMs],
+    [rule.metric ?? 'pdu_power_w', stalenessMs, remoteWritePreference()],
   );
   return rows.rows
     .filter((r) => holds(r.ratio, rule.comparator, rule.threshold))

@@ -4,6 +4,7 @@
  * the inventory changes), rollups, compaction (closed windows of raw samples → compressed chunks) and alerts. Any of them can run in another process against the same database.
  */
 import type pg from 'pg';
+import { registerPool } from '../self-metrics';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { compactClosedWindows } from './compaction';
@@ -24,6 +25,7 @@ export function getProcessIngest(): IngestPipeline | undefined {
 }
 
 export async function createTelemetry(pool: pg.Pool, settings = telemetrySettings()): Promise<TelemetryRuntime> {
+  registerPool('workers', pool);
   const retention = { rawRetentionDays: settings.rawRetentionDays, rollupRetentionDays: settings.rollupRetentionDays };
   await maintainPartitions(pool, retention);
   await ensureDefaultRules(pool);
@@ -72,7 +74,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       intervalMs: settings.rollupIntervalMs,
       tick: async () => {
         const r = await runRollups(pool);
-        return `${r.minutes} minutes, ${r.hours} hours recomputed`;
+        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute / ${r.hourBuckets} hour buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
       },
     },
     {

@@ -26,11 +26,16 @@ import {
   readSampleTail,
   type SampleTail,
   seriesTextEnd,
+  withDeclaredUnits,
+  withFamilyUnits,
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
+import type { SeriesSource } from '../../db/schema/telemetry';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
+import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
+import { RollupDeltas } from './rollups';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
 
@@ -51,7 +56,7 @@ export function seriesKey(metric: string, labels: Record<string, string>): strin
   return key;
 }
 
-export type NewSeries = { key: string; metric: string; unit: string; labels: Record<string, string>; hint: MappingInput; targetId: number | null };
+export type NewSeries = { key: string; metric: string; unit: string; labels: Record<string, string>; hint: MappingInput; targetId: number | null; source: SeriesSource };
 
 /** Series key → id, with the series not yet in the database waiting to be inserted at the next flush. */
 export class SeriesRegistry {
@@ -73,13 +78,13 @@ export class SeriesRegistry {
     return [...this.pending.values()];
   }
 
-  addPending(key: string, sample: CanonicalSample, targetId: number | null): void {
+  addPending(key: string, sample: CanonicalSample, targetId: number | null, source: SeriesSource): void {
     if (this.pending.has(key)) return;
     const hint: MappingInput = { labels: sample.labels };
     if (sample.gpuUuid) hint.gpuUuid = sample.gpuUuid;
     if (sample.hostname) hint.hostname = sample.hostname;
     if (sample.device) hint.device = sample.device;
-    this.pending.set(key, { key, metric: sample.metric, unit: sample.unit, labels: sample.labels, hint, targetId });
+    this.pending.set(key, { key, metric: sample.metric, unit: sample.unit, labels: sample.labels, hint, targetId, source });
   }
 
   /** Inserts pending series (mapped to the inventory) and learns their ids. */
@@ -92,9 +97,9 @@ export class SeriesRegistry {
       const col = <T>(f: (s: NewSeries, r: EntityRef) => T) => part.map((s, k) => f(s, refs[k]!));
       await client.query(
         `INSERT INTO telemetry_series (series_key, metric, unit, labels, gpu_uuid, hostname, device_name, entity_kind,
-            accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id, target_id)
+            accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id, target_id, source)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[])
+            $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[])
          ON CONFLICT (series_key) DO NOTHING`,
         [
           col((s) => s.key),
@@ -112,6 +117,7 @@ export class SeriesRegistry {
           col((_, r) => r.coolingUnitId),
           col((_, r) => r.siteId),
           col((s) => s.targetId),
+          col((s) => s.source),
         ],
       );
       const rows = await client.query<{ id: number; series_key: string }>('SELECT id, series_key FROM telemetry_series WHERE series_key = ANY($1)', [
@@ -196,6 +202,8 @@ export type IngestStats = {
    * target with a zone) and the sample maps to an object outside them, or to none.
    */
   zoneRefusedSamples: number;
+  /** Prometheus staleness markers received (remote-write): each ended its series instead of being stored. */
+  staleMarkers: number;
   bufferedSamples: number;
   seriesKnown: number;
   flushes: number;
@@ -261,6 +269,11 @@ class ScrapeRows {
   }
 }
 
+/** Exposition text from a scrape target is Plenum's own scrape; text handed in without one (tests, tools) is 'other'. */
+function textSource(targetId: number | null): SeriesSource {
+  return targetId === null ? 'other' : 'scrape';
+}
+
 /**
  * Facility normalisation, then the identity labels a Prometheus server would add at scrape time (so series of
  * different hosts never merge). Mutates the sample; returns its series key. The one definition of a series' identity
@@ -284,6 +297,8 @@ export class IngestPipeline {
   private readonly scrapeRows = new ScrapeRows();
   private readonly tail: SampleTail = { value: 0, timestampMs: undefined };
   private chunks: RowChunk[] = [];
+  /** Series key → time of the latest staleness marker received for it, written (ended_at) by the next flush. */
+  private endedSeries = new Map<string, number>();
   private buffered = 0;
   private flushing: Promise<void> | undefined;
   private loop: NodeJS.Timeout | undefined;
@@ -296,6 +311,7 @@ export class IngestPipeline {
     outOfWindowSamples: 0,
     dialectDroppedSamples: 0,
     zoneRefusedSamples: 0,
+    staleMarkers: 0,
     bufferedSamples: 0,
     seriesKnown: 0,
     flushes: 0,
@@ -330,7 +346,7 @@ export class IngestPipeline {
     const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
     const result = mapExposition(text, dialect, ctx);
     const samples = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
-    return this.ingestMapped(samples, result.stats, meta.targetId, nowMs, meta);
+    return this.ingestMapped(samples, result.stats, meta.targetId, textSource(meta.targetId), nowMs, meta);
   }
 
   /**
@@ -408,7 +424,7 @@ export class IngestPipeline {
 
     // New lines (and the odd line the short tail parser declined): the full mapping, one sample at a time. (For
     // nvidia-smi this skips the document-wide GPU-index join, which only fills fields the ingest does not store.)
-    const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
+    const ctx = withDeclaredUnits({ defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) }, parsed.families);
     const mapOne = DIALECTS[dialect];
     for (let k = 0; k < parsed.samples.length; k++) {
       const raw = parsed.samples[k]!;
@@ -439,9 +455,11 @@ export class IngestPipeline {
 
     this.stats.dialectDroppedSamples += droppedByDialect;
     this.stats.outOfWindowSamples += outOfWindow;
+    countIngestDrop('dialect', droppedByDialect);
+    countIngestDrop('out_of_window', outOfWindow);
     this.lineCaches.hits += nextOrder.length - missTexts.length;
     this.lineCaches.misses += missTexts.length;
-    return this.appendRows(rows, meta.targetId);
+    return this.appendRows(rows, meta.targetId, textSource(meta.targetId));
   }
 
   /** A cached line whose series was new: its id once the series is inserted (then the sample is no longer needed). */
@@ -454,7 +472,7 @@ export class IngestPipeline {
   }
 
   /** Moves a scrape's rows into the buffer; rows of series without an id wait for the next flush to insert them. */
-  private appendRows(rows: ScrapeRows, targetId: number | null): number {
+  private appendRows(rows: ScrapeRows, targetId: number | null, source: SeriesSource): number {
     let chunk = this.chunks.at(-1);
     if (chunk === undefined || chunk.full) chunk = this.newChunk();
     let accepted = 0;
@@ -468,7 +486,7 @@ export class IngestPipeline {
       chunk.values[row] = rows.values[r]!;
       if (id < 0) {
         const line = rows.pending.get(r)!;
-        this.series.addPending(line.key, line.sample!, targetId);
+        this.series.addPending(line.key, line.sample!, targetId, source);
         if (!chunk.pendingKeys) chunk.pendingKeys = new Map();
         chunk.pendingKeys.set(row, line.key);
       }
@@ -476,6 +494,7 @@ export class IngestPipeline {
     }
     this.buffered += accepted;
     this.stats.acceptedSamples += accepted;
+    selfMetrics().ingestAccepted.inc(accepted);
     this.enforceBound();
     this.stats.bufferedSamples = this.buffered;
     return accepted;
@@ -485,21 +504,53 @@ export class IngestPipeline {
    * Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. `zones`: the writer's
    * zones when its grant is zone-scoped (undefined: all zones); samples outside them are refused (`keepInZones`).
    */
-  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number; zones?: ReadonlySet<number> }): number {
+  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number; familyUnits?: ReadonlyMap<string, string>; zones?: ReadonlySet<number> }): number {
     const nowMs = meta.nowMs ?? Date.now();
-    const result = mapSamples(samples, 'auto', { defaultTimestampMs: nowMs });
+    let readings = samples;
+    if (samples.some((s) => s.stale)) {
+      readings = samples.filter((s) => !s.stale);
+      this.endSeries(
+        samples.filter((s) => s.stale),
+        nowMs,
+        meta.zones,
+      );
+    }
+    const result = mapSamples(readings, 'auto', withFamilyUnits({ defaultTimestampMs: nowMs }, meta.familyUnits ?? new Map()));
     const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
-    return this.ingestMapped(mapped, result.stats, meta.targetId, nowMs, {});
+    return this.ingestMapped(mapped, result.stats, meta.targetId, 'remote-write', nowMs, {});
+  }
+
+  /**
+   * Staleness markers: each ends the series a reading with its name and labels would go to (mapped the same way, with
+   * a stand-in value, since a NaN reading of a catalogue metric would be dropped before it names its series).
+   */
+  private endSeries(markers: RawSample[], nowMs: number, zones: ReadonlySet<number> | undefined): void {
+    this.stats.staleMarkers += markers.length;
+    selfMetrics().staleMarkers.inc(markers.length);
+    const mapped = mapSamples(
+      markers.map((m) => ({ name: m.name, labels: m.labels, value: 0, timestampMs: m.timestampMs })),
+      'auto',
+      { defaultTimestampMs: nowMs },
+    );
+    // A zone-scoped writer may end only its own zones' series.
+    for (const s of zones ? this.keepInZones(mapped.samples, zones) : mapped.samples) {
+      const key = finishSample(s, {});
+      const ts = s.timestampMs ?? nowMs;
+      const held = this.endedSeries.get(key);
+      if (held === undefined || ts > held) this.endedSeries.set(key, ts);
+    }
   }
 
   private ingestMapped(
     samples: CanonicalSample[],
     stats: MapStats,
     targetId: number | null,
+    source: SeriesSource,
     nowMs: number,
     extra: { hostname?: string; instance?: string },
   ): number {
     this.stats.dialectDroppedSamples += stats.droppedSentinel + stats.droppedNonFinite;
+    countIngestDrop('dialect', stats.droppedSentinel + stats.droppedNonFinite);
     const windowStart = rawWindowStartMs(nowMs, this.options.rawRetentionDays);
     const windowEnd = rawWindowEndMs(nowMs);
     let chunk = this.chunks.at(-1);
@@ -509,6 +560,7 @@ export class IngestPipeline {
       const ts = s.timestampMs ?? nowMs;
       if (!(ts >= windowStart && ts < windowEnd)) {
         this.stats.outOfWindowSamples++;
+        countIngestDrop('out_of_window', 1);
         continue;
       }
       const key = finishSample(s, extra);
@@ -516,7 +568,7 @@ export class IngestPipeline {
       if (chunk.full) chunk = this.newChunk();
       const row = chunk.length++;
       if (id === undefined) {
-        this.series.addPending(key, s, targetId);
+        this.series.addPending(key, s, targetId, source);
         id = -1;
         if (!chunk.pendingKeys) chunk.pendingKeys = new Map();
         chunk.pendingKeys.set(row, key);
@@ -528,6 +580,7 @@ export class IngestPipeline {
     }
     this.buffered += accepted;
     this.stats.acceptedSamples += accepted;
+    selfMetrics().ingestAccepted.inc(accepted);
     this.enforceBound();
     this.stats.bufferedSamples = this.buffered;
     return accepted;
@@ -545,6 +598,7 @@ export class IngestPipeline {
       const oldest = this.chunks.shift()!;
       this.buffered -= oldest.length;
       this.stats.droppedSamples += oldest.length;
+      countIngestDrop('buffer_full', oldest.length);
     }
   }
 
@@ -568,14 +622,20 @@ export class IngestPipeline {
   async flush(): Promise<number> {
     while (this.flushing) await this.flushing.catch(() => {});
     const taken = this.chunks.filter((c) => c.length > 0);
-    if (taken.length === 0) return 0;
+    const ends = this.endedSeries;
+    if (taken.length === 0 && ends.size === 0) return 0;
     this.chunks = [];
+    this.endedSeries = new Map();
     const rows = taken.reduce((n, c) => n + c.length, 0);
     this.buffered -= rows;
-    const run = this.writeChunks(taken, rows);
+    const run = this.writeChunks(taken, rows, ends);
     this.flushing = run;
+    const metrics = selfMetrics();
+    const endTimer = metrics.flushDuration.startTimer();
     try {
       await run;
+      endTimer();
+      metrics.ingestWritten.inc(rows);
       this.stats.flushes++;
       this.stats.writtenSamples += rows;
       this.stats.lastFlushAt = new Date().toISOString();
@@ -585,26 +645,30 @@ export class IngestPipeline {
       // Put the rows back in front of anything buffered meanwhile, then apply the bound.
       this.chunks = [...taken, ...this.chunks];
       this.buffered += rows;
+      for (const [key, ts] of ends) if (!((this.endedSeries.get(key) ?? Number.NEGATIVE_INFINITY) >= ts)) this.endedSeries.set(key, ts);
       this.enforceBound();
       this.stats.failedFlushes++;
+      metrics.flushFailures.inc();
       this.stats.lastFlushError = error instanceof Error ? error.message : String(error);
       throw error;
     } finally {
       this.flushing = undefined;
       this.stats.bufferedSamples = this.buffered;
       this.stats.seriesKnown = this.series.size;
+      metrics.bufferedSamples.set(this.buffered);
+      metrics.seriesKnown.set(this.series.size);
     }
   }
 
-  private async writeChunks(chunks: RowChunk[], rows: number): Promise<void> {
+  private async writeChunks(chunks: RowChunk[], rows: number, ends: ReadonlyMap<string, number>): Promise<void> {
     const client = await this.pool.connect();
     let broken = false;
     try {
       await this.series.resolvePending(client);
       let minTs = Number.POSITIVE_INFINITY;
       let maxTs = Number.NEGATIVE_INFINITY;
-      const minutes = new Set<number>();
-      let lastMinute = Number.NaN;
+      // This batch's contribution to the 1 m / 1 h rollups, queued in the same transaction as the rows (rollups.ts).
+      const deltas = new RollupDeltas();
       for (const c of chunks) {
         if (c.pendingKeys) {
           for (const [row, key] of c.pendingKeys) {
@@ -618,23 +682,28 @@ export class IngestPipeline {
           const ts = c.tsMs[i]!;
           if (ts < minTs) minTs = ts;
           if (ts > maxTs) maxTs = ts;
-          const minute = ts - (ts % 60_000);
-          if (minute !== lastMinute) {
-            minutes.add(minute);
-            lastMinute = minute;
-          }
+          deltas.add(c.seriesIds[i]!, ts, c.values[i]!);
         }
       }
       await client.query('BEGIN');
-      await copyBinary(
-        client,
-        (function* () {
-          for (const c of chunks) yield encodeBinaryRows(c.seriesIds, c.tsMs, c.values, 0, c.length);
-        })(),
-      );
-      await client.query('INSERT INTO telemetry_dirty_minutes (minute) SELECT to_timestamp(m / 1000.0) FROM unnest($1::float8[]) AS m ON CONFLICT DO NOTHING', [
-        [...minutes],
-      ]);
+      if (chunks.length > 0) {
+        await copyBinary(
+          client,
+          (function* () {
+            for (const c of chunks) yield encodeBinaryRows(c.seriesIds, c.tsMs, c.values, 0, c.length);
+          })(),
+        );
+      }
+      await deltas.enqueue(client);
+      if (ends.size > 0) {
+        // A series that was never stored has nothing to end; a newer marker or sample is never overwritten.
+        await client.query(
+          `UPDATE telemetry_series s SET ended_at = to_timestamp(e.ms / 1000.0)
+             FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
+            WHERE s.series_key = e.key AND (s.ended_at IS NULL OR s.ended_at < to_timestamp(e.ms / 1000.0))`,
+          [[...ends.keys()], [...ends.values()]],
+        );
+      }
       if (this.options.notify !== false) {
         await client.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
       }
@@ -652,7 +721,7 @@ export class IngestPipeline {
   /** Flushes every `intervalMs` (and retries with backoff up to 5 s while PostgreSQL is away). */
   startFlushLoop(intervalMs: number): void {
     const tick = async () => {
-      if (Date.now() >= this.backoffUntilMs && this.buffered > 0) {
+      if (Date.now() >= this.backoffUntilMs && (this.buffered > 0 || this.endedSeries.size > 0)) {
         try {
           await this.flush();
           this.backoffMs = 0;

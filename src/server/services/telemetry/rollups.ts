@@ -1,118 +1,183 @@
 /**
- * 1-minute and 1-hour rollups (min / max / sum / count), maintained incrementally: the ingest marks each minute it
- * wrote into (`telemetry_dirty_minutes`, in the same transaction as the COPY), and this recomputes exactly those minute
- * buckets from raw samples, then the hours that contain them from the minute rollups. Recomputing whole buckets makes
- * the work idempotent: a retried or concurrent run, or late samples, give the same result.
+ * 1-minute and 1-hour rollups (min / max / sum / count), fed incrementally: every sample is added to its buckets once.
  *
- * Minutes whose samples were (partly) compacted into chunks already (late samples for an old window) are aggregated
- * again in Node from both forms (readSamples: one statement, so one snapshot). That check runs after the SQL
- * aggregate: chunks only ever appear, so a compaction that committed meanwhile is seen and its minutes redone.
+ * 1. The flush that COPYs a batch of samples also enqueues that batch's partial aggregates per (series, minute)
+ *    (`RollupDeltas`, one `telemetry_rollup_queue` row per flush), in the same transaction: a committed sample always
+ *    has its delta queued, a rolled-back one never.
+ * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, adds them
+ *    to `telemetry_rollup_1m` and `telemetry_rollup_1h` (min = least, max = greatest, sum and count added). A row is
+ *    consumed exactly once: the delete and the additions commit together, and one worker runs at a time.
+ *
+ * Cost per sample is constant: nothing re-reads raw samples, so neither the hour's progress nor the fleet size (nor
+ * compaction of raw rows) changes it. A batch is taken once every minute it touches has closed, so a bucket is
+ * usually written once instead of once per run; late samples arrive in their own batch and are added to the buckets
+ * they belong to (still exactly once). Batches older than MAX_QUEUE_AGE_S are taken whatever they hold (samples
+ * stamped in the future).
+ *
+ * min / max follow PostgreSQL's float ordering (NaN above every number), so the result equals a from-scratch
+ * aggregate over the raw rows; sums are added in a different order than such an aggregate, so they agree to the
+ * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
-import { chunksOverlap, type Queryable, readSamples } from './sample-store';
+import { selfMetrics } from '../self-metrics';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';
+/** Queue rows older than this are taken even when they touch a minute that is still open. */
+export const MAX_QUEUE_AGE_S = 120;
 
-/** Contiguous [from, to) minute ranges of a set of minute starts (ms). */
-export function minuteRanges(minutesMs: number[]): [number, number][] {
-  const sorted = [...new Set(minutesMs)].sort((a, b) => a - b);
-  const ranges: [number, number][] = [];
-  for (const m of sorted) {
-    const last = ranges.at(-1);
-    if (last && last[1] === m) last[1] = m + 60_000;
-    else ranges.push([m, m + 60_000]);
-  }
-  return ranges;
+/** PostgreSQL's float8 ordering puts NaN above every number: min/max must agree with its aggregates. */
+function pgMin(a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  return Math.min(a, b);
+}
+function pgMax(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
+  return Math.max(a, b);
 }
 
-export async function runRollups(pool: pg.Pool): Promise<{ minutes: number; hours: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ROLLUP_LOCK_KEY]);
-    if (!locked.rows[0]?.ok) {
-      await client.query('ROLLBACK');
-      return { minutes: 0, hours: 0 };
+/** Minutes since the Unix epoch; 2^22 of them (~8 years) separate series in a key, far more than one flush spans. */
+const MINUTE_KEY_SPAN = 4_194_304;
+
+/** Partial aggregates of one flush per (series, minute), in the column form the queue stores. */
+export class RollupDeltas {
+  private readonly index = new Map<number, number>();
+  readonly seriesIds: number[] = [];
+  readonly minutes: number[] = [];
+  readonly mins: number[] = [];
+  readonly maxs: number[] = [];
+  readonly sums: number[] = [];
+  readonly counts: number[] = [];
+  maxMinute = Number.NEGATIVE_INFINITY;
+
+  get size(): number {
+    return this.seriesIds.length;
+  }
+
+  add(seriesId: number, tsMs: number, value: number): void {
+    const minute = Math.floor(tsMs / 60_000);
+    const key = seriesId * MINUTE_KEY_SPAN + (((minute % MINUTE_KEY_SPAN) + MINUTE_KEY_SPAN) % MINUTE_KEY_SPAN);
+    const at = this.index.get(key);
+    if (at === undefined) {
+      this.index.set(key, this.seriesIds.length);
+      this.seriesIds.push(seriesId);
+      this.minutes.push(minute);
+      this.mins.push(value);
+      this.maxs.push(value);
+      this.sums.push(value);
+      this.counts.push(1);
+      if (minute > this.maxMinute) this.maxMinute = minute;
+      return;
     }
-    const dirty = await client.query<{ ms: number }>('DELETE FROM telemetry_dirty_minutes RETURNING (extract(epoch FROM minute) * 1000)::float8 AS ms');
-    const minutes = dirty.rows.map((r) => r.ms);
-    for (const [from, to] of minuteRanges(minutes)) {
-      await client.query(
-        `INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count)
-         SELECT series_id, date_trunc('minute', ts), min(value), max(value), sum(value), count(*)
-           FROM telemetry_samples WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)
-          GROUP BY 1, 2
-         ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
-        [from, to],
-      );
-      if (await chunksOverlap(client, from, to)) await rollUpMinutesFromBothForms(client, from, to);
-    }
-    const hours = [...new Set(minutes.map((m) => m - (m % 3_600_000)))];
-    for (const h of hours) {
-      await client.query(
-        `INSERT INTO telemetry_rollup_1h (series_id, bucket, min, max, sum, count)
-         SELECT series_id, date_trunc('hour', bucket), min(min), max(max), sum(sum), sum(count)
-           FROM telemetry_rollup_1m WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($1 / 1000.0) + interval '1 hour'
-          GROUP BY 1, 2
-         ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
-        [h],
-      );
-    }
-    if (minutes.length > 0) await client.query('SELECT pg_notify($1, $2)', [ROLLUP_CHANNEL, JSON.stringify({ minutes: minutes.length })]);
-    await client.query('COMMIT');
-    return { minutes: minutes.length, hours: hours.length };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
+    this.mins[at] = pgMin(this.mins[at]!, value);
+    this.maxs[at] = pgMax(this.maxs[at]!, value);
+    this.sums[at]! += value;
+    this.counts[at]!++;
+  }
+
+  /** Queues the deltas on an open client, inside the caller's transaction (the one that COPYs the samples). */
+  async enqueue(client: pg.PoolClient | pg.Client): Promise<void> {
+    if (this.size === 0) return;
+    await client.query(
+      `INSERT INTO telemetry_rollup_queue (max_minute, series_ids, minutes, mins, maxs, sums, counts)
+       VALUES ($1, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
+      [this.maxMinute, this.seriesIds, this.minutes, floats(this.mins), floats(this.maxs), floats(this.sums), this.counts],
+    );
   }
 }
 
-/** PostgreSQL orders NaN above every number; min / max here follow it so both rollup paths agree. */
-const pgGreater = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : a > b);
+/** node-pg writes array elements with String(): NaN and ±Infinity already read back as float8; -0 must keep its sign. */
+function floats(values: number[]): string[] {
+  return values.map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+}
 
-/** 1-minute rollups of [fromMs, toMs) from raw rows and chunks together. */
-async function rollUpMinutesFromBothForms(db: Queryable, fromMs: number, toMs: number): Promise<void> {
-  // toMs is exclusive: the last microsecond before it is the inclusive bound readSamples takes.
-  const samples = await readSamples(db, 'all', fromMs, toMs - 0.001);
-  const ids: number[] = [];
-  const buckets: number[] = [];
-  const mins: number[] = [];
-  const maxes: number[] = [];
-  const sums: number[] = [];
-  const counts: number[] = [];
-  for (const [id, { us, values }] of samples) {
-    let i = 0;
-    while (i < us.length) {
-      const minuteMs = Math.floor(us[i]! / 60_000_000) * 60_000;
-      let min = values[i]!;
-      let max = values[i]!;
-      let sum = 0;
-      let count = 0;
-      for (; i < us.length && Math.floor(us[i]! / 60_000_000) * 60_000 === minuteMs; i++) {
-        const v = values[i]!;
-        if (pgGreater(min, v)) min = v;
-        if (pgGreater(v, max)) max = v;
-        sum += v;
-        count++;
-      }
-      ids.push(id);
-      buckets.push(minuteMs);
-      mins.push(min);
-      maxes.push(max);
-      sums.push(sum);
-      counts.push(count);
-    }
-  }
-  if (ids.length === 0) return;
-  // Values travel as text: the shortest round-trip form of each double, and 'NaN' / 'Infinity' as PostgreSQL spells them.
-  const text = (v: number[]) => v.map((x) => (Number.isNaN(x) ? 'NaN' : x === Number.POSITIVE_INFINITY ? 'Infinity' : x === Number.NEGATIVE_INFINITY ? '-Infinity' : String(x)));
-  await db.query(
-    `INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count)
-     SELECT id, to_timestamp(b / 1000.0), mn, mx, sm, n FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::int[]) AS u(id, b, mn, mx, sm, n)
-     ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
-    [ids, buckets, text(mins), text(maxes), text(sums), counts],
+export type RollupRun = {
+  /** Queue rows (flushes) consumed. */
+  batches: number;
+  /** Samples they held. */
+  samples: number;
+  /** Distinct minutes and hours touched. */
+  minutes: number;
+  hours: number;
+  /** Buckets inserted or updated. */
+  minuteBuckets: number;
+  hourBuckets: number;
+  /** Age of the oldest batch still queued after this run (0 when none); about a minute is normal (open minutes wait). */
+  lagSeconds: number;
+  queuedBatches: number;
+};
+
+/**
+ * Adds every queued batch whose minutes have all closed by `nowMs` (or that is older than MAX_QUEUE_AGE_S) to the
+ * rollups. Tests and benchmarks pass a `nowMs` in the future to take everything.
+ */
+export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}): Promise<RollupRun> {
+  const currentMinute = Math.floor((options.nowMs ?? Date.now()) / 60_000);
+  const metrics = selfMetrics();
+  const endTimer = metrics.rollupDuration.startTimer();
+  // One statement, one round trip: the worker runs every 10 s and mostly finds nothing closed yet. One run at a time
+  // (a transaction-level advisory lock: a run that does not get it takes nothing); the delete, the additions and the
+  // NOTIFY commit together.
+  const result = await pool.query<{
+    locked: boolean;
+    batches: number;
+    samples: number;
+    minutes: number;
+    hours: number;
+    minute_buckets: number;
+    hour_buckets: number;
+    queued: number;
+    age: number | null;
+  }>(
+    `WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS ok),
+       taken AS (
+         DELETE FROM telemetry_rollup_queue
+          WHERE (SELECT ok FROM lock) AND (max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2))
+          RETURNING id, series_ids, minutes, mins, maxs, sums, counts),
+       parts AS (
+         SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
+           AS u(series_id, minute, mn, mx, sm, ct)),
+       m AS (SELECT series_id, minute, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM parts GROUP BY 1, 2),
+       h AS (SELECT series_id, floor(minute / 60.0)::int AS hour, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM m GROUP BY 1, 2),
+       up_1m AS (
+         INSERT INTO telemetry_rollup_1m AS r (series_id, bucket, min, max, sum, count)
+         SELECT series_id, to_timestamp(minute * 60), mn, mx, sm, ct FROM m
+         ON CONFLICT (series_id, bucket) DO UPDATE
+           SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+         RETURNING 1),
+       up_1h AS (
+         INSERT INTO telemetry_rollup_1h AS r (series_id, bucket, min, max, sum, count)
+         SELECT series_id, to_timestamp(hour * 3600), mn, mx, sm, ct FROM h
+         ON CONFLICT (series_id, bucket) DO UPDATE
+           SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+         RETURNING 1),
+       -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
+       rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
+       run AS (
+         SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
+                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(DISTINCT hour) FROM h)::int AS hours,
+                (SELECT count(*) FROM up_1m)::int AS minute_buckets, (SELECT count(*) FROM up_1h)::int AS hour_buckets)
+     SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
+            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
+       FROM run, rest`,
+    [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
   );
+  const run = result.rows[0]!;
+  if (!run.locked) return { batches: 0, samples: 0, minutes: 0, hours: 0, minuteBuckets: 0, hourBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
+  endTimer();
+  const lagSeconds = Math.max(0, run.age ?? 0);
+  metrics.rollupSamples.inc(run.samples);
+  metrics.rollupLag.set(lagSeconds);
+  metrics.rollupQueue.set(run.queued);
+  return {
+    batches: run.batches,
+    samples: run.samples,
+    minutes: run.minutes,
+    hours: run.hours,
+    minuteBuckets: run.minute_buckets,
+    hourBuckets: run.hour_buckets,
+    lagSeconds,
+    queuedBatches: run.queued,
+  };
 }

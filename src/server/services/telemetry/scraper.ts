@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { DialectName } from '@/telemetry';
+import { selfMetrics } from '../self-metrics';
 import type { IngestPipeline } from './ingest';
 
 type Target = {
@@ -86,7 +87,7 @@ export class Scraper {
       // Next slot on the target's own grid, so a slow scrape does not shift the schedule.
       this.nextDueMs.set(t.id, Math.max(due + t.intervalMs, now));
       this.inFlight.add(t.id);
-      void this.scrape(t).finally(() => this.inFlight.delete(t.id));
+      void this.scrape(t, due).finally(() => this.inFlight.delete(t.id));
     }
   }
 
@@ -107,14 +108,16 @@ export class Scraper {
         if (!now || now.dialect !== old.dialect || now.hostOverride !== old.hostOverride || now.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
       }
       this.targets = next;
+      const metrics = selfMetrics();
+      metrics.scrapeTargets.set({ shard: metrics.shard }, next.size);
       for (const id of this.nextDueMs.keys()) if (!next.has(id)) this.nextDueMs.delete(id);
     } catch {
       // PostgreSQL away: keep scraping the targets we know; samples are buffered by the pipeline.
     }
   }
 
-  /** Scrapes one target now (also used by tests). */
-  async scrape(t: Target): Promise<Health> {
+  /** Scrapes one target now (also used by tests); `dueMs` is the slot it was due in, for the lag metric. */
+  async scrape(t: Target, dueMs?: number): Promise<Health> {
     const started = Date.now();
     const startedPerf = performance.now();
     let health: Health;
@@ -137,6 +140,10 @@ export class Scraper {
       health = { attemptAt: new Date(started), ok: false, error: message.slice(0, 500), durationMs: performance.now() - startedPerf, samples: 0 };
     }
     this.scrapes++;
+    const metrics = selfMetrics();
+    metrics.scrapes.inc({ shard: metrics.shard, result: health.ok ? 'ok' : 'error' });
+    metrics.scrapeDuration.observe({ shard: metrics.shard }, health.durationMs / 1000);
+    if (dueMs !== undefined && dueMs > 0) metrics.scrapeLag.observe({ shard: metrics.shard }, Math.max(0, started - dueMs) / 1000);
     const previous = this.health.get(t.id);
     // Keep a failure visible until it is written, even if a success follows within the same second.
     this.health.set(t.id, previous && !previous.ok && health.ok ? { ...health, error: previous.error } : health);

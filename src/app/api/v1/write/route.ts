@@ -5,7 +5,7 @@
  * an API token of a role that may operate (Prometheus: `authorization: { credentials: <token> }`): 401 without one,
  * 403 for a token that may only read.
  */
-import { decodeRemoteWrite, RemoteWriteError, writeRequestToSamples } from '@/telemetry';
+import { decodeRemoteWrite, RemoteWriteError, writeRequestToSamples, writeRequestUnits } from '@/telemetry';
 import { createRequestContext } from '@/server/api/trpc';
 import { getDb } from '@/server/db/client';
 import { scopedZones } from '@/server/auth/zones';
@@ -39,13 +39,16 @@ export async function POST(request: Request): Promise<Response> {
   const body = new Uint8Array(await request.arrayBuffer());
   if (body.byteLength > MAX_BODY_BYTES) return new Response('request body too large\n', { status: 413 });
   let samples: ReturnType<typeof writeRequestToSamples>;
+  let familyUnits: Map<string, string>;
   try {
-    samples = writeRequestToSamples(decodeRemoteWrite(body));
+    const req = decodeRemoteWrite(body);
+    samples = writeRequestToSamples(req);
+    familyUnits = writeRequestUnits(req);
   } catch (error) {
     if (error instanceof RemoteWriteError) return new Response(`${error.message}\n`, { status: 400 });
     throw error;
   }
   const ingest = await pipeline();
-  ingest.ingestRaw(samples, { targetId: null, zones: scopedZones(caller) });
+  ingest.ingestRaw(samples, { targetId: null, familyUnits, zones: scopedZones(caller) });
   return new Response(null, { status: 204 });
 }

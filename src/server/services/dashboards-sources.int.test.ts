@@ -1,0 +1,175 @@
+/**
+ * One reading per physical quantity, against a real PostgreSQL with the demo seed: the same GPUs, host and rack PDUs
+ * scraped by Plenum and remote-written by a site Prometheus (its series carry extra job / instance / external labels)
+ * must show their true power and count once; the per-target preference picks the source; a staleness marker ends a
+ * remote-written series instead of storing NaN.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRemoteWrite, writeRequestToSamples } from '@/telemetry';
+import { encodeWriteRequest, STALE } from '@/telemetry/remote-write.testkit';
+import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/db';
+import { type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
+import { AlertEvaluator, ensureDefaultRules } from './telemetry/alerts';
+import { IngestPipeline } from './telemetry/ingest';
+
+let db: TestDatabase;
+let ingest: IngestPipeline;
+let siteId: number;
+let gpus: { uuid: string; index: number }[];
+let gpuTargetId: number;
+let facilityTargetId: number;
+const now = Date.now();
+const site = 'site="ams-ai-1"';
+
+function scrapedGpus(powerW: number, utilPct: number): string {
+  return `${gpus
+    .flatMap((g) => {
+      const l = `gpu="${g.index}",UUID="${g.uuid}",Hostname="a1-01-gpu1"`;
+      return [`DCGM_FI_DEV_POWER_USAGE{${l}} ${powerW}`, `DCGM_FI_DEV_GPU_UTIL{${l}} ${utilPct}`];
+    })
+    .join('\n')}\n`;
+}
+
+function scrapedFacility(pduW: number, hostW: number, itW: number): string {
+  return `${[
+    `plenum_it_power_watts{${site}} ${itW}`,
+    `plenum_server_power_watts{${site},rack="A1-01",hostname="a1-01-gpu1"} ${hostW}`,
+    `plenum_rack_pdu_power_watts{${site},rack="A1-01",pdu="A1-01 PDU-A",feed="A"} ${pduW}`,
+    `plenum_rack_pdu_power_watts{${site},rack="A1-01",pdu="A1-01 PDU-B",feed="B"} ${pduW}`,
+  ].join('\n')}\n`;
+}
+
+/** What the site's Prometheus remote-writes for the same hardware: its own job / instance and an external label. */
+function remoteWritten(values: { gpuW: number | typeof STALE; utilPct: number; pduW: number; hostW: number; itW: number; up: number | typeof STALE }, tMs: number) {
+  const prom = { prometheus: 'ams-prom-0' };
+  const series: { labels: Record<string, string>; samples: [number | typeof STALE, number][] }[] = [];
+  for (const g of gpus) {
+    const l = { gpu: String(g.index), UUID: g.uuid, Hostname: 'a1-01-gpu1', job: 'dcgm', instance: 'a1-01-gpu1:9400', ...prom };
+    series.push({ labels: { __name__: 'DCGM_FI_DEV_POWER_USAGE', ...l }, samples: [[values.gpuW, tMs]] });
+    series.push({ labels: { __name__: 'DCGM_FI_DEV_GPU_UTIL', ...l }, samples: [[values.utilPct, tMs]] });
+  }
+  const f = { site: 'ams-ai-1', job: 'plenum-facility', instance: 'facility-gw:9200', ...prom };
+  series.push({ labels: { __name__: 'plenum_it_power_watts', ...f }, samples: [[values.itW, tMs]] });
+  series.push({ labels: { __name__: 'plenum_server_power_watts', ...f, rack: 'A1-01', hostname: 'a1-01-gpu1' }, samples: [[values.hostW, tMs]] });
+  for (const side of ['A', 'B']) {
+    series.push({ labels: { __name__: 'plenum_rack_pdu_power_watts', ...f, rack: 'A1-01', pdu: `A1-01 PDU-${side}`, feed: side }, samples: [[values.pduW, tMs]] });
+  }
+  series.push({ labels: { __name__: 'up', job: 'dcgm', instance: 'a1-01-gpu1:9400', ...prom }, samples: [[values.up, tMs]] });
+  return writeRequestToSamples(decodeRemoteWrite(encodeWriteRequest(series)));
+}
+
+const server = (p: PowerDashboard) => p.servers.find((s) => s.name === 'a1-01-gpu1')!;
+const rack = (p: PowerDashboard) => p.racks.find((r) => r.name === 'A1-01')!;
+
+beforeAll(async () => {
+  db = await createDemoTelemetryDatabase();
+  siteId = (await db.pool.query<{ id: number }>(`SELECT id FROM sites WHERE slug = 'ams-ai-1'`)).rows[0]!.id;
+  gpus = (
+    await db.pool.query<{ uuid: string; index: number }>(
+      `SELECT a.uuid, a.index FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.hostname = 'a1-01-gpu1' ORDER BY a.index`,
+    )
+  ).rows;
+  expect(gpus).toHaveLength(8);
+  const target = async (url: string, dialect: string) =>
+    (await db.pool.query<{ id: number }>('INSERT INTO scrape_targets (url, dialect, enabled) VALUES ($1, $2, false) RETURNING id', [url, dialect])).rows[0]!.id;
+  gpuTargetId = await target('http://a1-01-gpu1.invalid:9400/metrics', 'dcgm');
+  facilityTargetId = await target('http://facility.invalid:9200/metrics', 'plenum');
+  ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 100_000, rawRetentionDays: 7, notify: false });
+  await ingest.loadInventory();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('one reading per physical quantity', () => {
+  let scrapedOnly: PowerDashboard;
+
+  it('a GPU, host and rack scraped and remote-written show their true power and count once', async () => {
+    ingest.ingestText(scrapedGpus(500, 50), 'dcgm', { targetId: gpuTargetId, nowMs: now - 5_000 });
+    ingest.ingestText(scrapedFacility(10_000, 6_000, 500_000), 'plenum', { targetId: facilityTargetId, nowMs: now - 5_000 });
+    await ingest.flush();
+    scrapedOnly = await powerDashboard(db.db, db.pool, siteId, now);
+    expect(scrapedOnly.gpus.reporting).toBe(8);
+    expect(server(scrapedOnly).gpuPowerW).toBe(4_000);
+    expect(server(scrapedOnly).measuredW).toBe(6_000);
+    expect(rack(scrapedOnly).measuredW).toBeCloseTo(20_000, 6);
+
+    // The site's Prometheus sends the same hardware (slightly different readings: a different moment).
+    ingest.ingestRaw(remoteWritten({ gpuW: 520, utilPct: 60, pduW: 10_400, hostW: 6_100, itW: 510_000, up: 1 }, now - 3_000), { targetId: null });
+    await ingest.flush();
+    const both = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE metric = 'gpu_power_w' AND source = 'remote-write'`);
+    expect(both.rows[0]!.n).toBe(8); // stored as their own series, mapped to the same GPUs
+
+    const p = await powerDashboard(db.db, db.pool, siteId, now);
+    expect(p.gpus.reporting).toBe(8);
+    expect(p.gpus.measuredW).toBe(4_000);
+    expect(server(p).gpuPowerW).toBe(4_000);
+    expect(server(p).measuredW).toBe(6_000);
+    expect(rack(p).measuredW).toBeCloseTo(20_000, 6);
+    expect(rack(p).utilizationPct).toBe(rack(scrapedOnly).utilizationPct);
+    expect(p.racks).toEqual(scrapedOnly.racks);
+    expect(p.utility.itPowerW).toBe(500_000);
+
+    const overview = await siteOverview(db.pool, siteId, now);
+    expect(overview.itPowerW).toBe(500_000);
+    expect(overview.avgGpuUtilPct).toBe(50);
+    const trend = await siteTrends(db.pool, siteId, { sinceMs: 3_600_000, untilMs: now });
+    expect(trend.points.at(-1)!.itPowerW).toBe(500_000);
+  });
+
+  it('the per-target preference picks the source: below remote-write, the remote-written readings count (once)', async () => {
+    await db.pool.query('UPDATE scrape_targets SET preference = 10 WHERE id = ANY($1)', [[gpuTargetId, facilityTargetId]]);
+    const p = await powerDashboard(db.db, db.pool, siteId, now);
+    expect(p.gpus.reporting).toBe(8);
+    expect(server(p).gpuPowerW).toBe(8 * 520);
+    expect(server(p).measuredW).toBe(6_100);
+    expect(rack(p).measuredW).toBeCloseTo(20_800, 6);
+    expect((await siteOverview(db.pool, siteId, now)).avgGpuUtilPct).toBe(60);
+    const trend = await siteTrends(db.pool, siteId, { sinceMs: 3_600_000, untilMs: now });
+    expect(trend.points.at(-1)!.itPowerW).toBe(510_000);
+  });
+
+  it('a staleness marker ends the remote-written series (no NaN stored); the scraped reading counts again', async () => {
+    const markerMs = now - 1_000;
+    ingest.ingestRaw(remoteWritten({ gpuW: STALE, utilPct: 60, pduW: 10_400, hostW: 6_100, itW: 510_000, up: STALE }, markerMs), { targetId: null });
+    expect(ingest.stats.staleMarkers).toBe(9); // 8 GPU power series and `up`
+    await ingest.flush();
+    const nan = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_samples WHERE value = 'NaN'::float8`);
+    expect(nan.rows[0]!.n).toBe(0);
+    const ended = await db.pool.query<{ metric: string; n: number }>(
+      `SELECT metric, count(*)::int AS n FROM telemetry_series WHERE ended_at = to_timestamp($1 / 1000.0) GROUP BY metric ORDER BY metric`,
+      [markerMs],
+    );
+    expect(ended.rows).toEqual([
+      { metric: 'gpu_power_w', n: 8 },
+      { metric: 'up', n: 1 },
+    ]);
+    const p = await powerDashboard(db.db, db.pool, siteId, now);
+    expect(p.gpus.reporting).toBe(8);
+    expect(server(p).gpuPowerW).toBe(4_000); // the remote-written series ended: the scrape's readings are current again
+    expect(server(p).measuredW).toBe(6_100); // not ended: still preferred
+
+    // A newer sample revives the series.
+    ingest.ingestRaw(remoteWritten({ gpuW: 530, utilPct: 60, pduW: 10_400, hostW: 6_100, itW: 510_000, up: 1 }, now - 500), { targetId: null });
+    await ingest.flush();
+    expect(server(await powerDashboard(db.db, db.pool, siteId, now)).gpuPowerW).toBe(8 * 530);
+  });
+
+  it('an alert fires once for a GPU that both sources report', async () => {
+    await ensureDefaultRules(db.pool);
+    const g = gpus[2]!;
+    const t = Date.now() - 1_000;
+    ingest.ingestText(`DCGM_FI_DEV_XID_ERRORS{gpu="${g.index}",UUID="${g.uuid}",Hostname="a1-01-gpu1"} 79\n`, 'dcgm', { targetId: gpuTargetId, nowMs: t });
+    const labels = { gpu: String(g.index), UUID: g.uuid, Hostname: 'a1-01-gpu1', job: 'dcgm', instance: 'a1-01-gpu1:9400' };
+    ingest.ingestRaw(writeRequestToSamples(decodeRemoteWrite(encodeWriteRequest([{ labels: { __name__: 'DCGM_FI_DEV_XID_ERRORS', ...labels }, samples: [[79, t]] }]))), { targetId: null });
+    await ingest.flush();
+    const series = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE metric = 'gpu_xid_last'`);
+    expect(series.rows[0]!.n).toBe(2);
+    await new AlertEvaluator(db.pool, 60_000).evaluate();
+    const open = await db.pool.query<{ entity_label: string }>(
+      `SELECT a.entity_label FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'GPU XID error' AND a.state <> 'resolved'`,
+    );
+    expect(open.rows).toHaveLength(1);
+    expect(open.rows[0]!.entity_label).toContain(g.uuid);
+  });
+});

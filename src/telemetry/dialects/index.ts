@@ -3,6 +3,7 @@
  * (DCGM_ / dcgm_ → dcgm, nvidia_smi_ → nvidia-smi, plenum_ → plenum, anything else → prometheus).
  */
 import { parseExposition } from '../exposition';
+import type { DropCounts } from '../input-limits';
 import { type DialectName, type MapContext, type MapResult, mergeStats, emptyStats, type RawSample } from '../samples';
 import { isDcgmSeries, mapDcgm } from './dcgm';
 import { isNvidiaSmiSeries, mapNvidiaSmi } from './nvidia-smi';
@@ -56,6 +57,7 @@ export function mapSamples(samples: readonly RawSample[], dialect: DialectName |
 }
 
 /** Parses an exposition document and maps it: the usual one-call path for a scrape. */
-export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult {
-  return mapSamples(parseExposition(text).samples, dialect, ctx);
+export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult & { dropped: DropCounts } {
+  const parsed = parseExposition(text);
+  return { ...mapSamples(parsed.samples, dialect, ctx), dropped: parsed.dropped };
 }

@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -108,6 +109,16 @@ export const telemetrySeries = pgTable(
 /** Minutes that received samples since the rollup worker last ran: the rollups recompute exactly these. */
 export const telemetryDirtyMinutes = pgTable('telemetry_dirty_minutes', {
   minute: timestamp('minute', { withTimezone: true }).primaryKey(),
+});
+
+/**
+ * Samples refused on the way in, by reason (the parsers' input limits, see src/telemetry/input-limits.ts, and
+ * `rejected_by_database` for rows a flush isolated): running totals added by every ingesting process.
+ */
+export const telemetryInputDrops = pgTable('telemetry_input_drops', {
+  reason: text('reason').primaryKey(),
+  samples: bigint('samples', { mode: 'number' }).notNull().default(0),
+  lastAt: timestamp('last_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const ALERT_RULE_KINDS = ['threshold', 'rack-power-budget', 'target-down'] as const;

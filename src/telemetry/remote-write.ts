@@ -31,6 +31,11 @@ export interface SnappyOptions {
   maxDecodedBytes?: number;
 }
 
+/** The most a snappy block of `decoded` bytes can take compressed (incompressible input grows a little). */
+export function maxSnappyCompressedBytes(decoded: number): number {
+  return 32 + decoded + Math.ceil(decoded / 6);
+}
+
 /** Reads the uncompressed length from a snappy block's preamble. */
 export function snappyDecodedLength(input: Uint8Array): number {
   let result = 0;

@@ -5,7 +5,9 @@
  * stores the rest in the same flush.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getHealth } from '../src/server/services/health';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { listUnmapped } from '../src/server/services/telemetry/query';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
 let db: TestDatabase;
@@ -48,6 +50,10 @@ describe('hostile telemetry', () => {
     expect(ingest.stats.inputDropped).toMatchObject({ nul: 2, invalid_utf8: 2 });
     expect(await drops()).toMatchObject({ nul: 2, invalid_utf8: 2 });
     expect(ingest.stats.failedFlushes).toBe(0);
+    // Visible to operators: /api/health (signed in), the Telemetry page and `plenum telemetry unmapped`.
+    const shown = expect.arrayContaining([expect.objectContaining({ reason: 'nul', samples: 2 }), expect.objectContaining({ reason: 'invalid_utf8', samples: 2 })]);
+    expect((await getHealth(db.pool)).telemetryDrops).toEqual(shown);
+    expect((await listUnmapped(db.pool, 10)).dropped).toEqual(shown);
   });
 
   it('the flush loop keeps storing other series within one flush interval after a hostile sample', async () => {

@@ -3,6 +3,7 @@
  * target, at a resolution chosen by the range (raw ≤ 2 h, 1-minute rollups ≤ 3 days, 1-hour rollups beyond).
  */
 import type pg from 'pg';
+import { telemetryDrops } from '../health';
 
 export type Resolution = 'raw' | '1m' | '1h';
 export type Point = { t: number; v: number; min?: number; max?: number };
@@ -116,6 +117,8 @@ export async function listUnmapped(pool: pg.Pool, limit: number) {
   const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE entity_kind = 'unmapped'`);
   return {
     total: total.rows[0]!.n,
+    /** Samples refused on the way in (never stored, so never unmapped), by reason. */
+    dropped: await telemetryDrops(pool),
     items: rows.rows.map((r) => ({
       id: r.id,
       metric: r.metric,

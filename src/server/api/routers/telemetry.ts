@@ -4,6 +4,7 @@ import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
+import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
 import { asFieldError, fieldError } from '../errors';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
@@ -106,7 +107,15 @@ export const telemetryRouter = router({
       const rows = await ctx.pool.query<TargetRow>(`SELECT ${TARGET_COLUMNS} FROM scrape_targets ORDER BY managed_by NULLS FIRST, id`);
       return rows.rows;
     }),
-    add: operateProcedure.meta({ example: { url: 'http://127.0.0.1:9/metrics', dialect: 'dcgm' } }).input(targetInput).mutation(async ({ ctx, input }) => {
+    add: operateProcedure.meta({ example: { url: 'http://192.0.2.10:9400/metrics', dialect: 'dcgm' } }).input(targetInput).mutation(async ({ ctx, input }) => {
+      // Loopback, link-local and metadata addresses are refused unless PLENUM_TARGET_ALLOW names them (the scraper
+      // checks again at every connection, after DNS).
+      await TargetGuard.fromEnv()
+        .check(input.url)
+        .catch((error: unknown) => {
+          if (error instanceof ScrapeError) throw fieldError('url', error.message);
+          throw error;
+        });
       try {
         const rows = await ctx.pool.query<TargetRow>(
           `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TARGET_COLUMNS}`,

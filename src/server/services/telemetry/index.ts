@@ -11,6 +11,7 @@ import { IngestPipeline, remapSeries } from './ingest';
 import { maintainPartitions } from './partitions';
 import { runRollups } from './rollups';
 import { Scraper } from './scraper';
+import { TargetGuard } from './target-guard';
 
 export type TelemetryRuntime = { ingest: IngestPipeline; scraper: Scraper; workers: Worker[]; settings: TelemetrySettings };
 
@@ -29,7 +30,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: settings.bufferMaxSamples, rawRetentionDays: settings.rawRetentionDays });
   await ingest.loadInventory();
   setProcessIngest(ingest);
-  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency);
+  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency, { maxBytes: settings.scrapeMaxBytes, guard: TargetGuard.fromEnv() });
   const evaluator = new AlertEvaluator(pool, settings.alertStalenessMs);
 
   const workers: Worker[] = [

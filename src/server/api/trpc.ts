@@ -5,6 +5,7 @@ import { type AuditOutcome, currentAuditCall, newAuditCall, runWithAuditCall, wr
 import type { Permission } from '../auth/permissions';
 import { ANONYMOUS, clientAddress, type Principal, resolvePrincipal, systemPrincipal } from '../auth/principal';
 import { type DbHandle, getDb } from '../db/client';
+import { requestOrigin } from '@/security-headers';
 
 /** How the request arrived: a bearer token, the session cookie, nothing, or an in-process call (tests, server code). */
 export type Transport = {
@@ -55,7 +56,7 @@ function sameSite(request: Request): boolean {
   if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') return false;
   const origin = request.headers.get('origin');
   if (!origin) return true;
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host;
+  const host = requestOrigin(request.headers, request.url).host;
   try {
     return new URL(origin).host === host;
   } catch {
@@ -67,7 +68,6 @@ function sameSite(request: Request): boolean {
 export async function createRequestContext(request: Request, resHeaders: Headers | null = null, handle: DbHandle = getDb()): Promise<Context> {
   const resolved = await resolvePrincipal(handle.db, request.headers);
   const principal = resolved.principal;
-  const proto = request.headers.get('x-forwarded-proto') ?? new URL(request.url).protocol.replace(':', '');
   return {
     ...handle,
     requestId: crypto.randomUUID(),
@@ -75,7 +75,7 @@ export async function createRequestContext(request: Request, resHeaders: Headers
     principal,
     address: clientAddress(request.headers),
     userAgent: request.headers.get('user-agent')?.slice(0, 300) ?? null,
-    transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: proto === 'https' },
+    transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: requestOrigin(request.headers, request.url).secure },
     resHeaders,
   };
 }

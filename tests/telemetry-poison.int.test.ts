@@ -83,7 +83,7 @@ describe('hostile telemetry', () => {
         ...good.slice(0, 100),
         { name: 'poison_c', labels: { host: 'a\u0000b' }, value: 1, timestampMs: now },
         ...good.slice(100, 200),
-        { name: 'poison_c', labels: { host: 'x'.repeat(10_000) + '\uD800' }, value: 2, timestampMs: now },
+        { name: 'poison_c', labels: { host: `${'x'.repeat(10_000)}\uD800` }, value: 2, timestampMs: now },
         ...good.slice(200),
       ],
       { targetId: null },

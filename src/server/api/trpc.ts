@@ -6,6 +6,7 @@ import type { Permission } from '../auth/permissions';
 import { ANONYMOUS, clientAddress, type Principal, resolvePrincipal, systemPrincipal } from '../auth/principal';
 import { type DbHandle, getDb } from '../db/client';
 import { requestOrigin } from '@/security-headers';
+import { checkInputShape, databaseInputError } from './inputs';
 
 /** How the request arrived: a bearer token, the session cookie, nothing, or an in-process call (tests, server code). */
 export type Transport = {
@@ -185,7 +186,21 @@ const enforcePermission = t.middleware(({ ctx, meta, type, path, next }) => {
   return next();
 });
 
-const base = t.procedure.use(auditMutations).use(enforcePermission);
+/**
+ * Input errors are 4xx that name the field, never 500: the raw input's shape is checked before any schema (NUL, lone
+ * surrogates, deep nesting: see inputs.ts), and a PostgreSQL data exception the input still causes becomes BAD_REQUEST.
+ */
+const guardInput = t.middleware(async ({ next, getRawInput }) => {
+  checkInputShape(await getRawInput());
+  const result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const mapped = databaseInputError(result.error.cause);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+const base = t.procedure.use(auditMutations).use(enforcePermission).use(guardInput);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

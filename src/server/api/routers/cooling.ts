@@ -1,12 +1,13 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { readProcedure, router } from '../trpc';
 
 export const coolingRouter = router({
   /** Cooling units with load vs capacity, and each redundancy group's N+1 state. */
-  units: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: z.number().int().positive() })).query(async ({ ctx, input }) => {
+  units: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: dbId })).query(async ({ ctx, input }) => {
     const units = await ctx.db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, input.siteId)).orderBy(asc(s.coolingUnits.name));
     const served = await ctx.db
       .select({ unitId: s.coolingServedAreas.unitId, hall: s.halls.name, row: s.rows.name, rack: s.racks.name })

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import {
   cancelJob,
@@ -15,7 +16,7 @@ import { fieldError } from '../errors';
 import { pageInput } from '../pagination';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 const uuid = z.string().trim().min(1, 'is required').max(100);
 
 export const jobInput = z

@@ -1,11 +1,12 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { readProcedure, router } from '../trpc';
 
 export const networkRouter = router({
   /** Fabrics with their switches by tier, host count and link count. */
-  fabrics: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: z.number().int().positive() })).query(async ({ ctx, input }) => {
+  fabrics: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: dbId })).query(async ({ ctx, input }) => {
     const fabrics = await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId)).orderBy(asc(s.fabrics.name));
     const members = await ctx.db
       .select({ fabricId: s.fabricMembers.fabricId, tier: s.fabricMembers.tier, count: sql<number>`count(*)::int` })

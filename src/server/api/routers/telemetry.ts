@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { TARGET_DIALECTS } from '../../db/schema';
 import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
@@ -8,16 +9,27 @@ import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard'
 import { asFieldError, fieldError } from '../errors';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
+/** The longest duration any input takes (anything longer is a typo or an attack on an integer column). */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
 const duration = z
-  .union([z.number().int().positive(), z.string().trim().min(1)])
+  .union([z.number().int().positive(), z.string().trim().min(1).max(40)])
   .transform((v, ctx) => {
     try {
-      return typeof v === 'number' ? v : parseDurationMs(v);
+      const ms = typeof v === 'number' ? v : parseDurationMs(v);
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: 'must be at most 3650d' });
+        return z.NEVER;
+      }
+      return ms;
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
     }
   });
+
+/** A target's scrape interval: the same bounds on add and on update. */
+const targetInterval = duration.refine((ms) => ms >= 250 && ms <= 86_400_000, 'must be between 250ms and 1d');
 
 const queryInput = z
   .object({
@@ -42,7 +54,7 @@ async function runQuery(pool: Parameters<typeof queryTelemetry>[0], input: z.inf
 const targetInput = z.object({
   url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2000),
   dialect: z.enum(TARGET_DIALECTS),
-  interval: duration.default(10_000).refine((ms) => ms >= 250 && ms <= 86_400_000, 'must be between 250ms and 1d'),
+  interval: targetInterval.default(10_000),
   timeout: duration.default(5_000).refine((ms) => ms >= 100 && ms <= 600_000, 'must be between 100ms and 10m'),
   host: z.string().trim().min(1).max(253).optional(),
   enabled: z.boolean().default(true),
@@ -128,7 +140,7 @@ export const telemetryRouter = router({
     }),
     update: operateProcedure
       .meta({ example: { id: 1 } })
-      .input(z.object({ id: z.number().int().positive(), enabled: z.boolean().optional(), interval: duration.optional(), host: z.string().trim().max(253).nullish() }))
+      .input(z.object({ id: dbId, enabled: z.boolean().optional(), interval: targetInterval.optional(), host: z.string().trim().max(253).nullish() }))
       .mutation(async ({ ctx, input }) => {
         const rows = await ctx.pool.query<TargetRow>(
           `UPDATE scrape_targets SET enabled = coalesce($2, enabled), interval_ms = coalesce($3, interval_ms),
@@ -139,7 +151,7 @@ export const telemetryRouter = router({
         if (!rows.rows[0]) throw fieldError('id', 'no such target');
         return rows.rows[0];
       }),
-    remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).mutation(async ({ ctx, input }) => {
       const rows = await ctx.pool.query<{ id: number; url: string; managed_by: string | null }>('DELETE FROM scrape_targets WHERE id = $1 RETURNING id, url, managed_by', [input.id]);
       if (!rows.rows[0]) throw fieldError('id', 'no such target');
       return { id: rows.rows[0].id, url: rows.rows[0].url };

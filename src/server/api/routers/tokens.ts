@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { AccountError, createToken, listTokens, revokeToken } from '../../auth/accounts';
 import { ROLE_PERMISSIONS, ROLES } from '../../auth/permissions';
 import { fieldError } from '../errors';
 import { adminProcedure, type Context, currentAuditCall, readProcedure, router, TRPCError } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 
 function asFieldErrors(error: unknown): never {
   if (error instanceof AccountError) throw fieldError(error.field, error.message);

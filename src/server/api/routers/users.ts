@@ -1,5 +1,6 @@
 import { and, count, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { AccountError, createUser, listUsers, setPassword } from '../../auth/accounts';
 import { PASSWORD_MAX_LENGTH } from '../../auth/password';
 import { ROLES } from '../../auth/permissions';
@@ -7,7 +8,7 @@ import * as s from '../../db/schema';
 import { fieldError } from '../errors';
 import { adminProcedure, currentAuditCall, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 const zoneIds = z.array(id).max(100).default([]);
 
 function asFieldErrors(error: unknown): never {

@@ -8,7 +8,7 @@
  * - `databaseInputError`: the last line of defence, a PostgreSQL data exception (SQLSTATE class 22: out of range,
  *   invalid text, bad datetime…) raised by a procedure becomes BAD_REQUEST, without PostgreSQL's text.
  */
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { FieldValidationError } from './errors';
 

@@ -150,7 +150,7 @@ const HOSTILE: Record<Leaf['kind'], { label: string; value: unknown }[]> = {
 function planted(base: unknown, path: Path, value: unknown): unknown {
   if (path.length === 0) return value;
   const [head, ...rest] = path;
-  const container: Record<string | number, unknown> = typeof head === 'number' ? [...((Array.isArray(base) ? base : []) as unknown[])] : { ...((base && typeof base === 'object' ? base : {}) as object) };
+  const container = (typeof head === 'number' ? [...(Array.isArray(base) ? base : [])] : { ...(base && typeof base === 'object' ? base : {}) }) as Record<string | number, unknown>;
   container[head!] = planted(container[head!], rest, value);
   return container;
 }

@@ -94,6 +94,14 @@ describe('scrape target addresses', () => {
     expect((error as TRPCError).message).toMatch(/url: target refused: 169\.254\.169\.254 is a link-local/);
     const ok = await caller.telemetry.targets.add({ url: 'http://192.0.2.10:9400/metrics', dialect: 'dcgm' });
     expect(ok.url).toBe('http://192.0.2.10:9400/metrics');
+    // The interval has the same bounds on update as on add (it was a 500 from the database's check constraint).
+    for (const interval of [1, '10ms', '99999999d']) {
+      const tooShort = await caller.telemetry.targets.update({ id: ok.id, interval }).catch((e: unknown) => e);
+      expect((tooShort as TRPCError).code, String(interval)).toBe('BAD_REQUEST');
+      const issue = ((tooShort as TRPCError).cause as unknown as { issues: { path: string[]; message: string }[] }).issues[0]!;
+      expect(issue.path).toEqual(['interval']);
+      expect(issue.message).toMatch(/^must be (between 250ms and 1d|at most 3650d)/);
+    }
   });
 });
 

@@ -4,6 +4,7 @@
  * the inventory changes), rollups and alerts. Any of them can run in another process against the same database.
  */
 import type pg from 'pg';
+import { totalDrops } from '@/telemetry';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { type TelemetrySettings, telemetrySettings } from './config';
@@ -40,7 +41,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       tick: async () => {
         const s = ingest.stats;
         if (s.lastFlushError && s.bufferedSamples > 0) throw new Error(`buffering ${s.bufferedSamples} samples: ${s.lastFlushError}`);
-        return `written ${s.writtenSamples}, buffered ${s.bufferedSamples}, dropped ${s.droppedSamples}, out of window ${s.outOfWindowSamples}, series ${s.seriesKnown}`;
+        return `written ${s.writtenSamples}, buffered ${s.bufferedSamples}, dropped ${s.droppedSamples}, out of window ${s.outOfWindowSamples}, invalid ${totalDrops(s.inputDropped)}, refused by the database ${s.rejectedSamples}, series ${s.seriesKnown}`;
       },
       stop: () => ingest.stop(),
     },

@@ -54,9 +54,14 @@ async function main() {
   const handle = app.getRequestHandler();
   const trustProxy = process.env.PLENUM_TRUST_PROXY === '1';
   server = http.createServer((request, response) => {
-    // The address used for sign-in rate limits and the audit trail is the socket's, unless a reverse proxy in front
-    // is trusted (PLENUM_TRUST_PROXY=1) to append the client's to X-Forwarded-For; a client cannot forge it.
-    if (!trustProxy) request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
+    // The address used for sign-in rate limits and the audit trail is the socket's, and the host and scheme those
+    // the client really used, unless a reverse proxy in front is trusted (PLENUM_TRUST_PROXY=1) to set the
+    // X-Forwarded-* headers; a client cannot forge them.
+    if (!trustProxy) {
+      request.headers['x-forwarded-for'] = request.socket.remoteAddress ?? '';
+      delete request.headers['x-forwarded-host'];
+      delete request.headers['x-forwarded-proto'];
+    }
     void handle(request, response);
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { UserMenu } from '@/components/auth/UserMenu';
 import { TRPCReactProvider } from '@/trpc/client';
@@ -45,7 +46,9 @@ const navigation: { group: string; items: { href: string; label: string }[] }[] 
   },
 ];
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page renders per request, so Next can put this request's CSP nonce (set in src/proxy.ts) on its scripts.
+  await connection();
   return (
     <html lang="en">
       <body>

@@ -206,6 +206,9 @@ interface Parsed {
   lineCounter: LineCounter;
 }
 
+/** Aliases a device-type document may expand (real library files use none or a few). */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
 function parseYaml(file: string, text: string): { ok: true; parsed: Parsed } | { ok: false; errors: ImportIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -220,7 +223,13 @@ function parseYaml(file: string, text: string): { ok: true; parsed: Parsed } | {
       })),
     };
   }
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch {
+    // An alias bomb ("billion laughs"): a few lines that expand to gigabytes. Refused per file, never expanded.
+    return { ok: false, errors: [{ file, field: '(yaml)', reason: `expands too many aliases (more than ${MAX_YAML_ALIAS_COUNT} per document): refused as a resource-exhaustion document` }] };
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, errors: [{ file, field: '(root)', reason: `must be a YAML mapping of fields, got ${data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data}` }] };
   }

@@ -189,3 +189,27 @@ describe('parse throughput', () => {
     expect(rate).toBeGreaterThan(200_000);
   });
 });
+
+describe('input limits', () => {
+  it('drops lines with NUL, invalid UTF-8 or over-long names and values, counts them by reason, keeps the rest', () => {
+    const text = [
+      'gpu_temp{gpu="0"} 40',
+      'gpu_temp{gpu="a\u0000b"} 41',
+      '{"gpu\u0000temp"} 1',
+      'gpu_temp{gpu="\uFFFD"} 42',
+      'gpu_temp{gpu="\uD800"} 43',
+      'gpu_temp{gpu="ok \uD83D\uDE00"} 44',
+      `gpu_temp{gpu="${'v'.repeat(5000)}"} 45`,
+      `${'m'.repeat(300)} 46`,
+      `gpu_temp{${'l'.repeat(300)}="1"} 47`,
+      `gpu_temp{${Array.from({ length: 70 }, (_, k) => `l${k}="1"`).join(',')}} 48`,
+      '{"gpu.temp", "gpu"="a\\\\\u0000"} 49',
+    ].join('\n');
+    const parsed = parseExposition(text);
+    expect(parsed.samples.map((s) => [s.value, s.line])).toEqual([
+      [40, 1],
+      [44, 6],
+    ]);
+    expect(parsed.dropped).toEqual({ invalid_utf8: 2, nul: 3, name_too_long: 1, label_name_too_long: 1, label_value_too_long: 1, too_many_labels: 1 });
+  });
+});

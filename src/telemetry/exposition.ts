@@ -12,6 +12,8 @@
  * (`{"my.metric", "label.name"="v"}`).
  */
 
+import { type DropCounts, emptyDropCounts, seriesDropReason } from './input-limits';
+
 export type MetricType =
   | 'counter'
   | 'gauge'
@@ -58,6 +60,8 @@ export interface MetricFamily {
 export interface ParsedExposition {
   samples: ExpositionSample[];
   families: Map<string, MetricFamily>;
+  /** Sample lines that parsed but were refused (NUL, invalid UTF-8, over-long names or values), by reason. */
+  dropped: DropCounts;
 }
 
 export class ExpositionParseError extends Error {
@@ -196,6 +200,7 @@ function fastSample(
   line: number,
   cache: StringCache,
   samples: ExpositionSample[],
+  dropped: DropCounts,
 ): boolean {
   let i = start;
   let c = text.charCodeAt(i);
@@ -292,8 +297,15 @@ function fastSample(
     if (i < end) return false;
     timestampMs = neg ? -ts : ts;
   }
-  samples.push({ name, labels, value, timestampMs, line });
+  pushChecked(samples, dropped, { name, labels, value, timestampMs, line });
   return true;
+}
+
+/** Appends the sample unless its name or labels break the input limits (then it is counted by reason). */
+function pushChecked(samples: ExpositionSample[], dropped: DropCounts, sample: ExpositionSample): void {
+  const reason = seriesDropReason(sample.name, sample.labels);
+  if (reason === undefined) samples.push(sample);
+  else dropped[reason]++;
 }
 
 /**
@@ -362,12 +374,14 @@ export function readSampleTail(text: string, i: number, end: number, out: Sample
 export type SampleLineHook = (text: string, start: number, end: number, line: number) => boolean;
 
 /**
- * Parses a whole exposition document. Throws {@link ExpositionParseError} at the first malformed line.
+ * Parses a whole exposition document. Throws {@link ExpositionParseError} at the first malformed line. A well-formed
+ * line whose series breaks the input limits (see input-limits.ts) is left out of `samples` and counted in `dropped`.
  * With `onSampleLine`, sample lines the hook takes are skipped (comments, HELP and TYPE are still checked in full).
  */
 export function parseExposition(text: string, onSampleLine?: SampleLineHook): ParsedExposition {
   const samples: ExpositionSample[] = [];
   const families = new Map<string, MetricFamily>();
+  const dropped = emptyDropCounts();
   const len = text.length;
   let pos = 0;
   let line = 0;
@@ -578,7 +592,7 @@ export function parseExposition(text: string, onSampleLine?: SampleLineHook): Pa
       skipWs();
       if (i < end) fail(`unexpected text "${text.slice(i, end)}" after the timestamp of "${name}"`);
     }
-    samples.push({ name, labels, value: value as number, timestampMs, line });
+    pushChecked(samples, dropped, { name, labels, value: value as number, timestampMs, line });
   };
 
   while (pos < len) {
@@ -594,11 +608,11 @@ export function parseExposition(text: string, onSampleLine?: SampleLineHook): Pa
       if (c === HASH) parseComment();
       else if (onSampleLine?.(text, i, end, line)) {
         // taken by the caller
-      } else if (!fastSample(text, i, end, line, cache, samples)) parseSample();
+      } else if (!fastSample(text, i, end, line, cache, samples, dropped)) parseSample();
     }
     pos = nl + 1;
   }
-  return { samples, families };
+  return { samples, families, dropped };
 }
 
 /**

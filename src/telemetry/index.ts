@@ -8,6 +8,7 @@ export * from './dialects/nvidia-smi';
 export * from './dialects/plenum';
 export * from './dialects/prometheus';
 export * from './exposition';
+export * from './input-limits';
 export * from './nvidia-smi-csv';
 export * from './remote-write';
 export * from './samples';

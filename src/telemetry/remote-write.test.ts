@@ -113,10 +113,20 @@ describe('remote-write WriteRequest', () => {
     expect(() => decodeWriteRequestProto(badSample)).toThrow(/truncated 64-bit value in timeseries\[0\]\.samples\[0\]/);
     const badWire = Uint8Array.from([...key(5, 7)]);
     expect(() => decodeWriteRequestProto(badWire)).toThrow(/unsupported wire type 7 in WriteRequest/);
-    const badUtf8 = Uint8Array.from(series(lenDelim(1, [...key(1, 2), 2, 0xc3, 0x28])));
-    expect(() => decodeWriteRequestProto(badUtf8)).toThrow(/invalid UTF-8/);
     const longVarint = Uint8Array.from([0x08, ...Array(11).fill(0xff)]);
     expect(() => decodeWriteRequestProto(longVarint)).toThrow(/varint longer than 10 bytes/);
+  });
+
+  it('drops series with invalid UTF-8, NUL or over-long names and values, counts them by reason, keeps the rest', () => {
+    const good = series(label('__name__', 'gpu_temp'), label('gpu', '0'), sample(40, 1000), sample(41, 2000));
+    const badUtf8 = series(lenDelim(1, [...lenDelim(1, bytes('gpu')), ...lenDelim(2, [0xc3, 0x28])]), label('__name__', 'x'), sample(1, 1000));
+    const nulValue = series(label('__name__', 'gpu_temp'), label('gpu', 'a\u0000b'), sample(1, 1000), sample(2, 2000));
+    const nulName = series(label('__name__', 'gpu\u0000temp'), sample(1, 1000));
+    const longValue = series(label('__name__', 'gpu_temp'), label('gpu', 'v'.repeat(5000)), sample(1, 1000));
+    const longName = series(label('__name__', 'm'.repeat(300)), sample(1, 1000));
+    const req = decodeWriteRequestProto(Uint8Array.from([...badUtf8, ...good, ...nulValue, ...nulName, ...longValue, ...longName]));
+    expect(req.timeseries.map((t) => t.labels)).toEqual([{ __name__: 'gpu_temp', gpu: '0' }]);
+    expect(req.dropped).toEqual({ invalid_utf8: 1, nul: 3, name_too_long: 1, label_name_too_long: 0, label_value_too_long: 1, too_many_labels: 0 });
   });
 });
 

@@ -9,8 +9,11 @@
  *   message MetricMetadata{ MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  *
  * Exemplars and native histograms are skipped (counted). Unknown fields are skipped by wire type, as protobuf requires.
- * All errors are {@link RemoteWriteError}s that say where and why.
+ * A series whose name or labels break the input limits (invalid UTF-8, NUL, over-long; see input-limits.ts) is dropped
+ * and its samples counted by reason; the rest of the request is kept. Malformed framing is a
+ * {@link RemoteWriteError} that says where and why.
  */
+import { type DropCounts, emptyDropCounts, seriesDropReason } from './input-limits';
 import type { RawSample } from './samples';
 
 export class RemoteWriteError extends Error {
@@ -26,6 +29,11 @@ export class RemoteWriteError extends Error {
 export interface SnappyOptions {
   /** Refuse to allocate more than this many bytes for the output (default 64 MiB). */
   maxDecodedBytes?: number;
+}
+
+/** The most a snappy block of `decoded` bytes can take compressed (incompressible input grows a little). */
+export function maxSnappyCompressedBytes(decoded: number): number {
+  return 32 + decoded + Math.ceil(decoded / 6);
 }
 
 /** Reads the uncompressed length from a snappy block's preamble. */
@@ -129,6 +137,8 @@ export function snappyDecompress(input: Uint8Array, options: SnappyOptions = {})
 // Protobuf reader (just what WriteRequest needs)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** For metadata, which is never stored: invalid bytes become U+FFFD. */
+const utf8Lenient = new TextDecoder('utf-8');
 
 class Reader {
   pos: number;
@@ -203,13 +213,18 @@ class Reader {
     this.pos = start + len;
     return [start, start + len];
   }
-  string(): string {
+  /** A string field; undefined when its bytes are not valid UTF-8 (the caller drops what holds it). */
+  stringOrInvalid(): string | undefined {
     const [s, e] = this.delimited();
     try {
       return utf8.decode(this.buf.subarray(s, e));
     } catch {
-      return this.fail('invalid UTF-8 in a string');
+      return undefined;
     }
+  }
+  lenientString(): string {
+    const [s, e] = this.delimited();
+    return utf8Lenient.decode(this.buf.subarray(s, e));
   }
   skip(wireType: number): void {
     switch (wireType) {
@@ -275,12 +290,16 @@ export interface WriteRequest {
   metadata: RemoteWriteMetadata[];
   /** Exemplars and native-histogram samples seen but not decoded. */
   skipped: { exemplars: number; histograms: number };
+  /** Samples of series refused by the input limits, by reason. */
+  dropped: DropCounts;
 }
 
-function readSeries(buf: Uint8Array, start: number, end: number, index: number, req: WriteRequest): RemoteWriteSeries {
+/** A decoded series, or undefined when it was dropped (its samples are then counted in `req.dropped`). */
+function readSeries(buf: Uint8Array, start: number, end: number, index: number, req: WriteRequest): RemoteWriteSeries | undefined {
   const r = new Reader(buf, start, end, `timeseries[${index}]`);
   const labels: Record<string, string> = {};
   const samples: RemoteWriteSample[] = [];
+  let invalidUtf8 = false;
   while (r.pos < end) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -288,14 +307,18 @@ function readSeries(buf: Uint8Array, start: number, end: number, index: number, 
     if (field === 1 && wt === 2) {
       const [ls, le] = r.delimited();
       const lr = new Reader(buf, ls, le, `timeseries[${index}].labels`);
-      let name = '';
-      let value = '';
+      let name: string | undefined = '';
+      let value: string | undefined = '';
       while (lr.pos < le) {
         const k = lr.varint();
         const f = Math.floor(k / 8);
-        if (f === 1 && (k & 7) === 2) name = lr.string();
-        else if (f === 2 && (k & 7) === 2) value = lr.string();
+        if (f === 1 && (k & 7) === 2) name = lr.stringOrInvalid();
+        else if (f === 2 && (k & 7) === 2) value = lr.stringOrInvalid();
         else lr.skip(k & 7);
+      }
+      if (name === undefined || value === undefined) {
+        invalidUtf8 = true;
+        continue;
       }
       if (name === '') r.fail('label with an empty name');
       if (name === '__proto__') r.fail("label name '__proto__' is not allowed");
@@ -326,6 +349,12 @@ function readSeries(buf: Uint8Array, start: number, end: number, index: number, 
       r.skip(wt);
     }
   }
+  const { __name__: name = '', ...rest } = labels;
+  const reason = invalidUtf8 ? 'invalid_utf8' : seriesDropReason(name, rest);
+  if (reason !== undefined) {
+    req.dropped[reason] += samples.length;
+    return undefined;
+  }
   return { labels, samples };
 }
 
@@ -337,9 +366,9 @@ function readMetadata(buf: Uint8Array, start: number, end: number, index: number
     const field = Math.floor(key / 8);
     const wt = key & 7;
     if (field === 1 && wt === 0) md.type = METADATA_TYPES[r.varint()] ?? 'unknown';
-    else if (field === 2 && wt === 2) md.metricFamilyName = r.string();
-    else if (field === 4 && wt === 2) md.help = r.string();
-    else if (field === 5 && wt === 2) md.unit = r.string();
+    else if (field === 2 && wt === 2) md.metricFamilyName = r.lenientString();
+    else if (field === 4 && wt === 2) md.help = r.lenientString();
+    else if (field === 5 && wt === 2) md.unit = r.lenientString();
     else r.skip(wt);
   }
   return md;
@@ -347,8 +376,9 @@ function readMetadata(buf: Uint8Array, start: number, end: number, index: number
 
 /** Decodes an uncompressed WriteRequest protobuf. */
 export function decodeWriteRequestProto(buf: Uint8Array): WriteRequest {
-  const req: WriteRequest = { timeseries: [], metadata: [], skipped: { exemplars: 0, histograms: 0 } };
+  const req: WriteRequest = { timeseries: [], metadata: [], skipped: { exemplars: 0, histograms: 0 }, dropped: emptyDropCounts() };
   const r = new Reader(buf, 0, buf.length, 'WriteRequest');
+  let index = 0;
   while (r.pos < buf.length) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -356,7 +386,8 @@ export function decodeWriteRequestProto(buf: Uint8Array): WriteRequest {
     if (field === 0) r.fail('field number 0');
     if (field === 1 && wt === 2) {
       const [s, e] = r.delimited();
-      req.timeseries.push(readSeries(buf, s, e, req.timeseries.length, req));
+      const series = readSeries(buf, s, e, index++, req);
+      if (series) req.timeseries.push(series);
     } else if (field === 3 && wt === 2) {
       const [s, e] = r.delimited();
       req.metadata.push(readMetadata(buf, s, e, req.metadata.length));

@@ -28,11 +28,15 @@ export const telemetryCommands: Record<string, Command> = {
   },
   'telemetry unmapped': {
     usage: 'telemetry unmapped [--json]',
-    summary: 'list series that match nothing in the inventory (kept, not dropped)',
+    summary: 'list series that match nothing in the inventory (kept, not dropped), and samples dropped as invalid, by reason',
     run: async (client) => {
       const result = await client.telemetry.unmapped.query();
       const text = result.items.map((s) => `${s.id}  ${s.metric} ${JSON.stringify(s.labels)}${s.target ? `  from ${s.target}` : ''}`).join('\n');
-      return { json: result, text: `${result.total} unmapped series${text ? `\n${text}` : ''}` };
+      const dropped = result.dropped.map((d) => `  ${d.reason}: ${d.samples} samples (last ${d.lastAt})`).join('\n');
+      return {
+        json: result,
+        text: `${result.total} unmapped series${text ? `\n${text}` : ''}\n${dropped ? `samples dropped on the way in, by reason:\n${dropped}` : 'no samples dropped on the way in'}`,
+      };
     },
   },
 };

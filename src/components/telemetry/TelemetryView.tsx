@@ -108,6 +108,30 @@ export function TelemetryView() {
             </table>
           )}
         </Card>
+        <Card title="Samples dropped on the way in" testId="input-drops">
+          {!unmapped.data || unmapped.data.dropped.length === 0 ? (
+            <p className="text-sm text-slate-500">None: no sample had a NUL byte, invalid UTF-8 or an over-long name or value.</p>
+          ) : (
+            <table className="w-full text-sm">
+              <thead className="text-left text-slate-500">
+                <tr>
+                  <th className="font-normal">Reason</th>
+                  <th className="font-normal text-right">Samples</th>
+                  <th className="font-normal">Last</th>
+                </tr>
+              </thead>
+              <tbody>
+                {unmapped.data.dropped.map((d) => (
+                  <tr key={d.reason} className="border-t border-slate-100">
+                    <td className="font-mono text-xs">{d.reason}</td>
+                    <td className="tabular text-right">{d.samples.toLocaleString()}</td>
+                    <td className="tabular">{new Date(d.lastAt).toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
       </div>
     </>
   );

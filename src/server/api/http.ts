@@ -11,8 +11,8 @@ function tooLarge(): Response {
   return Response.json({ error: { message: `request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, code: 'PAYLOAD_TOO_LARGE' } }, { status: 413 });
 }
 
-/** Reads at most `limit` bytes of the body; undefined when it is longer. */
-async function boundedBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+/** Reads at most `limit` bytes of the body, counting as it streams; undefined when it is longer (then it stops reading). */
+export async function boundedBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

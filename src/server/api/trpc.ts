@@ -6,6 +6,8 @@ import type { Permission } from '../auth/permissions';
 import { ANONYMOUS, clientAddress, type Principal, resolvePrincipal, systemPrincipal } from '../auth/principal';
 import { type DbHandle, getDb, sideHandle } from '../db/client';
 import { inTransaction } from '../db/transaction';
+import { requestOrigin } from '@/security-headers';
+import { checkInputShape, databaseInputError } from './inputs';
 
 /** How the request arrived: a bearer token, the session cookie, nothing, or an in-process call (tests, server code). */
 export type Transport = {
@@ -63,7 +65,7 @@ function sameSite(request: Request): boolean {
   if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') return false;
   const origin = request.headers.get('origin');
   if (!origin) return true;
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host;
+  const host = requestOrigin(request.headers, request.url).host;
   try {
     return new URL(origin).host === host;
   } catch {
@@ -75,7 +77,6 @@ function sameSite(request: Request): boolean {
 export async function createRequestContext(request: Request, resHeaders: Headers | null = null, handle: DbHandle = getDb()): Promise<Context> {
   const resolved = await resolvePrincipal(handle.db, request.headers);
   const principal = resolved.principal;
-  const proto = request.headers.get('x-forwarded-proto') ?? new URL(request.url).protocol.replace(':', '');
   return {
     ...handle,
     requestId: crypto.randomUUID(),
@@ -83,7 +84,7 @@ export async function createRequestContext(request: Request, resHeaders: Headers
     principal,
     address: clientAddress(request.headers),
     userAgent: request.headers.get('user-agent')?.slice(0, 300) ?? null,
-    transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: proto === 'https' },
+    transport: { via: resolved.via, sameSite: sameSite(request), problem: resolved.problem, secure: requestOrigin(request.headers, request.url).secure },
     resHeaders,
     independent: sideHandle(handle),
   };
@@ -247,7 +248,21 @@ const enforcePermission = t.middleware(({ ctx, meta, type, path, next }) => {
   return next();
 });
 
-const base = t.procedure.use(auditMutations).use(enforcePermission);
+/**
+ * Input errors are 4xx that name the field, never 500: the raw input's shape is checked before any schema (NUL, lone
+ * surrogates, deep nesting: see inputs.ts), and a PostgreSQL data exception the input still causes becomes BAD_REQUEST.
+ */
+const guardInput = t.middleware(async ({ next, getRawInput }) => {
+  checkInputShape(await getRawInput());
+  const result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const mapped = databaseInputError(result.error.cause);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+const base = t.procedure.use(auditMutations).use(enforcePermission).use(guardInput);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -9,7 +9,17 @@ export type Health = {
   database: { status: 'up' | 'down'; serverVersion?: string; latencyMs?: number; error?: string };
   migrations?: { applied: number; latest: string | null; pending: number };
   workers: { name: string; instance: string; status: string; detail: string; heartbeatAt: string; stale: boolean }[];
+  /** Telemetry samples refused on the way in, by reason (totals of every process; see telemetry_input_drops). */
+  telemetryDrops?: TelemetryDrop[];
 };
+
+export type TelemetryDrop = { reason: string; samples: number; lastAt: string };
+
+/** Samples refused by the parsers' input limits (NUL, invalid UTF-8, over-long…) or isolated by a flush, by reason. */
+export async function telemetryDrops(pool: pg.Pool): Promise<TelemetryDrop[]> {
+  const rows = await pool.query<{ reason: string; samples: string; last_at: Date }>('SELECT reason, samples, last_at FROM telemetry_input_drops ORDER BY reason');
+  return rows.rows.map((r) => ({ reason: r.reason, samples: Number(r.samples), lastAt: r.last_at.toISOString() }));
+}
 
 /** What /api/health and `plenum health` report. Never throws: a down database is a health state. */
 export async function getHealth(pool: pg.Pool): Promise<Health> {
@@ -32,12 +42,15 @@ export async function getHealth(pool: pg.Pool): Promise<Health> {
       stale: row.status !== 'stopped' && checkedAt.getTime() - row.heartbeat_at.getTime() > STALE_AFTER_MS,
     }));
     const healthy = migrations.pending === 0 && workers.every((w) => w.status !== 'error' && !w.stale);
+    // Before migrations run the table may not exist yet.
+    const drops = migrations.pending === 0 ? await telemetryDrops(pool) : [];
     return {
       status: healthy ? 'ok' : 'degraded',
       checkedAt: checkedAt.toISOString(),
       database: { status: 'up', serverVersion: version.rows[0]?.version, latencyMs },
       migrations,
       workers,
+      telemetryDrops: drops,
     };
   } catch (error) {
     return {

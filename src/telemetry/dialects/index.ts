@@ -4,6 +4,7 @@
  * anything else → prometheus).
  */
 import { familyOf, type MetricFamily, parseExposition } from '../exposition';
+import type { DropCounts } from '../input-limits';
 import { type DialectName, type MapContext, type MapResult, mergeStats, emptyStats, type RawSample } from '../samples';
 import { isAmdSeries, mapAmd } from './amd';
 import { isDcgmSeries, mapDcgm } from './dcgm';
@@ -60,9 +61,9 @@ export function mapSamples(samples: readonly RawSample[], dialect: DialectName |
 }
 
 /** Parses an exposition document and maps it: the usual one-call path for a scrape. */
-export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult {
+export function mapExposition(text: string, dialect: DialectName | 'auto' = 'auto', ctx: MapContext = {}): MapResult & { dropped: DropCounts } {
   const parsed = parseExposition(text);
-  return mapSamples(parsed.samples, dialect, withDeclaredUnits(ctx, parsed.families));
+  return { ...mapSamples(parsed.samples, dialect, withDeclaredUnits(ctx, parsed.families)), dropped: parsed.dropped };
 }
 
 /** The context with units declared per metric family (remote-write metadata), when there are any. */

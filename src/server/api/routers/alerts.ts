@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { ALERT_CHANNEL, acknowledgeAlert } from '../../services/telemetry/alerts';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { fieldError } from '../errors';
@@ -56,7 +57,7 @@ export const alertsRouter = router({
     }
   }),
 
-  events: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).query(async ({ ctx, input }) => {
+  events: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).query(async ({ ctx, input }) => {
     await assertInZone(ctx, 'alert', input.id);
     const rows = await ctx.pool.query<{ at: Date; state: string; value: number | null; actor: string }>(
       'SELECT at, state, value, actor FROM alert_events WHERE alert_id = $1 ORDER BY at, id',
@@ -72,7 +73,7 @@ export const alertsRouter = router({
     return rows.rows as { id: number; name: string; kind: string; metric: string | null; comparator: string; threshold: number; durationS: number; severity: string; enabled: boolean; description: string }[];
   }),
 
-  ack: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+  ack: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).mutation(async ({ ctx, input }) => {
     await assertInZone(ctx, 'alert', input.id);
     const ok = await acknowledgeAlert(ctx.pool, input.id, ctx.actor);
     if (!ok) throw fieldError('id', 'is not a firing alert');

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { rackHeadrooms, totalHeadroom, whatIfFailure, whatIfPlacement } from '@/domain/capacity';
 import { analyzeCooling } from '@/domain/cooling';
 import { analyzePowerChain } from '@/domain/power';
@@ -9,7 +10,7 @@ import { fieldError } from '../errors';
 import { assertSiteWide } from '../../auth/zones';
 import { planProcedure, readProcedure, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 
 export const capacityRouter = router({
   /** Headroom per rack, and totals per row, hall and site, with stranded capacity called out. */

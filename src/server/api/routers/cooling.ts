@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { assertSiteWide } from '../../auth/zones';
@@ -7,7 +8,7 @@ import { readProcedure, router } from '../trpc';
 
 export const coolingRouter = router({
   /** Cooling units with load vs capacity, and each redundancy group's N+1 state. */
-  units: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: z.number().int().positive() })).query(async ({ ctx, input }) => {
+  units: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: dbId })).query(async ({ ctx, input }) => {
     await assertSiteWide(ctx, input.siteId, 'the cooling plant');
     const units = await ctx.db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, input.siteId)).orderBy(asc(s.coolingUnits.name));
     const served = await ctx.db

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
@@ -6,8 +7,8 @@ import { fieldError } from '../errors';
 import { assertHallWhollyInZone, assertInZone, assertSiteWide, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, readProcedure, router } from '../trpc';
 
-const siteInput = z.object({ siteId: z.number().int().positive() });
-const hallInput = z.object({ hallId: z.number().int().positive() });
+const siteInput = z.object({ siteId: dbId });
+const hallInput = z.object({ hallId: dbId });
 /** A window: the last `sinceMs`, ending now or at `untilMs` (custom range). At most 400 days. */
 const windowInput = siteInput.extend({
   sinceMs: z.number().int().min(60_000).max(400 * 86_400_000).default(3_600_000),

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
 import { recordChange, type Tx } from '../../services/changelog';
@@ -9,7 +10,7 @@ import { afterCursor, pageInput, toPage } from '../pagination';
 import { assertDeviceZone, assertInZone, zoneCondition } from '../../auth/zones';
 import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 
 export const deviceInput = z.object({
   deviceTypeId: id,

@@ -1,12 +1,13 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { assertInZone, zoneCondition } from '../../auth/zones';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { fieldError } from '../errors';
 import { readProcedure, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 
 export const hallsRouter = router({
   /** A hall's rows, for pickers: no power or cooling analysis needed. */

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import {
   cancelJob,
@@ -17,7 +18,7 @@ import type { Principal } from '../../auth/principal';
 import { assertAllZones, assertGpuUuidInZone, assertInZone, assertJobWhollyInZone, zoneCondition, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 const uuid = z.string().trim().min(1, 'is required').max(100);
 
 export const jobInput = z

@@ -1,12 +1,13 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 export const networkRouter = router({
   /** Fabrics with their switches by tier, host count and link count. */
-  fabrics: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: z.number().int().positive() })).query(async ({ ctx, input }) => {
+  fabrics: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: dbId })).query(async ({ ctx, input }) => {
     await assertSiteWide(ctx, input.siteId, 'the network fabrics');
     const fabrics = await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId)).orderBy(asc(s.fabrics.name));
     const members = await ctx.db

@@ -1,5 +1,6 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { type DiagramNode, flowchart } from '@/domain/diagrams';
 import { formatPowerW } from '@/domain/units';
 import { powerEdges, powerNodes } from '../../db/schema';
@@ -8,7 +9,7 @@ import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 const UPSTREAM_KINDS = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp'] as const;
-const siteInput = z.object({ siteId: z.number().int().positive() });
+const siteInput = z.object({ siteId: dbId });
 
 export const powerRouter = router({
   /** Every power node with capacity, nameplate/allocated/measured load, headroom and its worst failover case. */

@@ -1,5 +1,6 @@
 import { and, asc, eq, ilike, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { recordChange } from '../../services/changelog';
 import { analysePlant } from '../../services/plant';
@@ -8,7 +9,7 @@ import { afterCursor, pageInput, toPage } from '../pagination';
 import { assertInZone, assertRackZone, assertZone, zoneCondition, zoneOfHall } from '../../auth/zones';
 import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 const name = z.string().trim().min(1, 'is required').max(64, 'is at most 64 characters');
 
 export const rackInput = z.object({

@@ -1,23 +1,36 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { TARGET_DIALECTS } from '../../db/schema';
 import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
+import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
 import { asFieldError, fieldError } from '../errors';
 import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, operateProcedure, readProcedure, router } from '../trpc';
 
+/** The longest duration any input takes (anything longer is a typo or an attack on an integer column). */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
 const duration = z
-  .union([z.number().int().positive(), z.string().trim().min(1)])
+  .union([z.number().int().positive(), z.string().trim().min(1).max(40)])
   .transform((v, ctx) => {
     try {
-      return typeof v === 'number' ? v : parseDurationMs(v);
+      const ms = typeof v === 'number' ? v : parseDurationMs(v);
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: 'must be at most 3650d' });
+        return z.NEVER;
+      }
+      return ms;
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
     }
   });
+
+/** A target's scrape interval: the same bounds on add and on update. */
+const targetInterval = duration.refine((ms) => ms >= 250 && ms <= 86_400_000, 'must be between 250ms and 1d');
 
 const queryInput = z
   .object({
@@ -49,7 +62,7 @@ const preference = z.number().int().min(0, 'must be 0-1000').max(1000, 'must be 
 const targetInput = z.object({
   url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2000),
   dialect: z.enum(TARGET_DIALECTS),
-  interval: duration.default(10_000).refine((ms) => ms >= 250 && ms <= 86_400_000, 'must be between 250ms and 1d'),
+  interval: targetInterval.default(10_000),
   timeout: duration.default(5_000).refine((ms) => ms >= 100 && ms <= 600_000, 'must be between 100ms and 10m'),
   host: z.string().trim().min(1).max(253).optional(),
   enabled: z.boolean().default(true),
@@ -122,10 +135,18 @@ export const telemetryRouter = router({
       );
       return rows.rows;
     }),
-    add: operateProcedure.meta({ example: { url: 'http://127.0.0.1:9/metrics', dialect: 'dcgm' } }).input(targetInput).mutation(async ({ ctx, input }) => {
+    add: operateProcedure.meta({ example: { url: 'http://192.0.2.10:9400/metrics', dialect: 'dcgm' } }).input(targetInput).mutation(async ({ ctx, input }) => {
       const scoped = scopedZoneIds(ctx.principal);
       if (scoped !== null && input.zoneId === undefined) throw fieldError('zoneId', 'is required: your grant covers only some zones, so the target must name one of them');
       if (scoped !== null && !scoped.includes(input.zoneId!)) throw fieldError('zoneId', 'is not one of your zones');
+      // Loopback, link-local and metadata addresses are refused unless PLENUM_TARGET_ALLOW names them (the scraper
+      // checks again at every connection, after DNS).
+      await TargetGuard.fromEnv()
+        .check(input.url)
+        .catch((error: unknown) => {
+          if (error instanceof ScrapeError) throw fieldError('url', error.message);
+          throw error;
+        });
       try {
         const rows = await ctx.pool.query<TargetRow>(
           `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id, preference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TARGET_COLUMNS}`,
@@ -142,7 +163,7 @@ export const telemetryRouter = router({
     update: operateProcedure
       .meta({ example: { id: 1 } })
       .input(
-        z.object({ id: z.number().int().positive(), enabled: z.boolean().optional(), interval: duration.optional(), host: z.string().trim().max(253).nullish(), preference: preference.optional() }),
+        z.object({ id: dbId, enabled: z.boolean().optional(), interval: targetInterval.optional(), host: z.string().trim().max(253).nullish(), preference: preference.optional() }),
       )
       .mutation(async ({ ctx, input }) => {
         await assertInZone(ctx, 'target', input.id);
@@ -155,7 +176,7 @@ export const telemetryRouter = router({
         if (!rows.rows[0]) throw fieldError('id', 'no such target');
         return rows.rows[0];
       }),
-    remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).mutation(async ({ ctx, input }) => {
       await assertInZone(ctx, 'target', input.id);
       const rows = await ctx.pool.query<{ id: number; url: string; managed_by: string | null }>('DELETE FROM scrape_targets WHERE id = $1 RETURNING id, url, managed_by', [input.id]);
       if (!rows.rows[0]) throw fieldError('id', 'no such target');

@@ -1,5 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { asFieldError, fieldError } from '../errors';
 import { assertAllZones, zoneConditionText } from '../../auth/zones';
@@ -52,7 +53,7 @@ export const tenantsRouter = router({
 
   update: adminProcedure
     .meta({ example: { id: 1, changes: { gpuQuota: 8 } } })
-    .input(z.object({ id: z.number().int().positive(), changes: tenantInput.partial() }))
+    .input(z.object({ id: dbId, changes: tenantInput.partial() }))
     .mutation(async ({ ctx, input }) => {
       assertAllZones(ctx, 'tenants (quotas and clearances across every zone)');
       const [updated] = await ctx.db

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { AccountError, createToken, listTokens, revokeToken } from '../../auth/accounts';
 import { ROLE_PERMISSIONS, ROLES } from '../../auth/permissions';
 import { fieldError } from '../errors';
@@ -6,7 +7,7 @@ import { assertInZone, isInZone, zoneCondition } from '../../auth/zones';
 import * as s from '../../db/schema';
 import { adminProcedure, type Context, currentAuditCall, readProcedure, router, TRPCError } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 
 function asFieldErrors(error: unknown): never {
   // The API takes the expiry as a number of days.

@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { coolingDiagram, type FabricLink, fabricDiagram, powerDiagram } from '@/domain/topology';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
@@ -8,7 +9,7 @@ import { fieldError } from '../errors';
 import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 /** Site scope draws the chain above rack level; hall or row scope adds its racks. */
 const scopeInput = z.object({ siteId: id, hallId: id.optional(), rowId: id.optional() });
 

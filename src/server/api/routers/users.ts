@@ -1,5 +1,6 @@
 import { and, count, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import { AccountError, createUser, listUsers, lockAdminSet, revokeTokensBeyondGrant, setPassword } from '../../auth/accounts';
 import { PASSWORD_MAX_LENGTH } from '../../auth/password';
 import { ROLES } from '../../auth/permissions';
@@ -8,7 +9,7 @@ import { fieldError } from '../errors';
 import { assertGrantWithin, assertInZone, zoneCondition } from '../../auth/zones';
 import { adminProcedure, currentAuditCall, router } from '../trpc';
 
-const id = z.number().int().positive();
+const id = dbId;
 const zoneIds = z.array(id).max(100).default([]);
 
 function asFieldErrors(error: unknown): never {

@@ -1,11 +1,12 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { zoneCondition } from '../../auth/zones';
 import { z } from 'zod';
+import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import { readProcedure, router } from '../trpc';
 
 export const zonesRouter = router({
-  list: readProcedure.input(z.object({ siteId: z.number().int().positive().optional() }).optional()).query(({ ctx, input }) =>
+  list: readProcedure.input(z.object({ siteId: dbId.optional() }).optional()).query(({ ctx, input }) =>
     ctx.db
       .select({
         id: s.securityZones.id,

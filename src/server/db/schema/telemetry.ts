@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -143,6 +144,16 @@ export const telemetryRollupQueue = pgTable('telemetry_rollup_queue', {
   maxs: doublePrecision('maxs').array().notNull(),
   sums: doublePrecision('sums').array().notNull(),
   counts: integer('counts').array().notNull(),
+});
+
+/**
+ * Samples refused on the way in, by reason (the parsers' input limits, see src/telemetry/input-limits.ts, and
+ * `rejected_by_database` for rows a flush isolated): running totals added by every ingesting process.
+ */
+export const telemetryInputDrops = pgTable('telemetry_input_drops', {
+  reason: text('reason').primaryKey(),
+  samples: bigint('samples', { mode: 'number' }).notNull().default(0),
+  lastAt: timestamp('last_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const ALERT_RULE_KINDS = ['threshold', 'rack-power-budget', 'target-down'] as const;

@@ -23,6 +23,10 @@ export type TelemetrySettings = {
   alertIntervalMs: number;
   /** A series whose latest sample is older than this no longer counts for alerts. */
   alertStalenessMs: number;
+  /** Largest remote-write request, decoded (snappy-uncompressed); larger ones get 413 before they are read whole. */
+  remoteWriteMaxBytes: number;
+  /** Largest scrape response body; a target sending more fails that scrape ("response larger than …"). */
+  scrapeMaxBytes: number;
 };
 
 function num(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
@@ -47,6 +51,8 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
     compactionDelayMs: num(env, 'PLENUM_COMPACTION_DELAY_MS', 600_000, 600_000),
     alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', 5_000, 100),
     alertStalenessMs: num(env, 'PLENUM_ALERT_STALENESS_MS', 60_000, 1_000),
+    remoteWriteMaxBytes: num(env, 'PLENUM_REMOTE_WRITE_MAX_BYTES', 32 * 1024 * 1024, 1024),
+    scrapeMaxBytes: num(env, 'PLENUM_SCRAPE_MAX_BYTES', 64 * 1024 * 1024, 1024),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { registerPool } from '../self-metrics';
+import { totalDrops } from '@/telemetry';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { compactClosedWindows } from './compaction';
@@ -13,6 +14,7 @@ import { IngestPipeline, remapSeries } from './ingest';
 import { maintainPartitions } from './partitions';
 import { runRollups } from './rollups';
 import { Scraper } from './scraper';
+import { TargetGuard } from './target-guard';
 
 export type TelemetryRuntime = { ingest: IngestPipeline; scraper: Scraper; workers: Worker[]; settings: TelemetrySettings };
 
@@ -32,7 +34,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: settings.bufferMaxSamples, rawRetentionDays: settings.rawRetentionDays });
   await ingest.loadInventory();
   setProcessIngest(ingest);
-  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency);
+  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency, { maxBytes: settings.scrapeMaxBytes, guard: TargetGuard.fromEnv() });
   const evaluator = new AlertEvaluator(pool, settings.alertStalenessMs);
 
   const workers: Worker[] = [
@@ -42,7 +44,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       tick: async () => {
         const s = ingest.stats;
         if (s.lastFlushError && s.bufferedSamples > 0) throw new Error(`buffering ${s.bufferedSamples} samples: ${s.lastFlushError}`);
-        return `written ${s.writtenSamples}, buffered ${s.bufferedSamples}, dropped ${s.droppedSamples}, out of window ${s.outOfWindowSamples}, series ${s.seriesKnown}`;
+        return `written ${s.writtenSamples}, buffered ${s.bufferedSamples}, dropped ${s.droppedSamples}, out of window ${s.outOfWindowSamples}, invalid ${totalDrops(s.inputDropped)}, refused by the database ${s.rejectedSamples}, series ${s.seriesKnown}`;
       },
       stop: () => ingest.stop(),
     },

@@ -7,15 +7,23 @@
  * retried with backoff. When the buffer is full the OLDEST rows are dropped and counted (`droppedSamples`), so a
  * long outage costs the oldest data and never the process. Delivery is at-least-once: a connection lost exactly
  * during COMMIT can make a retry write a batch twice.
+ *
+ * Hostile input never stops storage: the parsers drop series PostgreSQL could not store (NUL, invalid UTF-8, over-long;
+ * see src/telemetry/input-limits.ts) and count them by reason, and a flush that PostgreSQL still refuses for its data
+ * (SQLSTATE classes 22, 23, 54) is split in halves until the offending series or rows are found: those are dropped and
+ * counted, the rest is stored in the same flush. The counts are kept in `telemetry_input_drops` for every process to see.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
+  addDropCounts,
   type CanonicalSample,
   DIALECTS,
   type DialectName,
+  type DropCounts,
+  emptyDropCounts,
   hostFromInstance,
   mapExposition,
   mapSamples,
@@ -31,13 +39,26 @@ import {
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
+import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
-import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RollupDeltas } from './rollups';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
+
+/**
+ * True for PostgreSQL errors about the data sent (22: data exception such as NUL or invalid encoding, 23: integrity,
+ * 54: program limit such as an index row too large) rather than about the connection or the server: retrying the same
+ * rows can never succeed, so the flush isolates them instead of keeping them buffered.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/** The reason under which rows PostgreSQL refused are counted (next to the parser's reasons). */
+export const REJECTED_BY_DATABASE = 'rejected_by_database';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Series identity
@@ -91,42 +112,69 @@ export class SeriesRegistry {
   async resolvePending(client: pg.PoolClient | pg.Pool): Promise<void> {
     if (this.pending.size === 0) return;
     const all = [...this.pending.values()];
-    for (let i = 0; i < all.length; i += 5000) {
-      const part = all.slice(i, i + 5000);
-      const refs: EntityRef[] = part.map((s) => this.mapper.resolve(s.hint));
-      const col = <T>(f: (s: NewSeries, r: EntityRef) => T) => part.map((s, k) => f(s, refs[k]!));
-      await client.query(
-        `INSERT INTO telemetry_series (series_key, metric, unit, labels, gpu_uuid, hostname, device_name, entity_kind,
-            accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id, target_id, source)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[])
-         ON CONFLICT (series_key) DO NOTHING`,
-        [
-          col((s) => s.key),
-          col((s) => s.metric),
-          col((s) => s.unit),
-          col((s) => JSON.stringify(s.labels)),
-          col((s) => s.hint.gpuUuid ?? null),
-          col((s) => s.hint.hostname ?? null),
-          col((s) => s.hint.device ?? null),
-          col((_, r) => r.entityKind),
-          col((_, r) => r.acceleratorId),
-          col((_, r) => r.deviceId),
-          col((_, r) => r.rackId),
-          col((_, r) => r.powerNodeId),
-          col((_, r) => r.coolingUnitId),
-          col((_, r) => r.siteId),
-          col((s) => s.targetId),
-          col((s) => s.source),
-        ],
-      );
-      const rows = await client.query<{ id: number; series_key: string }>('SELECT id, series_key FROM telemetry_series WHERE series_key = ANY($1)', [
-        part.map((s) => s.key),
-      ]);
-      for (const r of rows.rows) {
-        this.ids.set(r.series_key, r.id);
-        this.pending.delete(r.series_key);
+    for (let i = 0; i < all.length; i += 5000) await this.insertSeries(client, all.slice(i, i + 5000));
+  }
+
+  /**
+   * `resolvePending` for a batch PostgreSQL refused: halves are retried until each refused series stands alone; those
+   * leave the pending set and are returned (their rows cannot be stored).
+   */
+  async resolvePendingIsolating(client: pg.PoolClient | pg.Pool): Promise<Set<string>> {
+    const refused = new Set<string>();
+    const attempt = async (part: NewSeries[]): Promise<void> => {
+      try {
+        await this.insertSeries(client, part);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        if (part.length === 1) {
+          refused.add(part[0]!.key);
+          this.pending.delete(part[0]!.key);
+          return;
+        }
+        const mid = part.length >> 1;
+        await attempt(part.slice(0, mid));
+        await attempt(part.slice(mid));
       }
+    };
+    const all = [...this.pending.values()];
+    for (let i = 0; i < all.length; i += 5000) await attempt(all.slice(i, i + 5000));
+    return refused;
+  }
+
+  private async insertSeries(client: pg.PoolClient | pg.Pool, part: NewSeries[]): Promise<void> {
+    const refs: EntityRef[] = part.map((s) => this.mapper.resolve(s.hint));
+    const col = <T>(f: (s: NewSeries, r: EntityRef) => T) => part.map((s, k) => f(s, refs[k]!));
+    await client.query(
+      `INSERT INTO telemetry_series (series_key, metric, unit, labels, gpu_uuid, hostname, device_name, entity_kind,
+          accelerator_id, device_id, rack_id, power_node_id, cooling_unit_id, site_id, target_id, source)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[],
+          $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[])
+       ON CONFLICT (series_key) DO NOTHING`,
+      [
+        col((s) => s.key),
+        col((s) => s.metric),
+        col((s) => s.unit),
+        col((s) => JSON.stringify(s.labels)),
+        col((s) => s.hint.gpuUuid ?? null),
+        col((s) => s.hint.hostname ?? null),
+        col((s) => s.hint.device ?? null),
+        col((_, r) => r.entityKind),
+        col((_, r) => r.acceleratorId),
+        col((_, r) => r.deviceId),
+        col((_, r) => r.rackId),
+        col((_, r) => r.powerNodeId),
+        col((_, r) => r.coolingUnitId),
+        col((_, r) => r.siteId),
+        col((s) => s.targetId),
+        col((s) => s.source),
+      ],
+    );
+    const rows = await client.query<{ id: number; series_key: string }>('SELECT id, series_key FROM telemetry_series WHERE series_key = ANY($1)', [
+      part.map((s) => s.key),
+    ]);
+    for (const r of rows.rows) {
+      this.ids.set(r.series_key, r.id);
+      this.pending.delete(r.series_key);
     }
   }
 }
@@ -138,14 +186,20 @@ const CHUNK_ROWS = 16_384;
 
 /** A block of rows in column arrays. Rows whose series has no id yet carry -1 and their key in `pendingKeys`. */
 class RowChunk {
-  readonly seriesIds = new Int32Array(CHUNK_ROWS);
-  readonly tsMs = new Float64Array(CHUNK_ROWS);
-  readonly values = new Float64Array(CHUNK_ROWS);
+  readonly seriesIds: Int32Array;
+  readonly tsMs: Float64Array;
+  readonly values: Float64Array;
   length = 0;
   pendingKeys: Map<number, string> | undefined;
 
+  constructor(readonly capacity = CHUNK_ROWS) {
+    this.seriesIds = new Int32Array(capacity);
+    this.tsMs = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
   get full(): boolean {
-    return this.length === CHUNK_ROWS;
+    return this.length === this.capacity;
   }
 }
 
@@ -197,6 +251,12 @@ export type IngestStats = {
   outOfWindowSamples: number;
   /** Samples the dialects dropped (DCGM blank sentinels, NaN readings of catalogue metrics). */
   dialectDroppedSamples: number;
+  /** Samples the parsers refused (NUL, invalid UTF-8, over-long names or values), by reason, since start. */
+  inputDropped: DropCounts;
+  /** Samples a flush isolated and dropped because PostgreSQL refused them (whatever got past the parsers). */
+  rejectedSamples: number;
+  /** The last such refusal (SQLSTATE and first line of the message, never the rows). */
+  lastRejectError: string | null;
   /**
    * Samples refused because the writer is confined to some security zones (a zone-scoped remote-write token, a scrape
    * target with a zone) and the sample maps to an object outside them, or to none.
@@ -269,11 +329,6 @@ class ScrapeRows {
   }
 }
 
-/** Exposition text from a scrape target is Plenum's own scrape; text handed in without one (tests, tools) is 'other'. */
-function textSource(targetId: number | null): SeriesSource {
-  return targetId === null ? 'other' : 'scrape';
-}
-
 /**
  * Facility normalisation, then the identity labels a Prometheus server would add at scrape time (so series of
  * different hosts never merge). Mutates the sample; returns its series key. The one definition of a series' identity
@@ -284,6 +339,14 @@ function finishSample(s: CanonicalSample, extra: { hostname?: string; instance?:
   if (extra.hostname && s.labels.Hostname === undefined && s.labels.hostname === undefined) s.labels = { ...s.labels, hostname: extra.hostname };
   if (extra.instance && s.labels.instance === undefined) s.labels = { ...s.labels, instance: extra.instance };
   return seriesKey(s.metric, s.labels);
+}
+
+/** Remote-write shaped input: `familyUnits` from its metadata, `zones` for a zone-scoped writer (undefined: all zones). */
+type RawMeta = { targetId: number | null; nowMs?: number; familyUnits?: ReadonlyMap<string, string>; zones?: ReadonlySet<number> };
+
+/** Exposition text from a scrape target is Plenum's own scrape; text handed in without one (tests, tools) is 'other'. */
+function textSource(targetId: number | null): SeriesSource {
+  return targetId === null ? 'other' : 'scrape';
 }
 
 /**
@@ -297,19 +360,24 @@ export class IngestPipeline {
   private readonly scrapeRows = new ScrapeRows();
   private readonly tail: SampleTail = { value: 0, timestampMs: undefined };
   private chunks: RowChunk[] = [];
-  /** Series key → time of the latest staleness marker received for it, written (ended_at) by the next flush. */
-  private endedSeries = new Map<string, number>();
   private buffered = 0;
   private flushing: Promise<void> | undefined;
   private loop: NodeJS.Timeout | undefined;
   private backoffUntilMs = 0;
   private backoffMs = 0;
+  /** Drops counted since they were last saved to `telemetry_input_drops`. */
+  private unsavedDrops = new Map<string, number>();
+  /** Series key → time of the latest staleness marker received for it, written (ended_at) by the next flush. */
+  private endedSeries = new Map<string, number>();
   readonly stats: IngestStats = {
     acceptedSamples: 0,
     writtenSamples: 0,
     droppedSamples: 0,
     outOfWindowSamples: 0,
     dialectDroppedSamples: 0,
+    inputDropped: emptyDropCounts(),
+    rejectedSamples: 0,
+    lastRejectError: null,
     zoneRefusedSamples: 0,
     staleMarkers: 0,
     bufferedSamples: 0,
@@ -345,6 +413,7 @@ export class IngestPipeline {
     if (dialect !== 'auto' && this.options.lineCache !== false && !meta.zones) return this.ingestTextCached(text, dialect, meta, nowMs);
     const ctx = { defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) };
     const result = mapExposition(text, dialect, ctx);
+    this.countInputDrops(result.dropped);
     const samples = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
     return this.ingestMapped(samples, result.stats, meta.targetId, textSource(meta.targetId), nowMs, meta);
   }
@@ -385,12 +454,13 @@ export class IngestPipeline {
     /** The lines left to the parser, in order (they pair with `parsed.samples`): series text and reserved row. */
     const missTexts: string[] = [];
     const missRows: number[] = [];
+    const missLines: number[] = [];
     /** This scrape's sample lines in document order: the next scrape's `cache.order`. */
     const order = cache.order;
     const nextOrder: (CachedLine | undefined)[] = [];
     const missPositions: number[] = [];
 
-    const parsed = parseExposition(text, (t, start, end) => {
+    const parsed = parseExposition(text, (t, start, end, lineNumber) => {
       const idEnd = seriesTextEnd(t, start, end);
       const seriesText = t.slice(start, idEnd);
       const n = nextOrder.length;
@@ -399,6 +469,7 @@ export class IngestPipeline {
       if (line === undefined || line.text !== seriesText) line = cache.lines.get(seriesText);
       if (line === undefined || !readSampleTail(t, idEnd, end, tail)) {
         missTexts.push(seriesText);
+        missLines.push(lineNumber);
         missPositions.push(n);
         // Keep the row's place, so rows stay in line order whichever path a line takes.
         missRows.push(rows.push(ROW_UNRESOLVED, 0, 0));
@@ -424,10 +495,15 @@ export class IngestPipeline {
 
     // New lines (and the odd line the short tail parser declined): the full mapping, one sample at a time. (For
     // nvidia-smi this skips the document-wide GPU-index join, which only fills fields the ingest does not store.)
+    // Lines the parser refused (input limits) are missing from `parsed.samples`: pair by line number, and their
+    // reserved rows stay unresolved.
+    this.countInputDrops(parsed.dropped);
     const ctx = withDeclaredUnits({ defaultTimestampMs: nowMs, ...(meta.hostname ? { hostname: meta.hostname } : {}) }, parsed.families);
     const mapOne = DIALECTS[dialect];
-    for (let k = 0; k < parsed.samples.length; k++) {
-      const raw = parsed.samples[k]!;
+    let k = 0;
+    for (const raw of parsed.samples) {
+      while (missLines[k] !== raw.line) k++;
+      const m = k++;
       const mapped = mapOne([raw], ctx);
       droppedByDialect += mapped.stats.droppedSentinel + mapped.stats.droppedNonFinite;
       const s = mapped.samples[0];
@@ -435,19 +511,19 @@ export class IngestPipeline {
       const rule = dialectValueRule(dialect, raw.name);
       rule.facilityFactor = normaliseFacilitySample({ ...s, value: 1 }).value; // it multiplies: 1 × factor
       const key = finishSample(s, meta);
-      const line: CachedLine = { ...rule, text: missTexts[k]!, key, id: this.series.lookup(key) ?? -1, sample: s };
+      const line: CachedLine = { ...rule, text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from
       // the dialect code; such a line keeps taking the full path).
       if (droppedBy(rule, raw.value) === 0 && Object.is(ruleValue(rule, raw.value), s.value)) {
         this.lineCaches.add(cache, line);
-        nextOrder[missPositions[k]!] = line;
+        nextOrder[missPositions[m]!] = line;
       }
       const ts = s.timestampMs ?? nowMs;
       if (!(ts >= windowStart && ts < windowEnd)) {
         outOfWindow++;
         continue;
       }
-      const row = missRows[k]!;
+      const row = missRows[m]!;
       rows.set(row, line.id, ts, s.value);
       if (line.id < 0) rows.pending.set(row, line);
     }
@@ -455,10 +531,10 @@ export class IngestPipeline {
 
     this.stats.dialectDroppedSamples += droppedByDialect;
     this.stats.outOfWindowSamples += outOfWindow;
-    countIngestDrop('dialect', droppedByDialect);
-    countIngestDrop('out_of_window', outOfWindow);
     this.lineCaches.hits += nextOrder.length - missTexts.length;
     this.lineCaches.misses += missTexts.length;
+    countIngestDrop('dialect', droppedByDialect);
+    countIngestDrop('out_of_window', outOfWindow);
     return this.appendRows(rows, meta.targetId, textSource(meta.targetId));
   }
 
@@ -501,11 +577,20 @@ export class IngestPipeline {
   }
 
   /**
-   * Remote-write (or any pre-parsed) samples; each series is routed to its dialect by name. `zones`: the writer's
-   * zones when its grant is zone-scoped (undefined: all zones); samples outside them are refused (`keepInZones`).
+   * Remote-write shaped samples (already decoded: the decoder has applied the input limits), buffered for the flush
+   * loop; `writeRawNow` writes them at once instead. Each series is routed to its dialect by name.
    */
-  ingestRaw(samples: RawSample[], meta: { targetId: number | null; nowMs?: number; familyUnits?: ReadonlyMap<string, string>; zones?: ReadonlySet<number> }): number {
+  ingestRaw(samples: RawSample[], meta: RawMeta): number {
     const nowMs = meta.nowMs ?? Date.now();
+    const mapped = this.mapRaw(samples, meta, nowMs);
+    return this.ingestMapped(mapped.samples, mapped.stats, meta.targetId, 'remote-write', nowMs, {});
+  }
+
+  /**
+   * Maps remote-write shaped samples: staleness markers end their series instead of being stored, units come from the
+   * families' metadata, and a zone-scoped writer's samples outside its `zones` are refused (`keepInZones`).
+   */
+  private mapRaw(samples: RawSample[], meta: RawMeta, nowMs: number): { samples: CanonicalSample[]; stats: MapStats } {
     let readings = samples;
     if (samples.some((s) => s.stale)) {
       readings = samples.filter((s) => !s.stale);
@@ -516,8 +601,7 @@ export class IngestPipeline {
       );
     }
     const result = mapSamples(readings, 'auto', withFamilyUnits({ defaultTimestampMs: nowMs }, meta.familyUnits ?? new Map()));
-    const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
-    return this.ingestMapped(mapped, result.stats, meta.targetId, 'remote-write', nowMs, {});
+    return { samples: meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples, stats: result.stats };
   }
 
   /**
@@ -541,6 +625,34 @@ export class IngestPipeline {
     }
   }
 
+  /**
+   * Remote-write: maps the samples like `ingestRaw` but writes them now, in a transaction of their own, and resolves
+   * only once they are committed (so the writer is acknowledged only for stored samples, and a writer retrying after a
+   * failure never finds them buffered too). `dropped`: what the decoder refused, counted with the parsers' drops.
+   * Returns the samples stored; throws when PostgreSQL is unreachable (nothing is kept).
+   */
+  async writeRawNow(samples: RawSample[], meta: RawMeta & { dropped?: DropCounts }): Promise<number> {
+    if (meta.dropped) this.countInputDrops(meta.dropped);
+    const nowMs = meta.nowMs ?? Date.now();
+    const mapped = this.mapRaw(samples, meta, nowMs);
+    const own: RowChunk[] = [];
+    const accepted = this.ingestMapped(mapped.samples, mapped.stats, meta.targetId, 'remote-write', nowMs, {}, own);
+    const chunks = own.filter((c) => c.length > 0);
+    if (chunks.length === 0) {
+      await this.saveDrops().catch(() => {});
+      return 0;
+    }
+    const stored = await this.exclusive(() => this.writeChunksIsolating(chunks, accepted));
+    selfMetrics().ingestWritten.inc(stored);
+    this.stats.writtenSamples += stored;
+    await this.saveDrops().catch(() => {});
+    return stored;
+  }
+
+  /**
+   * Maps samples into row chunks: the shared buffer by default (bounded, flushed by the loop), or `into` (a caller's
+   * own batch, written at once).
+   */
   private ingestMapped(
     samples: CanonicalSample[],
     stats: MapStats,
@@ -548,13 +660,20 @@ export class IngestPipeline {
     source: SeriesSource,
     nowMs: number,
     extra: { hostname?: string; instance?: string },
+    into?: RowChunk[],
   ): number {
     this.stats.dialectDroppedSamples += stats.droppedSentinel + stats.droppedNonFinite;
     countIngestDrop('dialect', stats.droppedSentinel + stats.droppedNonFinite);
     const windowStart = rawWindowStartMs(nowMs, this.options.rawRetentionDays);
     const windowEnd = rawWindowEndMs(nowMs);
-    let chunk = this.chunks.at(-1);
-    if (chunk === undefined || chunk.full) chunk = this.newChunk();
+    const chunks = into ?? this.chunks;
+    const newChunk = () => {
+      const c = new RowChunk();
+      chunks.push(c);
+      return c;
+    };
+    let chunk = chunks.at(-1);
+    if (chunk === undefined || chunk.full) chunk = newChunk();
     let accepted = 0;
     for (const s of samples) {
       const ts = s.timestampMs ?? nowMs;
@@ -565,7 +684,7 @@ export class IngestPipeline {
       }
       const key = finishSample(s, extra);
       let id = this.series.lookup(key);
-      if (chunk.full) chunk = this.newChunk();
+      if (chunk.full) chunk = newChunk();
       const row = chunk.length++;
       if (id === undefined) {
         this.series.addPending(key, s, targetId, source);
@@ -578,12 +697,50 @@ export class IngestPipeline {
       chunk.values[row] = s.value;
       accepted++;
     }
-    this.buffered += accepted;
     this.stats.acceptedSamples += accepted;
     selfMetrics().ingestAccepted.inc(accepted);
+    if (into) return accepted;
+    this.buffered += accepted;
     this.enforceBound();
     this.stats.bufferedSamples = this.buffered;
     return accepted;
+  }
+
+  /** Counts samples the parsers refused (kept in memory, saved to `telemetry_input_drops` at the next flush). */
+  countInputDrops(counts: DropCounts): void {
+    addDropCounts(this.stats.inputDropped, counts);
+    for (const [reason, n] of Object.entries(counts)) {
+      if (n <= 0) continue;
+      this.unsavedDrops.set(reason, (this.unsavedDrops.get(reason) ?? 0) + n);
+      countIngestDrop(reason, n);
+    }
+  }
+
+  private countRejected(rows: number, error: unknown): void {
+    if (rows === 0) return;
+    this.stats.rejectedSamples += rows;
+    this.unsavedDrops.set(REJECTED_BY_DATABASE, (this.unsavedDrops.get(REJECTED_BY_DATABASE) ?? 0) + rows);
+    countIngestDrop(REJECTED_BY_DATABASE, rows);
+    const pgError = error as { code?: string; message?: string };
+    this.stats.lastRejectError = `${pgError.code ?? ''} ${String(pgError.message ?? error).split('\n')[0]}`.trim();
+  }
+
+  /** Adds the drops counted since the last save to `telemetry_input_drops` (kept for the next try on failure). */
+  async saveDrops(): Promise<void> {
+    if (this.unsavedDrops.size === 0) return;
+    const saving = this.unsavedDrops;
+    this.unsavedDrops = new Map();
+    try {
+      await this.pool.query(
+        `INSERT INTO telemetry_input_drops (reason, samples, last_at)
+         SELECT r, n, now() FROM unnest($1::text[], $2::bigint[]) AS u(r, n)
+         ON CONFLICT (reason) DO UPDATE SET samples = telemetry_input_drops.samples + EXCLUDED.samples, last_at = EXCLUDED.last_at`,
+        [[...saving.keys()], [...saving.values()]],
+      );
+    } catch (error) {
+      for (const [reason, n] of saving) this.unsavedDrops.set(reason, (this.unsavedDrops.get(reason) ?? 0) + n);
+      throw error;
+    }
   }
 
   private newChunk(): RowChunk {
@@ -618,29 +775,58 @@ export class IngestPipeline {
     return out;
   }
 
-  /** Writes everything buffered now. Throws when PostgreSQL is unreachable; the rows then stay buffered. */
+  /** Runs `write` when no other write of this pipeline runs (flushes and remote-write batches take turns). */
+  private async exclusive<T>(write: () => Promise<T>): Promise<T> {
+    while (this.flushing) await this.flushing.catch(() => {});
+    const run = write();
+    this.flushing = run.then(
+      () => {},
+      () => {},
+    );
+    try {
+      return await run;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /**
+   * Writes everything buffered now. Throws when PostgreSQL is unreachable; the rows then stay buffered. Rows that
+   * PostgreSQL refuses for their data are isolated and dropped (counted), and the rest is written in the same call.
+   */
   async flush(): Promise<number> {
     while (this.flushing) await this.flushing.catch(() => {});
     const taken = this.chunks.filter((c) => c.length > 0);
     const ends = this.endedSeries;
-    if (taken.length === 0 && ends.size === 0) return 0;
+    if (taken.length === 0 && ends.size === 0) {
+      await this.saveDrops().catch(() => {});
+      return 0;
+    }
     this.chunks = [];
     this.endedSeries = new Map();
     const rows = taken.reduce((n, c) => n + c.length, 0);
     this.buffered -= rows;
-    const run = this.writeChunks(taken, rows, ends);
-    this.flushing = run;
+    const run = (async () => {
+      const stored = taken.length > 0 ? await this.writeChunksIsolating(taken, rows) : 0;
+      await this.writeSeriesEnds(ends);
+      return stored;
+    })();
+    this.flushing = run.then(
+      () => {},
+      () => {},
+    );
     const metrics = selfMetrics();
     const endTimer = metrics.flushDuration.startTimer();
     try {
-      await run;
+      const stored = await run;
       endTimer();
-      metrics.ingestWritten.inc(rows);
+      metrics.ingestWritten.inc(stored);
       this.stats.flushes++;
-      this.stats.writtenSamples += rows;
+      this.stats.writtenSamples += stored;
       this.stats.lastFlushAt = new Date().toISOString();
       this.stats.lastFlushError = null;
-      return rows;
+      await this.saveDrops().catch(() => {});
+      return stored;
     } catch (error) {
       // Put the rows back in front of anything buffered meanwhile, then apply the bound.
       this.chunks = [...taken, ...this.chunks];
@@ -660,60 +846,118 @@ export class IngestPipeline {
     }
   }
 
-  private async writeChunks(chunks: RowChunk[], rows: number, ends: ReadonlyMap<string, number>): Promise<void> {
+  /** Ends the series that staleness markers named (ended_at); a series never stored has nothing to end. */
+  private async writeSeriesEnds(ends: ReadonlyMap<string, number>): Promise<void> {
+    if (ends.size === 0) return;
+    // A newer marker is never overwritten by an older one.
+    await this.pool.query(
+      `UPDATE telemetry_series s SET ended_at = to_timestamp(e.ms / 1000.0)
+         FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
+        WHERE s.series_key = e.key AND (s.ended_at IS NULL OR s.ended_at < to_timestamp(e.ms / 1000.0))`,
+      [[...ends.keys()], [...ends.values()]],
+    );
+  }
+
+  /**
+   * `writeChunks`, and when PostgreSQL refuses the batch for its data: insert the new series in halves until each
+   * refused one stands alone, drop the rows of refused series, then write the rows in halves until each refused row
+   * stands alone. Each stored half is its own transaction. Returns the rows stored.
+   */
+  private async writeChunksIsolating(chunks: RowChunk[], rows: number): Promise<number> {
+    try {
+      await this.writeChunks(chunks, rows);
+      return rows;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      const refusedSeries = await this.series.resolvePendingIsolating(this.pool);
+      const flat = new RowChunk(rows);
+      for (const c of chunks) {
+        for (let i = 0; i < c.length; i++) {
+          const key = c.pendingKeys?.get(i);
+          const id = key === undefined ? c.seriesIds[i]! : this.series.lookup(key);
+          if (id === undefined || (key !== undefined && refusedSeries.has(key))) continue;
+          const row = flat.length++;
+          flat.seriesIds[row] = id;
+          flat.tsMs[row] = c.tsMs[i]!;
+          flat.values[row] = c.values[i]!;
+        }
+        c.pendingKeys = undefined;
+      }
+      this.countRejected(rows - flat.length, error);
+      return this.writeRowsIsolating(flat, 0, flat.length);
+    }
+  }
+
+  private async writeRowsIsolating(flat: RowChunk, from: number, to: number): Promise<number> {
+    if (from === to) return 0;
+    try {
+      await this.commitRows([{ chunk: flat, from, to }], to - from);
+      return to - from;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (to - from === 1) {
+        this.countRejected(1, error);
+        return 0;
+      }
+      const mid = from + ((to - from) >> 1);
+      return (await this.writeRowsIsolating(flat, from, mid)) + (await this.writeRowsIsolating(flat, mid, to));
+    }
+  }
+
+  private async writeChunks(chunks: RowChunk[], rows: number): Promise<void> {
+    // New series first (own statements, idempotent), so the rows can be written with their ids.
+    await this.series.resolvePending(this.pool);
+    for (const c of chunks) {
+      if (!c.pendingKeys) continue;
+      for (const [row, key] of c.pendingKeys) {
+        const id = this.series.lookup(key);
+        if (id === undefined) throw new Error(`series ${key.split('\x1f')[0]} has no id after insert`);
+        c.seriesIds[row] = id;
+      }
+      c.pendingKeys = undefined;
+    }
+    await this.commitRows(
+      chunks.map((chunk) => ({ chunk, from: 0, to: chunk.length })),
+      rows,
+    );
+  }
+
+  /** One transaction: COPY the rows, queue their contribution to the 1 m / 1 h rollups (rollups.ts), notify listeners. */
+  private async commitRows(parts: { chunk: RowChunk; from: number; to: number }[], rows: number): Promise<void> {
+    let minTs = Number.POSITIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    const deltas = new RollupDeltas();
+    for (const { chunk, from, to } of parts) {
+      for (let i = from; i < to; i++) {
+        const ts = chunk.tsMs[i]!;
+        if (ts < minTs) minTs = ts;
+        if (ts > maxTs) maxTs = ts;
+        deltas.add(chunk.seriesIds[i]!, ts, chunk.values[i]!);
+      }
+    }
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await this.series.resolvePending(client);
-      let minTs = Number.POSITIVE_INFINITY;
-      let maxTs = Number.NEGATIVE_INFINITY;
-      // This batch's contribution to the 1 m / 1 h rollups, queued in the same transaction as the rows (rollups.ts).
-      const deltas = new RollupDeltas();
-      for (const c of chunks) {
-        if (c.pendingKeys) {
-          for (const [row, key] of c.pendingKeys) {
-            const id = this.series.lookup(key);
-            if (id === undefined) throw new Error(`series ${key.split('\x1f')[0]} has no id after insert`);
-            c.seriesIds[row] = id;
-          }
-          c.pendingKeys = undefined;
-        }
-        for (let i = 0; i < c.length; i++) {
-          const ts = c.tsMs[i]!;
-          if (ts < minTs) minTs = ts;
-          if (ts > maxTs) maxTs = ts;
-          deltas.add(c.seriesIds[i]!, ts, c.values[i]!);
-        }
-      }
       await client.query('BEGIN');
-      if (chunks.length > 0) {
-        await copyBinary(
-          client,
-          (function* () {
-            for (const c of chunks) yield encodeBinaryRows(c.seriesIds, c.tsMs, c.values, 0, c.length);
-          })(),
-        );
-      }
+      await copyBinary(
+        client,
+        (function* () {
+          for (const { chunk, from, to } of parts) yield encodeBinaryRows(chunk.seriesIds, chunk.tsMs, chunk.values, from, to);
+        })(),
+      );
       await deltas.enqueue(client);
-      if (ends.size > 0) {
-        // A series that was never stored has nothing to end; a newer marker or sample is never overwritten.
-        await client.query(
-          `UPDATE telemetry_series s SET ended_at = to_timestamp(e.ms / 1000.0)
-             FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
-            WHERE s.series_key = e.key AND (s.ended_at IS NULL OR s.ended_at < to_timestamp(e.ms / 1000.0))`,
-          [[...ends.keys()], [...ends.values()]],
-        );
-      }
       if (this.options.notify !== false) {
         await client.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
       }
       await client.query('COMMIT');
     } catch (error) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => {});
+      // A client whose connection failed must not go back to the pool (one that refused the data is fine).
+      broken = !isDataError(error);
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw error;
     } finally {
-      // A client whose connection failed must not go back to the pool.
       client.release(broken ? true : undefined);
     }
   }
@@ -721,7 +965,7 @@ export class IngestPipeline {
   /** Flushes every `intervalMs` (and retries with backoff up to 5 s while PostgreSQL is away). */
   startFlushLoop(intervalMs: number): void {
     const tick = async () => {
-      if (Date.now() >= this.backoffUntilMs && (this.buffered > 0 || this.endedSeries.size > 0)) {
+      if (Date.now() >= this.backoffUntilMs && (this.buffered > 0 || this.unsavedDrops.size > 0 || this.endedSeries.size > 0)) {
         try {
           await this.flush();
           this.backoffMs = 0;

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { readSamples, usToMs } from './sample-store';
+import { telemetryDrops } from '../health';
 
 export type Resolution = 'raw' | '1m' | '1h';
 export type Point = { t: number; v: number; min?: number; max?: number };
@@ -132,6 +133,8 @@ export async function listUnmapped(pool: pg.Pool, limit: number, condition = 'tr
   const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series s WHERE s.entity_kind = 'unmapped' AND ${condition}`);
   return {
     total: total.rows[0]!.n,
+    /** Samples refused on the way in (never stored, so never unmapped), by reason. */
+    dropped: await telemetryDrops(pool),
     items: rows.rows.map((r) => ({
       id: r.id,
       metric: r.metric,

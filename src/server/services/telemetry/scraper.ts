@@ -4,9 +4,10 @@
  * is written in one batched UPDATE every second, and kept in memory while PostgreSQL is away.
  */
 import type pg from 'pg';
-import type { DialectName } from '@/telemetry';
+import { type DialectName, ExpositionParseError } from '@/telemetry';
 import { selfMetrics } from '../self-metrics';
 import type { IngestPipeline } from './ingest';
+import { fetchExposition, ScrapeError, TargetGuard } from './target-guard';
 
 type Target = {
   id: number;
@@ -17,6 +18,8 @@ type Target = {
   hostOverride: string | null;
   /** The target's security zone: its samples that map outside it are refused. Null: an all-zones target. */
   zoneId?: number | null;
+  /** 'simulator' for the built-in simulator's own targets (on loopback, allowed without PLENUM_TARGET_ALLOW). */
+  managedBy?: string | null;
 };
 
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
@@ -24,6 +27,16 @@ type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: 
 const RELOAD_TARGETS_MS = 2_000;
 const HEALTH_WRITE_MS = 1_000;
 const TICK_MS = 100;
+
+/**
+ * What `lastError` says about a failed scrape: our own words only. Parse errors name the line, not its text (the
+ * parser's message quotes the body, and a target must not be able to write into Plenum's UI or API through it).
+ */
+export function scrapeErrorText(error: unknown): string {
+  if (error instanceof ScrapeError) return error.message.slice(0, 500);
+  if (error instanceof ExpositionParseError) return `exposition line ${error.line} could not be parsed`;
+  return 'scrape failed';
+}
 
 export class Scraper {
   private targets = new Map<number, Target>();
@@ -42,6 +55,7 @@ export class Scraper {
     private readonly pool: pg.Pool,
     private readonly ingest: IngestPipeline,
     private readonly concurrency: number,
+    private readonly limits: { maxBytes: number; guard: TargetGuard } = { maxBytes: 64 * 1024 * 1024, guard: TargetGuard.fromEnv() },
   ) {}
 
   start(): void {
@@ -93,12 +107,28 @@ export class Scraper {
 
   private async reloadTargets(): Promise<void> {
     try {
-      const rows = await this.pool.query<{ id: number; url: string; dialect: DialectName; interval_ms: number; timeout_ms: number; host_override: string | null; security_zone_id: number | null }>(
-        'SELECT id, url, dialect, interval_ms, timeout_ms, host_override, security_zone_id FROM scrape_targets WHERE enabled ORDER BY id',
-      );
+      const rows = await this.pool.query<{
+        id: number;
+        url: string;
+        dialect: DialectName;
+        interval_ms: number;
+        timeout_ms: number;
+        host_override: string | null;
+        managed_by: string | null;
+        security_zone_id: number | null;
+      }>('SELECT id, url, dialect, interval_ms, timeout_ms, host_override, managed_by, security_zone_id FROM scrape_targets WHERE enabled ORDER BY id');
       const next = new Map<number, Target>();
       for (const r of rows.rows) {
-        next.set(r.id, { id: r.id, url: r.url, dialect: r.dialect, intervalMs: r.interval_ms, timeoutMs: r.timeout_ms, hostOverride: r.host_override, zoneId: r.security_zone_id });
+        next.set(r.id, {
+          id: r.id,
+          url: r.url,
+          dialect: r.dialect,
+          intervalMs: r.interval_ms,
+          timeoutMs: r.timeout_ms,
+          hostOverride: r.host_override,
+          managedBy: r.managed_by,
+          zoneId: r.security_zone_id,
+        });
         // Spread first scrapes over the interval so 100 new targets do not all fire in the same tick.
         if (!this.nextDueMs.has(r.id)) this.nextDueMs.set(r.id, Date.now() + ((r.id * 7919) % Math.max(1, r.interval_ms)));
       }
@@ -122,9 +152,11 @@ export class Scraper {
     const startedPerf = performance.now();
     let health: Health;
     try {
-      const response = await fetch(t.url, { signal: AbortSignal.timeout(t.timeoutMs), headers: { accept: 'text/plain;version=0.0.4' } });
-      if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-      const text = await response.text();
+      const text = await fetchExposition(t.url, {
+        timeoutMs: t.timeoutMs,
+        maxBytes: this.limits.maxBytes,
+        guard: t.managedBy === 'simulator' ? null : this.limits.guard,
+      });
       const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
       const samples = this.ingest.ingestText(text, t.dialect, {
         targetId: t.id,
@@ -136,8 +168,7 @@ export class Scraper {
       health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
     } catch (error) {
       this.failures++;
-      const message = error instanceof Error ? (error.name === 'TimeoutError' ? `timed out after ${t.timeoutMs} ms` : error.message) : String(error);
-      health = { attemptAt: new Date(started), ok: false, error: message.slice(0, 500), durationMs: performance.now() - startedPerf, samples: 0 };
+      health = { attemptAt: new Date(started), ok: false, error: scrapeErrorText(error), durationMs: performance.now() - startedPerf, samples: 0 };
     }
     this.scrapes++;
     const metrics = selfMetrics();

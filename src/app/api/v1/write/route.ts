@@ -1,11 +1,15 @@
 /**
  * Prometheus remote-write 1.0 receiver (`POST /api/v1/write`, snappy-compressed protobuf WriteRequest). Samples go
- * through the same dialect mapping, inventory mapping and buffered COPY as scrapes (the ingest pipeline of this
- * process). 204 on success, 400 with a reason for a body that does not decode. Writers authenticate like the CLI, with
- * an API token of a role that may operate (Prometheus: `authorization: { credentials: <token> }`): 401 without one,
- * 403 for a token that may only read.
+ * through the same dialect mapping and inventory mapping as scrapes, and are committed to PostgreSQL before the
+ * answer: 204 means stored (503 when PostgreSQL is unreachable, so the writer retries). 400 with a reason for a body
+ * that does not decode; 413 for a body over the limit (PLENUM_REMOTE_WRITE_MAX_BYTES decoded, default 32 MiB), decided
+ * from Content-Length, the running count of the streamed body and the snappy length header, never after reading it
+ * all. Series with NUL, invalid UTF-8 or over-long names and values are dropped and counted (see input-limits.ts).
+ * Writers authenticate with an API token of a role that may operate (Prometheus: `authorization: { credentials:
+ * <token> }`): 401 without one (a session cookie is not accepted here), 403 for a token that may only read.
  */
-import { decodeRemoteWrite, RemoteWriteError, writeRequestToSamples, writeRequestUnits } from '@/telemetry';
+import { decodeRemoteWrite, maxSnappyCompressedBytes, RemoteWriteError, snappyDecodedLength, writeRequestToSamples, writeRequestUnits } from '@/telemetry';
+import { boundedBody } from '@/server/api/http';
 import { createRequestContext } from '@/server/api/trpc';
 import { getDb } from '@/server/db/client';
 import { scopedZones } from '@/server/auth/zones';
@@ -15,8 +19,6 @@ import { telemetrySettings } from '@/server/services/telemetry/config';
 import { maintainPartitions } from '@/server/services/telemetry/partitions';
 
 export const dynamic = 'force-dynamic';
-
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 async function pipeline(): Promise<IngestPipeline> {
   const existing = getProcessIngest();
@@ -32,23 +34,43 @@ async function pipeline(): Promise<IngestPipeline> {
   return ingest;
 }
 
+const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
 export async function POST(request: Request): Promise<Response> {
-  const caller = (await createRequestContext(request)).principal;
-  if (caller.kind === 'anonymous') return new Response('an API token is required (Authorization: Bearer <token>)\n', { status: 401 });
-  if (!caller.permissions.has('operate')) return new Response('this token may not write telemetry: it needs the operator or admin role\n', { status: 403 });
-  const body = new Uint8Array(await request.arrayBuffer());
-  if (body.byteLength > MAX_BODY_BYTES) return new Response('request body too large\n', { status: 413 });
+  const context = await createRequestContext(request);
+  const caller = context.principal;
+  if (context.transport.via !== 'bearer' || caller.kind === 'anonymous') {
+    return text(401, context.transport.via === 'bearer' ? (context.transport.problem ?? 'the API token was not accepted') : 'an API token is required (Authorization: Bearer <token>)');
+  }
+  if (!caller.permissions.has('operate')) return text(403, 'this token may not write telemetry: it needs the operator or admin role');
+
+  const maxDecoded = telemetrySettings().remoteWriteMaxBytes;
+  const maxBody = maxSnappyCompressedBytes(maxDecoded);
+  const tooLarge = () => text(413, `request body larger than the limit of ${maxDecoded} bytes decoded (PLENUM_REMOTE_WRITE_MAX_BYTES)`);
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > maxBody) return tooLarge();
+  const body = await boundedBody(request, maxBody);
+  if (!body) return tooLarge();
+
   let samples: ReturnType<typeof writeRequestToSamples>;
+  let dropped: ReturnType<typeof decodeRemoteWrite>['dropped'];
   let familyUnits: Map<string, string>;
   try {
-    const req = decodeRemoteWrite(body);
-    samples = writeRequestToSamples(req);
-    familyUnits = writeRequestUnits(req);
+    if (snappyDecodedLength(body) > maxDecoded) return tooLarge();
+    const decoded = decodeRemoteWrite(body, { maxDecodedBytes: maxDecoded });
+    samples = writeRequestToSamples(decoded);
+    dropped = decoded.dropped;
+    familyUnits = writeRequestUnits(decoded);
   } catch (error) {
-    if (error instanceof RemoteWriteError) return new Response(`${error.message}\n`, { status: 400 });
+    if (error instanceof RemoteWriteError) return text(400, error.message);
     throw error;
   }
   const ingest = await pipeline();
-  ingest.ingestRaw(samples, { targetId: null, familyUnits, zones: scopedZones(caller) });
+  try {
+    await ingest.writeRawNow(samples, { targetId: null, dropped, familyUnits, zones: scopedZones(caller) });
+  } catch (error) {
+    console.error(`[plenum] remote-write could not be stored: ${(error as { code?: string }).code ?? ''} ${(error as Error).message?.split('\n')[0] ?? ''}`);
+    return new Response('samples not stored: the database is unavailable, retry later\n', { status: 503, headers: { 'retry-after': '5' } });
+  }
   return new Response(null, { status: 204 });
 }

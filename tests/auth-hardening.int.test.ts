@@ -46,8 +46,12 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe('the audit row commits with the change, or neither does', () => {
-  it('a junk field holding NUL neither skips the audit row nor reaches it; the row records the validated input', async () => {
-    const created = await trpc('users.create', { username: 'nul-probe', displayName: '  Padded  ', role: 'viewer', password: 'a long enough password', junk: 'a\u0000b' }, { bearer: adminToken });
+  it('a junk field holding NUL is refused before any change (400 naming it), so nothing can go unaudited; the audit row records the validated input', async () => {
+    const refused = await trpc('users.create', { username: 'nul-probe', displayName: 'x', role: 'viewer', password: 'a long enough password', junk: 'a\u0000b' }, { bearer: adminToken });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.json?.data?.fieldErrors).toEqual([{ field: 'junk', reason: 'must not contain NUL characters' }]);
+    expect(await database.db.select().from(s.users).where(eq(s.users.username, 'nul-probe'))).toEqual([]);
+    const created = await trpc('users.create', { username: 'nul-probe', displayName: '  Padded  ', role: 'viewer', password: 'a long enough password', junk: 'ab' }, { bearer: adminToken });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const [row] = (await auditRows('users.create')).filter((r) => r.outcome === 'ok');
     expect(row, 'the user exists, so must its audit row').toBeDefined();
@@ -56,10 +60,11 @@ describe('the audit row commits with the change, or neither does', () => {
     expect(input).toEqual({ username: 'nul-probe', displayName: 'Padded', role: 'viewer', password: '[redacted]', allZones: true, zoneIds: [] });
   });
 
-  it('a lone surrogate (refused by jsonb) cannot skip the audit row either', async () => {
-    const created = await trpc('tenants.create', { name: 'surrogate-probe', gpuQuota: 1, junk: 'x\uD800y', 'key\u0000': 1 }, { bearer: adminToken });
-    expect(created.status, JSON.stringify(created.body)).toBe(200);
-    expect((await auditRows('tenants.create')).filter((r) => r.outcome === 'ok')).toHaveLength(1);
+  it('a lone surrogate or NUL in a key (refused by jsonb) is refused before any change too', async () => {
+    const refused = await trpc('tenants.create', { name: 'surrogate-probe', gpuQuota: 1, junk: 'x\uD800y', 'key\u0000': 1 }, { bearer: adminToken });
+    expect(refused.status).toBe(400);
+    expect(await database.db.select().from(s.tenants).where(eq(s.tenants.name, 'surrogate-probe'))).toEqual([]);
+    expect((await auditRows('tenants.create')).filter((r) => r.outcome === 'ok')).toHaveLength(0);
   });
 
   it('fails closed: when the audit row cannot be written, the change is rolled back', async () => {

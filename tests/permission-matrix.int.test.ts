@@ -301,8 +301,8 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'telemetry.targets.list': { kind: 'list', check: (r, f) => containsOwnOnly(ids(r), f.own.targetId, f.other.targetId) },
   'telemetry.targets.add': {
     kind: 'object',
-    own: (o) => ({ url: `http://127.0.0.1:9/zm-${++counter}`, dialect: 'dcgm', enabled: false, zoneId: o.f.own.zoneId }),
-    other: (f) => ({ url: 'http://127.0.0.1:9/zm-other', dialect: 'dcgm', enabled: false, zoneId: f.other.zoneId }),
+    own: (o) => ({ url: `http://192.0.2.10:9400/zm-${++counter}`, dialect: 'dcgm', enabled: false, zoneId: o.f.own.zoneId }),
+    other: (f) => ({ url: 'http://192.0.2.10:9400/zm-other', dialect: 'dcgm', enabled: false, zoneId: f.other.zoneId }),
     otherCode: 'BAD_REQUEST',
   },
   'telemetry.targets.update': { kind: 'object', own: (o) => ({ id: o.f.own.targetId, enabled: true }), other: (f) => ({ id: f.other.targetId, enabled: false }) },

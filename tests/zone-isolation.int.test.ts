@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { getProcessIngest } from '../src/server/services/telemetry/index';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { Scraper } from '../src/server/services/telemetry/scraper';
+import { TargetGuard } from '../src/server/services/telemetry/target-guard';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
 import { encodeWriteRequest } from '../src/telemetry/remote-write.testkit';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -146,9 +147,9 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
       expect(await codeOf(as('operator').telemetry.targets.remove({ id: f.other.targetId }))).toBe('NOT_FOUND');
       const [target] = await database.db.select().from(s.scrapeTargets).where(eq(s.scrapeTargets.id, f.other.targetId));
       expect(target!.enabled).toBe(true);
-      expect(await codeOf(as('operator').telemetry.targets.add({ url: 'http://127.0.0.1:9/no-zone', dialect: 'dcgm', enabled: false }))).toBe('BAD_REQUEST');
-      expect(await codeOf(as('operator').telemetry.targets.add({ url: 'http://127.0.0.1:9/other-zone', dialect: 'dcgm', enabled: false, zoneId: f.other.zoneId }))).toBe('BAD_REQUEST');
-      const added = await as('operator').telemetry.targets.add({ url: 'http://127.0.0.1:9/own-zone', dialect: 'dcgm', enabled: false, zoneId: f.own.zoneId });
+      expect(await codeOf(as('operator').telemetry.targets.add({ url: 'http://192.0.2.10:9400/no-zone', dialect: 'dcgm', enabled: false }))).toBe('BAD_REQUEST');
+      expect(await codeOf(as('operator').telemetry.targets.add({ url: 'http://192.0.2.10:9400/other-zone', dialect: 'dcgm', enabled: false, zoneId: f.other.zoneId }))).toBe('BAD_REQUEST');
+      const added = await as('operator').telemetry.targets.add({ url: 'http://192.0.2.10:9400/own-zone', dialect: 'dcgm', enabled: false, zoneId: f.own.zoneId });
       expect(added!.zoneId).toBe(f.own.zoneId);
       expect(await codeOf(as('operator').telemetry.targets.update({ id: f.own.targetId, enabled: true }))).toBe('ok');
     });
@@ -195,7 +196,8 @@ describe('zone isolation: a zone-scoped principal is confined to its zones', () 
     const [target] = await database.db.insert(s.scrapeTargets).values({ url, dialect: 'dcgm', intervalMs: 250, securityZoneId: f.own.zoneId }).returning();
     const ingest = new IngestPipeline(database.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7, notify: false });
     await ingest.loadInventory();
-    const scraper = new Scraper(database.pool, ingest, 2);
+    // The exporter runs on loopback, which the scraper refuses unless allowed (as an operator would allow a lab host).
+    const scraper = new Scraper(database.pool, ingest, 2, { maxBytes: 64 * 1024 * 1024, guard: new TargetGuard('127.0.0.1') });
     try {
       scraper.start();
       await expect.poll(() => ingest.stats.zoneRefusedSamples, { timeout: 15_000 }).toBeGreaterThan(0);

@@ -54,9 +54,7 @@ export const TELEMETRY_CHANNEL = 'plenum_telemetry';
  */
 export function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  // 23514 is also "no partition of relation found for row": a partition not created yet (maintenance behind), which
-  // is the database's state, not the row's fault. Samples carry no CHECK constraint, so keep such rows for a retry.
-  return typeof code === 'string' && /^(22|23|54)/.test(code) && code !== '23514';
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
 /** The reason under which rows PostgreSQL refused are counted (next to the parser's reasons). */

@@ -53,15 +53,16 @@ export function jobGpuDemand(job: Pick<JobRow, 'kind' | 'workers' | 'replicas' |
   return perWorker * desiredWorkers(job);
 }
 
-/** The CPU and memory a worker asks for: as given, or its GPUs' share of the servers that have the requested GPU models. */
+/** The CPU and memory a worker asks for: as given, or its GPUs' share of the servers with the requested GPU models that can hold it. */
 async function workerResources(tx: Tx, input: JobSubmission): Promise<{ cpuMilli: number; memoryMib: number }> {
   if (input.cpuMilli != null && input.memoryMib != null) return { cpuMilli: input.cpuMilli, memoryMib: input.memoryMib };
   const models = input.gpuModels ?? [];
   const modelFilter = models.length ? sql`AND m.name IN (${sql.join(models.map((m) => sql`${m}`), sql`, `)})` : sql``;
+  // Only servers a worker fits on: a worker of 8 GPUs never lands on a 4-GPU tray, so its share there does not count.
   const rows = await tx.execute<{ gpus: number }>(sql`
     SELECT DISTINCT per_server.gpus FROM (
       SELECT count(*)::int AS gpus FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id WHERE true ${modelFilter} GROUP BY a.device_id
-    ) per_server`);
+    ) per_server WHERE per_server.gpus >= ${Math.max(1, input.gpusPerWorker)}`);
   const fallback = defaultWorkerResources(rows.rows.map((r) => r.gpus), input.gpusPerWorker, input.gpuMilli ?? 0);
   return { cpuMilli: input.cpuMilli ?? fallback.cpuMilli, memoryMib: input.memoryMib ?? fallback.memoryMib };
 }

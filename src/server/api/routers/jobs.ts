@@ -42,6 +42,8 @@ export const jobInput = z
     memoryMib: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(16 * 1024 * 1024, 'must be at most 16 TiB').nullish(),
     requiredZoneLevel: z.number().int().min(0, 'must be 0-3').max(3, 'must be 0-3').default(0),
     topology: z.enum(s.jobTopology.enumValues).default('none'),
+    /** Inference: one replica per server (default) or per rack, so one failure cannot take the service down; or none. */
+    replicaSpread: z.enum(['server', 'rack', 'none']).default('server'),
     estimatedDurationS: z.number().int('must be whole seconds').min(1, 'must be at least 1 s').max(90 * 86_400, 'must be at most 90 days').nullish(),
     expectedPowerWPerGpu: z.number().positive('must be more than 0 W').max(5000, 'must be at most 5,000 W').nullish(),
   })

@@ -35,6 +35,7 @@ export type JobSubmission = {
   memoryMib?: number | null;
   requiredZoneLevel?: number;
   topology?: JobRow['topology'];
+  replicaSpread?: JobRow['replicaSpread'];
   estimatedDurationS?: number | null;
   expectedPowerWPerGpu?: number | null;
 };
@@ -90,6 +91,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
       ...(await workerResources(tx, input)),
       requiredZoneLevel,
       topology: input.topology ?? 'none',
+      replicaSpread: input.replicaSpread ?? 'server',
       estimatedDurationS: input.estimatedDurationS ?? null,
       expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_GPU[input.kind],
     };

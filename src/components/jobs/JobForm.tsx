@@ -39,6 +39,7 @@ export function JobForm() {
     priority: '0',
     preemptible: false,
     topology: 'none' as (typeof TOPOLOGIES)[number],
+    replicaSpread: 'server' as 'server' | 'rack' | 'none',
     requiredZoneLevel: '0',
     durationMin: '60',
     powerW: '',
@@ -69,6 +70,7 @@ export function JobForm() {
         priority: num(state.priority) ?? 0,
         preemptible: state.preemptible,
         topology: inference ? 'none' : state.topology,
+        replicaSpread: state.replicaSpread,
         requiredZoneLevel: Number(state.requiredZoneLevel),
         estimatedDurationS: duration === undefined ? null : Math.round(duration * 60),
         expectedPowerWPerGpu: num(state.powerW) ?? null,
@@ -160,6 +162,15 @@ export function JobForm() {
           <Field id="memoryMib" label={`Memory per ${inference ? 'replica' : 'worker'} (GiB)`} error={errors.memoryMib} hint="Empty: the GPUs' share of the server's memory">
             <input id="memoryMib" type="number" inputMode="decimal" placeholder="share of server" className={inputClass} value={state.memoryGib} onChange={set('memoryGib')} aria-invalid={invalid('memoryMib')} />
           </Field>
+          {inference && (
+            <Field id="replicaSpread" label="Spread replicas" error={errors.replicaSpread} hint="So one failure cannot take the whole service down">
+              <select id="replicaSpread" className={inputClass} value={state.replicaSpread} onChange={set('replicaSpread')}>
+                <option value="server">one per server</option>
+                <option value="rack">one per rack</option>
+                <option value="none">anywhere</option>
+              </select>
+            </Field>
+          )}
           {!inference && (
             <Field id="topology" label="Topology" error={errors.topology} hint="Keep the gang within one NVLink domain, leaf switch or rack">
               <select id="topology" className={inputClass} value={state.topology} onChange={set('topology')}>

@@ -100,6 +100,11 @@ test.describe('access control in the browser', () => {
     await page.getByRole('button', { name: 'Create device' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'rack A1-01 is in zone "Data halls"; your grant covers "Tenant cage"' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'New device' })).toBeVisible();
+
+    // Admin pages say what is needed instead of showing a form that cannot work.
+    await page.goto('/admin/users');
+    await expect(page.getByTestId('permission-needed')).toContainText('Managing user accounts needs the admin permission');
+    await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
     await page.context().close();
   });
 

@@ -60,6 +60,7 @@ export function DeviceForm() {
       await queryClient.invalidateQueries({ queryKey: trpc.halls.pathKey() });
       await queryClient.invalidateQueries({ queryKey: trpc.power.pathKey() });
       await queryClient.invalidateQueries({ queryKey: trpc.cooling.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.changes.pathKey() });
       router.push(state.rackId ? `/racks/${state.rackId}` : `/devices/${device.id}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));

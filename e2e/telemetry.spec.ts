@@ -32,13 +32,24 @@ test('a GPU power chart moves, a cooling failure fires and resolves alerts', asy
   const faults = [];
   for (const unit of ['CRAH A-2', 'CRAH A-3']) faults.push(await trpc(request, 'simulator.inject', { kind: 'cooling-unit-failure', target: unit }));
   await page.goto('/alerts');
-  const firing = page.getByTestId('alerts-firing');
-  await expect(firing.locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
-  // The rack inlets of hall A warm past the ASHRAE recommended limit.
-  await expect(firing.locator('[data-rule="Rack inlet above 27 °C"]').first()).toBeVisible({ timeout: 120_000 });
+  const open = page.getByTestId('alerts-open');
+  await expect(open.locator('[data-rule="Cooling unit failed"]')).toHaveCount(3, { timeout: 60_000 });
+  // The rack inlets of hall A warm past the ASHRAE recommended limit: grouped under the failure that explains them.
+  await expect(open.locator('[data-rule="Rack inlet above 27 °C"]').first()).toBeVisible({ timeout: 120_000 });
+  const rows = open.getByTestId('alert-row');
+  // Triage order: the critical cooling failures lead, CRAH A-1 first (names in natural order), its inlet alerts under it.
+  await expect(rows.first()).toHaveAttribute('data-entity', 'CRAH A-1');
+  await expect(rows.first()).toContainText(/explains \d+ alert/);
+  await expect(rows.nth(1)).toHaveAttribute('data-rule', 'Rack inlet above 27 °C');
 
-  await firing.locator('[data-rule="Cooling unit failed"]').first().getByRole('button', { name: 'Acknowledge' }).click();
-  await expect(page.getByTestId('alerts-acknowledged').locator('[data-rule="Cooling unit failed"]')).toHaveCount(1);
+  // Bulk acknowledge: selecting the failure selects its group; one note for all of them.
+  await rows.first().getByRole('checkbox').check();
+  await expect(page.getByTestId('alerts-selected')).not.toHaveText('1 selected');
+  await page.getByLabel('Note').fill('CRAH A-1 down, vendor called');
+  await page.getByRole('button', { name: 'Acknowledge selected' }).click();
+  await expect(rows.first()).toContainText('acknowledged');
+  await expect(rows.first()).toContainText('CRAH A-1 down, vendor called');
+  await expect(rows.nth(1)).toContainText('acknowledged');
 
   for (const f of faults) await trpc(request, 'simulator.clear', { id: f.id });
   await page.goto('/telemetry');

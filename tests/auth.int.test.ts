@@ -59,7 +59,8 @@ describe('access control', () => {
     await createFirstAdmin(database.db, { username: 'root', password: ADMIN_PASSWORD });
     const [cage] = await database.db.execute<{ id: number }>(sql`SELECT r.id FROM racks r JOIN security_zones z ON z.id = r.security_zone_id WHERE z.name = 'Tenant cage' ORDER BY r.name LIMIT 1`).then((r) => r.rows);
     const [other] = await database.db.select({ id: s.racks.id }).from(s.racks).where(eq(s.racks.name, 'A1-01'));
-    const [type] = await database.db.select({ id: s.deviceTypes.id }).from(s.deviceTypes).where(eq(s.deviceTypes.uHeight, 1)).limit(1);
+    // A 1 U, 1.72 kW switch: two fit the 3.9 kW of power headroom a cage rack has (the device forms check power).
+    const [type] = await database.db.select({ id: s.deviceTypes.id }).from(s.deviceTypes).where(eq(s.deviceTypes.model, 'QM9700'));
     cageRackId = cage!.id;
     otherRackId = other!.id;
     deviceTypeId = type!.id;

@@ -136,6 +136,17 @@ async function freshDevice(o: Own): Promise<{ id: number; input: Record<string, 
   return { id: device.id, input };
 }
 
+/** A fresh firing alert on a rack of the caller's own zone (each acknowledgement or silence needs one still open). */
+async function firingAlert(o: Own): Promise<{ id: number }> {
+  const [rule] = (await zoneDb.db.execute<{ id: number }>(sql`SELECT id FROM alert_rules ORDER BY id LIMIT 1`)).rows;
+  const [alert] = (
+    await zoneDb.db.execute<{ id: number }>(
+      sql`INSERT INTO alerts (rule_id, entity_key, entity_label, rack_id, state, started_at) VALUES (${rule!.id}, ${`zm:${++counter}`}, 'zm', ${o.f.own.rackId}, 'firing', now()) RETURNING id`,
+    )
+  ).rows;
+  return { id: alert!.id };
+}
+
 const ids = (rows: unknown) => (rows as { id: number }[]).map((r) => r.id);
 const itemIds = (page: unknown) => ids((page as { items: unknown }).items);
 function containsOwnOnly(found: number[], own: number, other: number) {
@@ -317,18 +328,23 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'alerts.live': { kind: 'list', input: () => ({}), check: (r, f) => containsOwnOnly(ids(r), f.own.alertId, f.other.alertId) },
   'alerts.events': { kind: 'object', own: (o) => ({ id: o.f.own.alertId }), other: (f) => ({ id: f.other.alertId }) },
   'alerts.rules': { kind: 'not-zoned', why: 'rule definitions, shared by every zone' },
-  'alerts.ack': {
-    kind: 'object',
-    own: async (o) => {
-      const [rule] = (await zoneDb.db.execute<{ id: number }>(sql`SELECT id FROM alert_rules ORDER BY id LIMIT 1`)).rows;
-      const [alert] = (
-        await zoneDb.db.execute<{ id: number }>(
-          sql`INSERT INTO alerts (rule_id, entity_key, entity_label, rack_id, state, started_at) VALUES (${rule!.id}, ${`zm:${++counter}`}, 'zm', ${o.f.own.rackId}, 'firing', now()) RETURNING id`,
-        )
-      ).rows;
-      return { id: alert!.id };
+  'alerts.ack': { kind: 'object', own: async (o) => ({ id: (await firingAlert(o)).id }), other: (f) => ({ id: f.other.alertId }) },
+  'alerts.triage': {
+    kind: 'list',
+    check: (r, f) => {
+      const t = r as { groups: { alert: { id: number }; explained: { id: number }[] }[]; silenced: { id: number }[]; resolved: { id: number }[] };
+      containsOwnOnly([...t.groups.flatMap((g) => [g.alert.id, ...ids(g.explained)]), ...ids(t.silenced), ...ids(t.resolved)], f.own.alertId, f.other.alertId);
     },
-    other: (f) => ({ id: f.other.alertId }),
+  },
+  'alerts.ackMany': {
+    kind: 'object',
+    own: async (o) => ({ ids: [(await firingAlert(o)).id], note: 'zone matrix' }),
+    other: (f) => ({ ids: [f.other.alertId] }),
+  },
+  'alerts.silence': {
+    kind: 'object',
+    own: async (o) => ({ ids: [(await firingAlert(o)).id], duration: '30m' }),
+    other: (f) => ({ ids: [f.other.alertId], duration: '30m' }),
   },
   'simulator.status': { kind: 'not-zoned', why: 'whether the simulator runs, and its clock' },
   'simulator.kinds': { kind: 'not-zoned', why: 'the fault kinds' },

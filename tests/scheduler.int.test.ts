@@ -122,8 +122,28 @@ describe('scheduler service (DB-backed)', () => {
     await api.jobs.cancel({ id: zone.id });
   });
 
+  it('spreads inference replicas over separate servers by default, top-ups included, and says why the fifth waits', async () => {
+    const svc = await api.jobs.submit({ kind: 'inference', tenant: 'acme', name: 'spread-api', replicas: 2, gpusPerWorker: 1 });
+    await cycle();
+    let view = await api.jobs.get({ id: svc.id });
+    const servers = () => view.placement.allocations.map((a) => a.deviceId);
+    expect(new Set(servers()).size).toBe(2);
+    await api.jobs.scale({ id: svc.id, replicas: 4 });
+    await cycle();
+    view = await api.jobs.get({ id: svc.id });
+    expect(servers()).toHaveLength(4);
+    expect(new Set(servers()).size).toBe(4);
+    await api.jobs.scale({ id: svc.id, replicas: 5 });
+    await cycle();
+    view = await api.jobs.get({ id: svc.id });
+    expect(servers()).toHaveLength(4);
+    expect(view.job.reason).toBe('4/5 replicas placed; 0/4 nodes available: 4 holds a replica of this service already');
+    await api.jobs.cancel({ id: svc.id });
+  });
+
   it('runs inference replicas on GPU shares, scales them, and replaces a replica lost to a failed GPU', async () => {
-    const svc = await api.jobs.submit({ kind: 'inference', tenant: 'acme', name: 'chat-api', replicas: 3, gpusPerWorker: 1, gpuMilli: 500, cpuMilli: 8000, memoryMib: 65_536 });
+    // Packed on purpose (replicaSpread none): half-GPU replicas sharing GPUs, 5 of them on this 4-server cluster.
+    const svc = await api.jobs.submit({ kind: 'inference', tenant: 'acme', name: 'chat-api', replicas: 3, gpusPerWorker: 1, gpuMilli: 500, cpuMilli: 8000, memoryMib: 65_536, replicaSpread: 'none' });
     expect(svc.expectedPowerWPerGpu).toBe(450);
     await cycle();
     let view = await api.jobs.get({ id: svc.id });

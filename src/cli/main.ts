@@ -4,17 +4,43 @@ import { commands } from './commands';
 
 export { parseArgs } from './command';
 
-function usage(): string {
-  const width = Math.max(...Object.values(commands).map((c) => c.usage.length)) + 2;
-  const lines = Object.values(commands).map((command) => `  plenum ${command.usage.padEnd(width)} ${command.summary}`);
+/**
+ * Greedy word wrap: lines of at most `width` characters (a single longer word keeps its own line), every line after the
+ * first indented by `indent` spaces.
+ */
+export function wrap(text: string, width: number, indent = 0): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const prefix = lines.length === 0 && line === '' ? '' : ' '.repeat(indent);
+    if (line === '') line = prefix + word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = ' '.repeat(indent) + word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The terminal's width when stdout is one (or $COLUMNS), else 80; help never grows past 120 columns. */
+function helpWidth(out: NodeJS.WritableStream): number {
+  const columns = (out as { columns?: number }).columns ?? Number(process.env.COLUMNS);
+  return Number.isFinite(columns) && columns > 0 ? Math.max(40, Math.min(columns, 120)) : 80;
+}
+
+export function usage(width = 80): string {
+  const paragraph = (text: string, indent = 0) => wrap(text, width - indent).map((line) => ' '.repeat(indent) + line);
+  const lines = Object.values(commands).flatMap((command) => [...wrap(`plenum ${command.usage}`, width - 2, 4).map((line) => `  ${line}`), ...paragraph(command.summary, 6)]);
   return [
-    'usage: plenum <command> [arguments] [--json] [--url <server>]',
+    ...paragraph('usage: plenum <command> [arguments] [--json] [--url <server>]'),
     '',
     'commands:',
     ...lines,
     '',
-    'every command: --json prints JSON on stdout; exit 0 on success, non-zero with one line on stderr otherwise',
-    'environment: PLENUM_URL (default http://127.0.0.1:3000), PLENUM_TOKEN (API token)',
+    ...paragraph('every command: --json prints JSON on stdout. Exit codes: 0 success; 1 the server refused the request or cannot be reached; 2 wrong arguments (unknown command, missing or malformed argument, unknown value). Errors are one line on stderr.'),
+    ...paragraph('environment: PLENUM_URL (default http://127.0.0.1:3000), PLENUM_TOKEN (API token: plnm_ followed by 43 characters, from plenum admin create-token or /admin/tokens)'),
   ].join('\n');
 }
 
@@ -36,7 +62,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 2;
   }
   if (args.positional.length === 0 || args.positional[0] === 'help' || args.flags.has('help')) {
-    out.write(`${usage()}\n`);
+    out.write(`${usage(helpWidth(out))}\n`);
     return args.positional.length === 0 && !args.flags.has('help') ? 2 : 0;
   }
   const found = findCommand(args.positional);

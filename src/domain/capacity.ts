@@ -6,6 +6,7 @@
 import { analyzeCooling, type CoolingAnalysis, type CoolingModel } from './cooling';
 import { analyzePowerChain, type PowerAnalysis, type PowerChain, simulateFailure } from './power';
 import { freeSpans, positionsThatFit, type RackPlacement } from './rack';
+import { formatPowerW } from './units';
 
 export type CapacityRack = {
   id: string;
@@ -125,6 +126,60 @@ export function totalHeadroom(racks: RackHeadroom[], groupBy: 'row' | 'hall' | '
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Adding load to one rack: the check the device forms and the what-if share
+// ---------------------------------------------------------------------------------------------------------------
+
+export type RackAdditionCheck = {
+  rackId: string;
+  addedW: number;
+  /** What the rack may still take: its budget, every upstream node, in the normal state and every A/B failover scenario. */
+  powerHeadroomW: number;
+  /** What the cooling serving it may still remove with N+1 kept. */
+  coolingHeadroomW: number;
+  /** The first limit the addition breaks, or null when it fits. */
+  blocker: 'power' | 'cooling' | null;
+  /** In words: what limits the rack (the budget, or which node in which scenario; which cooling group). */
+  reason: string | null;
+};
+
+/**
+ * Whether `addedW` more watts fit in a rack, through the same power-chain and cooling analyses as the capacity what-if.
+ * `names` turns node and group ids into names for the reason.
+ */
+export function checkRackAddition(
+  model: Pick<CapacityModel, 'chain' | 'cooling'>,
+  rackId: string,
+  addedW: number,
+  power: PowerAnalysis = analyzePowerChain(model.chain),
+  cooling: CoolingAnalysis = analyzeCooling(model.cooling),
+  names: { powerNodes?: Map<string, string>; rack?: string } = {},
+): RackAdditionCheck {
+  const rack = power.ok ? power.racks[rackId] : undefined;
+  const powerHeadroomW = rack?.powerHeadroomW ?? 0;
+  const coolingRack = cooling.racks[rackId];
+  const coolingHeadroomW = coolingRack?.coolingHeadroomW ?? 0;
+  const rackName = names.rack ?? `rack ${rackId}`;
+  const needs = `needs ${formatPowerW(addedW)}`;
+  if (powerHeadroomW < addedW) {
+    let limit = 'no power data for the rack (no rack PDUs or budget)';
+    if (!power.ok) limit = `the power chain has errors: ${power.issues.map((i) => `${i.subject} ${i.id} ${i.field}: ${i.reason}`).join('; ')}`;
+    else if (rack?.powerHeadroomLimitedBy.kind === 'rack-budget') limit = `its budget of ${formatPowerW(rack.budgetW)} (load ${formatPowerW(rack.loadW)})`;
+    else if (rack?.powerHeadroomLimitedBy.kind === 'node') {
+      const { nodeId, scenarioId } = rack.powerHeadroomLimitedBy;
+      const scenario = power.scenarios.find((sc) => sc.id === scenarioId);
+      limit = `${names.powerNodes?.get(nodeId) ?? `power node ${nodeId}`}${scenario ? ` when ${scenario.label}` : ''}`;
+    }
+    return { rackId, addedW, powerHeadroomW, coolingHeadroomW, blocker: 'power', reason: `${needs}, but ${rackName} has ${formatPowerW(Math.max(0, powerHeadroomW))} of power headroom, limited by ${limit}` };
+  }
+  if (coolingHeadroomW < addedW) {
+    const limitedBy = coolingRack?.limitedBy;
+    const limit = !limitedBy ? 'no cooling unit serving it' : 'groupId' in limitedBy ? `cooling group ${limitedBy.groupId} (${limitedBy.medium}, N+1 kept)` : `no ${limitedBy.uncooled} cooling serving it`;
+    return { rackId, addedW, powerHeadroomW, coolingHeadroomW, blocker: 'cooling', reason: `${needs}, but ${rackName} has ${formatPowerW(Math.max(0, coolingHeadroomW))} of cooling headroom, limited by ${limit}` };
+  }
+  return { rackId, addedW, powerHeadroomW, coolingHeadroomW, blocker: null, reason: null };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // What-if placement
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -160,9 +215,8 @@ export function whatIfPlacement(model: CapacityModel, rackIds: string[], device:
     const positions = positionsThatFit({ heightU: rack.heightU }, rack.placements, { heightU: device.heightU, face: 'front', isFullDepth: device.isFullDepth });
     if (positions.length === 0) return { blocker: 'space' };
     if (weightKg(rack.placements) + device.weightKg > rack.maxWeightKg) return { blocker: 'weight' };
-    const powerHeadroomW = power.ok ? (power.racks[rackId]?.powerHeadroomW ?? 0) : 0;
-    if (powerHeadroomW < device.powerW) return { blocker: 'power' };
-    if ((coolingAnalysis.racks[rackId]?.coolingHeadroomW ?? 0) < device.powerW) return { blocker: 'cooling' };
+    const headroom = checkRackAddition({ chain, cooling }, rackId, device.powerW, power, coolingAnalysis);
+    if (headroom.blocker) return { blocker: headroom.blocker };
     return { positionU: positions[0]! };
   };
 

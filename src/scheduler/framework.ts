@@ -63,6 +63,7 @@ const REASONS: ReasonCode[] = [
   'rack-power-headroom',
   'cooling-headroom',
   'topology',
+  'replica-spread',
 ];
 
 export class Scheduler implements FrameworkHandle {
@@ -333,8 +334,12 @@ export class Scheduler implements FrameworkHandle {
     let explanation = explain(reasons, n);
     if (failing < n) {
       // Some nodes fit one worker: the gang as a whole (or its topology) is what does not fit.
+      const spread = state.pod.kind === 'inference' ? (state.pod.replicaSpread ?? 'server') : 'none';
       const where = state.pod.topology === 'none' ? 'the cluster' : `one ${state.pod.topology}`;
-      explanation += `; ${n - failing} nodes fit one worker but ${where} cannot hold all ${state.workers} workers`;
+      explanation +=
+        spread === 'none'
+          ? `; ${n - failing} nodes fit one worker but ${where} cannot hold all ${state.workers} workers`
+          : `; ${n - failing} nodes fit one replica, but ${state.workers} replicas need ${state.workers} separate ${spread === 'rack' ? 'racks' : 'servers'}`;
     }
     return { status: 'unschedulable', reasons, explanation };
   }

@@ -14,6 +14,7 @@ import { powerBalanceScore } from './plugins/power-balance';
 import { powerHeadroomFilter } from './plugins/power-headroom';
 import { preemptionPostFilter } from './plugins/preemption';
 import { randomGpuPicker, randomScore } from './plugins/random';
+import { replicaSpreadFilter } from './plugins/replica-spread';
 import { spreadScore } from './plugins/spread';
 import { thermalHeadroomScore } from './plugins/thermal';
 import { topologyFilter, topologyLocalityScore } from './plugins/topology';
@@ -109,6 +110,7 @@ export function defaultRegistry(): PluginRegistry {
     .register('RackPowerHeadroom', powerHeadroomFilter)
     .register('CoolingHeadroom', coolingHeadroomFilter)
     .register('Topology', topologyFilter)
+    .register('ReplicaSpread', replicaSpreadFilter)
     .register('TopologyLocality', topologyLocalityScore)
     .register('Fragmentation', (ctx) => fragmentationScore(workloadOf(ctx)))
     .register('BestFit', bestFitScore)
@@ -163,7 +165,7 @@ export const PROFILES: Record<string, ProfileSpec> = {
   /** Production: fragmentation first, facility-aware tie-breakers, gangs, preemption. */
   plenum: {
     name: 'plenum',
-    filters: ALL_FILTERS,
+    filters: [...ALL_FILTERS, 'ReplicaSpread'],
     scores: [
       { plugin: 'Fragmentation', weight: 100 },
       { plugin: 'BestFit', weight: 1 }, // breaks near-ties toward fuller nodes

@@ -540,3 +540,37 @@ describe('fragmentation measure', () => {
     expect(w.shapes[0].weight).toBeCloseTo(90 / 99);
   });
 });
+
+describe('inference replicas spread', () => {
+  const placedNodes = (result: ReturnType<ReturnType<typeof createScheduler>['schedule']>) =>
+    result.status === 'scheduled' ? result.decision.workers.map((w) => w.nodeId) : [];
+
+  it('puts two replicas on two servers by default, where packing alone would stack them', () => {
+    const snapshot = new Snapshot([node('n1', { rackId: 'r1' }), node('n2', { rackId: 'r1' }), node('n3', { rackId: 'r2' })]);
+    const result = createScheduler('plenum').schedule(snapshot, pod('svc', { kind: 'inference', workers: 2, gpusPerWorker: 1 }));
+    expect(result.status).toBe('scheduled');
+    expect(new Set(placedNodes(result)).size).toBe(2);
+  });
+
+  it("spreads across racks where asked, and keeps a top-up off the placed replicas' servers", () => {
+    const nodes = () => [node('n1', { rackId: 'r1' }), node('n2', { rackId: 'r1' }), node('n3', { rackId: 'r2' })];
+    const byRack = createScheduler('plenum').schedule(new Snapshot(nodes()), pod('svc', { kind: 'inference', workers: 2, gpusPerWorker: 1, replicaSpread: 'rack' }));
+    const racks = placedNodes(byRack).map((id) => (id === 'n3' ? 'r2' : 'r1'));
+    expect(racks.sort()).toEqual(['r1', 'r2']);
+    const topUp = createScheduler('plenum').schedule(new Snapshot(nodes()), pod('svc:top-up', { kind: 'inference', workers: 1, gpusPerWorker: 1, replicaNodeIds: ['n1', 'n2'] }));
+    expect(placedNodes(topUp)).toEqual(['n3']);
+  });
+
+  it('says why when there are fewer servers than replicas, unless the service asks for no spread', () => {
+    const one = () => new Snapshot([node('n1')]);
+    const spread = createScheduler('plenum').schedule(one(), pod('svc', { kind: 'inference', workers: 2, gpusPerWorker: 1 }));
+    expect(spread.status).toBe('unschedulable');
+    if (spread.status === 'unschedulable') expect(spread.explanation).toBe('0/1 nodes available; 1 nodes fit one replica, but 2 replicas need 2 separate servers');
+    // A top-up whose only server already runs a replica is told why.
+    const topUp = createScheduler('plenum').schedule(one(), pod('svc:top-up', { kind: 'inference', workers: 1, gpusPerWorker: 1, replicaNodeIds: ['n1'] }));
+    if (topUp.status === 'unschedulable') expect(topUp.reasons).toEqual({ 'replica-spread': 1 });
+    expect(topUp.status).toBe('unschedulable');
+    const packed = createScheduler('plenum').schedule(one(), pod('svc', { kind: 'inference', workers: 2, gpusPerWorker: 1, replicaSpread: 'none' }));
+    expect(placedNodes(packed)).toEqual(['n1', 'n1']);
+  });
+});

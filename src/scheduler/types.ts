@@ -71,7 +71,16 @@ export interface PodRequest {
   expectedPowerWPerGpu: number;
   /** Milliseconds since the epoch (or any monotonic clock): older first at equal priority. */
   createdAt: number;
+  /**
+   * Inference: how replicas spread so one failure cannot take the whole service down. 'server' (the default): at most
+   * one replica per server; 'rack': at most one per rack; 'none': anywhere.
+   */
+  replicaSpread?: ReplicaSpread;
+  /** Inference top-ups: the nodes already running a replica of this service. */
+  replicaNodeIds?: string[];
 }
+
+export type ReplicaSpread = 'server' | 'rack' | 'none';
 
 /** What one worker needs, derived once per pod. */
 export interface GpuDemand {
@@ -128,9 +137,11 @@ export type ReasonCode =
   | 'insufficient-memory'
   | 'rack-power-headroom'
   | 'cooling-headroom'
-  | 'topology';
+  | 'topology'
+  | 'replica-spread';
 
 export const REASON_TEXT: Record<ReasonCode, string> = {
+  'replica-spread': 'holds a replica of this service already',
   'node-unhealthy': 'node unhealthy',
   'critical-alert': 'critical alert open',
   'zone-clearance': 'zone clearance',

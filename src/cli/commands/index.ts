@@ -4,9 +4,11 @@ import { capacityCommands } from './capacity';
 import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
 import { jobsCommands } from './jobs';
+import { metricsCommands } from './metrics';
 import { inventoryCommands } from './inventory';
 import { simCommands } from './sim';
 import { targetsCommands } from './targets';
+import { tenantsCommands } from './tenants';
 import { telemetryCommands } from './telemetry';
 
 /**
@@ -17,10 +19,12 @@ export const commands: Record<string, Command> = {
   ...healthCommands,
   ...adminCommands,
   ...jobsCommands,
+  ...tenantsCommands,
   ...deviceTypeCommands,
   ...inventoryCommands,
   ...capacityCommands,
   ...targetsCommands,
   ...telemetryCommands,
+  ...metricsCommands,
   ...simCommands,
 };

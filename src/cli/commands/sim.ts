@@ -1,4 +1,4 @@
-import { type Command, flag, requiredPositional } from '../command';
+import { type Command, flag, requiredPositional, UsageError } from '../command';
 
 export const simCommands: Record<string, Command> = {
   'sim fault': {
@@ -8,6 +8,10 @@ export const simCommands: Record<string, Command> = {
       const kind = requiredPositional(args, 0, 'the fault kind');
       const target = requiredPositional(args, 1, 'the fault target');
       const xid = flag(args, 'xid');
+      // The server's list of kinds, so a misspelt kind is a wrong argument (exit 2) that names the valid ones.
+      const kinds = await client.simulator.kinds.query();
+      if (!kinds.some((k) => k.kind === kind)) throw new UsageError(`unknown fault kind '${kind}' (one of ${kinds.map((k) => k.kind).join(', ')})`);
+      if (xid !== undefined && !/^\d+$/.test(xid)) throw new UsageError('--xid must be a whole number');
       const fault = await client.simulator.inject.mutate({ kind, target, ...(xid ? { xid: Number(xid) } : {}) });
       return { json: fault, text: `injected ${fault.id}: ${fault.kind} on ${fault.target}` };
     },

@@ -28,6 +28,7 @@ export function DeviceForm() {
     hostname: '',
     bmcAddress: '',
     status: 'planned' as (typeof STATUSES)[number],
+    capacityOverrideReason: '',
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const types = useQuery(trpc.devices.types.queryOptions());
@@ -51,6 +52,7 @@ export function DeviceForm() {
         hostname: state.hostname || null,
         bmcAddress: state.bmcAddress || null,
         status: state.status,
+        capacityOverrideReason: state.capacityOverrideReason || null,
       });
       // What the new object changes: lists, the rack and hall views, and the power and cooling figures.
       await queryClient.invalidateQueries({ queryKey: trpc.racks.pathKey() });
@@ -58,6 +60,7 @@ export function DeviceForm() {
       await queryClient.invalidateQueries({ queryKey: trpc.halls.pathKey() });
       await queryClient.invalidateQueries({ queryKey: trpc.power.pathKey() });
       await queryClient.invalidateQueries({ queryKey: trpc.cooling.pathKey() });
+      await queryClient.invalidateQueries({ queryKey: trpc.changes.pathKey() });
       router.push(state.rackId ? `/racks/${state.rackId}` : `/devices/${device.id}`);
     } catch (error) {
       setErrors(fieldErrorsOf(error));
@@ -128,6 +131,11 @@ export function DeviceForm() {
           <Field id="assetTag" label="Asset tag" error={errors.assetTag}>
             <input id="assetTag" className={inputClass} value={state.assetTag} onChange={set('assetTag')} aria-invalid={invalid('assetTag')} autoComplete="off" />
           </Field>
+          {(errors.rackId?.includes('override') || state.capacityOverrideReason) && (
+            <Field id="capacityOverrideReason" label="Override reason" error={errors.capacityOverrideReason} hint="Places the device past the power and cooling check; kept in the change and audit logs">
+              <input id="capacityOverrideReason" className={inputClass} value={state.capacityOverrideReason} onChange={set('capacityOverrideReason')} aria-invalid={invalid('capacityOverrideReason')} autoComplete="off" />
+            </Field>
+          )}
           <div className="col-span-2">
             <SubmitButton pending={create.isPending}>Create device</SubmitButton>
           </div>

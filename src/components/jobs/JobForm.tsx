@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import { Field, inputClass, SubmitButton } from '@/components/forms/Field';
 import { type FieldErrors, fieldErrorsOf } from '@/components/forms/fieldErrors';
 import { Card } from '@/components/ui/Card';
-import { PageHeader } from '@/components/ui/PageHeader';
+import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 import { ZONE_LEVELS } from './JobStatus';
 
@@ -34,11 +34,12 @@ export function JobForm() {
     gpusPerWorker: '8',
     sharePct: '',
     gpuModel: '',
-    cpuCores: '32',
-    memoryGib: '256',
+    cpuCores: '',
+    memoryGib: '',
     priority: '0',
     preemptible: false,
     topology: 'none' as (typeof TOPOLOGIES)[number],
+    replicaSpread: 'server' as 'server' | 'rack' | 'none',
     requiredZoneLevel: '0',
     durationMin: '60',
     powerW: '',
@@ -52,6 +53,8 @@ export function JobForm() {
     setErrors({});
     const sharePct = num(state.sharePct);
     const duration = num(state.durationMin);
+    const cpuCores = num(state.cpuCores);
+    const memoryGib = num(state.memoryGib);
     try {
       const job = await submit.mutateAsync({
         kind: state.kind,
@@ -62,11 +65,12 @@ export function JobForm() {
         gpusPerWorker: num(state.gpusPerWorker) ?? 0,
         gpuMilli: sharePct === undefined ? 0 : Math.round(sharePct * 10),
         gpuModels: state.gpuModel ? [state.gpuModel] : [],
-        cpuMilli: Math.round((num(state.cpuCores) ?? 0) * 1000),
-        memoryMib: Math.round((num(state.memoryGib) ?? 0) * 1024),
+        cpuMilli: cpuCores === undefined ? null : Math.round(cpuCores * 1000),
+        memoryMib: memoryGib === undefined ? null : Math.round(memoryGib * 1024),
         priority: num(state.priority) ?? 0,
         preemptible: state.preemptible,
         topology: inference ? 'none' : state.topology,
+        replicaSpread: state.replicaSpread,
         requiredZoneLevel: Number(state.requiredZoneLevel),
         estimatedDurationS: duration === undefined ? null : Math.round(duration * 60),
         expectedPowerWPerGpu: num(state.powerW) ?? null,
@@ -78,6 +82,23 @@ export function JobForm() {
   }
 
   const invalid = (key: string) => (errors[key] ? true : undefined);
+  if (tenants.data && tenants.data.length === 0) {
+    // Every job belongs to a tenant: with none, the form could never submit, so say what to do instead.
+    return (
+      <>
+        <PageHeader title="Submit job" crumbs={[{ href: '/', label: 'Overview' }, { href: '/jobs', label: 'Jobs' }]} />
+        <Card title="No tenants yet">
+          <div className="space-y-3 text-sm text-slate-700" data-testid="no-tenants">
+            <p>Every job runs for a tenant, whose GPU quota and security clearance the scheduler enforces. There are no tenants yet.</p>
+            <p>
+              An admin creates one on the tenants page, or with <code>npx plenum tenants create &lt;name&gt; --quota &lt;GPUs&gt;</code>.
+            </p>
+            <ButtonLink href="/tenants">Create a tenant</ButtonLink>
+          </div>
+        </Card>
+      </>
+    );
+  }
   return (
     <>
       <PageHeader title="Submit job" crumbs={[{ href: '/', label: 'Overview' }, { href: '/jobs', label: 'Jobs' }]} />
@@ -135,12 +156,21 @@ export function JobForm() {
               ))}
             </select>
           </Field>
-          <Field id="cpuMilli" label={`CPU cores per ${inference ? 'replica' : 'worker'}`} error={errors.cpuMilli}>
-            <input id="cpuMilli" type="number" inputMode="decimal" className={inputClass} value={state.cpuCores} onChange={set('cpuCores')} aria-invalid={invalid('cpuMilli')} />
+          <Field id="cpuMilli" label={`CPU cores per ${inference ? 'replica' : 'worker'}`} error={errors.cpuMilli} hint="Empty: the GPUs' share of the server's cores">
+            <input id="cpuMilli" type="number" inputMode="decimal" placeholder="share of server" className={inputClass} value={state.cpuCores} onChange={set('cpuCores')} aria-invalid={invalid('cpuMilli')} />
           </Field>
-          <Field id="memoryMib" label={`Memory per ${inference ? 'replica' : 'worker'} (GiB)`} error={errors.memoryMib}>
-            <input id="memoryMib" type="number" inputMode="decimal" className={inputClass} value={state.memoryGib} onChange={set('memoryGib')} aria-invalid={invalid('memoryMib')} />
+          <Field id="memoryMib" label={`Memory per ${inference ? 'replica' : 'worker'} (GiB)`} error={errors.memoryMib} hint="Empty: the GPUs' share of the server's memory">
+            <input id="memoryMib" type="number" inputMode="decimal" placeholder="share of server" className={inputClass} value={state.memoryGib} onChange={set('memoryGib')} aria-invalid={invalid('memoryMib')} />
           </Field>
+          {inference && (
+            <Field id="replicaSpread" label="Spread replicas" error={errors.replicaSpread} hint="So one failure cannot take the whole service down">
+              <select id="replicaSpread" className={inputClass} value={state.replicaSpread} onChange={set('replicaSpread')}>
+                <option value="server">one per server</option>
+                <option value="rack">one per rack</option>
+                <option value="none">anywhere</option>
+              </select>
+            </Field>
+          )}
           {!inference && (
             <Field id="topology" label="Topology" error={errors.topology} hint="Keep the gang within one NVLink domain, leaf switch or rack">
               <select id="topology" className={inputClass} value={state.topology} onChange={set('topology')}>

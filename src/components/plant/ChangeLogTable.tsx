@@ -13,6 +13,13 @@ function diff(before: unknown, after: unknown): string {
     .join('; ');
 }
 
+/** What a create or delete shows: the object's name, and the override reason when it was placed past a capacity check. */
+function summary(entry: ChangeEntry): string {
+  const object = (entry.after ?? entry.before) as { name?: string; capacityOverride?: { reason?: string } } | null;
+  const override = object?.capacityOverride?.reason ? ` (capacity override: ${object.capacityOverride.reason})` : '';
+  return `${object?.name ?? ''}${override}`;
+}
+
 export function ChangeLogTable({ entries, showObject = false }: { entries: ChangeEntry[]; showObject?: boolean }) {
   if (entries.length === 0) return <p className="text-sm text-slate-500">No changes recorded.</p>;
   return (
@@ -37,7 +44,7 @@ export function ChangeLogTable({ entries, showObject = false }: { entries: Chang
                 {entry.objectType} #{entry.objectId}
               </td>
             )}
-            <td className="break-all font-mono text-xs">{entry.action === 'update' ? diff(entry.before, entry.after) : ((entry.after ?? entry.before) as { name?: string } | null)?.name ?? ''}</td>
+            <td className="break-all font-mono text-xs">{entry.action === 'update' ? diff(entry.before, entry.after) : summary(entry)}</td>
           </tr>
         ))}
       </tbody>

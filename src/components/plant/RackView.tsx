@@ -20,10 +20,10 @@ export function RackView({ id }: { id: number }) {
   const router = useRouter();
   const canEdit = useCan('operate', 'plan');
   const query = useQuery(trpc.racks.get.queryOptions({ id }));
-  const changes = useQuery(trpc.changes.list.queryOptions({ objectType: 'rack', objectId: String(id), limit: 20 }));
+  const changes = useQuery(trpc.changes.list.queryOptions({ rackId: id, limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
-  const { rack, hall, row, zone, devices, power, cooling } = query.data;
+  const { rack, hall, row, zone, devices, power, cooling, headroom } = query.data;
   const weightKg = devices.reduce((sum, d) => sum + d.weightKg, 0);
   const usedFront = devices.filter((d) => d.face === 'front' || d.isFullDepth).reduce((sum, d) => sum + d.uHeight, 0);
   const addAt = (u: number) => router.push(`/devices/new?rackId=${rack.id}&position=${u}`);
@@ -56,6 +56,12 @@ export function RackView({ id }: { id: number }) {
                 <dd className="tabular text-right">{formatPowerW(power?.powerHeadroomW)}</dd>
                 <dt className="text-slate-500">Cooling headroom (N+1 kept)</dt>
                 <dd className="tabular text-right">{formatPowerW(cooling?.coolingHeadroomW)}</dd>
+                <dt className="text-slate-500">Planned load (nameplate)</dt>
+                <dd className="tabular text-right">{formatPowerW(headroom.plannedLoadW)}</dd>
+                <dt className="text-slate-500">Power headroom for new devices (planned counted)</dt>
+                <dd className="tabular text-right" data-testid="headroom-planned-power">{formatPowerW(headroom.powerHeadroomW)}</dd>
+                <dt className="text-slate-500">Cooling headroom for new devices (planned counted)</dt>
+                <dd className="tabular text-right">{formatPowerW(headroom.coolingHeadroomW)}</dd>
                 <dt className="text-slate-500">A/B redundant feeds</dt>
                 <dd className="text-right">{power ? (power.redundant ? 'yes' : 'no') : '—'}</dd>
               </dl>
@@ -98,7 +104,7 @@ export function RackView({ id }: { id: number }) {
               </table>
             )}
           </Card>
-          <Card title="Change log">{changes.data ? <ChangeLogTable entries={changes.data.items} /> : <Loading />}</Card>
+          <Card title="Change log">{changes.data ? <ChangeLogTable entries={changes.data.items} showObject /> : <Loading />}</Card>
         </div>
       </div>
       <RackLiveCharts rackName={rack.name} />

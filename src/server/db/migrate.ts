@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 
-export const MIGRATIONS_FOLDER = path.resolve(process.cwd(), 'drizzle');
+/**
+ * The project's drizzle/ folder: under the working folder when Plenum runs from the project (the web server's bundle
+ * has no source path to go by), else next to this source file (the CLI's `admin` commands run from any folder).
+ */
+export const MIGRATIONS_FOLDER = [path.resolve(process.cwd(), 'drizzle'), path.resolve(import.meta.dirname ?? '.', '../../../drizzle')].find((folder) =>
+  existsSync(path.join(folder, 'meta', '_journal.json')),
+) ?? path.resolve(process.cwd(), 'drizzle');
 // Any constant works; it only has to be the same in every Plenum process.
 const MIGRATION_LOCK_KEY = 7_041_977;
 

@@ -1,12 +1,15 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { CapacityModel, CapacityRack } from '@/domain/capacity';
+import { type CapacityModel, type CapacityRack, checkRackAddition, type RackAdditionCheck } from '@/domain/capacity';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
 import { loadPlantModel, type PlantModel } from './plant';
 
-/** The plant model plus what capacity planning needs per rack: placements, weight and free switch ports. */
-export async function loadCapacityModel(db: Db, siteId: number): Promise<{ plant: PlantModel; capacity: CapacityModel }> {
-  const plant = await loadPlantModel(db, siteId);
+/**
+ * The plant model plus what capacity planning needs per rack: placements, weight and free switch ports. Planned devices
+ * count as planned load (at nameplate) in every headroom figure it gives.
+ */
+export async function loadCapacityModel(db: Db, siteId: number, options: { excludeDeviceIds?: number[] } = {}): Promise<{ plant: PlantModel; capacity: CapacityModel }> {
+  const plant = await loadPlantModel(db, siteId, new Map(), { countPlanned: true, excludeDeviceIds: options.excludeDeviceIds });
   const rackIds = plant.chain.racks.map((r) => Number(r.id));
   const racks = rackIds.length
     ? await db
@@ -48,4 +51,17 @@ export async function loadCapacityModel(db: Db, siteId: number): Promise<{ plant
     freePortsByGbps: Object.fromEntries(freePorts.filter((p) => p.rackId === rack.id).map((p) => [String(p.speedGbps), p.count])),
   }));
   return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling } };
+}
+
+/**
+ * Whether a device of this type fits the rack's power (rack budget, upstream nodes, every A/B failover scenario) and
+ * cooling (N+1 kept), through the same analyses as the capacity what-if, with planned devices counted. `deviceId`, when
+ * the device exists already, is left out of the model so it is checked as if added anew. Null when the type draws nothing.
+ */
+export async function checkDeviceAddition(db: Db, input: { rackId: number; deviceTypeId: number; deviceId?: number }): Promise<RackAdditionCheck | null> {
+  const [type] = await db.select({ nameplatePowerW: s.deviceTypes.nameplatePowerW }).from(s.deviceTypes).where(eq(s.deviceTypes.id, input.deviceTypeId));
+  const [rack] = await db.select({ name: s.racks.name, siteId: s.halls.siteId }).from(s.racks).innerJoin(s.halls, eq(s.halls.id, s.racks.hallId)).where(eq(s.racks.id, input.rackId));
+  if (!type || !rack || type.nameplatePowerW <= 0) return null;
+  const { plant, capacity } = await loadCapacityModel(db, rack.siteId, { excludeDeviceIds: input.deviceId ? [input.deviceId] : [] });
+  return checkRackAddition(capacity, String(input.rackId), type.nameplatePowerW, undefined, undefined, { powerNodes: plant.names.powerNodes, rack: `rack ${rack.name}` });
 }

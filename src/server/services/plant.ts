@@ -26,8 +26,15 @@ const COOLING_KIND: Record<(typeof s.coolingUnitKind.enumValues)[number], Coolin
 // An RPP is a floor-level distribution panel: electrically a PDU for the chain math.
 const POWER_KIND = (kind: (typeof s.powerNodeKind.enumValues)[number]): PowerNodeKind => (kind === 'rpp' ? 'pdu' : kind);
 
+export type PlantModelOptions = {
+  /** Count planned devices at nameplate, as planned load (capacity headroom, the device forms' check). Default: off. */
+  countPlanned?: boolean;
+  /** Leave these devices out (a device being changed, checked as if added anew). */
+  excludeDeviceIds?: number[];
+};
+
 /** Reads one site's power chain and cooling from the database into the pure domain models. */
-export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoadOverlay = new Map()): Promise<PlantModel> {
+export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoadOverlay = new Map(), options: PlantModelOptions = {}): Promise<PlantModel> {
   const halls = await db.select({ id: s.halls.id }).from(s.halls).where(eq(s.halls.siteId, siteId));
   const hallIds = halls.map((h) => h.id);
   const racks = hallIds.length ? await db.select().from(s.racks).where(inArray(s.racks.hallId, hallIds)).orderBy(asc(s.racks.id)) : [];
@@ -53,8 +60,9 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
   const psusByDevice = new Map<number, typeof psus>();
   for (const psu of psus) psusByDevice.set(psu.deviceId, [...(psusByDevice.get(psu.deviceId) ?? []), psu]);
 
-  // Devices that draw no power in the plan: decommissioned, and planned ones not yet installed.
-  const drawing = devices.filter((d) => d.status !== 'decommissioned' && d.status !== 'planned');
+  // Devices that draw no power now: decommissioned, and planned ones not yet installed (counted only as planned load).
+  const excluded = new Set(options.excludeDeviceIds ?? []);
+  const drawing = devices.filter((d) => !excluded.has(d.id) && d.status !== 'decommissioned' && (options.countPlanned || d.status !== 'planned'));
   const chain: PowerChain = {
     nodes: nodes.map((node) => ({
       id: String(node.id),
@@ -125,7 +133,7 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
 
 export type PlantAnalysis = { model: PlantModel; power: PowerAnalysis; cooling: CoolingAnalysis };
 
-export async function analysePlant(db: Db, siteId: number, overlay?: DeviceLoadOverlay): Promise<PlantAnalysis> {
-  const model = await loadPlantModel(db, siteId, overlay);
+export async function analysePlant(db: Db, siteId: number, overlay?: DeviceLoadOverlay, options?: PlantModelOptions): Promise<PlantAnalysis> {
+  const model = await loadPlantModel(db, siteId, overlay, options);
   return { model, power: analyzePowerChain(model.chain), cooling: analyzeCooling(model.cooling) };
 }

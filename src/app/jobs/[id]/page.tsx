@@ -1,6 +1,9 @@
 import { JobView } from '@/components/jobs/JobView';
+import { idOrNotFound } from '@/server/pages';
+
+export const dynamic = 'force-dynamic';
 
 export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  return <JobView id={Number(id)} />;
+  const id = await idOrNotFound('jobs', (await params).id);
+  return <JobView id={id} />;
 }

@@ -1,6 +1,9 @@
 import { SiteView } from '@/components/plant/SiteView';
+import { idOrNotFound } from '@/server/pages';
+
+export const dynamic = 'force-dynamic';
 
 export default async function SitePage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  return <SiteView id={Number(id)} />;
+  const id = await idOrNotFound('sites', (await params).id);
+  return <SiteView id={id} />;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { dbId } from '../inputs';
+import { acknowledgeAlerts, loadTriage, silenceAlerts } from '../../services/alert-triage';
 import { ALERT_CHANNEL, acknowledgeAlert } from '../../services/telemetry/alerts';
+import { parseDurationMs } from '../../services/telemetry/config';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { fieldError } from '../errors';
 import type { Principal } from '../../auth/principal';
@@ -72,6 +74,44 @@ export const alertsRouter = router({
     );
     return rows.rows as { id: number; name: string; kind: string; metric: string | null; comparator: string; threshold: number; durationS: number; severity: string; enabled: boolean; description: string }[];
   }),
+
+  /** Open alerts grouped by cause in triage order (severity, then age), silenced ones, and recent resolved ones. */
+  triage: readProcedure.query(({ ctx }) => loadTriage(ctx.pool, zoneConditionText(ctx.principal, 'alert', 'a.id'))),
+
+  /** Acknowledges several firing alerts with one note (alerts no longer firing are skipped and named). */
+  ackMany: operateProcedure
+    .meta({ example: { ids: [1], note: 'CRAH A-3 fan replaced, watching' } })
+    .input(z.object({ ids: z.array(dbId).min(1, 'name at least one alert').max(500), note: z.string().trim().max(500, 'is at most 500 characters').default('') }))
+    .mutation(async ({ ctx, input }) => {
+      for (const id of input.ids) await assertInZone(ctx, 'alert', id);
+      const acknowledged = await acknowledgeAlerts(ctx.pool, [...new Set(input.ids)], ctx.actor, input.note || null);
+      if (acknowledged.length === 0) throw fieldError('ids', 'none of these alerts is firing');
+      return { acknowledged, skipped: [...new Set(input.ids)].filter((id) => !acknowledged.includes(id)) };
+    }),
+
+  /** Hides open alerts from the triage list for a while ("30m", "2h", up to 7 days). */
+  silence: operateProcedure
+    .meta({ example: { ids: [1], duration: '2h' } })
+    .input(
+      z.object({
+        ids: z.array(dbId).min(1, 'name at least one alert').max(500),
+        duration: z.string().trim().min(1, 'is required'),
+        note: z.string().trim().max(500, 'is at most 500 characters').default(''),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      for (const id of input.ids) await assertInZone(ctx, 'alert', id);
+      let durationMs: number;
+      try {
+        durationMs = parseDurationMs(input.duration);
+      } catch (error) {
+        throw fieldError('duration', (error as Error).message);
+      }
+      if (durationMs < 60_000 || durationMs > 7 * 86_400_000) throw fieldError('duration', 'must be between 1m and 7d');
+      const result = await silenceAlerts(ctx.pool, [...new Set(input.ids)], durationMs, ctx.actor, input.note || null);
+      if (result.ids.length === 0) throw fieldError('ids', 'none of these alerts is open');
+      return result;
+    }),
 
   ack: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).mutation(async ({ ctx, input }) => {
     await assertInZone(ctx, 'alert', input.id);

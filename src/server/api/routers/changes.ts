@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import * as s from '../../db/schema';
 import { changeLogCondition } from '../../auth/zones';
@@ -12,6 +12,8 @@ export const changesRouter = router({
         objectType: z.string().max(40).optional(),
         objectId: z.string().max(40).optional(),
         actor: z.string().max(200).optional(),
+        /** A rack's history: its own changes and those of the devices placed in it or moved out of it. */
+        rackId: z.number().int().positive().optional(),
         /** Continue below this change id (newest first). */
         cursor: z.number().int().positive().nullish(),
         limit: z.number().int().min(1).max(200).default(50),
@@ -26,6 +28,15 @@ export const changesRouter = router({
             input.objectType ? eq(s.changeLog.objectType, input.objectType) : undefined,
             input.objectId ? eq(s.changeLog.objectId, input.objectId) : undefined,
             input.actor ? eq(s.changeLog.actor, input.actor) : undefined,
+            input.rackId
+              ? or(
+                  and(eq(s.changeLog.objectType, 'rack'), eq(s.changeLog.objectId, String(input.rackId))),
+                  and(
+                    eq(s.changeLog.objectType, 'device'),
+                    or(sql`${s.changeLog.after}->>'rackId' = ${String(input.rackId)}`, sql`${s.changeLog.before}->>'rackId' = ${String(input.rackId)}`),
+                  ),
+                )
+              : undefined,
             input.cursor ? lt(s.changeLog.id, input.cursor) : undefined,
             changeLogCondition(ctx),
           ),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dbId } from '../inputs';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
+import { checkDeviceAddition } from '../../services/capacity';
 import { recordChange, type Tx } from '../../services/changelog';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
@@ -33,9 +34,32 @@ export const deviceInput = z.object({
     .max(64)
     .regex(/^[0-9a-fA-F:.]+$/, 'must be an IPv4 or IPv6 address')
     .nullish(),
+  /**
+   * Placing or activating a device beyond the rack's power or cooling headroom is refused unless this says why it is
+   * acceptable; the reason and the check are kept in the change log and the audit log.
+   */
+  capacityOverrideReason: z.string().trim().max(500, 'is at most 500 characters').nullish(),
 });
 
 type DeviceInput = z.infer<typeof deviceInput>;
+
+/** A device in a rack draws (or is planned to draw) power unless decommissioned. */
+const countsInRack = (device: { rackId?: number | null; status?: string | null }) => device.rackId != null && device.status !== 'decommissioned';
+
+/**
+ * The power and cooling check of the device forms: refuses (field error on the rack, with the reason) when the device
+ * would overload the rack, an upstream node or a failover path, or its cooling; with an override reason, lets it through
+ * and returns what to record. The rack row is locked first, so two placements into one rack are checked one after the other.
+ */
+async function checkCapacity(db: Db, tx: Tx, input: DeviceInput, deviceId?: number): Promise<{ reason: string; check: unknown } | null> {
+  if (!countsInRack(input)) return null;
+  await tx.execute(sql`SELECT 1 FROM racks WHERE id = ${input.rackId!} FOR UPDATE`);
+  const check = await checkDeviceAddition(db, { rackId: input.rackId!, deviceTypeId: input.deviceTypeId, deviceId });
+  if (!check?.blocker) return null;
+  const override = input.capacityOverrideReason?.trim();
+  if (!override) throw fieldError('rackId', `${check.reason}; choose another rack, or give an override reason to place it anyway`);
+  return { reason: override, check };
+}
 
 /** Explains an overlap in words: which units on which face, and which device holds them. */
 async function overlapReason(db: Db, input: { rackId: number; position: number; uHeight: number; face: 'front' | 'rear'; isFullDepth: boolean; excludeId?: number }): Promise<string> {
@@ -66,8 +90,9 @@ async function writeDevice(db: Db, tx: Tx, input: DeviceInput, existingId?: numb
   if (placed && (input.position == null || input.face == null)) {
     throw fieldError(input.position == null ? 'position' : 'face', 'is required when the device is in a rack');
   }
+  const { capacityOverrideReason: _override, ...fields } = input;
   const values = {
-    ...input,
+    ...fields,
     rackId: input.rackId ?? null,
     position: placed ? input.position! : null,
     face: placed ? input.face! : null,
@@ -249,9 +274,10 @@ export const devicesRouter = router({
     ctx.db.transaction(async (tx) => {
       assertPlannerMayTouch(ctx, [input.status]);
       await assertDeviceZone({ ...ctx, db: tx }, input.rackId, input.name);
+      const override = await checkCapacity(ctx.db, tx, input);
       const { device, type } = await writeDevice(ctx.db, tx, input);
       await instantiateComponents(tx, device, type);
-      await recordChange(tx, { actor: ctx.actor, action: 'create', objectType: 'device', objectId: device.id, after: device });
+      await recordChange(tx, { actor: ctx.actor, action: 'create', objectType: 'device', objectId: device.id, after: override ? { ...device, capacityOverride: override } : device });
       return device;
     }),
   ),
@@ -264,8 +290,16 @@ export const devicesRouter = router({
       assertPlannerMayTouch(ctx, [before.status, input.changes.status]);
       await assertDeviceZone({ ...ctx, db: tx }, before.rackId, before.name);
       await assertDeviceZone({ ...ctx, db: tx }, input.changes.rackId, input.changes.name);
+      // Checked when the change places or activates: a new rack or type, planned → installed, or back from decommissioned.
+      const addsLoad =
+        countsInRack(input.changes) &&
+        (!countsInRack(before) ||
+          before.rackId !== input.changes.rackId ||
+          before.deviceTypeId !== input.changes.deviceTypeId ||
+          (before.status === 'planned' && input.changes.status !== 'planned'));
+      const override = addsLoad ? await checkCapacity(ctx.db, tx, input.changes, input.id) : null;
       const { device } = await writeDevice(ctx.db, tx, input.changes, input.id);
-      await recordChange(tx, { actor: ctx.actor, action: 'update', objectType: 'device', objectId: input.id, before, after: device });
+      await recordChange(tx, { actor: ctx.actor, action: 'update', objectType: 'device', objectId: input.id, before, after: override ? { ...device, capacityOverride: override } : device });
       return device;
     }),
   ),

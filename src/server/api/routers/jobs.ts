@@ -40,10 +40,13 @@ export const jobInput = z
     gpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(999, 'must be below 1000 (use whole GPUs)').default(0),
     gpuModels: z.array(z.string().trim().min(1).max(100)).max(16).default([]),
     gpuMemoryGib: z.number().positive('must be more than 0 GiB').max(1024).nullish(),
-    cpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1,000 cores'),
-    memoryMib: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(16 * 1024 * 1024, 'must be at most 16 TiB'),
+    /** Per worker; omitted: the GPUs' share of the server's CPU and memory. */
+    cpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1,000 cores').nullish(),
+    memoryMib: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(16 * 1024 * 1024, 'must be at most 16 TiB').nullish(),
     requiredZoneLevel: z.number().int().min(0, 'must be 0-3').max(3, 'must be 0-3').default(0),
     topology: z.enum(s.jobTopology.enumValues).default('none'),
+    /** Inference: one replica per server (default) or per rack, so one failure cannot take the service down; or none. */
+    replicaSpread: z.enum(['server', 'rack', 'none']).default('server'),
     estimatedDurationS: z.number().int('must be whole seconds').min(1, 'must be at least 1 s').max(90 * 86_400, 'must be at most 90 days').nullish(),
     expectedPowerWPerGpu: z.number().positive('must be more than 0 W').max(5000, 'must be at most 5,000 W').nullish(),
   })
@@ -72,7 +75,7 @@ const heldGpus = (principal: Principal) =>
 
 export const jobsRouter = router({
   submit: operateProcedure
-    .meta({ example: { name: 'example', kind: 'training', tenant: 'example', gpusPerWorker: 1, cpuMilli: 1000, memoryMib: 1024 } })
+    .meta({ example: { name: 'example', kind: 'training', tenant: 'example', gpusPerWorker: 1 } })
     .input(jobInput).mutation(async ({ ctx, input }) => {
     // The scheduler places on any GPU the tenant is cleared for, in any zone: submitting needs all zones.
     assertAllZones(ctx, 'submitting a job');

@@ -131,7 +131,14 @@ export const racksRouter = router({
     const analysis = await analysePlant(ctx.db, rack.hall.siteId);
     const power = analysis.power.ok ? (analysis.power.racks[String(input.id)] ?? null) : null;
     const cooling = analysis.cooling.racks[String(input.id)] ?? null;
-    return { ...rack, devices, power, cooling };
+    // Headroom as the device forms check it: planned devices (here and upstream) count as planned load.
+    const planned = await analysePlant(ctx.db, rack.hall.siteId, undefined, { countPlanned: true });
+    const headroom = {
+      powerHeadroomW: planned.power.ok ? (planned.power.racks[String(input.id)]?.powerHeadroomW ?? null) : null,
+      coolingHeadroomW: planned.cooling.racks[String(input.id)]?.coolingHeadroomW ?? null,
+      plannedLoadW: devices.filter((d) => d.status === 'planned').reduce((sum, d) => sum + d.nameplatePowerW, 0),
+    };
+    return { ...rack, devices, power, cooling, headroom };
   }),
 
   create: operateOrPlanProcedure.meta({ example: exampleRack }).input(rackInput).mutation(async ({ ctx, input }) => {

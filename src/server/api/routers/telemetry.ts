@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dbId } from '../inputs';
+import { metricsWithAliases, resolveMetricName } from '@/telemetry/metric-names';
 import { TARGET_DIALECTS } from '../../db/schema';
 import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
@@ -34,7 +35,8 @@ const targetInterval = duration.refine((ms) => ms >= 250 && ms <= 86_400_000, 'm
 
 const queryInput = z
   .object({
-    metric: z.string().trim().min(1).max(200),
+    /** A catalogue name or an exporter's own name for it (DCGM_FI_DEV_POWER_USAGE → gpu_power_w). */
+    metric: z.string().trim().min(1).max(200).transform(resolveMetricName),
     entity: z.string().trim().min(1).max(200).optional(),
     target: z.string().trim().min(1).max(2000).optional(),
     /** How far back: milliseconds or a duration ("15m", "2h", "7d"). */
@@ -100,6 +102,9 @@ type TargetRow = {
 };
 
 export const telemetryRouter = router({
+  /** The metric catalogue: each canonical name with its unit, kind, scope and the exporter names that resolve to it. */
+  metrics: readProcedure.query(() => metricsWithAliases()),
+
   /** Points of one metric for an entity or a target; resolution raw / 1m / 1h chosen by the range unless given. */
   query: readProcedure.meta({ example: { metric: 'gpu_power_w', entity: 'example' } }).input(queryInput).query(({ ctx, input }) => runQuery(ctx, input)),
 

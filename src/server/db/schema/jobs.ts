@@ -63,6 +63,8 @@ export const jobs = pgTable(
     memoryMib: integer('memory_mib').notNull(),
     requiredZoneLevel: integer('required_zone_level').notNull().default(0),
     topology: jobTopology('topology').notNull().default('none'),
+    /** Inference: at most one replica per 'server' (default) or per 'rack', or 'none'. */
+    replicaSpread: text('replica_spread').$type<'server' | 'rack' | 'none'>().notNull().default('server'),
     /** Null: runs until cancelled (a service). */
     estimatedDurationS: integer('estimated_duration_s'),
     /** Expected draw of one fully used GPU; filled from the kind's default at submit. */
@@ -82,6 +84,7 @@ export const jobs = pgTable(
     check('jobs_priority_range', sql`${t.priority} BETWEEN -1000 AND 1000`),
     check('jobs_workers_range', sql`${t.workers} BETWEEN 1 AND 1024`),
     check('jobs_replicas_range', sql`${t.replicas} BETWEEN 0 AND 1024`),
+    check('jobs_replica_spread', sql`${t.replicaSpread} IN ('server', 'rack', 'none')`),
     check('jobs_gpus_per_worker_range', sql`${t.gpusPerWorker} BETWEEN 0 AND 8`),
     check('jobs_gpu_milli_range', sql`${t.gpuMilli} BETWEEN 0 AND 999`),
     // A GPU scheduler: every worker takes at least a share of a GPU; a share is of one GPU only.

@@ -208,6 +208,11 @@ export const alerts = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     acknowledgedBy: text('acknowledged_by'),
+    /** What the operator wrote when acknowledging (bulk acknowledgements share one note). */
+    ackNote: text('ack_note'),
+    /** Hidden from the open list until then (the alert keeps its state and still resolves on its own). */
+    silencedUntil: timestamp('silenced_until', { withTimezone: true }),
+    silencedBy: text('silenced_by'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -230,6 +235,8 @@ export const alertEvents = pgTable(
     state: text('state').$type<AlertState>().notNull(),
     value: real('value'),
     actor: text('actor').notNull().default('system'),
+    /** The acknowledgement note, or what a silence was for and until when. */
+    note: text('note'),
   },
   (t) => [index('alert_events_alert_idx').on(t.alertId, t.at)],
 );

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { ACCELERATORS } from '@/domain/accelerators';
 import type { Db } from '../client';
 import * as s from '../schema';
-import { DEMO_SCALE, GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, LARGE_SCALE, NVL72_COMPUTE_TRAYS, type SeedScale, seededGpuUuid } from './plan';
+import { DEMO_SCALE, GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, LARGE_SCALE, NVL72_COMPUTE_TRAYS, type SeedScale, seededGpuUuid, seedTenants } from './plan';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -529,6 +529,10 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
     usableCapacityTb: 1_600,
     throughputGbps: 3_200,
   });
+
+  // Tenants with quotas, unless some already exist (an inventory import into a database that kept its tenants).
+  const [anyTenant] = await tx.select({ id: s.tenants.id }).from(s.tenants).limit(1);
+  if (!anyTenant) await tx.insert(s.tenants).values(seedTenants(scale));
 
   await tx.insert(s.changeLog).values({ actor: 'system:seed', action: 'create', objectType: 'site', objectId: String(siteId), after: { seed: scale } });
   return acceleratorRows.length;

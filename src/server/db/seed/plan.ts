@@ -29,3 +29,17 @@ export function seededGpuUuid(serial: number): string {
   const hex = serial.toString(16).padStart(12, '0');
   return `GPU-5eed0000-0000-4000-8000-${hex}`;
 }
+
+/**
+ * The tenants a seeded site starts with, so jobs can be submitted at once (the README's examples use `research`).
+ * Quotas are shares of the site's GPUs, in whole servers (multiples of 8); `secure-cage` is cleared for the tenant cage.
+ */
+export function seedTenants(scale: SeedScale): { name: string; gpuQuota: number; clearedZoneLevel: number }[] {
+  const gpus = gpuCount(scale);
+  const share = (fraction: number) => Math.max(GPUS_PER_HGX_SERVER, Math.floor((gpus * fraction) / GPUS_PER_HGX_SERVER) * GPUS_PER_HGX_SERVER);
+  return [
+    { name: 'research', gpuQuota: share(0.5), clearedZoneLevel: 1 },
+    { name: 'serving', gpuQuota: share(0.25), clearedZoneLevel: 1 },
+    { name: 'secure-cage', gpuQuota: share(0.1), clearedZoneLevel: 2 },
+  ];
+}

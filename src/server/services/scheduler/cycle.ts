@@ -138,7 +138,9 @@ function unitsOf(state: ClusterState, pending: JobRow[]): Unit[] {
     if (missing <= 0) continue;
     const free: number[] = [];
     for (let i = 0; free.length < missing; i++) if (!placed.has(i)) free.push(i);
-    units.push({ job, pod: podOf(job, tenant(job), missing, `${job.id}:top-up`), topUp: true, workerIndices: free });
+    // The new replicas keep off the servers (or racks) the placed ones run on.
+    const replicaNodeIds = state.snapshot.allocations.get(String(job.id))?.workers.map((w) => w.nodeId) ?? [];
+    units.push({ job, pod: { ...podOf(job, tenant(job), missing, `${job.id}:top-up`), replicaNodeIds }, topUp: true, workerIndices: free });
   }
   return units;
 }

@@ -19,6 +19,24 @@ export function serverResources(gpuCount: number): { cpuMilli: number; memoryMib
   return { cpuMilli: row.cpuCores * 1000, memoryMib: row.memoryGib * 1024 };
 }
 
+/**
+ * CPU and memory a job gets per GPU when it names none: the least per-GPU share any server of the given GPU counts
+ * offers (so the job fits on every one of them), times the GPUs a worker holds (a share counts as its fraction).
+ * `serverGpuCounts` are the GPU counts of the servers the job could run on; with none, an 8-GPU server is assumed.
+ */
+export function defaultWorkerResources(serverGpuCounts: readonly number[], gpusPerWorker: number, gpuMilli: number): { cpuMilli: number; memoryMib: number } {
+  const counts = serverGpuCounts.filter((n) => n > 0);
+  const perGpu = (counts.length ? counts : [8]).map((n) => {
+    const server = serverResources(n);
+    return { cpuMilli: server.cpuMilli / n, memoryMib: server.memoryMib / n };
+  });
+  const gpus = gpuMilli > 0 ? gpuMilli / 1000 : gpusPerWorker;
+  return {
+    cpuMilli: Math.floor(Math.min(...perGpu.map((p) => p.cpuMilli)) * gpus),
+    memoryMib: Math.floor(Math.min(...perGpu.map((p) => p.memoryMib)) * gpus),
+  };
+}
+
 /** Expected draw of one fully used GPU by job kind, W, when the submitter gives none (H100-class SXM figures). */
 export const DEFAULT_POWER_W_PER_GPU: Record<'training' | 'inference' | 'batch', number> = {
   training: 700, // training runs near the power limit

@@ -4,7 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
-import { DEFAULT_POWER_W_PER_GPU } from './defaults';
+import { DEFAULT_POWER_W_PER_GPU, defaultWorkerResources } from './defaults';
 import { isConflict, type Tx } from './cycle';
 import { desiredWorkers, type JobRow } from './snapshot';
 
@@ -30,10 +30,12 @@ export type JobSubmission = {
   gpuMilli?: number;
   gpuModels?: string[];
   gpuMemoryGib?: number | null;
-  cpuMilli: number;
-  memoryMib: number;
+  /** Omitted: the GPUs' share of the server's CPU and memory (defaultWorkerResources). */
+  cpuMilli?: number | null;
+  memoryMib?: number | null;
   requiredZoneLevel?: number;
   topology?: JobRow['topology'];
+  replicaSpread?: JobRow['replicaSpread'];
   estimatedDurationS?: number | null;
   expectedPowerWPerGpu?: number | null;
 };
@@ -50,6 +52,20 @@ async function releaseAll(tx: Tx, jobId: number) {
 export function jobGpuDemand(job: Pick<JobRow, 'kind' | 'workers' | 'replicas' | 'gpusPerWorker' | 'gpuMilli'>): number {
   const perWorker = job.gpuMilli > 0 ? job.gpuMilli / 1000 : job.gpusPerWorker;
   return perWorker * desiredWorkers(job);
+}
+
+/** The CPU and memory a worker asks for: as given, or its GPUs' share of the servers with the requested GPU models that can hold it. */
+async function workerResources(tx: Tx, input: JobSubmission): Promise<{ cpuMilli: number; memoryMib: number }> {
+  if (input.cpuMilli != null && input.memoryMib != null) return { cpuMilli: input.cpuMilli, memoryMib: input.memoryMib };
+  const models = input.gpuModels ?? [];
+  const modelFilter = models.length ? sql`AND m.name IN (${sql.join(models.map((m) => sql`${m}`), sql`, `)})` : sql``;
+  // Only servers a worker fits on: a worker of 8 GPUs never lands on a 4-GPU tray, so its share there does not count.
+  const rows = await tx.execute<{ gpus: number }>(sql`
+    SELECT DISTINCT per_server.gpus FROM (
+      SELECT count(*)::int AS gpus FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id WHERE true ${modelFilter} GROUP BY a.device_id
+    ) per_server WHERE per_server.gpus >= ${Math.max(1, input.gpusPerWorker)}`);
+  const fallback = defaultWorkerResources(rows.rows.map((r) => r.gpus), input.gpusPerWorker, input.gpuMilli ?? 0);
+  return { cpuMilli: input.cpuMilli ?? fallback.cpuMilli, memoryMib: input.memoryMib ?? fallback.memoryMib };
 }
 
 export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
@@ -72,10 +88,10 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
       gpuMilli: input.gpuMilli ?? 0,
       gpuModels: input.gpuModels ?? [],
       gpuMemoryGib: input.gpuMemoryGib ?? null,
-      cpuMilli: input.cpuMilli,
-      memoryMib: input.memoryMib,
+      ...(await workerResources(tx, input)),
       requiredZoneLevel,
       topology: input.topology ?? 'none',
+      replicaSpread: input.replicaSpread ?? 'server',
       estimatedDurationS: input.estimatedDurationS ?? null,
       expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_GPU[input.kind],
     };

@@ -88,6 +88,7 @@ export function podOf(job: JobRow, tenant: string, workers: number, podId = Stri
     requiredZoneLevel: job.requiredZoneLevel as ZoneLevel,
     // Inference replicas are independent: no gang topology across them.
     topology: job.kind === 'inference' ? 'none' : job.topology,
+    ...(job.kind === 'inference' ? { replicaSpread: job.replicaSpread } : {}),
     expectedPowerWPerGpu: job.expectedPowerWPerGpu,
     createdAt: job.submittedAt.getTime(),
   };

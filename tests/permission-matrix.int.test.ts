@@ -129,9 +129,11 @@ type ZoneCase =
 let zoneDb: TestDatabase;
 let fx: Fx;
 let counter = 0;
+/** Units of the own zone's empty rack, taken one by one by fresh devices. */
+let devicePosition = 0;
 
 async function freshDevice(o: Own): Promise<{ id: number; input: Record<string, unknown> }> {
-  const input = { deviceTypeId: o.f.deviceTypeId, rackId: o.f.ownEmptyRackId, position: ++counter, face: 'front' as const, name: `zm-device-${counter}`, status: 'planned' as const };
+  const input = { deviceTypeId: o.f.deviceTypeId, rackId: o.f.ownEmptyRackId, position: ++devicePosition, face: 'front' as const, name: `zm-device-${devicePosition}`, status: 'planned' as const };
   const device = await createCaller(createContext(zoneDb)).devices.create(input);
   return { id: device.id, input };
 }
@@ -205,7 +207,7 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'devices.get': { kind: 'object', own: (o) => ({ id: o.f.own.deviceId }), other: (f) => ({ id: f.other.deviceId }) },
   'devices.create': {
     kind: 'object',
-    own: (o) => ({ deviceTypeId: o.f.deviceTypeId, rackId: o.f.ownEmptyRackId, position: ++counter, face: 'front', name: `zm-device-${counter}`, status: 'planned' }),
+    own: (o) => ({ deviceTypeId: o.f.deviceTypeId, rackId: o.f.ownEmptyRackId, position: ++devicePosition, face: 'front', name: `zm-device-${devicePosition}`, status: 'planned' }),
     other: (f) => ({ deviceTypeId: f.deviceTypeId, rackId: f.other.rackId, position: 1, face: 'front', name: 'zm-device-other', status: 'planned' }),
     // Placing into another zone's rack names the zone (the rack is a reference, not the object acted on).
     otherCode: 'FORBIDDEN',
@@ -329,6 +331,7 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'alerts.events': { kind: 'object', own: (o) => ({ id: o.f.own.alertId }), other: (f) => ({ id: f.other.alertId }) },
   'alerts.rules': { kind: 'not-zoned', why: 'rule definitions, shared by every zone' },
   'alerts.ack': { kind: 'object', own: async (o) => ({ id: (await firingAlert(o)).id }), other: (f) => ({ id: f.other.alertId }) },
+  'telemetry.metrics': { kind: 'not-zoned', why: 'the metric catalogue and its exporter aliases' },
   'alerts.triage': {
     kind: 'list',
     check: (r, f) => {

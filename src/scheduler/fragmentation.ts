@@ -43,6 +43,11 @@ export interface TypicalWorkloadOptions {
    * 'blend': the mean of the two.
    */
   measure?: FragmentationMeasure;
+  /**
+   * Weights: true (default) = share of the kept shapes (they sum to 1); false = share of ALL samples, as the published
+   * simulator does (kept shapes then sum to the coverage, about 0.95), which scales every fragmentation amount.
+   */
+  normalise?: boolean;
 }
 
 export type FragmentationMeasure = 'fgd' | 'capacity' | 'blend';
@@ -61,10 +66,10 @@ export class TypicalWorkload {
   private readonly cpuOnlyWeight: number;
   private readonly accessByModel = new Map<string, Uint8Array>();
 
-  constructor(shapes: WorkloadShape[], checkMemory = false, measure: FragmentationMeasure = 'fgd') {
+  constructor(shapes: WorkloadShape[], checkMemory = false, measure: FragmentationMeasure = 'fgd', normalise = true) {
     const total = shapes.reduce((s, x) => s + x.weight, 0);
     if (!(total > 0)) throw new Error('typical workload needs at least one shape with positive weight');
-    this.shapes = shapes.map((s) => ({ ...s, weight: s.weight / total }));
+    this.shapes = shapes.map((s) => ({ ...s, weight: normalise ? s.weight / total : s.weight }));
     this.checkMemory = checkMemory;
     this.measure = measure;
     const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
@@ -113,7 +118,9 @@ export class TypicalWorkload {
       kept.push(shape);
       covered += shape.weight;
     }
-    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd');
+    const normalise = options.normalise ?? true;
+    if (!normalise) for (const shape of kept) shape.weight /= count;
+    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd', normalise);
   }
 
   /** 1 where a GPU shape may run on this model, cached per model name. */

@@ -31,7 +31,7 @@ export interface ProfileSpec {
   permits?: string[];
   reserves?: string[];
   postFilters?: string[];
-  tieBreak?: 'first' | 'random';
+  tieBreak?: 'first' | 'random' | 'name';
 }
 
 export class PluginRegistry {

@@ -169,7 +169,7 @@ export function arrivalSequence(pods: TracePod[], capacityMilli: number, seed: n
  * fgd.ts). Our production profile keeps every shape (the rare 8-GPU shapes are the ones that need whole nodes kept
  * free) and blends FGD's measure with the 'capacity' measure, which also sees GPUs stranded by a node's dwindling CPU.
  */
-export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd'): TypicalWorkload {
+export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', _nodes?: TraceNode[]): TypicalWorkload {
   const samples = pods.map((p) => {
     const req = toPodRequest(p, p.name, 0);
     return { cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, demand: gpuDemandOf(req), gpuModels: req.gpuModels };

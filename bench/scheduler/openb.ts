@@ -169,13 +169,23 @@ export function arrivalSequence(pods: TracePod[], capacityMilli: number, seed: n
  * fgd.ts). Our production profile keeps every shape (the rare 8-GPU shapes are the ones that need whole nodes kept
  * free) and blends FGD's measure with the 'capacity' measure, which also sees GPUs stranded by a node's dwindling CPU.
  */
-export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', _nodes?: TraceNode[]): TypicalWorkload {
+export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', nodes?: TraceNode[]): TypicalWorkload {
   const samples = pods.map((p) => {
     const req = toPodRequest(p, p.name, 0);
     return { cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, demand: gpuDemandOf(req), gpuModels: req.gpuModels };
   });
-  if (policy === 'plenum') return TypicalWorkload.fromSamples(samples, { coverage: 1, measure: 'blend' });
+  if (policy === 'plenum') {
+    const modelGpus = nodes && process.env.PLENUM_PER_MODEL !== '0' ? modelGpusOf(nodes) : undefined;
+    return TypicalWorkload.fromSamples(samples, { coverage: 1, measure: 'blend', modelGpus });
+  }
   return fgdTypicalWorkload(samples);
+}
+
+/** GPUs per model of a node list. */
+export function modelGpusOf(nodes: TraceNode[]): Record<string, number> {
+  const gpus: Record<string, number> = {};
+  for (const n of nodes) if (n.gpuCount > 0) gpus[n.gpuModel] = (gpus[n.gpuModel] ?? 0) + n.gpuCount;
+  return gpus;
 }
 
 /** The scheduler of a policy: the faithful FGD port for 'fgd', the production profiles otherwise. */

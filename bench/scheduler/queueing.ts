@@ -107,7 +107,7 @@ export function makeJobs(seed: number, count: number, load: number, maxDurationS
     t += -Math.log(1 - rng()) / rate;
     return { pod: toPodRequest(p, `${p.name}#${k}`, k), arrival: t, duration: duration(p), gpuMilli: podGpuMilliOf(p) };
   });
-  return { nodes, workload, jobs, capacityMilli, runnable: runnable.length, total: pods.length };
+  return { nodes, pods, workload, jobs, capacityMilli, runnable: runnable.length, total: pods.length };
 }
 
 export function simulate(setup: ReturnType<typeof makeJobs>, policy: QueuePolicy, seed: number) {

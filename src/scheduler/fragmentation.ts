@@ -48,6 +48,22 @@ export interface TypicalWorkloadOptions {
    * simulator does (kept shapes then sum to the coverage, about 0.95), which scales every fragmentation amount.
    */
   normalise?: boolean;
+  /**
+   * GPUs of each model in the cluster. When given, fragmentation is measured per GPU model: on a node of model M only
+   * the shapes that may run on M count, each weighted by the demand it puts on M's GPUs (its popularity divided by the
+   * GPUs of all the models it may use), renormalised per model. Without it, a shape that may not use M counts all of
+   * M's free GPU as fragmented (the paper's measure), which pulls every pod toward the models that constrained shapes
+   * avoid, whether or not those are scarce.
+   */
+  modelGpus?: Record<string, number>;
+}
+
+/** The mix as a node of one GPU model sees it. */
+interface ModelView {
+  /** Per GPU shape; 0 = the shape does not count on this model. */
+  weight: Float64Array;
+  /** Weight of the shapes for which every free milli of this model is a fragment (CPU-only, or not allowed here). */
+  allFreeWeight: number;
 }
 
 export type FragmentationMeasure = 'fgd' | 'capacity' | 'blend';
@@ -64,9 +80,17 @@ export class TypicalWorkload {
   private readonly weight: Float64Array;
   /** Sum of the weights of CPU-only shapes: for them every free milli is a fragment. */
   private readonly cpuOnlyWeight: number;
-  private readonly accessByModel = new Map<string, Uint8Array>();
+  private readonly modelGpus: Record<string, number> | null;
+  private readonly viewByModel = new Map<string, ModelView>();
 
-  constructor(shapes: WorkloadShape[], checkMemory = false, measure: FragmentationMeasure = 'fgd', normalise = true) {
+  constructor(
+    shapes: WorkloadShape[],
+    checkMemory = false,
+    measure: FragmentationMeasure = 'fgd',
+    normalise = true,
+    modelGpus: Record<string, number> | null = null,
+  ) {
+    this.modelGpus = modelGpus;
     const total = shapes.reduce((s, x) => s + x.weight, 0);
     if (!(total > 0)) throw new Error('typical workload needs at least one shape with positive weight');
     this.shapes = shapes.map((s) => ({ ...s, weight: normalise ? s.weight / total : s.weight }));
@@ -120,21 +144,38 @@ export class TypicalWorkload {
     }
     const normalise = options.normalise ?? true;
     if (!normalise) for (const shape of kept) shape.weight /= count;
-    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd', normalise);
+    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd', normalise, options.modelGpus ?? null);
   }
 
-  /** 1 where a GPU shape may run on this model, cached per model name. */
-  private access(gpuModel: string): Uint8Array {
-    let access = this.accessByModel.get(gpuModel);
-    if (!access) {
-      const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
-      access = new Uint8Array(gpuShapes.length);
+  /** The shape weights a node of this model sees, cached per model name. */
+  private view(gpuModel: string): ModelView {
+    let view = this.viewByModel.get(gpuModel);
+    if (view) return view;
+    const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
+    const allowed = (s: WorkloadShape) => s.gpuModels === null || s.gpuModels.includes(gpuModel);
+    const weight = new Float64Array(gpuShapes.length);
+    let allFreeWeight = this.cpuOnlyWeight;
+    const gpusOf = this.modelGpus;
+    if (gpusOf === null) {
       gpuShapes.forEach((s, i) => {
-        access![i] = s.gpuModels === null || s.gpuModels.includes(gpuModel) ? 1 : 0;
+        if (allowed(s)) weight[i] = s.weight;
+        else allFreeWeight += s.weight;
       });
-      this.accessByModel.set(gpuModel, access);
+    } else {
+      const clusterGpus = Object.values(gpusOf).reduce((sum, n) => sum + n, 0);
+      gpuShapes.forEach((s, i) => {
+        if (!allowed(s)) return;
+        const usable = s.gpuModels === null ? clusterGpus : s.gpuModels.reduce((sum, m) => sum + (gpusOf[m] ?? 0), 0);
+        weight[i] = usable > 0 ? (s.weight * clusterGpus) / usable : 0;
+      });
+      const total = weight.reduce((sum, w) => sum + w, 0) + allFreeWeight;
+      const scale = total > 0 ? this.shapes.reduce((sum, s) => sum + s.weight, 0) / total : 0;
+      for (let i = 0; i < weight.length; i++) weight[i] *= scale;
+      allFreeWeight *= scale;
     }
-    return access;
+    view = { weight, allFreeWeight };
+    this.viewByModel.set(gpuModel, view);
+    return view;
   }
 
   /**
@@ -187,14 +228,14 @@ export class TypicalWorkload {
   ): number {
     // Partly used GPUs are what a whole-GPU shape cannot use.
     const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
-    const access = this.access(gpuModel);
+    const view = this.view(gpuModel);
     const checkMemory = this.checkMemory;
-    let frag = this.cpuOnlyWeight * totalFree;
+    let frag = view.allFreeWeight * totalFree;
     const n = this.weight.length;
     for (let s = 0; s < n; s++) {
-      const w = this.weight[s];
+      const w = view.weight[s];
+      if (w === 0) continue;
       if (
-        access[s] === 0 ||
         cpuMilliFree < this.cpuMilli[s] ||
         (checkMemory && memoryMibFree < this.memoryMib[s])
       ) {
@@ -230,15 +271,12 @@ export class TypicalWorkload {
     totalFree: number,
     fullyFree: number,
   ): number {
-    const access = this.access(gpuModel);
-    let frag = this.cpuOnlyWeight * totalFree;
+    const view = this.view(gpuModel);
+    let frag = view.allFreeWeight * totalFree;
     const n = this.weight.length;
     for (let s = 0; s < n; s++) {
-      const w = this.weight[s];
-      if (access[s] === 0) {
-        frag += w * totalFree;
-        continue;
-      }
+      const w = view.weight[s];
+      if (w === 0) continue;
       const need = this.milliPerGpu[s];
       let slots: number;
       if (need < MILLI_PER_GPU) {

@@ -151,9 +151,19 @@ export function layOut(nodes: TraceNode[], options: LayoutOptions = {}): Facilit
   for (const row of rows) {
     const budgets = row.racks.reduce((s, k) => s + racks[k].budgetW, 0);
     row.feedCapacityW = (options.feedShareOfBudgets ?? 0.9) * budgets;
-    row.coolingCapacityW = (row.marginalCooling ? (options.marginalCoolingShare ?? 0.8) : (options.coolingShare ?? 1.1)) * budgets;
+    row.coolingCapacityW = (row.marginalCooling ? (options.marginalCoolingShare ?? 0.6) : (options.coolingShare ?? 1.1)) * budgets;
   }
   return { power, rackOfNode, racks, rows, halls: rows.length === 0 ? 0 : rows[rows.length - 1].hall + 1 };
+}
+
+/**
+ * Heat a row can take before its inlet settles above the ASHRAE recommended maximum: with recirculated share f the
+ * inlet settles at supply + offset + f/(1 − f) · rise, so the limit is heat ≤ cooling · (1 + q), q = (27 − supply −
+ * offset) / rise.
+ */
+export function rowHeatLimitW(row: Row): number {
+  const q = (ASHRAE_RECOMMENDED_MAX_C - SUPPLY_TEMP_C - AIR_ZONE.baseOffsetC) / EXHAUST_RISE_C;
+  return row.coolingCapacityW * (1 + q);
 }
 
 /** Running totals of what went wrong, per policy run. */

@@ -1,14 +1,16 @@
-// npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 20000] [--load 0.9] [--max-duration 3600]
-//   [--policies bestfit,fgd,plenum] [--json]
+// npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
+//   [--node-stride 3] [--policies bestfit,fgd,plenum] [--json]
 // Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
 // racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
-// their trace duration (the queueing bench's jobs, queueing.ts makeJobs, over all 1,213 nodes); every arrival or
-// completion starts a greedy pass over the queue (arrival order, at most 100 pods looked at). Node power follows the
+// their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or
+// completion starts a greedy pass over the queue (arrival order, at most 100 pods looked at). The cluster is every
+// --node-stride-th openb GPU node (3: 405 nodes with the list's model mix; 1: all 1,213, about 3 × the jobs needed for
+// the same steady state); the first quarter of the arrival window is a warm-up and is not judged. Node power follows the
 // jobs running on it through the simulator's calibrated GPU and server models (CPUs at a constant half load): a whole-GPU pod is compute-bound (the GPU at its
 // power cap), a GPU share is inference whose activity follows a daily curve between 50 % and 100 %.
 //
 // Power-blind policies (BestFit, the faithful FGD) see only CPU, memory and GPUs. Plenum's profile also reads, per
-// node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row cooling)
+// node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit)
 // minus the peak draw of what already runs there, and reserves each pod's peak draw. Same jobs, same seeds for all.
 
 import { pathToFileURL } from 'node:url';
@@ -29,6 +31,7 @@ import {
   emptyTotals,
   layOut,
   newAccountingState,
+  rowHeatLimitW,
 } from './facility-model';
 import { percentile, toSchedNodes, typicalWorkloadOf } from './openb';
 import { makeJobs } from './queueing';
@@ -82,7 +85,9 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     const row = facility.rows[r.row];
     let rowPeak = 0;
     for (const k of row.racks) rowPeak += steadyW[k] + inferenceW[k];
-    return Math.min(r.budgetW - (steadyW[rack] + inferenceW[rack]), row.feedCapacityW - rowPeak, row.coolingCapacityW - rowPeak);
+    // Cooling: the heat at which the row's inlet would pass 27 °C, less a 5 % margin for the transient.
+    const heatLimitW = 0.95 * rowHeatLimitW(row);
+    return Math.min(r.budgetW - (steadyW[rack] + inferenceW[rack]), row.feedCapacityW - rowPeak, heatLimitW - rowPeak);
   };
   // Every pod asks for the peak of the most power-hungry GPU class per GPU (the framework sizes a pod's draw before it
   // knows the node); each node's headroom is scaled by the same ratio, so the check is exact for the node's own class.
@@ -159,9 +164,21 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   const totals: ViolationTotals = emptyTotals();
   const accounting = newAccountingState(facility);
   let accountedTo = 0;
+  // Judged: the arrival window after a warm-up of a quarter of it (the cluster starts empty; afterwards it drains).
+  const warmup = lastArrival / 4;
   const accountUntil = (t: number) => {
-    // Only the arrival window is judged: afterwards the cluster just drains.
     const end = Math.min(t, lastArrival);
+    if (accountedTo < warmup) {
+      // During the warm-up only the inlet temperatures evolve; nothing is counted.
+      const scratch = emptyTotals();
+      while (accountedTo < Math.min(end, warmup)) {
+        const dt = Math.min(STEP_S, Math.min(end, warmup) - accountedTo);
+        const activity = inferenceActivity(accountedTo + dt / 2);
+        for (let k = 0; k < rackW.length; k++) rackW[k] = steadyW[k] + inferenceW[k] * activity;
+        accountInterval(facility, rackW, dt, accounting, scratch);
+        accountedTo += dt;
+      }
+    }
     while (accountedTo < end) {
       const dt = Math.min(STEP_S, end - accountedTo);
       const activity = inferenceActivity(accountedTo + dt / 2);
@@ -195,7 +212,7 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   while (next < jobs.length || ends.length > 0) {
     const now = Math.min(jobs[next]?.arrival ?? Number.POSITIVE_INFINITY, ends[0]?.t ?? Number.POSITIVE_INFINITY);
     accountUntil(now);
-    busyMilliS += allocatedMilli * Math.max(0, Math.min(now, lastArrival) - clock);
+    busyMilliS += allocatedMilli * Math.max(0, Math.min(now, lastArrival) - Math.max(clock, warmup));
     clock = now;
     while (ends.length > 0 && ends[0].t <= now) {
       const { id } = popEnd();
@@ -209,13 +226,14 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     pass(now);
   }
 
-  const waits = Float64Array.from(jobs.map((j) => j.start! - j.arrival)).sort();
+  const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
+  const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
   const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   return {
     policy,
     seed,
     jobs: jobs.length,
-    alloc_pct: Number(((100 * busyMilliS) / (setup.capacityMilli * lastArrival)).toFixed(2)),
+    alloc_pct: Number(((100 * busyMilliS) / (setup.capacityMilli * (lastArrival - warmup))).toFixed(2)),
     mean_wait_s: Math.round(mean(waits)),
     p95_wait_s: Math.round(percentile(waits, 0.95)),
     rack_budget_episodes: totals.rackBudgetEpisodes,
@@ -230,7 +248,7 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
 }
 
 function parseArgs(argv: string[]) {
-  const args = { seeds: [42, 43, 44], jobs: 20_000, load: 0.9, maxDurationS: 3600, policies: [...FACILITY_POLICIES] as FacilityPolicy[], json: false };
+  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -242,6 +260,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--jobs') args.jobs = Number(value());
     else if (a === '--load') args.load = Number(value());
     else if (a === '--max-duration') args.maxDurationS = Number(value());
+    else if (a === '--node-stride') args.nodeStride = Number(value());
     else if (a === '--policies') {
       const list = value().split(',');
       for (const p of list) if (!FACILITY_POLICIES.includes(p as FacilityPolicy)) throw new Error(`--policies: unknown policy "${p}"; known: ${FACILITY_POLICIES.join(', ')}`);
@@ -261,7 +280,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const results = [];
   for (const seed of args.seeds) {
-    const base = makeJobs(seed, args.jobs, args.load, args.maxDurationS, 1);
+    const base = makeJobs(seed, args.jobs, args.load, args.maxDurationS, args.nodeStride);
     const facility = layOut(base.nodes);
     const setup = {
       ...base,

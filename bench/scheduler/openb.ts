@@ -175,7 +175,7 @@ export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', node
     return { cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, demand: gpuDemandOf(req), gpuModels: req.gpuModels };
   });
   if (policy === 'plenum') {
-    const modelGpus = nodes && process.env.PLENUM_PER_MODEL !== '0' ? modelGpusOf(nodes) : undefined;
+    const modelGpus = nodes ? modelGpusOf(nodes) : undefined;
     return TypicalWorkload.fromSamples(samples, { coverage: 1, measure: 'blend', modelGpus });
   }
   return fgdTypicalWorkload(samples);

@@ -82,6 +82,7 @@ export class TypicalWorkload {
   private readonly cpuOnlyWeight: number;
   private readonly modelGpus: Record<string, number> | null;
   private readonly viewByModel = new Map<string, ModelView>();
+  private readonly demandByModel = new Map<string, number>();
 
   constructor(
     shapes: WorkloadShape[],
@@ -145,6 +146,28 @@ export class TypicalWorkload {
     const normalise = options.normalise ?? true;
     if (!normalise) for (const shape of kept) shape.weight /= count;
     return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd', normalise, options.modelGpus ?? null);
+  }
+
+  /**
+   * Expected GPU demand per GPU of this model (milli-GPU per GPU, relative units) when every GPU shape spreads over
+   * the models it may use in proportion to their GPUs. Shapes that may use any model add the same to every model, so
+   * only model constraints make models differ; 0 for every model without `modelGpus`.
+   */
+  demandPerGpu(gpuModel: string): number {
+    const gpusOf = this.modelGpus;
+    if (gpusOf === null) return 0;
+    let cached = this.demandByModel.get(gpuModel);
+    if (cached === undefined) {
+      const clusterGpus = Object.values(gpusOf).reduce((sum, n) => sum + n, 0);
+      cached = 0;
+      for (const s of this.shapes) {
+        if (s.gpuCount === 0 || (s.gpuModels !== null && !s.gpuModels.includes(gpuModel))) continue;
+        const usable = s.gpuModels === null ? clusterGpus : s.gpuModels.reduce((sum, m) => sum + (gpusOf[m] ?? 0), 0);
+        if (usable > 0) cached += (s.weight * s.gpuCount * s.milliPerGpu) / usable;
+      }
+      this.demandByModel.set(gpuModel, cached);
+    }
+    return cached;
   }
 
   /** The shape weights a node of this model sees, cached per model name. */

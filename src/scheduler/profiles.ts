@@ -7,6 +7,7 @@ import { bestFitGpuPicker, bestFitScore } from './plugins/best-fit';
 import { coolingHeadroomFilter } from './plugins/cooling-headroom';
 import { cpuMemoryFitFilter } from './plugins/cpu-memory-fit';
 import { fragmentationScore } from './plugins/fragmentation';
+import { modelDemandScore } from './plugins/model-demand';
 import { gangPermit } from './plugins/gang';
 import { gpuFitFilter } from './plugins/gpu-fit';
 import { nodeHealthFilter } from './plugins/node-health';
@@ -111,6 +112,7 @@ export function defaultRegistry(): PluginRegistry {
     .register('Topology', topologyFilter)
     .register('TopologyLocality', topologyLocalityScore)
     .register('Fragmentation', (ctx) => fragmentationScore(workloadOf(ctx)))
+    .register('ModelDemand', (ctx) => modelDemandScore(workloadOf(ctx)))
     .register('BestFit', bestFitScore)
     .register('BestFitGpu', bestFitGpuPicker)
     .register('Random', randomScore)
@@ -166,6 +168,7 @@ export const PROFILES: Record<string, ProfileSpec> = {
     filters: ALL_FILTERS,
     scores: [
       { plugin: 'Fragmentation', weight: 100 },
+      { plugin: 'ModelDemand', weight: 30 }, // keeps the GPU models that constrained jobs need for them
       { plugin: 'BestFit', weight: 1 }, // breaks near-ties toward fuller nodes
       { plugin: 'TopologyLocality', weight: 5 },
       { plugin: 'Spread', weight: 5 },

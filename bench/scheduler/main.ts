@@ -74,7 +74,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const nodes = parseNodes(readFileSync(args.nodes, 'utf8'));
   const pods = parsePods(readFileSync(args.pods, 'utf8'));
-  const workload = typicalWorkloadOf(pods, args.policy);
+  const workload = typicalWorkloadOf(pods, args.policy, nodes);
   const podsByName = new Map(pods.map((p) => [p.name, p]));
   const results = [];
   for (const seed of args.seeds) {

@@ -226,7 +226,7 @@ export function replay(
   pods: TracePod[],
   policy: Policy,
   seed: number,
-  workload: TypicalWorkload = typicalWorkloadOf(pods, policy),
+  workload: TypicalWorkload = typicalWorkloadOf(pods, policy, nodes),
   /** Overrides the policy's profile (for experiments); the policy name still picks the workload defaults. */
   profile?: ProfileSpec,
 ): ReplayResult {

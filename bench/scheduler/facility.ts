@@ -106,7 +106,7 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     schedNodes.forEach((n, i) => {
       n.rackId = facility.racks[facility.rackOfNode[i]].id;
     });
-    facility.rows.forEach((_, r) => refreshRow(r));
+    for (let r = 0; r < facility.rows.length; r++) refreshRow(r);
   }
   const snapshot = new Snapshot(schedNodes);
   const rng = seededRandom(seed * 7919 + 17);

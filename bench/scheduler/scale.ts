@@ -1,4 +1,5 @@
-// npx tsx bench/scheduler/scale.ts [--gpus 100000] [--decisions 2000] [--fill 0.7] [--seed 42] [--json]
+// npx tsx bench/scheduler/scale.ts [--gpus 100000] [--decisions 2000] [--fill 0.7] [--seed 42]
+//   [--workload production|openb] [--json]
 // Decision time of the production `plenum` profile on a synthetic inventory of ~100,000 GPUs: the seed's design (an
 // air-cooled HGX H100 hall, 3 eight-GPU servers per rack, and liquid-cooled GB200 NVL72 racks, src/server/db/seed/plan.ts)
 // grown until it holds the requested GPUs, every node carrying rack power and cooling headroom. The cluster is first
@@ -14,7 +15,7 @@ const RACK_BUDGET_W = { hgx: 35_000, nvl72: 132_000 };
 const HGX_PER_RACK = 3;
 
 function parseArgs(argv: string[]) {
-  const args = { gpus: 100_000, decisions: 2000, fill: 0.7, seed: 42, json: false };
+  const args = { gpus: 100_000, decisions: 2000, fill: 0.7, seed: 42, workload: 'production' as 'production' | 'openb', json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => Number(argv[++i]);
@@ -23,7 +24,12 @@ function parseArgs(argv: string[]) {
     else if (a === '--fill') args.fill = value();
     else if (a === '--seed') args.seed = value();
     else if (a === '--json') args.json = true;
-    else if (a !== '--') throw new Error(`unknown argument ${a}; usage: scale.ts [--gpus N] [--decisions N] [--fill 0-1] [--seed N] [--json]`);
+    else if (a === '--workload') {
+      const v = argv[++i];
+      if (v !== 'production' && v !== 'openb') throw new Error(`--workload: "${v}" is not production or openb`);
+      args.workload = v;
+    }
+    else if (a !== '--') throw new Error(`unknown argument ${a}; usage: scale.ts [--gpus N] [--decisions N] [--fill 0-1] [--seed N] [--workload production|openb] [--json]`);
   }
   if (!(args.gpus > 0) || !(args.decisions > 0) || !(args.fill >= 0 && args.fill < 1)) {
     throw new Error('--gpus and --decisions must be positive, --fill in [0, 1)');
@@ -69,7 +75,10 @@ function main(): void {
   const totalGpus = nodes.reduce((s, n) => s + n.gpus.length, 0);
   const pods = parsePods(readFileSync(`${OPENB_TRACE_DIR}/openb_pod_list_default.csv`, 'utf8')).map((p) => ({ ...p, gpuModels: [] }));
   const snapshot = new Snapshot(nodes);
-  const scheduler = createScheduler('plenum', { workload: typicalWorkloadOf(pods, 'plenum'), rng: seededRandom(args.seed) });
+  // 'production': the generic typical mix the scheduler service runs with; 'openb': every shape of the trace (hundreds,
+  // most decisions then meet a shape whose memo is cold on every node).
+  const workload = args.workload === 'openb' ? typicalWorkloadOf(pods, 'plenum') : undefined;
+  const scheduler = createScheduler('plenum', { workload, rng: seededRandom(args.seed) });
   const rng = seededRandom(args.seed);
   const running: string[] = [];
   let serial = 0;
@@ -123,6 +132,7 @@ function main(): void {
   }
   times.sort();
   const summary = {
+    workload: args.workload,
     gpus: totalGpus,
     nodes: nodes.length,
     racks: snapshot.rackMembers.size,

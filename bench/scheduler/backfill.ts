@@ -8,12 +8,11 @@
 // Prints per seed the latency of both (p50 / p99, ms) and how many reservations and admissions there were.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createScheduler, EasyBackfill, MILLI_PER_GPU, type PodRequest, Snapshot, seededRandom } from '../../src/scheduler';
 import { arrivalSequence, parseNodes, parsePods, percentile, podGpuMilliOf, type TracePod, toPodRequest, toSchedNodes, typicalWorkloadOf } from './openb';
+import { OPENB_TRACE_DIR } from './trace-dir';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const traceDir = `${repoRoot}../shared/traces/openb`;
+const traceDir = OPENB_TRACE_DIR;
 const HEADS = 100;
 const CANDIDATES = 1000;
 

@@ -4,11 +4,10 @@
 // arrived, per seed and as the mean, with per-decision latency.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { POLICIES, type Policy, parseNodes, parsePods, replay, typicalWorkloadOf, verifyReplay } from './openb';
+import { OPENB_TRACE_DIR } from './trace-dir';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const traceDir = `${repoRoot}../shared/traces/openb`;
+const traceDir = OPENB_TRACE_DIR;
 
 function usage(message: string): never {
   console.error(`${message}
@@ -75,7 +74,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const nodes = parseNodes(readFileSync(args.nodes, 'utf8'));
   const pods = parsePods(readFileSync(args.pods, 'utf8'));
-  const workload = typicalWorkloadOf(pods, args.policy);
+  const workload = typicalWorkloadOf(pods, args.policy, nodes);
   const podsByName = new Map(pods.map((p) => [p.name, p]));
   const results = [];
   for (const seed of args.seeds) {

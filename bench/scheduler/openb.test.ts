@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   POLICIES,
@@ -11,8 +10,9 @@ import {
   typicalWorkloadOf,
   verifyReplay,
 } from './openb';
+import { OPENB_TRACE_DIR } from './trace-dir';
 
-const traceDir = fileURLToPath(new URL('../../../shared/traces/openb/', import.meta.url));
+const traceDir = `${OPENB_TRACE_DIR}/`;
 const haveTrace = existsSync(`${traceDir}openb_node_list_gpu_node.csv`);
 
 describe.skipIf(!haveTrace)('openb replay protocol on a slice of the real trace', () => {

@@ -14,6 +14,7 @@ import {
   gpuDemandOf,
   seededRandom,
 } from '../../src/scheduler';
+import { FGD_REFERENCE_PROFILE, fgdRegistry, fgdTypicalWorkload } from './fgd';
 
 export type Policy = 'random' | 'bestfit' | 'fgd' | 'plenum';
 export const POLICIES: Policy[] = ['random', 'bestfit', 'fgd', 'plenum'];
@@ -80,10 +81,20 @@ function durationOf(r: Record<string, string>): number | undefined {
   return Number.isFinite(start) && Number.isFinite(end) ? Math.max(1, end - start) : undefined;
 }
 
-export function toSchedNodes(nodes: TraceNode[]): SchedNode[] {
-  return nodes.map((n) => ({
+/**
+ * Per-seed random name prefixes, as the published simulator gives its nodes: a policy that breaks ties by the lowest
+ * node name (the faithful FGD) then breaks them in a random order that is fixed for the run.
+ */
+export function nodeNamePrefixes(count: number, seed: number): string[] {
+  const rng = seededRandom(seed * 104729 + 3);
+  return Array.from({ length: count }, () => Math.floor(rng() * 0x100000000).toString(16).padStart(8, '0'));
+}
+
+/** `prefixes` (one per node) are prepended to the names; ids stay the trace's node names. */
+export function toSchedNodes(nodes: TraceNode[], prefixes?: string[]): SchedNode[] {
+  return nodes.map((n, i) => ({
     id: n.name,
-    name: n.name,
+    name: prefixes ? `${prefixes[i]}-${n.name}` : n.name,
     cpuMilliFree: n.cpuMilli,
     cpuMilliTotal: n.cpuMilli,
     memoryMibFree: n.memoryMib,
@@ -154,19 +165,34 @@ export function arrivalSequence(pods: TracePod[], capacityMilli: number, seed: n
 
 /**
  * Typical workload of the trace (the fragmentation score's input), from the original pod list. The published FGD
- * keeps the most popular shapes up to 95 % of the pods and asks only "can one more pod of the shape run?". Our
- * production profile keeps every shape (the rare 8-GPU shapes are the ones that need whole nodes kept free) and blends
- * FGD's measure with the 'capacity' measure, which also sees GPUs stranded by a node's dwindling CPU.
+ * keeps the most popular shapes up to 95 % of the pods and asks only "can one more pod of the shape run?" (see
+ * fgd.ts). Our production profile keeps every shape (the rare 8-GPU shapes are the ones that need whole nodes kept
+ * free) and blends FGD's measure with the 'capacity' measure, which also sees GPUs stranded by a node's dwindling CPU.
  */
-export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd'): TypicalWorkload {
-  const plenum = policy === 'plenum';
-  return TypicalWorkload.fromSamples(
-    pods.map((p) => {
-      const req = toPodRequest(p, p.name, 0);
-      return { cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, demand: gpuDemandOf(req), gpuModels: req.gpuModels };
-    }),
-    plenum ? { coverage: 1, measure: 'blend' } : { coverage: 0.95, measure: 'fgd' },
-  );
+export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', nodes?: TraceNode[]): TypicalWorkload {
+  const samples = pods.map((p) => {
+    const req = toPodRequest(p, p.name, 0);
+    return { cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, demand: gpuDemandOf(req), gpuModels: req.gpuModels };
+  });
+  if (policy === 'plenum') {
+    const modelGpus = nodes ? modelGpusOf(nodes) : undefined;
+    return TypicalWorkload.fromSamples(samples, { coverage: 1, measure: 'blend', modelGpus });
+  }
+  return fgdTypicalWorkload(samples);
+}
+
+/** GPUs per model of a node list. */
+export function modelGpusOf(nodes: TraceNode[]): Record<string, number> {
+  const gpus: Record<string, number> = {};
+  for (const n of nodes) if (n.gpuCount > 0) gpus[n.gpuModel] = (gpus[n.gpuModel] ?? 0) + n.gpuCount;
+  return gpus;
+}
+
+/** The scheduler of a policy: the faithful FGD port for 'fgd', the production profiles otherwise. */
+export function schedulerFor(policy: Policy, workload: TypicalWorkload, seed: number, profile?: ProfileSpec) {
+  const rng = seededRandom(seed * 7919 + 17);
+  if (policy === 'fgd' && !profile) return createScheduler(FGD_REFERENCE_PROFILE, { workload, rng, registry: fgdRegistry(workload) });
+  return createScheduler(profile ?? policy, { workload, rng });
 }
 
 export interface ReplayResult {
@@ -200,16 +226,16 @@ export function replay(
   pods: TracePod[],
   policy: Policy,
   seed: number,
-  workload: TypicalWorkload = typicalWorkloadOf(pods, policy),
+  workload: TypicalWorkload = typicalWorkloadOf(pods, policy, nodes),
   /** Overrides the policy's profile (for experiments); the policy name still picks the workload defaults. */
   profile?: ProfileSpec,
 ): ReplayResult {
   const started = performance.now();
-  const snapshot = new Snapshot(toSchedNodes(nodes));
+  const snapshot = new Snapshot(toSchedNodes(nodes, nodeNamePrefixes(nodes.length, seed)));
   const capacityMilli = nodes.reduce((s, n) => s + n.gpuCount * MILLI_PER_GPU, 0);
   const arrivals = arrivalSequence(pods, capacityMilli, seed);
   // The policy's own random source is separate from the arrival order: every policy sees the same arrivals.
-  const scheduler = createScheduler(profile ?? policy, { workload, rng: seededRandom(seed * 7919 + 17) });
+  const scheduler = schedulerFor(policy, workload, seed, profile);
   const latencyMs = new Float64Array(arrivals.length);
   let arrivedMilli = 0;
   let at100 = Number.NaN;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeJobs, simulate } from './queueing';
+import { OPENB_TRACE_DIR } from './trace-dir';
 
-const haveTrace = existsSync(fileURLToPath(new URL('../../../shared/traces/openb/openb_pod_list_default.csv', import.meta.url)));
+const haveTrace = existsSync(`${OPENB_TRACE_DIR}/openb_pod_list_default.csv`);
 
 describe.skipIf(!haveTrace)('queueing on the openb trace', () => {
   // 41 nodes (every 30th), 1,500 pods at 1.5 × capacity with durations up to 1 h: a queue forms within minutes.

@@ -14,12 +14,12 @@
 // Durations are exact here, so EASY's promise is checkable: a pod given a reserved start must start by then.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createScheduler, EasyBackfill, MILLI_PER_GPU, type PodRequest, Snapshot, seededRandom } from '../../src/scheduler';
 import { parseNodes, parsePods, percentile, podGpuMilliOf, toPodRequest, toSchedNodes, typicalWorkloadOf } from './openb';
+import { OPENB_TRACE_DIR } from './trace-dir';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const traceDir = `${repoRoot}../shared/traces/openb`;
+const traceDir = OPENB_TRACE_DIR;
 const SCAN_DEPTH = 100;
 export const POLICIES = ['fifo', 'greedy', 'easy'] as const;
 /** 'easy-unguarded' computes reservations like 'easy' but lets every pod that fits start: the tests' control. */
@@ -107,7 +107,7 @@ export function makeJobs(seed: number, count: number, load: number, maxDurationS
     t += -Math.log(1 - rng()) / rate;
     return { pod: toPodRequest(p, `${p.name}#${k}`, k), arrival: t, duration: duration(p), gpuMilli: podGpuMilliOf(p) };
   });
-  return { nodes, workload, jobs, capacityMilli, runnable: runnable.length, total: pods.length };
+  return { nodes, pods, workload, jobs, capacityMilli, runnable: runnable.length, total: pods.length };
 }
 
 export function simulate(setup: ReturnType<typeof makeJobs>, policy: QueuePolicy, seed: number) {

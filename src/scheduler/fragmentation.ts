@@ -43,6 +43,27 @@ export interface TypicalWorkloadOptions {
    * 'blend': the mean of the two.
    */
   measure?: FragmentationMeasure;
+  /**
+   * Weights: true (default) = share of the kept shapes (they sum to 1); false = share of ALL samples, as the published
+   * simulator does (kept shapes then sum to the coverage, about 0.95), which scales every fragmentation amount.
+   */
+  normalise?: boolean;
+  /**
+   * GPUs of each model in the cluster. When given, fragmentation is measured per GPU model: on a node of model M only
+   * the shapes that may run on M count, each weighted by the demand it puts on M's GPUs (its popularity divided by the
+   * GPUs of all the models it may use), renormalised per model. Without it, a shape that may not use M counts all of
+   * M's free GPU as fragmented (the paper's measure), which pulls every pod toward the models that constrained shapes
+   * avoid, whether or not those are scarce.
+   */
+  modelGpus?: Record<string, number>;
+}
+
+/** The mix as a node of one GPU model sees it. */
+interface ModelView {
+  /** Per GPU shape; 0 = the shape does not count on this model. */
+  weight: Float64Array;
+  /** Weight of the shapes for which every free milli of this model is a fragment (CPU-only, or not allowed here). */
+  allFreeWeight: number;
 }
 
 export type FragmentationMeasure = 'fgd' | 'capacity' | 'blend';
@@ -59,12 +80,21 @@ export class TypicalWorkload {
   private readonly weight: Float64Array;
   /** Sum of the weights of CPU-only shapes: for them every free milli is a fragment. */
   private readonly cpuOnlyWeight: number;
-  private readonly accessByModel = new Map<string, Uint8Array>();
+  private readonly modelGpus: Record<string, number> | null;
+  private readonly viewByModel = new Map<string, ModelView>();
+  private readonly demandByModel = new Map<string, number>();
 
-  constructor(shapes: WorkloadShape[], checkMemory = false, measure: FragmentationMeasure = 'fgd') {
+  constructor(
+    shapes: WorkloadShape[],
+    checkMemory = false,
+    measure: FragmentationMeasure = 'fgd',
+    normalise = true,
+    modelGpus: Record<string, number> | null = null,
+  ) {
+    this.modelGpus = modelGpus;
     const total = shapes.reduce((s, x) => s + x.weight, 0);
     if (!(total > 0)) throw new Error('typical workload needs at least one shape with positive weight');
-    this.shapes = shapes.map((s) => ({ ...s, weight: s.weight / total }));
+    this.shapes = shapes.map((s) => ({ ...s, weight: normalise ? s.weight / total : s.weight }));
     this.checkMemory = checkMemory;
     this.measure = measure;
     const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
@@ -113,21 +143,62 @@ export class TypicalWorkload {
       kept.push(shape);
       covered += shape.weight;
     }
-    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd');
+    const normalise = options.normalise ?? true;
+    if (!normalise) for (const shape of kept) shape.weight /= count;
+    return new TypicalWorkload(kept, options.checkMemory ?? false, options.measure ?? 'fgd', normalise, options.modelGpus ?? null);
   }
 
-  /** 1 where a GPU shape may run on this model, cached per model name. */
-  private access(gpuModel: string): Uint8Array {
-    let access = this.accessByModel.get(gpuModel);
-    if (!access) {
-      const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
-      access = new Uint8Array(gpuShapes.length);
-      gpuShapes.forEach((s, i) => {
-        access![i] = s.gpuModels === null || s.gpuModels.includes(gpuModel) ? 1 : 0;
-      });
-      this.accessByModel.set(gpuModel, access);
+  /**
+   * Expected GPU demand per GPU of this model (milli-GPU per GPU, relative units) when every GPU shape spreads over
+   * the models it may use in proportion to their GPUs. Shapes that may use any model add the same to every model, so
+   * only model constraints make models differ; 0 for every model without `modelGpus`.
+   */
+  demandPerGpu(gpuModel: string): number {
+    const gpusOf = this.modelGpus;
+    if (gpusOf === null) return 0;
+    let cached = this.demandByModel.get(gpuModel);
+    if (cached === undefined) {
+      const clusterGpus = Object.values(gpusOf).reduce((sum, n) => sum + n, 0);
+      cached = 0;
+      for (const s of this.shapes) {
+        if (s.gpuCount === 0 || (s.gpuModels !== null && !s.gpuModels.includes(gpuModel))) continue;
+        const usable = s.gpuModels === null ? clusterGpus : s.gpuModels.reduce((sum, m) => sum + (gpusOf[m] ?? 0), 0);
+        if (usable > 0) cached += (s.weight * s.gpuCount * s.milliPerGpu) / usable;
+      }
+      this.demandByModel.set(gpuModel, cached);
     }
-    return access;
+    return cached;
+  }
+
+  /** The shape weights a node of this model sees, cached per model name. */
+  private view(gpuModel: string): ModelView {
+    let view = this.viewByModel.get(gpuModel);
+    if (view) return view;
+    const gpuShapes = this.shapes.filter((s) => s.gpuCount > 0);
+    const allowed = (s: WorkloadShape) => s.gpuModels === null || s.gpuModels.includes(gpuModel);
+    const weight = new Float64Array(gpuShapes.length);
+    let allFreeWeight = this.cpuOnlyWeight;
+    const gpusOf = this.modelGpus;
+    if (gpusOf === null) {
+      gpuShapes.forEach((s, i) => {
+        if (allowed(s)) weight[i] = s.weight;
+        else allFreeWeight += s.weight;
+      });
+    } else {
+      const clusterGpus = Object.values(gpusOf).reduce((sum, n) => sum + n, 0);
+      gpuShapes.forEach((s, i) => {
+        if (!allowed(s)) return;
+        const usable = s.gpuModels === null ? clusterGpus : s.gpuModels.reduce((sum, m) => sum + (gpusOf[m] ?? 0), 0);
+        weight[i] = usable > 0 ? (s.weight * clusterGpus) / usable : 0;
+      });
+      const total = weight.reduce((sum, w) => sum + w, 0) + allFreeWeight;
+      const scale = total > 0 ? this.shapes.reduce((sum, s) => sum + s.weight, 0) / total : 0;
+      for (let i = 0; i < weight.length; i++) weight[i] *= scale;
+      allFreeWeight *= scale;
+    }
+    view = { weight, allFreeWeight };
+    this.viewByModel.set(gpuModel, view);
+    return view;
   }
 
   /**
@@ -180,14 +251,14 @@ export class TypicalWorkload {
   ): number {
     // Partly used GPUs are what a whole-GPU shape cannot use.
     const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
-    const access = this.access(gpuModel);
+    const view = this.view(gpuModel);
     const checkMemory = this.checkMemory;
-    let frag = this.cpuOnlyWeight * totalFree;
+    let frag = view.allFreeWeight * totalFree;
     const n = this.weight.length;
     for (let s = 0; s < n; s++) {
-      const w = this.weight[s];
+      const w = view.weight[s];
+      if (w === 0) continue;
       if (
-        access[s] === 0 ||
         cpuMilliFree < this.cpuMilli[s] ||
         (checkMemory && memoryMibFree < this.memoryMib[s])
       ) {
@@ -223,15 +294,12 @@ export class TypicalWorkload {
     totalFree: number,
     fullyFree: number,
   ): number {
-    const access = this.access(gpuModel);
-    let frag = this.cpuOnlyWeight * totalFree;
+    const view = this.view(gpuModel);
+    let frag = view.allFreeWeight * totalFree;
     const n = this.weight.length;
     for (let s = 0; s < n; s++) {
-      const w = this.weight[s];
-      if (access[s] === 0) {
-        frag += w * totalFree;
-        continue;
-      }
+      const w = view.weight[s];
+      if (w === 0) continue;
       const need = this.milliPerGpu[s];
       let slots: number;
       if (need < MILLI_PER_GPU) {

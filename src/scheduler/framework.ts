@@ -29,8 +29,11 @@ export interface ResolvedProfile {
   reserves: ReservePlugin[];
   permits: PermitPlugin[];
   postFilters: PostFilterPlugin[];
-  /** Equal best scores: 'first' node in snapshot order, or a seeded 'random' one (as kube-scheduler does). */
-  tieBreak: 'first' | 'random';
+  /**
+   * Equal best scores: 'first' node in snapshot order, a seeded 'random' one (as kube-scheduler does), or the node with
+   * the lowest 'name' (as the FGD paper's simulator does).
+   */
+  tieBreak: 'first' | 'random' | 'name';
 }
 
 export interface SchedulerOptions {
@@ -259,14 +262,17 @@ export class Scheduler implements FrameworkHandle {
     let best = 0;
     let ties = 1;
     const random = this.profile.tieBreak === 'random';
+    const byName = this.profile.tieBreak === 'name';
     for (let j = 1; j < k; j++) {
       const v = total[j];
       if (v > total[best]) {
         best = j;
         ties = 1;
-      } else if (random && v === total[best]) {
-        ties++;
-        if (state.rng() * ties < 1) best = j; // reservoir sampling: uniform among equals
+      } else if (v === total[best]) {
+        if (random) {
+          ties++;
+          if (state.rng() * ties < 1) best = j; // reservoir sampling: uniform among equals
+        } else if (byName && nodes[feasible[j]].name < nodes[feasible[best]].name) best = j;
       }
     }
     return best;

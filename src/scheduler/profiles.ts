@@ -7,6 +7,7 @@ import { bestFitGpuPicker, bestFitScore } from './plugins/best-fit';
 import { coolingHeadroomFilter } from './plugins/cooling-headroom';
 import { cpuMemoryFitFilter } from './plugins/cpu-memory-fit';
 import { fragmentationScore } from './plugins/fragmentation';
+import { modelDemandScore } from './plugins/model-demand';
 import { gangPermit } from './plugins/gang';
 import { gpuFitFilter } from './plugins/gpu-fit';
 import { nodeHealthFilter } from './plugins/node-health';
@@ -32,7 +33,7 @@ export interface ProfileSpec {
   permits?: string[];
   reserves?: string[];
   postFilters?: string[];
-  tieBreak?: 'first' | 'random';
+  tieBreak?: 'first' | 'random' | 'name';
 }
 
 export class PluginRegistry {
@@ -113,6 +114,7 @@ export function defaultRegistry(): PluginRegistry {
     .register('ReplicaSpread', replicaSpreadFilter)
     .register('TopologyLocality', topologyLocalityScore)
     .register('Fragmentation', (ctx) => fragmentationScore(workloadOf(ctx)))
+    .register('ModelDemand', (ctx) => modelDemandScore(workloadOf(ctx)))
     .register('BestFit', bestFitScore)
     .register('BestFitGpu', bestFitGpuPicker)
     .register('Random', randomScore)
@@ -168,6 +170,7 @@ export const PROFILES: Record<string, ProfileSpec> = {
     filters: [...ALL_FILTERS, 'ReplicaSpread'],
     scores: [
       { plugin: 'Fragmentation', weight: 100 },
+      { plugin: 'ModelDemand', weight: 30 }, // keeps the GPU models that constrained jobs need for them
       { plugin: 'BestFit', weight: 1 }, // breaks near-ties toward fuller nodes
       { plugin: 'TopologyLocality', weight: 5 },
       { plugin: 'Spread', weight: 5 },

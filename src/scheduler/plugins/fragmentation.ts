@@ -78,7 +78,10 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
       entry = newEntry(n); // GPU scope differs per domain: do not share the memo
     } else {
       const d = state.demand;
-      const key = `${state.pod.cpuMilli}|${state.pod.memoryMib}|${d.mode}|${d.gpuCount}|${d.milliPerGpu}`;
+      // Memory only changes the measure when the workload checks it: leaving it out shares the memo between pods
+      // that differ only in memory (most of them, in real histories).
+      const memory = workload.checkMemory ? state.pod.memoryMib : 0;
+      const key = `${state.pod.cpuMilli}|${memory}|${d.mode}|${d.gpuCount}|${d.milliPerGpu}`;
       let found = cache.byPodShape.get(key);
       if (!found) {
         if (cache.byPodShape.size >= MAX_CACHED_SHAPES) cache.byPodShape.clear();

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ASHRAE_RECOMMENDED_MAX_C,
+  type Facility,
+  accountInterval,
+  emptyTotals,
+  layOut,
+  newAccountingState,
+  nodePowerOf,
+} from './facility-model';
+import type { TraceNode } from './openb';
+
+/** One row of two 10 kW racks; each feed carries 18 kW; cooling removes `coolingW`. */
+function smallFacility(coolingW: number): Facility {
+  return {
+    power: [],
+    rackOfNode: new Int32Array(0),
+    racks: [
+      { id: 'r0', row: 0, budgetW: 10_000, nodes: [] },
+      { id: 'r1', row: 0, budgetW: 10_000, nodes: [] },
+    ],
+    rows: [{ id: 'row-0', hall: 0, racks: [0, 1], feedCapacityW: 18_000, coolingCapacityW: coolingW, marginalCooling: false }],
+    halls: 1,
+  };
+}
+
+const g2 = (name: string): TraceNode => ({ name, cpuMilli: 96_000, memoryMib: 786_432, gpuCount: 8, gpuModel: 'G2' });
+
+describe('facility violation accounting', () => {
+  it('counts rack-budget episodes once per excursion and integrates kW·minutes over budget', () => {
+    const f = smallFacility(100_000);
+    const state = newAccountingState(f);
+    const totals = emptyTotals();
+    accountInterval(f, [12_000, 5_000], 60, state, totals); // r0 2 kW over for 1 min; row 17 kW ≤ 18
+    expect(totals).toMatchObject({ rackBudgetEpisodes: 1, rackBudgetKwMin: 2, failoverEpisodes: 0, failoverKwMin: 0 });
+    accountInterval(f, [12_000, 7_000], 120, state, totals); // still over (same episode): +2 kW × 2 min; row 19 > 18
+    expect(totals).toMatchObject({ rackBudgetEpisodes: 1, rackBudgetKwMin: 6, failoverEpisodes: 1, failoverKwMin: 2 });
+    accountInterval(f, [9_000, 7_000], 60, state, totals); // back under; row 16
+    accountInterval(f, [10_500, 7_000], 60, state, totals); // a new excursion: +0.5 kW × 1 min; row 17.5
+    expect(totals.rackBudgetEpisodes).toBe(2);
+    expect(totals.rackBudgetKwMin).toBeCloseTo(6.5, 9);
+    expect(totals.failoverEpisodes).toBe(1);
+    expect(totals.failoverKwMin).toBeCloseTo(2, 9);
+    // Exactly at the budget and at the feed rating is not a violation.
+    accountInterval(f, [10_000, 8_000], 60, state, totals);
+    expect(totals.rackBudgetEpisodes).toBe(2);
+    expect(totals.failoverEpisodes).toBe(1);
+  });
+
+  it('heats the inlet by recirculation when the heat exceeds the cooling, and counts rack·minutes above 27 °C', () => {
+    // 20 kW of heat, 10 kW of cooling: half the exhaust recirculates, target = 20 + 1.5 + 0.5/0.5 × 12 = 33.5 °C.
+    // From 21.5 °C with τ = 120 s: after 60 s 33.5 − 12·e^−0.5 = 26.22 °C (fine); after 120 s 33.5 − 12·e^−1 = 29.09 °C.
+    const f = smallFacility(10_000);
+    const state = newAccountingState(f);
+    const totals = emptyTotals();
+    accountInterval(f, [10_000, 10_000], 60, state, totals);
+    expect(state.inletC[0]).toBeCloseTo(26.22, 2);
+    expect(totals.inletRackMin).toBe(0);
+    accountInterval(f, [10_000, 10_000], 60, state, totals);
+    expect(state.inletC[0]).toBeCloseTo(29.09, 2);
+    expect(state.inletC[0]).toBeGreaterThan(ASHRAE_RECOMMENDED_MAX_C);
+    expect(totals.inletRackMin).toBe(2); // both racks of the row, one minute
+    // Enough cooling: the inlet relaxes toward 21.5 °C and stops counting once under 27.
+    for (let k = 0; k < 10; k++) accountInterval(f, [5_000, 5_000], 60, state, totals);
+    expect(state.inletC[0]).toBeLessThan(ASHRAE_RECOMMENDED_MAX_C);
+    expect(totals.maxInletC).toBeCloseTo(29.09, 2);
+  });
+
+  it('models an 8-GPU H100-class node at 6-10 kW and fills racks within their oversubscribed budget', () => {
+    const p = nodePowerOf(g2('n'));
+    // idle (200 + 700 + 0.15·1400 + 8·69.9)/0.95 = 1,757 W; full adds 8·(42.1 + 579.6 + 148.75)/0.95 + 500/0.95.
+    expect(p.idleW).toBeCloseTo(1757.05, 1);
+    expect(p.fullW).toBeCloseTo(8771.3, 0);
+    const nodes = Array.from({ length: 40 }, (_, i) => g2(`n${i}`));
+    const f = layOut(nodes, { rackOversubscription: 1.15 });
+    for (const rack of f.racks) {
+      expect(rack.budgetW).toBeGreaterThanOrEqual(30_000);
+      expect(rack.budgetW).toBeLessThanOrEqual(40_000);
+      const full = rack.nodes.reduce((s, i) => s + f.power[i].fullW, 0);
+      expect(full).toBeLessThanOrEqual(1.15 * rack.budgetW);
+    }
+    expect(f.racks.flatMap((r) => r.nodes).sort((a, b) => a - b)).toEqual(nodes.map((_, i) => i));
+  });
+});

@@ -1,0 +1,305 @@
+// npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
+//   [--node-stride 3] [--policies bestfit,fgd,plenum] [--json]
+// Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
+// racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
+// their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or
+// completion starts a greedy pass over the queue (arrival order, at most 100 pods looked at). The cluster is every
+// --node-stride-th openb GPU node (3: 405 nodes with the list's model mix; 1: all 1,213, about 3 × the jobs needed for
+// the same steady state); the first quarter of the arrival window is a warm-up and is not judged. Node power follows the
+// jobs running on it through the simulator's calibrated GPU and server models (CPUs at a constant half load): a whole-GPU pod is compute-bound (the GPU at its
+// power cap), a GPU share is inference whose activity follows a daily curve between 50 % and 100 %.
+//
+// Power-blind policies (BestFit, the faithful FGD) see only CPU, memory and GPUs. Plenum's profile also reads, per
+// node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit)
+// minus the peak draw of what already runs there, and reserves each pod's peak draw. Same jobs, same seeds for all.
+
+import { pathToFileURL } from 'node:url';
+import {
+  type PodRequest,
+  type SchedNode,
+  Snapshot,
+  MILLI_PER_GPU,
+  createScheduler,
+  type TypicalWorkload,
+  seededRandom,
+} from '../../src/scheduler';
+import { FGD_REFERENCE_PROFILE, fgdRegistry } from './fgd';
+import {
+  type Facility,
+  type ViolationTotals,
+  accountInterval,
+  emptyTotals,
+  layOut,
+  newAccountingState,
+  rowHeatLimitW,
+} from './facility-model';
+import { percentile, toSchedNodes, typicalWorkloadOf } from './openb';
+import { makeJobs } from './queueing';
+
+export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum'] as const;
+export type FacilityPolicy = (typeof FACILITY_POLICIES)[number];
+const SCAN_DEPTH = 100;
+const STEP_S = 60;
+const DAY_S = 86_400;
+
+/** Inference activity over the day, 0.5-1.0. */
+export function inferenceActivity(tS: number): number {
+  return 0.75 + 0.25 * Math.sin((2 * Math.PI * tS) / DAY_S);
+}
+
+interface JobPower {
+  /** Drawn whatever the activity (GPU contexts), W. */
+  staticW: number;
+  /** At full activity, above the static part, W. */
+  dynamicW: number;
+  inference: boolean;
+}
+
+function jobPowerOf(facility: Facility, nodeIndex: number, pod: PodRequest): JobPower {
+  const p = facility.power[nodeIndex];
+  const milli = pod.gpuMilli !== undefined && pod.gpuMilli > 0 && pod.gpuMilli < MILLI_PER_GPU ? pod.gpuMilli : pod.gpusPerWorker * MILLI_PER_GPU;
+  const gpus = milli / MILLI_PER_GPU;
+  return { staticW: gpus * p.gpuContextW, dynamicW: gpus * p.gpuDynamicW, inference: milli > 0 && milli < MILLI_PER_GPU };
+}
+
+/** Peak draw of a pod on a node of this class (what Plenum reserves), W per GPU of the request. */
+function peakWPerGpu(facility: Facility, nodeIndex: number): number {
+  const p = facility.power[nodeIndex];
+  return p.gpuContextW + p.gpuDynamicW;
+}
+
+export type FacilitySetup = ReturnType<typeof makeJobs> & { fgdWorkload: TypicalWorkload; plenumWorkload: TypicalWorkload };
+
+export function runFacility(setup: FacilitySetup, facility: Facility, policy: FacilityPolicy, seed: number) {
+  const started = performance.now();
+  const aware = policy === 'plenum';
+  const schedNodes: SchedNode[] = toSchedNodes(setup.nodes);
+  // CPU power is taken as constant at half the cores busy: the trace's CPU requests do not say how busy pods keep them.
+  const rackIdle = facility.racks.map((r) => r.nodes.reduce((s, i) => s + facility.power[i].idleW + 0.5 * facility.power[i].cpuDynamicW, 0));
+  // Rack draw now = steady + inference × activity; the peak (activity 1) is what the aware policy reserves against.
+  const steadyW = Float64Array.from(rackIdle);
+  const inferenceW = new Float64Array(facility.racks.length);
+  const rackW = new Float64Array(facility.racks.length);
+  const headroomOf = (rack: number) => {
+    const r = facility.racks[rack];
+    const row = facility.rows[r.row];
+    let rowPeak = 0;
+    for (const k of row.racks) rowPeak += steadyW[k] + inferenceW[k];
+    // Cooling: the heat at which the row's inlet would pass 27 °C, less a 5 % margin for the transient.
+    const heatLimitW = 0.95 * rowHeatLimitW(row);
+    return Math.min(r.budgetW - (steadyW[rack] + inferenceW[rack]), row.feedCapacityW - rowPeak, heatLimitW - rowPeak);
+  };
+  // Every pod asks for the peak of the most power-hungry GPU class per GPU (the framework sizes a pod's draw before it
+  // knows the node); each node's headroom is scaled by the same ratio, so the check is exact for the node's own class.
+  const maxPeakPerGpu = Math.max(...setup.nodes.map((_, i) => peakWPerGpu(facility, i)));
+  const refreshRow = (row: number) => {
+    for (const k of facility.rows[row].racks) {
+      const h = headroomOf(k);
+      for (const i of facility.racks[k].nodes) {
+        const scaled = (h * maxPeakPerGpu) / peakWPerGpu(facility, i);
+        schedNodes[i].powerHeadroomW = scaled;
+        schedNodes[i].coolingHeadroomW = scaled;
+      }
+    }
+  };
+  if (aware) {
+    schedNodes.forEach((n, i) => {
+      n.rackId = facility.racks[facility.rackOfNode[i]].id;
+    });
+    for (let r = 0; r < facility.rows.length; r++) refreshRow(r);
+  }
+  const snapshot = new Snapshot(schedNodes);
+  const rng = seededRandom(seed * 7919 + 17);
+  const scheduler =
+    policy === 'fgd'
+      ? createScheduler(FGD_REFERENCE_PROFILE, { workload: setup.fgdWorkload, rng, registry: fgdRegistry(setup.fgdWorkload) })
+      : createScheduler(policy, { workload: policy === 'plenum' ? setup.plenumWorkload : undefined, rng });
+
+  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined }));
+  if (aware) for (const j of jobs) j.pod.expectedPowerWPerGpu = maxPeakPerGpu;
+  const byId = new Map(jobs.map((j) => [j.pod.id, j]));
+  const power = new Map<string, { rack: number; jp: JobPower }>();
+  const ends: Array<{ t: number; id: string }> = [];
+  const pushEnd = (t: number, id: string) => {
+    ends.push({ t, id });
+    for (let i = ends.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (ends[p].t <= ends[i].t) break;
+      [ends[p], ends[i]] = [ends[i], ends[p]];
+      i = p;
+    }
+  };
+  const popEnd = () => {
+    const top = ends[0];
+    const last = ends.pop()!;
+    if (ends.length > 0) {
+      ends[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < ends.length && ends[l].t < ends[m].t) m = l;
+        if (r < ends.length && ends[r].t < ends[m].t) m = r;
+        if (m === i) break;
+        [ends[m], ends[i]] = [ends[i], ends[m]];
+        i = m;
+      }
+    }
+    return top;
+  };
+  const apply = (rack: number, jp: JobPower, sign: 1 | -1) => {
+    if (jp.inference) {
+      steadyW[rack] += sign * jp.staticW;
+      inferenceW[rack] += sign * jp.dynamicW;
+    } else steadyW[rack] += sign * (jp.staticW + jp.dynamicW);
+    if (aware) refreshRow(facility.racks[rack].row);
+  };
+
+  const queue: typeof jobs = [];
+  const lastArrival = jobs.at(-1)!.arrival;
+  let next = 0;
+  let clock = 0;
+  let allocatedMilli = 0;
+  let busyMilliS = 0;
+  const totals: ViolationTotals = emptyTotals();
+  const accounting = newAccountingState(facility);
+  let accountedTo = 0;
+  // Judged: the arrival window after a warm-up of a quarter of it (the cluster starts empty; afterwards it drains).
+  const warmup = lastArrival / 4;
+  const accountUntil = (t: number) => {
+    const end = Math.min(t, lastArrival);
+    if (accountedTo < warmup) {
+      // During the warm-up only the inlet temperatures evolve; nothing is counted.
+      const scratch = emptyTotals();
+      while (accountedTo < Math.min(end, warmup)) {
+        const dt = Math.min(STEP_S, Math.min(end, warmup) - accountedTo);
+        const activity = inferenceActivity(accountedTo + dt / 2);
+        for (let k = 0; k < rackW.length; k++) rackW[k] = steadyW[k] + inferenceW[k] * activity;
+        accountInterval(facility, rackW, dt, accounting, scratch);
+        accountedTo += dt;
+      }
+    }
+    while (accountedTo < end) {
+      const dt = Math.min(STEP_S, end - accountedTo);
+      const activity = inferenceActivity(accountedTo + dt / 2);
+      for (let k = 0; k < rackW.length; k++) rackW[k] = steadyW[k] + inferenceW[k] * activity;
+      accountInterval(facility, rackW, dt, accounting, totals);
+      accountedTo += dt;
+    }
+  };
+
+  const pass = (now: number) => {
+    for (let i = 0, looked = 0; i < queue.length && looked < SCAN_DEPTH; looked++) {
+      const job = queue[i];
+      const result = scheduler.schedule(snapshot, job.pod, { preempt: false });
+      if (result.status !== 'scheduled') {
+        i++;
+        continue;
+      }
+      snapshot.assume(result.decision, job.pod);
+      const nodeIndex = snapshot.indexById.get(result.decision.workers[0].nodeId)!;
+      const rack = facility.rackOfNode[nodeIndex];
+      const jp = jobPowerOf(facility, nodeIndex, job.pod);
+      power.set(job.pod.id, { rack, jp });
+      apply(rack, jp, 1);
+      pushEnd(now + job.duration, job.pod.id);
+      allocatedMilli += job.gpuMilli;
+      job.start = now;
+      queue.splice(i, 1);
+    }
+  };
+
+  while (next < jobs.length || ends.length > 0) {
+    const now = Math.min(jobs[next]?.arrival ?? Number.POSITIVE_INFINITY, ends[0]?.t ?? Number.POSITIVE_INFINITY);
+    accountUntil(now);
+    busyMilliS += allocatedMilli * Math.max(0, Math.min(now, lastArrival) - Math.max(clock, warmup));
+    clock = now;
+    while (ends.length > 0 && ends[0].t <= now) {
+      const { id } = popEnd();
+      snapshot.release(id);
+      const p = power.get(id)!;
+      apply(p.rack, p.jp, -1);
+      power.delete(id);
+      allocatedMilli -= byId.get(id)!.gpuMilli;
+    }
+    while (next < jobs.length && jobs[next].arrival <= now) queue.push(jobs[next++]);
+    pass(now);
+  }
+
+  const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
+  const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
+  const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  return {
+    policy,
+    seed,
+    jobs: jobs.length,
+    alloc_pct: Number(((100 * busyMilliS) / (setup.capacityMilli * (lastArrival - warmup))).toFixed(2)),
+    mean_wait_s: Math.round(mean(waits)),
+    p95_wait_s: Math.round(percentile(waits, 0.95)),
+    rack_budget_episodes: totals.rackBudgetEpisodes,
+    rack_budget_kw_min: Number(totals.rackBudgetKwMin.toFixed(1)),
+    failover_episodes: totals.failoverEpisodes,
+    failover_kw_min: Number(totals.failoverKwMin.toFixed(1)),
+    inlet_rack_min: Number(totals.inletRackMin.toFixed(1)),
+    max_inlet_c: Number(totals.maxInletC.toFixed(1)),
+    hours: Number((lastArrival / 3600).toFixed(1)),
+    seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+  };
+}
+
+function parseArgs(argv: string[]) {
+  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') args.json = true;
+    else if (a === '--jobs') args.jobs = Number(value());
+    else if (a === '--load') args.load = Number(value());
+    else if (a === '--max-duration') args.maxDurationS = Number(value());
+    else if (a === '--node-stride') args.nodeStride = Number(value());
+    else if (a === '--policies') {
+      const list = value().split(',');
+      for (const p of list) if (!FACILITY_POLICIES.includes(p as FacilityPolicy)) throw new Error(`--policies: unknown policy "${p}"; known: ${FACILITY_POLICIES.join(', ')}`);
+      args.policies = list as FacilityPolicy[];
+    } else if (a === '--seeds') {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(value());
+      if (!m) throw new Error('--seeds takes N or N-M');
+      args.seeds = [];
+      for (let s = Number(m[1]); s <= Number(m[2] ?? m[1]); s++) args.seeds.push(s);
+    } else if (a !== '--') throw new Error(`unknown argument ${a}`);
+  }
+  if (!(args.jobs > 0) || !(args.load > 0) || !(args.maxDurationS > 0)) throw new Error('--jobs, --load and --max-duration must be positive numbers');
+  return args;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const results = [];
+  for (const seed of args.seeds) {
+    const base = makeJobs(seed, args.jobs, args.load, args.maxDurationS, args.nodeStride);
+    const facility = layOut(base.nodes);
+    const setup = {
+      ...base,
+      fgdWorkload: typicalWorkloadOf(base.pods, 'fgd'),
+      plenumWorkload: typicalWorkloadOf(base.pods, 'plenum', base.nodes),
+    };
+    if (!args.json && seed === args.seeds[0]) {
+      const marginal = facility.rows.filter((r) => r.marginalCooling).length;
+      console.log(
+        `facility: ${base.nodes.length} nodes in ${facility.racks.length} racks, ${facility.rows.length} rows (${marginal} on marginal cooling), ${facility.halls} halls; ${args.jobs} jobs at ${args.load} × capacity`,
+      );
+    }
+    for (const policy of args.policies) {
+      const r = runFacility(setup, facility, policy, seed);
+      results.push(r);
+      if (!args.json) console.log(JSON.stringify(r));
+    }
+  }
+  if (args.json) console.log(JSON.stringify({ seeds: args.seeds, jobs: args.jobs, load: args.load, results }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

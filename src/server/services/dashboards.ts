@@ -24,7 +24,7 @@ import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
-import { onePerQuantity, preferenceSql, quantityKey, remoteWritePreference } from './telemetry/sources';
+import { onePerQuantity, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
 export const BUSY_UTIL_PCT = 10;
@@ -73,40 +73,13 @@ export async function latestGpuReadings(pool: pg.Pool, acceleratorIds: number[],
   return readLatest(pool, 's.accelerator_id = ANY($4)', acceleratorIds, metrics, atMs);
 }
 
-type SeriesRow = {
-  id: number;
-  metric: string;
-  entity_kind: string;
-  accelerator_id: number | null;
-  device_id: number | null;
-  rack_id: number | null;
-  power_node_id: number | null;
-  cooling_unit_id: number | null;
-  site_id: number | null;
-  labels: Record<string, string>;
-  preference: number;
-  ended_ms: number | null;
-};
+type SeriesRow = QuantityRow & { id: number; metric: string; ended_ms: number | null };
 
 /** Series columns for readLatest; `preferenceParam` holds the remote-write preference. */
-const seriesColumns = (preferenceParam: string) => `s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id,
-  s.cooling_unit_id, s.site_id, s.labels, ${preferenceSql(preferenceParam)} AS preference, (extract(epoch FROM s.ended_at) * 1000)::float8 AS ended_ms`;
+const seriesColumns = (preferenceParam: string) =>
+  `s.id, s.metric, ${quantityColumnsSql(preferenceParam)}, (extract(epoch FROM s.ended_at) * 1000)::float8 AS ended_ms`;
 
-const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => ({
-  seriesId: r.id,
-  metric: r.metric,
-  entityKind: r.entity_kind,
-  acceleratorId: r.accelerator_id,
-  deviceId: r.device_id,
-  rackId: r.rack_id,
-  powerNodeId: r.power_node_id,
-  coolingUnitId: r.cooling_unit_id,
-  siteId: r.site_id,
-  labels: r.labels,
-  preference: r.preference,
-  value,
-  tMs,
-});
+const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => ({ ...quantityFieldsOf(r.id, r.metric, r), value, tMs });
 
 /**
  * `scope` is a fixed SQL condition on the series (its value is $4); never user text. A series ended by a staleness
@@ -199,19 +172,8 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
   const fromMs = toMs - input.window.sinceMs;
   const resolution = resolutionFor(input.window.sinceMs);
   const bucketS = trendBucketS(input.window.sinceMs, resolution);
-  const series = await pool.query<{
-    id: number;
-    entity_kind: string;
-    accelerator_id: number | null;
-    device_id: number | null;
-    rack_id: number | null;
-    power_node_id: number | null;
-    cooling_unit_id: number | null;
-    site_id: number | null;
-    labels: Record<string, string>;
-    preference: number;
-  }>(
-    `SELECT s.id, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels, ${preferenceSql('$3')} AS preference
+  const series = await pool.query<QuantityRow & { id: number }>(
+    `SELECT s.id, ${quantityColumnsSql('$3')}
        FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
       WHERE s.metric = $1 AND s.site_id = $2`,
     [input.metric, input.siteId, remoteWritePreference()],
@@ -219,20 +181,7 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
   if (series.rows.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
   // One value per quantity and bucket (the preferred source that has data in the bucket, else the freshest), then
   // summed or averaged across quantities: the same GPU scraped and remote-written counts once.
-  const quantities = series.rows.map((r) =>
-    quantityKey({
-      seriesId: r.id,
-      metric: input.metric,
-      entityKind: r.entity_kind,
-      acceleratorId: r.accelerator_id,
-      deviceId: r.device_id,
-      rackId: r.rack_id,
-      powerNodeId: r.power_node_id,
-      coolingUnitId: r.cooling_unit_id,
-      siteId: r.site_id,
-      labels: r.labels,
-    }),
-  );
+  const quantities = series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, input.metric, r)));
   const across = input.across === 'sum' ? 'sum' : 'avg';
   if (resolution === 'raw' && mayBeCompacted(fromMs)) {
     return { resolution, bucketS, fromMs, toMs, points: await rawTrendFromBothForms(pool, series.rows.map((r, i) => ({ id: r.id, quantity: quantities[i]!, preference: r.preference })), fromMs, toMs, bucketS, across) };

@@ -6,7 +6,7 @@
  * Prometheus: a restart only delays a firing by one duration. One evaluator runs at a time (advisory lock).
  */
 import type pg from 'pg';
-import { onePerQuantity, preferenceSql, remoteWritePreference } from './sources';
+import { onePerQuantity, preferenceSql, type QuantityRow, quantityColumnsSql, quantityFieldsOf, remoteWritePreference } from './sources';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
 export const ALERT_CHANNEL = 'plenum_alerts';
@@ -58,24 +58,9 @@ const ENTITY_LABEL_SQL = `coalesce(
   || coalesce(' (' || (s.labels ->> 'sensor') || ')', '')`;
 
 async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const rows = await pool.query<{
-    series_id: number;
-    value: number;
-    t: number;
-    label: string;
-    entity_kind: string;
-    accelerator_id: number | null;
-    device_id: number | null;
-    rack_id: number | null;
-    power_node_id: number | null;
-    cooling_unit_id: number | null;
-    site_id: number | null;
-    labels: Record<string, string>;
-    preference: number;
-  }>(
+  const rows = await pool.query<QuantityRow & { series_id: number; value: number; t: number; label: string }>(
     `SELECT s.id AS series_id, latest.value, (extract(epoch FROM latest.ts) * 1000)::float8 AS t, ${ENTITY_LABEL_SQL} AS label,
-            s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels,
-            ${preferenceSql('$3')} AS preference
+            ${quantityColumnsSql('$3')}
        FROM telemetry_series s
        JOIN LATERAL (SELECT x.value, x.ts FROM telemetry_samples x
                       WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
@@ -92,22 +77,7 @@ async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number)
   );
   // One reading per physical quantity (sources.ts): a GPU scraped and remote-written raises one alert, not two.
   const readings = onePerQuantity(
-    rows.rows.map((r) => ({
-      seriesId: r.series_id,
-      metric: rule.metric ?? '',
-      entityKind: r.entity_kind,
-      acceleratorId: r.accelerator_id,
-      deviceId: r.device_id,
-      rackId: r.rack_id,
-      powerNodeId: r.power_node_id,
-      coolingUnitId: r.cooling_unit_id,
-      siteId: r.site_id,
-      labels: r.labels,
-      preference: r.preference,
-      tMs: r.t,
-      value: r.value,
-      label: r.label,
-    })),
+    rows.rows.map((r) => ({ ...quantityFieldsOf(r.series_id, rule.metric ?? '', r), tMs: r.t, value: r.value, label: r.label })),
   );
   return readings
     .filter((r) => holds(r.value, rule.comparator, rule.threshold))

@@ -36,6 +36,42 @@ export function preferenceSql(param: string): string {
   return `(CASE s.source WHEN 'scrape' THEN coalesce(t.preference, ${DEFAULT_TARGET_PREFERENCE}) WHEN 'remote-write' THEN ${param}::int ELSE ${OTHER_SOURCE_PREFERENCE} END)`;
 }
 
+/** The columns of a series (`s`) that say what it measures, with its source preference (`t` LEFT JOINed): SQL for them. */
+export function quantityColumnsSql(preferenceParam: string): string {
+  return `s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels,
+    ${preferenceSql(preferenceParam)} AS preference`;
+}
+
+/** A row holding `quantityColumnsSql`. */
+export type QuantityRow = {
+  entity_kind: string;
+  accelerator_id: number | null;
+  device_id: number | null;
+  rack_id: number | null;
+  power_node_id: number | null;
+  cooling_unit_id: number | null;
+  site_id: number | null;
+  labels: Record<string, string>;
+  preference: number;
+};
+
+/** The quantity fields (and preference) of a series row read with `quantityColumnsSql`. */
+export function quantityFieldsOf(seriesId: number, metric: string, r: QuantityRow): QuantityFields & { preference: number } {
+  return {
+    seriesId,
+    metric,
+    entityKind: r.entity_kind,
+    acceleratorId: r.accelerator_id,
+    deviceId: r.device_id,
+    rackId: r.rack_id,
+    powerNodeId: r.power_node_id,
+    coolingUnitId: r.cooling_unit_id,
+    siteId: r.site_id,
+    labels: r.labels,
+    preference: r.preference,
+  };
+}
+
 export type QuantityFields = {
   seriesId: number;
   metric: string;

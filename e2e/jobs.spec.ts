@@ -95,7 +95,7 @@ test.describe('jobs: submit, place, fail a GPU', () => {
     await page.getByLabel('Kind').selectOption('inference');
     await page.getByLabel('Name').fill(`serve-${suffix}`);
     await page.getByLabel('Tenant').selectOption(tenant);
-    await page.getByLabel('Replicas').fill('2');
+    await page.getByLabel('Replicas', { exact: true }).fill('2');
     await page.getByLabel('GPUs per replica').fill('1');
     await page.getByLabel('GPU share (%)').fill('50');
     await page.getByRole('button', { name: 'Submit job' }).click();

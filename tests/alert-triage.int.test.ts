@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import { ZodError } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
@@ -7,18 +6,7 @@ import { seedIfEmpty } from '../src/server/db/seed';
 import { submitJob } from '../src/server/services/scheduler';
 import { ensureDefaultRules } from '../src/server/services/telemetry/alerts';
 import { createTestDatabase, type TestDatabase } from './db';
-
-async function fieldErrors(call: Promise<unknown>): Promise<Record<string, string>> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { fieldErrors?: { field: string; reason: string }[]; cause?: unknown };
-    if (e.fieldErrors) return Object.fromEntries(e.fieldErrors.map((f) => [f.field, f.reason]));
-    if (e.cause instanceof ZodError) return Object.fromEntries(e.cause.issues.map((i) => [i.path.join('.'), i.message]));
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
+import { fieldErrors } from './field-errors';
 
 /**
  * Alert triage on the demo seed: Hall A's CRAHs serve the whole hall. Alerts are written as the evaluator writes them

@@ -1,23 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import { ZodError } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import * as s from '../src/server/db/schema';
 import { seedIfEmpty } from '../src/server/db/seed';
 import { createTestDatabase, type TestDatabase } from './db';
-
-async function fieldErrors(call: Promise<unknown>): Promise<Record<string, string>> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { fieldErrors?: { field: string; reason: string }[]; cause?: unknown };
-    if (e.fieldErrors) return Object.fromEntries(e.fieldErrors.map((f) => [f.field, f.reason]));
-    if (e.cause instanceof ZodError) return Object.fromEntries(e.cause.issues.map((i) => [i.path.join('.'), i.message]));
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
+import { fieldErrors } from './field-errors';
 
 /**
  * Rack power in the device forms, on the demo seed. Each Hall A GPU rack holds 3 × XE9680 (10.2 kW nameplate) on two

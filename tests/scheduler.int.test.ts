@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
 import type { PlenumClient } from '../src/cli/client';
 import { parseArgs, UsageError } from '../src/cli/command';
 import { commands } from '../src/cli/commands';
@@ -11,22 +10,10 @@ import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import { createSchedulerService, loadClusterState } from '../src/server/services/scheduler';
 import { createTestDatabase, type TestDatabase } from './db';
+import { fieldErrors } from './field-errors';
 import { type SmallCluster, seedSmallCluster } from './scheduler-fixture';
 
 type Caller = ReturnType<typeof createCaller>;
-
-/** The field errors a call fails with, as the HTTP error formatter would report them ({ field: reason }). */
-async function fieldErrors(call: Promise<unknown>): Promise<Record<string, string>> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { fieldErrors?: { field: string; reason: string }[]; cause?: unknown };
-    if (e.fieldErrors) return Object.fromEntries(e.fieldErrors.map((f) => [f.field, f.reason]));
-    if (e.cause instanceof ZodError) return Object.fromEntries(e.cause.issues.map((i) => [i.path.join('.'), i.message]));
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
 
 const training = { kind: 'training' as const, tenant: 'acme', cpuMilli: 32_000, memoryMib: 262_144 };
 

@@ -24,7 +24,7 @@ import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
-import { onePerQuantity, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
+import { onePerQuantity, type QuantityFields, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
 export const BUSY_UTIL_PCT = 10;
@@ -45,17 +45,8 @@ export type TimeWindow = { sinceMs: number; untilMs?: number };
 // Reading telemetry
 // ---------------------------------------------------------------------------------------------------------------
 
-export type LatestReading = {
-  seriesId: number;
-  metric: string;
-  entityKind: string;
-  acceleratorId: number | null;
-  deviceId: number | null;
-  rackId: number | null;
-  powerNodeId: number | null;
-  coolingUnitId: number | null;
-  siteId: number | null;
-  labels: Record<string, string>;
+/** A series' latest value with what it measures (sources.ts: QuantityFields) and its source preference. */
+export type LatestReading = QuantityFields & {
   /** Source preference of the series (sources.ts): where two series measure one quantity, the higher wins. */
   preference: number;
   value: number;

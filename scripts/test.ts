@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuild } from './build';
+import { ensureDebianPackages, TEST_PACKAGES } from './debian-packages';
 
 /**
  * `npm test`: every check, in order of speed: typecheck, lint, unit tests, integration tests on a
@@ -91,6 +92,9 @@ const externalDatabase = process.env.DATABASE_URL;
 check('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']);
 check('lint', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'lint', '.']);
 vitest('unit', 'unit', {});
+// Real peers the integration tests talk to (snmpd, slurmctld, victoria-metrics, …): installed once here, not by
+// test files racing for dpkg's lock. A package that cannot be installed fails the tests that need it, by name.
+ensureDebianPackages(Object.keys(TEST_PACKAGES), say);
 vitest('integration (embedded PostgreSQL)', 'integration', { PLENUM_TEST_DATABASE_URL: '', DATABASE_URL: '' });
 if (externalDatabase) vitest('integration (DATABASE_URL)', 'integration', { PLENUM_TEST_DATABASE_URL: externalDatabase });
 e2e();

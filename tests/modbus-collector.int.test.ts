@@ -1,0 +1,190 @@
+/**
+ * The modbus collector against a real Modbus TCP server (jsmodbus's, wrapped by the simulator's multi-unit server)
+ * serving register images built from the shipped maps' encode side: Plenum reads them back through the collector,
+ * follows changes, and gives each bad device a clear error of its own without holding up the others.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODBUS_EXCEPTION, ModbusTcpServer, type UnitAnswer } from '../simulator/protocols/modbus-server';
+import { modbusCollector, modbusEndpoint } from '@/server/services/telemetry/collectors/modbus';
+import type { CollectContext, CollectorTarget } from '@/server/services/telemetry/collectors/types';
+import { TargetGuard } from '@/server/services/telemetry/target-guard';
+import { encodeImage, loadRegisterMap, type RegisterPoint } from '@/telemetry/modbus/register-map';
+import { freePort } from './daemon';
+
+const cdu = loadRegisterMap('generic-cdu');
+const meter = loadRegisterMap('generic-power-meter');
+
+/** What the test's devices hold: changed by the tests, encoded at each request as a device would. */
+const cduValues: Record<string, number> = {
+  cdu_supply_temp_c: 32.1,
+  cdu_return_temp_c: 41.7,
+  cdu_flow_l_per_min: Math.fround(412.5),
+  cdu_supply_pressure_kpa: 281.3,
+  cdu_differential_pressure_kpa: -2.5,
+  cdu_pump_pct: 64.2,
+  cdu_heat_removed_w: 286_000,
+  cooling_unit_running: 1,
+  'cooling_unit_alarm:leak_detected': 0,
+  'cooling_unit_alarm:high_supply_temp': 1,
+  'cooling_unit_alarm:low_flow': 0,
+  'cooling_unit_alarm:pump_failure': 0,
+};
+const meterValues: Record<string, number> = {
+  'meter_phase_voltage_v:L1': Math.fround(230.5),
+  'meter_phase_voltage_v:L2': Math.fround(231.25),
+  'meter_phase_voltage_v:L3': Math.fround(229.75),
+  'meter_phase_current_a:L1': Math.fround(120.5),
+  'meter_phase_current_a:L2': Math.fround(118),
+  'meter_phase_current_a:L3': Math.fround(121.25),
+  meter_power_w: Math.fround(82_500),
+  meter_energy_kwh: 123_456.78,
+};
+const keyOf = (p: RegisterPoint) => [p.metric, p.labels.alarm ?? p.labels.phase].filter(Boolean).join(':');
+
+/** Unit 1: the CDU; 2: the meter with its words low-first; 3-7: exceptions; 8: silent; others: nobody. */
+const answers = new Map<number, () => UnitAnswer>([
+  [1, () => ({ image: encodeImage(cdu, (p) => cduValues[keyOf(p)]) })],
+  [2, () => ({ image: encodeImage({ ...meter, points: meter.points.map((p) => ({ ...p, wordOrder: 'little' })) }, (p) => meterValues[keyOf(p)]) })],
+  [3, () => ({ exception: MODBUS_EXCEPTION.illegalFunction })],
+  [4, () => ({ exception: MODBUS_EXCEPTION.illegalDataValue })],
+  [5, () => ({ exception: MODBUS_EXCEPTION.deviceFailure })],
+  [6, () => ({ exception: MODBUS_EXCEPTION.busy })],
+  [7, () => ({ exception: MODBUS_EXCEPTION.gatewayPathUnavailable })],
+  [8, () => 'silent'],
+  // The CDU's registers with the map's last register missing: "illegal data address" as a real controller answers.
+  [9, () => {
+    const image = encodeImage(cdu, (p) => cduValues[keyOf(p)]);
+    image.input.delete(8);
+    return { image };
+  }],
+]);
+
+const server = new ModbusTcpServer((unitId) => answers.get(unitId)?.());
+let port = 0;
+const guard = new TargetGuard('127.0.0.1');
+
+const target = (over: Partial<CollectorTarget> & { options: Record<string, unknown> }): CollectorTarget => ({
+  id: 1,
+  url: `modbus://127.0.0.1:${port}`,
+  dialect: 'modbus',
+  timeoutMs: 2_000,
+  credentials: {},
+  facility: { name: 'cdu-a1', siteSlug: 'lab' },
+  ...over,
+});
+const ctx = (): CollectContext => ({ signal: new AbortController().signal, guard, nowMs: 1_700_000_000_000 });
+const valuesOf = (samples: { name: string; labels: Record<string, string>; value: number }[]) =>
+  Object.fromEntries(samples.map((s) => [[s.name.replace(/^plenum_/, ''), s.labels.alarm ?? s.labels.phase].filter(Boolean).join(':'), s.value]));
+
+beforeAll(async () => {
+  port = await server.listen(0, '127.0.0.1');
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('modbus collector against a Modbus TCP server', () => {
+  it('reads a CDU through the generic-cdu map: every point, labelled with the facility object', async () => {
+    const samples = await modbusCollector.collect(target({ options: { map: 'generic-cdu', unitId: 1 } }), ctx());
+    expect(samples).toHaveLength(cdu.points.length);
+    for (const s of samples) {
+      expect(s.labels.device).toBe('cdu-a1');
+      expect(s.labels.site).toBe('lab');
+      expect(s.timestampMs).toBe(1_700_000_000_000);
+    }
+    expect(valuesOf(samples)).toEqual(cduValues);
+  });
+
+  it('follows the device: a changed register reads the new value at the next collect', async () => {
+    cduValues.cdu_supply_temp_c = 35.4;
+    cduValues.cooling_unit_running = 0;
+    const samples = await modbusCollector.collect(target({ options: { map: 'generic-cdu', unitId: 1 } }), ctx());
+    expect(valuesOf(samples).cdu_supply_temp_c).toBe(35.4);
+    expect(valuesOf(samples).cooling_unit_running).toBe(0);
+  });
+
+  it('a word-order override reads a meter that sends the low word first; the unit can come from the URL path', async () => {
+    const samples = await modbusCollector.collect(target({ url: `modbus://127.0.0.1:${port}/2`, options: { map: 'generic-power-meter', wordOrder: 'little' } }), ctx());
+    expect(valuesOf(samples)).toEqual(meterValues);
+    // Without the override the same registers decode to other numbers: the override is what makes them right.
+    const wrong = await modbusCollector.collect(target({ url: `modbus://127.0.0.1:${port}/2`, options: { map: 'generic-power-meter' } }), ctx());
+    expect(valuesOf(wrong).meter_power_w).not.toBe(meterValues.meter_power_w);
+  });
+
+  it('gives each Modbus exception code its meaning, naming the registers and the unit', async () => {
+    const errorOf = (unitId: number) => modbusCollector.collect(target({ options: { map: 'generic-cdu', unitId } }), ctx()).then(() => 'no error', (e: Error) => e.message);
+    expect(await errorOf(3)).toBe('Modbus exception 1 (illegal function: the device does not support this read) reading input registers 0-8 of unit 3');
+    expect(await errorOf(9)).toMatch(/^Modbus exception 2 \(illegal data address: the device has no such register .*\) reading input registers 0-8 of unit 9$/);
+    expect(await errorOf(4)).toMatch(/^Modbus exception 3 \(illegal data value/);
+    expect(await errorOf(5)).toMatch(/^Modbus exception 4 \(device failure\) reading input registers 0-8 of unit 5$/);
+    expect(await errorOf(6)).toMatch(/^Modbus exception 6 \(device busy\)/);
+    expect(await errorOf(7)).toMatch(/^Modbus exception 10 \(gateway path unavailable/);
+    expect(await errorOf(42)).toMatch(/^Modbus exception 11 \(gateway target failed to respond: no device answers at this unit id/);
+  });
+
+  it('a silent unit times out with a clear error, a closed port is refused, and neither holds up a good device', async () => {
+    const closedPort = await freePort();
+    const silent = modbusCollector.collect(target({ timeoutMs: 5_000, options: { map: 'generic-cdu', unitId: 8, requestTimeoutMs: 1_500 } }), ctx());
+    const refused = modbusCollector.collect(target({ url: `modbus://127.0.0.1:${closedPort}`, options: { map: 'generic-cdu' } }), ctx());
+    // The good device answers while the silent one is still waiting.
+    const order: string[] = [];
+    const good = modbusCollector.collect(target({ options: { map: 'generic-cdu', unitId: 1 } }), ctx()).then((s) => {
+      order.push('good');
+      return s;
+    });
+    const silentResult = silent.then(
+      () => 'no error',
+      (e: Error) => {
+        order.push('silent');
+        return e.message;
+      },
+    );
+    expect(await refused.then(() => 'no error', (e: Error) => e.message)).toBe(`connection refused by 127.0.0.1:${closedPort} (no Modbus TCP server listening)`);
+    expect((await good).length).toBe(cdu.points.length);
+    expect(await silentResult).toBe('timed out after 1500 ms reading input registers 0-8 of unit 8: no Modbus answer (wrong unit id, or a device that ignores the request)');
+    expect(order).toEqual(['good', 'silent']);
+  });
+
+  it('the target timeout bounds the whole read, and cancelling stops it', async () => {
+    const whole = await modbusCollector
+      .collect(target({ timeoutMs: 400, options: { map: 'generic-cdu', unitId: 8 } }), ctx())
+      .then(() => 'no error', (e: Error) => e.message);
+    expect(whole).toMatch(/^timed out after 400 ms/);
+    const cancel = new AbortController();
+    const pending = modbusCollector.collect(target({ timeoutMs: 10_000, options: { map: 'generic-cdu', unitId: 8 } }), { ...ctx(), signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 100);
+    expect(await pending.then(() => 'no error', (e: Error) => e.message)).toBe('scrape cancelled');
+  });
+
+  it('the target guard refuses loopback unless allowed, before connecting', async () => {
+    let connected = false;
+    const probe = net.createServer(() => {
+      connected = true;
+    });
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const probePort = (probe.address() as net.AddressInfo).port;
+    try {
+      const refused = await modbusCollector
+        .collect(target({ url: `modbus://127.0.0.1:${probePort}`, options: { map: 'generic-cdu' } }), { ...ctx(), guard: new TargetGuard('') })
+        .then(() => 'no error', (e: Error) => e.message);
+      expect(refused).toBe('target refused: 127.0.0.1 is a loopback address; allow it with PLENUM_TARGET_ALLOW');
+      expect(connected).toBe(false);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('options and URLs are checked with the field and the reason', async () => {
+    const bad = modbusCollector.optionsSchema.safeParse({ map: 'no-such-map', unitId: 300 });
+    expect(bad.success).toBe(false);
+    const messages = bad.success ? [] : bad.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages.some((m) => m.startsWith('map: no register map "no-such-map" (available: generic-cdu, generic-crah, generic-power-meter)'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('unitId: '))).toBe(true);
+    expect(() => modbusEndpoint('modbus://10.0.0.5/3', { unitId: 4 })).toThrow('unit id 3 in the URL and 4 in the options disagree');
+    expect(() => modbusEndpoint('modbus://10.0.0.5/x', {})).toThrow("the URL's path must be a unit id 0-255 (got /x)");
+    expect(() => modbusEndpoint('http://10.0.0.5', {})).toThrow('starts with modbus://');
+    expect(modbusEndpoint('modbus://10.0.0.5', {})).toEqual({ host: '10.0.0.5', port: 502, unitId: 1 });
+    expect(modbusEndpoint('modbus://[fd00::5]:1502', { unitId: 7 })).toEqual({ host: 'fd00::5', port: 1502, unitId: 7 });
+  });
+});

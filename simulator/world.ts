@@ -724,6 +724,15 @@ export class World {
     return this.sites.map((s) => s.inv.id);
   }
 
+  /** A cooling unit's controller readings (its Modbus registers), by inventory id; undefined for an unknown unit. */
+  coolingUnitReadings(unitId: string): (CoolingUnitReadings & { kind: string }) | undefined {
+    for (const site of this.sites) {
+      const unit = site.cooling.find((c) => c.inv.id === unitId);
+      if (unit) return { ...unit.sim.readings(), kind: unit.inv.kind };
+    }
+    return undefined;
+  }
+
   siteView(siteId: string): SiteView | undefined {
     const site = this.sites.find((s) => s.inv.id === siteId);
     if (!site) return undefined;

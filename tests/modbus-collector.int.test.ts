@@ -5,11 +5,13 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODBUS_EXCEPTION, ModbusTcpServer, type UnitAnswer } from '../simulator/protocols/modbus-server';
+import { exampleInventory } from '../simulator/example-inventory';
+import { coolingUnitIds, coolingUnitMapName, coolingUnitPointValue, MODBUS_EXCEPTION, ModbusTcpServer, simulatorModbusServer, type UnitAnswer } from '../simulator/protocols/modbus-server';
+import { World } from '../simulator/world';
 import { modbusCollector, modbusEndpoint } from '@/server/services/telemetry/collectors/modbus';
 import type { CollectContext, CollectorTarget } from '@/server/services/telemetry/collectors/types';
 import { TargetGuard } from '@/server/services/telemetry/target-guard';
-import { encodeImage, loadRegisterMap, type RegisterPoint } from '@/telemetry/modbus/register-map';
+import { decodePoint, encodePoint, encodeImage, loadRegisterMap, type RegisterPoint } from '@/telemetry/modbus/register-map';
 import { freePort } from './daemon';
 
 const cdu = loadRegisterMap('generic-cdu');
@@ -104,11 +106,11 @@ describe('modbus collector against a Modbus TCP server', () => {
     expect(valuesOf(samples).cooling_unit_running).toBe(0);
   });
 
-  it('a word-order override reads a meter that sends the low word first; the unit can come from the URL path', async () => {
-    const samples = await modbusCollector.collect(target({ url: `modbus://127.0.0.1:${port}/2`, options: { map: 'generic-power-meter', wordOrder: 'little' } }), ctx());
+  it('a word-order override reads a meter that sends the low word first', async () => {
+    const samples = await modbusCollector.collect(target({ options: { map: 'generic-power-meter', unitId: 2, wordOrder: 'little' } }), ctx());
     expect(valuesOf(samples)).toEqual(meterValues);
     // Without the override the same registers decode to other numbers: the override is what makes them right.
-    const wrong = await modbusCollector.collect(target({ url: `modbus://127.0.0.1:${port}/2`, options: { map: 'generic-power-meter' } }), ctx());
+    const wrong = await modbusCollector.collect(target({ options: { map: 'generic-power-meter', unitId: 2 } }), ctx());
     expect(valuesOf(wrong).meter_power_w).not.toBe(meterValues.meter_power_w);
   });
 
@@ -181,10 +183,54 @@ describe('modbus collector against a Modbus TCP server', () => {
     const messages = bad.success ? [] : bad.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages.some((m) => m.startsWith('map: no register map "no-such-map" (available: generic-cdu, generic-crah, generic-power-meter)'))).toBe(true);
     expect(messages.some((m) => m.startsWith('unitId: '))).toBe(true);
-    expect(() => modbusEndpoint('modbus://10.0.0.5/3', { unitId: 4 })).toThrow('unit id 3 in the URL and 4 in the options disagree');
-    expect(() => modbusEndpoint('modbus://10.0.0.5/x', {})).toThrow("the URL's path must be a unit id 0-255 (got /x)");
+    expect(() => modbusEndpoint('modbus://10.0.0.5/3', {})).toThrow('a modbus URL has no path: modbus://host:502 (the unit id is an option)');
     expect(() => modbusEndpoint('http://10.0.0.5', {})).toThrow('starts with modbus://');
     expect(modbusEndpoint('modbus://10.0.0.5', {})).toEqual({ host: '10.0.0.5', port: 502, unitId: 1 });
     expect(modbusEndpoint('modbus://[fd00::5]:1502', { unitId: 7 })).toEqual({ host: 'fd00::5', port: 1502, unitId: 7 });
+  });
+});
+
+describe('the simulator answers Modbus for its cooling units', () => {
+  it('simulator → collector round trip: each CRAH and CDU reads back as its model says, to its register resolution', async () => {
+    const inventory = exampleInventory({ racks: 2, serversPerRack: 2 });
+    const site = inventory.sites[0]!;
+    site.halls[0]!.racks[0]!.cooling = 'liquid';
+    site.coolingUnits!.push({ id: 'cdu-1', kind: 'cdu', capacityKw: 60, hallId: 'hall-1', rackIds: [site.halls[0]!.racks[0]!.id] });
+    const world = new World(inventory, { seed: 7 });
+    for (let i = 0; i < 120; i++) world.step(1);
+    const unitIds = coolingUnitIds(inventory);
+    expect([...unitIds]).toEqual([['crah-1', 1], ['crah-2', 2], ['crah-3', 3], ['cdu-1', 4]]);
+    const sim = simulatorModbusServer(() => ({ world, unitIds }));
+    const simPort = await sim.listen(0, '127.0.0.1');
+    try {
+      for (const [unitName, unitId] of unitIds) {
+        const readings = world.coolingUnitReadings(unitName)!;
+        const map = loadRegisterMap(coolingUnitMapName(readings.kind));
+        const samples = await modbusCollector.collect(
+          target({ url: `modbus://127.0.0.1:${simPort}`, facility: { name: unitName, siteSlug: 'site-1' }, options: { map: map.name, unitId } }),
+          { ...ctx(), guard: null },
+        );
+        expect(samples).toHaveLength(map.points.length);
+        map.points.forEach((p, i) => {
+          const model = coolingUnitPointValue(p, readings)!;
+          // What the register can hold: the model's value through the map's own encode and decode.
+          expect(samples[i]!.value, `${unitName} ${p.metric} ${p.labels.alarm ?? ''}`).toBe(decodePoint(p, encodePoint(p, model)));
+          expect(Math.abs(samples[i]!.value - model)).toBeLessThanOrEqual(p.type === 'float32' ? Math.abs(model) * 1e-6 : p.scale / 2 + 1e-9);
+          expect(samples[i]!.labels.device).toBe(unitName);
+        });
+      }
+      // The CDU carries heat from its liquid rack, and the model is what the wire says: stop it and read again.
+      const cduBefore = world.coolingUnitReadings('cdu-1')!;
+      expect(cduBefore.heatRemovedW).toBeGreaterThan(0);
+      expect(cduBefore.flowLPerMin).toBeGreaterThan(0);
+      world.inject('cooling-unit-failure', 'cdu-1');
+      world.step(1);
+      const after = await modbusCollector.collect(target({ url: `modbus://127.0.0.1:${simPort}`, options: { map: 'generic-cdu', unitId: 4 } }), { ...ctx(), guard: null });
+      expect(valuesOf(after).cooling_unit_running).toBe(0);
+      expect(valuesOf(after)['cooling_unit_alarm:pump_failure']).toBe(1);
+      expect(valuesOf(after).cdu_flow_l_per_min).toBe(0);
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -11,8 +11,19 @@ import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ModbusTCPResponse, responses, server as modbusServer } from 'jsmodbus';
-import type { ReadBlock, RegisterImage, RegisterTable } from '../../src/telemetry/modbus/register-map';
-import { readImage } from '../../src/telemetry/modbus/register-map';
+import {
+  encodeImage,
+  loadRegisterMap,
+  type ReadBlock,
+  type RegisterImage,
+  type RegisterMap,
+  type RegisterPoint,
+  type RegisterTable,
+  readImage,
+} from '../../src/telemetry/modbus/register-map';
+import type { SimInventory } from '../inventory';
+import type { CoolingUnitReadings } from '../models/cooling';
+import type { World } from '../world';
 
 /** Modbus exception codes (Modbus Application Protocol v1.1b3, §7). */
 export const MODBUS_EXCEPTION = {
@@ -76,14 +87,26 @@ export class ModbusTcpServer {
     try {
       answer = this.answer(request.unitId);
     } catch {
-      return exception(MODBUS_EXCEPTION.deviceFailure);
+      exception(MODBUS_EXCEPTION.deviceFailure);
+      return;
     }
     if (answer === 'silent') return;
-    if (answer === undefined) return exception(MODBUS_EXCEPTION.gatewayTargetFailed);
-    if ('exception' in answer) return exception(answer.exception);
+    if (answer === undefined) {
+      exception(MODBUS_EXCEPTION.gatewayTargetFailed);
+      return;
+    }
+    if ('exception' in answer) {
+      exception(answer.exception);
+      return;
+    }
     const block: ReadBlock = { table: TABLE_OF_FC[fc]!, start: request.body.start ?? 0, count: request.body.count ?? 0 };
     const held = answer.image[block.table];
-    for (let a = block.start; a < block.start + block.count; a++) if (!held.has(a)) return exception(MODBUS_EXCEPTION.illegalDataAddress);
+    for (let a = block.start; a < block.start + block.count; a++) {
+      if (!held.has(a)) {
+        exception(MODBUS_EXCEPTION.illegalDataAddress);
+        return;
+      }
+    }
     const values = readImage(answer.image, block);
     const body =
       fc === 1
@@ -99,4 +122,92 @@ export class ModbusTcpServer {
   private reply(request: ServerRequest, cb: (payload: Buffer) => void, body: unknown): void {
     cb(ModbusTCPResponse.fromRequest(request as never, body as never).createPayload());
   }
+}
+
+// ----- the simulator's cooling units over Modbus
+
+/** Unit ids a Modbus TCP address can serve (0 is broadcast, 248-255 are reserved on serial lines). */
+export const MAX_MODBUS_UNITS = 247;
+
+/** The shipped map a simulated cooling unit answers with: CDUs the CDU template, air units the CRAH one. */
+export const coolingUnitMapName = (kind: string): 'generic-cdu' | 'generic-crah' => (kind === 'cdu' ? 'generic-cdu' : 'generic-crah');
+
+/** A point's value from a cooling unit's readings: the one place the generic maps meet the cooling model. */
+export function coolingUnitPointValue(point: RegisterPoint, r: CoolingUnitReadings): number | undefined {
+  switch (point.metric) {
+    case 'cdu_supply_temp_c':
+    case 'crah_supply_temp_c':
+      return r.supplyTempC;
+    case 'cdu_return_temp_c':
+    case 'crah_return_temp_c':
+      return r.returnTempC;
+    case 'cdu_flow_l_per_min':
+      return r.flowLPerMin;
+    case 'cdu_supply_pressure_kpa':
+      return r.supplyPressureKpa;
+    case 'cdu_differential_pressure_kpa':
+      return r.differentialPressureKpa;
+    case 'cdu_pump_pct':
+    case 'crah_fan_pct':
+      return r.moverPct;
+    case 'cdu_heat_removed_w':
+      return r.heatRemovedW;
+    case 'cooling_unit_running':
+      return r.running ? 1 : 0;
+    case 'cooling_unit_alarm': {
+      const alarm = point.labels.alarm;
+      const on =
+        alarm === 'high_supply_temp' ? r.alarms.highSupplyTemp
+        : alarm === 'fan_failure' || alarm === 'pump_failure' ? r.alarms.moverFailure
+        : alarm === 'low_flow' ? r.alarms.lowFlow
+        : alarm === 'leak_detected' ? r.alarms.leakDetected
+        : undefined;
+      return on === undefined ? undefined : on ? 1 : 0;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The register image a cooling unit serves under its map, with each value rounded to what its register holds. */
+export function coolingUnitImage(map: RegisterMap, readings: CoolingUnitReadings): RegisterImage {
+  return encodeImage(map, (p) => coolingUnitPointValue(p, readings));
+}
+
+/**
+ * Unit ids for the simulated cooling units, in inventory order: 1, 2, … up to 247 on the one address. Units past
+ * that are not served (a scale-out simulator instance takes them; see the simulator host's modbusEndpoint).
+ */
+export function coolingUnitIds(inventory: SimInventory): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const site of inventory.sites) {
+    for (const unit of site.coolingUnits ?? []) {
+      if (ids.size >= MAX_MODBUS_UNITS) return ids;
+      ids.set(unit.id, ids.size + 1);
+    }
+  }
+  return ids;
+}
+
+/** The simulator's Modbus TCP server: each cooling unit of the World a unit id, its registers from the live model. */
+export function simulatorModbusServer(state: () => { world: World | undefined; unitIds: Map<string, number> }): ModbusTcpServer {
+  const maps = new Map<string, RegisterMap>();
+  const mapFor = (name: string) => {
+    let map = maps.get(name);
+    if (!map) {
+      map = loadRegisterMap(name);
+      maps.set(name, map);
+    }
+    return map;
+  };
+  return new ModbusTcpServer((unitId) => {
+    const { world, unitIds } = state();
+    if (!world) return { exception: MODBUS_EXCEPTION.busy };
+    for (const [unitName, id] of unitIds) {
+      if (id !== unitId) continue;
+      const readings = world.coolingUnitReadings(unitName);
+      return readings ? { image: coolingUnitImage(mapFor(coolingUnitMapName(readings.kind)), readings) } : undefined;
+    }
+    return undefined;
+  });
 }

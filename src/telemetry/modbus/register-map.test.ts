@@ -72,15 +72,15 @@ describe('register maps: shipped templates', () => {
     for (const name of listRegisterMaps([SHIPPED_MAPS_FOLDER])) {
       const map = loadRegisterMap(name, [SHIPPED_MAPS_FOLDER]);
       // Values a register of each point can hold exactly after scaling.
-      const valueOf = (p: RegisterPoint) => (p.type === 'bool' ? p.address % 2 : p.type === 'float32' ? Math.fround(12.5 + p.address) : applyScale(100 + p.address, p.scale, p.offset));
-      const served = encodeImage(map, valueOf);
+      const valueFor = (p: RegisterPoint) => (p.type === 'bool' ? p.address % 2 : p.type === 'float32' ? Math.fround(12.5 + p.address) : applyScale(100 + p.address, p.scale, p.offset));
+      const served = encodeImage(map, valueFor);
       const read = emptyImage();
       for (const block of planReads(map)) storeBlock(read, block, readImage(served, block));
       const samples = decodeImage(map, read, { device: 'unit-1' }, 1000);
       expect(samples).toHaveLength(map.points.length);
       samples.forEach((s, i) => {
         const p = map.points[i]!;
-        expect(s).toEqual({ name: `plenum_${p.metric}`, labels: { ...p.labels, device: 'unit-1' }, value: valueOf(p), timestampMs: 1000 });
+        expect(s).toEqual({ name: `plenum_${p.metric}`, labels: { ...p.labels, device: 'unit-1' }, value: valueFor(p), timestampMs: 1000 });
       });
     }
   });

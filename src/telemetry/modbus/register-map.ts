@@ -241,7 +241,7 @@ export function decodeRaw(type: ValueType, words: readonly number[], wordOrder: 
   if (type === 'bool') return words[0] ? 1 : 0;
   const ordered = orderWords(words, wordOrder, byteOrder); // its own inverse: back to big-endian words
   const buf = Buffer.alloc(ordered.length * 2);
-  ordered.forEach((w, i) => buf.writeUInt16BE(w & 0xffff, i * 2));
+  for (let i = 0; i < ordered.length; i++) buf.writeUInt16BE(ordered[i]! & 0xffff, i * 2);
   switch (type) {
     case 'int16':
       return buf.readInt16BE(0);
@@ -337,14 +337,15 @@ export function storeBlock(image: RegisterImage, block: ReadBlock, values: reado
 }
 
 /**
- * The register image of a map with each point's value from `valueOf` (undefined: left out, reads as 0). The simulator
+ * The register image of a map with each point's value from `valueFor` (undefined: left out, reads as 0). The simulator
  * and the tests build what a device would serve with it.
  */
-export function encodeImage(map: RegisterMap, valueOf: (point: RegisterPoint) => number | undefined, image = emptyImage()): RegisterImage {
+export function encodeImage(map: RegisterMap, valueFor: (point: RegisterPoint) => number | undefined, image = emptyImage()): RegisterImage {
   for (const p of map.points) {
-    const value = valueOf(p);
+    const value = valueFor(p);
     if (value === undefined || !Number.isFinite(value)) continue;
-    encodePoint(p, value).forEach((w, i) => image[p.table].set(p.address + i, w));
+    const words = encodePoint(p, value);
+    for (let i = 0; i < words.length; i++) image[p.table].set(p.address + i, words[i]!);
   }
   return image;
 }

@@ -3,9 +3,7 @@
  * target guard checks the address actually connected to) through a register map (src/telemetry/modbus/maps/*.yaml),
  * and returns its readings as `plenum_<catalogue metric>` samples of the target's facility object.
  *
- * URL: `modbus://host[:502][/<unit id>]`. The unit id is the `unitId` option, or the URL's path: one address serving
- * several devices (a Modbus gateway, the simulator) is one target per unit, and target URLs are unique, so there the
- * unit goes in the URL. Reads go one at a time (most controllers serve a single request at a time) within the
+ * URL: `modbus://host[:502]`; the unit id is an option (devices behind one gateway address are one target each). Reads go one at a time (most controllers serve a single request at a time) within the
  * target's timeout as a whole; a silent device costs one timeout and never holds up other targets.
  */
 import net from 'node:net';
@@ -37,7 +35,7 @@ export const modbusOptionsSchema = z
       const known = listRegisterMaps();
       if (!known.includes(name)) check.addIssue({ code: 'custom', message: `no register map "${name}" (available: ${known.join(', ')})` });
     }),
-    /** Modbus unit (slave) id, 0-255; default 1 (or the URL's path). */
+    /** Modbus unit (slave) id, 0-255; default 1. */
     unitId: z.number().int().min(0).max(255).optional(),
     /** Overrides of the map's word and byte order for this device. */
     wordOrder: z.enum(WORD_ORDERS).optional(),
@@ -78,15 +76,9 @@ export function modbusEndpoint(url: string, options: Pick<ModbusOptions, 'unitId
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   if (!host) throw new ScrapeError('the URL names no host');
   const port = parsed.port === '' ? MODBUS_DEFAULT_PORT : Number(parsed.port);
-  const path = parsed.pathname.replace(/^\/+|\/+$/g, '');
-  let unitId = options.unitId;
-  if (path !== '') {
-    const fromUrl = Number(path);
-    if (!/^\d{1,3}$/.test(path) || fromUrl > 255) throw new ScrapeError(`the URL's path must be a unit id 0-255 (got /${path})`);
-    if (unitId !== undefined && unitId !== fromUrl) throw new ScrapeError(`unit id ${fromUrl} in the URL and ${unitId} in the options disagree`);
-    unitId = fromUrl;
-  }
-  return { host, port, unitId: unitId ?? 1 };
+  if (parsed.pathname !== '' && parsed.pathname !== '/') throw new ScrapeError('a modbus URL has no path: modbus://host:502 (the unit id is an option)');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ScrapeError(`port ${parsed.port} is not a TCP port`);
+  return { host, port, unitId: options.unitId ?? 1 };
 }
 
 /** Loaded maps by name: the files are read once per process (restart to pick up an edited map). */

@@ -23,7 +23,7 @@ import {
   WORD_ORDERS,
   withOrderOverrides,
 } from '@/telemetry/modbus/register-map';
-import { ScrapeError } from '../target-guard';
+import { ScrapeError, TargetGuard } from '../target-guard';
 import type { CollectContext, Collector, CollectorTarget } from './types';
 
 export const MODBUS_DEFAULT_PORT = 502;
@@ -98,20 +98,11 @@ function mapNamed(name: string): RegisterMap {
 }
 
 /**
- * Connects the socket, refusing guarded addresses (checked on the address resolved and used). The Modbus client must
- * be attached before: it learns that the connection is up from the socket's `connect` event.
+ * Connects the socket to an address the target guard has checked (TargetGuard.resolveChecked: the address resolved is
+ * the one used). The Modbus client must be attached before: it learns that the connection is up from `connect`.
  */
-function connect(socket: net.Socket, host: string, port: number, ctx: CollectContext, deadline: AbortSignal, timeoutMs: number): Promise<void> {
+function connect(socket: net.Socket, address: string, port: number, host: string, deadline: AbortSignal, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (ctx.guard && net.isIP(host)) {
-      const why = ctx.guard.refusal(host);
-      if (why) {
-        reject(new ScrapeError(`target refused: ${host} is ${why}; allow it with PLENUM_TARGET_ALLOW`));
-        return;
-      }
-    }
-    const lookup = ctx.guard && !net.isIP(host) ? ctx.guard.lookupFor(host) : undefined;
-    socket.connect({ host, port, ...(lookup ? { lookup } : {}) });
     const fail = (error: Error) => {
       socket.destroy();
       cleanup();
@@ -128,7 +119,10 @@ function connect(socket: net.Socket, host: string, port: number, ctx: CollectCon
       resolve();
     });
     if (deadline.aborted) onAbort();
-    else deadline.addEventListener('abort', onAbort, { once: true });
+    else {
+      deadline.addEventListener('abort', onAbort, { once: true });
+      socket.connect({ host: address, port });
+    }
   });
 }
 
@@ -177,6 +171,8 @@ export const modbusCollector: Collector<ModbusOptions, Record<string, never>> = 
   dialect: 'modbus',
   optionsSchema: modbusOptionsSchema,
   credentialsSchema: modbusCredentialsSchema,
+  // Devices behind one gateway address differ by unit id.
+  targetKey: (options) => `unit ${options.unitId ?? 1}`,
 
   async collect(target: CollectorTarget, ctx: CollectContext): Promise<RawSample[]> {
     const parsed = modbusOptionsSchema.safeParse(target.options);
@@ -190,10 +186,11 @@ export const modbusCollector: Collector<ModbusOptions, Record<string, never>> = 
     const requestTimeoutMs = Math.min(options.requestTimeoutMs ?? target.timeoutMs, target.timeoutMs);
     // The target's timeout bounds the whole read (connect and every request); the caller's signal cancels it too.
     const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(target.timeoutMs)]);
+    const address = await TargetGuard.resolveChecked(host, ctx.guard);
     const socket = new net.Socket();
     const client = new modbusClient.TCP(socket, unitId, requestTimeoutMs);
     try {
-      await connect(socket, host, port, ctx, deadline, target.timeoutMs);
+      await connect(socket, address, port, host, deadline, target.timeoutMs);
     } catch (error) {
       socket.destroy();
       throw error;
@@ -203,14 +200,16 @@ export const modbusCollector: Collector<ModbusOptions, Record<string, never>> = 
     socket.on('error', () => {}); // reported through the pending request (Offline)
     try {
       const image = emptyImage();
+      // Whose abort it was: the deadline (the scraper's is a timeout too) or a cancel.
+      const stopped = () =>
+        (deadline.reason as Error | undefined)?.name === 'TimeoutError' ? new ScrapeError(`timed out after ${target.timeoutMs} ms (the whole read of unit ${unitId})`) : new ScrapeError('scrape cancelled');
       for (const block of planReads(map)) {
-        if (deadline.aborted) throw new ScrapeError(`timed out after ${target.timeoutMs} ms (the whole read of unit ${unitId})`);
+        if (deadline.aborted) throw stopped();
         let values: number[];
         try {
           values = await readBlock(client, block);
         } catch (error) {
-          if (ctx.signal.aborted) throw new ScrapeError('scrape cancelled');
-          if (deadline.aborted) throw new ScrapeError(`timed out after ${target.timeoutMs} ms (the whole read of unit ${unitId})`);
+          if (deadline.aborted) throw stopped();
           throw requestError(error, block, unitId, requestTimeoutMs);
         }
         storeBlock(image, block, values);

@@ -12,7 +12,14 @@ import { modbusCollector, modbusEndpoint } from '@/server/services/telemetry/col
 import type { CollectContext, CollectorTarget } from '@/server/services/telemetry/collectors/types';
 import { TargetGuard } from '@/server/services/telemetry/target-guard';
 import { decodePoint, encodePoint, encodeImage, loadRegisterMap, type RegisterPoint } from '@/telemetry/modbus/register-map';
+import { TRPCError } from '@trpc/server';
+import { createCaller } from '../src/server/api/root';
+import { createContext } from '../src/server/api/trpc';
+import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { maintainPartitions } from '../src/server/services/telemetry/partitions';
+import { Scraper } from '../src/server/services/telemetry/scraper';
 import { freePort } from './daemon';
+import { createTestDatabase } from './db';
 
 const cdu = loadRegisterMap('generic-cdu');
 const meter = loadRegisterMap('generic-power-meter');
@@ -231,6 +238,92 @@ describe('the simulator answers Modbus for its cooling units', () => {
       expect(valuesOf(after).cdu_flow_l_per_min).toBe(0);
     } finally {
       await sim.close();
+    }
+  });
+});
+
+describe('modbus targets through the scraper into PostgreSQL', () => {
+  it('a target added with --map/--unit-id/--device is scraped, lands on its cooling unit, and follows the device', async () => {
+    const db = await createTestDatabase();
+    const previousAllow = process.env.PLENUM_TARGET_ALLOW;
+    process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
+    let scraper: Scraper | undefined;
+    try {
+      const site = await db.pool.query<{ id: number }>(`INSERT INTO sites (slug, name, utility_capacity_kw) VALUES ('lab', 'Lab', 500) RETURNING id`);
+      const unit = await db.pool.query<{ id: number }>(
+        `INSERT INTO cooling_units (site_id, kind, name, capacity_kw, supply_setpoint_c, redundancy_group) VALUES ($1, 'cdu', 'cdu-a1', 300, 32, 'hall-1') RETURNING id`,
+        [site.rows[0]!.id],
+      );
+      await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+      const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7, notify: false });
+      await ingest.loadInventory();
+      scraper = new Scraper(db.pool, ingest, 4, { maxBytes: 1024 * 1024, guard: new TargetGuard('127.0.0.1') });
+      const caller = createCaller(createContext(db));
+      // The collector validates the options when the target is added: errors name the field.
+      const bad = await caller.telemetry.targets
+        .add({ url: `modbus://127.0.0.1:${port}`, dialect: 'modbus', options: { map: 'generic-cdx', unitId: 1 }, device: 'cdu-a1' })
+        .catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(TRPCError);
+      expect((bad as TRPCError).message).toMatch(/options\.map: no register map "generic-cdx"/);
+      const added = await caller.telemetry.targets.add({
+        url: `modbus://127.0.0.1:${port}`,
+        dialect: 'modbus',
+        options: { map: 'generic-cdu', unitId: 1 },
+        device: 'cdu-a1',
+        interval: 500,
+        timeout: 2_000,
+      });
+      // A second device behind the same address is a target of its own (another unit id), and a silent one fails alone.
+      const silent = await caller.telemetry.targets.add({
+        url: `modbus://127.0.0.1:${port}`,
+        dialect: 'modbus',
+        options: { map: 'generic-cdu', unitId: 8, requestTimeoutMs: 300 },
+        interval: 500,
+        timeout: 2_000,
+      });
+      const latest = async (metric: string) =>
+        (
+          await db.pool.query<{ value: number; cooling_unit_id: number | null; target_id: number }>(
+            `SELECT v.value, s.cooling_unit_id, s.target_id FROM telemetry_series s
+               JOIN LATERAL (SELECT value FROM telemetry_samples WHERE series_id = s.id ORDER BY ts DESC LIMIT 1) v ON true
+              WHERE s.metric = $1`,
+            [metric],
+          )
+        ).rows;
+      const waitFor = async (what: string, ok: () => Promise<boolean>) => {
+        for (let i = 0; i < 300; i++) {
+          await ingest.flush();
+          if (await ok()) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const targets = await db.pool.query('SELECT id, dialect, last_error, last_success_at, last_sample_count FROM scrape_targets');
+        const series = await db.pool.query(`SELECT metric, cooling_unit_id, device_name, (SELECT array_agg(value) FROM telemetry_samples WHERE series_id = s.id) AS v FROM telemetry_series s WHERE metric = 'cdu_supply_temp_c'`);
+        throw new Error(`never saw ${what}: ${JSON.stringify((ingest as unknown as { stats: unknown }).stats)} targets ${JSON.stringify(targets.rows)}, series ${JSON.stringify(series.rows)}`);
+      };
+      cduValues.cdu_supply_temp_c = 33.3;
+      scraper.start();
+      await waitFor('the first reading', async () => (await latest('cdu_supply_temp_c')).some((r) => r.value === 33.3));
+      const first = await latest('cdu_supply_temp_c');
+      expect(first).toEqual([{ value: 33.3, cooling_unit_id: unit.rows[0]!.id, target_id: added.id }]);
+      expect((await latest('cdu_flow_l_per_min'))[0]!.value).toBe(cduValues.cdu_flow_l_per_min);
+      expect((await latest('plenum_cooling_unit_running'))[0]!.cooling_unit_id).toBe(unit.rows[0]!.id);
+      // The device changes; the stored reading follows.
+      cduValues.cdu_supply_temp_c = 36.9;
+      await waitFor('the changed reading', async () => (await latest('cdu_supply_temp_c')).some((r) => r.value === 36.9));
+      await waitFor('the silent unit’s health', async () => {
+        const rows = await db.pool.query<{ last_error: string | null }>('SELECT last_error FROM scrape_targets WHERE id = $1', [silent.id]);
+        return rows.rows[0]?.last_error != null;
+      });
+      const health = await db.pool.query<{ id: number; last_error: string | null; last_success_at: Date | null }>('SELECT id, last_error, last_success_at FROM scrape_targets ORDER BY id');
+      expect(health.rows.find((r) => r.id === silent.id)!.last_error).toBe(
+        'timed out after 300 ms reading input registers 0-8 of unit 8: no Modbus answer (wrong unit id, or a device that ignores the request)',
+      );
+      expect(health.rows.find((r) => r.id === added.id)!.last_success_at).not.toBeNull();
+    } finally {
+      await scraper?.stop();
+      if (previousAllow === undefined) delete process.env.PLENUM_TARGET_ALLOW;
+      else process.env.PLENUM_TARGET_ALLOW = previousAllow;
+      await db.drop();
     }
   });
 });

@@ -41,8 +41,11 @@ export const FACILITY_ALIASES: ReadonlyMap<string, Alias> = new Map([
   ['plenum_it_power_watts', alias('it_power_w', SITE)],
 ]);
 
-/** Entity labels, most specific first, for series without an alias. `hostname` series map by hostname instead. */
-const DEVICE_LABEL_ORDER = ['unit', 'pdu', 'ups', 'rack'] as const;
+/**
+ * Entity labels, most specific first, for series without an alias. `hostname` series map by hostname instead. An
+ * explicit `device` (a facility collector's passed-through reading, e.g. plenum_cooling_unit_running) comes first.
+ */
+const DEVICE_LABEL_ORDER = ['device', 'unit', 'pdu', 'ups', 'rack'] as const;
 
 function firstLabel(labels: Record<string, string>, names: readonly string[]): string | undefined {
   for (const n of names) {

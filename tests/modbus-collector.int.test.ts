@@ -4,6 +4,8 @@
  * follows changes, and gives each bad device a clear error of its own without holding up the others.
  */
 import net from 'node:net';
+import { Writable } from 'node:stream';
+import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleInventory } from '../simulator/example-inventory';
 import { coolingUnitIds, coolingUnitMapName, coolingUnitPointValue, MODBUS_EXCEPTION, ModbusTcpServer, simulatorModbusServer, type UnitAnswer } from '../simulator/protocols/modbus-server';
@@ -13,7 +15,8 @@ import type { CollectContext, CollectorTarget } from '@/server/services/telemetr
 import { TargetGuard } from '@/server/services/telemetry/target-guard';
 import { decodePoint, encodePoint, encodeImage, loadRegisterMap, type RegisterPoint } from '@/telemetry/modbus/register-map';
 import { TRPCError } from '@trpc/server';
-import { createCaller } from '../src/server/api/root';
+import { main } from '../src/cli/main';
+import { appRouter, createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
@@ -265,14 +268,37 @@ describe('modbus targets through the scraper into PostgreSQL', () => {
         .catch((e: unknown) => e);
       expect(bad).toBeInstanceOf(TRPCError);
       expect((bad as TRPCError).message).toMatch(/options\.map: no register map "generic-cdx"/);
-      const added = await caller.telemetry.targets.add({
-        url: `modbus://127.0.0.1:${port}`,
-        dialect: 'modbus',
-        options: { map: 'generic-cdu', unitId: 1 },
-        device: 'cdu-a1',
-        interval: 500,
-        timeout: 2_000,
-      });
+      // The worked example of docs/FACILITY-COLLECTORS.md, through the CLI and the tRPC HTTP API.
+      const api = createHTTPServer({ router: appRouter, basePath: '/api/trpc/', createContext: () => createContext(db) });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      const apiUrl = `http://127.0.0.1:${(api.address() as net.AddressInfo).port}`;
+      const cli = async (argv: string[]) => {
+        let out = '';
+        let err = '';
+        const sink = (append: (t: string) => void) =>
+          new Writable({
+            write(chunk, _encoding, done) {
+              append(String(chunk));
+              done();
+            },
+          });
+        const code = await main([...argv, '--url', apiUrl], sink((t) => (out += t)), sink((t) => (err += t)));
+        return { code, out, err };
+      };
+      let added: { id: number };
+      try {
+        const badFlag = await cli(['targets', 'add', `modbus://127.0.0.1:${port}`, '--dialect', 'modbus', '--map', 'generic-cdu', '--unit-id', 'three', '--device', 'cdu-a1']);
+        expect(badFlag.code).not.toBe(0);
+        expect(badFlag.err).toContain('--unit-id must be a whole number (got "three")');
+        const ok = await cli(['targets', 'add', `modbus://127.0.0.1:${port}`, '--dialect', 'modbus', '--map', 'generic-cdu', '--unit-id', '1', '--device', 'cdu-a1', '--interval', '500ms', '--timeout', '2s', '--json']);
+        expect(ok.err).toBe('');
+        added = JSON.parse(ok.out) as { id: number; device: string; options: Record<string, unknown> };
+        expect(added).toMatchObject({ dialect: 'modbus', device: 'cdu-a1', options: { map: 'generic-cdu', unitId: 1 } });
+        const listed = await cli(['targets', 'list']);
+        expect(listed.out).toContain(`modbus://127.0.0.1:${port} [generic-cdu unit 1 → cdu-a1]`);
+      } finally {
+        await new Promise((resolve) => api.close(resolve));
+      }
       // A second device behind the same address is a target of its own (another unit id), and a silent one fails alone.
       const silent = await caller.telemetry.targets.add({
         url: `modbus://127.0.0.1:${port}`,

@@ -87,12 +87,13 @@ export function SimulatorFaults() {
   );
 }
 
-type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp';
+type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp' | 'modbus';
 
 /**
- * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit to poll over SNMP: what `plenum targets
- * add` does. For SNMP the form asks for the device profile, the facility object the readings land on, and either a
- * v2c community or SNMPv3 user and keys (sent once, never shown again).
+ * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit / meter to poll over SNMP or Modbus TCP:
+ * what `plenum targets add` does. For SNMP the form asks for the device profile, the facility object the readings land
+ * on, and either a v2c community or SNMPv3 user and keys (sent once, never shown again); for Modbus the register map,
+ * the unit id and the facility object.
  */
 export function AddTarget() {
   const trpc = useTRPC();
@@ -106,6 +107,8 @@ export function AddTarget() {
     host: '',
     profile: '',
     device: '',
+    map: '',
+    unitId: '1',
     snmpVersion: '2c' as '2c' | '3',
     community: '',
     user: '',
@@ -114,6 +117,7 @@ export function AddTarget() {
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const snmp = form.dialect === 'snmp';
+  const modbus = form.dialect === 'modbus';
 
   function snmpInput() {
     const credentials =
@@ -133,7 +137,11 @@ export function AddTarget() {
         url: form.url,
         dialect: form.dialect,
         interval: form.interval,
-        ...(snmp ? snmpInput() : { host: form.host || undefined }),
+        ...(snmp
+          ? snmpInput()
+          : modbus
+            ? { options: { map: form.map, unitId: Number(form.unitId) }, ...(form.device ? { device: form.device } : {}) }
+            : { host: form.host || undefined }),
       });
       setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '' });
       await queryClient.invalidateQueries({ queryKey: trpc.telemetry.targets.pathKey() });
@@ -142,13 +150,27 @@ export function AddTarget() {
     }
   }
 
+  // The facility object a collector target's readings land on (SNMP and Modbus).
+  const deviceField = (
+    <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU, meter or cooling unit its readings land on">
+      <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
+        <option value="">none (readings stay unmapped)</option>
+        {(choices.data?.devices ?? []).map((d) => (
+          <option key={`${d.site}/${d.name}`} value={`${d.site}/${d.name}`}>
+            {d.name} ({d.kind}, {d.site})
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+
   const credentialError = (key: string) => errors[`credentials.${key}`] ?? (key === 'community' ? errors.credentials : undefined);
 
   return (
     <Can any={['operate']}>
       <Card title="Add a scrape target" testId="add-target">
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Add a scrape target">
-          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : 'e.g. http://gpu-node-17:9400/metrics'}>
+          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : modbus ? 'e.g. modbus://10.0.0.5:502' : 'e.g. http://gpu-node-17:9400/metrics'}>
             <input id="target-url" className={`${inputClass} w-80`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} autoComplete="off" />
           </Field>
           <Field id="target-dialect" label="Exporter" error={errors.dialect}>
@@ -159,6 +181,7 @@ export function AddTarget() {
               <option value="prometheus">Prometheus text</option>
               <option value="plenum">Plenum facility</option>
               <option value="snmp">SNMP agent (UPS, PDU, sensors)</option>
+              <option value="modbus">Modbus TCP (CDU, CRAH, meter)</option>
             </select>
           </Field>
           <Field id="target-interval" label="Interval" error={errors.interval}>
@@ -176,16 +199,7 @@ export function AddTarget() {
                   ))}
                 </select>
               </Field>
-              <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU or cooling unit its readings land on">
-                <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
-                  <option value="">none (readings stay unmapped)</option>
-                  {(choices.data?.devices ?? []).map((d) => (
-                    <option key={`${d.site}/${d.name}`} value={`${d.site}/${d.name}`}>
-                      {d.name} ({d.kind}, {d.site})
-                    </option>
-                  ))}
-                </select>
-              </Field>
+              {deviceField}
               <Field id="target-snmp-version" label="SNMP version">
                 <select id="target-snmp-version" className={inputClass} value={form.snmpVersion} onChange={(e) => setForm({ ...form, snmpVersion: e.target.value as '2c' | '3' })}>
                   <option value="2c">v2c (community)</option>
@@ -209,6 +223,23 @@ export function AddTarget() {
                   </Field>
                 </>
               )}
+            </>
+          ) : modbus ? (
+            <>
+              <Field id="target-map" label="Register map" error={errors['options.map'] ?? errors.options}>
+                <select id="target-map" className={inputClass} value={form.map} onChange={(e) => setForm({ ...form, map: e.target.value })}>
+                  <option value="">choose a map…</option>
+                  {(choices.data?.modbusMaps ?? []).map((m) => (
+                    <option key={m.name} value={m.name}>
+                      {m.name}: {m.description}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field id="target-unit-id" label="Unit id" error={errors['options.unitId']} hint="0-255">
+                <input id="target-unit-id" className={`${inputClass} w-20`} inputMode="numeric" value={form.unitId} onChange={(e) => setForm({ ...form, unitId: e.target.value })} />
+              </Field>
+              {deviceField}
             </>
           ) : (
             <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">

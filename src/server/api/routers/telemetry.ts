@@ -6,6 +6,7 @@ import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
+import { listRegisterMaps, loadRegisterMap } from '@/telemetry/modbus/register-map';
 import { collectorFor } from '../../services/telemetry/collectors/index';
 import { type Collector, isCollectorDialect } from '../../services/telemetry/collectors/types';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
@@ -227,6 +228,7 @@ export const telemetryRouter = router({
     );
     return {
       snmpProfiles: [...snmpProfiles().values()].map((p) => ({ name: p.name, description: p.description, kind: p.kind })),
+      modbusMaps: listRegisterMaps().map((name) => ({ name, description: loadRegisterMap(name).description })),
       devices: objects.rows,
     };
   }),

@@ -193,6 +193,12 @@ describe('modbus collector against a Modbus TCP server', () => {
     const messages = bad.success ? [] : bad.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages.some((m) => m.startsWith('map: no register map "no-such-map" (available: generic-cdu, generic-crah, generic-power-meter)'))).toBe(true);
     expect(messages.some((m) => m.startsWith('unitId: '))).toBe(true);
+    // A map removed since the target was added fails that target's scrape, naming it.
+    const gone = await modbusCollector.collect(target({ options: { map: 'no-such-map', unitId: 1 } }), ctx()).then(
+      () => 'no error',
+      (e: Error) => e.message,
+    );
+    expect(gone).toBe('no register map "no-such-map" (available: generic-cdu, generic-crah, generic-power-meter)');
     expect(() => modbusEndpoint('modbus://10.0.0.5/3', {})).toThrow('a modbus URL has no path: modbus://host:502 (the unit id is an option)');
     expect(() => modbusEndpoint('http://10.0.0.5', {})).toThrow('starts with modbus://');
     expect(modbusEndpoint('modbus://10.0.0.5', {})).toEqual({ host: '10.0.0.5', port: 502, unitId: 1 });

@@ -28,13 +28,10 @@ import type { CollectContext, Collector, CollectorTarget } from './types';
 
 export const MODBUS_DEFAULT_PORT = 502;
 
-export const modbusOptionsSchema = z
+const modbusOptionsShape = z
   .object({
     /** Register map name: a file in PLENUM_MODBUS_MAPS or the shipped maps (generic-cdu, generic-crah, generic-power-meter). */
-    map: z.string().superRefine((name, check) => {
-      const known = listRegisterMaps();
-      if (!known.includes(name)) check.addIssue({ code: 'custom', message: `no register map "${name}" (available: ${known.join(', ')})` });
-    }),
+    map: z.string().min(1),
     /** Modbus unit (slave) id, 0-255; default 1. */
     unitId: z.number().int().min(0).max(255).optional(),
     /** Overrides of the map's word and byte order for this device. */
@@ -44,6 +41,12 @@ export const modbusOptionsSchema = z
     requestTimeoutMs: z.number().int().min(50).max(60_000).optional(),
   })
   .strict();
+
+/** The options as a target is added: the map must exist (a scrape reports a map removed since as its error). */
+export const modbusOptionsSchema = modbusOptionsShape.superRefine((options, check) => {
+  const known = listRegisterMaps();
+  if (!known.includes(options.map)) check.addIssue({ code: 'custom', path: ['map'], message: `no register map "${options.map}" (available: ${known.join(', ')})` });
+});
 export type ModbusOptions = z.infer<typeof modbusOptionsSchema>;
 
 /** Modbus TCP has no authentication. */
@@ -175,7 +178,7 @@ export const modbusCollector: Collector<ModbusOptions, Record<string, never>> = 
   targetKey: (options) => `unit ${options.unitId ?? 1}`,
 
   async collect(target: CollectorTarget, ctx: CollectContext): Promise<RawSample[]> {
-    const parsed = modbusOptionsSchema.safeParse(target.options);
+    const parsed = modbusOptionsShape.safeParse(target.options);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new ScrapeError(`options.${issue.path.join('.') || '(all)'}: ${issue.message}`);
@@ -211,6 +214,9 @@ export const modbusCollector: Collector<ModbusOptions, Record<string, never>> = 
         } catch (error) {
           if (deadline.aborted) throw stopped();
           throw requestError(error, block, unitId, requestTimeoutMs);
+        }
+        if (values.length < block.count) {
+          throw new ScrapeError(`short Modbus response: ${values.length} of ${block.count} ${TABLE_WORDS[block.table]} from ${block.start}, unit ${unitId}`);
         }
         storeBlock(image, block, values);
       }

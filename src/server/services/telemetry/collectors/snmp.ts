@@ -228,7 +228,9 @@ export const snmpCollector: Collector<SnmpOptions, SnmpCredentials> = {
         if (ctx.signal.aborted) onAbort();
         else ctx.signal.addEventListener('abort', onAbort, { once: true });
       });
-      const answers = await Promise.race([readProfile(session, profile, options), aborted]);
+      const reading = readProfile(session, profile, options);
+      reading.catch(() => {}); // when the abort wins, the read's own later failure is not an unhandled rejection
+      const answers = await Promise.race([reading, aborted]);
       const labels: Record<string, string> = {};
       if (target.facility) {
         labels.device = target.facility.name;

@@ -405,7 +405,13 @@ describe('SNMP targets from the CLI', () => {
     const run = async (argv: string[]) => {
       let out = '';
       let err = '';
-      const stream = (append: (t: string) => void) => new Writable({ write: (chunk, _e, done) => (append(String(chunk)), done()) });
+      const stream = (append: (t: string) => void) =>
+        new Writable({
+          write: (chunk, _e, done) => {
+            append(String(chunk));
+            done();
+          },
+        });
       const previous = process.env.PLENUM_TOKEN;
       process.env.PLENUM_TOKEN = secret;
       try {

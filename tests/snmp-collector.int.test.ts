@@ -41,13 +41,17 @@ const values: Record<string, [string, number | string]> = {
   [`${UPS}.1.4.4.1.4.3`]: ['integer', 2900],
   [`${APC}.1.1.26.4.3.1.5.1`]: ['integer', 412], // rPDU2DeviceStatusPower: hundredths of kW
   [`${APC}.1.1.26.4.3.1.9.1`]: ['integer', 48213], // rPDU2DeviceStatusEnergy: tenths of kWh
+  [`${APC}.1.1.26.6.3.1.2.1`]: ['integer', 1], // rPDU2PhaseStatusModule
+  [`${APC}.1.1.26.6.3.1.3.1`]: ['integer', 1], // rPDU2PhaseStatusNumber
   [`${APC}.1.1.26.6.3.1.5.1`]: ['integer', 183], // rPDU2PhaseStatusCurrent: tenths of A
   [`${APC}.1.1.26.6.3.1.6.1`]: ['integer', 230], // rPDU2PhaseStatusVoltage
   [`${APC}.1.1.26.9.4.3.1.3.1`]: ['string', 'gpu node 1'], // rPDU2OutletMeteredStatusName
+  [`${APC}.1.1.26.9.4.3.1.2.1`]: ['integer', 1], // …Module
   [`${APC}.1.1.26.9.4.3.1.4.1`]: ['integer', 1], // …Number
   [`${APC}.1.1.26.9.4.3.1.6.1`]: ['integer', 52], // …Current (tenths of A)
   [`${APC}.1.1.26.9.4.3.1.7.1`]: ['integer', 1190], // …Power (W)
   [`${APC}.1.1.26.9.4.3.1.3.2`]: ['string', 'gpu node 2'],
+  [`${APC}.1.1.26.9.4.3.1.2.2`]: ['integer', 1],
   [`${APC}.1.1.26.9.4.3.1.4.2`]: ['integer', 2],
   [`${APC}.1.1.26.9.4.3.1.6.2`]: ['integer', 48],
   [`${APC}.1.1.26.9.4.3.1.7.2`]: ['integer', 1105],

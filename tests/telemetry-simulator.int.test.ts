@@ -10,6 +10,7 @@ import { AlertEvaluator, acknowledgeAlert } from '../src/server/services/telemet
 import { telemetrySettings } from '../src/server/services/telemetry/config';
 import { createTelemetry, type TelemetryRuntime } from '../src/server/services/telemetry/index';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
+import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
 import { createTestDatabase, type TestDatabase } from './db';
 
 let db: TestDatabase;
@@ -50,7 +51,12 @@ const latest = async (metric: string, entity: string) => {
 describe('live simulator → scrape → ingest → alerts', () => {
   it('registers one target per GPU host plus the facility endpoint and scrapes them all', async () => {
     const targets = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator'`);
-    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 1);
+    // Plus a Modbus TCP target per air cooling unit (CRAH, CRAC, in-row, rear door), read by the modbus collector.
+    const airUnits = (await loadSimInventory(db.pool)).sites.flatMap((site) => (site.coolingUnits ?? []).filter((u) => u.kind !== 'cdu'));
+    expect(airUnits.length).toBeGreaterThan(0);
+    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 1 + airUnits.length);
+    const modbus = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator' AND dialect = 'modbus' AND cooling_unit_id IS NOT NULL`);
+    expect(modbus.rows[0]!.n).toBe(airUnits.length);
     await waitFor('every target scraped', async () => {
       const r = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE last_success_at IS NULL`);
       return r.rows[0]!.n === 0;
@@ -60,6 +66,19 @@ describe('live simulator → scrape → ingest → alerts', () => {
       return v.length === 8 ? v : undefined;
     });
     expect(power.every((w) => w > 50 && w < 800)).toBe(true);
+    // CRAH return air temperature comes only over Modbus (the plenum text has none): the collector ran end to end.
+    const crahReturn = await waitFor('CRAH A-1 return air over Modbus', async () => {
+      const r = await db.pool.query<{ value: number; dialect: string }>(
+        `SELECT v.value, t.dialect FROM telemetry_series s
+           JOIN cooling_units cu ON cu.id = s.cooling_unit_id AND cu.name = 'CRAH A-1'
+           JOIN scrape_targets t ON t.id = s.target_id
+           JOIN LATERAL (SELECT value FROM telemetry_samples WHERE series_id = s.id ORDER BY ts DESC LIMIT 1) v ON true
+          WHERE s.metric = 'crah_return_temp_c'`,
+      );
+      return r.rows.length === 1 ? r.rows.map((row) => row.value) : undefined;
+    });
+    expect(crahReturn[0]).toBeGreaterThan(15);
+    expect(crahReturn[0]).toBeLessThan(60);
   });
 
   it('a GPU XID fault marks the accelerator failed and fires the XID alert; clearing resolves it', async () => {

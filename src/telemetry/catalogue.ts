@@ -20,6 +20,7 @@ export type Unit =
   | 'V'
   | 'A'
   | 'l_per_min'
+  | 'kPa' // kilopascals (coolant pressure)
   | 's'
   | 'count' // a dimensionless count or counter
   | 'code' // an identifier-like number (XID code, pstate, bitmask, enum)
@@ -106,6 +107,7 @@ const DEFS = [
   def('pdu_power_w', 'W', 'gauge', 'facility', 'PDU total active power'),
   def('pdu_energy_kwh', 'kWh', 'counter', 'facility', 'PDU energy meter'),
   def('pdu_outlet_power_w', 'W', 'gauge', 'facility', 'Active power of one PDU outlet (label outlet)'),
+  def('pdu_outlet_current_a', 'A', 'gauge', 'facility', 'Current of one PDU outlet (label outlet)'),
   def('pdu_phase_current_a', 'A', 'gauge', 'facility', 'Current of one PDU input phase (label phase)'),
   def('pdu_phase_voltage_v', 'V', 'gauge', 'facility', 'Voltage of one PDU input phase (label phase)'),
   def('ups_load_w', 'W', 'gauge', 'facility', 'UPS output load'),
@@ -123,6 +125,15 @@ const DEFS = [
   def('crah_return_temp_c', 'C', 'gauge', 'facility', 'CRAH return air temperature'),
   def('crah_fan_pct', 'pct', 'gauge', 'facility', 'CRAH fan speed'),
   def('facility_power_w', 'W', 'gauge', 'facility', 'Total facility power at a meter'),
+  // Facility collectors (Modbus TCP register maps): a power meter anywhere in the chain, coolant pressure, alarms.
+  def('meter_power_w', 'W', 'gauge', 'facility', 'Active power measured by a power meter'),
+  def('meter_energy_kwh', 'kWh', 'counter', 'facility', 'Active energy register of a power meter'),
+  def('meter_phase_voltage_v', 'V', 'gauge', 'facility', 'Voltage of one power meter phase (label phase)'),
+  def('meter_phase_current_a', 'A', 'gauge', 'facility', 'Current of one power meter phase (label phase)'),
+  def('cdu_supply_pressure_kpa', 'kPa', 'gauge', 'facility', 'CDU secondary-loop supply coolant pressure'),
+  def('cdu_differential_pressure_kpa', 'kPa', 'gauge', 'facility', 'CDU secondary-loop supply minus return pressure'),
+  def('cdu_pump_pct', 'pct', 'gauge', 'facility', 'CDU pump speed'),
+  def('cooling_unit_alarm', 'bool', 'gauge', 'facility', '1 while the cooling unit raises the alarm named in label alarm'),
   def('it_power_w', 'W', 'gauge', 'facility', 'IT load power at a meter'),
 ] as const satisfies readonly MetricDef[];
 

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
+import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
@@ -23,6 +24,8 @@ export type SimulatorOptions = {
   seed: number;
   /** Port of the exporter HTTP server; 0 picks a free one (the targets are re-registered with it at each start). */
   port: number;
+  /** Port of the cooling units' Modbus TCP server; 0 (the default) picks a free one. */
+  modbusPort?: number;
   host: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
@@ -40,11 +43,28 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     accel: n('PLENUM_SIM_ACCEL', 1) || 1,
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
+    modbusPort: n('PLENUM_SIM_MODBUS_PORT', 0),
     host: '127.0.0.1',
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
 }
+
+/** A simulator-registered target: exporter text over HTTP, or a facility collector reading one facility object. */
+export type SimulatorTarget = {
+  url: string;
+  dialect: 'dcgm' | 'plenum' | 'modbus';
+  options?: Record<string, unknown>;
+  /** The cooling unit a collector target reads (site slug and inventory name). */
+  coolingUnit?: { siteSlug: string; name: string };
+  /** Tells apart targets at one URL (scrape_targets.target_key, as the targets API writes it). */
+  targetKey?: string;
+  /** Source preference: the protocol readings win over the same readings in the plenum_* debug text (100). */
+  preference?: number;
+};
+
+/** Readings over a device protocol win over the simulator's own plenum_* text of the same quantity. */
+const PROTOCOL_TARGET_PREFERENCE = 150;
 
 /** GPU faults that take the GPU out of service: the accelerator is marked failed so the scheduler avoids it. */
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
@@ -57,6 +77,9 @@ export class SimulatorHost {
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
+  private modbus: ModbusTcpServer | undefined;
+  /** Modbus unit id of each cooling unit served (inventory name → unit id). */
+  private modbusUnitIds = new Map<string, number>();
   baseUrl = '';
 
   constructor(
@@ -78,6 +101,9 @@ export class SimulatorHost {
     });
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
+    this.modbusUnitIds = coolingUnitIds(inventory);
+    this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
+    await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
     await this.registerTargets(inventory);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
@@ -111,13 +137,39 @@ export class SimulatorHost {
     }
   }
 
-  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site. */
-  targetUrls(inventory: SimInventory): { url: string; dialect: 'dcgm' | 'plenum' }[] {
-    const urls: { url: string; dialect: 'dcgm' | 'plenum' }[] = [];
+  /**
+   * Where a simulated cooling unit answers Modbus TCP: built here only, so a scale-out simulator can resolve it
+   * through its instance registry instead. Undefined for a unit this instance does not serve.
+   */
+  modbusEndpointOf(unitName: string): { url: string; unitId: number } | undefined {
+    const unitId = this.modbusUnitIds.get(unitName);
+    if (unitId === undefined || !this.modbus) return undefined;
+    return { url: `modbus://${this.options.host}:${this.modbus.port}`, unitId };
+  }
+
+  /**
+   * The targets of an inventory: one exporter URL per GPU host, one facility endpoint per site, and a Modbus target per
+   * air cooling unit (CRAH, CRAC, in-row, rear door), read by the modbus collector. CDUs answer Modbus too but are
+   * registered over Redfish.
+   */
+  targetUrls(inventory: SimInventory): SimulatorTarget[] {
+    const urls: SimulatorTarget[] = [];
     for (const site of inventory.sites) {
       urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
       for (const hall of site.halls)
         for (const rack of hall.racks) for (const s of rack.servers) urls.push({ url: `${this.baseUrl}/hosts/${encodeURIComponent(s.hostname)}/metrics`, dialect: 'dcgm' });
+      for (const unit of site.coolingUnits ?? []) {
+        const endpoint = unit.kind === 'cdu' ? undefined : this.modbusEndpointOf(unit.id);
+        if (!endpoint) continue;
+        urls.push({
+          url: endpoint.url,
+          dialect: 'modbus',
+          options: { map: coolingUnitMapName(unit.kind), unitId: endpoint.unitId },
+          coolingUnit: { siteSlug: site.id, name: unit.id },
+          targetKey: `${site.id}/${unit.id}/unit ${endpoint.unitId}`,
+          preference: PROTOCOL_TARGET_PREFERENCE,
+        });
+      }
     }
     return urls;
   }
@@ -125,15 +177,31 @@ export class SimulatorHost {
   /** Makes the simulator-managed targets exactly the current set (other targets are never touched). */
   private async registerTargets(inventory: SimInventory): Promise<void> {
     const wanted = this.targetUrls(inventory);
+    const keys = wanted.map((w) => w.targetKey ?? '');
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND NOT (url = ANY($1))`, [wanted.map((w) => w.url)]);
       await client.query(
-        `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by)
-         SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator' FROM unnest($1::text[], $2::text[]) AS t(u, d)
-         ON CONFLICT (url) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect, managed_by = 'simulator'`,
-        [wanted.map((w) => w.url), wanted.map((w) => w.dialect), this.options.scrapeIntervalMs],
+        `DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND (url, target_key) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        [wanted.map((w) => w.url), keys],
+      );
+      await client.query(
+        `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by, options, cooling_unit_id, target_key, preference)
+         SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator', o,
+                (SELECT cu.id FROM cooling_units cu JOIN sites s ON s.id = cu.site_id WHERE s.slug = cs AND cu.name = cn), k, p
+           FROM unnest($1::text[], $2::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::int[]) AS t(u, d, o, cs, cn, k, p)
+         ON CONFLICT (url, target_key) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect,
+           managed_by = 'simulator', options = excluded.options, cooling_unit_id = excluded.cooling_unit_id, preference = excluded.preference`,
+        [
+          wanted.map((w) => w.url),
+          wanted.map((w) => w.dialect),
+          this.options.scrapeIntervalMs,
+          wanted.map((w) => JSON.stringify(w.options ?? {})),
+          wanted.map((w) => w.coolingUnit?.siteSlug ?? null),
+          wanted.map((w) => w.coolingUnit?.name ?? null),
+          keys,
+          wanted.map((w) => w.preference ?? 100),
+        ],
       );
       await client.query('COMMIT');
     } catch (error) {
@@ -153,6 +221,7 @@ export class SimulatorHost {
     this.advance();
     this.world.applyInventory(inventory);
     this.inventoryJson = json;
+    this.modbusUnitIds = coolingUnitIds(inventory);
     await this.registerTargets(inventory);
     return true;
   }
@@ -247,6 +316,8 @@ export class SimulatorHost {
     this.server?.closeAllConnections();
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     this.server = undefined;
+    await this.modbus?.close();
+    this.modbus = undefined;
     const holder = globalThis as unknown as { __plenumSimulator?: SimulatorHost };
     if (holder.__plenumSimulator === this) holder.__plenumSimulator = undefined;
   }

@@ -38,6 +38,7 @@ import {
   withFamilyUnits,
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
+import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
@@ -419,6 +420,16 @@ export class IngestPipeline {
   }
 
   /**
+   * A facility collector's readings (collectors/types.ts): `plenum_<metric>` samples with `device` / `site` labels,
+   * ingested as a scrape of the target (source 'scrape'), with the same zone confinement as `ingestText`.
+   */
+  ingestCollected(samples: readonly RawSample[], meta: { targetId: number; nowMs: number; zones?: ReadonlySet<number> }): number {
+    const result = mapSamples(samples, 'plenum', { defaultTimestampMs: meta.nowMs });
+    const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
+    return this.ingestMapped(mapped, result.stats, meta.targetId, textSource(meta.targetId), meta.nowMs, {});
+  }
+
+  /**
    * Zone confinement of ingest: keeps the samples that map (through the inventory) to an object in `zones` and
    * refuses the rest, counted in `zoneRefusedSamples`. A sample that maps to no zoned object (unmapped, unracked,
    * facility or site-wide) is refused too: a zone-scoped writer may only report on its own zones' objects.
@@ -510,6 +521,8 @@ export class IngestPipeline {
       if (s === undefined) continue;
       const rule = dialectValueRule(dialect, raw.name);
       rule.facilityFactor = normaliseFacilitySample({ ...s, value: 1 }).value; // it multiplies: 1 × factor
+      // An enum state (snmp_exporter's upsBasicOutputStatus → on battery) is no multiplication: never cached.
+      if (SNMP_EXPORTER_ALIASES.get(raw.name)?.map) rule.facilityFactor = Number.NaN;
       const key = finishSample(s, meta);
       const line: CachedLine = { ...rule, text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from

@@ -20,6 +20,7 @@ export type Unit =
   | 'V'
   | 'A'
   | 'l_per_min'
+  | 'kPa' // kilopascals (coolant pressure)
   | 's'
   | 'count' // a dimensionless count or counter
   | 'code' // an identifier-like number (XID code, pstate, bitmask, enum)
@@ -124,6 +125,20 @@ const DEFS = [
   def('crah_fan_pct', 'pct', 'gauge', 'facility', 'CRAH fan speed'),
   def('facility_power_w', 'W', 'gauge', 'facility', 'Total facility power at a meter'),
   def('it_power_w', 'W', 'gauge', 'facility', 'IT load power at a meter'),
+  // Facility readings the Redfish collector adds (DMTF PowerDistribution, CoolingUnit, EnvironmentMetrics, PowerSubsystem).
+  def('pdu_outlet_current_a', 'A', 'gauge', 'facility', 'Current of one PDU outlet (label outlet)'),
+  def('pdu_branch_current_a', 'A', 'gauge', 'facility', 'Current of one PDU branch circuit (label branch)'),
+  def('pdu_branch_power_w', 'W', 'gauge', 'facility', 'Active power of one PDU branch circuit (label branch)'),
+  def('cdu_supply_pressure_kpa', 'kPa', 'gauge', 'facility', 'CDU secondary-loop supply coolant pressure'),
+  def('cdu_return_pressure_kpa', 'kPa', 'gauge', 'facility', 'CDU secondary-loop return coolant pressure'),
+  def('cdu_differential_pressure_kpa', 'kPa', 'gauge', 'facility', 'CDU secondary-loop supply-to-return pressure difference'),
+  def('cdu_primary_supply_temp_c', 'C', 'gauge', 'facility', 'CDU primary (facility water) supply temperature'),
+  def('cdu_primary_return_temp_c', 'C', 'gauge', 'facility', 'CDU primary (facility water) return temperature'),
+  def('cdu_primary_flow_l_per_min', 'l_per_min', 'gauge', 'facility', 'CDU primary (facility water) flow'),
+  def('environment_temp_c', 'C', 'gauge', 'facility', 'Temperature a device reports for itself (Redfish EnvironmentMetrics)'),
+  def('environment_humidity_pct', 'pct', 'gauge', 'facility', 'Relative humidity a device reports for itself (Redfish EnvironmentMetrics)'),
+  def('chassis_power_w', 'W', 'gauge', 'facility', 'Power a chassis reports drawing (Redfish EnvironmentMetrics)'),
+  def('psu_input_power_w', 'W', 'gauge', 'facility', 'Input power of one power supply (label psu)'),
 ] as const satisfies readonly MetricDef[];
 
 export type CanonicalMetric = (typeof DEFS)[number]['name'];

@@ -1,0 +1,288 @@
+/**
+ * The Redfish collector against every DMTF public mockup in ../shared/fixtures/redfish, served over real sockets by
+ * our own small service (tests/redfish-mockup-server.ts): readings must equal the values in the mockup files (read
+ * from the files here, by a walk of our own, not hard-coded), with the catalogue metric, unit and labels; with and
+ * without `$expand`; with session and basic auth; over HTTPS with a CA made at test time; and every failure is a
+ * per-target error in our own words that leaves other targets alone.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redfishCollector } from '@/server/services/telemetry/collectors/redfish';
+import type { CollectorTarget } from '@/server/services/telemetry/collectors/types';
+import { ScrapeError, TargetGuard } from '@/server/services/telemetry/target-guard';
+import { getMetricDef, mapSamples, type RawSample } from '@/telemetry';
+import { tempFolder } from './daemon';
+import { type MockupServer, makeTestCa, REDFISH_FIXTURES, REDFISH_MOCKUPS, startMockupServer } from './redfish-mockup-server';
+
+const guard = new TargetGuard('127.0.0.1');
+let nextId = 1;
+
+function target(url: string, extra: Partial<CollectorTarget> = {}): CollectorTarget {
+  return { id: nextId++, url, dialect: 'redfish', timeoutMs: 10_000, options: {}, credentials: {}, facility: null, ...extra };
+}
+
+const collect = (t: CollectorTarget, g: TargetGuard | null = guard) => redfishCollector.collect(t, { signal: new AbortController().signal, guard: g, nowMs: Date.now() });
+
+// ---- What the mockup files say, read by a walk of our own over the folder (independent of the collector's walk).
+
+type Expected = { name: string; labels: Record<string, string>; value: number };
+type Resource = Record<string, any>;
+
+/** The unit each metric must carry in the catalogue. */
+const UNITS: Record<string, string> = {
+  pdu_power_w: 'W',
+  pdu_energy_kwh: 'kWh',
+  pdu_phase_current_a: 'A',
+  pdu_phase_voltage_v: 'V',
+  pdu_branch_current_a: 'A',
+  pdu_branch_power_w: 'W',
+  pdu_outlet_power_w: 'W',
+  pdu_outlet_current_a: 'A',
+  cdu_supply_temp_c: 'C',
+  cdu_return_temp_c: 'C',
+  cdu_flow_l_per_min: 'l_per_min',
+  cdu_supply_pressure_kpa: 'kPa',
+  cdu_return_pressure_kpa: 'kPa',
+  cdu_differential_pressure_kpa: 'kPa',
+  cdu_heat_removed_w: 'W',
+  cdu_primary_supply_temp_c: 'C',
+  cdu_primary_return_temp_c: 'C',
+  cdu_primary_flow_l_per_min: 'l_per_min',
+  environment_temp_c: 'C',
+  environment_humidity_pct: 'pct',
+  chassis_power_w: 'W',
+  psu_input_power_w: 'W',
+};
+
+function resourceFiles(folder: string): { id: string; body: Resource }[] {
+  const out: { id: string; body: Resource }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const full = path.join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (entry === 'index.json') out.push({ id: `/redfish/v1/${path.relative(folder, dir)}`.replace(/\/$/, ''), body: JSON.parse(readFileSync(full, 'utf8')) });
+    }
+  };
+  walk(folder);
+  return out;
+}
+
+const phaseName = (line: string) =>
+  line === 'Neutral' ? 'N' : line.replace(/^Line(\d)ToNeutral$/, 'L$1').replace(/^Line(\d)ToLine(\d)$/, 'L$1-L$2').replace(/^Line(\d)$/, 'L$1');
+
+function expectedReadings(folder: string): Expected[] {
+  const files = resourceFiles(folder);
+  const byId = new Map(files.map((f) => [f.id, f.body]));
+  const out: Expected[] = [];
+  const push = (metric: string, reading: unknown, labels: Record<string, string>, factor = 1) => {
+    const value = (reading as { Reading?: unknown } | undefined)?.Reading;
+    if (typeof value === 'number') out.push({ name: `plenum_${metric}`, labels, value: value * factor });
+  };
+  const owner = (id: string, depth: number) => id.split('/').slice(0, -depth).join('/');
+  const baseOf = (ownerId: string) => ({ device: byId.get(ownerId)!.Name as string, resource: ownerId });
+  for (const { id, body } of files) {
+    const type = String(body['@odata.type'] ?? '');
+    if (type.startsWith('#PowerDistributionMetrics.')) {
+      const base = baseOf(owner(id, 1));
+      push('pdu_power_w', body.PowerWatts, base);
+      push('pdu_energy_kwh', body.EnergykWh, base);
+      push('environment_temp_c', body.TemperatureCelsius, base);
+      push('environment_humidity_pct', body.HumidityPercent, base);
+    } else if (type.startsWith('#Circuit.') && id.split('/').at(-2) === 'Mains') {
+      const labels = { ...baseOf(owner(id, 2)), circuit: body.Id };
+      for (const [line, r] of Object.entries(body.PolyPhaseCurrentAmps ?? {})) push('pdu_phase_current_a', r, { ...labels, phase: phaseName(line) });
+      for (const [line, r] of Object.entries(body.PolyPhaseVoltage ?? {})) push('pdu_phase_voltage_v', r, { ...labels, phase: phaseName(line) });
+    } else if (type.startsWith('#Circuit.') && id.split('/').at(-2) === 'Branches') {
+      const labels = { ...baseOf(owner(id, 2)), branch: body.Id };
+      push('pdu_branch_current_a', body.CurrentAmps, labels);
+      push('pdu_branch_power_w', body.PowerWatts, labels);
+    } else if (type.startsWith('#Outlet.')) {
+      const labels = { ...baseOf(owner(id, 2)), outlet: body.Id };
+      push('pdu_outlet_power_w', body.PowerWatts, labels);
+      push('pdu_outlet_current_a', body.CurrentAmps, labels);
+    } else if (type.startsWith('#CoolantConnector.')) {
+      const labels = { ...baseOf(owner(id, 2)), connector: body.Id };
+      if (id.includes('/SecondaryCoolantConnectors/')) {
+        push('cdu_supply_temp_c', body.SupplyTemperatureCelsius, labels);
+        push('cdu_return_temp_c', body.ReturnTemperatureCelsius, labels);
+        push('cdu_flow_l_per_min', body.FlowLitersPerMinute, labels);
+        push('cdu_supply_pressure_kpa', body.SupplyPressurekPa, labels);
+        push('cdu_return_pressure_kpa', body.ReturnPressurekPa, labels);
+        push('cdu_differential_pressure_kpa', body.DeltaPressurekPa, labels);
+        push('cdu_heat_removed_w', body.HeatRemovedkW, labels, 1000);
+      } else {
+        push('cdu_primary_supply_temp_c', body.SupplyTemperatureCelsius, labels);
+        push('cdu_primary_return_temp_c', body.ReturnTemperatureCelsius, labels);
+        push('cdu_primary_flow_l_per_min', body.FlowLitersPerMinute, labels);
+      }
+    } else if (type.startsWith('#EnvironmentMetrics.') && /^\/redfish\/v1\/(Chassis|ThermalEquipment)\//.test(id)) {
+      // Processor EnvironmentMetrics under Systems/ are not facility readings and are not read.
+      const base = baseOf(owner(id, 1));
+      push('environment_temp_c', body.TemperatureCelsius, base);
+      push('environment_humidity_pct', body.HumidityPercent, base);
+      push('chassis_power_w', body.PowerWatts, base);
+    } else if (type.startsWith('#PowerSupplyMetrics.')) {
+      const psu = byId.get(owner(id, 1))!;
+      push('psu_input_power_w', body.InputPowerWatts, { ...baseOf(owner(id, 4)), psu: psu.Id });
+    }
+  }
+  return out;
+}
+
+const key = (s: { name: string; labels: Record<string, string> }) =>
+  `${s.name}{${Object.entries(s.labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}}`;
+
+async function expectError(promise: Promise<unknown>, message: RegExp): Promise<ScrapeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ScrapeError);
+  expect((error as Error).message).toMatch(message);
+  // Never the device's own words.
+  expect((error as Error).message).not.toMatch(/DEVICE SAYS|script|bad credentials/);
+  return error as ScrapeError;
+}
+
+// ---- Every mockup, with and without $expand
+
+/** Metrics each mockup must yield at least (so an empty walk on both sides cannot pass). */
+const MUST_HAVE: Record<(typeof REDFISH_MOCKUPS)[number], string[]> = {
+  'public-cooling-unit': ['cdu_supply_temp_c', 'cdu_return_temp_c', 'cdu_flow_l_per_min', 'cdu_differential_pressure_kpa', 'cdu_heat_removed_w', 'environment_temp_c'],
+  'public-pdu': ['pdu_power_w', 'pdu_energy_kwh', 'pdu_phase_current_a', 'pdu_phase_voltage_v', 'pdu_branch_current_a', 'pdu_outlet_power_w', 'pdu_outlet_current_a'],
+  'public-rackmount1': ['chassis_power_w', 'environment_temp_c', 'psu_input_power_w'],
+};
+
+describe.each(REDFISH_MOCKUPS)('Redfish mockup %s', (mockup) => {
+  const folder = path.join(REDFISH_FIXTURES, mockup);
+  const expected = expectedReadings(folder);
+  const servers: MockupServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  it('has readings to check', () => {
+    const metrics = new Set(expected.map((e) => e.name.replace(/^plenum_/, '')));
+    for (const m of MUST_HAVE[mockup]) expect(metrics, m).toContain(m);
+  });
+
+  it.each([true, false])('collects every mapped value of the mockup (expand %s), with catalogue units and labels', async (expand) => {
+    const server = await startMockupServer({ folder, expand });
+    servers.push(server);
+    const samples = await collect(target(server.url));
+    expect(new Map(samples.map((s) => [key(s), s.value]))).toEqual(new Map(expected.map((e) => [key(e), e.value])));
+    expect(new Set(samples.map(key)).size).toBe(samples.length);
+    // Through the plenum dialect: each is a catalogue metric with the unit the table says and the device label.
+    const { samples: canonical } = mapSamples(samples, 'plenum');
+    expect(canonical).toHaveLength(samples.length);
+    for (const c of canonical) {
+      expect(c.known, c.metric).toBe(true);
+      expect(c.unit, c.metric).toBe(UNITS[c.metric]);
+      expect(getMetricDef(c.metric)?.scope).toBe('facility');
+      expect(c.device).toBeTruthy();
+    }
+    const expandRequests = server.requests.filter((r) => r.includes('$expand'));
+    if (expand) expect(expandRequests.length).toBeGreaterThan(0);
+    else expect(expandRequests).toEqual([]);
+  });
+
+  it('names every reading after the facility object when the target has one', async () => {
+    const server = await startMockupServer({ folder });
+    servers.push(server);
+    const samples = await collect(target(server.url, { facility: { name: 'cdu-hall-1', siteSlug: 'dc-east' } }));
+    expect(samples.length).toBe(expected.length);
+    for (const s of samples) expect(s.labels).toMatchObject({ device: 'cdu-hall-1', site: 'dc-east' });
+  });
+});
+
+// ---- Auth, TLS, errors
+
+describe('Redfish collector: auth, TLS and failures', () => {
+  const folder = path.join(REDFISH_FIXTURES, 'public-rackmount1');
+  const expectedCount = expectedReadings(folder).length;
+  const auth = { username: 'plenum', password: 'correct horse' };
+  const servers: MockupServer[] = [];
+  const tmp = tempFolder('redfish-ca');
+  let ca: ReturnType<typeof makeTestCa>;
+  beforeAll(() => {
+    ca = makeTestCa(tmp.dir);
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    tmp.cleanup();
+  });
+  const start = async (options: Omit<Parameters<typeof startMockupServer>[0], 'folder'> = {}) => {
+    const s = await startMockupServer({ folder, ...options });
+    servers.push(s);
+    return s;
+  };
+
+  it('session auth: logs in once, reuses the token, logs in again after the service forgets it', async () => {
+    const server = await start({ auth: { mode: 'session', ...auth } });
+    const t = target(server.url, { credentials: auth });
+    expect(await collect(t)).toHaveLength(expectedCount);
+    expect(await collect(t)).toHaveLength(expectedCount);
+    expect(server.logins).toBe(1);
+    server.expireSessions();
+    expect(await collect(t)).toHaveLength(expectedCount);
+    expect(server.logins).toBe(2);
+    await expectError(collect(target(server.url, { credentials: { ...auth, password: 'wrong' } })), /^Redfish auth refused \(HTTP 401\) at \/redfish\/v1\/SessionService\/Sessions$/);
+    await expectError(collect(target(server.url)), /^Redfish auth refused \(HTTP 401\) at \/redfish\/v1\/\w+$/);
+  });
+
+  it('basic auth', async () => {
+    const server = await start({ auth: { mode: 'basic', ...auth } });
+    expect(await collect(target(server.url, { credentials: auth, options: { auth: 'basic' } }))).toHaveLength(expectedCount);
+    expect(server.logins).toBe(0);
+    await expectError(collect(target(server.url, { credentials: { ...auth, password: 'nope' }, options: { auth: 'basic' } })), /^Redfish auth refused \(HTTP 401\)/);
+  });
+
+  it('HTTPS: trusts the configured CA, refuses an unknown one, and skips checks only when told', async () => {
+    const server = await start({ tls: { key: ca.key, cert: ca.cert } });
+    expect(server.url.startsWith('https://')).toBe(true);
+    expect(await collect(target(server.url, { options: { caPem: ca.caPem } }))).toHaveLength(expectedCount);
+    await expectError(collect(target(server.url)), /^connection failed \(\w+\)$/);
+    await expectError(collect(target(server.url, { options: { caPem: ca.otherCaPem } })), /^connection failed \(\w+\)$/);
+    expect(await collect(target(server.url, { options: { insecureSkipVerify: true } }))).toHaveLength(expectedCount);
+  });
+
+  it('404, 500 and malformed JSON are errors in our words naming the path', async () => {
+    const server = await start();
+    server.faults.set('/redfish/v1/Chassis/1U/EnvironmentMetrics', { status: 404 });
+    await expectError(collect(target(server.url)), /^Redfish resource missing at \/redfish\/v1\/Chassis\/1U\/EnvironmentMetrics \(HTTP 404\)$/);
+    server.faults.set('/redfish/v1/Chassis/1U/EnvironmentMetrics', { status: 500 });
+    await expectError(collect(target(server.url)), /^Redfish service error \(HTTP 500\) at \/redfish\/v1\/Chassis\/1U\/EnvironmentMetrics$/);
+    server.faults.set('/redfish/v1/Chassis/1U/EnvironmentMetrics', { malformed: true });
+    await expectError(collect(target(server.url)), /^Redfish response at \/redfish\/v1\/Chassis\/1U\/EnvironmentMetrics is not valid JSON$/);
+    server.faults.set('/redfish/v1', { status: 403 });
+    await expectError(collect(target(server.url)), /^Redfish auth refused \(HTTP 403\) at \/redfish\/v1$/);
+  });
+
+  it('a slow service times out on its own while another target is read meanwhile', async () => {
+    const slow = await start();
+    slow.faults.set('/redfish/v1/Chassis', { delayMs: 60_000 });
+    const healthy = await start();
+    const order: string[] = [];
+    const slowRun = expectError(collect(target(slow.url, { timeoutMs: 1_000 })), /^timed out after 1000 ms$/).then(() => order.push('slow'));
+    const healthyRun = collect(target(healthy.url)).then((samples) => {
+      order.push('healthy');
+      return samples;
+    });
+    const [, samples] = await Promise.all([slowRun, healthyRun]);
+    expect(samples).toHaveLength(expectedCount);
+    expect(order).toEqual(['healthy', 'slow']);
+  });
+
+  it('bounds hostile services: request budget, body size, and the target guard', async () => {
+    const server = await start({ expand: false });
+    await expectError(collect(target(server.url, { options: { maxRequests: 3 } })), /^Redfish service needs more than 3 requests \(option maxRequests\)$/);
+    await expectError(collect(target(server.url, { options: { maxBodyBytes: 1024 } })), /^Redfish response at \/redfish\/v1 larger than 1024 bytes/);
+    await expectError(collect(target(server.url), new TargetGuard('')), /^target refused: 127\.0\.0\.1 is a loopback address/);
+    expect(() => redfishCollector.optionsSchema.parse({ caPem: 'not a pem' })).toThrow(/PEM/);
+    expect(() => redfishCollector.optionsSchema.parse({ bogus: 1 })).toThrow();
+  });
+});

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redfishCollector } from '@/server/services/telemetry/collectors/redfish';
 import type { CollectorTarget } from '@/server/services/telemetry/collectors/types';
 import { ScrapeError, TargetGuard } from '@/server/services/telemetry/target-guard';
-import { getMetricDef, mapSamples, type RawSample } from '@/telemetry';
+import { getMetricDef, mapSamples } from '@/telemetry';
 import { tempFolder } from './daemon';
 import { type MockupServer, makeTestCa, REDFISH_FIXTURES, REDFISH_MOCKUPS, startMockupServer } from './redfish-mockup-server';
 
@@ -27,6 +27,7 @@ const collect = (t: CollectorTarget, g: TargetGuard | null = guard) => redfishCo
 // ---- What the mockup files say, read by a walk of our own over the folder (independent of the collector's walk).
 
 type Expected = { name: string; labels: Record<string, string>; value: number };
+// biome-ignore lint/suspicious/noExplicitAny: mockup JSON, read field by field as the schema names them
 type Resource = Record<string, any>;
 
 /** The unit each metric must carry in the catalogue. */

@@ -55,7 +55,7 @@ const MAX_LABEL = 80;
 /** Clips a device-supplied label value and drops control characters. */
 export function labelValue(raw: unknown): string {
   const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
-  return text.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_LABEL);
+  return text.replace(/\p{Cc}/gu, '').slice(0, MAX_LABEL);
 }
 
 /** The `@odata.id` of a link object, when it is one we may follow (under `rootPath`, conservative syntax). */

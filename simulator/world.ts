@@ -5,7 +5,7 @@
  */
 import type { SimCoolingUnit, SimGpu, SimHall, SimInventory, SimRack, SimServer, SimSite } from './inventory';
 import { advanceProfile, DEFAULT_LOAD_MIX, type HostProfile, type LoadMix, pickProfile } from './load-profile';
-import { CoolingUnitSim, defaultCoolingParams, redundancyOk } from './models/cooling';
+import { type CoolingUnitReadings, CoolingUnitSim, defaultCoolingParams, redundancyOk } from './models/cooling';
 import { type FacilityPower, facilityPower } from './models/facility';
 import { GpuSim, type GpuReadings, type Workload, type WorkloadKind } from './models/gpu';
 import { newRackPdu, pduLive, type RackPduState, splitServerLoad, stepPduBreaker } from './models/pdu';
@@ -175,6 +175,8 @@ export interface SiteView {
     powerW: number;
     supplyTempC: number;
     running: boolean;
+    /** What the unit's controller reports over Modbus / Redfish. */
+    readings: CoolingUnitReadings;
   }[];
   halls: { id: string; airTempC: number; coolantTempC: number; heatToAirW: number; airCapacityW: number; nPlusOne: boolean }[];
   sensors: {
@@ -761,6 +763,7 @@ export class World {
         powerW: c.sim.state.powerW,
         supplyTempC: c.sim.state.supplyTempC,
         running: c.sim.state.running,
+        readings: c.sim.readings(),
       })),
       halls: site.halls.map((h) => {
         const heat = h.racks.reduce((sum, r) => sum + r.hosts.reduce((s2, host) => s2 + host.sim.state.heatToAirW, 0), 0);

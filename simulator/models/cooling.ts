@@ -40,8 +40,36 @@ export interface CoolingUnitState {
   heatRemovedW: number;
   powerW: number;
   supplyTempC: number;
+  /** Air (coolant) coming back to the unit. */
+  returnTempC: number;
   loadFraction: number;
 }
+
+/**
+ * What a unit's controller reports (its Modbus registers, its Redfish CoolingUnit): temperatures, mover speed, flow,
+ * pressures and alarm bits, derived from the model's state. Flow follows the mover speed (a CDU is sized for a 10 K
+ * coolant rise at capacity), differential pressure the pump law (∝ flow²).
+ */
+export interface CoolingUnitReadings {
+  running: boolean;
+  supplyTempC: number;
+  returnTempC: number;
+  heatRemovedW: number;
+  /** Fan (air units) or pump (CDU) speed, 0-100 %. */
+  moverPct: number;
+  /** Coolant flow (CDU; 0 for air units). */
+  flowLPerMin: number;
+  supplyPressureKpa: number;
+  differentialPressureKpa: number;
+  alarms: { highSupplyTemp: boolean; moverFailure: boolean; lowFlow: boolean; leakDetected: boolean };
+}
+
+const WATER_J_PER_L_K = 4186;
+const CDU_DESIGN_RISE_K = 10;
+const CDU_DESIGN_DIFFERENTIAL_KPA = 150;
+const CDU_STATIC_PRESSURE_KPA = 200;
+/** Supply this far above setpoint raises the high-supply-temperature alarm. */
+const HIGH_SUPPLY_ALARM_K = 3;
 
 export class CoolingUnitSim {
   private s: CoolingUnitState;
@@ -53,7 +81,35 @@ export class CoolingUnitSim {
       heatRemovedW: 0,
       powerW: 0,
       supplyTempC: params.supplySetpointC,
+      returnTempC: params.supplySetpointC,
       loadFraction: 0,
+    };
+  }
+
+  /** The unit's readings as its controller reports them (see CoolingUnitReadings). */
+  readings(): CoolingUnitReadings {
+    const p = this.params;
+    const s = this.s;
+    // The same 30 % floor the mover power uses; a stopped unit's movers stand still.
+    const moverFraction = s.running ? Math.max(0.3, s.loadFraction) : 0;
+    const designFlowLPerMin = p.kind === 'cdu' ? (p.capacityW / (WATER_J_PER_L_K * CDU_DESIGN_RISE_K)) * 60 : 0;
+    const flowLPerMin = designFlowLPerMin * moverFraction;
+    const differentialPressureKpa = p.kind === 'cdu' ? CDU_DESIGN_DIFFERENTIAL_KPA * moverFraction ** 2 : 0;
+    return {
+      running: s.running,
+      supplyTempC: s.supplyTempC,
+      returnTempC: s.returnTempC,
+      heatRemovedW: s.heatRemovedW,
+      moverPct: moverFraction * 100,
+      flowLPerMin,
+      supplyPressureKpa: p.kind === 'cdu' ? CDU_STATIC_PRESSURE_KPA + differentialPressureKpa : 0,
+      differentialPressureKpa,
+      alarms: {
+        highSupplyTemp: s.supplyTempC > p.supplySetpointC + HIGH_SUPPLY_ALARM_K,
+        moverFailure: !s.running,
+        lowFlow: p.kind === 'cdu' && s.running && flowLPerMin < 0.25 * designFlowLPerMin,
+        leakDetected: false,
+      },
     };
   }
 
@@ -76,7 +132,7 @@ export class CoolingUnitSim {
     const overload = Math.max(0, heatOfferedW / p.capacityW - 1);
     const target = running ? p.supplySetpointC + Math.min(6, 4 * overload) : returnTempC;
     const supplyTempC = target + (this.s.supplyTempC - target) * Math.exp(-dtS / 60);
-    this.s = { running, heatOfferedW, heatRemovedW, powerW: moverW + plantW, supplyTempC, loadFraction };
+    this.s = { running, heatOfferedW, heatRemovedW, powerW: moverW + plantW, supplyTempC, returnTempC, loadFraction };
     return this.s;
   }
 }

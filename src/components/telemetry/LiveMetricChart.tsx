@@ -4,7 +4,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTRPC } from '@/trpc/client';
 
-const UNIT_LABEL: Record<string, string> = { W: 'W', C: '°C', pct: '%', ratio: 'ratio', bytes: 'bytes', MHz: 'MHz', V: 'V', A: 'A', s: 's', kWh: 'kWh', mJ: 'mJ', Hz: 'Hz', J: 'J', bytes_per_s: 'B/s', l_per_min: 'L/min', kPa: 'kPa' };
+const UNIT_LABEL: Record<string, string> = { W: 'W', C: '°C', pct: '%', ratio: 'ratio', bytes: 'bytes', MHz: 'MHz', V: 'V', A: 'A', s: 's', kWh: 'kWh', mJ: 'mJ', Hz: 'Hz', J: 'J', bytes_per_s: 'B/s', kPa: 'kPa', l_per_min: 'l/min' };
 const COLOURS = ['#0369a1', '#b45309', '#15803d', '#7c3aed', '#be123c', '#0f766e', '#4d7c0f', '#a21caf'];
 
 /**

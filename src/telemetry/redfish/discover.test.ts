@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listMetrics } from '../catalogue';
 import { DEFAULT_WALK_LIMITS, discoverRedfish, expandAdvertised, type FetchJson, labelValue, linkOf, type RedfishObject } from './discover';
 
 const ROOT = '/redfish/v1';
@@ -76,5 +77,12 @@ describe('discoverRedfish', () => {
     const { fetchJson } = pduService(40);
     expect(await discoverRedfish(fetchJson, { ...options, maxMembers: 5 })).toHaveLength(5);
     await expect(discoverRedfish(pduService(40).fetchJson, { ...options, maxRequests: 10 })).rejects.toThrow('Redfish service needs more than 10 requests (option maxRequests)');
+  });
+});
+
+describe('catalogue', () => {
+  it('names each metric once (collector branches add entries side by side)', () => {
+    const names = listMetrics().map((m) => m.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
   });
 });

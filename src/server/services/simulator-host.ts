@@ -132,7 +132,7 @@ export class SimulatorHost {
       await client.query(
         `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by)
          SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator' FROM unnest($1::text[], $2::text[]) AS t(u, d)
-         ON CONFLICT (url) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect, managed_by = 'simulator'`,
+         ON CONFLICT (url, target_key) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect, managed_by = 'simulator'`,
         [wanted.map((w) => w.url), wanted.map((w) => w.dialect), this.options.scrapeIntervalMs],
       );
       await client.query('COMMIT');

@@ -9,10 +9,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redfishCollector } from '@/server/services/telemetry/collectors/redfish';
+import { IngestPipeline } from '@/server/services/telemetry/ingest';
+import { Scraper } from '@/server/services/telemetry/scraper';
 import type { CollectorTarget } from '@/server/services/telemetry/collectors/types';
 import { ScrapeError, TargetGuard } from '@/server/services/telemetry/target-guard';
 import { getMetricDef, mapSamples } from '@/telemetry';
 import { tempFolder } from './daemon';
+import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 import { type MockupServer, makeTestCa, REDFISH_FIXTURES, REDFISH_MOCKUPS, startMockupServer } from './redfish-mockup-server';
 
 const guard = new TargetGuard('127.0.0.1');
@@ -285,5 +288,108 @@ describe('Redfish collector: auth, TLS and failures', () => {
     await expectError(collect(target(server.url), new TargetGuard('')), /^target refused: 127\.0\.0\.1 is a loopback address/);
     expect(() => redfishCollector.optionsSchema.parse({ caPem: 'not a pem' })).toThrow(/PEM/);
     expect(() => redfishCollector.optionsSchema.parse({ bogus: 1 })).toThrow();
+  });
+});
+
+// ---- Through the real scraper and ingest, into PostgreSQL, on the demo data center's facility objects
+
+describe('Redfish targets through the scraper into PostgreSQL', () => {
+  let db: TestDatabase;
+  const servers: MockupServer[] = [];
+  const auth = { username: 'plenum', password: 'correct horse' };
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await db?.drop();
+  });
+
+  it('readings land on the facility object with catalogue units; bad services get their own error and stall nobody', async () => {
+    db = await createDemoTelemetryDatabase();
+    const cdu = (await db.pool.query<{ id: number; name: string }>(`SELECT id, name FROM cooling_units WHERE kind = 'cdu' ORDER BY id LIMIT 1`)).rows[0]!;
+    const pdu = (await db.pool.query<{ id: number; name: string }>(`SELECT id, name FROM power_nodes WHERE kind = 'rack-pdu' ORDER BY id LIMIT 1`)).rows[0]!;
+    const start = async (mockup: string, options: Omit<Parameters<typeof startMockupServer>[0], 'folder'> = {}) => {
+      const s = await startMockupServer({ folder: path.join(REDFISH_FIXTURES, mockup), ...options });
+      servers.push(s);
+      return s;
+    };
+    const cooling = await start('public-cooling-unit', { auth: { mode: 'session', ...auth } });
+    const power = await start('public-pdu', { auth: { mode: 'basic', ...auth }, expand: false });
+    const slow = await start('public-rackmount1');
+    slow.faults.set('/redfish/v1/Chassis', { delayMs: 60_000 });
+    const broken = await start('public-rackmount1');
+    broken.faults.set('/redfish/v1/Chassis/1U/EnvironmentMetrics', { status: 500 });
+    const garbled = await start('public-rackmount1');
+    garbled.faults.set('/redfish/v1/Chassis', { malformed: true });
+    const missing = await start('public-rackmount1');
+    missing.faults.set('/redfish/v1/Chassis/1U/PowerSubsystem', { status: 404 });
+
+    const add = async (url: string, extra: { options?: object; credentials?: object; coolingUnitId?: number; powerNodeId?: number } = {}) =>
+      (
+        await db.pool.query<{ id: number }>(
+          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, options, credentials, cooling_unit_id, power_node_id)
+           VALUES ($1, 'redfish', 1000, 1500, $2, $3, $4, $5) RETURNING id`,
+          [url, JSON.stringify(extra.options ?? {}), JSON.stringify(extra.credentials ?? {}), extra.coolingUnitId ?? null, extra.powerNodeId ?? null],
+        )
+      ).rows[0]!.id;
+    const ids = {
+      cooling: await add(cooling.url, { credentials: auth, coolingUnitId: cdu.id }),
+      power: await add(power.url, { credentials: auth, options: { auth: 'basic' }, powerNodeId: pdu.id }),
+      slow: await add(slow.url),
+      broken: await add(broken.url),
+      garbled: await add(garbled.url),
+      missing: await add(missing.url),
+    };
+
+    const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 100_000, rawRetentionDays: 7, notify: false });
+    await ingest.loadInventory();
+    const scraper = new Scraper(db.pool, ingest, 8, { maxBytes: 4 * 1024 * 1024, guard });
+    scraper.start();
+    type Row = { id: number; last_success_at: Date | null; last_error: string | null; last_sample_count: number | null };
+    let rows: Row[] = [];
+    // Until every target has been tried at least once and the slow one has timed out.
+    for (let i = 0; i < 200; i++) {
+      rows = (await db.pool.query<Row>(`SELECT id, last_success_at, last_error, last_sample_count FROM scrape_targets WHERE dialect = 'redfish' ORDER BY id`)).rows;
+      if (rows.every((r) => r.last_success_at !== null || r.last_error !== null)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await scraper.stop();
+    await ingest.flush();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(ids.cooling)).toMatchObject({ last_error: null, last_sample_count: expectedReadings(path.join(REDFISH_FIXTURES, 'public-cooling-unit')).length });
+    expect(byId.get(ids.power)).toMatchObject({ last_error: null, last_sample_count: expectedReadings(path.join(REDFISH_FIXTURES, 'public-pdu')).length });
+    expect(byId.get(ids.slow)!.last_error).toBe('timed out after 1500 ms');
+    expect(byId.get(ids.broken)!.last_error).toBe('Redfish service error (HTTP 500) at /redfish/v1/Chassis/1U/EnvironmentMetrics');
+    expect(byId.get(ids.garbled)!.last_error).toBe('Redfish response at /redfish/v1/Chassis is not valid JSON');
+    expect(byId.get(ids.missing)!.last_error).toBe('Redfish resource missing at /redfish/v1/Chassis/1U/PowerSubsystem (HTTP 404)');
+    expect(cooling.logins).toBe(1);
+
+    // Stored series: each expected reading of the mockup, on the facility object, with the catalogue unit.
+    const stored = async (targetId: number) =>
+      (
+        await db.pool.query<{ metric: string; unit: string; labels: Record<string, string>; entity_kind: string; cooling_unit_id: number | null; power_node_id: number | null; value: number }>(
+          `SELECT s.metric, s.unit, s.labels, s.entity_kind, s.cooling_unit_id, s.power_node_id,
+                  (SELECT v.value FROM telemetry_samples v WHERE v.series_id = s.id ORDER BY v.ts DESC LIMIT 1) AS value
+             FROM telemetry_series s WHERE s.target_id = $1`,
+          [targetId],
+        )
+      ).rows;
+    for (const [targetId, mockup, object] of [
+      [ids.cooling, 'public-cooling-unit', { entity_kind: 'cooling-unit', cooling_unit_id: cdu.id, name: cdu.name }],
+      [ids.power, 'public-pdu', { entity_kind: 'power-node', power_node_id: pdu.id, name: pdu.name }],
+    ] as const) {
+      const series = await stored(targetId);
+      const expected = expectedReadings(path.join(REDFISH_FIXTURES, mockup)).map((e) => ({ ...e, labels: { ...e.labels, device: object.name } }));
+      const got = new Map(series.map((s) => [key({ name: `plenum_${s.metric}`, labels: Object.fromEntries(Object.entries(s.labels).filter(([k]) => k !== 'site')) }), s]));
+      expect(series.length).toBe(expected.length);
+      for (const e of expected) {
+        const s = got.get(key(e));
+        expect(s, key(e)).toBeDefined();
+        expect(s!.value).toBeCloseTo(e.value, 6);
+        expect(s!.unit).toBe(UNITS[s!.metric]);
+        expect(s!.entity_kind).toBe(object.entity_kind);
+        if ('cooling_unit_id' in object) expect(s!.cooling_unit_id).toBe(object.cooling_unit_id);
+        if ('power_node_id' in object) expect(s!.power_node_id).toBe(object.power_node_id);
+      }
+    }
+    for (const r of rows) expect(r.last_error ?? '').not.toMatch(/DEVICE SAYS|script/);
   });
 });

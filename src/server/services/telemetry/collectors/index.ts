@@ -3,11 +3,13 @@
  * read by its collector instead of fetched as exposition text (scraper.ts), and its options / credentials are
  * validated by the collector's schemas when the target is added (api/routers/telemetry.ts).
  */
+import { redfishCollector } from './redfish';
 import { snmpCollector } from './snmp';
 import type { Collector, CollectorDialect } from './types';
 
 export const COLLECTORS: Partial<Record<CollectorDialect, Collector>> = {
   snmp: snmpCollector as Collector,
+  redfish: redfishCollector as Collector,
 };
 
 /** The collector of a dialect, or undefined for HTTP dialects and for collectors not built into this version. */

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
+import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
@@ -23,6 +24,8 @@ export type SimulatorOptions = {
   seed: number;
   /** Port of the exporter HTTP server; 0 picks a free one (the targets are re-registered with it at each start). */
   port: number;
+  /** Port of the Redfish service (cooling units); 0 or absent picks a free one. */
+  redfishPort?: number;
   host: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
@@ -40,6 +43,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     accel: n('PLENUM_SIM_ACCEL', 1) || 1,
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
+    redfishPort: n('PLENUM_SIM_REDFISH_PORT', 0),
     host: '127.0.0.1',
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
@@ -49,11 +53,19 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
 /** GPU faults that take the GPU out of service: the accelerator is marked failed so the scheduler avoids it. */
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
 const STEP_MS = 500;
+/**
+ * Cooling unit kinds whose readings Plenum takes over Redfish (one `redfish` target for the simulator's service)
+ * rather than from the facility text, which then leaves their coolant readings out.
+ */
+const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 
 export class SimulatorHost {
   private world: World | undefined;
   private clock: SimClock | undefined;
   private server: http.Server | undefined;
+  private readonly redfish = new RedfishSimServer(() => this.world);
+  /** The simulator's Redfish service root (set by start). */
+  redfishUrl = '';
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
@@ -78,6 +90,7 @@ export class SimulatorHost {
     });
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
+    this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
     await this.registerTargets(inventory);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
@@ -104,16 +117,18 @@ export class SimulatorHost {
       }
       // No stepping here: the world advances on its own timer (STEP_MS) and a request reads the latest state, as a
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
-      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!));
+      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!), { coolingReadingsElsewhere: REDFISH_COOLING_KINDS });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
 
-  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site. */
-  targetUrls(inventory: SimInventory): { url: string; dialect: 'dcgm' | 'plenum' }[] {
-    const urls: { url: string; dialect: 'dcgm' | 'plenum' }[] = [];
+  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site, the Redfish service for CDUs. */
+  targetUrls(inventory: SimInventory): { url: string; dialect: 'dcgm' | 'plenum' | 'redfish' }[] {
+    const urls: { url: string; dialect: 'dcgm' | 'plenum' | 'redfish' }[] = [];
+    const redfishUnits = inventory.sites.some((site) => (site.coolingUnits ?? []).some((u) => REDFISH_COOLING_KINDS.has(u.kind)));
+    if (redfishUnits && this.redfishUrl) urls.push({ url: this.redfishUrl, dialect: 'redfish' });
     for (const site of inventory.sites) {
       urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
       for (const hall of site.halls)
@@ -247,6 +262,7 @@ export class SimulatorHost {
     this.server?.closeAllConnections();
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     this.server = undefined;
+    await this.redfish.stop();
     const holder = globalThis as unknown as { __plenumSimulator?: SimulatorHost };
     if (holder.__plenumSimulator === this) holder.__plenumSimulator = undefined;
   }

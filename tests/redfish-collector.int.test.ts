@@ -8,6 +8,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from '@/cli/command';
+import { targetsCommands } from '@/cli/commands/targets';
+import { createCaller } from '@/server/api/root';
+import { createContext } from '@/server/api/trpc';
 import { redfishCollector } from '@/server/services/telemetry/collectors/redfish';
 import { IngestPipeline } from '@/server/services/telemetry/ingest';
 import { Scraper } from '@/server/services/telemetry/scraper';
@@ -16,6 +21,7 @@ import { ScrapeError, TargetGuard } from '@/server/services/telemetry/target-gua
 import { getMetricDef, mapSamples } from '@/telemetry';
 import { tempFolder } from './daemon';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
+import { fieldErrors } from './field-errors';
 import { type MockupServer, makeTestCa, REDFISH_FIXTURES, REDFISH_MOCKUPS, startMockupServer } from './redfish-mockup-server';
 
 const guard = new TargetGuard('127.0.0.1');
@@ -297,9 +303,17 @@ describe('Redfish targets through the scraper into PostgreSQL', () => {
   let db: TestDatabase;
   const servers: MockupServer[] = [];
   const auth = { username: 'plenum', password: 'correct horse' };
+  const previousAllow = process.env.PLENUM_TARGET_ALLOW;
+  const tmp = tempFolder('redfish-cli');
+  beforeAll(() => {
+    process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
+  });
   afterAll(async () => {
     for (const s of servers) await s.close();
     await db?.drop();
+    tmp.cleanup();
+    if (previousAllow === undefined) delete process.env.PLENUM_TARGET_ALLOW;
+    else process.env.PLENUM_TARGET_ALLOW = previousAllow;
   });
 
   it('readings land on the facility object with catalogue units; bad services get their own error and stall nobody', async () => {
@@ -322,22 +336,32 @@ describe('Redfish targets through the scraper into PostgreSQL', () => {
     const missing = await start('public-rackmount1');
     missing.faults.set('/redfish/v1/Chassis/1U/PowerSubsystem', { status: 404 });
 
-    const add = async (url: string, extra: { options?: object; credentials?: object; coolingUnitId?: number; powerNodeId?: number } = {}) =>
-      (
-        await db.pool.query<{ id: number }>(
-          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, options, credentials, cooling_unit_id, power_node_id)
-           VALUES ($1, 'redfish', 1000, 1500, $2, $3, $4, $5) RETURNING id`,
-          [url, JSON.stringify(extra.options ?? {}), JSON.stringify(extra.credentials ?? {}), extra.coolingUnitId ?? null, extra.powerNodeId ?? null],
-        )
-      ).rows[0]!.id;
+    // Added as users add them: through the CLI's flags (the CA and password read from files) and the API.
+    const caller = createCaller(createContext(db));
+    const cliClient = { telemetry: { targets: { add: { mutate: (input: Parameters<typeof caller.telemetry.targets.add>[0]) => caller.telemetry.targets.add(input) } } } };
+    const cli = async (argv: string[]) =>
+      (await targetsCommands['targets add']!.run(cliClient as never, parseArgs(argv))).json as { id: number; device: string | null; options: object };
+    writeFileSync(path.join(tmp.dir, 'password'), `${auth.password}\n`);
+    const add = async (url: string, input: Record<string, unknown> = {}) =>
+      (await caller.telemetry.targets.add({ url, dialect: 'redfish', interval: '2s', timeout: '1500ms', ...input } as Parameters<typeof caller.telemetry.targets.add>[0]))!.id;
+    const coolingTarget = await cli([cooling.url, '--dialect', 'redfish', '--device', cdu.name, '--interval', '2s', '--timeout', '1500ms', '--username', auth.username, '--password-file', path.join(tmp.dir, 'password')]);
+    expect(coolingTarget.device).toBe(cdu.name);
+    expect(JSON.stringify(coolingTarget)).not.toContain(auth.password);
     const ids = {
-      cooling: await add(cooling.url, { credentials: auth, coolingUnitId: cdu.id }),
-      power: await add(power.url, { credentials: auth, options: { auth: 'basic' }, powerNodeId: pdu.id }),
+      cooling: coolingTarget.id,
+      power: await add(power.url, { credentials: auth, options: { auth: 'basic' }, device: pdu.name }),
       slow: await add(slow.url),
       broken: await add(broken.url),
       garbled: await add(garbled.url),
       missing: await add(missing.url),
     };
+    // Bad settings are refused by field, before anything is stored.
+    expect(await fieldErrors(caller.telemetry.targets.add({ url: power.url, dialect: 'redfish', options: { caPem: 'nope', retries: 2 } }))).toEqual({
+      'options.caPem': 'must be a PEM certificate',
+      options: 'unknown setting retries',
+    });
+    expect(await fieldErrors(caller.telemetry.targets.add({ url: 'snmp://127.0.0.1:161', dialect: 'redfish' }))).toMatchObject({ url: expect.stringContaining('http') });
+    expect(await fieldErrors(cli([power.url, '--dialect', 'redfish', '--auth', 'kerberos']))).toMatchObject({ 'options.auth': expect.any(String) });
 
     const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 100_000, rawRetentionDays: 7, notify: false });
     await ingest.loadInventory();

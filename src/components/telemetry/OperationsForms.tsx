@@ -87,7 +87,7 @@ export function SimulatorFaults() {
   );
 }
 
-type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp';
+type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp' | 'redfish';
 
 /**
  * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit to poll over SNMP: what `plenum targets
@@ -111,9 +111,26 @@ export function AddTarget() {
     user: '',
     authKey: '',
     privKey: '',
+    redfishUser: '',
+    redfishPassword: '',
+    redfishAuth: 'session' as 'session' | 'basic' | 'none',
+    caPem: '',
+    insecureSkipVerify: false,
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const snmp = form.dialect === 'snmp';
+  const redfish = form.dialect === 'redfish';
+
+  /** Redfish: auth mode, CA or (labs) no verification, and the BMC account (sent once, never shown again). */
+  function redfishInput() {
+    const options = {
+      auth: form.redfishAuth,
+      ...(form.caPem.trim() ? { caPem: form.caPem } : {}),
+      ...(form.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+    };
+    const credentials = form.redfishAuth === 'none' ? {} : { username: form.redfishUser, password: form.redfishPassword };
+    return { options, credentials, ...(form.device ? { device: form.device } : {}) };
+  }
 
   function snmpInput() {
     const credentials =
@@ -133,14 +150,27 @@ export function AddTarget() {
         url: form.url,
         dialect: form.dialect,
         interval: form.interval,
-        ...(snmp ? snmpInput() : { host: form.host || undefined }),
+        ...(snmp ? snmpInput() : redfish ? redfishInput() : { host: form.host || undefined }),
       });
-      setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '' });
+      setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '', redfishPassword: '' });
       await queryClient.invalidateQueries({ queryKey: trpc.telemetry.targets.pathKey() });
     } catch (error) {
       setErrors(fieldErrorsOf(error));
     }
   }
+
+  const deviceField = (
+    <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU or cooling unit its readings land on">
+      <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
+        <option value="">none (readings stay unmapped)</option>
+        {(choices.data?.devices ?? []).map((d) => (
+          <option key={`${d.site}/${d.name}`} value={`${d.site}/${d.name}`}>
+            {d.name} ({d.kind}, {d.site})
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
 
   const credentialError = (key: string) => errors[`credentials.${key}`] ?? (key === 'community' ? errors.credentials : undefined);
 
@@ -148,7 +178,7 @@ export function AddTarget() {
     <Can any={['operate']}>
       <Card title="Add a scrape target" testId="add-target">
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Add a scrape target">
-          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : 'e.g. http://gpu-node-17:9400/metrics'}>
+          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : redfish ? 'e.g. https://pdu-r12-a.mgmt/redfish/v1' : 'e.g. http://gpu-node-17:9400/metrics'}>
             <input id="target-url" className={`${inputClass} w-80`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} autoComplete="off" />
           </Field>
           <Field id="target-dialect" label="Exporter" error={errors.dialect}>
@@ -159,6 +189,7 @@ export function AddTarget() {
               <option value="prometheus">Prometheus text</option>
               <option value="plenum">Plenum facility</option>
               <option value="snmp">SNMP agent (UPS, PDU, sensors)</option>
+              <option value="redfish">Redfish service (PDU, CDU, server BMC)</option>
             </select>
           </Field>
           <Field id="target-interval" label="Interval" error={errors.interval}>
@@ -176,16 +207,7 @@ export function AddTarget() {
                   ))}
                 </select>
               </Field>
-              <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU or cooling unit its readings land on">
-                <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
-                  <option value="">none (readings stay unmapped)</option>
-                  {(choices.data?.devices ?? []).map((d) => (
-                    <option key={`${d.site}/${d.name}`} value={`${d.site}/${d.name}`}>
-                      {d.name} ({d.kind}, {d.site})
-                    </option>
-                  ))}
-                </select>
-              </Field>
+              {deviceField}
               <Field id="target-snmp-version" label="SNMP version">
                 <select id="target-snmp-version" className={inputClass} value={form.snmpVersion} onChange={(e) => setForm({ ...form, snmpVersion: e.target.value as '2c' | '3' })}>
                   <option value="2c">v2c (community)</option>
@@ -209,6 +231,41 @@ export function AddTarget() {
                   </Field>
                 </>
               )}
+            </>
+          ) : redfish ? (
+            <>
+              {deviceField}
+              <Field id="target-redfish-auth" label="Auth" error={errors['options.auth']}>
+                <select id="target-redfish-auth" className={inputClass} value={form.redfishAuth} onChange={(e) => setForm({ ...form, redfishAuth: e.target.value as typeof form.redfishAuth })}>
+                  <option value="session">session (X-Auth-Token)</option>
+                  <option value="basic">basic</option>
+                  <option value="none">none (open lab service)</option>
+                </select>
+              </Field>
+              {form.redfishAuth !== 'none' && (
+                <>
+                  <Field id="target-redfish-user" label="User" error={errors['credentials.username'] ?? errors.credentials}>
+                    <input id="target-redfish-user" className={inputClass} value={form.redfishUser} onChange={(e) => setForm({ ...form, redfishUser: e.target.value })} autoComplete="off" />
+                  </Field>
+                  <Field id="target-redfish-password" label="Password" error={errors['credentials.password']}>
+                    <input
+                      id="target-redfish-password"
+                      type="password"
+                      className={inputClass}
+                      value={form.redfishPassword}
+                      onChange={(e) => setForm({ ...form, redfishPassword: e.target.value })}
+                      autoComplete="off"
+                    />
+                  </Field>
+                </>
+              )}
+              <Field id="target-redfish-ca" label="CA certificate (PEM, optional)" error={errors['options.caPem']} hint="the CA that signs the service's certificate">
+                <textarea id="target-redfish-ca" className={`${inputClass} h-16 w-80 font-mono text-xs`} value={form.caPem} onChange={(e) => setForm({ ...form, caPem: e.target.value })} />
+              </Field>
+              <label className="flex items-center gap-1 text-sm" htmlFor="target-redfish-insecure">
+                <input id="target-redfish-insecure" type="checkbox" checked={form.insecureSkipVerify} onChange={(e) => setForm({ ...form, insecureSkipVerify: e.target.checked })} />
+                skip certificate checks (labs only)
+              </label>
             </>
           ) : (
             <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">

@@ -130,6 +130,7 @@ function parseObject(body: Buffer, path: string): RedfishObject {
 
 /** Session tokens by target (id + URL + user), reused across passes until the service answers 401. */
 const sessions = new Map<string, string>();
+const MAX_SESSIONS = 10_000;
 
 function sessionKey(target: CollectorTarget, username: string): string {
   return `${target.id}\u0000${target.url}\u0000${username}`;
@@ -170,6 +171,8 @@ export async function collectRedfish(target: CollectorTarget, ctx: CollectContex
     if (res.status < 200 || res.status > 299) throw statusError(res.status, path);
     const token = res.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') throw new ScrapeError(`Redfish session login at ${path} returned no X-Auth-Token`);
+    // Removed targets leave tokens behind: a bound, since a forgotten token only costs one login.
+    if (sessions.size >= MAX_SESSIONS) sessions.clear();
     sessions.set(key, token);
     return token;
   };

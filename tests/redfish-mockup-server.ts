@@ -21,8 +21,11 @@ export type MockupServerOptions = {
   /** The mockup folder. */
   folder: string;
   auth?: { mode: 'basic' | 'session'; username: string; password: string };
-  /** Advertise and honour `$expand` (default: as the mockup's root says). false: strip ExpandQuery from the root. */
-  expand?: boolean;
+  /**
+   * `$expand`: as the mockup's root says (default); false: strip ExpandQuery from the root; 'refused': advertise it but
+   * answer 501 to it (as some firmware does).
+   */
+  expand?: boolean | 'refused';
   tls?: { key: string; cert: string };
 };
 
@@ -98,6 +101,7 @@ export async function startMockupServer(options: MockupServerOptions): Promise<M
       return send(200, { ...resource, ProtocolFeaturesSupported: features });
     }
     const expand = url.searchParams.get('$expand');
+    if (expand !== null && options.expand === 'refused') return send(501, { error: { message: 'DEVICE SAYS no expand' } });
     if (expand !== null && options.expand !== false && Array.isArray(resource.Members)) {
       const members = (resource.Members as { '@odata.id': string }[]).map((m) => readMockup(options.folder, m['@odata.id']) ?? m);
       return send(200, { ...resource, Members: members });

@@ -199,6 +199,10 @@ export async function collectRedfish(target: CollectorTarget, ctx: CollectContex
       token = sessions.get(key) ?? (await freshToken());
       res = await request(conn, 'GET', requestPath, headersFor(token));
     }
+    if (query && (res.status === 400 || res.status === 405 || res.status === 501)) {
+      // Advertised but refused (some firmware): the collection as it is, its members then fetched one by one.
+      return fetchJson(path);
+    }
     if (res.status < 200 || res.status > 299) throw statusError(res.status, path);
     return parseObject(res.body, path);
   };

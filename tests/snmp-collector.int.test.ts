@@ -11,6 +11,7 @@ import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
+import { parseExposition } from '../src/telemetry';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
 import { Scraper } from '../src/server/services/telemetry/scraper';
@@ -44,7 +45,53 @@ const values: Record<string, [string, number | string]> = {
   [`${APC}.1.1.26.9.4.3.1.4.2`]: ['integer', 2],
   [`${APC}.1.1.26.9.4.3.1.6.2`]: ['integer', 48],
   [`${APC}.1.1.26.9.4.3.1.7.2`]: ['integer', 1105],
+  // PowerNet-MIB UPS objects, for the snmp_exporter path (its apcups module)
+  [`${APC}.1.1.1.2.2.1.0`]: ['gauge', 97], // upsAdvBatteryCapacity, percent
+  [`${APC}.1.1.1.2.2.3.0`]: ['timeticks', 180000], // upsAdvBatteryRunTimeRemaining, hundredths of a second
+  [`${APC}.1.1.1.4.1.1.0`]: ['integer', 2], // upsBasicOutputStatus: onLine(2)
 };
+
+/**
+ * The UPS / PDU part of snmp_exporter's apcups module, in the form its generator writes snmp.yml (Debian ships no
+ * generated snmp.yml, for licensing reasons): one metric per MIB object, named after it, indexed by the table index.
+ */
+const SNMP_EXPORTER_CONFIG = (community: string) => `apcups:
+  version: 2
+  auth:
+    community: ${community}
+  walk:
+  - 1.3.6.1.4.1.318.1.1.1.2.2
+  - 1.3.6.1.4.1.318.1.1.1.4.1
+  - 1.3.6.1.4.1.318.1.1.26.4.3
+  - 1.3.6.1.4.1.318.1.1.26.6.3
+  metrics:
+  - name: upsAdvBatteryCapacity
+    oid: 1.3.6.1.4.1.318.1.1.1.2.2.1
+    type: gauge
+    help: The remaining battery capacity expressed in percent of full capacity. - 1.3.6.1.4.1.318.1.1.1.2.2.1
+  - name: upsAdvBatteryRunTimeRemaining
+    oid: 1.3.6.1.4.1.318.1.1.1.2.2.3
+    type: gauge
+    help: The UPS battery run time remaining before battery exhaustion. - 1.3.6.1.4.1.318.1.1.1.2.2.3
+  - name: upsBasicOutputStatus
+    oid: 1.3.6.1.4.1.318.1.1.1.4.1.1
+    type: gauge
+    help: The current state of the UPS. - 1.3.6.1.4.1.318.1.1.1.4.1.1
+  - name: rPDU2DeviceStatusPower
+    oid: 1.3.6.1.4.1.318.1.1.26.4.3.1.5
+    type: gauge
+    help: The power consumption of the Rack PDU load in hundredths of kilowatts - 1.3.6.1.4.1.318.1.1.26.4.3.1.5
+    indexes:
+    - labelname: rPDU2DeviceStatusIndex
+      type: gauge
+  - name: rPDU2PhaseStatusCurrent
+    oid: 1.3.6.1.4.1.318.1.1.26.6.3.1.5
+    type: gauge
+    help: Indicates the current draw of the Rack PDU phase being queried - 1.3.6.1.4.1.318.1.1.26.6.3.1.5
+    indexes:
+    - labelname: rPDU2PhaseStatusIndex
+      type: gauge
+`;
 
 let db: TestDatabase;
 let agent: Daemon;
@@ -280,5 +327,53 @@ describe('SNMP targets through the API', () => {
     expect(await fieldErrors(caller.telemetry.targets.update({ id: ids.noAgent!, options: { profile: 'nope' } }))).toEqual({
       'options.profile': expect.stringMatching(/^is not a known profile/),
     });
+  });
+});
+
+describe('snmp_exporter → remote-write path', () => {
+  it('the real prometheus-snmp-exporter’s apcups series land on the UPS and the PDU as catalogue metrics', async () => {
+    const binary = requirePackageBinary('prometheus-snmp-exporter');
+    const config = path.join(folder.dir, 'snmp.yml');
+    writeFileSync(config, SNMP_EXPORTER_CONFIG(COMMUNITY));
+    const exporterPort = await freePort();
+    const base = `http://127.0.0.1:${exporterPort}`;
+    const exporter = await startDaemon('prometheus-snmp-exporter', binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${exporterPort}`], {
+      ready: async () => (await fetch(`${base}/`)).ok,
+    });
+    try {
+      values[`${UPS}.1.4.1.0`] = ['integer', 3];
+      values[`${APC}.1.1.1.4.1.1.0`] = ['integer', 3]; // upsBasicOutputStatus: onBattery(3)
+      writeValues();
+      const response = await fetch(`${base}/snmp?module=apcups&target=127.0.0.1:${port}`);
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      expect(text).toMatch(/^upsAdvBatteryRunTimeRemaining 180000$/m);
+      expect(text).toMatch(/^rPDU2PhaseStatusCurrent\{rPDU2PhaseStatusIndex="1"\} 183$/m);
+      // What Prometheus remote-writes after the usual relabelling: instance = the SNMP target (here the objects' names).
+      const samples = parseExposition(text).samples.map((s) => ({
+        name: s.name,
+        labels: { ...s.labels, job: 'snmp', instance: s.name.startsWith('rPDU2') ? pduName : otherUpsName },
+        value: s.value,
+        timestampMs: Date.now(),
+      }));
+      expect(ingest.ingestRaw(samples, { targetId: null })).toBeGreaterThan(0);
+      await ingest.flush();
+      const reading = async (metric: string, object: string) =>
+        (
+          await db.pool.query<{ value: number; labels: Record<string, string> }>(
+            `SELECT (SELECT value FROM telemetry_samples x WHERE x.series_id = s.id ORDER BY ts DESC LIMIT 1) AS value, s.labels
+               FROM telemetry_series s JOIN power_nodes pn ON pn.id = s.power_node_id
+              WHERE s.metric = $1 AND pn.name = $2 AND s.target_id IS NULL AND s.entity_kind = 'power-node'`,
+            [metric, object],
+          )
+        ).rows;
+      expect(await reading('ups_on_battery', otherUpsName)).toEqual([{ value: 1, labels: expect.objectContaining({ instance: otherUpsName }) }]);
+      expect(await reading('ups_battery_charge_pct', otherUpsName)).toEqual([{ value: 97, labels: expect.any(Object) }]);
+      expect(await reading('ups_runtime_s', otherUpsName)).toEqual([{ value: 1800, labels: expect.any(Object) }]);
+      expect(await reading('pdu_power_w', pduName)).toEqual([{ value: 1830, labels: expect.any(Object) }]);
+      expect(await reading('pdu_phase_current_a', pduName)).toEqual([{ value: 18.3, labels: expect.objectContaining({ phase: 'L1' }) }]);
+    } finally {
+      await exporter.stop();
+    }
   });
 });

@@ -198,6 +198,9 @@ describe.each(REDFISH_MOCKUPS)('Redfish mockup %s', (mockup) => {
     const expandRequests = server.requests.filter((r) => r.includes('$expand'));
     if (expand === false) expect(expandRequests).toEqual([]);
     else expect(expandRequests.length).toBeGreaterThan(0);
+    // Keep-alive: the whole walk runs over at most `concurrency` (4) connections.
+    expect(server.requests.length).toBeGreaterThan(4);
+    expect(server.connections).toBeLessThanOrEqual(4);
   });
 
   it('names every reading after the facility object when the target has one', async () => {

@@ -34,6 +34,8 @@ export type MockupServer = {
   /** Paths requested (with query), in order. */
   requests: string[];
   logins: number;
+  /** TCP connections accepted. */
+  connections: number;
   faults: Map<string, Fault>;
   /** Forgets every session token (the service "restarted"), so the next request with one gets 401. */
   expireSessions: () => void;
@@ -50,7 +52,7 @@ export function readMockup(folder: string, resourcePath: string): Record<string,
 
 export async function startMockupServer(options: MockupServerOptions): Promise<MockupServer> {
   const sessions = new Set<string>();
-  const state = { requests: [] as string[], logins: 0, faults: new Map<string, Fault>() };
+  const state = { requests: [] as string[], logins: 0, connections: 0, faults: new Map<string, Fault>() };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const resourcePath = url.pathname.replace(/\/+$/, '');
@@ -109,6 +111,7 @@ export async function startMockupServer(options: MockupServerOptions): Promise<M
     send(200, resource);
   };
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+  server.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -118,6 +121,9 @@ export async function startMockupServer(options: MockupServerOptions): Promise<M
     },
     get logins() {
       return state.logins;
+    },
+    get connections() {
+      return state.connections;
     },
     faults: state.faults,
     expireSessions: () => sessions.clear(),

@@ -13,7 +13,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_WALK_LIMITS, discoverRedfish, type RedfishObject, RedfishWalkError } from '@/telemetry/redfish/discover';
-import type { RawSample } from '@/telemetry';
+import { PLENUM_PREFIX, type RawSample } from '@/telemetry';
 import { ScrapeError, safeError, type TargetGuard } from '../target-guard';
 import type { CollectContext, Collector, CollectorTarget } from './types';
 
@@ -45,14 +45,14 @@ export const redfishCredentialsSchema = z
 export type RedfishCredentials = z.infer<typeof redfishCredentialsSchema>;
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-const PLENUM_PREFIX = 'plenum_';
 
 type Response = { status: number; headers: http.IncomingHttpHeaders; body: Buffer };
 
 type Connection = {
   origin: URL;
   guard: TargetGuard | null;
-  tls: https.AgentOptions;
+  /** One keep-alive agent per poll (TLS settings on it), so a walk of many resources reuses its connections. */
+  agent: http.Agent;
   signal: AbortSignal;
   timeoutMs: number;
   maxBodyBytes: number;
@@ -78,8 +78,7 @@ function request(conn: Connection, method: 'GET' | 'POST', path: string, headers
         method,
         headers: { accept: 'application/json', 'odata-version': '4.0', ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         signal: conn.signal,
-        agent: false,
-        ...(url.protocol === 'https:' ? conn.tls : {}),
+        agent: conn.agent,
         ...(lookup ? { lookup } : {}),
       },
       (res) => {
@@ -137,8 +136,11 @@ function sessionKey(target: CollectorTarget, username: string): string {
 }
 
 export async function collectRedfish(target: CollectorTarget, ctx: CollectContext): Promise<RawSample[]> {
-  const options = redfishOptionsSchema.parse(target.options);
-  const credentials = redfishCredentialsSchema.parse(target.credentials);
+  const parsedOptions = redfishOptionsSchema.safeParse(target.options);
+  const parsedCredentials = redfishCredentialsSchema.safeParse(target.credentials);
+  if (!parsedOptions.success || !parsedCredentials.success) throw new ScrapeError(`the target's Redfish ${parsedOptions.success ? 'credentials' : 'options'} are not valid`);
+  const options = parsedOptions.data;
+  const credentials = parsedCredentials.data;
   let origin: URL;
   try {
     origin = new URL(target.url);
@@ -148,13 +150,15 @@ export async function collectRedfish(target: CollectorTarget, ctx: CollectContex
   if (origin.protocol !== 'https:' && origin.protocol !== 'http:') throw new ScrapeError('a Redfish target URL starts with https:// (or http:// in labs)');
   const rootPath = origin.pathname.replace(/\/+$/, '') || '/redfish/v1';
   const deadline = AbortSignal.timeout(target.timeoutMs);
+  const concurrency = options.concurrency ?? DEFAULT_WALK_LIMITS.concurrency;
+  const agent =
+    origin.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, maxSockets: concurrency, ...(options.caPem ? { ca: options.caPem } : {}), rejectUnauthorized: options.insecureSkipVerify !== true })
+      : new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const conn: Connection = {
     origin: new URL(origin.origin),
     guard: ctx.guard,
-    tls: {
-      ...(options.caPem ? { ca: options.caPem } : {}),
-      rejectUnauthorized: options.insecureSkipVerify !== true,
-    },
+    agent,
     signal: AbortSignal.any([ctx.signal, deadline]),
     timeoutMs: target.timeoutMs,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -213,7 +217,7 @@ export async function collectRedfish(target: CollectorTarget, ctx: CollectContex
       deviceName: target.facility?.name ?? null,
       useExpand: options.expand !== false,
       maxRequests: options.maxRequests ?? DEFAULT_WALK_LIMITS.maxRequests,
-      concurrency: options.concurrency ?? DEFAULT_WALK_LIMITS.concurrency,
+      concurrency,
       maxMembers: options.maxMembers ?? DEFAULT_WALK_LIMITS.maxMembers,
     });
     const site = target.facility?.siteSlug;
@@ -228,6 +232,8 @@ export async function collectRedfish(target: CollectorTarget, ctx: CollectContex
     if (error instanceof RedfishWalkError) throw new ScrapeError(error.message);
     if (deadline.aborted) throw new ScrapeError(`timed out after ${target.timeoutMs} ms`);
     throw safeError(error instanceof Error ? error : new Error('failed'), target.timeoutMs);
+  } finally {
+    agent.destroy();
   }
 }
 

@@ -49,12 +49,12 @@ const latest = async (metric: string, entity: string) => {
 };
 
 describe('live simulator → scrape → ingest → alerts', () => {
-  it('registers one target per GPU host plus the facility endpoint and scrapes them all', async () => {
+  it('registers one target per GPU host plus the facility endpoint, the Redfish service and a Modbus target per air unit, and scrapes them all', async () => {
     const targets = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator'`);
     // Plus a Modbus TCP target per air cooling unit (CRAH, CRAC, in-row, rear door), read by the modbus collector.
     const airUnits = (await loadSimInventory(db.pool)).sites.flatMap((site) => (site.coolingUnits ?? []).filter((u) => u.kind !== 'cdu'));
     expect(airUnits.length).toBeGreaterThan(0);
-    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 1 + airUnits.length);
+    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 2 + airUnits.length);
     const modbus = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator' AND dialect = 'modbus' AND cooling_unit_id IS NOT NULL`);
     expect(modbus.rows[0]!.n).toBe(airUnits.length);
     await waitFor('every target scraped', async () => {
@@ -79,6 +79,29 @@ describe('live simulator → scrape → ingest → alerts', () => {
     });
     expect(crahReturn[0]).toBeGreaterThan(15);
     expect(crahReturn[0]).toBeLessThan(60);
+  });
+
+  it('CDU coolant readings arrive over Redfish through the redfish collector, not from the facility text', async () => {
+    const target = await db.pool.query<{ id: number }>(`SELECT id FROM scrape_targets WHERE managed_by = 'simulator' AND dialect = 'redfish'`);
+    expect(target.rows).toHaveLength(1);
+    const cdu = (await db.pool.query<{ id: number; name: string }>(`SELECT id, name FROM cooling_units WHERE kind = 'cdu' ORDER BY id LIMIT 1`)).rows[0]!;
+    const supply = await waitFor('CDU supply temperature', async () => {
+      await telemetry.ingest.flush();
+      const r = await db.pool.query<{ value: number }>(
+        `SELECT v.value FROM telemetry_series s JOIN telemetry_samples v ON v.series_id = s.id
+          WHERE s.cooling_unit_id = $1 AND s.metric = 'cdu_supply_temp_c' ORDER BY v.ts DESC LIMIT 1`,
+        [cdu.id],
+      );
+      return r.rows[0];
+    });
+    expect(supply.value).toBeGreaterThan(15);
+    expect(supply.value).toBeLessThan(45);
+    const sources = await db.pool.query<{ metric: string; target_id: number }>(
+      `SELECT DISTINCT metric, target_id FROM telemetry_series WHERE cooling_unit_id = $1 AND metric IN ('cdu_supply_temp_c', 'cdu_heat_removed_w', 'cdu_flow_l_per_min')`,
+      [cdu.id],
+    );
+    expect(new Set(sources.rows.map((r) => r.target_id))).toEqual(new Set([target.rows[0]!.id]));
+    expect(new Set(sources.rows.map((r) => r.metric))).toEqual(new Set(['cdu_supply_temp_c', 'cdu_heat_removed_w', 'cdu_flow_l_per_min']));
   });
 
   it('a GPU XID fault marks the accelerator failed and fires the XID alert; clearing resolves it', async () => {

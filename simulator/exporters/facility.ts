@@ -68,7 +68,15 @@ export const FACILITY_METRICS = {
 
 type Key = keyof typeof FACILITY_METRICS;
 
-function collect(site: SiteView, world: World): Map<Key, { labels: Labels; value: number }[]> {
+export type FacilityTextOptions = {
+  /**
+   * Cooling unit kinds whose coolant readings (supply temperature, heat removed) the simulator serves over a device
+   * protocol instead (CDUs over Redfish): left out of this text so each quantity has one source.
+   */
+  coolingReadingsElsewhere?: ReadonlySet<string>;
+};
+
+function collect(site: SiteView, world: World, options: FacilityTextOptions): Map<Key, { labels: Labels; value: number }[]> {
   const out = new Map<Key, { labels: Labels; value: number }[]>();
   const add = (key: Key, labels: Labels, value: number) => {
     const list = out.get(key) ?? [];
@@ -99,9 +107,11 @@ function collect(site: SiteView, world: World): Map<Key, { labels: Labels; value
   }
   for (const c of site.coolingUnits) {
     const l = { ...siteLabel, hall: c.hallId, unit: c.id, kind: c.kind };
-    add('coolingHeat', l, c.heatRemovedW);
+    if (!options.coolingReadingsElsewhere?.has(c.kind)) {
+      add('coolingHeat', l, c.heatRemovedW);
+      add('coolingSupply', l, c.supplyTempC);
+    }
     add('coolingCapacity', l, c.capacityW);
-    add('coolingSupply', l, c.supplyTempC);
     add('coolingPower', l, c.powerW);
     add('coolingRunning', l, c.running ? 1 : 0);
   }
@@ -132,13 +142,13 @@ function collect(site: SiteView, world: World): Map<Key, { labels: Labels; value
 }
 
 /** Prometheus text for one site's facility gear, or for every site when siteId is omitted. */
-export function renderFacilityMetrics(world: World, siteId?: string): string {
+export function renderFacilityMetrics(world: World, siteId?: string, options: FacilityTextOptions = {}): string {
   const ids = siteId === undefined ? world.siteIds() : [siteId];
   const merged = new Map<Key, { labels: Labels; value: number }[]>();
   for (const id of ids) {
     const site = world.siteView(id);
     if (!site) throw new Error(`unknown site ${id}`);
-    for (const [key, samples] of collect(site, world)) merged.set(key, [...(merged.get(key) ?? []), ...samples]);
+    for (const [key, samples] of collect(site, world, options)) merged.set(key, [...(merged.get(key) ?? []), ...samples]);
   }
   const families: MetricFamily[] = [];
   for (const key of Object.keys(FACILITY_METRICS) as Key[]) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
 const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
@@ -59,13 +60,41 @@ function modbusFlags(args: Parameters<Command['run']>[1]): { options: Record<str
   return { options };
 }
 
+/**
+ * Redfish collector settings and secrets from flags: `--username` with `--password` or `--password-file`, `--auth`
+ * (session, basic, none), `--ca-file` (the PEM is read here and sent), `--insecure-skip-verify` (labs).
+ */
+function redfishFlags(args: Parameters<Command['run']>[1]): { options: Record<string, unknown>; credentials: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  const credentials: Record<string, unknown> = {};
+  const readFile = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      throw new UsageError(`--${name}: cannot read ${path}`);
+    }
+  };
+  const auth = flag(args, 'auth');
+  if (auth) options.auth = auth;
+  const caFile = flag(args, 'ca-file');
+  if (caFile) options.caPem = readFile('ca-file', caFile);
+  if (flag(args, 'insecure-skip-verify') === 'true') options.insecureSkipVerify = true;
+  const username = flag(args, 'username');
+  if (username) credentials.username = username;
+  const passwordFile = flag(args, 'password-file');
+  const password = passwordFile ? readFile('password-file', passwordFile).replace(/\r?\n$/, '') : flag(args, 'password');
+  if (password !== undefined) credentials.password = password;
+  return { options, credentials };
+}
+
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
     usage:
-      'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum|amd|snmp|modbus> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]\n' +
+      'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum|amd|snmp|redfish|modbus> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]\n' +
       '  snmp: targets add snmp://<agent>[:161] --dialect snmp --profile <profile> --device <UPS/PDU/cooling unit name> [--community <community> | --v3-user <user> --auth-protocol sha --auth-key <key> --priv-protocol aes --priv-key <key>] [--context <name>] [--retries <n>]\n' +
+      '  redfish: targets add https://<bmc>/redfish/v1 --dialect redfish --device <PDU/cooling unit name> [--username <user> --password-file <path>] [--auth session|basic|none] [--ca-file <pem>] [--insecure-skip-verify]\n' +
       '  modbus: targets add modbus://<device or gateway>[:502] --dialect modbus --map <register map> --device <cooling unit/meter name> [--unit-id <0-255>] [--word-order big|little] [--byte-order big|little] [--request-timeout <ms>]',
-    summary: 'add an exporter to scrape, or a UPS / PDU / cooling unit / meter to poll over SNMP or Modbus TCP (durations like 10s, 1m)',
+    summary: 'add an exporter to scrape, or a UPS / PDU / cooling unit / meter to poll over SNMP, Redfish or Modbus TCP (durations like 10s, 1m)',
     run: async (client, args) => {
       const url = requiredPositional(args, 0, 'the exporter URL');
       const dialect = flag(args, 'dialect');
@@ -87,7 +116,7 @@ export const targetsCommands: Record<string, Command> = {
         throw new UsageError('--preference must be an integer 0-1000 (higher wins over other sources of the same reading; remote-write is 50)');
       }
       const device = flag(args, 'device');
-      const collector = dialect === 'snmp' ? snmpFlags(args) : dialect === 'modbus' ? modbusFlags(args) : undefined;
+      const collector = dialect === 'snmp' ? snmpFlags(args) : dialect === 'redfish' ? redfishFlags(args) : dialect === 'modbus' ? modbusFlags(args) : undefined;
       const target = await client.telemetry.targets.add.mutate({
         url,
         dialect: dialect as (typeof DIALECTS)[number],

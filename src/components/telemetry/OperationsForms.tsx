@@ -87,7 +87,7 @@ export function SimulatorFaults() {
   );
 }
 
-type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp' | 'modbus';
+type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp' | 'redfish' | 'modbus';
 
 /**
  * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit / meter to poll over SNMP or Modbus TCP:
@@ -114,10 +114,27 @@ export function AddTarget() {
     user: '',
     authKey: '',
     privKey: '',
+    redfishUser: '',
+    redfishPassword: '',
+    redfishAuth: 'session' as 'session' | 'basic' | 'none',
+    caPem: '',
+    insecureSkipVerify: false,
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const snmp = form.dialect === 'snmp';
   const modbus = form.dialect === 'modbus';
+  const redfish = form.dialect === 'redfish';
+
+  /** Redfish: auth mode, CA or (labs) no verification, and the BMC account (sent once, never shown again). */
+  function redfishInput() {
+    const options = {
+      auth: form.redfishAuth,
+      ...(form.caPem.trim() ? { caPem: form.caPem } : {}),
+      ...(form.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+    };
+    const credentials = form.redfishAuth === 'none' ? {} : { username: form.redfishUser, password: form.redfishPassword };
+    return { options, credentials, ...(form.device ? { device: form.device } : {}) };
+  }
 
   function snmpInput() {
     const credentials =
@@ -139,18 +156,20 @@ export function AddTarget() {
         interval: form.interval,
         ...(snmp
           ? snmpInput()
-          : modbus
-            ? { options: { map: form.map, unitId: Number(form.unitId) }, ...(form.device ? { device: form.device } : {}) }
-            : { host: form.host || undefined }),
+          : redfish
+            ? redfishInput()
+            : modbus
+              ? { options: { map: form.map, unitId: Number(form.unitId) }, ...(form.device ? { device: form.device } : {}) }
+              : { host: form.host || undefined }),
       });
-      setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '' });
+      setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '', redfishPassword: '' });
       await queryClient.invalidateQueries({ queryKey: trpc.telemetry.targets.pathKey() });
     } catch (error) {
       setErrors(fieldErrorsOf(error));
     }
   }
 
-  // The facility object a collector target's readings land on (SNMP and Modbus).
+  // The facility object a collector target's readings land on (SNMP, Redfish and Modbus).
   const deviceField = (
     <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU, meter or cooling unit its readings land on">
       <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
@@ -170,7 +189,12 @@ export function AddTarget() {
     <Can any={['operate']}>
       <Card title="Add a scrape target" testId="add-target">
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Add a scrape target">
-          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : modbus ? 'e.g. modbus://10.0.0.5:502' : 'e.g. http://gpu-node-17:9400/metrics'}>
+          <Field
+            id="target-url"
+            label="URL"
+            error={errors.url}
+            hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : redfish ? 'e.g. https://pdu-r12-a.mgmt/redfish/v1' : modbus ? 'e.g. modbus://10.0.0.5:502' : 'e.g. http://gpu-node-17:9400/metrics'}
+          >
             <input id="target-url" className={`${inputClass} w-80`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} autoComplete="off" />
           </Field>
           <Field id="target-dialect" label="Exporter" error={errors.dialect}>
@@ -181,6 +205,7 @@ export function AddTarget() {
               <option value="prometheus">Prometheus text</option>
               <option value="plenum">Plenum facility</option>
               <option value="snmp">SNMP agent (UPS, PDU, sensors)</option>
+              <option value="redfish">Redfish service (PDU, CDU, server BMC)</option>
               <option value="modbus">Modbus TCP (CDU, CRAH, meter)</option>
             </select>
           </Field>
@@ -240,6 +265,41 @@ export function AddTarget() {
                 <input id="target-unit-id" className={`${inputClass} w-20`} inputMode="numeric" value={form.unitId} onChange={(e) => setForm({ ...form, unitId: e.target.value })} />
               </Field>
               {deviceField}
+            </>
+          ) : redfish ? (
+            <>
+              {deviceField}
+              <Field id="target-redfish-auth" label="Auth" error={errors['options.auth']}>
+                <select id="target-redfish-auth" className={inputClass} value={form.redfishAuth} onChange={(e) => setForm({ ...form, redfishAuth: e.target.value as typeof form.redfishAuth })}>
+                  <option value="session">session (X-Auth-Token)</option>
+                  <option value="basic">basic</option>
+                  <option value="none">none (open lab service)</option>
+                </select>
+              </Field>
+              {form.redfishAuth !== 'none' && (
+                <>
+                  <Field id="target-redfish-user" label="User" error={errors['credentials.username'] ?? errors.credentials}>
+                    <input id="target-redfish-user" className={inputClass} value={form.redfishUser} onChange={(e) => setForm({ ...form, redfishUser: e.target.value })} autoComplete="off" />
+                  </Field>
+                  <Field id="target-redfish-password" label="Password" error={errors['credentials.password']}>
+                    <input
+                      id="target-redfish-password"
+                      type="password"
+                      className={inputClass}
+                      value={form.redfishPassword}
+                      onChange={(e) => setForm({ ...form, redfishPassword: e.target.value })}
+                      autoComplete="off"
+                    />
+                  </Field>
+                </>
+              )}
+              <Field id="target-redfish-ca" label="CA certificate (PEM, optional)" error={errors['options.caPem']} hint="the CA that signs the service's certificate">
+                <textarea id="target-redfish-ca" className={`${inputClass} h-16 w-80 font-mono text-xs`} value={form.caPem} onChange={(e) => setForm({ ...form, caPem: e.target.value })} />
+              </Field>
+              <label className="flex items-center gap-1 text-sm" htmlFor="target-redfish-insecure">
+                <input id="target-redfish-insecure" type="checkbox" checked={form.insecureSkipVerify} onChange={(e) => setForm({ ...form, insecureSkipVerify: e.target.checked })} />
+                skip certificate checks (labs only)
+              </label>
             </>
           ) : (
             <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">

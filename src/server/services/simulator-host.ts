@@ -15,6 +15,7 @@ import { SimClock } from '../../../simulator/clock';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
 import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
+import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
@@ -26,6 +27,8 @@ export type SimulatorOptions = {
   port: number;
   /** Port of the cooling units' Modbus TCP server; 0 (the default) picks a free one. */
   modbusPort?: number;
+  /** Port of the Redfish service (cooling units); 0 or absent picks a free one. */
+  redfishPort?: number;
   host: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
@@ -44,6 +47,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
     modbusPort: n('PLENUM_SIM_MODBUS_PORT', 0),
+    redfishPort: n('PLENUM_SIM_REDFISH_PORT', 0),
     host: '127.0.0.1',
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
@@ -53,7 +57,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
 /** A simulator-registered target: exporter text over HTTP, or a facility collector reading one facility object. */
 export type SimulatorTarget = {
   url: string;
-  dialect: 'dcgm' | 'plenum' | 'modbus';
+  dialect: 'dcgm' | 'plenum' | 'modbus' | 'redfish';
   options?: Record<string, unknown>;
   /** The cooling unit a collector target reads (site slug and inventory name). */
   coolingUnit?: { siteSlug: string; name: string };
@@ -69,11 +73,19 @@ const PROTOCOL_TARGET_PREFERENCE = 150;
 /** GPU faults that take the GPU out of service: the accelerator is marked failed so the scheduler avoids it. */
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
 const STEP_MS = 500;
+/**
+ * Cooling unit kinds whose readings Plenum takes over Redfish (one `redfish` target for the simulator's service)
+ * rather than from the facility text, which then leaves their coolant readings out.
+ */
+const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 
 export class SimulatorHost {
   private world: World | undefined;
   private clock: SimClock | undefined;
   private server: http.Server | undefined;
+  private readonly redfish = new RedfishSimServer(() => this.world);
+  /** The simulator's Redfish service root (set by start). */
+  redfishUrl = '';
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
@@ -104,6 +116,7 @@ export class SimulatorHost {
     this.modbusUnitIds = coolingUnitIds(inventory);
     this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
     await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
+    this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
     await this.registerTargets(inventory);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
@@ -130,7 +143,7 @@ export class SimulatorHost {
       }
       // No stepping here: the world advances on its own timer (STEP_MS) and a request reads the latest state, as a
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
-      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!));
+      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!), { coolingReadingsElsewhere: REDFISH_COOLING_KINDS });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -154,6 +167,9 @@ export class SimulatorHost {
    */
   targetUrls(inventory: SimInventory): SimulatorTarget[] {
     const urls: SimulatorTarget[] = [];
+    // The Redfish service answers for every CDU of every site: one target.
+    const redfishUnits = inventory.sites.some((site) => (site.coolingUnits ?? []).some((u) => REDFISH_COOLING_KINDS.has(u.kind)));
+    if (redfishUnits && this.redfishUrl) urls.push({ url: this.redfishUrl, dialect: 'redfish', preference: PROTOCOL_TARGET_PREFERENCE });
     for (const site of inventory.sites) {
       urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
       for (const hall of site.halls)
@@ -318,6 +334,7 @@ export class SimulatorHost {
     this.server = undefined;
     await this.modbus?.close();
     this.modbus = undefined;
+    await this.redfish.stop();
     const holder = globalThis as unknown as { __plenumSimulator?: SimulatorHost };
     if (holder.__plenumSimulator === this) holder.__plenumSimulator = undefined;
   }

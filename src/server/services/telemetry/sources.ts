@@ -4,7 +4,7 @@
  * and metric, so they measure one quantity; aggregations must take one of them, never their sum.
  *
  * A quantity is (metric, mapped entity, the few labels that subdivide a quantity within one entity: rack inlet
- * `sensor`, PDU `outlet` / `phase`, MIG instance). Every other label (job, instance, hostname, pod, external labels)
+ * `sensor`, PDU `outlet` / `phase` / `branch` / `circuit`, coolant `connector`, power supply `psu`, MIG instance). Every other label (job, instance, hostname, pod, external labels)
  * says where a reading came from, not what it measures. Unmapped series are each their own quantity.
  *
  * Which series wins, among fresh ones: the higher source preference, then the newer sample, then the older series.
@@ -13,7 +13,7 @@
  */
 
 /** Labels that name a different quantity of the same entity (everything else names the source). */
-export const QUANTITY_LABELS = ['sensor', 'outlet', 'phase', 'GPU_I_ID', 'GPU_CI_ID', 'link'] as const;
+export const QUANTITY_LABELS = ['sensor', 'outlet', 'phase', 'branch', 'circuit', 'connector', 'psu', 'GPU_I_ID', 'GPU_CI_ID', 'link'] as const;
 
 export const DEFAULT_TARGET_PREFERENCE = 100;
 export const DEFAULT_REMOTE_WRITE_PREFERENCE = 50;

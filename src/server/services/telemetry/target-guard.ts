@@ -210,7 +210,7 @@ export function fetchExposition(url: string, options: FetchOptions): Promise<str
 }
 
 /** A connection error in our words: its code (ECONNREFUSED, …), a timeout, or a refusal; never server-sent text. */
-function safeError(error: Error, timeoutMs: number): ScrapeError {
+export function safeError(error: Error, timeoutMs: number): ScrapeError {
   if (error instanceof ScrapeError) return error;
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return new ScrapeError(`timed out after ${timeoutMs} ms`);
   const code = (error as NodeJS.ErrnoException).code;

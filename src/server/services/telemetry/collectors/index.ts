@@ -4,12 +4,14 @@
  * validated by the collector's schemas when the target is added (api/routers/telemetry.ts).
  */
 import { modbusCollector } from './modbus';
+import { redfishCollector } from './redfish';
 import { snmpCollector } from './snmp';
 import type { Collector, CollectorDialect } from './types';
 
 export const COLLECTORS: Partial<Record<CollectorDialect, Collector>> = {
   snmp: snmpCollector as Collector,
   modbus: modbusCollector as Collector,
+  redfish: redfishCollector as Collector,
 };
 
 /** The collector of a dialect, or undefined for HTTP dialects and for collectors not built into this version. */

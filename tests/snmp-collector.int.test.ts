@@ -204,7 +204,8 @@ beforeAll(async () => {
     ids[name] = t!.id;
   };
   await add('ups', { options: { profile: 'ups-mib' }, credentials: { community: COMMUNITY }, device: upsName });
-  await add('pdu', { options: { profile: 'apc-rpdu2' }, credentials: V3, device: pduName });
+  // One row per GETBULK: every table walk continues across several requests.
+  await add('pdu', { options: { profile: 'apc-rpdu2', maxRepetitions: 1 }, credentials: V3, device: pduName });
   await add('wrongCommunity', { options: { profile: 'ups-mib', retries: 0 }, credentials: { community: 'not-the-community' }, device: otherUpsName });
   await add('wrongKey', { options: { profile: 'apc-rpdu2', retries: 0 }, credentials: { ...V3, authKey: 'not-the-auth-key' } });
   await add('missing', { options: { profile: 'missing-object' }, credentials: { community: COMMUNITY }, device: upsName });
@@ -326,7 +327,7 @@ describe('SNMP targets through the API', () => {
     const caller = createCaller(createContext(db));
     const list = await caller.telemetry.targets.list();
     const pdu = list.find((t) => t.id === ids.pdu);
-    expect(pdu).toMatchObject({ dialect: 'snmp', options: { profile: 'apc-rpdu2' }, hasCredentials: true, device: pduName });
+    expect(pdu).toMatchObject({ dialect: 'snmp', options: { profile: 'apc-rpdu2', maxRepetitions: 1 }, hasCredentials: true, device: pduName });
     expect(JSON.stringify(list)).not.toMatch(/plenum-ro|plenum-auth-key|plenum-priv-key|not-the-/);
     const audit = await db.pool.query<{ detail: unknown }>(`SELECT detail FROM audit_log WHERE action = 'telemetry.targets.add'`);
     expect(audit.rows.length).toBeGreaterThan(0);

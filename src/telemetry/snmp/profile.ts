@@ -168,24 +168,36 @@ export function snmpProfiles(): Map<string, SnmpProfile> {
   return cached;
 }
 
-/** What to ask the agent for: scalars by GET, table columns by walking each column's subtree. */
+/**
+ * What to ask the agent for: scalars by GET, table columns by walking each column's subtree. `walk` lists every column
+ * once; `tables` groups them by the table that first needs them, so a collector can walk a table's columns together.
+ */
 export interface ProfileRequests {
   get: { oid: string; optional: boolean }[];
   walk: string[];
+  tables: string[][];
 }
 
 export function profileRequests(profile: SnmpProfile): ProfileRequests {
   const walk = new Set<string>();
+  const tables: string[][] = [];
   for (const t of profile.tables) {
-    for (const l of t.label_columns) walk.add(l.oid);
+    const group: string[] = [];
+    const need = (oid: string) => {
+      if (walk.has(oid)) return;
+      walk.add(oid);
+      group.push(oid);
+    };
+    for (const l of t.label_columns) need(l.oid);
     for (const c of t.columns) {
-      walk.add(c.oid);
-      if (c.where_column) walk.add(c.where_column.oid);
-      if (c.decimals) walk.add(c.decimals.oid);
-      if (c.si_scale) walk.add(c.si_scale.oid);
+      need(c.oid);
+      if (c.where_column) need(c.where_column.oid);
+      if (c.decimals) need(c.decimals.oid);
+      if (c.si_scale) need(c.si_scale.oid);
     }
+    if (group.length > 0) tables.push(group);
   }
-  return { get: profile.scalars.map((s) => ({ oid: s.oid, optional: s.optional })), walk: [...walk] };
+  return { get: profile.scalars.map((s) => ({ oid: s.oid, optional: s.optional })), walk: [...walk], tables };
 }
 
 /** Raw value → reading, or undefined for "no reading" (ignored value, unknown enum code, text). */

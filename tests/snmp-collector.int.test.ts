@@ -169,6 +169,8 @@ beforeAll(async () => {
     path.join(folder.dir, 'missing-object.yaml'),
     `name: missing-object\ndescription: asks for an OID the test agent lacks\nkind: ups\nscalars:\n  - { oid: ${UPS}.1.9.9.0, metric: ups_load_w }\n`,
   );
+  // And a broken one: left out, and named when a target asks for a profile that is not there.
+  writeFileSync(path.join(folder.dir, 'broken.yaml'), 'name: broken\ndescription: no readings\nkind: ups\n');
   process.env.PLENUM_SNMP_PROFILES = folder.dir;
   process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
   port = await freePort();
@@ -302,7 +304,7 @@ describe('SNMP targets through the API', () => {
     const caller = createCaller(createContext(db));
     const url = `snmp://127.0.0.1:${port}`;
     expect(await fieldErrors(caller.telemetry.targets.add({ url, dialect: 'snmp', options: { profile: 'no-such-mib' }, device: upsName }))).toEqual({
-      'options.profile': expect.stringMatching(/^is not a known profile \(known: .*ups-mib/),
+      'options.profile': expect.stringMatching(/^is not a known profile \(known: .*ups-mib.*; not loaded: broken\.yaml: scalars: a profile needs at least one scalar or table\)$/),
     });
     expect(await fieldErrors(caller.telemetry.targets.add({ url, dialect: 'snmp', options: { profile: 'ups-mib', retries: 9, colour: 'red' } }))).toMatchObject({
       'options.retries': expect.any(String),

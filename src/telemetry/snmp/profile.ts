@@ -146,26 +146,43 @@ export const SHIPPED_PROFILE_DIR = path.resolve(process.cwd(), 'src/telemetry/sn
 
 /**
  * Loads every `*.yaml` profile from the shipped folder and from `extraDir` (the `PLENUM_SNMP_PROFILES` folder by
- * default, where sites put their own). A profile in `extraDir` with a shipped profile's name replaces it.
+ * default, where sites put their own). A profile in `extraDir` with a shipped profile's name replaces it. A file that
+ * does not validate is left out and its problem (file, field, reason) listed in `problems`.
  */
-export function loadSnmpProfiles(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): Map<string, SnmpProfile> {
-  const out = new Map<string, SnmpProfile>();
+export function loadSnmpProfilesWithProblems(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): { profiles: Map<string, SnmpProfile>; problems: string[] } {
+  const profiles = new Map<string, SnmpProfile>();
+  const problems: string[] = [];
   for (const dir of [SHIPPED_PROFILE_DIR, extraDir]) {
     if (!dir || !existsSync(dir)) continue;
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
-      const profile = parseSnmpProfile(readFileSync(path.join(dir, file), 'utf8'), file);
-      out.set(profile.name, profile);
+      try {
+        const profile = parseSnmpProfile(readFileSync(path.join(dir, file), 'utf8'), file);
+        profiles.set(profile.name, profile);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     }
   }
-  return out;
+  return { profiles, problems };
 }
 
-let cached: Map<string, SnmpProfile> | undefined;
+/** The profiles that load (see loadSnmpProfilesWithProblems). */
+export function loadSnmpProfiles(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): Map<string, SnmpProfile> {
+  return loadSnmpProfilesWithProblems(extraDir).profiles;
+}
+
+let cached: ReturnType<typeof loadSnmpProfilesWithProblems> | undefined;
 
 /** The loaded profiles, read once per process. */
 export function snmpProfiles(): Map<string, SnmpProfile> {
-  cached ??= loadSnmpProfiles();
-  return cached;
+  cached ??= loadSnmpProfilesWithProblems();
+  return cached.profiles;
+}
+
+/** Profile files of this process that did not load, each as "file: field: reason". */
+export function snmpProfileProblems(): readonly string[] {
+  snmpProfiles();
+  return cached!.problems;
 }
 
 /**

@@ -10,7 +10,7 @@ import net from 'node:net';
 import snmp from 'net-snmp';
 import { z } from 'zod';
 import type { RawSample } from '@/telemetry';
-import { profileRequests, samplesFromVarbinds, type SnmpProfile, snmpProfiles, type VarbindValue } from '@/telemetry/snmp/profile';
+import { profileRequests, samplesFromVarbinds, type SnmpProfile, snmpProfileProblems, snmpProfiles, type VarbindValue } from '@/telemetry/snmp/profile';
 import { ScrapeError, TargetGuard } from '../target-guard';
 import type { CollectContext, Collector, CollectorTarget } from './types';
 
@@ -27,7 +27,10 @@ export const snmpOptionsSchema = z
       .min(1, 'is required (e.g. ups-mib)')
       .superRefine((name, ctx) => {
         const known = snmpProfiles();
-        if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `is not a known profile (known: ${[...known.keys()].join(', ')})` });
+        if (known.has(name)) return;
+        const problems = snmpProfileProblems();
+        const broken = problems.length > 0 ? `; not loaded: ${problems.join('; ')}` : '';
+        ctx.addIssue({ code: 'custom', message: `is not a known profile (known: ${[...known.keys()].join(', ')}${broken})` });
       }),
     /** SNMPv3 context name, for agents that serve several devices (proxies, PDU chains). */
     context: z.string().trim().max(64).optional(),

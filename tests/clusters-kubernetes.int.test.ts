@@ -108,8 +108,8 @@ describe('Kubernetes cluster: registry sync against a local API server answering
 
   it('follows pods as they change: a finished pod releases its GPUs, a vanished one ends, the queue re-maps', async () => {
     const train = kube.pods.find((p) => p.metadata.name === 'llama-ft-0-7xk2p')!;
-    (train as { status: Record<string, unknown> }).status = {
-      ...(train as { status: Record<string, unknown> }).status,
+    (train as unknown as { status: Record<string, unknown> }).status = {
+      ...(train as unknown as { status: Record<string, unknown> }).status,
       phase: 'Failed',
       containerStatuses: [{ name: 'trainer', ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-12-05T01:02:40Z', finishedAt: '2026-12-05T02:58:00Z' } } }],
     };

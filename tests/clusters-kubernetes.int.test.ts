@@ -1,11 +1,20 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlenumClient } from '../src/cli/client';
+import { parseArgs, UsageError } from '../src/cli/command';
+import { commands } from '../src/cli/commands';
+import { createCaller } from '../src/server/api/root';
+import { createContext } from '../src/server/api/trpc';
 import { createKubernetesAdapter } from '../src/server/services/clusters/kubernetes';
 import { connectionOf, loadCluster, mapNode, registerCluster, syncCluster } from '../src/server/services/clusters/registry';
 import { STEER_TAINT_KEY } from '../src/server/services/clusters/types';
 import { TargetGuard } from '../src/server/services/telemetry/target-guard';
 import { createSchedulerService, loadClusterState, submitJob } from '../src/server/services/scheduler';
 import { createTestDatabase, type TestDatabase } from './db';
+import { fieldErrors } from './field-errors';
 import { type KubeApiServer, startKubeApiServer } from './kube-api-server';
 import { createTenant, type SmallCluster, seedSmallCluster } from './scheduler-fixture';
 
@@ -163,5 +172,73 @@ describe('Kubernetes cluster: registry sync against a local API server answering
     const row = await loadCluster(database.db, clusterId);
     expect(row).toMatchObject({ consecutiveFailures: 2, lastError: expect.stringContaining('ECONNREFUSED') });
     expect(await jobsOfCluster()).toEqual(before);
+  });
+});
+
+describe('plenum clusters (CLI through the API)', () => {
+  let database: TestDatabase;
+  let kube: KubeApiServer;
+  const previousAllow = process.env.PLENUM_TARGET_ALLOW;
+
+  beforeAll(async () => {
+    process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
+    database = await createTestDatabase();
+    await seedSmallCluster(database.db, { racks: 1, serversPerRack: 2 });
+    kube = await startKubeApiServer();
+  });
+  afterAll(async () => {
+    await kube?.close();
+    await database?.drop();
+    if (previousAllow === undefined) delete process.env.PLENUM_TARGET_ALLOW;
+    else process.env.PLENUM_TARGET_ALLOW = previousAllow;
+  });
+
+  it('adds a Kubernetes cluster from a kubeconfig file, syncs, lists, shows, maps, sets advise-only and removes it; never shows credentials', async () => {
+    const api = createCaller(createContext(database));
+    const client = {
+      clusters: {
+        list: { query: api.clusters.list },
+        get: { query: api.clusters.get },
+        add: { mutate: api.clusters.add },
+        update: { mutate: api.clusters.update },
+        remove: { mutate: api.clusters.remove },
+        sync: { mutate: api.clusters.sync },
+        map: { mutate: api.clusters.map },
+      },
+      devices: { list: { query: api.devices.list } },
+    } as unknown as PlenumClient;
+    const run = (words: string, argv: string[]) => commands[words]!.run(client, parseArgs(argv));
+    const dir = await mkdtemp(path.join(tmpdir(), 'plenum-kube-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kube.kubeconfig('lab'));
+
+    expect((await run('clusters list', [])).text).toMatch(/^no clusters \(add one: plenum clusters add slurm/);
+    await expect(run('clusters add', ['kubernetes', '--name', 'lab'])).rejects.toThrow(UsageError);
+    await expect(run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', path.join(dir, 'missing')])).rejects.toThrow(`cannot read kubeconfig ${path.join(dir, 'missing')}: ENOENT`);
+    expect(await fieldErrors(run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', kubeconfig, '--context', 'prod']))).toEqual({ context: 'no context "prod" in the kubeconfig (it has lab)' });
+    expect(await fieldErrors(run('clusters add', ['kubernetes', '--name', 'bad name', '--kubeconfig', kubeconfig]))).toEqual({
+      name: 'may contain letters, digits, ".", "_" and "-" only, starting with a letter or digit',
+    });
+    const added = await run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', kubeconfig]);
+    expect(added.text).toBe(`added kubernetes cluster lab at ${kube.url}; first read within 15 s (or now: plenum clusters sync lab)`);
+    expect((await run('clusters sync', ['lab'])).text).toBe('lab: 6 nodes (2 mapped, 2 unavailable), 4 GPU jobs, 0 ended');
+    const listed = await run('clusters list', []);
+    expect(listed.text).toMatch(/^lab\s+kubernetes {2}6 nodes \(2 mapped, 2 unavailable\)\s+6 \/ 36 GPUs\s+2 running, 1 pending\s+0 steered {2}ok, synced \d+ s ago$/);
+    const shown = await run('clusters show', ['lab']);
+    expect(shown.text).toContain('t1-1-gpu2             → t1-1-gpu2 (rack T1-01)');
+    expect(shown.text).toContain('Ready,SchedulingDisabled: cordoned');
+    expect(shown.text).toContain('unmapped: cpu-a1, edge-gpu-7, gpu-b7, t1-2-gpu2 (map one: plenum clusters map lab <node> <server>)');
+    // The kubeconfig (with its token) is stored but never returned.
+    expect(JSON.stringify(listed.json)).not.toContain(kube.token);
+    expect(JSON.stringify(shown.json)).not.toContain(kube.token);
+    expect((await run('clusters map', ['lab', 'gpu-b7', 't1-1-gpu1'])).text).toMatch(/^lab\/gpu-b7 → server \d+$/);
+    await expect(run('clusters map', ['lab', 'gpu-b7', 'no-such-server'])).rejects.toThrow('no server named "no-such-server"');
+    expect((await run('clusters map', ['lab', 'gpu-b7', '--none'])).text).toBe('lab/gpu-b7: explicit mapping removed');
+    expect((await run('clusters set', ['lab', '--advise-only', 'on'])).text).toBe('lab: read every 15 s; facility feedback advise only');
+    await expect(run('clusters set', ['lab', '--advise-only', 'maybe'])).rejects.toThrow('--advise-only must be on or off');
+    expect((await run('clusters remove', ['lab'])).text).toBe('removed cluster lab');
+    const left = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM jobs WHERE origin = 'external'`);
+    expect(left.rows[0]!.n).toBe(0);
+    await expect(run('clusters sync', ['lab'])).rejects.toThrow('no cluster named "lab"');
   });
 });

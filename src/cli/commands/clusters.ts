@@ -86,7 +86,7 @@ export const clustersCommands: Record<string, Command> = {
       const name = flag(args, 'name');
       if (!name) throw new UsageError('--name is required');
       const common = { name, pollIntervalS: seconds(flag(args, 'poll-interval'), 'poll-interval'), adviseOnly: onOff(flag(args, 'advise-only'), 'advise-only') };
-      let cluster;
+      let cluster: Awaited<ReturnType<PlenumClient['clusters']['add']['mutate']>>;
       if (kind === 'slurm') {
         const url = flag(args, 'url');
         const tokenFile = flag(args, 'token-file');

@@ -37,6 +37,12 @@ describe('Kubernetes cluster: registry sync against a local API server answering
     process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
     database = await createTestDatabase();
     plant = await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2 });
+    // dcgm-exporter reports the training pod on GPU 5 of t1-1-gpu1 (its pod/namespace/container labels).
+    const gpu5 = plant.gpusByServer.get(plant.serverIds[0]!)![5]!;
+    await database.db.execute(sql`
+      INSERT INTO telemetry_series (series_key, metric, unit, labels, entity_kind, accelerator_id, device_id)
+      VALUES ('DCGM_FI_DEV_POWER_USAGE{pod=llama-ft-0-7xk2p}', 'gpu_power_w', 'W',
+              '{"gpu":"5","pod":"llama-ft-0-7xk2p","namespace":"ml-research","container":"trainer","Hostname":"t1-1-gpu1"}'::jsonb, 'gpu', ${gpu5}, ${plant.serverIds[0]!})`);
     kube = await startKubeApiServer();
     const cluster = await registerCluster(database.db, { kind: 'kubernetes', name: 'k8s-prod', kubeconfig: kube.kubeconfig() }, new TargetGuard('127.0.0.1'));
     clusterId = cluster.id;
@@ -103,6 +109,21 @@ describe('Kubernetes cluster: registry sync against a local API server answering
       { id: expect.any(Number), external_id: 'ml-research/eval-sweep-3-hq9bd', status: 'succeeded', owner: 'ml-research', external_state: 'Succeeded', exit_code: 0, reason: 'owned by Job/eval-sweep-3', gpus: 0 },
       { id: expect.any(Number), external_id: 'ml-research/llama-ft-0-7xk2p', status: 'running', owner: 'ml-research', external_state: 'Running', exit_code: null, reason: 'owned by Job/llama-ft-0', gpus: 4 },
     ]);
+    // The pod holds the GPU dcgm-exporter reports it on, and the job page shows the pod on it.
+    const api = createCaller(createContext(database));
+    const training = (await jobsOfCluster()).find((j) => j.external_id === 'ml-research/llama-ft-0-7xk2p')!;
+    const view = await api.jobs.get({ id: training.id });
+    expect(view.cluster).toMatchObject({ name: 'k8s-prod', kind: 'kubernetes' });
+    expect(view.job).toMatchObject({ origin: 'external', owner: 'ml-research', externalNodes: [{ name: 't1-1-gpu1', gpus: 4 }] });
+    expect(view.placement.allocations.map((a) => [a.deviceName, a.index, a.pod?.pod ?? null])).toEqual([
+      ['t1-1-gpu1', 0, null],
+      ['t1-1-gpu1', 1, null],
+      ['t1-1-gpu1', 2, null],
+      ['t1-1-gpu1', 5, 'llama-ft-0-7xk2p'],
+    ]);
+    const listed = await api.jobs.list({ origin: 'external', limit: 10 });
+    expect(listed.items.map((j) => [j.cluster, j.externalId, j.heldGpus])).toContainEqual(['k8s-prod', 'ml-research/llama-ft-0-7xk2p', 4]);
+    expect(listed.items.every((j) => j.origin === 'external')).toBe(true);
     // The external pending pod is the engine's, not in Plenum's queue; a Plenum job sees its GPUs taken and the
     // cordoned / not-ready nodes unavailable.
     await createTenant(database.db, 'acme');

@@ -36,7 +36,7 @@ export function JobView({ id }: { id: number }) {
 
   if (query.isPending) return <Loading label="Loading job" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
-  const { job, tenant, cluster, events, placement, power } = query.data;
+  const { job, tenant, events, placement, power } = query.data;
   // An engine's own job is cancelled on its engine, not here.
   const active = job.origin === 'plenum' && (job.status === 'pending' || job.status === 'scheduled' || job.status === 'running');
   return (
@@ -58,19 +58,6 @@ export function JobView({ id }: { id: number }) {
         {job.topology !== 'none' && <Badge tone="blue">topology {job.topology}</Badge>}
         {job.requiredZoneLevel > 0 && <Badge tone="blue">zone ≥ {ZONE_LEVELS[job.requiredZoneLevel]}</Badge>}
       </div>
-      {cluster && (
-        <p className="mb-4 text-sm text-slate-600" data-testid="job-engine">
-          {job.origin === 'external' ? 'External job seen on' : 'Runs on'} {cluster.kind} cluster{' '}
-          <Link href={`/clusters/${cluster.id}`} className="text-sky-700 hover:underline">
-            {cluster.name}
-          </Link>
-          {job.externalId ? ` as ${job.externalId}` : ''}
-          {job.externalState ? ` (${job.externalState})` : ''}
-          {job.owner ? ` · owner ${job.owner}` : ''}
-          {job.exitCode !== null ? ` · exit code ${job.exitCode}` : ''}
-          {job.externalNodes.length > 0 ? ` · nodes ${job.externalNodes.map((n) => `${n.name} (${n.gpus} GPUs)`).join(', ')}` : ''}
-        </p>
-      )}
       {job.reason && (
         <p className="mb-4 rounded border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="job-reason">
           {job.reason}

@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  uniqueIndex,
   jsonb,
   pgEnum,
   pgTable,
@@ -13,10 +14,20 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+import { clusters } from './clusters';
 import { accelerators } from './devices';
 
 export const jobKind = pgEnum('job_kind', ['training', 'inference', 'batch']);
 export const jobTopology = pgEnum('job_topology', ['nvlink-domain', 'leaf', 'rack', 'none']);
+/** Who runs a Plenum job once placed: the built-in simulator, or an engine of the cluster registry. */
+export type JobExecutor =
+  | { kind: 'simulator' }
+  | { kind: 'slurm'; cluster: string; partition?: string; script: string }
+  | { kind: 'kubernetes'; cluster: string };
+
+/** A node of an engine job and the GPUs it holds there. */
+export type ExternalJobNode = { name: string; gpus: number };
+
 export const jobStatus = pgEnum('job_status', ['pending', 'scheduled', 'running', 'succeeded', 'failed', 'preempted', 'cancelled']);
 
 /** Who submits jobs: a GPU quota (hard cap on GPUs held at once) and the highest security-zone level it is cleared for. */
@@ -79,6 +90,19 @@ export const jobs = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** 'plenum': queued and placed by Plenum; 'external': seen on an engine (a Slurm job, a Kubernetes GPU pod). */
+    origin: text('origin').$type<'plenum' | 'external'>().notNull().default('plenum'),
+    executor: jsonb('executor').$type<JobExecutor>().notNull().default({ kind: 'simulator' }),
+    /** The engine that runs it (external jobs, and Plenum jobs once submitted to an engine). */
+    clusterId: integer('cluster_id').references(() => clusters.id, { onDelete: 'set null' }),
+    /** The engine's id (Slurm job id, Kubernetes namespace/pod), its own state word and the exit code. */
+    externalId: text('external_id'),
+    externalState: text('external_state'),
+    exitCode: integer('exit_code'),
+    /** Who runs it on the engine: Slurm user/account, Kubernetes namespace. */
+    owner: text('owner'),
+    /** The engine's nodes of the job and the GPUs it holds on each (mapped or not to Plenum servers). */
+    externalNodes: jsonb('external_nodes').$type<ExternalJobNode[]>().notNull().default([]),
   },
   (t) => [
     check('jobs_priority_range', sql`${t.priority} BETWEEN -1000 AND 1000`),
@@ -97,6 +121,11 @@ export const jobs = pgTable(
     check('jobs_power_range', sql`${t.expectedPowerWPerGpu} > 0 AND ${t.expectedPowerWPerGpu} <= 5000`),
     index('jobs_status_idx').on(t.status, t.submittedAt),
     index('jobs_tenant_idx').on(t.tenantId),
+    check('jobs_origin', sql`${t.origin} IN ('plenum', 'external')`),
+    check('jobs_external_has_cluster', sql`${t.origin} = 'plenum' OR (${t.externalId} IS NOT NULL)`),
+    check('jobs_executor_kind', sql`${t.executor} ->> 'kind' IN ('simulator', 'slurm', 'kubernetes')`),
+    uniqueIndex('jobs_cluster_external_unique').on(t.clusterId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+    index('jobs_origin_idx').on(t.origin, t.status),
   ],
 );
 

@@ -96,12 +96,15 @@ function addRackLoad(state: ClusterState, rackLoadW: Map<number, number>, worker
   rackLoadW.set(rackId, (rackLoadW.get(rackId) ?? 0) + sign * worker.expectedPowerW);
 }
 
-/** scheduled → running (jobs placed by an earlier loop), running → succeeded once the estimated duration has passed. */
+/**
+ * The simulator executor: scheduled → running (jobs placed by an earlier loop), running → succeeded once the estimated
+ * duration has passed. Jobs run by an engine (and external jobs) follow their engine's state instead.
+ */
 export async function advanceLifecycle(db: Db): Promise<{ started: number; succeeded: number }> {
   const started = await db.execute<{ id: number }>(sql`
     WITH moved AS (
       UPDATE jobs SET status = 'running', started_at = now(), updated_at = now()
-      WHERE status = 'scheduled' RETURNING id
+      WHERE status = 'scheduled' AND origin = 'plenum' AND executor->>'kind' = 'simulator' RETURNING id
     ), ev AS (
       INSERT INTO job_events (job_id, status, reason) SELECT id, 'running', 'started' FROM moved
     )
@@ -110,7 +113,7 @@ export async function advanceLifecycle(db: Db): Promise<{ started: number; succe
     WITH done AS (
       UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(),
         reason = 'completed after ' || estimated_duration_s || ' s'
-      WHERE status = 'running' AND estimated_duration_s IS NOT NULL
+      WHERE status = 'running' AND estimated_duration_s IS NOT NULL AND origin = 'plenum' AND executor->>'kind' = 'simulator'
         AND started_at + make_interval(secs => estimated_duration_s) <= now()
       RETURNING id, reason
     ), freed AS (
@@ -167,7 +170,8 @@ function nodeNames(state: ClusterState, nodeIds: string[]): string {
 async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOptions): Promise<CycleResult> {
   const lifecycle = await advanceLifecycle(db);
   const state = await loadClusterState(db);
-  const pending = await loadJobs(db, ['pending']);
+  // External jobs wait in their engine's queue, not Plenum's.
+  const pending = (await loadJobs(db, ['pending'])).filter((job) => job.origin === 'plenum');
   const units = unitsOf(state, pending);
   const result: CycleResult = { ...lifecycle, placed: [], preempted: [], conflicts: 0, unschedulable: 0, warnings: state.warnings };
   if (units.length === 0) return result;

@@ -117,6 +117,7 @@ async function lockJob(tx: Tx, id: number): Promise<JobRow> {
 export async function cancelJob(db: Db, id: number, reason = 'cancelled by user'): Promise<JobRow> {
   return db.transaction(async (tx) => {
     const job = await lockJob(tx, id);
+    if (job.origin === 'external') throw new JobInputError('id', `job ${id} is an external job of its engine (${job.externalId}): cancel it there`);
     if (!ACTIVE.includes(job.status)) throw new JobInputError('id', `job ${id} is already ${job.status}`);
     await releaseAll(tx, id);
     const [updated] = await tx.update(s.jobs).set({ status: 'cancelled', reason, estimatedStartAt: null, finishedAt: new Date(), updatedAt: new Date() }).where(eq(s.jobs.id, id)).returning();
@@ -129,6 +130,7 @@ export async function cancelJob(db: Db, id: number, reason = 'cancelled by user'
 export async function scaleJob(db: Db, id: number, replicas: number): Promise<JobRow> {
   return db.transaction(async (tx) => {
     const job = await lockJob(tx, id);
+    if (job.origin === 'external') throw new JobInputError('id', `job ${id} is an external job of its engine: scale it there`);
     if (job.kind !== 'inference') throw new JobInputError('replicas', 'only inference jobs have replicas');
     if (!ACTIVE.includes(job.status)) throw new JobInputError('id', `job ${id} is ${job.status}`);
     const [tenant] = await tx.select().from(s.tenants).where(eq(s.tenants.id, job.tenantId));
@@ -179,6 +181,8 @@ export async function markGpuFailed(db: Db, uuid: string, reason = 'marked faile
       for (const jobId of [...new Set(holders.rows.map((r) => r.job_id))]) {
         const job = await lockJob(tx, jobId);
         if (job.status !== 'scheduled' && job.status !== 'running') continue;
+        // An engine's own job is the engine's to restart; its hold on the GPU ends when the engine says so.
+        if (job.origin === 'external') continue;
         if (job.kind === 'training') {
           await releaseAll(tx, jobId);
           await tx.update(s.jobs).set({ status: 'pending', reason: why, scheduledAt: null, startedAt: null, updatedAt: new Date() }).where(eq(s.jobs.id, jobId));

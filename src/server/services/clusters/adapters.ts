@@ -1,0 +1,13 @@
+import { createKubernetesAdapter } from './kubernetes';
+import type { AdapterFactory, ClusterAdapter, ClusterConnection, ClusterKind } from './types';
+
+/** One adapter per engine kind. Each engine's file adds its one line here. */
+const factories: Partial<Record<ClusterKind, AdapterFactory>> = {
+  kubernetes: createKubernetesAdapter,
+};
+
+export function adapterFor(cluster: ClusterConnection): ClusterAdapter {
+  const factory = factories[cluster.kind];
+  if (!factory) throw new Error(`no ${cluster.kind} adapter in this build`);
+  return factory(cluster);
+}

@@ -25,7 +25,7 @@ export type SlurmCluster = {
   /** slurmrestd's base URL, e.g. http://127.0.0.1:41234 */
   restUrl: string;
   /** Environment for the Slurm client commands (SLURM_CONF). */
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string>;
   /** A JWT for `user` (default SLURM_USER) from `scontrol token`. */
   token: (user?: string, lifespanS?: number) => string;
   /** Runs a Slurm client command (sbatch, scontrol, squeue, sinfo, scancel); throws with its stderr when it fails. */
@@ -37,7 +37,7 @@ export type SlurmCluster = {
   stop: () => Promise<void>;
 };
 
-function run(binary: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
+function run(binary: string, args: readonly string[], env: Record<string, string>): string {
   const r = spawnSync(binary, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
@@ -125,7 +125,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     path.join(dir, 'gres.conf'),
     `NodeName=${SLURM_NODES.join(',')} Name=gpu File=${gresDir}/gpu[0-${GPUS_PER_NODE - 1}]\n`,
   );
-  const env: NodeJS.ProcessEnv = { SLURM_CONF: conf };
+  const env: Record<string, string> = { SLURM_CONF: conf };
   const command = (binary: string, args: readonly string[]) => run(binary, args, env);
   const alive = (probe: () => boolean) => async () => {
     try {

@@ -155,7 +155,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   };
   const startController = () =>
     startDaemon('slurmctld', slurmctld, ['-D', '-f', conf], {
-      env,
+      env: { ...process.env, ...env },
       ready: alive(() => command('scontrol', ['ping']).includes('is UP')),
     });
 
@@ -180,14 +180,14 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     for (const node of SLURM_NODES) {
       daemons.push(
         await startDaemon(`slurmd ${node}`, slurmd, ['-D', '-N', node, '-f', conf], {
-          env,
+          env: { ...process.env, ...env },
           ready: alive(() => command('sinfo', ['-h', '-n', node, '-o', '%t']).trim() === 'idle'),
         }),
       );
     }
     daemons.push(
       await startDaemon('slurmrestd', slurmrestd, ['-f', conf, '-a', 'rest_auth/jwt', '-s', 'openapi/v0.0.38', `127.0.0.1:${restPort}`], {
-        env: { ...env, SLURM_JWT: 'daemon' },
+        env: { ...process.env, ...env, SLURM_JWT: 'daemon' },
         uid: RESTD_USER.uid,
         gid: RESTD_USER.gid,
         // Any HTTP answer (an unauthenticated one is 401) means it listens.

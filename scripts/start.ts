@@ -4,6 +4,7 @@ import { bootstrapAccess } from '../src/server/auth/bootstrap';
 import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
+import { clustersWorker } from '../src/server/services/clusters/worker';
 import { schedulerWorker } from '../src/server/services/scheduler';
 import { telemetryWorkers } from '../src/server/services/telemetry/start';
 import { heartbeatWorker, WorkerRunner } from '../src/server/services/workers';
@@ -46,6 +47,7 @@ async function main() {
   process.env.DATABASE_URL = database.url;
   workers.add(heartbeatWorker(database.db));
   workers.add(schedulerWorker(database.db, database.url));
+  workers.add(clustersWorker(database.db));
   for (const worker of await telemetryWorkers(database.pool, log)) workers.add(worker);
   workers.start();
 

@@ -56,6 +56,7 @@ export function seededRandom(seed: number): () => number {
 const REASONS: ReasonCode[] = [
   'node-unhealthy',
   'critical-alert',
+  'engine-unavailable',
   'zone-clearance',
   'gpu-model',
   'gpu-memory',

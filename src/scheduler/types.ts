@@ -40,6 +40,8 @@ export interface SchedNode {
   healthy: boolean;
   /** An open critical alert on the node or its rack (overheating inlet, rack over budget): no new work until it clears. */
   criticalAlert?: boolean;
+  /** Drained, down or cordoned by the job engine that runs the node (Slurm, Kubernetes): the engine's reason. */
+  engineUnavailable?: string;
 }
 
 export type JobKind = 'training' | 'inference' | 'batch';
@@ -128,6 +130,7 @@ export interface PlacementDecision {
 export type ReasonCode =
   | 'node-unhealthy'
   | 'critical-alert'
+  | 'engine-unavailable'
   | 'zone-clearance'
   | 'gpu-model'
   | 'gpu-memory'
@@ -144,6 +147,7 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   'replica-spread': 'holds a replica of this service already',
   'node-unhealthy': 'node unhealthy',
   'critical-alert': 'critical alert open',
+  'engine-unavailable': 'drained or cordoned by its engine',
   'zone-clearance': 'zone clearance',
   'gpu-model': 'GPU model mismatch',
   'gpu-memory': 'insufficient GPU memory',

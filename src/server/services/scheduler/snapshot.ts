@@ -184,6 +184,15 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       LEFT JOIN telemetry_series s ON s.id = al.series_id
       WHERE al.state <> 'resolved' AND ru.severity = 'critical'`)
   ).rows as Array<{ entity_kind: string | null; accelerator_id: number | null; device_id: number | null; rack_id: number | null; entity_key: string }>;
+  // Nodes their job engine (Slurm, Kubernetes) drained, downed or cordoned: the engine's reason, per mapped server.
+  const engineUnavailable = new Map(
+    (
+      await db.execute<{ device_id: number; reason: string }>(sql`
+        SELECT n.device_id, string_agg(c.name || ': ' || CASE WHEN n.reason = '' THEN n.state ELSE n.reason END, '; ' ORDER BY c.name) AS reason
+        FROM cluster_nodes n JOIN clusters c ON c.id = n.cluster_id
+        WHERE n.device_id IS NOT NULL AND NOT n.available GROUP BY n.device_id`)
+    ).rows.map((r) => [r.device_id, r.reason]),
+  );
   const rackLoads = await rackGpuLoads(db);
   const alertedGpus = new Set<number>();
   const alertedDevices = new Set<number>();
@@ -322,6 +331,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       coolingHeadroomW: coolingHeadroom.get(server.rack_id),
       healthy: server.status === 'active' && server.rack_status === 'active',
       criticalAlert: alertedDevices.has(server.device_id) || alertedRacks.has(server.rack_id),
+      engineUnavailable: engineUnavailable.get(server.device_id),
     };
   });
 

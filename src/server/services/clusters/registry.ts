@@ -1,15 +1,18 @@
 // The cluster registry: engines (Slurm, Kubernetes) and what they run, kept in step with the engine by one read per
 // poll interval. Engine-neutral: everything engine-specific lives behind ClusterAdapter.
 
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
 import type { ExternalJobNode } from '../../db/schema/jobs';
 import { DEFAULT_POWER_W_PER_GPU } from '../scheduler/defaults';
+import { ScrapeError, TargetGuard } from '../telemetry/target-guard';
 import { adapterFor } from './adapters';
+import { KubeconfigError, loadKubeconfig } from './kubernetes';
 import {
   type ClusterAdapter,
   type ClusterConnection,
+  type ClusterCredentials,
   clusterCredentialsSchema,
   clusterOptionsSchema,
   type EngineJob,
@@ -62,6 +65,8 @@ export async function syncCluster(db: Db, clusterId: number, options: { adapter?
   if (!row) return { ok: false, error: `no cluster with id ${clusterId}` };
   let state: EngineState;
   try {
+    // Checked at every sync, as scrape targets are at every connection: DNS may have changed since the cluster was added.
+    await TargetGuard.fromEnv().check(row.url);
     const adapter = options.adapter ?? adapterFor(connectionOf(row));
     const signal = options.signal ?? AbortSignal.timeout(CLUSTER_READ_TIMEOUT_MS);
     state = await adapter.read(signal);
@@ -164,7 +169,9 @@ async function applyEngineState(tx: Tx, cluster: ClusterRow, state: EngineState)
       .onConflictDoUpdate({ target: [s.clusterNodes.clusterId, s.clusterNodes.name], set: values });
   }
   // Nodes the engine no longer lists are gone from its mirror.
-  await tx.execute(sql`DELETE FROM cluster_nodes WHERE cluster_id = ${cluster.id} AND NOT (name = ANY(${nodeNames}::text[]))`);
+  await tx
+    .delete(s.clusterNodes)
+    .where(and(eq(s.clusterNodes.clusterId, cluster.id), nodeNames.length > 0 ? notInArray(s.clusterNodes.name, nodeNames) : undefined));
 
   const tenantId = await externalTenant(tx, cluster.name);
   const existing = (
@@ -351,4 +358,85 @@ export async function removeCluster(tx: Tx, id: number): Promise<boolean> {
   await tx.delete(s.clusters).where(eq(s.clusters.id, id));
   await tx.execute(sql`DELETE FROM tenants t WHERE t.name = ${externalTenantName(row.name)} AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = t.id)`);
   return true;
+}
+
+/** A request the registry cannot take, naming the input field (the router turns it into a field error). */
+export class ClusterInputError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+export type ClusterRegistration =
+  | { kind: 'slurm'; name: string; url: string; token: string; user?: string; pollIntervalS?: number; adviseOnly?: boolean }
+  | { kind: 'kubernetes'; name: string; kubeconfig: string; context?: string; pollIntervalS?: number; adviseOnly?: boolean };
+
+/**
+ * Registers a cluster. The engine is not contacted here: the worker's first sync shows whether it answers (as the
+ * cluster's health). The URL passes the same address guard as scrape targets (PLENUM_TARGET_ALLOW).
+ */
+export async function registerCluster(db: Db | Tx, input: ClusterRegistration, guard = TargetGuard.fromEnv()): Promise<ClusterRow> {
+  let url: string;
+  let urlField: string;
+  const credentials: ClusterCredentials = {};
+  const options: Record<string, unknown> = {};
+  if (input.kind === 'kubernetes') {
+    try {
+      const loaded = loadKubeconfig(input.kubeconfig, input.context);
+      url = loaded.server;
+      options.context = loaded.context;
+    } catch (error) {
+      if (error instanceof KubeconfigError) throw new ClusterInputError(error.field, error.reason);
+      throw error;
+    }
+    urlField = 'kubeconfig';
+    credentials.kubeconfig = input.kubeconfig;
+  } else {
+    url = input.url.replace(/\/+$/, '');
+    urlField = 'url';
+    credentials.token = input.token;
+    if (input.user) options.user = input.user;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClusterInputError(urlField, `"${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ClusterInputError(urlField, `must be an http or https URL (not ${parsed.protocol})`);
+  await guard.check(url).catch((error: unknown) => {
+    if (error instanceof ScrapeError) throw new ClusterInputError(urlField, error.message.replace('target refused', 'cluster URL refused'));
+    throw error;
+  });
+  if (input.pollIntervalS !== undefined) options.pollIntervalS = input.pollIntervalS;
+  if (input.adviseOnly !== undefined) options.adviseOnly = input.adviseOnly;
+  const [existing] = await db.select({ id: s.clusters.id }).from(s.clusters).where(eq(s.clusters.name, input.name));
+  if (existing) throw new ClusterInputError('name', `is already used by another cluster`);
+  const [row] = await db
+    .insert(s.clusters)
+    .values({ name: input.name, kind: input.kind, url, credentials, options: clusterOptionsSchema.parse(options) })
+    .returning();
+  return row!;
+}
+
+/** `plenum clusters map`: pins an engine node to a Plenum server (it wins over the host-name match from the next sync on). */
+export async function mapNode(db: Db | Tx, clusterId: number, nodeName: string, deviceId: number | null): Promise<void> {
+  if (deviceId === null) {
+    await db.delete(s.clusterNodeMappings).where(and(eq(s.clusterNodeMappings.clusterId, clusterId), eq(s.clusterNodeMappings.nodeName, nodeName)));
+    await db.execute(sql`UPDATE cluster_nodes SET device_id = NULL, mapping = NULL WHERE cluster_id = ${clusterId} AND name = ${nodeName} AND mapping = 'explicit'`);
+    return;
+  }
+  const server = (
+    await db.execute<{ id: number }>(sql`SELECT d.id FROM devices d JOIN device_types t ON t.id = d.device_type_id WHERE d.id = ${deviceId} AND t.kind = 'server'`)
+  ).rows[0];
+  if (!server) throw new ClusterInputError('deviceId', `no server with id ${deviceId}`);
+  await db
+    .insert(s.clusterNodeMappings)
+    .values({ clusterId, nodeName, deviceId })
+    .onConflictDoUpdate({ target: [s.clusterNodeMappings.clusterId, s.clusterNodeMappings.nodeName], set: { deviceId } });
+  // Shown at once; the next sync re-maps the node's jobs' GPU holdings.
+  await db.execute(sql`UPDATE cluster_nodes SET device_id = ${deviceId}, mapping = 'explicit' WHERE cluster_id = ${clusterId} AND name = ${nodeName}`);
 }

@@ -8,6 +8,7 @@ import type { ExternalJobNode } from '../../db/schema/jobs';
 import { DEFAULT_POWER_W_PER_GPU } from '../scheduler/defaults';
 import { ScrapeError, TargetGuard } from '../telemetry/target-guard';
 import { adapterFor } from './adapters';
+import { followSubmittedJobs } from './follow';
 import { KubeconfigError, loadKubeconfig } from './kubernetes';
 import {
   type ClusterAdapter,
@@ -193,6 +194,8 @@ async function applyEngineState(tx: Tx, cluster: ClusterRow, state: EngineState)
     jobs++;
     await upsertExternalJob(tx, cluster, tenantId, job, gpusPerNode, known, deviceOfNode, warnings);
   }
+  // Plenum's own jobs this engine runs: their engine state flows back (executor slurm).
+  await followSubmittedJobs(tx, cluster.name, existing.filter((j) => j.origin === 'plenum'), state.jobs);
   // Active external jobs the engine no longer lists have ended: their outcome was not reported.
   let endedJobs = 0;
   for (const known of existing) {

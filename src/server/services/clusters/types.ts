@@ -133,3 +133,8 @@ export type AdapterFactory = (cluster: ClusterConnection) => ClusterAdapter;
 /** The taint key Plenum's facility feedback puts on Kubernetes nodes, and the reason prefix of its Slurm drains. */
 export const STEER_TAINT_KEY = 'plenum.io/facility';
 export const STEER_REASON_PREFIX = 'plenum: ';
+
+/** The engine answered and will not take the job (a submit it refused): retrying cannot help, the job fails with this. */
+export class EngineRefusal extends Error {
+  override name = 'EngineRefusal';
+}

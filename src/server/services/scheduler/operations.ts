@@ -38,6 +38,8 @@ export type JobSubmission = {
   replicaSpread?: JobRow['replicaSpread'];
   estimatedDurationS?: number | null;
   expectedPowerWPerGpu?: number | null;
+  /** Who runs it once placed: the simulator (default), or a Slurm cluster of the registry. */
+  executor?: JobRow['executor'];
 };
 
 async function event(tx: Tx, jobId: number, status: JobRow['status'], reason: string, detail?: unknown) {
@@ -72,6 +74,13 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
   return db.transaction(async (tx) => {
     const [tenant] = await tx.select().from(s.tenants).where(eq(s.tenants.name, input.tenant));
     if (!tenant) throw new JobInputError('tenant', `no tenant named "${input.tenant}"`);
+    const executor = input.executor ?? { kind: 'simulator' as const };
+    if (executor.kind === 'slurm') {
+      const [cluster] = await tx.select({ kind: s.clusters.kind }).from(s.clusters).where(eq(s.clusters.name, executor.cluster));
+      if (!cluster || cluster.kind !== 'slurm') throw new JobInputError('executor.cluster', `no Slurm cluster named "${executor.cluster}" (plenum clusters list)`);
+      if (input.kind === 'inference') throw new JobInputError('executor.kind', 'Slurm runs training and batch jobs; inference replicas stay with the simulator or Kubernetes');
+      if ((input.gpuMilli ?? 0) > 0) throw new JobInputError('gpuMilli', 'a Slurm job takes whole GPUs');
+    }
     const requiredZoneLevel = input.requiredZoneLevel ?? 0;
     if (requiredZoneLevel > tenant.clearedZoneLevel) {
       throw new JobInputError('requiredZoneLevel', `tenant ${tenant.name} is cleared to level ${tenant.clearedZoneLevel} only`);
@@ -94,6 +103,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
       replicaSpread: input.replicaSpread ?? 'server',
       estimatedDurationS: input.estimatedDurationS ?? null,
       expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_GPU[input.kind],
+      executor,
     };
     const demand = jobGpuDemand(values);
     if (demand > tenant.gpuQuota) {

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type ClusterAdapter, type ClusterConnection, STEER_REASON_PREFIX } from '../types';
+import { type ClusterAdapter, type ClusterConnection, EngineRefusal, STEER_REASON_PREFIX } from '../types';
 import { SlurmApiError, SlurmClient } from './client';
 
 const run = promisify(execFile);
@@ -55,7 +55,17 @@ export function createSlurmAdapter(cluster: ClusterConnection): ClusterAdapter {
       const jobs = await client.jobs(signal);
       return { nodes, partitions, jobs };
     },
-    submit: (job, signal) => client.submit(job, signal),
+    async submit(job, signal) {
+      try {
+        return await client.submit(job, signal);
+      } catch (error) {
+        // slurmctld answered no (HTTP 500 with its reason): a refusal. Unreachable, auth or gateway errors are retried.
+        if (error instanceof SlurmApiError && error.status !== undefined && ![401, 403, 502, 503, 504].includes(error.status)) {
+          throw new EngineRefusal(error.message.replace(/^slurmrestd POST \S+: /, ''));
+        }
+        throw error;
+      }
+    },
     cancel: (externalId, signal) => client.cancel(externalId, signal),
     async steerAway(node, cause, signal) {
       if (!/^[A-Za-z0-9._-]+$/.test(node)) throw new SlurmApiError(`not a Slurm node name: "${node}"`);

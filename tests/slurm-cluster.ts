@@ -15,6 +15,8 @@ import { type Daemon, freePort, requirePackageBinary, startDaemon, tempFolder } 
 export const SLURM_NODES = ['gpu01', 'gpu02', 'gpu03'] as const;
 export const GPUS_PER_NODE = 8;
 export const SLURM_PARTITION = 'gpu';
+/** A partition that takes single-node jobs only (MaxNodes=1 with EnforcePartLimits=ALL): Slurm refuses more. */
+export const SLURM_SMALL_PARTITION = 'small';
 /** The Slurm user Plenum's token is issued for (the test machine's root: jobs run as it). */
 export const SLURM_USER = 'root';
 /** slurmrestd refuses to run as root: it runs as this system user. */
@@ -32,8 +34,9 @@ export type SlurmCluster = {
   command: (binary: string, args: readonly string[]) => string;
   /** `sbatch --parsable …`: the job id. */
   sbatch: (args: readonly string[]) => number;
-  /** Stops slurmctld by PID and starts it again on the same state (jobs and node states survive). */
-  restartController: () => Promise<void>;
+  /** Stops slurmctld by PID; `startController` starts it again on the same state (jobs and node states survive). */
+  stopController: () => Promise<void>;
+  startController: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -117,7 +120,10 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
         (node, i) =>
           `NodeName=${node} NodeHostname=localhost NodeAddr=127.0.0.1 Port=${nodePorts[i]} CPUs=16 RealMemory=16000 Gres=gpu:${GPUS_PER_NODE} State=UNKNOWN`,
       ),
-      `PartitionName=${SLURM_PARTITION} Nodes=${SLURM_NODES[0]},${SLURM_NODES[1]},${SLURM_NODES[2]} Default=YES MaxTime=INFINITE State=UP`,
+      `PartitionName=${SLURM_PARTITION} Nodes=${SLURM_NODES.join(',')} Default=YES MaxTime=INFINITE State=UP`,
+      // One node per job at most, enforced at submission: a request over it is refused outright.
+      `PartitionName=${SLURM_SMALL_PARTITION} Nodes=${SLURM_NODES.join(',')} MaxNodes=1 MaxTime=INFINITE State=UP`,
+      'EnforcePartLimits=ALL',
       '',
     ].join('\n'),
   );
@@ -207,10 +213,12 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       command('scontrol', ['token', `username=${user}`, `lifespan=${lifespanS}`]).trim().replace(/^SLURM_JWT=/, ''),
     command,
     sbatch: (args) => Number.parseInt(command('sbatch', ['--parsable', ...args]).trim().split(';')[0] ?? '', 10),
-    restartController: async () => {
+    stopController: async () => {
       await controller?.stop();
       controller = undefined;
-      controller = await startController();
+    },
+    startController: async () => {
+      if (!controller) controller = await startController();
     },
     stop,
   };

@@ -33,6 +33,22 @@ async function failJob(db: Db, jobId: number, reason: string): Promise<void> {
   });
 }
 
+/**
+ * Slurm refused because a chosen node went down, drained or stopped answering after Plenum's last read: the placement
+ * is stale, not the job. It goes back to the queue (GPUs freed) and is placed again from fresher node states.
+ */
+async function requeueJob(db: Db, jobId: number, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select({ status: s.jobs.status }).from(s.jobs).where(eq(s.jobs.id, jobId)).for('update');
+    if (job?.status !== 'scheduled') return;
+    await tx.execute(sql`UPDATE gpu_allocations SET released_at = now() WHERE job_id = ${jobId} AND released_at IS NULL`);
+    await tx.update(s.jobs).set({ status: 'pending', reason: reason.slice(0, 2000), scheduledAt: null, updatedAt: new Date() }).where(eq(s.jobs.id, jobId));
+    await tx.insert(s.jobEvents).values({ jobId, status: 'pending', reason: reason.slice(0, 2000) });
+  });
+}
+
+const STALE_NODE = /Required node not available/i;
+
 /** The placement as the engine sees it: one entry per node, the GPUs the job holds there, whole nodes or not. */
 async function placementOf(db: Db, job: JobRow, cluster: ClusterRow): Promise<{ nodes: PlacedJob['nodes']; wholeNodes: boolean } | { error: string }> {
   const rows = (
@@ -141,7 +157,10 @@ export async function submitPlacedJobs(db: Db, options: { adapterOf?: AdapterOf 
         await adapter.cancel?.(externalId).catch(() => {});
       }
     } catch (error) {
-      if (error instanceof EngineRefusal) {
+      if (error instanceof EngineRefusal && STALE_NODE.test(error.message)) {
+        await requeueJob(db, job.id, `${cluster.name}: ${error.message}; placing it again`);
+        result.retrying.push(`${job.id}: ${error.message}`);
+      } else if (error instanceof EngineRefusal) {
         await failJob(db, job.id, `${cluster.name} refused it: ${error.message}`);
         result.refused.push(job.id);
       } else {

@@ -374,7 +374,7 @@ export class ClusterInputError extends Error {
 }
 
 export type ClusterRegistration =
-  | { kind: 'slurm'; name: string; url: string; token: string; user?: string; pollIntervalS?: number; adviseOnly?: boolean }
+  | { kind: 'slurm'; name: string; url: string; token: string; user?: string; slurmConf?: string; pollIntervalS?: number; adviseOnly?: boolean }
   | { kind: 'kubernetes'; name: string; kubeconfig: string; context?: string; pollIntervalS?: number; adviseOnly?: boolean };
 
 /**
@@ -402,6 +402,8 @@ export async function registerCluster(db: Db | Tx, input: ClusterRegistration, g
     urlField = 'url';
     credentials.token = input.token;
     if (input.user) options.user = input.user;
+    // Slurm 22.05/23.02: drains go through scontrol with this slurm.conf (their slurmrestd cannot update nodes).
+    if (input.slurmConf) options.slurmConf = input.slurmConf;
   }
   let parsed: URL;
   try {

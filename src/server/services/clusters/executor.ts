@@ -109,7 +109,7 @@ export async function submitPlacedJobs(db: Db, options: { adapterOf?: AdapterOf 
     const executor = job.executor;
     if (executor.kind !== 'slurm') continue;
     const cluster = clusters.get(executor.cluster);
-    if (!cluster || cluster.kind !== 'slurm') {
+    if (cluster?.kind !== 'slurm') {
       await failJob(db, job.id, `no Slurm cluster named ${executor.cluster}`);
       result.refused.push(job.id);
       continue;

@@ -47,7 +47,7 @@ async function main() {
   process.env.DATABASE_URL = database.url;
   workers.add(heartbeatWorker(database.db));
   workers.add(schedulerWorker(database.db, database.url));
-  workers.add(clustersWorker(database.db));
+  workers.add(clustersWorker(database.db, database.pool));
   for (const worker of await telemetryWorkers(database.pool, log)) workers.add(worker);
   workers.start();
 

@@ -18,8 +18,9 @@ export function proxy(request: NextRequest) {
     return response;
   };
   const path = request.nextUrl.pathname;
-  // The API and /metrics (scraped by monitoring with a token or from an allowed address) answer 401 themselves.
-  if (path.startsWith('/api/') || path === '/metrics') return finish(NextResponse.next());
+  // The API, /metrics (scraped by monitoring with a token or from an allowed address) and the kube-scheduler extender
+  // (an API token) answer 401 themselves.
+  if (path.startsWith('/api/') || path === '/metrics' || path.startsWith('/k8s/extender/')) return finish(NextResponse.next());
   if (!OPEN_PAGES.test(path) && !request.cookies.has('plenum_session')) {
     const url = request.nextUrl.clone();
     const next = path + request.nextUrl.search;

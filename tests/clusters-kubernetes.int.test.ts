@@ -1,11 +1,20 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlenumClient } from '../src/cli/client';
+import { parseArgs, UsageError } from '../src/cli/command';
+import { commands } from '../src/cli/commands';
+import { createCaller } from '../src/server/api/root';
+import { createContext } from '../src/server/api/trpc';
 import { createKubernetesAdapter } from '../src/server/services/clusters/kubernetes';
 import { connectionOf, loadCluster, mapNode, registerCluster, syncCluster } from '../src/server/services/clusters/registry';
 import { STEER_TAINT_KEY } from '../src/server/services/clusters/types';
 import { TargetGuard } from '../src/server/services/telemetry/target-guard';
 import { createSchedulerService, loadClusterState, submitJob } from '../src/server/services/scheduler';
 import { createTestDatabase, type TestDatabase } from './db';
+import { fieldErrors } from './field-errors';
 import { type KubeApiServer, startKubeApiServer } from './kube-api-server';
 import { createTenant, type SmallCluster, seedSmallCluster } from './scheduler-fixture';
 
@@ -28,6 +37,12 @@ describe('Kubernetes cluster: registry sync against a local API server answering
     process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
     database = await createTestDatabase();
     plant = await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2 });
+    // dcgm-exporter reports the training pod on GPU 5 of t1-1-gpu1 (its pod/namespace/container labels).
+    const gpu5 = plant.gpusByServer.get(plant.serverIds[0]!)![5]!;
+    await database.db.execute(sql`
+      INSERT INTO telemetry_series (series_key, metric, unit, labels, entity_kind, accelerator_id, device_id)
+      VALUES ('DCGM_FI_DEV_POWER_USAGE{pod=llama-ft-0-7xk2p}', 'gpu_power_w', 'W',
+              '{"gpu":"5","pod":"llama-ft-0-7xk2p","namespace":"ml-research","container":"trainer","Hostname":"t1-1-gpu1"}'::jsonb, 'gpu', ${gpu5}, ${plant.serverIds[0]!})`);
     kube = await startKubeApiServer();
     const cluster = await registerCluster(database.db, { kind: 'kubernetes', name: 'k8s-prod', kubeconfig: kube.kubeconfig() }, new TargetGuard('127.0.0.1'));
     clusterId = cluster.id;
@@ -94,6 +109,21 @@ describe('Kubernetes cluster: registry sync against a local API server answering
       { id: expect.any(Number), external_id: 'ml-research/eval-sweep-3-hq9bd', status: 'succeeded', owner: 'ml-research', external_state: 'Succeeded', exit_code: 0, reason: 'owned by Job/eval-sweep-3', gpus: 0 },
       { id: expect.any(Number), external_id: 'ml-research/llama-ft-0-7xk2p', status: 'running', owner: 'ml-research', external_state: 'Running', exit_code: null, reason: 'owned by Job/llama-ft-0', gpus: 4 },
     ]);
+    // The pod holds the GPU dcgm-exporter reports it on, and the job page shows the pod on it.
+    const api = createCaller(createContext(database));
+    const training = (await jobsOfCluster()).find((j) => j.external_id === 'ml-research/llama-ft-0-7xk2p')!;
+    const view = await api.jobs.get({ id: training.id });
+    expect(view.cluster).toMatchObject({ name: 'k8s-prod', kind: 'kubernetes' });
+    expect(view.job).toMatchObject({ origin: 'external', owner: 'ml-research', externalNodes: [{ name: 't1-1-gpu1', gpus: 4 }] });
+    expect(view.placement.allocations.map((a) => [a.deviceName, a.index, a.pod?.pod ?? null])).toEqual([
+      ['t1-1-gpu1', 0, null],
+      ['t1-1-gpu1', 1, null],
+      ['t1-1-gpu1', 2, null],
+      ['t1-1-gpu1', 5, 'llama-ft-0-7xk2p'],
+    ]);
+    const listed = await api.jobs.list({ origin: 'external', limit: 10 });
+    expect(listed.items.map((j) => [j.cluster, j.externalId, j.heldGpus])).toContainEqual(['k8s-prod', 'ml-research/llama-ft-0-7xk2p', 4]);
+    expect(listed.items.every((j) => j.origin === 'external')).toBe(true);
     // The external pending pod is the engine's, not in Plenum's queue; a Plenum job sees its GPUs taken and the
     // cordoned / not-ready nodes unavailable.
     await createTenant(database.db, 'acme');
@@ -108,8 +138,8 @@ describe('Kubernetes cluster: registry sync against a local API server answering
 
   it('follows pods as they change: a finished pod releases its GPUs, a vanished one ends, the queue re-maps', async () => {
     const train = kube.pods.find((p) => p.metadata.name === 'llama-ft-0-7xk2p')!;
-    (train as { status: Record<string, unknown> }).status = {
-      ...(train as { status: Record<string, unknown> }).status,
+    (train as unknown as { status: Record<string, unknown> }).status = {
+      ...(train as unknown as { status: Record<string, unknown> }).status,
       phase: 'Failed',
       containerStatuses: [{ name: 'trainer', ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-12-05T01:02:40Z', finishedAt: '2026-12-05T02:58:00Z' } } }],
     };
@@ -163,5 +193,73 @@ describe('Kubernetes cluster: registry sync against a local API server answering
     const row = await loadCluster(database.db, clusterId);
     expect(row).toMatchObject({ consecutiveFailures: 2, lastError: expect.stringContaining('ECONNREFUSED') });
     expect(await jobsOfCluster()).toEqual(before);
+  });
+});
+
+describe('plenum clusters (CLI through the API)', () => {
+  let database: TestDatabase;
+  let kube: KubeApiServer;
+  const previousAllow = process.env.PLENUM_TARGET_ALLOW;
+
+  beforeAll(async () => {
+    process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
+    database = await createTestDatabase();
+    await seedSmallCluster(database.db, { racks: 1, serversPerRack: 2 });
+    kube = await startKubeApiServer();
+  });
+  afterAll(async () => {
+    await kube?.close();
+    await database?.drop();
+    if (previousAllow === undefined) delete process.env.PLENUM_TARGET_ALLOW;
+    else process.env.PLENUM_TARGET_ALLOW = previousAllow;
+  });
+
+  it('adds a Kubernetes cluster from a kubeconfig file, syncs, lists, shows, maps, sets advise-only and removes it; never shows credentials', async () => {
+    const api = createCaller(createContext(database));
+    const client = {
+      clusters: {
+        list: { query: api.clusters.list },
+        get: { query: api.clusters.get },
+        add: { mutate: api.clusters.add },
+        update: { mutate: api.clusters.update },
+        remove: { mutate: api.clusters.remove },
+        sync: { mutate: api.clusters.sync },
+        map: { mutate: api.clusters.map },
+      },
+      devices: { list: { query: api.devices.list } },
+    } as unknown as PlenumClient;
+    const run = (words: string, argv: string[]) => commands[words]!.run(client, parseArgs(argv));
+    const dir = await mkdtemp(path.join(tmpdir(), 'plenum-kube-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kube.kubeconfig('lab'));
+
+    expect((await run('clusters list', [])).text).toMatch(/^no clusters \(add one: plenum clusters add slurm/);
+    await expect(run('clusters add', ['kubernetes', '--name', 'lab'])).rejects.toThrow(UsageError);
+    await expect(run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', path.join(dir, 'missing')])).rejects.toThrow(`cannot read kubeconfig ${path.join(dir, 'missing')}: ENOENT`);
+    expect(await fieldErrors(run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', kubeconfig, '--context', 'prod']))).toEqual({ context: 'no context "prod" in the kubeconfig (it has lab)' });
+    expect(await fieldErrors(run('clusters add', ['kubernetes', '--name', 'bad name', '--kubeconfig', kubeconfig]))).toEqual({
+      name: 'may contain letters, digits, ".", "_" and "-" only, starting with a letter or digit',
+    });
+    const added = await run('clusters add', ['kubernetes', '--name', 'lab', '--kubeconfig', kubeconfig]);
+    expect(added.text).toBe(`added kubernetes cluster lab at ${kube.url}; first read within 15 s (or now: plenum clusters sync lab)`);
+    expect((await run('clusters sync', ['lab'])).text).toBe('lab: 6 nodes (2 mapped, 2 unavailable), 4 GPU jobs, 0 ended');
+    const listed = await run('clusters list', []);
+    expect(listed.text).toMatch(/^lab\s+kubernetes {2}6 nodes \(2 mapped, 2 unavailable\)\s+6 \/ 36 GPUs\s+2 running, 1 pending\s+0 steered {2}ok, synced \d+ s ago$/);
+    const shown = await run('clusters show', ['lab']);
+    expect(shown.text).toContain('t1-1-gpu2             → t1-1-gpu2 (rack T1-01)');
+    expect(shown.text).toContain('Ready,SchedulingDisabled: cordoned');
+    expect(shown.text).toContain('unmapped: cpu-a1, edge-gpu-7, gpu-b7, t1-2-gpu2 (map one: plenum clusters map lab <node> <server>)');
+    // The kubeconfig (with its token) is stored but never returned.
+    expect(JSON.stringify(listed.json)).not.toContain(kube.token);
+    expect(JSON.stringify(shown.json)).not.toContain(kube.token);
+    expect((await run('clusters map', ['lab', 'gpu-b7', 't1-1-gpu1'])).text).toMatch(/^lab\/gpu-b7 → server \d+$/);
+    await expect(run('clusters map', ['lab', 'gpu-b7', 'no-such-server'])).rejects.toThrow('no server named "no-such-server"');
+    expect((await run('clusters map', ['lab', 'gpu-b7', '--none'])).text).toBe('lab/gpu-b7: explicit mapping removed');
+    expect((await run('clusters set', ['lab', '--advise-only', 'on'])).text).toBe('lab: read every 15 s; facility feedback advise only');
+    await expect(run('clusters set', ['lab', '--advise-only', 'maybe'])).rejects.toThrow('--advise-only must be on or off');
+    expect((await run('clusters remove', ['lab'])).text).toBe('removed cluster lab');
+    const left = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM jobs WHERE origin = 'external'`);
+    expect(left.rows[0]!.n).toBe(0);
+    await expect(run('clusters sync', ['lab'])).rejects.toThrow('no cluster named "lab"');
   });
 });

@@ -17,7 +17,7 @@ export type ParsedArgs = { positional: string[]; flags: Map<string, string[]> };
 export class UsageError extends Error {}
 
 /** Flags that never take a value. Every other `--flag` takes the next argument (or `--flag=value`). */
-const SWITCHES = new Set(['json', 'help', 'dry-run', 'all', 'force', 'password-stdin']);
+const SWITCHES = new Set(['json', 'help', 'dry-run', 'all', 'force', 'password-stdin', 'none']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [];

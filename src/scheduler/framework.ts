@@ -196,6 +196,41 @@ export class Scheduler implements FrameworkHandle {
       .map(([key, list]) => ({ domain: { topology, key }, members: list }));
   }
 
+  /**
+   * Filters and scores the given nodes for one worker of the pod, without placing it (a kube-scheduler extender's
+   * question). Each node gets the first filter that rejects it, or null; feasible nodes get the profile's weighted
+   * score (each Score plugin min-max normalised to 0-100 over the feasible nodes, as bestOf does). Verdicts in
+   * `ignore` count as passing (the caller checks those itself), and the later filters still run.
+   */
+  rankNodes(
+    snapshot: Snapshot,
+    pod: PodRequest,
+    nodeIndices: number[],
+    ignore: ReadonlySet<ReasonCode> = new Set(),
+  ): Array<{ nodeIndex: number; reason: ReasonCode | null; score: number }> {
+    const state = this.newCycle(snapshot, pod);
+    for (const p of this.profile.preFilters) {
+      const reason = p.preFilter(state);
+      if (reason && !ignore.has(reason)) return nodeIndices.map((nodeIndex) => ({ nodeIndex, reason, score: 0 }));
+    }
+    const verdict = (nodeIndex: number): ReasonCode | null => {
+      for (const filter of this.profile.filters) {
+        const reason = filter.filter(state, snapshot.nodes[nodeIndex]!, nodeIndex);
+        if (reason !== null && !ignore.has(reason)) return reason;
+      }
+      return null;
+    };
+    const results = nodeIndices.map((nodeIndex) => ({ nodeIndex, reason: verdict(nodeIndex), score: 0 }));
+    const feasible = results.filter((r) => r.reason === null);
+    for (const { plugin, weight } of this.profile.scores) {
+      const raw = feasible.map((r) => plugin.score(state, snapshot.nodes[r.nodeIndex]!, r.nodeIndex));
+      const min = Math.min(...raw);
+      const max = Math.max(...raw);
+      if (max > min) feasible.forEach((r, j) => (r.score += ((raw[j]! - min) * 100 * weight) / (max - min)));
+    }
+    return results;
+  }
+
   runFilters(state: CycleState, node: SchedNode, nodeIndex: number): ReasonCode | null {
     const filters = this.profile.filters;
     for (let f = 0; f < filters.length; f++) {

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { adminCommands } from './admin';
 import { capacityCommands } from './capacity';
+import { clustersCommands } from './clusters';
 import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
 import { jobsCommands } from './jobs';
@@ -23,6 +24,7 @@ export const commands: Record<string, Command> = {
   ...deviceTypeCommands,
   ...inventoryCommands,
   ...capacityCommands,
+  ...clustersCommands,
   ...targetsCommands,
   ...telemetryCommands,
   ...metricsCommands,

@@ -2,6 +2,7 @@ import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { capacityRouter } from './routers/capacity';
 import { changesRouter } from './routers/changes';
+import { clustersRouter } from './routers/clusters';
 import { coolingRouter } from './routers/cooling';
 import { devicesRouter } from './routers/devices';
 import { deviceTypesRouter } from './routers/deviceTypes';
@@ -40,6 +41,7 @@ export const appRouter = router({
   zones: zonesRouter,
   changes: changesRouter,
   capacity: capacityRouter,
+  clusters: clustersRouter,
   topology: topologyRouter,
   deviceTypes: deviceTypesRouter,
   inventory: inventoryRouter,

@@ -18,8 +18,8 @@ export type AuditEntry = {
   detail?: unknown;
 };
 
-/** Keys whose values never reach the audit trail (or any log): passwords, secrets, tokens, cookies. */
-const SECRET_KEY = /pass(word|phrase)?|secret|^token$|tokenSecret|authorization|cookie|session(Id)?$|hash$/i;
+/** Keys whose values never reach the audit trail (or any log): passwords, secrets, tokens, cookies, kubeconfigs. */
+const SECRET_KEY = /pass(word|phrase)?|secret|^token$|tokenSecret|authorization|cookie|session(Id)?$|hash$|^kubeconfig$|^credentials$/i;
 const MAX_STRING = 2000;
 const MAX_ITEMS = 50;
 const MAX_DEPTH = 6;

@@ -11,6 +11,7 @@ import {
   submitJob,
 } from '../../services/scheduler';
 import { cancelJobEverywhere } from '../../services/clusters/executor';
+import { podsOnGpus } from '../../services/clusters/pods';
 import { measuredGpuPowerW } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { pageInput } from '../pagination';
@@ -110,6 +111,8 @@ export const jobsRouter = router({
         status: z.array(z.enum(s.jobStatus.enumValues)).max(7).optional(),
         tenant: z.string().trim().max(64).optional(),
         kind: z.enum(s.jobKind.enumValues).optional(),
+        /** 'plenum': queued by Plenum; 'external': seen on a Slurm or Kubernetes cluster. */
+        origin: z.enum(['plenum', 'external']).optional(),
         cursor: pageInput.cursor,
         limit: pageInput.limit,
       }),
@@ -141,14 +144,22 @@ export const jobsRouter = router({
           startedAt: s.jobs.startedAt,
           finishedAt: s.jobs.finishedAt,
           heldGpus: heldGpus(ctx.principal),
+          origin: s.jobs.origin,
+          executorKind: sql<string>`${s.jobs.executor} ->> 'kind'`,
+          cluster: s.clusters.name,
+          externalId: s.jobs.externalId,
+          externalState: s.jobs.externalState,
+          owner: s.jobs.owner,
         })
         .from(s.jobs)
         .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))
+        .leftJoin(s.clusters, eq(s.clusters.id, s.jobs.clusterId))
         .where(
           and(
             input.status?.length ? inArray(s.jobs.status, input.status) : undefined,
             input.tenant ? eq(s.tenants.name, input.tenant) : undefined,
             input.kind ? eq(s.jobs.kind, input.kind) : undefined,
+            input.origin ? eq(s.jobs.origin, input.origin) : undefined,
             before ? lt(s.jobs.id, before) : undefined,
             zoneCondition(ctx, 'job', s.jobs.id),
           ),
@@ -164,9 +175,14 @@ export const jobsRouter = router({
   get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id })).query(async ({ ctx, input }) => {
     await assertInZone(ctx, 'job', input.id);
     const [row] = await ctx.db
-      .select({ job: s.jobs, tenant: { id: s.tenants.id, name: s.tenants.name, gpuQuota: s.tenants.gpuQuota } })
+      .select({
+        job: s.jobs,
+        tenant: { id: s.tenants.id, name: s.tenants.name, gpuQuota: s.tenants.gpuQuota },
+        cluster: { id: s.clusters.id, name: s.clusters.name, kind: s.clusters.kind },
+      })
       .from(s.jobs)
       .innerJoin(s.tenants, eq(s.tenants.id, s.jobs.tenantId))
+      .leftJoin(s.clusters, eq(s.clusters.id, s.jobs.clusterId))
       .where(eq(s.jobs.id, input.id));
     if (!row) throw fieldError('id', `no job with id ${input.id}`);
     const events = await ctx.db.select().from(s.jobEvents).where(eq(s.jobEvents.jobId, input.id)).orderBy(asc(s.jobEvents.at), asc(s.jobEvents.id));
@@ -247,6 +263,9 @@ export const jobsRouter = router({
       return { id: rackId, name: allocations.find((a) => a.rackId === rackId)?.rackName ?? String(rackId), servers: [...servers.values()].sort((x, y) => (y.position ?? 0) - (x.position ?? 0)) };
     });
 
+    // The Kubernetes pod on each GPU, from dcgm-exporter's labels on its telemetry.
+    const pods = await podsOnGpus(ctx.db, allocations.map((a) => a.acceleratorId));
+    const placedAllocations = allocations.map((a) => ({ ...a, pod: pods.get(a.acceleratorId) ?? null }));
     const job = row.job;
     const drawn = placementIsHistory ? { powerW: null, reporting: 0 } : await measuredGpuPowerW(ctx.pool, allocations);
     const heldMilli = allocations.reduce((sum, a) => sum + a.milli, 0);
@@ -255,8 +274,10 @@ export const jobsRouter = router({
     return {
       job,
       tenant: row.tenant,
+      /** The engine that runs it (external jobs, and Plenum jobs submitted to an engine); null for the simulator. */
+      cluster: row.cluster?.id ? row.cluster : null,
       events,
-      placement: { allocations, placementIsHistory, racks },
+      placement: { allocations: placedAllocations, placementIsHistory, racks },
       power: {
         /** What the placed workers are expected to draw now (0 when nothing is placed). */
         expectedPowerW: placementIsHistory ? 0 : (heldMilli / 1000) * job.expectedPowerWPerGpu,

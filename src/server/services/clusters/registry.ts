@@ -296,13 +296,15 @@ async function upsertExternalJob(
       await tx.insert(s.jobEvents).values({ jobId, status, reason: `${cluster.name}: ${job.engineState}${job.reason ? ` (${job.reason})` : ''}` });
     }
   }
-  await holdGpus(tx, jobId, status === 'running' ? job.nodes : [], deviceOfNode, warnings, job.externalId);
+  // A Kubernetes pod's GPUs are known from dcgm-exporter's pod labels on the GPUs' telemetry: those GPUs go first.
+  const [namespace, pod] = cluster.kind === 'kubernetes' ? job.externalId.split('/', 2) : [];
+  await holdGpus(tx, jobId, status === 'running' ? job.nodes : [], deviceOfNode, warnings, job.externalId, pod ? { namespace: namespace!, pod } : undefined);
 }
 
 /**
  * An external job's hold on the GPUs of the mapped servers it runs on, as allocation rows, so placement, quotas, the
  * dashboards and the failure what-ifs see those GPUs taken. Kept when the holding is unchanged; otherwise released
- * and taken again. Only free, non-failed GPUs are taken (the allocation trigger's rules hold): an engine that runs
+ * and taken again. A Kubernetes pod takes the GPUs dcgm-exporter reports it on first. Only free, non-failed GPUs are taken (the allocation trigger's rules hold): an engine that runs
  * on GPUs Plenum also placed on is reported, not forced.
  */
 async function holdGpus(
@@ -312,6 +314,7 @@ async function holdGpus(
   deviceOfNode: Map<string, number>,
   warnings: string[],
   externalId: string,
+  pod?: { namespace: string; pod: string },
 ): Promise<void> {
   const wanted = new Map<number, { worker: number; gpus: number }>();
   nodes.forEach((node, worker) => {
@@ -332,7 +335,12 @@ async function holdGpus(
         SELECT a.id FROM accelerators a
         WHERE a.device_id = ${deviceId} AND a.health <> 'failed'
           AND NOT EXISTS (SELECT 1 FROM gpu_allocations g WHERE g.accelerator_id = a.id AND g.released_at IS NULL)
-        ORDER BY a.index LIMIT ${gpus}
+        ORDER BY EXISTS (
+            SELECT 1 FROM telemetry_series s WHERE s.accelerator_id = a.id AND s.ended_at IS NULL
+              AND coalesce(nullif(s.labels->>'exported_pod', ''), nullif(s.labels->>'pod', '')) = ${pod?.pod ?? null}
+              AND coalesce(nullif(s.labels->>'exported_namespace', ''), nullif(s.labels->>'namespace', ''), ${pod?.namespace ?? null}) = ${pod?.namespace ?? null}
+          ) DESC, a.index
+        LIMIT ${gpus}
         FOR UPDATE OF a`)
     ).rows;
     if (free.length < gpus) warnings.push(`${externalId}: ${gpus} GPUs on server ${deviceId} but only ${free.length} free in Plenum`);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../src/server/db/schema';
 import { adapterFor } from '../src/server/services/clusters/adapters';
 import { cancelJobEverywhere, submitPlacedJobs } from '../src/server/services/clusters/executor';
+import { applyFacilityFeedback } from '../src/server/services/clusters/feedback';
 import { connectionOf, loadCluster, registerCluster, syncCluster } from '../src/server/services/clusters/registry';
 import { expandHostList } from '../src/server/services/clusters/slurm/hostlist';
 import { TargetGuard } from '../src/server/services/telemetry/target-guard';
@@ -211,14 +212,23 @@ describe('Slurm executor and registry against a real Slurm 22.05', () => {
     expect(await heldServers(external.id)).toEqual([]);
   });
 
-  it("steering drains the node in Slurm with Plenum's reason, a direct sbatch avoids it, and release resumes it", async () => {
-    const cluster = await loadCluster(database.db, clusterId);
-    const adapter = adapterFor(connectionOf(cluster!));
-    await adapter.steerAway('gpu01', 'cooling unit CRAH 1 failed (rack T1-01)');
-    expect(slurm.command('sinfo', ['-h', '-n', 'gpu01', '-o', '%t|%E']).trim()).toBe('drain|plenum: cooling unit CRAH 1 failed (rack T1-01)');
+  it("a cooling failure on gpu01's rack drains it in Slurm with Plenum's reason, a direct sbatch avoids it, recovery resumes it", async () => {
+    // A rear-door cooler serving rack T1-01 only (the rack of gpu01).
+    const [site] = await database.db.select().from(s.sites);
+    const [door] = await database.db
+      .insert(s.coolingUnits)
+      .values({ siteId: site!.id, kind: 'rear-door', name: 'RDHX T1-01', capacityKw: 60, supplySetpointC: 22, redundancyGroup: 'rack-T1-01' })
+      .returning();
+    await database.db.insert(s.coolingServedAreas).values({ unitId: door!.id, rackId: plant.rackIds[0]! });
+    expect(await applyFacilityFeedback(database.db, database.pool)).toEqual([]);
+
+    await database.db.update(s.coolingUnits).set({ status: 'failed' }).where(eq(s.coolingUnits.id, door!.id));
+    const actions = await applyFacilityFeedback(database.db, database.pool);
+    expect(actions).toEqual([{ cluster: CLUSTER, node: 'gpu01', action: 'steer', cause: 'T1-01 cooling unit RDHX T1-01 failed' }]);
+    expect(slurm.command('sinfo', ['-h', '-n', 'gpu01', '-p', SLURM_PARTITION, '-o', '%t|%E']).trim()).toBe('drain|plenum: T1-01 cooling unit RDHX T1-01 failed');
     await sync();
     const [node] = await database.db.select().from(s.clusterNodes).where(sql`${s.clusterNodes.clusterId} = ${clusterId} AND ${s.clusterNodes.name} = 'gpu01'`);
-    expect(node).toMatchObject({ available: false, reason: 'plenum: cooling unit CRAH 1 failed (rack T1-01)' });
+    expect(node).toMatchObject({ available: false, reason: 'plenum: T1-01 cooling unit RDHX T1-01 failed' });
 
     // Without the drain Slurm would start the first whole-node job on gpu01 (its first node).
     const ids = [1, 2].map(() => slurm.sbatch(['--gres=gpu:8', '--output=/dev/null', '--wrap', 'sleep 300']));
@@ -229,13 +239,19 @@ describe('Slurm executor and registry against a real Slurm 22.05', () => {
     expect(nodes.sort()).toEqual(['gpu02', 'gpu03']);
     slurm.command('scancel', ids.map(String));
 
-    await adapter.release('gpu01');
-    expect(slurm.command('sinfo', ['-h', '-n', 'gpu01', '-o', '%t|%E']).trim()).toMatch(/^idle\*?\|none$/);
-    // An operator's own drain is not Plenum's to lift.
+    // The cooler is back: Plenum lifts its own drain.
+    await database.db.update(s.coolingUnits).set({ status: 'active' }).where(eq(s.coolingUnits.id, door!.id));
+    expect((await applyFacilityFeedback(database.db, database.pool)).map((a) => `${a.action} ${a.node}`)).toEqual(['release gpu01']);
+    expect(slurm.command('sinfo', ['-h', '-n', 'gpu01', '-p', SLURM_PARTITION, '-o', '%t|%E']).trim()).toMatch(/^idle\*?\|none$/);
+  });
+
+  it("release lifts only Plenum's own drain, never an operator's", async () => {
+    const cluster = await loadCluster(database.db, clusterId);
+    const adapter = adapterFor(connectionOf(cluster!));
     slurm.command('scontrol', ['update', 'nodename=gpu02', 'state=drain', 'reason=memory test']);
     await adapter.release('gpu02');
-    // (drng: draining while the cancelled jobs finish; drain once idle.)
-    expect(slurm.command('sinfo', ['-h', '-n', 'gpu02', '-o', '%t|%E']).trim()).toMatch(/^(drain|drng)\|memory test$/);
+    // (drng: draining while cancelled jobs finish; drain once idle.)
+    expect(slurm.command('sinfo', ['-h', '-n', 'gpu02', '-p', SLURM_PARTITION, '-o', '%t|%E']).trim()).toMatch(/^(drain|drng)\|memory test$/);
     slurm.command('scontrol', ['update', 'nodename=gpu02', 'state=resume']);
   });
 

@@ -3,7 +3,7 @@
  * one node and 4 GPUs runs there, and slurmrestd answers a JWT-authenticated request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GPUS_PER_NODE, SLURM_NODES, SLURM_USER, type SlurmCluster, startSlurmCluster } from './slurm-cluster';
+import { GPUS_PER_NODE, SLURM_NODES, SLURM_PARTITION, SLURM_USER, type SlurmCluster, startSlurmCluster } from './slurm-cluster';
 
 let cluster: SlurmCluster;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> 
 
 describe('throwaway Slurm cluster', () => {
   it('has three idle nodes with 8 GPUs each', () => {
-    const lines = cluster.command('sinfo', ['-h', '-N', '-o', '%N %t %G']).trim().split('\n');
+    const lines = cluster.command('sinfo', ['-h', '-N', '-p', SLURM_PARTITION, '-o', '%N %t %G']).trim().split('\n');
     expect(lines.sort()).toEqual(SLURM_NODES.map((n) => `${n} idle gpu:${GPUS_PER_NODE}`));
   });
 

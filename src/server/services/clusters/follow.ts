@@ -26,6 +26,9 @@ export async function followSubmittedJobs(tx: Tx, clusterName: string, submitted
     if (!ACTIVE.has(known.status)) continue;
     const job = byId.get(known.external_id);
     if (!job) {
+      // Submitted after this sync's read began? The next sync will list it (a read lasts at most 30 s).
+      const recent = await tx.execute(sql`SELECT 1 FROM jobs WHERE id = ${known.id} AND updated_at > now() - interval '60 seconds'`);
+      if (recent.rows.length > 0) continue;
       // Slurm forgets finished jobs after MinJobAge: one we never saw end has an unknown outcome.
       const reason = `no longer listed by ${clusterName}; outcome unknown`;
       await tx.execute(sql`UPDATE gpu_allocations SET released_at = now() WHERE job_id = ${known.id} AND released_at IS NULL`);

@@ -245,7 +245,7 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'clusters.list': { kind: 'all-zones', input: () => undefined },
   'clusters.get': { kind: 'all-zones', input: () => ({ id: 1 }) },
   'clusters.forRack': { kind: 'object', own: (o) => ({ rackId: o.f.own.rackId }), other: (f) => ({ rackId: f.other.rackId }) },
-  'clusters.add': { kind: 'all-zones', input: () => ({ kind: 'slurm', name: 'zm-cluster', url: 'http://192.0.2.20:6820', token: 'zm-token' }) },
+  'clusters.add': { kind: 'all-zones', input: () => ({ kind: 'slurm', name: 'zm-cluster', url: 'http://127.0.0.1:9', token: 'zm-token' }) },
   'clusters.update': { kind: 'all-zones', input: () => ({ id: 1, adviseOnly: true }) },
   'clusters.remove': { kind: 'all-zones', input: () => ({ id: 1 }) },
   'clusters.sync': { kind: 'all-zones', input: () => ({ id: 1 }) },

@@ -22,6 +22,7 @@ const navigation: { group: string; items: { href: string; label: string }[] }[] 
       { href: '/dashboards/utilisation', label: 'Utilisation' },
       { href: '/alerts', label: 'Alerts' },
       { href: '/jobs', label: 'Jobs' },
+      { href: '/clusters', label: 'Clusters' },
     ],
   },
   {

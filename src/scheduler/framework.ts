@@ -226,7 +226,8 @@ export class Scheduler implements FrameworkHandle {
       const raw = feasible.map((r) => plugin.score(state, snapshot.nodes[r.nodeIndex]!, r.nodeIndex));
       const min = Math.min(...raw);
       const max = Math.max(...raw);
-      if (max > min) feasible.forEach((r, j) => (r.score += ((raw[j]! - min) * 100 * weight) / (max - min)));
+      if (max <= min) continue;
+      for (const [j, r] of feasible.entries()) r.score += ((raw[j]! - min) * 100 * weight) / (max - min);
     }
     return results;
   }

@@ -37,7 +37,8 @@ export function JobView({ id }: { id: number }) {
   if (query.isPending) return <Loading label="Loading job" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
   const { job, tenant, events, placement, power } = query.data;
-  const active = job.status === 'pending' || job.status === 'scheduled' || job.status === 'running';
+  // An engine's own job is cancelled on its engine, not here.
+  const active = job.origin === 'plenum' && (job.status === 'pending' || job.status === 'scheduled' || job.status === 'running');
   return (
     <>
       <PageHeader
@@ -99,6 +100,7 @@ export function JobView({ id }: { id: number }) {
                         <td>{a.rackName ?? '—'}</td>
                         <td className="font-mono text-xs">
                           #{a.index} {a.uuid}
+                          {a.pod ? <span className="ml-1 font-sans text-slate-600">pod {a.pod.namespace ? `${a.pod.namespace}/` : ''}{a.pod.pod}{a.pod.container ? ` (${a.pod.container})` : ''}</span> : null}
                         </td>
                         <td className="tabular text-right">{a.milli / 10} %</td>
                         <td>

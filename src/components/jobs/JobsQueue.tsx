@@ -62,7 +62,7 @@ function JobTable({
                   <JobStatusBadge status={job.status} />
                 </td>
                 <td>{job.kind}</td>
-                <td>{job.tenant}</td>
+                <td>{job.origin === 'external' ? `${job.cluster ?? 'engine'}: ${job.owner ?? ''}` : job.tenant}</td>
                 <td className="tabular">{describeSize(job)}</td>
                 <td className="tabular text-right">{job.priority}</td>
                 <td className="tabular text-right">{job.heldGpus > 0 ? formatPowerW(job.heldGpus * job.expectedPowerWPerGpu) : '—'}</td>

@@ -14,6 +14,7 @@ import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
 import { RackLiveCharts } from '@/components/dashboards/RackLiveCharts';
+import { RackClusterStatus } from '@/components/clusters/RackClusterStatus';
 
 export function RackView({ id }: { id: number }) {
   const trpc = useTRPC();
@@ -104,6 +105,7 @@ export function RackView({ id }: { id: number }) {
               </table>
             )}
           </Card>
+          <RackClusterStatus rackId={id} />
           <Card title="Change log">{changes.data ? <ChangeLogTable entries={changes.data.items} showObject /> : <Loading />}</Card>
         </div>
       </div>

@@ -177,7 +177,7 @@ export const clustersRouter = router({
 
   /** Registers a Slurm (slurmrestd URL + JWT) or Kubernetes (kubeconfig) cluster; the worker's first sync follows. */
   add: adminProcedure
-    .meta({ example: { kind: 'slurm', name: 'example', url: 'http://192.0.2.20:6820', token: 'example-jwt' } })
+    .meta({ example: { kind: 'slurm', name: 'example', url: 'http://127.0.0.1:9', token: 'example-jwt' } })
     .input(addInput)
     .mutation(async ({ ctx, input }) => {
       assertAllZones(ctx, ALL_ZONES);

@@ -1,0 +1,5 @@
+import { ClustersView } from '@/components/clusters/ClustersView';
+
+export default function ClustersPage() {
+  return <ClustersView />;
+}

@@ -73,12 +73,15 @@ describe('slurmrestd v0.0.38 (recorded from Slurm 22.05)', () => {
       ['gpu03', 'ALLOCATED', true, '', 8, 8],
     ]);
     expect(nodes[0]?.hostname).toBe('localhost');
-    expect(nodes[0]?.partitions).toEqual(['gpu']);
+    expect(nodes[0]?.partitions).toEqual(['gpu', 'small']);
   });
 
   it('reads partitions with their node lists expanded', async () => {
     const { c } = client('0.0.38');
-    expect(await c.partitions()).toEqual([{ name: 'gpu', nodes: ['gpu01', 'gpu02', 'gpu03'], state: 'UP' }]);
+    expect(await c.partitions()).toEqual([
+      { name: 'gpu', nodes: ['gpu01', 'gpu02', 'gpu03'], state: 'UP' },
+      { name: 'small', nodes: ['gpu01', 'gpu02', 'gpu03'], state: 'UP' },
+    ]);
   });
 
   it('reads jobs: state, owner, nodes with GPUs each, times, exit code and reason', async () => {
@@ -124,7 +127,7 @@ describe('slurmrestd v0.0.38 (recorded from Slurm 22.05)', () => {
   });
 
   it('cancelling a job Slurm no longer knows is not an error', async () => {
-    const missing = load('0.0.38', 'job-missing');
+    const missing = load('0.0.38', 'job-cancel-missing');
     const { c } = client('0.0.38', { 'DELETE /slurm/v0.0.38/job/999': { status: missing.httpStatus, body: missing } });
     await expect(c.cancel('999')).resolves.toBeUndefined();
     await expect(c.cancel('1; rm')).rejects.toThrow(/not a Slurm job id/);

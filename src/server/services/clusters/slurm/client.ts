@@ -320,7 +320,7 @@ export class SlurmClient {
     return { externalId: String(parsed.job_id) };
   }
 
-  /** Cancels (SIGKILL-free: Slurm sends SIGTERM, then SIGKILL after KillWait). A job already gone is not an error. */
+  /** Cancels (v0.0.38's DELETE signals SIGKILL by default). A job Slurm no longer knows is not an error. */
   async cancel(externalId: string, signal?: AbortSignal): Promise<void> {
     if (!/^\d+(_\d+)?$/.test(externalId)) throw new SlurmApiError(`not a Slurm job id: "${externalId}"`);
     const { prefix } = await this.base(signal);

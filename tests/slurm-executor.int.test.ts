@@ -127,6 +127,17 @@ describe('Slurm executor and registry against a real Slurm 22.05', () => {
     expect(nodes).toEqual(['gpu01', 'gpu02', 'gpu03'].map((name) => ({ name, hostname: name, gpus_total: 8, partitions: [SLURM_PARTITION, SLURM_SMALL_PARTITION], available: true })));
   });
 
+  it('refuses an executor naming no Slurm cluster, a Slurm inference job or a GPU share, naming the field', async () => {
+    const base = { name: 'x', kind: 'training' as const, tenant: 'research', workers: 1, gpusPerWorker: 1 };
+    const slurmExecutor = { kind: 'slurm' as const, cluster: CLUSTER, script: '#!/bin/bash\ntrue\n' };
+    await expect(submitJob(database.db, { ...base, executor: { ...slurmExecutor, cluster: 'nope' } })).rejects.toMatchObject({
+      field: 'executor.cluster',
+      reason: 'no Slurm cluster named "nope" (plenum clusters list)',
+    });
+    await expect(submitJob(database.db, { ...base, kind: 'inference', executor: slurmExecutor })).rejects.toMatchObject({ field: 'executor.kind' });
+    await expect(submitJob(database.db, { ...base, gpuMilli: 500, executor: slurmExecutor })).rejects.toMatchObject({ field: 'gpuMilli' });
+  });
+
   it('a Plenum job lands on exactly the nodes Plenum chose, runs and completes with its exit code', async () => {
     const job = await submitSlurmJob('train-two-nodes', '#!/bin/bash\nsleep 2\n', { workers: 2, gpusPerWorker: 8 });
     const cycle = await scheduler.runCycle(database.db);

@@ -77,7 +77,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
     const executor = input.executor ?? { kind: 'simulator' as const };
     if (executor.kind === 'slurm') {
       const [cluster] = await tx.select({ kind: s.clusters.kind }).from(s.clusters).where(eq(s.clusters.name, executor.cluster));
-      if (!cluster || cluster.kind !== 'slurm') throw new JobInputError('executor.cluster', `no Slurm cluster named "${executor.cluster}" (plenum clusters list)`);
+      if (cluster?.kind !== 'slurm') throw new JobInputError('executor.cluster', `no Slurm cluster named "${executor.cluster}" (plenum clusters list)`);
       if (input.kind === 'inference') throw new JobInputError('executor.kind', 'Slurm runs training and batch jobs; inference replicas stay with the simulator or Kubernetes');
       if ((input.gpuMilli ?? 0) > 0) throw new JobInputError('gpuMilli', 'a Slurm job takes whole GPUs');
     }

@@ -5,6 +5,7 @@ import { createContext } from '../src/server/api/trpc';
 import { applyFacilityFeedback, FEEDBACK_ACTOR, facilityConditions } from '../src/server/services/clusters/feedback';
 import { registerCluster, syncCluster } from '../src/server/services/clusters/registry';
 import { STEER_TAINT_KEY } from '../src/server/services/clusters/types';
+import { clustersWorker } from '../src/server/services/clusters/worker';
 import { TargetGuard } from '../src/server/services/telemetry/target-guard';
 import { createTestDatabase, type TestDatabase } from './db';
 import { type KubeApiServer, startKubeApiServer } from './kube-api-server';
@@ -127,6 +128,17 @@ describe('facility feedback steers the engine away from racks that lost headroom
     kube.nodes.push(removed);
     expect((await feedback()).map((a) => [a.action, a.node])).toEqual([['steer', 't1-1-gpu2']]);
     await database.db.execute(sql`UPDATE racks SET max_power_kw = 40 WHERE id = ${plant.rackIds[0]!}`);
+    expect((await feedback()).map((a) => a.action)).toEqual(['release', 'release']);
+  });
+
+  it('runs as the clusters worker: a due cluster is read, then the feedback pass acts', async () => {
+    await database.db.execute(sql`UPDATE clusters SET last_sync_at = now() - interval '1 hour' WHERE id = ${clusterId}`);
+    await database.db.execute(sql`UPDATE racks SET max_power_kw = 5 WHERE id = ${plant.rackIds[1]!}`);
+    const worker = clustersWorker(database.db, database.pool);
+    expect(await worker.tick()).toBe('k8s: 6 nodes, 4 jobs; feedback: steer k8s/gpu-b7, steer k8s/t1-2-gpu2');
+    // Not due again, and feedback waits for its own interval.
+    expect(await worker.tick()).toBeUndefined();
+    await database.db.execute(sql`UPDATE racks SET max_power_kw = 40 WHERE id = ${plant.rackIds[1]!}`);
     expect((await feedback()).map((a) => a.action)).toEqual(['release', 'release']);
   });
 });

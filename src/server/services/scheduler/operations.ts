@@ -191,8 +191,9 @@ export async function markGpuFailed(db: Db, uuid: string, reason = 'marked faile
       for (const jobId of [...new Set(holders.rows.map((r) => r.job_id))]) {
         const job = await lockJob(tx, jobId);
         if (job.status !== 'scheduled' && job.status !== 'running') continue;
-        // An engine's own job is the engine's to restart; its hold on the GPU ends when the engine says so.
-        if (job.origin === 'external') continue;
+        // An engine's job (its own, or one Plenum handed to it) is the engine's to restart: requeueing it here would
+        // run it twice. Its hold on the GPU ends when the engine says so.
+        if (job.origin === 'external' || job.executor.kind !== 'simulator') continue;
         if (job.kind === 'training') {
           await releaseAll(tx, jobId);
           await tx.update(s.jobs).set({ status: 'pending', reason: why, scheduledAt: null, startedAt: null, updatedAt: new Date() }).where(eq(s.jobs.id, jobId));

@@ -21,6 +21,8 @@ export const TEST_PACKAGES: Readonly<Record<string, string>> = {
   slurmd: '/usr/sbin/slurmd',
   slurmrestd: '/usr/sbin/slurmrestd',
   'slurm-client': '/usr/bin/sbatch',
+  // auth/jwt for slurmctld (AuthAltTypes), so slurmrestd can take JWT tokens
+  'slurm-wlm-jwt-plugin': '/usr/lib/x86_64-linux-gnu/slurm-wlm/auth_jwt.so',
 };
 
 const POLICY_RC = '/usr/sbin/policy-rc.d';

@@ -57,6 +57,7 @@ const REASONS: ReasonCode[] = [
   'node-unhealthy',
   'critical-alert',
   'engine-unavailable',
+  'not-engine-node',
   'zone-clearance',
   'gpu-model',
   'gpu-memory',

@@ -10,6 +10,7 @@ import { fragmentationScore } from './plugins/fragmentation';
 import { modelDemandScore } from './plugins/model-demand';
 import { gangPermit } from './plugins/gang';
 import { gpuFitFilter } from './plugins/gpu-fit';
+import { engineMembershipFilter } from './plugins/engine-membership';
 import { nodeHealthFilter } from './plugins/node-health';
 import { powerBalanceScore } from './plugins/power-balance';
 import { powerHeadroomFilter } from './plugins/power-headroom';
@@ -105,6 +106,7 @@ export function defaultRegistry(): PluginRegistry {
   const workloadOf = (ctx: PluginContext) => ctx.workload ?? defaultTypicalWorkload();
   return new PluginRegistry()
     .register('NodeHealth', nodeHealthFilter)
+    .register('EngineMembership', engineMembershipFilter)
     .register('ZoneClearance', zoneClearanceFilter)
     .register('GpuFit', gpuFitFilter)
     .register('CpuMemoryFit', cpuMemoryFitFilter)
@@ -129,6 +131,7 @@ export function defaultRegistry(): PluginRegistry {
 
 const ALL_FILTERS = [
   'NodeHealth',
+  'EngineMembership',
   'ZoneClearance',
   'GpuFit',
   'CpuMemoryFit',

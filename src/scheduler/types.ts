@@ -42,6 +42,8 @@ export interface SchedNode {
   criticalAlert?: boolean;
   /** Drained, down or cordoned by the job engine that runs the node (Slurm, Kubernetes): the engine's reason. */
   engineUnavailable?: string;
+  /** The engines this node belongs to, as 'cluster' and 'cluster/partition' (Slurm), for jobs an engine runs. */
+  engineMembership?: string[];
 }
 
 export type JobKind = 'training' | 'inference' | 'batch';
@@ -80,6 +82,8 @@ export interface PodRequest {
   replicaSpread?: ReplicaSpread;
   /** Inference top-ups: the nodes already running a replica of this service. */
   replicaNodeIds?: string[];
+  /** Run by an engine: only nodes of this 'cluster' (or 'cluster/partition') will do. */
+  engine?: string;
 }
 
 export type ReplicaSpread = 'server' | 'rack' | 'none';
@@ -131,6 +135,7 @@ export type ReasonCode =
   | 'node-unhealthy'
   | 'critical-alert'
   | 'engine-unavailable'
+  | 'not-engine-node'
   | 'zone-clearance'
   | 'gpu-model'
   | 'gpu-memory'
@@ -148,6 +153,7 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   'node-unhealthy': 'node unhealthy',
   'critical-alert': 'critical alert open',
   'engine-unavailable': 'drained or cordoned by its engine',
+  'not-engine-node': "not a node of the job's cluster or partition",
   'zone-clearance': 'zone clearance',
   'gpu-model': 'GPU model mismatch',
   'gpu-memory': 'insufficient GPU memory',

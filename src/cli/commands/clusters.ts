@@ -79,7 +79,7 @@ export const clustersCommands: Record<string, Command> = {
   },
   'clusters add': {
     usage:
-      'clusters add slurm --name <name> --url <slurmrestd URL> --token-file <file> [--user <slurm user>] | clusters add kubernetes --name <name> --kubeconfig <file> [--context <c>]  [--poll-interval <s>] [--advise-only on|off]',
+      'clusters add slurm --name <name> --url <slurmrestd URL> --token-file <file> [--user <slurm user>] [--slurm-conf <path on the server, Slurm 22.05/23.02>] | clusters add kubernetes --name <name> --kubeconfig <file> [--context <c>]  [--poll-interval <s>] [--advise-only on|off]',
     summary: 'register a Slurm or Kubernetes cluster (admin); its credentials are kept secret and never shown',
     run: async (client, args) => {
       const kind = requiredPositional(args, 0, 'the engine kind (slurm or kubernetes)');
@@ -93,7 +93,7 @@ export const clustersCommands: Record<string, Command> = {
         if (!url) throw new UsageError('--url is required (the slurmrestd URL)');
         if (!tokenFile) throw new UsageError('--token-file is required (a file holding the slurmrestd JWT, e.g. from scontrol token)');
         const token = (await readSecretFile(tokenFile, 'token file')).trim().replace(/^SLURM_JWT=/, '');
-        cluster = await client.clusters.add.mutate({ kind: 'slurm', url, token, user: flag(args, 'user'), ...common });
+        cluster = await client.clusters.add.mutate({ kind: 'slurm', url, token, user: flag(args, 'user'), slurmConf: flag(args, 'slurm-conf'), ...common });
       } else if (kind === 'kubernetes') {
         const file = flag(args, 'kubeconfig');
         if (!file) throw new UsageError('--kubeconfig is required');

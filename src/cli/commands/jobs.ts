@@ -33,12 +33,37 @@ async function readJobs(path: string): Promise<JobInput[]> {
   return list as JobInput[];
 }
 
+/** `--executor slurm --cluster c [--partition p] --script file`: who runs the submitted jobs once placed. */
+async function executorFromFlags(args: Parameters<Command['run']>[1]): Promise<JobInput['executor'] | undefined> {
+  const kind = flag(args, 'executor');
+  if (kind === undefined) {
+    for (const name of ['cluster', 'partition', 'script']) if (flag(args, name) !== undefined) throw new UsageError(`--${name} goes with --executor slurm`);
+    return undefined;
+  }
+  if (kind === 'simulator') return { kind: 'simulator' };
+  if (kind !== 'slurm') throw new UsageError('--executor must be slurm or simulator');
+  const cluster = flag(args, 'cluster');
+  if (!cluster) throw new UsageError('--executor slurm needs --cluster <name> (plenum clusters list)');
+  const scriptPath = flag(args, 'script');
+  if (!scriptPath) throw new UsageError('--executor slurm needs --script <file> (the batch script)');
+  let script: string;
+  try {
+    script = await readFile(scriptPath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${scriptPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const partition = flag(args, 'partition');
+  return { kind: 'slurm', cluster, script, ...(partition ? { partition } : {}) };
+}
+
 export const jobsCommands: Record<string, Command> = {
   'jobs submit': {
-    usage: 'jobs submit <file.yaml|file.json>',
-    summary: 'submit the job (or list of jobs) described in a YAML or JSON file',
+    usage: 'jobs submit <file.yaml|file.json> [--executor slurm --cluster <name> [--partition <p>] --script <file>]',
+    summary: 'submit the job (or list of jobs) described in a YAML or JSON file; --executor slurm runs it on a Slurm cluster, pinned to the nodes Plenum chooses',
     run: async (client, args) => {
       const jobs = await readJobs(requiredPositional(args, 0, 'job file'));
+      const executor = await executorFromFlags(args);
+      if (executor) for (const job of jobs) job.executor = executor;
       const submitted = [];
       for (const job of jobs) submitted.push(await client.jobs.submit.mutate(job));
       return { json: submitted.length === 1 ? submitted[0] : submitted, text: submitted.map((j) => `submitted job ${j.id} ${j.name} (${j.kind}, tenant id ${j.tenantId}): ${j.status}`).join('\n') };

@@ -26,6 +26,13 @@ const addInput = z.discriminatedUnion('kind', [
     url: z.string().trim().min(1, 'is required').max(2048, 'is at most 2048 characters'),
     token: z.string().trim().min(1, 'is required').max(16_384, 'is at most 16384 characters'),
     user: z.string().trim().min(1, 'is required when given').max(64, 'is at most 64 characters').optional(),
+    /** Slurm 22.05/23.02: the cluster's slurm.conf on the Plenum server, for drains through scontrol (v0.0.38 cannot). */
+    slurmConf: z
+      .string()
+      .trim()
+      .max(4096, 'is at most 4096 characters')
+      .regex(/^\/[^\0]*$/, 'must be an absolute path on the Plenum server')
+      .optional(),
     pollIntervalS: pollIntervalS.optional(),
     adviseOnly: z.boolean().optional(),
   }),

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { dbId } from '../inputs';
 import * as s from '../../db/schema';
 import {
-  cancelJob,
   DEFAULT_POWER_W_PER_GPU,
   JobInputError,
   markGpuFailed,
@@ -11,6 +10,7 @@ import {
   scaleJob,
   submitJob,
 } from '../../services/scheduler';
+import { cancelJobEverywhere } from '../../services/clusters/executor';
 import { podsOnGpus } from '../../services/clusters/pods';
 import { measuredGpuPowerW } from '../../services/dashboards';
 import { fieldError } from '../errors';
@@ -50,6 +50,27 @@ export const jobInput = z
     replicaSpread: z.enum(['server', 'rack', 'none']).default('server'),
     estimatedDurationS: z.number().int('must be whole seconds').min(1, 'must be at least 1 s').max(90 * 86_400, 'must be at most 90 days').nullish(),
     expectedPowerWPerGpu: z.number().positive('must be more than 0 W').max(5000, 'must be at most 5,000 W').nullish(),
+    /** Who runs it once placed: the built-in simulator, or a Slurm cluster of the registry (pinned to Plenum's nodes). */
+    executor: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('simulator') }),
+        z.object({
+          kind: z.literal('slurm'),
+          cluster: z.string().trim().min(1, 'is required').max(63),
+          partition: z
+            .string()
+            .trim()
+            .max(64)
+            .regex(/^[A-Za-z0-9._-]*$/, 'may contain letters, digits, ".", "_" and "-" only')
+            .optional(),
+          script: z
+            .string()
+            .min(1, 'is required')
+            .max(1_000_000, 'is at most 1 MB')
+            .refine((text) => text.startsWith('#!'), 'must start with an interpreter line such as #!/bin/bash'),
+        }),
+      ])
+      .default({ kind: 'simulator' }),
   })
   .superRefine((job, ctx) => {
     if (job.gpusPerWorker === 0 && job.gpuMilli === 0) {
@@ -274,7 +295,7 @@ export const jobsRouter = router({
 
   cancel: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id, reason: z.string().trim().max(200).optional() })).mutation(async ({ ctx, input }) => {
     await assertJobWhollyInZone(ctx, input.id);
-    return cancelJob(ctx.db, input.id, input.reason ? `cancelled: ${input.reason}` : undefined).catch(asInputError);
+    return cancelJobEverywhere(ctx.db, input.id, input.reason ? `cancelled: ${input.reason}` : undefined).catch(asInputError);
   }),
 
   /** Inference replicas: scaling down releases replicas now; scaling up is placed by the scheduler loop. */

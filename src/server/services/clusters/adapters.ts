@@ -1,9 +1,11 @@
 import { createKubernetesAdapter } from './kubernetes';
+import { createSlurmAdapter } from './slurm/adapter';
 import type { AdapterFactory, ClusterAdapter, ClusterConnection, ClusterKind } from './types';
 
 /** One adapter per engine kind. Each engine's file adds its one line here. */
 const factories: Partial<Record<ClusterKind, AdapterFactory>> = {
   kubernetes: createKubernetesAdapter,
+  slurm: createSlurmAdapter,
 };
 
 export function adapterFor(cluster: ClusterConnection): ClusterAdapter {

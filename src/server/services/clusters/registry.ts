@@ -8,6 +8,7 @@ import type { ExternalJobNode } from '../../db/schema/jobs';
 import { DEFAULT_POWER_W_PER_GPU } from '../scheduler/defaults';
 import { ScrapeError, TargetGuard } from '../telemetry/target-guard';
 import { adapterFor } from './adapters';
+import { followSubmittedJobs } from './follow';
 import { KubeconfigError, loadKubeconfig } from './kubernetes';
 import {
   type ClusterAdapter,
@@ -193,6 +194,8 @@ async function applyEngineState(tx: Tx, cluster: ClusterRow, state: EngineState)
     jobs++;
     await upsertExternalJob(tx, cluster, tenantId, job, gpusPerNode, known, deviceOfNode, warnings);
   }
+  // Plenum's own jobs this engine runs: their engine state flows back (executor slurm).
+  await followSubmittedJobs(tx, cluster.name, existing.filter((j) => j.origin === 'plenum'), state.jobs);
   // Active external jobs the engine no longer lists have ended: their outcome was not reported.
   let endedJobs = 0;
   for (const known of existing) {
@@ -379,7 +382,7 @@ export class ClusterInputError extends Error {
 }
 
 export type ClusterRegistration =
-  | { kind: 'slurm'; name: string; url: string; token: string; user?: string; pollIntervalS?: number; adviseOnly?: boolean }
+  | { kind: 'slurm'; name: string; url: string; token: string; user?: string; slurmConf?: string; pollIntervalS?: number; adviseOnly?: boolean }
   | { kind: 'kubernetes'; name: string; kubeconfig: string; context?: string; pollIntervalS?: number; adviseOnly?: boolean };
 
 /**
@@ -407,6 +410,8 @@ export async function registerCluster(db: Db | Tx, input: ClusterRegistration, g
     urlField = 'url';
     credentials.token = input.token;
     if (input.user) options.user = input.user;
+    // Slurm 22.05/23.02: drains go through scontrol with this slurm.conf (their slurmrestd cannot update nodes).
+    if (input.slurmConf) options.slurmConf = input.slurmConf;
   }
   let parsed: URL;
   try {

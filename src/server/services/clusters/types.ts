@@ -94,6 +94,11 @@ export interface ClusterAdapter {
 export const clusterOptionsSchema = z.object({
   /** Slurm: the user slurmrestd acts as (X-SLURM-USER-NAME). */
   user: z.string().min(1).max(64).optional(),
+  /**
+   * Slurm 22.05/23.02 only (slurmrestd v0.0.38 cannot update nodes): the cluster's slurm.conf on Plenum's host, so
+   * drain and resume go through `scontrol` (slurm-client) with the same JWT.
+   */
+  slurmConf: z.string().min(1).max(4096).optional(),
   /** Kubernetes: the kubeconfig context (default: its current-context). */
   context: z.string().min(1).max(253).optional(),
   pollIntervalS: z.number().int().min(5).max(3600).default(15),
@@ -128,3 +133,8 @@ export type AdapterFactory = (cluster: ClusterConnection) => ClusterAdapter;
 /** The taint key Plenum's facility feedback puts on Kubernetes nodes, and the reason prefix of its Slurm drains. */
 export const STEER_TAINT_KEY = 'plenum.io/facility';
 export const STEER_REASON_PREFIX = 'plenum: ';
+
+/** The engine answered and will not take the job (a submit it refused): retrying cannot help, the job fails with this. */
+export class EngineRefusal extends Error {
+  override name = 'EngineRefusal';
+}

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { Db } from '../../db/client';
 import { selfMetrics } from '../self-metrics';
+import { submitPlacedJobs } from '../clusters/executor';
 import type { Worker } from '../workers';
 import { createSchedulerService, type CycleResult } from './cycle';
 import { SCHEDULER_INTERVAL_MS, SCHEDULER_LEADER_LOCK_KEY } from './defaults';
@@ -94,7 +95,10 @@ export function schedulerWorker(db: Db, url: string, options: { intervalMs?: num
       const endTimer = selfMetrics().schedulerCycle.startTimer();
       const result = await service.runCycle(db);
       endTimer();
-      return summary(result);
+      // The executor step: committed placements of engine-run jobs go to their engine (after, never inside, a placement).
+      const executed = await submitPlacedJobs(db);
+      const handed = executed.submitted.length + executed.adopted.length;
+      return `${summary(result)}${handed ? `; submitted ${handed} to engines` : ''}${executed.refused.length ? `; refused by engines ${executed.refused.length}` : ''}${executed.retrying.length ? `; ${executed.retrying.join('; ')}` : ''}`;
     },
     stop: () => leadership.release(),
   };

@@ -38,6 +38,8 @@ export type JobSubmission = {
   replicaSpread?: JobRow['replicaSpread'];
   estimatedDurationS?: number | null;
   expectedPowerWPerGpu?: number | null;
+  /** Who runs it once placed: the simulator (default), or a Slurm cluster of the registry. */
+  executor?: JobRow['executor'];
 };
 
 async function event(tx: Tx, jobId: number, status: JobRow['status'], reason: string, detail?: unknown) {
@@ -72,6 +74,13 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
   return db.transaction(async (tx) => {
     const [tenant] = await tx.select().from(s.tenants).where(eq(s.tenants.name, input.tenant));
     if (!tenant) throw new JobInputError('tenant', `no tenant named "${input.tenant}"`);
+    const executor = input.executor ?? { kind: 'simulator' as const };
+    if (executor.kind === 'slurm') {
+      const [cluster] = await tx.select({ kind: s.clusters.kind }).from(s.clusters).where(eq(s.clusters.name, executor.cluster));
+      if (cluster?.kind !== 'slurm') throw new JobInputError('executor.cluster', `no Slurm cluster named "${executor.cluster}" (plenum clusters list)`);
+      if (input.kind === 'inference') throw new JobInputError('executor.kind', 'Slurm runs training and batch jobs; inference replicas stay with the simulator or Kubernetes');
+      if ((input.gpuMilli ?? 0) > 0) throw new JobInputError('gpuMilli', 'a Slurm job takes whole GPUs');
+    }
     const requiredZoneLevel = input.requiredZoneLevel ?? 0;
     if (requiredZoneLevel > tenant.clearedZoneLevel) {
       throw new JobInputError('requiredZoneLevel', `tenant ${tenant.name} is cleared to level ${tenant.clearedZoneLevel} only`);
@@ -94,6 +103,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
       replicaSpread: input.replicaSpread ?? 'server',
       estimatedDurationS: input.estimatedDurationS ?? null,
       expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_GPU[input.kind],
+      executor,
     };
     const demand = jobGpuDemand(values);
     if (demand > tenant.gpuQuota) {
@@ -181,8 +191,9 @@ export async function markGpuFailed(db: Db, uuid: string, reason = 'marked faile
       for (const jobId of [...new Set(holders.rows.map((r) => r.job_id))]) {
         const job = await lockJob(tx, jobId);
         if (job.status !== 'scheduled' && job.status !== 'running') continue;
-        // An engine's own job is the engine's to restart; its hold on the GPU ends when the engine says so.
-        if (job.origin === 'external') continue;
+        // An engine's job (its own, or one Plenum handed to it) is the engine's to restart: requeueing it here would
+        // run it twice. Its hold on the GPU ends when the engine says so.
+        if (job.origin === 'external' || job.executor.kind !== 'simulator') continue;
         if (job.kind === 'training') {
           await releaseAll(tx, jobId);
           await tx.update(s.jobs).set({ status: 'pending', reason: why, scheduledAt: null, startedAt: null, updatedAt: new Date() }).where(eq(s.jobs.id, jobId));

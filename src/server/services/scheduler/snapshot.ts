@@ -91,7 +91,16 @@ export function podOf(job: JobRow, tenant: string, workers: number, podId = Stri
     ...(job.kind === 'inference' ? { replicaSpread: job.replicaSpread } : {}),
     expectedPowerWPerGpu: job.expectedPowerWPerGpu,
     createdAt: job.submittedAt.getTime(),
+    ...(engineOf(job) ? { engine: engineOf(job) } : {}),
   };
+}
+
+/** The engine a job must run on, as the snapshot's node memberships name it: 'cluster' or 'cluster/partition'. */
+export function engineOf(job: Pick<JobRow, 'executor'>): string | undefined {
+  const executor = job.executor;
+  if (executor.kind === 'slurm') return executor.partition ? `${executor.cluster}/${executor.partition}` : executor.cluster;
+  if (executor.kind === 'kubernetes') return executor.cluster;
+  return undefined;
 }
 
 /** Workers a job should have placed: replicas for inference, the gang size otherwise. */
@@ -193,6 +202,17 @@ async function readClusterState(db: Db): Promise<ClusterState> {
         WHERE n.device_id IS NOT NULL AND NOT n.available GROUP BY n.device_id`)
     ).rows.map((r) => [r.device_id, r.reason]),
   );
+  // The engine clusters (and Slurm partitions) each mapped server is a node of.
+  const engineMembership = new Map<number, string[]>();
+  for (const row of (
+    await db.execute<{ device_id: number; cluster: string; partitions: string[] }>(sql`
+      SELECT n.device_id, c.name AS cluster, n.partitions FROM cluster_nodes n JOIN clusters c ON c.id = n.cluster_id
+      WHERE n.device_id IS NOT NULL`)
+  ).rows) {
+    const list = engineMembership.get(row.device_id) ?? [];
+    list.push(row.cluster, ...row.partitions.map((p) => `${row.cluster}/${p}`));
+    engineMembership.set(row.device_id, list);
+  }
   const rackLoads = await rackGpuLoads(db);
   const alertedGpus = new Set<number>();
   const alertedDevices = new Set<number>();
@@ -332,6 +352,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       healthy: server.status === 'active' && server.rack_status === 'active',
       criticalAlert: alertedDevices.has(server.device_id) || alertedRacks.has(server.rack_id),
       engineUnavailable: engineUnavailable.get(server.device_id),
+      engineMembership: engineMembership.get(server.device_id),
     };
   });
 

@@ -106,6 +106,7 @@ const DEFS = [
   def('pdu_power_w', 'W', 'gauge', 'facility', 'PDU total active power'),
   def('pdu_energy_kwh', 'kWh', 'counter', 'facility', 'PDU energy meter'),
   def('pdu_outlet_power_w', 'W', 'gauge', 'facility', 'Active power of one PDU outlet (label outlet)'),
+  def('pdu_outlet_current_a', 'A', 'gauge', 'facility', 'Current of one PDU outlet (label outlet)'),
   def('pdu_phase_current_a', 'A', 'gauge', 'facility', 'Current of one PDU input phase (label phase)'),
   def('pdu_phase_voltage_v', 'V', 'gauge', 'facility', 'Voltage of one PDU input phase (label phase)'),
   def('ups_load_w', 'W', 'gauge', 'facility', 'UPS output load'),

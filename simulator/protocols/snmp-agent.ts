@@ -252,6 +252,7 @@ export class DeviceAgent {
       this.refresh(plan);
       req.done();
     };
+    this.registerSystemGroup(mib);
     for (const s of plan.scalars) {
       mib.registerProvider({ name: s.name, type: snmp.MibProviderType.Scalar, oid: s.providerOid, scalarType: s.type, maxAccess: snmp.MaxAccess['read-only'], handler });
     }
@@ -276,6 +277,29 @@ export class DeviceAgent {
     this.servedAtMs = Number.NaN;
     this.write(plan, readings, true);
     this.servedAtMs = this.worldTimeMs();
+  }
+
+  /**
+   * What every agent answers besides its profile: sysDescr, sysUpTime and sysName (mib-2 system), and snmpEngineTime
+   * (SNMP-FRAMEWORK-MIB), which also closes the MIB: a walk past the vendor OIDs meets it and ends there, where
+   * net-snmp's agent would answer noSuchObject for ever instead of endOfMibView.
+   */
+  private registerSystemGroup(mib: Mib): void {
+    const startedMs = Date.now();
+    const ro = snmp.MaxAccess['read-only'];
+    const uptimeHandler = (req: MibRequest) => {
+      mib.setScalarValue('sysUpTime', Math.floor((Date.now() - startedMs) / 10));
+      mib.setScalarValue('snmpEngineTime', Math.floor((Date.now() - startedMs) / 1000));
+      req.done();
+    };
+    mib.registerProvider({ name: 'sysDescr', type: snmp.MibProviderType.Scalar, oid: '1.3.6.1.2.1.1.1', scalarType: snmp.ObjectType.OctetString, maxAccess: ro });
+    mib.registerProvider({ name: 'sysUpTime', type: snmp.MibProviderType.Scalar, oid: '1.3.6.1.2.1.1.3', scalarType: snmp.ObjectType.TimeTicks, maxAccess: ro, handler: uptimeHandler });
+    mib.registerProvider({ name: 'sysName', type: snmp.MibProviderType.Scalar, oid: '1.3.6.1.2.1.1.5', scalarType: snmp.ObjectType.OctetString, maxAccess: ro });
+    mib.registerProvider({ name: 'snmpEngineTime', type: snmp.MibProviderType.Scalar, oid: '1.3.6.1.6.3.10.2.1.3', scalarType: snmp.ObjectType.Integer, maxAccess: ro, handler: uptimeHandler });
+    mib.setScalarValue('sysDescr', `Plenum simulator ${this.kind === 'ups' ? 'UPS' : 'rack PDU'} (${this.profile.name} profile)`);
+    mib.setScalarValue('sysUpTime', 0);
+    mib.setScalarValue('sysName', this.name);
+    mib.setScalarValue('snmpEngineTime', 0);
   }
 
   /** Copies the current readings into the MIB once per world step. */

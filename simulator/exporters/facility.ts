@@ -68,6 +68,27 @@ export const FACILITY_METRICS = {
 
 type Key = keyof typeof FACILITY_METRICS;
 
+/**
+ * The families the simulator's SNMP agents serve (each UPS over UPS-MIB, each rack PDU over rPDU2): Plenum reads those
+ * devices over SNMP, so the scraped facility text leaves them out; the debug view keeps them.
+ */
+export const SNMP_SERVED_FAMILIES: ReadonlySet<Key> = new Set<Key>([
+  'upsOutputPower',
+  'upsInputPower',
+  'upsLoad',
+  'upsEfficiency',
+  'upsOnBattery',
+  'upsOutputSource',
+  'upsBatteryStatus',
+  'upsMinutes',
+  'upsCharge',
+  'upsSecondsOnBattery',
+  'pduPower',
+  'pduCapacity',
+  'pduTripped',
+  'pduLive',
+]);
+
 function collect(site: SiteView, world: World): Map<Key, { labels: Labels; value: number }[]> {
   const out = new Map<Key, { labels: Labels; value: number }[]>();
   const add = (key: Key, labels: Labels, value: number) => {
@@ -131,8 +152,11 @@ function collect(site: SiteView, world: World): Map<Key, { labels: Labels; value
   return out;
 }
 
-/** Prometheus text for one site's facility gear, or for every site when siteId is omitted. */
-export function renderFacilityMetrics(world: World, siteId?: string): string {
+/**
+ * Prometheus text for one site's facility gear, or for every site when siteId is omitted. `without` leaves families
+ * out (SNMP_SERVED_FAMILIES for the text Plenum scrapes next to the SNMP agents).
+ */
+export function renderFacilityMetrics(world: World, siteId?: string, without: ReadonlySet<Key> = new Set()): string {
   const ids = siteId === undefined ? world.siteIds() : [siteId];
   const merged = new Map<Key, { labels: Labels; value: number }[]>();
   for (const id of ids) {
@@ -143,7 +167,7 @@ export function renderFacilityMetrics(world: World, siteId?: string): string {
   const families: MetricFamily[] = [];
   for (const key of Object.keys(FACILITY_METRICS) as Key[]) {
     const samples = merged.get(key);
-    if (samples?.length) families.push({ ...FACILITY_METRICS[key], samples });
+    if (samples?.length && !without.has(key)) families.push({ ...FACILITY_METRICS[key], samples });
   }
   return renderFamilies(families);
 }

@@ -10,25 +10,33 @@ async function readProfile(port: number, profileName: string): Promise<Map<strin
   const profile = snmpProfiles().get(profileName)!;
   const session = snmp.createSession('127.0.0.1', SIM_SNMP_COMMUNITY, { port, version: snmp.Version2c, timeout: 2000, retries: 0 });
   const out = new Map<string, VarbindValue>();
-  const put = (vb: { oid: string; type: number; value: unknown }) => {
+  const put = (vb: snmp.Varbind) => {
     if (snmp.isVarbindError(vb)) return;
     out.set(vb.oid, Buffer.isBuffer(vb.value) ? vb.value.toString('utf8') : Number(vb.value));
   };
   try {
-    if (profile.scalars.length > 0) await new Promise<void>((resolve, reject) =>
-      session.get(
-        profile.scalars.map((s) => s.oid),
-        (error: Error | null, vbs: { oid: string; type: number; value: unknown }[]) => (error ? reject(error) : (vbs.forEach(put), resolve())),
-      ),
-    );
+    if (profile.scalars.length > 0) {
+      await new Promise<void>((resolve, reject) =>
+        session.get(
+          profile.scalars.map((s) => s.oid),
+          (error, vbs) => {
+            if (error) return reject(error);
+            for (const vb of vbs ?? []) put(vb);
+            resolve();
+          },
+        ),
+      );
+    }
     const columns = new Set(profile.tables.flatMap((t) => [...t.columns.map((c) => c.oid), ...t.label_columns.map((l) => l.oid)]));
     for (const column of columns) {
       await new Promise<void>((resolve, reject) =>
         session.subtree(
           column,
           20,
-          (vbs: { oid: string; type: number; value: unknown }[]) => vbs.forEach(put),
-          (error: Error | null) => (error ? reject(error) : resolve()),
+          (vbs: snmp.Varbind[]) => {
+            for (const vb of vbs) put(vb);
+          },
+          (error) => (error ? reject(error) : resolve()),
         ),
       );
     }

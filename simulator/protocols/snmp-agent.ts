@@ -333,7 +333,9 @@ export class DeviceAgent {
         if (create) {
           mib.addTableRow(t.name, [row, ...cells]);
         } else {
-          t.columns.forEach((c, i) => mib.setTableSingleCell(t.name, c.number, [row], cells[i]));
+          t.columns.forEach((c, i) => {
+            mib.setTableSingleCell(t.name, c.number, [row], cells[i]);
+          });
         }
       }
     }

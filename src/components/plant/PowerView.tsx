@@ -8,6 +8,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { UpsOnBatteryBanner } from './UpsOnBattery';
 import { useSite } from './useSite';
 
 export function PowerView() {
@@ -22,6 +23,7 @@ export function PowerView() {
   return (
     <>
       <PageHeader title="Power chain" crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]} />
+      <UpsOnBatteryBanner upses={diagram.data?.onBattery ?? []} />
       <p className="mb-2 text-sm"><a className="text-sky-700 hover:underline" href="/dashboards/power">Live load vs capacity at every level (measured) →</a></p>
       <div className="mb-4 flex flex-wrap gap-2 text-sm" data-testid="power-redundancy">
         {data.ok ? (

@@ -1,8 +1,11 @@
 /**
- * The live simulator: a World built from the database inventory, stepped on a SimClock (PLENUM_SIM_ACCEL), serving
- * exporter text over HTTP exactly like real exporters (dcgm-exporter per GPU host at /hosts/<hostname>/metrics,
- * Plenum facility metrics per site at /facility/<site-slug>/metrics), and registering those URLs as scrape targets
- * (managed_by = 'simulator'). Plenum then scrapes it like any exporter: one way in.
+ * The live simulator: a World built from the database inventory, stepped on a SimClock (PLENUM_SIM_ACCEL), speaking
+ * the protocols of the real gear: exporter text over HTTP (dcgm-exporter per GPU host at /hosts/<hostname>/metrics,
+ * the rest of the facility per site at /facility/<site-slug>/metrics) and SNMP, one agent per UPS (UPS-MIB) and rack
+ * PDU (APC rPDU2) on its own UDP port (simulator/protocols/snmp-agent.ts). It registers all of them as scrape targets
+ * (managed_by = 'simulator'; an SNMP target names its profile and its power node), so Plenum reads the simulator
+ * through the same collectors as real hardware: one way in. /debug/facility/<site-slug>/metrics shows every facility
+ * reading, UPS and PDU included, as plenum_* text; it is a debug view, never scraped.
  *
  * Faults are injected on the World directly (`inject` / `clear`); in `npm start` the tRPC router reaches this host
  * through `getSimulatorHost()` (globalThis, because Next's bundle has its own module instances). A simulator in a
@@ -12,8 +15,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
-import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
+import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
+import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
@@ -23,6 +27,8 @@ export type SimulatorOptions = {
   seed: number;
   /** Port of the exporter HTTP server; 0 picks a free one (the targets are re-registered with it at each start). */
   port: number;
+  /** First UDP port of the SNMP agents (device i on snmpPort + i); 0 or absent picks a free port per device. */
+  snmpPort?: number;
   host: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
@@ -40,6 +46,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     accel: n('PLENUM_SIM_ACCEL', 1) || 1,
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
+    snmpPort: n('PLENUM_SIM_SNMP_PORT', 0),
     host: '127.0.0.1',
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
@@ -50,10 +57,26 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
 const STEP_MS = 500;
 
+/** One scrape target the simulator registers: an exporter URL, or an SNMP agent reading one power node. */
+export type SimulatorTarget = {
+  url: string;
+  dialect: 'dcgm' | 'plenum' | 'snmp';
+  /** The collector's unique key beside the URL (the SNMP profile); '' for HTTP targets. */
+  targetKey: string;
+  options: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  /** The power node (by name, within its site) an SNMP target reads. */
+  device: { name: string; siteSlug: string } | null;
+};
+
+/** A simulator endpoint, before it has a URL. */
+export type SimulatorEndpoint = { kind: 'gpu-host'; hostname: string } | { kind: 'facility'; siteId: string } | { kind: 'snmp-agent'; port: number };
+
 export class SimulatorHost {
   private world: World | undefined;
   private clock: SimClock | undefined;
   private server: http.Server | undefined;
+  private snmp: SimSnmpAgents | undefined;
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
@@ -78,6 +101,8 @@ export class SimulatorHost {
     });
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
+    this.snmp = new SimSnmpAgents(() => this.requireWorld(), { host: this.options.host, basePort: this.options.snmpPort ?? 0 });
+    await this.snmp.sync();
     await this.registerTargets(inventory);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
@@ -96,7 +121,7 @@ export class SimulatorHost {
     const world = this.world;
     const url = new URL(req.url ?? '/', 'http://sim');
     const host = /^\/hosts\/([^/]+)\/metrics$/.exec(url.pathname);
-    const facility = /^\/facility\/([^/]+)\/metrics$/.exec(url.pathname);
+    const facility = /^\/(debug\/)?facility\/([^/]+)\/metrics$/.exec(url.pathname);
     try {
       if (!world || req.method !== 'GET' || (!host && !facility)) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -104,36 +129,83 @@ export class SimulatorHost {
       }
       // No stepping here: the world advances on its own timer (STEP_MS) and a request reads the latest state, as a
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
-      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!));
+      // UPSs and rack PDUs answer SNMP: the scraped facility text leaves them out, the debug view shows everything.
+      const body = host
+        ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!))
+        : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? new Set() : SNMP_SERVED_FAMILIES);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
 
-  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site. */
-  targetUrls(inventory: SimInventory): { url: string; dialect: 'dcgm' | 'plenum' }[] {
-    const urls: { url: string; dialect: 'dcgm' | 'plenum' }[] = [];
-    for (const site of inventory.sites) {
-      urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
-      for (const hall of site.halls)
-        for (const rack of hall.racks) for (const s of rack.servers) urls.push({ url: `${this.baseUrl}/hosts/${encodeURIComponent(s.hostname)}/metrics`, dialect: 'dcgm' });
+  /** The one place a simulator endpoint becomes a URL (a scale-out deployment resolves endpoints per instance here). */
+  endpointUrl(endpoint: SimulatorEndpoint): string {
+    switch (endpoint.kind) {
+      case 'gpu-host':
+        return `${this.baseUrl}/hosts/${encodeURIComponent(endpoint.hostname)}/metrics`;
+      case 'facility':
+        return `${this.baseUrl}/facility/${encodeURIComponent(endpoint.siteId)}/metrics`;
+      case 'snmp-agent':
+        return `snmp://${this.options.host}:${endpoint.port}`;
     }
-    return urls;
+  }
+
+  /**
+   * The scrape targets of an inventory: one dcgm endpoint per GPU host, one facility text endpoint per site (cooling,
+   * sensors, servers, the site meter) and one SNMP agent per UPS and rack PDU.
+   */
+  simulatorTargets(inventory: SimInventory): SimulatorTarget[] {
+    const http = (url: string, dialect: 'dcgm' | 'plenum'): SimulatorTarget => ({ url, dialect, targetKey: '', options: {}, credentials: {}, device: null });
+    const out: SimulatorTarget[] = [];
+    for (const site of inventory.sites) {
+      out.push(http(this.endpointUrl({ kind: 'facility', siteId: site.id }), 'plenum'));
+      for (const hall of site.halls)
+        for (const rack of hall.racks) for (const s of rack.servers) out.push(http(this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), 'dcgm'));
+      for (const d of this.snmp?.devices() ?? []) {
+        if (d.siteId !== site.id) continue;
+        out.push({
+          url: this.endpointUrl({ kind: 'snmp-agent', port: d.port }),
+          dialect: 'snmp',
+          targetKey: snmpTargetKey({ profile: d.profile }),
+          options: { profile: d.profile },
+          credentials: { community: SIM_SNMP_COMMUNITY },
+          device: { name: d.name, siteSlug: d.siteId },
+        });
+      }
+    }
+    return out;
   }
 
   /** Makes the simulator-managed targets exactly the current set (other targets are never touched). */
   private async registerTargets(inventory: SimInventory): Promise<void> {
-    const wanted = this.targetUrls(inventory);
+    const wanted = this.simulatorTargets(inventory);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND NOT (url = ANY($1))`, [wanted.map((w) => w.url)]);
       await client.query(
-        `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by)
-         SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator' FROM unnest($1::text[], $2::text[]) AS t(u, d)
-         ON CONFLICT (url) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect, managed_by = 'simulator'`,
-        [wanted.map((w) => w.url), wanted.map((w) => w.dialect), this.options.scrapeIntervalMs],
+        `DELETE FROM scrape_targets WHERE managed_by = 'simulator'
+            AND (url, target_key) NOT IN (SELECT u, k FROM unnest($1::text[], $2::text[]) AS w(u, k))`,
+        [wanted.map((w) => w.url), wanted.map((w) => w.targetKey)],
+      );
+      // An SNMP target reads the power node of its device's name in its site (ids are looked up here, in one place).
+      await client.query(
+        `INSERT INTO scrape_targets (url, target_key, dialect, interval_ms, timeout_ms, managed_by, options, credentials, power_node_id)
+         SELECT t.u, t.k, t.d, $8, least(5000, greatest(1000, $8)), 'simulator', t.o::jsonb, t.c::jsonb,
+                (SELECT pn.id FROM power_nodes pn JOIN sites s ON s.id = pn.site_id WHERE pn.name = t.dev AND s.slug = t.site ORDER BY pn.id LIMIT 1)
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS t(u, k, d, o, c, dev, site)
+         ON CONFLICT (url, target_key) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect,
+           managed_by = 'simulator', options = excluded.options, credentials = excluded.credentials, power_node_id = excluded.power_node_id`,
+        [
+          wanted.map((w) => w.url),
+          wanted.map((w) => w.targetKey),
+          wanted.map((w) => w.dialect),
+          wanted.map((w) => JSON.stringify(w.options)),
+          wanted.map((w) => JSON.stringify(w.credentials)),
+          wanted.map((w) => w.device?.name ?? null),
+          wanted.map((w) => w.device?.siteSlug ?? null),
+          this.options.scrapeIntervalMs,
+        ],
       );
       await client.query('COMMIT');
     } catch (error) {
@@ -153,6 +225,7 @@ export class SimulatorHost {
     this.advance();
     this.world.applyInventory(inventory);
     this.inventoryJson = json;
+    await this.snmp?.sync();
     await this.registerTargets(inventory);
     return true;
   }
@@ -230,11 +303,12 @@ export class SimulatorHost {
     return fault;
   }
 
-  status(): { running: boolean; accel: number; baseUrl: string; simTime: string | null; hosts: number; faults: number } {
+  status(): { running: boolean; accel: number; baseUrl: string; snmpAgents: number; simTime: string | null; hosts: number; faults: number } {
     return {
       running: Boolean(this.world),
       accel: this.options.accel,
       baseUrl: this.baseUrl,
+      snmpAgents: this.snmp?.devices().length ?? 0,
       simTime: this.world ? new Date(this.world.nowMs).toISOString() : null,
       hosts: this.world?.hostnames().length ?? 0,
       faults: this.world?.listFaults().length ?? 0,
@@ -247,6 +321,8 @@ export class SimulatorHost {
     this.server?.closeAllConnections();
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     this.server = undefined;
+    await this.snmp?.stop();
+    this.snmp = undefined;
     const holder = globalThis as unknown as { __plenumSimulator?: SimulatorHost };
     if (holder.__plenumSimulator === this) holder.__plenumSimulator = undefined;
   }
@@ -271,7 +347,7 @@ export function simulatorWorker(host: SimulatorHost): Worker {
       }
       const jobGpus = await host.applyJobWorkloads();
       const s = host.status();
-      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
+      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.snmpAgents} SNMP agents, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
     },
     stop: () => host.stop(),
   };

@@ -19,7 +19,7 @@ export type AuditEntry = {
 };
 
 /** Keys whose values never reach the audit trail (or any log): passwords, secrets, tokens, cookies. */
-const SECRET_KEY = /pass(word|phrase)?|secret|^token$|tokenSecret|authorization|cookie|session(Id)?$|hash$/i;
+const SECRET_KEY = /pass(word|phrase)?|secret|^token$|tokenSecret|authorization|cookie|session(Id)?$|hash$|^credentials$|^community$|^(auth|priv)Key$/i;
 const MAX_STRING = 2000;
 const MAX_ITEMS = 50;
 const MAX_DEPTH = 6;

@@ -19,6 +19,7 @@ import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } fro
 import type { SimInventory } from '../../../simulator/inventory';
 import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
+import { snmpCollector, snmpOptionsSchema } from './telemetry/collectors/snmp';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 
@@ -167,7 +168,7 @@ export class SimulatorHost {
         out.push({
           url: this.endpointUrl({ kind: 'snmp-agent', port: d.port }),
           dialect: 'snmp',
-          targetKey: snmpTargetKey({ profile: d.profile }),
+          targetKey: snmpCollector.targetKey!(snmpOptionsSchema.parse({ profile: d.profile })),
           options: { profile: d.profile },
           credentials: { community: SIM_SNMP_COMMUNITY },
           device: { name: d.name, siteSlug: d.siteId },

@@ -6,8 +6,10 @@ import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
+import { collectorFor } from '../../services/telemetry/collectors/index';
+import { type Collector, isCollectorDialect } from '../../services/telemetry/collectors/types';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
-import { asFieldError, fieldError } from '../errors';
+import { asFieldError, FieldValidationError, fieldError } from '../errors';
 import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, operateProcedure, readProcedure, router } from '../trpc';
 
@@ -61,20 +63,93 @@ async function runQuery(ctx: Context, input: z.infer<typeof queryInput>, untilMs
 
 const preference = z.number().int().min(0, 'must be 0-1000').max(1000, 'must be 0-1000');
 
-const targetInput = z.object({
-  url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2000),
-  dialect: z.enum(TARGET_DIALECTS),
-  interval: targetInterval.default(10_000),
-  timeout: duration.default(5_000).refine((ms) => ms >= 100 && ms <= 600_000, 'must be between 100ms and 10m'),
-  host: z.string().trim().min(1).max(253).optional(),
-  enabled: z.boolean().default(true),
-  /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
-  zoneId: z.number().int().positive().optional(),
-  /** Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50. */
-  preference: preference.default(100),
-});
+/** The URL schemes each dialect takes: HTTP exporters and Redfish over http(s), SNMP agents and Modbus gateways by address. */
+const DIALECT_SCHEMES: Record<string, readonly string[]> = { snmp: ['snmp:'], modbus: ['modbus:'] };
+const schemesOf = (dialect: string) => DIALECT_SCHEMES[dialect] ?? ['http:', 'https:'];
 
-const TARGET_COLUMNS = `id, url, dialect, interval_ms AS "intervalMs", timeout_ms AS "timeoutMs", enabled, host_override AS "hostOverride",
+/** Collector settings and secrets arrive as objects; the dialect's collector validates their contents. */
+const collectorObject = z.record(z.string().max(100), z.unknown());
+
+/** A facility object by name, or `site/name` when two sites have one of that name. */
+const facilityName = z.string().trim().min(1).max(300);
+
+const targetInput = z
+  .object({
+    url: z.url({ protocol: /^(https?|snmp|modbus)$/, message: 'must be an http://, https://, snmp:// or modbus:// URL' }).max(2000),
+    dialect: z.enum(TARGET_DIALECTS),
+    /** Facility collectors (snmp, redfish, modbus): settings such as `{ profile: 'ups-mib' }`, validated by the collector. */
+    options: collectorObject.default({}),
+    /** Facility collector secrets (community, SNMPv3 keys, passwords): stored, never returned. */
+    credentials: collectorObject.default({}),
+    /** The UPS, PDU, rack PDU, meter or cooling unit a collector target reads. */
+    device: facilityName.optional(),
+    interval: targetInterval.default(10_000),
+    timeout: duration.default(5_000).refine((ms) => ms >= 100 && ms <= 600_000, 'must be between 100ms and 10m'),
+    host: z.string().trim().min(1).max(253).optional(),
+    enabled: z.boolean().default(true),
+    /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
+    zoneId: z.number().int().positive().optional(),
+    /** Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50. */
+    preference: preference.default(100),
+  })
+  .superRefine((v, ctx) => {
+    const scheme = `${v.url.split(':')[0]}:`.toLowerCase();
+    if (!schemesOf(v.dialect).includes(scheme)) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${v.dialect} target's URL starts with ${schemesOf(v.dialect).map((s) => `${s}//`).join(' or ')}` });
+    if (!isCollectorDialect(v.dialect)) {
+      if (Object.keys(v.options).length > 0) ctx.addIssue({ code: 'custom', path: ['options'], message: `are only for the snmp, redfish and modbus dialects` });
+      if (Object.keys(v.credentials).length > 0) ctx.addIssue({ code: 'custom', path: ['credentials'], message: `are only for the snmp, redfish and modbus dialects` });
+      if (v.device !== undefined) ctx.addIssue({ code: 'custom', path: ['device'], message: 'is only for the snmp, redfish and modbus dialects' });
+    }
+  });
+
+/** Validates a collector's options or credentials; each problem names its field (`options.profile`). */
+function parseCollectorField(schema: z.ZodType, value: unknown, field: 'options' | 'credentials'): Record<string, unknown> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data as Record<string, unknown>;
+  throw new FieldValidationError(
+    r.error.issues.map((issue) => ({
+      field: [field, ...issue.path.map(String)].join('.'),
+      reason: issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.join(', ')}` : issue.message,
+    })),
+  );
+}
+
+function collectorOf(dialect: string): Collector {
+  const collector = collectorFor(dialect);
+  if (!collector) throw fieldError('dialect', `has no collector in this version of Plenum`);
+  return collector;
+}
+
+type FacilityObject = { powerNodeId: number | null; coolingUnitId: number | null; key: string };
+
+/** Finds the facility object a collector target reads: a power node (UPS, PDU, rack PDU, meter) or a cooling unit. */
+async function facilityObjectByName(ctx: Context, name: string): Promise<FacilityObject> {
+  const slash = name.indexOf('/');
+  const site = slash > 0 ? name.slice(0, slash).trim().toLowerCase() : null;
+  const objectName = slash > 0 ? name.slice(slash + 1).trim() : name;
+  const rows = await ctx.pool.query<{ kind: 'power-node' | 'cooling-unit'; id: number; slug: string }>(
+    `SELECT 'power-node' AS kind, pn.id, s.slug FROM power_nodes pn JOIN sites s ON s.id = pn.site_id
+      WHERE lower(pn.name) = lower($1) AND ($2::text IS NULL OR s.slug = $2)
+     UNION ALL
+     SELECT 'cooling-unit', cu.id, s.slug FROM cooling_units cu JOIN sites s ON s.id = cu.site_id
+      WHERE lower(cu.name) = lower($1) AND ($2::text IS NULL OR s.slug = $2)`,
+    [objectName, site],
+  );
+  if (rows.rows.length === 0) throw fieldError('device', `no UPS, PDU, rack PDU, meter or cooling unit is named "${name}"`);
+  if (rows.rows.length > 1) throw fieldError('device', `"${name}" names ${rows.rows.length} objects: write it as <site>/<name> (${rows.rows.map((r) => `${r.slug}/${objectName}`).join(', ')})`);
+  const found = rows.rows[0]!;
+  return found.kind === 'power-node' ? { powerNodeId: found.id, coolingUnitId: null, key: `power-node:${found.id}` } : { powerNodeId: null, coolingUnitId: found.id, key: `cooling-unit:${found.id}` };
+}
+
+/** The part of a target's unique key after its URL: the facility object and what the collector says tells devices apart. */
+function targetKeyOf(collector: Collector, options: Record<string, unknown>, facility: FacilityObject | null): string {
+  return [facility?.key ?? '', collector.targetKey?.(options) ?? ''].filter((k) => k !== '').join('/');
+}
+
+// Credentials are never selected: the API and the CLI only say whether a target has some.
+const TARGET_COLUMNS = `id, url, dialect, options, credentials <> '{}'::jsonb AS "hasCredentials",
+  coalesce((SELECT name FROM power_nodes WHERE id = power_node_id), (SELECT name FROM cooling_units WHERE id = cooling_unit_id)) AS device,
+  interval_ms AS "intervalMs", timeout_ms AS "timeoutMs", enabled, host_override AS "hostOverride",
   managed_by AS "managedBy", last_attempt_at AS "lastAttemptAt", last_success_at AS "lastSuccessAt", last_error_at AS "lastErrorAt",
   last_error AS "lastError", last_duration_ms AS "lastDurationMs", last_sample_count AS "lastSampleCount",
   consecutive_failures AS "consecutiveFailures", security_zone_id AS "zoneId", preference,
@@ -84,6 +159,10 @@ type TargetRow = {
   id: number;
   url: string;
   dialect: string;
+  options: Record<string, unknown>;
+  hasCredentials: boolean;
+  /** The facility object a collector target reads, by name. */
+  device: string | null;
   intervalMs: number;
   timeoutMs: number;
   enabled: boolean;
@@ -152,15 +231,41 @@ export const telemetryRouter = router({
           if (error instanceof ScrapeError) throw fieldError('url', error.message);
           throw error;
         });
+      let options: Record<string, unknown> = {};
+      let credentials: Record<string, unknown> = {};
+      let facility: FacilityObject | null = null;
+      let targetKey = '';
+      if (isCollectorDialect(input.dialect)) {
+        const collector = collectorOf(input.dialect);
+        options = parseCollectorField(collector.optionsSchema, input.options, 'options');
+        credentials = parseCollectorField(collector.credentialsSchema, input.credentials, 'credentials');
+        facility = input.device === undefined ? null : await facilityObjectByName(ctx, input.device);
+        targetKey = targetKeyOf(collector, options, facility);
+      }
       try {
         const rows = await ctx.pool.query<TargetRow>(
-          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id, preference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TARGET_COLUMNS}`,
-          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null, input.preference],
+          `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id, preference, options, credentials, power_node_id, cooling_unit_id, target_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${TARGET_COLUMNS}`,
+          [
+            input.url,
+            input.dialect,
+            input.interval,
+            Math.min(input.timeout, input.interval),
+            input.host ?? null,
+            input.enabled,
+            input.zoneId ?? null,
+            input.preference,
+            options,
+            credentials,
+            facility?.powerNodeId ?? null,
+            facility?.coolingUnitId ?? null,
+            targetKey,
+          ],
         );
         return rows.rows[0]!;
       } catch (error) {
         asFieldError(error, {
-          scrape_targets_url_unique: { field: 'url', reason: 'is already a target' },
+          scrape_targets_url_key_unique: { field: 'url', reason: targetKey ? 'is already a target for this device and settings' : 'is already a target' },
           scrape_targets_security_zone_id_security_zones_id_fk: { field: 'zoneId', reason: 'does not exist' },
         });
       }
@@ -168,18 +273,73 @@ export const telemetryRouter = router({
     update: operateProcedure
       .meta({ example: { id: 1 } })
       .input(
-        z.object({ id: dbId, enabled: z.boolean().optional(), interval: targetInterval.optional(), host: z.string().trim().max(253).nullish(), preference: preference.optional() }),
+        z.object({
+          id: dbId,
+          enabled: z.boolean().optional(),
+          interval: targetInterval.optional(),
+          host: z.string().trim().max(253).nullish(),
+          preference: preference.optional(),
+          /** Collector targets: new settings (replace the old ones), new secrets (omit to keep), another facility object (null: none). */
+          options: collectorObject.optional(),
+          credentials: collectorObject.optional(),
+          device: facilityName.nullish(),
+        }),
       )
       .mutation(async ({ ctx, input }) => {
         await assertInZone(ctx, 'target', input.id);
-        const rows = await ctx.pool.query<TargetRow>(
-          `UPDATE scrape_targets SET enabled = coalesce($2, enabled), interval_ms = coalesce($3, interval_ms),
-                  host_override = CASE WHEN $5 THEN nullif($4, '') ELSE host_override END, preference = coalesce($6, preference)
-            WHERE id = $1 RETURNING ${TARGET_COLUMNS}`,
-          [input.id, input.enabled ?? null, input.interval ?? null, input.host ?? null, input.host !== undefined, input.preference ?? null],
+        const current = await ctx.pool.query<{ dialect: string; options: Record<string, unknown>; power_node_id: number | null; cooling_unit_id: number | null }>(
+          'SELECT dialect, options, power_node_id, cooling_unit_id FROM scrape_targets WHERE id = $1',
+          [input.id],
         );
-        if (!rows.rows[0]) throw fieldError('id', 'no such target');
-        return rows.rows[0];
+        const target = current.rows[0];
+        if (!target) throw fieldError('id', 'no such target');
+        const collectorChange = input.options !== undefined || input.credentials !== undefined || input.device !== undefined;
+        let collectorSet: { options: Record<string, unknown>; credentials: Record<string, unknown> | null; facility: FacilityObject | null; key: string } | null = null;
+        if (collectorChange) {
+          if (!isCollectorDialect(target.dialect)) throw fieldError(input.options !== undefined ? 'options' : input.credentials !== undefined ? 'credentials' : 'device', 'is only for the snmp, redfish and modbus dialects');
+          const collector = collectorOf(target.dialect);
+          const options = parseCollectorField(collector.optionsSchema, input.options ?? target.options, 'options');
+          const credentials = input.credentials === undefined ? null : parseCollectorField(collector.credentialsSchema, input.credentials, 'credentials');
+          const facility =
+            input.device === undefined
+              ? target.power_node_id !== null
+                ? { powerNodeId: target.power_node_id, coolingUnitId: null, key: `power-node:${target.power_node_id}` }
+                : target.cooling_unit_id !== null
+                  ? { powerNodeId: null, coolingUnitId: target.cooling_unit_id, key: `cooling-unit:${target.cooling_unit_id}` }
+                  : null
+              : input.device === null
+                ? null
+                : await facilityObjectByName(ctx, input.device);
+          collectorSet = { options, credentials, facility, key: targetKeyOf(collector, options, facility) };
+        }
+        try {
+          const rows = await ctx.pool.query<TargetRow>(
+            `UPDATE scrape_targets SET enabled = coalesce($2, enabled), interval_ms = coalesce($3, interval_ms),
+                    host_override = CASE WHEN $5 THEN nullif($4, '') ELSE host_override END, preference = coalesce($6, preference),
+                    options = CASE WHEN $7 THEN $8::jsonb ELSE options END, credentials = coalesce($9::jsonb, credentials),
+                    power_node_id = CASE WHEN $7 THEN $10 ELSE power_node_id END, cooling_unit_id = CASE WHEN $7 THEN $11 ELSE cooling_unit_id END,
+                    target_key = CASE WHEN $7 THEN $12 ELSE target_key END
+              WHERE id = $1 RETURNING ${TARGET_COLUMNS}`,
+            [
+              input.id,
+              input.enabled ?? null,
+              input.interval ?? null,
+              input.host ?? null,
+              input.host !== undefined,
+              input.preference ?? null,
+              collectorSet !== null,
+              collectorSet?.options ?? {},
+              collectorSet?.credentials ?? null,
+              collectorSet?.facility?.powerNodeId ?? null,
+              collectorSet?.facility?.coolingUnitId ?? null,
+              collectorSet?.key ?? '',
+            ],
+          );
+          if (!rows.rows[0]) throw fieldError('id', 'no such target');
+          return rows.rows[0];
+        } catch (error) {
+          asFieldError(error, { scrape_targets_url_key_unique: { field: 'device', reason: 'another target already reads this device at this URL with these settings' } });
+        }
       }),
     remove: operateProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).mutation(async ({ ctx, input }) => {
       await assertInZone(ctx, 'target', input.id);

@@ -20,6 +20,7 @@ import {
   serial,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { coolingUnits } from './cooling';
@@ -27,7 +28,7 @@ import { accelerators, devices } from './devices';
 import { racks, securityZones, sites } from './inventory';
 import { powerNodes } from './power';
 
-export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd'] as const;
+export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
 export type TargetDialect = (typeof TARGET_DIALECTS)[number];
 
 /** An exporter endpoint Plenum scrapes, with the health of its last scrapes. */
@@ -35,7 +36,7 @@ export const scrapeTargets = pgTable(
   'scrape_targets',
   {
     id: serial('id').primaryKey(),
-    url: text('url').notNull().unique(),
+    url: text('url').notNull(),
     dialect: text('dialect').$type<TargetDialect>().notNull(),
     intervalMs: integer('interval_ms').notNull().default(10_000),
     timeoutMs: integer('timeout_ms').notNull().default(5_000),
@@ -63,9 +64,22 @@ export const scrapeTargets = pgTable(
      */
     preference: integer('preference').notNull().default(100),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Facility collector settings (snmp / redfish / modbus; migration 0016), validated by the collector's schema. */
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    /** Collector secrets (community, SNMPv3 keys, passwords): never returned by the API or the CLI. */
+    credentials: jsonb('credentials').$type<Record<string, unknown>>().notNull().default({}),
+    /** The facility object a collector target reads (at most one): its readings get its name as `device`. */
+    powerNodeId: integer('power_node_id').references(() => powerNodes.id, { onDelete: 'cascade' }),
+    coolingUnitId: integer('cooling_unit_id').references(() => coolingUnits.id, { onDelete: 'cascade' }),
+    /** Tells apart devices behind one URL (facility object + collector key); '' for HTTP targets. */
+    targetKey: text('target_key').notNull().default(''),
   },
   (t) => [
-    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd')`),
+    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus')`),
+    unique('scrape_targets_url_key_unique').on(t.url, t.targetKey),
+    check('scrape_targets_one_facility_object', sql`num_nonnulls(${t.powerNodeId}, ${t.coolingUnitId}) <= 1`),
+    index('scrape_targets_power_node_idx').on(t.powerNodeId),
+    index('scrape_targets_cooling_unit_idx').on(t.coolingUnitId),
     check('scrape_targets_interval_range', sql`${t.intervalMs} BETWEEN 250 AND 86400000`),
     check('scrape_targets_timeout_range', sql`${t.timeoutMs} BETWEEN 100 AND 600000`),
     index('scrape_targets_security_zone_idx').on(t.securityZoneId),

@@ -419,6 +419,16 @@ export class IngestPipeline {
   }
 
   /**
+   * A facility collector's readings (collectors/types.ts): `plenum_<metric>` samples with `device` / `site` labels,
+   * ingested as a scrape of the target (source 'scrape'), with the same zone confinement as `ingestText`.
+   */
+  ingestCollected(samples: readonly RawSample[], meta: { targetId: number; nowMs: number; zones?: ReadonlySet<number> }): number {
+    const result = mapSamples(samples, 'plenum', { defaultTimestampMs: meta.nowMs });
+    const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
+    return this.ingestMapped(mapped, result.stats, meta.targetId, textSource(meta.targetId), meta.nowMs, {});
+  }
+
+  /**
    * Zone confinement of ingest: keeps the samples that map (through the inventory) to an object in `zones` and
    * refuses the rest, counted in `zoneRefusedSamples`. A sample that maps to no zoned object (unmapped, unracked,
    * facility or site-wide) is refused too: a zone-scoped writer may only report on its own zones' objects.

@@ -5,14 +5,17 @@
  */
 import type pg from 'pg';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
+import type { TargetDialect } from '../../db/schema/telemetry';
 import { selfMetrics } from '../self-metrics';
+import { collectorFor } from './collectors/index';
+import { type CollectorTarget, isCollectorDialect } from './collectors/types';
 import type { IngestPipeline } from './ingest';
 import { fetchExposition, ScrapeError, TargetGuard } from './target-guard';
 
 type Target = {
   id: number;
   url: string;
-  dialect: DialectName;
+  dialect: TargetDialect | DialectName;
   intervalMs: number;
   timeoutMs: number;
   hostOverride: string | null;
@@ -20,6 +23,10 @@ type Target = {
   zoneId?: number | null;
   /** 'simulator' for the built-in simulator's own targets (on loopback, allowed without PLENUM_TARGET_ALLOW). */
   managedBy?: string | null;
+  /** Facility collector targets (snmp / redfish / modbus): settings, secrets and the facility object read. */
+  options?: Record<string, unknown>;
+  credentials?: Record<string, unknown>;
+  facility?: { name: string; siteSlug: string } | null;
 };
 
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
@@ -116,7 +123,19 @@ export class Scraper {
         host_override: string | null;
         managed_by: string | null;
         security_zone_id: number | null;
-      }>('SELECT id, url, dialect, interval_ms, timeout_ms, host_override, managed_by, security_zone_id FROM scrape_targets WHERE enabled ORDER BY id');
+        options: Record<string, unknown>;
+        credentials: Record<string, unknown>;
+        facility_name: string | null;
+        facility_site: string | null;
+      }>(
+        `SELECT t.id, t.url, t.dialect, t.interval_ms, t.timeout_ms, t.host_override, t.managed_by, t.security_zone_id, t.options, t.credentials,
+                coalesce(pn.name, cu.name) AS facility_name, s.slug AS facility_site
+           FROM scrape_targets t
+           LEFT JOIN power_nodes pn ON pn.id = t.power_node_id
+           LEFT JOIN cooling_units cu ON cu.id = t.cooling_unit_id
+           LEFT JOIN sites s ON s.id = coalesce(pn.site_id, cu.site_id)
+          WHERE t.enabled ORDER BY t.id`,
+      );
       const next = new Map<number, Target>();
       for (const r of rows.rows) {
         next.set(r.id, {
@@ -128,6 +147,9 @@ export class Scraper {
           hostOverride: r.host_override,
           managedBy: r.managed_by,
           zoneId: r.security_zone_id,
+          options: r.options,
+          credentials: r.credentials,
+          facility: r.facility_name !== null && r.facility_site !== null ? { name: r.facility_name, siteSlug: r.facility_site } : null,
         });
         // Spread first scrapes over the interval so 100 new targets do not all fire in the same tick.
         if (!this.nextDueMs.has(r.id)) this.nextDueMs.set(r.id, Date.now() + ((r.id * 7919) % Math.max(1, r.interval_ms)));
@@ -152,20 +174,25 @@ export class Scraper {
     const startedPerf = performance.now();
     let health: Health;
     try {
-      const text = await fetchExposition(t.url, {
-        timeoutMs: t.timeoutMs,
-        maxBytes: this.limits.maxBytes,
-        guard: t.managedBy === 'simulator' ? null : this.limits.guard,
-      });
-      const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
-      const samples = this.ingest.ingestText(text, t.dialect, {
-        targetId: t.id,
-        nowMs: started,
-        ...(t.hostOverride ? { hostname: t.hostOverride } : {}),
-        ...(instance ? { instance } : {}),
-        ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}),
-      });
-      health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
+      if (isCollectorDialect(t.dialect)) {
+        const samples = await this.collect(t, t.dialect, started);
+        health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
+      } else {
+        const text = await fetchExposition(t.url, {
+          timeoutMs: t.timeoutMs,
+          maxBytes: this.limits.maxBytes,
+          guard: t.managedBy === 'simulator' ? null : this.limits.guard,
+        });
+        const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
+        const samples = this.ingest.ingestText(text, t.dialect, {
+          targetId: t.id,
+          nowMs: started,
+          ...(t.hostOverride ? { hostname: t.hostOverride } : {}),
+          ...(instance ? { instance } : {}),
+          ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}),
+        });
+        health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
+      }
     } catch (error) {
       this.failures++;
       health = { attemptAt: new Date(started), ok: false, error: scrapeErrorText(error), durationMs: performance.now() - startedPerf, samples: 0 };
@@ -179,6 +206,28 @@ export class Scraper {
     // Keep a failure visible until it is written, even if a success follows within the same second.
     this.health.set(t.id, previous && !previous.ok && health.ok ? { ...health, error: previous.error } : health);
     return health;
+  }
+
+  /**
+   * A facility collector target: the collector reads the device (the target's timeout bounds the whole read), and its
+   * readings are ingested as a scrape of this target. Returns the number of samples accepted.
+   */
+  private async collect(t: Target, dialect: CollectorTarget['dialect'], started: number): Promise<number> {
+    const collector = collectorFor(dialect);
+    if (!collector) throw new ScrapeError(`no ${dialect} collector in this version of Plenum`);
+    const samples = await collector.collect(
+      {
+        id: t.id,
+        url: t.url,
+        dialect,
+        timeoutMs: t.timeoutMs,
+        options: t.options ?? {},
+        credentials: t.credentials ?? {},
+        facility: t.facility ?? null,
+      },
+      { signal: AbortSignal.timeout(t.timeoutMs), guard: t.managedBy === 'simulator' ? null : this.limits.guard, nowMs: started },
+    );
+    return this.ingest.ingestCollected(samples, { targetId: t.id, nowMs: started, ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}) });
   }
 
   private async writeHealth(): Promise<void> {

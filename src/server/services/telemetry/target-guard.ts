@@ -91,6 +91,29 @@ export class TargetGuard {
     }
   }
 
+  /**
+   * The address to connect to for a non-HTTP collector (SNMP over UDP, Modbus TCP): the host itself when it is an IP
+   * address, else its first DNS address; throws a ScrapeError when any address it resolves to is refused. With a null
+   * guard (the simulator's own targets) nothing is refused.
+   */
+  static async resolveChecked(host: string, guard: TargetGuard | null): Promise<string> {
+    const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+    if (net.isIP(bare)) {
+      const why = guard?.refusal(bare);
+      if (why) throw new ScrapeError(`target refused: ${bare} is ${why}; allow it with PLENUM_TARGET_ALLOW`);
+      return bare;
+    }
+    const addresses = await dns.promises.lookup(bare, { all: true }).catch(() => []);
+    if (addresses.length === 0) throw new ScrapeError(`host ${bare} not found`);
+    if (guard && !guard.allowedHosts.has(bare.toLowerCase())) {
+      for (const a of addresses) {
+        const why = guard.refusal(a.address);
+        if (why) throw guard.refusedError(bare, a.address, why);
+      }
+    }
+    return addresses[0]!.address;
+  }
+
   /** A `lookup` for http.request that refuses connections to refused addresses (the address checked is the one used). */
   lookupFor(host: string): net.LookupFunction | undefined {
     if (this.allowedHosts.has(host)) return undefined;

@@ -46,6 +46,11 @@ export interface Collector<Options = unknown, Credentials = unknown> {
   optionsSchema: z.ZodType<Options>;
   credentialsSchema: z.ZodType<Credentials>;
   /**
+   * What tells apart two targets of this collector at the same URL reading the same facility object (an SNMP profile
+   * and context, a Modbus unit id): part of the target's unique key. Options are already validated.
+   */
+  targetKey?(options: Options): string;
+  /**
    * Reads the device once. Throws a `ScrapeError` (target-guard.ts) whose message is our own words (timeout, auth
    * refused, SNMP noSuchObject at an OID, Modbus exception code, HTTP status) and never device-supplied text.
    */

@@ -331,6 +331,11 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'alerts.events': { kind: 'object', own: (o) => ({ id: o.f.own.alertId }), other: (f) => ({ id: f.other.alertId }) },
   'alerts.rules': { kind: 'not-zoned', why: 'rule definitions, shared by every zone' },
   'alerts.ack': { kind: 'object', own: async (o) => ({ id: (await firingAlert(o)).id }), other: (f) => ({ id: f.other.alertId }) },
+  'telemetry.collectorChoices': {
+    kind: 'list',
+    // Rack PDUs are listed only for racks of the caller's zones (the fixture's racks have none; UPS/PDU are site-wide).
+    check: (r) => expect(Array.isArray((r as { devices: unknown[] }).devices)).toBe(true),
+  },
   'telemetry.metrics': { kind: 'not-zoned', why: 'the metric catalogue and its exporter aliases' },
   'alerts.triage': {
     kind: 'list',

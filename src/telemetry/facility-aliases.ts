@@ -9,6 +9,7 @@
  */
 import { getMetricDef } from './catalogue';
 import type { CanonicalSample } from './samples';
+import { SNMP_EXPORTER_ALIASES, snmpExporterDevice, snmpExporterLabels, snmpExporterValue } from './snmp-exporter-aliases';
 
 interface Alias {
   metric: string;
@@ -66,7 +67,7 @@ export function normaliseFacilitySample(s: CanonicalSample): CanonicalSample {
     }
     return s;
   }
-  if (!s.metric.startsWith('plenum_')) return s;
+  if (!s.metric.startsWith('plenum_')) return normaliseSnmpExporterSample(s);
   let a = FACILITY_ALIASES.get(s.metric);
   if (a === undefined) {
     if (s.metric === 'plenum_cooling_unit_supply_temp_celsius') {
@@ -90,6 +91,27 @@ export function normaliseFacilitySample(s: CanonicalSample): CanonicalSample {
   if (labels.hostname === undefined) {
     const device = firstLabel(labels, DEVICE_LABEL_ORDER) ?? labels.site;
     if (device) s.device = device;
+  }
+  return s;
+}
+
+/** A Prometheus snmp_exporter UPS / PDU series (snmp-exporter-aliases.ts) as its catalogue metric on its device. */
+function normaliseSnmpExporterSample(s: CanonicalSample): CanonicalSample {
+  const a = SNMP_EXPORTER_ALIASES.get(s.metric);
+  if (a === undefined) return s;
+  const def = getMetricDef(a.metric)!;
+  const labels = s.labels;
+  s.metric = def.name;
+  s.unit = def.unit;
+  s.known = true;
+  s.value = snmpExporterValue(a, s.value);
+  const extra = snmpExporterLabels(a, labels);
+  if (extra) s.labels = { ...labels, ...extra };
+  const device = snmpExporterDevice(labels);
+  if (device) {
+    s.device = device;
+    // The instance is the SNMP agent, not a host of the inventory: map by device only.
+    delete s.hostname;
   }
   return s;
 }

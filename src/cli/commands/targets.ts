@@ -1,11 +1,44 @@
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
-const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd'] as const;
+const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
+
+/**
+ * SNMP collector settings and secrets from flags (the server validates them and names the field on error):
+ * `--profile`, `--context`, `--retries`; `--community` (v2c) or `--v3-user` with `--auth-protocol`, `--auth-key`,
+ * `--priv-protocol`, `--priv-key` (v3).
+ */
+function snmpFlags(args: Parameters<Command['run']>[1]): { options: Record<string, unknown>; credentials: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  const credentials: Record<string, unknown> = {};
+  const profile = flag(args, 'profile');
+  if (!profile) throw new UsageError('--profile is required for an snmp target (ups-mib, apc-rpdu2, raritan-pdu2, sentry4, entity-sensor or your own)');
+  options.profile = profile;
+  const context = flag(args, 'context');
+  if (context) options.context = context;
+  const retries = flag(args, 'retries');
+  if (retries !== undefined) options.retries = Number(retries);
+  const community = flag(args, 'community');
+  if (community) credentials.community = community;
+  const pairs: [string, string][] = [
+    ['v3-user', 'user'],
+    ['auth-protocol', 'authProtocol'],
+    ['auth-key', 'authKey'],
+    ['priv-protocol', 'privProtocol'],
+    ['priv-key', 'privKey'],
+  ];
+  for (const [name, key] of pairs) {
+    const value = flag(args, name);
+    if (value) credentials[key] = value;
+  }
+  return { options, credentials };
+}
 
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
-    usage: 'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum|amd> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]',
-    summary: 'add an exporter to scrape (durations like 10s, 1m)',
+    usage:
+      'targets add <url> --dialect <dcgm|nvidia-smi|prometheus|plenum|amd|snmp> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]\n' +
+      '  snmp: targets add snmp://<agent>[:161] --dialect snmp --profile <profile> --device <UPS/PDU/cooling unit name> [--community <community> | --v3-user <user> --auth-protocol sha --auth-key <key> --priv-protocol aes --priv-key <key>] [--context <name>] [--retries <n>]',
+    summary: 'add an exporter to scrape, or a UPS / PDU / cooling unit to poll over SNMP (durations like 10s, 1m)',
     run: async (client, args) => {
       const url = requiredPositional(args, 0, 'the exporter URL');
       const dialect = flag(args, 'dialect');
@@ -26,16 +59,21 @@ export const targetsCommands: Record<string, Command> = {
       if (preference !== undefined && !(Number.isInteger(preference) && preference >= 0 && preference <= 1000)) {
         throw new UsageError('--preference must be an integer 0-1000 (higher wins over other sources of the same reading; remote-write is 50)');
       }
+      const device = flag(args, 'device');
+      const collector = dialect === 'snmp' ? snmpFlags(args) : undefined;
       const target = await client.telemetry.targets.add.mutate({
         url,
         dialect: dialect as (typeof DIALECTS)[number],
+        ...(collector ?? {}),
+        ...(device ? { device } : {}),
         ...(interval ? { interval } : {}),
         ...(timeout ? { timeout } : {}),
         ...(host ? { host } : {}),
         ...(zoneId !== undefined ? { zoneId } : {}),
         ...(preference !== undefined ? { preference } : {}),
       });
-      return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}, every ${target!.intervalMs} ms)` };
+      const reads = target!.device ? `, reads ${target!.device}` : '';
+      return { json: target, text: `added target ${target!.id}: ${target!.url} (${target!.dialect}${reads}, every ${target!.intervalMs} ms)` };
     },
   },
   'targets list': {
@@ -46,7 +84,8 @@ export const targetsCommands: Record<string, Command> = {
       const text = targets
         .map((t) => {
           const health = !t.enabled ? 'disabled' : t.up ? 'up' : t.lastError ? `down: ${t.lastError}` : 'not scraped yet';
-          return `${String(t.id).padStart(4)}  ${t.dialect.padEnd(10)} ${t.url}  ${health}${t.lastSampleCount !== null ? `, ${t.lastSampleCount} samples` : ''}${t.managedBy ? ` [${t.managedBy}]` : ''}`;
+          const collector = typeof t.options.profile === 'string' ? ` [${t.options.profile}${t.device ? ` → ${t.device}` : ''}]` : t.device ? ` [→ ${t.device}]` : '';
+          return `${String(t.id).padStart(4)}  ${t.dialect.padEnd(10)} ${t.url}${collector}  ${health}${t.lastSampleCount !== null ? `, ${t.lastSampleCount} samples` : ''}${t.managedBy ? ` [${t.managedBy}]` : ''}`;
         })
         .join('\n');
       return { json: targets, text: text || 'no targets' };

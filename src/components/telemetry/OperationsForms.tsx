@@ -87,47 +87,134 @@ export function SimulatorFaults() {
   );
 }
 
-/** Register a real exporter as a scrape target: what `plenum targets add` does. */
+type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp';
+
+/**
+ * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit to poll over SNMP: what `plenum targets
+ * add` does. For SNMP the form asks for the device profile, the facility object the readings land on, and either a
+ * v2c community or SNMPv3 user and keys (sent once, never shown again).
+ */
 export function AddTarget() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const add = useMutation(trpc.telemetry.targets.add.mutationOptions());
-  const [form, setForm] = useState({ url: '', dialect: 'dcgm' as 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum', interval: '10s', host: '' });
+  const choices = useQuery(trpc.telemetry.collectorChoices.queryOptions());
+  const [form, setForm] = useState({
+    url: '',
+    dialect: 'dcgm' as TargetDialectChoice,
+    interval: '10s',
+    host: '',
+    profile: '',
+    device: '',
+    snmpVersion: '2c' as '2c' | '3',
+    community: '',
+    user: '',
+    authKey: '',
+    privKey: '',
+  });
   const [errors, setErrors] = useState<FieldErrors>({});
+  const snmp = form.dialect === 'snmp';
+
+  function snmpInput() {
+    const credentials =
+      form.snmpVersion === '3'
+        ? { user: form.user, authProtocol: 'sha' as const, authKey: form.authKey, privProtocol: 'aes' as const, ...(form.privKey ? { privKey: form.privKey } : {}) }
+        : form.community
+          ? { community: form.community }
+          : {};
+    return { options: { profile: form.profile }, credentials, ...(form.device ? { device: form.device } : {}) };
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setErrors({});
     try {
-      await add.mutateAsync({ url: form.url, dialect: form.dialect, interval: form.interval, host: form.host || undefined });
-      setForm({ ...form, url: '', host: '' });
+      await add.mutateAsync({
+        url: form.url,
+        dialect: form.dialect,
+        interval: form.interval,
+        ...(snmp ? snmpInput() : { host: form.host || undefined }),
+      });
+      setForm({ ...form, url: '', host: '', device: '', community: '', authKey: '', privKey: '' });
       await queryClient.invalidateQueries({ queryKey: trpc.telemetry.targets.pathKey() });
     } catch (error) {
       setErrors(fieldErrorsOf(error));
     }
   }
 
+  const credentialError = (key: string) => errors[`credentials.${key}`] ?? (key === 'community' ? errors.credentials : undefined);
+
   return (
     <Can any={['operate']}>
       <Card title="Add a scrape target" testId="add-target">
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Add a scrape target">
-          <Field id="target-url" label="URL" error={errors.url} hint="e.g. http://gpu-node-17:9400/metrics">
+          <Field id="target-url" label="URL" error={errors.url} hint={snmp ? 'e.g. snmp://ups-a.mgmt:161' : 'e.g. http://gpu-node-17:9400/metrics'}>
             <input id="target-url" className={`${inputClass} w-80`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} autoComplete="off" />
           </Field>
           <Field id="target-dialect" label="Exporter" error={errors.dialect}>
-            <select id="target-dialect" className={inputClass} value={form.dialect} onChange={(e) => setForm({ ...form, dialect: e.target.value as typeof form.dialect })}>
+            <select id="target-dialect" className={inputClass} value={form.dialect} onChange={(e) => setForm({ ...form, dialect: e.target.value as TargetDialectChoice })}>
               <option value="dcgm">dcgm-exporter</option>
               <option value="nvidia-smi">nvidia_gpu_exporter</option>
+              <option value="amd">AMD Device Metrics Exporter</option>
               <option value="prometheus">Prometheus text</option>
               <option value="plenum">Plenum facility</option>
+              <option value="snmp">SNMP agent (UPS, PDU, sensors)</option>
             </select>
           </Field>
           <Field id="target-interval" label="Interval" error={errors.interval}>
             <input id="target-interval" className={`${inputClass} w-24`} value={form.interval} onChange={(e) => setForm({ ...form, interval: e.target.value })} />
           </Field>
-          <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">
-            <input id="target-host" className={inputClass} value={form.host} onChange={(e) => setForm({ ...form, host: e.target.value })} autoComplete="off" />
-          </Field>
+          {snmp ? (
+            <>
+              <Field id="target-profile" label="Device profile" error={errors['options.profile'] ?? errors.options}>
+                <select id="target-profile" className={inputClass} value={form.profile} onChange={(e) => setForm({ ...form, profile: e.target.value })}>
+                  <option value="">choose a profile…</option>
+                  {(choices.data?.snmpProfiles ?? []).map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {p.name}: {p.description}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field id="target-device" label="Reads (facility object)" error={errors.device} hint="the UPS, PDU or cooling unit its readings land on">
+                <select id="target-device" className={inputClass} value={form.device} onChange={(e) => setForm({ ...form, device: e.target.value })}>
+                  <option value="">none (readings stay unmapped)</option>
+                  {(choices.data?.devices ?? []).map((d) => (
+                    <option key={`${d.site}/${d.name}`} value={`${d.site}/${d.name}`}>
+                      {d.name} ({d.kind}, {d.site})
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field id="target-snmp-version" label="SNMP version">
+                <select id="target-snmp-version" className={inputClass} value={form.snmpVersion} onChange={(e) => setForm({ ...form, snmpVersion: e.target.value as '2c' | '3' })}>
+                  <option value="2c">v2c (community)</option>
+                  <option value="3">v3 (SHA / AES)</option>
+                </select>
+              </Field>
+              {form.snmpVersion === '2c' ? (
+                <Field id="target-community" label="Community" error={credentialError('community')} hint="default: public">
+                  <input id="target-community" type="password" className={inputClass} value={form.community} onChange={(e) => setForm({ ...form, community: e.target.value })} autoComplete="off" />
+                </Field>
+              ) : (
+                <>
+                  <Field id="target-v3-user" label="v3 user" error={credentialError('user')}>
+                    <input id="target-v3-user" className={inputClass} value={form.user} onChange={(e) => setForm({ ...form, user: e.target.value })} autoComplete="off" />
+                  </Field>
+                  <Field id="target-auth-key" label="Auth key (SHA)" error={credentialError('authKey')}>
+                    <input id="target-auth-key" type="password" className={inputClass} value={form.authKey} onChange={(e) => setForm({ ...form, authKey: e.target.value })} autoComplete="off" />
+                  </Field>
+                  <Field id="target-priv-key" label="Privacy key (AES)" error={credentialError('privKey')} hint="empty: authNoPriv">
+                    <input id="target-priv-key" type="password" className={inputClass} value={form.privKey} onChange={(e) => setForm({ ...form, privKey: e.target.value })} autoComplete="off" />
+                  </Field>
+                </>
+              )}
+            </>
+          ) : (
+            <Field id="target-host" label="Host (optional)" error={errors.host} hint="for exporters that do not label the host">
+              <input id="target-host" className={inputClass} value={form.host} onChange={(e) => setForm({ ...form, host: e.target.value })} autoComplete="off" />
+            </Field>
+          )}
           <SubmitButton pending={add.isPending}>Add target</SubmitButton>
         </form>
       </Card>

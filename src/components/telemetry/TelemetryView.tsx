@@ -71,7 +71,11 @@ export function TelemetryView() {
                     {t.url}
                     {t.managedBy ? <span className="ml-1 text-slate-500">({t.managedBy})</span> : null}
                   </td>
-                  <td>{t.dialect}</td>
+                  <td>
+                    {t.dialect}
+                    {typeof t.options.profile === 'string' ? <span className="ml-1 text-slate-500">({t.options.profile})</span> : null}
+                    {t.device ? <div className="text-xs text-slate-500">reads {t.device}</div> : null}
+                  </td>
                   <td className="tabular text-right">{t.intervalMs / 1000} s</td>
                   <td className="tabular text-right">{t.lastSampleCount ?? '—'}</td>
                   <td className="tabular text-right">{t.lastDurationMs !== null ? `${t.lastDurationMs.toFixed(0)} ms` : '—'}</td>

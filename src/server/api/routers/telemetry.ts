@@ -9,6 +9,7 @@ import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemet
 import { collectorFor } from '../../services/telemetry/collectors/index';
 import { type Collector, isCollectorDialect } from '../../services/telemetry/collectors/types';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
+import { snmpProfiles } from '@/telemetry/snmp/profile';
 import { asFieldError, FieldValidationError, fieldError } from '../errors';
 import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, operateProcedure, readProcedure, router } from '../trpc';
@@ -210,6 +211,24 @@ export const telemetryRouter = router({
   ingestStats: readProcedure.query(async () => {
     const { getProcessIngest } = await import('../../services/telemetry/index');
     return getProcessIngest()?.stats ?? null;
+  }),
+
+  /**
+   * What a collector target can be pointed at: the SNMP device profiles, and the facility objects by name (UPS, PDUs,
+   * meters and cooling units of the sites; rack PDUs only of racks in the caller's zones).
+   */
+  collectorChoices: readProcedure.query(async ({ ctx }) => {
+    const objects = await ctx.pool.query<{ name: string; site: string; kind: string }>(
+      `SELECT pn.name, s.slug AS site, pn.kind::text AS kind FROM power_nodes pn JOIN sites s ON s.id = pn.site_id
+        WHERE pn.rack_id IS NULL OR ${zoneConditionText(ctx.principal, 'rack', 'pn.rack_id')}
+       UNION ALL
+       SELECT cu.name, s.slug, cu.kind::text FROM cooling_units cu JOIN sites s ON s.id = cu.site_id
+       ORDER BY 2, 1`,
+    );
+    return {
+      snmpProfiles: [...snmpProfiles().values()].map((p) => ({ name: p.name, description: p.description, kind: p.kind })),
+      devices: objects.rows,
+    };
   }),
 
   targets: router({

@@ -38,6 +38,7 @@ import {
   withFamilyUnits,
 } from '@/telemetry';
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
+import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
@@ -520,6 +521,8 @@ export class IngestPipeline {
       if (s === undefined) continue;
       const rule = dialectValueRule(dialect, raw.name);
       rule.facilityFactor = normaliseFacilitySample({ ...s, value: 1 }).value; // it multiplies: 1 × factor
+      // An enum state (snmp_exporter's upsBasicOutputStatus → on battery) is no multiplication: never cached.
+      if (SNMP_EXPORTER_ALIASES.get(raw.name)?.map) rule.facilityFactor = Number.NaN;
       const key = finishSample(s, meta);
       const line: CachedLine = { ...rule, text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from

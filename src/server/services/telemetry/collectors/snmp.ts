@@ -25,7 +25,10 @@ export const snmpOptionsSchema = z
       .string()
       .trim()
       .min(1, 'is required (e.g. ups-mib)')
-      .refine((name) => snmpProfiles().has(name), { message: `is not a known profile (known: ${[...snmpProfiles().keys()].join(', ')})` }),
+      .superRefine((name, ctx) => {
+        const known = snmpProfiles();
+        if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `is not a known profile (known: ${[...known.keys()].join(', ')})` });
+      }),
     /** SNMPv3 context name, for agents that serve several devices (proxies, PDU chains). */
     context: z.string().trim().max(64).optional(),
     retries: z.number().int().min(0).max(5).default(1),
@@ -104,15 +107,17 @@ const USM_REASONS: Record<string, string> = {
   'Decryption Error': 'wrong privacy key',
 };
 
+function timeoutError(timeoutMs: number, v3: boolean): ScrapeError {
+  return new ScrapeError(
+    `timed out after ${timeoutMs} ms: no answer from the agent${v3 ? '' : ' (it is down, or it refused the community: v2c agents do not answer a wrong community)'}`,
+  );
+}
+
 /** A net-snmp failure in our words: never text the agent sent. */
 export function snmpErrorText(error: unknown, timeoutMs: number, v3: boolean): ScrapeError {
   if (error instanceof ScrapeError) return error;
   const e = error as Error & { code?: unknown; status?: unknown };
-  if (e?.name === 'RequestTimedOutError') {
-    return new ScrapeError(
-      `timed out after ${timeoutMs} ms: no answer from the agent${v3 ? '' : ' (it is down, or it refused the community: v2c agents do not answer a wrong community)'}`,
-    );
-  }
+  if (e?.name === 'RequestTimedOutError') return timeoutError(timeoutMs, v3);
   if (e?.name === 'ResponseInvalidError') {
     if (e.code === snmp.ResponseInvalidCode.EAuthFailure) return new ScrapeError(`SNMPv3 authorization refused: ${USM_REASONS[e.message] ?? 'authentication failed'}`);
     if (e.code === snmp.ResponseInvalidCode.ECouldNotDecrypt) return new ScrapeError('SNMPv3 authorization refused: wrong privacy key');
@@ -211,14 +216,15 @@ export const snmpCollector: Collector<SnmpOptions, SnmpCredentials> = {
     const { host, port } = parseSnmpUrl(target.url);
     const v3 = credentials.user !== undefined;
     const address = await TargetGuard.resolveChecked(host, ctx.guard);
-    const requestTimeoutMs = Math.max(50, Math.floor(target.timeoutMs / (options.retries + 1)));
+    // The requests' own timeouts end first (with the library's retries); the abort is the backstop for the whole read.
+    const requestTimeoutMs = Math.max(50, Math.floor((target.timeoutMs * 0.9) / (options.retries + 1)));
     const session = openSession(address, port, options, credentials, requestTimeoutMs);
     // Session-level socket errors (ICMP port unreachable on some systems) must not crash the process.
     session.on('error', () => {});
     let onAbort: (() => void) | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => reject(new ScrapeError(`timed out after ${target.timeoutMs} ms`));
+        onAbort = () => reject(timeoutError(target.timeoutMs, v3));
         if (ctx.signal.aborted) onAbort();
         else ctx.signal.addEventListener('abort', onAbort, { once: true });
       });

@@ -22,6 +22,8 @@ export function SitesOverview() {
   const diagram = useQuery({
     ...trpc.power.upstreamDiagram.queryOptions({ siteId: firstSite?.id ?? 0 }),
     enabled: Boolean(firstSite),
+    // Live: a UPS going on battery shows within one refresh.
+    refetchInterval: 10_000,
   });
 
   if (sites.isPending) return <div className="h-40 animate-pulse rounded bg-slate-100" aria-busy="true" />;

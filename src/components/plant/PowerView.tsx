@@ -16,7 +16,8 @@ export function PowerView() {
   const { site } = useSite();
   const siteId = site?.id ?? 0;
   const power = useQuery({ ...trpc.power.nodes.queryOptions({ siteId }), enabled: siteId > 0 });
-  const diagram = useQuery({ ...trpc.power.upstreamDiagram.queryOptions({ siteId }), enabled: siteId > 0 });
+  // Live: a UPS going on battery shows within one refresh.
+  const diagram = useQuery({ ...trpc.power.upstreamDiagram.queryOptions({ siteId }), enabled: siteId > 0, refetchInterval: 10_000 });
   if (!site || power.isPending) return <Loading label="Loading power chain" />;
   if (power.isError) return <ErrorMessage error={power.error} />;
   const data = power.data;

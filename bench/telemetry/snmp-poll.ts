@@ -73,7 +73,9 @@ async function serve(args: Args): Promise<void> {
 }
 
 async function startAgents(args: Args): Promise<{ child: ChildProcess; devices: { name: string; port: number }[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', '--pdus', String(args.pdus)], {
+  // The child runs with this process's Node flags (tsx's loader, --cpu-prof when profiling).
+  const nodeArgs = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeArgs, new URL(import.meta.url).pathname, '--serve', '--pdus', String(args.pdus)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const devices = await new Promise<{ name: string; port: number }[]>((resolve, reject) => {

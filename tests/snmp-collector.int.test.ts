@@ -6,10 +6,16 @@
  * clear per-target error while the good ones keep being read.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main';
+import { handleTrpcRequest } from '../src/server/api/http';
 import { createCaller } from '../src/server/api/root';
+import { createToken, createUser } from '../src/server/auth/accounts';
 import { createContext } from '../src/server/api/trpc';
 import { parseExposition } from '../src/telemetry';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
@@ -35,13 +41,17 @@ const values: Record<string, [string, number | string]> = {
   [`${UPS}.1.4.4.1.4.3`]: ['integer', 2900],
   [`${APC}.1.1.26.4.3.1.5.1`]: ['integer', 412], // rPDU2DeviceStatusPower: hundredths of kW
   [`${APC}.1.1.26.4.3.1.9.1`]: ['integer', 48213], // rPDU2DeviceStatusEnergy: tenths of kWh
+  [`${APC}.1.1.26.6.3.1.2.1`]: ['integer', 1], // rPDU2PhaseStatusModule
+  [`${APC}.1.1.26.6.3.1.3.1`]: ['integer', 1], // rPDU2PhaseStatusNumber
   [`${APC}.1.1.26.6.3.1.5.1`]: ['integer', 183], // rPDU2PhaseStatusCurrent: tenths of A
   [`${APC}.1.1.26.6.3.1.6.1`]: ['integer', 230], // rPDU2PhaseStatusVoltage
   [`${APC}.1.1.26.9.4.3.1.3.1`]: ['string', 'gpu node 1'], // rPDU2OutletMeteredStatusName
+  [`${APC}.1.1.26.9.4.3.1.2.1`]: ['integer', 1], // …Module
   [`${APC}.1.1.26.9.4.3.1.4.1`]: ['integer', 1], // …Number
   [`${APC}.1.1.26.9.4.3.1.6.1`]: ['integer', 52], // …Current (tenths of A)
   [`${APC}.1.1.26.9.4.3.1.7.1`]: ['integer', 1190], // …Power (W)
   [`${APC}.1.1.26.9.4.3.1.3.2`]: ['string', 'gpu node 2'],
+  [`${APC}.1.1.26.9.4.3.1.2.2`]: ['integer', 1],
   [`${APC}.1.1.26.9.4.3.1.4.2`]: ['integer', 2],
   [`${APC}.1.1.26.9.4.3.1.6.2`]: ['integer', 48],
   [`${APC}.1.1.26.9.4.3.1.7.2`]: ['integer', 1105],
@@ -374,6 +384,69 @@ describe('snmp_exporter → remote-write path', () => {
       expect(await reading('pdu_phase_current_a', pduName)).toEqual([{ value: 18.3, labels: expect.objectContaining({ phase: 'L1' }) }]);
     } finally {
       await exporter.stop();
+    }
+  });
+});
+
+describe('SNMP targets from the CLI', () => {
+  it('targets add --dialect snmp with v3 flags and --device; targets list never shows the secrets', async () => {
+    const server = createServer(async (req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+      const response = await handleTrpcRequest(
+        new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}) }),
+        db,
+      );
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const admin = await createUser(db.db, { username: 'snmp-cli', role: 'admin', password: 'snmp cli password 1', allZones: true, zoneIds: [] });
+    const { secret } = await createToken(db.db, { userId: admin.id, name: 'snmp-cli', role: 'admin', allZones: true, zoneIds: [], expiresAt: null, createdBy: null });
+    const run = async (argv: string[]) => {
+      let out = '';
+      let err = '';
+      const stream = (append: (t: string) => void) =>
+        new Writable({
+          write: (chunk, _e, done) => {
+            append(String(chunk));
+            done();
+          },
+        });
+      const previous = process.env.PLENUM_TOKEN;
+      process.env.PLENUM_TOKEN = secret;
+      try {
+        const code = await main([...argv, '--url', apiUrl], stream((t) => (out += t)), stream((t) => (err += t)));
+        return { code, out, err };
+      } finally {
+        if (previous === undefined) delete process.env.PLENUM_TOKEN;
+        else process.env.PLENUM_TOKEN = previous;
+      }
+    };
+    try {
+      const url = `snmp://127.0.0.1:${port}`;
+      const added = await run([
+        'targets', 'add', url, '--dialect', 'snmp', '--profile', 'entity-sensor', '--device', pduName,
+        '--v3-user', V3.user, '--auth-protocol', 'sha', '--auth-key', V3.authKey, '--priv-protocol', 'aes', '--priv-key', V3.privKey,
+      ]);
+      expect(added, added.err).toMatchObject({ code: 0 });
+      expect(added.out).toMatch(new RegExp(`^added target \\d+: ${url} \\(snmp, reads ${pduName}, every 10000 ms\\)`));
+      const list = await run(['targets', 'list', '--json']);
+      expect(list.code).toBe(0);
+      expect(list.out).toContain('"profile": "entity-sensor"');
+      expect(list.out).not.toMatch(/plenum-auth-key|plenum-priv-key|plenum-ro/);
+      const missingProfile = await run(['targets', 'add', url, '--dialect', 'snmp', '--device', pduName]);
+      expect(missingProfile.code).toBe(2);
+      expect(missingProfile.err).toMatch(/--profile is required for an snmp target/);
+      const unknownDevice = await run(['targets', 'add', url, '--dialect', 'snmp', '--profile', 'ups-mib', '--device', 'Nowhere UPS']);
+      expect(unknownDevice.code).toBe(1);
+      expect(unknownDevice.err).toMatch(/device: no UPS, PDU, rack PDU, meter or cooling unit is named "Nowhere UPS"/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -53,9 +53,12 @@ describe('shipped SNMP profiles', () => {
     const answers = vb({
       '1.3.6.1.4.1.318.1.1.26.4.3.1.5.1': 123, // 1.23 kW
       '1.3.6.1.4.1.318.1.1.26.4.3.1.9.1': 48213, // 4821.3 kWh
+      '1.3.6.1.4.1.318.1.1.26.6.3.1.2.1': 1,
+      '1.3.6.1.4.1.318.1.1.26.6.3.1.3.1': 1,
       '1.3.6.1.4.1.318.1.1.26.6.3.1.5.1': 28,
       '1.3.6.1.4.1.318.1.1.26.6.3.1.6.1': 228,
       '1.3.6.1.4.1.318.1.1.26.9.4.3.1.3.1': 'gpu-node-1 psu1',
+      '1.3.6.1.4.1.318.1.1.26.9.4.3.1.2.1': 1,
       '1.3.6.1.4.1.318.1.1.26.9.4.3.1.4.1': 7,
       '1.3.6.1.4.1.318.1.1.26.9.4.3.1.6.1': 43,
       '1.3.6.1.4.1.318.1.1.26.9.4.3.1.7.1': 1012,
@@ -65,10 +68,10 @@ describe('shipped SNMP profiles', () => {
     });
     expect(byName(samplesFromVarbinds(apc, answers, { timestampMs: 1, labels: {} }))).toEqual([
       'plenum_pdu_energy_kwh{} 4821.3',
-      'plenum_pdu_outlet_current_a{"outlet":"7","outlet_name":"gpu-node-1 psu1"} 4.3',
-      'plenum_pdu_outlet_power_w{"outlet":"7","outlet_name":"gpu-node-1 psu1"} 1012',
-      'plenum_pdu_phase_current_a{"phase":"L1"} 2.8',
-      'plenum_pdu_phase_voltage_v{"phase":"L1"} 228',
+      'plenum_pdu_outlet_current_a{"unit":"1","outlet":"7","outlet_name":"gpu-node-1 psu1"} 4.3',
+      'plenum_pdu_outlet_power_w{"unit":"1","outlet":"7","outlet_name":"gpu-node-1 psu1"} 1012',
+      'plenum_pdu_phase_current_a{"phase":"L1","unit":"1"} 2.8',
+      'plenum_pdu_phase_voltage_v{"phase":"L1","unit":"1"} 228',
       'plenum_pdu_power_w{} 1230',
       'plenum_rack_inlet_temp_c{"sensor":"front-top"} 23.9',
     ]);

@@ -70,8 +70,8 @@ const tableSchema = z.object({
   index: z.array(labelName).min(1).default(['index']),
   /** Labels from index parts: label name → template naming index parts in braces (`{ phase: "L{phase}" }`). */
   labels: z.record(labelName, z.string().regex(/\{[a-z_][a-z0-9_]*\}/, 'must name an index part in braces, like {outlet}')).default({}),
-  /** Labels from string columns of the same row (an outlet's name). */
-  label_columns: z.array(rowLookup.extend({ label: labelName })).default([]),
+  /** Labels from columns of the row (an outlet's name; a phase number with `prefix: L`). */
+  label_columns: z.array(rowLookup.extend({ label: labelName, prefix: z.string().max(16).default('') })).default([]),
   columns: z.array(columnSchema).min(1),
 });
 
@@ -327,7 +327,7 @@ export function samplesFromVarbinds(profile: SnmpProfile, varbinds: Varbinds, ct
         for (const [label, template] of Object.entries(t.labels)) labels[label] = template.replace(TEMPLATE_PART, (_, n: string) => parts[n]!);
         for (const l of t.label_columns) {
           const text = lookup(varbinds, l, rowIndex, parts);
-          if (text !== undefined && String(text).trim() !== '') labels[l.label] = String(text).trim();
+          if (text !== undefined && String(text).trim() !== '') labels[l.label] = `${l.prefix}${String(text).trim()}`;
         }
         push(c.metric, labels, v);
       }

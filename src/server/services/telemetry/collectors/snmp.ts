@@ -203,6 +203,14 @@ async function readProfile(session: snmp.Session, profile: SnmpProfile, options:
   return answers;
 }
 
+/** A target's stored settings; a profile removed since the target was added is a clear per-target error. */
+function storedSettings<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new ScrapeError(`${[field, ...issue.path.map(String)].join('.')}: ${issue.message}`);
+}
+
 export const snmpCollector: Collector<SnmpOptions, SnmpCredentials> = {
   dialect: 'snmp',
   optionsSchema: snmpOptionsSchema,
@@ -210,8 +218,8 @@ export const snmpCollector: Collector<SnmpOptions, SnmpCredentials> = {
   targetKey: (options) => `${options.profile}${options.context ? `@${options.context}` : ''}`,
 
   async collect(target: CollectorTarget, ctx: CollectContext): Promise<RawSample[]> {
-    const options = snmpOptionsSchema.parse(target.options);
-    const credentials = snmpCredentialsSchema.parse(target.credentials);
+    const options = storedSettings(snmpOptionsSchema, target.options, 'options');
+    const credentials = storedSettings(snmpCredentialsSchema, target.credentials, 'credentials');
     const profile = snmpProfiles().get(options.profile)!;
     const { host, port } = parseSnmpUrl(target.url);
     const v3 = credentials.user !== undefined;
@@ -228,7 +236,9 @@ export const snmpCollector: Collector<SnmpOptions, SnmpCredentials> = {
         if (ctx.signal.aborted) onAbort();
         else ctx.signal.addEventListener('abort', onAbort, { once: true });
       });
-      const answers = await Promise.race([readProfile(session, profile, options), aborted]);
+      const reading = readProfile(session, profile, options);
+      reading.catch(() => {}); // when the abort wins, the read's own later failure is not an unhandled rejection
+      const answers = await Promise.race([reading, aborted]);
       const labels: Record<string, string> = {};
       if (target.facility) {
         labels.device = target.facility.name;

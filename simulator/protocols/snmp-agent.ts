@@ -90,6 +90,9 @@ export function pduReadings(p: PduView): DeviceReadings {
   r.rows.set('pdu_outlet_current_a', outletCurrent);
   r.labels.set('outlet', outletNumber);
   r.labels.set('outlet_name', outletName);
+  // rPDU2 numbers phases 1..n (the profile writes them L1..Ln); one unit, no daisy chain.
+  r.labels.set('phase', new Map(phasePowerW.map((_, i) => [i + 1, i + 1])));
+  r.labels.set('unit', new Map(Array.from({ length: Math.max(p.outletsW.length, p.phases) }, (_, i) => [i + 1, 1])));
   return r;
 }
 
@@ -167,6 +170,9 @@ function planMib(profile: SnmpProfile, readings: DeviceReadings): { scalars: Sca
     rowSet.set(plan.entryOid, set);
   };
   for (const t of profile.tables) {
+    // The table's rows are those its readings have; a label column only labels them (a `unit` label is on every row
+    // of several tables, each with its own rows).
+    const tableRows = new Set(t.columns.flatMap((c) => [...(readings.rows.get(c.metric)?.keys() ?? [])]));
     for (const c of t.columns) {
       const metric = c.metric;
       const rows = readings.rows.get(metric);
@@ -180,7 +186,8 @@ function planMib(profile: SnmpProfile, readings: DeviceReadings): { scalars: Sca
       }));
     }
     for (const l of t.label_columns) {
-      const labels = readings.labels.get(l.label);
+      const all = readings.labels.get(l.label);
+      const labels = all && new Map([...all].filter(([row]) => tableRows.has(row)));
       const numeric = labels !== undefined && [...labels.values()].every((v) => typeof v === 'number');
       if (numeric) {
         addColumn(l.oid, snmp.ObjectType.Integer, labels, (row) => ({ kind: 'number', read: (r) => r.labels.get(l.label)?.get(row) as number | undefined }));

@@ -169,6 +169,8 @@ beforeAll(async () => {
     path.join(folder.dir, 'missing-object.yaml'),
     `name: missing-object\ndescription: asks for an OID the test agent lacks\nkind: ups\nscalars:\n  - { oid: ${UPS}.1.9.9.0, metric: ups_load_w }\n`,
   );
+  // And a broken one: left out, and named when a target asks for a profile that is not there.
+  writeFileSync(path.join(folder.dir, 'broken.yaml'), 'name: broken\ndescription: no readings\nkind: ups\n');
   process.env.PLENUM_SNMP_PROFILES = folder.dir;
   process.env.PLENUM_TARGET_ALLOW = '127.0.0.1';
   port = await freePort();
@@ -204,7 +206,8 @@ beforeAll(async () => {
     ids[name] = t!.id;
   };
   await add('ups', { options: { profile: 'ups-mib' }, credentials: { community: COMMUNITY }, device: upsName });
-  await add('pdu', { options: { profile: 'apc-rpdu2' }, credentials: V3, device: pduName });
+  // One row per GETBULK: every table walk continues across several requests.
+  await add('pdu', { options: { profile: 'apc-rpdu2', maxRepetitions: 1 }, credentials: V3, device: pduName });
   await add('wrongCommunity', { options: { profile: 'ups-mib', retries: 0 }, credentials: { community: 'not-the-community' }, device: otherUpsName });
   await add('wrongKey', { options: { profile: 'apc-rpdu2', retries: 0 }, credentials: { ...V3, authKey: 'not-the-auth-key' } });
   await add('missing', { options: { profile: 'missing-object' }, credentials: { community: COMMUNITY }, device: upsName });
@@ -301,7 +304,7 @@ describe('SNMP targets through the API', () => {
     const caller = createCaller(createContext(db));
     const url = `snmp://127.0.0.1:${port}`;
     expect(await fieldErrors(caller.telemetry.targets.add({ url, dialect: 'snmp', options: { profile: 'no-such-mib' }, device: upsName }))).toEqual({
-      'options.profile': expect.stringMatching(/^is not a known profile \(known: .*ups-mib/),
+      'options.profile': expect.stringMatching(/^is not a known profile \(known: .*ups-mib.*; not loaded: broken\.yaml: scalars: a profile needs at least one scalar or table\)$/),
     });
     expect(await fieldErrors(caller.telemetry.targets.add({ url, dialect: 'snmp', options: { profile: 'ups-mib', retries: 9, colour: 'red' } }))).toMatchObject({
       'options.retries': expect.any(String),
@@ -326,7 +329,7 @@ describe('SNMP targets through the API', () => {
     const caller = createCaller(createContext(db));
     const list = await caller.telemetry.targets.list();
     const pdu = list.find((t) => t.id === ids.pdu);
-    expect(pdu).toMatchObject({ dialect: 'snmp', options: { profile: 'apc-rpdu2' }, hasCredentials: true, device: pduName });
+    expect(pdu).toMatchObject({ dialect: 'snmp', options: { profile: 'apc-rpdu2', maxRepetitions: 1 }, hasCredentials: true, device: pduName });
     expect(JSON.stringify(list)).not.toMatch(/plenum-ro|plenum-auth-key|plenum-priv-key|not-the-/);
     const audit = await db.pool.query<{ detail: unknown }>(`SELECT detail FROM audit_log WHERE action = 'telemetry.targets.add'`);
     expect(audit.rows.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getMetricDef } from '../catalogue';
-import { loadSnmpProfiles, parseSnmpProfile, profileRequests, samplesFromVarbinds, type VarbindValue } from './profile';
+import { loadSnmpProfiles, loadSnmpProfilesWithProblems, parseSnmpProfile, profileRequests, samplesFromVarbinds, type VarbindValue } from './profile';
 
 const ctx = { timestampMs: 1_000, labels: { device: 'ups-a', site: 'dc1' } };
 const vb = (entries: Record<string, VarbindValue>) => new Map(Object.entries(entries));
@@ -12,6 +12,7 @@ describe('shipped SNMP profiles', () => {
 
   it('all five load and use catalogue metrics only', () => {
     expect([...profiles.keys()].sort()).toEqual(['apc-rpdu2', 'entity-sensor', 'raritan-pdu2', 'sentry4', 'ups-mib']);
+    expect(loadSnmpProfilesWithProblems(undefined).problems).toEqual([]);
     for (const p of profiles.values()) {
       for (const s of p.scalars) expect(getMetricDef(s.metric), `${p.name} ${s.metric}`).toBeDefined();
       for (const t of p.tables) for (const c of t.columns) expect(getMetricDef(c.metric), `${p.name} ${c.metric}`).toBeDefined();
@@ -45,6 +46,7 @@ describe('shipped SNMP profiles', () => {
         { oid: '1.3.6.1.2.1.33.1.2.1.0', optional: true },
       ],
       walk: ['1.3.6.1.2.1.33.1.4.4.1.4'],
+      tables: [['1.3.6.1.2.1.33.1.4.4.1.4']],
     });
   });
 

@@ -146,46 +146,75 @@ export const SHIPPED_PROFILE_DIR = path.resolve(process.cwd(), 'src/telemetry/sn
 
 /**
  * Loads every `*.yaml` profile from the shipped folder and from `extraDir` (the `PLENUM_SNMP_PROFILES` folder by
- * default, where sites put their own). A profile in `extraDir` with a shipped profile's name replaces it.
+ * default, where sites put their own). A profile in `extraDir` with a shipped profile's name replaces it. A file that
+ * does not validate is left out and its problem (file, field, reason) listed in `problems`.
  */
-export function loadSnmpProfiles(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): Map<string, SnmpProfile> {
-  const out = new Map<string, SnmpProfile>();
+export function loadSnmpProfilesWithProblems(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): { profiles: Map<string, SnmpProfile>; problems: string[] } {
+  const profiles = new Map<string, SnmpProfile>();
+  const problems: string[] = [];
   for (const dir of [SHIPPED_PROFILE_DIR, extraDir]) {
     if (!dir || !existsSync(dir)) continue;
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
-      const profile = parseSnmpProfile(readFileSync(path.join(dir, file), 'utf8'), file);
-      out.set(profile.name, profile);
+      try {
+        const profile = parseSnmpProfile(readFileSync(path.join(dir, file), 'utf8'), file);
+        profiles.set(profile.name, profile);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     }
   }
-  return out;
+  return { profiles, problems };
 }
 
-let cached: Map<string, SnmpProfile> | undefined;
+/** The profiles that load (see loadSnmpProfilesWithProblems). */
+export function loadSnmpProfiles(extraDir: string | undefined = process.env.PLENUM_SNMP_PROFILES): Map<string, SnmpProfile> {
+  return loadSnmpProfilesWithProblems(extraDir).profiles;
+}
+
+let cached: ReturnType<typeof loadSnmpProfilesWithProblems> | undefined;
 
 /** The loaded profiles, read once per process. */
 export function snmpProfiles(): Map<string, SnmpProfile> {
-  cached ??= loadSnmpProfiles();
-  return cached;
+  cached ??= loadSnmpProfilesWithProblems();
+  return cached.profiles;
 }
 
-/** What to ask the agent for: scalars by GET, table columns by walking each column's subtree. */
+/** Profile files of this process that did not load, each as "file: field: reason". */
+export function snmpProfileProblems(): readonly string[] {
+  snmpProfiles();
+  return cached!.problems;
+}
+
+/**
+ * What to ask the agent for: scalars by GET, table columns by walking each column's subtree. `walk` lists every column
+ * once; `tables` groups them by the table that first needs them, so a collector can walk a table's columns together.
+ */
 export interface ProfileRequests {
   get: { oid: string; optional: boolean }[];
   walk: string[];
+  tables: string[][];
 }
 
 export function profileRequests(profile: SnmpProfile): ProfileRequests {
   const walk = new Set<string>();
+  const tables: string[][] = [];
   for (const t of profile.tables) {
-    for (const l of t.label_columns) walk.add(l.oid);
+    const group: string[] = [];
+    const need = (oid: string) => {
+      if (walk.has(oid)) return;
+      walk.add(oid);
+      group.push(oid);
+    };
+    for (const l of t.label_columns) need(l.oid);
     for (const c of t.columns) {
-      walk.add(c.oid);
-      if (c.where_column) walk.add(c.where_column.oid);
-      if (c.decimals) walk.add(c.decimals.oid);
-      if (c.si_scale) walk.add(c.si_scale.oid);
+      need(c.oid);
+      if (c.where_column) need(c.where_column.oid);
+      if (c.decimals) need(c.decimals.oid);
+      if (c.si_scale) need(c.si_scale.oid);
     }
+    if (group.length > 0) tables.push(group);
   }
-  return { get: profile.scalars.map((s) => ({ oid: s.oid, optional: s.optional })), walk: [...walk] };
+  return { get: profile.scalars.map((s) => ({ oid: s.oid, optional: s.optional })), walk: [...walk], tables };
 }
 
 /** Raw value → reading, or undefined for "no reading" (ignored value, unknown enum code, text). */

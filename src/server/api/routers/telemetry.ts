@@ -123,7 +123,10 @@ function collectorOf(dialect: string): Collector {
 
 type FacilityObject = { powerNodeId: number | null; coolingUnitId: number | null; key: string };
 
-/** Finds the facility object a collector target reads: a power node (UPS, PDU, rack PDU, meter) or a cooling unit. */
+/**
+ * Finds the facility object a collector target reads: a power node (UPS, PDU, rack PDU, meter) or a cooling unit. A
+ * zone-scoped caller finds rack PDUs only in racks of its zones (the others are "not found", as in collectorChoices).
+ */
 async function facilityObjectByName(ctx: Context, name: string): Promise<FacilityObject> {
   const slash = name.indexOf('/');
   const site = slash > 0 ? name.slice(0, slash).trim().toLowerCase() : null;
@@ -131,6 +134,7 @@ async function facilityObjectByName(ctx: Context, name: string): Promise<Facilit
   const rows = await ctx.pool.query<{ kind: 'power-node' | 'cooling-unit'; id: number; slug: string }>(
     `SELECT 'power-node' AS kind, pn.id, s.slug FROM power_nodes pn JOIN sites s ON s.id = pn.site_id
       WHERE lower(pn.name) = lower($1) AND ($2::text IS NULL OR s.slug = $2)
+        AND (pn.rack_id IS NULL OR ${zoneConditionText(ctx.principal, 'rack', 'pn.rack_id')})
      UNION ALL
      SELECT 'cooling-unit', cu.id, s.slug FROM cooling_units cu JOIN sites s ON s.id = cu.site_id
       WHERE lower(cu.name) = lower($1) AND ($2::text IS NULL OR s.slug = $2)`,

@@ -10,7 +10,7 @@ import net from 'node:net';
 import snmp from 'net-snmp';
 import { z } from 'zod';
 import type { RawSample } from '@/telemetry';
-import { profileRequests, samplesFromVarbinds, type SnmpProfile, snmpProfiles, type VarbindValue } from '@/telemetry/snmp/profile';
+import { profileRequests, samplesFromVarbinds, type SnmpProfile, snmpProfileProblems, snmpProfiles, type VarbindValue } from '@/telemetry/snmp/profile';
 import { ScrapeError, TargetGuard } from '../target-guard';
 import type { CollectContext, Collector, CollectorTarget } from './types';
 
@@ -27,7 +27,10 @@ export const snmpOptionsSchema = z
       .min(1, 'is required (e.g. ups-mib)')
       .superRefine((name, ctx) => {
         const known = snmpProfiles();
-        if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `is not a known profile (known: ${[...known.keys()].join(', ')})` });
+        if (known.has(name)) return;
+        const problems = snmpProfileProblems();
+        const broken = problems.length > 0 ? `; not loaded: ${problems.join('; ')}` : '';
+        ctx.addIssue({ code: 'custom', message: `is not a known profile (known: ${[...known.keys()].join(', ')}${broken})` });
       }),
     /** SNMPv3 context name, for agents that serve several devices (proxies, PDU chains). */
     context: z.string().trim().max(64).optional(),
@@ -161,21 +164,47 @@ function getOnce(session: snmp.Session, oids: string[]): Promise<snmp.Varbind[]>
   });
 }
 
-function walkColumn(session: snmp.Session, oid: string, maxRepetitions: number, into: Map<string, VarbindValue>): Promise<void> {
+function getBulkOnce(session: snmp.Session, oids: string[], maxRepetitions: number): Promise<snmp.Varbind[][]> {
   return new Promise((resolve, reject) => {
-    session.subtree(
-      oid,
-      maxRepetitions,
-      (varbinds: snmp.Varbind[]) => {
-        for (const vb of varbinds) {
-          if (snmp.isVarbindError(vb)) continue;
-          const value = varbindValue(vb);
-          if (value !== undefined) into.set(vb.oid, value);
-        }
-      },
-      (error: Error | null) => (error ? reject(error) : resolve()),
-    );
+    session.getBulk(oids, 0, maxRepetitions, (error, varbinds) => (error ? reject(error) : resolve((varbinds ?? []) as snmp.Varbind[][])));
   });
+}
+
+/** Rows per column past which a walk stops: an agent that never leaves a column must not keep a scrape busy forever. */
+const MAX_ROWS_PER_COLUMN = 10_000;
+
+/**
+ * Walks the columns of one table together: each GETBULK carries every column still inside its subtree, from the last
+ * row seen in it (so a 24-outlet table of four columns costs one or two requests, not eight).
+ */
+async function walkTable(session: snmp.Session, columns: readonly string[], maxRepetitions: number, into: Map<string, VarbindValue>): Promise<void> {
+  const last = new Map(columns.map((c) => [c, c]));
+  const rows = new Map(columns.map((c) => [c, 0]));
+  while (last.size > 0) {
+    const walking = [...last.keys()];
+    const answers = await getBulkOnce(
+      session,
+      walking.map((c) => last.get(c)!),
+      maxRepetitions,
+    );
+    walking.forEach((column, i) => {
+      const from = last.get(column)!;
+      let at = from;
+      for (const vb of answers[i] ?? []) {
+        if (snmp.isVarbindError(vb) || !vb.oid.startsWith(`${column}.`)) {
+          at = from; // left the column (or the MIB view): done
+          break;
+        }
+        const value = varbindValue(vb);
+        if (value !== undefined) into.set(vb.oid, value);
+        at = vb.oid;
+      }
+      const count = rows.get(column)! + (answers[i]?.length ?? 0);
+      rows.set(column, count);
+      if (at === from || count >= MAX_ROWS_PER_COLUMN) last.delete(column);
+      else last.set(column, at);
+    });
+  }
 }
 
 /** Reads what a profile asks for: GET the scalars (a missing required one is an error), walk the columns. */
@@ -199,7 +228,7 @@ async function readProfile(session: snmp.Session, profile: SnmpProfile, options:
       if (value !== undefined) answers.set(wanted.oid, value);
     });
   }
-  await Promise.all(requests.walk.map((oid) => walkColumn(session, oid, options.maxRepetitions, answers)));
+  await Promise.all(requests.tables.map((columns) => walkTable(session, columns, options.maxRepetitions, answers)));
   return answers;
 }
 

@@ -54,6 +54,11 @@ export interface SimRackPdu {
   capacityKw: number;
   /** UPS feeding this PDU; absent: fed straight from the utility / generator. */
   upsId?: string;
+  /** Outlets (default 24): server i plugs into outlet (i mod outlets) + 1. */
+  outlets?: number;
+  /** Input phases (default 3) and phase-to-neutral voltage, V (default 230): the SNMP agent's phase readings. */
+  phases?: 1 | 3;
+  phaseVoltageV?: number;
 }
 
 export interface SimServer {

@@ -8,7 +8,7 @@ import { advanceProfile, DEFAULT_LOAD_MIX, type HostProfile, type LoadMix, pickP
 import { type CoolingUnitReadings, CoolingUnitSim, defaultCoolingParams, redundancyOk } from './models/cooling';
 import { type FacilityPower, facilityPower } from './models/facility';
 import { GpuSim, type GpuReadings, type Workload, type WorkloadKind } from './models/gpu';
-import { newRackPdu, pduLive, type RackPduState, splitServerLoad, stepPduBreaker } from './models/pdu';
+import { DEFAULT_PDU_OUTLETS, DEFAULT_PDU_PHASE_VOLTAGE_V, newRackPdu, outletLoadsW, pduLive, type RackPduState, splitServerLoad, stepPduBreaker } from './models/pdu';
 import { AIR_ZONE, LIQUID_ZONE, relativeHumidityPct, ThermalZone } from './models/room';
 import { defaultServerParams, ServerSim, type ServerState } from './models/server';
 import { defaultUpsParams, UpsSim, type UpsState } from './models/ups';
@@ -21,6 +21,7 @@ export type FaultKind =
   | 'server-fan-failure'
   | 'cooling-unit-failure'
   | 'utility-outage'
+  | 'ups-on-battery'
   | 'pdu-breaker-trip'
   | 'network-link-down';
 
@@ -31,6 +32,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'server-fan-failure',
   'cooling-unit-failure',
   'utility-outage',
+  'ups-on-battery',
   'pdu-breaker-trip',
   'network-link-down',
 ];
@@ -43,6 +45,7 @@ export const FAULT_TARGETS: Record<FaultKind, string> = {
   'server-fan-failure': 'server hostname',
   'cooling-unit-failure': 'cooling unit id',
   'utility-outage': 'site id',
+  'ups-on-battery': 'UPS id',
   'pdu-breaker-trip': 'rack PDU id',
   'network-link-down': 'hostname (all links) or hostname/link',
 };
@@ -109,6 +112,8 @@ interface RackNode {
   inletTempC: number;
   outletTempC: number;
   itW: number;
+  /** Each server's AC load in the last step, W, in inventory order (the PDU outlets they plug into). */
+  serverLoadsW: number[];
 }
 
 interface CoolingNode {
@@ -164,7 +169,24 @@ export interface SiteView {
   itEnergyJ: number;
   facilityEnergyJ: number;
   upses: { id: string; name: string; ratedW: number; state: UpsState }[];
-  pdus: { id: string; name: string; rackId: string; hallId: string; feed: 'A' | 'B'; capacityW: number; loadW: number; live: boolean; tripped: boolean }[];
+  pdus: {
+    id: string;
+    name: string;
+    rackId: string;
+    hallId: string;
+    feed: 'A' | 'B';
+    capacityW: number;
+    loadW: number;
+    live: boolean;
+    tripped: boolean;
+    /** Power per outlet, W (outlet n at index n − 1). */
+    outletsW: number[];
+    /** Outlet names: the hostname of the server plugged in, else "Outlet n". */
+    outletNames: string[];
+    energyJ: number;
+    phases: 1 | 3;
+    phaseVoltageV: number;
+  }[];
   coolingUnits: {
     id: string;
     name: string;
@@ -345,6 +367,7 @@ export class World {
             inletTempC,
             outletTempC: prevRack?.outletTempC ?? inletTempC,
             itW: prevRack?.itW ?? 0,
+            serverLoadsW: prevRack?.serverLoadsW ?? [],
           };
         });
         return {
@@ -445,6 +468,8 @@ export class World {
         return this.sites.some((s) => s.cooling.some((c) => c.inv.id === target));
       case 'utility-outage':
         return this.sites.some((s) => s.inv.id === target);
+      case 'ups-on-battery':
+        return this.sites.some((s) => s.upses.has(target));
       case 'pdu-breaker-trip':
         return !!this.findPdu(target);
     }
@@ -554,9 +579,11 @@ export class World {
     const gen = site.inv.generator;
     site.generatorRunning = outage && !!gen && site.outageS >= gen.startDelayS;
     const sourceLive = site.utilityLive || site.generatorRunning;
+    // A UPS whose own input failed (ups-on-battery) runs on its battery while the rest of the site keeps utility.
+    const upsInputLive = (id: string) => sourceLive && !this.active('ups-on-battery', id);
     const upsOutputLive = (id: string) => {
       const ups = site.upses.get(id);
-      return !!ups && (sourceLive || ups.state.batteryWh > 0);
+      return !!ups && (upsInputLive(id) || ups.state.batteryWh > 0);
     };
 
     // Racks: power availability, GPUs, servers, PDU loads.
@@ -594,10 +621,12 @@ export class World {
           serverLoads.push(state.acPowerW);
           exhaustWeighted += state.heatToAirW * (state.exhaustTempC - inletTempC);
         }
+        rack.serverLoadsW = serverLoads;
         const loads = splitServerLoad(serverLoads, rack.pdus);
         rack.itW = 0;
         for (const pdu of rack.pdus) {
           pdu.loadW = loads.get(pdu.id) ?? 0;
+          pdu.energyJ += pdu.loadW * dtS;
           rack.itW += pdu.loadW;
           if (pdu.upsId) upsLoadW.set(pdu.upsId, (upsLoadW.get(pdu.upsId) ?? 0) + pdu.loadW);
           if (stepPduBreaker(pdu, dtS)) this.addFault('pdu-breaker-trip', pdu.id, {}, 'model');
@@ -614,10 +643,11 @@ export class World {
     let upsChargingW = 0;
     let batteryW = 0;
     for (const [id, ups] of site.upses) {
-      const state = ups.step(dtS, sourceLive, upsLoadW.get(id) ?? 0);
+      const inputLive = upsInputLive(id);
+      const state = ups.step(dtS, inputLive, upsLoadW.get(id) ?? 0);
       upsLossW += state.lossW;
       upsChargingW += state.chargingW;
-      if (!sourceLive) batteryW += state.outputPowerW + state.lossW;
+      if (!inputLive) batteryW += state.outputPowerW + state.lossW;
     }
 
     // Cooling and room temperatures, hall by hall.
@@ -659,7 +689,8 @@ export class World {
       lightingW,
       distributionLossFraction: site.inv.distributionLossFraction ?? 0.01,
     });
-    site.utilityW = sourceLive ? site.power.facilityW : Math.max(0, site.power.facilityW - batteryW);
+    // Battery discharge (a site outage, or one UPS whose input failed) is not drawn from the utility.
+    site.utilityW = Math.max(0, site.power.facilityW - batteryW);
     site.itEnergyJ += itW * dtS;
     site.facilityEnergyJ += site.power.facilityW * dtS;
   }
@@ -749,19 +780,29 @@ export class World {
         const sim = site.upses.get(u.id)!;
         return { id: u.id, name: u.name ?? u.id, ratedW: sim.params.ratedW, state: sim.state };
       }),
-      pdus: racks.flatMap((rack) =>
-        rack.pdus.map((p) => ({
-          id: p.id,
-          name: rack.inv.pdus.find((q) => q.id === p.id)?.name ?? p.id,
-          rackId: rack.inv.id,
-          hallId: rack.hallId,
-          feed: p.feed,
-          capacityW: p.capacityW,
-          loadW: p.loadW,
-          live: pduLive(p),
-          tripped: p.tripped,
-        })),
-      ),
+      pdus: racks.flatMap((rack) => {
+        const livePdus = rack.pdus.filter(pduLive).length;
+        return rack.pdus.map((p) => {
+          const inv = rack.inv.pdus.find((q) => q.id === p.id);
+          const outlets = inv?.outlets ?? DEFAULT_PDU_OUTLETS;
+          return {
+            id: p.id,
+            name: inv?.name ?? p.id,
+            rackId: rack.inv.id,
+            hallId: rack.hallId,
+            feed: p.feed,
+            capacityW: p.capacityW,
+            loadW: p.loadW,
+            live: pduLive(p),
+            tripped: p.tripped,
+            outletsW: outletLoadsW(rack.serverLoadsW, p, livePdus, outlets),
+            outletNames: Array.from({ length: outlets }, (_, i) => rack.hosts[i]?.inv.hostname ?? `Outlet ${i + 1}`),
+            energyJ: p.energyJ,
+            phases: inv?.phases ?? 3,
+            phaseVoltageV: inv?.phaseVoltageV ?? DEFAULT_PDU_PHASE_VOLTAGE_V,
+          };
+        });
+      }),
       coolingUnits: site.cooling.map((c) => ({
         id: c.inv.id,
         name: c.inv.name ?? c.inv.id,

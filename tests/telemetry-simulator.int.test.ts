@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedIfEmpty } from '../src/server/db/seed';
+import { latestReadings, upsOnBattery } from '../src/server/services/dashboards';
 import { SimulatorHost } from '../src/server/services/simulator-host';
 import { AlertEvaluator, acknowledgeAlert } from '../src/server/services/telemetry/alerts';
 import { telemetrySettings } from '../src/server/services/telemetry/config';
@@ -49,12 +50,17 @@ const latest = async (metric: string, entity: string) => {
 };
 
 describe('live simulator → scrape → ingest → alerts', () => {
-  it('registers one target per GPU host plus the facility endpoint, the Redfish service and a Modbus target per air unit, and scrapes them all', async () => {
+  it('registers one target per GPU host, the facility endpoint, one SNMP agent per UPS and rack PDU, the Redfish service and a Modbus target per air unit, and scrapes them all', async () => {
     const targets = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator'`);
+    // The simulated UPSs and rack PDUs: those of the inventory the simulator models (racks in service, rated).
+    const inventory = await loadSimInventory(db.pool);
+    const devices = inventory.sites.flatMap((site) => [...(site.upses ?? []), ...site.halls.flatMap((h) => h.racks.flatMap((r) => r.pdus))]);
+    expect(devices.length).toBeGreaterThan(2);
+    expect(sim.status().snmpAgents).toBe(devices.length);
     // Plus a Modbus TCP target per air cooling unit (CRAH, CRAC, in-row, rear door), read by the modbus collector.
-    const airUnits = (await loadSimInventory(db.pool)).sites.flatMap((site) => (site.coolingUnits ?? []).filter((u) => u.kind !== 'cdu'));
+    const airUnits = inventory.sites.flatMap((site) => (site.coolingUnits ?? []).filter((u) => u.kind !== 'cdu'));
     expect(airUnits.length).toBeGreaterThan(0);
-    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 2 + airUnits.length);
+    expect(targets.rows[0]!.n).toBe(sim.status().hosts + 2 + sim.status().snmpAgents + airUnits.length);
     const modbus = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator' AND dialect = 'modbus' AND cooling_unit_id IS NOT NULL`);
     expect(modbus.rows[0]!.n).toBe(airUnits.length);
     await waitFor('every target scraped', async () => {
@@ -153,6 +159,61 @@ describe('live simulator → scrape → ingest → alerts', () => {
       await evaluator.evaluate();
       const r = await db.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'Cooling unit failed' AND a.state <> 'resolved'`,
+      );
+      return r.rows[0]!.n === 0;
+    });
+  });
+});
+
+describe('UPSs and rack PDUs over SNMP', () => {
+  const siteId = async () => (await db.pool.query<{ id: number }>(`SELECT id FROM sites WHERE slug = 'ams-ai-1'`)).rows[0]!.id;
+  const reading = async (metric: string, node: string) => {
+    const rows = await latestReadings(db.pool, await siteId(), [metric]);
+    const id = (await db.pool.query<{ id: number }>('SELECT id FROM power_nodes WHERE name = $1', [node])).rows[0]!.id;
+    return rows.find((r) => r.powerNodeId === id)?.value;
+  };
+
+  it('every UPS and rack PDU target names its profile and power node; their readings land on the power nodes', async () => {
+    const targets = await db.pool.query<{ profile: string; kind: string; url: string }>(
+      `SELECT t.options->>'profile' AS profile, pn.kind, t.url FROM scrape_targets t JOIN power_nodes pn ON pn.id = t.power_node_id
+        WHERE t.managed_by = 'simulator' AND t.dialect = 'snmp'`,
+    );
+    expect(targets.rows.length).toBe(sim.status().snmpAgents);
+    for (const t of targets.rows) expect(t.profile).toBe(t.kind === 'ups' ? 'ups-mib' : 'apc-rpdu2');
+    expect(new Set(targets.rows.map((t) => t.url)).size).toBe(targets.rows.length);
+    const pdu = (await db.pool.query<{ name: string }>(`SELECT name FROM power_nodes WHERE kind = 'rack-pdu' AND capacity_kw > 0 ORDER BY id LIMIT 1`)).rows[0]!.name;
+    await waitFor('UPS A load over SNMP', async () => ((await reading('ups_load_w', 'UPS A')) ?? 0) > 0);
+    await waitFor(`${pdu} power over SNMP`, async () => ((await reading('pdu_power_w', pdu)) ?? 0) > 0);
+    // The facility text no longer carries UPS or PDU series: each quantity has one source, the SNMP agent.
+    const textSeries = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM telemetry_series s JOIN scrape_targets t ON t.id = s.target_id WHERE t.dialect = 'plenum' AND s.metric IN ('ups_load_w', 'ups_on_battery', 'pdu_power_w')`,
+    );
+    expect(textSeries.rows[0]!.n).toBe(0);
+  });
+
+  it('a UPS pulled onto battery reads on battery over UPS-MIB, fires the alert and shows on the power chain; clearing ends it', async () => {
+    expect(await reading('ups_on_battery', 'UPS A')).toBe(0);
+    const fault = await sim.inject('ups-on-battery', 'UPS A');
+    await waitFor('UPS A on battery over SNMP', async () => (await reading('ups_on_battery', 'UPS A')) === 1);
+    expect(await reading('ups_on_battery', 'UPS B')).toBe(0);
+    const onBattery = await upsOnBattery(db.pool, await siteId());
+    expect(onBattery.map((u) => u.name)).toEqual(['UPS A']);
+    expect(onBattery[0]!.chargePct).toBeGreaterThan(0);
+    const evaluator = new AlertEvaluator(db.pool, 60_000);
+    await waitFor('UPS on battery alert', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ entity_label: string }>(
+        `SELECT a.entity_label FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'UPS on battery' AND a.state = 'firing'`,
+      );
+      return r.rows.some((a) => a.entity_label.includes('UPS A'));
+    });
+    await sim.clear(fault.id);
+    await waitFor('UPS A back on utility', async () => (await reading('ups_on_battery', 'UPS A')) === 0);
+    expect(await upsOnBattery(db.pool, await siteId())).toEqual([]);
+    await waitFor('UPS on battery alert resolved', async () => {
+      await evaluator.evaluate();
+      const r = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE r.name = 'UPS on battery' AND a.state <> 'resolved'`,
       );
       return r.rows[0]!.n === 0;
     });

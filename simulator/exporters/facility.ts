@@ -68,12 +68,33 @@ export const FACILITY_METRICS = {
 
 type Key = keyof typeof FACILITY_METRICS;
 
+/**
+ * The families the simulator's SNMP agents serve (each UPS over UPS-MIB, each rack PDU over rPDU2): Plenum reads those
+ * devices over SNMP, so the scraped facility text leaves them out; the debug view keeps them.
+ */
+export const SNMP_SERVED_FAMILIES: ReadonlySet<Key> = new Set<Key>([
+  'upsOutputPower',
+  'upsInputPower',
+  'upsLoad',
+  'upsEfficiency',
+  'upsOnBattery',
+  'upsOutputSource',
+  'upsBatteryStatus',
+  'upsMinutes',
+  'upsCharge',
+  'upsSecondsOnBattery',
+  'pduPower',
+  'pduCapacity',
+  'pduTripped',
+  'pduLive',
+]);
+
+/** What the text Plenum scrapes leaves out because a device protocol serves it (one source per quantity). */
 export type FacilityTextOptions = {
-  /**
-   * Cooling unit kinds whose coolant readings (supply temperature, heat removed) the simulator serves over a device
-   * protocol instead (CDUs over Redfish): left out of this text so each quantity has one source.
-   */
+  /** Cooling unit kinds whose coolant readings (supply temperature, heat removed) go over Redfish (CDUs). */
   coolingReadingsElsewhere?: ReadonlySet<string>;
+  /** Families served elsewhere (SNMP_SERVED_FAMILIES); the debug view passes none. */
+  without?: ReadonlySet<Key>;
 };
 
 function collect(site: SiteView, world: World, options: FacilityTextOptions): Map<Key, { labels: Labels; value: number }[]> {
@@ -153,7 +174,7 @@ export function renderFacilityMetrics(world: World, siteId?: string, options: Fa
   const families: MetricFamily[] = [];
   for (const key of Object.keys(FACILITY_METRICS) as Key[]) {
     const samples = merged.get(key);
-    if (samples?.length) families.push({ ...FACILITY_METRICS[key], samples });
+    if (samples?.length && !options.without?.has(key)) families.push({ ...FACILITY_METRICS[key], samples });
   }
   return renderFamilies(families);
 }

@@ -1,3 +1,3 @@
 export { DCGM_DEFAULT_COUNTERS, renderGpuHostMetrics } from './dcgm';
-export { FACILITY_METRICS, renderFacilityMetrics } from './facility';
+export { FACILITY_METRICS, renderFacilityMetrics, SNMP_SERVED_FAMILIES } from './facility';
 export { AMD_EXPORTER_FIELDS, renderAmdHostMetrics } from './amd';

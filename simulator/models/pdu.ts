@@ -16,6 +16,8 @@ export interface RackPduState {
   loadW: number;
   /** Seconds spent over the rating (overload trip timer). */
   overloadS: number;
+  /** Energy through the PDU since the simulator started, J (the PDU's kWh meter). */
+  energyJ: number;
 }
 
 export function pduLive(pdu: RackPduState): boolean {
@@ -23,7 +25,7 @@ export function pduLive(pdu: RackPduState): boolean {
 }
 
 export function newRackPdu(id: string, feed: 'A' | 'B', capacityW: number): RackPduState {
-  return { id, feed, capacityW, tripped: false, trippedByOverload: false, sourceLive: true, loadW: 0, overloadS: 0 };
+  return { id, feed, capacityW, tripped: false, trippedByOverload: false, sourceLive: true, loadW: 0, overloadS: 0, energyJ: 0 };
 }
 
 /**
@@ -64,4 +66,27 @@ export function stepPduBreaker(pdu: RackPduState, dtS: number): boolean {
     return true;
   }
   return false;
+}
+
+/** Outlets of a simulated rack PDU unless its inventory says otherwise (a typical 0U PDU for GPU racks). */
+export const DEFAULT_PDU_OUTLETS = 24;
+/** Nominal phase-to-neutral voltage of a PDU whose inventory gives none, V. */
+export const DEFAULT_PDU_PHASE_VOLTAGE_V = 230;
+
+/**
+ * Power per outlet of one PDU, W: server i is plugged into outlet (i mod outlets) + 1 and its share on this PDU is
+ * its load ÷ the rack's live PDUs (as splitServerLoad); empty outlets read 0. The outlets sum to the PDU load.
+ */
+export function outletLoadsW(serverLoadsW: readonly number[], pdu: RackPduState, livePdus: number, outlets: number): number[] {
+  const out = new Array<number>(outlets).fill(0);
+  if (!pduLive(pdu) || livePdus === 0) return out;
+  serverLoadsW.forEach((w, i) => {
+    out[i % outlets]! += w / livePdus;
+  });
+  return out;
+}
+
+/** Input phase (1-based) an outlet is wired to: outlets rotate over the phases, as on three-phase 0U PDUs. */
+export function phaseOfOutlet(outlet: number, phases: number): number {
+  return ((outlet - 1) % phases) + 1;
 }

@@ -23,4 +23,18 @@ describe('flowchart', () => {
     expect(source).not.toContain('missing');
     expect(source).toContain('click n_pdu_a href "/power/2"');
   });
+
+  it('draws alerting nodes (a UPS on battery) in the alert class, and only those', () => {
+    const source = flowchart(
+      [
+        { id: '1', label: 'UPS A', detail: 'ON BATTERY', tone: 'alert' },
+        { id: '2', label: 'UPS B' },
+      ],
+      [],
+    );
+    expect(source).toContain('classDef alert');
+    expect(source).toContain('  class n_1 alert');
+    expect(source).not.toContain('n_2 alert');
+    expect(flowchart([{ id: '2', label: 'UPS B' }], [])).not.toContain('classDef');
+  });
 });

@@ -1,6 +1,7 @@
 /** Mermaid sources generated from inventory data (never hand-written diagrams). Pure: no I/O. */
 
-export type DiagramNode = { id: string; label: string; detail?: string; group?: string; href?: string };
+/** `alert`: drawn in red (a UPS on battery). */
+export type DiagramNode = { id: string; label: string; detail?: string; group?: string; href?: string; tone?: 'alert' };
 export type DiagramEdge = { from: string; to: string; label?: string };
 
 /** Mermaid ids must be simple words; labels are quoted with `"` replaced by its entity. */
@@ -33,6 +34,11 @@ export function flowchart(nodes: DiagramNode[], edges: DiagramEdge[], direction:
   }
   for (const node of nodes) {
     if (node.href) lines.push(`  click ${mermaidId(node.id)} href "${node.href}"`);
+  }
+  const alerting = nodes.filter((n) => n.tone === 'alert');
+  if (alerting.length > 0) {
+    lines.push('  classDef alert fill:#fee2e2,stroke:#b91c1c,stroke-width:3px,color:#7f1d1d');
+    lines.push(`  class ${alerting.map((n) => mermaidId(n.id)).join(',')} alert`);
   }
   return lines.join('\n');
 }

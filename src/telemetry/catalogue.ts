@@ -114,6 +114,8 @@ const DEFS = [
   def('ups_battery_charge_pct', 'pct', 'gauge', 'facility', 'UPS battery state of charge'),
   def('ups_runtime_s', 's', 'gauge', 'facility', 'UPS estimated runtime on battery'),
   def('ups_on_battery', 'bool', 'gauge', 'facility', '1 while the UPS runs on battery'),
+  def('ups_seconds_on_battery', 's', 'gauge', 'facility', 'Time since the UPS went on battery, 0 on utility (UPS-MIB upsSecondsOnBattery)'),
+  def('ups_battery_status', 'code', 'gauge', 'facility', 'UPS-MIB upsBatteryStatus: 1 unknown, 2 normal, 3 low, 4 depleted'),
   def('rack_inlet_temp_c', 'C', 'gauge', 'facility', 'Rack front (inlet) air temperature (label sensor)'),
   def('rack_outlet_temp_c', 'C', 'gauge', 'facility', 'Rack rear (exhaust) air temperature (label sensor)'),
   def('rack_humidity_pct', 'pct', 'gauge', 'facility', 'Rack relative humidity'),

@@ -3,7 +3,7 @@ import { type Command, flag, requiredPositional, UsageError } from '../command';
 export const simCommands: Record<string, Command> = {
   'sim fault': {
     usage: 'sim fault <kind> <target> [--xid <code>]',
-    summary: 'inject a simulator fault (kinds: gpu-xid, gpu-off-bus, gpu-thermal-runaway, server-fan-failure, cooling-unit-failure, utility-outage, pdu-breaker-trip, network-link-down)',
+    summary: 'inject a simulator fault (kinds: gpu-xid, gpu-off-bus, gpu-thermal-runaway, server-fan-failure, cooling-unit-failure, utility-outage, ups-on-battery, pdu-breaker-trip, network-link-down)',
     run: async (client, args) => {
       const kind = requiredPositional(args, 0, 'the fault kind');
       const target = requiredPositional(args, 1, 'the fault target');

@@ -8,6 +8,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
+import { UpsOnBatteryBanner } from './UpsOnBattery';
 import { useSite } from './useSite';
 
 export function PowerView() {
@@ -15,13 +16,15 @@ export function PowerView() {
   const { site } = useSite();
   const siteId = site?.id ?? 0;
   const power = useQuery({ ...trpc.power.nodes.queryOptions({ siteId }), enabled: siteId > 0 });
-  const diagram = useQuery({ ...trpc.power.upstreamDiagram.queryOptions({ siteId }), enabled: siteId > 0 });
+  // Live: a UPS going on battery shows within one refresh.
+  const diagram = useQuery({ ...trpc.power.upstreamDiagram.queryOptions({ siteId }), enabled: siteId > 0, refetchInterval: 10_000 });
   if (!site || power.isPending) return <Loading label="Loading power chain" />;
   if (power.isError) return <ErrorMessage error={power.error} />;
   const data = power.data;
   return (
     <>
       <PageHeader title="Power chain" crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]} />
+      <UpsOnBatteryBanner upses={diagram.data?.onBattery ?? []} />
       <p className="mb-2 text-sm"><a className="text-sky-700 hover:underline" href="/dashboards/power">Live load vs capacity at every level (measured) →</a></p>
       <div className="mb-4 flex flex-wrap gap-2 text-sm" data-testid="power-redundancy">
         {data.ok ? (

@@ -504,22 +504,35 @@ export type PowerDashboard = {
   gpus: { count: number; reporting: number; measuredW: number; tdpW: number };
 };
 
+/** A UPS whose telemetry says it runs on battery (UPS-MIB upsOutputSource = battery, read over SNMP or as text). */
+export type UpsOnBattery = { powerNodeId: number; name: string; chargePct: number | null; runtimeS: number | null };
+
+/** The site's UPSs on battery now, by name, with their charge and runtime left where the UPS reports them. */
+export async function upsOnBattery(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<UpsOnBattery[]> {
+  const readings = await latestReadings(pool, siteId, ['ups_on_battery', 'ups_battery_charge_pct', 'ups_runtime_s'], atMs);
+  const ids = [...new Set(readings.filter((r) => r.metric === 'ups_on_battery' && r.value > 0.5 && r.powerNodeId !== null).map((r) => r.powerNodeId!))];
+  if (ids.length === 0) return [];
+  const names = await pool.query<{ id: number; name: string }>('SELECT id, name FROM power_nodes WHERE id = ANY($1) ORDER BY name', [ids]);
+  const value = (metric: string, id: number) => readings.find((r) => r.metric === metric && r.powerNodeId === id)?.value ?? null;
+  return names.rows.map((n) => ({ powerNodeId: n.id, name: n.name, chargePct: value('ups_battery_charge_pct', n.id), runtimeS: value('ups_runtime_s', n.id) }));
+}
+
 export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<PowerDashboard> {
   const { overlay, basis, gpuPowerW, devices } = await deviceLoadOverlay(pool, siteId, atMs);
   const analysis = await analysePlant(db, siteId, overlay);
   const power = analysis.power;
-  const [nodes, racks, site, readings] = await Promise.all([
+  const [nodes, racks, site, readings, onBatteryNow] = await Promise.all([
     pool.query<{ id: number; name: string; kind: string; side: string }>('SELECT id, name, kind, side FROM power_nodes WHERE site_id = $1 ORDER BY name', [siteId]),
     pool.query<{ id: number; name: string; hall_name: string }>(
       'SELECT r.id, r.name, h.name AS hall_name FROM racks r JOIN halls h ON h.id = r.hall_id WHERE h.site_id = $1 ORDER BY h.name, r.name',
       [siteId],
     ),
     pool.query<{ utility_capacity_kw: number }>('SELECT utility_capacity_kw FROM sites WHERE id = $1', [siteId]),
-    latestReadings(pool, siteId, ['ups_load_w', 'ups_on_battery', 'pdu_power_w', 'it_power_w', 'facility_power_w'], atMs),
+    latestReadings(pool, siteId, ['ups_load_w', 'pdu_power_w', 'it_power_w', 'facility_power_w'], atMs),
+    upsOnBattery(pool, siteId, atMs),
   ]);
   const metered = new Map<number, number>();
   for (const r of readings) if (r.powerNodeId !== null && (r.metric === 'ups_load_w' || r.metric === 'pdu_power_w')) metered.set(r.powerNodeId, r.value);
-  const onBattery = new Set(readings.filter((r) => r.metric === 'ups_on_battery' && r.value > 0.5 && r.powerNodeId !== null).map((r) => r.powerNodeId!));
   const rank = (kind: string) => LEVEL_ORDER.indexOf(kind as (typeof LEVEL_ORDER)[number]);
   const nodeRows: PowerLevelRow[] = nodes.rows
     .map((n) => {
@@ -560,7 +573,7 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
     scenarios: power.ok
       ? power.scenarios.filter((sc) => sc.overloads.length > 0).map((sc) => ({ label: sc.label, overloads: sc.overloads.map((o) => analysis.model.names.powerNodes.get(o.nodeId) ?? o.nodeId) }))
       : [],
-    upsOnBattery: nodes.rows.filter((n) => onBattery.has(n.id)).map((n) => n.name),
+    upsOnBattery: onBatteryNow.map((u) => u.name),
     utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
     nodes: nodeRows,
     racks: racks.rows.map((r) => {

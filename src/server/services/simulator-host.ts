@@ -1,8 +1,11 @@
 /**
- * The live simulator: a World built from the database inventory, stepped on a SimClock (PLENUM_SIM_ACCEL), serving
- * exporter text over HTTP exactly like real exporters (dcgm-exporter per GPU host at /hosts/<hostname>/metrics,
- * Plenum facility metrics per site at /facility/<site-slug>/metrics), and registering those URLs as scrape targets
- * (managed_by = 'simulator'). Plenum then scrapes it like any exporter: one way in.
+ * The live simulator: a World built from the database inventory, stepped on a SimClock (PLENUM_SIM_ACCEL), speaking
+ * the protocols of the real gear: exporter text over HTTP (dcgm-exporter per GPU host at /hosts/<hostname>/metrics,
+ * the rest of the facility per site at /facility/<site-slug>/metrics) and SNMP, one agent per UPS (UPS-MIB) and rack
+ * PDU (APC rPDU2) on its own UDP port (simulator/protocols/snmp-agent.ts). It registers all of them as scrape targets
+ * (managed_by = 'simulator'; an SNMP target names its profile and its power node), so Plenum reads the simulator
+ * through the same collectors as real hardware: one way in. /debug/facility/<site-slug>/metrics shows every facility
+ * reading, UPS and PDU included, as plenum_* text; it is a debug view, never scraped.
  *
  * Faults are injected on the World directly (`inject` / `clear`); in `npm start` the tRPC router reaches this host
  * through `getSimulatorHost()` (globalThis, because Next's bundle has its own module instances). A simulator in a
@@ -12,11 +15,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
-import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
+import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
 import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
 import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
+import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
+import { snmpCollector, snmpOptionsSchema } from './telemetry/collectors/snmp';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 
@@ -29,6 +34,8 @@ export type SimulatorOptions = {
   modbusPort?: number;
   /** Port of the Redfish service (cooling units); 0 or absent picks a free one. */
   redfishPort?: number;
+  /** First UDP port of the SNMP agents (device i on snmpPort + i); 0 or absent picks a free port per device. */
+  snmpPort?: number;
   host: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
@@ -48,24 +55,12 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     port: n('PLENUM_SIM_PORT', 0),
     modbusPort: n('PLENUM_SIM_MODBUS_PORT', 0),
     redfishPort: n('PLENUM_SIM_REDFISH_PORT', 0),
+    snmpPort: n('PLENUM_SIM_SNMP_PORT', 0),
     host: '127.0.0.1',
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
 }
-
-/** A simulator-registered target: exporter text over HTTP, or a facility collector reading one facility object. */
-export type SimulatorTarget = {
-  url: string;
-  dialect: 'dcgm' | 'plenum' | 'modbus' | 'redfish';
-  options?: Record<string, unknown>;
-  /** The cooling unit a collector target reads (site slug and inventory name). */
-  coolingUnit?: { siteSlug: string; name: string };
-  /** Tells apart targets at one URL (scrape_targets.target_key, as the targets API writes it). */
-  targetKey?: string;
-  /** Source preference: the protocol readings win over the same readings in the plenum_* debug text (100). */
-  preference?: number;
-};
 
 /** Readings over a device protocol win over the simulator's own plenum_* text of the same quantity. */
 const PROTOCOL_TARGET_PREFERENCE = 150;
@@ -79,6 +74,29 @@ const STEP_MS = 500;
  */
 const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 
+/** One scrape target the simulator registers: an exporter URL, or a device protocol endpoint reading facility objects. */
+export type SimulatorTarget = {
+  url: string;
+  dialect: 'dcgm' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
+  /** The collector's unique key beside the URL (SNMP profile, Modbus unit); '' for HTTP targets. */
+  targetKey: string;
+  options: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  /** The power node (SNMP) or cooling unit (Modbus) the target reads, by name within its site. */
+  powerNode: { name: string; siteSlug: string } | null;
+  coolingUnit: { name: string; siteSlug: string } | null;
+  /** Source preference: protocol readings win over the same readings in the plenum_* text (100). */
+  preference: number;
+};
+
+/** A simulator endpoint, before it has a URL. */
+export type SimulatorEndpoint =
+  | { kind: 'gpu-host'; hostname: string }
+  | { kind: 'facility'; siteId: string }
+  | { kind: 'snmp-agent'; port: number }
+  | { kind: 'modbus' }
+  | { kind: 'redfish' };
+
 export class SimulatorHost {
   private world: World | undefined;
   private clock: SimClock | undefined;
@@ -86,6 +104,7 @@ export class SimulatorHost {
   private readonly redfish = new RedfishSimServer(() => this.world);
   /** The simulator's Redfish service root (set by start). */
   redfishUrl = '';
+  private snmp: SimSnmpAgents | undefined;
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
@@ -117,6 +136,8 @@ export class SimulatorHost {
     this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
     await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
     this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
+    this.snmp = new SimSnmpAgents(() => this.requireWorld(), { host: this.options.host, basePort: this.options.snmpPort ?? 0 });
+    await this.snmp.sync();
     await this.registerTargets(inventory);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
@@ -135,7 +156,7 @@ export class SimulatorHost {
     const world = this.world;
     const url = new URL(req.url ?? '/', 'http://sim');
     const host = /^\/hosts\/([^/]+)\/metrics$/.exec(url.pathname);
-    const facility = /^\/facility\/([^/]+)\/metrics$/.exec(url.pathname);
+    const facility = /^\/(debug\/)?facility\/([^/]+)\/metrics$/.exec(url.pathname);
     try {
       if (!world || req.method !== 'GET' || (!host && !facility)) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -143,80 +164,110 @@ export class SimulatorHost {
       }
       // No stepping here: the world advances on its own timer (STEP_MS) and a request reads the latest state, as a
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
-      const body = host ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!)) : renderFacilityMetrics(world, decodeURIComponent(facility![1]!), { coolingReadingsElsewhere: REDFISH_COOLING_KINDS });
+      // UPSs and rack PDUs answer SNMP and CDUs Redfish: the scraped facility text leaves those readings out, the debug
+      // view shows everything.
+      const body = host
+        ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!))
+        : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
 
-  /**
-   * Where a simulated cooling unit answers Modbus TCP: built here only, so a scale-out simulator can resolve it
-   * through its instance registry instead. Undefined for a unit this instance does not serve.
-   */
-  modbusEndpointOf(unitName: string): { url: string; unitId: number } | undefined {
-    const unitId = this.modbusUnitIds.get(unitName);
-    if (unitId === undefined || !this.modbus) return undefined;
-    return { url: `modbus://${this.options.host}:${this.modbus.port}`, unitId };
+  /** The one place a simulator endpoint becomes a URL (a scale-out deployment resolves endpoints per instance here). */
+  endpointUrl(endpoint: SimulatorEndpoint): string {
+    switch (endpoint.kind) {
+      case 'gpu-host':
+        return `${this.baseUrl}/hosts/${encodeURIComponent(endpoint.hostname)}/metrics`;
+      case 'facility':
+        return `${this.baseUrl}/facility/${encodeURIComponent(endpoint.siteId)}/metrics`;
+      case 'snmp-agent':
+        return `snmp://${this.options.host}:${endpoint.port}`;
+      case 'modbus':
+        return `modbus://${this.options.host}:${this.modbus?.port ?? 0}`;
+      case 'redfish':
+        return this.redfishUrl;
+    }
   }
 
   /**
-   * The targets of an inventory: one exporter URL per GPU host, one facility endpoint per site, and a Modbus target per
-   * air cooling unit (CRAH, CRAC, in-row, rear door), read by the modbus collector. CDUs answer Modbus too but are
-   * registered over Redfish.
+   * The scrape targets of an inventory: one dcgm endpoint per GPU host, one facility text endpoint per site (sensors,
+   * servers, the site meter, air units' text), one SNMP agent per UPS and rack PDU, a Modbus unit per air cooling unit
+   * (CRAH, CRAC, in-row, rear door) and the Redfish service for the CDUs (which answer Modbus too, unregistered).
    */
-  targetUrls(inventory: SimInventory): SimulatorTarget[] {
-    const urls: SimulatorTarget[] = [];
-    // The Redfish service answers for every CDU of every site: one target.
+  simulatorTargets(inventory: SimInventory): SimulatorTarget[] {
+    const base = { targetKey: '', options: {}, credentials: {}, powerNode: null, coolingUnit: null, preference: 100 };
+    const out: SimulatorTarget[] = [];
     const redfishUnits = inventory.sites.some((site) => (site.coolingUnits ?? []).some((u) => REDFISH_COOLING_KINDS.has(u.kind)));
-    if (redfishUnits && this.redfishUrl) urls.push({ url: this.redfishUrl, dialect: 'redfish', preference: PROTOCOL_TARGET_PREFERENCE });
+    if (redfishUnits && this.redfishUrl) out.push({ ...base, url: this.endpointUrl({ kind: 'redfish' }), dialect: 'redfish', preference: PROTOCOL_TARGET_PREFERENCE });
     for (const site of inventory.sites) {
-      urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
+      out.push({ ...base, url: this.endpointUrl({ kind: 'facility', siteId: site.id }), dialect: 'plenum' });
       for (const hall of site.halls)
-        for (const rack of hall.racks) for (const s of rack.servers) urls.push({ url: `${this.baseUrl}/hosts/${encodeURIComponent(s.hostname)}/metrics`, dialect: 'dcgm' });
+        for (const rack of hall.racks) for (const s of rack.servers) out.push({ ...base, url: this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), dialect: 'dcgm' });
+      for (const d of this.snmp?.devices() ?? []) {
+        if (d.siteId !== site.id) continue;
+        out.push({
+          ...base,
+          url: this.endpointUrl({ kind: 'snmp-agent', port: d.port }),
+          dialect: 'snmp',
+          targetKey: snmpCollector.targetKey!(snmpOptionsSchema.parse({ profile: d.profile })),
+          options: { profile: d.profile },
+          credentials: { community: SIM_SNMP_COMMUNITY },
+          powerNode: { name: d.name, siteSlug: d.siteId },
+          preference: PROTOCOL_TARGET_PREFERENCE,
+        });
+      }
       for (const unit of site.coolingUnits ?? []) {
-        const endpoint = unit.kind === 'cdu' ? undefined : this.modbusEndpointOf(unit.id);
-        if (!endpoint) continue;
-        urls.push({
-          url: endpoint.url,
+        const unitId = this.modbusUnitIds.get(unit.id);
+        if (REDFISH_COOLING_KINDS.has(unit.kind) || unitId === undefined || !this.modbus) continue;
+        out.push({
+          ...base,
+          url: this.endpointUrl({ kind: 'modbus' }),
           dialect: 'modbus',
-          options: { map: coolingUnitMapName(unit.kind), unitId: endpoint.unitId },
+          targetKey: `${site.id}/${unit.id}/unit ${unitId}`,
+          options: { map: coolingUnitMapName(unit.kind), unitId },
           coolingUnit: { siteSlug: site.id, name: unit.id },
-          targetKey: `${site.id}/${unit.id}/unit ${endpoint.unitId}`,
           preference: PROTOCOL_TARGET_PREFERENCE,
         });
       }
     }
-    return urls;
+    return out;
   }
 
   /** Makes the simulator-managed targets exactly the current set (other targets are never touched). */
   private async registerTargets(inventory: SimInventory): Promise<void> {
-    const wanted = this.targetUrls(inventory);
-    const keys = wanted.map((w) => w.targetKey ?? '');
+    const wanted = this.simulatorTargets(inventory);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query(
-        `DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND (url, target_key) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-        [wanted.map((w) => w.url), keys],
+        `DELETE FROM scrape_targets WHERE managed_by = 'simulator'
+            AND (url, target_key) NOT IN (SELECT u, k FROM unnest($1::text[], $2::text[]) AS w(u, k))`,
+        [wanted.map((w) => w.url), wanted.map((w) => w.targetKey)],
       );
+      // A collector target reads the power node or cooling unit of its name in its site (ids are looked up here, in one place).
       await client.query(
-        `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by, options, cooling_unit_id, target_key, preference)
-         SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator', o,
-                (SELECT cu.id FROM cooling_units cu JOIN sites s ON s.id = cu.site_id WHERE s.slug = cs AND cu.name = cn), k, p
-           FROM unnest($1::text[], $2::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::int[]) AS t(u, d, o, cs, cn, k, p)
+        `INSERT INTO scrape_targets (url, target_key, dialect, interval_ms, timeout_ms, managed_by, options, credentials, power_node_id, cooling_unit_id, preference)
+         SELECT t.u, t.k, t.d, $8, least(5000, greatest(1000, $8)), 'simulator', t.o::jsonb, t.c::jsonb,
+                (SELECT pn.id FROM power_nodes pn JOIN sites s ON s.id = pn.site_id WHERE pn.name = t.pn AND s.slug = t.site ORDER BY pn.id LIMIT 1),
+                (SELECT cu.id FROM cooling_units cu JOIN sites s ON s.id = cu.site_id WHERE cu.name = t.cu AND s.slug = t.site ORDER BY cu.id LIMIT 1),
+                t.p
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[], $10::int[]) AS t(u, k, d, o, c, pn, site, cu, p)
          ON CONFLICT (url, target_key) DO UPDATE SET interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, dialect = excluded.dialect,
-           managed_by = 'simulator', options = excluded.options, cooling_unit_id = excluded.cooling_unit_id, preference = excluded.preference`,
+           managed_by = 'simulator', options = excluded.options, credentials = excluded.credentials, power_node_id = excluded.power_node_id,
+           cooling_unit_id = excluded.cooling_unit_id, preference = excluded.preference`,
         [
           wanted.map((w) => w.url),
+          wanted.map((w) => w.targetKey),
           wanted.map((w) => w.dialect),
+          wanted.map((w) => JSON.stringify(w.options)),
+          wanted.map((w) => JSON.stringify(w.credentials)),
+          wanted.map((w) => w.powerNode?.name ?? null),
+          wanted.map((w) => (w.powerNode ?? w.coolingUnit)?.siteSlug ?? null),
           this.options.scrapeIntervalMs,
-          wanted.map((w) => JSON.stringify(w.options ?? {})),
-          wanted.map((w) => w.coolingUnit?.siteSlug ?? null),
           wanted.map((w) => w.coolingUnit?.name ?? null),
-          keys,
-          wanted.map((w) => w.preference ?? 100),
+          wanted.map((w) => w.preference),
         ],
       );
       await client.query('COMMIT');
@@ -238,6 +289,7 @@ export class SimulatorHost {
     this.world.applyInventory(inventory);
     this.inventoryJson = json;
     this.modbusUnitIds = coolingUnitIds(inventory);
+    await this.snmp?.sync();
     await this.registerTargets(inventory);
     return true;
   }
@@ -315,11 +367,12 @@ export class SimulatorHost {
     return fault;
   }
 
-  status(): { running: boolean; accel: number; baseUrl: string; simTime: string | null; hosts: number; faults: number } {
+  status(): { running: boolean; accel: number; baseUrl: string; snmpAgents: number; simTime: string | null; hosts: number; faults: number } {
     return {
       running: Boolean(this.world),
       accel: this.options.accel,
       baseUrl: this.baseUrl,
+      snmpAgents: this.snmp?.devices().length ?? 0,
       simTime: this.world ? new Date(this.world.nowMs).toISOString() : null,
       hosts: this.world?.hostnames().length ?? 0,
       faults: this.world?.listFaults().length ?? 0,
@@ -335,6 +388,8 @@ export class SimulatorHost {
     await this.modbus?.close();
     this.modbus = undefined;
     await this.redfish.stop();
+    await this.snmp?.stop();
+    this.snmp = undefined;
     const holder = globalThis as unknown as { __plenumSimulator?: SimulatorHost };
     if (holder.__plenumSimulator === this) holder.__plenumSimulator = undefined;
   }
@@ -359,7 +414,7 @@ export function simulatorWorker(host: SimulatorHost): Worker {
       }
       const jobGpus = await host.applyJobWorkloads();
       const s = host.status();
-      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
+      return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.snmpAgents} SNMP agents, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
     },
     stop: () => host.stop(),
   };

@@ -19,7 +19,7 @@ export async function runSimulatorProcess(): Promise<number> {
   const runner = new WorkerRunner(db);
   runner.add(simulatorWorker(host));
   runner.start();
-  console.log(`[simulator] ${host.status().hosts} GPU hosts ×${host.options.accel} serving at ${host.baseUrl}`);
+  console.log(`[simulator] ${host.status().hosts} GPU hosts, ${host.status().snmpAgents} SNMP agents ×${host.options.accel} serving at ${host.baseUrl}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

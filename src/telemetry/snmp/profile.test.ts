@@ -42,6 +42,8 @@ describe('shipped SNMP profiles', () => {
         { oid: '1.3.6.1.2.1.33.1.4.1.0', optional: false },
         { oid: '1.3.6.1.2.1.33.1.2.3.0', optional: false },
         { oid: '1.3.6.1.2.1.33.1.2.4.0', optional: false },
+        { oid: '1.3.6.1.2.1.33.1.2.2.0', optional: true },
+        { oid: '1.3.6.1.2.1.33.1.2.1.0', optional: true },
       ],
       walk: ['1.3.6.1.2.1.33.1.4.4.1.4'],
       tables: [['1.3.6.1.2.1.33.1.4.4.1.4']],

@@ -231,6 +231,23 @@ function readingOf(r: Reading, raw: VarbindValue | undefined): number | undefine
   return roundNoise(v * r.scale);
 }
 
+/**
+ * The inverse of a reading (reading → the raw integer a device serves at the OID): reading ÷ scale, rounded as the
+ * device rounds; for an enum, the code that maps to the reading (`code`, the raw value the caller knows, wins when it
+ * maps to the same reading: normal(3) and none(2) both read "not on battery"). Undefined when no code gives the
+ * reading. The simulator's SNMP agent writes its values with it, so both directions follow one profile.
+ */
+export function rawValueOf(r: Pick<Reading, 'scale' | 'enum' | 'enum_default'>, reading: number, code?: number): number | undefined {
+  if (!Number.isFinite(reading)) return undefined;
+  if (r.enum) {
+    const mapsTo = (c: number) => r.enum![String(c)] ?? r.enum_default;
+    if (code !== undefined && mapsTo(code) === reading) return code;
+    const found = Object.entries(r.enum).find(([, v]) => v === reading);
+    return found ? Number(found[0]) : undefined;
+  }
+  return Math.round(reading / r.scale);
+}
+
 /** Removes binary floating-point noise (2155 × 0.1 = 215.5, not 215.50000000000003). */
 function roundNoise(v: number): number {
   if (Number.isInteger(v) || Math.abs(v) >= 1e9) return v;

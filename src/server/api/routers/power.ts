@@ -4,12 +4,19 @@ import { dbId } from '../inputs';
 import { type DiagramNode, flowchart } from '@/domain/diagrams';
 import { formatPowerW } from '@/domain/units';
 import { powerEdges, powerNodes } from '../../db/schema';
+import { upsOnBattery } from '../../services/dashboards';
 import { analysePlant } from '../../services/plant';
 import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
 
 const UPSTREAM_KINDS = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp'] as const;
 const siteInput = z.object({ siteId: dbId });
+
+/** " (87 % charge, 9 min left)" from what the UPS reports; empty when it reports neither. */
+function batteryLeft(u: { chargePct: number | null; runtimeS: number | null }): string {
+  const parts = [u.chargePct === null ? null : `${Math.round(u.chargePct)} % charge`, u.runtimeS === null ? null : `${Math.round(u.runtimeS / 60)} min left`].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
 
 export const powerRouter = router({
   /** Every power node with capacity, nameplate/allocated/measured load, headroom and its worst failover case. */
@@ -51,7 +58,10 @@ export const powerRouter = router({
     };
   }),
 
-  /** The site's power chain above rack level as a mermaid flowchart, A and B sides grouped, each node with load / capacity. */
+  /**
+   * The site's power chain above rack level as a mermaid flowchart, A and B sides grouped, each node with load /
+   * capacity; a UPS that telemetry says runs on battery is drawn in red and listed in `onBattery`.
+   */
   upstreamDiagram: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(async ({ ctx, input }) => {
     await assertSiteWide(ctx, input.siteId, 'the power chain');
     const nodes = await ctx.db.select().from(powerNodes).where(eq(powerNodes.siteId, input.siteId)).orderBy(asc(powerNodes.name));
@@ -59,16 +69,21 @@ export const powerRouter = router({
     const ids = upstream.map((node) => node.id);
     const edges = ids.length ? await ctx.db.select().from(powerEdges).where(inArray(powerEdges.downstreamId, ids)) : [];
     const analysis = upstream.length ? await analysePlant(ctx.db, input.siteId) : undefined;
+    const onBattery = upstream.length ? await upsOnBattery(ctx.pool, input.siteId) : [];
     const diagramNodes: DiagramNode[] = upstream.map((node) => {
       const result = analysis?.power.ok ? analysis.power.nodes[String(node.id)] : undefined;
+      const battery = onBattery.find((u) => u.powerNodeId === node.id);
+      const load = result ? `${formatPowerW(result.loadW)} / ${formatPowerW(result.capacityW)}` : undefined;
       return {
         id: String(node.id),
         label: node.name,
-        detail: result ? `${formatPowerW(result.loadW)} / ${formatPowerW(result.capacityW)}` : undefined,
+        detail: battery ? [`ON BATTERY${batteryLeft(battery)}`, load].filter(Boolean).join('<br/>') : load,
         group: node.side === 'N' ? undefined : `Side ${node.side}`,
+        ...(battery ? { tone: 'alert' as const } : {}),
       };
     });
     return {
+      onBattery: onBattery.map((u) => ({ name: u.name, chargePct: u.chargePct, runtimeS: u.runtimeS, summary: `${u.name}${batteryLeft(u)}` })),
       nodeCount: diagramNodes.length,
       source: flowchart(
         diagramNodes,

@@ -37,7 +37,7 @@ async function inZone(ctx: Context, kind: FaultKind, target: string): Promise<bo
 }
 
 export const simulatorRouter = router({
-  status: readProcedure.query(() => getSimulatorHost()?.status() ?? { running: false, accel: 0, baseUrl: '', simTime: null, hosts: 0, faults: 0 }),
+  status: readProcedure.query(() => getSimulatorHost()?.status() ?? { running: false, accel: 0, baseUrl: '', snmpAgents: 0, simTime: null, hosts: 0, faults: 0 }),
   kinds: readProcedure.query(() => FAULT_KINDS.map((kind) => ({ kind, target: FAULT_TARGETS[kind] }))),
   list: readProcedure.query(async ({ ctx }) => {
     const faults = host().listFaults();

@@ -96,7 +96,18 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
         : (p.capacity_kw ?? 0) * 1000;
     if (!(capacityW > 0)) continue;
     const upsId = upsOf(p.id);
-    rack.pdus.push({ id: p.name, name: p.name, feed: p.side === 'B' ? 'B' : 'A', capacityKw: capacityW / 1000, ...(upsId ? { upsId } : {}) });
+    // The plant records line-to-line voltage for three-phase feeds; the PDU's phase readings are phase-to-neutral.
+    const phases = p.phase === 'single' ? 1 : 3;
+    const phaseVoltageV = p.voltage_v ? (phases === 3 ? p.voltage_v / Math.sqrt(3) : p.voltage_v) : undefined;
+    rack.pdus.push({
+      id: p.name,
+      name: p.name,
+      feed: p.side === 'B' ? 'B' : 'A',
+      capacityKw: capacityW / 1000,
+      phases,
+      ...(phaseVoltageV ? { phaseVoltageV } : {}),
+      ...(upsId ? { upsId } : {}),
+    });
   }
   for (const s of servers.rows) {
     const rack = rackById.get(s.rack_id);

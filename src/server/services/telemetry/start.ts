@@ -13,7 +13,7 @@ export async function telemetryWorkers(pool: pg.Pool, log: (line: string) => voi
   if ((process.env.PLENUM_SIMULATOR ?? 'on') !== 'off') {
     const host = new SimulatorHost(pool, simulatorOptionsFromEnv());
     await host.start();
-    log(`simulator: ${host.status().hosts} GPU hosts ×${host.options.accel} at ${host.baseUrl}, scraped every ${host.options.scrapeIntervalMs} ms`);
+    log(`simulator: ${host.status().hosts} GPU hosts, ${host.status().snmpAgents} SNMP agents (UPSs, rack PDUs) ×${host.options.accel} at ${host.baseUrl}, scraped every ${host.options.scrapeIntervalMs} ms`);
     workers.push(simulatorWorker(host));
   }
   return workers;

@@ -4,26 +4,36 @@
  * Plenum facility metrics per site at /facility/<site-slug>/metrics), and registering those URLs as scrape targets
  * (managed_by = 'simulator'). Plenum then scrapes it like any exporter: one way in.
  *
+ * One world per database: in `npm start` the instance holding the `simulator` role runs it (services/instances.ts),
+ * and a survivor restarts it from the database after a failover. Target rows carry a placeholder host
+ * (SIMULATOR_TARGET_HOST); the world advertises where it listens (`advertiseSimulatorEndpoint('http', …)`), and
+ * the scrapers put that address in at scrape time, so no port is ever baked into a target.
+ *
  * Faults are injected on the World directly (`inject` / `clear`); in `npm start` the tRPC router reaches this host
  * through `getSimulatorHost()` (globalThis, because Next's bundle has its own module instances). A simulator in a
  * separate process would take the same commands from a `sim_commands` table it LISTENs for (see docs/telemetry.md).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../../simulator/exporters';
 import type { SimInventory } from '../../../simulator/inventory';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
+import { advertiseSimulatorEndpoint, SIMULATOR_TARGET_HOST } from './instances';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 
 export type SimulatorOptions = {
   accel: number;
   seed: number;
-  /** Port of the exporter HTTP server; 0 picks a free one (the targets are re-registered with it at each start). */
+  /** Port of the exporter HTTP server; 0 picks a free one (advertised through the instance registry). */
   port: number;
+  /** Address the exporter server listens on (PLENUM_SIM_HOST). */
   host: string;
+  /** Host name other instances reach it by (PLENUM_SIM_ADVERTISE_HOST; default: the listen address, or this host's name for 0.0.0.0). */
+  advertiseHost?: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
   inventoryRefreshMs: number;
@@ -40,7 +50,8 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     accel: n('PLENUM_SIM_ACCEL', 1) || 1,
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
-    host: '127.0.0.1',
+    host: env.PLENUM_SIM_HOST || '127.0.0.1',
+    advertiseHost: env.PLENUM_SIM_ADVERTISE_HOST || undefined,
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
@@ -79,6 +90,8 @@ export class SimulatorHost {
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
     await this.registerTargets(inventory);
+    const advertised = this.options.advertiseHost ?? (['0.0.0.0', '::'].includes(this.options.host) ? hostname() : this.options.host);
+    await advertiseSimulatorEndpoint('http', `${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
   }
@@ -111,24 +124,26 @@ export class SimulatorHost {
     }
   }
 
-  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site. */
+  /** The exporter URLs of an inventory: one per GPU host, one facility endpoint per site (host: a placeholder). */
   targetUrls(inventory: SimInventory): { url: string; dialect: 'dcgm' | 'plenum' }[] {
+    const base = `http://${SIMULATOR_TARGET_HOST}`;
     const urls: { url: string; dialect: 'dcgm' | 'plenum' }[] = [];
     for (const site of inventory.sites) {
-      urls.push({ url: `${this.baseUrl}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
+      urls.push({ url: `${base}/facility/${encodeURIComponent(site.id)}/metrics`, dialect: 'plenum' });
       for (const hall of site.halls)
-        for (const rack of hall.racks) for (const s of rack.servers) urls.push({ url: `${this.baseUrl}/hosts/${encodeURIComponent(s.hostname)}/metrics`, dialect: 'dcgm' });
+        for (const rack of hall.racks) for (const s of rack.servers) urls.push({ url: `${base}/hosts/${encodeURIComponent(s.hostname)}/metrics`, dialect: 'dcgm' });
     }
     return urls;
   }
 
-  /** Makes the simulator-managed targets exactly the current set (other targets are never touched). */
+  /** Makes the simulator-managed http targets exactly the current set (other targets are never touched). */
   private async registerTargets(inventory: SimInventory): Promise<void> {
     const wanted = this.targetUrls(inventory);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND NOT (url = ANY($1))`, [wanted.map((w) => w.url)]);
+      // Only this server's own (http) targets: simulator servers of other protocols register theirs themselves.
+      await client.query(`DELETE FROM scrape_targets WHERE managed_by = 'simulator' AND url LIKE 'http://%' AND NOT (url = ANY($1))`, [wanted.map((w) => w.url)]);
       await client.query(
         `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, managed_by)
          SELECT u, d, $3, least(5000, greatest(1000, $3)), 'simulator' FROM unnest($1::text[], $2::text[]) AS t(u, d)
@@ -242,6 +257,7 @@ export class SimulatorHost {
   }
 
   async stop(): Promise<void> {
+    if (this.server) await advertiseSimulatorEndpoint('http', undefined);
     if (this.stepTimer) clearInterval(this.stepTimer);
     this.stepTimer = undefined;
     this.server?.closeAllConnections();
@@ -257,14 +273,19 @@ export function getSimulatorHost(): SimulatorHost | undefined {
   return (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator;
 }
 
-/** The simulator as a worker: its heartbeat shows the simulated time; each tick follows inventory changes. */
-export function simulatorWorker(host: SimulatorHost): Worker {
+/**
+ * The simulator as a worker: its heartbeat shows the simulated time; each tick follows inventory changes. `current`
+ * is the world this process runs now (none while another instance holds the simulator role).
+ */
+export function simulatorWorker(current: () => SimulatorHost | undefined): Worker {
   let lastRefreshMs = Date.now();
   return {
     name: 'simulator',
     // Short enough that a placed job shows on the GPU within a couple of seconds.
     intervalMs: 2_000,
     tick: async () => {
+      const host = current();
+      if (!host) return 'standby: another instance runs the simulated world';
       if (Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();
@@ -273,6 +294,5 @@ export function simulatorWorker(host: SimulatorHost): Worker {
       const s = host.status();
       return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
     },
-    stop: () => host.stop(),
   };
 }

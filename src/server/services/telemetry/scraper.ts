@@ -2,9 +2,15 @@
  * Scrapes the enabled targets on their intervals, with at most `concurrency` scrapes in flight and a per-target
  * timeout. Scraped text goes through the ingest pipeline; target health (last success / error / duration / samples)
  * is written in one batched UPDATE every second, and kept in memory while PostgreSQL is away.
+ *
+ * With several instances, each scrapes only its shard: the targets that rendezvous hashing over the live `scrape`
+ * instances gives it (membership re-read with the targets, every 2 s, so a join or a crash rebalances within a few
+ * seconds). Simulator targets are scraped at the simulated world's advertised endpoint (services/instances.ts).
  */
 import type pg from 'pg';
+import { Rendezvous } from '@/domain/rendezvous';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
+import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership } from '../instances';
 import { selfMetrics } from '../self-metrics';
 import type { IngestPipeline } from './ingest';
 import { fetchExposition, ScrapeError, TargetGuard } from './target-guard';
@@ -25,6 +31,8 @@ type Target = {
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
 
 const RELOAD_TARGETS_MS = 2_000;
+/** After a failed simulator scrape, reload sooner: the world may have moved to another instance. */
+const RELOAD_AFTER_SIMULATOR_FAILURE_MS = 500;
 const HEALTH_WRITE_MS = 1_000;
 const TICK_MS = 100;
 
@@ -48,6 +56,8 @@ export class Scraper {
   private lastHealthWriteMs = 0;
   private reloading = false;
   private writingHealth = false;
+  private simulatorEndpoints: Record<string, string> = {};
+  private simulatorFailed = false;
   scrapes = 0;
   failures = 0;
 
@@ -56,6 +66,11 @@ export class Scraper {
     private readonly ingest: IngestPipeline,
     private readonly concurrency: number,
     private readonly limits: { maxBytes: number; guard: TargetGuard } = { maxBytes: 64 * 1024 * 1024, guard: TargetGuard.fromEnv() },
+    /**
+     * The registry's view (services/instances.ts scrapeMembership), re-read on every reload. Without it this scraper
+     * scrapes every target, and finds the simulator through this process's own advertised endpoints.
+     */
+    private readonly shard?: { membership: () => Promise<ScrapeMembership>; onShardSize?: (targets: number) => void },
   ) {}
 
   start(): void {
@@ -78,7 +93,9 @@ export class Scraper {
 
   private tick(): void {
     const now = Date.now();
-    if (now - this.lastReloadMs >= RELOAD_TARGETS_MS && !this.reloading) {
+    const reloadAfterMs = this.simulatorFailed ? RELOAD_AFTER_SIMULATOR_FAILURE_MS : RELOAD_TARGETS_MS;
+    if (now - this.lastReloadMs >= reloadAfterMs && !this.reloading) {
+      this.simulatorFailed = false;
       this.lastReloadMs = now;
       this.reloading = true;
       void this.reloadTargets().finally(() => (this.reloading = false));
@@ -107,6 +124,16 @@ export class Scraper {
 
   private async reloadTargets(): Promise<void> {
     try {
+      let owns = (_id: number) => true;
+      if (this.shard) {
+        const membership = await this.shard.membership();
+        const hrw = new Rendezvous(membership.members);
+        // Not (or no longer) among the live scrape instances: scrape nothing until the registry has this one again.
+        owns = (id) => hrw.owner(id) === membership.self;
+        this.simulatorEndpoints = membership.simulatorEndpoints;
+      } else {
+        this.simulatorEndpoints = localSimulatorEndpoints();
+      }
       const rows = await this.pool.query<{
         id: number;
         url: string;
@@ -116,9 +143,16 @@ export class Scraper {
         host_override: string | null;
         managed_by: string | null;
         security_zone_id: number | null;
-      }>('SELECT id, url, dialect, interval_ms, timeout_ms, host_override, managed_by, security_zone_id FROM scrape_targets WHERE enabled ORDER BY id');
+        last_attempt_ms: number | null;
+      }>(
+        `SELECT id, url, dialect, interval_ms, timeout_ms, host_override, managed_by, security_zone_id,
+                (extract(epoch FROM last_attempt_at) * 1000)::float8 AS last_attempt_ms
+           FROM scrape_targets WHERE enabled ORDER BY id`,
+      );
       const next = new Map<number, Target>();
+      const now = Date.now();
       for (const r of rows.rows) {
+        if (!owns(r.id)) continue;
         next.set(r.id, {
           id: r.id,
           url: r.url,
@@ -129,15 +163,20 @@ export class Scraper {
           managedBy: r.managed_by,
           zoneId: r.security_zone_id,
         });
-        // Spread first scrapes over the interval so 100 new targets do not all fire in the same tick.
-        if (!this.nextDueMs.has(r.id)) this.nextDueMs.set(r.id, Date.now() + ((r.id * 7919) % Math.max(1, r.interval_ms)));
+        if (!this.nextDueMs.has(r.id)) {
+          // A target taken over from another instance keeps its grid (next slot after its last scrape there); new
+          // ones spread their first scrapes over the interval so 100 new targets do not all fire in the same tick.
+          const recent = r.last_attempt_ms !== null && now - r.last_attempt_ms < 2 * r.interval_ms;
+          this.nextDueMs.set(r.id, recent ? Math.max(now, r.last_attempt_ms! + r.interval_ms) : now + ((r.id * 7919) % Math.max(1, r.interval_ms)));
+        }
       }
       // A removed target, or one whose dialect / host override / URL changed, leaves per-target ingest state behind.
       for (const [id, old] of this.targets) {
-        const now = next.get(id);
-        if (!now || now.dialect !== old.dialect || now.hostOverride !== old.hostOverride || now.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
+        const current = next.get(id);
+        if (!current || current.dialect !== old.dialect || current.hostOverride !== old.hostOverride || current.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
       }
       this.targets = next;
+      this.shard?.onShardSize?.(next.size);
       const metrics = selfMetrics();
       metrics.scrapeTargets.set({ shard: metrics.shard }, next.size);
       for (const id of this.nextDueMs.keys()) if (!next.has(id)) this.nextDueMs.delete(id);
@@ -152,7 +191,8 @@ export class Scraper {
     const startedPerf = performance.now();
     let health: Health;
     try {
-      const text = await fetchExposition(t.url, {
+      const url = t.managedBy === 'simulator' ? this.simulatorUrl(t.url) : t.url;
+      const text = await fetchExposition(url, {
         timeoutMs: t.timeoutMs,
         maxBytes: this.limits.maxBytes,
         guard: t.managedBy === 'simulator' ? null : this.limits.guard,
@@ -168,6 +208,7 @@ export class Scraper {
       health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
     } catch (error) {
       this.failures++;
+      if (t.managedBy === 'simulator') this.simulatorFailed = true;
       health = { attemptAt: new Date(started), ok: false, error: scrapeErrorText(error), durationMs: performance.now() - startedPerf, samples: 0 };
     }
     this.scrapes++;
@@ -179,6 +220,13 @@ export class Scraper {
     // Keep a failure visible until it is written, even if a success follows within the same second.
     this.health.set(t.id, previous && !previous.ok && health.ok ? { ...health, error: previous.error } : health);
     return health;
+  }
+
+  /** Where a simulator target answers now: its URL with the world's advertised endpoint for its scheme. */
+  private simulatorUrl(url: string): string {
+    const resolved = resolveSimulatorUrl(url, this.simulatorEndpoints);
+    if (!resolved) throw new ScrapeError(`no simulated world advertises a ${new URL(url).protocol.replace(/:$/, '')} endpoint (is an instance with the simulator role running?)`);
+    return resolved;
   }
 
   private async writeHealth(): Promise<void> {

@@ -31,6 +31,11 @@ type Target = {
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
 
 const RELOAD_TARGETS_MS = 2_000;
+/**
+ * A target handed over by a live instance is first scraped here only after that instance has surely re-read the
+ * membership and let it go (it re-reads every RELOAD_TARGETS_MS), so the two never scrape it in the same slot.
+ */
+const HANDOVER_MS = RELOAD_TARGETS_MS + 1_000;
 /** After a failed simulator scrape, reload sooner: the world may have moved to another instance. */
 const RELOAD_AFTER_SIMULATOR_FAILURE_MS = 500;
 const HEALTH_WRITE_MS = 1_000;
@@ -58,6 +63,10 @@ export class Scraper {
   private writingHealth = false;
   private simulatorEndpoints: Record<string, string> = {};
   private simulatorFailed = false;
+  /** Simulator targets whose last scrape failed: scraped at once when the world comes back elsewhere. */
+  private failedSimulatorTargets = new Set<number>();
+  /** The scrape membership of the last reload, to tell a hand-over from a live instance from a dead one's share. */
+  private membership: { hrw: Rendezvous; members: Set<string> } | undefined;
   scrapes = 0;
   failures = 0;
 
@@ -125,15 +134,28 @@ export class Scraper {
   private async reloadTargets(): Promise<void> {
     try {
       let owns = (_id: number) => true;
+      let handedOverByLiveInstance = (_id: number) => false;
+      let endpoints: Record<string, string>;
       if (this.shard) {
         const membership = await this.shard.membership();
         const hrw = new Rendezvous(membership.members);
+        const members = new Set(membership.members);
         // Not (or no longer) among the live scrape instances: scrape nothing until the registry has this one again.
         owns = (id) => hrw.owner(id) === membership.self;
-        this.simulatorEndpoints = membership.simulatorEndpoints;
+        // Who scraped it before: the owner under the last membership, or (first reload) under the others alone.
+        const before = this.membership?.hrw ?? new Rendezvous(membership.members.filter((id) => id !== membership.self));
+        handedOverByLiveInstance = (id) => {
+          const owner = before.owner(id);
+          return owner !== undefined && owner !== membership.self && members.has(owner);
+        };
+        this.membership = { hrw, members };
+        endpoints = membership.simulatorEndpoints;
       } else {
-        this.simulatorEndpoints = localSimulatorEndpoints();
+        endpoints = localSimulatorEndpoints();
       }
+      // The world moved (a failover): scrape its targets now rather than at their next slot, to keep the gap short.
+      const worldMoved = Object.keys(endpoints).length > 0 && JSON.stringify(endpoints) !== JSON.stringify(this.simulatorEndpoints);
+      this.simulatorEndpoints = endpoints;
       const rows = await this.pool.query<{
         id: number;
         url: string;
@@ -166,8 +188,15 @@ export class Scraper {
         if (!this.nextDueMs.has(r.id)) {
           // A target taken over from another instance keeps its grid (next slot after its last scrape there); new
           // ones spread their first scrapes over the interval so 100 new targets do not all fire in the same tick.
-          const recent = r.last_attempt_ms !== null && now - r.last_attempt_ms < 2 * r.interval_ms;
-          this.nextDueMs.set(r.id, recent ? Math.max(now, r.last_attempt_ms! + r.interval_ms) : now + ((r.id * 7919) % Math.max(1, r.interval_ms)));
+          const interval = Math.max(1, r.interval_ms);
+          if (r.last_attempt_ms !== null && now - r.last_attempt_ms < 2 * interval) {
+            let due = r.last_attempt_ms + interval;
+            const notBefore = handedOverByLiveInstance(r.id) ? now + HANDOVER_MS : now;
+            while (due < notBefore) due += interval;
+            this.nextDueMs.set(r.id, due);
+          } else {
+            this.nextDueMs.set(r.id, now + ((r.id * 7919) % interval));
+          }
         }
       }
       // A removed target, or one whose dialect / host override / URL changed, leaves per-target ingest state behind.
@@ -175,11 +204,13 @@ export class Scraper {
         const current = next.get(id);
         if (!current || current.dialect !== old.dialect || current.hostOverride !== old.hostOverride || current.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
       }
+      if (worldMoved) for (const id of this.failedSimulatorTargets) if (next.has(id)) this.nextDueMs.set(id, now);
       this.targets = next;
       this.shard?.onShardSize?.(next.size);
       const metrics = selfMetrics();
       metrics.scrapeTargets.set({ shard: metrics.shard }, next.size);
       for (const id of this.nextDueMs.keys()) if (!next.has(id)) this.nextDueMs.delete(id);
+      for (const id of this.failedSimulatorTargets) if (!next.has(id)) this.failedSimulatorTargets.delete(id);
     } catch {
       // PostgreSQL away: keep scraping the targets we know; samples are buffered by the pipeline.
     }
@@ -206,9 +237,13 @@ export class Scraper {
         ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}),
       });
       health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
+      this.failedSimulatorTargets.delete(t.id);
     } catch (error) {
       this.failures++;
-      if (t.managedBy === 'simulator') this.simulatorFailed = true;
+      if (t.managedBy === 'simulator') {
+        this.simulatorFailed = true;
+        this.failedSimulatorTargets.add(t.id);
+      }
       health = { attemptAt: new Date(started), ok: false, error: scrapeErrorText(error), durationMs: performance.now() - startedPerf, samples: 0 };
     }
     this.scrapes++;

@@ -13,6 +13,7 @@ import { maintainPartitions } from '../src/server/services/telemetry/partitions'
 import { createTestDatabase, type TestDatabase } from './db';
 import {
   type ChildInstance,
+  doubleScrapes,
   duplicateSamples,
   eventually,
   longestSeriesGap,
@@ -91,6 +92,8 @@ describe('three instances on one database', () => {
     const toMs = Date.now() - INTERVAL_MS;
 
     expect(await duplicateSamples(db.pool, fromMs, toMs)).toBe(0);
+    // Nor one target scraped by two instances (two samples of a series far closer than the interval).
+    expect(await doubleScrapes(db.pool, fromMs, toMs, INTERVAL_MS / 2)).toBe(0);
     const gap = await longestSeriesGap(db.pool, fromMs, toMs, 2 * INTERVAL_MS);
     // Every target's series (8 GPUs × several metrics per host), all tracked across the kill.
     expect(gap.series).toBeGreaterThan(TARGETS * 8);

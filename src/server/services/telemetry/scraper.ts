@@ -259,7 +259,7 @@ export class Scraper {
 
   /** Where a simulator target answers now: its URL with the world's advertised endpoint for its scheme. */
   private simulatorUrl(url: string): string {
-    const resolved = resolveSimulatorUrl(url, this.simulatorEndpoints);
+    const resolved = resolveSimulatorUrl(url, this.shard ? this.simulatorEndpoints : localSimulatorEndpoints());
     if (!resolved) throw new ScrapeError(`no simulated world advertises a ${new URL(url).protocol.replace(/:$/, '')} endpoint (is an instance with the simulator role running?)`);
     return resolved;
   }

@@ -109,6 +109,12 @@ export async function scrapeMembership(pool: pg.Pool, self: string): Promise<Scr
   };
 }
 
+/** The simulated world's endpoints per scheme, as the live instance holding the `simulator` role advertises them. */
+export async function worldEndpoints(pool: pg.Pool): Promise<Record<string, string>> {
+  const world = (await liveInstances(pool)).find((i) => i.rolesHeld.includes('simulator'));
+  return { ...(world?.endpoints.simulator ?? {}) };
+}
+
 type RoleHooks = { acquire: () => Promise<void>; release: () => Promise<void> };
 
 /** This process in the registry: its lease, its liveness lock and the singleton roles it holds. */

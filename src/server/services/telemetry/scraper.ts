@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { Rendezvous } from '@/domain/rendezvous';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
-import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership } from '../instances';
+import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership, worldEndpoints } from '../instances';
 import { selfMetrics } from '../self-metrics';
 import type { IngestPipeline } from './ingest';
 import { fetchExposition, ScrapeError, TargetGuard } from './target-guard';
@@ -151,7 +151,10 @@ export class Scraper {
         this.membership = { hrw, members };
         endpoints = membership.simulatorEndpoints;
       } else {
-        endpoints = localSimulatorEndpoints();
+        // A process without a registry: its own world if it runs one, else the one the registry knows (a separate
+        // `npm run simulator -- serve`).
+        const local = localSimulatorEndpoints();
+        endpoints = Object.keys(local).length ? local : await worldEndpoints(this.pool).catch(() => ({}));
       }
       // The world moved (a failover): scrape its targets now rather than at their next slot, to keep the gap short.
       const worldMoved = Object.keys(endpoints).length > 0 && JSON.stringify(endpoints) !== JSON.stringify(this.simulatorEndpoints);
@@ -259,7 +262,7 @@ export class Scraper {
 
   /** Where a simulator target answers now: its URL with the world's advertised endpoint for its scheme. */
   private simulatorUrl(url: string): string {
-    const resolved = resolveSimulatorUrl(url, this.shard ? this.simulatorEndpoints : localSimulatorEndpoints());
+    const resolved = resolveSimulatorUrl(url, this.shard ? this.simulatorEndpoints : { ...this.simulatorEndpoints, ...localSimulatorEndpoints() });
     if (!resolved) throw new ScrapeError(`no simulated world advertises a ${new URL(url).protocol.replace(/:$/, '')} endpoint (is an instance with the simulator role running?)`);
     return resolved;
   }

@@ -38,7 +38,7 @@ export function simulatorRole(pool: pg.Pool, registry: InstanceRegistry, log: (l
         throw error;
       }
       host = starting;
-      log(`simulator: ${starting.status().hosts} GPU hosts ×${starting.options.accel} at ${starting.baseUrl}, scraped every ${starting.options.scrapeIntervalMs} ms`);
+      log(`simulator: ${starting.status().hosts} GPU hosts ×${starting.options.accel} serving at ${starting.baseUrl} (scraped every ${starting.options.scrapeIntervalMs} ms)`);
     },
     release: async () => {
       const stopping = host;

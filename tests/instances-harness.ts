@@ -120,3 +120,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await sleep(250);
   }
 }
+
+/**
+ * Samples per series per scrape slot over [fromMs, toMs] (mean and the highest series): 1.0 when each target is
+ * scraped once per interval; a target scraped by two instances all along shows 2.0. Unlike `doubleScrapes` it does not
+ * count a late scrape followed by an on-time one.
+ */
+export async function samplesPerSlot(pool: pg.Pool, fromMs: number, toMs: number, intervalMs: number): Promise<{ mean: number; max: number }> {
+  const { rows } = await pool.query<{ mean: number; max: number }>(
+    `SELECT avg(n)::float8 AS mean, max(n)::float8 AS max FROM (
+       SELECT count(*) / ($2 - $1)::float8 * $3 AS n FROM telemetry_samples
+        WHERE ts BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0) GROUP BY series_id) s`,
+    [fromMs, toMs, intervalMs],
+  );
+  return { mean: Math.round((rows[0]?.mean ?? 0) * 1000) / 1000, max: Math.round((rows[0]?.max ?? 0) * 1000) / 1000 };
+}

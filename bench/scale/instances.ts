@@ -22,6 +22,7 @@ import {
   eventually,
   longestSeriesGap,
   roleHolders,
+  samplesPerSlot,
   sleep,
   startChildInstance,
   stopChildInstance,
@@ -61,6 +62,18 @@ async function main() {
     log(`3 instances, ${targets} targets every ${intervalMs} ms: ${JSON.stringify(shardsBefore)}`);
     const fromMs = Date.now() + intervalMs;
     const runMs = minutes * 60_000;
+    // Watch the live set all along: it should change once (the kill).
+    let membershipChanges = 0;
+    let lastLive = (await liveInstances(pool)).map((i) => i.id).join(',');
+    const watcher = setInterval(() => {
+      void liveInstances(pool)
+        .then((live) => {
+          const now = live.map((i) => i.id).join(',');
+          if (now !== lastLive) membershipChanges++;
+          lastLive = now;
+        })
+        .catch(() => {});
+    }, 500);
     await sleep(runMs / 2);
 
     const holders = await roleHolders(pool);
@@ -82,6 +95,7 @@ async function main() {
     const shardsAfter = await shards(pool);
     await sleep(Math.max(0, fromMs + runMs - Date.now()));
     const toMs = Date.now() - intervalMs;
+    clearInterval(watcher);
 
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_samples WHERE ts BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0)`, [fromMs, toMs]);
     const beforeKill = await longestSeriesGap(pool, fromMs, killedAtMs - intervalMs, 2 * intervalMs);
@@ -95,6 +109,11 @@ async function main() {
       samples: rows[0]!.n,
       duplicateSamples: await duplicateSamples(pool, fromMs, toMs),
       doubleScrapes: await doubleScrapes(pool, fromMs, toMs, intervalMs),
+      samplesPerSlot: await samplesPerSlot(pool, fromMs, toMs, intervalMs),
+      // Role changes the instances logged besides the takeover (churn: a lease lost under load, a re-registration).
+      roleChanges: instances.map((i) => (i.output().match(/\] (took|lost) the \w+ role/g) ?? []).length),
+      membershipChanges,
+      loadAverage: machine().loadavg,
       killed: { roles: victimRoles, shard: shardsBefore.find((s) => s.id === victim.id.slice(0, 8))?.shard ?? null },
       rolesHeldAgainMs: rolesBackMs,
       shardsCoverAgainMs: shardsBackMs,
@@ -108,7 +127,8 @@ async function main() {
     if (json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`${result.instances} instances, ${minutes} min, ${targets} targets every ${intervalMs} ms; ${result.samples} samples`);
-      console.log(`duplicate samples: ${result.duplicateSamples}; targets scraped twice: ${result.doubleScrapes}`);
+      console.log(`duplicate samples: ${result.duplicateSamples}; samples closer than half an interval: ${result.doubleScrapes}; samples per series per slot: mean ${result.samplesPerSlot.mean}, max ${result.samplesPerSlot.max}`);
+      console.log(`role changes logged per instance: ${result.roleChanges.join(', ')}; live-set changes seen: ${membershipChanges}; load average at the end ${result.loadAverage.join(', ')}`);
       console.log(`killed ${victim.id.slice(0, 8)} (${victimRoles.join(', ')}; shard ${result.killed.shard} targets)`);
       console.log(`every role held again after ${rolesBackMs} ms; shards cover every target again after ${shardsBackMs} ms`);
       console.log(`longest per-series gap: ${beforeKill.gapMs} ms before the kill, ${acrossKill.gapMs} ms across it (bound ${result.boundMs} ms), ${acrossKill.series} series`);

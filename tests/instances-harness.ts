@@ -129,7 +129,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export async function samplesPerSlot(pool: pg.Pool, fromMs: number, toMs: number, intervalMs: number): Promise<{ mean: number; max: number }> {
   const { rows } = await pool.query<{ mean: number; max: number }>(
     `SELECT avg(n)::float8 AS mean, max(n)::float8 AS max FROM (
-       SELECT count(*) / ($2 - $1)::float8 * $3 AS n FROM telemetry_samples
+       SELECT count(*) / ($2::float8 - $1::float8) * $3::float8 AS n FROM telemetry_samples
         WHERE ts BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0) GROUP BY series_id) s`,
     [fromMs, toMs, intervalMs],
   );

@@ -60,7 +60,8 @@ async function main() {
     });
     const shardsBefore = await shards(pool);
     log(`3 instances, ${targets} targets every ${intervalMs} ms: ${JSON.stringify(shardsBefore)}`);
-    const fromMs = Date.now() + intervalMs;
+    // From when the join's hand-overs are done (a target handed over by a live instance waits ~3 s for its new owner).
+    const fromMs = Date.now() + 3_000 + 2 * intervalMs;
     const runMs = minutes * 60_000;
     // Watch the live set all along: it should change once (the kill).
     let membershipChanges = 0;

@@ -4,15 +4,13 @@ import { bootstrapAccess } from '../src/server/auth/bootstrap';
 import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
-import { clustersWorker } from '../src/server/services/clusters/worker';
-import { schedulerWorker } from '../src/server/services/scheduler';
-import { telemetryWorkers } from '../src/server/services/telemetry/start';
-import { heartbeatWorker, WorkerRunner } from '../src/server/services/workers';
+import { type RunningInstance, startInstance } from '../src/server/services/instance-runtime';
 import { BuildError, ensureBuild } from './build';
 
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed, background workers
- * and the web server, all in this one process so Ctrl-C stops everything.
+ * and the web server, all in this one process so Ctrl-C stops everything. PLENUM_ROLES picks what this instance
+ * does (default all); without `web` it starts no web server (a worker-only instance).
  */
 const log = (line: string) => console.log(`[plenum] ${line}`);
 let closeDatabase: (() => Promise<void>) | undefined;
@@ -23,7 +21,7 @@ async function main() {
   const database = await bootDatabase(config, log);
   closeDatabase = database.close;
   let shuttingDown = false;
-  const workers = new WorkerRunner(database.db);
+  let instance: RunningInstance | undefined;
   let server: http.Server | undefined;
 
   const shutdown = async (signal: string) => {
@@ -32,7 +30,7 @@ async function main() {
     log(`${signal} received: stopping`);
     server?.closeAllConnections();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    await workers.stop();
+    await instance?.stop();
     await database.close();
     log('stopped');
     process.exit(0);
@@ -42,14 +40,15 @@ async function main() {
 
   const access = await bootstrapAccess(database.db, process.env, log);
 
-  ensureBuild(root, log);
+  const web = config.roles.includes('web');
+  if (web) ensureBuild(root, log);
   // Request handlers in this process read the database through this URL.
   process.env.DATABASE_URL = database.url;
-  workers.add(heartbeatWorker(database.db));
-  workers.add(schedulerWorker(database.db, database.url));
-  workers.add(clustersWorker(database.db, database.pool));
-  for (const worker of await telemetryWorkers(database.pool, log)) workers.add(worker);
-  workers.start();
+  instance = await startInstance(database, config.roles, log);
+  if (!web) {
+    log('ready (worker-only: no web server, PLENUM_ROLES has no "web")');
+    return;
+  }
 
   const app = next({ dev: false, dir: root, hostname: config.host, port: config.port });
   await app.prepare();

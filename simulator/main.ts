@@ -5,7 +5,8 @@
  *       --holdout label held out), the validation scenarios and the H100 prediction. --replay drives the model from
  *       the trace's utilisation columns only. Exit 1 if an in-sample phase (or, with --holdout, a held-out phase)
  *       misses the tolerance.
- *   run                                 the live simulator fed by the database (not wired yet)
+ *   serve (or run)                      the simulated world as its own process against DATABASE_URL, registered in the
+ *                                       instance registry with the simulator role (src/server/services/simulator-run.ts)
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -63,6 +64,7 @@ const run: Subcommand = async () => (await import('../src/server/services/simula
 
 export const subcommands: Record<string, Subcommand> = {
   calibrate,
+  serve: run,
   run,
 };
 

@@ -9,6 +9,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
+import { advertiseSimulatorEndpoint } from '../src/server/services/instances';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { Scraper } from '../src/server/services/telemetry/scraper';
 import { fetchExposition, TargetGuard } from '../src/server/services/telemetry/target-guard';
@@ -80,7 +81,12 @@ describe('scrape target addresses', () => {
     expect(refused.ok).toBe(false);
     expect(refused.error).toMatch(/target refused: 127\.0\.0\.1 is a loopback address; allow it with PLENUM_TARGET_ALLOW/);
     expect(requests).toBe(before);
-    expect((await scraper.scrape(target('/ok', 'simulator'))).ok).toBe(true);
+    // The simulator's targets are scraped where the world advertises its endpoint (their own host is a placeholder).
+    await advertiseSimulatorEndpoint('http', new URL(base).host);
+    expect((await scraper.scrape({ ...target('/ok', 'simulator'), url: 'http://plenum-simulator/ok' })).ok).toBe(true);
+    await advertiseSimulatorEndpoint('http', undefined);
+    const noWorld = await scraper.scrape({ ...target('/ok', 'simulator'), url: 'http://plenum-simulator/ok' });
+    expect(noWorld.error).toMatch(/no simulated world advertises a http endpoint/);
     const allowed = new Scraper(db.pool, ingest, 4, { maxBytes: 1024 * 1024, guard: new TargetGuard('127.0.0.1') });
     expect((await allowed.scrape(target('/ok'))).ok).toBe(true);
     expect(requests).toBe(before + 2);

@@ -194,7 +194,7 @@ async function main() {
     const seeded = await seedIfEmpty(db, 'demo');
 
     // The simulator in its own process: it registers its endpoints as scrape targets.
-    simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'run'], {
+    simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
       env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -206,7 +206,8 @@ async function main() {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const targets = urls.map((u) => {
       const url = new URL(u);
-      return `      - targets: ['${url.host}']\n        labels: { __metrics_path__: '${url.pathname}', endpoint: '${url.pathname}' }`;
+      // Simulator targets carry a placeholder host: the world serves where it advertised (its log line).
+      return `      - targets: ['${new URL(serving[1]!).host}']\n        labels: { __metrics_path__: '${url.pathname}', endpoint: '${url.pathname}' }`;
     });
     await writeFile(
       path.join(promDir, 'prometheus.yml'),

@@ -33,6 +33,9 @@ export function UserMenu() {
           <Link href="/admin/audit" className="text-slate-600 hover:text-slate-900">
             Audit
           </Link>
+          <Link href="/admin/instances" className="text-slate-600 hover:text-slate-900">
+            Instances
+          </Link>
         </>
       )}
       <Link href="/admin/tokens" className="text-slate-600 hover:text-slate-900">

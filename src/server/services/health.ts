@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { SINGLETON_ROLES } from '../config';
 import { migrationState } from '../db/migrate';
+import { liveInstances } from './instances';
 
 const STALE_AFTER_MS = 15_000;
 
@@ -11,6 +13,26 @@ export type Health = {
   workers: { name: string; instance: string; status: string; detail: string; heartbeatAt: string; stale: boolean }[];
   /** Telemetry samples refused on the way in, by reason (totals of every process; see telemetry_input_drops). */
   telemetryDrops?: TelemetryDrop[];
+  /** The live instances (services/instances.ts), oldest first: roles each holds, and its scrape shard. */
+  instances?: HealthInstance[];
+  /** Each singleton role some live instance takes part in, and the instance holding it (null: none, degraded). */
+  roles?: { role: string; holder: string | null }[];
+};
+
+export type HealthInstance = {
+  id: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  rolesRequested: string[];
+  rolesHeld: string[];
+  /** Scrape targets in its rendezvous shard; null without the scrape role. */
+  shardSize: number | null;
+  /** Endpoints it advertises (the simulated world's, per scheme). */
+  endpoints: Record<string, Record<string, string>>;
+  startedAt: string;
+  heartbeatAt: string;
+  leaseExpiresAt: string;
 };
 
 export type TelemetryDrop = { reason: string; samples: number; lastAt: string };
@@ -41,9 +63,26 @@ export async function getHealth(pool: pg.Pool): Promise<Health> {
       heartbeatAt: row.heartbeat_at.toISOString(),
       stale: row.status !== 'stopped' && checkedAt.getTime() - row.heartbeat_at.getTime() > STALE_AFTER_MS,
     }));
-    const healthy = migrations.pending === 0 && workers.every((w) => w.status !== 'error' && !w.stale);
-    // Before migrations run the table may not exist yet.
+    // Before migrations run the tables may not exist yet.
     const drops = migrations.pending === 0 ? await telemetryDrops(pool) : [];
+    const instances: HealthInstance[] = (migrations.pending === 0 ? await liveInstances(pool) : []).map((i) => ({
+      id: i.id,
+      hostname: i.hostname,
+      pid: i.pid,
+      version: i.version,
+      rolesRequested: i.rolesRequested,
+      rolesHeld: i.rolesHeld,
+      shardSize: i.shardSize,
+      endpoints: i.endpoints as Record<string, Record<string, string>>,
+      startedAt: i.startedAt.toISOString(),
+      heartbeatAt: i.heartbeatAt.toISOString(),
+      leaseExpiresAt: i.leaseExpiresAt.toISOString(),
+    }));
+    const roles = SINGLETON_ROLES.filter((role) => instances.some((i) => i.rolesRequested.includes(role))).map((role) => ({
+      role,
+      holder: instances.find((i) => i.rolesHeld.includes(role))?.id ?? null,
+    }));
+    const healthy = migrations.pending === 0 && workers.every((w) => w.status !== 'error' && !w.stale) && roles.every((r) => r.holder !== null);
     return {
       status: healthy ? 'ok' : 'degraded',
       checkedAt: checkedAt.toISOString(),
@@ -51,6 +90,8 @@ export async function getHealth(pool: pg.Pool): Promise<Health> {
       migrations,
       workers,
       telemetryDrops: drops,
+      instances,
+      roles,
     };
   } catch (error) {
     return {

@@ -7,12 +7,18 @@
  * through the same collectors as real hardware: one way in. /debug/facility/<site-slug>/metrics shows every facility
  * reading, UPS and PDU included, as plenum_* text; it is a debug view, never scraped.
  *
+ * One world per database: in `npm start` the instance holding the `simulator` role runs it (services/instances.ts),
+ * and a survivor restarts it from the database after a failover. Target rows carry a placeholder host
+ * (SIMULATOR_TARGET_HOST); the world advertises where it listens (`advertiseSimulatorEndpoint('http', …)`), and
+ * the scrapers put that address in at scrape time, so no port is ever baked into a target.
+ *
  * Faults are injected on the World directly (`inject` / `clear`); in `npm start` the tRPC router reaches this host
  * through `getSimulatorHost()` (globalThis, because Next's bundle has its own module instances). A simulator in a
  * separate process would take the same commands from a `sim_commands` table it LISTENs for (see docs/telemetry.md).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
 import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
@@ -22,13 +28,14 @@ import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { snmpCollector, snmpOptionsSchema } from './telemetry/collectors/snmp';
+import { advertiseSimulatorEndpoint, SIMULATOR_TARGET_HOST } from './instances';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 
 export type SimulatorOptions = {
   accel: number;
   seed: number;
-  /** Port of the exporter HTTP server; 0 picks a free one (the targets are re-registered with it at each start). */
+  /** Port of the exporter HTTP server; 0 picks a free one (advertised through the instance registry). */
   port: number;
   /** Port of the cooling units' Modbus TCP server; 0 (the default) picks a free one. */
   modbusPort?: number;
@@ -36,7 +43,10 @@ export type SimulatorOptions = {
   redfishPort?: number;
   /** First UDP port of the SNMP agents (device i on snmpPort + i); 0 or absent picks a free port per device. */
   snmpPort?: number;
+  /** Address the exporter server listens on (PLENUM_SIM_HOST). */
   host: string;
+  /** Host name other instances reach it by (PLENUM_SIM_ADVERTISE_HOST; default: the listen address, or this host's name for 0.0.0.0). */
+  advertiseHost?: string;
   scrapeIntervalMs: number;
   /** How often the inventory is re-read and applied. */
   inventoryRefreshMs: number;
@@ -56,7 +66,8 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     modbusPort: n('PLENUM_SIM_MODBUS_PORT', 0),
     redfishPort: n('PLENUM_SIM_REDFISH_PORT', 0),
     snmpPort: n('PLENUM_SIM_SNMP_PORT', 0),
-    host: '127.0.0.1',
+    host: env.PLENUM_SIM_HOST || '127.0.0.1',
+    advertiseHost: env.PLENUM_SIM_ADVERTISE_HOST || undefined,
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
@@ -104,6 +115,7 @@ export class SimulatorHost {
   private readonly redfish = new RedfishSimServer(() => this.world);
   /** The simulator's Redfish service root (set by start). */
   redfishUrl = '';
+  private redfishPort = 0;
   private snmp: SimSnmpAgents | undefined;
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
@@ -112,6 +124,11 @@ export class SimulatorHost {
   /** Modbus unit id of each cooling unit served (inventory name → unit id). */
   private modbusUnitIds = new Map<string, number>();
   baseUrl = '';
+
+  /** The host name other instances reach this world's servers by (PLENUM_SIM_ADVERTISE_HOST, else the listen address). */
+  get advertisedHost(): string {
+    return this.options.advertiseHost ?? (['0.0.0.0', '::'].includes(this.options.host) ? hostname() : this.options.host);
+  }
 
   constructor(
     private readonly pool: pg.Pool,
@@ -136,9 +153,12 @@ export class SimulatorHost {
     this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
     await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
     this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
+    this.redfishPort = Number(new URL(this.redfishUrl).port);
     this.snmp = new SimSnmpAgents(() => this.requireWorld(), { host: this.options.host, basePort: this.options.snmpPort ?? 0 });
     await this.snmp.sync();
     await this.registerTargets(inventory);
+    const advertised = this.advertisedHost;
+    await advertiseSimulatorEndpoint('http', `${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`);
     this.stepTimer = setInterval(() => this.advance(), STEP_MS);
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
   }
@@ -175,19 +195,24 @@ export class SimulatorHost {
     }
   }
 
-  /** The one place a simulator endpoint becomes a URL (a scale-out deployment resolves endpoints per instance here). */
+  /**
+   * The one place a simulator endpoint becomes a URL. HTTP targets carry the placeholder host that scrapers replace
+   * with the world's advertised endpoint; the device protocols (one UDP port per SNMP agent, the Modbus and Redfish
+   * servers) carry this world's advertised address, and a world that takes over re-registers them with its own.
+   */
   endpointUrl(endpoint: SimulatorEndpoint): string {
+    const here = this.advertisedHost.includes(':') ? `[${this.advertisedHost}]` : this.advertisedHost;
     switch (endpoint.kind) {
       case 'gpu-host':
-        return `${this.baseUrl}/hosts/${encodeURIComponent(endpoint.hostname)}/metrics`;
+        return `http://${SIMULATOR_TARGET_HOST}/hosts/${encodeURIComponent(endpoint.hostname)}/metrics`;
       case 'facility':
-        return `${this.baseUrl}/facility/${encodeURIComponent(endpoint.siteId)}/metrics`;
+        return `http://${SIMULATOR_TARGET_HOST}/facility/${encodeURIComponent(endpoint.siteId)}/metrics`;
       case 'snmp-agent':
-        return `snmp://${this.options.host}:${endpoint.port}`;
+        return `snmp://${here}:${endpoint.port}`;
       case 'modbus':
-        return `modbus://${this.options.host}:${this.modbus?.port ?? 0}`;
+        return `modbus://${here}:${this.modbus?.port ?? 0}`;
       case 'redfish':
-        return this.redfishUrl;
+        return `http://${here}:${this.redfishPort}/redfish/v1`;
     }
   }
 
@@ -380,6 +405,7 @@ export class SimulatorHost {
   }
 
   async stop(): Promise<void> {
+    if (this.server) await advertiseSimulatorEndpoint('http', undefined);
     if (this.stepTimer) clearInterval(this.stepTimer);
     this.stepTimer = undefined;
     this.server?.closeAllConnections();
@@ -400,14 +426,19 @@ export function getSimulatorHost(): SimulatorHost | undefined {
   return (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator;
 }
 
-/** The simulator as a worker: its heartbeat shows the simulated time; each tick follows inventory changes. */
-export function simulatorWorker(host: SimulatorHost): Worker {
+/**
+ * The simulator as a worker: its heartbeat shows the simulated time; each tick follows inventory changes. `current`
+ * is the world this process runs now (none while another instance holds the simulator role).
+ */
+export function simulatorWorker(current: () => SimulatorHost | undefined): Worker {
   let lastRefreshMs = Date.now();
   return {
     name: 'simulator',
     // Short enough that a placed job shows on the GPU within a couple of seconds.
     intervalMs: 2_000,
     tick: async () => {
+      const host = current();
+      if (!host) return 'standby: another instance runs the simulated world';
       if (Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();
@@ -416,6 +447,5 @@ export function simulatorWorker(host: SimulatorHost): Worker {
       const s = host.status();
       return `sim time ${s.simTime}, ×${s.accel}, ${s.hosts} hosts, ${s.snmpAgents} SNMP agents, ${s.faults} faults, ${jobGpus} GPUs running jobs, ${host.baseUrl}`;
     },
-    stop: () => host.stop(),
   };
 }

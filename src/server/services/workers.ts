@@ -13,7 +13,8 @@ export type Worker = {
 
 type WorkerState = { worker: Worker; timer?: NodeJS.Timeout; running?: Promise<void>; status: string; detail: string };
 
-const INSTANCE = `${hostname()}:${process.pid}`;
+/** Without an instance registry, a process names its worker rows host:pid. */
+const DEFAULT_INSTANCE = `${hostname()}:${process.pid}`;
 /**
  * Liveness is reported on its own clock, not only after ticks: a worker whose loop runs every few minutes
  * (partition maintenance) must not look stale to /api/health in between. Health calls a worker stale
@@ -27,7 +28,11 @@ export class WorkerRunner {
   private stopping = false;
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(private readonly db: Db) {}
+  /** `instance`: the registry id of this process (services/instances.ts), so its rows go when the instance does. */
+  constructor(
+    private readonly db: Db,
+    private readonly instance = DEFAULT_INSTANCE,
+  ) {}
 
   add(worker: Worker): void {
     this.states.push({ worker, status: 'starting', detail: '' });
@@ -67,7 +72,7 @@ export class WorkerRunner {
     const now = new Date();
     await this.db
       .insert(workerHeartbeats)
-      .values({ name: state.worker.name, instance: INSTANCE, pid: process.pid, status: state.status, detail: state.detail.slice(0, 500), startedAt: this.startedAt, heartbeatAt: now })
+      .values({ name: state.worker.name, instance: this.instance, pid: process.pid, status: state.status, detail: state.detail.slice(0, 500), startedAt: this.startedAt, heartbeatAt: now })
       .onConflictDoUpdate({
         target: [workerHeartbeats.name, workerHeartbeats.instance],
         set: { status: sql`excluded.status`, detail: sql`excluded.detail`, heartbeatAt: sql`excluded.heartbeat_at`, pid: sql`excluded.pid` },

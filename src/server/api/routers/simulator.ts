@@ -8,7 +8,12 @@ import { type Context, operateProcedure, readProcedure, router, TRPCError } from
 function host() {
   const h = getSimulatorHost();
   // A simulator in another process would take these commands through the database (docs/telemetry.md).
-  if (!h) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the simulator is not running in this server process (PLENUM_SIMULATOR=off?)' });
+  if (!h) {
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: 'the simulated world is not running in this server process (PLENUM_SIMULATOR=off, or another instance holds the simulator role: see /admin/instances)',
+    });
+  }
   return h;
 }
 

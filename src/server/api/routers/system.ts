@@ -1,6 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { getHealth, type Health } from '../../services/health';
+import { getHealth, type Health, type HealthInstance } from '../../services/health';
 import { anonymousProcedure, readProcedure, router } from '../trpc';
 
 const PULSE_INTERVAL_MS = 1000;
@@ -16,7 +16,14 @@ export function publicHealth(health: Health): Health {
     database: { status: health.database.status, latencyMs: health.database.latencyMs },
     migrations: health.migrations,
     workers: health.workers.map((w, i) => ({ name: w.name, instance: `#${i + 1}`, status: w.status, detail: '', heartbeatAt: w.heartbeatAt, stale: w.stale })),
+    ...(health.instances ? { instances: health.instances.map((instance, i) => anonymousInstance(instance, i)) } : {}),
+    ...(health.roles ? { roles: health.roles.map((r) => ({ role: r.role, holder: r.holder === null ? null : `#${(health.instances ?? []).findIndex((i) => i.id === r.holder) + 1}` })) } : {}),
   };
+}
+
+/** An instance as anyone may see it: its roles and shard, not its host, process, version or endpoints. */
+function anonymousInstance(instance: HealthInstance, index: number): HealthInstance {
+  return { ...instance, id: `#${index + 1}`, hostname: '', pid: 0, version: '', endpoints: {} };
 }
 
 export const systemRouter = router({

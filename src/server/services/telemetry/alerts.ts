@@ -10,7 +10,8 @@ import { onePerQuantity, preferenceSql, type QuantityRow, quantityColumnsSql, qu
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
 export const ALERT_CHANNEL = 'plenum_alerts';
-const EVALUATOR_LOCK_KEY = 7_041_992;
+// Not compaction's 7_041_992: the two may run in different instances and must not skip each other.
+const EVALUATOR_LOCK_KEY = 7_041_993;
 
 export type RuleSpec = {
   name: string;

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { registerPool } from '../self-metrics';
 import { totalDrops } from '@/telemetry';
+import { type InstanceRegistry, roleWorker, scrapeMembership } from '../instances';
 import type { Worker } from '../workers';
 import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { compactClosedWindows } from './compaction';
@@ -26,7 +27,12 @@ export function getProcessIngest(): IngestPipeline | undefined {
   return (globalThis as unknown as { __plenumIngest?: IngestPipeline }).__plenumIngest;
 }
 
-export async function createTelemetry(pool: pg.Pool, settings = telemetrySettings()): Promise<TelemetryRuntime> {
+/**
+ * With an instance registry, each worker runs under its role (roleWorker): the scraper only with `scrape` (and then
+ * only its rendezvous shard), rollups, partitions (with compaction) and alerts only while this instance holds that
+ * role. Ingest and series mapping run in every instance (remote-write arrives at any web instance).
+ */
+export async function createTelemetry(pool: pg.Pool, settings = telemetrySettings(), registry?: InstanceRegistry): Promise<TelemetryRuntime> {
   registerPool('workers', pool);
   const retention = { rawRetentionDays: settings.rawRetentionDays, rollupRetentionDays: settings.rollupRetentionDays };
   await maintainPartitions(pool, retention);
@@ -34,10 +40,16 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: settings.bufferMaxSamples, rawRetentionDays: settings.rawRetentionDays });
   await ingest.loadInventory();
   setProcessIngest(ingest);
-  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency, { maxBytes: settings.scrapeMaxBytes, guard: TargetGuard.fromEnv() });
+  const shard = registry && {
+    membership: () => scrapeMembership(pool, registry.id),
+    onShardSize: (targets: number) => {
+      registry.shardSize = targets;
+    },
+  };
+  const scraper = new Scraper(pool, ingest, settings.scrapeConcurrency, { maxBytes: settings.scrapeMaxBytes, guard: TargetGuard.fromEnv() }, shard);
   const evaluator = new AlertEvaluator(pool, settings.alertStalenessMs);
 
-  const workers: Worker[] = [
+  const workers: (Worker | undefined)[] = [
     {
       name: 'telemetry-ingest',
       intervalMs: 2_000,
@@ -48,20 +60,20 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       },
       stop: () => ingest.stop(),
     },
-    {
+    roleWorker(registry, 'scrape', {
       name: 'telemetry-scraper',
       intervalMs: 5_000,
-      tick: async () => `${scraper.targetCount} targets, ${scraper.scrapes} scrapes, ${scraper.failures} failed`,
+      tick: async () => `${scraper.targetCount} targets${registry ? ' in this shard' : ''}, ${scraper.scrapes} scrapes, ${scraper.failures} failed`,
       stop: () => scraper.stop(),
-    },
-    {
+    }),
+    roleWorker(registry, 'partitions', {
       name: 'telemetry-partitions',
       intervalMs: 3_600_000,
       tick: async () => {
         const r = await maintainPartitions(pool, retention);
         return `created ${r.created.length}, dropped ${r.dropped.length}`;
       },
-    },
+    }),
     {
       name: 'telemetry-mapping',
       intervalMs: 30_000,
@@ -71,15 +83,15 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
         return `inventory ${changed ? 'changed' : 'unchanged'}, ${remapped} series re-mapped`;
       },
     },
-    {
+    roleWorker(registry, 'rollups', {
       name: 'telemetry-rollups',
       intervalMs: settings.rollupIntervalMs,
       tick: async () => {
         const r = await runRollups(pool);
         return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute / ${r.hourBuckets} hour buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
       },
-    },
-    {
+    }),
+    roleWorker(registry, 'partitions', {
       name: 'telemetry-compaction',
       intervalMs: settings.compactionIntervalMs,
       tick: async () => {
@@ -88,17 +100,17 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
         if (r.skipped) return 'another process compacts';
         return `${r.windows} windows, ${r.chunks} chunks, ${r.samples} samples compressed; lag ${Math.round(r.lagMs / 1000)} s`;
       },
-    },
-    {
+    }),
+    roleWorker(registry, 'alerts', {
       name: 'telemetry-alerts',
       intervalMs: settings.alertIntervalMs,
       tick: async () => {
         const r = await evaluator.evaluate();
         return r.skipped ? 'another process evaluates' : `fired ${r.fired}, resolved ${r.resolved}`;
       },
-    },
+    }),
   ];
   ingest.startFlushLoop(settings.flushIntervalMs);
-  scraper.start();
-  return { ingest, scraper, workers, settings };
+  if (!registry || registry.rolesRequested.includes('scrape')) scraper.start();
+  return { ingest, scraper, workers: workers.filter((worker): worker is Worker => worker !== undefined), settings };
 }

@@ -2,10 +2,16 @@
  * Scrapes the enabled targets on their intervals, with at most `concurrency` scrapes in flight and a per-target
  * timeout. Scraped text goes through the ingest pipeline; target health (last success / error / duration / samples)
  * is written in one batched UPDATE every second, and kept in memory while PostgreSQL is away.
+ *
+ * With several instances, each scrapes only its shard: the targets that rendezvous hashing over the live `scrape`
+ * instances gives it (membership re-read with the targets, every 2 s, so a join or a crash rebalances within a few
+ * seconds). Simulator targets are scraped at the simulated world's advertised endpoint (services/instances.ts).
  */
 import type pg from 'pg';
+import { Rendezvous } from '@/domain/rendezvous';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
 import type { TargetDialect } from '../../db/schema/telemetry';
+import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership, worldEndpoints } from '../instances';
 import { selfMetrics } from '../self-metrics';
 import { collectorFor } from './collectors/index';
 import { type CollectorTarget, isCollectorDialect } from './collectors/types';
@@ -32,6 +38,13 @@ type Target = {
 type Health = { attemptAt: Date; ok: boolean; error: string | null; durationMs: number; samples: number };
 
 const RELOAD_TARGETS_MS = 2_000;
+/**
+ * A target handed over by a live instance is first scraped here only after that instance has surely re-read the
+ * membership and let it go (it re-reads every RELOAD_TARGETS_MS), so the two never scrape it in the same slot.
+ */
+const HANDOVER_MS = RELOAD_TARGETS_MS + 1_000;
+/** After a failed simulator scrape, reload sooner: the world may have moved to another instance. */
+const RELOAD_AFTER_SIMULATOR_FAILURE_MS = 500;
 const HEALTH_WRITE_MS = 1_000;
 const TICK_MS = 100;
 
@@ -55,6 +68,12 @@ export class Scraper {
   private lastHealthWriteMs = 0;
   private reloading = false;
   private writingHealth = false;
+  private simulatorEndpoints: Record<string, string> = {};
+  private simulatorFailed = false;
+  /** Simulator targets whose last scrape failed: scraped at once when the world comes back elsewhere. */
+  private failedSimulatorTargets = new Set<number>();
+  /** The scrape membership of the last reload, to tell a hand-over from a live instance from a dead one's share. */
+  private membership: { hrw: Rendezvous; members: Set<string> } | undefined;
   scrapes = 0;
   failures = 0;
 
@@ -63,6 +82,11 @@ export class Scraper {
     private readonly ingest: IngestPipeline,
     private readonly concurrency: number,
     private readonly limits: { maxBytes: number; guard: TargetGuard } = { maxBytes: 64 * 1024 * 1024, guard: TargetGuard.fromEnv() },
+    /**
+     * The registry's view (services/instances.ts scrapeMembership), re-read on every reload. Without it this scraper
+     * scrapes every target, and finds the simulator through this process's own advertised endpoints.
+     */
+    private readonly shard?: { membership: () => Promise<ScrapeMembership>; onShardSize?: (targets: number) => void },
   ) {}
 
   start(): void {
@@ -85,7 +109,9 @@ export class Scraper {
 
   private tick(): void {
     const now = Date.now();
-    if (now - this.lastReloadMs >= RELOAD_TARGETS_MS && !this.reloading) {
+    const reloadAfterMs = this.simulatorFailed ? RELOAD_AFTER_SIMULATOR_FAILURE_MS : RELOAD_TARGETS_MS;
+    if (now - this.lastReloadMs >= reloadAfterMs && !this.reloading) {
+      this.simulatorFailed = false;
       this.lastReloadMs = now;
       this.reloading = true;
       void this.reloadTargets().finally(() => (this.reloading = false));
@@ -114,6 +140,32 @@ export class Scraper {
 
   private async reloadTargets(): Promise<void> {
     try {
+      let owns = (_id: number) => true;
+      let handedOverByLiveInstance = (_id: number) => false;
+      let endpoints: Record<string, string>;
+      if (this.shard) {
+        const membership = await this.shard.membership();
+        const hrw = new Rendezvous(membership.members);
+        const members = new Set(membership.members);
+        // Not (or no longer) among the live scrape instances: scrape nothing until the registry has this one again.
+        owns = (id) => hrw.owner(id) === membership.self;
+        // Who scraped it before: the owner under the last membership, or (first reload) under the others alone.
+        const before = this.membership?.hrw ?? new Rendezvous(membership.members.filter((id) => id !== membership.self));
+        handedOverByLiveInstance = (id) => {
+          const owner = before.owner(id);
+          return owner !== undefined && owner !== membership.self && members.has(owner);
+        };
+        this.membership = { hrw, members };
+        endpoints = membership.simulatorEndpoints;
+      } else {
+        // A process without a registry: its own world if it runs one, else the one the registry knows (a separate
+        // `npm run simulator -- serve`).
+        const local = localSimulatorEndpoints();
+        endpoints = Object.keys(local).length ? local : await worldEndpoints(this.pool).catch(() => ({}));
+      }
+      // The world moved (a failover): scrape its targets now rather than at their next slot, to keep the gap short.
+      const worldMoved = Object.keys(endpoints).length > 0 && JSON.stringify(endpoints) !== JSON.stringify(this.simulatorEndpoints);
+      this.simulatorEndpoints = endpoints;
       const rows = await this.pool.query<{
         id: number;
         url: string;
@@ -127,9 +179,11 @@ export class Scraper {
         credentials: Record<string, unknown>;
         facility_name: string | null;
         facility_site: string | null;
+        last_attempt_ms: number | null;
       }>(
         `SELECT t.id, t.url, t.dialect, t.interval_ms, t.timeout_ms, t.host_override, t.managed_by, t.security_zone_id, t.options, t.credentials,
-                coalesce(pn.name, cu.name) AS facility_name, s.slug AS facility_site
+                coalesce(pn.name, cu.name) AS facility_name, s.slug AS facility_site,
+                (extract(epoch FROM t.last_attempt_at) * 1000)::float8 AS last_attempt_ms
            FROM scrape_targets t
            LEFT JOIN power_nodes pn ON pn.id = t.power_node_id
            LEFT JOIN cooling_units cu ON cu.id = t.cooling_unit_id
@@ -137,7 +191,9 @@ export class Scraper {
           WHERE t.enabled ORDER BY t.id`,
       );
       const next = new Map<number, Target>();
+      const now = Date.now();
       for (const r of rows.rows) {
+        if (!owns(r.id)) continue;
         next.set(r.id, {
           id: r.id,
           url: r.url,
@@ -151,18 +207,32 @@ export class Scraper {
           credentials: r.credentials,
           facility: r.facility_name !== null && r.facility_site !== null ? { name: r.facility_name, siteSlug: r.facility_site } : null,
         });
-        // Spread first scrapes over the interval so 100 new targets do not all fire in the same tick.
-        if (!this.nextDueMs.has(r.id)) this.nextDueMs.set(r.id, Date.now() + ((r.id * 7919) % Math.max(1, r.interval_ms)));
+        if (!this.nextDueMs.has(r.id)) {
+          // A target taken over from another instance keeps its grid (next slot after its last scrape there); new
+          // ones spread their first scrapes over the interval so 100 new targets do not all fire in the same tick.
+          const interval = Math.max(1, r.interval_ms);
+          if (r.last_attempt_ms !== null && now - r.last_attempt_ms < 2 * interval) {
+            let due = r.last_attempt_ms + interval;
+            const notBefore = handedOverByLiveInstance(r.id) ? now + HANDOVER_MS : now;
+            while (due < notBefore) due += interval;
+            this.nextDueMs.set(r.id, due);
+          } else {
+            this.nextDueMs.set(r.id, now + ((r.id * 7919) % interval));
+          }
+        }
       }
       // A removed target, or one whose dialect / host override / URL changed, leaves per-target ingest state behind.
       for (const [id, old] of this.targets) {
-        const now = next.get(id);
-        if (!now || now.dialect !== old.dialect || now.hostOverride !== old.hostOverride || now.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
+        const current = next.get(id);
+        if (!current || current.dialect !== old.dialect || current.hostOverride !== old.hostOverride || current.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
       }
+      if (worldMoved) for (const id of this.failedSimulatorTargets) if (next.has(id)) this.nextDueMs.set(id, now);
       this.targets = next;
+      this.shard?.onShardSize?.(next.size);
       const metrics = selfMetrics();
       metrics.scrapeTargets.set({ shard: metrics.shard }, next.size);
       for (const id of this.nextDueMs.keys()) if (!next.has(id)) this.nextDueMs.delete(id);
+      for (const id of this.failedSimulatorTargets) if (!next.has(id)) this.failedSimulatorTargets.delete(id);
     } catch {
       // PostgreSQL away: keep scraping the targets we know; samples are buffered by the pipeline.
     }
@@ -175,10 +245,12 @@ export class Scraper {
     let health: Health;
     try {
       if (isCollectorDialect(t.dialect)) {
+        // Device protocols carry the world's own address (re-registered by a world that takes over): no placeholder.
         const samples = await this.collect(t, t.dialect, started);
         health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
       } else {
-        const text = await fetchExposition(t.url, {
+        const url = t.managedBy === 'simulator' ? this.simulatorUrl(t.url) : t.url;
+        const text = await fetchExposition(url, {
           timeoutMs: t.timeoutMs,
           maxBytes: this.limits.maxBytes,
           guard: t.managedBy === 'simulator' ? null : this.limits.guard,
@@ -193,8 +265,13 @@ export class Scraper {
         });
         health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
       }
+      this.failedSimulatorTargets.delete(t.id);
     } catch (error) {
       this.failures++;
+      if (t.managedBy === 'simulator') {
+        this.simulatorFailed = true;
+        this.failedSimulatorTargets.add(t.id);
+      }
       health = { attemptAt: new Date(started), ok: false, error: scrapeErrorText(error), durationMs: performance.now() - startedPerf, samples: 0 };
     }
     this.scrapes++;
@@ -228,6 +305,13 @@ export class Scraper {
       { signal: AbortSignal.timeout(t.timeoutMs), guard: t.managedBy === 'simulator' ? null : this.limits.guard, nowMs: started },
     );
     return this.ingest.ingestCollected(samples, { targetId: t.id, nowMs: started, ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}) });
+  }
+
+  /** Where a simulator target answers now: its URL with the world's advertised endpoint for its scheme. */
+  private simulatorUrl(url: string): string {
+    const resolved = resolveSimulatorUrl(url, this.shard ? this.simulatorEndpoints : { ...this.simulatorEndpoints, ...localSimulatorEndpoints() });
+    if (!resolved) throw new ScrapeError(`no simulated world advertises a ${new URL(url).protocol.replace(/:$/, '')} endpoint (is an instance with the simulator role running?)`);
+    return resolved;
   }
 
   private async writeHealth(): Promise<void> {

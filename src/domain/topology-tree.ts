@@ -53,6 +53,8 @@ export type ShownGraph = {
   /** Groups actually opened, in the order asked; `refused` were skipped to keep the node bound. */
   expanded: string[];
   refused: string[];
+  /** Labels of the groups opened or refused, for the "close" chips. */
+  labels: Record<string, string>;
   width: number;
   height: number;
   totalItems: number;
@@ -63,7 +65,7 @@ const NODE_HEIGHT = 60;
 const GAP_X = 24;
 const GAP_Y = 56;
 /** Wider layers wrap into several rows so labels stay legible when the whole scope is fitted to a screen. */
-const MAX_PER_ROW = 8;
+const MAX_PER_ROW = 6;
 
 type Indexed = {
   groups: Map<string, TreeGroup>;
@@ -131,8 +133,8 @@ function indexTree(tree: Tree): Indexed {
   const items = new Map(tree.items.map((i) => [i.id, i]));
   const children = new Map<string | null, { groups: string[]; items: string[] }>();
   const slot = (id: string | null) => {
-    let entry = children.get(id);
-    if (!entry) children.set(id, (entry = { groups: [], items: [] }));
+    const entry = children.get(id) ?? { groups: [], items: [] };
+    children.set(id, entry);
     return entry;
   };
   for (const g of tree.groups) slot(g.parentId).groups.push(g.id);
@@ -264,7 +266,8 @@ export function showTree(tree: Tree, expand: string[]): ShownGraph {
     return { from: m.from, to: m.to, count: m.count, label: parts.join(' · ') || undefined };
   });
   const size = layout(shown, edges, ranks);
-  return { nodes: shown, edges, expanded: [...open], refused, ...size, totalItems: tree.items.length };
+  const labels = Object.fromEntries([...open, ...refused].map((id) => [id, index.groups.get(id)!.label]));
+  return { nodes: shown, edges, expanded: [...open], refused, labels, ...size, totalItems: tree.items.length };
 }
 
 /** Layered layout: one band per rank, nodes ordered by the mean position of their upstream neighbours. */

@@ -163,18 +163,17 @@ async function networkTree(db: Db, siteId: number, fabricId: number): Promise<Tr
     const rack = rackId ? layout.rackById.get(rackId) : undefined;
     return rack ? `row:${rack.rowId}` : null;
   };
-  const items: TreeItem[] = members.map((m) => ({
-    id: `s:${m.deviceId}`,
-    label: m.name,
-    parentId: m.tier === 'leaf' ? rackParent(m.rackId) : tierGroup(m.tier),
-    rank: m.tier === 'core' ? 0 : m.tier === 'spine' ? 1 : 2,
-    detail: m.tier,
-    href: `/devices/${m.deviceId}`,
-  }));
   const hostsPerRack = new Map<number, number>();
+  const upGbps = new Map<number, number>();
+  const downGbps = new Map<number, number>();
   const edges: TreeEdge[] = [];
   for (const link of links) {
     const speed = `${link.speedGbps} Gb/s`;
+    const gbps = link.links * (link.speedGbps ?? 0);
+    if (tierOf.get(link.switchId) === 'leaf') {
+      const target = link.peerSwitchId !== null ? upGbps : downGbps;
+      if (link.peerSwitchId === null || tierOf.get(link.peerSwitchId) !== 'leaf') target.set(link.switchId, (target.get(link.switchId) ?? 0) + gbps);
+    }
     if (link.peerSwitchId !== null) {
       // Switch-to-switch links appear from both ends: keep the one pointing down the tiers.
       const down = (tierOf.get(link.switchId) === 'leaf' ? 2 : tierOf.get(link.switchId) === 'spine' ? 1 : 0) < (tierOf.get(link.peerSwitchId) === 'leaf' ? 2 : tierOf.get(link.peerSwitchId) === 'spine' ? 1 : 0);
@@ -184,6 +183,19 @@ async function networkTree(db: Db, siteId: number, fabricId: number): Promise<Tr
       edges.push({ from: `s:${link.switchId}`, to: `hosts:${link.hostRackId}`, count: link.links, label: speed });
     }
   }
+  // Oversubscription of a leaf: host-facing bandwidth ÷ uplink bandwidth (1:1 is non-blocking).
+  const oversubscription = (leafId: number) => {
+    const up = upGbps.get(leafId) ?? 0;
+    return up > 0 ? `leaf · oversubscription ${((downGbps.get(leafId) ?? 0) / up).toFixed(2)}:1` : 'leaf · no uplinks';
+  };
+  const items: TreeItem[] = members.map((m) => ({
+    id: `s:${m.deviceId}`,
+    label: m.name,
+    parentId: m.tier === 'leaf' ? rackParent(m.rackId) : tierGroup(m.tier),
+    rank: m.tier === 'core' ? 0 : m.tier === 'spine' ? 1 : 2,
+    detail: m.tier === 'leaf' ? oversubscription(m.deviceId) : m.tier,
+    href: `/devices/${m.deviceId}`,
+  }));
   for (const [rackId, hosts] of hostsPerRack) {
     const rack = layout.rackById.get(rackId);
     items.push({ id: `hosts:${rackId}`, label: `Rack ${rack?.name ?? rackId} hosts`, parentId: rackParent(rackId), rank: 3, detail: `${hosts} hosts`, href: `/racks/${rackId}` });

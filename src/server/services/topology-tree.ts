@@ -168,8 +168,8 @@ async function networkTree(db: Db, siteId: number, fabricId: number): Promise<Tr
   const downGbps = new Map<number, number>();
   const edges: TreeEdge[] = [];
   for (const link of links) {
-    const speed = `${link.speedGbps} Gb/s`;
-    const gbps = link.links * (link.speedGbps ?? 0);
+    const speed = `${Number(link.speedGbps)} Gb/s`;
+    const gbps = Number(link.links) * Number(link.speedGbps ?? 0);
     if (tierOf.get(link.switchId) === 'leaf') {
       const target = link.peerSwitchId !== null ? upGbps : downGbps;
       if (link.peerSwitchId === null || tierOf.get(link.peerSwitchId) !== 'leaf') target.set(link.switchId, (target.get(link.switchId) ?? 0) + gbps);

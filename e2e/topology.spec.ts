@@ -15,7 +15,7 @@ test.describe('topology at any scale', () => {
     await canvas.getByRole('button', { name: 'Open Row A1', exact: true }).click();
     await expect(canvas.getByRole('button', { name: 'Open Rack A1-01' })).toBeVisible();
     // Edges between closed groups carry their count.
-    await expect(canvas).toContainText('× 2');
+    await expect(canvas).toContainText(/× \d+/);
     await power.getByRole('button', { name: 'Close Row A1' }).click();
     await expect(canvas.getByRole('button', { name: 'Open Rack A1-01' })).toHaveCount(0);
 

@@ -60,7 +60,7 @@ export type ShownGraph = {
   totalItems: number;
 };
 
-const NODE_WIDTH = 200;
+const NODE_WIDTH = 220;
 const NODE_HEIGHT = 60;
 const GAP_X = 24;
 const GAP_Y = 56;

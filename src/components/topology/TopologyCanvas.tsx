@@ -127,7 +127,7 @@ export function TopologyCanvas({
       >
         <svg width="100%" height="100%" role="img" aria-label="Topology diagram">
           <defs>
-            <marker id="topology-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+            <marker id="topology-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" fill="#94a3b8" />
             </marker>
           </defs>
@@ -179,12 +179,12 @@ export function TopologyCanvas({
                 />
                 <text x={10} y={24} fontSize={13} fontWeight={600} fill="#0f172a">
                   {node.kind === 'group' ? '▸ ' : ''}
-                  {clip(node.label, 26)}
+                  {clip(node.label, 28)}
                   <title>{node.label}</title>
                 </text>
                 {node.detail ? (
                   <text x={10} y={44} fontSize={11} fill="#334155">
-                    {clip(node.detail, 34)}
+                    {clip(node.detail, 38)}
                     <title>{node.detail}</title>
                   </text>
                 ) : null}

@@ -53,7 +53,7 @@ export class LiveAggregates {
     ];
     // Subscribed scopes are refreshed when they age out even if no telemetry arrives.
     this.sweep = setInterval(() => {
-      for (const [key, entry] of this.entries) if (entry.listeners.size > 0 && !this.isCurrent(entry.snapshot)) this.schedule(key);
+      for (const [key, entry] of this.entries) if (entry.listeners.size > 0 && !this.isCurrent(entry.snapshot, 'latest')) this.schedule(key);
     }, 1_000);
     this.sweep.unref();
   }
@@ -68,7 +68,8 @@ export class LiveAggregates {
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const entry = this.entry(key);
     entry.compute = compute;
-    if (this.isCurrent(entry.snapshot)) return entry.snapshot!.body as T;
+    if (this.isCurrent(entry.snapshot, 'recent')) return entry.snapshot!.body as T;
+    // A query takes the refresh under way (or the one it starts), even if a newer flush lands meanwhile.
     return (await this.refresh(key)).body as T;
   }
 
@@ -125,8 +126,15 @@ export class LiveAggregates {
     return entry;
   }
 
-  private isCurrent(snapshot: Snapshot | undefined): boolean {
-    return !!snapshot && snapshot.version >= this.latestVersion && Date.now() - snapshot.computedAtMs < MAX_AGE_MS;
+  /**
+   * 'latest': reflects the newest flush heard of (subscribers are pushed every update). 'recent': that, or computed
+   * less than MIN_REFRESH_INTERVAL_MS ago (queries between two refreshes share the last one). Both: younger than MAX_AGE_MS.
+   */
+  private isCurrent(snapshot: Snapshot | undefined, how: 'latest' | 'recent'): boolean {
+    if (!snapshot) return false;
+    const age = Date.now() - snapshot.computedAtMs;
+    if (age >= MAX_AGE_MS) return false;
+    return snapshot.version >= this.latestVersion || (how === 'recent' && age < MIN_REFRESH_INTERVAL_MS);
   }
 
   private onTelemetry(payload: string): void {
@@ -160,20 +168,19 @@ export class LiveAggregates {
     const wait = Math.max(0, entry.lastRefreshMs + MIN_REFRESH_INTERVAL_MS - Date.now());
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (entry.listeners.size === 0 || this.isCurrent(entry.snapshot)) return;
+      if (entry.listeners.size === 0 || this.isCurrent(entry.snapshot, 'latest')) return;
       void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
     }, wait);
   }
 
   private refresh(key: string): Promise<Snapshot> {
     const entry = this.entry(key);
-    if (entry.inflight) {
-      // A refresh that started before the latest version may end stale: chain one more for the new version.
-      return entry.inflight.then((snapshot) => (this.isCurrent(snapshot) ? snapshot : this.refresh(key)));
-    }
+    if (entry.inflight) return entry.inflight;
     entry.lastRefreshMs = Date.now();
     entry.inflight = this.refreshShared(key, entry).finally(() => {
       entry.inflight = undefined;
+      // A flush that landed during the refresh: subscribers get one more (throttled) refresh for it.
+      if (entry.listeners.size > 0 && !this.isCurrent(entry.snapshot, 'latest')) this.schedule(key);
     });
     return entry.inflight;
   }
@@ -253,14 +260,16 @@ export function liveAggregatesFor(pool: pg.Pool): LiveAggregates {
   return hub;
 }
 
-type TrendEntry = { value: Promise<unknown>; resolution: string | undefined; cachedAtMs: number };
+type TrendEntry = { value: Promise<unknown>; resolution: string | undefined; cachedAtMs: number; newerSamples: boolean };
 /** Even without a rollup notice a cached range is recomputed after this long. */
 export const TREND_CACHE_MAX_AGE_MS = 60_000;
+/** A raw-sample range with newer samples is kept at least this long (the ingest commits several times a second). */
+export const RAW_TREND_MIN_AGE_MS = 5_000;
 const TREND_CACHE_MAX_ENTRIES = 500;
 
 /**
  * Range queries (trends) cached per (scope, range, resolution) in a process: rollup-backed ranges until the rollup
- * worker NOTIFYs new rollups, raw-sample ranges until the next telemetry flush.
+ * worker NOTIFYs new rollups, raw-sample ranges until a telemetry flush (kept at least RAW_TREND_MIN_AGE_MS).
  */
 export class TrendCache {
   private readonly entries = new Map<string, TrendEntry>();
@@ -270,7 +279,9 @@ export class TrendCache {
   constructor(bus: NotifyBus, rollupChannel: string) {
     this.unsubscribe = [
       bus.subscribe(rollupChannel, () => this.drop((resolution) => resolution !== 'raw')),
-      bus.subscribe(TELEMETRY_CHANNEL, () => this.drop((resolution) => resolution === 'raw')),
+      bus.subscribe(TELEMETRY_CHANNEL, () => {
+        for (const entry of this.entries.values()) if (entry.resolution === 'raw') entry.newerSamples = true;
+      }),
     ];
   }
 
@@ -280,10 +291,11 @@ export class TrendCache {
 
   get<T extends { resolution: string }>(key: string, compute: () => Promise<T>): Promise<T> {
     const held = this.entries.get(key);
-    if (held && Date.now() - held.cachedAtMs < TREND_CACHE_MAX_AGE_MS) return held.value as Promise<T>;
+    const age = held ? Date.now() - held.cachedAtMs : Number.POSITIVE_INFINITY;
+    if (held && age < TREND_CACHE_MAX_AGE_MS && !(held.newerSamples && age >= RAW_TREND_MIN_AGE_MS)) return held.value as Promise<T>;
     if (this.entries.size >= TREND_CACHE_MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
-    const entry: TrendEntry = { value: compute(), resolution: undefined, cachedAtMs: Date.now() };
+    const entry: TrendEntry = { value: compute(), resolution: undefined, cachedAtMs: Date.now(), newerSamples: false };
     this.entries.set(key, entry);
     entry.value.then(
       (result) => {

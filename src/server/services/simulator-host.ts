@@ -17,6 +17,7 @@ import type { SimInventory } from '../../../simulator/inventory';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
+import { defaultScrapeIntervalMs } from '../db/seed/plan';
 
 export type SimulatorOptions = {
   accel: number;
@@ -41,7 +42,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     seed: n('PLENUM_SIM_SEED', 1),
     port: n('PLENUM_SIM_PORT', 0),
     host: '127.0.0.1',
-    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
+    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(process.env.PLENUM_SEED)),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
 }

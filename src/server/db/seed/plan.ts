@@ -50,3 +50,8 @@ export function seedTenants(scale: SeedScale): { name: string; gpuQuota: number;
     { name: 'secure-cage', gpuQuota: share(0.1), clearedZoneLevel: 2 },
   ];
 }
+
+/** The simulator's scrape interval when PLENUM_SCRAPE_INTERVAL_MS is unset: 30 s at xl size (100,000+ GPUs), else 10 s. */
+export function defaultScrapeIntervalMs(seed: string | undefined = process.env.PLENUM_SEED): number {
+  return seed === 'xl' ? 30_000 : 10_000;
+}

@@ -3,6 +3,7 @@
  * database. Telemetry goes in through the real ingest path (COPY + NOTIFY with its version); the tests count how often
  * the aggregate itself was computed, across both instances, while many subscribers and queries read it.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/server/api/trpc';
 import { createCaller } from '../src/server/api/root';
@@ -11,6 +12,7 @@ import { permissionsOf } from '../src/server/auth/permissions';
 import { createDb, type DbHandle } from '../src/server/db/client';
 import { siteOverview, type SiteOverview, siteTrends, type SiteTrends } from '../src/server/services/dashboards';
 import { LiveAggregates, TrendCache } from '../src/server/services/live-aggregates';
+import { analysePlant } from '../src/server/services/plant';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { NotifyBus } from '../src/server/services/telemetry/notify-bus';
 import { ROLLUP_CHANNEL, runRollups } from '../src/server/services/telemetry/rollups';
@@ -139,5 +141,27 @@ describe('live aggregates: compute once, fan out', () => {
     } finally {
       cache.close();
     }
+  });
+
+  it('the plant analysis is shared until a plant table changes (plant_version), and never cached inside a transaction', async () => {
+    const first = await analysePlant(db.db, siteId);
+    expect(await analysePlant(db.db, siteId)).toBe(first);
+    const rack = (await db.pool.query<{ id: number; max_power_kw: number }>(`SELECT id, max_power_kw FROM racks WHERE name = 'A1-01'`)).rows[0]!;
+    const budget = () => first.model.chain.racks.find((r) => r.id === String(rack.id))!.powerBudgetW;
+    expect(budget()).toBe(rack.max_power_kw * 1000);
+    await db.pool.query('UPDATE racks SET max_power_kw = max_power_kw + 1 WHERE id = $1', [rack.id]);
+    const second = await analysePlant(db.db, siteId);
+    expect(second).not.toBe(first);
+    expect(second.model.chain.racks.find((r) => r.id === String(rack.id))!.powerBudgetW).toBe((rack.max_power_kw + 1) * 1000);
+    // A transaction that changes the plant and rolls back leaves the shared analysis as it was.
+    await db.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`UPDATE racks SET max_power_kw = max_power_kw + 50 WHERE id = ${rack.id}`);
+        const inside = await analysePlant(tx as never, siteId);
+        expect(inside.model.chain.racks.find((r) => r.id === String(rack.id))!.powerBudgetW).toBe((rack.max_power_kw + 51) * 1000);
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(await analysePlant(db.db, siteId)).toBe(second);
   });
 });

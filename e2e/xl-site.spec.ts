@@ -48,7 +48,8 @@ test('xl site: overview, a hall floor plan and the thermal heatmap', async ({ pa
     await page.getByLabel('Username').fill(user);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByTestId('signed-in-user')).toHaveText(user);
+    // Generous: the server has just seeded 100,800 GPUs and signs in with scrypt on a busy CI machine.
+    await expect(page.getByTestId('signed-in-user')).toHaveText(user, { timeout: 60_000 });
 
     // Overview: every GPU of the site counted.
     await expect(page.getByTestId('tile-gpus-value')).toHaveText(/^\d+ \/ 100800$/, { timeout: 60_000 });

@@ -64,12 +64,19 @@ export class LiveAggregates {
     for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
   }
 
-  /** The current aggregate for a key: the one in memory, another instance's, or computed now (once for all callers). */
+  /**
+   * The aggregate for a key: the current one; else, while the held one is younger than MAX_AGE_MS, that one at once
+   * with a refresh started behind it (a periodic query never waits for a recomputation: live subscribers get the
+   * new one pushed); else another instance's or one computed now (once for all callers).
+   */
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const entry = this.entry(key);
     entry.compute = compute;
     if (this.isCurrent(entry.snapshot, 'recent')) return entry.snapshot!.body as T;
-    // A query takes the refresh under way (or the one it starts), even if a newer flush lands meanwhile.
+    if (entry.snapshot && Date.now() - entry.snapshot.computedAtMs < MAX_AGE_MS) {
+      if (!entry.inflight) void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
+      return entry.snapshot.body as T;
+    }
     return (await this.refresh(key)).body as T;
   }
 
@@ -260,7 +267,7 @@ export function liveAggregatesFor(pool: pg.Pool): LiveAggregates {
   return hub;
 }
 
-type TrendEntry = { value: Promise<unknown>; resolution: string | undefined; cachedAtMs: number; newerSamples: boolean };
+type TrendEntry = { value: Promise<unknown>; resolution: string | undefined; cachedAtMs: number; newerSamples: boolean; refreshing?: boolean };
 /** Even without a rollup notice a cached range is recomputed after this long. */
 export const TREND_CACHE_MAX_AGE_MS = 60_000;
 /** A raw-sample range with newer samples is kept at least this long (the ingest commits several times a second). */
@@ -293,6 +300,23 @@ export class TrendCache {
     const held = this.entries.get(key);
     const age = held ? Date.now() - held.cachedAtMs : Number.POSITIVE_INFINITY;
     if (held && age < TREND_CACHE_MAX_AGE_MS && !(held.newerSamples && age >= RAW_TREND_MIN_AGE_MS)) return held.value as Promise<T>;
+    // A raw range with newer samples: answered from the held one while one refresh runs behind it.
+    if (held && held.resolution !== undefined && age < TREND_CACHE_MAX_AGE_MS) {
+      if (!held.refreshing) {
+        held.refreshing = true;
+        const next = compute();
+        this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
+        next.then(
+          (result) => {
+            if (this.entries.get(key) === held) this.entries.set(key, { value: next, resolution: result.resolution, cachedAtMs: Date.now(), newerSamples: false });
+          },
+          () => {
+            held.refreshing = false;
+          },
+        );
+      }
+      return held.value as Promise<T>;
+    }
     if (this.entries.size >= TREND_CACHE_MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
     const entry: TrendEntry = { value: compute(), resolution: undefined, cachedAtMs: Date.now(), newerSamples: false };

@@ -22,7 +22,7 @@ const envSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL',
     }),
   PLENUM_DATA_DIR: z.string().min(1).default('./.plenum'),
-  PLENUM_SEED: z.enum(['demo', 'large', 'none']).default('demo'),
+  PLENUM_SEED: z.enum(['demo', 'large', 'xl', 'none']).default('demo'),
 });
 
 export type PlenumConfig = {
@@ -32,7 +32,7 @@ export type PlenumConfig = {
   /** The owner role's URL (migrations); with it, DATABASE_URL names the least-privilege application role. */
   migrationDatabaseUrl: string | undefined;
   dataDir: string;
-  seed: 'demo' | 'large' | 'none';
+  seed: 'demo' | 'large' | 'xl' | 'none';
 };
 
 export class ConfigError extends Error {}

@@ -58,7 +58,7 @@ export function PowerDashboard() {
           testId="power-racks"
           title="Racks measured"
           href="#racks"
-          value={p ? `${p.racks.filter((r) => r.measuredW !== null).length} / ${p.racks.length}` : '…'}
+          value={p ? `${p.counts.racksMetered} / ${p.counts.racks}` : '…'}
           detail="with rack PDU readings"
         />
       </div>
@@ -110,7 +110,7 @@ export function PowerDashboard() {
             Load = measured where present, else allocated, else nameplate.
           </Definition>
         </Card>
-        <Card title="Racks" testId="power-racks-table">
+        <Card title={p && p.counts.racks > p.racks.length ? `Racks (the ${p.racks.length} busiest of ${p.counts.racks})` : 'Racks'} testId="power-racks-table">
           <div id="racks" className="max-h-96 min-h-[12rem] overflow-y-auto">
             {p ? (
               <table className="w-full text-sm">
@@ -154,7 +154,7 @@ export function PowerDashboard() {
             )}
           </div>
         </Card>
-        <Card title="GPU servers and their GPUs" testId="power-servers">
+        <Card title={p && p.counts.servers > p.servers.length ? `GPU servers and their GPUs (the ${p.servers.length} busiest of ${p.counts.servers})` : 'GPU servers and their GPUs'} testId="power-servers">
           <div id="servers" className="max-h-96 min-h-[12rem] overflow-y-auto">
             {p ? (
               <table className="w-full text-sm">

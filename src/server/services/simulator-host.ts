@@ -19,6 +19,7 @@ import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
+import { defaultScrapeIntervalMs } from '../db/seed/plan';
 
 export type SimulatorOptions = {
   accel: number;
@@ -49,7 +50,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     modbusPort: n('PLENUM_SIM_MODBUS_PORT', 0),
     redfishPort: n('PLENUM_SIM_REDFISH_PORT', 0),
     host: '127.0.0.1',
-    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
+    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(process.env.PLENUM_SEED)),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
 }

@@ -8,3 +8,4 @@ export * from './system';
 export * from './jobs';
 export * from './telemetry';
 export * from './auth';
+export * from './dashboards';

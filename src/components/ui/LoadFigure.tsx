@@ -49,7 +49,7 @@ export function LoadFigure({ basis, powerW, value, showWord = true, testId }: { 
   return (
     <span className={`tabular whitespace-nowrap ${style.text}`} title={style.title} data-basis={basis} data-testid={testId}>
       {value ?? formatPowerW(powerW)}
-      {showWord ? <span className="ml-1 text-xs font-normal">{style.word}</span> : null}
+      {showWord ? <span className="text-xs font-normal"> {style.word}</span> : null}
     </span>
   );
 }

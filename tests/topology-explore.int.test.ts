@@ -59,4 +59,18 @@ describe('topology.explore on the demo seed', () => {
     expect(opened.nodes.some((n) => n.detail?.includes('oversubscription'))).toBe(true);
     expect(opened.nodes.some((n) => n.label.endsWith('hosts'))).toBe(true);
   });
+
+  it('is rebuilt after the inventory changes (a renamed hall, slower host links)', async () => {
+    const open = async (view: 'power' | 'network') => {
+      const site = await caller.topology.explore({ siteId, view });
+      const hall = site.nodes.find((n) => n.label === 'Hall A' || n.label === 'Hall A (renamed)')!;
+      const row = (await caller.topology.explore({ siteId, view, expanded: [hall.id] })).nodes.find((n) => n.label === 'Row A1')!;
+      return caller.topology.explore({ siteId, view, expanded: [hall.id, row.id] });
+    };
+    expect((await open('network')).nodes.some((n) => n.detail?.includes('oversubscription 1.00:1'))).toBe(true);
+    await database.pool.query(`UPDATE halls SET name = 'Hall A (renamed)' WHERE name = 'Hall A'`);
+    expect((await caller.topology.explore({ siteId, view: 'power' })).nodes.map((n) => n.label)).toContain('Hall A (renamed)');
+    await database.pool.query(`UPDATE interfaces SET speed_gbps = speed_gbps / 2 WHERE device_id IN (SELECT device_id FROM fabric_members WHERE tier = 'node')`);
+    expect((await open('network')).nodes.some((n) => n.detail?.includes('oversubscription 0.50:1'))).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@ import { coolingDiagram, type FabricLink, fabricDiagram, powerDiagram } from '@/
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
 import { topologyTree } from '../../services/topology-tree';
-import { findInTree, MAX_SHOWN_NODES, bucketTree, showTree, shownGraphMermaid } from '@/domain/topology-tree';
+import { findInTree, MAX_SHOWN_NODES, showTree, shownGraphMermaid } from '@/domain/topology-tree';
 import { fieldError } from '../errors';
 import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
@@ -45,7 +45,7 @@ export const topologyRouter = router({
     const fabrics = input.view === 'network' ? await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId)) : [];
     const fabric = input.fabricId ? fabrics.find((f) => f.id === input.fabricId) : (fabrics.find((f) => f.purpose === 'compute') ?? fabrics[0]);
     if (input.view === 'network' && !fabric) throw fieldError('fabricId', input.fabricId ? 'no such fabric in this site' : 'no fabric in this site');
-    const tree = bucketTree(await topologyTree(ctx.db, input.siteId, input.view, fabric?.id));
+    const tree = await topologyTree(ctx.db, input.siteId, input.view, fabric?.id);
     let expanded = input.expanded;
     let focusId: string | null = null;
     if (input.focus) {

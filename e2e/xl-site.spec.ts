@@ -17,7 +17,7 @@ const token = `plnm_${'x'.repeat(43)}`;
 
 test.use({ storageState: { cookies: [], origins: [] }, baseURL: origin });
 
-test('xl site: overview, a hall floor plan and the thermal heatmap', async ({ page }) => {
+test('xl site: overview, a hall floor plan, the thermal heatmap and the topology', async ({ page }) => {
   test.setTimeout(720_000);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'plenum-xl-'));
   const child = spawn('npm', ['start'], {
@@ -69,6 +69,22 @@ test('xl site: overview, a hall floor plan and the thermal heatmap', async ({ pa
     await page.goto(`/dashboards/thermal?hall=${halls[1]!.id}`);
     await expect(page.getByTestId('thermal-floor')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('thermal-rack')).toHaveCount(338);
+
+    // Topology at xl size: the site opens as a bounded set of nodes (never the whole inventory), a hall opens into its
+    // rows and a search opens the path to one rack PDU; the fabric's site scope is bounded too.
+    await page.goto('/topology');
+    const power = page.getByTestId('topology-power');
+    await expect(power.getByTestId('topology-summary')).toContainText('of at most 120 nodes shown', { timeout: 120_000 });
+    await power.getByTestId('topology-canvas').getByRole('button', { name: 'Open Hall C' }).click();
+    await expect(power.getByTestId('topology-canvas').getByRole('button', { name: /^Open Row / }).first()).toBeVisible({ timeout: 60_000 });
+    expect(await power.getByTestId('topology-canvas').locator('[data-node-id]').count()).toBeLessThanOrEqual(120);
+    await page.getByLabel('Find a node').fill('E38-04');
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await expect(power.getByTestId('topology-canvas').locator('[data-focused="true"]')).toHaveAttribute('aria-label', /E38-04/, { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Network fabric' }).click();
+    const network = page.getByTestId('topology-network');
+    await expect(network.getByTestId('topology-canvas').locator('[data-node-id]').first()).toBeVisible({ timeout: 120_000 });
+    expect(await network.getByTestId('topology-canvas').locator('[data-node-id]').count()).toBeLessThanOrEqual(120);
   } finally {
     try {
       process.kill(-child.pid!, 'SIGINT');

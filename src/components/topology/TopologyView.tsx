@@ -1,6 +1,6 @@
 'use client';
 
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { inputClass } from '@/components/forms/Field';
 import { useSite } from '@/components/plant/useSite';
@@ -33,15 +33,24 @@ export function TopologyView() {
   const [search, setSearch] = useState('');
   const [focus, setFocus] = useState<string | undefined>();
   const [focusId, setFocusId] = useState<string | null>(null);
+  const [searchError, setSearchError] = useState<string>();
   const [drawWith, setDrawWith] = useState<'canvas' | 'mermaid'>('canvas');
   const siteId = site?.id ?? 0;
   const explore = useQuery({
     ...trpc.topology.explore.queryOptions({ siteId, view: kind, fabricId, expanded, focus }),
     enabled: siteId > 0,
-    placeholderData: keepPreviousData,
+    // While a group opens, the last drawing of the same view stays up (never another view's).
+    placeholderData: (previous, previousQuery) => (JSON.stringify(previousQuery?.queryKey ?? '').includes(`"view":"${kind}"`) ? previous : undefined),
     retry: false,
   });
   const data = explore.data;
+
+  // A search that finds nothing says so and leaves the drawing as it was.
+  useEffect(() => {
+    if (!focus || !explore.isError) return;
+    setSearchError(explore.error.message);
+    setFocus(undefined);
+  }, [focus, explore.isError, explore.error]);
 
   // A search answer names the node found and the groups opened to reach it: keep them as the new state.
   useEffect(() => {
@@ -56,6 +65,8 @@ export function TopologyView() {
   const choose = (next: (typeof KINDS)[number]['id']) => {
     setKind(next);
     setExpanded([]);
+    setFocus(undefined);
+    setSearchError(undefined);
     setFocusId(null);
   };
   const toggle = (groupId: string) => {
@@ -64,6 +75,7 @@ export function TopologyView() {
   };
   const submitSearch = (event: FormEvent) => {
     event.preventDefault();
+    setSearchError(undefined);
     if (search.trim()) setFocus(search.trim());
   };
   const small = data ? data.nodes.length <= MERMAID_MAX_NODES : false;
@@ -116,7 +128,7 @@ export function TopologyView() {
         </form>
       </div>
       <Card title={`${KINDS.find((k) => k.id === kind)!.label}${data?.fabric && kind === 'network' ? ` · ${data.fabric.name} (${data.fabric.topology})` : ''}`} testId={`topology-${kind}`}>
-        {explore.isError ? <ErrorMessage error={explore.error} /> : null}
+        {searchError ? <ErrorMessage error={{ message: searchError }} /> : explore.isError && !focus ? <ErrorMessage error={explore.error} /> : null}
         {!data ? (
           explore.isError ? null : <Loading label="Loading diagram" />
         ) : (

@@ -213,7 +213,8 @@ function buildTree(db: Db, siteId: number, view: TopologyView, fabricId?: number
 /**
  * What the trees are built from, as one string that changes when any of it changes: the plant version (bumped by
  * statement triggers on halls, rows, racks, devices, power and cooling tables) and, for the fabric, the size and
- * sums of the link and interface tables (not covered by those triggers).
+ * sums of the link and interface tables (not covered by those triggers; integer sums: a float sum changes with the
+ * order a parallel scan adds in).
  */
 async function sourceVersion(db: Db, view: TopologyView): Promise<string> {
   const [plant] = await db.select({ version: s.plantVersion.version }).from(s.plantVersion);
@@ -222,7 +223,7 @@ async function sourceVersion(db: Db, view: TopologyView): Promise<string> {
     SELECT concat_ws(':',
       (SELECT count(*) || '/' || coalesce(max(id), 0) FROM links),
       (SELECT count(*) || '/' || coalesce(sum(link_id + interface_id), 0) FROM link_ends),
-      (SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(sum(speed_gbps), 0) || '/' || coalesce(sum(device_id), 0) FROM interfaces),
+      (SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(sum(round(speed_gbps * 1000)::bigint), 0) || '/' || coalesce(sum(device_id), 0) FROM interfaces),
       (SELECT count(*) || '/' || coalesce(sum(device_id::bigint * fabric_id), 0) || '/' || coalesce(sum(device_id::bigint * length(tier::text)), 0) FROM fabric_members)
     ) AS fingerprint`);
   return `${plant?.version ?? -1}:${result.rows[0]?.fingerprint ?? ''}`;

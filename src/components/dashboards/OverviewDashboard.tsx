@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { SitesOverview } from '@/components/overview/SitesOverview';
-import { formatPct, formatPowerW } from '@/domain/units';
+import { formatPct } from '@/domain/units';
 import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import dynamic from 'next/dynamic';

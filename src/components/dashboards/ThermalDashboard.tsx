@@ -8,7 +8,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { Badge, StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatPowerW, formatTempC } from '@/domain/units';
+import { formatPct, formatTempC } from '@/domain/units';
 import type { HallThermal } from '@/server/services/dashboards';
 import { LoadBasisTag, LoadFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';

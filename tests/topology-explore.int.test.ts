@@ -45,6 +45,11 @@ describe('topology.explore on the demo seed', () => {
     const found = await caller.topology.explore({ siteId, view: 'cooling', focus: 'CRAH A-1' });
     expect(found.nodes.find((n) => n.id === found.focusId)?.label).toBe('CRAH A-1');
     expect(found.expanded.length).toBeGreaterThan(0);
+    // With other groups open, the path to the node searched for opens too.
+    const site = await caller.topology.explore({ siteId, view: 'power' });
+    const halls = site.nodes.filter((n) => n.kind === 'group').map((n) => n.id);
+    const crowded = await caller.topology.explore({ siteId, view: 'power', expanded: halls, focus: 'B1-04 PDU-A' });
+    expect(crowded.nodes.find((n) => n.id === crowded.focusId)?.label).toBe('B1-04 PDU-A');
     expect(await fieldErrors(caller.topology.explore({ siteId, view: 'power', focus: 'no such node' }))).toMatchObject({ focus: expect.stringContaining('nothing named like') });
   });
 

@@ -48,14 +48,18 @@ export const topologyRouter = router({
     const tree = await topologyTree(ctx.db, input.siteId, input.view, fabric?.id);
     let expanded = input.expanded;
     let focusId: string | null = null;
+    let path: string[] = [];
     if (input.focus) {
       const found = findInTree(tree, input.focus);
       if (!found) throw fieldError('focus', `nothing named like "${input.focus}" in this ${input.view} view`);
       focusId = found.id;
+      path = found.ancestors;
       // The path to the focus opens first; what else was open stays open while the node bound allows.
       expanded = [...found.ancestors, ...expanded.filter((g) => !found.ancestors.includes(g))];
     }
-    const graph = showTree(tree, expanded);
+    let graph = showTree(tree, expanded);
+    // The path to the node searched for wins: if what else was open left no room for it, only the path stays open.
+    if (focusId && !graph.nodes.some((n) => n.id === focusId)) graph = showTree(tree, path);
     return {
       ...graph,
       focusId,

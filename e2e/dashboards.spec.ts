@@ -24,6 +24,10 @@ test('overview: live tiles with units, trends, and the sites list', async ({ pag
   await expect(page.getByTestId('tile-jobs-value')).toContainText('running');
   await expect(page.getByTestId('tile-alerts-value')).toContainText('firing');
   await expect(page.getByTestId('tile-it-load')).toHaveAttribute('href', '/dashboards/power');
+  // Live versus planned: the tiles say their figures are measured; the halls table that its load is the design figure.
+  await expect(page.getByTestId('tile-it-load')).toContainText('measured');
+  await expect(page.getByTestId('tile-facility-load')).toContainText('measured');
+  await expect(page.getByTestId('tile-it-load-value').locator('[data-basis="measured"]')).toBeVisible();
   await expect.poll(async () => Number(await page.getByTestId('trend-power').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
   await page.getByTestId('time-range').getByRole('button', { name: '24 h' }).click();
   await expect(page.getByTestId('site-trends')).toContainText(/rollups|raw samples/);
@@ -40,6 +44,11 @@ test('power: every level of the chain with budget, allocated and measured', asyn
   // Measured load reaches the rack PDUs and the servers once the simulator's readings are in.
   await expect(page.getByTestId('power-servers')).toContainText(/host meter|share of rack PDUs/, { timeout: 30_000 });
   await expect(page.getByTestId('power-racks-table')).toContainText('kW');
+  // Every figure names its basis, in one order: measured, allocated, nameplate, then the limit.
+  const rackHeaders = page.getByTestId('power-racks-table').locator('thead [data-basis]');
+  await expect(rackHeaders).toHaveText(['measured', 'allocated', 'nameplate', 'budget']);
+  await expect(levels.locator('thead [data-basis]')).toHaveText(['measured', 'allocated', 'nameplate', 'capacity']);
+  await expect(page.getByTestId('power-racks-table').locator('tbody [data-basis="measured"]').first()).toContainText(/\d.* (W|kW)/);
   await expect(page.getByTestId('trend-energy')).toBeVisible();
 });
 
@@ -50,6 +59,9 @@ test('thermal: inlet heatmap with ASHRAE bands, cooling units and GPU temperatur
   await expect(racks.first()).toBeVisible();
   await expect(racks.filter({ has: page.locator('xpath=self::*[@data-band="recommended" or @data-band="allowable" or @data-band="outside"]') }).first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('cooling-unit-row').first()).toContainText('°C');
+  // Heat removed is measured; the unit's capacity is the limit.
+  await expect(page.getByTestId('cooling-unit-row').first().locator('[data-basis="measured"]')).toContainText('measured');
+  await expect(page.getByTestId('cooling-unit-row').first().locator('[data-basis="capacity"]')).toContainText('capacity');
   await expect.poll(async () => Number(await page.getByTestId('thermal-gpu-histogram').locator('figure').getAttribute('data-reporting')), { timeout: 30_000 }).toBeGreaterThan(0);
   await expect(page.getByTestId('thermal-gpu-histogram').locator('.recharts-bar-rectangle').first()).toBeVisible();
 });

@@ -9,6 +9,8 @@ test.describe('overview: the first vertical slice', () => {
     await expect(halls.nth(0)).toContainText('Hall A');
     await expect(halls.nth(1)).toContainText('Hall B');
     await expect(halls.nth(0)).toContainText('kW');
+    // The hall's design load says it is the design (planned) figure, not a measurement.
+    await expect(halls.nth(0).locator('[data-basis="design"]')).toContainText(/\d.* (kW|MW)/);
   });
 
   test('shows a live value streamed over a tRPC SSE subscription', async ({ page }) => {

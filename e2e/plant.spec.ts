@@ -12,6 +12,9 @@ test.describe('plant model in the browser', () => {
     await expect(page.getByRole('heading', { name: 'Rack A1-01' })).toBeVisible();
     await expect(page.getByTestId('elevation-front').getByTestId('elevation-device')).toHaveCount(3);
     await expect(page.getByTestId('meter-power')).toContainText('kW');
+    // The rack's figures in the one order: nameplate (planned) then its budget, each labelled.
+    await expect(page.getByTestId('rack-load-figures')).toContainText(/30\.6 kW\s*nameplate/);
+    await expect(page.getByTestId('rack-load-figures')).toContainText(/40 kW\s*budget/);
     await page.getByTestId('rack-devices').getByRole('link', { name: 'a1-01-gpu1' }).click();
     await expect(page.getByRole('heading', { name: 'a1-01-gpu1' })).toBeVisible();
     await expect(page.getByTestId('device-gpus').locator('tbody tr')).toHaveCount(8);
@@ -91,8 +94,12 @@ test.describe('plant model in the browser', () => {
     await page.goto('/power');
     await expect(page.getByTestId('power-redundancy')).toContainText('A/B redundancy holds');
     await expect(page.getByTestId('power-nodes')).toContainText('UPS A');
+    await expect(page.getByTestId('power-nodes').locator('thead [data-basis]')).toHaveText(['measured', 'allocated', 'nameplate', 'capacity']);
+    // This page analyses the plant as planned: Utility A's load is its nameplate, and says so.
+    await expect(page.getByTestId('power-nodes').getByRole('row', { name: /Utility A/ }).locator('[data-basis="nameplate"]').last()).toContainText('nameplate');
     await page.goto('/cooling');
     await expect(page.getByTestId('cooling-groups')).toContainText('N+1 holds');
+    await expect(page.getByTestId('cooling-units').locator('thead [data-basis]')).toHaveText(['nameplate', 'capacity']);
     await page.goto('/network');
     await expect(page.getByTestId('fabrics')).toContainText('IB compute');
     await expect(page.getByTestId('zones')).toContainText('Tenant cage');

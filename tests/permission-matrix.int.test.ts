@@ -253,6 +253,7 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'capacity.headroom': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'capacity.whatIfPlacement': { kind: 'shared', own: (f) => ({ siteId: f.own.siteId, deviceTypeId: f.deviceTypeId, count: 1 }), other: (f) => ({ siteId: f.otherSiteId, deviceTypeId: f.deviceTypeId, count: 1 }) },
   'capacity.whatIfFailure': { kind: 'shared', own: (f) => ({ siteId: f.own.siteId, powerNodeIds: [1] }), other: (f) => ({ siteId: f.otherSiteId, powerNodeIds: [1] }) },
+  'topology.explore': { kind: 'shared', own: (f) => ({ siteId: f.own.siteId, view: 'power' }), other: (f) => ({ siteId: f.otherSiteId, view: 'power' }) },
   'topology.power': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'topology.network': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },
   'topology.cooling': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },

@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ModbusTCPResponse, responses, server as modbusServer } from 'jsmodbus';
+import { createRequire } from 'node:module';
 import {
   encodeImage,
   loadRegisterMap,
@@ -23,6 +23,9 @@ import {
 } from '../../src/telemetry/modbus/register-map';
 import type { SimInventory } from '../inventory';
 import type { CoolingUnitReadings } from '../models/cooling';
+
+// jsmodbus is CommonJS: Node's ESM loader cannot see its re-exported ModbusTCPResponse as a named export.
+const { ModbusTCPResponse, responses, server: modbusServer } = createRequire(import.meta.url)('jsmodbus') as typeof import('jsmodbus');
 import type { World } from '../world';
 
 /** Modbus exception codes (Modbus Application Protocol v1.1b3, §7). */

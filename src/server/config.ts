@@ -48,7 +48,7 @@ const envSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL',
     }),
   PLENUM_DATA_DIR: z.string().min(1).default('./.plenum'),
-  PLENUM_SEED: z.enum(['demo', 'large', 'none']).default('demo'),
+  PLENUM_SEED: z.enum(['demo', 'large', 'xl', 'none']).default('demo'),
   PLENUM_ROLES: rolesSchema,
 });
 
@@ -59,7 +59,7 @@ export type PlenumConfig = {
   /** The owner role's URL (migrations); with it, DATABASE_URL names the least-privilege application role. */
   migrationDatabaseUrl: string | undefined;
   dataDir: string;
-  seed: 'demo' | 'large' | 'none';
+  seed: 'demo' | 'large' | 'xl' | 'none';
   /** The roles this instance takes part in (PLENUM_ROLES): without `web` it starts no web server. */
   roles: Role[];
 };

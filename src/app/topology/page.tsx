@@ -1,5 +1,5 @@
 import { Suspense } from 'react';
-import { TopologyView } from '@/components/capacity/TopologyView';
+import { TopologyView } from '@/components/topology/TopologyView';
 import { Loading } from '@/components/ui/Loading';
 
 export default function TopologyPage() {

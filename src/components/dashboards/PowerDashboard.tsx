@@ -7,6 +7,7 @@ import { Badge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
+import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { Definition, LiveStamp, Placeholder, Tile } from './parts';
 import { SiteTrends } from './SiteTrends';
@@ -51,14 +52,14 @@ export function PowerDashboard() {
         ) : null}
       </div>
       <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
-        <Tile testId="power-it" title="IT load" href="#levels" value={p ? formatPowerW(p.utility.itPowerW) : '…'} detail="site IT meter" />
-        <Tile testId="power-facility" title="Facility load" href="#levels" value={p ? formatPowerW(p.utility.facilityPowerW) : '…'} detail={p ? `utility capacity ${formatPowerW(p.utility.utilityCapacityW)}` : ''} />
-        <Tile testId="power-gpus" title="GPU power" href="#servers" value={p ? formatPowerW(p.gpus.measuredW) : '…'} detail={p ? `of ${formatPowerW(p.gpus.tdpW)} TDP · ${p.gpus.reporting}/${p.gpus.count} reporting` : ''} />
+        <Tile testId="power-it" title="IT load" href="#levels" value={p ? <LoadFigure basis="measured" powerW={p.utility.itPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · site IT meter</LoadBasisTag>} />
+        <Tile testId="power-facility" title="Facility load" href="#levels" value={p ? <LoadFigure basis="measured" powerW={p.utility.facilityPowerW} showWord={false} /> : '…'} detail={p ? <LoadBasisTag basis="measured">measured · of {formatPowerW(p.utility.utilityCapacityW)} utility capacity</LoadBasisTag> : ''} />
+        <Tile testId="power-gpus" title="GPU power" href="#servers" value={p ? <LoadFigure basis="measured" powerW={p.gpus.measuredW} showWord={false} /> : '…'} detail={p ? <LoadBasisTag basis="measured">measured · of {formatPowerW(p.gpus.tdpW)} TDP · {p.gpus.reporting}/{p.gpus.count} reporting</LoadBasisTag> : ''} />
         <Tile
           testId="power-racks"
           title="Racks measured"
           href="#racks"
-          value={p ? `${p.racks.filter((r) => r.measuredW !== null).length} / ${p.racks.length}` : '…'}
+          value={p ? `${p.counts.racksMetered} / ${p.counts.racks}` : '…'}
           detail="with rack PDU readings"
         />
       </div>
@@ -72,12 +73,20 @@ export function PowerDashboard() {
                     <th className="font-normal">Level</th>
                     <th className="font-normal">Node</th>
                     <th className="font-normal">Side</th>
-                    <th className={th}>Capacity</th>
-                    <th className={th}>Nameplate</th>
-                    <th className={th}>Allocated</th>
-                    <th className={th}>Measured</th>
+                    <th className={th}>
+                      <LoadBasisTag basis="measured" />
+                    </th>
                     <th className={th}>Meter</th>
-                    <th className={th}>Load</th>
+                    <th className={th}>
+                      <LoadBasisTag basis="allocated" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="nameplate" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="capacity" />
+                    </th>
+                    <th className={th}>Load (its basis)</th>
                     <th className={th}>Failover headroom</th>
                   </tr>
                 </thead>
@@ -87,13 +96,23 @@ export function PowerDashboard() {
                       <td>{KIND_LABEL[n.kind] ?? n.kind}</td>
                       <td>{n.name}</td>
                       <td>{n.side}</td>
-                      <td className={td}>{formatPowerW(n.capacityW)}</td>
-                      <td className={td}>{formatPowerW(n.nameplateW)}</td>
-                      <td className={td}>{formatPowerW(n.allocatedW)}</td>
-                      <td className={td}>{formatPowerW(n.measuredW)}</td>
-                      <td className={td}>{formatPowerW(n.meteredW)}</td>
                       <td className={td}>
-                        {formatPowerW(n.loadW)} <Badge tone={utilisationTone(n.utilizationPct)}>{formatPct(n.utilizationPct)}</Badge>
+                        <LoadFigure basis="measured" powerW={n.measuredW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="measured" powerW={n.meteredW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="allocated" powerW={n.allocatedW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="nameplate" powerW={n.nameplateW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="capacity" powerW={n.capacityW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis={loadBasisOfFigures(n.measuredW, n.allocatedW)} powerW={n.loadW} /> <Badge tone={utilisationTone(n.utilizationPct)}>{formatPct(n.utilizationPct)}</Badge>
                       </td>
                       <td className={td}>{formatPowerW(n.failoverHeadroomW)}</td>
                     </tr>
@@ -110,7 +129,7 @@ export function PowerDashboard() {
             Load = measured where present, else allocated, else nameplate.
           </Definition>
         </Card>
-        <Card title="Racks" testId="power-racks-table">
+        <Card title={p && p.counts.racks > p.racks.length ? `Racks (the ${p.racks.length} busiest of ${p.counts.racks})` : 'Racks'} testId="power-racks-table">
           <div id="racks" className="max-h-96 min-h-[12rem] overflow-y-auto">
             {p ? (
               <table className="w-full text-sm">
@@ -118,11 +137,19 @@ export function PowerDashboard() {
                   <tr>
                     <th className="font-normal">Rack</th>
                     <th className="font-normal">Hall</th>
-                    <th className={th}>Budget</th>
-                    <th className={th}>Nameplate</th>
-                    <th className={th}>Allocated</th>
-                    <th className={th}>Measured</th>
-                    <th className={th}>Load</th>
+                    <th className={th}>
+                      <LoadBasisTag basis="measured" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="allocated" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="nameplate" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="budget" />
+                    </th>
+                    <th className={th}>Load (its basis)</th>
                     <th className="font-normal">A/B</th>
                   </tr>
                 </thead>
@@ -135,14 +162,20 @@ export function PowerDashboard() {
                         </Link>
                       </td>
                       <td>{r.hallName}</td>
-                      <td className={td}>{formatPowerW(r.budgetW)}</td>
-                      <td className={td}>{formatPowerW(r.nameplateW)}</td>
-                      <td className={td}>{formatPowerW(r.allocatedW)}</td>
                       <td className={td} data-testid="rack-measured">
-                        {formatPowerW(r.measuredW)}
+                        <LoadFigure basis="measured" powerW={r.measuredW} showWord={false} />
                       </td>
                       <td className={td}>
-                        {formatPowerW(r.loadW)} <Badge tone={utilisationTone(r.utilizationPct)}>{formatPct(r.utilizationPct)}</Badge>
+                        <LoadFigure basis="allocated" powerW={r.allocatedW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="nameplate" powerW={r.nameplateW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="budget" powerW={r.budgetW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis={loadBasisOfFigures(r.measuredW, r.allocatedW)} powerW={r.loadW} /> <Badge tone={utilisationTone(r.utilizationPct)}>{formatPct(r.utilizationPct)}</Badge>
                       </td>
                       <td>{r.redundant ? 'yes' : 'no'}</td>
                     </tr>
@@ -154,7 +187,7 @@ export function PowerDashboard() {
             )}
           </div>
         </Card>
-        <Card title="GPU servers and their GPUs" testId="power-servers">
+        <Card title={p && p.counts.servers > p.servers.length ? `GPU servers and their GPUs (the ${p.servers.length} busiest of ${p.counts.servers})` : 'GPU servers and their GPUs'} testId="power-servers">
           <div id="servers" className="max-h-96 min-h-[12rem] overflow-y-auto">
             {p ? (
               <table className="w-full text-sm">
@@ -162,12 +195,22 @@ export function PowerDashboard() {
                   <tr>
                     <th className="font-normal">Server</th>
                     <th className="font-normal">Rack</th>
-                    <th className={th}>Nameplate</th>
-                    <th className={th}>Allocated</th>
-                    <th className={th}>Measured</th>
+                    <th className={th}>
+                      <LoadBasisTag basis="measured" />
+                    </th>
                     <th className="font-normal">Basis</th>
-                    <th className={th}>GPU power</th>
-                    <th className={th}>GPU TDP</th>
+                    <th className={th}>
+                      <LoadBasisTag basis="allocated" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="nameplate" />
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="measured">GPU power measured</LoadBasisTag>
+                    </th>
+                    <th className={th}>
+                      <LoadBasisTag basis="nameplate">GPU TDP</LoadBasisTag>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -179,13 +222,21 @@ export function PowerDashboard() {
                         </Link>
                       </td>
                       <td>{s.rackName}</td>
-                      <td className={td}>{formatPowerW(s.nameplateW)}</td>
-                      <td className={td}>{formatPowerW(s.allocatedW)}</td>
-                      <td className={td}>{formatPowerW(s.measuredW)}</td>
-                      <td className="text-xs text-slate-500">{s.basis === 'host' ? 'host meter' : s.basis === 'rack-pdu-share' ? 'share of rack PDUs' : '—'}</td>
-                      <td className={td}>{formatPowerW(s.gpuPowerW)}</td>
                       <td className={td}>
-                        {formatPowerW(s.gpuTdpW)} <span className="text-xs text-slate-500">({s.gpuCount} GPUs)</span>
+                        <LoadFigure basis="measured" powerW={s.measuredW} showWord={false} />
+                      </td>
+                      <td className="text-xs text-slate-500">{s.basis === 'host' ? 'host meter' : s.basis === 'rack-pdu-share' ? 'share of rack PDUs' : '—'}</td>
+                      <td className={td}>
+                        <LoadFigure basis="allocated" powerW={s.allocatedW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="nameplate" powerW={s.nameplateW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="measured" powerW={s.gpuPowerW} showWord={false} />
+                      </td>
+                      <td className={td}>
+                        <LoadFigure basis="nameplate" powerW={s.gpuTdpW} showWord={false} /> <span className="text-xs text-slate-500">({s.gpuCount} GPUs)</span>
                       </td>
                     </tr>
                   ))}

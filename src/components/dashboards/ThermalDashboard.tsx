@@ -8,8 +8,9 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { Badge, StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatPowerW, formatTempC } from '@/domain/units';
+import { formatPct, formatTempC } from '@/domain/units';
 import type { HallThermal } from '@/server/services/dashboards';
+import { LoadBasisTag, LoadFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { Definition, LiveStamp, Placeholder } from './parts';
 
@@ -91,7 +92,9 @@ export function ThermalPanels({ hallId, compact = false }: { hallId: number; com
                   <tr>
                     <th className="font-normal">Unit</th>
                     <th className="font-normal">State</th>
-                    <th className="text-right font-normal">Heat removed / capacity</th>
+                    <th className="text-right font-normal">
+                      Heat removed <LoadBasisTag basis="measured" /> / <LoadBasisTag basis="capacity" />
+                    </th>
                     <th className="text-right font-normal">Supply</th>
                     <th className="text-right font-normal">Return</th>
                   </tr>
@@ -104,7 +107,7 @@ export function ThermalPanels({ hallId, compact = false }: { hallId: number; com
                       </td>
                       <td>{u.running === false ? <Badge tone="red">stopped</Badge> : <StatusBadge status={u.status} />}</td>
                       <td className="tabular text-right">
-                        {formatPowerW(u.heatRemovedW)} / {formatPowerW(u.capacityW)} <span className="text-slate-500">({formatPct(u.utilizationPct)})</span>
+                        <LoadFigures figures={{ measured: u.heatRemovedW, capacity: u.capacityW }} /> <span className="text-slate-500">({formatPct(u.utilizationPct)})</span>
                       </td>
                       <td className="tabular text-right">
                         {formatTempC(u.supplyC)} <span className="text-xs text-slate-500">set {formatTempC(u.setpointC)}</span>

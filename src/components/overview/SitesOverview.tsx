@@ -11,6 +11,8 @@ const HallLoadChart = dynamic(() => import('@/components/charts/HallLoadChart').
 });
 import { UpsOnBatteryBanner } from '@/components/plant/UpsOnBattery';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
+import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
+import { formatPowerW } from '@/domain/units';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { useTRPC } from '@/trpc/client';
 import { LivePulse } from './LivePulse';
@@ -44,7 +46,7 @@ export function SitesOverview() {
                     <Link href={`/sites/${site.id}`} className="text-sky-700 hover:underline">
                       {site.name}
                     </Link>{' '}
-                    <span className="text-sm font-normal text-slate-500">· {site.timeZone} · utility {site.utilityCapacityKw.toLocaleString('en')} kW · PUE target {site.pueTarget}</span>
+                    <span className="text-sm font-normal text-slate-500">· {site.timeZone} · utility {formatPowerW(site.utilityCapacityKw * 1000)} capacity · PUE target {site.pueTarget}</span>
                   </p>
                   <table className="mt-2 w-full text-sm">
                     <thead className="text-left text-slate-500">
@@ -52,7 +54,9 @@ export function SitesOverview() {
                         <th className="font-normal">Hall</th>
                         <th className="font-normal">Cooling</th>
                         <th className="text-right font-normal">Racks</th>
-                        <th className="text-right font-normal">Design IT load</th>
+                        <th className="text-right font-normal">
+                          IT load <LoadBasisTag basis="design" />
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -65,7 +69,9 @@ export function SitesOverview() {
                           </td>
                           <td>{hall.coolingType}</td>
                           <td className="tabular text-right">{hall.rackCount}</td>
-                          <td className="tabular text-right">{hall.designItLoadKw.toLocaleString('en')} kW</td>
+                          <td className="text-right">
+                            <LoadFigure basis="design" powerW={hall.designItLoadKw * 1000} showWord={false} />
+                          </td>
                         </tr>
                       ))}
                     </tbody>

@@ -6,6 +6,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
+import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { useSite } from './useSite';
 
@@ -27,8 +28,12 @@ export function CoolingView() {
               <tr>
                 <th className="font-normal">Group</th>
                 <th className="font-normal">Units</th>
-                <th className="text-right font-normal">Heat load</th>
-                <th className="text-right font-normal">Working capacity</th>
+                <th className="text-right font-normal">
+                  Heat load <LoadBasisTag basis="nameplate" />
+                </th>
+                <th className="text-right font-normal">
+                  Working <LoadBasisTag basis="capacity" />
+                </th>
                 <th className="text-right font-normal">Headroom keeping N+1</th>
                 <th className="font-normal">N+1</th>
               </tr>
@@ -38,8 +43,12 @@ export function CoolingView() {
                 <tr key={group.groupId} className="border-t border-slate-100">
                   <td>{group.groupId}</td>
                   <td>{group.unitNames.join(', ')}</td>
-                  <td className="tabular text-right">{formatPowerW(group.loadW)}</td>
-                  <td className="tabular text-right">{formatPowerW(group.capacityW)}</td>
+                  <td className="text-right">
+                    <LoadFigure basis="nameplate" powerW={group.loadW} showWord={false} />
+                  </td>
+                  <td className="text-right">
+                    <LoadFigure basis="capacity" powerW={group.capacityW} showWord={false} />
+                  </td>
                   <td className="tabular text-right">{formatPowerW(group.redundantHeadroomW)}</td>
                   <td>{group.n1Ok ? <Badge tone="green">N+1 holds</Badge> : <Badge tone="red">N+1 lost</Badge>}</td>
                 </tr>
@@ -56,8 +65,12 @@ export function CoolingView() {
                 <th className="font-normal">Status</th>
                 <th className="font-normal">Serves</th>
                 <th className="text-right font-normal">Supply set-point</th>
-                <th className="text-right font-normal">Load</th>
-                <th className="text-right font-normal">Capacity</th>
+                <th className="text-right font-normal">
+                  Heat load <LoadBasisTag basis="nameplate" />
+                </th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="capacity" />
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -70,10 +83,12 @@ export function CoolingView() {
                   </td>
                   <td>{unit.serves.join(', ')}</td>
                   <td className="tabular text-right">{unit.supplySetpointC} °C</td>
-                  <td className="tabular text-right">
-                    {formatPowerW(unit.loadW)} <Badge tone={utilisationTone(unit.utilizationPct)}>{formatPct(unit.utilizationPct)}</Badge>
+                  <td className="text-right">
+                    <LoadFigure basis="nameplate" powerW={unit.loadW} showWord={false} /> <Badge tone={utilisationTone(unit.utilizationPct)}>{formatPct(unit.utilizationPct)}</Badge>
                   </td>
-                  <td className="tabular text-right">{formatPowerW(unit.capacityW)}</td>
+                  <td className="text-right">
+                    <LoadFigure basis="capacity" powerW={unit.capacityW} showWord={false} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -9,6 +9,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
+import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
 
@@ -47,8 +48,10 @@ export function HallView({ id }: { id: number }) {
                 <th className="font-normal">Rack</th>
                 <th className="font-normal">Row</th>
                 <th className="font-normal">Status</th>
-                <th className="text-right font-normal">Load</th>
-                <th className="text-right font-normal">Budget</th>
+                <th className="text-right font-normal">Load (its basis)</th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="budget" />
+                </th>
                 <th className="text-right font-normal">Power headroom</th>
                 <th className="text-right font-normal">Cooling headroom</th>
               </tr>
@@ -65,10 +68,12 @@ export function HallView({ id }: { id: number }) {
                   <td>
                     <StatusBadge status={rack.status} />
                   </td>
-                  <td className="tabular text-right">
-                    {formatPowerW(rack.loadW)} <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
+                  <td className="text-right">
+                    <LoadFigure basis={loadBasisOfFigures(rack.measuredW, rack.allocatedW)} powerW={rack.loadW} /> <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
                   </td>
-                  <td className="tabular text-right">{rack.maxPowerKw.toLocaleString('en')} kW</td>
+                  <td className="text-right">
+                    <LoadFigure basis="budget" powerW={rack.maxPowerKw * 1000} showWord={false} />
+                  </td>
                   <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
                   <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
                 </tr>

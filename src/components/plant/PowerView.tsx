@@ -7,6 +7,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
+import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { UpsOnBatteryBanner } from './UpsOnBattery';
 import { useSite } from './useSite';
@@ -56,11 +57,19 @@ export function PowerView() {
                 <th className="font-normal">Node</th>
                 <th className="font-normal">Kind</th>
                 <th className="font-normal">Side</th>
-                <th className="text-right font-normal">Capacity</th>
-                <th className="text-right font-normal">Nameplate</th>
-                <th className="text-right font-normal">Allocated</th>
-                <th className="text-right font-normal">Measured</th>
-                <th className="text-right font-normal">Load</th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="measured" />
+                </th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="allocated" />
+                </th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="nameplate" />
+                </th>
+                <th className="text-right font-normal">
+                  <LoadBasisTag basis="capacity" />
+                </th>
+                <th className="text-right font-normal">Load (its basis)</th>
                 <th className="text-right font-normal">Headroom</th>
                 <th className="text-right font-normal">Worst failover</th>
               </tr>
@@ -71,12 +80,20 @@ export function PowerView() {
                   <td>{node.name}</td>
                   <td>{node.kind}</td>
                   <td>{node.side}</td>
-                  <td className="tabular text-right">{formatPowerW(node.capacityW)}</td>
-                  <td className="tabular text-right">{formatPowerW(node.nameplateW)}</td>
-                  <td className="tabular text-right">{formatPowerW(node.allocatedW)}</td>
-                  <td className="tabular text-right">{formatPowerW(node.measuredW)}</td>
-                  <td className="tabular text-right">
-                    {formatPowerW(node.loadW)} <Badge tone={utilisationTone(node.utilizationPct)}>{formatPct(node.utilizationPct)}</Badge>
+                  <td className="text-right">
+                    <LoadFigure basis="measured" powerW={node.measuredW} showWord={false} />
+                  </td>
+                  <td className="text-right">
+                    <LoadFigure basis="allocated" powerW={node.allocatedW} showWord={false} />
+                  </td>
+                  <td className="text-right">
+                    <LoadFigure basis="nameplate" powerW={node.nameplateW} showWord={false} />
+                  </td>
+                  <td className="text-right">
+                    <LoadFigure basis="capacity" powerW={node.capacityW} showWord={false} />
+                  </td>
+                  <td className="text-right">
+                    <LoadFigure basis={loadBasisOfFigures(node.measuredW, node.allocatedW)} powerW={node.loadW} /> <Badge tone={utilisationTone(node.utilizationPct)}>{formatPct(node.utilizationPct)}</Badge>
                   </td>
                   <td className="tabular text-right">{formatPowerW(node.headroomW)}</td>
                   <td className="tabular text-right" title={node.failoverWorstScenario ?? undefined}>

@@ -11,6 +11,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { Meter } from '@/components/ui/Meter';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { LoadFigures, loadBasisOf } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
 import { RackLiveCharts } from '@/components/dashboards/RackLiveCharts';
@@ -49,7 +50,19 @@ export function RackView({ id }: { id: number }) {
         <div className="flex flex-col gap-6">
           <Card title="Capacity">
             <div className="flex flex-col gap-3">
-              <Meter label={`Power (${power ? `${power.basisCounts.measured ? 'measured' : 'nameplate'} load` : 'no power data'})`} used={power?.loadW ?? 0} capacity={power?.capacityW ?? rack.maxPowerKw * 1000} format={(w) => formatPowerW(w)} testId="meter-power" />
+              <Meter label={`Power (${power ? `${loadBasisOf(power.basisCounts)} load` : 'no power data'})`} used={power?.loadW ?? 0} capacity={power?.capacityW ?? rack.maxPowerKw * 1000} format={(w) => formatPowerW(w)} testId="meter-power" />
+ {power ? (
+                <LoadFigures
+                  testId="rack-load-figures"
+                  figures={{
+                    measured: power.measuredW ?? undefined,
+                    allocated: power.allocatedW ? power.allocatedW : undefined,
+                    nameplate: power.nameplateW,
+                    budget: power.budgetW ?? undefined,
+                    capacity: power.budgetW == null ? power.capacityW : undefined,
+                  }}
+                />
+              ) : null}
               <Meter label="Weight" used={weightKg} capacity={rack.maxWeightKg} format={(kg) => formatWeightKg(kg)} testId="meter-weight" />
               <Meter label="Space (front)" used={usedFront} capacity={rack.uHeight} format={(u) => `${u} U`} testId="meter-space" />
               <dl className="grid grid-cols-2 gap-2 text-sm">
@@ -57,7 +70,7 @@ export function RackView({ id }: { id: number }) {
                 <dd className="tabular text-right">{formatPowerW(power?.powerHeadroomW)}</dd>
                 <dt className="text-slate-500">Cooling headroom (N+1 kept)</dt>
                 <dd className="tabular text-right">{formatPowerW(cooling?.coolingHeadroomW)}</dd>
-                <dt className="text-slate-500">Planned load (nameplate)</dt>
+                <dt className="text-slate-500">Planned load (nameplate, planned devices counted)</dt>
                 <dd className="tabular text-right">{formatPowerW(headroom.plannedLoadW)}</dd>
                 <dt className="text-slate-500">Power headroom for new devices (planned counted)</dt>
                 <dd className="tabular text-right" data-testid="headroom-planned-power">{formatPowerW(headroom.powerHeadroomW)}</dd>

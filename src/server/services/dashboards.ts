@@ -502,6 +502,8 @@ export type PowerDashboard = {
   racks: { id: number; name: string; hallName: string; budgetW: number | null; nameplateW: number; allocatedW: number; measuredW: number | null; loadW: number; utilizationPct: number | null; redundant: boolean }[];
   servers: { id: number; name: string; rackName: string; nameplateW: number; allocatedW: number | null; measuredW: number | null; basis: MeasuredBasis | null; gpuPowerW: number | null; gpuCount: number; gpuTdpW: number | null }[];
   gpus: { count: number; reporting: number; measuredW: number; tdpW: number };
+  /** Whole-site counts: the lists above hold at most POWER_LIST_LIMIT rack PDUs, racks and servers each (the busiest). */
+  counts: { rackPdus: number; racks: number; racksMetered: number; servers: number };
 };
 
 /** A UPS whose telemetry says it runs on battery (UPS-MIB upsOutputSource = battery, read over SNMP or as text). */
@@ -515,6 +517,16 @@ export async function upsOnBattery(pool: pg.Pool, siteId: number, atMs = Date.no
   const names = await pool.query<{ id: number; name: string }>('SELECT id, name FROM power_nodes WHERE id = ANY($1) ORDER BY name', [ids]);
   const value = (metric: string, id: number) => readings.find((r) => r.metric === metric && r.powerNodeId === id)?.value ?? null;
   return names.rows.map((n) => ({ powerNodeId: n.id, name: n.name, chargePct: value('ups_battery_charge_pct', n.id), runtimeS: value('ups_runtime_s', n.id) }));
+}
+
+/** At 100,000 GPUs a site has thousands of racks and tens of thousands of servers: the dashboard lists the busiest. */
+export const POWER_LIST_LIMIT = 200;
+
+/** The `limit` rows with the highest `load` (nulls last), in their original order. */
+function busiest<T>(rows: T[], load: (row: T) => number | null, limit = POWER_LIST_LIMIT): T[] {
+  if (rows.length <= limit) return rows;
+  const keep = new Set([...rows].sort((a, b) => (load(b) ?? Number.NEGATIVE_INFINITY) - (load(a) ?? Number.NEGATIVE_INFINITY)).slice(0, limit));
+  return rows.filter((row) => keep.has(row));
 }
 
 export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<PowerDashboard> {
@@ -564,19 +576,7 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
   );
   // GPUs with a fresh power reading, each once however many sources report it.
   const gpuReporting = new Set((await latestReadings(pool, siteId, ['gpu_power_w'], atMs)).map((r) => r.acceleratorId).filter((id) => id !== null)).size;
-  return {
-    siteId,
-    atMs,
-    ok: power.ok,
-    failoverOk: power.ok ? power.failoverOk : false,
-    issues: power.issues.map((i) => `${i.subject} ${i.id}: ${i.field}: ${i.reason}`),
-    scenarios: power.ok
-      ? power.scenarios.filter((sc) => sc.overloads.length > 0).map((sc) => ({ label: sc.label, overloads: sc.overloads.map((o) => analysis.model.names.powerNodes.get(o.nodeId) ?? o.nodeId) }))
-      : [],
-    upsOnBattery: onBatteryNow.map((u) => u.name),
-    utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
-    nodes: nodeRows,
-    racks: racks.rows.map((r) => {
+  const rackRows = racks.rows.map((r) => {
       const result = power.ok ? power.racks[String(r.id)] : undefined;
       return {
         id: r.id,
@@ -590,8 +590,8 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
         utilizationPct: result?.utilizationPct ?? null,
         redundant: result?.redundant ?? false,
       };
-    }),
-    servers: devices
+  });
+  const serverRows = devices
       .filter((d) => d.gpu_count > 0)
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((d) => ({
@@ -605,7 +605,27 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
         gpuPowerW: gpuPowerW.get(d.id) ?? null,
         gpuCount: d.gpu_count,
         gpuTdpW: d.gpu_tdp_w === null ? null : d.gpu_tdp_w * d.gpu_count,
-      })),
+      }));
+  return {
+    siteId,
+    atMs,
+    ok: power.ok,
+    failoverOk: power.ok ? power.failoverOk : false,
+    issues: power.issues.map((i) => `${i.subject} ${i.id}: ${i.field}: ${i.reason}`),
+    scenarios: power.ok
+      ? power.scenarios.filter((sc) => sc.overloads.length > 0).map((sc) => ({ label: sc.label, overloads: sc.overloads.map((o) => analysis.model.names.powerNodes.get(o.nodeId) ?? o.nodeId) }))
+      : [],
+    upsOnBattery: onBatteryNow.map((u) => u.name),
+    utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
+    nodes: [...nodeRows.filter((n) => n.kind !== 'rack-pdu'), ...busiest(nodeRows.filter((n) => n.kind === 'rack-pdu'), (n) => n.utilizationPct)],
+    racks: busiest(rackRows, (r) => r.utilizationPct),
+    servers: busiest(serverRows, (d) => d.measuredW ?? d.allocatedW ?? d.nameplateW),
+    counts: {
+      rackPdus: nodeRows.filter((n) => n.kind === 'rack-pdu').length,
+      racks: rackRows.length,
+      racksMetered: rackRows.filter((r) => r.measuredW !== null).length,
+      servers: serverRows.length,
+    },
     gpus: {
       count: gpuCounts.rows[0]!.n,
       reporting: gpuReporting,

@@ -1,4 +1,5 @@
 import { asc, eq, inArray } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { analyzeCooling, type CoolingAnalysis, type CoolingModel, type CoolingUnitKind } from '@/domain/cooling';
 import { analyzePowerChain, type PowerAnalysis, type PowerChain, type PowerNodeKind } from '@/domain/power';
 import type { Db } from '../db/client';
@@ -134,6 +135,31 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
 export type PlantAnalysis = { model: PlantModel; power: PowerAnalysis; cooling: CoolingAnalysis };
 
 export async function analysePlant(db: Db, siteId: number, overlay?: DeviceLoadOverlay, options?: PlantModelOptions): Promise<PlantAnalysis> {
+  // The plant alone (no live overlay, no options) changes only when the plant does: one analysis per plant version,
+  // shared by every caller (at 100,000 GPUs an analysis takes seconds). Never inside a transaction, which may see
+  // (and bump the version for) changes that are then rolled back.
+  if (overlay === undefined && options === undefined && !(db instanceof PgTransaction)) return sharedAnalysis(db, siteId);
   const model = await loadPlantModel(db, siteId, overlay, options);
   return { model, power: analyzePowerChain(model.chain), cooling: analyzeCooling(model.cooling) };
+}
+
+/** Per database handle (a process may serve two databases: tests), per site. */
+const analysisCaches = new WeakMap<Db, Map<number, { version: number; analysis: Promise<PlantAnalysis> }>>();
+
+async function sharedAnalysis(db: Db, siteId: number): Promise<PlantAnalysis> {
+  let analysisCache = analysisCaches.get(db);
+  if (!analysisCache) {
+    analysisCache = new Map();
+    analysisCaches.set(db, analysisCache);
+  }
+  const [row] = await db.select({ version: s.plantVersion.version }).from(s.plantVersion);
+  const version = row?.version ?? -1;
+  const held = analysisCache.get(siteId);
+  if (held && held.version === version) return held.analysis;
+  const analysis = loadPlantModel(db, siteId).then((model) => ({ model, power: analyzePowerChain(model.chain), cooling: analyzeCooling(model.cooling) }));
+  analysisCache.set(siteId, { version, analysis });
+  analysis.catch(() => {
+    if (analysisCache.get(siteId)?.analysis === analysis) analysisCache.delete(siteId);
+  });
+  return analysis;
 }

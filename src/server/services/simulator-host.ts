@@ -31,6 +31,7 @@ import { snmpCollector, snmpOptionsSchema } from './telemetry/collectors/snmp';
 import { advertiseSimulatorEndpoint, SIMULATOR_TARGET_HOST } from './instances';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
+import { defaultScrapeIntervalMs } from '../db/seed/plan';
 
 export type SimulatorOptions = {
   accel: number;
@@ -68,7 +69,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     snmpPort: n('PLENUM_SIM_SNMP_PORT', 0),
     host: env.PLENUM_SIM_HOST || '127.0.0.1',
     advertiseHost: env.PLENUM_SIM_ADVERTISE_HOST || undefined,
-    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', 10_000),
+    scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED)),
     inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
   };
 }

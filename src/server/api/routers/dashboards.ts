@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { dbId } from '../inputs';
-import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
-import { getNotifyBus } from '../../services/telemetry/notify-bus';
+import { liveAggregatesFor, trendCacheFor } from '../../services/live-aggregates';
 import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { assertHallWhollyInZone, assertInZone, assertSiteWide, scopedZoneIds, zoneConditionText } from '../../auth/zones';
@@ -15,24 +14,22 @@ const windowInput = siteInput.extend({
   untilMs: z.number().int().positive().optional(),
 });
 
-/** Live updates no more often than this, however often the ingest commits (it flushes every second). */
-const MIN_UPDATE_INTERVAL_MS = 2_000;
-/** Without a NOTIFY (missed during a reconnect, or no ingest running) the view still refreshes this often. */
-const FALLBACK_INTERVAL_MS = 10_000;
+/**
+ * Every dashboard aggregate goes through the process's LiveAggregates hub under a scope key: computed once per
+ * telemetry update per scope (across instances), and the same body for every query and subscriber of that scope.
+ */
+function shared<T>(ctx: Context, key: string, compute: () => Promise<T>): Promise<T> {
+  return liveAggregatesFor(ctx.pool).get(key, compute);
+}
 
-/** Yields `load()` now, then again after each committed telemetry flush (PostgreSQL NOTIFY), at most every 2 s. */
-async function* live<T>(load: () => Promise<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
-  yield await load();
-  const bus = getNotifyBus();
-  while (!signal?.aborted) {
-    const started = Date.now();
-    await bus.next(TELEMETRY_CHANNEL, FALLBACK_INTERVAL_MS, signal);
-    if (signal?.aborted) break;
-    const wait = MIN_UPDATE_INTERVAL_MS - (Date.now() - started);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (signal?.aborted) break;
-    yield await load();
-  }
+function live<T>(ctx: Context, key: string, compute: () => Promise<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  return liveAggregatesFor(ctx.pool).stream(key, compute, signal);
+}
+
+/** The zones an overview covers: every zone, or the caller's zone set (sorted, so equal grants share one key). */
+function overviewKey(ctx: Context, siteId: number): string {
+  const zones = scopedZoneIds(ctx.principal);
+  return `overview:${siteId}:${zones === null ? 'all' : `zones:${[...new Set(zones)].sort((a, b) => a - b).join(',')}`}`;
 }
 
 async function thermalOrError(pool: Parameters<typeof hallThermal>[0], hallId: number) {
@@ -51,15 +48,20 @@ async function siteWide<T>(ctx: Context, siteId: number, load: () => Promise<T>)
  * The overview, computed over the caller's zones: for a zone-scoped caller its GPUs, jobs and alerts only (NOT_FOUND
  * for a site without its zones), without the site's shared IT and facility meters.
  */
-async function overviewFor(ctx: Context, siteId: number) {
-  if (scopedZoneIds(ctx.principal) === null) return siteOverview(ctx.pool, siteId);
-  await assertInZone(ctx, 'site', siteId);
+function computeOverview(ctx: Context, siteId: number) {
+  if (scopedZoneIds(ctx.principal) === null) return () => siteOverview(ctx.pool, siteId);
   const { principal } = ctx;
-  return siteOverview(ctx.pool, siteId, Date.now(), {
+  const zones = {
     gpu: zoneConditionText(principal, 'gpu', 'a.id'),
     job: zoneConditionText(principal, 'job', 'jobs.id'),
     alert: zoneConditionText(principal, 'alert', 'a.id'),
-  });
+  };
+  return () => siteOverview(ctx.pool, siteId, Date.now(), zones);
+}
+
+async function overviewFor(ctx: Context, siteId: number) {
+  if (scopedZoneIds(ctx.principal) !== null) await assertInZone(ctx, 'site', siteId);
+  return shared(ctx, overviewKey(ctx, siteId), computeOverview(ctx, siteId));
 }
 
 export const dashboardsRouter = router({
@@ -70,45 +72,51 @@ export const dashboardsRouter = router({
     .input(siteInput)
     .subscription(async function* ({ ctx, input, signal }) {
       if (scopedZoneIds(ctx.principal) !== null) await assertInZone(ctx, 'site', input.siteId);
-      yield* live(() => overviewFor(ctx, input.siteId), signal);
+      yield* live(ctx, overviewKey(ctx, input.siteId), computeOverview(ctx, input.siteId), signal);
     }),
 
   /** IT / facility power, PUE, GPU utilisation and energy over a window (raw ≤ 2 h, 1-minute ≤ 3 d, else 1-hour data). */
   trends: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(windowInput)
-    .query(({ ctx, input }) => siteWide(ctx, input.siteId, () => siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs }))),
+    .query(({ ctx, input }) =>
+      siteWide(ctx, input.siteId, () =>
+        trendCacheFor(ctx.pool).get(`trends:${input.siteId}:${input.sinceMs}:${input.untilMs ?? 'now'}`, () =>
+          siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs }),
+        ),
+      ),
+    ),
 
   /** Load vs capacity at every level of the power chain with budget, allocated and measured side by side. */
-  power: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => powerDashboard(ctx.db, ctx.pool, input.siteId))),
+  power: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => shared(ctx, `power:${input.siteId}`, () => powerDashboard(ctx.db, ctx.pool, input.siteId)))),
   powerLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
     .subscription(async function* ({ ctx, input, signal }) {
       await assertSiteWide(ctx, input.siteId, 'site dashboards');
-      yield* live(() => powerDashboard(ctx.db, ctx.pool, input.siteId), signal);
+      yield* live(ctx, `power:${input.siteId}`, () => powerDashboard(ctx.db, ctx.pool, input.siteId), signal);
     }),
 
   /** Rack inlets on the floor plan with ASHRAE bands, cooling units, GPU temperature histogram and hot spots. */
   thermal: readProcedure.meta({ example: { hallId: 1 } }).input(hallInput).query(async ({ ctx, input }) => {
     await assertHallWhollyInZone(ctx, input.hallId, 'the thermal map');
-    return thermalOrError(ctx.pool, input.hallId);
+    return shared(ctx, `thermal:${input.hallId}`, () => thermalOrError(ctx.pool, input.hallId));
   }),
   thermalLive: readProcedure
     .meta({ example: { hallId: 1 } })
     .input(hallInput)
     .subscription(async function* ({ ctx, input, signal }) {
       await assertHallWhollyInZone(ctx, input.hallId, 'the thermal map');
-      yield* live(() => thermalOrError(ctx.pool, input.hallId), signal);
+      yield* live(ctx, `thermal:${input.hallId}`, () => thermalOrError(ctx.pool, input.hallId), signal);
     }),
 
   /** GPU utilisation and memory by hall, rack, tenant and job; idle-but-allocated GPUs. */
-  utilisation: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => utilisation(ctx.pool, input.siteId))),
+  utilisation: readProcedure.meta({ example: { siteId: 1 } }).input(siteInput).query(({ ctx, input }) => siteWide(ctx, input.siteId, () => shared(ctx, `utilisation:${input.siteId}`, () => utilisation(ctx.pool, input.siteId)))),
   utilisationLive: readProcedure
     .meta({ example: { siteId: 1 } })
     .input(siteInput)
     .subscription(async function* ({ ctx, input, signal }) {
       await assertSiteWide(ctx, input.siteId, 'site dashboards');
-      yield* live(() => utilisation(ctx.pool, input.siteId), signal);
+      yield* live(ctx, `utilisation:${input.siteId}`, () => utilisation(ctx.pool, input.siteId), signal);
     }),
 });

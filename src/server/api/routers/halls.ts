@@ -50,6 +50,8 @@ export const hallsRouter = router({
           gridX: row.gridX + rack.positionInRow,
           gridY: row.gridY,
           loadW: power?.loadW ?? 0,
+          measuredW: power?.measuredW ?? null,
+          allocatedW: power?.allocatedW ?? null,
           utilizationPct: power?.utilizationPct ?? null,
           powerHeadroomW: power?.powerHeadroomW ?? null,
           coolingHeadroomW: analysis.cooling.racks[String(rack.id)]?.coolingHeadroomW ?? null,

@@ -5,6 +5,8 @@ import { dbId } from '../inputs';
 import { coolingDiagram, type FabricLink, fabricDiagram, powerDiagram } from '@/domain/topology';
 import * as s from '../../db/schema';
 import { analysePlant } from '../../services/plant';
+import { topologyTree } from '../../services/topology-tree';
+import { findInTree, MAX_SHOWN_NODES, showTree, shownGraphMermaid } from '@/domain/topology-tree';
 import { fieldError } from '../errors';
 import { assertSiteWide } from '../../auth/zones';
 import { readProcedure, router } from '../trpc';
@@ -22,7 +24,52 @@ async function racksInScope(db: Parameters<typeof analysePlant>[0], input: z.inf
     .where(and(eq(s.halls.siteId, input.siteId), input.hallId ? eq(s.racks.hallId, input.hallId) : undefined, input.rowId ? eq(s.racks.rowId, input.rowId) : undefined));
 }
 
+/** Group ids the browser asks to open: `hall:3`, `row:12`, `rack:40`, `tier:spine`, `bucket:row:12:40`. */
+const groupId = z.string().max(80).regex(/^[a-z]+:[a-z0-9:]+$/, 'a group id such as hall:3');
+const exploreInput = z.object({
+  siteId: id,
+  view: z.enum(['power', 'cooling', 'network']),
+  fabricId: id.optional(),
+  expanded: z.array(groupId).max(200).default([]),
+  focus: z.string().trim().max(100).optional(),
+});
+
 export const topologyRouter = router({
+  /**
+   * The bounded, hierarchical view: only the groups asked for are opened (at most MAX_SHOWN_NODES nodes), edges
+   * between closed groups are merged with counts, and positions are laid out here so the browser only draws.
+   * `focus` finds a node by name and opens the groups above it.
+   */
+  explore: readProcedure.meta({ example: { siteId: 1, view: 'power' } }).input(exploreInput).query(async ({ ctx, input }) => {
+    await assertSiteWide(ctx, input.siteId, 'site topology');
+    const fabrics = input.view === 'network' ? await ctx.db.select().from(s.fabrics).where(eq(s.fabrics.siteId, input.siteId)) : [];
+    const fabric = input.fabricId ? fabrics.find((f) => f.id === input.fabricId) : (fabrics.find((f) => f.purpose === 'compute') ?? fabrics[0]);
+    if (input.view === 'network' && !fabric) throw fieldError('fabricId', input.fabricId ? 'no such fabric in this site' : 'no fabric in this site');
+    const tree = await topologyTree(ctx.db, input.siteId, input.view, fabric?.id);
+    let expanded = input.expanded;
+    let focusId: string | null = null;
+    let path: string[] = [];
+    if (input.focus) {
+      const found = findInTree(tree, input.focus);
+      if (!found) throw fieldError('focus', `nothing named like "${input.focus}" in this ${input.view} view`);
+      focusId = found.id;
+      path = found.ancestors;
+      // The path to the focus opens first; what else was open stays open while the node bound allows.
+      expanded = [...found.ancestors, ...expanded.filter((g) => !found.ancestors.includes(g))];
+    }
+    let graph = showTree(tree, expanded);
+    // The path to the node searched for wins: if what else was open left no room for it, only the path stays open.
+    if (focusId && !graph.nodes.some((n) => n.id === focusId)) graph = showTree(tree, path);
+    return {
+      ...graph,
+      focusId,
+      maxNodes: MAX_SHOWN_NODES,
+      mermaid: shownGraphMermaid(graph),
+      fabric: fabric ? { id: fabric.id, name: fabric.name, topology: fabric.topology } : null,
+      fabrics: fabrics.map((f) => ({ id: f.id, name: f.name })),
+    };
+  }),
+
   power: readProcedure.meta({ example: { siteId: 1 } }).input(scopeInput).query(async ({ ctx, input }) => {
     await assertSiteWide(ctx, input.siteId, 'site topology');
     const analysis = await analysePlant(ctx.db, input.siteId);

@@ -9,3 +9,4 @@ export * from './jobs';
 export * from './telemetry';
 export * from './auth';
 export * from './clusters';
+export * from './dashboards';

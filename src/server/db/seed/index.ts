@@ -1,18 +1,49 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { ACCELERATORS } from '@/domain/accelerators';
 import type { Db } from '../client';
 import * as s from '../schema';
-import { DEMO_SCALE, GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, LARGE_SCALE, NVL72_COMPUTE_TRAYS, type SeedScale, seededGpuUuid, seedTenants } from './plan';
+import { GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, NVL72_COMPUTE_TRAYS, SEED_SCALES, type SeedKind, type SeedScale, seededGpuUuid, seedTenants } from './plan';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const SEED_LOCK_KEY = 7_041_978;
-const BATCH = 1000;
 
-async function insertMany<T extends Record<string, unknown>>(tx: Tx, table: Parameters<Tx['insert']>[0], rows: T[]) {
-  for (let i = 0; i < rows.length; i += BATCH) {
-    await tx.insert(table).values(rows.slice(i, i + BATCH) as never);
-  }
+/**
+ * Inserts rows in one statement (INSERT … SELECT FROM json_to_recordset), whatever their number: the xl seed's
+ * hundreds of thousands of rows go in as one parameter per table instead of row by row. Keys are the drizzle
+ * property names; the record's column types are read from the catalogue, so enums, arrays and jsonb parse as such.
+ * Returns the named columns of the inserted rows in insertion order.
+ */
+async function insertMany<T extends PgTable, R extends string = never>(
+  tx: Tx,
+  table: T,
+  rows: T['$inferInsert'][],
+  returning: Record<R, string> = {} as Record<R, string>,
+): Promise<Record<R, unknown>[]> {
+  if (rows.length === 0) return [];
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((key) => columns[key]);
+  const names = keys.map((key) => columns[key]!.name);
+  const name = getTableName(table);
+  const catalogue = await tx.execute<{ name: string; type: string; fallback: string | null }>(
+    sql`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, pg_get_expr(d.adbin, d.adrelid) AS fallback
+          FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attrelid = ${name}::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+  );
+  const column = new Map(catalogue.rows.map((r) => [r.name, r]));
+  const record = names.map((n) => `"${n}" ${column.get(n)!.type}`).join(', ');
+  const list = names.map((n) => `"${n}"`).join(', ');
+  // A row without a key takes the column's default, as a drizzle insert would.
+  const values = names.map((n) => (column.get(n)!.fallback ? `coalesce(x."${n}", ${column.get(n)!.fallback})` : `x."${n}"`)).join(', ');
+  const payload = JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((key, i) => [names[i], (row as Record<string, unknown>)[key] ?? null]))));
+  const back = Object.entries(returning as Record<string, string>);
+  const result = await tx.execute(
+    sql`${sql.raw(`INSERT INTO "${name}" (${list}) SELECT ${values} FROM json_to_recordset(`)}${payload}${sql.raw(`::json) AS x(${record})`)}${sql.raw(
+      back.length ? ` RETURNING ${back.map(([alias, column]) => `"${column}" AS "${alias}"`).join(', ')}` : '',
+    )}`,
+  );
+  return result.rows as Record<R, unknown>[];
 }
 
 /** The accelerator catalogue from the domain, as database rows (name = the catalogue's model name). */
@@ -28,9 +59,9 @@ export const ACCELERATOR_MODELS = ACCELERATORS.map((model) => ({
  * Seeds the demo (or large) data center when the database has no site yet. Runs in one transaction
  * under an advisory lock, so two processes starting together seed once and a failure leaves nothing.
  */
-export async function seedIfEmpty(db: Db, kind: 'demo' | 'large' | 'none'): Promise<{ seeded: boolean; gpus: number }> {
+export async function seedIfEmpty(db: Db, kind: SeedKind): Promise<{ seeded: boolean; gpus: number }> {
   if (kind === 'none') return { seeded: false, gpus: 0 };
-  const scale = kind === 'large' ? LARGE_SCALE : DEMO_SCALE;
+  const scale = SEED_SCALES[kind];
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK_KEY})`);
     const existing = await tx.select({ id: s.sites.id }).from(s.sites).limit(1);
@@ -204,7 +235,9 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   const type = (model: string) => types.find((t) => t.model === model)!;
 
   // ---- Places -------------------------------------------------------------------------------
-  const [hallA, hallB] = await tx
+  const liquidHallCount = scale.liquidHalls ?? 1;
+  const liquidLetters = Array.from({ length: liquidHallCount }, (_, i) => String.fromCharCode('B'.charCodeAt(0) + i));
+  const [hallA, ...liquidHalls] = await tx
     .insert(s.halls)
     .values([
       {
@@ -217,26 +250,30 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
         gridRows: scale.hallARows * 4 + 4,
         securityZoneId: zoneId('Data halls'),
       },
-      {
+      ...liquidLetters.map((letter) => ({
         siteId,
-        slug: 'hall-b',
-        name: 'Hall B',
-        coolingType: 'liquid',
+        slug: `hall-${letter.toLowerCase()}`,
+        name: `Hall ${letter}`,
+        coolingType: 'liquid' as const,
         designItLoadKw: Math.ceil((scale.hallBRacks * 132 * 1.25) / 50) * 50,
         gridColumns: Math.min(scale.hallBRacks, 8) + 6,
         gridRows: Math.ceil(scale.hallBRacks / 8) * 4 + 4,
         securityZoneId: zoneId('Data halls'),
-      },
+      })),
     ])
     .returning();
+  const hallNameById = new Map([hallA!, ...liquidHalls].map((h) => [h.id, h.name]));
 
   type RackPlan = { hallId: number; rowId: number; name: string; position: number; kind: 'hgx' | 'nvl72' | 'network' };
   const rackPlans: RackPlan[] = [];
   const rowValues: (typeof s.rows.$inferInsert)[] = [];
   for (let r = 0; r < scale.hallARows; r++) rowValues.push({ hallId: hallA!.id, name: `A${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: r % 2 === 0 ? 'south' : 'north' });
   const hallBRows = Math.ceil(scale.hallBRacks / 8);
-  for (let r = 0; r < hallBRows; r++) rowValues.push({ hallId: hallB!.id, name: `B${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: 'south' });
+  liquidHalls.forEach((hall, h) => {
+    for (let r = 0; r < hallBRows; r++) rowValues.push({ hallId: hall.id, name: `${liquidLetters[h]}${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: 'south' });
+  });
   const rowRecords = await tx.insert(s.rows).values(rowValues).returning();
+  const rowById = new Map(rowRecords.map((r) => [r.id, r]));
 
   for (const row of rowRecords) {
     if (row.hallId === hallA!.id) {
@@ -251,29 +288,29 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   }
   // The last two H100 racks of the last Hall A row form a tenant's secure cage.
   const cageRackNames = new Set(rackPlans.filter((r) => r.kind === 'hgx').slice(-2).map((r) => r.name));
-  const rackRecords = await tx
-    .insert(s.racks)
-    .values(
-      rackPlans.map((plan) => ({
-        hallId: plan.hallId,
-        rowId: plan.rowId,
-        name: plan.name,
-        positionInRow: plan.position,
-        uHeight: plan.kind === 'nvl72' ? 48 : 42,
-        maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 25,
-        maxWeightKg: plan.kind === 'nvl72' ? 1_600 : 1_360,
-        coolingKind: plan.kind === 'nvl72' ? ('direct-liquid' as const) : ('air' as const),
-        securityZoneId: cageRackNames.has(plan.name) ? zoneId('Tenant cage') : null,
-        status: 'active' as const,
-      })),
-    )
-    .returning();
-  const rackByName = new Map(rackRecords.map((r) => [r.name, r]));
+  const rackRecords = (await insertMany(
+    tx,
+    s.racks,
+    rackPlans.map((plan) => ({
+      hallId: plan.hallId,
+      rowId: plan.rowId,
+      name: plan.name,
+      positionInRow: plan.position,
+      uHeight: plan.kind === 'nvl72' ? 48 : 42,
+      maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 25,
+      maxWeightKg: plan.kind === 'nvl72' ? 1_600 : 1_360,
+      coolingKind: plan.kind === 'nvl72' ? ('direct-liquid' as const) : ('air' as const),
+      securityZoneId: cageRackNames.has(plan.name) ? zoneId('Tenant cage') : null,
+      status: 'active' as const,
+    })),
+    { id: 'id', name: 'name', hallId: 'hall_id' },
+  )) as { id: number; name: string; hallId: number }[];
+  const planByRackName = new Map(rackPlans.map((p) => [p.name, p]));
 
   // ---- Power chain (2N) -----------------------------------------------------------------------
   const hallAItKw = hallAServers * 10.2 + scale.hallARows * 6;
   const hallBItKw = scale.hallBRacks * 132 + hallBRows * 6;
-  const upsKw = Math.ceil(((hallAItKw + hallBItKw) * 1.15) / 100) * 100;
+  const upsKw = Math.ceil(((hallAItKw + hallBItKw * liquidHallCount) * 1.15) / 100) * 100;
   const nodeRows: (typeof s.powerNodes.$inferInsert)[] = [];
   for (const side of ['A', 'B'] as const) {
     nodeRows.push(
@@ -282,10 +319,10 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       { siteId, kind: 'ats', name: `ATS ${side}`, side, capacityKw: upsKw * 1.25 },
       { siteId, kind: 'ups', name: `UPS ${side}`, side, capacityKw: upsKw, efficiencyPct: 96, batteryRuntimeMin: 8 },
       { siteId, kind: 'pdu', name: `PDU ${side}-Hall A`, side, capacityKw: Math.ceil((hallAItKw * 1.15) / 50) * 50 },
-      { siteId, kind: 'pdu', name: `PDU ${side}-Hall B`, side, capacityKw: Math.ceil((hallBItKw * 1.15) / 50) * 50 },
+      ...liquidHalls.map((hall) => ({ siteId, kind: 'pdu' as const, name: `PDU ${side}-${hall.name}`, side, capacityKw: Math.ceil((hallBItKw * 1.15) / 50) * 50 })),
     );
     for (const rack of rackRecords) {
-      const plan = rackPlans.find((p) => p.name === rack.name)!;
+      const plan = planByRackName.get(rack.name)!;
       nodeRows.push(
         plan.kind === 'nvl72'
           ? { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, capacityKw: 140, rackId: rack.id }
@@ -294,8 +331,9 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       );
     }
   }
-  const powerNodes = await tx.insert(s.powerNodes).values(nodeRows).returning();
-  const nodeId = (name: string) => powerNodes.find((n) => n.name === name)!.id;
+  const powerNodes = (await insertMany(tx, s.powerNodes, nodeRows, { id: 'id', name: 'name' })) as { id: number; name: string }[];
+  const nodeIds = new Map(powerNodes.map((n) => [n.name, n.id]));
+  const nodeId = (name: string) => nodeIds.get(name)!;
   const edges: (typeof s.powerEdges.$inferInsert)[] = [];
   for (const side of ['A', 'B']) {
     edges.push(
@@ -303,10 +341,10 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       { upstreamId: nodeId(`Generator ${side}`), downstreamId: nodeId(`ATS ${side}`), priority: 1 },
       { upstreamId: nodeId(`ATS ${side}`), downstreamId: nodeId(`UPS ${side}`) },
       { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall A`) },
-      { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall B`) },
+      ...liquidHalls.map((hall) => ({ upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-${hall.name}`) })),
     );
     for (const rack of rackRecords) {
-      const hallName = rack.hallId === hallA!.id ? 'Hall A' : 'Hall B';
+      const hallName = hallNameById.get(rack.hallId)!;
       edges.push({ upstreamId: nodeId(`PDU ${side}-${hallName}`), downstreamId: nodeId(`${rack.name} PDU-${side}`) });
     }
   }
@@ -319,25 +357,37 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   for (let i = 1; i <= hallACrahs; i++) coolingRows.push({ siteId, kind: 'crah', name: `CRAH A-${i}`, capacityKw: crahKw, supplySetpointC: 22, redundancyGroup: 'hall-a-air' });
   const cduKw = 600;
   const hallBCdus = Math.ceil((hallBItKw * 0.85) / cduKw) + 1;
-  for (let i = 1; i <= hallBCdus; i++) coolingRows.push({ siteId, kind: 'cdu', name: `CDU B-${i}`, capacityKw: cduKw, supplySetpointC: 30, redundancyGroup: 'hall-b-liquid' });
   const hallBCrahs = Math.ceil((hallBItKw * 0.15) / 150) + 1;
-  for (let i = 1; i <= hallBCrahs; i++) coolingRows.push({ siteId, kind: 'crah', name: `CRAH B-${i}`, capacityKw: 150, supplySetpointC: 24, redundancyGroup: 'hall-b-air' });
-  const chillerKw = Math.ceil((hallAItKw + hallBItKw) / 2 / 100) * 100;
+  // Each liquid hall has its own CDUs and CRAHs (the demo's are named `CDU B-1`, `CRAH B-1`, …).
+  const unitHall = new Map<string, number>();
+  for (let i = 1; i <= hallACrahs; i++) unitHall.set(`CRAH A-${i}`, hallA!.id);
+  liquidHalls.forEach((hall, h) => {
+    const letter = liquidLetters[h]!;
+    for (let i = 1; i <= hallBCdus; i++) {
+      coolingRows.push({ siteId, kind: 'cdu', name: `CDU ${letter}-${i}`, capacityKw: cduKw, supplySetpointC: 30, redundancyGroup: `hall-${letter.toLowerCase()}-liquid` });
+      unitHall.set(`CDU ${letter}-${i}`, hall.id);
+    }
+  });
+  liquidHalls.forEach((hall, h) => {
+    const letter = liquidLetters[h]!;
+    for (let i = 1; i <= hallBCrahs; i++) {
+      coolingRows.push({ siteId, kind: 'crah', name: `CRAH ${letter}-${i}`, capacityKw: 150, supplySetpointC: 24, redundancyGroup: `hall-${letter.toLowerCase()}-air` });
+      unitHall.set(`CRAH ${letter}-${i}`, hall.id);
+    }
+  });
+  const chillerKw = Math.ceil((hallAItKw + hallBItKw * liquidHallCount) / 2 / 100) * 100;
   for (let i = 1; i <= 3; i++) coolingRows.push({ siteId, kind: 'chiller', name: `Chiller ${i}`, capacityKw: chillerKw, supplySetpointC: 14, redundancyGroup: 'chiller-plant' });
   const coolingUnits = await tx.insert(s.coolingUnits).values(coolingRows).returning();
   await insertMany(
     tx,
     s.coolingServedAreas,
-    coolingUnits.map((unit) => ({
-      unitId: unit.id,
-      hallId: unit.name.startsWith('CRAH A') ? hallA!.id : unit.name.startsWith('Chiller') ? hallA!.id : hallB!.id,
-    })),
+    coolingUnits.map((unit) => ({ unitId: unit.id, hallId: unitHall.get(unit.name) ?? hallA!.id })),
   );
-  // Chillers serve both halls.
+  // Chillers serve every hall.
   await insertMany(
     tx,
     s.coolingServedAreas,
-    coolingUnits.filter((u) => u.kind === 'chiller').map((unit) => ({ unitId: unit.id, hallId: hallB!.id })),
+    coolingUnits.filter((u) => u.kind === 'chiller').flatMap((unit) => liquidHalls.map((hall) => ({ unitId: unit.id, hallId: hall.id }))),
   );
 
   // ---- Network fabrics --------------------------------------------------------------------------
@@ -355,9 +405,11 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   type DevicePlan = { name: string; typeModel: string; rackName: string; position: number; hostname?: string; nvlinkDomain?: string; leafName?: string; storageLeafName?: string };
   const devicePlans: DevicePlan[] = [];
   let serial = 0;
+  const racksPerRow = new Map<number, number>();
+  for (const p of rackPlans) if (p.kind !== 'network') racksPerRow.set(p.rowId, (racksPerRow.get(p.rowId) ?? 0) + 1);
   for (const plan of rackPlans.filter((p) => p.kind === 'network')) {
     // Each row's network rack holds its IB leaves (one per 2 racks' worth of 400G ports) and a storage leaf.
-    const rowRacks = rackPlans.filter((p) => p.rowId === plan.rowId && p.kind !== 'network').length;
+    const rowRacks = racksPerRow.get(plan.rowId) ?? 0;
     const isHallA = plan.hallId === hallA!.id;
     const hostPorts = isHallA ? rowRacks * scale.serversPerHallARack * GPUS_PER_HGX_SERVER : rowRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY;
     const leaves = Math.ceil(hostPorts / 32); // 32 down + 32 up: non-blocking
@@ -369,9 +421,11 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   for (let sp = 1; sp <= spineCount; sp++) devicePlans.push({ name: `ib-spine${sp}`, typeModel: 'QM9700', rackName: firstNetRack, position: 10 + sp });
   devicePlans.push({ name: 'vast-dbox1', typeModel: 'Ceres DBox', rackName: firstNetRack, position: 6 });
 
+  const leavesByNetRack = new Map<string, string[]>();
+  for (const d of devicePlans) if (d.typeModel === 'QM9700') leavesByNetRack.set(d.rackName, [...(leavesByNetRack.get(d.rackName) ?? []), d.name]);
   for (const plan of rackPlans) {
-    const rowNet = `${rowRecords.find((r) => r.id === plan.rowId)!.name}-NET`;
-    const leafNames = devicePlans.filter((d) => d.rackName === rowNet && d.typeModel === 'QM9700').map((d) => d.name);
+    const rowNet = `${rowById.get(plan.rowId)!.name}-NET`;
+    const leafNames = leavesByNetRack.get(rowNet) ?? [];
     if (plan.kind === 'hgx') {
       for (let i = 0; i < scale.serversPerHallARack; i++) {
         const name = `${plan.name.toLowerCase()}-gpu${i + 1}`;
@@ -388,35 +442,31 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
     }
   }
 
-  const deviceRecords: (typeof s.devices.$inferSelect)[] = [];
-  for (let i = 0; i < devicePlans.length; i += BATCH) {
-    const chunk = devicePlans.slice(i, i + BATCH);
-    const inserted = await tx
-      .insert(s.devices)
-      .values(
-        chunk.map((plan) => {
-          const t = type(plan.typeModel);
-          serial++;
-          return {
-            deviceTypeId: t.id,
-            rackId: rackByName.get(plan.rackName)!.id,
-            position: plan.position,
-            face: 'front' as const,
-            uHeight: t.uHeight,
-            isFullDepth: t.isFullDepth,
-            weightKg: t.weightKg,
-            name: plan.name,
-            serial: `SN${String(serial).padStart(7, '0')}`,
-            assetTag: `AMS1-${String(serial).padStart(6, '0')}`,
-            status: 'active' as const,
-            hostname: plan.hostname ?? null,
-            bmcAddress: `10.${Math.floor(serial / 65_536) % 256}.${Math.floor(serial / 256) % 256}.${serial % 256}`,
-          };
-        }),
-      )
-      .returning();
-    deviceRecords.push(...inserted);
-  }
+  const rackByName = new Map(rackRecords.map((r) => [r.name, r]));
+  const deviceRecords = (await insertMany(
+    tx,
+    s.devices,
+    devicePlans.map((plan) => {
+      const t = type(plan.typeModel);
+      serial++;
+      return {
+        deviceTypeId: t.id,
+        rackId: rackByName.get(plan.rackName)!.id,
+        position: plan.position,
+        face: 'front' as const,
+        uHeight: t.uHeight,
+        isFullDepth: t.isFullDepth,
+        weightKg: t.weightKg,
+        name: plan.name,
+        serial: `SN${String(serial).padStart(7, '0')}`,
+        assetTag: `AMS1-${String(serial).padStart(6, '0')}`,
+        status: 'active' as const,
+        hostname: plan.hostname ?? null,
+        bmcAddress: `10.${Math.floor(serial / 65_536) % 256}.${Math.floor(serial / 256) % 256}.${serial % 256}`,
+      };
+    }),
+    { id: 'id', name: 'name', deviceTypeId: 'device_type_id', rackId: 'rack_id' },
+  )) as { id: number; name: string; deviceTypeId: number; rackId: number }[];
   const deviceByName = new Map(deviceRecords.map((d) => [d.name, d]));
   const typeById = new Map(types.map((t) => [t.id, t]));
 
@@ -434,9 +484,10 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
 
   // PSU connections: PSUs alternate A/B; each goes to its rack's PDU on that side.
   const psuRows: (typeof s.psuConnections.$inferInsert)[] = [];
+  const rackNameById = new Map(rackRecords.map((r) => [r.id, r.name]));
   for (const device of deviceRecords) {
     const t = typeById.get(device.deviceTypeId)!;
-    const rackName = rackRecords.find((r) => r.id === device.rackId)!.name;
+    const rackName = rackNameById.get(device.rackId)!;
     t.psuTemplates.forEach((psu, i) => {
       const side = i % 2 === 0 ? 'A' : 'B';
       psuRows.push({ deviceId: device.id, psuName: psu.name, rackPduId: nodeId(`${rackName} PDU-${side}`), side, maximumDrawW: psu.maximumDrawW });
@@ -454,9 +505,8 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
     }
   }
   const interfaceIds = new Map<string, number>();
-  for (let i = 0; i < interfaceRows.length; i += BATCH) {
-    const inserted = await tx.insert(s.interfaces).values(interfaceRows.slice(i, i + BATCH)).returning({ id: s.interfaces.id, deviceId: s.interfaces.deviceId, name: s.interfaces.name });
-    for (const row of inserted) interfaceIds.set(`${row.deviceId}/${row.name}`, row.id);
+  for (const row of (await insertMany(tx, s.interfaces, interfaceRows, { id: 'id', deviceId: 'device_id', name: 'name' })) as { id: number; deviceId: number; name: string }[]) {
+    interfaceIds.set(`${row.deviceId}/${row.name}`, row.id);
   }
 
   const nextFreePort = new Map<number, number>();
@@ -492,16 +542,15 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       if (a && b) linkPairs.push([a, b]);
     }
   }
-  for (let i = 0; i < linkPairs.length; i += BATCH) {
-    const chunk = linkPairs.slice(i, i + BATCH);
-    const links = await tx.insert(s.links).values(chunk.map(() => ({}))).returning({ id: s.links.id });
-    await tx.insert(s.linkEnds).values(
-      chunk.flatMap(([a, b], k) => [
-        { linkId: links[k]!.id, end: 'a', interfaceId: a },
-        { linkId: links[k]!.id, end: 'b', interfaceId: b },
-      ]),
-    );
-  }
+  const links = (await insertMany(tx, s.links, linkPairs.map(() => ({ status: 'connected' })), { id: 'id' })) as { id: number }[];
+  await insertMany(
+    tx,
+    s.linkEnds,
+    linkPairs.flatMap(([a, b], k) => [
+      { linkId: links[k]!.id, end: 'a', interfaceId: a },
+      { linkId: links[k]!.id, end: 'b', interfaceId: b },
+    ]),
+  );
 
   await insertMany(
     tx,

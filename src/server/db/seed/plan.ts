@@ -8,10 +8,17 @@ export type SeedScale = {
   racksPerHallARow: number;
   serversPerHallARack: number;
   hallBRacks: number;
+  /** Liquid-cooled NVL72 halls (Hall B, C, …), each with `hallBRacks` racks; 1 when absent. */
+  liquidHalls?: number;
 };
 
 export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4 };
 export const LARGE_SCALE: SeedScale = { hallARows: 16, racksPerHallARow: 16, serversPerHallARack: 3, hallBRacks: 32 };
+/** ≥ 100,000 GPUs: an air-cooled HGX hall of 600 racks and four liquid-cooled halls of 300 NVL72 racks (100,800 GPUs). */
+export const XL_SCALE: SeedScale = { hallARows: 30, racksPerHallARow: 20, serversPerHallARack: 3, hallBRacks: 300, liquidHalls: 4 };
+
+export type SeedKind = 'demo' | 'large' | 'xl' | 'none';
+export const SEED_SCALES: Record<Exclude<SeedKind, 'none'>, SeedScale> = { demo: DEMO_SCALE, large: LARGE_SCALE, xl: XL_SCALE };
 
 export const GPUS_PER_HGX_SERVER = 8;
 export const NVL72_COMPUTE_TRAYS = 18;
@@ -20,7 +27,7 @@ export const GPUS_PER_NVL72_TRAY = 4;
 export function gpuCount(scale: SeedScale): number {
   return (
     scale.hallARows * scale.racksPerHallARow * scale.serversPerHallARack * GPUS_PER_HGX_SERVER +
-    scale.hallBRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY
+    (scale.liquidHalls ?? 1) * scale.hallBRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY
   );
 }
 
@@ -42,4 +49,9 @@ export function seedTenants(scale: SeedScale): { name: string; gpuQuota: number;
     { name: 'serving', gpuQuota: share(0.25), clearedZoneLevel: 1 },
     { name: 'secure-cage', gpuQuota: share(0.1), clearedZoneLevel: 2 },
   ];
+}
+
+/** The simulator's scrape interval when PLENUM_SCRAPE_INTERVAL_MS is unset: 30 s at xl size (100,000+ GPUs), else 10 s. */
+export function defaultScrapeIntervalMs(seed: string | undefined = process.env.PLENUM_SEED): number {
+  return seed === 'xl' ? 30_000 : 10_000;
 }

@@ -2,6 +2,8 @@
  * Telemetry settings from the environment (read once; every value has a default that suits the demo).
  * Durations are in the unit their name says.
  */
+import { defaultScrapeIntervalMs } from '../../db/seed/plan';
+
 export type TelemetrySettings = {
   /** Raw samples are kept this many days (whole daily partitions are dropped after). */
   rawRetentionDays: number;
@@ -41,7 +43,7 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
   return {
     rawRetentionDays: num(env, 'PLENUM_RAW_RETENTION_DAYS', 7, 1),
     rollupRetentionDays: num(env, 'PLENUM_ROLLUP_RETENTION_DAYS', 365, 1),
-    simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', 10_000, 250),
+    simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED), 250),
     scrapeConcurrency: num(env, 'PLENUM_SCRAPE_CONCURRENCY', 16, 1),
     // Short, so a reading reaches live charts quickly; COPY batches stay large enough at fleet scale.
     flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 250, 10),

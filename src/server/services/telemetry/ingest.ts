@@ -960,7 +960,8 @@ export class IngestPipeline {
       );
       await deltas.enqueue(client);
       if (this.options.notify !== false) {
-        await client.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
+        // `version` (this transaction's id) tells every instance which committed flush a live aggregate reflects.
+        await client.query(`SELECT pg_notify($1, jsonb_set($2::jsonb, '{version}', to_jsonb(txid_current()))::text)`, [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
       }
       await client.query('COMMIT');
     } catch (error) {

@@ -1,0 +1,146 @@
+/**
+ * Every main page at xl size (PLENUM_SEED=xl, 100,800 GPUs): the server time and payload of what each page asks for
+ * on first load (its tRPC queries, or the first answer of its live subscription), through the real router as an
+ * all-zones viewer.
+ *
+ *   npm run bench:pages-xl -- [--reps 10]
+ *
+ * A throwaway embedded PostgreSQL, migrated and seeded with the xl site (seed time recorded), then one round of
+ * telemetry for every GPU (utilisation, temperature, power, memory) plus the site meters and every rack's inlet,
+ * through the real ingest path (exporter text → parse → map → COPY). Each page's queries run together, as the browser
+ * issues them; the time is until the last answer. Dashboard aggregates are shared per telemetry update
+ * (services/live-aggregates.ts): before each rep a new telemetry version is announced and the bench waits out the
+ * refresh interval, so every rep recomputes them (the first viewer after an update); then again without (shared: what
+ * every other viewer gets until the next update).
+ * Payload: the JSON the client receives (superjson), raw and gzipped. HTML and JS of the pages are not included
+ * (the pages are client components; `bench/bundle` measures their first-load JS).
+ */
+import { gzipSync } from 'node:zlib';
+import superjson from 'superjson';
+import { createCaller } from '../../src/server/api/root';
+import { createContext } from '../../src/server/api/trpc';
+import { createDb } from '../../src/server/db/client';
+import { runMigrations } from '../../src/server/db/migrate';
+import { seedIfEmpty } from '../../src/server/db/seed';
+import { MIN_REFRESH_INTERVAL_MS } from '../../src/server/services/live-aggregates';
+import { IngestPipeline, TELEMETRY_CHANNEL } from '../../src/server/services/telemetry/ingest';
+import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
+import { arg, machine, pct, throwawayPostgres } from '../telemetry/common';
+
+const reps = Number(arg('reps', '10'));
+
+async function main() {
+  const startedOn = machine();
+  const pg = await throwawayPostgres();
+  const handle = createDb(pg.url, { max: 20 });
+  const { pool } = handle;
+  try {
+    await runMigrations(pool);
+    const seedStart = performance.now();
+    const seeded = await seedIfEmpty(handle.db, 'xl');
+    const seedMs = Math.round(performance.now() - seedStart);
+    console.error(`[bench] xl seed: ${seeded.gpus} GPUs in ${seedMs} ms`);
+    await maintainPartitions(pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+
+    // One scrape's worth of telemetry for the whole site.
+    const ingestStart = performance.now();
+    const site = (await pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites LIMIT 1')).rows[0]!;
+    const gpus = (
+      await pool.query<{ uuid: string; index: number; hostname: string }>(
+        'SELECT a.uuid, a.index, d.hostname FROM accelerators a JOIN devices d ON d.id = a.device_id ORDER BY a.id',
+      )
+    ).rows;
+    const lines: string[] = [];
+    gpus.forEach((g, i) => {
+      const l = `gpu="${g.index}",UUID="${g.uuid}",Hostname="${g.hostname}"`;
+      lines.push(
+        `DCGM_FI_DEV_GPU_UTIL{${l}} ${(i * 37) % 100}`,
+        `DCGM_FI_DEV_GPU_TEMP{${l}} ${45 + ((i * 13) % 40)}`,
+        `DCGM_FI_DEV_POWER_USAGE{${l}} ${300 + ((i * 7) % 700)}`,
+        `DCGM_FI_DEV_FB_USED{${l}} 40960`,
+        `DCGM_FI_DEV_FB_FREE{${l}} 40960`,
+      );
+    });
+    const racks = (await pool.query<{ name: string }>('SELECT name FROM racks')).rows;
+    const s = `site="${site.slug}"`;
+    const facility = [`plenum_it_power_watts{${s}} 120000000`, `plenum_facility_power_watts{${s}} 150000000`];
+    racks.forEach((r, i) => {
+      facility.push(`plenum_sensor_inlet_temp_celsius{${s},rack="${r.name}",sensor="${r.name}:inlet"} ${20 + (i % 12)}`);
+    });
+    const pipeline = new IngestPipeline(pool, { bufferMaxSamples: 2_000_000, rawRetentionDays: 7, notify: false });
+    await pipeline.loadInventory();
+    const now = Date.now();
+    let samples = pipeline.ingestText(`${lines.join('\n')}\n`, 'dcgm', { targetId: null, nowMs: now });
+    samples += pipeline.ingestText(`${facility.join('\n')}\n`, 'plenum', { targetId: null, nowMs: now });
+    await pipeline.flush();
+    await pipeline.stop();
+    const ingestMs = Math.round(performance.now() - ingestStart);
+    console.error(`[bench] telemetry: ${samples} samples in ${ingestMs} ms`);
+
+    const halls = (await pool.query<{ id: number; name: string; racks: number }>('SELECT h.id, h.name, count(r.id)::int AS racks FROM halls h JOIN racks r ON r.hall_id = h.id GROUP BY h.id ORDER BY h.id')).rows;
+    const airHall = halls[0]!;
+    const liquidHall = halls[1]!;
+    const caller = createCaller(createContext(handle));
+    const siteId = site.id;
+    const pages: { page: string; dashboard?: boolean; load: () => Promise<unknown>[] }[] = [
+      { page: '/ (overview)', dashboard: true, load: () => [caller.sites.listWithHalls(), caller.dashboards.overview({ siteId })] },
+      { page: `/halls/[id] (floor plan, ${airHall.name}, ${airHall.racks} racks)`, load: () => [caller.halls.floorPlan({ id: airHall.id })] },
+      { page: `/halls/[id] (floor plan, ${liquidHall.name}, ${liquidHall.racks} racks)`, load: () => [caller.halls.floorPlan({ id: liquidHall.id })] },
+      { page: '/racks (first page)', load: () => [caller.racks.list({ limit: 50 })] },
+      { page: '/devices (first page)', load: () => [caller.devices.list({ limit: 50 })] },
+      { page: `/dashboards/thermal (${airHall.name})`, dashboard: true, load: () => [caller.sites.listWithHalls(), caller.dashboards.thermal({ hallId: airHall.id })] },
+      { page: '/dashboards/power', dashboard: true, load: () => [caller.sites.listWithHalls(), caller.dashboards.power({ siteId })] },
+      { page: '/dashboards/utilisation', dashboard: true, load: () => [caller.sites.listWithHalls(), caller.dashboards.utilisation({ siteId })] },
+      { page: '/dashboards/power (trends, 1 h)', load: () => [caller.dashboards.trends({ siteId, sinceMs: 3_600_000 })] },
+      { page: '/power (chain)', load: () => [caller.sites.listWithHalls(), caller.power.nodes({ siteId }), caller.power.upstreamDiagram({ siteId })] },
+      { page: '/topology (power, site)', load: () => [caller.sites.listWithHalls(), caller.topology.power({ siteId })] },
+      { page: `/topology (network, ${airHall.name})`, load: () => [caller.topology.network({ siteId, hallId: airHall.id })] },
+      { page: '/network', load: () => [caller.network.fabrics({ siteId }), caller.zones.list({ siteId })] },
+      { page: '/cooling', load: () => [caller.cooling.units({ siteId })] },
+      { page: `/sites/[id]`, load: () => [caller.sites.listWithHalls()] },
+    ];
+    let version = 1;
+    const results = [];
+    // Dashboard pages twice: recomputed (the first viewer after a telemetry update) and shared (every other viewer).
+    const runs = pages.flatMap((p) => (p.dashboard ? [{ ...p, page: `${p.page} [recomputed]` }, { ...p, page: `${p.page} [shared]`, dashboard: false }] : [p]));
+    for (const { page, dashboard, load } of runs) {
+      const times: number[] = [];
+      let bytes = 0;
+      let gzipBytes = 0;
+      let error: string | undefined;
+      for (let r = 0; r < reps; r++) {
+        if (dashboard) {
+          // A new telemetry version: the shared aggregate is recomputed for this rep.
+          await pool.query(`SELECT pg_notify($1, $2)`, [TELEMETRY_CHANNEL, JSON.stringify({ version: Number.MAX_SAFE_INTEGER - 1_000_000 + version++ })]);
+          await new Promise((res) => setTimeout(res, MIN_REFRESH_INTERVAL_MS + 100));
+        }
+        const t0 = performance.now();
+        try {
+          const answers = await Promise.all(load());
+          times.push(performance.now() - t0);
+          const body = JSON.stringify(answers.map((a) => superjson.serialize(a)));
+          bytes = Buffer.byteLength(body);
+          gzipBytes = gzipSync(body).length;
+        } catch (e) {
+          error = (e as Error).message.split('\n')[0];
+          break;
+        }
+      }
+      const row = { page, p50Ms: Math.round(pct(times, 50)), p95Ms: Math.round(pct(times, 95)), maxMs: Math.round(Math.max(...times)), kb: Math.round(bytes / 1024), gzipKb: Math.round(gzipBytes / 1024), error };
+      console.error(`[bench] ${JSON.stringify(row)}`);
+      results.push(row);
+    }
+    console.log(JSON.stringify({ bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, reps, pages: results, machineAtEnd: machine() }, null, 2));
+  } finally {
+    await pool.end().catch(() => {});
+    await pg.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

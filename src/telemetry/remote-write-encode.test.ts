@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRemoteWrite, snappyDecompress } from './remote-write';
-import { encodeRemoteWrite, snappyCompress } from './remote-write-encode';
+import { type EncodeSeries, encodeRemoteWrite, snappyCompress } from './remote-write-encode';
 
 describe('remote-write encoder', () => {
   it('round-trips series through the decoder, bit-exact for float64, NaN, ±Inf, negative timestamps and staleness markers', () => {
-    const series = [
+    const series: EncodeSeries[] = [
       {
         labels: { __name__: 'gpu_power_watts', gpu_uuid: 'GPU-0a1b2c3d-0000-0000-0000-000000000001', rack: 'R01', device: 'gpu-node-01', plenum_series: '17' },
         samples: [
@@ -17,7 +17,7 @@ describe('remote-write encoder', () => {
           { value: Number.MIN_VALUE, timestampMs: 1 },
         ],
       },
-      { labels: { __name__: 'up', instance: 'höst:9400', job: 'dcgm' }, samples: [{ value: 1, timestampMs: 1_796_428_000_000, stale: true as const }] },
+      { labels: { __name__: 'up', instance: 'höst:9400', job: 'dcgm' }, samples: [{ value: 1, timestampMs: 1_796_428_000_000, stale: true }] },
     ];
     const decoded = decodeRemoteWrite(encodeRemoteWrite(series));
     expect(decoded.timeseries).toHaveLength(2);

@@ -164,7 +164,7 @@ function compressBlock(out: number[], src: Uint8Array, start: number, end: numbe
   if (literalFrom < end) emitLiteral(out, src, literalFrom, end);
 }
 
-export function snappyCompress(src: Uint8Array): Uint8Array {
+export function snappyCompress(src: Uint8Array): Uint8Array<ArrayBuffer> {
   const out: number[] = [];
   let n = src.length;
   while (n >= 0x80) {
@@ -177,6 +177,6 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
 }
 
 /** A remote-write HTTP body: `Content-Encoding: snappy`, `Content-Type: application/x-protobuf`. */
-export function encodeRemoteWrite(series: readonly EncodeSeries[]): Uint8Array {
+export function encodeRemoteWrite(series: readonly EncodeSeries[]): Uint8Array<ArrayBuffer> {
   return snappyCompress(encodeWriteRequestProto(series));
 }

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
+import { scrapeDialect } from './remote-backend';
 import { selfMetrics } from '../self-metrics';
 import type { IngestPipeline } from './ingest';
 import { fetchExposition, ScrapeError, TargetGuard } from './target-guard';
@@ -158,7 +159,7 @@ export class Scraper {
         guard: t.managedBy === 'simulator' ? null : this.limits.guard,
       });
       const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
-      const samples = this.ingest.ingestText(text, t.dialect, {
+      const samples = this.ingest.ingestText(text, scrapeDialect(t.url, t.dialect), {
         targetId: t.id,
         nowMs: started,
         ...(t.hostOverride ? { hostname: t.hostOverride } : {}),

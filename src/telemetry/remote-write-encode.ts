@@ -35,7 +35,10 @@ class ProtoWriter {
 
   /** int64 as protobuf writes it (two's complement for negatives, 10 bytes). */
   int64(n: number): void {
-    if (n >= 0) return this.varint(n);
+    if (n >= 0) {
+      this.varint(n);
+      return;
+    }
     let v = BigInt.asUintN(64, BigInt(n));
     this.ensure(10);
     while (v >= 0x80n) {

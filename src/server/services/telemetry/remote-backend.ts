@@ -203,7 +203,10 @@ export class RemoteWriter {
       for (let i = 0; i < b.ids.length; i++) {
         const id = b.ids[i]!;
         let samples = bySeries.get(id);
-        if (!samples) bySeries.set(id, (samples = []));
+        if (!samples) {
+          samples = [];
+          bySeries.set(id, samples);
+        }
         samples.push({ value: b.values[i]!, timestampMs: b.tsMs[i]! });
       }
     }

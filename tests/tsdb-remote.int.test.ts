@@ -16,6 +16,8 @@ import { type RemoteTsdb, RemoteWriter, setTsdbBackend } from '../src/server/ser
 import { runRollups } from '../src/server/services/telemetry/rollups';
 import { Scraper } from '../src/server/services/telemetry/scraper';
 import { TargetGuard } from '../src/server/services/telemetry/target-guard';
+import { selfMetrics } from '../src/server/services/self-metrics';
+import { decodeRemoteWrite } from '../src/telemetry/remote-write';
 import { type Daemon, freePort, requirePackageBinary, startDaemon, tempFolder } from './daemon';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
@@ -256,4 +258,43 @@ describe('PLENUM_TSDB=prometheus-remote with VictoriaMetrics 1.79 and Prometheus
     expect(stored[0]!.v).toBe(61.5);
     expect((await held()).map(([t]) => Math.round(t * 1000))).toContain(stored[0]!.t);
   }, 60_000);
+
+  it('keeps a batch queued while the back-end fails (5xx), drops one it refuses (4xx) and the oldest beyond the bound, all counted', async () => {
+    const series = await db.pool.query<{ id: number }>(`SELECT id FROM telemetry_series WHERE metric = 'gpu_power_w' ORDER BY id LIMIT 1`);
+    const id = series.rows[0]!.id;
+    let answer = 503;
+    const received: ReturnType<typeof decodeRemoteWrite>[] = [];
+    const server = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        if (answer === 200) received.push(decodeRemoteWrite(new Uint8Array(Buffer.concat(parts))));
+        res.writeHead(answer).end(answer === 200 ? '' : 'no thanks');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const writer = new RemoteWriter(db.pool, { ...backendConfig(base, '/write'), queueMaxSamples: 1_000, authorization: 'Bearer t' });
+      const block = (n: number, from: number) => [new Int32Array(n).fill(id), Float64Array.from({ length: n }, (_, i) => from + i), new Float64Array(n).fill(1.5)] as const;
+      const metricsText = async () => selfMetrics().registry.metrics();
+      writer.accept(...block(600, 1_000));
+      writer.accept(...block(600, 2_000)); // over the bound: the first block goes
+      expect(writer.stats).toMatchObject({ queuedSamples: 600, droppedQueueFull: 600 });
+      expect(await metricsText()).toMatch(/plenum_tsdb_remote_write_dropped_samples_total\{reason="queue_full"\} [1-9]/);
+      await expect(writer.sendNow()).rejects.toThrow(/HTTP 503 no thanks/);
+      expect(writer.stats).toMatchObject({ queuedSamples: 600, retries: 1, sentSamples: 0 });
+      answer = 200;
+      expect(await writer.sendNow()).toBe(600);
+      expect(received[0]!.timeseries[0]!.labels).toMatchObject({ __name__: 'gpu_power_w', plenum_series: String(id), plenum_entity: 'gpu' });
+      expect(received[0]!.timeseries[0]!.samples[0]).toEqual({ value: 1.5, timestampMs: 2_000 });
+      answer = 400;
+      writer.accept(...block(10, 3_000));
+      expect(await writer.sendNow()).toBe(0);
+      expect(writer.stats).toMatchObject({ queuedSamples: 0, droppedRejected: 10, sentSamples: 600 });
+      expect(await metricsText()).toMatch(/plenum_tsdb_remote_write_dropped_samples_total\{reason="rejected"\} [1-9]/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 });

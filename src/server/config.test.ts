@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_QUERY_URL: 'http://vm:8428' }, /^PLENUM_TSDB_REMOTE_WRITE_URL: required/],
     [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_REMOTE_WRITE_URL: 'http://vm:8428/api/v1/write' }, /^PLENUM_TSDB_QUERY_URL: required/],
     [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_REMOTE_WRITE_URL: 'vm:8428', PLENUM_TSDB_QUERY_URL: 'http://vm:8428' }, /^PLENUM_TSDB_REMOTE_WRITE_URL: must be an http/],
+    [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_REMOTE_WRITE_URL: 'http://vm/api/v1/write', PLENUM_TSDB_QUERY_URL: 'http://u:p@vm' }, /^PLENUM_TSDB_QUERY_URL: must not carry credentials/],
     [{ PLENUM_TSDB_QUERY_URL: 'http://vm:8428' }, /^PLENUM_TSDB_QUERY_URL: is set but PLENUM_TSDB is postgres/],
     [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_REMOTE_WRITE_URL: 'http://vm/api/v1/write', PLENUM_TSDB_QUERY_URL: 'http://vm', PLENUM_TSDB_USERNAME: 'u' }, /^PLENUM_TSDB_PASSWORD: basic auth needs both/],
     [{ PLENUM_TSDB: 'prometheus-remote', PLENUM_TSDB_REMOTE_WRITE_URL: 'http://vm/api/v1/write', PLENUM_TSDB_QUERY_URL: 'http://vm', PLENUM_TSDB_QUEUE_SAMPLES: '10' }, /^PLENUM_TSDB_QUEUE_SAMPLES: /],

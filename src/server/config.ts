@@ -56,7 +56,9 @@ const optionalText = z
   .string()
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
-const httpUrl = optionalText.refine((value) => value === undefined || /^https?:\/\/[^/]/.test(value), { message: 'must be an http:// or https:// URL' });
+const httpUrl = optionalText
+  .refine((value) => value === undefined || /^https?:\/\/[^/]/.test(value), { message: 'must be an http:// or https:// URL' })
+  .refine((value) => value === undefined || !/^https?:\/\/[^/]*@/.test(value), { message: 'must not carry credentials (use PLENUM_TSDB_USERNAME/PASSWORD or PLENUM_TSDB_BEARER_TOKEN)' });
 
 const tsdbSchema = z.object({
   PLENUM_TSDB: z.enum(['postgres', 'prometheus-remote'], { message: 'must be postgres or prometheus-remote' }).default('postgres'),

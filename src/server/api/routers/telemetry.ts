@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { dbId } from '../inputs';
 import { metricsWithAliases, resolveMetricName } from '@/telemetry/metric-names';
@@ -6,6 +7,7 @@ import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
+import { TsdbQueryError } from '../../services/telemetry/remote-backend';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
 import { asFieldError, fieldError } from '../errors';
 import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
@@ -55,6 +57,8 @@ async function runQuery(ctx: Context, input: z.infer<typeof queryInput>, untilMs
     return await queryTelemetry(ctx.pool, { metric: input.metric, entity: input.entity, target: input.target, sinceMs: input.since, resolution: input.resolution, untilMs }, zones);
   } catch (error) {
     if (error instanceof QueryError) throw fieldError(error.field, error.message);
+    // PLENUM_TSDB=prometheus-remote and the back-end failed: say which and why, not "internal error".
+    if (error instanceof TsdbQueryError) throw new TRPCError({ code: 'BAD_GATEWAY', message: error.message });
     throw error;
   }
 }

@@ -44,7 +44,7 @@ async function main() {
   const started = machine();
   process.env.PLENUM_SCRAPE_INTERVAL_MS = String(intervalMs);
   const vmBinary = requirePackageBinary('victoria-metrics', '/usr/bin/victoria-metrics');
-  const vmVersion = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { encoding: 'utf8' }).stdout.trim();
+  const vmVersion = spawnSync('dpkg-query', ['-W', `-f=\${Version}`, 'victoria-metrics'], { encoding: 'utf8' }).stdout.trim();
   const pg = await throwawayPostgres();
   const vmDir = tempFolder('bench-vm');
   const vmPort = await freePort();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRemoteWrite, snappyDecompress } from './remote-write';
-import { type EncodeSeries, encodeRemoteWrite, snappyCompress } from './remote-write-encode';
+import { type EncodeSeries, encodeLabels, encodeRemoteWrite, snappyCompress } from './remote-write-encode';
 
 describe('remote-write encoder', () => {
   it('round-trips series through the decoder, bit-exact for float64, NaN, ±Inf, negative timestamps and staleness markers', () => {
@@ -32,6 +32,12 @@ describe('remote-write encoder', () => {
   it('writes labels sorted by name, as the protocol requires', () => {
     const decoded = decodeRemoteWrite(encodeRemoteWrite([{ labels: { zeta: '1', __name__: 'm', alpha: '2' }, samples: [{ value: 1, timestampMs: 1 }] }]));
     expect(Object.keys(decoded.timeseries[0]!.labels)).toEqual(['__name__', 'alpha', 'zeta']);
+  });
+
+  it('takes labels encoded in advance (a writer caches them per series) exactly as it takes them plain', () => {
+    const labels = { __name__: 'gpu_power_w', plenum_series: '3', rack: 'R-ü' };
+    const samples = [{ value: 1.25, timestampMs: 1_796_428_000_000 }];
+    expect(encodeRemoteWrite([{ labelBytes: encodeLabels(labels), samples }])).toEqual(encodeRemoteWrite([{ labels, samples }]));
   });
 
   it('snappy-compresses repetitive input and round-trips inputs of every shape, across 64 KiB blocks', () => {

@@ -7,7 +7,8 @@ import { parseDurationMs } from '../../services/telemetry/config';
 import { TELEMETRY_CHANNEL } from '../../services/telemetry/ingest';
 import { getNotifyBus } from '../../services/telemetry/notify-bus';
 import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemetry/query';
-import { TsdbQueryError } from '../../services/telemetry/remote-backend';
+import { scrapeDialect, TsdbQueryError } from '../../services/telemetry/remote-backend';
+import { DEFAULT_TARGET_PREFERENCE, remoteWritePreference } from '../../services/telemetry/sources';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
 import { asFieldError, fieldError } from '../errors';
 import { assertInZone, isInZone, scopedZoneIds, zoneConditionText } from '../../auth/zones';
@@ -74,8 +75,11 @@ const targetInput = z.object({
   enabled: z.boolean().default(true),
   /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
   zoneId: z.number().int().positive().optional(),
-  /** Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50. */
-  preference: preference.default(100),
+  /**
+   * Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50.
+   * Default 100, or remote-write's for a federation endpoint (a site Prometheus' copy of what an exporter said).
+   */
+  preference: preference.optional(),
 });
 
 const TARGET_COLUMNS = `id, url, dialect, interval_ms AS "intervalMs", timeout_ms AS "timeoutMs", enabled, host_override AS "hostOverride",
@@ -159,7 +163,9 @@ export const telemetryRouter = router({
       try {
         const rows = await ctx.pool.query<TargetRow>(
           `INSERT INTO scrape_targets (url, dialect, interval_ms, timeout_ms, host_override, enabled, security_zone_id, preference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TARGET_COLUMNS}`,
-          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null, input.preference],
+          [input.url, input.dialect, input.interval, Math.min(input.timeout, input.interval), input.host ?? null, input.enabled, input.zoneId ?? null,
+            input.preference ?? (scrapeDialect(input.url, input.dialect) === 'auto' ? remoteWritePreference() : DEFAULT_TARGET_PREFERENCE),
+          ],
         );
         return rows.rows[0]!;
       } catch (error) {

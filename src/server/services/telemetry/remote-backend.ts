@@ -186,8 +186,10 @@ export class RemoteWriter {
       try {
         delivered += await this.sendBatch(batch);
       } catch (error) {
+        // Kept for the next try; the reason shows on /api/health (also when PostgreSQL, asked for labels, failed).
         this.queue = [...batch, ...this.queue];
         this.queued += n;
+        this.stats.lastError = error instanceof Error ? error.message : String(error);
         throw error;
       }
     }
@@ -234,8 +236,9 @@ export class RemoteWriter {
     try {
       response = await fetch(this.backend.remoteWriteUrl, { method: 'POST', headers, body: encodeRemoteWrite(series), signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      this.failed(`remote write to ${this.backend.remoteWriteUrl}: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
+      const message = `remote write to ${this.backend.remoteWriteUrl}: ${error instanceof Error ? error.message : String(error)}`;
+      this.failed(message);
+      throw new Error(message);
     }
     const text = await response.text().catch(() => '');
     if (response.ok) {

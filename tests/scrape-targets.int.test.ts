@@ -100,6 +100,11 @@ describe('scrape target addresses', () => {
     expect((error as TRPCError).message).toMatch(/url: target refused: 169\.254\.169\.254 is a link-local/);
     const ok = await caller.telemetry.targets.add({ url: 'http://192.0.2.10:9400/metrics', dialect: 'dcgm' });
     expect(ok.url).toBe('http://192.0.2.10:9400/metrics');
+    expect(ok.preference).toBe(100);
+    // A site Prometheus' federation endpoint holds copies of what exporters said: remote-write's preference by default.
+    const federation = await caller.telemetry.targets.add({ url: 'http://192.0.2.11:9090/federate?match[]={job="dcgm"}', dialect: 'prometheus' });
+    expect(federation.preference).toBe(50);
+    expect((await caller.telemetry.targets.add({ url: 'http://192.0.2.12:9090/federate', dialect: 'prometheus', preference: 120 })).preference).toBe(120);
     // The interval has the same bounds on update as on add (it was a 500 from the database's check constraint).
     for (const interval of [1, '10ms', '99999999d']) {
       const tooShort = await caller.telemetry.targets.update({ id: ok.id, interval }).catch((e: unknown) => e);

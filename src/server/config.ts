@@ -62,7 +62,78 @@ export type PlenumConfig = {
   seed: 'demo' | 'large' | 'xl' | 'none';
   /** The roles this instance takes part in (PLENUM_ROLES): without `web` it starts no web server. */
   roles: Role[];
+  tsdb: TsdbConfig;
 };
+
+/**
+ * Where raw telemetry history lives: PostgreSQL (the default), or a Prometheus-compatible back-end (VictoriaMetrics,
+ * Prometheus, Mimir, Thanos) that Plenum remote-writes to and reads through its PromQL HTTP API.
+ */
+export type TsdbConfig =
+  | { kind: 'postgres' }
+  | {
+      kind: 'prometheus-remote';
+      remoteWriteUrl: string;
+      queryUrl: string;
+      /** Sent as `Authorization` to both URLs (basic auth or a bearer token), or none. */
+      authorization: string | undefined;
+      /** Samples waiting to be sent; beyond this the oldest are dropped (counted in /metrics). */
+      queueMaxSamples: number;
+    };
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+const httpUrl = optionalText
+  .refine((value) => value === undefined || /^https?:\/\/[^/]/.test(value), { message: 'must be an http:// or https:// URL' })
+  .refine((value) => value === undefined || !/^https?:\/\/[^/]*@/.test(value), { message: 'must not carry credentials (use PLENUM_TSDB_USERNAME/PASSWORD or PLENUM_TSDB_BEARER_TOKEN)' });
+
+const tsdbSchema = z.object({
+  PLENUM_TSDB: z.enum(['postgres', 'prometheus-remote'], { message: 'must be postgres or prometheus-remote' }).default('postgres'),
+  PLENUM_TSDB_REMOTE_WRITE_URL: httpUrl,
+  PLENUM_TSDB_QUERY_URL: httpUrl,
+  PLENUM_TSDB_USERNAME: optionalText,
+  PLENUM_TSDB_PASSWORD: optionalText,
+  PLENUM_TSDB_BEARER_TOKEN: optionalText,
+  PLENUM_TSDB_QUEUE_SAMPLES: z.coerce.number({ message: 'must be a number' }).int().min(1_000).default(1_000_000),
+});
+
+/** The time-series back-end settings alone (read by the telemetry services), with errors that name the variable. */
+export function loadTsdbConfig(env: Record<string, string | undefined> = process.env): TsdbConfig {
+  const parsed = tsdbSchema.safeParse({ ...env, PLENUM_TSDB: env.PLENUM_TSDB?.trim() || undefined, PLENUM_TSDB_QUEUE_SAMPLES: env.PLENUM_TSDB_QUEUE_SAMPLES?.trim() || undefined });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const v = parsed.data;
+  if (v.PLENUM_TSDB === 'postgres') {
+    for (const name of ['PLENUM_TSDB_REMOTE_WRITE_URL', 'PLENUM_TSDB_QUERY_URL'] as const) {
+      if (v[name]) throw new ConfigError(`${name}: is set but PLENUM_TSDB is postgres (set PLENUM_TSDB=prometheus-remote to use it)`);
+    }
+    return { kind: 'postgres' };
+  }
+  if (!v.PLENUM_TSDB_REMOTE_WRITE_URL) throw new ConfigError('PLENUM_TSDB_REMOTE_WRITE_URL: required when PLENUM_TSDB is prometheus-remote (e.g. http://victoria:8428/api/v1/write)');
+  if (!v.PLENUM_TSDB_QUERY_URL) throw new ConfigError('PLENUM_TSDB_QUERY_URL: required when PLENUM_TSDB is prometheus-remote (the PromQL API root, e.g. http://victoria:8428)');
+  if (v.PLENUM_TSDB_BEARER_TOKEN && (v.PLENUM_TSDB_USERNAME || v.PLENUM_TSDB_PASSWORD)) {
+    throw new ConfigError('PLENUM_TSDB_BEARER_TOKEN: give either a bearer token or PLENUM_TSDB_USERNAME/PASSWORD, not both');
+  }
+  if (Boolean(v.PLENUM_TSDB_USERNAME) !== Boolean(v.PLENUM_TSDB_PASSWORD)) {
+    throw new ConfigError(`${v.PLENUM_TSDB_USERNAME ? 'PLENUM_TSDB_PASSWORD' : 'PLENUM_TSDB_USERNAME'}: basic auth needs both PLENUM_TSDB_USERNAME and PLENUM_TSDB_PASSWORD`);
+  }
+  const authorization = v.PLENUM_TSDB_BEARER_TOKEN
+    ? `Bearer ${v.PLENUM_TSDB_BEARER_TOKEN}`
+    : v.PLENUM_TSDB_USERNAME
+      ? `Basic ${Buffer.from(`${v.PLENUM_TSDB_USERNAME}:${v.PLENUM_TSDB_PASSWORD}`).toString('base64')}`
+      : undefined;
+  return {
+    kind: 'prometheus-remote',
+    remoteWriteUrl: v.PLENUM_TSDB_REMOTE_WRITE_URL,
+    queryUrl: v.PLENUM_TSDB_QUERY_URL.replace(/\/+$/, ''),
+    authorization,
+    queueMaxSamples: v.PLENUM_TSDB_QUEUE_SAMPLES,
+  };
+}
 
 export class ConfigError extends Error {}
 
@@ -84,5 +155,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(value.PLENUM_DATA_DIR),
     seed: value.PLENUM_SEED,
     roles: value.PLENUM_ROLES,
+    tsdb: loadTsdbConfig(env),
   };
 }

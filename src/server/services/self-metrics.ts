@@ -86,6 +86,15 @@ function createSelfMetrics() {
         }
       },
     }),
+    tsdbRemoteSent: new client.Counter({ name: 'plenum_tsdb_remote_write_samples_total', help: 'Samples accepted by the Prometheus-compatible back-end (PLENUM_TSDB=prometheus-remote).', ...on }),
+    tsdbRemoteDropped: new client.Counter({
+      name: 'plenum_tsdb_remote_write_dropped_samples_total',
+      help: 'Samples never delivered to the back-end, by reason (queue_full: back-end away too long; rejected: it answered 4xx).',
+      labelNames: ['reason'] as const,
+      ...on,
+    }),
+    tsdbRemoteRetries: new client.Counter({ name: 'plenum_tsdb_remote_write_retries_total', help: 'Remote-write requests that failed and were retried with backoff.', ...on }),
+    tsdbRemoteQueue: new client.Gauge({ name: 'plenum_tsdb_remote_write_queued_samples', help: 'Samples waiting to be remote-written by this process.', ...on }),
     sseSubscribers: new client.Gauge({ name: 'plenum_sse_subscribers', help: 'Open live (SSE) subscriptions served by this process.', ...on }),
     dbPool: new client.Gauge({
       name: 'plenum_db_pool_connections',
@@ -122,6 +131,20 @@ export function selfMetrics(): SelfMetrics {
 /** Samples dropped for `reason` (snake_case, a fixed word per cause, never data from the sample). */
 export function countIngestDrop(reason: string, samples: number): void {
   if (samples > 0) selfMetrics().ingestDropped.inc({ reason }, samples);
+}
+
+/** Remote-write to the Prometheus-compatible back-end: samples delivered, dropped by reason, retries, queue depth. */
+export function countRemoteWriteSent(samples: number): void {
+  selfMetrics().tsdbRemoteSent.inc(samples);
+}
+export function countRemoteWriteDrop(reason: 'queue_full' | 'rejected', samples: number): void {
+  if (samples > 0) selfMetrics().tsdbRemoteDropped.inc({ reason }, samples);
+}
+export function countRemoteWriteRetry(): void {
+  selfMetrics().tsdbRemoteRetries.inc();
+}
+export function setRemoteWriteQueue(samples: number): void {
+  selfMetrics().tsdbRemoteQueue.set(samples);
 }
 
 export function setCompactionLag(seconds: number): void {

@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { dbId } from '../inputs';
 import { metricsWithAliases, resolveMetricName } from '@/telemetry/metric-names';
@@ -9,6 +10,8 @@ import { listUnmapped, QueryError, queryTelemetry } from '../../services/telemet
 import { listRegisterMaps, loadRegisterMap } from '@/telemetry/modbus/register-map';
 import { collectorFor } from '../../services/telemetry/collectors/index';
 import { type Collector, isCollectorDialect } from '../../services/telemetry/collectors/types';
+import { scrapeDialect, TsdbQueryError } from '../../services/telemetry/remote-backend';
+import { DEFAULT_TARGET_PREFERENCE, remoteWritePreference } from '../../services/telemetry/sources';
 import { ScrapeError, TargetGuard } from '../../services/telemetry/target-guard';
 import { snmpProfiles } from '@/telemetry/snmp/profile';
 import { asFieldError, FieldValidationError, fieldError } from '../errors';
@@ -59,6 +62,8 @@ async function runQuery(ctx: Context, input: z.infer<typeof queryInput>, untilMs
     return await queryTelemetry(ctx.pool, { metric: input.metric, entity: input.entity, target: input.target, sinceMs: input.since, resolution: input.resolution, untilMs }, zones);
   } catch (error) {
     if (error instanceof QueryError) throw fieldError(error.field, error.message);
+    // PLENUM_TSDB=prometheus-remote and the back-end failed: say which and why, not "internal error".
+    if (error instanceof TsdbQueryError) throw new TRPCError({ code: 'BAD_GATEWAY', message: error.message });
     throw error;
   }
 }
@@ -91,8 +96,11 @@ const targetInput = z
     enabled: z.boolean().default(true),
     /** The security zone whose objects this target reports on: required for zone-scoped callers, else all zones. */
     zoneId: z.number().int().positive().optional(),
-    /** Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50. */
-    preference: preference.default(100),
+    /**
+     * Source preference when another source (remote-write) reports the same quantity: higher wins; remote-write is 50.
+     * Default 100, or remote-write's for a federation endpoint (a site Prometheus' copy of what an exporter said).
+     */
+    preference: preference.optional(),
   })
   .superRefine((v, ctx) => {
     const scheme = `${v.url.split(':')[0]}:`.toLowerCase();
@@ -279,7 +287,7 @@ export const telemetryRouter = router({
             input.host ?? null,
             input.enabled,
             input.zoneId ?? null,
-            input.preference,
+            input.preference ?? (scrapeDialect(input.url, input.dialect) === 'auto' ? remoteWritePreference() : DEFAULT_TARGET_PREFERENCE),
             options,
             credentials,
             facility?.powerNodeId ?? null,

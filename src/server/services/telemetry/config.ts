@@ -5,7 +5,10 @@
 import { defaultScrapeIntervalMs } from '../../db/seed/plan';
 
 export type TelemetrySettings = {
-  /** Raw samples are kept this many days (whole daily partitions are dropped after). */
+  /**
+   * Raw samples are kept this many days (whole daily partitions are dropped after). Default 7, or 1 when
+   * PLENUM_TSDB=prometheus-remote (history then lives in the back-end; PostgreSQL keeps the latest day).
+   */
   rawRetentionDays: number;
   /** 1-minute and 1-hour rollups are kept this many days (monthly partitions). */
   rollupRetentionDays: number;
@@ -41,7 +44,7 @@ function num(env: Record<string, string | undefined>, name: string, fallback: nu
 
 export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
   return {
-    rawRetentionDays: num(env, 'PLENUM_RAW_RETENTION_DAYS', 7, 1),
+    rawRetentionDays: num(env, 'PLENUM_RAW_RETENTION_DAYS', env.PLENUM_TSDB?.trim() === 'prometheus-remote' ? 1 : 7, 1),
     rollupRetentionDays: num(env, 'PLENUM_ROLLUP_RETENTION_DAYS', 365, 1),
     simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED), 250),
     scrapeConcurrency: num(env, 'PLENUM_SCRAPE_CONCURRENCY', 16, 1),

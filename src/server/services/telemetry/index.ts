@@ -13,11 +13,12 @@ import { compactClosedWindows } from './compaction';
 import { type TelemetrySettings, telemetrySettings } from './config';
 import { IngestPipeline, remapSeries } from './ingest';
 import { maintainPartitions } from './partitions';
+import { RemoteWriter, tsdbBackend } from './remote-backend';
 import { runRollups } from './rollups';
 import { Scraper } from './scraper';
 import { TargetGuard } from './target-guard';
 
-export type TelemetryRuntime = { ingest: IngestPipeline; scraper: Scraper; workers: Worker[]; settings: TelemetrySettings };
+export type TelemetryRuntime = { ingest: IngestPipeline; scraper: Scraper; workers: Worker[]; settings: TelemetrySettings; remote: RemoteWriter | undefined };
 
 /** The pipeline of this process, shared with the Next.js route handlers (remote-write) through globalThis. */
 export function setProcessIngest(ingest: IngestPipeline): void {
@@ -37,7 +38,14 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
   const retention = { rawRetentionDays: settings.rawRetentionDays, rollupRetentionDays: settings.rollupRetentionDays };
   await maintainPartitions(pool, retention);
   await ensureDefaultRules(pool);
-  const ingest = new IngestPipeline(pool, { bufferMaxSamples: settings.bufferMaxSamples, rawRetentionDays: settings.rawRetentionDays });
+  // PLENUM_TSDB=prometheus-remote: everything committed is also remote-written to the back-end (remote-backend.ts).
+  const backend = tsdbBackend();
+  const remote = backend.kind === 'prometheus-remote' ? new RemoteWriter(pool, backend) : undefined;
+  const ingest = new IngestPipeline(pool, {
+    bufferMaxSamples: settings.bufferMaxSamples,
+    rawRetentionDays: settings.rawRetentionDays,
+    ...(remote ? { onCommitted: remote.accept } : {}),
+  });
   await ingest.loadInventory();
   setProcessIngest(ingest);
   const shard = registry && {
@@ -110,7 +118,21 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       },
     }),
   ];
+  if (remote) {
+    workers.push({
+      name: 'telemetry-remote-write',
+      intervalMs: 5_000,
+      tick: async () => {
+        const s = remote.stats;
+        if (s.lastError && s.queuedSamples > 0) throw new Error(`queueing ${s.queuedSamples} samples: ${s.lastError}`);
+        return `sent ${s.sentSamples}, queued ${s.queuedSamples}, dropped ${s.droppedQueueFull} (queue full) + ${s.droppedRejected} (refused), ${s.retries} retries`;
+      },
+      // After the ingest's last flush (workers stop in order), so its rows are sent too.
+      stop: () => remote.stop(),
+    });
+    remote.start(1_000);
+  }
   ingest.startFlushLoop(settings.flushIntervalMs);
   if (!registry || registry.rolesRequested.includes('scrape')) scraper.start();
-  return { ingest, scraper, workers: workers.filter((worker): worker is Worker => worker !== undefined), settings };
+  return { ingest, scraper, workers: workers.filter((worker): worker is Worker => worker !== undefined), settings, remote };
 }

@@ -280,6 +280,11 @@ export type IngestOptions = {
   notify?: boolean;
   /** Per-target cache of known exposition lines (default on; off: every line takes the full path, for tests). */
   lineCache?: boolean;
+  /**
+   * Called with every block of rows once committed (series ids resolved): PLENUM_TSDB=prometheus-remote hands them to
+   * the remote writer (remote-backend.ts). It must copy what it keeps and never throw.
+   */
+  onCommitted?: (seriesIds: Int32Array, tsMs: Float64Array, values: Float64Array) => void;
 };
 
 /** Row id of a line left to the full path, until that path fills the row in (or drops it: then it stays so). */
@@ -964,6 +969,7 @@ export class IngestPipeline {
         await client.query(`SELECT pg_notify($1, jsonb_set($2::jsonb, '{version}', to_jsonb(txid_current()))::text)`, [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
       }
       await client.query('COMMIT');
+      if (this.options.onCommitted) for (const { chunk, from, to } of parts) this.options.onCommitted(chunk.seriesIds.slice(from, to), chunk.tsMs.slice(from, to), chunk.values.slice(from, to));
     } catch (error) {
       // A client whose connection failed must not go back to the pool (one that refused the data is fine).
       broken = !isDataError(error);

@@ -1,8 +1,11 @@
 /**
  * Reading telemetry back: points of one metric for an entity (GPU UUID, hostname / device name, rack name) or a scrape
  * target, at a resolution chosen by the range (raw ≤ 2 h, 1-minute rollups ≤ 3 days, 1-hour rollups beyond).
+ * With PLENUM_TSDB=prometheus-remote the series are still chosen here (inventory, zones) and their points come from the
+ * back-end's PromQL API (remote-backend.ts), with the same buckets.
  */
 import type pg from 'pg';
+import { remoteSeriesPoints, tsdbBackend } from './remote-backend';
 import { readSamples, usToMs } from './sample-store';
 import { telemetryDrops } from '../health';
 
@@ -88,7 +91,18 @@ export async function queryTelemetry(
   );
   const ids = series.rows.map((s) => s.id);
   const points = new Map<number, Point[]>(ids.map((id) => [id, []]));
-  if (ids.length > 0) {
+  const backend = tsdbBackend();
+  if (ids.length > 0 && backend.kind === 'prometheus-remote') {
+    const step = resolution === 'raw' ? undefined : resolution === '1m' ? 60_000 : 3_600_000;
+    const remote = await remoteSeriesPoints(backend, input.metric, ids, fromMs, toMs, step);
+    let budget = MAX_RAW_POINTS;
+    for (const id of ids) {
+      const list = remote.get(id) ?? [];
+      const kept = list.length > budget ? list.slice(0, budget) : list;
+      budget -= kept.length;
+      points.set(id, kept);
+    }
+  } else if (ids.length > 0) {
     if (resolution === 'raw') {
       // Raw samples come from the write table and the compressed chunks alike (sample-store.ts).
       const samples = await readSamples(pool, ids, fromMs, toMs);

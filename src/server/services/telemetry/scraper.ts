@@ -12,6 +12,7 @@ import { Rendezvous } from '@/domain/rendezvous';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
 import type { TargetDialect } from '../../db/schema/telemetry';
 import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership, worldEndpoints } from '../instances';
+import { scrapeDialect } from './remote-backend';
 import { selfMetrics } from '../self-metrics';
 import { collectorFor } from './collectors/index';
 import { type CollectorTarget, isCollectorDialect } from './collectors/types';
@@ -256,7 +257,7 @@ export class Scraper {
           guard: t.managedBy === 'simulator' ? null : this.limits.guard,
         });
         const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
-        const samples = this.ingest.ingestText(text, t.dialect, {
+        const samples = this.ingest.ingestText(text, scrapeDialect(t.url, t.dialect), {
           targetId: t.id,
           nowMs: started,
           ...(t.hostOverride ? { hostname: t.hostOverride } : {}),

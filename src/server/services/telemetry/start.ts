@@ -3,6 +3,7 @@ import type { InstanceRegistry } from '../instances';
 import { SimulatorHost, simulatorOptionsFromEnv, simulatorWorker } from '../simulator-host';
 import type { Worker } from '../workers';
 import { createTelemetry } from './index';
+import { tsdbBackend } from './remote-backend';
 
 /**
  * What `npm start` runs for telemetry: ingest, scraper, partitions, mapping, rollups, alerts, and the live simulator
@@ -12,6 +13,8 @@ import { createTelemetry } from './index';
  */
 export async function telemetryWorkers(pool: pg.Pool, log: (line: string) => void = () => {}, registry?: InstanceRegistry): Promise<Worker[]> {
   const telemetry = await createTelemetry(pool, undefined, registry);
+  const tsdb = tsdbBackend();
+  if (tsdb.kind === 'prometheus-remote') log(`telemetry history: remote-write to ${tsdb.remoteWriteUrl}, PromQL at ${tsdb.queryUrl} (PostgreSQL keeps ${telemetry.settings.rawRetentionDays} d of raw samples)`);
   const workers = [...telemetry.workers];
   if ((process.env.PLENUM_SIMULATOR ?? 'on') === 'off') return workers;
   if (!registry) {

@@ -23,6 +23,8 @@ import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
+import { float8Texts } from './telemetry/rollups';
+import { readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
@@ -183,10 +185,33 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
            FROM telemetry_samples x
           WHERE x.series_id = ANY($1) AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           GROUP BY 1, 2`
-      : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
-           FROM ${resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h'} x
-          WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
-          GROUP BY 1, 2`;
+      : resolution === '1m'
+        ? // 1-minute rollups from the row table and the compressed closed hours alike (rollup-store.ts), passed in as columns.
+          `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
+             FROM (SELECT u.series_id, to_timestamp(u.t / 1000.0) AS bucket, u.sum, u.count
+                     FROM unnest($7::int[], $8::float8[], $9::float8[], $10::int[]) AS u(series_id, t, sum, count)) x
+            GROUP BY 1, 2`
+        : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
+             FROM telemetry_rollup_1h x
+            WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+            GROUP BY 1, 2`;
+  const minuteColumns: unknown[] = [];
+  if (resolution === '1m') {
+    const rollups = await readMinuteRollups(pool, series.rows.map((r) => r.id), fromMs, toMs);
+    const ids: number[] = [];
+    const ts: number[] = [];
+    const sums: number[] = [];
+    const counts: number[] = [];
+    for (const [id, r] of rollups) {
+      for (let i = 0; i < r.t.length; i++) {
+        ids.push(id);
+        ts.push(r.t[i]!);
+        sums.push(r.sums[i]!);
+        counts.push(r.counts[i]!);
+      }
+    }
+    minuteColumns.push(ids, ts, float8Texts(sums), counts);
+  }
   const rows = await pool.query<{ t: number; v: number }>(
     `WITH per AS (${source}),
           meta AS (SELECT * FROM unnest($1::int[], $5::text[], $6::int[]) AS m(series_id, quantity, preference)),
@@ -194,7 +219,7 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
                     FROM per JOIN meta m ON m.series_id = per.series_id
                    ORDER BY m.quantity, per.b, m.preference DESC, per.last DESC, per.series_id)
      SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
-    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference)],
+    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference), ...minuteColumns],
   );
   return { resolution, bucketS, fromMs, toMs, points: rows.rows };
 }

@@ -190,6 +190,7 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
           `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
              FROM (SELECT u.series_id, to_timestamp(u.t / 1000.0) AS bucket, u.sum, u.count
                      FROM unnest($7::int[], $8::float8[], $9::float8[], $10::int[]) AS u(series_id, t, sum, count)) x
+            WHERE x.bucket <= to_timestamp($3 / 1000.0)
             GROUP BY 1, 2`
         : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
              FROM telemetry_rollup_1h x

@@ -162,6 +162,11 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
   const minuteChunks = await size('telemetry_rollup_1m_chunks');
   const minutePayload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_rollup_1m_chunks')).rows[0]!.b);
   const rollup1hRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1h')).rows[0]!.n);
+  // The current hour's row of each series is updated once a minute: after a VACUUM its superseded versions leave free
+  // space in the file that the next hour's updates reuse (bounded by one hour's churn, not growing with retention).
+  // What each series-hour keeps for good is its live row: measured after rewriting the table (VACUUM FULL).
+  const rollup1hWithChurn = await size('telemetry_rollup_1h');
+  await pool.query('VACUUM FULL telemetry_rollup_1h');
   const rollup1h = await size('telemetry_rollup_1h');
   const perMinute = 60_000 / stepMs;
   const parts = {
@@ -182,6 +187,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
     parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, r3(v)])),
     samplesOnly: r3(samplesOnly),
     rollup1mRowBytes: r1(minuteRowTable / minuteRows),
+    rollup1hWithOneHoursChurn: r3(rollup1hWithChurn / rollup1hRows / (perMinute * 60)),
     rollup1mBucketsPerChunk: r1(minuteRows / compaction.rollups.chunks),
     total: r3(samplesOnly + parts.rollup1mPayload + parts.rollup1mRowsAndIndex + parts.rollup1mRowTableInFlight + parts.rollup1h),
   };

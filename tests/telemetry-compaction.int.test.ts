@@ -129,6 +129,18 @@ describe('compressed sample storage', () => {
     expect(before.gpuPower1m.series.every((s) => s.points.length === (T_END - T0) / 60_000)).toBe(true);
     expect(before.trend1m.resolution).toBe('1m');
     expect(before.trend1m.points.length).toBeGreaterThan(10);
+    // The 1-minute trend (rollups binned in Node) matches PostgreSQL's aggregation of the rollup rows.
+    const sql1m = await db.pool.query<{ t: number; v: number }>(
+      `WITH per AS (
+         SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v
+           FROM telemetry_rollup_1m x JOIN telemetry_series s ON s.id = x.series_id
+          WHERE s.metric = 'gpu_power_w' AND s.site_id = $1 AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+          GROUP BY 1, 2)
+       SELECT (extract(epoch FROM b) * 1000)::float8 AS t, sum(v)::float8 AS v FROM per GROUP BY b ORDER BY b`,
+      [siteId, before.trend1m.fromMs, before.trend1m.toMs, before.trend1m.bucketS],
+    );
+    expect(before.trend1m.points.map((p) => p.t)).toEqual(sql1m.rows.map((r) => r.t));
+    for (const [i, r] of sql1m.rows.entries()) expect(before.trend1m.points[i]!.v).toBeCloseTo(r.v, 6);
     expect(before.rollups.length).toBeGreaterThan(50_000);
     // The 1-minute reader (both forms, in Node) matches PostgreSQL's own from-scratch aggregate of the raw rows (the
     // special series was written straight into the table, without rollup deltas).

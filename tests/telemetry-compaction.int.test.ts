@@ -2,7 +2,9 @@
  * Compressed sample storage on a real PostgreSQL with real simulator exporter text: ingest two hours of scrapes, take
  * every answer the readers give (raw range queries, "now" values at a past moment, raw trends, rollups), compact with
  * a crash in the middle (an aborted transaction, then a killed connection), resume, and get the very same answers
- * back, bit for bit. Late samples for a compacted window merge into it; retention drops chunk partitions whole.
+ * back, bit for bit. The same run compresses the closed hours of 1-minute rollups (rollup-store.ts): every rollup
+ * reader (1-minute queries, trends) answers the same, bit for bit. Late samples for a compacted window merge into it
+ * (and into the compressed rollup hour); retention drops chunk partitions whole.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { compactClosedWindows } from '../src/server/services/telemetry/compactio
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
+import { readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
 import { RollupDeltas, runRollups } from '../src/server/services/telemetry/rollups';
 import { COMPACTION_WINDOW_MS, readSamples, type SampleColumns, windowStartMs } from '../src/server/services/telemetry/sample-store';
 import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
@@ -41,14 +44,33 @@ function dump(samples: Map<number, SampleColumns>): string[] {
   return out.sort();
 }
 
+const bits = (v: number) => {
+  const w = new Uint32Array(new Float64Array([v]).buffer);
+  return `${w[1]!.toString(16)}:${w[0]!.toString(16)}`;
+};
+
+/** Every 1-minute rollup bucket of every series, from both forms, as "series minute min max sum count" with value bits. */
+async function rollupDump(): Promise<string[]> {
+  const ids = (await db.pool.query<{ id: number }>('SELECT id FROM telemetry_series ORDER BY id')).rows.map((r) => r.id);
+  const out: string[] = [];
+  for (const [id, r] of await readMinuteRollups(db.pool, ids, T0 - 3_600_000, T_END + 3_600_000)) {
+    for (let i = 0; i < r.t.length; i++) out.push(`${id} ${r.t[i]} ${bits(r.mins[i]!)} ${bits(r.maxs[i]!)} ${bits(r.sums[i]!)} ${r.counts[i]}`);
+  }
+  return out.sort();
+}
+
 async function answers() {
   const gpuPower = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END });
   const energy = await queryTelemetry(db.pool, { metric: 'gpu_energy_mj', entity: hostnames[1]!, sinceMs: 90 * 60_000, untilMs: T_END - 10 * 60_000 });
   const latest = await latestReadings(db.pool, siteId, ['gpu_power_w', 'gpu_util_pct', 'it_power_w'], T0 + 47 * 60_000 + 7_000);
   const trend = await siteTrend(db.pool, { siteId, metric: 'gpu_power_w', across: 'sum', window: { sinceMs: 2 * 3_600_000, untilMs: T_END } });
-  const rollups = (await db.pool.query('SELECT series_id, bucket, min, max, sum, count FROM telemetry_rollup_1m ORDER BY series_id, bucket')).rows;
+  // The 1-minute rollup readers: a query at 1-minute resolution and a site trend over 1-minute buckets.
+  const gpuPower1m = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 3 * 3_600_000, untilMs: T_END + 30 * 60_000, resolution: '1m' });
+  const energy1m = await queryTelemetry(db.pool, { metric: 'gpu_energy_mj', entity: hostnames[1]!, sinceMs: 3 * 3_600_000, untilMs: T_END + 30 * 60_000, resolution: '1m' });
+  const trend1m = await siteTrend(db.pool, { siteId, metric: 'gpu_power_w', across: 'sum', window: { sinceMs: 12 * 3_600_000, untilMs: T_END + 30 * 60_000 } });
+  const rollups = await rollupDump();
   const all = dump(await readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000));
-  return { gpuPower, energy, latest: latest.sort((a, b) => a.seriesId - b.seriesId), trend, rollups, all };
+  return { gpuPower, energy, latest: latest.sort((a, b) => a.seriesId - b.seriesId), trend, gpuPower1m, energy1m, trend1m, rollups, all };
 }
 
 beforeAll(async () => {
@@ -103,6 +125,36 @@ describe('compressed sample storage', () => {
     expect(before.latest.length).toBeGreaterThan(30);
     expect(before.trend.points.length).toBeGreaterThan(100);
     expect(before.energy.series.length).toBe(8);
+    expect(before.gpuPower1m.resolution).toBe('1m');
+    expect(before.gpuPower1m.series.every((s) => s.points.length === (T_END - T0) / 60_000)).toBe(true);
+    expect(before.trend1m.resolution).toBe('1m');
+    expect(before.trend1m.points.length).toBeGreaterThan(10);
+    // The 1-minute trend (rollups binned in Node) matches PostgreSQL's aggregation of the rollup rows.
+    const sql1m = await db.pool.query<{ t: number; v: number }>(
+      `WITH per AS (
+         SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v
+           FROM telemetry_rollup_1m x JOIN telemetry_series s ON s.id = x.series_id
+          WHERE s.metric = 'gpu_power_w' AND s.site_id = $1 AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+          GROUP BY 1, 2)
+       SELECT (extract(epoch FROM b) * 1000)::float8 AS t, sum(v)::float8 AS v FROM per GROUP BY b ORDER BY b`,
+      [siteId, before.trend1m.fromMs, before.trend1m.toMs, before.trend1m.bucketS],
+    );
+    expect(before.trend1m.points.map((p) => p.t)).toEqual(sql1m.rows.map((r) => r.t));
+    for (const [i, r] of sql1m.rows.entries()) expect(before.trend1m.points[i]!.v).toBeCloseTo(r.v, 6);
+    expect(before.rollups.length).toBeGreaterThan(50_000);
+    // The 1-minute reader (both forms, in Node) matches PostgreSQL's own from-scratch aggregate of the raw rows (the
+    // special series was written straight into the table, without rollup deltas).
+    const fromScratch = await db.pool.query<{ series_id: number; t: number; min: number; max: number; count: number }>(
+      `SELECT series_id, (extract(epoch FROM date_trunc('minute', ts)) * 1000)::float8 AS t, min(value) AS min, max(value) AS max, count(*)::int AS count
+         FROM telemetry_samples WHERE series_id <> $1 GROUP BY 1, 2`,
+      [specialSeries],
+    );
+    expect(fromScratch.rows.length).toBe(before.rollups.length);
+    const byKey = new Map(before.rollups.map((line) => [line.split(' ').slice(0, 2).join(' '), line.split(' ')]));
+    for (const r of fromScratch.rows) {
+      const line = byKey.get(`${r.series_id} ${r.t}`)!;
+      expect([line[2], line[3], line[5]]).toEqual([bits(r.min), bits(r.max), String(r.count)]);
+    }
     // The raw trend (computed in Node from both forms) matches PostgreSQL's own aggregation of the raw rows.
     const { bucketS, fromMs, toMs } = before.trend;
     const sql = await db.pool.query<{ t: number; v: number }>(
@@ -157,8 +209,13 @@ describe('compressed sample storage', () => {
     expect(await count('SELECT count(DISTINCT window_start)::int AS n FROM telemetry_chunks')).toBe(windows);
     expect(await count('SELECT sum(count)::int AS n FROM telemetry_chunks')).toBe(before.all.length);
     expect(series).toBeGreaterThan(500);
+    // The closed hours of 1-minute rollups are compressed too: one row per series per hour, the row table empty.
+    const hours = await count(`SELECT count(DISTINCT date_trunc('hour', bucket))::int AS n FROM telemetry_rollup_1h`);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBe(0);
+    expect(await count('SELECT count(DISTINCT window_start)::int AS n FROM telemetry_rollup_1m_chunks')).toBe(hours);
+    expect(await count('SELECT sum(buckets)::int AS n FROM telemetry_rollup_1m_chunks')).toBe(before.rollups.length);
     // Nothing left to do: a second run is a no-op.
-    expect(await compactClosedWindows(db.pool)).toMatchObject({ skipped: false, windows: 0, samples: 0 });
+    expect(await compactClosedWindows(db.pool)).toMatchObject({ skipped: false, windows: 0, samples: 0, rollups: { windows: 0, buckets: 0 } });
   });
 
   it('every reader gives the same answers from the compressed form, bit for bit', async () => {
@@ -168,6 +225,9 @@ describe('compressed sample storage', () => {
     expect(after.energy).toEqual(before.energy);
     expect(after.latest).toEqual(before.latest);
     expect(after.trend).toEqual(before.trend);
+    expect(after.gpuPower1m).toEqual(before.gpuPower1m);
+    expect(after.energy1m).toEqual(before.energy1m);
+    expect(after.trend1m).toEqual(before.trend1m);
     expect(after.rollups).toEqual(before.rollups);
     const special = (await readSamples(db.pool, [specialSeries], T0, T_END)).get(specialSeries)!;
     expect(Array.from(special.values).map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual([
@@ -192,8 +252,10 @@ describe('compressed sample storage', () => {
     const series = (await db.pool.query<{ id: number }>(`SELECT id FROM telemetry_series WHERE metric = 'gpu_power_w' ORDER BY id LIMIT 1`)).rows[0]!.id;
     const lateMs = T0 + 30 * 60_000 + 5_000; // inside the second window, between two scrapes
     const minuteMs = lateMs - (lateMs % 60_000);
-    const bucket = async () =>
-      (await db.pool.query(`SELECT min, max, sum, count FROM telemetry_rollup_1m WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [series, minuteMs])).rows[0];
+    const bucket = async () => {
+      const r = (await readMinuteRollups(db.pool, [series], minuteMs, minuteMs)).get(series)!;
+      return { min: r.mins[0]!, max: r.maxs[0]!, sum: r.sums[0]!, count: r.counts[0]! };
+    };
     const was = await bucket();
     // What a flush does with a late sample: the row and its rollup delta in one transaction.
     const client = await db.pool.connect();
@@ -211,15 +273,11 @@ describe('compressed sample storage', () => {
     const now = await bucket();
     expect(now).toMatchObject({ min: was.min, max: 9999.5, count: was.count + 1 });
     expect(now.sum).toBeCloseTo(was.sum + 9999.5, 9);
-    // Every other bucket is untouched.
-    const rollups = (await db.pool.query('SELECT series_id, bucket, min, max, sum, count FROM telemetry_rollup_1m ORDER BY series_id, bucket')).rows;
-    expect(rollups.length).toBe(before.rollups.length);
-    rollups.forEach((r, i) => {
-      const b = before.rollups[i]!;
-      expect([r.series_id, r.bucket]).toEqual([b.series_id, b.bucket]);
-      if (r.series_id === series && r.bucket.getTime() === minuteMs) return;
-      expect(r).toEqual(b);
-    });
+    // The late delta sits in the row table next to the compressed hour; every other bucket is untouched.
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBe(1);
+    const changed = `${series} ${minuteMs} `;
+    const rollups = await rollupDump();
+    expect(rollups.filter((l) => !l.startsWith(changed))).toEqual(before.rollups.filter((l) => !l.startsWith(changed)));
 
     const expected = [...before.all];
     expected.push(`${series} ${lateMs * 1000} ${(0x40c387c0).toString(16)}:0`);
@@ -227,8 +285,10 @@ describe('compressed sample storage', () => {
     const read = () => readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000);
     expect(dump(await read())).toEqual(expected);
     const merged = await compactClosedWindows(db.pool);
-    expect(merged).toMatchObject({ windows: 1, chunks: 1, samples: 1 });
+    expect(merged).toMatchObject({ windows: 1, chunks: 1, samples: 1, rollups: { windows: 1, chunks: 1, buckets: 1 } });
     expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBe(0);
+    expect(await rollupDump()).toEqual(rollups);
     expect(dump(await read())).toEqual(expected);
     const points = (await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END })).series.find(
       (s) => s.seriesId === series,
@@ -259,5 +319,10 @@ describe('compressed sample storage', () => {
     const later = await maintainPartitions(db.pool, { nowMs: Date.now() + 30 * 86_400_000, rawRetentionDays: 7, rollupRetentionDays: 365 });
     expect(later.dropped.filter((n) => n.startsWith('telemetry_chunks_p')).length).toBeGreaterThan(5);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_chunks')).toBe(0);
+    // Compressed rollup hours follow the rollups' retention: monthly partitions dropped whole.
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m_chunks')).toBeGreaterThan(0);
+    const afterAYear = await maintainPartitions(db.pool, { nowMs: Date.now() + 400 * 86_400_000, rawRetentionDays: 7, rollupRetentionDays: 365 });
+    expect(afterAYear.dropped.filter((n) => n.startsWith('telemetry_rollup_1m_chunks_p')).length).toBeGreaterThan(0);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m_chunks')).toBe(0);
   });
 });

@@ -39,6 +39,7 @@ import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { getProcessIngest } from '../../src/server/services/telemetry/index';
 import { queryTelemetry } from '../../src/server/services/telemetry/query';
+import { ROLLUP_WINDOW_MS } from '../../src/server/services/telemetry/rollup-store';
 import { COMPACTION_WINDOW_MS } from '../../src/server/services/telemetry/sample-store';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
@@ -116,19 +117,21 @@ function stopByPid(child: ChildProcess | undefined): Promise<void> {
 }
 
 /**
- * Steady-state disk per sample, measured rather than extrapolated: one full 30-minute window of simulator scrapes for
+ * Steady-state disk per sample, measured rather than extrapolated: one full hour (two 30-minute sample windows, one
+ * compressed hour of 1-minute rollups) of simulator scrapes for
  * 12 GPU hosts and the facility endpoint, through the real ingest, rollups and compaction, after the live run's
  * telemetry rows are cleared (series stay). Returns bytes per sample by part, and the total.
  */
 async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
-  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
+  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
-  const t0 = Math.floor((Date.now() - 6 * 3_600_000) / COMPACTION_WINDOW_MS) * COMPACTION_WINDOW_MS;
+  // One full hour: two sample windows and one compressed rollup hour.
+  const t0 = Math.floor((Date.now() - 6 * 3_600_000) / ROLLUP_WINDOW_MS) * ROLLUP_WINDOW_MS;
   const world = new World(inventory, { seed: 3, startMs: t0 });
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });
   await ingest.loadInventory();
-  const rounds = COMPACTION_WINDOW_MS / stepMs;
+  const rounds = ROLLUP_WINDOW_MS / stepMs;
   for (let r = 0; r < rounds; r++) {
     world.step(stepMs / 1000);
     const at = t0 + r * stepMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
@@ -145,24 +148,35 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
   // The write table's steady-state share: at most (window + delay) of samples are in flight, out of 7 days kept.
   const rawBytes = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_samples'`)).rows[0]!.b);
   const rawRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
+  // Likewise the open hour of 1-minute rollup rows (+ the delay), out of the rollups' 365 days.
+  const minuteRowTable = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_rollup_1m'`)).rows[0]!.b);
+  const minuteRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
   const compaction = await compactClosedWindows(pool, { timeBudgetMs: 3_600_000 });
   await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h');
+  if (compaction.rollups.buckets !== minuteRows) throw new Error(`compressed ${compaction.rollups.buckets} of ${minuteRows} 1-minute rollups`);
   const size = async (table: string) =>
     Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`, [table])).rows[0]!.b);
   const samples = compaction.samples;
   const chunkTable = await size('telemetry_chunks');
   const payload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_chunks')).rows[0]!.b);
-  const rollup1mRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
-  const rollup1m = await size('telemetry_rollup_1m');
+  const minuteChunks = await size('telemetry_rollup_1m_chunks');
+  const minutePayload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_rollup_1m_chunks')).rows[0]!.b);
   const rollup1hRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1h')).rows[0]!.n);
+  // The current hour's row of each series is updated once a minute: after a VACUUM its superseded versions leave free
+  // space in the file that the next hour's updates reuse (bounded by one hour's churn, not growing with retention).
+  // What each series-hour keeps for good is its live row: measured after rewriting the table (VACUUM FULL).
+  const rollup1hWithChurn = await size('telemetry_rollup_1h');
+  await pool.query('VACUUM FULL telemetry_rollup_1h');
   const rollup1h = await size('telemetry_rollup_1h');
   const perMinute = 60_000 / stepMs;
   const parts = {
     chunkPayload: payload / samples,
     chunkRowsAndIndex: (chunkTable - payload) / samples,
     writeTableInFlight: ((rawBytes / rawRows) * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
-    // Rows per series-minute and series-hour, whatever the few minutes of this window say about partition overheads.
-    rollup1m: rollup1m / rollup1mRows / perMinute,
+    // Per series-minute (and series-hour), whatever the few minutes of this window say about partition overheads.
+    rollup1mPayload: minutePayload / minuteRows / perMinute,
+    rollup1mRowsAndIndex: (minuteChunks - minutePayload) / minuteRows / perMinute,
+    rollup1mRowTableInFlight: ((minuteRowTable / minuteRows) * (ROLLUP_WINDOW_MS + 600_000)) / (365 * 86_400_000) / perMinute,
     rollup1h: rollup1h / rollup1hRows / (perMinute * 60),
   };
   const samplesOnly = parts.chunkPayload + parts.chunkRowsAndIndex + parts.writeTableInFlight;
@@ -172,7 +186,10 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
     rawBytesPerRow: r1(rawBytes / rawRows),
     parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, r3(v)])),
     samplesOnly: r3(samplesOnly),
-    total: r3(samplesOnly + parts.rollup1m + parts.rollup1h),
+    rollup1mRowBytes: r1(minuteRowTable / minuteRows),
+    rollup1hWithOneHoursChurn: r3(rollup1hWithChurn / rollup1hRows / (perMinute * 60)),
+    rollup1mBucketsPerChunk: r1(minuteRows / compaction.rollups.chunks),
+    total: r3(samplesOnly + parts.rollup1mPayload + parts.rollup1mRowsAndIndex + parts.rollup1mRowTableInFlight + parts.rollup1h),
   };
 }
 
@@ -272,7 +289,7 @@ async function main() {
          FROM (SELECT c.oid, coalesce(p.relname, c.relname) AS family
                  FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
                 WHERE c.relkind = 'r' AND coalesce(p.relname, c.relname) IN
-                      ('telemetry_samples', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
+                      ('telemetry_samples', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
         GROUP BY family ORDER BY family`,
     );
     const bytes = Object.fromEntries(sizes.rows.map((r) => [r.family, Number(r.bytes)]));

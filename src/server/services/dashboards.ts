@@ -23,6 +23,8 @@ import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
+import { float8Texts } from './telemetry/rollups';
+import { readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
@@ -183,10 +185,17 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
            FROM telemetry_samples x
           WHERE x.series_id = ANY($1) AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           GROUP BY 1, 2`
-      : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
-           FROM ${resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h'} x
-          WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
-          GROUP BY 1, 2`;
+      : resolution === '1m'
+        ? // 1-minute rollups from the row table and the compressed closed hours alike (rollup-store.ts), binned per series
+          // in Node (minuteTrendBins: the same bins and the same average as the SQL of the 1-hour branch), passed in.
+          `SELECT u.series_id, to_timestamp($2 / 1000.0) + make_interval(secs => $4 * u.bin) AS b, u.v, to_timestamp(u.last / 1000.0) AS last
+             FROM unnest($7::int[], $8::int[], $9::float8[], $10::float8[]) AS u(series_id, bin, v, last)
+            WHERE u.last <= $3`
+        : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
+             FROM telemetry_rollup_1h x
+            WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+            GROUP BY 1, 2`;
+  const minuteColumns = resolution === '1m' ? await minuteTrendBins(pool, series.rows.map((r) => r.id), fromMs, toMs, bucketS) : [];
   const rows = await pool.query<{ t: number; v: number }>(
     `WITH per AS (${source}),
           meta AS (SELECT * FROM unnest($1::int[], $5::text[], $6::int[]) AS m(series_id, quantity, preference)),
@@ -194,9 +203,42 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
                     FROM per JOIN meta m ON m.series_id = per.series_id
                    ORDER BY m.quantity, per.b, m.preference DESC, per.last DESC, per.series_id)
      SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
-    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference)],
+    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference), ...minuteColumns],
   );
   return { resolution, bucketS, fromMs, toMs, points: rows.rows };
+}
+
+/**
+ * siteTrend's per-series bins over 1-minute rollups (both forms): for each series and bin of `bucketS` from `fromMs`
+ * (date_bin's bins, by index), sum(sum) / sum(count) and the last bucket, as the columns the trend's SQL takes. Binning here
+ * keeps what crosses the wire to one row per series and bin, not one per series-minute.
+ */
+async function minuteTrendBins(pool: pg.Pool, ids: number[], fromMs: number, toMs: number, bucketS: number): Promise<unknown[]> {
+  const rollups = await readMinuteRollups(pool, ids, fromMs, toMs);
+  const bucketMs = bucketS * 1000;
+  const seriesIds: number[] = [];
+  const bins: number[] = [];
+  const values: number[] = [];
+  const lasts: number[] = [];
+  for (const [id, r] of rollups) {
+    let i = 0;
+    while (i < r.t.length) {
+      const bin = Math.floor((r.t[i]! - fromMs) / bucketMs);
+      let sum = 0;
+      let count = 0;
+      let last = r.t[i]!;
+      for (; i < r.t.length && Math.floor((r.t[i]! - fromMs) / bucketMs) === bin; i++) {
+        sum += r.sums[i]!;
+        count += r.counts[i]!;
+        last = r.t[i]!;
+      }
+      seriesIds.push(id);
+      bins.push(bin);
+      values.push(sum / count);
+      lasts.push(last);
+    }
+  }
+  return [seriesIds, bins, float8Texts(values), lasts];
 }
 
 /**

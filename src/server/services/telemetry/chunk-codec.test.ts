@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalDigits, decodeChunk, encodeChunk, type ValueMode } from './chunk-codec';
+import { decimalDigits, decodeChunk, decodeRollupWindow, encodeChunk, encodeRollupWindow, type ValueMode } from './chunk-codec';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure names a seed that reproduces it. */
 function random(seed: number): () => number {
@@ -160,5 +160,32 @@ describe('chunk codec', () => {
     expect(decimalDigits(Float64Array.from([Number.POSITIVE_INFINITY]))).toBeUndefined();
     expect(decimalDigits(Float64Array.from([-0]))).toBeUndefined();
     expect(decimalDigits(Float64Array.from([2 ** 52]))).toBeUndefined();
+  });
+});
+
+describe('1-minute rollup windows', () => {
+  it('round-trips min / max / sum / count to the bit, NaN, ±Inf, -0, subnormals and gaps included', () => {
+    const minutes = [29_000_000, 29_000_001, 29_000_002, 29_000_005, 29_000_006, 29_000_059];
+    const mins = new Float64Array([Number.NaN, Number.NEGATIVE_INFINITY, -0, 5e-324, 312.25, 0.1 + 0.2]);
+    const maxs = new Float64Array([Number.NaN, Number.POSITIVE_INFINITY, 0, 1.7976931348623157e308, 699.5, 1 / 3]);
+    const sums = new Float64Array([Number.NaN, Number.NaN, -0, 5e-324 * 3, 2_998.75, 0.30000000000000004 + 1 / 3]);
+    const counts = new Float64Array([6, 6, 1, 3, 6, 2_147_483_647]);
+    const decoded = decodeRollupWindow(encodeRollupWindow({ minutes, mins, maxs, sums, counts }));
+    expect(Array.from(decoded.minutes)).toEqual(minutes);
+    expect(bits(decoded.mins)).toEqual(bits(mins));
+    expect(bits(decoded.maxs)).toEqual(bits(maxs));
+    expect(bits(decoded.sums)).toEqual(bits(sums));
+    expect(bits(decoded.counts)).toEqual(bits(counts));
+  });
+
+  it('costs a few bytes per bucket for an hour of GPU power at 10 s scrapes', () => {
+    const minutes = Array.from({ length: 60 }, (_, i) => 29_000_040 + i);
+    const mins = Float64Array.from(minutes, (_, i) => 400 + ((i * 37) % 50) + 0.25);
+    const maxs = Float64Array.from(mins, (v) => v + 12.5);
+    const sums = Float64Array.from(mins, (v) => v * 6 + 31.75);
+    const counts = new Float64Array(60).fill(6);
+    const bytes = encodeRollupWindow({ minutes, mins, maxs, sums, counts });
+    expect(bytes.length / 60).toBeLessThan(10);
+    expect(() => decodeRollupWindow(bytes.subarray(0, bytes.length - 3))).toThrow();
   });
 });

@@ -472,3 +472,49 @@ function decodeXor(r: BitReader, values: Float64Array): void {
     words[2 * i] = lo;
   }
 }
+
+/**
+ * One series' 1-minute rollups over a window, column by column: bucket minutes (minutes since the Unix epoch) with
+ * each of min, max, sum and count as a chunk of its own (the minutes' delta-of-delta costs about a bit a bucket, so
+ * repeating them per column is cheaper than a second framing). Every column round-trips float64 exactly to the bit.
+ * Layout: byte 0 rollup format version (1), then four varint-length-prefixed chunks: min, max, sum, count.
+ */
+export type RollupColumns = { minutes: ArrayLike<number>; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array };
+const ROLLUP_FORMAT_VERSION = 1;
+
+export function encodeRollupWindow(columns: RollupColumns): Uint8Array {
+  const parts = [columns.mins, columns.maxs, columns.sums, columns.counts].map((values) => encodeChunk(columns.minutes, values));
+  const out: number[] = [ROLLUP_FORMAT_VERSION];
+  for (const part of parts) {
+    let n = part.length;
+    while (n >= 0x80) {
+      out.push((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    out.push(n);
+    for (const b of part) out.push(b);
+  }
+  return Uint8Array.from(out);
+}
+
+export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array } {
+  if (bytes[0] !== ROLLUP_FORMAT_VERSION) throw new Error(`rollup codec: unknown format ${bytes[0]}`);
+  let offset = 1;
+  const columns: DecodedChunk[] = [];
+  for (let c = 0; c < 4; c++) {
+    let length = 0;
+    let factor = 1;
+    for (;;) {
+      const b = bytes[offset++];
+      if (b === undefined) throw new Error('rollup codec: data ends early');
+      length += (b & 0x7f) * factor;
+      factor *= 128;
+      if (b < 0x80) break;
+    }
+    if (offset + length > bytes.length) throw new Error('rollup codec: data ends early');
+    columns.push(decodeChunk(bytes.subarray(offset, offset + length)));
+    offset += length;
+  }
+  const [mins, maxs, sums, counts] = columns as [DecodedChunk, DecodedChunk, DecodedChunk, DecodedChunk];
+  return { minutes: mins.timestamps, mins: mins.values, maxs: maxs.values, sums: sums.values, counts: counts.values };
+}

@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { decodeChunk, encodeChunk } from './chunk-codec';
+import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
   COMPACTION_WINDOW_MS,
   MIN_COMPACTION_AGE_MS,
@@ -44,6 +45,8 @@ export type CompactionResult = {
   samples: number;
   /** How far the oldest closed, still-raw window lags behind the delay (0: caught up), in ms. */
   lagMs: number;
+  /** Closed windows of 1-minute rollups compressed in the same run (rollup-store.ts). */
+  rollups: RollupCompaction;
 };
 
 /** The last result, for health and self-monitoring (compaction lag). */
@@ -55,7 +58,7 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
   const timeBudgetMs = options.timeBudgetMs ?? 20_000;
   const startedAt = Date.now();
   const nowMs = options.nowMs ?? startedAt;
-  const result: CompactionResult = { skipped: false, windows: 0, chunks: 0, samples: 0, lagMs: 0 };
+  const result: CompactionResult = { skipped: false, windows: 0, chunks: 0, samples: 0, lagMs: 0, rollups: { windows: 0, chunks: 0, buckets: 0, lagMs: 0 } };
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -86,6 +89,8 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
         }
         result.windows++;
       }
+      // Then the rollups' closed hours: under the same lock, with what is left of the time budget.
+      result.rollups = await compactClosedRollupWindows(client, { nowMs, delayMs, seriesPerBatch, deadline: startedAt + timeBudgetMs });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [COMPACTION_LOCK_KEY]).catch((error: Error) => {
         broken = error;

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { remoteSeriesPoints, tsdbBackend } from './remote-backend';
+import { readMinuteRollups } from './rollup-store';
 import { readSamples, usToMs } from './sample-store';
 import { telemetryDrops } from '../health';
 
@@ -115,10 +116,18 @@ export async function queryTelemetry(
         for (let i = 0; i < n; i++) list.push({ t: usToMs(columns.us[i]!), v: columns.values[i]! });
         budget -= n;
       }
+    } else if (resolution === '1m') {
+      // 1-minute rollups come from the row table and the compressed closed hours alike (rollup-store.ts).
+      const rollups = await readMinuteRollups(pool, ids, fromMs, toMs);
+      for (const id of ids) {
+        const r = rollups.get(id);
+        if (!r) continue;
+        const list = points.get(id)!;
+        for (let i = 0; i < r.t.length; i++) list.push({ t: r.t[i]!, v: r.sums[i]! / r.counts[i]!, min: r.mins[i]!, max: r.maxs[i]! });
+      }
     } else {
-      const table = resolution === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h';
       const rows = await pool.query<{ series_id: number; t: number; v: number; min: number; max: number }>(
-        `SELECT series_id, (extract(epoch FROM bucket) * 1000)::float8 AS t, sum / count AS v, min, max FROM ${table}
+        `SELECT series_id, (extract(epoch FROM bucket) * 1000)::float8 AS t, sum / count AS v, min, max FROM telemetry_rollup_1h
           WHERE series_id = ANY($1) AND bucket >= to_timestamp($2 / 1000.0) AND bucket <= to_timestamp($3 / 1000.0)
           ORDER BY series_id, bucket`,
         [ids, fromMs, toMs],

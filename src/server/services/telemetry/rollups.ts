@@ -27,12 +27,12 @@ export const ROLLUP_CHANNEL = 'plenum_rollups';
 export const MAX_QUEUE_AGE_S = 120;
 
 /** PostgreSQL's float8 ordering puts NaN above every number: min/max must agree with its aggregates. */
-function pgMin(a: number, b: number): number {
+export function pgMin(a: number, b: number): number {
   if (Number.isNaN(a)) return b;
   if (Number.isNaN(b)) return a;
   return Math.min(a, b);
 }
-function pgMax(a: number, b: number): number {
+export function pgMax(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
   return Math.max(a, b);
 }
@@ -82,13 +82,13 @@ export class RollupDeltas {
     await client.query(
       `INSERT INTO telemetry_rollup_queue (max_minute, series_ids, minutes, mins, maxs, sums, counts)
        VALUES ($1, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
-      [this.maxMinute, this.seriesIds, this.minutes, floats(this.mins), floats(this.maxs), floats(this.sums), this.counts],
+      [this.maxMinute, this.seriesIds, this.minutes, float8Texts(this.mins), float8Texts(this.maxs), float8Texts(this.sums), this.counts],
     );
   }
 }
 
 /** node-pg writes array elements with String(): NaN and ±Infinity already read back as float8; -0 must keep its sign. */
-function floats(values: number[]): string[] {
+export function float8Texts(values: number[]): string[] {
   return values.map((v) => (Object.is(v, -0) ? '-0' : String(v)));
 }
 

@@ -1,0 +1,193 @@
+/**
+ * 1-minute rollups live in two forms, like raw samples (sample-store.ts): the open window's buckets as rows of
+ * `telemetry_rollup_1m` (the rollup worker adds to them), closed windows as one compressed row per series per hour in
+ * `telemetry_rollup_1m_chunks` (bucket minutes delta-of-delta, min / max / sum / count each a column chunk, see
+ * encodeRollupWindow). A row per series-minute costs ~130 B; a compressed bucket a few bytes.
+ *
+ * Every reader of 1-minute rollups goes through `readMinuteRollups`, which returns both forms as one. A late sample
+ * for a minute already compressed lands in the row table like any other (the rollup worker upserts there); readers
+ * combine it with the compressed bucket (min = least, max = greatest, sum and count added, as the worker does), and
+ * the next compaction folds it into the window's chunk.
+ *
+ * Compaction runs inside compactClosedWindows (compaction.ts), under its lock, on its connection: one transaction per
+ * batch of series deletes the rows (DELETE … RETURNING: exactly the rows it encodes) and writes their chunks, so a
+ * crash rolls back whole and nothing is stored twice.
+ */
+import type pg from 'pg';
+import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
+import { pgMax, pgMin } from './rollups';
+import type { Queryable } from './sample-store';
+
+/** Window of one compressed rollup row; hours never straddle a monthly rollup partition. */
+export const ROLLUP_WINDOW_MS = 3_600_000;
+
+/** One series' 1-minute buckets in time order; `t` in ms since the Unix epoch (the bucket's start). */
+export type MinuteRollups = { t: number[]; mins: number[]; maxs: number[]; sums: number[]; counts: number[] };
+
+/** 32-byte records: int4 minute ‖ float8 min ‖ float8 max ‖ float8 sum ‖ int4 count. Bytes keep every float64 bit. */
+const PACKED_ROLLUPS_SQL = `string_agg(int4send((extract(epoch FROM bucket) / 60)::int) || float8send(min) || float8send(max) || float8send(sum) || int4send(count), ''::bytea ORDER BY bucket)`;
+
+type Bucket = { minute: number; min: number; max: number; sum: number; count: number };
+
+function unpackRollups(buf: Buffer): Bucket[] {
+  const out: Bucket[] = [];
+  for (let o = 0; o < buf.length; o += 32) {
+    out.push({ minute: buf.readInt32BE(o), min: buf.readDoubleBE(o + 4), max: buf.readDoubleBE(o + 12), sum: buf.readDoubleBE(o + 20), count: buf.readInt32BE(o + 28) });
+  }
+  return out;
+}
+
+function decodedBuckets(data: Buffer): Bucket[] {
+  const d = decodeRollupWindow(data);
+  const out: Bucket[] = [];
+  for (let i = 0; i < d.minutes.length; i++) out.push({ minute: d.minutes[i]!, min: d.mins[i]!, max: d.maxs[i]!, sum: d.sums[i]!, count: d.counts[i]! });
+  return out;
+}
+
+/** Sorts by minute and combines buckets of the same minute exactly as the rollup worker's upsert would. */
+function combine(parts: Bucket[][]): Bucket[] {
+  const all = parts.length === 1 ? parts[0]! : parts.flat().sort((a, b) => a.minute - b.minute);
+  const out: Bucket[] = [];
+  for (const b of all) {
+    const last = out.at(-1);
+    if (last && last.minute === b.minute) {
+      last.min = pgMin(last.min, b.min);
+      last.max = pgMax(last.max, b.max);
+      last.sum += b.sum;
+      last.count += b.count;
+    } else out.push({ ...b });
+  }
+  return out;
+}
+
+/**
+ * 1-minute rollups of the given series with fromMs ≤ bucket ≤ toMs, from both forms (one statement, one snapshot),
+ * each series in bucket order. Series without buckets are absent.
+ */
+export async function readMinuteRollups(db: Queryable, seriesIds: number[], fromMs: number, toMs: number): Promise<Map<number, MinuteRollups>> {
+  const out = new Map<number, MinuteRollups>();
+  if (seriesIds.length === 0) return out;
+  const rows = await db.query<{ chunk: boolean; series_id: number; data: Buffer }>(
+    `SELECT false AS chunk, series_id, ${PACKED_ROLLUPS_SQL} AS data FROM telemetry_rollup_1m
+      WHERE series_id = ANY($1) AND bucket >= to_timestamp($2 / 1000.0) AND bucket <= to_timestamp($3 / 1000.0)
+      GROUP BY series_id
+     UNION ALL
+     SELECT true, series_id, data FROM telemetry_rollup_1m_chunks
+      WHERE series_id = ANY($1) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)`,
+    [seriesIds, fromMs, toMs, fromMs - ROLLUP_WINDOW_MS],
+  );
+  const parts = new Map<number, Bucket[][]>();
+  for (const row of rows.rows) {
+    const buckets = row.chunk ? decodedBuckets(row.data).filter((b) => b.minute * 60_000 >= fromMs && b.minute * 60_000 <= toMs) : unpackRollups(row.data);
+    if (buckets.length === 0) continue;
+    const list = parts.get(row.series_id);
+    if (list) list.push(buckets);
+    else parts.set(row.series_id, [buckets]);
+  }
+  for (const [id, list] of parts) {
+    const buckets = combine(list);
+    out.set(id, {
+      t: buckets.map((b) => b.minute * 60_000),
+      mins: buckets.map((b) => b.min),
+      maxs: buckets.map((b) => b.max),
+      sums: buckets.map((b) => b.sum),
+      counts: buckets.map((b) => b.count),
+    });
+  }
+  return out;
+}
+
+export type RollupCompaction = { windows: number; chunks: number; buckets: number; lagMs: number };
+
+/**
+ * Compresses every 1-minute rollup window that ended at least `delayMs` before `nowMs`, on a connection that holds the
+ * compaction lock. Stops starting new windows at `deadline` (Date.now() ms); the next run carries on.
+ */
+export async function compactClosedRollupWindows(
+  client: pg.PoolClient,
+  options: { nowMs: number; delayMs: number; seriesPerBatch: number; deadline: number },
+): Promise<RollupCompaction> {
+  const result: RollupCompaction = { windows: 0, chunks: 0, buckets: 0, lagMs: 0 };
+  const closedBefore = Math.floor((options.nowMs - options.delayMs) / ROLLUP_WINDOW_MS) * ROLLUP_WINDOW_MS;
+  for (;;) {
+    // Only rows before the closed horizon: after a run that is a handful of late ones, found through the BRIN index.
+    const oldest = await client.query<{ ms: number | null }>(
+      'SELECT (extract(epoch FROM min(bucket)) * 1000)::float8 AS ms FROM telemetry_rollup_1m WHERE bucket < to_timestamp($1 / 1000.0)',
+      [closedBefore],
+    );
+    const oldestMs = oldest.rows[0]?.ms;
+    if (oldestMs === null || oldestMs === undefined) break;
+    const w0 = Math.floor(oldestMs / ROLLUP_WINDOW_MS) * ROLLUP_WINDOW_MS;
+    if (Date.now() > options.deadline) {
+      result.lagMs = closedBefore - w0;
+      break;
+    }
+    const range = await client.query<{ lo: number | null; hi: number }>(
+      `SELECT min(series_id) AS lo, max(series_id) AS hi FROM telemetry_rollup_1m
+        WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0)`,
+      [w0, w0 + ROLLUP_WINDOW_MS],
+    );
+    const { lo, hi } = range.rows[0]!;
+    for (let from = lo ?? 0; lo !== null && from <= hi; from += options.seriesPerBatch) {
+      const batch = await compactRollupBatch(client, w0, from, from + options.seriesPerBatch);
+      result.chunks += batch.chunks;
+      result.buckets += batch.buckets;
+    }
+    result.windows++;
+  }
+  return result;
+}
+
+/** One transaction: the 1-minute rows of series [fromId, toId) in the window become (or join) their chunks. */
+async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: number, toId: number): Promise<{ chunks: number; buckets: number }> {
+  await client.query('BEGIN');
+  try {
+    const gone = await client.query<{ series_id: number; packed: Buffer }>(
+      `WITH gone AS (
+         DELETE FROM telemetry_rollup_1m
+          WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0) AND series_id >= $3 AND series_id < $4
+         RETURNING series_id, bucket, min, max, sum, count)
+       SELECT series_id, ${PACKED_ROLLUPS_SQL} AS packed FROM gone GROUP BY series_id ORDER BY series_id`,
+      [w0, w0 + ROLLUP_WINDOW_MS, fromId, toId],
+    );
+    if (gone.rows.length === 0) {
+      await client.query('COMMIT');
+      return { chunks: 0, buckets: 0 };
+    }
+    const ids = gone.rows.map((r) => r.series_id);
+    const existing = await client.query<{ series_id: number; data: Buffer }>(
+      'SELECT series_id, data FROM telemetry_rollup_1m_chunks WHERE window_start = to_timestamp($1 / 1000.0) AND series_id = ANY($2)',
+      [w0, ids],
+    );
+    const earlier = new Map(existing.rows.map((r) => [r.series_id, r.data]));
+    const counts: number[] = [];
+    const datas: Buffer[] = [];
+    let buckets = 0;
+    for (const row of gone.rows) {
+      const fresh = unpackRollups(row.packed);
+      buckets += fresh.length;
+      const before = earlier.get(row.series_id);
+      const all = before ? combine([decodedBuckets(before), fresh]) : fresh;
+      counts.push(all.length);
+      const encoded = encodeRollupWindow({
+        minutes: all.map((b) => b.minute),
+        mins: Float64Array.from(all, (b) => b.min),
+        maxs: Float64Array.from(all, (b) => b.max),
+        sums: Float64Array.from(all, (b) => b.sum),
+        counts: Float64Array.from(all, (b) => b.count),
+      });
+      datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
+    }
+    await client.query(
+      `INSERT INTO telemetry_rollup_1m_chunks (series_id, window_start, buckets, data)
+       SELECT id, to_timestamp($2 / 1000.0), n, d FROM unnest($1::int[], $3::int[], $4::bytea[]) AS u(id, n, d)
+       ON CONFLICT (series_id, window_start) DO UPDATE SET buckets = excluded.buckets, data = excluded.data`,
+      [ids, w0, counts, datas],
+    );
+    await client.query('COMMIT');
+    return { chunks: ids.length, buckets };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

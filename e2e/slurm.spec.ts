@@ -48,6 +48,7 @@ test.describe('Slurm: a Slurm-executed job on its job page, a drained node on th
     if (clusterId !== undefined) {
       for (const node of servers.keys()) await api.clusters.map.mutate({ clusterId, node, deviceId: null }).catch(() => undefined);
       await api.clusters.remove.mutate({ id: clusterId });
+      expect((await api.clusters.list.query()).map((c) => c.name)).not.toContain(CLUSTER);
     }
     await slurm?.stop();
   });

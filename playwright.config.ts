@@ -67,6 +67,8 @@ export default defineConfig({
       PLENUM_ADMIN_USER: process.env.PLENUM_E2E_ADMIN_USER,
       PLENUM_ADMIN_PASSWORD: process.env.PLENUM_E2E_ADMIN_PASSWORD,
       PLENUM_ADMIN_TOKEN: process.env.PLENUM_TOKEN,
+      // slurm.spec's throwaway slurmrestd listens on loopback, which the registry refuses unless allowed.
+      PLENUM_TARGET_ALLOW: '127.0.0.1',
       PLENUM_SCRAPE_INTERVAL_MS: '2000', PLENUM_SIM_ACCEL: '30', PLENUM_ALERT_INTERVAL_MS: '2000', PLENUM_ROLLUP_INTERVAL_MS: '5000',
     },
   },

@@ -161,6 +161,52 @@ export function JobView({ id }: { id: number }) {
               </dd>
             </dl>
           </Card>
+          {job.executor.kind !== 'simulator' && (
+            <Card title={job.executor.kind === 'slurm' ? 'Slurm' : 'Kubernetes'} testId="job-engine">
+              <dl className="grid grid-cols-2 gap-2 text-sm">
+                <dt className="text-slate-500">Cluster</dt>
+                <dd className="text-right">{job.executor.cluster}</dd>
+                <dt className="text-slate-500">{job.origin === 'external' ? 'Seen on the engine as' : 'Submitted as'}</dt>
+                <dd className="tabular text-right" data-testid="job-engine-id">
+                  {job.externalId ?? 'not yet submitted'}
+                </dd>
+                {job.executor.kind === 'slurm' && job.executor.partition && (
+                  <>
+                    <dt className="text-slate-500">Partition</dt>
+                    <dd className="text-right">{job.executor.partition}</dd>
+                  </>
+                )}
+                {job.externalState && (
+                  <>
+                    <dt className="text-slate-500">Engine state</dt>
+                    <dd className="text-right" data-testid="job-engine-state">
+                      {job.externalState}
+                    </dd>
+                  </>
+                )}
+                {job.owner && (
+                  <>
+                    <dt className="text-slate-500">Owner</dt>
+                    <dd className="text-right">{job.owner}</dd>
+                  </>
+                )}
+                {job.exitCode !== null && (
+                  <>
+                    <dt className="text-slate-500">Exit code</dt>
+                    <dd className="tabular text-right" data-testid="job-exit-code">
+                      {job.exitCode}
+                    </dd>
+                  </>
+                )}
+                {job.externalNodes.length > 0 && (
+                  <>
+                    <dt className="text-slate-500">Engine nodes</dt>
+                    <dd className="text-right">{job.externalNodes.map((n) => `${n.name} (${n.gpus} GPU)`).join(', ')}</dd>
+                  </>
+                )}
+              </dl>
+            </Card>
+          )}
           <Card title="Request">
             <dl className="grid grid-cols-2 gap-2 text-sm">
               <dt className="text-slate-500">CPU per worker</dt>

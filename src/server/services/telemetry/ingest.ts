@@ -44,6 +44,7 @@ import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
+import { RetryLoop } from './retry-loop';
 import { RollupDeltas } from './rollups';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
@@ -368,9 +369,15 @@ export class IngestPipeline {
   private chunks: RowChunk[] = [];
   private buffered = 0;
   private flushing: Promise<void> | undefined;
-  private loop: NodeJS.Timeout | undefined;
-  private backoffUntilMs = 0;
-  private backoffMs = 0;
+  /** The flush loop: retries with backoff up to 5 s while PostgreSQL is away. */
+  private readonly flushLoop = new RetryLoop({
+    minBackoffMs: 250,
+    maxBackoffMs: 5_000,
+    pending: () => this.buffered > 0 || this.unsavedDrops.size > 0 || this.endedSeries.size > 0,
+    attempt: async () => {
+      await this.flush();
+    },
+  });
   /** Drops counted since they were last saved to `telemetry_input_drops`. */
   private unsavedDrops = new Map<string, number>();
   /** Series key → time of the latest staleness marker received for it, written (ended_at) by the next flush. */
@@ -984,25 +991,12 @@ export class IngestPipeline {
 
   /** Flushes every `intervalMs` (and retries with backoff up to 5 s while PostgreSQL is away). */
   startFlushLoop(intervalMs: number): void {
-    const tick = async () => {
-      if (Date.now() >= this.backoffUntilMs && (this.buffered > 0 || this.unsavedDrops.size > 0 || this.endedSeries.size > 0)) {
-        try {
-          await this.flush();
-          this.backoffMs = 0;
-        } catch {
-          this.backoffMs = Math.min(5_000, Math.max(250, this.backoffMs * 2));
-          this.backoffUntilMs = Date.now() + this.backoffMs;
-        }
-      }
-      if (this.loop !== undefined) this.loop = setTimeout(tick, intervalMs);
-    };
-    this.loop = setTimeout(tick, intervalMs);
+    this.flushLoop.start(intervalMs);
   }
 
   /** Stops the loop and makes a last attempt to write what is buffered. */
   async stop(): Promise<void> {
-    if (this.loop) clearTimeout(this.loop);
-    this.loop = undefined;
+    this.flushLoop.stop();
     await this.flush().catch(() => {});
   }
 }

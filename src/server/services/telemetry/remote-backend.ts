@@ -25,6 +25,7 @@ import type { DialectName } from '@/telemetry';
 import { type EncodeSeries, encodeLabels, encodeRemoteWrite } from '@/telemetry/remote-write-encode';
 import { loadTsdbConfig, type TsdbConfig } from '../../config';
 import { countRemoteWriteDrop, countRemoteWriteRetry, countRemoteWriteSent, setRemoteWriteQueue } from '../self-metrics';
+import { RetryLoop } from './retry-loop';
 
 export type RemoteTsdb = Extract<TsdbConfig, { kind: 'prometheus-remote' }>;
 
@@ -131,10 +132,16 @@ export class RemoteWriter {
   /** Each series' labels, protobuf-encoded once (they are most of a request's bytes and of its encoding time). */
   private labels = new Map<number, Uint8Array>();
   private labelsAt = Date.now();
-  private loop: NodeJS.Timeout | undefined;
   private sending: Promise<number> | undefined;
-  private backoffMs = 0;
-  private backoffUntilMs = 0;
+  /** Sends while samples are queued, backing off (0.5 s up to 30 s) while the back-end is away. */
+  private readonly sendLoop = new RetryLoop({
+    minBackoffMs: 500,
+    maxBackoffMs: 30_000,
+    pending: () => this.queue.length > 0,
+    attempt: async () => {
+      await this.sendNow();
+    },
+  });
   readonly stats: RemoteWriterStats = { queuedSamples: 0, sentSamples: 0, droppedQueueFull: 0, droppedRejected: 0, retries: 0, lastError: null };
 
   constructor(
@@ -267,24 +274,11 @@ export class RemoteWriter {
 
   /** Sends every `intervalMs`, backing off (up to 30 s) while the back-end is away. */
   start(intervalMs: number): void {
-    const tick = async () => {
-      if (this.queue.length > 0 && Date.now() >= this.backoffUntilMs) {
-        try {
-          await this.sendNow();
-          this.backoffMs = 0;
-        } catch {
-          this.backoffMs = Math.min(30_000, Math.max(500, this.backoffMs * 2));
-          this.backoffUntilMs = Date.now() + this.backoffMs;
-        }
-      }
-      if (this.loop !== undefined) this.loop = setTimeout(tick, intervalMs);
-    };
-    this.loop = setTimeout(tick, intervalMs);
+    this.sendLoop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    if (this.loop) clearTimeout(this.loop);
-    this.loop = undefined;
+    this.sendLoop.stop();
     await this.sendNow().catch(() => {});
   }
 }

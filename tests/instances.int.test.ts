@@ -40,14 +40,15 @@ beforeAll(async () => {
   // The first takes every singleton role (the world and rollups in one instance: the one to kill); then two more.
   instances.push(await startChildInstance(db.url, env));
   instances.push(...(await Promise.all([2, 3].map(() => startChildInstance(db.url, env)))));
-  // The world registers one target per GPU host; keep a few of them (the world never re-enables a target).
+  // The world registers one target per GPU host; keep a few of them (the world never re-enables a target). The device
+  // protocol targets (SNMP, Modbus, Redfish) are left out: they carry the world's own address and move with it.
   await eventually('the simulator targets registered', async () => {
     const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM scrape_targets WHERE managed_by = 'simulator'`);
     return rows[0]!.n > TARGETS;
   });
   await db.pool.query(
     `UPDATE scrape_targets SET enabled = false WHERE managed_by = 'simulator'
-        AND id NOT IN (SELECT id FROM scrape_targets WHERE managed_by = 'simulator' ORDER BY id LIMIT $1)`,
+        AND id NOT IN (SELECT id FROM scrape_targets WHERE managed_by = 'simulator' AND dialect IN ('dcgm', 'plenum') ORDER BY id LIMIT $1)`,
     [TARGETS],
   );
 });

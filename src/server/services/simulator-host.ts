@@ -267,6 +267,31 @@ export class SimulatorHost {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // A device-protocol target carries this world's address: a world that took over moves the existing rows to its
+      // own (same id, so an operator's enabled flag and the series' target stay), in two steps so that two rows
+      // trading addresses never collide on (url, target_key).
+      const moves = await client.query<{ id: number; url: string }>(
+        `SELECT t.id, w.u AS url
+           FROM scrape_targets t
+           JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS w(u, k, d, pn, site, cu)
+             ON t.dialect = w.d AND t.target_key = w.k
+          WHERE t.managed_by = 'simulator' AND w.d IN ('snmp', 'modbus', 'redfish') AND t.url <> w.u
+            AND t.power_node_id IS NOT DISTINCT FROM (SELECT pn.id FROM power_nodes pn JOIN sites s ON s.id = pn.site_id WHERE pn.name = w.pn AND s.slug = w.site ORDER BY pn.id LIMIT 1)
+            AND t.cooling_unit_id IS NOT DISTINCT FROM (SELECT cu.id FROM cooling_units cu JOIN sites s ON s.id = cu.site_id WHERE cu.name = w.cu AND s.slug = w.site ORDER BY cu.id LIMIT 1)`,
+        [
+          wanted.map((w) => w.url),
+          wanted.map((w) => w.targetKey),
+          wanted.map((w) => w.dialect),
+          wanted.map((w) => w.powerNode?.name ?? null),
+          wanted.map((w) => (w.powerNode ?? w.coolingUnit)?.siteSlug ?? null),
+          wanted.map((w) => w.coolingUnit?.name ?? null),
+        ],
+      );
+      if (moves.rows.length > 0) {
+        const ids = moves.rows.map((m) => m.id);
+        await client.query(`UPDATE scrape_targets SET url = url || '#moving-' || id WHERE id = ANY($1::int[])`, [ids]);
+        await client.query(`UPDATE scrape_targets t SET url = m.u FROM unnest($1::int[], $2::text[]) AS m(id, u) WHERE t.id = m.id`, [ids, moves.rows.map((m) => m.url)]);
+      }
       await client.query(
         `DELETE FROM scrape_targets WHERE managed_by = 'simulator'
             AND (url, target_key) NOT IN (SELECT u, k FROM unnest($1::text[], $2::text[]) AS w(u, k))`,

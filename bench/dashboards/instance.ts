@@ -5,15 +5,13 @@
  * With BENCH_SETUP=1 it first migrates and seeds (PLENUM_SEED, default demo) and creates a viewer token.
  * Prints one JSON line `{"ready":…}` on stdout. Not a Next.js server: pages are not rendered, only their API calls.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createFirstAdmin, createToken } from '../../src/server/auth/accounts';
-import { handleTrpcRequest } from '../../src/server/api/http';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
+import { trpcLoopbackServer } from '../telemetry/common';
 
 async function main() {
   const url = process.env.DATABASE_URL;
@@ -31,22 +29,8 @@ async function main() {
     for (const w of await telemetryWorkers(handle.pool, (l) => console.error(`[instance] ${l}`))) runner.add(w);
     runner.start();
   }
-  const server = http.createServer(async (req, res) => {
-    try {
-      const ac = new AbortController();
-      res.on('close', () => ac.abort());
-      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, signal: ac.signal });
-      const response = await handleTrpcRequest(request, handle);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (!response.body) return void res.end();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-      res.end();
-    } catch {
-      res.destroy();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', resolve));
-  console.log(JSON.stringify({ ready: true, port: (server.address() as AddressInfo).port, token }));
+  const { server, port } = await trpcLoopbackServer(handle, Number(process.env.BENCH_PORT ?? 0));
+  console.log(JSON.stringify({ ready: true, port, token }));
   const stop = async () => {
     server.closeAllConnections();
     server.close();

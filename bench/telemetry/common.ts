@@ -1,8 +1,15 @@
-/** Shared helpers of the telemetry benchmarks: a throwaway embedded PostgreSQL, its CPU time, percentiles. */
+/**
+ * Shared helpers of the telemetry and dashboard benchmarks: a throwaway embedded PostgreSQL, its CPU time, percentiles,
+ * and the real `/api/trpc` handler on a loopback port.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { handleTrpcRequest } from '../../src/server/api/http';
+import type { DbHandle } from '../../src/server/db/client';
 import { startEmbeddedPostgres } from '../../src/server/db/embedded';
 
 export const arg = (name: string, fallback: string): string => {
@@ -61,4 +68,27 @@ export function postgresCpuSeconds(pgData: string): number {
 
 export function machine() {
   return { date: new Date().toISOString(), nproc: (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm) ?? []).length, loadavg: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version };
+}
+
+/**
+ * The real `/api/trpc` handler (handleTrpcRequest: bearer-token auth, tRPC, SSE) behind a loopback HTTP server, as the
+ * benchmarks' load generators reach it; not a Next.js server (pages are not rendered, only their API calls).
+ */
+export async function trpcLoopbackServer(handle: DbHandle, port = 0): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, signal: ac.signal });
+      const response = await handleTrpcRequest(request, handle);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      if (!response.body) return void res.end();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      res.end();
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
 }

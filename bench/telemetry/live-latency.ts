@@ -14,18 +14,16 @@
  * to split the latency into "waiting for a scrape" and "scrape → commit → NOTIFY → re-query → SSE". The fault is
  * cleared (code back to 0) and that change is timed too.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import superjson from 'superjson';
 import { createFirstAdmin, createToken } from '../../src/server/auth/accounts';
-import { handleTrpcRequest } from '../../src/server/api/http';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { getSimulatorHost } from '../../src/server/services/simulator-host';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, machine, pct, throwawayPostgres } from './common';
+import { arg, machine, pct, throwawayPostgres, trpcLoopbackServer } from './common';
 
 const reps = Number(arg('reps', '30'));
 const intervalMs = Number(arg('interval', '1000'));
@@ -55,22 +53,9 @@ async function main() {
     const host = getSimulatorHost()!;
 
     // Loopback HTTP server → the real /api/trpc handler (Web Request / Response).
-    server = http.createServer(async (req, res) => {
-      try {
-        const ac = new AbortController();
-        res.on('close', () => ac.abort());
-        const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, signal: ac.signal });
-        const response = await handleTrpcRequest(request, handle);
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        if (!response.body) return void res.end();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-        res.end();
-      } catch {
-        res.destroy();
-      }
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const loopback = await trpcLoopbackServer(handle);
+    server = loopback.server;
+    const base = `http://127.0.0.1:${loopback.port}`;
 
     const gpu = (await pool.query<{ uuid: string }>(`SELECT uuid FROM accelerators ORDER BY id LIMIT 1 OFFSET 17`)).rows[0]!.uuid;
     // Let every target be scraped once (series created) before subscribing.

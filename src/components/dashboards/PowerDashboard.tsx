@@ -7,7 +7,7 @@ import { Badge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { Definition, LiveStamp, Placeholder, Tile } from './parts';
 import { SiteTrends } from './SiteTrends';
@@ -96,21 +96,11 @@ export function PowerDashboard() {
                       <td>{KIND_LABEL[n.kind] ?? n.kind}</td>
                       <td>{n.name}</td>
                       <td>{n.side}</td>
-                      <td className={td}>
-                        <LoadFigure basis="measured" powerW={n.measuredW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="measured" powerW={n.meteredW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="allocated" powerW={n.allocatedW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="nameplate" powerW={n.nameplateW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="capacity" powerW={n.capacityW} showWord={false} />
-                      </td>
+                      <LoadCell basis="measured" powerW={n.measuredW} />
+                      <LoadCell basis="measured" powerW={n.meteredW} />
+                      <LoadCell basis="allocated" powerW={n.allocatedW} />
+                      <LoadCell basis="nameplate" powerW={n.nameplateW} />
+                      <LoadCell basis="capacity" powerW={n.capacityW} />
                       <td className={td}>
                         <LoadFigure basis={loadBasisOfFigures(n.measuredW, n.allocatedW)} powerW={n.loadW} /> <Badge tone={utilisationTone(n.utilizationPct)}>{formatPct(n.utilizationPct)}</Badge>
                       </td>
@@ -162,18 +152,10 @@ export function PowerDashboard() {
                         </Link>
                       </td>
                       <td>{r.hallName}</td>
-                      <td className={td} data-testid="rack-measured">
-                        <LoadFigure basis="measured" powerW={r.measuredW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="allocated" powerW={r.allocatedW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="nameplate" powerW={r.nameplateW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="budget" powerW={r.budgetW} showWord={false} />
-                      </td>
+                      <LoadCell basis="measured" powerW={r.measuredW} testId="rack-measured" />
+                      <LoadCell basis="allocated" powerW={r.allocatedW} />
+                      <LoadCell basis="nameplate" powerW={r.nameplateW} />
+                      <LoadCell basis="budget" powerW={r.budgetW} />
                       <td className={td}>
                         <LoadFigure basis={loadBasisOfFigures(r.measuredW, r.allocatedW)} powerW={r.loadW} /> <Badge tone={utilisationTone(r.utilizationPct)}>{formatPct(r.utilizationPct)}</Badge>
                       </td>
@@ -222,19 +204,11 @@ export function PowerDashboard() {
                         </Link>
                       </td>
                       <td>{s.rackName}</td>
-                      <td className={td}>
-                        <LoadFigure basis="measured" powerW={s.measuredW} showWord={false} />
-                      </td>
+                      <LoadCell basis="measured" powerW={s.measuredW} />
                       <td className="text-xs text-slate-500">{s.basis === 'host' ? 'host meter' : s.basis === 'rack-pdu-share' ? 'share of rack PDUs' : '—'}</td>
-                      <td className={td}>
-                        <LoadFigure basis="allocated" powerW={s.allocatedW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="nameplate" powerW={s.nameplateW} showWord={false} />
-                      </td>
-                      <td className={td}>
-                        <LoadFigure basis="measured" powerW={s.gpuPowerW} showWord={false} />
-                      </td>
+                      <LoadCell basis="allocated" powerW={s.allocatedW} />
+                      <LoadCell basis="nameplate" powerW={s.nameplateW} />
+                      <LoadCell basis="measured" powerW={s.gpuPowerW} />
                       <td className={td}>
                         <LoadFigure basis="nameplate" powerW={s.gpuTdpW} showWord={false} /> <span className="text-xs text-slate-500">({s.gpuCount} GPUs)</span>
                       </td>

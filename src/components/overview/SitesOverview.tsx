@@ -11,7 +11,7 @@ const HallLoadChart = dynamic(() => import('@/components/charts/HallLoadChart').
 });
 import { UpsOnBatteryBanner } from '@/components/plant/UpsOnBattery';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
-import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell } from '@/components/ui/LoadFigure';
 import { formatPowerW } from '@/domain/units';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { useTRPC } from '@/trpc/client';
@@ -69,9 +69,7 @@ export function SitesOverview() {
                           </td>
                           <td>{hall.coolingType}</td>
                           <td className="tabular text-right">{hall.rackCount}</td>
-                          <td className="text-right">
-                            <LoadFigure basis="design" powerW={hall.designItLoadKw * 1000} showWord={false} />
-                          </td>
+                          <LoadCell basis="design" powerW={hall.designItLoadKw * 1000} />
                         </tr>
                       ))}
                     </tbody>

@@ -6,7 +6,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { useSite } from './useSite';
 
@@ -43,12 +43,8 @@ export function CoolingView() {
                 <tr key={group.groupId} className="border-t border-slate-100">
                   <td>{group.groupId}</td>
                   <td>{group.unitNames.join(', ')}</td>
-                  <td className="text-right">
-                    <LoadFigure basis="nameplate" powerW={group.loadW} showWord={false} />
-                  </td>
-                  <td className="text-right">
-                    <LoadFigure basis="capacity" powerW={group.capacityW} showWord={false} />
-                  </td>
+                  <LoadCell basis="nameplate" powerW={group.loadW} />
+                  <LoadCell basis="capacity" powerW={group.capacityW} />
                   <td className="tabular text-right">{formatPowerW(group.redundantHeadroomW)}</td>
                   <td>{group.n1Ok ? <Badge tone="green">N+1 holds</Badge> : <Badge tone="red">N+1 lost</Badge>}</td>
                 </tr>
@@ -86,9 +82,7 @@ export function CoolingView() {
                   <td className="text-right">
                     <LoadFigure basis="nameplate" powerW={unit.loadW} showWord={false} /> <Badge tone={utilisationTone(unit.utilizationPct)}>{formatPct(unit.utilizationPct)}</Badge>
                   </td>
-                  <td className="text-right">
-                    <LoadFigure basis="capacity" powerW={unit.capacityW} showWord={false} />
-                  </td>
+                  <LoadCell basis="capacity" powerW={unit.capacityW} />
                 </tr>
               ))}
             </tbody>

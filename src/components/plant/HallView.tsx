@@ -9,7 +9,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
 
@@ -71,9 +71,7 @@ export function HallView({ id }: { id: number }) {
                   <td className="text-right">
                     <LoadFigure basis={loadBasisOfFigures(rack.measuredW, rack.allocatedW)} powerW={rack.loadW} /> <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
                   </td>
-                  <td className="text-right">
-                    <LoadFigure basis="budget" powerW={rack.maxPowerKw * 1000} showWord={false} />
-                  </td>
+                  <LoadCell basis="budget" powerW={rack.maxPowerKw * 1000} />
                   <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
                   <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
                 </tr>

@@ -7,7 +7,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { UpsOnBatteryBanner } from './UpsOnBattery';
 import { useSite } from './useSite';
@@ -80,18 +80,10 @@ export function PowerView() {
                   <td>{node.name}</td>
                   <td>{node.kind}</td>
                   <td>{node.side}</td>
-                  <td className="text-right">
-                    <LoadFigure basis="measured" powerW={node.measuredW} showWord={false} />
-                  </td>
-                  <td className="text-right">
-                    <LoadFigure basis="allocated" powerW={node.allocatedW} showWord={false} />
-                  </td>
-                  <td className="text-right">
-                    <LoadFigure basis="nameplate" powerW={node.nameplateW} showWord={false} />
-                  </td>
-                  <td className="text-right">
-                    <LoadFigure basis="capacity" powerW={node.capacityW} showWord={false} />
-                  </td>
+                  <LoadCell basis="measured" powerW={node.measuredW} />
+                  <LoadCell basis="allocated" powerW={node.allocatedW} />
+                  <LoadCell basis="nameplate" powerW={node.nameplateW} />
+                  <LoadCell basis="capacity" powerW={node.capacityW} />
                   <td className="text-right">
                     <LoadFigure basis={loadBasisOfFigures(node.measuredW, node.allocatedW)} powerW={node.loadW} /> <Badge tone={utilisationTone(node.utilizationPct)}>{formatPct(node.utilizationPct)}</Badge>
                   </td>

@@ -58,6 +58,15 @@ export function LoadFigure({ basis, powerW, value, showWord = true, testId }: { 
  * Several figures of one thing in the fixed order (measured · allocated · nameplate · design / budget · capacity),
  * leaving out the ones not given: "325 kW measured · 551 kW allocated / 1.5 MW capacity".
  */
+/** A right-aligned table cell with one figure; the column header names its basis, so the word is left out. */
+export function LoadCell({ basis, powerW, testId }: { basis: LoadBasis; powerW: number | null | undefined; testId?: string }) {
+  return (
+    <td className="tabular text-right" data-testid={testId}>
+      <LoadFigure basis={basis} powerW={powerW} showWord={false} />
+    </td>
+  );
+}
+
 export function LoadFigures({ figures, testId }: { figures: Partial<Record<LoadBasis, number | null | undefined>>; testId?: string }) {
   const present = LOAD_BASIS_ORDER.filter((basis) => figures[basis] !== undefined);
   const loads = present.filter((b) => b !== 'budget' && b !== 'capacity');

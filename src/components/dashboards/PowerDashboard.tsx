@@ -7,7 +7,7 @@ import { Badge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { Definition, LiveStamp, Placeholder, Tile } from './parts';
 import { SiteTrends } from './SiteTrends';
@@ -73,19 +73,11 @@ export function PowerDashboard() {
                     <th className="font-normal">Level</th>
                     <th className="font-normal">Node</th>
                     <th className="font-normal">Side</th>
-                    <th className={th}>
-                      <LoadBasisTag basis="measured" />
-                    </th>
+                    <LoadHeader basis="measured" />
                     <th className={th}>Meter</th>
-                    <th className={th}>
-                      <LoadBasisTag basis="allocated" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="nameplate" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="capacity" />
-                    </th>
+                    <LoadHeader basis="allocated" />
+                    <LoadHeader basis="nameplate" />
+                    <LoadHeader basis="capacity" />
                     <th className={th}>Load (its basis)</th>
                     <th className={th}>Failover headroom</th>
                   </tr>
@@ -127,18 +119,10 @@ export function PowerDashboard() {
                   <tr>
                     <th className="font-normal">Rack</th>
                     <th className="font-normal">Hall</th>
-                    <th className={th}>
-                      <LoadBasisTag basis="measured" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="allocated" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="nameplate" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="budget" />
-                    </th>
+                    <LoadHeader basis="measured" />
+                    <LoadHeader basis="allocated" />
+                    <LoadHeader basis="nameplate" />
+                    <LoadHeader basis="budget" />
                     <th className={th}>Load (its basis)</th>
                     <th className="font-normal">A/B</th>
                   </tr>
@@ -177,16 +161,10 @@ export function PowerDashboard() {
                   <tr>
                     <th className="font-normal">Server</th>
                     <th className="font-normal">Rack</th>
-                    <th className={th}>
-                      <LoadBasisTag basis="measured" />
-                    </th>
+                    <LoadHeader basis="measured" />
                     <th className="font-normal">Basis</th>
-                    <th className={th}>
-                      <LoadBasisTag basis="allocated" />
-                    </th>
-                    <th className={th}>
-                      <LoadBasisTag basis="nameplate" />
-                    </th>
+                    <LoadHeader basis="allocated" />
+                    <LoadHeader basis="nameplate" />
                     <th className={th}>
                       <LoadBasisTag basis="measured">GPU power measured</LoadBasisTag>
                     </th>

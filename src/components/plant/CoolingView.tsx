@@ -6,7 +6,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadCell, LoadFigure } from '@/components/ui/LoadFigure';
+import { LoadBasisTag, LoadCell, LoadFigure, LoadHeader } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { useSite } from './useSite';
 
@@ -64,9 +64,7 @@ export function CoolingView() {
                 <th className="text-right font-normal">
                   Heat load <LoadBasisTag basis="nameplate" />
                 </th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="capacity" />
-                </th>
+                <LoadHeader basis="capacity" />
               </tr>
             </thead>
             <tbody>

@@ -9,7 +9,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
 
@@ -49,9 +49,7 @@ export function HallView({ id }: { id: number }) {
                 <th className="font-normal">Row</th>
                 <th className="font-normal">Status</th>
                 <th className="text-right font-normal">Load (its basis)</th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="budget" />
-                </th>
+                <LoadHeader basis="budget" />
                 <th className="text-right font-normal">Power headroom</th>
                 <th className="text-right font-normal">Cooling headroom</th>
               </tr>

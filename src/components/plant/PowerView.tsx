@@ -7,7 +7,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
-import { LoadBasisTag, LoadCell, LoadFigure, loadBasisOfFigures } from '@/components/ui/LoadFigure';
+import { LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { UpsOnBatteryBanner } from './UpsOnBattery';
 import { useSite } from './useSite';
@@ -57,18 +57,10 @@ export function PowerView() {
                 <th className="font-normal">Node</th>
                 <th className="font-normal">Kind</th>
                 <th className="font-normal">Side</th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="measured" />
-                </th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="allocated" />
-                </th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="nameplate" />
-                </th>
-                <th className="text-right font-normal">
-                  <LoadBasisTag basis="capacity" />
-                </th>
+                <LoadHeader basis="measured" />
+                <LoadHeader basis="allocated" />
+                <LoadHeader basis="nameplate" />
+                <LoadHeader basis="capacity" />
                 <th className="text-right font-normal">Load (its basis)</th>
                 <th className="text-right font-normal">Headroom</th>
                 <th className="text-right font-normal">Worst failover</th>

@@ -58,6 +58,15 @@ export function LoadFigure({ basis, powerW, value, showWord = true, testId }: { 
  * Several figures of one thing in the fixed order (measured · allocated · nameplate · design / budget · capacity),
  * leaving out the ones not given: "325 kW measured · 551 kW allocated / 1.5 MW capacity".
  */
+/** The header of a LoadCell column: the basis tag, right-aligned over the figures. */
+export function LoadHeader({ basis }: { basis: LoadBasis }) {
+  return (
+    <th className="text-right font-normal">
+      <LoadBasisTag basis={basis} />
+    </th>
+  );
+}
+
 /** A right-aligned table cell with one figure; the column header names its basis, so the word is left out. */
 export function LoadCell({ basis, powerW, testId }: { basis: LoadBasis; powerW: number | null | undefined; testId?: string }) {
   return (

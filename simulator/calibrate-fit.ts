@@ -7,14 +7,17 @@
  *   memory-bound         → memory-bound power, R_mem
  *   mixed (duty cycles)  → the same, from the samples inside long busy stretches, when no steady phase of that kind
  *                          is in the training set
- * A kind absent from the training set falls back to a stated prior (a rule of thumb relative to the power limit,
- * never a number read off this trace); the result lists which parameters came from where.
+ * A memory-bound kind absent from the training set is predicted by physics: the context idle power fitted on the
+ * idle phases plus bits moved × energy per bit (the part's HBM bandwidth, cited energy figures), with only the GPU-die
+ * share of that power heating the die sensor. Any other kind absent from the training set falls back to a stated
+ * prior (a rule of thumb relative to the power limit, never a number read off this trace); the result lists which
+ * parameters came from where ("fit:", "physics:", "prior:").
  *
  * Not refitted per fold (read once off the transients of the whole H200 trace, so in-sample for every fold): the
  * time constants, the heatsink resistance, the HBM sensor resistance, the DVFS exponent, the clocks, the 1 s power
  * window and the 2 s context release.
  */
-import type { GpuModelParams } from './models/gpu-params';
+import { type GpuModelParams, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
   longBusySamples,
   MEMORY_BOUND_RATIO,
@@ -175,13 +178,22 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.computeDemandShare * limitW,
     `${PRIORS.computeDemandShare} × limit`,
   );
-  const memoryBoundW = pick(
-    'memoryBoundW',
-    memory,
-    () => median(memory.map((o) => o.powerW)),
-    PRIORS.memoryBoundShare * limitW,
-    `${PRIORS.memoryBoundShare} × limit`,
-  );
+  // A memory-bound load keeps the memory controller busy whenever a kernel runs (util_mem = util_gpu): the traffic is
+  // the part's full bandwidth.
+  const hbm = base.hbm;
+  const memoryPhysics = (key: string, value: number, text: string): number => {
+    sources[key] = `physics: ${text}`;
+    return value;
+  };
+  const memoryBoundW = memory.length
+    ? pick('memoryBoundW', memory, () => median(memory.map((o) => o.powerW)), 0, '')
+    : hbm
+      ? memoryPhysics(
+          'memoryBoundW',
+          idleWithContextW + memoryTrafficW(hbm, 1),
+          `context idle + ${hbm.peakBandwidthTBps} TB/s × ${hbm.pathEnergyPjPerBit} pJ/bit`,
+        )
+      : pick('memoryBoundW', memory, () => 0, PRIORS.memoryBoundShare * limitW, `${PRIORS.memoryBoundShare} × limit`);
   const signature: UtilSignature = {
     computeMemRatio: pick(
       'computeMemRatio',
@@ -190,13 +202,9 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
       PRIORS.computeMemRatio,
       `${PRIORS.computeMemRatio}`,
     ),
-    memoryMemRatio: pick(
-      'memoryMemRatio',
-      memory,
-      () => median(memory.map((o) => o.memRatio)),
-      PRIORS.memoryMemRatio,
-      `${PRIORS.memoryMemRatio}`,
-    ),
+    memoryMemRatio: memory.length
+      ? pick('memoryMemRatio', memory, () => median(memory.map((o) => o.memRatio)), 0, '')
+      : memoryPhysics('memoryMemRatio', PRIORS.memoryMemRatio, 'util_mem = util_gpu (memory busy whenever a kernel runs)'),
   };
 
   // Thermal: y = die − air − R_sink · P_sink is linear in the remaining resistances and the sensor offset.
@@ -231,13 +239,17 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.dieComputeResistanceCPerW,
     `${PRIORS.dieComputeResistanceCPerW}`,
   );
-  const dieMemoryResistanceCPerW = pick(
-    'dieMemoryResistanceCPerW',
-    memory,
-    () => busyResistance(memory),
-    dieComputeResistanceCPerW,
-    'the compute resistance',
-  );
+  // Without a memory-bound phase: the stacks' share of the traffic power sits beside the die and reaches the sensor
+  // only through the heatsink; the GPU-side share heats the die like SM power does.
+  const dieMemoryResistanceCPerW = memory.length
+    ? pick('dieMemoryResistanceCPerW', memory, () => busyResistance(memory), 0, '')
+    : hbm
+      ? memoryPhysics(
+          'dieMemoryResistanceCPerW',
+          dieComputeResistanceCPerW * (1 - stackShare(hbm)),
+          `compute resistance × GPU-side share ${round(1 - stackShare(hbm), 3)}`,
+        )
+      : pick('dieMemoryResistanceCPerW', memory, () => 0, dieComputeResistanceCPerW, 'the compute resistance');
 
   const params: GpuModelParams = {
     ...base,

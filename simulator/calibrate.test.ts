@@ -11,6 +11,7 @@ import {
   runScenarios,
   TEMP_TOLERANCE_C,
 } from './calibrate';
+import { fitGpuParams } from './calibrate-fit';
 import { GPU_MODELS } from './models/gpu-params';
 import { sharedFixturesDir } from './shared-fixtures';
 
@@ -101,18 +102,42 @@ describe('calibration against the real H200 trace: out of sample', () => {
     ]);
   });
 
+  // The one out-of-sample power miss, stated in docs/simulator.md: copy held out is predicted by the memory physics
+  // at -8.8 %. Its temperature is asserted like every other row.
+  const POWER_MISSES = new Set(['copy']);
   for (const fold of folds) {
-    if (fold.priors.length > 0) continue;
-    it(`${fold.phase} @ ${fold.startS} s held out: within ±${POWER_TOLERANCE_PCT} % and ±${TEMP_TOLERANCE_C} °C`, () => {
-      expect(Math.abs(fold.powerErrorPct)).toBeLessThanOrEqual(POWER_TOLERANCE_PCT);
+    it(`${fold.phase} @ ${fold.startS} s held out: steady temperature within ±${TEMP_TOLERANCE_C} °C`, () => {
       expect(Math.abs(fold.tempErrorC)).toBeLessThanOrEqual(TEMP_TOLERANCE_C);
+    });
+    if (POWER_MISSES.has(fold.phase)) continue;
+    it(`${fold.phase} @ ${fold.startS} s held out: power within ±${POWER_TOLERANCE_PCT} %`, () => {
+      expect(Math.abs(fold.powerErrorPct)).toBeLessThanOrEqual(POWER_TOLERANCE_PCT);
     });
   }
 
-  it('names the priors a fold had to use: copy is the only memory-bound phase', () => {
+  it('copy held out: the power miss is the one documented (-8.8 %, low), not a silent pass or a worse miss', () => {
     const copy = folds.find((f) => f.phase === 'copy')!;
-    expect(copy.priors).toContain('memoryBoundW');
-    expect(folds.filter((f) => f.phase !== 'copy').every((f) => f.priors.length === 0)).toBe(true);
+    expect(copy.powerErrorPct).toBeLessThan(-POWER_TOLERANCE_PCT);
+    expect(copy.powerErrorPct).toBeGreaterThan(-10);
+  });
+
+  it('no fold falls back to a prior; copy held out is predicted by the memory physics', () => {
+    const copy = folds.find((f) => f.phase === 'copy')!;
+    expect(copy.physics).toEqual(['memoryBoundW', 'memoryMemRatio', 'dieMemoryResistanceCPerW']);
+    expect(folds.every((f) => f.priors.length === 0)).toBe(true);
+    expect(folds.filter((f) => f.phase !== 'copy').every((f) => f.physics.length === 0)).toBe(true);
+  });
+
+  it('memory physics: context idle power (fitted) + 4.8 TB/s × 8 pJ/bit; only the GPU-side share heats the die', () => {
+    const trace = readTrace(traceDir);
+    const training = trace.phases.filter((p) => p.name !== 'copy');
+    const fit = fitGpuParams(trace, training, GPU_MODELS['H200-SXM']);
+    expect(fit.params.memoryBoundW).toBeCloseTo(fit.params.idleWithContextW + 4.8e12 * 8 * 8e-12, 0);
+    expect(fit.params.thermal.dieMemoryResistanceCPerW).toBeCloseTo(
+      fit.params.thermal.dieComputeResistanceCPerW * (1 - 3.9 / 8),
+      4,
+    );
+    expect(fit.sources.memoryBoundW).toMatch(/^physics: /);
   });
 
   it('learns the compute-bound power from the duty cycle when matmul is held out', () => {
@@ -199,20 +224,44 @@ describe('physics the fit does not see', () => {
 });
 
 describe('second GPU model out of sample: H100 SXM', () => {
-  const rows = predictH100(exportersDir);
+  const rows = predictH100(exportersDir, traceDir);
+  const [idle, burn] = rows;
 
-  it('compares against the real idle and gpu-burn captures', () => {
-    expect(rows.map((r) => [r.capture, r.realPowerW, r.realTempC])).toEqual([
-      ['H100 idle', 69.85, 41],
-      ['H100 gpu-burn', 631.95, 59],
+  it('compares against the real idle and gpu-burn captures, driven by their limit and utilisation columns', () => {
+    expect(rows.map((r) => [r.capture, r.powerLimitW, r.realPowerW, r.realTempC])).toEqual([
+      ['H100 idle', 700, 69.85, 41],
+      ['H100 gpu-burn', 700, 631.95, 59],
     ]);
+    expect(idle.drivenAs).toMatch(/^idle-no-context/);
+    expect(burn.drivenAs).toMatch(/^busy-fraction/);
   });
 
-  it('is not fitted on the captures: the H100 parameters derive from the H200 fit', () => {
+  it('is not fitted on the captures: the H100 parameters transfer from the H200 fit by architecture', () => {
     const h100 = GPU_MODELS['H100-SXM'];
     const h200 = GPU_MODELS['H200-SXM'];
     expect(h100.idleNoContextW).toBeCloseTo(h200.idleNoContextW - h200.idleMemoryPowerW / 6, 1);
+    // Same GH100 die: same area, same die resistances, compute demand and cap target.
+    expect(h100.dieAreaMm2).toBe(h200.dieAreaMm2);
     expect(h100.thermal).toEqual(h200.thermal);
-    expect(rows[0].predictedPowerW).toBe(h100.idleNoContextW);
+    expect(h100.computeBoundDemandW).toBe(h200.computeBoundDemandW);
+    expect(h100.capTargetRatio).toBe(h200.capTargetRatio);
+    // Memory-bound power from its own bandwidth × energy per bit.
+    expect(h100.memoryBoundW).toBeCloseTo(h100.idleWithContextW + 3.35e12 * 8 * 8e-12, 0);
+    expect(idle.predictedPowerW).toBe(h100.idleNoContextW);
+  });
+
+  it(`idle power within ±${POWER_TOLERANCE_PCT} %; gpu-burn temperature within ±${TEMP_TOLERANCE_C} °C`, () => {
+    expect(Math.abs(idle.powerErrorPct)).toBeLessThanOrEqual(POWER_TOLERANCE_PCT);
+    expect(Math.abs(burn.tempErrorC)).toBeLessThanOrEqual(TEMP_TOLERANCE_C);
+  });
+
+  it('the documented misses: gpu-burn ran under its cap at full clock, the model caps it (+9.5 %); idle reads 4 °C cold', () => {
+    expect(burn.realPowerCapped).toBe(false);
+    expect(burn.realSmClockMhz).toBe(1980);
+    expect(burn.predictedSmClockMhz).toBeLessThan(1980);
+    expect(burn.powerErrorPct).toBeGreaterThan(POWER_TOLERANCE_PCT);
+    expect(burn.powerErrorPct).toBeLessThan(10);
+    expect(idle.tempErrorC).toBeLessThan(-TEMP_TOLERANCE_C);
+    expect(idle.tempErrorC).toBeGreaterThanOrEqual(-4);
   });
 });

@@ -291,6 +291,8 @@ export function runCalibration(traceDir: string, options: RunOptions = {}): Cali
 export interface HoldoutResult extends PhaseResult {
   /** Parameters of this fold that fell back to a prior (no training phase of their kind). */
   priors: string[];
+  /** Parameters of this fold predicted by physics from cited figures (no training phase of their kind). */
+  physics: string[];
 }
 
 /**
@@ -315,10 +317,11 @@ export function runOutOfSample(traceDir: string, options: RunOptions & { holdout
     const training = trace.phases.filter((_, i) => !held.includes(i));
     const fit = fitOn(trace, training, options);
     const sim = simulate(trace, fit, options);
-    const priors = Object.entries(fit.sources)
-      .filter(([, source]) => source.startsWith('prior'))
-      .map(([key]) => key);
-    for (const i of held) rows.push({ ...comparePhase(trace, sim, i), priors });
+    const from = (prefix: string) =>
+      Object.entries(fit.sources)
+        .filter(([, source]) => source.startsWith(prefix))
+        .map(([key]) => key);
+    for (const i of held) rows.push({ ...comparePhase(trace, sim, i), priors: from('prior'), physics: from('physics') });
   }
   return rows;
 }
@@ -373,56 +376,87 @@ export function runScenarios(traceDir: string, options: RunOptions = {}): Scenar
 
 export interface SecondModelRow {
   capture: string;
+  /** What the capture's columns say ran (the drive). */
   drivenAs: string;
+  powerLimitW: number;
   realPowerW: number;
   predictedPowerW: number;
   powerErrorPct: number;
   realTempC: number;
   predictedTempC: number;
   tempErrorC: number;
+  realSmClockMhz: number;
+  predictedSmClockMhz: number;
+  /** The capture's SW power cap reason: was the real GPU held at its limit? */
+  realPowerCapped: boolean;
 }
 
 function metricValue(text: string, name: string, file: string): number {
   const m = new RegExp(`^${name}\\{[^}]*\\}\\s+(\\S+)`, 'm').exec(text);
   if (!m) throw new Error(`${file}: no ${name} sample`);
-  return Number(m[1]);
+  const value = Number(m[1]);
+  if (!Number.isFinite(value)) throw new Error(`${file}: ${name} is not a number ("${m[1]}")`);
+  return value;
 }
 
 /**
- * Second GPU model out of sample: the H100 SXM parameters (gpu-params.ts, derived from the H200 fit and datasheet
- * differences, never fitted on these files) against the nvidia_gpu_exporter H100 captures, idle and under gpu-burn.
+ * Second GPU model out of sample: the H100 SXM parameters (gpu-params.ts, transferred from the H200 fit by what
+ * carries over within one architecture, never fitted on these files) against the nvidia_gpu_exporter H100 captures,
+ * idle and under gpu-burn. Each capture drives the rig as replay mode drives it from a trace sample: its enforced
+ * power limit, GPU and memory utilisation and framebuffer use (is a context open); its power, temperature and clocks
+ * are only compared against.
  */
-export function predictH100(exportersDir: string, options: { inletC?: number } = {}): SecondModelRow[] {
+export function predictH100(exportersDir: string, traceDir: string, options: { inletC?: number } = {}): SecondModelRow[] {
   const dir = join(exportersDir, 'nvidia_gpu_exporter', 'testdata');
-  const cases: { file: string; capture: string; workload: Workload }[] = [
-    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle', workload: { kind: 'idle-no-context', util: 0 } },
-    {
-      file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics',
-      capture: 'H100 gpu-burn',
-      workload: { kind: 'compute-bound', util: 1 },
-    },
+  const captures = [
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle' },
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics', capture: 'H100 gpu-burn' },
   ];
+  // How util_mem / util_gpu reads for compute- and memory-bound work, learnt on the whole H200 trace.
+  const trace = readTrace(traceDir);
+  const { signature } = fitOn(trace, trace.phases, {});
   const params = gpuModelParams('H100-SXM');
-  return cases.map((c) => {
+  return captures.map((c) => {
     const path = join(dir, c.file);
     const text = readFileSync(path, 'utf8');
-    const realPowerW = metricValue(text, 'nvidia_smi_power_draw_watts', path);
-    const realTempC = metricValue(text, 'nvidia_smi_temperature_gpu', path);
+    const value = (name: string) => metricValue(text, name, path);
+    const powerLimitW = value('nvidia_smi_enforced_power_limit_watts');
+    const sample: TraceSample = {
+      tS: 0,
+      powerW: 0,
+      energyMj: 0,
+      tempC: 0,
+      utilGpuPct: value('nvidia_smi_utilization_gpu_ratio') * 100,
+      utilMemPct: value('nvidia_smi_utilization_memory_ratio') * 100,
+      fbUsedMib: value('nvidia_smi_memory_used_bytes') / 2 ** 20,
+      smClockMhz: 0,
+      clockEventReasons: 0,
+      powerLimitW,
+    };
+    // The framebuffer an idle driver holds with no process is 0 in these captures.
+    const workload = workloadForSample(sample, 0, signature);
     const rig = new CalibrationRig({ params, inletC: options.inletC, noise: false });
-    rig.setWorkload(c.workload);
+    rig.gpu.setPowerLimitW(powerLimitW);
+    rig.setWorkload(workload);
     // A capture is a snapshot of a settled GPU: run the rig long enough for the chassis and fans to settle.
     for (let i = 0; i < 3000; i++) rig.step(0.1);
     const r = rig.gpu.readings();
     if (!r) throw new Error('calibrate: simulated H100 became unreadable');
+    const realPowerW = value('nvidia_smi_power_draw_watts');
+    const realTempC = value('nvidia_smi_temperature_gpu');
     return {
       capture: c.capture,
-      drivenAs: describeWorkload(c.workload),
+      drivenAs: `${describeWorkload(workload)} (util_gpu ${sample.utilGpuPct} %, util_mem ${round(sample.utilMemPct, 0)} %)`,
+      powerLimitW,
       realPowerW,
       predictedPowerW: round(r.powerW, 1),
       powerErrorPct: round(((r.powerW - realPowerW) / realPowerW) * 100, 2),
       realTempC,
       predictedTempC: r.gpuTempC,
       tempErrorC: round(r.gpuTempC - realTempC, 1),
+      realSmClockMhz: round(value('nvidia_smi_clocks_current_sm_clock_hz') / 1e6, 0),
+      predictedSmClockMhz: round(r.smClockMhz, 0),
+      realPowerCapped: value('nvidia_smi_clocks_event_reasons_sw_power_cap') > 0,
     };
   });
 }
@@ -443,15 +477,23 @@ export function calibrationTable(result: CalibrationResult): string {
   return lines.join('\n');
 }
 
+function notFitted(r: HoldoutResult): string {
+  const parts = [
+    ...(r.physics.length ? [`physics: ${r.physics.join(', ')}`] : []),
+    ...(r.priors.length ? [`prior: ${r.priors.join(', ')}`] : []),
+  ];
+  return parts.join('; ') || 'none';
+}
+
 /** Markdown table of out-of-sample rows. */
 export function outOfSampleTable(rows: HoldoutResult[]): string {
   const lines = [
-    '| held-out phase | t (s) | its columns show | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | pass | priors used in this fold |',
+    '| held-out phase | t (s) | its columns show | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | pass | not fitted in this fold |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.phase} | ${r.startS}-${r.endS} | ${r.character} | ${r.real.medianPowerW} | ${r.sim.medianPowerW} | ${r.powerErrorPct} % | ${r.real.steadyTempC} | ${r.sim.steadyTempC} | ${r.tempErrorC} | ${yesNo(r.pass)} | ${r.priors.join(', ') || 'none'} |`,
+      `| ${r.phase} | ${r.startS}-${r.endS} | ${r.character} | ${r.real.medianPowerW} | ${r.sim.medianPowerW} | ${r.powerErrorPct} % | ${r.real.steadyTempC} | ${r.sim.steadyTempC} | ${r.tempErrorC} | ${yesNo(r.pass)} | ${notFitted(r)} |`,
     );
   }
   return lines.join('\n');
@@ -472,12 +514,12 @@ export function scenarioTable(rows: ScenarioRow[]): string {
 
 export function secondModelTable(rows: SecondModelRow[]): string {
   const lines = [
-    '| capture | driven as | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| capture | driven as | limit (W) | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | real SM clock (MHz) | predicted (MHz) | real GPU at its power cap |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.capture} | ${r.drivenAs} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} |`,
+      `| ${r.capture} | ${r.drivenAs} | ${r.powerLimitW} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} | ${r.realSmClockMhz} | ${r.predictedSmClockMhz} | ${yesNo(r.realPowerCapped)} |`,
     );
   }
   return lines.join('\n');

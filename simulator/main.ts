@@ -36,7 +36,7 @@ const calibrate: Subcommand = (args) => {
   const inSample = runCalibration(trace, { mode });
   const outOfSample = runOutOfSample(trace, { mode, holdout });
   const scenarios = holdout === undefined ? runScenarios(trace, { mode }) : [];
-  const h100 = holdout === undefined && existsSync(exporters) ? predictH100(exporters) : [];
+  const h100 = holdout === undefined && existsSync(exporters) ? predictH100(exporters, trace) : [];
   if (args.includes('--json')) {
     console.log(JSON.stringify({ inSample, outOfSample, scenarios, h100 }, null, 2));
   } else {

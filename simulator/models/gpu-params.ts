@@ -33,6 +33,35 @@ export interface GpuThermalParams {
   sensorOffsetC: number;
 }
 
+/**
+ * The memory system in physical terms, for predicting memory-bound power where no memory-bound load was measured.
+ * Power of memory traffic = bits moved per second × energy per bit (docs/simulator.md, "The memory-bound model").
+ */
+export interface HbmFigures {
+  /** Peak HBM bandwidth, TB/s (vendor datasheet). */
+  peakBandwidthTBps: number;
+  stacks: number;
+  /** Energy per bit moved inside the DRAM stacks (cell array, TSVs, the stack's I/O), pJ/bit. */
+  stackEnergyPjPerBit: number;
+  /** Energy per bit moved end to end as the board meter sees it (stack plus the GPU side of the interface), pJ/bit. */
+  pathEnergyPjPerBit: number;
+}
+
+/** Cited energy figures (docs/simulator.md, "The memory-bound model", has the sources). */
+export const HBM3E_STACK_PJ_PER_BIT = 3.9;
+/** Midpoint of the 7-9 pJ/bit quoted for an HBM3E access end to end. */
+export const HBM3E_PATH_PJ_PER_BIT = 8;
+
+/** Dynamic power of memory traffic at a memory utilisation (0-1, the util_mem column as a bandwidth fraction), W. */
+export function memoryTrafficW(hbm: HbmFigures, utilMem: number): number {
+  return hbm.peakBandwidthTBps * 1e12 * 8 * utilMem * hbm.pathEnergyPjPerBit * 1e-12;
+}
+
+/** Share of the memory-traffic power dissipated in the stacks rather than on the GPU die. */
+export function stackShare(hbm: HbmFigures): number {
+  return hbm.stackEnergyPjPerBit / hbm.pathEnergyPjPerBit;
+}
+
 export interface GpuModelParams {
   id: GpuModelId;
   vendor: 'nvidia' | 'amd';
@@ -78,6 +107,10 @@ export interface GpuModelParams {
   slowdownTempC: number;
   shutdownTempC: number;
   thermal: GpuThermalParams;
+  /** GPU die area, mm² (die resistances scale with 1 / area between parts of one architecture). */
+  dieAreaMm2?: number;
+  /** The memory system in physical terms (where known). */
+  hbm?: HbmFigures;
   /** Where the numbers come from. */
   source: string;
 }
@@ -95,6 +128,18 @@ const HOPPER_THERMAL: GpuThermalParams = {
   sensorOffsetC: 5.91,
 };
 
+/** GH100, the die of both the H100 and the H200 (NVIDIA H100 Tensor Core GPU Architecture whitepaper), mm². */
+const GH100_DIE_AREA_MM2 = 814;
+/** H200 SXM: 4.8 TB/s over six HBM3e stacks (NVIDIA H200 datasheet). */
+const H200_HBM: HbmFigures = {
+  peakBandwidthTBps: 4.8,
+  stacks: 6,
+  stackEnergyPjPerBit: HBM3E_STACK_PJ_PER_BIT,
+  pathEnergyPjPerBit: HBM3E_PATH_PJ_PER_BIT,
+};
+/** H100 SXM: 3.35 TB/s over five active HBM3 stacks (NVIDIA H100 datasheet); no separate HBM3 energy figure, so HBM3e's. */
+const H100_HBM: HbmFigures = { ...H200_HBM, peakBandwidthTBps: 3.35, stacks: 5 };
+
 /** H200 SXM as fitted on fixtures/nvml-h200 (all phases); simulator/calibrate.test.ts checks it equals the fit. */
 const H200_SXM: GpuModelParams = {
   id: 'H200-SXM',
@@ -111,7 +156,8 @@ const H200_SXM: GpuModelParams = {
   computeBoundDemandW: 1352,
   memoryBoundW: 471,
   computeMemoryShare: 0.17,
-  memoryBoundMemoryShare: 0.47,
+  // The stacks' share of memory-traffic power (stack ÷ end-to-end energy per bit).
+  memoryBoundMemoryShare: Math.round(stackShare(H200_HBM) * 100) / 100,
   smClockMaxMhz: 1980,
   smClockIdleMhz: 345,
   memClockMhz: 3201,
@@ -124,19 +170,32 @@ const H200_SXM: GpuModelParams = {
   slowdownTempC: 89,
   shutdownTempC: 95,
   thermal: HOPPER_THERMAL,
+  dieAreaMm2: GH100_DIE_AREA_MM2,
+  hbm: H200_HBM,
   source: 'fitted on fixtures/nvml-h200 (real H200 SXM, driver 580.159.04)',
 };
 
 /**
- * H100 SXM predicted from the H200 fit and the datasheet differences only (same GH100 die, same 700 W limit):
- * 5 HBM3 stacks instead of 6 HBM3e stacks (the H200's 40 W of idle memory power split per stack) and 3.35 instead
- * of 4.8 TB/s (memory-bound dynamic power scaled with bandwidth). Never fitted on the H100 captures, which
- * calibrate.ts predicts out of sample.
+ * H100 SXM transferred from the H200 fit by what carries over within one architecture, never fitted on the H100
+ * captures (calibrate.ts predicts those out of sample):
+ * - same GH100 die, clocks and power controller: compute demand, cap target, DVFS exponent carry over unchanged;
+ *   die resistances scale with 1 / die area (ratio 1 here);
+ * - memory: 5 HBM3 stacks instead of 6 HBM3e (the H200's idle memory power split per stack) and 3.35 instead of
+ *   4.8 TB/s (memory-bound power from bandwidth × energy per bit, as for any part).
  */
-const H200_HBM_STACKS = 6;
-const H100_HBM_STACKS = 5;
-const H100_HBM_SAVING_W = (H200_SXM.idleMemoryPowerW * (H200_HBM_STACKS - H100_HBM_STACKS)) / H200_HBM_STACKS;
+const H100_HBM_SAVING_W = (H200_SXM.idleMemoryPowerW * (H200_HBM.stacks - H100_HBM.stacks)) / H200_HBM.stacks;
 const H100_IDLE_WITH_CONTEXT_W = round1(H200_SXM.idleWithContextW - H100_HBM_SAVING_W);
+
+/** Die resistances of a part of the same architecture with another die area (heat spreads over the area). */
+export function scaleDieResistances(thermal: GpuThermalParams, fromAreaMm2: number, toAreaMm2: number): GpuThermalParams {
+  const k = fromAreaMm2 / toAreaMm2;
+  return {
+    ...thermal,
+    dieBaseResistanceCPerW: thermal.dieBaseResistanceCPerW * k,
+    dieComputeResistanceCPerW: thermal.dieComputeResistanceCPerW * k,
+    dieMemoryResistanceCPerW: thermal.dieMemoryResistanceCPerW * k,
+  };
+}
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
@@ -157,9 +216,9 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     idleWithContextW: H100_IDLE_WITH_CONTEXT_W,
     idleMemoryPowerW: round1(H200_SXM.idleMemoryPowerW - H100_HBM_SAVING_W),
     computeBoundDemandW: H200_SXM.computeBoundDemandW,
-    memoryBoundW: round1(H100_IDLE_WITH_CONTEXT_W + ((H200_SXM.memoryBoundW - H200_SXM.idleWithContextW) * 3.35) / 4.8),
+    memoryBoundW: round1(H100_IDLE_WITH_CONTEXT_W + memoryTrafficW(H100_HBM, 1)),
     computeMemoryShare: 0.17,
-    memoryBoundMemoryShare: 0.47,
+    memoryBoundMemoryShare: H200_SXM.memoryBoundMemoryShare,
     smClockMaxMhz: 1980,
     smClockIdleMhz: 345,
     memClockMhz: 2619,
@@ -171,8 +230,10 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     maxOperatingTempC: 87,
     slowdownTempC: 89,
     shutdownTempC: 95,
-    thermal: HOPPER_THERMAL,
-    source: 'predicted from the H200 fit and datasheet differences (HBM stacks, bandwidth); not fitted on the H100 captures',
+    thermal: scaleDieResistances(HOPPER_THERMAL, GH100_DIE_AREA_MM2, GH100_DIE_AREA_MM2),
+    dieAreaMm2: GH100_DIE_AREA_MM2,
+    hbm: H100_HBM,
+    source: 'transferred from the H200 fit (same GH100 die; HBM stacks, bandwidth × energy per bit); not fitted on the H100 captures',
   },
   B200: {
     id: 'B200',

@@ -59,8 +59,10 @@ export const PRIORS = {
   dieBaseResistanceCPerW: 0.03,
   dieComputeResistanceCPerW: 0.03,
   computeMemRatio: 0.3,
-  memoryMemRatio: 1,
 } as const;
+
+/** util_mem / util_gpu of memory-bound work by definition: the memory controller is busy whenever a kernel runs. */
+const MEMORY_BOUND_MEM_RATIO = 1;
 
 interface Observation {
   phase: TracePhase;
@@ -178,22 +180,30 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.computeDemandShare * limitW,
     `${PRIORS.computeDemandShare} × limit`,
   );
-  // A memory-bound load keeps the memory controller busy whenever a kernel runs (util_mem = util_gpu): the traffic is
-  // the part's full bandwidth.
+  // Memory-bound parameters: fitted on a memory-bound phase if the training set has one, else predicted by physics
+  // (calibrate-fit.ts header), else a prior.
   const hbm = base.hbm;
-  const memoryPhysics = (key: string, value: number, text: string): number => {
-    sources[key] = `physics: ${text}`;
-    return value;
+  type Fallback = { from: 'physics' | 'prior'; value: number; text: string };
+  const forMemory = (key: string, fromData: () => number, fallback: Fallback): number => {
+    if (memory.length) {
+      sources[key] = names(memory);
+      return fromData();
+    }
+    sources[key] = `${fallback.from}: ${fallback.text}`;
+    return fallback.value;
   };
-  const memoryBoundW = memory.length
-    ? pick('memoryBoundW', memory, () => median(memory.map((o) => o.powerW)), 0, '')
-    : hbm
-      ? memoryPhysics(
-          'memoryBoundW',
-          idleWithContextW + memoryTrafficW(hbm, 1),
-          `context idle + ${hbm.peakBandwidthTBps} TB/s × ${hbm.pathEnergyPjPerBit} pJ/bit`,
-        )
-      : pick('memoryBoundW', memory, () => 0, PRIORS.memoryBoundShare * limitW, `${PRIORS.memoryBoundShare} × limit`);
+  // A memory-bound load keeps the memory controller busy whenever a kernel runs: the traffic is the full bandwidth.
+  const memoryBoundW = forMemory(
+    'memoryBoundW',
+    () => median(memory.map((o) => o.powerW)),
+    hbm
+      ? {
+          from: 'physics',
+          value: idleWithContextW + memoryTrafficW(hbm, 1),
+          text: `context idle + ${hbm.peakBandwidthTBps} TB/s × ${hbm.pathEnergyPjPerBit} pJ/bit`,
+        }
+      : { from: 'prior', value: PRIORS.memoryBoundShare * limitW, text: `${PRIORS.memoryBoundShare} × limit` },
+  );
   const signature: UtilSignature = {
     computeMemRatio: pick(
       'computeMemRatio',
@@ -202,9 +212,11 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
       PRIORS.computeMemRatio,
       `${PRIORS.computeMemRatio}`,
     ),
-    memoryMemRatio: memory.length
-      ? pick('memoryMemRatio', memory, () => median(memory.map((o) => o.memRatio)), 0, '')
-      : memoryPhysics('memoryMemRatio', PRIORS.memoryMemRatio, 'util_mem = util_gpu (memory busy whenever a kernel runs)'),
+    memoryMemRatio: forMemory(
+      'memoryMemRatio',
+      () => median(memory.map((o) => o.memRatio)),
+      { from: 'physics', value: MEMORY_BOUND_MEM_RATIO, text: 'util_mem = util_gpu (memory busy whenever a kernel runs)' },
+    ),
   };
 
   // Thermal: y = die − air − R_sink · P_sink is linear in the remaining resistances and the sensor offset.
@@ -241,15 +253,17 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
   );
   // Without a memory-bound phase: the stacks' share of the traffic power sits beside the die and reaches the sensor
   // only through the heatsink; the GPU-side share heats the die like SM power does.
-  const dieMemoryResistanceCPerW = memory.length
-    ? pick('dieMemoryResistanceCPerW', memory, () => busyResistance(memory), 0, '')
-    : hbm
-      ? memoryPhysics(
-          'dieMemoryResistanceCPerW',
-          dieComputeResistanceCPerW * (1 - stackShare(hbm)),
-          `compute resistance × GPU-side share ${round(1 - stackShare(hbm), 3)}`,
-        )
-      : pick('dieMemoryResistanceCPerW', memory, () => 0, dieComputeResistanceCPerW, 'the compute resistance');
+  const dieMemoryResistanceCPerW = forMemory(
+    'dieMemoryResistanceCPerW',
+    () => busyResistance(memory),
+    hbm
+      ? {
+          from: 'physics',
+          value: dieComputeResistanceCPerW * (1 - stackShare(hbm)),
+          text: `compute resistance × GPU-side share ${round(1 - stackShare(hbm), 3)}`,
+        }
+      : { from: 'prior', value: dieComputeResistanceCPerW, text: 'the compute resistance' },
+  );
 
   const params: GpuModelParams = {
     ...base,

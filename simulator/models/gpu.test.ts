@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction } from './gpu';
-import { GPU_MODEL_IDS, GPU_MODELS } from './gpu-params';
+import { GPU_MODEL_IDS, GPU_MODELS, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
 
 const env = { airTempC: 30, powered: true };
 
@@ -247,5 +247,23 @@ describe('parameters and helpers', () => {
     for (let i = 0; i < 10; i++) b.push(0.1, 100);
     for (let i = 0; i < 5; i++) b.push(0.1, 200);
     expect(b.value()).toBeCloseTo(150);
+  });
+
+  it('memory traffic power is bits per second × energy per bit; the stacks take e_stack / e_path of it', () => {
+    const hbm = { peakBandwidthTBps: 4.8, stacks: 6, stackEnergyPjPerBit: 3.9, pathEnergyPjPerBit: 8 };
+    // 4.8e12 B/s × 8 bit/B × 8e-12 J/bit = 307.2 W at full bandwidth; half the utilisation, half the power.
+    expect(memoryTrafficW(hbm, 1)).toBeCloseTo(307.2, 6);
+    expect(memoryTrafficW(hbm, 0.5)).toBeCloseTo(153.6, 6);
+    expect(stackShare(hbm)).toBeCloseTo(0.4875, 6);
+  });
+
+  it('die resistances scale with 1 / die area; the heatsink and HBM resistances do not', () => {
+    const th = GPU_MODELS['H200-SXM'].thermal;
+    const bigger = scaleDieResistances(th, 814, 1628);
+    expect(bigger.dieBaseResistanceCPerW).toBeCloseTo(th.dieBaseResistanceCPerW / 2, 8);
+    expect(bigger.dieComputeResistanceCPerW).toBeCloseTo(th.dieComputeResistanceCPerW / 2, 8);
+    expect(bigger.dieMemoryResistanceCPerW).toBeCloseTo(th.dieMemoryResistanceCPerW / 2, 8);
+    expect(bigger.sinkResistanceCPerW).toBe(th.sinkResistanceCPerW);
+    expect(bigger.memResistanceCPerW).toBe(th.memResistanceCPerW);
   });
 });

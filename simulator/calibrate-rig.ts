@@ -16,8 +16,13 @@ import { Rng } from './rng';
 
 const RIG_GPU_COUNT = 8;
 
+/** Supply setpoint of the room model's default CRAH, °C. */
+export function crahSupplyC(): number {
+  return defaultCoolingParams('crah', 1).supplySetpointC;
+}
+
 /** Inlet of an air hall whose cooling keeps up, at a given supply temperature (default: the CRAH setpoint), °C. */
-export function hallInletC(supplyC = defaultCoolingParams('crah', 1).supplySetpointC): number {
+export function hallInletC(supplyC = crahSupplyC()): number {
   return zoneTargetTempC({ heatW: 1, capacityW: 1e9, supplyTempC: supplyC, exhaustRiseC: 0 }, AIR_ZONE, supplyC);
 }
 

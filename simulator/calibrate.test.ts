@@ -191,6 +191,8 @@ describe('physics the fit does not see', () => {
   it('GPU temperature follows the inlet: +10 °C at the inlet warms every phase by 6-10 °C at unchanged power', () => {
     const warm = scenario('inlet');
     expect(warm).toHaveLength(PHASES.length);
+    // The warmer inlet comes out of the room model, from a CRAH supply 10 °C warmer.
+    expect(warm[0].scenario).toBe('inlet 23.5 → 33.5 °C (room model: CRAH supply 22 → 32 °C)');
     for (const r of warm) {
       // Less than +10 where the fans speed up (the BMC raises them above a 27 °C inlet).
       expect(r.predicted.steadyTempC - r.baseline.steadyTempC, r.phase).toBeGreaterThanOrEqual(6);

@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGpuParams, type FitResult, type UtilSignature } from './calibrate-fit';
-import { CalibrationRig, hallInletC } from './calibrate-rig';
+import { CalibrationRig, crahSupplyC, hallInletC } from './calibrate-rig';
 import {
   hasContext,
   median,
@@ -345,9 +345,13 @@ export function runScenarios(traceDir: string, options: RunOptions = {}): Scenar
   const trace = readTrace(traceDir);
   const fit = fitOn(trace, trace.phases, options);
   const baseInletC = options.inletC ?? hallInletC();
+  // The warmer room comes from the room model (CRAH supply 10 °C warmer), unless the caller fixed the inlet.
+  const supplyC = crahSupplyC();
+  const warmInletC = options.inletC === undefined ? hallInletC(supplyC + 10) : options.inletC + 10;
+  const warmHow = options.inletC === undefined ? ` (room model: CRAH supply ${supplyC} → ${supplyC + 10} °C)` : '';
   const baseline = simulate(trace, fit, options);
   const cases: { scenario: string; opts: RunOptions; phases: (p: TracePhase) => boolean }[] = [
-    { scenario: `inlet ${baseInletC} → ${baseInletC + 10} °C`, opts: { ...options, inletC: baseInletC + 10 }, phases: () => true },
+    { scenario: `inlet ${baseInletC} → ${warmInletC} °C${warmHow}`, opts: { ...options, inletC: warmInletC }, phases: () => true },
     {
       scenario: 'duty cycle at nominal timing (0.5 s on / 0.5 s off)',
       opts: { ...options, mode: 'label', dutyTiming: 'nominal' },

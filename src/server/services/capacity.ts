@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { type CapacityModel, type CapacityRack, checkRackAddition, type RackAdditionCheck } from '@/domain/capacity';
+import { type CapacityModel, type CapacityRack, checkRackAddition, type RackAdditionCheck, strandThresholdW } from '@/domain/capacity';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
 import { loadPlantModel, type PlantModel } from './plant';
@@ -35,6 +35,14 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
         .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'switch'), isNull(s.linkEnds.linkId), eq(s.interfaces.enabled, true)))
         .groupBy(s.devices.rackId, s.interfaces.speedGbps)
     : [];
+  // The stranding rule's yardstick: the server types placed on the site (their nameplate power).
+  const serverTypes = rackIds.length
+    ? await db
+        .selectDistinct({ nameplatePowerW: s.deviceTypes.nameplatePowerW })
+        .from(s.devices)
+        .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
+        .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'server'), sql`${s.deviceTypes.uHeight} > 0`, sql`${s.devices.status} <> 'decommissioned'`))
+    : [];
   const capacityRacks: CapacityRack[] = racks.map((rack) => ({
     id: String(rack.id),
     name: rack.name,
@@ -50,7 +58,7 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
       .map((d) => ({ id: String(d.id), positionU: d.position!, heightU: d.uHeight, face: d.face!, isFullDepth: d.isFullDepth, weightKg: d.weightKg })),
     freePortsByGbps: Object.fromEntries(freePorts.filter((p) => p.rackId === rack.id).map((p) => [String(p.speedGbps), p.count])),
   }));
-  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling } };
+  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling, strandThresholdW: strandThresholdW(serverTypes.map((t) => t.nameplatePowerW)) } };
 }
 
 /**

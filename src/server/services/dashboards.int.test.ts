@@ -179,6 +179,17 @@ describe('dashboards service', () => {
     // Racks without PDU readings have no measurement.
     expect(p.racks.find((r) => r.name === 'A1-02')!.measuredW).toBeNull();
     expect(p.utility.itPowerW).toBe(500_000);
+    // The facility meter (650 kW) = what the utility feeds measure + unmetered / losses, exactly.
+    const feeds = p.nodes.filter((n) => n.kind === 'utility-feed');
+    expect(feeds.length).toBeGreaterThan(0);
+    const r = p.reconciliation;
+    expect(r.feeds.map((f) => f.name)).toEqual(feeds.map((f) => f.name));
+    expect(r.facilityW).toBe(650_000);
+    // Only A1-01 reports (20 kW at its PDUs): the feeds above it measure at least that, through the chain's losses.
+    expect(r.metersW).toBeGreaterThanOrEqual(20_000);
+    expect(r.metersW).toBeCloseTo(feeds.reduce((sum, f) => sum + (f.measuredW ?? 0), 0), 6);
+    expect(r.unmeteredW).toBeCloseTo(650_000 - r.metersW!, 6);
+    expect(r.metersW! + r.unmeteredW!).toBeCloseTo(r.facilityW!, 6);
   });
 
   it('thermal: inlet bands on the floor plan, cooling unit load, GPU temperature histogram and hot spots', async () => {

@@ -19,10 +19,13 @@
  *   rack-PDU power (Σ `pdu_power_w` of the rack) minus what host-measured devices in that rack draw, shared among the
  *   remaining drawing devices by nameplate. A rack without PDU readings leaves those devices unmeasured.
  * - Allocated power per GPU server: the scheduler's basis (idle floor + Σ active allocations × job's W per GPU).
+ * - Facility reconciliation (reconcileFacility): the site meter's facility load = Σ utility-feed measurements (a feed's
+ *   own meter, else the measured loads beneath it) + "unmetered / losses" (cooling and building loads outside the chain,
+ *   UPS, transformer and distribution losses), shown on the power dashboard and /power so the page adds up.
  */
 import type pg from 'pg';
 import { classifyInletTempC } from '@/domain/cooling';
-import { attributeBusyGpus, type BusyAttribution, type GpuHolder, holderOf } from '@/domain/honest-numbers';
+import { attributeBusyGpus, type BusyAttribution, type FacilityReconciliation, type GpuHolder, holderOf, reconcileFacility } from '@/domain/honest-numbers';
 import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
@@ -562,6 +565,8 @@ export type PowerDashboard = {
   scenarios: { label: string; overloads: string[] }[];
   upsOnBattery: string[];
   utility: { itPowerW: number | null; facilityPowerW: number | null; utilityCapacityW: number };
+  /** The facility load against what the utility feeds measure; the difference is shown as "unmetered / losses". */
+  reconciliation: FacilityReconciliation;
   nodes: PowerLevelRow[];
   racks: { id: number; name: string; hallName: string; budgetW: number | null; nameplateW: number; allocatedW: number; measuredW: number | null; loadW: number; utilizationPct: number | null; redundant: boolean }[];
   servers: { id: number; name: string; rackName: string; nameplateW: number; allocatedW: number | null; measuredW: number | null; basis: MeasuredBasis | null; gpuPowerW: number | null; gpuCount: number; gpuTdpW: number | null }[];
@@ -681,6 +686,11 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
       : [],
     upsOnBattery: onBatteryNow.map((u) => u.name),
     utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
+    // Each feed: its own meter when it has one, else the sum of the measured loads beneath it.
+    reconciliation: reconcileFacility(
+      siteValue('facility_power_w'),
+      nodeRows.filter((n) => n.kind === 'utility-feed').map((n) => ({ name: n.name, measuredW: n.meteredW ?? n.measuredW })),
+    ),
     nodes: [...nodeRows.filter((n) => n.kind !== 'rack-pdu'), ...busiest(nodeRows.filter((n) => n.kind === 'rack-pdu'), (n) => n.utilizationPct)],
     racks: busiest(rackRows, (r) => r.utilizationPct),
     servers: busiest(serverRows, (d) => d.measuredW ?? d.allocatedW ?? d.nameplateW),

@@ -51,11 +51,26 @@ describe('capacity planning on the demo seed', () => {
     expect(rack('A1-NET').stranded.spaceWithoutPowerU).toBe(29);
     expect(rack('A1-NET').stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
     expect(Object.keys(rack('A1-NET').freePortsByGbps).length).toBeGreaterThan(0);
-    expect(rack('A2-NET').stranded).toMatchObject({ spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {} });
+    expect(rack('A2-NET').stranded).toMatchObject({ spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {}, outletsWithoutPower: 0 });
+    // Rack PDU outlets: 2 PDUs × 24 outlets, less the PSUs plugged in; in a stranded rack they are stranded too.
+    const plugged = async (name: string) =>
+      (
+        await database.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM psu_connections pc JOIN power_nodes pn ON pn.id = pc.rack_pdu_id JOIN racks r ON r.id = pn.rack_id WHERE r.name = $1`,
+          [name],
+        )
+      ).rows[0]!.n;
+    const a101Plugged = await plugged('A1-01');
+    expect(a101Plugged).toBeGreaterThan(0);
+    expect(rack('A1-01').freeOutlets).toBe(2 * 24 - a101Plugged);
+    expect(rack('A1-01').stranded.outletsWithoutPower).toBe(2 * 24 - a101Plugged);
+    expect(rack('A2-NET').freeOutlets).toBe(2 * 24 - (await plugged('A2-NET')));
     // Hall B racks keep 14 kW: room for a 6.5 kW tray, nothing stranded.
     for (const r of report.racks.filter((r) => r.hallName === 'Hall B')) expect(r.stranded.spaceWithoutPowerU).toBe(0);
     expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29);
     expect(report.site!.stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
+    const strandedRacks = report.racks.filter((r) => r.stranded.spaceWithoutPowerU > 0);
+    expect(report.site!.stranded.outletsWithoutPower).toBe(strandedRacks.reduce((sum, r) => sum + r.freeOutlets, 0));
     // A caller's own yardstick still applies (e.g. 1 kW: only racks with under 1 kW usable are stranded).
     const lenient = await caller.capacity.headroom({ siteId, strandThresholdW: 1_000 });
     expect(lenient.site!.stranded.spaceWithoutPowerU).toBe(0);

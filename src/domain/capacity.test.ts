@@ -5,8 +5,8 @@ import { analyzePowerChain, type PowerNode } from './power';
 
 /**
  * Two 42 U racks in one hall, each on an A and a B rack PDU of 22 kW (fed by floor PDUs on two utility feeds), so each rack may carry 22 kW with one side lost.
- * r1 holds two 6 U servers of 10.2 kW nameplate (20.4 kW): 1.6 kW of headroom, 30 U free, 8 free 400G switch ports.
- * r2 is empty: 22 kW of headroom, 42 U free, 4 free 400G ports. Cooling (2 × 200 kW CRAHs and 2 × 500 kW chillers, N+1) is never the limit.
+ * r1 holds two 6 U servers of 10.2 kW nameplate (20.4 kW): 1.6 kW of headroom, 30 U free, 8 free 400G switch ports,
+ * 20 free PDU outlets. r2 is empty: 22 kW of headroom, 42 U free, 4 free 400G ports, 48 free outlets. Cooling (2 × 200 kW CRAHs and 2 × 500 kW chillers, N+1) is never the limit.
  */
 function model(): CapacityModel {
   const pdus = (rack: string): PowerNode[] => [
@@ -14,7 +14,7 @@ function model(): CapacityModel {
     { id: `${rack}-b`, kind: 'rack-pdu', parentIds: ['pdu-b'], capacityKw: 22, rackId: rack },
   ];
   const psus = [{ rackPduId: 'r1-a' }, { rackPduId: 'r1-b' }];
-  const rack = (id: string, placements: CapacityModel['racks'][number]['placements'], freePortsByGbps: Record<string, number>) => ({
+  const rack = (id: string, placements: CapacityModel['racks'][number]['placements'], freePortsByGbps: Record<string, number>, freeOutlets: number) => ({
     id,
     name: id.toUpperCase(),
     rowId: 'row1',
@@ -25,6 +25,7 @@ function model(): CapacityModel {
     maxWeightKg: 1_360,
     placements,
     freePortsByGbps,
+    freeOutlets,
     acceptsEquipment: true,
   });
   return {
@@ -36,8 +37,9 @@ function model(): CapacityModel {
           { id: 's2', positionU: 9, heightU: 6, face: 'front', isFullDepth: true, weightKg: 107 },
         ],
         { '400': 8 },
+        20,
       ),
-      rack('r2', [], { '400': 4 }),
+      rack('r2', [], { '400': 4 }, 48),
     ],
     chain: {
       nodes: [
@@ -77,7 +79,7 @@ describe('stranded capacity', () => {
     expect(strandThresholdW([])).toBe(DEFAULT_STRAND_THRESHOLD_W);
   });
 
-  it("1.6 kW of headroom cannot power a 10.2 kW server: the rack's free U and switch ports are stranded", () => {
+  it("1.6 kW of headroom cannot power a 10.2 kW server: the rack's free U, switch ports and PDU outlets are stranded", () => {
     const m = { ...model(), strandThresholdW: strandThresholdW([10_200]) };
     const racks = rackHeadrooms(m, analyzePowerChain(m.chain), analyzeCooling(m.cooling));
     const r1 = racks.find((r) => r.rackId === 'r1')!;
@@ -87,14 +89,18 @@ describe('stranded capacity', () => {
     expect(r1.freeU).toBe(30);
     expect(r1.stranded.spaceWithoutPowerU).toBe(30);
     expect(r1.stranded.portsWithoutPowerByGbps).toEqual({ '400': 8 });
+    expect(r1.stranded.outletsWithoutPower).toBe(20);
     expect(r2.powerHeadroomW).toBeCloseTo(22_000, 6);
     expect(r2.stranded.spaceWithoutPowerU).toBe(0);
     expect(r2.stranded.portsWithoutPowerByGbps).toEqual({});
+    expect(r2.stranded.outletsWithoutPower).toBe(0);
     const [site] = totalHeadroom(racks, 'site');
     expect(site!.freeU).toBe(72);
     expect(site!.stranded.spaceWithoutPowerU).toBe(30);
     expect(site!.stranded.portsWithoutPowerByGbps).toEqual({ '400': 8 });
     expect(site!.freePortsByGbps).toEqual({ '400': 12 });
+    expect(site!.freeOutlets).toBe(68);
+    expect(site!.stranded.outletsWithoutPower).toBe(20);
   });
 
   it('the old fixed 1 kW yardstick would call the same rack usable: nothing is stranded under it', () => {

@@ -20,6 +20,8 @@ export type CapacityRack = {
   placements: RackPlacement[];
   /** Unconnected switch ports in the rack, by speed in Gb/s. */
   freePortsByGbps: Record<string, number>;
+  /** Rack PDU outlets with no PSU plugged in (rack PDUs whose outlet count is recorded). */
+  freeOutlets: number;
   /** Planned or decommissioned racks take no new equipment. */
   acceptsEquipment: boolean;
 };
@@ -39,7 +41,7 @@ export type CapacityModel = {
 export const DEFAULT_STRAND_THRESHOLD_W = 1_000;
 
 /**
- * The stranding rule: a rack's free U (and its free switch ports) are stranded when its usable power — the tighter of
+ * The stranding rule: a rack's free U (and its free switch ports and rack PDU outlets) are stranded when its usable power — the tighter of
  * power headroom (A/B failover kept) and cooling headroom (N+1 kept) — cannot power even the smallest standard server
  * of the site, i.e. the lowest nameplate power among the server types placed on the site. Without server types on the
  * site, DEFAULT_STRAND_THRESHOLD_W.
@@ -61,6 +63,7 @@ export type RackHeadroom = {
   coolingHeadroomW: number;
   weightHeadroomKg: number;
   freePortsByGbps: Record<string, number>;
+  freeOutlets: number;
   /** What can really be used: the tighter of power and cooling headroom, never below 0. */
   usablePowerW: number;
   stranded: {
@@ -68,6 +71,8 @@ export type RackHeadroom = {
     spaceWithoutPowerU: number;
     /** Free switch ports in such a rack, by speed in Gb/s. */
     portsWithoutPowerByGbps: Record<string, number>;
+    /** Free rack PDU outlets in such a rack. */
+    outletsWithoutPower: number;
     /** Power headroom the cooling cannot remove. */
     powerWithoutCoolingW: number;
     /** Usable power in a rack with no free space. */
@@ -102,10 +107,12 @@ export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, coolin
       coolingHeadroomW,
       weightHeadroomKg: rack.maxWeightKg - weightKg(rack.placements),
       freePortsByGbps: rack.freePortsByGbps,
+      freeOutlets: rack.freeOutlets,
       usablePowerW,
       stranded: {
         spaceWithoutPowerU: stranded ? freeU : 0,
         portsWithoutPowerByGbps: stranded ? { ...rack.freePortsByGbps } : {},
+        outletsWithoutPower: stranded ? rack.freeOutlets : 0,
         powerWithoutCoolingW: Math.max(0, powerHeadroomW - Math.max(0, coolingHeadroomW)),
         powerWithoutSpaceW: freeU === 0 ? usablePowerW : 0,
       },
@@ -120,6 +127,7 @@ export type HeadroomTotals = {
   powerHeadroomW: number;
   usablePowerW: number;
   freePortsByGbps: Record<string, number>;
+  freeOutlets: number;
   stranded: RackHeadroom['stranded'];
 };
 
@@ -135,14 +143,17 @@ export function totalHeadroom(racks: RackHeadroom[], groupBy: 'row' | 'hall' | '
       powerHeadroomW: 0,
       usablePowerW: 0,
       freePortsByGbps: {},
-      stranded: { spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {}, powerWithoutCoolingW: 0, powerWithoutSpaceW: 0 },
+      freeOutlets: 0,
+      stranded: { spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {}, outletsWithoutPower: 0, powerWithoutCoolingW: 0, powerWithoutSpaceW: 0 },
     };
     total.racks++;
     total.freeU += rack.freeU;
     total.powerHeadroomW += Math.max(0, rack.powerHeadroomW);
     total.usablePowerW += rack.usablePowerW;
     for (const [speed, count] of Object.entries(rack.freePortsByGbps)) total.freePortsByGbps[speed] = (total.freePortsByGbps[speed] ?? 0) + count;
+    total.freeOutlets += rack.freeOutlets;
     total.stranded.spaceWithoutPowerU += rack.stranded.spaceWithoutPowerU;
+    total.stranded.outletsWithoutPower += rack.stranded.outletsWithoutPower;
     for (const [speed, count] of Object.entries(rack.stranded.portsWithoutPowerByGbps))
       total.stranded.portsWithoutPowerByGbps[speed] = (total.stranded.portsWithoutPowerByGbps[speed] ?? 0) + count;
     total.stranded.powerWithoutCoolingW += rack.stranded.powerWithoutCoolingW;

@@ -44,8 +44,11 @@ export function CapacityView() {
             <p className="tabular text-sm" data-testid="stranded-ports">
               {ports(total.stranded.portsWithoutPowerByGbps) === '—' ? '0 switch ports' : `${ports(total.stranded.portsWithoutPowerByGbps)} switch ports`}
             </p>
+            <p className="tabular text-sm" data-testid="stranded-outlets">
+              {total.stranded.outletsWithoutPower} PDU outlets
+            </p>
             <p className="text-xs text-slate-500">
-              free units and switch ports in racks whose usable power is below the smallest server on the site ({formatPowerW(strandThresholdW)})
+              free units, switch ports and PDU outlets in racks whose usable power is below the smallest server on the site ({formatPowerW(strandThresholdW)})
             </p>
           </Card>
           <Card title="Stranded power">
@@ -67,6 +70,7 @@ export function CapacityView() {
                 <th className="text-right font-normal">Usable power</th>
                 <th className="text-right font-normal">Stranded space</th>
                 <th className="font-normal">Stranded switch ports</th>
+                <th className="text-right font-normal">Stranded PDU outlets</th>
                 <th className="text-right font-normal">Power without cooling</th>
                 <th className="font-normal">Free switch ports</th>
               </tr>
@@ -80,6 +84,7 @@ export function CapacityView() {
                   <td className="tabular text-right">{formatPowerW(hall.usablePowerW)}</td>
                   <td className="tabular text-right">{hall.stranded.spaceWithoutPowerU > 0 ? <Badge tone="amber">{hall.stranded.spaceWithoutPowerU} U</Badge> : '0 U'}</td>
                   <td>{ports(hall.stranded.portsWithoutPowerByGbps)}</td>
+                  <td className="tabular text-right">{hall.stranded.outletsWithoutPower}</td>
                   <td className="tabular text-right">{formatPowerW(hall.stranded.powerWithoutCoolingW)}</td>
                   <td>{ports(hall.freePortsByGbps)}</td>
                 </tr>

@@ -30,8 +30,8 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
     pool.query<{ id: number; hall_id: number; name: string; cooling_kind: string }>(
       `SELECT id, hall_id, name, cooling_kind FROM racks WHERE status IN ('active', 'maintenance') ORDER BY id`,
     ),
-    pool.query<{ id: number; rack_id: number; name: string; side: string; capacity_kw: number | null; voltage_v: number | null; amperage_a: number | null; phase: 'single' | 'three' | null; max_utilization_pct: number }>(
-      `SELECT id, rack_id, name, side, capacity_kw, voltage_v, amperage_a, phase, max_utilization_pct FROM power_nodes WHERE kind = 'rack-pdu' ORDER BY id`,
+    pool.query<{ id: number; rack_id: number; name: string; side: string; capacity_kw: number | null; voltage_v: number | null; amperage_a: number | null; phase: 'single' | 'three' | null; max_utilization_pct: number; outlets: number | null }>(
+      `SELECT id, rack_id, name, side, capacity_kw, voltage_v, amperage_a, phase, max_utilization_pct, outlets FROM power_nodes WHERE kind = 'rack-pdu' ORDER BY id`,
     ),
     pool.query<{ id: number; site_id: number; name: string; capacity_kw: number | null; battery_runtime_min: number | null }>(
       `SELECT id, site_id, name, capacity_kw, battery_runtime_min FROM power_nodes WHERE kind = 'ups' AND capacity_kw > 0 ORDER BY id`,
@@ -111,6 +111,7 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
       feed: p.side === 'B' ? 'B' : 'A',
       capacityKw: capacityW / 1000,
       phases,
+      ...(p.outlets ? { outlets: p.outlets } : {}),
       ...(phaseVoltageV ? { phaseVoltageV } : {}),
       ...(upsId ? { upsId } : {}),
     });

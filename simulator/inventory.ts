@@ -43,7 +43,18 @@ export interface SimRack {
   cooling?: 'air' | 'liquid';
   pdus: SimRackPdu[];
   servers: SimServer[];
+  /**
+   * Equipment without GPUs that draws from the rack PDUs at a steady rate: network switches, storage enclosures, CPU
+   * servers. Plugged in after the servers (outlet order), its heat goes to the room air.
+   */
+  steadyLoads?: SimSteadyLoad[];
   sensors?: SimSensor[];
+}
+
+export interface SimSteadyLoad {
+  id: string;
+  /** Typical draw, kW (the device type's typical power: a 64-port 400G InfiniBand switch draws about 1.1 kW). */
+  typicalKw: number;
 }
 
 export interface SimRackPdu {

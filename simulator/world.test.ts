@@ -67,6 +67,30 @@ describe('World', () => {
     expect(restored[0].loadW).toBeCloseTo(restored[1].loadW, 3);
   });
 
+  it('a network rack of switches draws their typical power through its rack PDUs, into IT load and room heat', () => {
+    const inventory = exampleInventory();
+    // Two 64-port 400G InfiniBand switches (QM9700: about 1.1 kW typical) and nothing else in r-net.
+    const net = { ...exampleRack('r-net', 0), steadyLoads: [{ id: 'ib-spine1', typicalKw: 1.1 }, { id: 'ib-spine2', typicalKw: 1.1 }] };
+    const site = inventory.sites[0]!;
+    site.halls[0]!.racks.push(net);
+    const w = new World(inventory, { seed: 7 });
+    const without = new World(exampleInventory(), { seed: 7 });
+    w.step(1);
+    without.step(1);
+    const pdus = w.siteView('site-1')!.pdus.filter((p) => p.rackId === 'r-net');
+    expect(pdus).toHaveLength(2);
+    // 2.2 kW shared by the A and B PDUs; the outlets sum to each PDU's load.
+    for (const p of pdus) {
+      expect(p.loadW).toBeCloseTo(1_100, 6);
+      expect(p.outletsW.reduce((sum, o) => sum + o, 0)).toBeCloseTo(p.loadW, 6);
+    }
+    expect(w.siteView('site-1')!.power.itW - without.siteView('site-1')!.power.itW).toBeCloseTo(2_200, 6);
+    // With feed A tripped, B carries both switches.
+    w.inject('pdu-breaker-trip', 'r-net-pdu-a');
+    w.step(1);
+    expect(w.siteView('site-1')!.pdus.find((p) => p.id === 'r-net-pdu-b')!.loadW).toBeCloseTo(2_200, 6);
+  });
+
   it('utility outage: UPSs on battery with runtime counting down; the generator takes over', () => {
     const w = world();
     allTraining(w);

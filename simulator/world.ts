@@ -112,7 +112,7 @@ interface RackNode {
   inletTempC: number;
   outletTempC: number;
   itW: number;
-  /** Each server's AC load in the last step, W, in inventory order (the PDU outlets they plug into). */
+  /** Each server's AC load in the last step, W, in inventory order, then each steady load's (the PDU outlets they plug into). */
   serverLoadsW: number[];
 }
 
@@ -621,6 +621,8 @@ export class World {
           serverLoads.push(state.acPowerW);
           exhaustWeighted += state.heatToAirW * (state.exhaustTempC - inletTempC);
         }
+        // Switches, storage and CPU servers draw their typical power while the rack has power.
+        for (const load of rack.inv.steadyLoads ?? []) serverLoads.push(powered ? load.typicalKw * 1000 : 0);
         rack.serverLoadsW = serverLoads;
         const loads = splitServerLoad(serverLoads, rack.pdus);
         rack.itW = 0;
@@ -669,6 +671,8 @@ export class World {
           airHeatW += air;
           riseWeighted += s.heatToAirW * (s.exhaustTempC - rack.inletTempC);
         }
+        // Steady loads (after the servers in serverLoadsW) turn all their power into room heat.
+        airHeatW += rack.serverLoadsW.slice(rack.hosts.length).reduce((sum, w) => sum + w, 0);
       }
       const airRise = airHeatW > 0 ? riseWeighted / airHeatW : 10;
       const airCooling = this.runZoneUnits(hall.airUnits, unitRunning, airHeatW, hall.air.tempC + airRise, dtS);

@@ -37,6 +37,45 @@ describe('capacity planning on the demo seed', () => {
     expect(report.site!.racks).toBe(report.racks.length);
   });
 
+  it('stranded: free U and switch ports in racks whose usable power cannot take the smallest server on the site', async () => {
+    const report = await caller.capacity.headroom({ siteId });
+    // The smallest server on the site is the GB200 compute tray (6.5 kW nameplate); the XE9680 is 10.2 kW.
+    expect(report.strandThresholdW).toBe(6_500);
+    const rack = (name: string) => report.racks.find((r) => r.name === name)!;
+    // Every Hall A GPU rack: 24 U free behind 3.9 kW of failover headroom, which no server of the site fits in.
+    const hallAGpuRacks = report.racks.filter((r) => r.hallName === 'Hall A' && !r.name.endsWith('-NET'));
+    expect(hallAGpuRacks).toHaveLength(16);
+    for (const r of hallAGpuRacks) expect(r.stranded.spaceWithoutPowerU).toBe(24);
+    // A1-NET has 4.4 kW usable: its 29 free U and all its free leaf ports are stranded; A2-NET (12.5 kW) is not.
+    expect(rack('A1-NET').usablePowerW).toBeLessThan(6_500);
+    expect(rack('A1-NET').stranded.spaceWithoutPowerU).toBe(29);
+    expect(rack('A1-NET').stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
+    expect(Object.keys(rack('A1-NET').freePortsByGbps).length).toBeGreaterThan(0);
+    expect(rack('A2-NET').stranded).toMatchObject({ spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {}, outletsWithoutPower: 0 });
+    // Rack PDU outlets: 2 PDUs × 24 outlets, less the PSUs plugged in; in a stranded rack they are stranded too.
+    const plugged = async (name: string) =>
+      (
+        await database.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM psu_connections pc JOIN power_nodes pn ON pn.id = pc.rack_pdu_id JOIN racks r ON r.id = pn.rack_id WHERE r.name = $1`,
+          [name],
+        )
+      ).rows[0]!.n;
+    const a101Plugged = await plugged('A1-01');
+    expect(a101Plugged).toBeGreaterThan(0);
+    expect(rack('A1-01').freeOutlets).toBe(2 * 24 - a101Plugged);
+    expect(rack('A1-01').stranded.outletsWithoutPower).toBe(2 * 24 - a101Plugged);
+    expect(rack('A2-NET').freeOutlets).toBe(2 * 24 - (await plugged('A2-NET')));
+    // Hall B racks keep 14 kW: room for a 6.5 kW tray, nothing stranded.
+    for (const r of report.racks.filter((r) => r.hallName === 'Hall B')) expect(r.stranded.spaceWithoutPowerU).toBe(0);
+    expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29);
+    expect(report.site!.stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
+    const strandedRacks = report.racks.filter((r) => r.stranded.spaceWithoutPowerU > 0);
+    expect(report.site!.stranded.outletsWithoutPower).toBe(strandedRacks.reduce((sum, r) => sum + r.freeOutlets, 0));
+    // A caller's own yardstick still applies (e.g. 1 kW: only racks with under 1 kW usable are stranded).
+    const lenient = await caller.capacity.headroom({ siteId, strandThresholdW: 1_000 });
+    expect(lenient.site!.stranded.spaceWithoutPowerU).toBe(0);
+  });
+
   it('what-if: two 1 U switches of 1.72 kW go into the fullest usable rack, at its lowest free units', async () => {
     const [type] = await database.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.model, 'QM9700'));
     const rowA1 = (await database.db.select().from(s.rows).where(eq(s.rows.name, 'A1')))[0]!;

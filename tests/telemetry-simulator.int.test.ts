@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedIfEmpty } from '../src/server/db/seed';
-import { latestReadings, upsOnBattery } from '../src/server/services/dashboards';
+import { latestReadings, powerDashboard, upsOnBattery } from '../src/server/services/dashboards';
 import { SimulatorHost } from '../src/server/services/simulator-host';
 import { AlertEvaluator, acknowledgeAlert } from '../src/server/services/telemetry/alerts';
 import { telemetrySettings } from '../src/server/services/telemetry/config';
@@ -189,6 +189,34 @@ describe('UPSs and rack PDUs over SNMP', () => {
       `SELECT count(*)::int AS n FROM telemetry_series s JOIN scrape_targets t ON t.id = s.target_id WHERE t.dialect = 'plenum' AND s.metric IN ('ups_load_w', 'ups_on_battery', 'pdu_power_w')`,
     );
     expect(textSeries.rows[0]!.n).toBe(0);
+  });
+
+  it("a network rack's switches and storage draw their typical power through its rack PDUs, so the rack reads measured", async () => {
+    // A1-NET holds only equipment without GPUs: IB leaves and spines (QM9700, 1.1 kW typical), a storage leaf, a DBox.
+    const expected = (
+      await db.pool.query<{ w: number }>(
+        `SELECT sum(dt.typical_power_w)::float8 AS w FROM devices d JOIN device_types dt ON dt.id = d.device_type_id JOIN racks r ON r.id = d.rack_id
+          WHERE r.name = 'A1-NET' AND d.status IN ('active', 'maintenance')`,
+      )
+    ).rows[0]!.w;
+    expect(expected).toBeGreaterThan(4 * 1_100);
+    const inventory = await loadSimInventory(db.pool);
+    const net = inventory.sites.flatMap((site) => site.halls.flatMap((h) => h.racks)).find((r) => r.id === 'A1-NET')!;
+    expect(net.servers).toEqual([]);
+    expect(net.steadyLoads!.reduce((sum, l) => sum + l.typicalKw * 1000, 0)).toBeCloseTo(expected, 6);
+    const pdus = (await db.pool.query<{ name: string }>(`SELECT pn.name FROM power_nodes pn JOIN racks r ON r.id = pn.rack_id WHERE r.name = 'A1-NET' AND pn.kind = 'rack-pdu'`)).rows;
+    expect(pdus.length).toBe(2);
+    const measured = await waitFor('A1-NET PDUs over SNMP', async () => {
+      const values = await Promise.all(pdus.map((p) => reading('pdu_power_w', p.name)));
+      return values.every((v) => v !== undefined && v > 0) ? values.reduce((a, b) => a! + b!, 0)! : undefined;
+    });
+    // The rPDU2 agent reports whole watts (hundredths of kW on some OIDs): the two feeds sum to the typical draw.
+    expect(measured).toBeGreaterThan(expected * 0.98);
+    expect(measured).toBeLessThan(expected * 1.02);
+    const dashboard = await powerDashboard(db.db, db.pool, await siteId());
+    const rack = dashboard.racks.find((r) => r.name === 'A1-NET')!;
+    expect(rack.measuredW).not.toBeNull();
+    expect(rack.measuredW!).toBeGreaterThan(expected * 0.98);
   });
 
   it('a UPS pulled onto battery reads on battery over UPS-MIB, fires the alert and shows on the power chain; clearing ends it', async () => {

@@ -20,14 +20,37 @@ export type CapacityRack = {
   placements: RackPlacement[];
   /** Unconnected switch ports in the rack, by speed in Gb/s. */
   freePortsByGbps: Record<string, number>;
+  /** Rack PDU outlets with no PSU plugged in (rack PDUs whose outlet count is recorded). */
+  freeOutlets: number;
   /** Planned or decommissioned racks take no new equipment. */
   acceptsEquipment: boolean;
 };
 
-export type CapacityModel = { racks: CapacityRack[]; chain: PowerChain; cooling: CoolingModel };
+export type CapacityModel = {
+  racks: CapacityRack[];
+  chain: PowerChain;
+  cooling: CoolingModel;
+  /** Usable power below which a rack's free space and ports are stranded (strandThresholdW); default DEFAULT_STRAND_THRESHOLD_W. */
+  strandThresholdW?: number;
+};
 
-/** Below this much usable power a rack's free space counts as stranded: nothing useful fits in it. */
+/**
+ * Below this much usable power a rack's free space counts as stranded when the site has no server types to measure
+ * against. With servers on the site, the threshold is the smallest server's nameplate (strandThresholdW).
+ */
 export const DEFAULT_STRAND_THRESHOLD_W = 1_000;
+
+/**
+ * The stranding rule: a rack's free U (and its free switch ports and rack PDU outlets) are stranded when its usable power — the tighter of
+ * power headroom (A/B failover kept) and cooling headroom (N+1 kept) — cannot power even the smallest standard server
+ * of the site, i.e. the lowest nameplate power among the server types placed on the site. Without server types on the
+ * site, DEFAULT_STRAND_THRESHOLD_W.
+ */
+export function strandThresholdW(serverNameplatesW: Iterable<number>): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  for (const w of serverNameplatesW) if (w > 0 && w < smallest) smallest = w;
+  return Number.isFinite(smallest) ? smallest : DEFAULT_STRAND_THRESHOLD_W;
+}
 
 export type RackHeadroom = {
   rackId: string;
@@ -40,11 +63,16 @@ export type RackHeadroom = {
   coolingHeadroomW: number;
   weightHeadroomKg: number;
   freePortsByGbps: Record<string, number>;
+  freeOutlets: number;
   /** What can really be used: the tighter of power and cooling headroom, never below 0. */
   usablePowerW: number;
   stranded: {
-    /** Free rack units in a rack that has no usable power or cooling left. */
+    /** Free rack units in a rack whose usable power cannot power the smallest server (the stranding rule). */
     spaceWithoutPowerU: number;
+    /** Free switch ports in such a rack, by speed in Gb/s. */
+    portsWithoutPowerByGbps: Record<string, number>;
+    /** Free rack PDU outlets in such a rack. */
+    outletsWithoutPower: number;
     /** Power headroom the cooling cannot remove. */
     powerWithoutCoolingW: number;
     /** Usable power in a rack with no free space. */
@@ -61,12 +89,13 @@ function frontFreeU(rack: CapacityRack): { freeU: number; largestFreeSpanU: numb
   return { freeU: spans.reduce((sum, s) => sum + s.heightU, 0), largestFreeSpanU: spans.reduce((max, s) => Math.max(max, s.heightU), 0) };
 }
 
-export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, cooling: CoolingAnalysis, strandThresholdW = DEFAULT_STRAND_THRESHOLD_W): RackHeadroom[] {
+export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, cooling: CoolingAnalysis, thresholdW = model.strandThresholdW ?? DEFAULT_STRAND_THRESHOLD_W): RackHeadroom[] {
   return model.racks.map((rack) => {
     const powerHeadroomW = power.ok ? (power.racks[rack.id]?.powerHeadroomW ?? 0) : 0;
     const coolingHeadroomW = cooling.racks[rack.id]?.coolingHeadroomW ?? 0;
     const usablePowerW = Math.max(0, Math.min(powerHeadroomW, coolingHeadroomW));
     const { freeU, largestFreeSpanU } = frontFreeU(rack);
+    const stranded = usablePowerW < thresholdW;
     return {
       rackId: rack.id,
       name: rack.name,
@@ -78,9 +107,12 @@ export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, coolin
       coolingHeadroomW,
       weightHeadroomKg: rack.maxWeightKg - weightKg(rack.placements),
       freePortsByGbps: rack.freePortsByGbps,
+      freeOutlets: rack.freeOutlets,
       usablePowerW,
       stranded: {
-        spaceWithoutPowerU: usablePowerW < strandThresholdW ? freeU : 0,
+        spaceWithoutPowerU: stranded ? freeU : 0,
+        portsWithoutPowerByGbps: stranded ? { ...rack.freePortsByGbps } : {},
+        outletsWithoutPower: stranded ? rack.freeOutlets : 0,
         powerWithoutCoolingW: Math.max(0, powerHeadroomW - Math.max(0, coolingHeadroomW)),
         powerWithoutSpaceW: freeU === 0 ? usablePowerW : 0,
       },
@@ -95,6 +127,7 @@ export type HeadroomTotals = {
   powerHeadroomW: number;
   usablePowerW: number;
   freePortsByGbps: Record<string, number>;
+  freeOutlets: number;
   stranded: RackHeadroom['stranded'];
 };
 
@@ -110,14 +143,19 @@ export function totalHeadroom(racks: RackHeadroom[], groupBy: 'row' | 'hall' | '
       powerHeadroomW: 0,
       usablePowerW: 0,
       freePortsByGbps: {},
-      stranded: { spaceWithoutPowerU: 0, powerWithoutCoolingW: 0, powerWithoutSpaceW: 0 },
+      freeOutlets: 0,
+      stranded: { spaceWithoutPowerU: 0, portsWithoutPowerByGbps: {}, outletsWithoutPower: 0, powerWithoutCoolingW: 0, powerWithoutSpaceW: 0 },
     };
     total.racks++;
     total.freeU += rack.freeU;
     total.powerHeadroomW += Math.max(0, rack.powerHeadroomW);
     total.usablePowerW += rack.usablePowerW;
     for (const [speed, count] of Object.entries(rack.freePortsByGbps)) total.freePortsByGbps[speed] = (total.freePortsByGbps[speed] ?? 0) + count;
+    total.freeOutlets += rack.freeOutlets;
     total.stranded.spaceWithoutPowerU += rack.stranded.spaceWithoutPowerU;
+    total.stranded.outletsWithoutPower += rack.stranded.outletsWithoutPower;
+    for (const [speed, count] of Object.entries(rack.stranded.portsWithoutPowerByGbps))
+      total.stranded.portsWithoutPowerByGbps[speed] = (total.stranded.portsWithoutPowerByGbps[speed] ?? 0) + count;
     total.stranded.powerWithoutCoolingW += rack.stranded.powerWithoutCoolingW;
     total.stranded.powerWithoutSpaceW += rack.stranded.powerWithoutSpaceW;
     groups.set(key, total);

@@ -28,7 +28,7 @@ export const capacityCommands: Record<string, Command> = {
       const totals = by === 'site' ? (report.site ? [report.site] : []) : by === 'row' ? report.rows : report.halls;
       const lines = totals.map(
         (t) =>
-          `${t.key.padEnd(14)} ${String(t.racks).padStart(3)} racks  free ${String(t.freeU).padStart(4)} U  usable power ${formatPowerW(t.usablePowerW).padStart(9)}  stranded: ${t.stranded.spaceWithoutPowerU} U without power, ${formatPowerW(t.stranded.powerWithoutCoolingW)} without cooling`,
+          `${t.key.padEnd(14)} ${String(t.racks).padStart(3)} racks  free ${String(t.freeU).padStart(4)} U  usable power ${formatPowerW(t.usablePowerW).padStart(9)}  stranded: ${t.stranded.spaceWithoutPowerU} U and ${Object.values(t.stranded.portsWithoutPowerByGbps).reduce((a, b) => a + b, 0)} switch ports without power, ${formatPowerW(t.stranded.powerWithoutCoolingW)} without cooling`,
       );
       return { json: totals, text: lines.join('\n') };
     },

@@ -24,7 +24,7 @@ export function CapacityView() {
   const headroom = useQuery({ ...trpc.capacity.headroom.queryOptions({ siteId }), enabled: siteId > 0 });
   if (!site || headroom.isPending) return <Loading label="Loading capacity" />;
   if (headroom.isError) return <ErrorMessage error={headroom.error} />;
-  const { halls, racks, site: total } = headroom.data;
+  const { halls, racks, site: total, strandThresholdW } = headroom.data;
   return (
     <>
       <PageHeader title="Capacity planning" crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]} />
@@ -37,9 +37,19 @@ export function CapacityView() {
             <p className="tabular text-2xl">{formatPowerW(total.usablePowerW)}</p>
             <p className="text-xs text-slate-500">power and cooling both available, A/B failover kept</p>
           </Card>
-          <Card title="Stranded space">
-            <p className="tabular text-2xl">{total.stranded.spaceWithoutPowerU} U</p>
-            <p className="text-xs text-slate-500">free units in racks without usable power</p>
+          <Card title="Stranded space and ports">
+            <p className="tabular text-2xl" data-testid="stranded-space">
+              {total.stranded.spaceWithoutPowerU} U
+            </p>
+            <p className="tabular text-sm" data-testid="stranded-ports">
+              {ports(total.stranded.portsWithoutPowerByGbps) === '—' ? '0 switch ports' : `${ports(total.stranded.portsWithoutPowerByGbps)} switch ports`}
+            </p>
+            <p className="tabular text-sm" data-testid="stranded-outlets">
+              {total.stranded.outletsWithoutPower} PDU outlets
+            </p>
+            <p className="text-xs text-slate-500">
+              free units, switch ports and PDU outlets in racks whose usable power is below the smallest server on the site ({formatPowerW(strandThresholdW)})
+            </p>
           </Card>
           <Card title="Stranded power">
             <p className="tabular text-2xl">{formatPowerW(total.stranded.powerWithoutCoolingW + total.stranded.powerWithoutSpaceW)}</p>
@@ -59,6 +69,8 @@ export function CapacityView() {
                 <th className="text-right font-normal">Free space</th>
                 <th className="text-right font-normal">Usable power</th>
                 <th className="text-right font-normal">Stranded space</th>
+                <th className="font-normal">Stranded switch ports</th>
+                <th className="text-right font-normal">Stranded PDU outlets</th>
                 <th className="text-right font-normal">Power without cooling</th>
                 <th className="font-normal">Free switch ports</th>
               </tr>
@@ -71,6 +83,8 @@ export function CapacityView() {
                   <td className="tabular text-right">{hall.freeU} U</td>
                   <td className="tabular text-right">{formatPowerW(hall.usablePowerW)}</td>
                   <td className="tabular text-right">{hall.stranded.spaceWithoutPowerU > 0 ? <Badge tone="amber">{hall.stranded.spaceWithoutPowerU} U</Badge> : '0 U'}</td>
+                  <td>{ports(hall.stranded.portsWithoutPowerByGbps)}</td>
+                  <td className="tabular text-right">{hall.stranded.outletsWithoutPower}</td>
                   <td className="tabular text-right">{formatPowerW(hall.stranded.powerWithoutCoolingW)}</td>
                   <td>{ports(hall.freePortsByGbps)}</td>
                 </tr>

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { SitesOverview } from '@/components/overview/SitesOverview';
+import { formatBusyAttribution } from '@/domain/honest-numbers';
 import { formatPct } from '@/domain/units';
 import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
@@ -49,8 +50,13 @@ export function OverviewDashboard() {
               detail={o ? `${o.alerts.critical} critical · ${o.alerts.acknowledged} acknowledged` : ''}
             />
           </div>
+          <p className="tabular mt-2 text-sm text-slate-700" data-testid="overview-busy-by">
+            {o ? `GPUs ${formatBusyAttribution(o.busyBy)}` : ''}
+          </p>
           <Definition>
-            Busy: utilisation ≥ {o?.busyThresholdPct ?? 10} %. Failed: health “failed” or no reading in the last minute
+            Busy: utilisation ≥ {o?.busyThresholdPct ?? 10} %; by Plenum jobs: held by a running Plenum job; by external jobs: held by
+            a job a connected cluster reports; unmanaged: busy with no allocation (load Plenum does not manage). Failed: health
+            “failed” or no reading in the last minute
             {o ? ` (${o.gpus.failedHealth} unhealthy, ${o.gpus.noReadings} without readings)` : ''}.
           </Definition>
         </section>

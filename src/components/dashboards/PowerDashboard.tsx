@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
 import { LoadBasisTag, LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
+import { FacilityReconciliation } from './FacilityReconciliation';
 import { Definition, LiveStamp, Placeholder, Tile } from './parts';
 import { SiteTrends } from './SiteTrends';
 
@@ -64,6 +65,9 @@ export function PowerDashboard() {
         />
       </div>
       <div className="grid gap-6">
+        <Card title="Facility load against the utility meters" testId="power-reconciliation">
+          {p ? <FacilityReconciliation r={p.reconciliation} /> : <Placeholder className="h-16" />}
+        </Card>
         <Card title="Chain: budget, allocated and measured" testId="power-levels">
           <div id="levels" className="max-h-[28rem] min-h-[16rem] overflow-y-auto">
             {p ? (

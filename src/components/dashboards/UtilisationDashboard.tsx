@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useSite } from '@/components/plant/useSite';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { formatBusyAttribution } from '@/domain/honest-numbers';
 import type { UtilGroup } from '@/server/services/dashboards';
 import { formatBytes, formatNumber, formatPct } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
@@ -36,6 +37,7 @@ function GroupTable({ rows, label }: { rows: UtilGroup[]; label: string }) {
           <th className="font-normal">{label}</th>
           <th className="text-right font-normal">GPUs</th>
           <th className="text-right font-normal">Busy / idle / failed</th>
+          <th className="text-right font-normal">Busy: Plenum / external / unmanaged</th>
           <th className="text-right font-normal">Avg utilisation</th>
           <th className="font-normal" />
           <th className="text-right font-normal">Memory used</th>
@@ -49,6 +51,9 @@ function GroupTable({ rows, label }: { rows: UtilGroup[]; label: string }) {
             <td className="tabular text-right">{formatNumber(g.gpus, 4)}</td>
             <td className="tabular text-right">
               {g.busy} / {g.idle} / {g.failed}
+            </td>
+            <td className="tabular text-right" data-testid="util-busy-by">
+              {g.busyBy.byPlenumJobs} / {g.busyBy.byExternalJobs} / {g.busyBy.unmanaged}
             </td>
             <td className="tabular text-right">{formatPct(g.avgUtilPct)}</td>
             <td className="pl-2">
@@ -85,6 +90,9 @@ export function UtilisationDashboard() {
         <Tile testId="util-memory" title="GPU memory used" href="#groups" value={u ? formatPct(u.site.memUsedPct) : '…'} detail={u ? `${formatBytes(u.site.memUsedBytes)} of ${formatBytes(u.site.memTotalBytes)}` : ''} />
         <Tile testId="util-idle-allocated" title="Idle but allocated" href="#idle" value={u ? `${u.idleAllocated.length} GPUs` : '…'} detail="held by running jobs" />
       </div>
+      <p className="tabular -mt-3 mb-6 text-sm text-slate-700" data-testid="util-busy-by-site">
+        {u ? `GPUs ${formatBusyAttribution(u.site.busyBy)}` : ''}
+      </p>
       <div className="grid gap-6">
         <Card title="By group" testId="util-groups">
           <div id="groups" className="mb-2 flex gap-2 text-sm" role="tablist">
@@ -103,8 +111,9 @@ export function UtilisationDashboard() {
           </div>
           <div className="max-h-96 min-h-[12rem] overflow-y-auto">{u ? <GroupTable rows={u[grouping]} label={label} /> : <Placeholder className="h-48" />}</div>
           <Definition>
-            Busy: utilisation ≥ {u?.busyThresholdPct ?? 10} %; failed: health “failed” or no reading in the last minute. A shared GPU counts
-            for its share in the tenant and job rows.
+            Busy: utilisation ≥ {u?.busyThresholdPct ?? 10} %; failed: health “failed” or no reading in the last minute. A busy GPU is
+            Plenum’s when a running Plenum job holds it, external when a job a connected cluster reports holds it, and unmanaged
+            when nothing holds it (load Plenum does not manage). A shared GPU counts for its share in the tenant and job rows.
           </Definition>
         </Card>
         <Card title="Idle but allocated" testId="util-idle">

@@ -5,6 +5,7 @@ import { Badge, utilisationTone } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { FacilityReconciliation } from '@/components/dashboards/FacilityReconciliation';
 import { MermaidDiagram } from '@/components/topology/MermaidDiagram';
 import { formatPct, formatPowerW } from '@/domain/units';
 import { LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
@@ -19,6 +20,8 @@ export function PowerView() {
   const power = useQuery({ ...trpc.power.nodes.queryOptions({ siteId }), enabled: siteId > 0 });
   // Live: a UPS going on battery shows within one refresh.
   const diagram = useQuery({ ...trpc.power.upstreamDiagram.queryOptions({ siteId }), enabled: siteId > 0, refetchInterval: 10_000 });
+  // The facility load against the utility meters, measured (the same figures as the power dashboard).
+  const live = useQuery({ ...trpc.dashboards.power.queryOptions({ siteId }), enabled: siteId > 0, refetchInterval: 10_000 });
   if (!site || power.isPending) return <Loading label="Loading power chain" />;
   if (power.isError) return <ErrorMessage error={power.error} />;
   const data = power.data;
@@ -50,6 +53,9 @@ export function PowerView() {
         </Card>
       )}
       <div className="grid gap-6">
+        <Card title="Facility load against the utility meters" testId="power-reconciliation">
+          {live.data ? <FacilityReconciliation r={live.data.reconciliation} /> : live.isError ? <ErrorMessage error={live.error} /> : <Loading label="Loading meters" />}
+        </Card>
         <Card title="Units">
           <table className="w-full text-sm" data-testid="power-nodes">
             <thead className="text-left text-slate-500">

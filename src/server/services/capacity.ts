@@ -1,11 +1,12 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { type CapacityModel, type CapacityRack, checkRackAddition, type RackAdditionCheck } from '@/domain/capacity';
+import { type CapacityModel, type CapacityRack, checkRackAddition, type RackAdditionCheck, strandThresholdW } from '@/domain/capacity';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
 import { loadPlantModel, type PlantModel } from './plant';
 
 /**
- * The plant model plus what capacity planning needs per rack: placements, weight and free switch ports. Planned devices
+ * The plant model plus what capacity planning needs per rack: placements, weight, free switch ports and free rack PDU
+ * outlets, and the smallest server nameplate on the site (the stranding yardstick). Planned devices
  * count as planned load (at nameplate) in every headroom figure it gives.
  */
 export async function loadCapacityModel(db: Db, siteId: number, options: { excludeDeviceIds?: number[] } = {}): Promise<{ plant: PlantModel; capacity: CapacityModel }> {
@@ -35,6 +36,27 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
         .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'switch'), isNull(s.linkEnds.linkId), eq(s.interfaces.enabled, true)))
         .groupBy(s.devices.rackId, s.interfaces.speedGbps)
     : [];
+  // Free outlets per rack: each rack PDU with a recorded outlet count, less the PSUs plugged into it.
+  const outletRows = rackIds.length
+    ? await db
+        .select({
+          rackId: s.powerNodes.rackId,
+          // Spelled out: drizzle leaves column names unqualified inside sql``, which a correlated subquery needs.
+          free: sql<number>`greatest(0, power_nodes.outlets - (SELECT count(*) FROM psu_connections pc WHERE pc.rack_pdu_id = power_nodes.id))::int`,
+        })
+        .from(s.powerNodes)
+        .where(and(inArray(s.powerNodes.rackId, rackIds), eq(s.powerNodes.kind, 'rack-pdu'), sql`${s.powerNodes.outlets} IS NOT NULL`))
+    : [];
+  const freeOutlets = new Map<number, number>();
+  for (const row of outletRows) if (row.rackId !== null) freeOutlets.set(row.rackId, (freeOutlets.get(row.rackId) ?? 0) + row.free);
+  // The stranding rule's yardstick: the server types placed on the site (their nameplate power).
+  const serverTypes = rackIds.length
+    ? await db
+        .selectDistinct({ nameplatePowerW: s.deviceTypes.nameplatePowerW })
+        .from(s.devices)
+        .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
+        .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'server'), sql`${s.deviceTypes.uHeight} > 0`, sql`${s.devices.status} <> 'decommissioned'`))
+    : [];
   const capacityRacks: CapacityRack[] = racks.map((rack) => ({
     id: String(rack.id),
     name: rack.name,
@@ -49,8 +71,9 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
       .filter((d) => d.rackId === rack.id && d.position !== null && d.uHeight > 0)
       .map((d) => ({ id: String(d.id), positionU: d.position!, heightU: d.uHeight, face: d.face!, isFullDepth: d.isFullDepth, weightKg: d.weightKg })),
     freePortsByGbps: Object.fromEntries(freePorts.filter((p) => p.rackId === rack.id).map((p) => [String(p.speedGbps), p.count])),
+    freeOutlets: freeOutlets.get(rack.id) ?? 0,
   }));
-  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling } };
+  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling, strandThresholdW: strandThresholdW(serverTypes.map((t) => t.nameplatePowerW)) } };
 }
 
 /**

@@ -113,6 +113,27 @@ describe('dashboards service', () => {
     expect(o.jobs.running).toBeGreaterThanOrEqual(1);
     expect(o.jobs.pending).toBeGreaterThanOrEqual(1);
     expect(o.busyThresholdPct).toBe(BUSY_UTIL_PCT);
+    // Busy GPUs 0-3: GPU 0 is held by the running job; 1-3 have no allocation, so they are unmanaged.
+    expect(o.busyBy).toEqual({ busy: 4, byPlenumJobs: 1, byExternalJobs: 0, unmanaged: 3 });
+  });
+
+  it('busy GPUs held by an external job of a connected cluster count as external, not unmanaged', async () => {
+    const cluster = await db.pool.query<{ id: number }>(`INSERT INTO clusters (name, kind, url) VALUES ('dash-slurm', 'slurm', 'http://127.0.0.1:1') RETURNING id`);
+    const tenant = (await db.pool.query<{ id: number }>(`SELECT id FROM tenants WHERE name = 'dash-tenant'`)).rows[0]!.id;
+    const job = await db.pool.query<{ id: number }>(
+      `INSERT INTO jobs (name, kind, tenant_id, gpus_per_worker, cpu_milli, memory_mib, expected_power_w_per_gpu, status, origin, cluster_id, external_id)
+       VALUES ('slurm-1', 'training', $1, 1, 1000, 1024, 700, 'running', 'external', $2, '1') RETURNING id`,
+      [tenant, cluster.rows[0]!.id],
+    );
+    const allocation = await db.pool.query<{ id: number }>('INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES ($1, 0, $2, 1000) RETURNING id', [job.rows[0]!.id, gpus[1]!.id]);
+    try {
+      expect((await siteOverview(db.pool, siteId, now)).busyBy).toEqual({ busy: 4, byPlenumJobs: 1, byExternalJobs: 1, unmanaged: 2 });
+      expect((await utilisation(db.pool, siteId, now)).site.busyBy).toEqual({ busy: 4, byPlenumJobs: 1, byExternalJobs: 1, unmanaged: 2 });
+    } finally {
+      await db.pool.query('DELETE FROM gpu_allocations WHERE id = $1', [allocation.rows[0]!.id]);
+      await db.pool.query('DELETE FROM jobs WHERE id = $1', [job.rows[0]!.id]);
+      await db.pool.query('DELETE FROM clusters WHERE id = $1', [cluster.rows[0]!.id]);
+    }
   });
 
   it('readings older than the staleness window count as no data', async () => {
@@ -158,6 +179,17 @@ describe('dashboards service', () => {
     // Racks without PDU readings have no measurement.
     expect(p.racks.find((r) => r.name === 'A1-02')!.measuredW).toBeNull();
     expect(p.utility.itPowerW).toBe(500_000);
+    // The facility meter (650 kW) = what the utility feeds measure + unmetered / losses, exactly.
+    const feeds = p.nodes.filter((n) => n.kind === 'utility-feed');
+    expect(feeds.length).toBeGreaterThan(0);
+    const r = p.reconciliation;
+    expect(r.feeds.map((f) => f.name)).toEqual(feeds.map((f) => f.name));
+    expect(r.facilityW).toBe(650_000);
+    // Only A1-01 reports (20 kW at its PDUs): the feeds above it measure at least that, through the chain's losses.
+    expect(r.metersW).toBeGreaterThanOrEqual(20_000);
+    expect(r.metersW).toBeCloseTo(feeds.reduce((sum, f) => sum + (f.measuredW ?? 0), 0), 6);
+    expect(r.unmeteredW).toBeCloseTo(650_000 - r.metersW!, 6);
+    expect(r.metersW! + r.unmeteredW!).toBeCloseTo(r.facilityW!, 6);
   });
 
   it('thermal: inlet bands on the floor plan, cooling unit load, GPU temperature histogram and hot spots', async () => {
@@ -192,6 +224,8 @@ describe('dashboards service', () => {
     expect(u.byTenant.find((g) => g.label === 'dash-tenant')!.gpus).toBe(5);
     expect(u.idleAllocated.map((g) => g.uuid).sort()).toEqual(gpus.filter((g) => g.index >= 4).map((g) => g.uuid).sort());
     expect(u.byHall.map((h) => h.label)).toContain('Hall A');
+    expect(a101.busyBy).toEqual({ busy: 4, byPlenumJobs: 1, byExternalJobs: 0, unmanaged: 3 });
+    expect(job.busyBy).toEqual({ busy: 1, byPlenumJobs: 1, byExternalJobs: 0, unmanaged: 0 });
   });
 
   it("job power drawn: each GPU's latest power times the job's share, counting only GPUs that report", async () => {

@@ -10,15 +10,22 @@
  * Definitions (shown in the UI next to the numbers):
  * - GPU busy: latest `gpu_util_pct` ≥ BUSY_UTIL_PCT; idle: below it; failed: `accelerators.health = 'failed'` or no
  *   fresh reading. GPUs of planned or decommissioned servers are not counted.
+ * - Busy GPUs split by holder (attributeBusyGpus): "by Plenum jobs" (an active allocation of a running or scheduled
+ *   Plenum job), "by external jobs" (an external job from a connected cluster), "unmanaged" (busy by telemetry with no
+ *   allocation: load Plenum does not manage, such as the simulator's background load).
  * - Idle but allocated: a GPU held by a running job (active allocation) whose utilisation is below BUSY_UTIL_PCT.
  * - Measured power per device (fed to analysePlant as the DeviceLoadOverlay): the host's own wall-power series
  *   (`plenum_server_power_watts`, from the simulator / a BMC exporter) when it has one; otherwise the rack's measured
  *   rack-PDU power (Σ `pdu_power_w` of the rack) minus what host-measured devices in that rack draw, shared among the
  *   remaining drawing devices by nameplate. A rack without PDU readings leaves those devices unmeasured.
  * - Allocated power per GPU server: the scheduler's basis (idle floor + Σ active allocations × job's W per GPU).
+ * - Facility reconciliation (reconcileFacility): the site meter's facility load = Σ utility-feed measurements (a feed's
+ *   own meter, else the measured loads beneath it) + "unmetered / losses" (cooling and building loads outside the chain,
+ *   UPS, transformer and distribution losses), shown on the power dashboard and /power so the page adds up.
  */
 import type pg from 'pg';
 import { classifyInletTempC } from '@/domain/cooling';
+import { attributeBusyGpus, type BusyAttribution, type FacilityReconciliation, type GpuHolder, holderOf, reconcileFacility } from '@/domain/honest-numbers';
 import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
@@ -325,6 +332,17 @@ async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Prom
 
 export type GpuState = 'busy' | 'idle' | 'failed';
 
+/** Who holds each GPU now (accelerator id → holder): active allocations of running or scheduled jobs, by job origin. */
+async function gpuHolders(pool: pg.Pool): Promise<Map<number, GpuHolder>> {
+  const rows = await pool.query<{ accelerator_id: number; origins: ('plenum' | 'external')[] }>(
+    `SELECT g.accelerator_id, array_agg(DISTINCT j.origin) AS origins
+       FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
+      WHERE g.released_at IS NULL AND j.status IN ('running', 'scheduled')
+      GROUP BY g.accelerator_id`,
+  );
+  return new Map(rows.rows.map((r) => [r.accelerator_id, holderOf(r.origins)]));
+}
+
 export function gpuState(health: string, utilPct: number | undefined): GpuState {
   if (health === 'failed' || utilPct === undefined) return 'failed';
   return utilPct >= BUSY_UTIL_PCT ? 'busy' : 'idle';
@@ -337,6 +355,8 @@ export type SiteOverview = {
   facilityPowerW: number | null;
   pue: number | null;
   gpus: { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+  /** The busy GPUs by who keeps them busy: Plenum jobs, external jobs, or nobody Plenum knows of (unmanaged). */
+  busyBy: BusyAttribution;
   avgGpuUtilPct: number | null;
   busyThresholdPct: number;
   jobs: { running: number; pending: number };
@@ -358,10 +378,14 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
   const gpus = { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 };
   let utilSum = 0;
   let utilCount = 0;
+  const holders = await gpuHolders(pool);
+  const busyHolders: { busy: boolean; holder: GpuHolder }[] = [];
   for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
     const u = util.get(gpu.id);
     gpus.total++;
-    gpus[gpuState(gpu.health, u)]++;
+    const state = gpuState(gpu.health, u);
+    gpus[state]++;
+    busyHolders.push({ busy: state === 'busy', holder: holders.get(gpu.id) ?? null });
     if (gpu.health === 'failed') gpus.failedHealth++;
     else if (u === undefined) gpus.noReadings++;
     if (u !== undefined) {
@@ -384,6 +408,7 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
     facilityPowerW,
     pue: itPowerW && facilityPowerW ? facilityPowerW / itPowerW : null,
     gpus,
+    busyBy: attributeBusyGpus(busyHolders),
     avgGpuUtilPct: utilCount ? utilSum / utilCount : null,
     busyThresholdPct: BUSY_UTIL_PCT,
     jobs: jobs.rows[0]!,
@@ -540,6 +565,8 @@ export type PowerDashboard = {
   scenarios: { label: string; overloads: string[] }[];
   upsOnBattery: string[];
   utility: { itPowerW: number | null; facilityPowerW: number | null; utilityCapacityW: number };
+  /** The facility load against what the utility feeds measure; the difference is shown as "unmetered / losses". */
+  reconciliation: FacilityReconciliation;
   nodes: PowerLevelRow[];
   racks: { id: number; name: string; hallName: string; budgetW: number | null; nameplateW: number; allocatedW: number; measuredW: number | null; loadW: number; utilizationPct: number | null; redundant: boolean }[];
   servers: { id: number; name: string; rackName: string; nameplateW: number; allocatedW: number | null; measuredW: number | null; basis: MeasuredBasis | null; gpuPowerW: number | null; gpuCount: number; gpuTdpW: number | null }[];
@@ -659,6 +686,11 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
       : [],
     upsOnBattery: onBatteryNow.map((u) => u.name),
     utility: { itPowerW: siteValue('it_power_w'), facilityPowerW: siteValue('facility_power_w'), utilityCapacityW: (site.rows[0]?.utility_capacity_kw ?? 0) * 1000 },
+    // Each feed: its own meter when it has one, else the sum of the measured loads beneath it.
+    reconciliation: reconcileFacility(
+      siteValue('facility_power_w'),
+      nodeRows.filter((n) => n.kind === 'utility-feed').map((n) => ({ name: n.name, measuredW: n.meteredW ?? n.measuredW })),
+    ),
     nodes: [...nodeRows.filter((n) => n.kind !== 'rack-pdu'), ...busiest(nodeRows.filter((n) => n.kind === 'rack-pdu'), (n) => n.utilizationPct)],
     racks: busiest(rackRows, (r) => r.utilizationPct),
     servers: busiest(serverRows, (d) => d.measuredW ?? d.allocatedW ?? d.nameplateW),
@@ -824,7 +856,21 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
 // Utilisation
 // ---------------------------------------------------------------------------------------------------------------
 
-export type UtilGroup = { key: string; label: string; gpus: number; reporting: number; avgUtilPct: number | null; memUsedBytes: number; memTotalBytes: number; memUsedPct: number | null; busy: number; idle: number; failed: number };
+export type UtilGroup = {
+  key: string;
+  label: string;
+  gpus: number;
+  reporting: number;
+  avgUtilPct: number | null;
+  memUsedBytes: number;
+  memTotalBytes: number;
+  memUsedPct: number | null;
+  busy: number;
+  idle: number;
+  failed: number;
+  /** The busy GPUs by who keeps them busy (sums to `busy`). */
+  busyBy: BusyAttribution;
+};
 
 export type Utilisation = {
   atMs: number;
@@ -837,7 +883,7 @@ export type Utilisation = {
   idleAllocated: { uuid: string; deviceName: string; rackName: string; jobId: number; jobName: string; tenant: string; utilPct: number }[];
 };
 
-type GpuSample = { gpu: GpuRow; utilPct: number | undefined; memUsedBytes: number | undefined; memTotalBytes: number | undefined; weight: number };
+type GpuSample = { gpu: GpuRow; utilPct: number | undefined; memUsedBytes: number | undefined; memTotalBytes: number | undefined; weight: number; holder: GpuHolder };
 
 function group(key: string, label: string, members: GpuSample[]): UtilGroup {
   let weight = 0;
@@ -847,9 +893,12 @@ function group(key: string, label: string, members: GpuSample[]): UtilGroup {
   let total = 0;
   let reporting = 0;
   const states = { busy: 0, idle: 0, failed: 0 };
+  const busyHolders: { busy: boolean; holder: GpuHolder }[] = [];
   for (const m of members) {
     weight += m.weight;
-    states[gpuState(m.gpu.health, m.utilPct)]++;
+    const state = gpuState(m.gpu.health, m.utilPct);
+    states[state]++;
+    busyHolders.push({ busy: state === 'busy', holder: m.holder });
     if (m.utilPct !== undefined) {
       reporting++;
       reportingWeight += m.weight;
@@ -871,6 +920,7 @@ function group(key: string, label: string, members: GpuSample[]): UtilGroup {
     memTotalBytes: total,
     memUsedPct: total > 0 ? (used / total) * 100 : null,
     ...states,
+    busyBy: attributeBusyGpus(busyHolders),
   };
 }
 
@@ -886,7 +936,7 @@ function groupBy<S extends GpuSample>(samples: S[], keyOf: (s: S) => [string, st
 }
 
 export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<Utilisation> {
-  const [gpus, readings, allocations] = await Promise.all([
+  const [gpus, readings, allocations, holders] = await Promise.all([
     siteGpus(pool, siteId),
     latestReadings(pool, siteId, ['gpu_util_pct', 'gpu_fb_used_bytes', 'gpu_fb_free_bytes', 'gpu_fb_reserved_bytes', 'gpu_fb_total_bytes'], atMs),
     pool.query<{ accelerator_id: number; milli: number; job_id: number; job_name: string; status: string; tenant: string }>(
@@ -894,6 +944,7 @@ export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now
          FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id JOIN tenants t ON t.id = j.tenant_id
         WHERE g.released_at IS NULL`,
     ),
+    gpuHolders(pool),
   ]);
   const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
   const used = byKey(readings, 'gpu_fb_used_bytes', (r) => r.acceleratorId);
@@ -904,7 +955,7 @@ export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now
     const u = used.get(gpu.id);
     // dcgm-exporter reports used / free / reserved; total is their sum when no total series exists.
     const total = reportedTotal.get(gpu.id) ?? (u !== undefined && free.has(gpu.id) ? u + free.get(gpu.id)! + (reserved.get(gpu.id) ?? 0) : undefined);
-    return { gpu, utilPct: util.get(gpu.id), memUsedBytes: u, memTotalBytes: total, weight };
+    return { gpu, utilPct: util.get(gpu.id), memUsedBytes: u, memTotalBytes: total, weight, holder: holders.get(gpu.id) ?? null };
   };
   const whole = gpus.map((g) => sample(g, 1));
   const gpuById = new Map(gpus.map((g) => [g.id, g]));

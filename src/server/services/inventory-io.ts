@@ -173,6 +173,7 @@ const powerNode = z.strictObject({
   maxUtilizationPct: z.number().gt(0, 'must be more than 0 %').max(100, 'must be at most 100 %').default(80),
   efficiencyPct: nullableNumber,
   batteryRuntimeMin: nullableNumber,
+  outlets: int.min(1, 'must be at least 1').max(200, 'is at most 200').nullable().default(null),
   rack: rackRef.nullable().default(null),
   device: key.nullable().default(null),
 });
@@ -488,6 +489,7 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
             maxUtilizationPct: n.maxUtilizationPct,
             efficiencyPct: n.efficiencyPct,
             batteryRuntimeMin: n.batteryRuntimeMin,
+            outlets: n.outlets,
             rack: rackOf(n.rackId),
             device: n.deviceId === null ? null : need(deviceName, n.deviceId, 'device'),
           })),
@@ -609,6 +611,7 @@ const CONSTRAINT_FIELD: Record<string, string> = {
   power_nodes_max_util_range: 'maxUtilizationPct',
   power_nodes_efficiency_range: 'efficiencyPct',
   power_nodes_rack_pdu_has_rack: 'rack',
+  power_nodes_outlets_range: 'outlets',
   power_edges_no_self_loop: 'downstream',
   psu_connections_draw_positive: 'maximumDrawW',
   cooling_units_capacity_positive: 'capacityKw',
@@ -925,6 +928,7 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
     maxUtilizationPct: x.maxUtilizationPct,
     efficiencyPct: x.efficiencyPct,
     batteryRuntimeMin: x.batteryRuntimeMin,
+    outlets: x.outlets,
     rackId: refRack(x.rack, `powerNodes.${i}.rack`),
     deviceId: x.device === null ? null : refDevice(x.device, `powerNodes.${i}.device`),
   }));

@@ -17,8 +17,9 @@ export const capacityRouter = router({
   headroom: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
       await assertSiteWide(ctx, input.siteId, 'site capacity');
     const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
-    const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), input.strandThresholdW);
-    return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null };
+    const thresholdW = input.strandThresholdW ?? capacity.strandThresholdW;
+    const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), thresholdW);
+    return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null, strandThresholdW: thresholdW };
   }),
 
   /** "Add N devices of type T in area A": which racks take them, and what blocks the rest. Writes nothing. */

@@ -40,6 +40,8 @@ export const powerNodes = pgTable(
     /** UPS only: double-conversion efficiency at rated load, and battery runtime at full load. */
     efficiencyPct: real('efficiency_pct'),
     batteryRuntimeMin: real('battery_runtime_min'),
+    /** Rack PDU only: how many outlets it has (null: not recorded); free ones count as ports in capacity planning. */
+    outlets: integer('outlets'),
     /** Rack PDUs and rack feeds belong to a rack. */
     rackId: integer('rack_id').references(() => racks.id, { onDelete: 'cascade' }),
     deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
@@ -53,6 +55,7 @@ export const powerNodes = pgTable(
     check('power_nodes_max_util_range', sql`${t.maxUtilizationPct} > 0 AND ${t.maxUtilizationPct} <= 100`),
     check('power_nodes_efficiency_range', sql`${t.efficiencyPct} IS NULL OR (${t.efficiencyPct} > 50 AND ${t.efficiencyPct} <= 100)`),
     check('power_nodes_rack_pdu_has_rack', sql`${t.kind} <> 'rack-pdu' OR ${t.rackId} IS NOT NULL`),
+    check('power_nodes_outlets_range', sql`${t.outlets} IS NULL OR (${t.outlets} BETWEEN 1 AND 200 AND ${t.kind} = 'rack-pdu')`),
     index('power_nodes_rack_idx').on(t.rackId),
   ],
 );

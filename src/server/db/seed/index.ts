@@ -8,6 +8,8 @@ import { GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, NVL72_COMPUTE_TRAYS, SEED_SCA
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const SEED_LOCK_KEY = 7_041_978;
+/** Outlets per rack PDU of the air-cooled racks (the simulator's default; 0U three-phase PDUs have about 24-48). */
+const RACK_PDU_OUTLETS = 24;
 
 /**
  * Inserts rows in one statement (INSERT … SELECT FROM json_to_recordset), whatever their number: the xl seed's
@@ -327,7 +329,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
         plan.kind === 'nvl72'
           ? { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, capacityKw: 140, rackId: rack.id }
           : // 415 V three-phase 60 A, used to 80 %: 34.5 kW per side, enough to carry the whole rack alone.
-            { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, voltageV: 415, amperageA: 60, phase: 'three', maxUtilizationPct: 80, rackId: rack.id },
+            { siteId, kind: 'rack-pdu', name: `${rack.name} PDU-${side}`, side, voltageV: 415, amperageA: 60, phase: 'three', maxUtilizationPct: 80, outlets: RACK_PDU_OUTLETS, rackId: rack.id },
       );
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Builds the simulator's SimInventory from the database inventory: sites → halls → racks (with their rack PDUs and
- * GPU servers) plus UPSs, generators and cooling units. Simulator ids are the inventory NAMES the mapper looks up
+ * Builds the simulator's SimInventory from the database inventory: sites → halls → racks (with their rack PDUs, GPU
+ * servers and the steady loads of their other equipment: switches, storage) plus UPSs, generators and cooling units. Simulator ids are the inventory NAMES the mapper looks up
  * (site slug, rack name, power node name, cooling unit name, hostname, GPU UUID), so the simulated exporters' labels
  * map back onto the inventory with no side table.
  */
@@ -24,14 +24,14 @@ export function simGpuModel(name: string): GpuModelId | null {
 const COOLING_KINDS: Record<string, CoolingUnitKind | undefined> = { crah: 'crah', crac: 'crac', cdu: 'cdu', 'rear-door': 'rdhx' };
 
 export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
-  const [sites, halls, racks, pdus, upses, generators, edges, servers, gpus, units, served] = await Promise.all([
+  const [sites, halls, racks, pdus, upses, generators, edges, servers, gpus, units, served, steady] = await Promise.all([
     pool.query<{ id: number; slug: string; name: string }>('SELECT id, slug, name FROM sites ORDER BY id'),
     pool.query<{ id: number; site_id: number; slug: string; name: string }>('SELECT id, site_id, slug, name FROM halls ORDER BY id'),
     pool.query<{ id: number; hall_id: number; name: string; cooling_kind: string }>(
       `SELECT id, hall_id, name, cooling_kind FROM racks WHERE status IN ('active', 'maintenance') ORDER BY id`,
     ),
-    pool.query<{ id: number; rack_id: number; name: string; side: string; capacity_kw: number | null; voltage_v: number | null; amperage_a: number | null; phase: 'single' | 'three' | null; max_utilization_pct: number }>(
-      `SELECT id, rack_id, name, side, capacity_kw, voltage_v, amperage_a, phase, max_utilization_pct FROM power_nodes WHERE kind = 'rack-pdu' ORDER BY id`,
+    pool.query<{ id: number; rack_id: number; name: string; side: string; capacity_kw: number | null; voltage_v: number | null; amperage_a: number | null; phase: 'single' | 'three' | null; max_utilization_pct: number; outlets: number | null }>(
+      `SELECT id, rack_id, name, side, capacity_kw, voltage_v, amperage_a, phase, max_utilization_pct, outlets FROM power_nodes WHERE kind = 'rack-pdu' ORDER BY id`,
     ),
     pool.query<{ id: number; site_id: number; name: string; capacity_kw: number | null; battery_runtime_min: number | null }>(
       `SELECT id, site_id, name, capacity_kw, battery_runtime_min FROM power_nodes WHERE kind = 'ups' AND capacity_kw > 0 ORDER BY id`,
@@ -52,6 +52,12 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
     pool.query<{ unit_id: number; hall_id: number | null; row_hall_id: number | null; rack_id: number | null; rack_hall_id: number | null }>(
       `SELECT c.unit_id, c.hall_id, rw.hall_id AS row_hall_id, c.rack_id, rk.hall_id AS rack_hall_id
          FROM cooling_served_areas c LEFT JOIN rows rw ON rw.id = c.row_id LEFT JOIN racks rk ON rk.id = c.rack_id`,
+    ),
+    // Racked equipment without GPUs (switches, storage, CPU servers) draws its type's typical power from the rack PDUs.
+    pool.query<{ rack_id: number; name: string; typical_power_w: number }>(
+      `SELECT d.rack_id, d.name, dt.typical_power_w FROM devices d JOIN device_types dt ON dt.id = d.device_type_id
+        WHERE d.rack_id IS NOT NULL AND d.status IN ('active', 'maintenance') AND dt.typical_power_w > 0
+          AND NOT EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id) ORDER BY d.id`,
     ),
   ]);
 
@@ -105,6 +111,7 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
       feed: p.side === 'B' ? 'B' : 'A',
       capacityKw: capacityW / 1000,
       phases,
+      ...(p.outlets ? { outlets: p.outlets } : {}),
       ...(phaseVoltageV ? { phaseVoltageV } : {}),
       ...(upsId ? { upsId } : {}),
     });
@@ -114,6 +121,12 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
     const serverGpus = gpusByDevice.get(s.id);
     if (!rack || !serverGpus?.length) continue;
     rack.servers.push({ id: String(s.id), hostname: s.hostname, model: s.model, gpus: serverGpus });
+  }
+
+  for (const d of steady.rows) {
+    const rack = rackById.get(d.rack_id);
+    if (!rack) continue;
+    rack.steadyLoads = [...(rack.steadyLoads ?? []), { id: d.name, typicalKw: d.typical_power_w / 1000 }];
   }
 
   const hallHasRacks = new Set([...rackHall.values()]);

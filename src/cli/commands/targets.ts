@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
-const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
+const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'tpu', 'snmp', 'redfish', 'modbus'] as const;
 
 /**
  * SNMP collector settings and secrets from flags (the server validates them and names the field on error):

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../src/server/db/schema';
 import { seededTpuChipId } from '../src/server/db/seed/plan';
+import { siteOverview } from '../src/server/services/dashboards';
 import { SimulatorHost } from '../src/server/services/simulator-host';
 import { telemetrySettings } from '../src/server/services/telemetry/config';
 import { createTelemetry, type TelemetryRuntime } from '../src/server/services/telemetry/index';
@@ -130,6 +131,14 @@ describe('TPU hosts: simulator → device plugin text → tpu dialect → ingest
       if (r.metric.endsWith('_pct')) expect(r.value).toBeGreaterThanOrEqual(0);
       if (r.metric.endsWith('_pct')) expect(r.value).toBeLessThanOrEqual(100);
     }
+    // The overview counts the chips as TPUs, not as GPUs.
+    const siteId = (await db.pool.query<{ id: number }>(`SELECT id FROM sites WHERE slug = 'tpu'`)).rows[0]!.id;
+    const overview = await siteOverview(db.pool, siteId);
+    expect(overview.gpus.total).toBe(0);
+    expect(overview.avgGpuUtilPct).toBeNull();
+    expect(overview.tpus.total).toBe(8);
+    expect(overview.tpus.busy + overview.tpus.idle + overview.tpus.failed).toBe(8);
+    expect(overview.tpus.failedHealth).toBe(0);
     const unmapped = await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM telemetry_series s JOIN scrape_targets t ON t.id = s.target_id WHERE t.dialect = 'tpu' AND s.entity_kind <> 'gpu'`,
     );

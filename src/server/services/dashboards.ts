@@ -9,7 +9,8 @@
  *
  * Definitions (shown in the UI next to the numbers):
  * - GPU busy: latest `gpu_util_pct` ≥ BUSY_UTIL_PCT; idle: below it; failed: `accelerators.health = 'failed'` or no
- *   fresh reading. GPUs of planned or decommissioned servers are not counted.
+ *   fresh reading. GPUs of planned or decommissioned servers are not counted. TPU chips (accelerator vendor Google)
+ *   are counted the same way on their own line of the overview, their duty cycle standing in for utilisation.
  * - Idle but allocated: a GPU held by a running job (active allocation) whose utilisation is below BUSY_UTIL_PCT.
  * - Measured power per device (fed to analysePlant as the DeviceLoadOverlay): the host's own wall-power series
  *   (`plenum_server_power_watts`, from the simulator / a BMC exporter) when it has one; otherwise the rack's measured
@@ -308,14 +309,17 @@ type GpuRow = {
   rack_name: string;
   hall_id: number;
   hall_name: string;
+  /** accelerator_models.vendor: 'Google' chips are TPUs, the rest GPUs. */
+  vendor: string;
 };
 
-/** GPUs of a site's servers that are meant to draw power (not planned, not decommissioned). */
+/** Accelerators (GPUs and TPU chips) of a site's servers that are meant to draw power (not planned, not decommissioned). */
 async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
   const rows = await pool.query<GpuRow>(
     `SELECT a.id, a.uuid, a.index, a.health, d.id AS device_id, d.name AS device_name, r.id AS rack_id, r.name AS rack_name,
-            h.id AS hall_id, h.name AS hall_name
-       FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+            h.id AS hall_id, h.name AS hall_name, m.vendor
+       FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id
+       JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
       WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned') AND ${condition}
       ORDER BY h.name, r.name, d.name, a.index`,
     [siteId],
@@ -330,14 +334,24 @@ export function gpuState(health: string, utilPct: number | undefined): GpuState 
   return utilPct >= BUSY_UTIL_PCT ? 'busy' : 'idle';
 }
 
+export type AcceleratorCounts = { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+
+/** Whether an accelerator model's vendor makes its chips TPUs (Google) rather than GPUs. */
+export function isTpuVendor(vendor: string): boolean {
+  return vendor.toLowerCase() === 'google';
+}
+
 export type SiteOverview = {
   siteId: number;
   atMs: number;
   itPowerW: number | null;
   facilityPowerW: number | null;
   pue: number | null;
-  gpus: { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+  gpus: AcceleratorCounts;
   avgGpuUtilPct: number | null;
+  /** Google TPU chips, counted apart from the GPUs; utilisation is their duty cycle (tpu dialect → gpu_util_pct). */
+  tpus: AcceleratorCounts;
+  avgTpuDutyCyclePct: number | null;
   busyThresholdPct: number;
   jobs: { running: number; pending: number };
   alerts: { firing: number; acknowledged: number; critical: number };
@@ -355,18 +369,20 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
   const itPowerW = siteValue('it_power_w');
   const facilityPowerW = siteValue('facility_power_w');
   const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
-  const gpus = { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 };
-  let utilSum = 0;
-  let utilCount = 0;
+  const kinds = {
+    gpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
+    tpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
+  };
   for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
     const u = util.get(gpu.id);
-    gpus.total++;
-    gpus[gpuState(gpu.health, u)]++;
-    if (gpu.health === 'failed') gpus.failedHealth++;
-    else if (u === undefined) gpus.noReadings++;
+    const kind = kinds[isTpuVendor(gpu.vendor) ? 'tpu' : 'gpu'];
+    kind.counts.total++;
+    kind.counts[gpuState(gpu.health, u)]++;
+    if (gpu.health === 'failed') kind.counts.failedHealth++;
+    else if (u === undefined) kind.counts.noReadings++;
     if (u !== undefined) {
-      utilSum += u;
-      utilCount++;
+      kind.utilSum += u;
+      kind.utilCount++;
     }
   }
   const jobs = await pool.query<{ running: number; pending: number }>(
@@ -383,8 +399,10 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
     itPowerW,
     facilityPowerW,
     pue: itPowerW && facilityPowerW ? facilityPowerW / itPowerW : null,
-    gpus,
-    avgGpuUtilPct: utilCount ? utilSum / utilCount : null,
+    gpus: kinds.gpu.counts,
+    avgGpuUtilPct: kinds.gpu.utilCount ? kinds.gpu.utilSum / kinds.gpu.utilCount : null,
+    tpus: kinds.tpu.counts,
+    avgTpuDutyCyclePct: kinds.tpu.utilCount ? kinds.tpu.utilSum / kinds.tpu.utilCount : null,
     busyThresholdPct: BUSY_UTIL_PCT,
     jobs: jobs.rows[0]!,
     alerts: alerts.rows[0]!,

@@ -64,6 +64,17 @@ async function seedTpuRack(): Promise<void> {
     .insert(s.deviceTypes)
     .values({ manufacturerId: maker!.id, model: 'TPU v5p host', slug: 'tpu-v5p-host', kind: 'server', uHeight: 2, weightKg: 40, nameplatePowerW: 3000, typicalPowerW: 2000, acceleratorSlots: 4, acceleratorModelId: model!.id })
     .returning();
+  // A host in a rack without feeds: the simulator leaves it out (an unpowered rack), so only the readings this test
+  // ingests by hand reach its two chips.
+  const [unfed] = await db.db
+    .insert(s.racks)
+    .values({ hallId: hall!.id, rowId: row!.id, name: 'T-02', positionInRow: 2, maxPowerKw: 40, maxWeightKg: 1500, coolingKind: 'direct-liquid' })
+    .returning();
+  const [manual] = await db.db
+    .insert(s.devices)
+    .values({ deviceTypeId: hostType!.id, rackId: unfed!.id, position: 2, face: 'front', uHeight: 2, isFullDepth: true, weightKg: 40, name: 'tpu-x1', hostname: 'tpu-x1' })
+    .returning();
+  await db.db.insert(s.accelerators).values([0, 1].map((index) => ({ deviceId: manual!.id, index, uuid: seededTpuChipId(9, index), modelId: model!.id })));
   for (const [h, hostname] of HOSTS.entries()) {
     const [host] = await db.db
       .insert(s.devices)
@@ -136,13 +147,47 @@ describe('TPU hosts: simulator → device plugin text → tpu dialect → ingest
     const overview = await siteOverview(db.pool, siteId);
     expect(overview.gpus.total).toBe(0);
     expect(overview.avgGpuUtilPct).toBeNull();
-    expect(overview.tpus.total).toBe(8);
-    expect(overview.tpus.busy + overview.tpus.idle + overview.tpus.failed).toBe(8);
-    expect(overview.tpus.failedHealth).toBe(0);
+    expect(overview.tpus.total).toBe(10);
+    expect(overview.tpus.busy + overview.tpus.idle + overview.tpus.failed).toBe(10);
+    // Every simulated chip reads (an idle one, no process and so no duty cycle, by its TensorCore reading); only the
+    // two chips of the unsimulated host have none yet.
+    expect(overview.tpus.failed).toBe(2);
+    expect(overview.tpus.noReadings).toBe(2);
     const unmapped = await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM telemetry_series s JOIN scrape_targets t ON t.id = s.target_id WHERE t.dialect = 'tpu' AND s.entity_kind <> 'gpu'`,
     );
     expect(unmapped.rows[0]!.n).toBe(0);
+  });
+
+  it('the overview counts a chip no process holds as idle by its TensorCore reading, a busy one by its duty cycle', async () => {
+    const siteId = (await db.pool.query<{ id: number }>(`SELECT id FROM sites WHERE slug = 'tpu'`)).rows[0]!.id;
+    const before = await siteOverview(db.pool, siteId);
+    // The device plugin's text for tpu-x1: chip 0 runs a workload; chip 1 is held by none, so it has only the host metrics.
+    const [busyChip, idleChip] = [seededTpuChipId(9, 0), seededTpuChipId(9, 1)];
+    const labels = (chip: string) => `accelerator_id="${chip}",make="cloud-tpu",model="tpu-v5p-slice",tpu_topology="2x2x1"`;
+    const text = [
+      `duty_cycle_node{${labels(busyChip)}} 97`,
+      `tensorcore_utilization_node{${labels(busyChip)}} 61`,
+      `tensorcore_utilization_node{${labels(idleChip)}} 0`,
+      '',
+    ].join('\n');
+    telemetry.ingest.ingestText(text, 'tpu', { targetId: null, hostname: 'tpu-x1' });
+    await telemetry.ingest.flush();
+    const after = await siteOverview(db.pool, siteId);
+    expect(after.tpus.total).toBe(10);
+    expect(after.tpus.failed).toBe(0);
+    expect(after.tpus.noReadings).toBe(0);
+    // The simulated chips may have moved between busy and idle meanwhile; the two new ones add one of each.
+    expect(after.tpus.busy + after.tpus.idle).toBe(before.tpus.busy + before.tpus.idle + 2);
+    const stored = await db.pool.query<{ uuid: string; metric: string }>(
+      `SELECT a.uuid, s.metric FROM telemetry_series s JOIN accelerators a ON a.id = s.accelerator_id WHERE a.uuid = ANY($1) ORDER BY a.uuid, s.metric`,
+      [[busyChip, idleChip]],
+    );
+    expect(stored.rows).toEqual([
+      { uuid: busyChip, metric: 'gpu_util_pct' },
+      { uuid: busyChip, metric: 'tpu_tensorcore_util_pct' },
+      { uuid: idleChip, metric: 'tpu_tensorcore_util_pct' },
+    ]);
   });
 
   it('jobs placed on one host drive its chips: training near 100 % duty cycle, then a 20 % inference share at 20 %', async () => {

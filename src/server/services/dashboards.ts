@@ -349,7 +349,10 @@ export type SiteOverview = {
   pue: number | null;
   gpus: AcceleratorCounts;
   avgGpuUtilPct: number | null;
-  /** Google TPU chips, counted apart from the GPUs; utilisation is their duty cycle (tpu dialect → gpu_util_pct). */
+  /**
+   * Google TPU chips, counted apart from the GPUs. Utilisation is their duty cycle (tpu dialect → gpu_util_pct), or their
+   * TensorCore utilisation when no process holds the chip (no duty cycle is written then).
+   */
   tpus: AcceleratorCounts;
   avgTpuDutyCyclePct: number | null;
   busyThresholdPct: number;
@@ -364,18 +367,22 @@ export type SiteOverview = {
 export type OverviewZones = { gpu: string; job: string; alert: string };
 
 export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now(), zones?: OverviewZones): Promise<SiteOverview> {
-  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct'], atMs);
+  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct', 'tpu_tensorcore_util_pct'], atMs);
   const siteValue = (metric: string) => (zones ? null : (readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null));
   const itPowerW = siteValue('it_power_w');
   const facilityPowerW = siteValue('facility_power_w');
   const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
+  // A TPU chip no process holds has no duty cycle (the device plugin writes it only for a workload) but still its
+  // TensorCore utilisation, 0 when idle: that reading keeps an idle chip from counting as failed.
+  const tensorcore = byKey(readings, 'tpu_tensorcore_util_pct', (r) => r.acceleratorId);
   const kinds = {
     gpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
     tpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
   };
   for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
-    const u = util.get(gpu.id);
-    const kind = kinds[isTpuVendor(gpu.vendor) ? 'tpu' : 'gpu'];
+    const tpu = isTpuVendor(gpu.vendor);
+    const u = util.get(gpu.id) ?? (tpu ? tensorcore.get(gpu.id) : undefined);
+    const kind = kinds[tpu ? 'tpu' : 'gpu'];
     kind.counts.total++;
     kind.counts[gpuState(gpu.health, u)]++;
     if (gpu.health === 'failed') kind.counts.failedHealth++;

@@ -93,6 +93,11 @@ export function hostExporterDialect(server: SimServer): 'dcgm' | 'tpu' {
   return isTpuModel(server.gpus[0]?.model) ? 'tpu' : 'dcgm';
 }
 
+function tpuHostnames(inventory: SimInventory): Set<string> {
+  const servers = inventory.sites.flatMap((site) => site.halls.flatMap((h) => h.racks.flatMap((r) => r.servers)));
+  return new Set(servers.filter((srv) => hostExporterDialect(srv) === 'tpu').map((srv) => srv.hostname));
+}
+
 /** One scrape target the simulator registers: an exporter URL, or a device protocol endpoint reading facility objects. */
 export type SimulatorTarget = {
   url: string;
@@ -131,6 +136,8 @@ export class SimulatorHost {
   private modbus: ModbusTcpServer | undefined;
   /** Modbus unit id of each cooling unit served (inventory name → unit id). */
   private modbusUnitIds = new Map<string, number>();
+  /** Hosts whose accelerators are TPU chips: they serve the GKE TPU device plugin's text instead of dcgm-exporter's. */
+  private tpuHosts = new Set<string>();
   baseUrl = '';
 
   /** The host name other instances reach this world's servers by (PLENUM_SIM_ADVERTISE_HOST, else the listen address). */
@@ -158,6 +165,7 @@ export class SimulatorHost {
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
     this.modbusUnitIds = coolingUnitIds(inventory);
+    this.tpuHosts = tpuHostnames(inventory);
     this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
     await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
     this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
@@ -196,7 +204,7 @@ export class SimulatorHost {
       // view shows everything.
       const hostname = host ? decodeURIComponent(host[1]!) : '';
       const body = host
-        ? world.hostView(hostname)?.gpus[0]?.vendor === 'google'
+        ? this.tpuHosts.has(hostname)
           ? renderTpuHostMetrics(world, hostname)
           : renderGpuHostMetrics(world, hostname)
         : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
@@ -351,6 +359,7 @@ export class SimulatorHost {
     this.world.applyInventory(inventory);
     this.inventoryJson = json;
     this.modbusUnitIds = coolingUnitIds(inventory);
+    this.tpuHosts = tpuHostnames(inventory);
     await this.snmp?.sync();
     await this.registerTargets(inventory);
     return true;

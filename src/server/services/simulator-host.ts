@@ -202,11 +202,11 @@ export class SimulatorHost {
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
       // UPSs and rack PDUs answer SNMP and CDUs Redfish: the scraped facility text leaves those readings out, the debug
       // view shows everything.
-      const hostname = host ? decodeURIComponent(host[1]!) : '';
+      const simHost = host ? decodeURIComponent(host[1]!) : '';
       const body = host
-        ? this.tpuHosts.has(hostname)
-          ? renderTpuHostMetrics(world, hostname)
-          : renderGpuHostMetrics(world, hostname)
+        ? this.tpuHosts.has(simHost)
+          ? renderTpuHostMetrics(world, simHost)
+          : renderGpuHostMetrics(world, simHost)
         : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {

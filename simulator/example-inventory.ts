@@ -5,6 +5,7 @@
  */
 import type { SimInventory, SimRack } from './inventory';
 import type { GpuModelId } from './models/gpu-params';
+import { TPU_HOST_SHAPES, type TpuModelId } from './models/tpu-params';
 
 export function exampleRack(rackId: string, serverCount: number, model: GpuModelId = 'H200-SXM'): SimRack {
   return {
@@ -52,5 +53,32 @@ export function exampleInventory(options: { racks?: number; serversPerRack?: num
         halls: [{ id: 'hall-1', name: 'Hall 1', lightingKw: 0.5, racks }],
       },
     ],
+  };
+}
+
+/**
+ * A liquid-cooled rack of TPU hosts (v4 / v5p: 4 chips per host; v5e / v6e: 8). Chip uuids are the device plugin's
+ * accelerator_id form, `<instance id>-<chip index>`, as the inventory stores TPU chips.
+ */
+export function exampleTpuRack(rackId: string, hostCount: number, model: TpuModelId = 'TPU-v5p'): SimRack {
+  const chips = TPU_HOST_SHAPES[model].chipsPerHost;
+  return {
+    id: rackId,
+    name: rackId,
+    cooling: 'liquid',
+    pdus: [
+      { id: `${rackId}-pdu-a`, feed: 'A', capacityKw: 17.3, upsId: 'ups-a' },
+      { id: `${rackId}-pdu-b`, feed: 'B', capacityKw: 17.3, upsId: 'ups-b' },
+    ],
+    servers: Array.from({ length: hostCount }, (_, h) => {
+      const hostname = `${rackId}-tpu${h + 1}`;
+      const instanceId = `90000000000000000${h + 10}`;
+      return {
+        id: `srv-${hostname}`,
+        hostname,
+        model: `Cloud TPU ${model} host`,
+        gpus: Array.from({ length: chips }, (_, index) => ({ uuid: `${instanceId}-${index}`, index, model })),
+      };
+    }),
   };
 }

@@ -4,9 +4,12 @@
  * REFERENCE-NUMBERS.md and borrow the H200's shape where no measurement exists (marked "estimate").
  */
 
-export type GpuModelId = 'H100-SXM' | 'H200-SXM' | 'B200' | 'GB200' | 'L40S' | 'MI300X';
+import { TPU_MODEL_IDS, TPU_MODELS, type TpuModelId } from './tpu-params';
 
-export const GPU_MODEL_IDS: readonly GpuModelId[] = ['H100-SXM', 'H200-SXM', 'B200', 'GB200', 'L40S', 'MI300X'];
+/** Accelerator models the simulator has: GPUs, and TPU chips (models/tpu-params.ts), which share the GPU's physics. */
+export type GpuModelId = 'H100-SXM' | 'H200-SXM' | 'B200' | 'GB200' | 'L40S' | 'MI300X' | TpuModelId;
+
+export const GPU_MODEL_IDS: readonly GpuModelId[] = ['H100-SXM', 'H200-SXM', 'B200', 'GB200', 'L40S', 'MI300X', ...TPU_MODEL_IDS];
 
 export interface GpuThermalParams {
   /** Heatsink / cold plate to local air (or coolant), °C per W of total board power. */
@@ -64,7 +67,7 @@ export function stackShare(hbm: HbmFigures): number {
 
 export interface GpuModelParams {
   id: GpuModelId;
-  vendor: 'nvidia' | 'amd';
+  vendor: 'nvidia' | 'amd' | 'google';
   /** Name as the driver reports it (dcgm-exporter's modelName label). */
   modelName: string;
   memoryTotalMib: number;
@@ -368,6 +371,7 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     thermal: HOPPER_THERMAL,
     source: '750 W, 192 GB OAM (REFERENCE-NUMBERS.md); the rest estimated from the H200 fit',
   },
+  ...TPU_MODELS,
 };
 
 export function gpuModelParams(id: GpuModelId): GpuModelParams {

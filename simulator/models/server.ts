@@ -4,6 +4,7 @@
  * Pure: driven by step(dtS, env).
  */
 import type { GpuModelId } from './gpu-params';
+import { isTpuModel } from './tpu-params';
 
 export interface ServerParams {
   /** Both CPU sockets together, idle / fully busy, W. */
@@ -63,6 +64,23 @@ export function defaultServerParams(model: GpuModelId | undefined, gpuCount: num
       psuRatedW: 5500,
       gpuPreheatFraction: 0.2,
       liquidFraction: 0.85,
+    };
+  }
+  if (isTpuModel(model)) {
+    // A TPU host (assumed figures): host CPUs, DCN NICs and 4 or 8 chips; the ICI links run chip to chip, so there is no
+    // switch board. Liquid racks (v4 / v5p) take most of the heat on the cold plates.
+    const scale = Math.max(1, gpuCount) / 8;
+    return {
+      cpuIdleW: 150,
+      cpuMaxW: 500,
+      otherW: 150 + 100 * scale,
+      fanMaxW: liquid ? 150 : 700 * Math.max(0.5, scale),
+      airflowMaxM3s: liquid ? 0.08 : 0.35 * Math.max(0.5, scale),
+      fanMinSpeed: 0.3,
+      psuCount: 2,
+      psuRatedW: 3000,
+      gpuPreheatFraction: 0.3,
+      liquidFraction: liquid ? 0.8 : 0,
     };
   }
   if (model === 'L40S') {

@@ -103,6 +103,11 @@ const DEFS = [
   def('gpu_xgmi_error', 'bool', 'gauge', 'gpu', '1 when the XGMI error status reports an error (AMD)'),
   def('gpu_healthy', 'bool', 'gauge', 'gpu', '1 when the driver reports the GPU healthy (AMD)'),
 
+  // Accelerator: Google TPU readings with no GPU counterpart above (tpu dialect). Duty cycle and HBM capacity map onto
+  // gpu_util_pct and gpu_fb_*_bytes; these two measure something the GPU metrics do not.
+  def('tpu_tensorcore_util_pct', 'pct', 'gauge', 'gpu', 'TPU TensorCore utilisation: operations done over the most the TensorCores could do'),
+  def('tpu_hbm_bandwidth_util_pct', 'pct', 'gauge', 'gpu', 'TPU HBM bandwidth used over the peak bandwidth (not capacity)'),
+
   // Facility (plenum dialect). Identified by the inventory device name (label `device`).
   def('pdu_power_w', 'W', 'gauge', 'facility', 'PDU total active power'),
   def('pdu_energy_kwh', 'kWh', 'counter', 'facility', 'PDU energy meter'),

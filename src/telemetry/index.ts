@@ -7,6 +7,7 @@ export * from './dialects/index';
 export * from './dialects/nvidia-smi';
 export * from './dialects/plenum';
 export * from './dialects/prometheus';
+export * from './dialects/tpu';
 export * from './exposition';
 export * from './input-limits';
 export * from './nvidia-smi-csv';

@@ -47,7 +47,7 @@ export interface CanonicalSample {
   labels: Record<string, string>;
 }
 
-export type DialectName = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd';
+export type DialectName = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'tpu';
 
 export interface MapStats {
   /** Samples read. */

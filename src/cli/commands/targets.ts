@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
-const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
+const DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'tpu', 'snmp', 'redfish', 'modbus'] as const;
 
 /**
  * SNMP collector settings and secrets from flags (the server validates them and names the field on error):
@@ -90,7 +90,7 @@ function redfishFlags(args: Parameters<Command['run']>[1]): { options: Record<st
 export const targetsCommands: Record<string, Command> = {
   'targets add': {
     usage:
-      'targets add <url> --dialect <dcgm | nvidia-smi | prometheus | plenum | amd | snmp | redfish | modbus> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]\n' +
+      'targets add <url> --dialect <dcgm | nvidia-smi | prometheus | plenum | amd | tpu | snmp | redfish | modbus> [--interval <duration>] [--timeout <duration>] [--host <hostname>] [--zone <security zone>] [--preference <0-1000>]\n' +
       '  snmp: targets add snmp://<agent>[:161] --dialect snmp --profile <profile> --device <UPS/PDU/cooling unit name> [--community <community> | --v3-user <user> --auth-protocol sha --auth-key <key> --priv-protocol aes --priv-key <key>] [--context <name>] [--retries <n>]\n' +
       '  redfish: targets add https://<bmc>/redfish/v1 --dialect redfish --device <PDU/cooling unit name> [--username <user> --password-file <path>] [--auth session|basic|none] [--ca-file <pem>] [--insecure-skip-verify]\n' +
       '  modbus: targets add modbus://<device or gateway>[:502] --dialect modbus --map <register map> --device <cooling unit/meter name> [--unit-id <0-255>] [--word-order big|little] [--byte-order big|little] [--request-timeout <ms>]',

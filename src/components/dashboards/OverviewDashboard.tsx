@@ -41,6 +41,15 @@ export function OverviewDashboard() {
               detail={o ? `busy · ${o.gpus.idle} idle · ${o.gpus.failed} failed` : ''}
             />
             <Tile testId="tile-gpu-util" title="Avg GPU util." href="/dashboards/utilisation" value={o ? formatPct(o.avgGpuUtilPct) : '…'} detail="GPUs with readings" />
+            {o && o.tpus.total > 0 && (
+              <Tile
+                testId="tile-tpus"
+                title="TPU chips"
+                href="/dashboards/utilisation"
+                value={`${o.tpus.busy} / ${o.tpus.total}`}
+                detail={`busy · ${o.tpus.idle} idle · ${o.tpus.failed} failed · avg duty cycle ${formatPct(o.avgTpuDutyCyclePct)}`}
+              />
+            )}
             <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? `${o.jobs.running} running` : '…'} detail={o ? `${o.jobs.pending} pending` : ''} />
             <Tile
               testId="tile-alerts"

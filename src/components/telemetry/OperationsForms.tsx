@@ -87,7 +87,7 @@ export function SimulatorFaults() {
   );
 }
 
-type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'snmp' | 'redfish' | 'modbus';
+type TargetDialectChoice = 'dcgm' | 'nvidia-smi' | 'prometheus' | 'plenum' | 'amd' | 'tpu' | 'snmp' | 'redfish' | 'modbus';
 
 /**
  * Register a real exporter as a scrape target, or a UPS / PDU / cooling unit / meter to poll over SNMP or Modbus TCP:
@@ -202,6 +202,7 @@ export function AddTarget() {
               <option value="dcgm">dcgm-exporter</option>
               <option value="nvidia-smi">nvidia_gpu_exporter</option>
               <option value="amd">AMD Device Metrics Exporter</option>
+              <option value="tpu">GKE TPU device plugin</option>
               <option value="prometheus">Prometheus text</option>
               <option value="plenum">Plenum facility</option>
               <option value="snmp">SNMP agent (UPS, PDU, sensors)</option>

@@ -9,7 +9,8 @@
  *
  * Definitions (shown in the UI next to the numbers):
  * - GPU busy: latest `gpu_util_pct` ≥ BUSY_UTIL_PCT; idle: below it; failed: `accelerators.health = 'failed'` or no
- *   fresh reading. GPUs of planned or decommissioned servers are not counted.
+ *   fresh reading. GPUs of planned or decommissioned servers are not counted. TPU chips (accelerator vendor Google)
+ *   are counted the same way on their own line of the overview, their duty cycle standing in for utilisation.
  * - Busy GPUs split by holder (attributeBusyGpus): "by Plenum jobs" (an active allocation of a running or scheduled
  *   Plenum job), "by external jobs" (an external job from a connected cluster), "unmanaged" (busy by telemetry with no
  *   allocation: load Plenum does not manage, such as the simulator's background load).
@@ -315,14 +316,17 @@ type GpuRow = {
   rack_name: string;
   hall_id: number;
   hall_name: string;
+  /** accelerator_models.vendor: 'Google' chips are TPUs, the rest GPUs. */
+  vendor: string;
 };
 
-/** GPUs of a site's servers that are meant to draw power (not planned, not decommissioned). */
+/** Accelerators (GPUs and TPU chips) of a site's servers that are meant to draw power (not planned, not decommissioned). */
 async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
   const rows = await pool.query<GpuRow>(
     `SELECT a.id, a.uuid, a.index, a.health, d.id AS device_id, d.name AS device_name, r.id AS rack_id, r.name AS rack_name,
-            h.id AS hall_id, h.name AS hall_name
-       FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+            h.id AS hall_id, h.name AS hall_name, m.vendor
+       FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id
+       JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
       WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned') AND ${condition}
       ORDER BY h.name, r.name, d.name, a.index`,
     [siteId],
@@ -348,16 +352,29 @@ export function gpuState(health: string, utilPct: number | undefined): GpuState 
   return utilPct >= BUSY_UTIL_PCT ? 'busy' : 'idle';
 }
 
+export type AcceleratorCounts = { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+
+/** Whether an accelerator model's vendor makes its chips TPUs (Google) rather than GPUs. */
+export function isTpuVendor(vendor: string): boolean {
+  return vendor.toLowerCase() === 'google';
+}
+
 export type SiteOverview = {
   siteId: number;
   atMs: number;
   itPowerW: number | null;
   facilityPowerW: number | null;
   pue: number | null;
-  gpus: { total: number; busy: number; idle: number; failed: number; failedHealth: number; noReadings: number };
+  gpus: AcceleratorCounts;
   /** The busy GPUs by who keeps them busy: Plenum jobs, external jobs, or nobody Plenum knows of (unmanaged). */
   busyBy: BusyAttribution;
   avgGpuUtilPct: number | null;
+  /**
+   * Google TPU chips, counted apart from the GPUs. Utilisation is their duty cycle (tpu dialect → gpu_util_pct), or their
+   * TensorCore utilisation when no process holds the chip (no duty cycle is written then).
+   */
+  tpus: AcceleratorCounts;
+  avgTpuDutyCyclePct: number | null;
   busyThresholdPct: number;
   jobs: { running: number; pending: number };
   alerts: { firing: number; acknowledged: number; critical: number };
@@ -370,27 +387,33 @@ export type SiteOverview = {
 export type OverviewZones = { gpu: string; job: string; alert: string };
 
 export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now(), zones?: OverviewZones): Promise<SiteOverview> {
-  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct'], atMs);
+  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct', 'tpu_tensorcore_util_pct'], atMs);
   const siteValue = (metric: string) => (zones ? null : (readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null));
   const itPowerW = siteValue('it_power_w');
   const facilityPowerW = siteValue('facility_power_w');
   const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
-  const gpus = { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 };
-  let utilSum = 0;
-  let utilCount = 0;
+  // A TPU chip no process holds has no duty cycle (the device plugin writes it only for a workload) but still its
+  // TensorCore utilisation, 0 when idle: that reading keeps an idle chip from counting as failed.
+  const tensorcore = byKey(readings, 'tpu_tensorcore_util_pct', (r) => r.acceleratorId);
+  const kinds = {
+    gpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
+    tpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
+  };
   const holders = await gpuHolders(pool);
   const busyHolders: { busy: boolean; holder: GpuHolder }[] = [];
   for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
-    const u = util.get(gpu.id);
-    gpus.total++;
+    const tpu = isTpuVendor(gpu.vendor);
+    const u = util.get(gpu.id) ?? (tpu ? tensorcore.get(gpu.id) : undefined);
+    const kind = kinds[tpu ? 'tpu' : 'gpu'];
     const state = gpuState(gpu.health, u);
-    gpus[state]++;
-    busyHolders.push({ busy: state === 'busy', holder: holders.get(gpu.id) ?? null });
-    if (gpu.health === 'failed') gpus.failedHealth++;
-    else if (u === undefined) gpus.noReadings++;
+    kind.counts.total++;
+    kind.counts[state]++;
+    if (!tpu) busyHolders.push({ busy: state === 'busy', holder: holders.get(gpu.id) ?? null });
+    if (gpu.health === 'failed') kind.counts.failedHealth++;
+    else if (u === undefined) kind.counts.noReadings++;
     if (u !== undefined) {
-      utilSum += u;
-      utilCount++;
+      kind.utilSum += u;
+      kind.utilCount++;
     }
   }
   const jobs = await pool.query<{ running: number; pending: number }>(
@@ -407,9 +430,11 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
     itPowerW,
     facilityPowerW,
     pue: itPowerW && facilityPowerW ? facilityPowerW / itPowerW : null,
-    gpus,
+    gpus: kinds.gpu.counts,
     busyBy: attributeBusyGpus(busyHolders),
-    avgGpuUtilPct: utilCount ? utilSum / utilCount : null,
+    avgGpuUtilPct: kinds.gpu.utilCount ? kinds.gpu.utilSum / kinds.gpu.utilCount : null,
+    tpus: kinds.tpu.counts,
+    avgTpuDutyCyclePct: kinds.tpu.utilCount ? kinds.tpu.utilSum / kinds.tpu.utilCount : null,
     busyThresholdPct: BUSY_UTIL_PCT,
     jobs: jobs.rows[0]!,
     alerts: alerts.rows[0]!,

@@ -1,6 +1,7 @@
 /**
  * The live simulator: a World built from the database inventory, stepped on a SimClock (PLENUM_SIM_ACCEL), speaking
- * the protocols of the real gear: exporter text over HTTP (dcgm-exporter per GPU host at /hosts/<hostname>/metrics,
+ * the protocols of the real gear: exporter text over HTTP (dcgm-exporter per GPU host, the GKE TPU device plugin per TPU
+ * host, at /hosts/<hostname>/metrics,
  * the rest of the facility per site at /facility/<site-slug>/metrics) and SNMP, one agent per UPS (UPS-MIB) and rack
  * PDU (APC rPDU2) on its own UDP port (simulator/protocols/snmp-agent.ts). It registers all of them as scrape targets
  * (managed_by = 'simulator'; an SNMP target names its profile and its power node), so Plenum reads the simulator
@@ -21,8 +22,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
-import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
-import type { SimInventory } from '../../../simulator/inventory';
+import { renderFacilityMetrics, renderGpuHostMetrics, renderTpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
+import type { SimInventory, SimServer } from '../../../simulator/inventory';
+import { isTpuModel } from '../../../simulator/models/tpu-params';
 import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
 import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
@@ -86,10 +88,20 @@ const STEP_MS = 500;
  */
 const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 
+/** The exporter a simulated host serves: the GKE TPU device plugin's text for TPU hosts, dcgm-exporter's for the rest. */
+export function hostExporterDialect(server: SimServer): 'dcgm' | 'tpu' {
+  return isTpuModel(server.gpus[0]?.model) ? 'tpu' : 'dcgm';
+}
+
+function tpuHostnames(inventory: SimInventory): Set<string> {
+  const servers = inventory.sites.flatMap((site) => site.halls.flatMap((h) => h.racks.flatMap((r) => r.servers)));
+  return new Set(servers.filter((srv) => hostExporterDialect(srv) === 'tpu').map((srv) => srv.hostname));
+}
+
 /** One scrape target the simulator registers: an exporter URL, or a device protocol endpoint reading facility objects. */
 export type SimulatorTarget = {
   url: string;
-  dialect: 'dcgm' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
+  dialect: 'dcgm' | 'tpu' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
   /** The collector's unique key beside the URL (SNMP profile, Modbus unit); '' for HTTP targets. */
   targetKey: string;
   options: Record<string, unknown>;
@@ -124,6 +136,8 @@ export class SimulatorHost {
   private modbus: ModbusTcpServer | undefined;
   /** Modbus unit id of each cooling unit served (inventory name → unit id). */
   private modbusUnitIds = new Map<string, number>();
+  /** Hosts whose accelerators are TPU chips: they serve the GKE TPU device plugin's text instead of dcgm-exporter's. */
+  private tpuHosts = new Set<string>();
   baseUrl = '';
 
   /** The host name other instances reach this world's servers by (PLENUM_SIM_ADVERTISE_HOST, else the listen address). */
@@ -151,6 +165,7 @@ export class SimulatorHost {
     const port = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${this.options.host}:${port}`;
     this.modbusUnitIds = coolingUnitIds(inventory);
+    this.tpuHosts = tpuHostnames(inventory);
     this.modbus = simulatorModbusServer(() => ({ world: this.world, unitIds: this.modbusUnitIds }));
     await this.modbus.listen(this.options.modbusPort ?? 0, this.options.host);
     this.redfishUrl = await this.redfish.start(this.options.host, this.options.redfishPort ?? 0);
@@ -187,8 +202,11 @@ export class SimulatorHost {
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
       // UPSs and rack PDUs answer SNMP and CDUs Redfish: the scraped facility text leaves those readings out, the debug
       // view shows everything.
+      const simHost = host ? decodeURIComponent(host[1]!) : '';
       const body = host
-        ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!))
+        ? this.tpuHosts.has(simHost)
+          ? renderTpuHostMetrics(world, simHost)
+          : renderGpuHostMetrics(world, simHost)
         : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
@@ -218,7 +236,7 @@ export class SimulatorHost {
   }
 
   /**
-   * The scrape targets of an inventory: one dcgm endpoint per GPU host, one facility text endpoint per site (sensors,
+   * The scrape targets of an inventory: one dcgm endpoint per GPU host (tpu for a TPU host), one facility text endpoint per site (sensors,
    * servers, the site meter, air units' text), one SNMP agent per UPS and rack PDU, a Modbus unit per air cooling unit
    * (CRAH, CRAC, in-row, rear door) and the Redfish service for the CDUs (which answer Modbus too, unregistered).
    */
@@ -230,7 +248,8 @@ export class SimulatorHost {
     for (const site of inventory.sites) {
       out.push({ ...base, url: this.endpointUrl({ kind: 'facility', siteId: site.id }), dialect: 'plenum' });
       for (const hall of site.halls)
-        for (const rack of hall.racks) for (const s of rack.servers) out.push({ ...base, url: this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), dialect: 'dcgm' });
+        for (const rack of hall.racks)
+          for (const s of rack.servers) out.push({ ...base, url: this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), dialect: hostExporterDialect(s) });
       for (const d of this.snmp?.devices() ?? []) {
         if (d.siteId !== site.id) continue;
         out.push({
@@ -340,6 +359,7 @@ export class SimulatorHost {
     this.world.applyInventory(inventory);
     this.inventoryJson = json;
     this.modbusUnitIds = coolingUnitIds(inventory);
+    this.tpuHosts = tpuHostnames(inventory);
     await this.snmp?.sync();
     await this.registerTargets(inventory);
     return true;

@@ -30,7 +30,7 @@ import { accelerators, devices } from './devices';
 import { racks, securityZones, sites } from './inventory';
 import { powerNodes } from './power';
 
-export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus'] as const;
+export const TARGET_DIALECTS = ['dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'tpu', 'snmp', 'redfish', 'modbus'] as const;
 export type TargetDialect = (typeof TARGET_DIALECTS)[number];
 
 /** An exporter endpoint Plenum scrapes, with the health of its last scrapes. */
@@ -77,7 +77,7 @@ export const scrapeTargets = pgTable(
     targetKey: text('target_key').notNull().default(''),
   },
   (t) => [
-    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'snmp', 'redfish', 'modbus')`),
+    check('scrape_targets_dialect', sql`${t.dialect} IN ('dcgm', 'nvidia-smi', 'prometheus', 'plenum', 'amd', 'tpu', 'snmp', 'redfish', 'modbus')`),
     unique('scrape_targets_url_key_unique').on(t.url, t.targetKey),
     check('scrape_targets_one_facility_object', sql`num_nonnulls(${t.powerNodeId}, ${t.coolingUnitId}) <= 1`),
     index('scrape_targets_power_node_idx').on(t.powerNodeId),

@@ -38,6 +38,15 @@ export function seededGpuUuid(serial: number): string {
 }
 
 /**
+ * A deterministic TPU chip id in the form the GKE TPU device plugin reports as `accelerator_id`: `<instance id>-<chip
+ * index>`, the instance id a 19-digit number like a Compute Engine instance id. The inventory stores it as the chip's
+ * uuid, so the tpu dialect's samples (and the simulator's) land on the seeded chip, as a GPU's do by its UUID.
+ */
+export function seededTpuChipId(hostSerial: number, chipIndex: number): string {
+  return `${(5_000_000_000_000_000_000n + BigInt(hostSerial)).toString()}-${chipIndex}`;
+}
+
+/**
  * The tenants a seeded site starts with, so jobs can be submitted at once (the README's examples use `research`).
  * Quotas are shares of the site's GPUs, in whole servers (multiples of 8); `secure-cage` is cleared for the tenant cage.
  */

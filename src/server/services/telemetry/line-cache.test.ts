@@ -126,6 +126,12 @@ describe('line cache: a cached line maps exactly as an uncached one', () => {
     expectSameAsFullPath('amd', { targetId: 6 }, 6, (k) => docs[k % 3]!);
   });
 
+  it('the tpu dialect (GKE TPU device plugin text, chips by accelerator_id, a non-finite reading dropped)', () => {
+    const text = readFileSync(fileURLToPath(new URL('../../../../tests/fixtures/tpu/gke-tpu-device-plugin-v5p.prom', import.meta.url)), 'utf8');
+    const docs = [text, `${text}duty_cycle_node{accelerator_id="7305948170026414481-3",make="cloud-tpu",model="tpu-v5p-slice",tpu_topology="2x2x1"} NaN\n`];
+    expectSameAsFullPath('tpu', { targetId: 7, hostname: 'tpu-v5p-host-0' }, 6, (k) => docs[k % 2]!);
+  });
+
   it('without a target id too (ad-hoc ingest shares one cache per dialect and host)', () => {
     expectSameAsFullPath('dcgm', { targetId: null }, 4, dcgmDoc);
   });

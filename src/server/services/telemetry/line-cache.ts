@@ -31,6 +31,7 @@ import {
   NVIDIA_SMI_RULES,
   PLENUM_PREFIX,
   scaleValue,
+  TPU_RULES,
 } from '@/telemetry';
 
 /** The value-dependent part of a dialect's mapping for one series (everything else is fixed by the series text). */
@@ -70,6 +71,8 @@ export function dialectValueRule(dialect: DialectName, name: string): ValueRule 
       const r = AMD_RULES.get(name.startsWith(AMD_PREFIX) ? name.slice(AMD_PREFIX.length) : name);
       return { sentinelAtOrAbove: undefined, dropNonFinite: r !== undefined, factor: r ? r.factor : 1, facilityFactor: 1 };
     }
+    case 'tpu':
+      return { sentinelAtOrAbove: undefined, dropNonFinite: TPU_RULES.has(name), factor: 1, facilityFactor: 1 };
     case 'plenum': {
       const def = name.startsWith(PLENUM_PREFIX) ? getMetricDef(name.slice(PLENUM_PREFIX.length)) : undefined;
       return { sentinelAtOrAbove: undefined, dropNonFinite: def !== undefined, factor: 1, facilityFactor: 1 };

@@ -1,7 +1,8 @@
 /**
- * Builds the simulator's SimInventory from the database inventory: sites → halls → racks (with their rack PDUs, GPU
- * servers and the steady loads of their other equipment: switches, storage) plus UPSs, generators and cooling units. Simulator ids are the inventory NAMES the mapper looks up
- * (site slug, rack name, power node name, cooling unit name, hostname, GPU UUID), so the simulated exporters' labels
+ * Builds the simulator's SimInventory from the database inventory: sites → halls → racks (with their rack PDUs, their
+ * accelerator servers: GPU hosts and TPU hosts, and the steady loads of their other equipment: switches, storage) plus
+ * UPSs, generators and cooling units. Simulator ids are the inventory NAMES the mapper looks up
+ * (site slug, rack name, power node name, cooling unit name, hostname, GPU UUID or TPU chip id), so the simulated exporters' labels
  * map back onto the inventory with no side table.
  */
 import type pg from 'pg';
@@ -9,7 +10,7 @@ import { feedAvailablePowerW } from '@/domain/power';
 import type { CoolingUnitKind, SimCoolingUnit, SimHall, SimInventory, SimRack, SimSite } from '../../../../simulator/inventory';
 import type { GpuModelId } from '../../../../simulator/models/gpu-params';
 
-/** Accelerator model name (inventory) → simulator GPU model; null for models the simulator has no model of. */
+/** Accelerator model name (inventory) → simulator accelerator model (GPU or TPU chip); null for models the simulator has no model of. */
 export function simGpuModel(name: string): GpuModelId | null {
   const n = name.toLowerCase();
   if (n.includes('gb200')) return 'GB200';
@@ -18,6 +19,13 @@ export function simGpuModel(name: string): GpuModelId | null {
   if (n.includes('h100')) return 'H100-SXM';
   if (n.includes('l40s')) return 'L40S';
   if (n.includes('mi300x')) return 'MI300X';
+  // Google TPU chips (catalogue names "TPU v5p", "TPU v6e (Trillium)", …): the simulator's TPU host model.
+  if (n.includes('tpu') || n.includes('trillium')) {
+    if (n.includes('v5p')) return 'TPU-v5p';
+    if (n.includes('v5e') || n.includes('v5 lite') || n.includes('v5litepod')) return 'TPU-v5e';
+    if (n.includes('v6e') || n.includes('trillium')) return 'TPU-v6e';
+    if (n.includes('v4')) return 'TPU-v4';
+  }
   return null;
 }
 

@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/cli-start.ts [--runs 15]
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { createToken, createUser } from '../src/server/auth/accounts';
 import { createDb } from '../src/server/db/client';
@@ -27,17 +27,24 @@ process.exitCode = await main(process.argv.slice(1));`;
 
 const WAYS = {
   built: (args: string[]) => [path.join(ROOT, 'bin/plenum.mjs'), ...args],
-  tsx: (args: string[]) => ['--input-type=module', '-e', TSX_MAIN, ...args],
+  tsx: (args: string[]) => ['--input-type=module', '-e', TSX_MAIN, '--', ...args],
 };
 
 type Sample = { wallMs: number; cpuMs: number };
 
-function timeRun(argv: string[], env: NodeJS.ProcessEnv): Sample {
+/** Runs one command (asynchronously: the server answering `health` lives in this process). */
+async function timeRun(argv: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   const t0 = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...argv], { cwd: ROOT, env, encoding: 'utf8' });
+  const result = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    execFile('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...argv], { cwd: ROOT, env, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
   const wallMs = performance.now() - t0;
   const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
   if (result.status !== 0 || !cpu) throw new Error(`node ${argv.slice(-2).join(' ')} exited ${result.status}: ${result.stderr}`);
+  // Both ways must have run the CLI itself (not, say, node's own --help).
+  if (!/^(usage: plenum|status: )/m.test(result.stdout)) throw new Error(`node ${argv.slice(-2).join(' ')} printed something else: ${result.stdout.slice(0, 200)}`);
   return { wallMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 };
 }
 
@@ -56,8 +63,8 @@ async function main() {
     console.log(`plenum CLI start: ${runs} runs per command and way; ${JSON.stringify(started)}`);
     for (const [name, args] of Object.entries(commands)) {
       const times: Record<keyof typeof WAYS, Sample[]> = { built: [], tsx: [] };
-      for (const way of Object.keys(WAYS) as (keyof typeof WAYS)[]) timeRun(WAYS[way](args), env); // warm the file cache
-      for (let i = 0; i < runs; i++) for (const way of Object.keys(WAYS) as (keyof typeof WAYS)[]) times[way].push(timeRun(WAYS[way](args), env));
+      for (const way of Object.keys(WAYS) as (keyof typeof WAYS)[]) await timeRun(WAYS[way](args), env); // warm the file cache
+      for (let i = 0; i < runs; i++) for (const way of Object.keys(WAYS) as (keyof typeof WAYS)[]) times[way].push(await timeRun(WAYS[way](args), env));
       const median = (way: keyof typeof WAYS, of: keyof Sample) => pct(times[way].map((sample) => sample[of]), 50);
       const ratio = (of: keyof Sample) => Math.round((median('tsx', of) / median('built', of)) * 100) / 100;
       console.log(

@@ -12,7 +12,7 @@ import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuild } from '../scripts/build';
-import { arg, machine, pct } from './telemetry/common';
+import { arg, machine } from './telemetry/common';
 
 const runs = Number(arg('runs', '2'));
 const skip = arg('skip', '');
@@ -50,6 +50,12 @@ function nextBuild(): number {
 }
 
 console.log(`setup times: ${runs} runs each; ${JSON.stringify(machine())}`);
-const report = (label: string, seconds: number[]) => console.log(`${label}: median ${pct(seconds, 50).toFixed(1)} s of ${seconds.map((s) => s.toFixed(1)).join(', ')} s`);
+/** The median (of an even count, the mean of the middle two). */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+const report = (label: string, seconds: number[]) => console.log(`${label}: median ${median(seconds).toFixed(1)} s of ${seconds.map((s) => s.toFixed(1)).join(', ')} s`);
 if (skip !== 'install') report('npm ci', Array.from({ length: runs }, npmCi));
 if (skip !== 'build') report('next build', Array.from({ length: runs }, nextBuild));

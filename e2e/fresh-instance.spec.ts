@@ -28,12 +28,14 @@ function freePort(): Promise<number> {
 
 test.describe('a fresh instance (PLENUM_SEED=none)', () => {
   test.describe.configure({ timeout: 420_000 });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'plenum-fresh-'));
+  let dataDir = '';
   let child: ReturnType<typeof spawn> | undefined;
   let freshUrl = '';
 
   test.beforeAll(async () => {
     test.setTimeout(240_000);
+    // Made here, not when the file is loaded: Playwright loads spec files in more than one process.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'plenum-fresh-'));
     const port = await freePort();
     freshUrl = `http://127.0.0.1:${port}`;
     // Its own process group, so the whole instance (npm, node, the embedded PostgreSQL) stops with one signal.
@@ -69,7 +71,7 @@ test.describe('a fresh instance (PLENUM_SEED=none)', () => {
         // already gone
       }
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('/jobs/new without tenants says why and links to creating one', async ({ browser }) => {

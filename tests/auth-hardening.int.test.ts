@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCreateToken, cliCreateUser } from '../src/cli/commands/admin';
+import { cliCreateToken, cliCreateUser } from '../src/cli/commands/admin-database';
 import { handleTrpcRequest } from '../src/server/api/http';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';

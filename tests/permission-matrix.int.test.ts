@@ -267,6 +267,26 @@ const ZONE_CASES: Record<string, ZoneCase> = {
       expect(counted).toBe(row!.n);
     },
   },
+  'deviceTypes.get': {
+    kind: 'list',
+    input: (f) => ({ id: f.deviceTypeId }),
+    check: async (r, f) => {
+      // The type is shared; the devices of that type listed and counted are the caller's zones' only. Checked on this
+      // answer and on the type of the own and the other zone's fixture device (the fixture's type may have none yet).
+      const ownDevicesOf = async (typeId: number) =>
+        (await zoneDb.db.execute<{ id: number }>(sql`SELECT d.id FROM devices d JOIN racks r ON r.id = d.rack_id WHERE r.security_zone_id = ${f.own.zoneId} AND d.device_type_id = ${typeId}`)).rows.map((d) => d.id).sort();
+      const shown = (answer: unknown) => (answer as { devices: { id: number }[] }).devices.map((d) => d.id).sort();
+      expect(shown(r)).toEqual(await ownDevicesOf(f.deviceTypeId));
+      expect((r as { deviceCount: number }).deviceCount).toBe((await ownDevicesOf(f.deviceTypeId)).length);
+      const caller = createCaller(createContext(zoneDb, f.principal('viewer')));
+      for (const side of [f.own, f.other]) {
+        const [{ typeId }] = (await zoneDb.db.execute<{ typeId: number }>(sql`SELECT device_type_id AS "typeId" FROM devices WHERE id = ${side.deviceId}`)).rows as [{ typeId: number }];
+        const answer = await caller.deviceTypes.get({ id: typeId });
+        expect(shown(answer)).toEqual(await ownDevicesOf(typeId));
+        expect(shown(answer).includes(side.deviceId)).toBe(side === f.own);
+      }
+    },
+  },
   'deviceTypes.import': { kind: 'all-zones', input: () => ({ files: [{ name: 'zm.yaml', content: 'manufacturer: Example' }] }) },
   'inventory.export': { kind: 'all-zones', input: () => undefined },
   'inventory.import': { kind: 'all-zones', input: () => ({ document: {}, dryRun: true }) },

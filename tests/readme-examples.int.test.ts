@@ -25,8 +25,14 @@ const FIXTURES = [path.join(ROOT, '..', 'shared', 'fixtures'), path.join(ROOT, '
  * node_modules/.bin link, as in a project that depends on plenum.
  */
 function readmeShellBlocks(readme: string): string[] {
-  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => block.includes('npx plenum'));
+  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
+
+/**
+ * The README's shell blocks that are not CLI examples: the two set-up commands, run as written by CI (`.ci/run` runs
+ * `npm install && npm test`) and by e2e/start-command.spec.ts (`npm start`). Any other shell block must be a CLI example.
+ */
+const SETUP_BLOCKS = ['npm install && npm start\n', 'npm install && npm test\n'];
 
 async function serve(database: TestDatabase): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req: IncomingMessage, res) => {
@@ -104,7 +110,11 @@ describe('the README examples', () => {
 
   it('every shell block that uses the CLI runs as written and does what its comment says', { timeout: 600_000 }, async () => {
     const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
-    const blocks = readmeShellBlocks(readme);
+    const shellBlocks = readmeShellBlocks(readme);
+    expect(shellBlocks.filter((block) => SETUP_BLOCKS.includes(block))).toEqual(SETUP_BLOCKS);
+    const blocks = shellBlocks.filter((block) => !SETUP_BLOCKS.includes(block));
+    // Every other shell block is run below, so each must use the CLI (a block that does not is a mistake to catch here).
+    expect(blocks.filter((block) => !block.includes('npx plenum'))).toEqual([]);
     expect(blocks.length).toBeGreaterThanOrEqual(6);
     const script = [
       'set -euo pipefail',

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import type { JobInput } from '../../server/api/routers/jobs';
 import { type Command, flag, requiredPositional, UsageError } from '../command';
 
@@ -22,6 +21,8 @@ async function readJobs(path: string): Promise<JobInput[]> {
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  // Loaded here, not at start-up: only job files need the YAML parser.
+  const { parse: parseYaml } = await import('yaml');
   let parsed: unknown;
   try {
     parsed = parseYaml(text);

@@ -1,6 +1,7 @@
 'use client';
 
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { type ChangeEvent, useDeferredValue, useState } from 'react';
 import { Can } from '@/components/auth/Can';
 import { fieldErrorsOf } from '@/components/forms/fieldErrors';
@@ -105,7 +106,11 @@ export function DeviceTypesView() {
                 {types.map((type) => (
                   <tr key={type.id} className="border-t border-slate-100">
                     <td>{type.manufacturer}</td>
-                    <td>{type.model}</td>
+                    <td>
+                      <Link href={`/device-types/${type.id}`} className="text-sky-700 hover:underline">
+                        {type.model}
+                      </Link>
+                    </td>
                     <td>{type.kind}</td>
                     <td className="tabular text-right">
                       {type.uHeight} U{type.isFullDepth ? '' : ' (half depth)'}

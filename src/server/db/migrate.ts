@@ -4,13 +4,23 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 
+/** The drizzle/ folder in `folder` or the nearest folder above it that has one. */
+function drizzleFolderAbove(folder: string): string | undefined {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'drizzle', 'meta', '_journal.json'))) return path.join(dir, 'drizzle');
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
 /**
  * The project's drizzle/ folder: under the working folder when Plenum runs from the project (the web server's bundle
- * has no source path to go by), else next to this source file (the CLI's `admin` commands run from any folder).
+ * has no source path to go by), else above this file (the CLI's `admin` commands run from any folder, from
+ * src/server/db or from the CLI's build in dist/cli).
  */
-export const MIGRATIONS_FOLDER = [path.resolve(process.cwd(), 'drizzle'), path.resolve(import.meta.dirname ?? '.', '../../../drizzle')].find((folder) =>
-  existsSync(path.join(folder, 'meta', '_journal.json')),
-) ?? path.resolve(process.cwd(), 'drizzle');
+const WORKING_FOLDER_DRIZZLE = path.resolve(process.cwd(), 'drizzle');
+export const MIGRATIONS_FOLDER = existsSync(path.join(WORKING_FOLDER_DRIZZLE, 'meta', '_journal.json'))
+  ? WORKING_FOLDER_DRIZZLE
+  : (drizzleFolderAbove(import.meta.dirname ?? '.') ?? WORKING_FOLDER_DRIZZLE);
 // Any constant works; it only has to be the same in every Plenum process.
 const MIGRATION_LOCK_KEY = 7_041_977;
 

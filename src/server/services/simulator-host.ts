@@ -133,6 +133,8 @@ export class SimulatorHost {
   private stepTimer: NodeJS.Timeout | undefined;
   private lastStepMs = 0;
   private inventoryJson = '';
+  /** plant_version (bumped by triggers on every plant table) when the inventory was last read. */
+  private plantVersionSeen: number | undefined;
   private modbus: ModbusTcpServer | undefined;
   /** Modbus unit id of each cooling unit served (inventory name → unit id). */
   private modbusUnitIds = new Map<string, number>();
@@ -151,6 +153,7 @@ export class SimulatorHost {
   ) {}
 
   async start(): Promise<void> {
+    this.plantVersionSeen = await this.plantVersion();
     const inventory = await loadSimInventory(this.pool);
     const nowMs = Date.now();
     this.world = new World(inventory, { seed: this.options.seed, startMs: nowMs });
@@ -349,9 +352,24 @@ export class SimulatorHost {
     }
   }
 
+  private async plantVersion(): Promise<number> {
+    const { rows } = await this.pool.query<{ version: string }>('SELECT version FROM plant_version');
+    return Number(rows[0]?.version ?? 0);
+  }
+
+  /**
+   * Whether a plant table (racks, devices, power, cooling, …) changed since the inventory was last read: an
+   * `inventory import`, a device added in the UI. One single-row read, so the worker asks on every tick.
+   */
+  async plantChanged(): Promise<boolean> {
+    return (await this.plantVersion()) !== this.plantVersionSeen;
+  }
+
   /** Re-reads the inventory; applies it (and re-registers targets) when it changed. */
   async refreshInventory(): Promise<boolean> {
     if (!this.world) return false;
+    // Read before the inventory: a change committed in between is seen again on the next tick, never missed.
+    this.plantVersionSeen = await this.plantVersion();
     const inventory = await loadSimInventory(this.pool);
     const json = JSON.stringify(inventory);
     if (json === this.inventoryJson) return false;
@@ -485,7 +503,9 @@ export function simulatorWorker(current: () => SimulatorHost | undefined): Worke
     tick: async () => {
       const host = current();
       if (!host) return 'standby: another instance runs the simulated world';
-      if (Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
+      // At once after a plant change (an inventory import brings its hosts' telemetry within a tick), and every
+      // inventoryRefreshMs for what plant_version does not cover (GPUs of an existing server).
+      if ((await host.plantChanged()) || Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();
       }

@@ -4,7 +4,8 @@ import * as s from '../../db/schema';
 import { DEVICE_TYPE_IMPORT_LIMITS, importDeviceTypeFiles } from '../../services/devicetype-import';
 import { afterCursor, pageInput, toPage } from '../pagination';
 import { assertAllZones, zoneConditionText } from '../../auth/zones';
-import { operateProcedure, readProcedure, router } from '../trpc';
+import { dbId } from '../inputs';
+import { operateProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const { maxFiles, maxFileBytes, maxNameLength } = DEVICE_TYPE_IMPORT_LIMITS;
 
@@ -70,6 +71,48 @@ export const deviceTypesRouter = router({
       .orderBy(asc(s.deviceTypes.model), asc(s.deviceTypes.id))
       .limit(input.limit + 1);
     return toPage(rows, input.limit);
+  }),
+
+  /**
+   * One device type with its PSU and interface templates, and the devices of that type in the caller's zones (the
+   * first 100 by name). A NetBox file without power ports gives a type with no PSUs and an unknown (0 W) nameplate.
+   */
+  get: readProcedure.meta({ example: { id: 1 } }).input(z.object({ id: dbId })).query(async ({ ctx, input }) => {
+    const [type] = await ctx.db
+      .select({
+        id: s.deviceTypes.id,
+        model: s.deviceTypes.model,
+        manufacturer: s.manufacturers.name,
+        slug: s.deviceTypes.slug,
+        partNumber: s.deviceTypes.partNumber,
+        kind: s.deviceTypes.kind,
+        uHeight: s.deviceTypes.uHeight,
+        isFullDepth: s.deviceTypes.isFullDepth,
+        airflow: s.deviceTypes.airflow,
+        weightKg: s.deviceTypes.weightKg,
+        nameplatePowerW: s.deviceTypes.nameplatePowerW,
+        typicalPowerW: s.deviceTypes.typicalPowerW,
+        psuTemplates: s.deviceTypes.psuTemplates,
+        interfaceTemplates: s.deviceTypes.interfaceTemplates,
+        acceleratorSlots: s.deviceTypes.acceleratorSlots,
+        acceleratorModel: s.acceleratorModels.name,
+        source: s.deviceTypes.source,
+        createdAt: s.deviceTypes.createdAt,
+      })
+      .from(s.deviceTypes)
+      .innerJoin(s.manufacturers, eq(s.manufacturers.id, s.deviceTypes.manufacturerId))
+      .leftJoin(s.acceleratorModels, eq(s.acceleratorModels.id, s.deviceTypes.acceleratorModelId))
+      .where(eq(s.deviceTypes.id, input.id));
+    if (!type) throw new TRPCError({ code: 'NOT_FOUND', message: `no device type with id ${input.id}` });
+    const inZones = sql.raw(zoneConditionText(ctx.principal, 'rack', 'd.rack_id'));
+    const devices = await ctx.db.execute<{ id: number; name: string; status: string; rackId: number | null; rackName: string | null; position: number | null }>(
+      sql`SELECT d.id, d.name, d.status, d.rack_id AS "rackId", r.name AS "rackName", d.position
+            FROM devices d LEFT JOIN racks r ON r.id = d.rack_id
+           WHERE d.device_type_id = ${input.id} AND ${inZones}
+           ORDER BY d.name, d.id LIMIT 100`,
+    );
+    const [counted] = (await ctx.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM devices d WHERE d.device_type_id = ${input.id} AND ${inZones}`)).rows;
+    return { type, devices: devices.rows, deviceCount: counted?.n ?? 0 };
   }),
 
   /**

@@ -104,6 +104,8 @@ export class TypicalWorkload {
   private readonly viewByModel = new Map<string, ModelView>();
   private readonly demandByModel = new Map<string, number>();
   private readonly signatures = new Map<string, GpuStateSignature>();
+  /** Per GPU-share shape, how slots and small milli change when one GPU goes from F to F - T free; by F * 2048 + T. */
+  private readonly changes = new Map<number, { slots: Float64Array; small: Float64Array }>();
 
   constructor(
     shapes: WorkloadShape[],
@@ -267,6 +269,25 @@ export class TypicalWorkload {
     return this.internSignature(sorted);
   }
 
+  /** The per-shape change of one GPU going from `from` to `from - taken` free (integers, so adding them is exact). */
+  private changeOf(from: number, taken: number): { slots: Float64Array; small: Float64Array } {
+    const key = from * 2048 + taken; // both 0-1000
+    let change = this.changes.get(key);
+    if (change !== undefined) return change;
+    if (this.changes.size >= MAX_SIGNATURES / 10) this.changes.clear();
+    const to = from - taken;
+    const n = this.weight.length;
+    change = { slots: new Float64Array(n), small: new Float64Array(n) };
+    for (let s = 0; s < n; s++) {
+      const need = this.milliPerGpu[s];
+      if (need >= MILLI_PER_GPU) continue;
+      change.slots[s] = Math.floor(to / need) - Math.floor(from / need);
+      change.small[s] = (to < need ? to : 0) - (from < need ? from : 0);
+    }
+    this.changes.set(key, change);
+    return change;
+  }
+
   private internSignature(sorted: Int32Array): GpuStateSignature {
     const key = sorted.join(',');
     let signature = this.signatures.get(key);
@@ -338,6 +359,7 @@ export class TypicalWorkload {
     const wantCapacity = this.measure !== 'fgd';
     const smallMilli = signature.smallMilli;
     const gpuSlots = signature.gpuSlots;
+    const change = count > 0 ? this.changeOf(from, taken) : null;
     const cpuOf = this.cpuMilli;
     const memoryOf = this.memoryMib;
     const needOf = this.milliPerGpu;
@@ -357,9 +379,9 @@ export class TypicalWorkload {
       if (need < MILLI_PER_GPU) {
         slots = gpuSlots[s];
         let small = smallMilli[s];
-        if (count > 0) {
-          slots += count * (Math.floor(to / need) - Math.floor(from / need));
-          small += count * ((to < need ? to : 0) - (from < need ? from : 0));
+        if (change !== null) {
+          slots += count * change.slots[s];
+          small += count * change.small[s];
         }
         unusable = maxFree < need ? totalFree : small;
       } else {

@@ -68,6 +68,26 @@ interface ModelView {
 
 export type FragmentationMeasure = 'fgd' | 'capacity' | 'blend';
 
+/**
+ * The GPU half of a node state, shared by every node whose usable GPUs have the same free milli (in any order): both
+ * measures depend on the free milli only as a multiset, so the per-shape GPU terms are computed once per multiset.
+ * A node's fragmentation, before or after a worker takes some of its GPUs, is then one pass over the shapes that
+ * adjusts those terms for the GPUs taken and adds the CPU and memory checks, with no per-GPU loop.
+ */
+export interface GpuStateSignature {
+  /** Free milli, ascending. */
+  readonly sortedFree: Int32Array;
+  readonly totalFree: number;
+  readonly fullyFree: number;
+  /** Per GPU-share shape, the free milli of the GPUs with less free than the share. */
+  readonly smallMilli: Float64Array;
+  /** Per GPU shape, the pods of the shape the GPUs alone would hold ('capacity' measure). */
+  readonly gpuSlots: Float64Array;
+}
+
+/** Bounds the signature memo of a long-lived scheduler; distinct GPU states are a few thousand in practice. */
+const MAX_SIGNATURES = 200_000;
+
 /** The typical workload mix, compiled into flat arrays once so the hot path does no allocation. */
 export class TypicalWorkload {
   readonly shapes: WorkloadShape[];
@@ -83,6 +103,9 @@ export class TypicalWorkload {
   private readonly modelGpus: Record<string, number> | null;
   private readonly viewByModel = new Map<string, ModelView>();
   private readonly demandByModel = new Map<string, number>();
+  private readonly signatures = new Map<string, GpuStateSignature>();
+  /** Per GPU-share shape, how slots and small milli change when one GPU goes from F to F - T free; by F * 2048 + T. */
+  private readonly changes = new Map<number, { slots: Float64Array; small: Float64Array }>();
 
   constructor(
     shapes: WorkloadShape[],
@@ -236,6 +259,148 @@ export class TypicalWorkload {
       return 0.5 * (capacity + this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree));
     }
     return this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree);
+  }
+
+  /** The signature of a node's GPUs (free milli of the usable ones, unhealthy as 0; first gpuCount entries). */
+  signatureOf(freeMilli: ArrayLike<number>, gpuCount: number): GpuStateSignature {
+    const sorted = new Int32Array(gpuCount);
+    for (let g = 0; g < gpuCount; g++) sorted[g] = freeMilli[g];
+    sorted.sort();
+    return this.internSignature(sorted);
+  }
+
+  /** The per-shape change of one GPU going from `from` to `from - taken` free (integers, so adding them is exact). */
+  private changeOf(from: number, taken: number): { slots: Float64Array; small: Float64Array } {
+    const key = from * 2048 + taken; // both 0-1000
+    let change = this.changes.get(key);
+    if (change !== undefined) return change;
+    if (this.changes.size >= MAX_SIGNATURES / 10) this.changes.clear();
+    const to = from - taken;
+    const n = this.weight.length;
+    change = { slots: new Float64Array(n), small: new Float64Array(n) };
+    for (let s = 0; s < n; s++) {
+      const need = this.milliPerGpu[s];
+      if (need >= MILLI_PER_GPU) continue;
+      change.slots[s] = Math.floor(to / need) - Math.floor(from / need);
+      change.small[s] = (to < need ? to : 0) - (from < need ? from : 0);
+    }
+    this.changes.set(key, change);
+    return change;
+  }
+
+  private internSignature(sorted: Int32Array): GpuStateSignature {
+    const key = sorted.join(',');
+    let signature = this.signatures.get(key);
+    if (signature !== undefined) return signature;
+    if (this.signatures.size >= MAX_SIGNATURES) this.signatures.clear();
+    let totalFree = 0;
+    let fullyFree = 0;
+    let maxFree = 0;
+    for (const f of sorted) {
+      totalFree += f;
+      if (f >= MILLI_PER_GPU) fullyFree++;
+      if (f > maxFree) maxFree = f;
+    }
+    const n = this.weight.length;
+    const smallMilli = new Float64Array(n);
+    const gpuSlots = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const need = this.milliPerGpu[s];
+      if (need < MILLI_PER_GPU) {
+        let small = 0;
+        let slots = 0;
+        for (const f of sorted) {
+          if (f < need) small += f;
+          slots += Math.floor(f / need);
+        }
+        smallMilli[s] = small;
+        gpuSlots[s] = slots;
+      } else {
+        gpuSlots[s] = Math.floor(fullyFree / this.gpuCount[s]);
+      }
+    }
+    signature = { sortedFree: sorted, totalFree, fullyFree, smallMilli, gpuSlots };
+    this.signatures.set(key, signature);
+    return signature;
+  }
+
+  /**
+   * fragmentationMilli of the state `signature` describes after `count` of its GPUs with `from` free milli each give
+   * `taken` milli to a worker (count 0: the state itself). The same value to the last bit as fragmentationMilli on
+   * that state: the same integer terms, summed in the same order.
+   */
+  fragmentationAfter(
+    gpuModel: string,
+    cpuMilliFree: number,
+    memoryMibFree: number,
+    signature: GpuStateSignature,
+    count: number,
+    from: number,
+    taken: number,
+  ): number {
+    const to = from - taken;
+    const totalFree = signature.totalFree - count * taken;
+    if (totalFree === 0) return 0;
+    const sorted = signature.sortedFree;
+    const top = sorted.length - 1;
+    // Largest free after the change: the largest GPU left untouched, or a changed one.
+    let maxFree = count === 0 ? (top >= 0 ? sorted[top] : 0) : to;
+    if (count > 0) {
+      const untouched = sorted[top] !== from ? sorted[top] : top - count >= 0 ? sorted[top - count] : 0;
+      if (untouched > maxFree) maxFree = untouched;
+    }
+    const fullyFree =
+      signature.fullyFree - (from >= MILLI_PER_GPU ? count : 0) + (count > 0 && to >= MILLI_PER_GPU ? count : 0);
+    const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
+    const view = this.view(gpuModel);
+    const weight = view.weight;
+    const checkMemory = this.checkMemory;
+    const wantFgd = this.measure !== 'capacity';
+    const wantCapacity = this.measure !== 'fgd';
+    const smallMilli = signature.smallMilli;
+    const gpuSlots = signature.gpuSlots;
+    const change = count > 0 ? this.changeOf(from, taken) : null;
+    const cpuOf = this.cpuMilli;
+    const memoryOf = this.memoryMib;
+    const needOf = this.milliPerGpu;
+    const gpusOf = this.gpuCount;
+    let fgd = view.allFreeWeight * totalFree;
+    let capacity = fgd;
+    const n = weight.length;
+    for (let s = 0; s < n; s++) {
+      const w = weight[s];
+      if (w === 0) continue;
+      const cpu = cpuOf[s];
+      const memory = memoryOf[s];
+      const need = needOf[s];
+      const shapeGpus = gpusOf[s];
+      let slots: number;
+      let unusable: number;
+      if (need < MILLI_PER_GPU) {
+        slots = gpuSlots[s];
+        let small = smallMilli[s];
+        if (change !== null) {
+          slots += count * change.slots[s];
+          small += count * change.small[s];
+        }
+        unusable = maxFree < need ? totalFree : small;
+      } else {
+        slots = Math.floor(fullyFree / shapeGpus);
+        unusable = fullyFree >= shapeGpus ? partialFree : totalFree;
+      }
+      if (wantFgd) {
+        fgd += cpuMilliFree < cpu || (checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
+      }
+      if (wantCapacity) {
+        // min(slots, floor(free / per pod)) without dividing when the free amount does not bind (integers: exact).
+        if (cpu > 0 && slots * cpu > cpuMilliFree) slots = Math.floor(cpuMilliFree / cpu);
+        if (checkMemory && memory > 0 && slots * memory > memoryMibFree) slots = Math.floor(memoryMibFree / memory);
+        capacity += w * (totalFree - slots * need * shapeGpus);
+      }
+    }
+    if (this.measure === 'fgd') return fgd;
+    if (this.measure === 'capacity') return capacity;
+    return 0.5 * (capacity + fgd);
   }
 
   /** The paper's measure: free milli a shape cannot use at all. */

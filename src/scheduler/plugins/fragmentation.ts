@@ -1,4 +1,4 @@
-import type { TypicalWorkload } from '../fragmentation';
+import type { GpuStateSignature, TypicalWorkload } from '../fragmentation';
 import { gpuInScope } from '../gpu';
 import type { CycleState, GpuPickerPlugin, ScorePlugin } from '../plugin';
 import { MILLI_PER_GPU, type Snapshot } from '../snapshot';
@@ -16,6 +16,9 @@ interface PodEntry {
 interface SnapshotCache {
   fragVersion: Int32Array;
   fragMilli: Float64Array;
+  /** GPU signature of each node, valid at signatureVersion. */
+  signatureVersion: Int32Array;
+  signature: Array<GpuStateSignature | undefined>;
   byPodShape: Map<string, PodEntry>;
 }
 
@@ -28,12 +31,25 @@ function newEntry(n: number): PodEntry {
   return entry;
 }
 
+export interface FragmentationScoreOptions {
+  /**
+   * true (default): measure node states through their GPU signatures (TypicalWorkload.signatureOf), so the per-GPU
+   * work is done once per distinct GPU state in the cluster instead of once per node, shape and candidate GPU.
+   * false: call fragmentationMilli on every state, the straightforward path the tests compare against.
+   */
+  signatures?: boolean;
+}
+
 /**
  * Fragmentation gradient (FGD): score = minus the growth of the node's expected fragmentation against the typical
  * workload if the worker lands there; for a GPU share, the GPU whose use grows it least. Results are memoised per
  * node version and worker shape, so each placement only recomputes the node it changed.
  */
-export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & GpuPickerPlugin {
+export function fragmentationScore(
+  workload: TypicalWorkload,
+  options: FragmentationScoreOptions = {},
+): ScorePlugin & GpuPickerPlugin {
+  const useSignatures = options.signatures ?? true;
   const caches = new WeakMap<Snapshot, SnapshotCache>();
   const free = new Int32Array(256);
   let lastState: CycleState | null = null;
@@ -45,7 +61,13 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
     let cache = caches.get(snapshot);
     if (!cache) {
       const n = snapshot.nodes.length;
-      cache = { fragVersion: new Int32Array(n).fill(-1), fragMilli: new Float64Array(n), byPodShape: new Map() };
+      cache = {
+        fragVersion: new Int32Array(n).fill(-1),
+        fragMilli: new Float64Array(n),
+        signatureVersion: new Int32Array(n).fill(-1),
+        signature: new Array(n),
+        byPodShape: new Map(),
+      };
       caches.set(snapshot, cache);
     }
     return cache;
@@ -60,10 +82,24 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
     return n;
   }
 
+  /** The node's GPU signature; `free` must hold the node's loadFree values. */
+  function signatureNow(cache: SnapshotCache, snapshot: Snapshot, i: number, n: number): GpuStateSignature {
+    const version = snapshot.nodeVersion[i];
+    let signature = cache.signature[i];
+    if (signature === undefined || cache.signatureVersion[i] !== version) {
+      signature = workload.signatureOf(free, n);
+      cache.signature[i] = signature;
+      cache.signatureVersion[i] = version;
+    }
+    return signature;
+  }
+
   function fragNow(cache: SnapshotCache, snapshot: Snapshot, node: SchedNode, i: number): number {
     if (cache.fragVersion[i] === snapshot.nodeVersion[i]) return cache.fragMilli[i];
     const n = loadFree(node);
-    const frag = workload.fragmentationMilli(node.gpuModel, node.cpuMilliFree, node.memoryMibFree, free, n);
+    const frag = useSignatures
+      ? workload.fragmentationAfter(node.gpuModel, node.cpuMilliFree, node.memoryMibFree, signatureNow(cache, snapshot, i, n), 0, 0, 0)
+      : workload.fragmentationMilli(node.gpuModel, node.cpuMilliFree, node.memoryMibFree, free, n);
     cache.fragVersion[i] = snapshot.nodeVersion[i];
     cache.fragMilli[i] = frag;
     return frag;
@@ -103,6 +139,7 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
     if (entry.version[i] === snapshot.nodeVersion[i]) return entry;
     const before = fragNow(cache, snapshot, node, i);
     const n = loadFree(node);
+    const signature = useSignatures ? signatureNow(cache, snapshot, i, n) : null;
     const cpuAfter = node.cpuMilliFree - state.pod.cpuMilli;
     const memAfter = node.memoryMibFree - state.pod.memoryMib;
     const demand = state.demand;
@@ -116,9 +153,14 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
         let seen = false; // GPUs with the same free share give the same result
         for (let h = 0; h < g; h++) if (free[h] === f && gpuInScope(state, node, h)) seen = true;
         if (seen) continue;
-        free[g] = f - need;
-        const after = workload.fragmentationMilli(node.gpuModel, cpuAfter, memAfter, free, n);
-        free[g] = f;
+        let after: number;
+        if (signature !== null) {
+          after = workload.fragmentationAfter(node.gpuModel, cpuAfter, memAfter, signature, 1, f, need);
+        } else {
+          free[g] = f - need;
+          after = workload.fragmentationMilli(node.gpuModel, cpuAfter, memAfter, free, n);
+          free[g] = f;
+        }
         // Equal growth: the fuller GPU (best fit) keeps the emptier one whole.
         if (after < bestAfter || (after === bestAfter && f < free[bestGpu])) {
           bestAfter = after;
@@ -126,14 +168,18 @@ export function fragmentationScore(workload: TypicalWorkload): ScorePlugin & Gpu
         }
       }
     } else {
-      let left = demand.mode === 'whole' ? demand.gpuCount : 0;
+      const wanted = demand.mode === 'whole' ? demand.gpuCount : 0;
+      let left = wanted;
       for (let g = 0; g < n && left > 0; g++) {
         if (free[g] >= MILLI_PER_GPU && gpuInScope(state, node, g)) {
           free[g] = 0;
           left--;
         }
       }
-      bestAfter = workload.fragmentationMilli(node.gpuModel, cpuAfter, memAfter, free, n);
+      bestAfter =
+        signature !== null
+          ? workload.fragmentationAfter(node.gpuModel, cpuAfter, memAfter, signature, wanted - left, MILLI_PER_GPU, MILLI_PER_GPU)
+          : workload.fragmentationMilli(node.gpuModel, cpuAfter, memAfter, free, n);
     }
     entry.version[i] = snapshot.nodeVersion[i];
     entry.deltaMilli[i] = bestAfter - before;

@@ -3,7 +3,8 @@
  * inlets against ASHRAE bands, cooling units, GPU temperatures) and GPU utilisation by hall, rack, tenant and job.
  *
  * Everything reads the telemetry tables directly with a few set-based queries per call:
- * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data);
+ * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data),
+ *   read from telemetry_latest (one row per series, kept by the ingest flush: telemetry/latest-store.ts);
  * - trends are averaged into at most MAX_TREND_POINTS buckets, from raw samples, 1-minute or 1-hour rollups chosen by
  *   the range exactly as the telemetry query service does (`resolutionFor`).
  *
@@ -101,15 +102,21 @@ async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerato
       }),
     );
   }
+  // The usual case, "now": each series' latest value from telemetry_latest (latest-store.ts). A series whose latest
+  // sample is newer than atMs (a moment just past) probes its samples for the one at atMs instead.
   const rows = await pool.query<SeriesRow & { value: number; t: number }>(
-    `SELECT ${seriesColumns('$5')}, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
-       FROM telemetry_series s
+    `SELECT ${seriesColumns('$5')}, coalesce(p.value, l.value) AS value, (extract(epoch FROM coalesce(p.ts, l.ts)) * 1000)::float8 AS t
+       FROM telemetry_latest l
+       JOIN telemetry_series s ON s.id = l.series_id
        LEFT JOIN scrape_targets t ON t.id = s.target_id
-       CROSS JOIN LATERAL (
+       LEFT JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
-          WHERE x.series_id = s.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
-          ORDER BY x.ts DESC LIMIT 1) l
-      WHERE s.metric = ANY($1) AND ${scope} AND (s.ended_at IS NULL OR l.ts > s.ended_at)`,
+          WHERE l.ts > to_timestamp($3 / 1000.0) AND x.series_id = s.id
+            AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+          ORDER BY x.ts DESC LIMIT 1) p ON true
+      WHERE s.metric = ANY($1) AND ${scope} AND l.ts > to_timestamp($2 / 1000.0)
+        AND (l.ts <= to_timestamp($3 / 1000.0) OR p.ts IS NOT NULL)
+        AND (s.ended_at IS NULL OR coalesce(p.ts, l.ts) > s.ended_at)`,
     [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
   );
   return onePerQuantity(rows.rows.map((r) => toReading(r, r.value, r.t)));

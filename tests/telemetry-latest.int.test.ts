@@ -9,6 +9,7 @@ import { encodeWriteRequest } from '@/telemetry/remote-write.testkit';
 import { latestReadings, STALE_AFTER_MS, siteOverview } from '../src/server/services/dashboards';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { ageOutLatest, LATEST_KEEP_MS } from '../src/server/services/telemetry/latest-store';
+import { QUANTITY_LABELS } from '../src/server/services/telemetry/sources';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
 let db: TestDatabase;
@@ -148,5 +149,21 @@ describe('telemetry_latest', () => {
     ingest.ingestText(dcgm(() => 42), 'dcgm', { targetId, nowMs: now + STALE_AFTER_MS + 5_000 });
     await ingest.flush();
     expect((await latestRows('gpu_util_pct', 'scrape')).map((r) => r.value)).toEqual(gpus.map(() => 42));
+  });
+
+  it("keeps each series' quantity labels (the covering index readers use) in step with QUANTITY_LABELS", async () => {
+    const labels: Record<string, string> = { job: 'dcgm', instance: 'x:9400', Hostname: 'a1-01-gpu1' };
+    for (const name of QUANTITY_LABELS) labels[name] = `${name}-value`;
+    const row = await db.pool.query<{ id: number; quantity_labels: Record<string, string> }>(
+      `INSERT INTO telemetry_series (series_key, metric, unit, labels, entity_kind) VALUES ('quantity-labels-test', 'x', 'ratio', $1, 'unmapped')
+       RETURNING id, quantity_labels`,
+      [JSON.stringify(labels)],
+    );
+    expect(row.rows[0]!.quantity_labels).toEqual(Object.fromEntries(QUANTITY_LABELS.map((name) => [name, `${name}-value`])));
+    const updated = await db.pool.query<{ quantity_labels: Record<string, string> }>(
+      `UPDATE telemetry_series SET labels = '{"sensor": "inlet", "job": "x"}' WHERE id = $1 RETURNING quantity_labels`,
+      [row.rows[0]!.id],
+    );
+    expect(updated.rows[0]!.quantity_labels).toEqual({ sensor: 'inlet' });
   });
 });

@@ -194,6 +194,7 @@ const ZONE_CASES: Record<string, ZoneCase> = {
   'sites.listWithHalls': { kind: 'list', check: (r, f) => containsOwnOnly(ids(r), f.own.siteId, f.otherSiteId) },
   'halls.rows': { kind: 'object', own: (o) => ({ id: o.f.own.hallId }), other: (f) => ({ id: f.other.hallId }) },
   'halls.floorPlan': { kind: 'object', own: (o) => ({ id: o.f.own.hallId }), other: (f) => ({ id: f.other.hallId }) },
+  'halls.rackTable': { kind: 'object', own: (o) => ({ id: o.f.own.hallId }), other: (f) => ({ id: f.other.hallId }) },
   'racks.list': { kind: 'list', input: () => ({ limit: 500 }), check: (r, f) => containsOwnOnly(itemIds(r), f.own.rackId, f.other.rackId) },
   'racks.get': { kind: 'object', own: (o) => ({ id: o.f.own.rackId }), other: (f) => ({ id: f.other.rackId }) },
   'racks.create': {

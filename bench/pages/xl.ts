@@ -3,7 +3,7 @@
  * on first load (its tRPC queries, or the first answer of its live subscription), through the real router as an
  * all-zones viewer.
  *
- *   npm run bench:pages-xl -- [--reps 10]
+ *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5]
  *
  * A throwaway embedded PostgreSQL, migrated and seeded with the xl site (seed time recorded), then one round of
  * telemetry for every GPU (utilisation, temperature, power, memory) plus the site meters and every rack's inlet,
@@ -12,6 +12,9 @@
  * (services/live-aggregates.ts): before each rep a new telemetry version is announced and the bench waits out the
  * refresh interval, so every rep recomputes them (the first viewer after an update); then again without (shared: what
  * every other viewer gets until the next update).
+ * Before each dashboard page a fresh round of telemetry is ingested (its time is reported: a scrape round of existing
+ * series), so dashboards read current values, not stale ones. First of all, each live aggregate is computed directly
+ * `--compute-reps` times at the moment of the first round: the cost of one refresh, with Node and PostgreSQL CPU.
  * Payload: the JSON the client receives (superjson), raw and gzipped. HTML and JS of the pages are not included
  * (the pages are client components; `bench/bundle` measures their first-load JS).
  */
@@ -22,12 +25,21 @@ import { createContext } from '../../src/server/api/trpc';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
+import { hallThermal, powerDashboard, siteOverview, utilisation } from '../../src/server/services/dashboards';
 import { MIN_REFRESH_INTERVAL_MS } from '../../src/server/services/live-aggregates';
 import { IngestPipeline, TELEMETRY_CHANNEL } from '../../src/server/services/telemetry/ingest';
+import { MIN_COMPACTION_AGE_MS } from '../../src/server/services/telemetry/sample-store';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
-import { arg, machine, pct, throwawayPostgres } from '../telemetry/common';
+import { arg, machine, pct, postgresCpuSeconds, throwawayPostgres } from '../telemetry/common';
 
 const reps = Number(arg('reps', '10'));
+const computeReps = Number(arg('compute-reps', '5'));
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return Math.round(performance.now() - t0);
+}
 
 async function main() {
   const startedOn = machine();
@@ -42,7 +54,8 @@ async function main() {
     console.error(`[bench] xl seed: ${seeded.gpus} GPUs in ${seedMs} ms`);
     await maintainPartitions(pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
 
-    // One scrape's worth of telemetry for the whole site.
+    // One scrape's worth of telemetry for the whole site, through the real ingest path; again before each dashboard
+    // page so its readings are fresh (a reading older than STALE_AFTER_MS counts as no data, which is cheaper).
     const ingestStart = performance.now();
     const site = (await pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites LIMIT 1')).rows[0]!;
     const gpus = (
@@ -50,36 +63,79 @@ async function main() {
         'SELECT a.uuid, a.index, d.hostname FROM accelerators a JOIN devices d ON d.id = a.device_id ORDER BY a.id',
       )
     ).rows;
-    const lines: string[] = [];
-    gpus.forEach((g, i) => {
-      const l = `gpu="${g.index}",UUID="${g.uuid}",Hostname="${g.hostname}"`;
-      lines.push(
-        `DCGM_FI_DEV_GPU_UTIL{${l}} ${(i * 37) % 100}`,
-        `DCGM_FI_DEV_GPU_TEMP{${l}} ${45 + ((i * 13) % 40)}`,
-        `DCGM_FI_DEV_POWER_USAGE{${l}} ${300 + ((i * 7) % 700)}`,
-        `DCGM_FI_DEV_FB_USED{${l}} 40960`,
-        `DCGM_FI_DEV_FB_FREE{${l}} 40960`,
-      );
-    });
     const racks = (await pool.query<{ name: string }>('SELECT name FROM racks')).rows;
-    const s = `site="${site.slug}"`;
-    const facility = [`plenum_it_power_watts{${s}} 120000000`, `plenum_facility_power_watts{${s}} 150000000`];
-    racks.forEach((r, i) => {
-      facility.push(`plenum_sensor_inlet_temp_celsius{${s},rack="${r.name}",sensor="${r.name}:inlet"} ${20 + (i % 12)}`);
-    });
     const pipeline = new IngestPipeline(pool, { bufferMaxSamples: 2_000_000, rawRetentionDays: 7, notify: false });
     await pipeline.loadInventory();
-    const now = Date.now();
-    let samples = pipeline.ingestText(`${lines.join('\n')}\n`, 'dcgm', { targetId: null, nowMs: now });
-    samples += pipeline.ingestText(`${facility.join('\n')}\n`, 'plenum', { targetId: null, nowMs: now });
-    await pipeline.flush();
-    await pipeline.stop();
+    let round = 0;
+    const ingestRound = async (nowMs: number): Promise<number> => {
+      round++;
+      const lines: string[] = [];
+      gpus.forEach((g, i) => {
+        const l = `gpu="${g.index}",UUID="${g.uuid}",Hostname="${g.hostname}"`;
+        lines.push(
+          `DCGM_FI_DEV_GPU_UTIL{${l}} ${(i * 37 + round) % 100}`,
+          `DCGM_FI_DEV_GPU_TEMP{${l}} ${45 + ((i * 13 + round) % 40)}`,
+          `DCGM_FI_DEV_POWER_USAGE{${l}} ${300 + ((i * 7 + round) % 700)}`,
+          `DCGM_FI_DEV_FB_USED{${l}} 40960`,
+          `DCGM_FI_DEV_FB_FREE{${l}} 40960`,
+        );
+      });
+      const s = `site="${site.slug}"`;
+      const facility = [`plenum_it_power_watts{${s}} 120000000`, `plenum_facility_power_watts{${s}} 150000000`];
+      racks.forEach((r, i) => {
+        facility.push(`plenum_sensor_inlet_temp_celsius{${s},rack="${r.name}",sensor="${r.name}:inlet"} ${20 + (i % 12)}`);
+      });
+      let n = pipeline.ingestText(`${lines.join('\n')}\n`, 'dcgm', { targetId: null, nowMs });
+      n += pipeline.ingestText(`${facility.join('\n')}\n`, 'plenum', { targetId: null, nowMs });
+      await pipeline.flush();
+      return n;
+    };
+    const telemetryAtMs = Date.now();
+    const samples = await ingestRound(telemetryAtMs);
     const ingestMs = Math.round(performance.now() - ingestStart);
     console.error(`[bench] telemetry: ${samples} samples in ${ingestMs} ms`);
 
     const halls = (await pool.query<{ id: number; name: string; racks: number }>('SELECT h.id, h.name, count(r.id)::int AS racks FROM halls h JOIN racks r ON r.hall_id = h.id GROUP BY h.id ORDER BY h.id')).rows;
     const airHall = halls[0]!;
     const liquidHall = halls[1]!;
+
+    // Each live aggregate computed directly, at the moment of the telemetry just written: what one refresh after a
+    // telemetry update costs (live-aggregates.ts runs it once per update and scope for every viewer). CPU is this
+    // process's (the aggregation in Node) plus PostgreSQL's (the queries), from the same run.
+    // A second round first: the first one created every series, which can take longer than the compaction age on a
+    // busy machine, and a moment that old is read from the samples (both forms), not from the latest values.
+    const freshAtMs = Date.now();
+    const refreshRoundMs = await timed(() => ingestRound(freshAtMs));
+    const atMs = freshAtMs + 1_000;
+    const stale = Date.now() - atMs > MIN_COMPACTION_AGE_MS - 60_000;
+    console.error(`[bench] a round of existing series: ${refreshRoundMs} ms${stale ? ' (longer than the compaction age: the aggregates below read past samples)' : ''}`);
+    const aggregates: { aggregate: string; compute: () => Promise<unknown> }[] = [
+      { aggregate: 'overview', compute: () => siteOverview(pool, site.id, atMs) },
+      { aggregate: 'power', compute: () => powerDashboard(handle.db, pool, site.id, atMs) },
+      { aggregate: 'utilisation', compute: () => utilisation(pool, site.id, atMs) },
+      { aggregate: `thermal (${airHall.name})`, compute: () => hallThermal(pool, airHall.id, atMs) },
+    ];
+    const computed = [];
+    for (const { aggregate, compute } of aggregates) {
+      const times: number[] = [];
+      const cpu0 = process.cpuUsage();
+      const pgCpu0 = postgresCpuSeconds(pg.pgData);
+      for (let r = 0; r < computeReps; r++) {
+        const t0 = performance.now();
+        await compute();
+        times.push(performance.now() - t0);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      const row = {
+        aggregate,
+        p50Ms: Math.round(pct(times, 50)),
+        p95Ms: Math.round(pct(times, 95)),
+        nodeCpuMsPerRun: Math.round((cpu.user + cpu.system) / 1000 / computeReps),
+        postgresCpuMsPerRun: Math.round(((postgresCpuSeconds(pg.pgData) - pgCpu0) * 1000) / computeReps),
+      };
+      console.error(`[bench] ${JSON.stringify(row)}`);
+      computed.push(row);
+    }
     const caller = createCaller(createContext(handle));
     const siteId = site.id;
     const pages: { page: string; dashboard?: boolean; load: () => Promise<unknown>[] }[] = [
@@ -101,6 +157,7 @@ async function main() {
     ];
     let version = 1;
     const results = [];
+    const refreshMs: number[] = [];
     // Dashboard pages twice: recomputed (the first viewer after a telemetry update) and shared (every other viewer).
     const runs = pages.flatMap((p) => (p.dashboard ? [{ ...p, page: `${p.page} [recomputed]` }, { ...p, page: `${p.page} [shared]`, dashboard: false }] : [p]));
     for (const { page, dashboard, load } of runs) {
@@ -109,6 +166,7 @@ async function main() {
       let gzipBytes = 0;
       let error: string | undefined;
       for (let r = 0; r < reps; r++) {
+        if (dashboard && r === 0) refreshMs.push(await timed(() => ingestRound(Date.now())));
         if (dashboard) {
           // A new telemetry version: the shared aggregate is recomputed for this rep.
           await pool.query(`SELECT pg_notify($1, $2)`, [TELEMETRY_CHANNEL, JSON.stringify({ version: Number.MAX_SAFE_INTEGER - 1_000_000 + version++ })]);
@@ -130,7 +188,14 @@ async function main() {
       console.error(`[bench] ${JSON.stringify(row)}`);
       results.push(row);
     }
-    console.log(JSON.stringify({ bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, reps, pages: results, machineAtEnd: machine() }, null, 2));
+    await pipeline.stop();
+    console.log(
+      JSON.stringify(
+        { bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, refreshRoundMs, aggregatesReadPastSamples: stale, refreshIngestMs: refreshMs, reps, computeReps, aggregates: computed, pages: results, machineAtEnd: machine() },
+        null,
+        2,
+      ),
+    );
   } finally {
     await pool.end().catch(() => {});
     await pg.stop();

@@ -2,10 +2,12 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useState } from 'react';
 import { Can } from '@/components/auth/Can';
 import { FloorPlan } from '@/components/floor/FloorPlan';
 import { Badge, StatusBadge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
+import { PageNav } from '@/components/ui/ListControls';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
 import { formatPct, formatPowerW } from '@/domain/units';
@@ -42,42 +44,61 @@ export function HallView({ id }: { id: number }) {
       </div>
       <div className="mt-6">
         <Card title="Racks">
-          <table className="w-full text-sm" data-testid="hall-racks">
-            <thead className="text-left text-slate-500">
-              <tr>
-                <th className="font-normal">Rack</th>
-                <th className="font-normal">Row</th>
-                <th className="font-normal">Status</th>
-                <th className="text-right font-normal">Load (its basis)</th>
-                <LoadHeader basis="budget" />
-                <th className="text-right font-normal">Power headroom</th>
-                <th className="text-right font-normal">Cooling headroom</th>
-              </tr>
-            </thead>
-            <tbody>
-              {racks.map((rack) => (
-                <tr key={rack.id} className="border-t border-slate-100">
-                  <td>
-                    <Link className="text-sky-700 hover:underline" href={`/racks/${rack.id}`}>
-                      {rack.name}
-                    </Link>
-                  </td>
-                  <td>{rack.rowName}</td>
-                  <td>
-                    <StatusBadge status={rack.status} />
-                  </td>
-                  <td className="text-right">
-                    <LoadFigure basis={loadBasisOfFigures(rack.measuredW, rack.allocatedW)} powerW={rack.loadW} /> <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
-                  </td>
-                  <LoadCell basis="budget" powerW={rack.maxPowerKw * 1000} />
-                  <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
-                  <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HallRackTable hallId={hall.id} />
         </Card>
       </div>
+    </>
+  );
+}
+
+const RACK_PAGE_SIZE = 50;
+
+/** The hall's racks with load and headroom, one server-side page at a time (a hall can hold hundreds). */
+function HallRackTable({ hallId }: { hallId: number }) {
+  const trpc = useTRPC();
+  const [offset, setOffset] = useState(0);
+  const page = useQuery({ ...trpc.halls.rackTable.queryOptions({ id: hallId, offset, limit: RACK_PAGE_SIZE }), placeholderData: (previous) => previous });
+  if (page.isPending) return <Loading label="Loading racks" />;
+  if (page.isError) return <ErrorMessage error={page.error} />;
+  const { racks, total } = page.data;
+  if (total === 0) return <p className="text-sm text-slate-600">No racks in this hall yet.</p>;
+  return (
+    <>
+      <table className="w-full text-sm" data-testid="hall-racks">
+        <thead className="text-left text-slate-500">
+          <tr>
+            <th className="font-normal">Rack</th>
+            <th className="font-normal">Row</th>
+            <th className="font-normal">Status</th>
+            <th className="text-right font-normal">Load (its basis)</th>
+            <LoadHeader basis="budget" />
+            <th className="text-right font-normal">Power headroom</th>
+            <th className="text-right font-normal">Cooling headroom</th>
+          </tr>
+        </thead>
+        <tbody>
+          {racks.map((rack) => (
+            <tr key={rack.id} className="border-t border-slate-100">
+              <td>
+                <Link className="text-sky-700 hover:underline" href={`/racks/${rack.id}`}>
+                  {rack.name}
+                </Link>
+              </td>
+              <td>{rack.rowName}</td>
+              <td>
+                <StatusBadge status={rack.status} />
+              </td>
+              <td className="text-right">
+                <LoadFigure basis={loadBasisOfFigures(rack.measuredW, rack.allocatedW)} powerW={rack.loadW} /> <Badge tone={utilisationTone(rack.utilizationPct)}>{formatPct(rack.utilizationPct)}</Badge>
+              </td>
+              <LoadCell basis="budget" powerW={rack.maxPowerKw * 1000} />
+              <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
+              <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <PageNav label="Racks" offset={page.data.offset} limit={page.data.limit} total={total} onOffset={setOffset} busy={page.isPlaceholderData} />
     </>
   );
 }

@@ -26,3 +26,27 @@ export function FilterSelect<T extends string>({ label, value, options, onChange
     </label>
   );
 }
+
+/**
+ * Previous / next over an offset-paged list, with where the page sits in the whole ("Racks 51–100 of 630"). Plain
+ * buttons: reachable with Tab, pressed with Enter or Space; the range is announced when it changes.
+ */
+export function PageNav({ label, offset, limit, total, onOffset, busy = false }: { label: string; offset: number; limit: number; total: number; onOffset: (offset: number) => void; busy?: boolean }) {
+  if (total === 0) return null;
+  const first = offset + 1;
+  const last = Math.min(offset + limit, total);
+  const button = 'rounded border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50 disabled:opacity-40';
+  return (
+    <nav className="mt-3 flex items-center gap-3 text-sm" aria-label={`${label} pages`}>
+      <button type="button" className={button} onClick={() => onOffset(Math.max(0, offset - limit))} disabled={offset === 0 || busy}>
+        Previous
+      </button>
+      <span className="tabular text-slate-600" aria-live="polite">
+        {label} {first.toLocaleString('en')}–{last.toLocaleString('en')} of {total.toLocaleString('en')}
+      </span>
+      <button type="button" className={button} onClick={() => onOffset(offset + limit)} disabled={last >= total || busy}>
+        Next
+      </button>
+    </nav>
+  );
+}

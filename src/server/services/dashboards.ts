@@ -3,7 +3,8 @@
  * inlets against ASHRAE bands, cooling units, GPU temperatures) and GPU utilisation by hall, rack, tenant and job.
  *
  * Everything reads the telemetry tables directly with a few set-based queries per call:
- * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data);
+ * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data),
+ *   read from telemetry_latest (one row per series, kept by the ingest flush: telemetry/latest-store.ts);
  * - trends are averaged into at most MAX_TREND_POINTS buckets, from raw samples, 1-minute or 1-hour rollups chosen by
  *   the range exactly as the telemetry query service does (`resolutionFor`).
  *
@@ -34,7 +35,7 @@ import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8Texts } from './telemetry/rollups';
 import { readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
-import { onePerQuantity, type QuantityFields, type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
+import { onePerQuantity, type QuantityFields, type QuantityRow, preferenceSql, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
 export const BUSY_UTIL_PCT = 10;
@@ -109,15 +110,27 @@ async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerato
       }),
     );
   }
+  // The usual case, "now": each series' latest value from telemetry_latest (latest-store.ts), the series read from
+  // their covering index (quantity_labels: only the labels that subdivide a quantity, all quantityKey reads). A series
+  // whose latest sample is newer than atMs (a moment just past) probes its samples for the one at atMs instead.
   const rows = await pool.query<SeriesRow & { value: number; t: number }>(
-    `SELECT ${seriesColumns('$5')}, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS t
-       FROM telemetry_series s
-       LEFT JOIN scrape_targets t ON t.id = s.target_id
-       CROSS JOIN LATERAL (
+    `WITH cur AS (
+       SELECT s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id,
+              s.quantity_labels AS labels, ${preferenceSql('$5')} AS preference, s.ended_at, l.ts, l.value
+         FROM telemetry_latest l
+         JOIN telemetry_series s ON s.id = l.series_id
+         LEFT JOIN scrape_targets t ON t.id = s.target_id
+        WHERE s.metric = ANY($1) AND ${scope} AND l.ts > to_timestamp($2 / 1000.0))
+     SELECT c.*, (extract(epoch FROM c.ended_at) * 1000)::float8 AS ended_ms, (extract(epoch FROM c.ts) * 1000)::float8 AS t
+       FROM cur c WHERE c.ts <= to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR c.ts > c.ended_at)
+     UNION ALL
+     SELECT c.id, c.metric, c.entity_kind, c.accelerator_id, c.device_id, c.rack_id, c.power_node_id, c.cooling_unit_id, c.site_id,
+            c.labels, c.preference, c.ended_at, p.ts, p.value, (extract(epoch FROM c.ended_at) * 1000)::float8, (extract(epoch FROM p.ts) * 1000)::float8
+       FROM cur c CROSS JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
-          WHERE x.series_id = s.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
-          ORDER BY x.ts DESC LIMIT 1) l
-      WHERE s.metric = ANY($1) AND ${scope} AND (s.ended_at IS NULL OR l.ts > s.ended_at)`,
+          WHERE x.series_id = c.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+          ORDER BY x.ts DESC LIMIT 1) p
+      WHERE c.ts > to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR p.ts > c.ended_at)`,
     [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
   );
   return onePerQuantity(rows.rows.map((r) => toReading(r, r.value, r.t)));

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { assertInZone, zoneCondition } from '../../auth/zones';
 import { z } from 'zod';
 import { dbId } from '../inputs';
@@ -8,6 +8,8 @@ import { fieldError } from '../errors';
 import { readProcedure, router } from '../trpc';
 
 const id = dbId;
+/** The most racks one page of a hall's rack table holds. */
+export const RACK_TABLE_MAX_LIMIT = 200;
 
 export const hallsRouter = router({
   /** A hall's rows, for pickers: no power or cooling analysis needed. */
@@ -38,6 +40,7 @@ export const hallsRouter = router({
       .orderBy(asc(s.racks.name));
     const analysis = await analysePlant(ctx.db, hall.site.id);
     const rowById = new Map(rows.map((r) => [r.id, r]));
+    // Only what a tile draws: the table below the plan pages through rackTable instead.
     return {
       ...hall,
       rows,
@@ -45,18 +48,58 @@ export const hallsRouter = router({
         const row = rowById.get(rack.rowId)!;
         const power = analysis.power.ok ? analysis.power.racks[String(rack.id)] : undefined;
         return {
-          ...rack,
-          rowName: row.name,
+          id: rack.id,
+          name: rack.name,
+          status: rack.status,
+          coolingKind: rack.coolingKind,
+          zoneName: rack.zoneName,
           gridX: row.gridX + rack.positionInRow,
           gridY: row.gridY,
           loadW: power?.loadW ?? 0,
-          measuredW: power?.measuredW ?? null,
-          allocatedW: power?.allocatedW ?? null,
           utilizationPct: power?.utilizationPct ?? null,
-          powerHeadroomW: power?.powerHeadroomW ?? null,
-          coolingHeadroomW: analysis.cooling.racks[String(rack.id)]?.coolingHeadroomW ?? null,
         };
       }),
     };
   }),
+
+  /**
+   * One page of a hall's rack table (by rack name) with each rack's load and headroom, and the hall's rack count:
+   * at 630 racks a hall's table is paged on the server, never shipped whole.
+   */
+  rackTable: readProcedure
+    .meta({ example: { id: 1, offset: 0, limit: 50 } })
+    .input(z.object({ id, offset: z.number().int().min(0).max(100_000).default(0), limit: z.number().int().min(1).max(RACK_TABLE_MAX_LIMIT).default(50) }))
+    .query(async ({ ctx, input }) => {
+      await assertInZone(ctx, 'hall', input.id);
+      const [hall] = await ctx.db.select({ siteId: s.halls.siteId }).from(s.halls).where(eq(s.halls.id, input.id));
+      if (!hall) throw fieldError('id', `no hall with id ${input.id}`);
+      const visible = and(eq(s.racks.hallId, input.id), zoneCondition(ctx, 'rack', s.racks.id));
+      const [{ total }] = (await ctx.db.select({ total: sql<number>`count(*)::int` }).from(s.racks).where(visible)) as [{ total: number }];
+      const racks = await ctx.db
+        .select({ id: s.racks.id, name: s.racks.name, rowName: s.rows.name, status: s.racks.status, maxPowerKw: s.racks.maxPowerKw })
+        .from(s.racks)
+        .innerJoin(s.rows, eq(s.rows.id, s.racks.rowId))
+        .where(visible)
+        .orderBy(asc(s.racks.name), asc(s.racks.id))
+        .offset(input.offset)
+        .limit(input.limit);
+      const analysis = await analysePlant(ctx.db, hall.siteId);
+      return {
+        total,
+        offset: input.offset,
+        limit: input.limit,
+        racks: racks.map((rack) => {
+          const power = analysis.power.ok ? analysis.power.racks[String(rack.id)] : undefined;
+          return {
+            ...rack,
+            loadW: power?.loadW ?? 0,
+            measuredW: power?.measuredW ?? null,
+            allocatedW: power?.allocatedW ?? null,
+            utilizationPct: power?.utilizationPct ?? null,
+            powerHeadroomW: power?.powerHeadroomW ?? null,
+            coolingHeadroomW: analysis.cooling.racks[String(rack.id)]?.coolingHeadroomW ?? null,
+          };
+        }),
+      };
+    }),
 });

@@ -128,9 +128,14 @@ export const telemetrySeries = pgTable(
     /** Set by a Prometheus staleness marker: the series has no current value from then on, until a newer sample. */
     endedAt: timestamp('ended_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The labels among QUANTITY_LABELS (sources.ts), set by a trigger from `labels` (migration 0024). */
+    quantityLabels: jsonb('quantity_labels').$type<Record<string, string>>().notNull().default({}),
   },
   (t) => [
     uniqueIndex('telemetry_series_key').on(t.seriesKey),
+    // Latest-value readers (dashboards.ts readLatest) scan only this index, never the wide series rows: migration 0024
+    // INCLUDEs the columns they read (drizzle cannot declare INCLUDE).
+    index('telemetry_series_latest_read_idx').on(t.metric, t.siteId),
     index('telemetry_series_metric_idx').on(t.metric),
     index('telemetry_series_accelerator_idx').on(t.acceleratorId),
     index('telemetry_series_device_idx').on(t.deviceId),

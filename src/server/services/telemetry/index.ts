@@ -12,6 +12,7 @@ import { AlertEvaluator, ensureDefaultRules } from './alerts';
 import { compactClosedWindows } from './compaction';
 import { type TelemetrySettings, telemetrySettings } from './config';
 import { IngestPipeline, remapSeries } from './ingest';
+import { ageOutLatest, LATEST_KEEP_MS } from './latest-store';
 import { maintainPartitions } from './partitions';
 import { RemoteWriter, tsdbBackend } from './remote-backend';
 import { runRollups } from './rollups';
@@ -98,6 +99,11 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
         const r = await runRollups(pool);
         return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute / ${r.hourBuckets} hour buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
       },
+    }),
+    roleWorker(registry, 'partitions', {
+      name: 'telemetry-latest-age-out',
+      intervalMs: 60_000,
+      tick: async () => `${await ageOutLatest(pool)} latest values older than ${LATEST_KEEP_MS / 60_000} min deleted`,
     }),
     roleWorker(registry, 'partitions', {
       name: 'telemetry-compaction',

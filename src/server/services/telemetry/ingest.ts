@@ -46,6 +46,7 @@ import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
 import { RollupDeltas } from './rollups';
+import { LatestValues } from './latest-store';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
 
@@ -947,17 +948,22 @@ export class IngestPipeline {
     );
   }
 
-  /** One transaction: COPY the rows, queue their contribution to the 1 m / 1 h rollups (rollups.ts), notify listeners. */
+  /**
+   * One transaction: COPY the rows, queue their contribution to the 1 m / 1 h rollups (rollups.ts), move each series'
+   * latest value forward (latest-store.ts), notify listeners.
+   */
   private async commitRows(parts: { chunk: RowChunk; from: number; to: number }[], rows: number): Promise<void> {
     let minTs = Number.POSITIVE_INFINITY;
     let maxTs = Number.NEGATIVE_INFINITY;
     const deltas = new RollupDeltas();
+    const latest = new LatestValues();
     for (const { chunk, from, to } of parts) {
       for (let i = from; i < to; i++) {
         const ts = chunk.tsMs[i]!;
         if (ts < minTs) minTs = ts;
         if (ts > maxTs) maxTs = ts;
         deltas.add(chunk.seriesIds[i]!, ts, chunk.values[i]!);
+        latest.add(chunk.seriesIds[i]!, ts, chunk.values[i]!);
       }
     }
     const client = await this.pool.connect();
@@ -971,6 +977,7 @@ export class IngestPipeline {
         })(),
       );
       await deltas.enqueue(client);
+      await latest.write(client);
       if (this.options.notify !== false) {
         // `version` (this transaction's id) tells every instance which committed flush a live aggregate reflects.
         await client.query(`SELECT pg_notify($1, jsonb_set($2::jsonb, '{version}', to_jsonb(txid_current()))::text)`, [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);

@@ -95,7 +95,7 @@ export async function buildTpuPod(db: Writer, spec: TpuPodSpec): Promise<BuiltTp
     .values(chipRows.map(({ coord: _coord, ...row }) => row))
     .returning({ id: s.accelerators.id });
   const chipAt = new Map<string, number>();
-  chipRows.forEach((row, i) => chipAt.set(row.coord.join(','), chips[i]!.id));
+  for (const [i, row] of chipRows.entries()) chipAt.set(row.coord.join(','), chips[i]!.id);
   await db.insert(s.tpuChips).values(chipRows.map((row, i) => ({ acceleratorId: chips[i]!.id, podId: pod!.id, x: row.coord[0], y: row.coord[1], z: row.coord[2] })));
   const links = podLinks({ torus: tpu.torus, dims: spec.dims, cubeEdge: edge, wraps }).map(([a, b]) => {
     const ia = chipAt.get(a.join(','))!;

@@ -156,6 +156,8 @@ export const jobsRouter = router({
           gpusPerWorker: s.jobs.gpusPerWorker,
           gpuMilli: s.jobs.gpuMilli,
           expectedPowerWPerGpu: s.jobs.expectedPowerWPerGpu,
+          tpuGeneration: s.jobs.tpuGeneration,
+          tpuShape: s.jobs.tpuShape,
           submittedAt: s.jobs.submittedAt,
           scheduledAt: s.jobs.scheduledAt,
           startedAt: s.jobs.startedAt,

@@ -4,7 +4,7 @@ import { resolvePrincipal } from './auth/principal';
 import { getDb } from './db/client';
 
 /** Tables with a detail page at /<table>/<id>. */
-export type DetailTable = 'racks' | 'devices' | 'halls' | 'sites' | 'jobs' | 'clusters';
+export type DetailTable = 'racks' | 'devices' | 'halls' | 'sites' | 'jobs' | 'clusters' | 'tpu_pods';
 
 /**
  * The id of a detail page's URL, or Next's not-found page (HTTP 404) when it is not an id or, for a signed-in caller,

@@ -331,7 +331,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
     const [tpuRow] = await tx.insert(s.rows).values({ hallId: tpuHall.id, name: 'T1', gridX: 3, gridY: 2, coldAisleSide: 'south' }).returning();
     rowById.set(tpuRow!.id, tpuRow!);
     const names = [...TPU_SEED.v5p.racks, ...TPU_SEED.v5e.racks];
-    names.forEach((name, i) => rackPlans.push({ hallId: tpuHall.id, rowId: tpuRow!.id, name, position: i + 1, kind: 'tpu' }));
+    for (const [i, name] of names.entries()) rackPlans.push({ hallId: tpuHall.id, rowId: tpuRow!.id, name, position: i + 1, kind: 'tpu' });
   }
   // The last two H100 racks of the last Hall A row form a tenant's secure cage.
   const cageRackNames = new Set(rackPlans.filter((r) => r.kind === 'hgx').slice(-2).map((r) => r.name));

@@ -154,7 +154,9 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       WHERE t.kind = 'server' AND d.status NOT IN ('planned', 'decommissioned')
         AND EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id)
         -- TPU hosts take slices only (services/scheduler/tpu.ts); their chips still count against tenants' quotas.
-        AND NOT EXISTS (SELECT 1 FROM accelerators a JOIN tpu_chips c ON c.accelerator_id = a.id WHERE a.device_id = d.id)
+        -- A TPU host imported without its pod (no torus coordinates) is still no GPU server.
+        AND NOT EXISTS (SELECT 1 FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id LEFT JOIN tpu_chips c ON c.accelerator_id = a.id
+                        WHERE a.device_id = d.id AND (c.accelerator_id IS NOT NULL OR m.form_factor = 'TPU tray'))
       ORDER BY d.id`)
   ).rows as ServerRow[];
   const gpus = (

@@ -43,7 +43,8 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
         WHERE d.hostname IS NOT NULL AND d.rack_id IS NOT NULL AND d.status IN ('active', 'maintenance', 'failed')
           AND EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id)
           -- TPU hosts speak no GPU exporter dialect: they are left out of the GPU host simulation.
-          AND NOT EXISTS (SELECT 1 FROM accelerators a JOIN tpu_chips c ON c.accelerator_id = a.id WHERE a.device_id = d.id) ORDER BY d.id`,
+          AND NOT EXISTS (SELECT 1 FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id LEFT JOIN tpu_chips c ON c.accelerator_id = a.id
+                          WHERE a.device_id = d.id AND (c.accelerator_id IS NOT NULL OR m.form_factor = 'TPU tray')) ORDER BY d.id`,
     ),
     pool.query<{ device_id: number; uuid: string; index: number; model: string }>(
       'SELECT a.device_id, a.uuid, a.index, m.name AS model FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id ORDER BY a.device_id, a.index',

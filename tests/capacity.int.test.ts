@@ -33,7 +33,7 @@ describe('capacity planning on the demo seed', () => {
     expect(rack.largestFreeSpanU).toBe(21);
     expect(rack.powerHeadroomW).toBeCloseTo(415 * 60 * Math.sqrt(3) * 0.8 - 30_600, 0);
     expect(rack.weightHeadroomKg).toBe(1360 - 3 * 107);
-    expect(report.halls.map((h) => h.key).sort()).toEqual(['Hall A', 'Hall B']);
+    expect(report.halls.map((h) => h.key).sort()).toEqual(['Hall A', 'Hall B', 'Hall T']);
     expect(report.site!.racks).toBe(report.racks.length);
   });
 

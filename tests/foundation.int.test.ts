@@ -43,8 +43,11 @@ describe('demo seed', () => {
     const gpus = first.gpus + second.gpus;
     expect(gpus).toBeGreaterThanOrEqual(256);
     expect(gpus).toBeLessThanOrEqual(1024);
-    const counted = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM accelerators`);
-    expect(counted.rows[0]!.n).toBe(gpus);
+    // Accelerators are the GPUs plus the TPU hall's chips (a v5p 4×4×8 pod and a v5e 8×8 pod: 128 + 64).
+    const counted = await database.db.execute<{ gpus: number; tpus: number }>(
+      sql`SELECT count(*) FILTER (WHERE c.accelerator_id IS NULL)::int AS gpus, count(c.accelerator_id)::int AS tpus FROM accelerators a LEFT JOIN tpu_chips c ON c.accelerator_id = a.id`,
+    );
+    expect(counted.rows[0]).toEqual({ gpus, tpus: 192 });
     const third = await seedIfEmpty(database.db, 'demo');
     expect(third.seeded).toBe(false);
     const sites = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM sites`);
@@ -55,10 +58,32 @@ describe('demo seed', () => {
     const caller = createCaller(createContext(database));
     const sites = await caller.sites.listWithHalls();
     expect(sites).toHaveLength(1);
-    expect(sites[0]!.halls.map((hall) => hall.name)).toEqual(['Hall A', 'Hall B']);
+    expect(sites[0]!.halls.map((hall) => hall.name)).toEqual(['Hall A', 'Hall B', 'Hall T']);
     expect(sites[0]!.halls.every((hall) => hall.rackCount > 0)).toBe(true);
     const hallA = sites[0]!.halls.find((hall) => hall.name === 'Hall A')!;
     expect((await caller.halls.rows({ id: hallA.id })).map((row) => row.name)).toEqual(['A1', 'A2']);
+  });
+
+  it('seeds a liquid-cooled TPU hall: one cube per rack, both feeds, CDUs', async () => {
+    const racks = (
+      await database.db.execute<{ rack: string; hosts: number; chips: number; cooling: string; pdus: number }>(sql`
+        SELECT r.name AS rack, count(DISTINCT d.id)::int AS hosts, count(c.accelerator_id)::int AS chips, r.cooling_kind::text AS cooling,
+               (SELECT count(*)::int FROM power_nodes p WHERE p.rack_id = r.id AND p.kind = 'rack-pdu') AS pdus
+        FROM racks r JOIN devices d ON d.rack_id = r.id JOIN accelerators a ON a.device_id = d.id JOIN tpu_chips c ON c.accelerator_id = a.id
+        GROUP BY r.id ORDER BY r.name`)
+    ).rows;
+    expect(racks).toEqual([
+      { rack: 'T1-01', hosts: 16, chips: 64, cooling: 'direct-liquid', pdus: 2 },
+      { rack: 'T1-02', hosts: 16, chips: 64, cooling: 'direct-liquid', pdus: 2 },
+      { rack: 'T1-03', hosts: 8, chips: 64, cooling: 'direct-liquid', pdus: 2 },
+    ]);
+    const psus = await database.db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM psu_connections p JOIN devices d ON d.id = p.device_id WHERE d.name LIKE 'tpu-%'`);
+    expect(psus.rows[0]!.n).toBe(2 * 40);
+    const cdus = await database.db.execute<{ name: string }>(sql`
+      SELECT u.name FROM cooling_units u JOIN cooling_served_areas a ON a.unit_id = u.id JOIN halls h ON h.id = a.hall_id
+      WHERE h.name = 'Hall T' AND u.kind = 'cdu' ORDER BY u.name`);
+    expect(cdus.rows.map((r) => r.name)).toEqual(['CDU T-1', 'CDU T-2']);
   });
 
   it('draws the upstream power chain with both sides', async () => {

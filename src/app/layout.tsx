@@ -29,6 +29,7 @@ const navigation: { group: string; items: { href: string; label: string }[] }[] 
     group: 'Plant',
     items: [
       { href: '/racks', label: 'Racks' },
+      { href: '/tpu', label: 'TPU pods' },
       { href: '/devices', label: 'Devices' },
       { href: '/device-types', label: 'Device types' },
       { href: '/power', label: 'Power' },

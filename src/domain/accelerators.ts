@@ -19,7 +19,7 @@ export interface AcceleratorModel {
   memoryGib: number;
   /** Usable memory NVML reports, where a real capture gives it. */
   reportedMemoryMib: number | null;
-  memoryType: 'HBM2e' | 'HBM3' | 'HBM3e' | 'GDDR6';
+  memoryType: 'HBM2' | 'HBM2e' | 'HBM3' | 'HBM3e' | 'GDDR6';
   /** Default power limit; null where no figure is published. */
   tdpW: number | null;
   /** Lowest settable power limit, where known. */
@@ -32,6 +32,24 @@ export interface AcceleratorModel {
   telemetryNames: string[];
   source: FigureSource;
   notes: string;
+  /** TPU generations only: how chips sit on hosts and how the inter-chip interconnect (ICI) joins them. */
+  tpu?: TpuTopology;
+}
+
+/**
+ * A TPU generation's interconnect, from Google Cloud's TPU documentation (docs/ARCHITECTURE.md, TPUs, cites the pages).
+ * `3d`: v4/v5p chips form a 3D torus built of 4×4×4 cubes (one cube per rack), joined by optical circuit switches (OCS)
+ * into larger slices. `2d`: v5e/v6e chips form a 2D torus of at most 16×16 chips per pod.
+ */
+export interface TpuTopology {
+  torus: '2d' | '3d';
+  chipsPerHost: number;
+  /** The block of chips one host carries (x, y, z). */
+  hostShape: readonly [number, number, number];
+  /** Edge of the cube the OCS joins (3D generations); null for 2D. */
+  cubeEdge: number | null;
+  /** Largest pod (x, y, z) the generation is built as. */
+  maxPodShape: readonly [number, number, number];
 }
 
 export const ACCELERATORS: readonly AcceleratorModel[] = [
@@ -129,7 +147,61 @@ export const ACCELERATORS: readonly AcceleratorModel[] = [
     nvlinkDomainSize: null,
     telemetryNames: [],
     source: 'secondary sources',
-    notes: 'Not in REFERENCE-NUMBERS; memory from Google Cloud documentation; Google publishes no per-chip power figure. Cloud-only part.',
+    notes:
+      'Not in REFERENCE-NUMBERS; from Google Cloud TPU v5p documentation: 95 GB HBM2e per chip, 4 chips per host, 8,960 chips per pod in a 3D torus of 4×4×4 cubes joined by OCS. Google publishes no per-chip power figure. Cloud-only part.',
+    tpu: { torus: '3d', chipsPerHost: 4, hostShape: [2, 2, 1], cubeEdge: 4, maxPodShape: [16, 20, 28] },
+  },
+  {
+    id: 'tpu-v4',
+    vendor: 'Google',
+    model: 'TPU v4',
+    memoryGib: 32,
+    reportedMemoryMib: null,
+    memoryType: 'HBM2',
+    tdpW: null,
+    minPowerLimitW: null,
+    formFactor: 'TPU tray',
+    cooling: 'liquid',
+    nvlinkDomainSize: null,
+    telemetryNames: [],
+    source: 'vendor docs',
+    notes:
+      'Google Cloud TPU v4 documentation: 32 GiB HBM2 per chip, 4 chips per host, 4,096 chips per pod as 64 cubes of 4×4×4 (one per rack) joined by optical circuit switches (Jouppi et al., ISCA 2023). No per-chip power limit published.',
+    tpu: { torus: '3d', chipsPerHost: 4, hostShape: [2, 2, 1], cubeEdge: 4, maxPodShape: [16, 16, 16] },
+  },
+  {
+    id: 'tpu-v5e',
+    vendor: 'Google',
+    model: 'TPU v5e',
+    memoryGib: 16,
+    reportedMemoryMib: null,
+    memoryType: 'HBM2',
+    tdpW: null,
+    minPowerLimitW: null,
+    formFactor: 'TPU tray',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: null,
+    telemetryNames: [],
+    source: 'vendor docs',
+    notes: 'Google Cloud TPU v5e documentation: 16 GB HBM2 per chip, up to 8 chips per host (2×4), 256 chips per pod in a 2D torus of 16×16.',
+    tpu: { torus: '2d', chipsPerHost: 8, hostShape: [2, 4, 1], cubeEdge: null, maxPodShape: [16, 16, 1] },
+  },
+  {
+    id: 'tpu-v6e',
+    vendor: 'Google',
+    model: 'TPU v6e (Trillium)',
+    memoryGib: 32,
+    reportedMemoryMib: null,
+    memoryType: 'HBM3',
+    tdpW: null,
+    minPowerLimitW: null,
+    formFactor: 'TPU tray',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: null,
+    telemetryNames: [],
+    source: 'vendor docs',
+    notes: 'Google Cloud TPU v6e documentation: 32 GB HBM per chip, up to 8 chips per host (2×4), 256 chips per pod in a 2D torus of 16×16.',
+    tpu: { torus: '2d', chipsPerHost: 8, hostShape: [2, 4, 1], cubeEdge: null, maxPodShape: [16, 16, 1] },
   },
   {
     id: 'l40s',
@@ -167,8 +239,16 @@ export function matchAccelerator(name: string): AcceleratorModel | undefined {
     [/\bH100\b/i, 'h100-sxm'],
     [/\bMI300X\b/i, 'mi300x'],
     [/\bTPU\s*v5p\b/i, 'tpu-v5p'],
+    [/\bTPU\s*v5e\b/i, 'tpu-v5e'],
+    [/\bTPU\s*v6e\b|\bTrillium\b/i, 'tpu-v6e'],
+    [/\bTPU\s*v4\b/i, 'tpu-v4'],
     [/\bL40S\b/i, 'l40s'],
   ];
   for (const [pattern, id] of tokens) if (pattern.test(name)) return acceleratorById(id);
   return undefined;
+}
+
+/** The TPU generations of the catalogue (those with an ICI topology). */
+export function tpuGenerations(): AcceleratorModel[] {
+  return ACCELERATORS.filter((a) => a.tpu !== undefined);
 }

@@ -3,8 +3,8 @@ import { notFound } from 'next/navigation';
 import { resolvePrincipal } from './auth/principal';
 import { getDb } from './db/client';
 
-/** Tables with a detail page at /<table>/<id> (device_types at /device-types/<id>). */
-export type DetailTable = 'racks' | 'devices' | 'device_types' | 'halls' | 'sites' | 'jobs' | 'clusters';
+/** Tables with a detail page at /<table>/<id> (device_types at /device-types/<id>, tpu_pods at /tpu/pods/<id>). */
+export type DetailTable = 'racks' | 'devices' | 'device_types' | 'halls' | 'sites' | 'jobs' | 'clusters' | 'tpu_pods';
 
 /**
  * The id of a detail page's URL, or Next's not-found page (HTTP 404) when it is not an id or, for a signed-in caller,

@@ -11,6 +11,7 @@ import { simCommands } from './sim';
 import { targetsCommands } from './targets';
 import { tenantsCommands } from './tenants';
 import { telemetryCommands } from './telemetry';
+import { tpuCommands } from './tpu';
 
 /**
  * Every `plenum` command, keyed by its words ("health", "targets add", …). Each area adds its own file
@@ -29,4 +30,5 @@ export const commands: Record<string, Command> = {
   ...telemetryCommands,
   ...metricsCommands,
   ...simCommands,
+  ...tpuCommands,
 };

@@ -11,7 +11,8 @@ function jobId(value: string): number {
   return id;
 }
 
-const gpusOf = (job: { gpusPerWorker: number; gpuMilli: number }) => (job.gpuMilli > 0 ? `${job.gpuMilli / 1000} GPU` : `${job.gpusPerWorker} GPU`);
+const gpusOf = (job: { gpusPerWorker: number; gpuMilli: number; tpuShape?: string | null }) =>
+  job.tpuShape ? `TPU ${job.tpuShape}` : job.gpuMilli > 0 ? `${job.gpuMilli / 1000} GPU` : `${job.gpusPerWorker} GPU`;
 
 /** A job file: one job object, or a list of them, in YAML or JSON (JSON is YAML). */
 async function readJobs(path: string): Promise<JobInput[]> {
@@ -57,14 +58,26 @@ async function executorFromFlags(args: Parameters<Command['run']>[1]): Promise<J
   return { kind: 'slurm', cluster, script, ...(partition ? { partition } : {}) };
 }
 
+/** `--tpu <generation> --shape <x>x<y>x<z>`: a TPU slice instead of GPUs (the server checks the shape). */
+function tpuFromFlags(args: Parameters<Command['run']>[1]): JobInput['tpu'] | undefined {
+  const generation = flag(args, 'tpu');
+  const shape = flag(args, 'shape');
+  if (generation === undefined && shape === undefined) return undefined;
+  if (!generation || !shape) throw new UsageError('--tpu <generation> and --shape <x>x<y>x<z> go together (e.g. --tpu tpu-v5p --shape 2x2x4)');
+  return { generation, shape };
+}
+
 export const jobsCommands: Record<string, Command> = {
   'jobs submit': {
-    usage: 'jobs submit <file.yaml|file.json> [--executor slurm --cluster <name> [--partition <p>] --script <file>]',
-    summary: 'submit the job (or list of jobs) described in a YAML or JSON file; --executor slurm runs it on a Slurm cluster, pinned to the nodes Plenum chooses',
+    usage: 'jobs submit <file.yaml|file.json> [--executor slurm --cluster <name> [--partition <p>] --script <file>] [--tpu <generation> --shape <x>x<y>x<z>]',
+    summary:
+      'submit the job (or list of jobs) described in a YAML or JSON file; --executor slurm runs it on a Slurm cluster, pinned to the nodes Plenum chooses; --tpu/--shape asks for a TPU slice instead of GPUs',
     run: async (client, args) => {
       const jobs = await readJobs(requiredPositional(args, 0, 'job file'));
       const executor = await executorFromFlags(args);
       if (executor) for (const job of jobs) job.executor = executor;
+      const tpu = tpuFromFlags(args);
+      if (tpu) for (const job of jobs) job.tpu = tpu;
       const submitted = [];
       for (const job of jobs) submitted.push(await client.jobs.submit.mutate(job));
       return { json: submitted.length === 1 ? submitted[0] : submitted, text: submitted.map((j) => `submitted job ${j.id} ${j.name} (${j.kind}, tenant id ${j.tenantId}): ${j.status}`).join('\n') };
@@ -86,7 +99,7 @@ export const jobsCommands: Record<string, Command> = {
         limit: limit ? Number(limit) : 50,
       });
       const lines = page.items.map((j) => {
-        const size = j.kind === 'inference' ? `${j.replicas} × ${gpusOf(j)}` : `${j.workers} × ${gpusOf(j)}`;
+        const size = j.tpuShape ? gpusOf(j) : j.kind === 'inference' ? `${j.replicas} × ${gpusOf(j)}` : `${j.workers} × ${gpusOf(j)}`;
         return `${String(j.id).padStart(5)}  ${j.status.padEnd(9)}  ${j.kind.padEnd(9)}  ${j.tenant.padEnd(12)}  ${size.padEnd(12)}  ${j.name}${j.reason ? `  — ${j.reason}` : ''}`;
       });
       return { json: page, text: lines.length ? lines.join('\n') : 'no jobs' };
@@ -103,6 +116,7 @@ export const jobsCommands: Record<string, Command> = {
         `job ${job.id} ${job.name} (${job.kind}, tenant ${view.tenant.name}, priority ${job.priority}${job.preemptible ? ', preemptible' : ''})`,
         `status: ${job.status}${job.reason ? ` — ${job.reason}` : ''}`,
         `expected power: ${Math.round(view.power.expectedPowerW)} W now, ${Math.round(view.power.expectedFullPowerW)} W at full size (${view.power.perGpuW} W per GPU)`,
+        ...(view.tpuSlice ? [`TPU slice: ${view.tpuSlice.shape} (${view.tpuSlice.chips} chips) in pod ${view.tpuSlice.pod}, ${view.tpuSlice.state}`] : []),
         `placement${view.placement.placementIsHistory ? ' (last, released)' : ''}:`,
         ...(placement.length ? placement : ['  none']),
         'timeline:',

@@ -13,6 +13,8 @@ export type FloorRack = {
   utilizationPct: number | null;
   coolingKind: string;
   zoneName: string | null;
+  /** What the rack's accelerators are: GPUs, TPU chips, or none. */
+  accelerators?: 'gpu' | 'tpu' | null;
 };
 
 const TILE = 36;
@@ -33,7 +35,7 @@ export function FloorPlan({ columns, rows, racks }: { columns: number; rows: num
           <line key={`h${y}`} x1={0} y1={y * TILE} x2={width} y2={y * TILE} stroke="#f1f5f9" />
         ))}
         {racks.map((rack) => (
-          <Link key={rack.id} href={`/racks/${rack.id}`} aria-label={`Rack ${rack.name}`} data-testid="floor-rack">
+          <Link key={rack.id} href={`/racks/${rack.id}`} aria-label={`Rack ${rack.name}`} data-testid="floor-rack" data-accelerators={rack.accelerators ?? ''}>
             <g>
               <title>{`${rack.name} · ${rack.status} · ${formatPowerW(rack.loadW)}${rack.utilizationPct !== null ? ` (${formatPct(rack.utilizationPct)} of budget)` : ''}${rack.zoneName ? ` · zone ${rack.zoneName}` : ''}`}</title>
               <rect
@@ -50,6 +52,11 @@ export function FloorPlan({ columns, rows, racks }: { columns: number; rows: num
               <text x={rack.gridX * TILE + TILE / 2} y={rack.gridY * TILE + TILE * 0.8} textAnchor="middle" fontSize={8} fill="#0f172a">
                 {rack.name.split('-').at(-1)}
               </text>
+              {rack.accelerators && (
+                <text x={rack.gridX * TILE + TILE / 2} y={rack.gridY * TILE + TILE * 1.25} textAnchor="middle" fontSize={7} fontWeight={600} fill={rack.accelerators === 'tpu' ? '#6d28d9' : '#0f172a'}>
+                  {rack.accelerators === 'tpu' ? 'TPU' : 'GPU'}
+                </text>
+              )}
             </g>
           </Link>
         ))}
@@ -64,6 +71,7 @@ export function FloorPlan({ columns, rows, racks }: { columns: number; rows: num
           <span className="inline-block h-3 w-3 rounded-sm border-2 border-violet-600" /> in a security zone of its own
         </li>
         <li>dashed outline: direct liquid cooling</li>
+        <li>GPU / TPU: the rack's accelerators</li>
       </ul>
     </div>
   );

@@ -7,6 +7,7 @@ import { Field, inputClass, SubmitButton } from '@/components/forms/Field';
 import { type FieldErrors, fieldErrorsOf } from '@/components/forms/fieldErrors';
 import { Card } from '@/components/ui/Card';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
+import { tpuGenerations } from '@/domain/accelerators';
 import { useTRPC } from '@/trpc/client';
 import { ZONE_LEVELS } from './JobStatus';
 
@@ -14,9 +15,14 @@ const KINDS = ['training', 'inference', 'batch'] as const;
 const TOPOLOGIES = ['none', 'nvlink-domain', 'leaf', 'rack'] as const;
 /** The server's defaults per kind (src/server/services/scheduler/defaults.ts), shown as placeholders. */
 const DEFAULT_W: Record<(typeof KINDS)[number], number> = { training: 700, inference: 450, batch: 550 };
+/** DEFAULT_POWER_W_PER_TPU_CHIP of src/server/services/scheduler/tpu.ts. */
+const TPU_CHIP_W = 200;
 
 /** Empty text → undefined, so the server's default applies; anything else a number (NaN is reported by the server). */
 const num = (value: string) => (value.trim() === '' ? undefined : Number(value));
+
+/** TPU generations a job may ask a slice of, with a shape example each (3D: x×y×z in chips; 2D: x×y). */
+const TPU_CHOICES = tpuGenerations().map((g) => ({ id: g.id, model: g.model, example: g.tpu!.torus === '3d' ? '2x2x4' : '4x8' }));
 
 export function JobForm() {
   const trpc = useTRPC();
@@ -43,9 +49,14 @@ export function JobForm() {
     requiredZoneLevel: '0',
     durationMin: '60',
     powerW: '',
+    /** '' = GPUs; else the TPU generation of the slice. */
+    tpuGeneration: '',
+    tpuShape: '',
   });
   const set = (key: keyof typeof state) => (event: { target: { value: string } }) => setState((s) => ({ ...s, [key]: event.target.value }));
   const inference = state.kind === 'inference';
+  const tpu = !inference && state.tpuGeneration !== '';
+  const tpuChoice = TPU_CHOICES.find((c) => c.id === state.tpuGeneration);
   const tenant = tenants.data?.find((t) => t.name === state.tenant);
 
   async function onSubmit(event: FormEvent) {
@@ -56,6 +67,21 @@ export function JobForm() {
     const cpuCores = num(state.cpuCores);
     const memoryGib = num(state.memoryGib);
     try {
+      if (tpu) {
+        const job = await submit.mutateAsync({
+          kind: state.kind,
+          name: state.name,
+          tenant: state.tenant,
+          tpu: { generation: state.tpuGeneration, shape: state.tpuShape },
+          priority: num(state.priority) ?? 0,
+          preemptible: state.preemptible,
+          requiredZoneLevel: Number(state.requiredZoneLevel),
+          estimatedDurationS: duration === undefined ? null : Math.round(duration * 60),
+          expectedPowerWPerGpu: num(state.powerW) ?? null,
+        });
+        router.push(`/jobs/${job.id}`);
+        return;
+      }
       const job = await submit.mutateAsync({
         kind: state.kind,
         name: state.name,
@@ -131,7 +157,24 @@ export function JobForm() {
               ))}
             </select>
           </Field>
-          {inference ? (
+          {!inference && (
+            <Field id="tpuGeneration" label="Accelerator" error={errors.tpu ?? errors['tpu.generation']} hint={tpu ? 'A TPU slice: a contiguous sub-torus of one pod' : 'GPUs, or a TPU slice'}>
+              <select id="tpuGeneration" className={inputClass} value={state.tpuGeneration} onChange={(e) => setState((s) => ({ ...s, tpuGeneration: e.target.value, tpuShape: s.tpuShape || (TPU_CHOICES.find((c) => c.id === e.target.value)?.example ?? '') }))}>
+                <option value="">GPUs</option>
+                {TPU_CHOICES.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.model} slice
+                  </option>
+                ))}
+              </select>
+            </Field>
+          )}
+          {tpu && (
+            <Field id="tpuShape" label="Slice shape (chips)" error={errors['tpu.shape']} hint={`Like ${tpuChoice?.example ?? '2x2x4'}; over one 4×4×4 cube: whole cubes`}>
+              <input id="tpuShape" className={inputClass} value={state.tpuShape} onChange={set('tpuShape')} aria-invalid={invalid('tpu.shape')} autoComplete="off" />
+            </Field>
+          )}
+          {tpu ? null : inference ? (
             <Field id="replicas" label="Replicas" error={errors.replicas}>
               <input id="replicas" type="number" inputMode="numeric" min={1} className={inputClass} value={state.replicas} onChange={set('replicas')} aria-invalid={invalid('replicas')} />
             </Field>
@@ -140,6 +183,8 @@ export function JobForm() {
               <input id="workers" type="number" inputMode="numeric" min={1} className={inputClass} value={state.workers} onChange={set('workers')} aria-invalid={invalid('workers')} />
             </Field>
           )}
+          {!tpu && (
+          <>
           <Field id="gpusPerWorker" label={inference ? 'GPUs per replica' : 'GPUs per worker'} error={errors.gpusPerWorker} hint="0-8 whole GPUs">
             <input id="gpusPerWorker" type="number" inputMode="numeric" min={0} max={8} className={inputClass} value={state.gpusPerWorker} onChange={set('gpusPerWorker')} aria-invalid={invalid('gpusPerWorker')} />
           </Field>
@@ -162,6 +207,8 @@ export function JobForm() {
           <Field id="memoryMib" label={`Memory per ${inference ? 'replica' : 'worker'} (GiB)`} error={errors.memoryMib} hint="Empty: the GPUs' share of the server's memory">
             <input id="memoryMib" type="number" inputMode="decimal" placeholder="share of server" className={inputClass} value={state.memoryGib} onChange={set('memoryGib')} aria-invalid={invalid('memoryMib')} />
           </Field>
+          </>
+          )}
           {inference && (
             <Field id="replicaSpread" label="Spread replicas" error={errors.replicaSpread} hint="So one failure cannot take the whole service down">
               <select id="replicaSpread" className={inputClass} value={state.replicaSpread} onChange={set('replicaSpread')}>
@@ -171,7 +218,7 @@ export function JobForm() {
               </select>
             </Field>
           )}
-          {!inference && (
+          {!inference && !tpu && (
             <Field id="topology" label="Topology" error={errors.topology} hint="Keep the gang within one NVLink domain, leaf switch or rack">
               <select id="topology" className={inputClass} value={state.topology} onChange={set('topology')}>
                 {TOPOLOGIES.map((t) => (
@@ -197,8 +244,8 @@ export function JobForm() {
           <Field id="estimatedDurationS" label="Estimated duration (min)" error={errors.estimatedDurationS} hint="Empty: runs until cancelled">
             <input id="estimatedDurationS" type="number" inputMode="decimal" className={inputClass} value={state.durationMin} onChange={set('durationMin')} aria-invalid={invalid('estimatedDurationS')} />
           </Field>
-          <Field id="expectedPowerWPerGpu" label="Expected power per GPU (W)" error={errors.expectedPowerWPerGpu} hint={`Empty: ${DEFAULT_W[state.kind]} W for ${state.kind}`}>
-            <input id="expectedPowerWPerGpu" type="number" inputMode="numeric" placeholder={String(DEFAULT_W[state.kind])} className={inputClass} value={state.powerW} onChange={set('powerW')} aria-invalid={invalid('expectedPowerWPerGpu')} />
+          <Field id="expectedPowerWPerGpu" label={tpu ? 'Expected power per chip (W)' : 'Expected power per GPU (W)'} error={errors.expectedPowerWPerGpu} hint={`Empty: ${tpu ? TPU_CHIP_W : DEFAULT_W[state.kind]} W${tpu ? ' per TPU chip' : ` for ${state.kind}`}`}>
+            <input id="expectedPowerWPerGpu" type="number" inputMode="numeric" placeholder={String(tpu ? TPU_CHIP_W : DEFAULT_W[state.kind])} className={inputClass} value={state.powerW} onChange={set('powerW')} aria-invalid={invalid('expectedPowerWPerGpu')} />
           </Field>
           <div className="flex items-center gap-2 self-end pb-2">
             <input id="preemptible" type="checkbox" checked={state.preemptible} onChange={(e) => setState((s) => ({ ...s, preemptible: e.target.checked }))} />

@@ -21,7 +21,8 @@ export function JobStatusBadge({ status }: { status: string }) {
 export const ZONE_LEVELS = ['public', 'restricted', 'secure', 'critical'] as const;
 
 /** "8 GPUs", "2 × 8 GPUs", "3 replicas × 0.5 GPU". */
-export function describeSize(job: { kind: string; workers: number; replicas: number; gpusPerWorker: number; gpuMilli: number }): string {
+export function describeSize(job: { kind: string; workers: number; replicas: number; gpusPerWorker: number; gpuMilli: number; tpuShape?: string | null; tpuGeneration?: string | null }): string {
+  if (job.tpuShape) return `${job.tpuGeneration ?? 'TPU'} slice ${job.tpuShape}`;
   const per = job.gpuMilli > 0 ? `${job.gpuMilli / 1000} GPU` : `${job.gpusPerWorker} GPU${job.gpusPerWorker === 1 ? '' : 's'}`;
   if (job.kind === 'inference') return `${job.replicas} replica${job.replicas === 1 ? '' : 's'} × ${per}`;
   return job.workers === 1 ? per : `${job.workers} workers × ${per}`;

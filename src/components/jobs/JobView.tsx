@@ -36,7 +36,7 @@ export function JobView({ id }: { id: number }) {
 
   if (query.isPending) return <Loading label="Loading job" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
-  const { job, tenant, events, placement, power } = query.data;
+  const { job, tenant, events, placement, power, tpuSlice } = query.data;
   // An engine's own job is cancelled on its engine, not here.
   const active = job.origin === 'plenum' && (job.status === 'pending' || job.status === 'scheduled' || job.status === 'running');
   return (
@@ -70,6 +70,22 @@ export function JobView({ id }: { id: number }) {
       )}
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
         <div className="flex flex-col gap-6">
+          {job.tpuShape && (
+            <Card title="TPU slice" testId="job-tpu-slice">
+              {tpuSlice ? (
+                <p className="text-sm">
+                  {tpuSlice.state === 'active' ? 'Holds' : 'Held'} a {tpuSlice.shape} slice ({tpuSlice.chips} chips) of TPU pod{' '}
+                  <Link href={`/tpu/pods/${tpuSlice.podId}`} className="text-sky-700 hover:underline" data-testid="job-tpu-pod-link">
+                    {tpuSlice.pod}
+                  </Link>
+                  {tpuSlice.cubes ? `, cubes ${tpuSlice.cubes.join(', ')}` : tpuSlice.origin ? `, from (${tpuSlice.origin.join(', ')})` : ''}
+                  {tpuSlice.state !== 'active' && <Badge tone="slate">released</Badge>}
+                </p>
+              ) : (
+                <EmptyState>Asks for a {job.tpuShape} slice of {job.tpuGeneration}; not placed yet.</EmptyState>
+              )}
+            </Card>
+          )}
           <Card title={placement.placementIsHistory ? 'Last placement (released)' : 'Placement'} testId="job-placement">
             {placement.allocations.length === 0 ? (
               <EmptyState>{job.status === 'pending' ? 'Not placed yet: waiting for the scheduler.' : 'No GPUs held.'}</EmptyState>

@@ -20,7 +20,7 @@ export function HallView({ id }: { id: number }) {
   const plan = useQuery(trpc.halls.floorPlan.queryOptions({ id }));
   if (plan.isPending) return <Loading label="Loading floor plan" />;
   if (plan.isError) return <ErrorMessage error={plan.error} />;
-  const { hall, site, zone, racks } = plan.data;
+  const { hall, site, zone, racks, tpuPods } = plan.data;
   return (
     <>
       <PageHeader
@@ -38,6 +38,20 @@ export function HallView({ id }: { id: number }) {
       </p>
       <Card title="Floor plan">
         <FloorPlan columns={hall.gridColumns} rows={hall.gridRows} racks={racks} />
+        {tpuPods.length > 0 && (
+          <p className="mt-3 text-sm text-slate-700" data-testid="hall-tpu-pods">
+            TPU pods in this hall:{' '}
+            {tpuPods.map((p, i) => (
+              <span key={p.id}>
+                {i > 0 && ', '}
+                <Link href={`/tpu/pods/${p.id}`} className="text-sky-700 hover:underline">
+                  {p.name}
+                </Link>{' '}
+                ({p.generation})
+              </span>
+            ))}
+          </p>
+        )}
       </Card>
       <div className="mt-6">
         <ThermalPanels hallId={hall.id} compact />

@@ -23,6 +23,7 @@ import { telemetryRouter } from './routers/telemetry';
 import { alertsRouter } from './routers/alerts';
 import { simulatorRouter } from './routers/simulator';
 import { dashboardsRouter } from './routers/dashboards';
+import { tpuRouter } from './routers/tpu';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -51,6 +52,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   simulator: simulatorRouter,
   dashboards: dashboardsRouter,
+  tpu: tpuRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -41,18 +41,32 @@ export const hallsRouter = router({
     const analysis = await analysePlant(ctx.db, hall.site.id);
     const rowById = new Map(rows.map((r) => [r.id, r]));
     // Only what a tile draws: the table below the plan pages through rackTable instead.
+    // What each rack's accelerators are: GPUs, TPU chips (of a pod), or none, so TPU racks show beside GPU racks.
+    const acceleratorKinds = new Map(
+      (
+        await ctx.db.execute<{ rack_id: number; gpus: number; tpus: number }>(sql`
+          SELECT d.rack_id, count(*) FILTER (WHERE c.accelerator_id IS NULL)::int AS gpus, count(c.accelerator_id)::int AS tpus
+          FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id LEFT JOIN tpu_chips c ON c.accelerator_id = a.id
+          WHERE r.hall_id = ${input.id} GROUP BY d.rack_id`)
+      ).rows.map((r) => [r.rack_id, r]),
+    );
+    const tpuPods = (await ctx.db.execute<{ id: number; name: string; generation: string }>(sql`SELECT id, name, generation FROM tpu_pods WHERE hall_id = ${input.id} ORDER BY name`)).rows;
     return {
       ...hall,
       rows,
+      tpuPods,
       racks: racks.map((rack) => {
         const row = rowById.get(rack.rowId)!;
         const power = analysis.power.ok ? analysis.power.racks[String(rack.id)] : undefined;
+        const kinds = acceleratorKinds.get(rack.id);
         return {
           id: rack.id,
           name: rack.name,
           status: rack.status,
           coolingKind: rack.coolingKind,
           zoneName: rack.zoneName,
+          accelerators: (kinds?.tpus ? 'tpu' : kinds?.gpus ? 'gpu' : null) as 'tpu' | 'gpu' | null,
+          rowName: row.name,
           gridX: row.gridX + rack.positionInRow,
           gridY: row.gridY,
           loadW: power?.loadW ?? 0,

@@ -18,6 +18,7 @@ import { pageInput } from '../pagination';
 import type { Principal } from '../../auth/principal';
 import { assertAllZones, assertGpuUuidInZone, assertInZone, assertJobWhollyInZone, zoneCondition, zoneConditionText } from '../../auth/zones';
 import { operateProcedure, readProcedure, router } from '../trpc';
+import { TPU_GENERATION_IDS, tpuShapeProblem } from '../../services/scheduler/tpu';
 
 const id = dbId;
 const uuid = z.string().trim().min(1, 'is required').max(100);
@@ -37,7 +38,7 @@ export const jobInput = z
     preemptible: z.boolean().default(false),
     workers: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(1),
     replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(1),
-    gpusPerWorker: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(8, 'must be at most 8 (one server)'),
+    gpusPerWorker: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(8, 'must be at most 8 (one server)').default(0),
     gpuMilli: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(999, 'must be below 1000 (use whole GPUs)').default(0),
     gpuModels: z.array(z.string().trim().min(1).max(100)).max(16).default([]),
     gpuMemoryGib: z.number().positive('must be more than 0 GiB').max(1024).nullish(),
@@ -71,8 +72,24 @@ export const jobInput = z
         }),
       ])
       .default({ kind: 'simulator' }),
+    /** A TPU slice instead of GPUs: the generation and the slice shape in chips (x×y×z; 2D generations x×y). */
+    tpu: z
+      .object({
+        generation: z.enum(TPU_GENERATION_IDS, { error: `must be one of ${TPU_GENERATION_IDS.join(', ')}` }),
+        shape: z.string().trim().min(1, 'is required').max(20, 'is at most 20 characters'),
+      })
+      .nullish(),
   })
   .superRefine((job, ctx) => {
+    if (job.tpu) {
+      const problem = tpuShapeProblem(job.tpu.generation, job.tpu.shape);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['tpu', 'shape'], message: problem });
+      if (job.gpusPerWorker > 0 || job.gpuMilli > 0) {
+        ctx.addIssue({ code: 'custom', path: ['tpu'], message: 'a job asks for GPUs or a TPU slice, not both' });
+      }
+      if (job.kind === 'inference') ctx.addIssue({ code: 'custom', path: ['kind'], message: 'TPU slices are placed for training and batch jobs' });
+      return;
+    }
     if (job.gpusPerWorker === 0 && job.gpuMilli === 0) {
       ctx.addIssue({ code: 'custom', path: ['gpusPerWorker'], message: 'ask for at least one GPU or a GPU share' });
     }
@@ -139,6 +156,8 @@ export const jobsRouter = router({
           gpusPerWorker: s.jobs.gpusPerWorker,
           gpuMilli: s.jobs.gpuMilli,
           expectedPowerWPerGpu: s.jobs.expectedPowerWPerGpu,
+          tpuGeneration: s.jobs.tpuGeneration,
+          tpuShape: s.jobs.tpuShape,
           submittedAt: s.jobs.submittedAt,
           scheduledAt: s.jobs.scheduledAt,
           startedAt: s.jobs.startedAt,
@@ -266,6 +285,22 @@ export const jobsRouter = router({
     // The Kubernetes pod on each GPU, from dcgm-exporter's labels on its telemetry.
     const pods = await podsOnGpus(ctx.db, allocations.map((a) => a.acceleratorId));
     const placedAllocations = allocations.map((a) => ({ ...a, pod: pods.get(a.acceleratorId) ?? null }));
+    // A TPU job's slice: the active one, else its last (history).
+    const tpuSlice =
+      (
+        await ctx.db.execute<{ id: number; pod_id: number; pod: string; shape: string; chips: number; state: string; cubes: number[] | null; origin_x: number | null; origin_y: number | null; origin_z: number | null }>(sql`
+          SELECT s.id, s.pod_id, p.name AS pod, s.shape, s.chips, s.state, s.cubes, s.origin_x, s.origin_y, s.origin_z
+          FROM tpu_slices s JOIN tpu_pods p ON p.id = s.pod_id WHERE s.job_id = ${input.id} ORDER BY (s.state = 'active') DESC, s.id DESC LIMIT 1`)
+      ).rows.map((t) => ({
+        id: t.id,
+        podId: t.pod_id,
+        pod: t.pod,
+        shape: t.shape,
+        chips: t.chips,
+        state: t.state,
+        cubes: t.cubes,
+        origin: t.origin_x === null ? null : ([t.origin_x, t.origin_y!, t.origin_z!] as [number, number, number]),
+      }))[0] ?? null;
     const job = row.job;
     const drawn = placementIsHistory ? { powerW: null, reporting: 0 } : await measuredGpuPowerW(ctx.pool, allocations);
     const heldMilli = allocations.reduce((sum, a) => sum + a.milli, 0);
@@ -278,6 +313,7 @@ export const jobsRouter = router({
       cluster: row.cluster?.id ? row.cluster : null,
       events,
       placement: { allocations: placedAllocations, placementIsHistory, racks },
+      tpuSlice,
       power: {
         /** What the placed workers are expected to draw now (0 when nothing is placed). */
         expectedPowerW: placementIsHistory ? 0 : (heldMilli / 1000) * job.expectedPowerWPerGpu,

@@ -10,3 +10,4 @@ export * from './telemetry';
 export * from './auth';
 export * from './clusters';
 export * from './dashboards';
+export * from './tpu';

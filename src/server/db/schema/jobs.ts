@@ -103,6 +103,9 @@ export const jobs = pgTable(
     owner: text('owner'),
     /** The engine's nodes of the job and the GPUs it holds on each (mapped or not to Plenum servers). */
     externalNodes: jsonb('external_nodes').$type<ExternalJobNode[]>().notNull().default([]),
+    /** A TPU slice request instead of GPUs: the catalogue generation ('tpu-v5p') and the shape ('2x2x4'); both or neither. */
+    tpuGeneration: text('tpu_generation'),
+    tpuShape: text('tpu_shape'),
   },
   (t) => [
     check('jobs_priority_range', sql`${t.priority} BETWEEN -1000 AND 1000`),
@@ -126,6 +129,7 @@ export const jobs = pgTable(
     check('jobs_executor_kind', sql`${t.executor} ->> 'kind' IN ('simulator', 'slurm', 'kubernetes')`),
     uniqueIndex('jobs_cluster_external_unique').on(t.clusterId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('jobs_origin_idx').on(t.origin, t.status),
+    check('jobs_tpu_request_complete', sql`(${t.tpuGeneration} IS NULL) = (${t.tpuShape} IS NULL)`),
   ],
 );
 

@@ -1,9 +1,21 @@
-import { getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { getTableColumns, getTableName, inArray, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { ACCELERATORS } from '@/domain/accelerators';
 import type { Db } from '../client';
 import * as s from '../schema';
-import { GPUS_PER_HGX_SERVER, GPUS_PER_NVL72_TRAY, NVL72_COMPUTE_TRAYS, SEED_SCALES, type SeedKind, type SeedScale, seededGpuUuid, seedTenants } from './plan';
+import { buildTpuPod } from '../../services/tpu-inventory';
+import {
+  GPUS_PER_HGX_SERVER,
+  GPUS_PER_NVL72_TRAY,
+  NVL72_COMPUTE_TRAYS,
+  SEED_SCALES,
+  type SeedKind,
+  type SeedScale,
+  seededGpuUuid,
+  seedTenants,
+  TPU_SEED,
+  tpuHallItKw,
+} from './plan';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -75,6 +87,7 @@ export async function seedIfEmpty(db: Db, kind: SeedKind): Promise<{ seeded: boo
 
 async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   const hallAServers = scale.hallARows * scale.racksPerHallARow * scale.serversPerHallARack;
+  const tpuItKw = scale.tpuHall ? tpuHallItKw() : 0;
   const [site] = await tx
     .insert(s.sites)
     .values({
@@ -82,7 +95,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       name: 'Amsterdam AI-1',
       address: 'Science Park 140, 1098 XG Amsterdam, NL',
       timeZone: 'Europe/Amsterdam',
-      utilityCapacityKw: Math.ceil((hallAServers * 10.2 + scale.hallBRacks * 132) * 1.6 / 100) * 100,
+      utilityCapacityKw: Math.ceil((hallAServers * 10.2 + scale.hallBRacks * 132 + tpuItKw) * 1.6 / 100) * 100,
       pueTarget: 1.25,
     })
     .returning();
@@ -108,6 +121,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       { name: 'NVIDIA', slug: 'nvidia' },
       { name: 'APC', slug: 'apc' },
       { name: 'VAST Data', slug: 'vast-data' },
+      ...(scale.tpuHall ? [{ name: 'Google', slug: 'google' }] : []),
     ])
     .returning();
   const makerId = (name: string) => makers.find((m) => m.name === name)!.id;
@@ -232,6 +246,27 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
           { name: 'eth1', kind: 'ethernet', speedGbps: 200 },
         ],
       },
+      // TPU hosts (Hall T): liquid-cooled trays of 4 v5p or 8 v5e chips; two PSUs, A and B. Power: TPU_SEED (assumed).
+      ...(scale.tpuHall
+        ? (['v5p', 'v5e'] as const).map((g) => ({
+            manufacturerId: makerId('Google'),
+            model: `TPU ${g} host`,
+            slug: `google-tpu-${g}-host`,
+            kind: 'server' as const,
+            uHeight: TPU_SEED[g].hostU,
+            isFullDepth: true,
+            airflow: 'liquid' as const,
+            weightKg: 40,
+            nameplatePowerW: TPU_SEED[g].hostNameplateW,
+            typicalPowerW: TPU_SEED[g].hostTypicalW,
+            psuTemplates: [
+              { name: 'PS-A', maximumDrawW: TPU_SEED[g].hostNameplateW },
+              { name: 'PS-B', maximumDrawW: TPU_SEED[g].hostNameplateW },
+            ],
+            acceleratorSlots: g === 'v5p' ? 4 : 8,
+            acceleratorModelId: modelId(g === 'v5p' ? 'TPU v5p' : 'TPU v5e'),
+          }))
+        : []),
     ])
     .returning();
   const type = (model: string) => types.find((t) => t.model === model)!;
@@ -264,9 +299,15 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       })),
     ])
     .returning();
-  const hallNameById = new Map([hallA!, ...liquidHalls].map((h) => [h.id, h.name]));
+  const [tpuHall] = scale.tpuHall
+    ? await tx
+        .insert(s.halls)
+        .values({ siteId, slug: 'hall-t', name: 'Hall T', coolingType: 'liquid', designItLoadKw: Math.ceil((tpuItKw * 1.25) / 10) * 10, gridColumns: 10, gridRows: 6, securityZoneId: zoneId('Data halls') })
+        .returning()
+    : [];
+  const hallNameById = new Map([hallA!, ...liquidHalls, ...(tpuHall ? [tpuHall] : [])].map((h) => [h.id, h.name]));
 
-  type RackPlan = { hallId: number; rowId: number; name: string; position: number; kind: 'hgx' | 'nvl72' | 'network' };
+  type RackPlan = { hallId: number; rowId: number; name: string; position: number; kind: 'hgx' | 'nvl72' | 'network' | 'tpu' };
   const rackPlans: RackPlan[] = [];
   const rowValues: (typeof s.rows.$inferInsert)[] = [];
   for (let r = 0; r < scale.hallARows; r++) rowValues.push({ hallId: hallA!.id, name: `A${r + 1}`, gridX: 3, gridY: 2 + r * 4, coldAisleSide: r % 2 === 0 ? 'south' : 'north' });
@@ -288,6 +329,12 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       for (let p = 1; p <= count; p++) rackPlans.push({ hallId: row.hallId, rowId: row.id, name: `${row.name}-${String(p).padStart(2, '0')}`, position: p, kind: 'nvl72' });
     }
   }
+  if (tpuHall) {
+    const [tpuRow] = await tx.insert(s.rows).values({ hallId: tpuHall.id, name: 'T1', gridX: 3, gridY: 2, coldAisleSide: 'south' }).returning();
+    rowById.set(tpuRow!.id, tpuRow!);
+    const names = [...TPU_SEED.v5p.racks, ...TPU_SEED.v5e.racks];
+    for (const [i, name] of names.entries()) rackPlans.push({ hallId: tpuHall.id, rowId: tpuRow!.id, name, position: i + 1, kind: 'tpu' });
+  }
   // The last two H100 racks of the last Hall A row form a tenant's secure cage.
   const cageRackNames = new Set(rackPlans.filter((r) => r.kind === 'hgx').slice(-2).map((r) => r.name));
   const rackRecords = (await insertMany(
@@ -299,9 +346,9 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       name: plan.name,
       positionInRow: plan.position,
       uHeight: plan.kind === 'nvl72' ? 48 : 42,
-      maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'hgx' ? 40 : 25,
+      maxPowerKw: plan.kind === 'nvl72' ? 140 : plan.kind === 'tpu' ? TPU_SEED.rackMaxPowerKw : plan.kind === 'hgx' ? 40 : 25,
       maxWeightKg: plan.kind === 'nvl72' ? 1_600 : 1_360,
-      coolingKind: plan.kind === 'nvl72' ? ('direct-liquid' as const) : ('air' as const),
+      coolingKind: plan.kind === 'nvl72' || plan.kind === 'tpu' ? ('direct-liquid' as const) : ('air' as const),
       securityZoneId: cageRackNames.has(plan.name) ? zoneId('Tenant cage') : null,
       status: 'active' as const,
     })),
@@ -312,7 +359,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   // ---- Power chain (2N) -----------------------------------------------------------------------
   const hallAItKw = hallAServers * 10.2 + scale.hallARows * 6;
   const hallBItKw = scale.hallBRacks * 132 + hallBRows * 6;
-  const upsKw = Math.ceil(((hallAItKw + hallBItKw * liquidHallCount) * 1.15) / 100) * 100;
+  const upsKw = Math.ceil(((hallAItKw + hallBItKw * liquidHallCount + tpuItKw) * 1.15) / 100) * 100;
   const nodeRows: (typeof s.powerNodes.$inferInsert)[] = [];
   for (const side of ['A', 'B'] as const) {
     nodeRows.push(
@@ -322,6 +369,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       { siteId, kind: 'ups', name: `UPS ${side}`, side, capacityKw: upsKw, efficiencyPct: 96, batteryRuntimeMin: 8 },
       { siteId, kind: 'pdu', name: `PDU ${side}-Hall A`, side, capacityKw: Math.ceil((hallAItKw * 1.15) / 50) * 50 },
       ...liquidHalls.map((hall) => ({ siteId, kind: 'pdu' as const, name: `PDU ${side}-${hall.name}`, side, capacityKw: Math.ceil((hallBItKw * 1.15) / 50) * 50 })),
+      ...(tpuHall ? [{ siteId, kind: 'pdu' as const, name: `PDU ${side}-${tpuHall.name}`, side, capacityKw: Math.ceil((tpuItKw * 1.15) / 10) * 10 }] : []),
     );
     for (const rack of rackRecords) {
       const plan = planByRackName.get(rack.name)!;
@@ -344,6 +392,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       { upstreamId: nodeId(`ATS ${side}`), downstreamId: nodeId(`UPS ${side}`) },
       { upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-Hall A`) },
       ...liquidHalls.map((hall) => ({ upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-${hall.name}`) })),
+      ...(tpuHall ? [{ upstreamId: nodeId(`UPS ${side}`), downstreamId: nodeId(`PDU ${side}-${tpuHall.name}`) }] : []),
     );
     for (const rack of rackRecords) {
       const hallName = hallNameById.get(rack.hallId)!;
@@ -377,7 +426,16 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
       unitHall.set(`CRAH ${letter}-${i}`, hall.id);
     }
   });
-  const chillerKw = Math.ceil((hallAItKw + hallBItKw * liquidHallCount) / 2 / 100) * 100;
+  if (tpuHall) {
+    // Hall T: direct liquid takes ~85 % of the heat (two CDUs, N+1); two small CRAHs (N+1) take the rest.
+    for (let i = 1; i <= 2; i++) {
+      coolingRows.push({ siteId, kind: 'cdu', name: `CDU T-${i}`, capacityKw: TPU_SEED.cduKw, supplySetpointC: 30, redundancyGroup: 'hall-t-liquid' });
+      coolingRows.push({ siteId, kind: 'crah', name: `CRAH T-${i}`, capacityKw: 30, supplySetpointC: 24, redundancyGroup: 'hall-t-air' });
+      unitHall.set(`CDU T-${i}`, tpuHall.id);
+      unitHall.set(`CRAH T-${i}`, tpuHall.id);
+    }
+  }
+  const chillerKw = Math.ceil((hallAItKw + hallBItKw * liquidHallCount + tpuItKw) / 2 / 100) * 100;
   for (let i = 1; i <= 3; i++) coolingRows.push({ siteId, kind: 'chiller', name: `Chiller ${i}`, capacityKw: chillerKw, supplySetpointC: 14, redundancyGroup: 'chiller-plant' });
   const coolingUnits = await tx.insert(s.coolingUnits).values(coolingRows).returning();
   await insertMany(
@@ -389,7 +447,7 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   await insertMany(
     tx,
     s.coolingServedAreas,
-    coolingUnits.filter((u) => u.kind === 'chiller').flatMap((unit) => liquidHalls.map((hall) => ({ unitId: unit.id, hallId: hall.id }))),
+    coolingUnits.filter((u) => u.kind === 'chiller').flatMap((unit) => [...liquidHalls, ...(tpuHall ? [tpuHall] : [])].map((hall) => ({ unitId: unit.id, hallId: hall.id }))),
   );
 
   // ---- Network fabrics --------------------------------------------------------------------------
@@ -484,10 +542,32 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
   }
   await insertMany(tx, s.accelerators, acceleratorRows);
 
+  // TPU pods: hosts, chips with their torus coordinates, ICI links (services/tpu-inventory.ts).
+  const tpuHosts: { id: number; deviceTypeId: number; rackId: number }[] = [];
+  if (tpuHall) {
+    for (const g of ['v5p', 'v5e'] as const) {
+      const hostType = type(`TPU ${g} host`);
+      const built = await buildTpuPod(tx, {
+        name: TPU_SEED[g].pod,
+        hallId: tpuHall.id,
+        generation: `tpu-${g}`,
+        dims: TPU_SEED[g].dims,
+        rackIds: TPU_SEED[g].racks.map((name) => rackRecords.find((r) => r.name === name)!.id),
+        hostTypeId: hostType.id,
+        hostUHeight: hostType.uHeight,
+        firstPosition: 4,
+        acceleratorModelId: hostType.acceleratorModelId!,
+        hostPrefix: `tpu-${g}`,
+      });
+      const hosts = await tx.select({ id: s.devices.id, rackId: s.devices.rackId }).from(s.devices).where(inArray(s.devices.id, built.hostIds));
+      tpuHosts.push(...hosts.map((h) => ({ id: h.id, deviceTypeId: hostType.id, rackId: h.rackId! })));
+    }
+  }
+
   // PSU connections: PSUs alternate A/B; each goes to its rack's PDU on that side.
   const psuRows: (typeof s.psuConnections.$inferInsert)[] = [];
   const rackNameById = new Map(rackRecords.map((r) => [r.id, r.name]));
-  for (const device of deviceRecords) {
+  for (const device of [...deviceRecords, ...tpuHosts]) {
     const t = typeById.get(device.deviceTypeId)!;
     const rackName = rackNameById.get(device.rackId)!;
     t.psuTemplates.forEach((psu, i) => {

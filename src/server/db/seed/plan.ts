@@ -10,9 +10,11 @@ export type SeedScale = {
   hallBRacks: number;
   /** Liquid-cooled NVL72 halls (Hall B, C, …), each with `hallBRacks` racks; 1 when absent. */
   liquidHalls?: number;
+  /** A small liquid-cooled TPU hall (Hall T): a TPU v5p pod of two 4×4×4 cubes and a TPU v5e 8×8 pod (TPU_SEED). */
+  tpuHall?: boolean;
 };
 
-export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4 };
+export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4, tpuHall: true };
 export const LARGE_SCALE: SeedScale = { hallARows: 16, racksPerHallARow: 16, serversPerHallARack: 3, hallBRacks: 32 };
 /** ≥ 100,000 GPUs: an air-cooled HGX hall of 600 racks and four liquid-cooled halls of 300 NVL72 racks (100,800 GPUs). */
 export const XL_SCALE: SeedScale = { hallARows: 30, racksPerHallARow: 20, serversPerHallARack: 3, hallBRacks: 300, liquidHalls: 4 };
@@ -21,6 +23,25 @@ export type SeedKind = 'demo' | 'large' | 'xl' | 'none';
 export const SEED_SCALES: Record<Exclude<SeedKind, 'none'>, SeedScale> = { demo: DEMO_SCALE, large: LARGE_SCALE, xl: XL_SCALE };
 
 export const GPUS_PER_HGX_SERVER = 8;
+
+/**
+ * The demo's TPU hall: one row of three direct-liquid racks. Racks T1-01 and T1-02 each hold one 4×4×4 cube of a TPU
+ * v5p pod (16 hosts × 4 chips; Google: one cube per rack, 4 chips per v5p host); T1-03 holds a TPU v5e 8×8 pod (8
+ * hosts × 8 chips). Host power is not published by Google: the figures are assumptions (docs/ARCHITECTURE.md, TPUs).
+ */
+export const TPU_SEED = {
+  v5p: { pod: 'v5p-pod-1', dims: [4, 4, 8] as const, racks: ['T1-01', 'T1-02'], hostNameplateW: 2_000, hostTypicalW: 1_600, hostU: 2 },
+  v5e: { pod: 'v5e-pod-1', dims: [8, 8, 1] as const, racks: ['T1-03'], hostNameplateW: 2_400, hostTypicalW: 1_900, hostU: 2 },
+  rackMaxPowerKw: 40,
+  cduKw: 100,
+} as const;
+
+/** Nameplate IT load of the TPU hall, kW (its hosts). */
+export function tpuHallItKw(): number {
+  const v5pHosts = (TPU_SEED.v5p.dims[0] * TPU_SEED.v5p.dims[1] * TPU_SEED.v5p.dims[2]) / 4;
+  const v5eHosts = (TPU_SEED.v5e.dims[0] * TPU_SEED.v5e.dims[1]) / 8;
+  return (v5pHosts * TPU_SEED.v5p.hostNameplateW + v5eHosts * TPU_SEED.v5e.hostNameplateW) / 1000;
+}
 export const NVL72_COMPUTE_TRAYS = 18;
 export const GPUS_PER_NVL72_TRAY = 4;
 

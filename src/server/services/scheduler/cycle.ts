@@ -16,6 +16,7 @@ import {
 } from '@/scheduler';
 import type { Db } from '../../db/client';
 import { SCHEDULER_PROFILE } from './defaults';
+import { placePendingTpuJobs } from './tpu';
 import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf, rackGpuLoads, workerPowerW } from './snapshot';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -169,11 +170,14 @@ function nodeNames(state: ClusterState, nodeIds: string[]): string {
 
 async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOptions): Promise<CycleResult> {
   const lifecycle = await advanceLifecycle(db);
-  const state = await loadClusterState(db);
   // External jobs wait in their engine's queue, not Plenum's.
-  const pending = (await loadJobs(db, ['pending'])).filter((job) => job.origin === 'plenum');
+  const queued = (await loadJobs(db, ['pending'])).filter((job) => job.origin === 'plenum');
+  // TPU slices first (src/domain/tpu-torus.ts), before the GPU snapshot is read, so its rack loads include them.
+  const tpu = await placePendingTpuJobs(db, queued.filter((job) => job.tpuGeneration !== null));
+  const state = await loadClusterState(db);
+  const pending = queued.filter((job) => job.tpuGeneration === null);
   const units = unitsOf(state, pending);
-  const result: CycleResult = { ...lifecycle, placed: [], preempted: [], conflicts: 0, unschedulable: 0, warnings: state.warnings };
+  const result: CycleResult = { ...lifecycle, placed: [...tpu.placed], preempted: [], conflicts: tpu.conflicts, unschedulable: tpu.unschedulable, warnings: state.warnings };
   if (units.length === 0) return result;
 
   const { snapshot } = state;
@@ -285,7 +289,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
         AND (jobs.reason IS DISTINCT FROM r.reason OR jobs.estimated_start_at IS DISTINCT FROM to_timestamp(r.start_ms / 1000.0))
         AND (CASE WHEN r.top_up THEN jobs.status IN ('scheduled', 'running') ELSE jobs.status = 'pending' END)`);
   }
-  if (result.conflicts === 0) {
+  if (result.conflicts === tpu.conflicts) {
     // The pass saw every pending job: none but this loop's head keeps a reserved start (a former head placed by
     // another path, or left unvisited by an earlier pass cut short by a conflict).
     const keep = head && !topUps.has(head.id) ? head.id : 0;

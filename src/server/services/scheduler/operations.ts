@@ -2,11 +2,13 @@
 // rows it changes, so it is safe against a scheduler committing at the same moment.
 
 import { eq, sql } from 'drizzle-orm';
+import { acceleratorById } from '@/domain/accelerators';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
 import { DEFAULT_POWER_W_PER_GPU, defaultWorkerResources } from './defaults';
 import { isConflict, type Tx } from './cycle';
 import { desiredWorkers, type JobRow } from './snapshot';
+import { canonicalShape, DEFAULT_POWER_W_PER_TPU_CHIP, tpuJobSize, tpuShapeProblem } from './tpu';
 
 /** A request the database cannot take, naming the input field (the router turns it into a field error). */
 export class JobInputError extends Error {
@@ -26,7 +28,8 @@ export type JobSubmission = {
   preemptible?: boolean;
   workers?: number;
   replicas?: number;
-  gpusPerWorker: number;
+  /** 0 (or omitted) for a TPU slice job. */
+  gpusPerWorker?: number;
   gpuMilli?: number;
   gpuModels?: string[];
   gpuMemoryGib?: number | null;
@@ -40,6 +43,8 @@ export type JobSubmission = {
   expectedPowerWPerGpu?: number | null;
   /** Who runs it once placed: the simulator (default), or a Slurm cluster of the registry. */
   executor?: JobRow['executor'];
+  /** A TPU slice instead of GPUs (training and batch jobs): catalogue generation and shape, e.g. tpu-v5p 2x2x4. */
+  tpu?: { generation: string; shape: string } | null;
 };
 
 async function event(tx: Tx, jobId: number, status: JobRow['status'], reason: string, detail?: unknown) {
@@ -65,8 +70,8 @@ async function workerResources(tx: Tx, input: JobSubmission): Promise<{ cpuMilli
   const rows = await tx.execute<{ gpus: number }>(sql`
     SELECT DISTINCT per_server.gpus FROM (
       SELECT count(*)::int AS gpus FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id WHERE true ${modelFilter} GROUP BY a.device_id
-    ) per_server WHERE per_server.gpus >= ${Math.max(1, input.gpusPerWorker)}`);
-  const fallback = defaultWorkerResources(rows.rows.map((r) => r.gpus), input.gpusPerWorker, input.gpuMilli ?? 0);
+    ) per_server WHERE per_server.gpus >= ${Math.max(1, input.gpusPerWorker ?? 0)}`);
+  const fallback = defaultWorkerResources(rows.rows.map((r) => r.gpus), input.gpusPerWorker ?? 0, input.gpuMilli ?? 0);
   return { cpuMilli: input.cpuMilli ?? fallback.cpuMilli, memoryMib: input.memoryMib ?? fallback.memoryMib };
 }
 
@@ -85,6 +90,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
     if (requiredZoneLevel > tenant.clearedZoneLevel) {
       throw new JobInputError('requiredZoneLevel', `tenant ${tenant.name} is cleared to level ${tenant.clearedZoneLevel} only`);
     }
+    if (input.tpu) return submitTpuJob(tx, input, input.tpu, tenant, requiredZoneLevel, executor);
     const values = {
       name: input.name,
       kind: input.kind,
@@ -93,7 +99,7 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
       preemptible: input.preemptible ?? false,
       workers: input.kind === 'inference' ? 1 : (input.workers ?? 1),
       replicas: input.kind === 'inference' ? (input.replicas ?? 1) : 1,
-      gpusPerWorker: input.gpusPerWorker,
+      gpusPerWorker: input.gpusPerWorker ?? 0,
       gpuMilli: input.gpuMilli ?? 0,
       gpuModels: input.gpuModels ?? [],
       gpuMemoryGib: input.gpuMemoryGib ?? null,
@@ -114,6 +120,55 @@ export async function submitJob(db: Db, input: JobSubmission): Promise<JobRow> {
     await event(tx, job!.id, 'pending', 'submitted');
     return job!;
   });
+}
+
+/**
+ * A TPU slice job: one worker per host of the slice (at most the generation's chips per host each), the chips counted
+ * against the tenant's accelerator quota, the generation's catalogue model as its only accelerator model. The host's
+ * CPU and memory belong to the slice, so none are asked for unless given.
+ */
+async function submitTpuJob(
+  tx: Tx,
+  input: JobSubmission,
+  tpu: { generation: string; shape: string },
+  tenant: typeof s.tenants.$inferSelect,
+  requiredZoneLevel: number,
+  executor: JobRow['executor'],
+): Promise<JobRow> {
+  const problem = tpuShapeProblem(tpu.generation, tpu.shape);
+  if (problem) throw new JobInputError(problem.startsWith('unknown TPU generation') ? 'tpu.generation' : 'tpu.shape', problem);
+  if (input.kind === 'inference') throw new JobInputError('kind', 'TPU slices are placed for training and batch jobs');
+  if ((input.gpusPerWorker ?? 0) > 0 || (input.gpuMilli ?? 0) > 0) throw new JobInputError('tpu', 'a job asks for GPUs or a TPU slice, not both');
+  if (executor.kind !== 'simulator') throw new JobInputError('executor.kind', 'TPU slices run on the simulator executor for now');
+  const size = tpuJobSize(tpu.generation, tpu.shape);
+  if (size.chips > tenant.gpuQuota) throw new JobInputError('tpu.shape', `needs ${size.chips} chips, over tenant ${tenant.name}'s quota of ${tenant.gpuQuota} accelerators`);
+  const model = acceleratorById(tpu.generation)!;
+  const [job] = await tx
+    .insert(s.jobs)
+    .values({
+      name: input.name,
+      kind: input.kind,
+      tenantId: tenant.id,
+      priority: input.priority ?? 0,
+      preemptible: input.preemptible ?? false,
+      workers: size.workers,
+      replicas: 1,
+      gpusPerWorker: size.chipsPerWorker,
+      gpuMilli: 0,
+      gpuModels: [model.model],
+      cpuMilli: input.cpuMilli ?? 0,
+      memoryMib: input.memoryMib ?? 0,
+      requiredZoneLevel,
+      topology: 'none',
+      estimatedDurationS: input.estimatedDurationS ?? null,
+      expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_TPU_CHIP,
+      executor,
+      tpuGeneration: tpu.generation,
+      tpuShape: canonicalShape(tpu.generation, tpu.shape),
+    })
+    .returning();
+  await event(tx, job!.id, 'pending', `submitted: ${model.model} slice ${canonicalShape(tpu.generation, tpu.shape)} (${size.chips} chips)`);
+  return job!;
 }
 
 const ACTIVE: JobRow['status'][] = ['pending', 'scheduled', 'running'];

@@ -40,7 +40,7 @@ export type ClusterState = {
   siteOfNode: Map<string, number>;
   /** Expected GPU load (W) of the live allocations per rack when the state was read: the commit's baseline. */
   rackLoadW: Map<number, number>;
-  /** Milli-GPUs per tenant held on servers the snapshot leaves out (decommissioned under a running job): still quota. */
+  /** Milli-GPUs per tenant held on servers the snapshot leaves out (decommissioned under a running job, or TPU hosts): still quota. */
   strandedMilli: Map<string, number>;
 };
 
@@ -153,6 +153,10 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       LEFT JOIN security_zones hz ON hz.id = h.security_zone_id
       WHERE t.kind = 'server' AND d.status NOT IN ('planned', 'decommissioned')
         AND EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id)
+        -- TPU hosts take slices only (services/scheduler/tpu.ts); their chips still count against tenants' quotas.
+        -- A TPU host imported without its pod (no torus coordinates) is still no GPU server.
+        AND NOT EXISTS (SELECT 1 FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id LEFT JOIN tpu_chips c ON c.accelerator_id = a.id
+                        WHERE a.device_id = d.id AND (c.accelerator_id IS NOT NULL OR m.form_factor = 'TPU tray'))
       ORDER BY d.id`)
   ).rows as ServerRow[];
   const gpus = (

@@ -6,6 +6,7 @@ import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
 import { jobsCommands } from './jobs';
 import { metricsCommands } from './metrics';
+import { nodesCommands } from './nodes';
 import { inventoryCommands } from './inventory';
 import { simCommands } from './sim';
 import { targetsCommands } from './targets';
@@ -29,4 +30,5 @@ export const commands: Record<string, Command> = {
   ...telemetryCommands,
   ...metricsCommands,
   ...simCommands,
+  ...nodesCommands,
 };

@@ -21,8 +21,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
-import { renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
-import type { SimInventory } from '../../../simulator/inventory';
+import { renderAmdHostMetrics, renderFacilityMetrics, renderGpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
+import type { SimInventory, SimServer } from '../../../simulator/inventory';
+import { gpuModelParams } from '../../../simulator/models/gpu-params';
 import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
 import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
 import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/snmp-agent';
@@ -89,7 +90,7 @@ const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 /** One scrape target the simulator registers: an exporter URL, or a device protocol endpoint reading facility objects. */
 export type SimulatorTarget = {
   url: string;
-  dialect: 'dcgm' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
+  dialect: 'dcgm' | 'amd' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
   /** The collector's unique key beside the URL (SNMP profile, Modbus unit); '' for HTTP targets. */
   targetKey: string;
   options: Record<string, unknown>;
@@ -108,6 +109,18 @@ export type SimulatorEndpoint =
   | { kind: 'snmp-agent'; port: number }
   | { kind: 'modbus' }
   | { kind: 'redfish' };
+
+/** The exporter a simulated GPU host runs: AMD Device Metrics Exporter for AMD GPUs, dcgm-exporter otherwise. */
+export function hostDialect(server: SimServer): 'amd' | 'dcgm' {
+  return server.gpus.length > 0 && server.gpus.every((g) => gpuModelParams(g.model).vendor === 'amd') ? 'amd' : 'dcgm';
+}
+
+/** A GPU host's exporter text, in the format of the exporter its GPUs' vendor ships (see hostDialect). */
+function renderHostExporter(world: World, hostname: string): string {
+  const view = world.hostView(hostname);
+  const amd = view !== undefined && view.gpus.length > 0 && view.gpus.every((g) => g.vendor === 'amd');
+  return amd ? renderAmdHostMetrics(world, hostname) : renderGpuHostMetrics(world, hostname);
+}
 
 export class SimulatorHost {
   private world: World | undefined;
@@ -188,7 +201,7 @@ export class SimulatorHost {
       // UPSs and rack PDUs answer SNMP and CDUs Redfish: the scraped facility text leaves those readings out, the debug
       // view shows everything.
       const body = host
-        ? renderGpuHostMetrics(world, decodeURIComponent(host[1]!))
+        ? renderHostExporter(world, decodeURIComponent(host[1]!))
         : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {
@@ -230,7 +243,7 @@ export class SimulatorHost {
     for (const site of inventory.sites) {
       out.push({ ...base, url: this.endpointUrl({ kind: 'facility', siteId: site.id }), dialect: 'plenum' });
       for (const hall of site.halls)
-        for (const rack of hall.racks) for (const s of rack.servers) out.push({ ...base, url: this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), dialect: 'dcgm' });
+        for (const rack of hall.racks) for (const s of rack.servers) out.push({ ...base, url: this.endpointUrl({ kind: 'gpu-host', hostname: s.hostname }), dialect: hostDialect(s) });
       for (const d of this.snmp?.devices() ?? []) {
         if (d.siteId !== site.id) continue;
         out.push({

@@ -59,7 +59,9 @@ export function renderAmdHostMetrics(world: World, hostname: string, options: Am
   const amd = host.gpus.filter((g) => g.vendor === 'amd');
   const readable = amd.filter((g) => g.readings !== null);
   const families: MetricFamily[] = [
-    { name: `${prefix}gpu_nodes_total`, help: 'Number of GPUs in the node', type: 'gauge', samples: [{ labels: {}, value: amd.length }] },
+    // Recent exporter releases label this node-level gauge with the host's labels (gpuNodesTotal.With(nonGpuLabels) in
+    // pkg/amdgpu/gpuagent/gpuagent.go); older ones set none. The simulator follows the recent ones.
+    { name: `${prefix}gpu_nodes_total`, help: 'Number of GPUs in the node', type: 'gauge', samples: [{ labels: { hostname }, value: amd.length }] },
   ];
   for (const field of AMD_EXPORTER_FIELDS) {
     families.push({

@@ -90,6 +90,9 @@ export interface SimGpu {
   model: GpuModelId;
   /** PCI bus id as NVML prints it, e.g. "00000000:18:00.0" (default derived from the index). */
   pciBusId?: string;
+  /** AMD partition modes as the exporter labels them (default SPX / NPS1). */
+  computePartition?: string;
+  memoryPartition?: string;
 }
 
 export interface SimUps {

@@ -156,7 +156,7 @@ export interface HostView {
   hallId: string;
   rackId: string;
   server: ServerState;
-  gpus: { uuid: string; index: number; pciBusId: string; modelName: string; vendor: string; readings: GpuReadings | null }[];
+  gpus: { uuid: string; index: number; pciBusId: string; modelName: string; vendor: string; readings: GpuReadings | null; computePartition?: string; memoryPartition?: string }[];
   links: { name: string; up: boolean }[];
 }
 
@@ -743,6 +743,8 @@ export class World {
         modelName: g.sim.params.modelName,
         vendor: g.sim.params.vendor,
         readings: g.sim.readings(),
+        ...(g.inv.computePartition ? { computePartition: g.inv.computePartition } : {}),
+        ...(g.inv.memoryPartition ? { memoryPartition: g.inv.memoryPartition } : {}),
       })),
       links: host.links.map((name) => ({
         name,

@@ -89,11 +89,12 @@ describe('capacity planning on the demo seed', () => {
     const [type] = await database.db.select().from(s.deviceTypes).where(eq(s.deviceTypes.model, 'PowerEdge XE9680'));
     const hallA = (await database.db.select().from(s.halls).where(eq(s.halls.name, 'Hall A')))[0]!;
     const result = await caller.capacity.whatIfPlacement({ siteId, deviceTypeId: type!.id, count: 4, hallId: hallA.id });
-    // Only A2-NET (12.5 kW load, 25 kW budget) has 10.2 kW to spare, once.
+    // Only A2-NET (12.5 kW load, 25 kW budget) has 10.2 kW to spare, once. The AMD rack A3-01 (4 × 10.2 kW in a
+    // 48 kW budget) has 7.2 kW: the 19th rack blocked by power.
     expect(result.placed.map((p) => p.rackName)).toEqual(['A2-NET']);
     expect(result.unplaced).toBe(3);
-    expect(result.blockers.power).toBe(18);
-    expect(result.explanation).toContain('18 power');
+    expect(result.blockers.power).toBe(19);
+    expect(result.explanation).toContain('19 power');
   });
 
   it('what-if failure: losing UPS A overloads nothing (2N); losing two of four Hall A CRAHs overheats the hall', async () => {
@@ -102,14 +103,15 @@ describe('capacity planning on the demo seed', () => {
     expect(upsA.power!.unpoweredRacks).toEqual([]);
 
     const oneCrah = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: [await idOf(s.coolingUnits, 'CRAH A-1')] });
-    // 523 kW of Hall A heat on 3 × 200 kW still fits, but losing one more would not: N+1 is gone.
+    // 523 kW of Hall A heat, plus the AMD rack's 40.8 kW, on 3 × 200 kW still fits, but losing one more would not.
     expect(oneCrah.cooling.groupsLosingRedundancy).toEqual(['hall-a-air']);
     expect(oneCrah.cooling.overheatingRacks).toEqual([]);
 
     const twoCrahs = await caller.capacity.whatIfFailure({ siteId, coolingUnitIds: [await idOf(s.coolingUnits, 'CRAH A-1'), await idOf(s.coolingUnits, 'CRAH A-2')] });
     expect(twoCrahs.cooling.groupsOverloaded).toEqual(['hall-a-air']);
-    expect(twoCrahs.cooling.overheatingRacks).toHaveLength(18);
-    expect(twoCrahs.affectedRacks).toHaveLength(18);
+    // Hall A's 18 NVIDIA racks and the AMD rack A3-01.
+    expect(twoCrahs.cooling.overheatingRacks).toHaveLength(19);
+    expect(twoCrahs.affectedRacks).toHaveLength(19);
   });
 
   it('what-if failure names the running jobs that hold GPUs in the racks that would overheat', async () => {

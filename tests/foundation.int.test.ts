@@ -61,7 +61,7 @@ describe('demo seed', () => {
     expect(sites[0]!.halls.map((hall) => hall.name)).toEqual(['Hall A', 'Hall B', 'Hall T']);
     expect(sites[0]!.halls.every((hall) => hall.rackCount > 0)).toBe(true);
     const hallA = sites[0]!.halls.find((hall) => hall.name === 'Hall A')!;
-    expect((await caller.halls.rows({ id: hallA.id })).map((row) => row.name)).toEqual(['A1', 'A2']);
+    expect((await caller.halls.rows({ id: hallA.id })).map((row) => row.name)).toEqual(['A1', 'A2', 'A3']); // A3: the AMD MI300X row
   });
 
   it('seeds a liquid-cooled TPU hall: one cube per rack, both feeds, CDUs', async () => {

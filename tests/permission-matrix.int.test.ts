@@ -225,6 +225,13 @@ const ZONE_CASES: Record<string, ZoneCase> = {
     other: (f) => ({ id: f.other.deviceId, changes: { deviceTypeId: f.deviceTypeId, name: f.other.deviceName, status: 'planned' } }),
   },
   'devices.delete': { kind: 'object', own: async (o) => ({ id: (await freshDevice(o)).id }), other: (f) => ({ id: f.other.deviceId }) },
+  // The zone fixture's servers are H100s: the own call reaches the body and is refused as unpartitionable (BAD_REQUEST).
+  'devices.setPartitionMode': {
+    kind: 'object',
+    own: (o) => ({ id: o.f.own.deviceId, computePartition: 'CPX', memoryPartition: 'NPS1' }),
+    other: (f) => ({ id: f.other.deviceId, computePartition: 'CPX', memoryPartition: 'NPS1' }),
+    ownMay: ['BAD_REQUEST'],
+  },
   'devices.types': { kind: 'not-zoned', why: 'the device-type library is shared by every zone' },
   'devices.byIds': { kind: 'list', input: (f) => ({ ids: [f.own.deviceId, f.other.deviceId] }), check: (r, f) => expect(ids(r)).toEqual([f.own.deviceId]) },
   'power.nodes': { kind: 'shared', own: (f) => siteInput(f.own.siteId), other: (f) => siteInput(f.otherSiteId) },

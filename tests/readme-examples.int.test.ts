@@ -129,7 +129,7 @@ describe('the README examples', () => {
     expect(result.stdout).toContain('created alice (admin, all zones)');
     expect(result.stdout).toMatch(/status: (ok|degraded)/);
     // Tenants: the seeded ones are listed, the new one was created and its quota changed.
-    expect(result.stdout).toMatch(/research\s+0 \/ 336 GPUs/);
+    expect(result.stdout).toMatch(/research\s+0 \/ 352 GPUs/);
     expect(result.stdout).toContain('created tenant vision: quota 64 GPUs, cleared to restricted');
     expect(result.stdout).toContain('tenant vision: quota 64 → 128 GPUs');
     // The job was accepted with the default CPU and memory: 8 GPUs' share of a 224-core, 2 TiB server.

@@ -1,7 +1,7 @@
 /**
  * AMD Instinct telemetry through the real ingest path into a real PostgreSQL: the AMD Device Metrics Exporter text
  * (tests/fixtures/amd, hand-written from the published metric list) and `amd-smi metric --json` land as catalogue
- * series with catalogue units, mapped to the host that reported them.
+ * series with catalogue units, mapped by hostname and `gpu_id` to the GPU of the MI300X host that reported them.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,14 @@ afterAll(async () => {
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/amd/${name}`, import.meta.url), 'utf8');
 
 describe('AMD telemetry ingest', () => {
-  it('stores exporter and amd-smi readings as catalogue series of the reporting host', async () => {
+  it('stores exporter and amd-smi readings as catalogue series of the reporting GPU', async () => {
     const inventory = await loadSimInventory(db.pool);
-    const hostname = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers)))[0]!.hostname;
+    // The demo seed's first MI300X server (row A3 of Hall A).
+    const hostname = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers))).find((s) => s.gpus[0]?.model === 'MI300X')!.hostname;
+    expect(hostname).toBe('a3-01-mi300x1');
+    const gpu0 = (
+      await db.pool.query<{ id: number }>(`SELECT a.id FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.hostname = $1 AND a.index = 0`, [hostname])
+    ).rows[0]!.id;
     const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 100_000, rawRetentionDays: 7 });
     await ingest.loadInventory();
     const now = Date.now() - 60_000;
@@ -33,8 +38,8 @@ describe('AMD telemetry ingest', () => {
     accepted += ingest.ingestRaw(amdSmiMetricSamples(fixture('amd-smi-metric.txt'), { hostname }), { targetId: null, nowMs: now + 20_000 });
     expect(await ingest.flush()).toBe(accepted);
 
-    const series = await db.pool.query<{ metric: string; unit: string; entity_kind: string; labels: Record<string, string>; value: number }>(
-      `SELECT s.metric, s.unit, s.entity_kind, s.labels, x.value
+    const series = await db.pool.query<{ metric: string; unit: string; entity_kind: string; accelerator_id: number | null; labels: Record<string, string>; value: number }>(
+      `SELECT s.metric, s.unit, s.entity_kind, s.accelerator_id, s.labels, x.value
          FROM telemetry_series s
          JOIN LATERAL (SELECT value FROM telemetry_samples WHERE series_id = s.id ORDER BY ts DESC LIMIT 1) x ON true
         WHERE s.hostname = $1 AND s.labels->>'gpu_id' = '0' AND s.metric IN ('gpu_power_w', 'gpu_junction_temp_c', 'gpu_fb_used_bytes', 'gpu_ecc_block_correctable_total')
@@ -42,9 +47,9 @@ describe('AMD telemetry ingest', () => {
       [hostname],
     );
     const byMetric = new Map(series.rows.map((r) => [`${r.metric}${r.labels.block ? `/${r.labels.block}` : ''}`, r]));
-    expect(byMetric.get('gpu_power_w')).toMatchObject({ unit: 'W', entity_kind: 'device' });
-    expect(byMetric.get('gpu_junction_temp_c')).toMatchObject({ unit: 'C', entity_kind: 'device' });
-    expect(byMetric.get('gpu_fb_used_bytes')).toMatchObject({ unit: 'bytes' });
+    expect(byMetric.get('gpu_power_w')).toMatchObject({ unit: 'W', entity_kind: 'gpu', accelerator_id: gpu0 });
+    expect(byMetric.get('gpu_junction_temp_c')).toMatchObject({ unit: 'C', entity_kind: 'gpu', accelerator_id: gpu0 });
+    expect(byMetric.get('gpu_fb_used_bytes')).toMatchObject({ unit: 'bytes', entity_kind: 'gpu', accelerator_id: gpu0 });
     expect(byMetric.get('gpu_ecc_block_correctable_total/umc')).toMatchObject({ unit: 'count', value: 2 });
     // Exporter and amd-smi carry different label sets (serial_number, partitions), so they are separate series.
     const power = await db.pool.query<{ value: number }>(

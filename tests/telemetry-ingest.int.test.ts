@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderFacilityMetrics, renderGpuHostMetrics } from '../simulator/exporters';
+import { renderAmdHostMetrics, renderFacilityMetrics, renderGpuHostMetrics } from '../simulator/exporters';
 import { World } from '../simulator/world';
 import { IngestPipeline, remapSeries } from '../src/server/services/telemetry/ingest';
 import { maintainPartitions, plannedPartitions } from '../src/server/services/telemetry/partitions';
 import { runRollups } from '../src/server/services/telemetry/rollups';
+import { hostExporterDialect } from '../src/server/services/simulator-host';
 import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
@@ -30,7 +31,10 @@ describe('telemetry ingest', () => {
     const inventory = await loadSimInventory(db.pool);
     const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers)));
     const gpuCount = hosts.reduce((n, h) => n + h.gpus.length, 0);
-    expect(gpuCount).toBe(672);
+    // 384 H100 (Hall A) + 288 GB200 (Hall B) + 32 MI300X (row A3).
+    expect(gpuCount).toBe(704);
+    // Each host is read through the exporter its vendor ships: the MI300X hosts through the AMD one.
+    expect(hosts.filter((h) => hostExporterDialect(h) === 'amd').map((h) => h.hostname)).toEqual(['a3-01-mi300x1', 'a3-01-mi300x2', 'a3-01-mi300x3', 'a3-01-mi300x4']);
     const world = new World(inventory, { seed: 3, startMs: Date.now() });
     world.step(30);
     const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 1_000_000, rawRetentionDays: 7 });
@@ -38,14 +42,23 @@ describe('telemetry ingest', () => {
     const t0 = Date.now() - 120_000;
     let accepted = 0;
     for (let round = 0; round < 2; round++) {
-      for (const h of hosts) accepted += ingest.ingestText(renderGpuHostMetrics(world, h.hostname), 'dcgm', { targetId: null, nowMs: t0 + round * 60_000 });
+      for (const h of hosts) {
+        const dialect = hostExporterDialect(h);
+        const text = dialect === 'amd' ? renderAmdHostMetrics(world, h.hostname) : renderGpuHostMetrics(world, h.hostname);
+        accepted += ingest.ingestText(text, dialect, { targetId: null, nowMs: t0 + round * 60_000 });
+      }
       accepted += ingest.ingestText(renderFacilityMetrics(world, 'ams-ai-1'), 'plenum', { targetId: null, nowMs: t0 + round * 60_000 });
     }
     const written = await ingest.flush();
     expect(written).toBe(accepted);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(accepted);
     // Every GPU has its power series, mapped to its accelerator.
-    expect(await count(`SELECT count(DISTINCT accelerator_id)::int AS n FROM telemetry_series WHERE metric = 'gpu_power_w' AND entity_kind = 'gpu'`)).toBe(672);
+    expect(await count(`SELECT count(DISTINCT accelerator_id)::int AS n FROM telemetry_series WHERE metric = 'gpu_power_w' AND entity_kind = 'gpu'`)).toBe(704);
+    // The AMD exporter's series (no UUID label) map to the MI300X GPUs by hostname and gpu_id.
+    expect(
+      await count(`SELECT count(DISTINCT s.accelerator_id)::int AS n FROM telemetry_series s JOIN accelerators a ON a.id = s.accelerator_id JOIN accelerator_models m ON m.id = a.model_id
+                    WHERE s.metric IN ('gpu_power_w', 'gpu_junction_temp_c', 'gpu_fb_used_bytes') AND m.name = 'Instinct MI300X'`),
+    ).toBe(32);
     // Facility: rack inlet sensors → racks, rack PDUs and UPSs → power nodes, CRAH/CDU → cooling units.
     const inlet = await db.pool.query<{ entity_kind: string; rack: string }>(
       `SELECT s.entity_kind, r.name AS rack FROM telemetry_series s JOIN racks r ON r.id = s.rack_id WHERE s.metric = 'rack_inlet_temp_c' ORDER BY r.name`,

@@ -72,6 +72,14 @@ describe('live simulator → scrape → ingest → alerts', () => {
       return v.length === 8 ? v : undefined;
     });
     expect(power.every((w) => w > 50 && w < 800)).toBe(true);
+    // The MI300X hosts are scraped as AMD Device Metrics Exporters, and their GPU power lands per GPU.
+    const amd = await db.pool.query<{ url: string }>(`SELECT url FROM scrape_targets WHERE managed_by = 'simulator' AND dialect = 'amd' ORDER BY url`);
+    expect(amd.rows.map((t) => t.url.replace(/^.*\/hosts\//, ''))).toEqual(['a3-01-mi300x1/metrics', 'a3-01-mi300x2/metrics', 'a3-01-mi300x3/metrics', 'a3-01-mi300x4/metrics']);
+    const amdPower = await waitFor('GPU power of a3-01-mi300x4', async () => {
+      const v = await latest('gpu_power_w', 'a3-01-mi300x4');
+      return v.length === 8 ? v : undefined;
+    });
+    expect(amdPower.every((w) => w > 50 && w < 800)).toBe(true);
     // CRAH return air temperature comes only over Modbus (the plenum text has none): the collector ran end to end.
     const crahReturn = await waitFor('CRAH A-1 return air over Modbus', async () => {
       const r = await db.pool.query<{ value: number; dialect: string }>(

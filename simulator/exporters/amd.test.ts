@@ -35,6 +35,19 @@ describe('simulated MI300X hosts speak the AMD Device Metrics Exporter format', 
     expect(renderGpuHostMetrics(world, 'r1-node1')).not.toMatch(/^DCGM_FI_DEV_GPU_TEMP\{/m);
   });
 
+  it("labels each GPU with the inventory's partition modes", () => {
+    const inventory = exampleInventory({ racks: 1, serversPerRack: 1 });
+    const rack = exampleRack('r1', 1, 'MI300X');
+    for (const g of rack.servers[0]!.gpus) Object.assign(g, { computePartition: 'CPX', memoryPartition: 'NPS4' });
+    inventory.sites[0].halls[0].racks = [rack];
+    const world = new World(inventory, { seed: 3 });
+    world.step(2);
+    const { samples } = mapExposition(renderAmdHostMetrics(world, 'r1-node1'), 'auto');
+    const power = samples.filter((s) => s.metric === 'gpu_power_w');
+    expect(power).toHaveLength(8);
+    expect(power.every((s) => s.labels.gpu_compute_partition_type === 'CPX' && s.labels.gpu_memory_partition_type === 'NPS4')).toBe(true);
+  });
+
   it('marks a GPU with an injected fault unhealthy and drops a GPU that fell off the bus', () => {
     const world = mi300xWorld();
     const [first, second] = world.hostView('r1-node1')!.gpus;

@@ -2,7 +2,7 @@
  * AMD Device Metrics Exporter /metrics text for the AMD GPUs (MI300X) of one host: the exporter's lower-case field
  * names (ROCm/device-metrics-exporter, docs/configuration/metricslist.md), every field a gauge as the exporter
  * registers them, with its always-set labels gpu_id, serial_number, card_model, hostname, gpu_partition_id,
- * gpu_compute_partition_type and gpu_memory_partition_type. Fields exported: the MI3xx power, temperature, activity,
+ * gpu_compute_partition_type and gpu_memory_partition_type (the inventory's modes, default SPX / NPS1). Fields exported: the MI3xx power, temperature, activity,
  * energy, VRAM, ECC and health fields. Not simulated (left out): clocks per XCD, PCIe counters, XGMI link counters,
  * violation counters.
  * A GPU that cannot be read has no samples; NVIDIA GPUs are left out (the AMD exporter does not see them).
@@ -59,7 +59,9 @@ export function renderAmdHostMetrics(world: World, hostname: string, options: Am
   const amd = host.gpus.filter((g) => g.vendor === 'amd');
   const readable = amd.filter((g) => g.readings !== null);
   const families: MetricFamily[] = [
-    { name: `${prefix}gpu_nodes_total`, help: 'Number of GPUs in the node', type: 'gauge', samples: [{ labels: {}, value: amd.length }] },
+    // Recent exporter releases label this node-level gauge with the host's labels (gpuNodesTotal.With(nonGpuLabels) in
+    // pkg/amdgpu/gpuagent/gpuagent.go); older ones set none. The simulator follows the recent ones.
+    { name: `${prefix}gpu_nodes_total`, help: 'Number of GPUs in the node', type: 'gauge', samples: [{ labels: { hostname }, value: amd.length }] },
   ];
   for (const field of AMD_EXPORTER_FIELDS) {
     families.push({
@@ -73,8 +75,8 @@ export function renderAmdHostMetrics(world: World, hostname: string, options: Am
           card_model: g.modelName,
           hostname,
           gpu_partition_id: '0',
-          gpu_compute_partition_type: 'SPX',
-          gpu_memory_partition_type: 'NPS1',
+          gpu_compute_partition_type: g.computePartition ?? 'SPX',
+          gpu_memory_partition_type: g.memoryPartition ?? 'NPS1',
         },
         value: field.value(g.readings as GpuReadings),
       })),

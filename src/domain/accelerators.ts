@@ -26,8 +26,15 @@ export interface AcceleratorModel {
   minPowerLimitW: number | null;
   formFactor: AcceleratorFormFactor;
   cooling: CoolingRequirement;
-  /** GPUs in one NVLink domain when installed as designed (8 on an HGX board, 72 in an NVL72 rack). */
+  /**
+   * GPUs in one scale-up domain when installed as designed: NVLink/NVSwitch for NVIDIA (8 on an HGX board, 72 in an
+   * NVL72 rack), the XGMI (Infinity Fabric) mesh of the 8 OAM modules on an AMD Instinct platform board.
+   */
   nvlinkDomainSize: number | null;
+  /** The fabric that `nvlinkDomainSize` counts, where it is not NVLink. */
+  scaleUpFabric?: 'XGMI';
+  /** XCDs (compute dies) per GPU, for parts with compute partitioning (AMD CDNA 3). */
+  xcdCount?: number;
   /** Name strings seen in telemetry (nvidia-smi / DCGM modelName), for matching. */
   telemetryNames: string[];
   source: FigureSource;
@@ -128,10 +135,32 @@ export const ACCELERATORS: readonly AcceleratorModel[] = [
     minPowerLimitW: null,
     formFactor: 'OAM',
     cooling: 'air-or-liquid',
-    nvlinkDomainSize: null,
+    nvlinkDomainSize: 8,
+    scaleUpFabric: 'XGMI',
+    xcdCount: 8,
     telemetryNames: ['AMD Instinct MI300X'],
-    source: 'secondary sources',
-    notes: '8 OAM modules per platform, linked by AMD Infinity Fabric (not NVLink).',
+    source: 'vendor docs',
+    notes:
+      '8 OAM modules per platform board, fully meshed by XGMI (AMD Infinity Fabric, 7 links per GPU). 8 XCDs, 304 CUs, 192 GB HBM3 at 5.3 TB/s, 750 W. Partitionable (SPX/DPX/QPX/CPX, NPS1/NPS4: src/domain/amd-partitions.ts).',
+  },
+  {
+    id: 'mi325x',
+    vendor: 'AMD',
+    model: 'Instinct MI325X',
+    memoryGib: 256,
+    reportedMemoryMib: null,
+    memoryType: 'HBM3e',
+    tdpW: 1_000,
+    minPowerLimitW: null,
+    formFactor: 'OAM',
+    cooling: 'air-or-liquid',
+    nvlinkDomainSize: 8,
+    scaleUpFabric: 'XGMI',
+    xcdCount: 8,
+    telemetryNames: ['AMD Instinct MI325X'],
+    source: 'vendor docs',
+    notes:
+      'CDNA 3 like the MI300X (8 XCDs, 304 CUs) with 256 GB HBM3E at 6 TB/s and 1,000 W; a drop-in for the MI300X platform (8 OAM on one XGMI-meshed board). Same partition modes as the MI300X.',
   },
   {
     id: 'tpu-v5p',
@@ -238,6 +267,7 @@ export function matchAccelerator(name: string): AcceleratorModel | undefined {
     [/\bH200\b/i, 'h200-sxm'],
     [/\bH100\b/i, 'h100-sxm'],
     [/\bMI300X\b/i, 'mi300x'],
+    [/\bMI325X\b/i, 'mi325x'],
     [/\bTPU\s*v5p\b/i, 'tpu-v5p'],
     [/\bTPU\s*v5e\b/i, 'tpu-v5e'],
     [/\bTPU\s*v6e\b|\bTrillium\b/i, 'tpu-v6e'],

@@ -3,7 +3,7 @@
 // commits the returned decision (the service in a transaction, the benchmark with Snapshot.assume).
 
 import { explain } from './explain';
-import { domainKeysOf, pickWholeGpus } from './gpu';
+import { domainKeysOf, physicalMilliOf, pickWholeGpus } from './gpu';
 import type {
   AnyPlugin,
   CycleState,
@@ -17,8 +17,8 @@ import type {
   ScorePlugin,
   TopologyDomain,
 } from './plugin';
-import { type Snapshot, gpuDemandOf } from './snapshot';
-import type { PlacementDecision, PodRequest, ReasonCode, ReasonCounts, ScheduleResult, SchedNode } from './types';
+import { MILLI_PER_GPU, type Snapshot, gpuDemandOf } from './snapshot';
+import type { PlacementDecision, PodRequest, ReasonCode, ReasonCounts, ScheduleResult, SchedNode, WorkerPlacement } from './types';
 
 export interface ResolvedProfile {
   name: string;
@@ -322,14 +322,19 @@ export class Scheduler implements FrameworkHandle {
     let gpuIndices: number[] = [];
     if (demand.mode === 'share') gpuIndices = [state.shareGpu[nodeIndex]];
     else if (demand.mode === 'whole') gpuIndices = pickWholeGpus(state, node, demand.gpuCount);
-    const placement = {
+    // Partitions are taken whole (a share too) and count as their share of the physical GPU for quota and power.
+    const partitioned = gpuIndices.length > 0 && node.gpus[gpuIndices[0]].partition !== undefined;
+    const milliPerGpu = partitioned ? MILLI_PER_GPU : demand.milliPerGpu;
+    const physicalMilli = partitioned ? physicalMilliOf(node, gpuIndices, milliPerGpu) : undefined;
+    const placement: WorkerPlacement = {
       worker: state.worker,
       nodeId: node.id,
       gpuIndices,
-      milliPerGpu: demand.milliPerGpu,
+      milliPerGpu,
       cpuMilli: state.pod.cpuMilli,
       memoryMib: state.pod.memoryMib,
-      expectedPowerW: state.workerPowerW,
+      expectedPowerW: physicalMilli === undefined ? state.workerPowerW : (physicalMilli / MILLI_PER_GPU) * state.pod.expectedPowerWPerGpu,
+      ...(physicalMilli === undefined ? {} : { physicalMilli }),
     };
     state.snapshot.adjust(placement, 1);
     state.reserved.push(placement);

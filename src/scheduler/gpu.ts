@@ -2,7 +2,7 @@
 
 import type { CycleState } from './plugin';
 import { MILLI_PER_GPU } from './snapshot';
-import type { SchedNode, Topology } from './types';
+import type { GpuDevice, SchedNode, Topology } from './types';
 
 /** NVLink domain of a GPU; a node without the information is one domain. */
 export function nvlinkDomainOf(node: SchedNode, gpuIndex: number): string {
@@ -66,11 +66,40 @@ export function usableWholeGpus(state: CycleState, node: SchedNode, countUnhealt
   return strictDomain ? best : any;
 }
 
-/** Does some usable GPU have `milli` free (for a GPU share)? */
+/** The physical share of a GPU (thousandths) one partition of a GPU cut into `count` is (CPX: 125). */
+export function partitionShareMilli(count: number): number {
+  return Math.round(MILLI_PER_GPU / count);
+}
+
+/**
+ * Milli a share of `milli` takes from this device's freeMilli, or -1 when the share can never go there: a
+ * partition is taken whole, and only when the share fits in it (a half-GPU share does not fit a CPX eighth).
+ */
+export function shareNeedOn(gpu: GpuDevice, milli: number): number {
+  if (gpu.partition === undefined) return milli;
+  return milli <= partitionShareMilli(gpu.partition.count) ? MILLI_PER_GPU : -1;
+}
+
+function shareFits(gpu: GpuDevice, milli: number): boolean {
+  const need = shareNeedOn(gpu, milli);
+  return need >= 0 && gpu.freeMilli >= need;
+}
+
+/** Physical milli-GPUs a worker holds on these devices at `milliPerGpu` each (partitions count their share). */
+export function physicalMilliOf(node: SchedNode, gpuIndices: readonly number[], milliPerGpu: number): number {
+  let milli = 0;
+  for (const g of gpuIndices) {
+    const partition = node.gpus[g].partition;
+    milli += partition === undefined ? milliPerGpu : partitionShareMilli(partition.count);
+  }
+  return milli;
+}
+
+/** Does some usable GPU have room for a share of `milli` (a free partition that holds it, on partitioned GPUs)? */
 export function hasShareRoom(state: CycleState, node: SchedNode, milli: number, countUnhealthy = false): boolean {
   for (let g = 0; g < node.gpus.length; g++) {
     const gpu = node.gpus[g];
-    if ((gpu.healthy || countUnhealthy) && gpu.freeMilli >= milli && gpuInScope(state, node, g)) return true;
+    if ((gpu.healthy || countUnhealthy) && shareFits(gpu, milli) && gpuInScope(state, node, g)) return true;
   }
   return false;
 }
@@ -100,17 +129,24 @@ export function pickWholeGpus(state: CycleState, node: SchedNode, count: number)
   return all.slice(0, count);
 }
 
-/** Best-fit GPU for a share: the usable GPU with the least free milli that still fits (-1 if none). */
+/**
+ * Best-fit GPU for a share: the usable GPU with the least free milli that still fits; among partitions, the smallest
+ * partition that holds the share (-1 if none).
+ */
 export function bestFitShareGpu(state: CycleState, node: SchedNode, milli: number): number {
   let best = -1;
   let bestFree = Number.POSITIVE_INFINITY;
   for (let g = 0; g < node.gpus.length; g++) {
     const gpu = node.gpus[g];
-    if (!gpu.healthy || gpu.freeMilli < milli || !gpuInScope(state, node, g)) continue;
-    if (gpu.freeMilli < bestFree) {
-      bestFree = gpu.freeMilli;
+    if (!gpu.healthy || !shareFits(gpu, milli) || !gpuInScope(state, node, g)) continue;
+    const room = gpu.partition === undefined ? gpu.freeMilli : partitionShareMilli(gpu.partition.count);
+    if (room < bestFree) {
+      bestFree = room;
       best = g;
     }
   }
   return best;
 }
+
+/** Whether a share request may use this GPU: exported for pickers other than best fit. */
+export { shareFits };

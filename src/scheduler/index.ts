@@ -22,3 +22,5 @@ export {
   type CreateSchedulerOptions,
 } from './profiles';
 export { compareQueued, fairShare, scheduleQueue, sortQueue, tenantUsage, podGpuMilli } from './queue';
+export { partitionDevices, type PartitionedGpu } from './partitions';
+export { partitionShareMilli } from './gpu';

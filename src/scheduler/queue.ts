@@ -12,7 +12,7 @@ export function podGpuMilli(pod: Pick<PodRequest, 'gpusPerWorker' | 'gpuMilli' |
 
 export function allocationGpuMilli(alloc: RunningAllocation): number {
   let milli = 0;
-  for (const w of alloc.workers) milli += w.milliPerGpu * w.gpuIndices.length;
+  for (const w of alloc.workers) milli += w.physicalMilli ?? w.milliPerGpu * w.gpuIndices.length;
   return milli;
 }
 

@@ -13,7 +13,14 @@ export interface GpuDevice {
   healthy: boolean;
   /** GPUs with the same value are joined by NVLink (an HGX board, an NVL72 rack). Missing: the node is one domain. */
   nvlinkDomain?: string;
+  /** Per logical GPU: on a partitioned AMD GPU, the partition's share of the memory. */
   memoryGib?: number;
+  /**
+   * Set when this device is one compute partition (logical GPU) of a partitioned AMD GPU: the physical GPU's position
+   * on the node, the partition's index on it and the GPU's partition count (SPX 1 … CPX 8). A partition is the
+   * sharing unit: it is never time-sliced, so a GPU share takes one whole partition that is big enough.
+   */
+  partition?: { gpu: number; index: number; count: number };
 }
 
 export type FeedSide = 'A' | 'B';
@@ -113,8 +120,13 @@ export interface WorkerPlacement {
   nodeId: string;
   /** GPU indices on that node. */
   gpuIndices: number[];
-  /** Milli taken from each of those GPUs (1000 for whole GPUs). */
+  /** Milli taken from each of those GPUs (1000 for whole GPUs, and for partitions, which are taken whole). */
   milliPerGpu: number;
+  /**
+   * Physical milli-GPUs the worker holds when it differs from milliPerGpu × GPUs: on partitions, each counts as its
+   * share of the physical GPU (a CPX partition 125). Quota, fair share and expected power use this.
+   */
+  physicalMilli?: number;
   cpuMilli: number;
   memoryMib: number;
   expectedPowerW: number;

@@ -6,6 +6,7 @@ import { deviceTypeCommands } from './devicetypes';
 import { healthCommands } from './health';
 import { jobsCommands } from './jobs';
 import { metricsCommands } from './metrics';
+import { nodesCommands } from './nodes';
 import { inventoryCommands } from './inventory';
 import { simCommands } from './sim';
 import { targetsCommands } from './targets';
@@ -31,4 +32,5 @@ export const commands: Record<string, Command> = {
   ...metricsCommands,
   ...simCommands,
   ...tpuCommands,
+  ...nodesCommands,
 };

@@ -6,6 +6,7 @@ import { StatusBadge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { type ComputePartitionMode, type MemoryPartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
@@ -17,6 +18,9 @@ export function DeviceView({ id }: { id: number }) {
   if (query.isPending) return <Loading label="Loading device" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
   const { device, type, manufacturer, rack, accelerators, interfaces, power, changes } = query.data;
+  // AMD Instinct GPUs: partition modes, and the junction temperature their exporter reports.
+  const amd = accelerators.some((gpu) => gpu.computePartition !== null);
+  const partitionModes = [...new Set(accelerators.filter((gpu) => gpu.computePartition !== null).map((gpu) => `${gpu.computePartition}/${gpu.memoryPartition}`))];
   const facts: [string, string][] = [
     ['Type', `${manufacturer} ${type.model}`],
     ['Kind', type.kind],
@@ -28,6 +32,7 @@ export function DeviceView({ id }: { id: number }) {
     ['Nameplate power', formatPowerW(type.nameplatePowerW)],
     ['Typical power', formatPowerW(type.typicalPowerW)],
     ['Weight', formatWeightKg(device.weightKg)],
+    ...(partitionModes.length > 0 ? [['GPU partition mode', partitionModes.join(', ')] as [string, string]] : []),
   ];
   return (
     <>
@@ -56,7 +61,8 @@ export function DeviceView({ id }: { id: number }) {
                   <th className="font-normal">#</th>
                   <th className="font-normal">Model</th>
                   <th className="font-normal">UUID</th>
-                  <th className="font-normal">NVLink domain</th>
+                  <th className="font-normal">{amd ? 'XGMI domain' : 'NVLink domain'}</th>
+                  {amd && <th className="font-normal">Partitions</th>}
                   <th className="font-normal">Health</th>
                 </tr>
               </thead>
@@ -69,6 +75,7 @@ export function DeviceView({ id }: { id: number }) {
                     </td>
                     <td className="font-mono text-xs">{gpu.uuid}</td>
                     <td>{gpu.nvlinkDomain ?? '—'}</td>
+                    {amd && <td data-testid="gpu-partition">{partitionText(gpu)}</td>}
                     <td>
                       <StatusBadge status={gpu.health} />
                     </td>
@@ -141,7 +148,7 @@ export function DeviceView({ id }: { id: number }) {
           )}
         </Card>
       </div>
-      <DeviceTelemetry hostname={device.hostname} />
+      <DeviceTelemetry hostname={device.hostname} temperatureMetric={amd ? 'gpu_junction_temp_c' : 'gpu_temp_c'} />
       <div className="mt-6">
         <Card title="Change log">
           <ChangeLogTable entries={changes} />
@@ -149,4 +156,15 @@ export function DeviceView({ id }: { id: number }) {
       </div>
     </>
   );
+}
+
+/** "CPX/NPS4 · 8 × 24 GiB" for a partitioned AMD GPU, "—" otherwise. */
+function partitionText(gpu: { computePartition: ComputePartitionMode | null; memoryPartition: MemoryPartitionMode | null; memoryGib: number }): string {
+  if (gpu.computePartition === null || gpu.memoryPartition === null) return '—';
+  const count = PARTITIONS_PER_GPU[gpu.computePartition];
+  return `${gpu.computePartition}/${gpu.memoryPartition} · ${count} × ${formatGib(gpu.memoryGib / count)}`;
+}
+
+function formatGib(gib: number): string {
+  return `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GiB`;
 }

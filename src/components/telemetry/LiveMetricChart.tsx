@@ -61,14 +61,20 @@ export function LiveMetricChart({ metric, entity, since = '10m', title, seriesLa
 }
 
 /** Live per-GPU power, temperature, utilisation, memory and SM clock of a host, for the device page. Renders nothing for devices without a hostname. */
-export function DeviceTelemetry({ hostname }: { hostname: string | null | undefined }) {
+/** `temperatureMetric`: the GPU temperature the host's exporter reports (AMD: the junction temperature). */
+export function DeviceTelemetry({ hostname, temperatureMetric = 'gpu_temp_c' }: { hostname: string | null | undefined; temperatureMetric?: 'gpu_temp_c' | 'gpu_junction_temp_c' }) {
   if (!hostname) return null;
   return (
     <section className="mt-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" aria-label="Live telemetry">
       <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500">Live telemetry</h2>
       <div className="grid gap-6 lg:grid-cols-2">
         <LiveMetricChart metric="gpu_power_w" entity={hostname} title="GPU power" testId="gpu-power-chart" />
-        <LiveMetricChart metric="gpu_temp_c" entity={hostname} title="GPU temperature" testId="gpu-temp-chart" />
+        <LiveMetricChart
+          metric={temperatureMetric}
+          entity={hostname}
+          title={temperatureMetric === 'gpu_junction_temp_c' ? 'GPU junction temperature' : 'GPU temperature'}
+          testId="gpu-temp-chart"
+        />
         <LiveMetricChart metric="gpu_util_pct" entity={hostname} title="GPU utilisation" testId="gpu-util-chart" />
         <LiveMetricChart metric="gpu_fb_used_bytes" entity={hostname} title="GPU memory used" testId="gpu-memory-chart" scale={{ divisor: 2 ** 30, unit: 'GiB' }} />
         <LiveMetricChart metric="gpu_sm_clock_mhz" entity={hostname} title="GPU SM clock" testId="gpu-clock-chart" />

@@ -1,5 +1,5 @@
 import type { GpuStateSignature, TypicalWorkload } from '../fragmentation';
-import { gpuInScope } from '../gpu';
+import { gpuInScope, shareNeedOn } from '../gpu';
 import type { CycleState, GpuPickerPlugin, ScorePlugin } from '../plugin';
 import { MILLI_PER_GPU, type Snapshot } from '../snapshot';
 import type { SchedNode } from '../types';
@@ -146,10 +146,11 @@ export function fragmentationScore(
     let bestAfter = Number.POSITIVE_INFINITY;
     let bestGpu = -1;
     if (demand.mode === 'share') {
-      const need = demand.milliPerGpu;
       for (let g = 0; g < n; g++) {
         const f = free[g];
-        if (f < need || !gpuInScope(state, node, g)) continue;
+        // On a partition the share takes the whole partition, and only one big enough for it.
+        const need = shareNeedOn(node.gpus[g], demand.milliPerGpu);
+        if (need < 0 || f < need || !gpuInScope(state, node, g)) continue;
         let seen = false; // GPUs with the same free share give the same result
         for (let h = 0; h < g; h++) if (free[h] === f && gpuInScope(state, node, h)) seen = true;
         if (seen) continue;

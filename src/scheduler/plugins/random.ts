@@ -1,4 +1,4 @@
-import { gpuInScope } from '../gpu';
+import { gpuInScope, shareFits } from '../gpu';
 import type { GpuPickerPlugin, ScorePlugin } from '../plugin';
 
 /** Uniformly random node among the feasible ones (seeded by the scheduler's random source). */
@@ -18,7 +18,7 @@ export function randomGpuPicker(): GpuPickerPlugin {
       let seen = 0;
       for (let g = 0; g < node.gpus.length; g++) {
         const gpu = node.gpus[g];
-        if (!gpu.healthy || gpu.freeMilli < state.demand.milliPerGpu || !gpuInScope(state, node, g)) continue;
+        if (!gpu.healthy || !shareFits(gpu, state.demand.milliPerGpu) || !gpuInScope(state, node, g)) continue;
         seen++;
         if (state.rng() * seen < 1) chosen = g;
       }

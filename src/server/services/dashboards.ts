@@ -803,6 +803,7 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
       'rack_inlet_temp_c',
       'rack_outlet_temp_c',
       'gpu_temp_c',
+      'gpu_junction_temp_c',
       'plenum_cooling_unit_heat_removed_watts',
       'cdu_heat_removed_w',
       'plenum_cooling_unit_capacity_watts',
@@ -834,13 +835,15 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
     [hallId],
   );
   const gpuTemp = byKey(readings, 'gpu_temp_c', (r) => r.acceleratorId);
+  // AMD GPUs report no die temperature like NVIDIA's; their junction (hotspot) temperature stands in for it.
+  const junctionTemp = byKey(readings, 'gpu_junction_temp_c', (r) => r.acceleratorId);
   const bins = [];
   for (let c = HISTOGRAM_FROM_C; c < HISTOGRAM_TO_C; c += HISTOGRAM_STEP_C) bins.push({ fromC: c, toC: c + HISTOGRAM_STEP_C, count: 0 });
   const rackName = new Map(racks.rows.map((r) => [r.id, r.name]));
   const hotGpus: HallThermal['hotGpus'] = [];
   let reporting = 0;
   for (const g of gpuRows.rows) {
-    const t = gpuTemp.get(g.id);
+    const t = gpuTemp.get(g.id) ?? junctionTemp.get(g.id);
     if (t === undefined || !rackIds.has(g.rack_id)) continue;
     reporting++;
     // Out-of-range readings land in the first or last bin so nothing is dropped from the count.

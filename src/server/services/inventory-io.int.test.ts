@@ -32,8 +32,8 @@ describe('whole-inventory export and import', () => {
   it('exports a versioned document with natural keys and no database ids', () => {
     expect(exported).toMatchObject({ format: 'plenum-inventory', version: 1 });
     expect(exported.sites.map((x) => x.slug)).toEqual(['ams-ai-1']);
-    // 672 GPUs and the TPU hall's 192 chips (the document carries the chips as accelerators, not yet their pods).
-    expect(exported.accelerators).toHaveLength(672 + 192);
+    // 704 GPUs and the TPU hall's 192 chips (the document carries the chips as accelerators, not yet their pods).
+    expect(exported.accelerators).toHaveLength(704 + 192);
     expect(exported.links.length).toBeGreaterThan(100);
     expect(exported.links[0]!.a).toEqual({ device: expect.any(String), interface: expect.any(String) });
     expect(JSON.stringify(exported)).not.toMatch(/"(id|siteId|hallId|rackId|deviceId)":/);
@@ -125,7 +125,7 @@ describe('whole-inventory export and import', () => {
       fieldErrors: [{ field: 'devices.2.face', reason: 'is required when the device is in a rack' }],
     });
     const ok = await caller.inventory.import({ document: exported });
-    expect(ok.counts.accelerators).toBe(672 + 192);
+    expect(ok.counts.accelerators).toBe(704 + 192);
     expect(withoutDate(await caller.inventory.export())).toEqual(withoutDate(exported));
     await expect(caller.inventory.import({ document: exported })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
   });

@@ -10,6 +10,7 @@
  * What is not part of the document: the change log, worker heartbeats, and database ids.
  */
 import { sql } from 'drizzle-orm';
+import { COMPUTE_PARTITION_MODES, MEMORY_PARTITION_MODES, partitionModeProblem } from '@/domain/amd-partitions';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../db/client';
@@ -138,6 +139,17 @@ const accelerator = z.strictObject({
   nvlinkDomain: key.nullable().default(null),
   health: z.enum(s.acceleratorHealth.enumValues).default('healthy'),
   sharingMode: z.enum(s.sharingMode.enumValues).default('exclusive'),
+  /** AMD partition modes (src/domain/amd-partitions.ts): both or neither, in a combination the model supports. */
+  computePartition: z.enum(COMPUTE_PARTITION_MODES).nullable().default(null),
+  memoryPartition: z.enum(MEMORY_PARTITION_MODES).nullable().default(null),
+}).superRefine((a, ctx) => {
+  if (a.computePartition === null && a.memoryPartition === null) return;
+  if (a.computePartition === null || a.memoryPartition === null) {
+    ctx.addIssue({ code: 'custom', path: [a.computePartition === null ? 'computePartition' : 'memoryPartition'], message: 'is required when the other partition mode is set' });
+    return;
+  }
+  const problem = partitionModeProblem(a.model, { compute: a.computePartition, memory: a.memoryPartition });
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.field === 'model' ? 'computePartition' : problem.field], message: problem.reason });
 });
 const storageSystem = z
   .strictObject({
@@ -437,6 +449,8 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
             nvlinkDomain: a.nvlinkDomain,
             health: a.health,
             sharingMode: a.sharingMode,
+            computePartition: a.computePartition,
+            memoryPartition: a.memoryPartition,
           })),
           (x) => [x.device, x.index],
         ),
@@ -886,6 +900,8 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
     nvlinkDomain: x.nvlinkDomain,
     health: x.health,
     sharingMode: x.sharingMode,
+    computePartition: x.computePartition,
+    memoryPartition: x.memoryPartition,
   }));
   const fabricRows = doc.fabrics.map((x, i) => ({ id: ids.fabrics[i], siteId: refSite(x.site, `fabrics.${i}.site`), name: x.name, purpose: x.purpose, topology: x.topology }));
   const storageRows = doc.storageSystems.map((x, i) => ({

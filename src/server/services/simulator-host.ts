@@ -22,8 +22,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { SimClock } from '../../../simulator/clock';
-import { renderFacilityMetrics, renderGpuHostMetrics, renderTpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
+import { renderAmdHostMetrics, renderFacilityMetrics, renderGpuHostMetrics, renderTpuHostMetrics, SNMP_SERVED_FAMILIES } from '../../../simulator/exporters';
 import type { SimInventory, SimServer } from '../../../simulator/inventory';
+import { gpuModelParams } from '../../../simulator/models/gpu-params';
 import { isTpuModel } from '../../../simulator/models/tpu-params';
 import { coolingUnitIds, coolingUnitMapName, type ModbusTcpServer, simulatorModbusServer } from '../../../simulator/protocols/modbus-server';
 import { RedfishSimServer } from '../../../simulator/protocols/redfish-server';
@@ -88,9 +89,13 @@ const STEP_MS = 500;
  */
 const REDFISH_COOLING_KINDS: ReadonlySet<string> = new Set(['cdu']);
 
-/** The exporter a simulated host serves: the GKE TPU device plugin's text for TPU hosts, dcgm-exporter's for the rest. */
-export function hostExporterDialect(server: SimServer): 'dcgm' | 'tpu' {
-  return isTpuModel(server.gpus[0]?.model) ? 'tpu' : 'dcgm';
+/**
+ * The exporter a simulated host serves: the GKE TPU device plugin's text for TPU hosts, the AMD Device Metrics
+ * Exporter's for AMD GPU hosts, dcgm-exporter's for the rest.
+ */
+export function hostExporterDialect(server: SimServer): 'dcgm' | 'amd' | 'tpu' {
+  if (isTpuModel(server.gpus[0]?.model)) return 'tpu';
+  return server.gpus.length > 0 && server.gpus.every((g) => gpuModelParams(g.model).vendor === 'amd') ? 'amd' : 'dcgm';
 }
 
 function tpuHostnames(inventory: SimInventory): Set<string> {
@@ -101,7 +106,7 @@ function tpuHostnames(inventory: SimInventory): Set<string> {
 /** One scrape target the simulator registers: an exporter URL, or a device protocol endpoint reading facility objects. */
 export type SimulatorTarget = {
   url: string;
-  dialect: 'dcgm' | 'tpu' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
+  dialect: 'dcgm' | 'amd' | 'tpu' | 'plenum' | 'snmp' | 'modbus' | 'redfish';
   /** The collector's unique key beside the URL (SNMP profile, Modbus unit); '' for HTTP targets. */
   targetKey: string;
   options: Record<string, unknown>;
@@ -120,6 +125,13 @@ export type SimulatorEndpoint =
   | { kind: 'snmp-agent'; port: number }
   | { kind: 'modbus' }
   | { kind: 'redfish' };
+
+/** A GPU host's exporter text, in the format of the exporter its GPUs' vendor ships (see hostExporterDialect). */
+function renderHostExporter(world: World, hostname: string): string {
+  const view = world.hostView(hostname);
+  const amd = view !== undefined && view.gpus.length > 0 && view.gpus.every((g) => g.vendor === 'amd');
+  return amd ? renderAmdHostMetrics(world, hostname) : renderGpuHostMetrics(world, hostname);
+}
 
 export class SimulatorHost {
   private world: World | undefined;
@@ -209,7 +221,7 @@ export class SimulatorHost {
       const body = host
         ? this.tpuHosts.has(simHost)
           ? renderTpuHostMetrics(world, simHost)
-          : renderGpuHostMetrics(world, simHost)
+          : renderHostExporter(world, simHost)
         : renderFacilityMetrics(world, decodeURIComponent(facility![2]!), facility![1] ? {} : { coolingReadingsElsewhere: REDFISH_COOLING_KINDS, without: SNMP_SERVED_FAMILIES });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
     } catch (error) {

@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { dbId } from '../inputs';
 import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
+import { COMPUTE_PARTITION_MODES, MEMORY_PARTITION_MODES } from '@/domain/amd-partitions';
+import { PartitionModeError, setNodePartitionMode } from '../../services/amd-partitions';
 import { checkDeviceAddition } from '../../services/capacity';
 import { recordChange, type Tx } from '../../services/changelog';
 import { asFieldError, fieldError } from '../errors';
 import { afterCursor, pageInput, toPage } from '../pagination';
 import { assertDeviceZone, assertInZone, zoneCondition } from '../../auth/zones';
-import { hasPermission, operateOrPlanProcedure, readProcedure, router, TRPCError } from '../trpc';
+import { hasPermission, operateOrPlanProcedure, operateProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 const id = dbId;
 
@@ -235,7 +237,7 @@ export const devicesRouter = router({
       .where(eq(s.devices.id, input.id));
     if (!row) throw fieldError('id', `no device with id ${input.id}`);
     const accelerators = await ctx.db
-      .select({ id: s.accelerators.id, index: s.accelerators.index, uuid: s.accelerators.uuid, model: s.acceleratorModels.name, memoryGib: s.acceleratorModels.memoryGib, tdpW: s.acceleratorModels.tdpW, nvlinkDomain: s.accelerators.nvlinkDomain, health: s.accelerators.health, sharingMode: s.accelerators.sharingMode })
+      .select({ id: s.accelerators.id, index: s.accelerators.index, uuid: s.accelerators.uuid, model: s.acceleratorModels.name, memoryGib: s.acceleratorModels.memoryGib, tdpW: s.acceleratorModels.tdpW, nvlinkDomain: s.accelerators.nvlinkDomain, health: s.accelerators.health, sharingMode: s.accelerators.sharingMode, computePartition: s.accelerators.computePartition, memoryPartition: s.accelerators.memoryPartition })
       .from(s.accelerators)
       .innerJoin(s.acceleratorModels, eq(s.acceleratorModels.id, s.accelerators.modelId))
       .where(eq(s.accelerators.deviceId, input.id))
@@ -318,6 +320,27 @@ export const devicesRouter = router({
       return { id: input.id };
     }),
   ),
+
+  /**
+   * Sets the AMD partition modes of every GPU of a node (compute SPX/DPX/QPX/CPX, memory NPS1/NPS4): the scheduler
+   * then places on its partitions. Refused for a combination AMD does not support, a node without partitionable GPUs,
+   * and while any job holds one of its GPUs.
+   */
+  setPartitionMode: operateProcedure
+    .meta({ example: { id: 1, computePartition: 'CPX', memoryPartition: 'NPS4' } })
+    .input(z.object({ id, computePartition: z.enum(COMPUTE_PARTITION_MODES), memoryPartition: z.enum(MEMORY_PARTITION_MODES) }))
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction(async (tx) => {
+        await assertInZone({ ...ctx, db: tx }, 'device', input.id);
+        try {
+          return await setNodePartitionMode(tx, ctx.actor, input.id, input);
+        } catch (error) {
+          if (!(error instanceof PartitionModeError)) throw error;
+          if (error.busy) throw new TRPCError({ code: 'CONFLICT', message: error.message });
+          throw fieldError(error.field, error.message);
+        }
+      }),
+    ),
 
   /** Device types for pickers, with what a form needs to show (height, weight, power). */
   types: readProcedure.input(z.object({ kind: z.enum(s.deviceKind.enumValues).optional() }).optional()).query(({ ctx, input }) =>

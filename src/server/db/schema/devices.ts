@@ -14,6 +14,7 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
+import type { ComputePartitionMode, MemoryPartitionMode } from '../../../domain/amd-partitions';
 import { manufacturers, racks } from './inventory';
 
 export const deviceKind = pgEnum('device_kind', [
@@ -141,8 +142,21 @@ export const accelerators = pgTable(
     nvlinkDomain: text('nvlink_domain'),
     health: acceleratorHealth('health').notNull().default('healthy'),
     sharingMode: sharingMode('sharing_mode').notNull().default('exclusive'),
+    /** AMD compute partition mode (SPX/DPX/QPX/CPX) of a partitionable GPU; null otherwise (src/domain/amd-partitions.ts). */
+    computePartition: text('compute_partition').$type<ComputePartitionMode>(),
+    /** AMD memory partition mode (NPS1/NPS4); set exactly when computePartition is. */
+    memoryPartition: text('memory_partition').$type<MemoryPartitionMode>(),
   },
-  (t) => [unique('accelerators_device_index').on(t.deviceId, t.index), check('accelerators_index_range', sql`${t.index} >= 0`)],
+  (t) => [
+    unique('accelerators_device_index').on(t.deviceId, t.index),
+    check('accelerators_index_range', sql`${t.index} >= 0`),
+    check('accelerators_compute_partition', sql`${t.computePartition} IN ('SPX', 'DPX', 'QPX', 'CPX')`),
+    check('accelerators_memory_partition', sql`${t.memoryPartition} IN ('NPS1', 'NPS4')`),
+    check(
+      'accelerators_partition_pair',
+      sql`(${t.computePartition} IS NULL) = (${t.memoryPartition} IS NULL) AND (${t.memoryPartition} IS DISTINCT FROM 'NPS4' OR ${t.computePartition} = 'CPX')`,
+    ),
+  ],
 );
 
 export const storageSystems = pgTable(

@@ -11,6 +11,7 @@ import {
   pgTable,
   real,
   serial,
+  smallint,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
@@ -166,6 +167,8 @@ export const gpuAllocations = pgTable(
       .notNull()
       .references(() => accelerators.id, { onDelete: 'restrict' }),
     milli: integer('milli').notNull(),
+    /** The partition (logical GPU) held on a partitioned AMD GPU; milli is then that partition's share. */
+    partitionIndex: smallint('partition_index'),
     allocatedAt: timestamp('allocated_at', { withTimezone: true }).notNull().defaultNow(),
     releasedAt: timestamp('released_at', { withTimezone: true }),
   },
@@ -174,5 +177,9 @@ export const gpuAllocations = pgTable(
     check('gpu_allocations_worker_non_negative', sql`${t.worker} >= 0`),
     index('gpu_allocations_active_accelerator_idx').on(t.acceleratorId).where(sql`${t.releasedAt} IS NULL`),
     index('gpu_allocations_job_idx').on(t.jobId),
+    check('gpu_allocations_partition_index_range', sql`${t.partitionIndex} BETWEEN 0 AND 7`),
+    uniqueIndex('gpu_allocations_active_partition_idx')
+      .on(t.acceleratorId, t.partitionIndex)
+      .where(sql`${t.releasedAt} IS NULL AND ${t.partitionIndex} IS NOT NULL`),
   ],
 );

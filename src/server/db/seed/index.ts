@@ -3,6 +3,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { ACCELERATORS } from '@/domain/accelerators';
 import type { Db } from '../client';
 import * as s from '../schema';
+import { seedAmdRacks } from './amd';
 import { buildTpuPod } from '../../services/tpu-inventory';
 import {
   GPUS_PER_HGX_SERVER,
@@ -661,10 +662,17 @@ async function seedSite(tx: Tx, scale: SeedScale): Promise<number> {
     throughputGbps: 3_200,
   });
 
+  const amdGpus = await seedAmdRacks(tx, scale, {
+    siteId,
+    hallAId: hallA!.id,
+    makerId: makerId('Dell'),
+    fabricIds: { storage: fabricId('Ethernet storage'), management: fabricId('Management') },
+  });
+
   // Tenants with quotas, unless some already exist (an inventory import into a database that kept its tenants).
   const [anyTenant] = await tx.select({ id: s.tenants.id }).from(s.tenants).limit(1);
   if (!anyTenant) await tx.insert(s.tenants).values(seedTenants(scale));
 
   await tx.insert(s.changeLog).values({ actor: 'system:seed', action: 'create', objectType: 'site', objectId: String(siteId), after: { seed: scale } });
-  return acceleratorRows.length;
+  return acceleratorRows.length + amdGpus;
 }

@@ -25,6 +25,6 @@ describe('seed tenants', () => {
       }
       expect(tenants.reduce((sum, t) => sum + t.gpuQuota, 0)).toBeLessThanOrEqual(gpuCount(scale));
     }
-    expect(seedTenants(DEMO_SCALE)[0]!.gpuQuota).toBe(336);
+    expect(seedTenants(DEMO_SCALE)[0]!.gpuQuota).toBe(352);
   });
 });

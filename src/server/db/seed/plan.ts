@@ -12,9 +12,11 @@ export type SeedScale = {
   liquidHalls?: number;
   /** A small liquid-cooled TPU hall (Hall T): a TPU v5p pod of two 4×4×4 cubes and a TPU v5e 8×8 pod (TPU_SEED). */
   tpuHall?: boolean;
+  /** Racks of AMD MI300X servers in a row of their own at the end of Hall A (seed/amd.ts); none when absent. */
+  amdRacks?: number;
 };
 
-export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4, tpuHall: true };
+export const DEMO_SCALE: SeedScale = { hallARows: 2, racksPerHallARow: 8, serversPerHallARack: 3, hallBRacks: 4, tpuHall: true, amdRacks: 1 };
 export const LARGE_SCALE: SeedScale = { hallARows: 16, racksPerHallARow: 16, serversPerHallARack: 3, hallBRacks: 32 };
 /** ≥ 100,000 GPUs: an air-cooled HGX hall of 600 racks and four liquid-cooled halls of 300 NVL72 racks (100,800 GPUs). */
 export const XL_SCALE: SeedScale = { hallARows: 30, racksPerHallARow: 20, serversPerHallARack: 3, hallBRacks: 300, liquidHalls: 4 };
@@ -44,11 +46,15 @@ export function tpuHallItKw(): number {
 }
 export const NVL72_COMPUTE_TRAYS = 18;
 export const GPUS_PER_NVL72_TRAY = 4;
+export const AMD_SERVERS_PER_RACK = 4;
+/** 8 OAM modules on one XGMI-meshed platform board. */
+export const AMD_GPUS_PER_SERVER = 8;
 
 export function gpuCount(scale: SeedScale): number {
   return (
     scale.hallARows * scale.racksPerHallARow * scale.serversPerHallARack * GPUS_PER_HGX_SERVER +
-    (scale.liquidHalls ?? 1) * scale.hallBRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY
+    (scale.liquidHalls ?? 1) * scale.hallBRacks * NVL72_COMPUTE_TRAYS * GPUS_PER_NVL72_TRAY +
+    (scale.amdRacks ?? 0) * AMD_SERVERS_PER_RACK * AMD_GPUS_PER_SERVER
   );
 }
 
@@ -56,6 +62,11 @@ export function gpuCount(scale: SeedScale): number {
 export function seededGpuUuid(serial: number): string {
   const hex = serial.toString(16).padStart(12, '0');
   return `GPU-5eed0000-0000-4000-8000-${hex}`;
+}
+
+/** A deterministic UUID for a seeded AMD GPU (amd-smi prints plain UUIDs, without NVIDIA's "GPU-" prefix). */
+export function seededAmdGpuUuid(serial: number): string {
+  return `5eed0a3d-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`;
 }
 
 /**

@@ -3,10 +3,12 @@
 // everything under row locks. A decision that loses a race leaves its job pending for the next loop.
 
 import { sql } from 'drizzle-orm';
+import { type ComputePartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
 import {
   compareQueued,
   createScheduler,
   EasyBackfill,
+  partitionShareMilli,
   type PlacementDecision,
   type PodRequest,
   podGpuMilli,
@@ -305,12 +307,23 @@ function describePlacement(state: ClusterState, decision: PlacementDecision): { 
   const workers = decision.workers.map((w) => {
     const node = nodes[byId.get(w.nodeId)!]!;
     const refs = state.gpuRefs.get(w.nodeId)!;
-    return { worker: w.worker, node: node.name, rackId: node.rackId, gpus: w.gpuIndices.map((g) => refs[g]!.uuid), milliPerGpu: w.milliPerGpu };
+    const partitions = w.gpuIndices.map((g) => refs[g]!.partition?.index).filter((p) => p !== undefined);
+    return {
+      worker: w.worker,
+      node: node.name,
+      rackId: node.rackId,
+      gpus: w.gpuIndices.map((g) => refs[g]!.uuid),
+      milliPerGpu: w.milliPerGpu,
+      // On a partitioned AMD GPU: the partition taken on each listed GPU.
+      ...(partitions.length > 0 ? { partitions } : {}),
+    };
   });
   const servers = [...new Set(workers.map((w) => w.node))];
   const gpuCount = workers.reduce((sum, w) => sum + w.gpus.length, 0);
+  const onPartitions = workers.some((w) => w.partitions !== undefined);
+  const unit = onPartitions ? ` GPU partition${gpuCount === 1 ? '' : 's'}` : ` GPU${gpuCount === 1 ? '' : 's'}`;
   const shown = servers.slice(0, 3).join(', ') + (servers.length > 3 ? `, … (${servers.length} servers)` : '');
-  return { text: `placed on ${gpuCount} GPU${gpuCount === 1 ? '' : 's'}: ${shown}`, detail: { workers, scores: decision.scores, victims: decision.victims, profile: decision.profile } };
+  return { text: `placed on ${gpuCount}${unit}: ${shown}`, detail: { workers, scores: decision.scores, victims: decision.victims, profile: decision.profile } };
 }
 
 /**
@@ -369,17 +382,38 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
         SELECT COALESCE(SUM(g.milli), 0)::int AS milli FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
         WHERE g.released_at IS NULL AND j.tenant_id = ${job.tenantId}`)
     ).rows[0]!.milli;
-    const adding = decision.workers.reduce((sum, w) => sum + w.milliPerGpu * w.gpuIndices.length, 0);
+    const adding = decision.workers.reduce((sum, w) => sum + (w.physicalMilli ?? w.milliPerGpu * w.gpuIndices.length), 0);
     if (used + adding > tenant.gpu_quota * 1000) throw new PlacementConflict(`tenant quota of ${tenant.gpu_quota} GPUs would be exceeded`);
 
     // Insert in accelerator order so two transactions lock GPUs in the same order (fewer deadlocks).
     const rows = decision.workers.flatMap((w, k) => {
       const refs = state.gpuRefs.get(w.nodeId)!;
-      return w.gpuIndices.map((g) => ({ worker: unit.workerIndices[k]!, acceleratorId: refs[g]!.acceleratorId, milli: w.milliPerGpu }));
+      // A partition's row holds its physical share and its index (the unique index refuses a partition taken twice).
+      return w.gpuIndices.map((g) => {
+        const ref = refs[g]!;
+        return { worker: unit.workerIndices[k]!, acceleratorId: ref.acceleratorId, milli: ref.partition?.milli ?? w.milliPerGpu, partitionIndex: ref.partition?.index ?? null };
+      });
     });
-    rows.sort((a, b) => a.acceleratorId - b.acceleratorId || a.worker - b.worker);
+    rows.sort((a, b) => a.acceleratorId - b.acceleratorId || (a.partitionIndex ?? 0) - (b.partitionIndex ?? 0) || a.worker - b.worker);
+    // The partition modes the snapshot placed on must still be in force (a mode change since would mean other partitions).
+    const partitioned = [...new Set(rows.filter((r) => r.partitionIndex !== null).map((r) => r.acceleratorId))];
+    if (partitioned.length > 0) {
+      const modes = (
+        await tx.execute<{ id: number; compute_partition: ComputePartitionMode | null }>(
+          sql`SELECT id, compute_partition FROM accelerators WHERE id IN (${sql.join(partitioned.map((id) => sql`${id}`), sql`, `)}) ORDER BY id FOR SHARE`,
+        )
+      ).rows;
+      for (const mode of modes) {
+        const expectedMilli = rows.find((r) => r.acceleratorId === mode.id)!.milli;
+        if (mode.compute_partition === null || partitionShareMilli(PARTITIONS_PER_GPU[mode.compute_partition]) !== expectedMilli) {
+          throw new PlacementConflict(`the partition mode of GPU ${mode.id} changed since this loop read it`);
+        }
+      }
+    }
     for (const row of rows) {
-      await tx.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${job.id}, ${row.worker}, ${row.acceleratorId}, ${row.milli})`);
+      await tx.execute(
+        sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli, partition_index) VALUES (${job.id}, ${row.worker}, ${row.acceleratorId}, ${row.milli}, ${row.partitionIndex})`,
+      );
     }
 
     if (unit.topUp) {

@@ -2,8 +2,12 @@
 // GPUs, racks, NVLink domains, leaf switches, zone levels, power and cooling headroom, and what is already allocated.
 
 import { asc, inArray, sql } from 'drizzle-orm';
+import { type ComputePartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
 import {
   type GpuDevice,
+  MILLI_PER_GPU,
+  partitionDevices,
+  partitionShareMilli,
   type PodRequest,
   type RunningAllocation,
   type SchedNode,
@@ -19,8 +23,11 @@ import { serverIdleFloorW, serverResources, ZONE_LEVEL } from './defaults';
 
 export type JobRow = typeof s.jobs.$inferSelect;
 
-/** Where each scheduler GPU position lives in the database. */
-export type GpuRef = { acceleratorId: number; uuid: string };
+/**
+ * Where each scheduler GPU position lives in the database: an accelerator, or one partition of a partitioned AMD
+ * GPU (its index, and the milli its allocation row holds: the partition's physical share).
+ */
+export type GpuRef = { acceleratorId: number; uuid: string; partition?: { index: number; milli: number } };
 
 export type ClusterState = {
   snapshot: Snapshot;
@@ -66,9 +73,10 @@ type GpuRow = {
   model: string;
   memory_gib: number;
   tdp_w: number | null;
+  compute_partition: ComputePartitionMode | null;
 };
 
-type AllocationRow = { job_id: number; worker: number; accelerator_id: number; device_id: number; index: number; milli: number };
+type AllocationRow = { job_id: number; worker: number; accelerator_id: number; device_id: number; index: number; milli: number; partition_index: number | null };
 
 /** Maps a job row to the pure scheduler's request. `workers` may be less than the job's full size (replica top-up). */
 export function podOf(job: JobRow, tenant: string, workers: number, podId = String(job.id)): PodRequest {
@@ -135,6 +143,11 @@ export async function rackGpuLoads(db: Pick<Db, 'execute'>, siteId?: number): Pr
  * The cluster as the scheduler sees it now, read in one repeatable-read transaction so jobs, allocations and headroom
  * agree with each other. Nothing is locked: the commit re-checks under locks.
  */
+/** Logical GPUs (partitions) one accelerator is to the scheduler: its compute mode's count, 1 when unpartitioned. */
+function partitionsOf(gpu: Pick<GpuRow, 'compute_partition'>): number {
+  return gpu.compute_partition === null ? 1 : PARTITIONS_PER_GPU[gpu.compute_partition];
+}
+
 export async function loadClusterState(db: Db): Promise<ClusterState> {
   return db.transaction((tx) => readClusterState(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
@@ -162,7 +175,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const gpus = (
     await db.execute(sql`
       SELECT a.id, a.device_id, a.index, a.uuid, a.health::text AS health, a.nvlink_domain,
-             m.name AS model, m.memory_gib, m.tdp_w
+             m.name AS model, m.memory_gib, m.tdp_w, a.compute_partition
       FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id
       ORDER BY a.device_id, a.index`)
   ).rows as GpuRow[];
@@ -182,7 +195,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const activeJobs = await loadJobs(db, ['scheduled', 'running']);
   const allocations = (
     await db.execute(sql`
-      SELECT g.job_id, g.worker, g.accelerator_id, a.device_id, a.index, g.milli
+      SELECT g.job_id, g.worker, g.accelerator_id, a.device_id, a.index, g.milli, g.partition_index
       FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id
       JOIN jobs j ON j.id = g.job_id
       WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
@@ -239,10 +252,27 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     else gpusByDevice.set(g.device_id, [g]);
   }
 
-  // Position of each accelerator on its node (the scheduler's GPU index).
+  // Position of each accelerator on its node (the scheduler's GPU index). A partitioned GPU has one position per
+  // partition (src/scheduler/partitions.ts): its first partition's position here, plus the partition index.
   const positionOf = new Map<number, number>();
   for (const list of gpusByDevice.values()) {
-    for (const [i, g] of list.entries()) positionOf.set(g.id, i);
+    let position = 0;
+    for (const g of list) {
+      positionOf.set(g.id, position);
+      position += partitionsOf(g);
+    }
+  }
+  // Partitions held now, per accelerator. An allocation without a partition index on a partitioned GPU (an engine's
+  // whole-GPU job) holds every partition of it.
+  const heldPartitions = new Map<number, Set<number>>();
+  const gpuById = new Map(gpus.map((g) => [g.id, g]));
+  for (const a of allocations) {
+    const gpu = gpuById.get(a.accelerator_id);
+    if (!gpu || gpu.compute_partition === null) continue;
+    const held = heldPartitions.get(a.accelerator_id) ?? new Set<number>();
+    if (a.partition_index !== null) held.add(a.partition_index);
+    else for (let p = 0; p < partitionsOf(gpu); p++) held.add(p);
+    heldPartitions.set(a.accelerator_id, held);
   }
 
   // Running allocations, grouped by job and worker.
@@ -273,12 +303,24 @@ async function readClusterState(db: Db): Promise<ClusterState> {
       running.set(a.job_id, workers);
     }
     let w = workers.get(a.worker);
+    // A partition is one whole logical GPU to the scheduler; its physical share counts for quota and power.
+    const onPartition = a.partition_index !== null;
     if (!w) {
-      w = { worker: a.worker, nodeId: String(a.device_id), gpuIndices: [], milliPerGpu: a.milli, cpuMilli: job.cpuMilli, memoryMib: job.memoryMib, expectedPowerW: 0 };
+      w = {
+        worker: a.worker,
+        nodeId: String(a.device_id),
+        gpuIndices: [],
+        milliPerGpu: onPartition ? MILLI_PER_GPU : a.milli,
+        cpuMilli: job.cpuMilli,
+        memoryMib: job.memoryMib,
+        expectedPowerW: 0,
+        ...(onPartition ? { physicalMilli: 0 } : {}),
+      };
       workers.set(a.worker, w);
     }
-    w.gpuIndices.push(positionOf.get(a.accelerator_id) ?? a.index);
-    w.expectedPowerW = workerPowerW(job, w.milliPerGpu * w.gpuIndices.length);
+    w.gpuIndices.push((positionOf.get(a.accelerator_id) ?? a.index) + (a.partition_index ?? 0));
+    if (w.physicalMilli !== undefined) w.physicalMilli += a.milli;
+    w.expectedPowerW = workerPowerW(job, w.physicalMilli ?? w.milliPerGpu * w.gpuIndices.length);
   }
   const runningAllocations: RunningAllocation[] = [];
   const cpuUsed = new Map<string, number>();
@@ -326,18 +368,35 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     const id = String(server.device_id);
     const list = gpusByDevice.get(server.device_id) ?? [];
     const { cpuMilli, memoryMib } = serverResources(list.length);
+    const partitioned = list.length > 0 && list.every((g) => g.compute_partition !== null);
+    const healthy = (g: GpuRow) => g.health === 'healthy' && !alertedGpus.has(g.id);
     gpuRefs.set(
       id,
-      list.map((g) => ({ acceleratorId: g.id, uuid: g.uuid })),
+      partitioned
+        ? list.flatMap((g) =>
+            Array.from({ length: partitionsOf(g) }, (_, p) => ({ acceleratorId: g.id, uuid: g.uuid, partition: { index: p, milli: partitionShareMilli(partitionsOf(g)) } })),
+          )
+        : list.map((g) => ({ acceleratorId: g.id, uuid: g.uuid })),
     );
-    const devices: GpuDevice[] = list.map((g, position) => ({
-      index: position,
-      uuid: g.uuid,
-      freeMilli: 1000 - (usedMilli.get(g.id) ?? 0),
-      healthy: g.health === 'healthy' && !alertedGpus.has(g.id),
-      nvlinkDomain: g.nvlink_domain ?? undefined,
-      memoryGib: g.memory_gib,
-    }));
+    const devices: GpuDevice[] = partitioned
+      ? partitionDevices(
+          list.map((g) => ({
+            uuid: g.uuid,
+            healthy: healthy(g),
+            nvlinkDomain: g.nvlink_domain ?? undefined,
+            memoryGib: g.memory_gib,
+            partitions: partitionsOf(g),
+            heldPartitions: heldPartitions.get(g.id) ?? new Set(),
+          })),
+        )
+      : list.map((g, position) => ({
+          index: position,
+          uuid: g.uuid,
+          freeMilli: 1000 - (usedMilli.get(g.id) ?? 0),
+          healthy: healthy(g),
+          nvlinkDomain: g.nvlink_domain ?? undefined,
+          memoryGib: g.memory_gib,
+        }));
     const leaf = leafOf.get(server.device_id);
     return {
       id,

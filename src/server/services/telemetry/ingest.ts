@@ -42,7 +42,7 @@ import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
-import { type EntityRef, InventoryMapper, type MappingInput } from './mapper';
+import { type EntityRef, gpuIndexHint, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
 import { RollupDeltas } from './rollups';
@@ -108,6 +108,8 @@ export class SeriesRegistry {
     if (sample.gpuUuid) hint.gpuUuid = sample.gpuUuid;
     if (sample.hostname) hint.hostname = sample.hostname;
     if (sample.device) hint.device = sample.device;
+    const gpuIndex = gpuIndexHint(sample.labels);
+    if (gpuIndex !== undefined) hint.gpuIndex = gpuIndex;
     this.pending.set(key, { key, metric: sample.metric, unit: sample.unit, labels: sample.labels, hint, targetId, source });
   }
 
@@ -454,6 +456,8 @@ export class IngestPipeline {
       if (s.gpuUuid) hint.gpuUuid = s.gpuUuid;
       if (s.hostname) hint.hostname = s.hostname;
       if (s.device) hint.device = s.device;
+      const gpuIndex = gpuIndexHint(s.labels);
+      if (gpuIndex !== undefined) hint.gpuIndex = gpuIndex;
       const zone = this.mapper.zoneOf(this.mapper.resolve(hint));
       if (zone !== null && zones.has(zone)) kept.push(s);
       else this.stats.zoneRefusedSamples++;
@@ -1032,6 +1036,8 @@ export async function remapSeries(pool: pg.Pool, mapper: InventoryMapper): Promi
     if (r.gpu_uuid) hint.gpuUuid = r.gpu_uuid;
     if (r.hostname) hint.hostname = r.hostname;
     if (r.device_name) hint.device = r.device_name;
+    const gpuIndex = gpuIndexHint(r.labels);
+    if (gpuIndex !== undefined) hint.gpuIndex = gpuIndex;
     const ref = mapper.resolve(hint);
     if (
       ref.entityKind !== r.entity_kind ||
@@ -1076,5 +1082,7 @@ export function hintFromLabels(labels: Record<string, string>): MappingInput {
   const host = labels.Hostname || labels.hostname || labels.node || labels.nodename || hostFromInstance(labels.instance);
   if (host) hint.hostname = host;
   if (labels.device) hint.device = labels.device;
+  const gpuIndex = gpuIndexHint(labels);
+  if (gpuIndex !== undefined) hint.gpuIndex = gpuIndex;
   return hint;
 }

@@ -21,6 +21,11 @@ export type EntityRef = {
 export type MappingInput = {
   gpuUuid?: string;
   hostname?: string;
+  /**
+   * The GPU's index on its host, for series that name a host and a GPU but no UUID (the AMD Device Metrics Exporter
+   * sets no UUID label by default; its `gpu_id` is the physical GPU's index, logical partitions left out).
+   */
+  gpuIndex?: number;
   device?: string;
   labels: Record<string, string>;
 };
@@ -53,8 +58,16 @@ function pick(list: Named[] | undefined, siteId: number | undefined): Named | un
   return list.length === 1 ? list[0] : undefined;
 }
 
+/** The GPU index a series names without a UUID: the AMD exporter's `gpu_id` label (see MappingInput.gpuIndex). */
+export function gpuIndexHint(labels: Record<string, string>): number | undefined {
+  const raw = labels.gpu_id;
+  return raw !== undefined && /^\d{1,3}$/.test(raw) ? Number(raw) : undefined;
+}
+
 export class InventoryMapper {
   private gpus = new Map<string, Gpu>();
+  /** Device id → GPU index → GPU. */
+  private gpusByHost = new Map<number, Map<number, Gpu>>();
   private hosts = new Map<string, Host>();
   private powerNodes = new Map<string, Named[]>();
   private coolingUnits = new Map<string, Named[]>();
@@ -67,8 +80,8 @@ export class InventoryMapper {
 
   async load(pool: pg.Pool): Promise<boolean> {
     const [gpus, hosts, nodes, units, racks, sites] = await Promise.all([
-      pool.query<{ id: number; uuid: string; device_id: number; rack_id: number | null; site_id: number | null }>(
-        `SELECT a.id, a.uuid, a.device_id, d.rack_id, h.site_id
+      pool.query<{ id: number; uuid: string; index: number; device_id: number; rack_id: number | null; site_id: number | null }>(
+        `SELECT a.id, a.uuid, a.index, a.device_id, d.rack_id, h.site_id
            FROM accelerators a JOIN devices d ON d.id = a.device_id
            LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id`,
       ),
@@ -84,6 +97,12 @@ export class InventoryMapper {
       pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites'),
     ]);
     this.gpus = new Map(gpus.rows.map((g) => [g.uuid.toLowerCase(), { id: g.id, deviceId: g.device_id, rackId: g.rack_id, siteId: g.site_id }]));
+    this.gpusByHost = new Map();
+    for (const g of gpus.rows) {
+      const onHost = this.gpusByHost.get(g.device_id) ?? new Map<number, Gpu>();
+      onHost.set(g.index, { id: g.id, deviceId: g.device_id, rackId: g.rack_id, siteId: g.site_id });
+      this.gpusByHost.set(g.device_id, onHost);
+    }
     this.hosts = new Map();
     // Device names first, so that a hostname or BMC address equal to another device's name wins.
     for (const d of hosts.rows) this.hosts.set(d.name.toLowerCase(), { id: d.id, rackId: d.rack_id, siteId: d.site_id });
@@ -116,6 +135,8 @@ export class InventoryMapper {
     }
     if (input.hostname) {
       const host = this.hosts.get(input.hostname.toLowerCase());
+      const gpu = host && input.gpuIndex !== undefined ? this.gpusByHost.get(host.id)?.get(input.gpuIndex) : undefined;
+      if (gpu) return { ...UNMAPPED, entityKind: 'gpu', acceleratorId: gpu.id, deviceId: gpu.deviceId, rackId: gpu.rackId, siteId: gpu.siteId };
       if (host) return { ...UNMAPPED, entityKind: 'device', deviceId: host.id, rackId: host.rackId, siteId: host.siteId };
     }
     const siteSlug = input.labels.site;

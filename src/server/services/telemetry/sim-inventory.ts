@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { feedAvailablePowerW } from '@/domain/power';
-import type { CoolingUnitKind, SimCoolingUnit, SimHall, SimInventory, SimRack, SimSite } from '../../../../simulator/inventory';
+import type { CoolingUnitKind, SimCoolingUnit, SimGpu, SimHall, SimInventory, SimRack, SimSite } from '../../../../simulator/inventory';
 import type { GpuModelId } from '../../../../simulator/models/gpu-params';
 
 /** Accelerator model name (inventory) → simulator accelerator model (GPU or TPU chip); null for models the simulator has no model of. */
@@ -51,8 +51,8 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
         WHERE d.hostname IS NOT NULL AND d.rack_id IS NOT NULL AND d.status IN ('active', 'maintenance', 'failed')
           AND EXISTS (SELECT 1 FROM accelerators a WHERE a.device_id = d.id) ORDER BY d.id`,
     ),
-    pool.query<{ device_id: number; uuid: string; index: number; model: string }>(
-      'SELECT a.device_id, a.uuid, a.index, m.name AS model FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id ORDER BY a.device_id, a.index',
+    pool.query<{ device_id: number; uuid: string; index: number; model: string; compute_partition: string | null; memory_partition: string | null }>(
+      'SELECT a.device_id, a.uuid, a.index, m.name AS model, a.compute_partition, a.memory_partition FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id ORDER BY a.device_id, a.index',
     ),
     pool.query<{ id: number; site_id: number; kind: string; name: string; capacity_kw: number; supply_setpoint_c: number; status: string }>(
       'SELECT id, site_id, kind, name, capacity_kw, supply_setpoint_c, status FROM cooling_units ORDER BY id',
@@ -86,11 +86,13 @@ export async function loadSimInventory(pool: pg.Pool): Promise<SimInventory> {
     return undefined;
   };
 
-  const gpusByDevice = new Map<number, { uuid: string; index: number; model: GpuModelId }[]>();
+  const gpusByDevice = new Map<number, SimGpu[]>();
   for (const g of gpus.rows) {
     const model = simGpuModel(g.model);
     if (!model) continue;
-    gpusByDevice.set(g.device_id, [...(gpusByDevice.get(g.device_id) ?? []), { uuid: g.uuid, index: g.index, model }]);
+    // AMD GPUs carry their partition modes, which the simulated AMD exporter puts in its partition labels.
+    const partitions = g.compute_partition && g.memory_partition ? { computePartition: g.compute_partition, memoryPartition: g.memory_partition } : {};
+    gpusByDevice.set(g.device_id, [...(gpusByDevice.get(g.device_id) ?? []), { uuid: g.uuid, index: g.index, model, ...partitions }]);
   }
   const rackById = new Map<number, SimRack>();
   const rackHall = new Map<number, number>();

@@ -9,7 +9,7 @@ import { Badge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPowerW } from '@/domain/units';
+import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 
 function ports(byGbps: Record<string, number>): string {
@@ -103,7 +103,7 @@ export function CapacityView() {
                   </td>
                   <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
                   <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
-                  <td className="tabular text-right">{Math.round(rack.weightHeadroomKg).toLocaleString('en')} kg</td>
+                  <td className="tabular text-right">{formatWeightKg(rack.weightHeadroomKg)}</td>
                   <td>{rack.stranded.spaceWithoutPowerU > 0 ? <Badge tone="amber">{rack.stranded.spaceWithoutPowerU} U without power</Badge> : rack.stranded.powerWithoutSpaceW > 0 ? <Badge tone="amber">power without space</Badge> : ''}</td>
                 </tr>
               ))}

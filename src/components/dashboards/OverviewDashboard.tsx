@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { SitesOverview } from '@/components/overview/SitesOverview';
-import { formatPct } from '@/domain/units';
+import { formatCount, formatDecimal, formatPct } from '@/domain/units';
 import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import dynamic from 'next/dynamic';
@@ -31,7 +31,7 @@ export function OverviewDashboard() {
           <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7" data-testid="overview-tiles">
             <Tile testId="tile-it-load" title="IT load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.itPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · site IT meter</LoadBasisTag>} />
             <Tile testId="tile-facility-load" title="Facility load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.facilityPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · incl. cooling and losses</LoadBasisTag>} />
-            <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? (o.pue ? o.pue.toFixed(2) : '—') : '…'} detail="facility ÷ IT" />
+            <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? formatDecimal(o.pue, 2) : '…'} detail="facility ÷ IT" />
             <Tile
               testId="tile-gpus"
               title="GPUs"

@@ -8,7 +8,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { Badge, StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatTempC } from '@/domain/units';
+import { formatDecimal, formatPct, formatTempC } from '@/domain/units';
 import type { HallThermal } from '@/server/services/dashboards';
 import { LoadBasisTag, LoadFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
@@ -44,7 +44,7 @@ export function ThermalFloorPlan({ data }: { data: Thermal }) {
                 {rack.name.split('-').at(-1)}
               </text>
               <text x={rack.gridX * TILE + TILE / 2} y={rack.gridY * TILE + TILE * 1.05} textAnchor="middle" fontSize={8} fill="#0f172a">
-                {rack.inletC === null ? '—' : rack.inletC.toFixed(1)}
+                {formatDecimal(rack.inletC, 1)}
               </text>
             </g>
           </Link>

@@ -2,6 +2,7 @@
 
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { formatTime } from '@/domain/units';
 
 /** A fixed-height number tile that links to its detail page; the value slot keeps its height while loading. */
 export function Tile({ title, value, detail, href, testId }: { title: string; value: ReactNode; detail?: ReactNode; href: string; testId: string }) {
@@ -20,7 +21,7 @@ export function Tile({ title, value, detail, href, testId }: { title: string; va
 export function LiveStamp({ atMs, status, testId = 'dash-updated' }: { atMs: number | undefined; status: string; testId?: string }) {
   return (
     <span className="tabular text-xs text-slate-500" data-testid={testId} data-at={atMs ?? ''} aria-live="polite">
-      {status === 'error' ? 'stream error, retrying' : atMs ? `live · updated ${new Date(atMs).toLocaleTimeString()}` : 'connecting…'}
+      {status === 'error' ? 'stream error, retrying' : atMs ? `live · updated ${formatTime(atMs)}` : 'connecting…'}
     </span>
   );
 }

@@ -10,7 +10,7 @@ import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/ui/format';
-import { formatPowerW } from '@/domain/units';
+import { formatCount, formatGib, formatPowerW, mibToGib } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { describeSize, JobStatusBadge, ZONE_LEVELS } from './JobStatus';
 import { PlacementRacks } from './PlacementRacks';
@@ -212,11 +212,11 @@ export function JobView({ id }: { id: number }) {
               <dt className="text-slate-500">CPU per worker</dt>
               <dd className="tabular text-right">{job.cpuMilli / 1000} cores</dd>
               <dt className="text-slate-500">Memory per worker</dt>
-              <dd className="tabular text-right">{(job.memoryMib / 1024).toLocaleString('en')} GiB</dd>
+              <dd className="tabular text-right">{formatGib(mibToGib(job.memoryMib))}</dd>
               <dt className="text-slate-500">GPU models</dt>
               <dd className="text-right">{job.gpuModels.length ? job.gpuModels.join(', ') : 'any'}</dd>
               <dt className="text-slate-500">Estimated duration</dt>
-              <dd className="tabular text-right">{job.estimatedDurationS ? `${Math.round(job.estimatedDurationS / 60).toLocaleString('en')} min` : 'until cancelled'}</dd>
+              <dd className="tabular text-right">{job.estimatedDurationS ? `${formatCount(job.estimatedDurationS / 60)} min` : 'until cancelled'}</dd>
               <dt className="text-slate-500">Submitted</dt>
               <dd className="text-right">{formatDateTime(job.submittedAt)}</dd>
               {job.status === 'pending' && job.estimatedStartAt && (

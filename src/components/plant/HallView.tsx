@@ -8,7 +8,7 @@ import { Badge, StatusBadge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatPowerW } from '@/domain/units';
+import { formatPct, formatPowerKw, formatPowerW } from '@/domain/units';
 import { LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
@@ -31,7 +31,7 @@ export function HallView({ id }: { id: number }) {
         }
       />
       <p className="mb-4 text-sm text-slate-600">
-        {hall.coolingType} cooling · design IT load {hall.designItLoadKw.toLocaleString('en')} kW · {racks.length} racks
+        {hall.coolingType} cooling · design IT load {formatPowerKw(hall.designItLoadKw)} · {racks.length} racks
         {zone?.name ? ` · zone ${zone.name} (${zone.accessLevel})` : ''}
       </p>
       <Card title="Floor plan">

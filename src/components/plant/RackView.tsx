@@ -10,7 +10,7 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { Meter } from '@/components/ui/Meter';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
-import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { formatPowerKw, formatPowerW, formatWeightKg } from '@/domain/units';
 import { LoadFigures, loadBasisOf } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
@@ -37,7 +37,7 @@ export function RackView({ id }: { id: number }) {
         actions={canEdit ? <ButtonLink href={`/devices/new?rackId=${rack.id}`}>Add device</ButtonLink> : undefined}
       />
       <p className="mb-4 flex flex-wrap items-center gap-2 text-sm text-slate-600">
-        <StatusBadge status={rack.status} /> {rack.uHeight} U · {rack.coolingKind} cooling · budget {rack.maxPowerKw.toLocaleString('en')} kW · max {rack.maxWeightKg.toLocaleString('en')} kg
+        <StatusBadge status={rack.status} /> {rack.uHeight} U · {rack.coolingKind} cooling · budget {formatPowerKw(rack.maxPowerKw)} · max {formatWeightKg(rack.maxWeightKg)}
         {zone?.name && <Badge tone="blue">zone {zone.name} ({zone.accessLevel})</Badge>}
       </p>
       <div className="grid gap-6 lg:grid-cols-[auto_1fr]">

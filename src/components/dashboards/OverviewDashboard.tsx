@@ -7,7 +7,7 @@ import { formatCount, formatDecimal, formatPct } from '@/domain/units';
 import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import dynamic from 'next/dynamic';
-import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+import { Definition, LiveStamp, Placeholder, Tile, TileGrid } from './parts';
 
 // recharts is loaded after first paint (into a fixed-height placeholder) to keep the home page's first-load JS small.
 const SiteTrends = dynamic(() => import('./SiteTrends').then((m) => m.SiteTrends), { ssr: false, loading: () => <Placeholder className="h-[30rem]" /> });
@@ -28,7 +28,7 @@ export function OverviewDashboard() {
             <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{sites.data?.[0]?.name ?? 'Site'} now</h2>
             <LiveStamp atMs={o?.atMs} status={live.status} />
           </div>
-          <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7" data-testid="overview-tiles">
+          <TileGrid testId="overview-tiles">
             <Tile testId="tile-it-load" title="IT load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.itPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · site IT meter</LoadBasisTag>} />
             <Tile testId="tile-facility-load" title="Facility load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.facilityPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · incl. cooling and losses</LoadBasisTag>} />
             <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? formatDecimal(o.pue, 2) : '…'} detail="facility ÷ IT" />
@@ -36,19 +36,21 @@ export function OverviewDashboard() {
               testId="tile-gpus"
               title="GPUs"
               href="/dashboards/utilisation"
-              value={o ? `${o.gpus.busy} / ${o.gpus.total}` : '…'}
-              detail={o ? `busy · ${o.gpus.idle} idle · ${o.gpus.failed} failed` : ''}
+              value={o ? formatCount(o.gpus.busy) : '…'}
+              suffix={o ? `/ ${formatCount(o.gpus.total)}` : undefined}
+              detail={o ? `busy · ${formatCount(o.gpus.idle)} idle · ${formatCount(o.gpus.failed)} failed` : ''}
             />
             <Tile testId="tile-gpu-util" title="Avg GPU util." href="/dashboards/utilisation" value={o ? formatPct(o.avgGpuUtilPct) : '…'} detail="GPUs with readings" />
-            <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? `${o.jobs.running} running` : '…'} detail={o ? `${o.jobs.pending} pending` : ''} />
+            <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? formatCount(o.jobs.running) : '…'} suffix={o ? 'running' : undefined} detail={o ? `${formatCount(o.jobs.pending)} pending` : ''} />
             <Tile
               testId="tile-alerts"
               title="Alerts"
               href="/alerts"
-              value={o ? `${o.alerts.firing} firing` : '…'}
+              value={o ? formatCount(o.alerts.firing) : '…'}
+              suffix={o ? 'firing' : undefined}
               detail={o ? `${o.alerts.critical} critical · ${o.alerts.acknowledged} acknowledged` : ''}
             />
-          </div>
+          </TileGrid>
           <Definition>
             Busy: utilisation ≥ {o?.busyThresholdPct ?? 10} %. Failed: health “failed” or no reading in the last minute
             {o ? ` (${o.gpus.failedHealth} unhealthy, ${o.gpus.noReadings} without readings)` : ''}.

@@ -51,7 +51,8 @@ export function CapacityView() {
       )}
       <div className="grid gap-6">
         <Card title="Headroom by hall">
-          <table className="w-full text-sm" data-testid="headroom-halls">
+          <div className="overflow-x-auto">
+<table className="w-full whitespace-nowrap text-sm" data-testid="headroom-halls">
             <thead className="text-left text-slate-500">
               <tr>
                 <th className="font-normal">Hall</th>
@@ -77,11 +78,13 @@ export function CapacityView() {
               ))}
             </tbody>
           </table>
+</div>
         </Card>
         <PlacementWhatIf siteId={site.id} halls={site.halls} />
         <FailureWhatIf siteId={site.id} />
         <Card title="Headroom by rack">
-          <table className="w-full text-sm" data-testid="headroom-racks">
+          <div className="overflow-x-auto">
+<table className="w-full whitespace-nowrap text-sm" data-testid="headroom-racks">
             <thead className="text-left text-slate-500">
               <tr>
                 <th className="font-normal">Rack</th>
@@ -95,7 +98,7 @@ export function CapacityView() {
             <tbody>
               {racks.map((rack) => (
                 <tr key={rack.rackId} className="border-t border-slate-100">
-                  <td>
+                  <td className="max-w-[16rem] truncate" title={`${rack.hallName} / ${rack.name}`}>
                     {rack.hallName} / {rack.name}
                   </td>
                   <td className="tabular text-right">
@@ -109,6 +112,7 @@ export function CapacityView() {
               ))}
             </tbody>
           </table>
+</div>
         </Card>
       </div>
     </>

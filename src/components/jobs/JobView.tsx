@@ -76,7 +76,8 @@ export function JobView({ id }: { id: number }) {
             ) : (
               <div className="flex flex-col gap-4">
                 <PlacementRacks racks={placement.racks} />
-                <table className="w-full text-sm" data-testid="job-allocations">
+                <div className="overflow-x-auto">
+                <table className="w-full whitespace-nowrap text-sm" data-testid="job-allocations">
                   <thead className="text-left text-slate-500">
                     <tr>
                       <th className="font-normal">Worker</th>
@@ -93,12 +94,14 @@ export function JobView({ id }: { id: number }) {
                       <tr key={a.id} className="border-t border-slate-100">
                         <td className="tabular">{a.worker}</td>
                         <td>
-                          <Link href={`/devices/${a.deviceId}`} className="text-sky-700 hover:underline">
+                          <Link href={`/devices/${a.deviceId}`} className="block max-w-[14rem] truncate text-sky-700 hover:underline" title={a.deviceName}>
                             {a.deviceName}
                           </Link>
                         </td>
-                        <td>{a.rackName ?? '—'}</td>
-                        <td className="font-mono text-xs">
+                        <td className="max-w-[10rem] truncate" title={a.rackName ?? undefined}>
+                          {a.rackName ?? '—'}
+                        </td>
+                        <td className="max-w-[18rem] truncate font-mono text-xs" title={a.uuid}>
                           #{a.index} {a.uuid}
                           {a.pod ? <span className="ml-1 font-sans text-slate-600">pod {a.pod.namespace ? `${a.pod.namespace}/` : ''}{a.pod.pod}{a.pod.container ? ` (${a.pod.container})` : ''}</span> : null}
                         </td>
@@ -123,6 +126,7 @@ export function JobView({ id }: { id: number }) {
                     ))}
                   </tbody>
                 </table>
+                </div>
               </div>
             )}
           </Card>

@@ -9,11 +9,13 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { useHallCrumbs } from './useSite';
 import { DeviceTelemetry } from '@/components/telemetry/LiveMetricChart';
 
 export function DeviceView({ id }: { id: number }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.devices.get.queryOptions({ id }));
+  const hallCrumbs = useHallCrumbs(query.data?.rack?.hallId);
   if (query.isPending) return <Loading label="Loading device" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
   const { device, type, manufacturer, rack, accelerators, interfaces, power, changes } = query.data;
@@ -31,7 +33,7 @@ export function DeviceView({ id }: { id: number }) {
   ];
   return (
     <>
-      <PageHeader title={device.name} crumbs={[{ href: '/', label: 'Overview' }, ...(rack ? [{ href: `/halls/${rack.hallId}`, label: 'Hall' }, { href: `/racks/${rack.id}`, label: `Rack ${rack.name}` }] : [{ href: '/devices', label: 'Devices' }])]} />
+      <PageHeader title={device.name} crumbs={[{ href: '/', label: 'Overview' }, ...(rack ? [...hallCrumbs, { href: `/racks/${rack.id}`, label: `Rack ${rack.name}` }] : [{ href: '/devices', label: 'Devices' }])]} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Device">
           <p className="mb-2">

@@ -14,6 +14,7 @@ import { formatPowerKw, formatPowerW, formatWeightKg } from '@/domain/units';
 import { LoadFigures, loadBasisOf } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { useHallCrumbs } from './useSite';
 import { RackLiveCharts } from '@/components/dashboards/RackLiveCharts';
 import { RackClusterStatus } from '@/components/clusters/RackClusterStatus';
 
@@ -22,6 +23,7 @@ export function RackView({ id }: { id: number }) {
   const router = useRouter();
   const canEdit = useCan('operate', 'plan');
   const query = useQuery(trpc.racks.get.queryOptions({ id }));
+  const hallCrumbs = useHallCrumbs(query.data?.hall.id);
   const changes = useQuery(trpc.changes.list.queryOptions({ rackId: id, limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
@@ -33,7 +35,7 @@ export function RackView({ id }: { id: number }) {
     <>
       <PageHeader
         title={`Rack ${rack.name}`}
-        crumbs={[{ href: '/', label: 'Overview' }, { href: `/halls/${hall.id}`, label: hall.name }, { label: `Row ${row.name}` }]}
+        crumbs={[{ href: '/', label: 'Overview' }, ...hallCrumbs, { label: `Row ${row.name}` }]}
         actions={canEdit ? <ButtonLink href={`/devices/new?rackId=${rack.id}`}>Add device</ButtonLink> : undefined}
       />
       <p className="mb-4 flex flex-wrap items-center gap-2 text-sm text-slate-600">

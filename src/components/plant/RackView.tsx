@@ -27,7 +27,7 @@ export function RackView({ id }: { id: number }) {
   const changes = useQuery(trpc.changes.list.queryOptions({ rackId: id, limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
-  const { rack, hall, row, zone, devices, power, cooling, headroom } = query.data;
+  const { rack, row, zone, devices, power, cooling, headroom } = query.data;
   const weightKg = devices.reduce((sum, d) => sum + d.weightKg, 0);
   const usedFront = devices.filter((d) => d.face === 'front' || d.isFullDepth).reduce((sum, d) => sum + d.uHeight, 0);
   const addAt = (u: number) => router.push(`/devices/new?rackId=${rack.id}&position=${u}`);

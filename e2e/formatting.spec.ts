@@ -28,7 +28,7 @@ for (const width of WIDTHS) {
       for (const path of ['/', '/dashboards/power', '/dashboards/utilisation']) await expectTileValuesFit(page, path);
     });
 
-    test('chart y-axes: distinct labels, each on one line, in one unit', async ({ page }) => {
+    test('chart axes: distinct labels, y labels each on one line and in one unit', async ({ page }) => {
       await page.goto('/');
       const chart = page.getByTestId('trend-power');
       await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(0);
@@ -38,6 +38,9 @@ for (const width of WIDTHS) {
       expect(labels.length).toBeGreaterThan(1);
       expect(new Set(labels.map((l) => l.text)).size, labels.map((l) => l.text).join(' | ')).toBe(labels.length);
       for (const l of labels) expect(l.lines, `"${l.text}" wraps`).toBe(1);
+      const times = await chart.locator('.recharts-xAxis .recharts-cartesian-axis-tick-value').allTextContents();
+      expect(times.length).toBeGreaterThan(1);
+      expect(new Set(times).size, times.join(' | ')).toBe(times.length);
       const units = new Set(labels.map((l) => /(W|kW|MW)$/.exec(l.text)?.[1]));
       expect([...units]).toHaveLength(1);
       expect(units.has(undefined)).toBe(false);

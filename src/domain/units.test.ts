@@ -113,8 +113,9 @@ describe('counts, decimals, metrics and dates', () => {
     expect(formatDateTime(Date.parse(at))).toBe('2026-12-05 05:56:29 UTC');
     expect(formatTime(at)).toBe('05:56:29 UTC');
     expect(formatDate(at)).toBe('2026-12-05');
-    expect(formatAxisTime(at, 3_600_000)).toBe('05:56');
-    expect(formatAxisTime(at, 7 * 86_400_000)).toBe('12-05 05:56');
+    expect(formatAxisTime(at, 60_000)).toBe('05:56');
+    expect(formatAxisTime(at, 15_000)).toBe('05:56:29');
+    expect(formatAxisTime(at, 86_400_000)).toBe('12-05');
     expect(formatDateTime(at, { milliseconds: true })).toBe('2026-12-05 05:56:29.123 UTC');
     expect(toDateTimeInput(Date.parse(at))).toBe('2026-12-05T05:56');
     expect(fromDateTimeInput('2026-12-05T05:56')).toBe(Date.parse('2026-12-05T05:56:00Z'));

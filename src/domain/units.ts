@@ -324,14 +324,15 @@ export function formatDate(value: Instant): string {
 }
 
 /**
- * A time-axis tick, short because the axis names the zone once ("time (UTC)"): "05:56" within a day,
- * "12-05 05:00" (month-day hour) for spans over a day.
+ * A time-axis tick, short because the chart names the zone once ("times in UTC"), as precise as the tick step needs:
+ * "05:56:30" for steps under a minute, "05:56" up to a day, "12-05" (month-day) for steps of a day or more.
  */
-export function formatAxisTime(value: Instant, spanMs: number): string {
+export function formatAxisTime(value: Instant, stepMs: number): string {
   const date = toDate(value);
   if (!date) return MISSING;
   const iso = date.toISOString();
-  return spanMs > 86_400_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+  if (stepMs >= 86_400_000) return iso.slice(5, 10);
+  return stepMs < 60_000 ? iso.slice(11, 19) : iso.slice(11, 16);
 }
 
 /** The value of a datetime-local input, in UTC like every date shown: toDateTimeInput(ms) → "2026-12-05T05:56". */

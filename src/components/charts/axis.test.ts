@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BYTE_STEPS, ENERGY_STEPS, POWER_STEPS } from '@/domain/units';
-import { decimalsFor, niceStep, niceTicks, valueAxis } from './axis';
+import { decimalsFor, niceStep, niceTicks, timeAxis, valueAxis } from './axis';
 
 const NBSP = '\u00a0';
 const labels = (axis: ReturnType<typeof valueAxis>) => axis.ticks.map(axis.format);
@@ -80,5 +80,39 @@ describe('valueAxis', () => {
     expect(pct.domain).toEqual([0, 100]);
     expect(labels(pct)).toEqual(['0', '20', '40', '60', '80', '100'].map((v) => `${v}${NBSP}%`));
     expect(valueAxis([], { unit: '°C' }).ticks.length).toBeGreaterThan(1);
+  });
+});
+
+describe('timeAxis', () => {
+  const at = (hhmmss: string) => Date.parse(`2026-12-05T${hhmmss}Z`);
+
+  it('puts ticks on whole steps with distinct labels ("06:43 06:43 06:44" was shown)', () => {
+    const axis = timeAxis(at('06:42:10'), at('06:48:40'));
+    expect(axis.ticks.map(axis.format)).toEqual(['06:44', '06:46', '06:48']);
+    const short = timeAxis(at('06:42:10'), at('06:47:40'));
+    expect(short.ticks.map(short.format)).toEqual(['06:43', '06:44', '06:45', '06:46', '06:47']);
+    for (const [from, to] of [
+      ['06:00:00', '06:00:40'],
+      ['06:00:00', '06:15:00'],
+      ['00:00:00', '23:59:00'],
+    ] as const) {
+      const a = timeAxis(at(from), at(to));
+      const labels = a.ticks.map(a.format);
+      expect(labels.length, labels.join(' ')).toBeGreaterThan(1);
+      expect(labels.length).toBeLessThanOrEqual(6);
+      expect(new Set(labels).size, labels.join(' ')).toBe(labels.length);
+    }
+  });
+
+  it('shows seconds only when the step is under a minute, and dates for steps of a day', () => {
+    const seconds = timeAxis(at('06:00:00'), at('06:00:40'));
+    expect(seconds.format(seconds.ticks[1])).toBe('06:00:15');
+    const week = timeAxis(Date.parse('2026-11-28T06:00:00Z'), Date.parse('2026-12-05T06:00:00Z'));
+    expect(week.ticks.map(week.format)).toEqual(['11-29', '12-01', '12-03', '12-05']);
+  });
+
+  it('gives an empty or single-instant range a sane axis', () => {
+    expect(timeAxis(Number.NaN, Number.NaN).ticks).toEqual([]);
+    expect(timeAxis(at('06:00:00'), at('06:00:00')).ticks).toEqual([at('06:00:00')]);
   });
 });

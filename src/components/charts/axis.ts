@@ -3,7 +3,7 @@
  * (W, kW or MW by the axis maximum), labels with just enough decimals to tell the ticks apart, and a width that fits
  * the longest label on one line.
  */
-import { formatCount, formatDecimal, type ScaleStep } from '@/domain/units';
+import { formatAxisTime, formatCount, formatDecimal, type ScaleStep } from '@/domain/units';
 
 /** Tick labels are 11 px; a digit of the UI's font is about 0.62 em wide. Plus the tick mark and a gap. */
 const CHAR_PX = 7;
@@ -85,4 +85,29 @@ export function valueAxis(
   const ticks = scaled.map((t) => Number((t * scale.factor).toPrecision(12)));
   const longest = Math.max(...ticks.map((t) => format(t).length));
   return { ticks, domain: [ticks[0], ticks.at(-1)!], unit: scale.unit, format, width: Math.ceil(longest * CHAR_PX + TICK_GAP_PX) };
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Time steps a reader can count in: seconds, minutes, hours, days. */
+const TIME_STEPS = [SECOND, 5 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
+
+export interface TimeAxis {
+  ticks: number[];
+  /** Label of a tick, as precise as the step needs (seconds only for sub-minute steps), so no two read the same. */
+  format: (ms: number) => string;
+}
+
+/**
+ * Time-axis ticks at whole steps (UTC) across [minMs, maxMs], at most `maxTicks` of them. Recharts' own ticks for a
+ * time scale fall at arbitrary instants and, formatted to the minute, repeat ("06:43 06:43 06:44").
+ */
+export function timeAxis(minMs: number, maxMs: number, maxTicks = 6): TimeAxis {
+  if (!Number.isFinite(minMs) || !Number.isFinite(maxMs) || maxMs <= minMs) return { ticks: Number.isFinite(minMs) ? [minMs] : [], format: (ms) => formatAxisTime(ms, MINUTE) };
+  const step = TIME_STEPS.find((s) => (maxMs - minMs) / s <= maxTicks) ?? Math.ceil((maxMs - minMs) / maxTicks / DAY) * DAY;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(minMs / step) * step; t <= maxMs; t += step) ticks.push(t);
+  return { ticks, format: (ms) => formatAxisTime(ms, step) };
 }

@@ -3,8 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { valueAxis } from '@/components/charts/axis';
-import { ENERGY_STEPS, formatAxisTime, formatDateTime, formatDecimal, formatEnergyKwh, formatNumber, formatPct, formatPowerW, POWER_STEPS } from '@/domain/units';
+import { timeAxis, valueAxis } from '@/components/charts/axis';
+import { ENERGY_STEPS, formatDateTime, formatDecimal, formatEnergyKwh, formatNumber, formatPct, formatPowerW, POWER_STEPS } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { Placeholder } from './parts';
 import { type TimeWindow, TimeRangePicker } from './TimeRange';
@@ -38,7 +38,8 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
   const pueAxis = valueAxis(points.map((p) => p.pue), { min: 1 });
   const utilAxis = valueAxis([], { unit: '%', min: 0, max: 100 });
   const energyAxis = valueAxis(points.flatMap((p) => [p.itKwh, p.facilityKwh]), { steps: ENERGY_STEPS, min: 0 });
-  const axis = <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatAxisTime(t, range.sinceMs)} fontSize={11} />;
+  const times = timeAxis(points[0]?.t ?? Number.NaN, points.at(-1)?.t ?? Number.NaN);
+  const axis = <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} ticks={times.ticks} interval={0} tickFormatter={times.format} fontSize={11} />;
   const yAxis = (a: ReturnType<typeof valueAxis>) => <YAxis fontSize={11} width={a.width} ticks={a.ticks} domain={a.domain} interval={0} tickFormatter={a.format} />;
   const chart = (testId: string, title: string, body: React.ReactNode) => (
     <figure className="w-full" data-testid={testId} data-points={points.length}>

@@ -2,8 +2,8 @@
 
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { valueAxis } from '@/components/charts/axis';
-import { BYTE_STEPS, formatAxisTime, formatDecimal, formatMetric, formatTime, POWER_STEPS } from '@/domain/units';
+import { timeAxis, valueAxis } from '@/components/charts/axis';
+import { BYTE_STEPS, formatDecimal, formatMetric, formatTime, POWER_STEPS } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 
 const UNIT_LABEL: Record<string, string> = { W: 'W', C: '°C', pct: '%', ratio: 'ratio', bytes: 'bytes', MHz: 'MHz', V: 'V', A: 'A', s: 's', kWh: 'kWh', mJ: 'mJ', Hz: 'Hz', J: 'J', bytes_per_s: 'B/s', kPa: 'kPa', l_per_min: 'l/min' };
@@ -40,7 +40,7 @@ export function LiveMetricChart({ metric, entity, since = '10m', title, seriesLa
     points.flatMap((row) => names.map((n) => row[n])),
     metricUnit === 'W' ? { steps: POWER_STEPS, min: 0 } : metricUnit === 'bytes' ? { steps: BYTE_STEPS, min: 0 } : metricUnit === 'pct' ? { unit, min: 0, max: 100 } : { unit },
   );
-  const spanMs = points.length > 1 ? points.at(-1)!.t! - points[0].t! : 0;
+  const times = timeAxis(points[0]?.t ?? Number.NaN, points.at(-1)?.t ?? Number.NaN);
   return (
     <figure data-testid={testId} data-points={points.length} data-latest={latest.length ? formatDecimal(total, 1) : ''} className="w-full">
       <figcaption className="mb-1 flex justify-between text-sm text-slate-600">
@@ -53,7 +53,7 @@ export function LiveMetricChart({ metric, entity, since = '10m', title, seriesLa
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => formatAxisTime(t, spanMs)} fontSize={11} />
+            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} scale="time" ticks={times.ticks} interval={0} tickFormatter={times.format} fontSize={11} />
             <YAxis fontSize={11} width={axis.width} ticks={axis.ticks} domain={axis.domain} interval={0} tickFormatter={axis.format} />
             <Tooltip labelFormatter={(t) => formatTime(Number(t))} formatter={(v) => formatMetric(Number(v), metricUnit)} />
             {names.length <= 8 && <Legend wrapperStyle={{ fontSize: 11 }} />}

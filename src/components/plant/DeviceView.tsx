@@ -6,7 +6,7 @@ import { StatusBadge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { formatGib, formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
 import { useHallCrumbs } from './useSite';
@@ -67,7 +67,7 @@ export function DeviceView({ id }: { id: number }) {
                   <tr key={gpu.id} className="border-t border-slate-100">
                     <td>{gpu.index}</td>
                     <td>
-                      {gpu.model} <span className="text-slate-500">({gpu.memoryGib} GiB, {gpu.tdpW ? formatPowerW(gpu.tdpW) : 'TDP n/a'})</span>
+                      {gpu.model} <span className="text-slate-500">({formatGib(gpu.memoryGib)}, {gpu.tdpW ? formatPowerW(gpu.tdpW) : 'TDP n/a'})</span>
                     </td>
                     <td className="font-mono text-xs">{gpu.uuid}</td>
                     <td>{gpu.nvlinkDomain ?? '—'}</td>

@@ -32,13 +32,13 @@ for (const width of WIDTHS) {
       await page.goto('/');
       const chart = page.getByTestId('trend-power');
       await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(0);
-      const ticks = chart.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value');
+      const ticks = chart.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
       await expect(ticks.first()).toBeVisible();
       const labels = await ticks.evaluateAll((elements) => elements.map((e) => ({ text: e.textContent ?? '', lines: e.querySelectorAll('tspan').length })));
       expect(labels.length).toBeGreaterThan(1);
       expect(new Set(labels.map((l) => l.text)).size, labels.map((l) => l.text).join(' | ')).toBe(labels.length);
       for (const l of labels) expect(l.lines, `"${l.text}" wraps`).toBe(1);
-      const times = await chart.locator('.recharts-xAxis .recharts-cartesian-axis-tick-value').allTextContents();
+      const times = await chart.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
       expect(times.length).toBeGreaterThan(1);
       expect(new Set(times).size, times.join(' | ')).toBe(times.length);
       const units = new Set(labels.map((l) => /(W|kW|MW)$/.exec(l.text)?.[1]));
@@ -85,10 +85,11 @@ test('GPU temperature histogram: normal temperatures are not drawn as heat', asy
 });
 
 test('rack breadcrumbs name the site, hall and row; live stamps and dates name UTC', async ({ page }) => {
-  await page.goto('/racks');
-  const rackLink = page.locator('a[href^="/racks/"]').filter({ hasText: /\S/ }).first();
-  await expect(rackLink).toBeVisible({ timeout: 30_000 });
-  await page.goto((await rackLink.getAttribute('href'))!);
+  await page.goto('/');
+  const hallLink = page.locator('a[href^="/halls/"]').first();
+  await expect(hallLink).toBeVisible({ timeout: 30_000 });
+  await page.goto((await hallLink.getAttribute('href'))!);
+  await page.goto((await page.getByTestId('floor-rack').first().getAttribute('href'))!);
   const crumbs = page.getByRole('navigation', { name: 'Breadcrumb' });
   await expect(crumbs).toContainText('Amsterdam AI-1');
   await expect(crumbs).toContainText(/Hall \w+/);

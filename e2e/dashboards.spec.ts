@@ -19,7 +19,7 @@ test('overview: live tiles with units, trends, and the sites list', async ({ pag
   await expect(page.getByTestId('tile-it-load-value')).toHaveText(/\d.* (kW|MW)$/, { timeout: 30_000 });
   await expect(page.getByTestId('tile-facility-load-value')).toHaveText(/\d.* (kW|MW)$/);
   await expect(page.getByTestId('tile-pue-value')).toHaveText(/^1\.\d\d$/);
-  await expect(page.getByTestId('tile-gpus-value')).toHaveText(/^\d+ \/ \d+$/);
+  await expect(page.getByTestId('tile-gpus-value')).toHaveText(/^[\d,]+ \/ [\d,]+$/);
   await expect(page.getByTestId('tile-gpu-util-value')).toHaveText(/ %$/);
   await expect(page.getByTestId('tile-jobs-value')).toContainText('running');
   await expect(page.getByTestId('tile-alerts-value')).toContainText('firing');

@@ -19,7 +19,7 @@ test.describe('overview: the first vertical slice', () => {
     await expect(sequence).toHaveText(/^\d+$/);
     const first = Number(await sequence.textContent());
     await expect.poll(async () => Number(await sequence.textContent()), { timeout: 10_000 }).toBeGreaterThan(first);
-    await expect(page.getByTestId('live-db-time')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
+    await expect(page.getByTestId('live-db-time')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC$/);
   });
 
   test('renders a recharts chart with one bar per hall', async ({ page }) => {

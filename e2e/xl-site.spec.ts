@@ -53,7 +53,7 @@ test('xl site: overview, a hall floor plan, the thermal heatmap and the topology
 
     // Overview: every GPU of the site counted. The first answer waits for the workers' start-up work at this size
     // (the scheduler's first snapshot of 100,800 GPUs, the first plant analysis) on a shared 2-core machine.
-    await expect(page.getByTestId('tile-gpus-value')).toHaveText(/^\d+ \/ 100800$/, { timeout: 240_000 });
+    await expect(page.getByTestId('tile-gpus-value')).toHaveText(/^[\d,]+ \/ 100,800$/, { timeout: 240_000 });
 
     // The largest hall (Hall A: 600 HGX racks and 30 network racks) on its floor plan.
     const response = await fetch(`${origin}/api/trpc/sites.listWithHalls`, { headers: { authorization: `Bearer ${token}` } });

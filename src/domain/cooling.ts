@@ -20,6 +20,13 @@
  * more working units; a one-unit group (a rear door) is held to its plain capacity.
  */
 
+/**
+ * A GPU at or above this is a hot spot (the "GPU above 85 °C" alert threshold; H100/H200 slow down near 87-90 °C).
+ * Below GPU_WARM_C a GPU runs well inside its limits: the UI shows it as normal, not as heat.
+ */
+export const GPU_HOT_C = 85;
+export const GPU_WARM_C = 70;
+
 export type CoolingUnitKind = 'crah' | 'crac' | 'cdu' | 'rear-door-hx' | 'chiller' | 'dry-cooler';
 export type CoolingMedium = 'air' | 'liquid' | 'plant';
 export type AreaKind = 'hall' | 'row' | 'rack';

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   circuitPowerW,
   cToF,
+  formatAxisTime,
   formatBytes,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatDecimal,
+  formatMetric,
+  formatTime,
+  fromDateTimeInput,
+  toDateTimeInput,
   formatGbps,
   formatHeightU,
   formatNumber,
@@ -74,5 +83,44 @@ describe('conversions', () => {
   it('computes percentages safely', () => {
     expect(percentOf(1, 4)).toBe(25);
     expect(percentOf(1, 0)).toBeNull();
+  });
+});
+
+describe('counts, decimals, metrics and dates', () => {
+  it('formats counts with thousands separators and fixed decimals', () => {
+    expect(formatCount(10_240)).toBe('10,240');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(-1_234_567)).toBe('-1,234,567');
+    expect(formatCount(null)).toBe(MISSING);
+    expect(formatDecimal(1.23456, 2)).toBe('1.23');
+    expect(formatDecimal(-0.0001, 2)).toBe('0.00');
+    expect(formatDecimal(Number.NaN, 2)).toBe(MISSING);
+  });
+
+  it('formats catalogue metrics with a fixed number of digits ("79.64746 GiB" was shown)', () => {
+    expect(formatMetric(79.64746 * 2 ** 30, 'bytes')).toBe('79.6 GiB');
+    expect(formatMetric(1_234, 'W')).toBe('1.23 kW');
+    expect(formatMetric(41.26, 'C')).toBe('41.3 °C');
+    expect(formatMetric(0.625, 'ratio')).toBe('62.5 %');
+    expect(formatMetric(1_410.4, 'MHz')).toBe('1410 MHz');
+    expect(formatMetric(null, 'W')).toBe(MISSING);
+  });
+
+  it('writes every date and time in one style, in UTC, naming the zone', () => {
+    const at = '2026-12-05T05:56:29.123Z';
+    expect(formatDateTime(at)).toBe('2026-12-05 05:56:29 UTC');
+    expect(formatDateTime(new Date(at))).toBe('2026-12-05 05:56:29 UTC');
+    expect(formatDateTime(Date.parse(at))).toBe('2026-12-05 05:56:29 UTC');
+    expect(formatTime(at)).toBe('05:56:29 UTC');
+    expect(formatDate(at)).toBe('2026-12-05');
+    expect(formatAxisTime(at, 60_000)).toBe('05:56');
+    expect(formatAxisTime(at, 15_000)).toBe('05:56:29');
+    expect(formatAxisTime(at, 86_400_000)).toBe('12-05');
+    expect(formatDateTime(at, { milliseconds: true })).toBe('2026-12-05 05:56:29.123 UTC');
+    expect(toDateTimeInput(Date.parse(at))).toBe('2026-12-05T05:56');
+    expect(fromDateTimeInput('2026-12-05T05:56')).toBe(Date.parse('2026-12-05T05:56:00Z'));
+    expect(fromDateTimeInput('05/12/2026')).toBeNaN();
+    expect(formatDateTime(null)).toBe(MISSING);
+    expect(formatDateTime('not a date')).toBe(MISSING);
   });
 });

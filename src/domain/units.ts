@@ -135,7 +135,7 @@ export function formatNumber(value: number, significant = 3): string {
   return text;
 }
 
-interface ScaleStep {
+export interface ScaleStep {
   factor: number;
   unit: string;
 }
@@ -157,7 +157,7 @@ function formatScaled(value: number | null | undefined, steps: ScaleStep[], sign
   return `${formatNumber(scaled, significant)} ${chosen.unit}`;
 }
 
-const POWER_STEPS: ScaleStep[] = [
+export const POWER_STEPS: ScaleStep[] = [
   { factor: 1, unit: 'W' },
   { factor: 1e3, unit: 'kW' },
   { factor: 1e6, unit: 'MW' },
@@ -173,7 +173,7 @@ export function formatPowerKw(powerKw: number | null | undefined, significant = 
   return formatPowerW(isNumber(powerKw) ? kwToW(powerKw) : powerKw, significant);
 }
 
-const ENERGY_STEPS: ScaleStep[] = [
+export const ENERGY_STEPS: ScaleStep[] = [
   { factor: 1, unit: 'kWh' },
   { factor: 1e3, unit: 'MWh' },
   { factor: 1e6, unit: 'GWh' },
@@ -214,7 +214,7 @@ export function formatRatioAsPct(ratio: number | null | undefined, decimals = 1)
   return formatPct(isNumber(ratio) ? ratio * 100 : ratio, decimals);
 }
 
-const BYTE_STEPS: ScaleStep[] = [
+export const BYTE_STEPS: ScaleStep[] = [
   { factor: 1, unit: 'B' },
   { factor: BYTES_PER_KIB, unit: 'KiB' },
   { factor: BYTES_PER_MIB, unit: 'MiB' },
@@ -253,4 +253,94 @@ export function formatHeightU(heightU: number | null | undefined): string {
 export function formatHeatBtuPerHour(powerW: number | null | undefined): string {
   if (!isNumber(powerW)) return MISSING;
   return `${Math.round(wToBtuPerHour(powerW))} BTU/h`;
+}
+
+/** A whole count with thousands separators: formatCount(10240) → "10,240". Fractions are rounded. */
+export function formatCount(count: number | null | undefined): string {
+  if (!isNumber(count)) return MISSING;
+  return Math.round(count)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A plain number with fixed decimals, for unitless ratios: formatDecimal(1.2345, 2) → "1.23" (PUE, oversubscription). */
+export function formatDecimal(value: number | null | undefined, decimals: number): string {
+  if (!isNumber(value)) return MISSING;
+  const text = value.toFixed(decimals);
+  return Number(text) === 0 ? (0).toFixed(decimals) : text;
+}
+
+/** Any unit from the metric catalogue (UNIT_LABEL in the charts): "41.3 °C", "1.23 kW", "79.6 GiB", "62.5 %". */
+export function formatMetric(value: number | null | undefined, unit: string): string {
+  switch (unit) {
+    case 'W':
+      return formatPowerW(value);
+    case 'C':
+      return formatTempC(value);
+    case 'pct':
+      return formatPct(value);
+    case 'ratio':
+      return formatRatioAsPct(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'kWh':
+      return formatEnergyKwh(value);
+    default:
+      return isNumber(value) ? `${formatNumber(value)} ${unit}` : MISSING;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dates and times: one style everywhere, in UTC, with the zone named (a server's log, an alert and a chart agree)
+// ---------------------------------------------------------------------------------------------------------------
+
+type Instant = string | number | Date | null | undefined;
+
+function toDate(value: Instant): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * formatDateTime('2026-12-05T05:56:29.123Z') → "2026-12-05 05:56:29 UTC" ("…05:56:29.123 UTC" with milliseconds);
+ * "—" when missing or invalid.
+ */
+export function formatDateTime(value: Instant, options: { milliseconds?: boolean } = {}): string {
+  const date = toDate(value);
+  return date ? `${date.toISOString().replace('T', ' ').slice(0, options.milliseconds ? 23 : 19)} UTC` : MISSING;
+}
+
+/** The time of day: formatTime(…05:56:29Z) → "05:56:29 UTC". */
+export function formatTime(value: Instant): string {
+  const date = toDate(value);
+  return date ? `${date.toISOString().slice(11, 19)} UTC` : MISSING;
+}
+
+/** The day: formatDate(…) → "2026-12-05". */
+export function formatDate(value: Instant): string {
+  const date = toDate(value);
+  return date ? date.toISOString().slice(0, 10) : MISSING;
+}
+
+/**
+ * A time-axis tick, short because the chart names the zone once ("times in UTC"), as precise as the tick step needs:
+ * "05:56:30" for steps under a minute, "05:56" up to a day, "12-05" (month-day) for steps of a day or more.
+ */
+export function formatAxisTime(value: Instant, stepMs: number): string {
+  const date = toDate(value);
+  if (!date) return MISSING;
+  const iso = date.toISOString();
+  if (stepMs >= 86_400_000) return iso.slice(5, 10);
+  return stepMs < 60_000 ? iso.slice(11, 19) : iso.slice(11, 16);
+}
+
+/** The value of a datetime-local input, in UTC like every date shown: toDateTimeInput(ms) → "2026-12-05T05:56". */
+export function toDateTimeInput(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16);
+}
+
+/** A datetime-local input's value read as UTC, in ms; NaN when it is not a date. */
+export function fromDateTimeInput(text: string): number {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text) ? Date.parse(`${text}Z`) : Number.NaN;
 }

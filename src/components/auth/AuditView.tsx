@@ -8,7 +8,7 @@ import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
-import { csvExportHref } from '@/components/ui/format';
+import { csvExportHref, formatDateTime } from '@/components/ui/format';
 
 const OUTCOMES = ['ok', 'denied', 'error'] as const;
 
@@ -65,7 +65,7 @@ export function AuditView() {
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id} className="border-t border-slate-100 align-top" data-testid="audit-row">
-                  <td className="whitespace-nowrap py-1.5 text-slate-500">{new Date(row.at).toLocaleString()}</td>
+                  <td className="whitespace-nowrap py-1.5 text-slate-500">{formatDateTime(row.at)}</td>
                   <td>
                     {row.actor}
                     {row.tokenId ? <span className="text-xs text-slate-500"> (token {row.tokenId})</span> : null}

@@ -10,6 +10,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 import { useMe } from './useMe';
 import { ZonePicker } from './ZonePicker';
+import { formatDateTime } from '@/domain/units';
 
 const ROLES = ['viewer', 'operator', 'planner', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -81,8 +82,8 @@ export function TokensAdmin() {
                       <td>
                         {token.role} · {token.allZones ? 'all zones' : token.zones.map((z) => z.name).join(', ')}
                       </td>
-                      <td className="text-slate-500">{token.expiresAt ? new Date(token.expiresAt).toLocaleDateString() : 'never'}</td>
-                      <td className="text-slate-500">{token.lastUsedAt ? `${new Date(token.lastUsedAt).toLocaleString()} from ${token.lastUsedAddress ?? '?'}` : 'never'}</td>
+                      <td className="text-slate-500">{token.expiresAt ? formatDateTime(token.expiresAt) : 'never'}</td>
+                      <td className="text-slate-500">{token.lastUsedAt ? `${formatDateTime(token.lastUsedAt)} from ${token.lastUsedAddress ?? '?'}` : 'never'}</td>
                       <td>
                         {token.revokedAt ? (
                           <span className="text-xs text-red-700">revoked</span>

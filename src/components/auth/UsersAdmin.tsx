@@ -9,6 +9,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 import { ZonePicker } from './ZonePicker';
+import { formatDateTime } from '@/domain/units';
 
 const ROLES = ['viewer', 'operator', 'planner', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -85,7 +86,7 @@ export function UsersAdmin() {
                         </select>
                       </td>
                       <td>{user.allZones ? 'all' : user.zones.map((z) => z.name).join(', ')}</td>
-                      <td className="text-slate-500">{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</td>
+                      <td className="text-slate-500">{user.lastLoginAt ? formatDateTime(user.lastLoginAt) : 'never'}</td>
                       <td>
                         <button type="button" className="text-sm text-sky-700 hover:underline" onClick={() => change(user.id, { disabled: !user.disabled })}>
                           {user.disabled ? 'Enable' : 'Disable'}

@@ -9,7 +9,7 @@ import { Badge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPowerW } from '@/domain/units';
+import { formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 
 function ports(byGbps: Record<string, number>): string {
@@ -61,7 +61,8 @@ export function CapacityView() {
       )}
       <div className="grid gap-6">
         <Card title="Headroom by hall">
-          <table className="w-full text-sm" data-testid="headroom-halls">
+          <div className="overflow-x-auto">
+<table className="w-full whitespace-nowrap text-sm" data-testid="headroom-halls">
             <thead className="text-left text-slate-500">
               <tr>
                 <th className="font-normal">Hall</th>
@@ -91,11 +92,13 @@ export function CapacityView() {
               ))}
             </tbody>
           </table>
+</div>
         </Card>
         <PlacementWhatIf siteId={site.id} halls={site.halls} />
         <FailureWhatIf siteId={site.id} />
         <Card title="Headroom by rack">
-          <table className="w-full text-sm" data-testid="headroom-racks">
+          <div className="overflow-x-auto">
+<table className="w-full whitespace-nowrap text-sm" data-testid="headroom-racks">
             <thead className="text-left text-slate-500">
               <tr>
                 <th className="font-normal">Rack</th>
@@ -109,7 +112,7 @@ export function CapacityView() {
             <tbody>
               {racks.map((rack) => (
                 <tr key={rack.rackId} className="border-t border-slate-100">
-                  <td>
+                  <td className="max-w-[16rem] truncate" title={`${rack.hallName} / ${rack.name}`}>
                     {rack.hallName} / {rack.name}
                   </td>
                   <td className="tabular text-right">
@@ -117,12 +120,13 @@ export function CapacityView() {
                   </td>
                   <td className="tabular text-right">{formatPowerW(rack.powerHeadroomW)}</td>
                   <td className="tabular text-right">{formatPowerW(rack.coolingHeadroomW)}</td>
-                  <td className="tabular text-right">{Math.round(rack.weightHeadroomKg).toLocaleString('en')} kg</td>
+                  <td className="tabular text-right">{formatWeightKg(rack.weightHeadroomKg)}</td>
                   <td>{rack.stranded.spaceWithoutPowerU > 0 ? <Badge tone="amber">{rack.stranded.spaceWithoutPowerU} U without power</Badge> : rack.stranded.powerWithoutSpaceW > 0 ? <Badge tone="amber">power without space</Badge> : ''}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+</div>
         </Card>
       </div>
     </>

@@ -4,11 +4,11 @@ import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { SitesOverview } from '@/components/overview/SitesOverview';
 import { formatBusyAttribution } from '@/domain/honest-numbers';
-import { formatPct } from '@/domain/units';
+import { formatCount, formatDecimal, formatPct } from '@/domain/units';
 import { LoadBasisTag, LoadFigure } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import dynamic from 'next/dynamic';
-import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+import { Definition, LiveStamp, Placeholder, Tile, TileGrid } from './parts';
 
 // recharts is loaded after first paint (into a fixed-height placeholder) to keep the home page's first-load JS small.
 const SiteTrends = dynamic(() => import('./SiteTrends').then((m) => m.SiteTrends), { ssr: false, loading: () => <Placeholder className="h-[30rem]" /> });
@@ -29,16 +29,17 @@ export function OverviewDashboard() {
             <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{sites.data?.[0]?.name ?? 'Site'} now</h2>
             <LiveStamp atMs={o?.atMs} status={live.status} />
           </div>
-          <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7" data-testid="overview-tiles">
+          <TileGrid testId="overview-tiles">
             <Tile testId="tile-it-load" title="IT load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.itPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · site IT meter</LoadBasisTag>} />
             <Tile testId="tile-facility-load" title="Facility load" href="/dashboards/power" value={o ? <LoadFigure basis="measured" powerW={o.facilityPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · incl. cooling and losses</LoadBasisTag>} />
-            <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? (o.pue ? o.pue.toFixed(2) : '—') : '…'} detail="facility ÷ IT" />
+            <Tile testId="tile-pue" title="PUE" href="/dashboards/power" value={o ? formatDecimal(o.pue, 2) : '…'} detail="facility ÷ IT" />
             <Tile
               testId="tile-gpus"
               title="GPUs"
               href="/dashboards/utilisation"
-              value={o ? `${o.gpus.busy} / ${o.gpus.total}` : '…'}
-              detail={o ? `busy · ${o.gpus.idle} idle · ${o.gpus.failed} failed` : ''}
+              value={o ? formatCount(o.gpus.busy) : '…'}
+              suffix={o ? `/ ${formatCount(o.gpus.total)}` : undefined}
+              detail={o ? `busy · ${formatCount(o.gpus.idle)} idle · ${formatCount(o.gpus.failed)} failed` : ''}
             />
             <Tile testId="tile-gpu-util" title="Avg GPU util." href="/dashboards/utilisation" value={o ? formatPct(o.avgGpuUtilPct) : '…'} detail="GPUs with readings" />
             {o && o.tpus.total > 0 && (
@@ -46,19 +47,21 @@ export function OverviewDashboard() {
                 testId="tile-tpus"
                 title="TPU chips"
                 href="/dashboards/utilisation"
-                value={`${o.tpus.busy} / ${o.tpus.total}`}
-                detail={`busy · ${o.tpus.idle} idle · ${o.tpus.failed} failed · avg duty cycle ${formatPct(o.avgTpuDutyCyclePct)}`}
+                value={formatCount(o.tpus.busy)}
+                suffix={`/ ${formatCount(o.tpus.total)}`}
+                detail={`busy · ${formatCount(o.tpus.idle)} idle · ${formatCount(o.tpus.failed)} failed · avg duty cycle ${formatPct(o.avgTpuDutyCyclePct)}`}
               />
             )}
-            <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? `${o.jobs.running} running` : '…'} detail={o ? `${o.jobs.pending} pending` : ''} />
+            <Tile testId="tile-jobs" title="Jobs" href="/jobs" value={o ? formatCount(o.jobs.running) : '…'} suffix={o ? 'running' : undefined} detail={o ? `${formatCount(o.jobs.pending)} pending` : ''} />
             <Tile
               testId="tile-alerts"
               title="Alerts"
               href="/alerts"
-              value={o ? `${o.alerts.firing} firing` : '…'}
+              value={o ? formatCount(o.alerts.firing) : '…'}
+              suffix={o ? 'firing' : undefined}
               detail={o ? `${o.alerts.critical} critical · ${o.alerts.acknowledged} acknowledged` : ''}
             />
-          </div>
+          </TileGrid>
           <p className="tabular mt-2 text-sm text-slate-700" data-testid="overview-busy-by">
             {o ? `GPUs ${formatBusyAttribution(o.busyBy)}` : ''}
           </p>

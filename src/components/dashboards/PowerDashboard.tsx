@@ -6,11 +6,11 @@ import { useSite } from '@/components/plant/useSite';
 import { Badge, utilisationTone } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatPowerW } from '@/domain/units';
+import { formatCount, formatPct, formatPowerW } from '@/domain/units';
 import { LoadBasisTag, LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { FacilityReconciliation } from './FacilityReconciliation';
-import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+import { Definition, LiveStamp, Placeholder, Tile, TileGrid } from './parts';
 import { SiteTrends } from './SiteTrends';
 
 const KIND_LABEL: Record<string, string> = {
@@ -52,18 +52,19 @@ export function PowerDashboard() {
           </>
         ) : null}
       </div>
-      <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
+      <TileGrid className="mb-6">
         <Tile testId="power-it" title="IT load" href="#levels" value={p ? <LoadFigure basis="measured" powerW={p.utility.itPowerW} showWord={false} /> : '…'} detail={<LoadBasisTag basis="measured">measured · site IT meter</LoadBasisTag>} />
         <Tile testId="power-facility" title="Facility load" href="#levels" value={p ? <LoadFigure basis="measured" powerW={p.utility.facilityPowerW} showWord={false} /> : '…'} detail={p ? <LoadBasisTag basis="measured">measured · of {formatPowerW(p.utility.utilityCapacityW)} utility capacity</LoadBasisTag> : ''} />
-        <Tile testId="power-gpus" title="GPU power" href="#servers" value={p ? <LoadFigure basis="measured" powerW={p.gpus.measuredW} showWord={false} /> : '…'} detail={p ? <LoadBasisTag basis="measured">measured · of {formatPowerW(p.gpus.tdpW)} TDP · {p.gpus.reporting}/{p.gpus.count} reporting</LoadBasisTag> : ''} />
+        <Tile testId="power-gpus" title="GPU power" href="#servers" value={p ? <LoadFigure basis="measured" powerW={p.gpus.measuredW} showWord={false} /> : '…'} detail={p ? <LoadBasisTag basis="measured">measured · of {formatPowerW(p.gpus.tdpW)} TDP · {formatCount(p.gpus.reporting)}/{formatCount(p.gpus.count)} reporting</LoadBasisTag> : ''} />
         <Tile
           testId="power-racks"
           title="Racks measured"
           href="#racks"
-          value={p ? `${p.counts.racksMetered} / ${p.counts.racks}` : '…'}
+          value={p ? formatCount(p.counts.racksMetered) : '…'}
+          suffix={p ? `/ ${formatCount(p.counts.racks)}` : undefined}
           detail="with rack PDU readings"
         />
-      </div>
+      </TileGrid>
       <div className="grid gap-6">
         <Card title="Facility load against the utility meters" testId="power-reconciliation">
           {p ? <FacilityReconciliation r={p.reconciliation} /> : <Placeholder className="h-16" />}

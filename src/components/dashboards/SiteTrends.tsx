@@ -3,12 +3,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatEnergyKwh, formatNumber, formatPowerW } from '@/domain/units';
+import { timeAxis, valueAxis } from '@/components/charts/axis';
+import { ENERGY_STEPS, formatDateTime, formatDecimal, formatEnergyKwh, formatNumber, formatPct, formatPowerW, POWER_STEPS } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { Placeholder } from './parts';
 import { type TimeWindow, TimeRangePicker } from './TimeRange';
 
-const tick = (rangeMs: number) => (t: number) => (rangeMs > 86_400_000 ? new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric', hour: '2-digit' }) : new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+const tooltipTime = (t: unknown) => formatDateTime(Number(t));
 
 /**
  * IT and facility load, PUE, average GPU utilisation and energy over a chosen range. Short windows are re-read every
@@ -25,15 +26,21 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
   const data = trends.data;
   const points = (data?.points ?? []).map((p) => ({
     t: p.t,
-    itKw: p.itPowerW === null ? null : p.itPowerW / 1000,
-    facilityKw: p.facilityPowerW === null ? null : p.facilityPowerW / 1000,
+    itW: p.itPowerW,
+    facilityW: p.facilityPowerW,
     pue: p.pue,
     util: p.gpuUtilPct,
     itKwh: p.itEnergyKwh,
     facilityKwh: p.facilityEnergyKwh,
   }));
-  const fmt = tick(range.sinceMs);
-  const axis = <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={fmt} fontSize={11} />;
+  // Each value axis is computed once per chart from its data: nice distinct ticks, one unit (W/kW/MW) and a width that fits.
+  const powerAxis = valueAxis(points.flatMap((p) => [p.itW, p.facilityW]), { steps: POWER_STEPS, min: 0 });
+  const pueAxis = valueAxis(points.map((p) => p.pue), { min: 1 });
+  const utilAxis = valueAxis([], { unit: '%', min: 0, max: 100 });
+  const energyAxis = valueAxis(points.flatMap((p) => [p.itKwh, p.facilityKwh]), { steps: ENERGY_STEPS, min: 0 });
+  const times = timeAxis(points[0]?.t ?? Number.NaN, points.at(-1)?.t ?? Number.NaN);
+  const axis = <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} ticks={times.ticks} interval={0} tickFormatter={times.format} fontSize={11} />;
+  const yAxis = (a: ReturnType<typeof valueAxis>) => <YAxis fontSize={11} width={a.width} ticks={a.ticks} domain={a.domain} interval={0} tickFormatter={a.format} />;
   const chart = (testId: string, title: string, body: React.ReactNode) => (
     <figure className="w-full" data-testid={testId} data-points={points.length}>
       <figcaption className="mb-1 text-sm text-slate-600">{title}</figcaption>
@@ -48,23 +55,23 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
       </div>
       <p className="tabular mb-2 h-5 text-xs text-slate-500">
         {data
-          ? `${data.resolution === 'raw' ? 'raw samples' : `${data.resolution} rollups`}, ${formatNumber(data.bucketS)} s buckets · energy: IT ${formatEnergyKwh(data.totals.itEnergyKwh)}, facility ${formatEnergyKwh(data.totals.facilityEnergyKwh)}, PUE ${data.totals.pue ? data.totals.pue.toFixed(2) : '—'}`
+          ? `${data.resolution === 'raw' ? 'raw samples' : `${data.resolution} rollups`}, ${formatNumber(data.bucketS)} s buckets · energy: IT ${formatEnergyKwh(data.totals.itEnergyKwh)}, facility ${formatEnergyKwh(data.totals.facilityEnergyKwh)}, PUE ${formatDecimal(data.totals.pue, 2)} · times in UTC`
           : ''}
       </p>
       <div className="grid gap-4 lg:grid-cols-2">
         {show.includes('power') &&
           chart(
             'trend-power',
-            'IT and facility load (kW)',
+            `IT and facility load (${powerAxis.unit})`,
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 {axis}
-                <YAxis fontSize={11} width={60} unit=" kW" />
-                <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => formatPowerW(Number(v) * 1000)} />
+                {yAxis(powerAxis)}
+                <Tooltip labelFormatter={tooltipTime} formatter={(v) => formatPowerW(Number(v))} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
-                <Line dataKey="itKw" name="IT" dot={false} isAnimationActive={false} stroke="#0369a1" connectNulls />
-                <Line dataKey="facilityKw" name="Facility" dot={false} isAnimationActive={false} stroke="#b45309" connectNulls />
+                <Line dataKey="itW" name="IT" dot={false} isAnimationActive={false} stroke="#0369a1" connectNulls />
+                <Line dataKey="facilityW" name="Facility" dot={false} isAnimationActive={false} stroke="#b45309" connectNulls />
               </LineChart>
             </ResponsiveContainer>,
           )}
@@ -76,8 +83,8 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
               <LineChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 {axis}
-                <YAxis fontSize={11} width={60} domain={[1, 'auto']} tickFormatter={(v: number) => v.toFixed(2)} />
-                <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => Number(v).toFixed(3)} />
+                {yAxis(pueAxis)}
+                <Tooltip labelFormatter={tooltipTime} formatter={(v) => formatDecimal(Number(v), 3)} />
                 <Line dataKey="pue" name="PUE" dot={false} isAnimationActive={false} stroke="#15803d" connectNulls />
               </LineChart>
             </ResponsiveContainer>,
@@ -90,8 +97,8 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
               <LineChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 {axis}
-                <YAxis fontSize={11} width={60} unit=" %" domain={[0, 100]} />
-                <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => `${Number(v).toFixed(1)} %`} />
+                {yAxis(utilAxis)}
+                <Tooltip labelFormatter={tooltipTime} formatter={(v) => formatPct(Number(v))} />
                 <Line dataKey="util" name="GPU utilisation" dot={false} isAnimationActive={false} stroke="#7c3aed" connectNulls />
               </LineChart>
             </ResponsiveContainer>,
@@ -99,13 +106,13 @@ export function SiteTrends({ siteId, show = ['power', 'pue', 'util'] }: { siteId
         {show.includes('energy') &&
           chart(
             'trend-energy',
-            `Energy per ${data ? formatNumber(data.bucketS / 60) : '—'} min (kWh)`,
+            `Energy per ${data ? formatNumber(data.bucketS / 60) : '—'} min (${energyAxis.unit})`,
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={points} margin={{ top: 5, right: 10, left: 10, bottom: 5 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
                 {axis}
-                <YAxis fontSize={11} width={60} unit=" kWh" />
-                <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => formatEnergyKwh(Number(v))} />
+                {yAxis(energyAxis)}
+                <Tooltip labelFormatter={tooltipTime} formatter={(v) => formatEnergyKwh(Number(v))} />
                 <Legend wrapperStyle={{ fontSize: 11 }} />
                 <Bar dataKey="itKwh" name="IT" fill="#0369a1" isAnimationActive={false} />
                 <Bar dataKey="facilityKwh" name="Facility" fill="#b45309" isAnimationActive={false} />

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { fromDateTimeInput, toDateTimeInput } from '@/domain/units';
 
 export type TimeWindow = { sinceMs: number; untilMs?: number };
 
@@ -11,19 +12,15 @@ const PRESETS = [
   { label: '7 d', ms: 7 * 86_400_000 },
 ] as const;
 
-const toInput = (ms: number) => {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-};
 
-/** 15 min / 1 h / 24 h / 7 d ending now, or a custom from-to range (local time). */
+/** 15 min / 1 h / 24 h / 7 d ending now, or a custom from-to range (UTC, like every time shown). */
 export function TimeRangePicker({ value, onChange }: { value: TimeWindow; onChange: (w: TimeWindow) => void }) {
   const [custom, setCustom] = useState(value.untilMs !== undefined);
-  const [from, setFrom] = useState(() => toInput(Date.now() - 3_600_000));
-  const [to, setTo] = useState(() => toInput(Date.now()));
+  const [from, setFrom] = useState(() => toDateTimeInput(Date.now() - 3_600_000));
+  const [to, setTo] = useState(() => toDateTimeInput(Date.now()));
   const applyCustom = () => {
-    const fromMs = new Date(from).getTime();
-    const toMs = new Date(to).getTime();
+    const fromMs = fromDateTimeInput(from);
+    const toMs = fromDateTimeInput(to);
     if (Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs - fromMs >= 60_000) onChange({ sinceMs: toMs - fromMs, untilMs: toMs });
   };
   return (
@@ -52,6 +49,7 @@ export function TimeRangePicker({ value, onChange }: { value: TimeWindow; onChan
           –
           <label className="sr-only" htmlFor="range-to">To</label>
           <input id="range-to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} className="rounded border border-slate-300 px-1 py-0.5" />
+          <span className="text-xs text-slate-500">UTC</span>
           <button type="button" className="rounded bg-slate-900 px-2 py-1 text-white" onClick={applyCustom}>
             Apply
           </button>

@@ -8,9 +8,9 @@ import { Card, EmptyState } from '@/components/ui/Card';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatBusyAttribution } from '@/domain/honest-numbers';
 import type { UtilGroup } from '@/server/services/dashboards';
-import { formatBytes, formatNumber, formatPct } from '@/domain/units';
+import { formatBytes, formatCount, formatNumber, formatPct } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
-import { Definition, LiveStamp, Placeholder, Tile } from './parts';
+import { Definition, LiveStamp, Placeholder, Tile, TileGrid } from './parts';
 import { SiteTrends } from './SiteTrends';
 
 const GROUPINGS = [
@@ -50,7 +50,7 @@ function GroupTable({ rows, label }: { rows: UtilGroup[]; label: string }) {
             <td>{g.label}</td>
             <td className="tabular text-right">{formatNumber(g.gpus, 4)}</td>
             <td className="tabular text-right">
-              {g.busy} / {g.idle} / {g.failed}
+              {formatCount(g.busy)} / {formatCount(g.idle)} / {formatCount(g.failed)}
             </td>
             <td className="tabular text-right" data-testid="util-busy-by">
               {g.busyBy.byPlenumJobs} / {g.busyBy.byExternalJobs} / {g.busyBy.unmanaged}
@@ -84,12 +84,12 @@ export function UtilisationDashboard() {
   return (
     <>
       <PageHeader title="GPU utilisation (live)" crumbs={[{ href: '/', label: 'Overview' }]} actions={<LiveStamp atMs={u?.atMs} status={live.status} />} />
-      <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
-        <Tile testId="util-avg" title="Avg utilisation" href="#groups" value={u ? formatPct(u.site.avgUtilPct) : '…'} detail={u ? `${u.site.reporting} of ${u.site.gpus} GPUs reporting` : ''} />
-        <Tile testId="util-busy" title="Busy / idle / failed" href="#groups" value={u ? `${u.site.busy} / ${u.site.idle} / ${u.site.failed}` : '…'} detail={u ? `busy: ≥ ${u.busyThresholdPct} %` : ''} />
+      <TileGrid className="mb-6">
+        <Tile testId="util-avg" title="Avg utilisation" href="#groups" value={u ? formatPct(u.site.avgUtilPct) : '…'} detail={u ? `${formatCount(u.site.reporting)} of ${formatCount(u.site.gpus)} GPUs reporting` : ''} />
+        <Tile testId="util-busy" title="Busy / idle / failed" href="#groups" value={u ? formatCount(u.site.busy) : '…'} suffix={u ? `/ ${formatCount(u.site.idle)} / ${formatCount(u.site.failed)}` : undefined} detail={u ? `busy: ≥ ${u.busyThresholdPct} %` : ''} />
         <Tile testId="util-memory" title="GPU memory used" href="#groups" value={u ? formatPct(u.site.memUsedPct) : '…'} detail={u ? `${formatBytes(u.site.memUsedBytes)} of ${formatBytes(u.site.memTotalBytes)}` : ''} />
-        <Tile testId="util-idle-allocated" title="Idle but allocated" href="#idle" value={u ? `${u.idleAllocated.length} GPUs` : '…'} detail="held by running jobs" />
-      </div>
+        <Tile testId="util-idle-allocated" title="Idle but allocated" href="#idle" value={u ? formatCount(u.idleAllocated.length) : '…'} suffix={u ? 'GPUs' : undefined} detail="held by running jobs" />
+      </TileGrid>
       <p className="tabular -mt-3 mb-6 text-sm text-slate-700" data-testid="util-busy-by-site">
         {u ? `GPUs ${formatBusyAttribution(u.site.busyBy)}` : ''}
       </p>

@@ -1,4 +1,5 @@
 import { Badge, type Tone } from '@/components/ui/Badge';
+import { formatCount, formatDecimal } from '@/domain/units';
 
 const TONE: Record<string, Tone> = {
   pending: 'amber',
@@ -29,5 +30,5 @@ export function describeSize(job: { kind: string; workers: number; replicas: num
 }
 
 export function formatGpus(gpus: number): string {
-  return `${Number.isInteger(gpus) ? gpus : gpus.toFixed(2)} GPU${gpus === 1 ? '' : 's'}`;
+  return `${Number.isInteger(gpus) ? formatCount(gpus) : formatDecimal(gpus, 2)} GPU${gpus === 1 ? '' : 's'}`;
 }

@@ -10,7 +10,7 @@ import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/ui/format';
-import { formatPowerW } from '@/domain/units';
+import { formatCount, formatGib, formatPowerW, mibToGib } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { describeSize, JobStatusBadge, ZONE_LEVELS } from './JobStatus';
 import { PlacementRacks } from './PlacementRacks';
@@ -92,7 +92,8 @@ export function JobView({ id }: { id: number }) {
             ) : (
               <div className="flex flex-col gap-4">
                 <PlacementRacks racks={placement.racks} />
-                <table className="w-full text-sm" data-testid="job-allocations">
+                <div className="overflow-x-auto">
+                <table className="w-full whitespace-nowrap text-sm" data-testid="job-allocations">
                   <thead className="text-left text-slate-500">
                     <tr>
                       <th className="font-normal">Worker</th>
@@ -109,12 +110,14 @@ export function JobView({ id }: { id: number }) {
                       <tr key={a.id} className="border-t border-slate-100">
                         <td className="tabular">{a.worker}</td>
                         <td>
-                          <Link href={`/devices/${a.deviceId}`} className="text-sky-700 hover:underline">
+                          <Link href={`/devices/${a.deviceId}`} className="block max-w-[14rem] truncate text-sky-700 hover:underline" title={a.deviceName}>
                             {a.deviceName}
                           </Link>
                         </td>
-                        <td>{a.rackName ?? '—'}</td>
-                        <td className="font-mono text-xs">
+                        <td className="max-w-[10rem] truncate" title={a.rackName ?? undefined}>
+                          {a.rackName ?? '—'}
+                        </td>
+                        <td className="max-w-[18rem] truncate font-mono text-xs" title={a.uuid}>
                           #{a.index} {a.uuid}
                           {a.pod ? <span className="ml-1 font-sans text-slate-600">pod {a.pod.namespace ? `${a.pod.namespace}/` : ''}{a.pod.pod}{a.pod.container ? ` (${a.pod.container})` : ''}</span> : null}
                         </td>
@@ -139,6 +142,7 @@ export function JobView({ id }: { id: number }) {
                     ))}
                   </tbody>
                 </table>
+                </div>
               </div>
             )}
           </Card>
@@ -228,11 +232,11 @@ export function JobView({ id }: { id: number }) {
               <dt className="text-slate-500">CPU per worker</dt>
               <dd className="tabular text-right">{job.cpuMilli / 1000} cores</dd>
               <dt className="text-slate-500">Memory per worker</dt>
-              <dd className="tabular text-right">{(job.memoryMib / 1024).toLocaleString('en')} GiB</dd>
+              <dd className="tabular text-right">{formatGib(mibToGib(job.memoryMib))}</dd>
               <dt className="text-slate-500">GPU models</dt>
               <dd className="text-right">{job.gpuModels.length ? job.gpuModels.join(', ') : 'any'}</dd>
               <dt className="text-slate-500">Estimated duration</dt>
-              <dd className="tabular text-right">{job.estimatedDurationS ? `${Math.round(job.estimatedDurationS / 60).toLocaleString('en')} min` : 'until cancelled'}</dd>
+              <dd className="tabular text-right">{job.estimatedDurationS ? `${formatCount(job.estimatedDurationS / 60)} min` : 'until cancelled'}</dd>
               <dt className="text-slate-500">Submitted</dt>
               <dd className="text-right">{formatDateTime(job.submittedAt)}</dd>
               {job.status === 'pending' && job.estimatedStartAt && (

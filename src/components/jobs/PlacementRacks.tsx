@@ -21,13 +21,13 @@ export function PlacementRacks({ racks }: { racks: Rack[] }) {
     <div className="flex flex-wrap gap-6" data-testid="placement-racks">
       {racks.map((rack) => (
         <figure key={rack.id} className="rounded border border-slate-300 bg-slate-50 p-2" aria-label={`Rack ${rack.name}`}>
-          <figcaption className="mb-2 text-sm font-medium">
+          <figcaption className="mb-2 truncate whitespace-nowrap text-sm font-medium" title={rack.name}>
             Rack <a href={`/racks/${rack.id}`} className="text-sky-700 hover:underline">{rack.name}</a>
           </figcaption>
           <div className="flex flex-col gap-1">
             {rack.servers.map((server) => (
               <div key={server.id} className="flex items-center gap-2 rounded border border-slate-200 bg-white px-2 py-1">
-                <a href={`/devices/${server.id}`} className="w-36 truncate text-xs text-slate-700 hover:underline">
+                <a href={`/devices/${server.id}`} className="w-36 truncate whitespace-nowrap text-xs text-slate-700 hover:underline" title={server.name}>
                   {server.name}
                 </a>
                 <div className="flex gap-0.5">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useSubscription } from '@trpc/tanstack-react-query';
+import { formatDateTime } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 
 /** Streams the database clock over a tRPC SSE subscription: proves live data reaches the browser. */
@@ -13,7 +14,7 @@ export function LivePulse() {
       <div>
         <dt className="text-slate-500">Database time</dt>
         <dd className="tabular font-mono" data-testid="live-db-time">
-          {data ? new Date(data.dbTime).toISOString().replace('T', ' ').slice(0, 23) : '—'}
+          {data ? formatDateTime(data.dbTime, { milliseconds: true }) : '—'}
         </dd>
       </div>
       <div>

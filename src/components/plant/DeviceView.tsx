@@ -7,14 +7,16 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { type ComputePartitionMode, type MemoryPartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
-import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { formatGib, formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { useHallCrumbs } from './useSite';
 import { DeviceTelemetry } from '@/components/telemetry/LiveMetricChart';
 
 export function DeviceView({ id }: { id: number }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.devices.get.queryOptions({ id }));
+  const hallCrumbs = useHallCrumbs(query.data?.rack?.hallId);
   if (query.isPending) return <Loading label="Loading device" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
   const { device, type, manufacturer, rack, accelerators, interfaces, power, changes } = query.data;
@@ -36,7 +38,7 @@ export function DeviceView({ id }: { id: number }) {
   ];
   return (
     <>
-      <PageHeader title={device.name} crumbs={[{ href: '/', label: 'Overview' }, ...(rack ? [{ href: `/halls/${rack.hallId}`, label: 'Hall' }, { href: `/racks/${rack.id}`, label: `Rack ${rack.name}` }] : [{ href: '/devices', label: 'Devices' }])]} />
+      <PageHeader title={device.name} crumbs={[{ href: '/', label: 'Overview' }, ...(rack ? [...hallCrumbs, { href: `/racks/${rack.id}`, label: `Rack ${rack.name}` }] : [{ href: '/devices', label: 'Devices' }])]} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Device">
           <p className="mb-2">
@@ -71,7 +73,7 @@ export function DeviceView({ id }: { id: number }) {
                   <tr key={gpu.id} className="border-t border-slate-100">
                     <td>{gpu.index}</td>
                     <td>
-                      {gpu.model} <span className="text-slate-500">({gpu.memoryGib} GiB, {gpu.tdpW ? formatPowerW(gpu.tdpW) : 'TDP n/a'})</span>
+                      {gpu.model} <span className="text-slate-500">({formatGib(gpu.memoryGib)}, {gpu.tdpW ? formatPowerW(gpu.tdpW) : 'TDP n/a'})</span>
                     </td>
                     <td className="font-mono text-xs">{gpu.uuid}</td>
                     <td>{gpu.nvlinkDomain ?? '—'}</td>
@@ -163,8 +165,4 @@ function partitionText(gpu: { computePartition: ComputePartitionMode | null; mem
   if (gpu.computePartition === null || gpu.memoryPartition === null) return '—';
   const count = PARTITIONS_PER_GPU[gpu.computePartition];
   return `${gpu.computePartition}/${gpu.memoryPartition} · ${count} × ${formatGib(gpu.memoryGib / count)}`;
-}
-
-function formatGib(gib: number): string {
-  return `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GiB`;
 }

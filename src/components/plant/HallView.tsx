@@ -10,7 +10,7 @@ import { Card } from '@/components/ui/Card';
 import { PageNav } from '@/components/ui/ListControls';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
-import { formatPct, formatPowerW } from '@/domain/units';
+import { formatPct, formatPowerKw, formatPowerW } from '@/domain/units';
 import { LoadCell, LoadFigure, LoadHeader, loadBasisOfFigures } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ThermalPanels } from '@/components/dashboards/ThermalDashboard';
@@ -33,7 +33,7 @@ export function HallView({ id }: { id: number }) {
         }
       />
       <p className="mb-4 text-sm text-slate-600">
-        {hall.coolingType} cooling · design IT load {hall.designItLoadKw.toLocaleString('en')} kW · {racks.length} racks
+        {hall.coolingType} cooling · design IT load {formatPowerKw(hall.designItLoadKw)} · {racks.length} racks
         {zone?.name ? ` · zone ${zone.name} (${zone.accessLevel})` : ''}
       </p>
       <Card title="Floor plan">

@@ -10,7 +10,7 @@ import { FilterSelect, LoadMore } from '@/components/ui/ListControls';
 import { Card, EmptyState } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { ButtonLink, PageHeader, SecondaryLink } from '@/components/ui/PageHeader';
-import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { formatPowerKw, formatPowerW, formatWeightKg } from '@/domain/units';
 import { useTRPC } from '@/trpc/client';
 import { csvExportHref } from '@/components/ui/format';
 
@@ -89,7 +89,7 @@ export function RackList() {
                     {rack.usedU} / {rack.uHeight} U
                   </td>
                   <td className="tabular text-right">{formatPowerW(rack.nameplateW)}</td>
-                  <td className="tabular text-right">{rack.maxPowerKw.toLocaleString('en')} kW</td>
+                  <td className="tabular text-right">{formatPowerKw(rack.maxPowerKw)}</td>
                   <td className="tabular text-right">
                     {formatWeightKg(rack.weightKg)} / {formatWeightKg(rack.maxWeightKg)}
                   </td>

@@ -10,10 +10,11 @@ import { Card } from '@/components/ui/Card';
 import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { Meter } from '@/components/ui/Meter';
 import { ButtonLink, PageHeader } from '@/components/ui/PageHeader';
-import { formatPowerW, formatWeightKg } from '@/domain/units';
+import { formatPowerKw, formatPowerW, formatWeightKg } from '@/domain/units';
 import { LoadFigures, loadBasisOf } from '@/components/ui/LoadFigure';
 import { useTRPC } from '@/trpc/client';
 import { ChangeLogTable } from './ChangeLogTable';
+import { useHallCrumbs } from './useSite';
 import { RackLiveCharts } from '@/components/dashboards/RackLiveCharts';
 import { RackClusterStatus } from '@/components/clusters/RackClusterStatus';
 
@@ -22,10 +23,11 @@ export function RackView({ id }: { id: number }) {
   const router = useRouter();
   const canEdit = useCan('operate', 'plan');
   const query = useQuery(trpc.racks.get.queryOptions({ id }));
+  const hallCrumbs = useHallCrumbs(query.data?.hall.id);
   const changes = useQuery(trpc.changes.list.queryOptions({ rackId: id, limit: 20 }));
   if (query.isPending) return <Loading label="Loading rack" />;
   if (query.isError) return <ErrorMessage error={query.error} />;
-  const { rack, hall, row, zone, devices, power, cooling, headroom } = query.data;
+  const { rack, row, zone, devices, power, cooling, headroom } = query.data;
   const weightKg = devices.reduce((sum, d) => sum + d.weightKg, 0);
   const usedFront = devices.filter((d) => d.face === 'front' || d.isFullDepth).reduce((sum, d) => sum + d.uHeight, 0);
   const addAt = (u: number) => router.push(`/devices/new?rackId=${rack.id}&position=${u}`);
@@ -33,11 +35,11 @@ export function RackView({ id }: { id: number }) {
     <>
       <PageHeader
         title={`Rack ${rack.name}`}
-        crumbs={[{ href: '/', label: 'Overview' }, { href: `/halls/${hall.id}`, label: hall.name }, { label: `Row ${row.name}` }]}
+        crumbs={[{ href: '/', label: 'Overview' }, ...hallCrumbs, { label: `Row ${row.name}` }]}
         actions={canEdit ? <ButtonLink href={`/devices/new?rackId=${rack.id}`}>Add device</ButtonLink> : undefined}
       />
       <p className="mb-4 flex flex-wrap items-center gap-2 text-sm text-slate-600">
-        <StatusBadge status={rack.status} /> {rack.uHeight} U · {rack.coolingKind} cooling · budget {rack.maxPowerKw.toLocaleString('en')} kW · max {rack.maxWeightKg.toLocaleString('en')} kg
+        <StatusBadge status={rack.status} /> {rack.uHeight} U · {rack.coolingKind} cooling · budget {formatPowerKw(rack.maxPowerKw)} · max {formatWeightKg(rack.maxWeightKg)}
         {zone?.name && <Badge tone="blue">zone {zone.name} ({zone.accessLevel})</Badge>}
       </p>
       <div className="grid gap-6 lg:grid-cols-[auto_1fr]">

@@ -6,6 +6,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 import { useQuery } from '@tanstack/react-query';
+import { formatPowerKw } from '@/domain/units';
 
 export function SiteView({ id }: { id: number }) {
   const trpc = useTRPC();
@@ -18,13 +19,13 @@ export function SiteView({ id }: { id: number }) {
     <>
       <PageHeader title={site.name} crumbs={[{ href: '/', label: 'Overview' }]} />
       <p className="mb-4 text-sm text-slate-600">
-        {site.address} · {site.timeZone} · utility capacity {site.utilityCapacityKw.toLocaleString('en')} kW · PUE target {site.pueTarget}
+        {site.address} · {site.timeZone} · utility capacity {formatPowerKw(site.utilityCapacityKw)} · PUE target {site.pueTarget}
       </p>
       <div className="grid gap-4 md:grid-cols-2">
         {site.halls.map((hall) => (
           <Card key={hall.id} title={hall.name}>
             <p className="text-sm text-slate-600">
-              {hall.coolingType} cooling · {hall.rackCount} racks · design IT load {hall.designItLoadKw.toLocaleString('en')} kW
+              {hall.coolingType} cooling · {hall.rackCount} racks · design IT load {formatPowerKw(hall.designItLoadKw)}
             </p>
             <Link href={`/halls/${hall.id}`} className="mt-2 inline-block text-sm text-sky-700 hover:underline" data-testid="hall-link">
               Floor plan of {hall.name} →

@@ -7,7 +7,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { fieldErrorsOf } from '@/components/forms/fieldErrors';
 import { Badge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
-import { formatDateTime } from '@/components/ui/format';
+import { formatCount, formatDateTime, formatMetric, formatNumber } from '@/domain/units';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 
@@ -15,10 +15,9 @@ const STATE_TONE = { firing: 'red', acknowledged: 'amber', resolved: 'green' } a
 
 function formatValue(value: number | null, unit: string | null): string {
   if (value === null) return '—';
-  if (unit === 'ratio') return `${(value * 100).toFixed(1)} %`;
-  if (unit === 'C') return `${value.toFixed(1)} °C`;
-  if (unit === 's') return `${Math.round(value)} s`;
-  return `${Math.round(value * 100) / 100}${unit && unit !== 'unknown' && unit !== 'bool' && unit !== 'code' ? ` ${unit}` : ''}`;
+  if (unit === 's') return `${formatCount(value)} s`;
+  if (!unit || unit === 'unknown' || unit === 'bool' || unit === 'code') return formatNumber(value);
+  return formatMetric(value, unit);
 }
 
 type Alert = {

@@ -7,6 +7,7 @@ import { ErrorMessage, Loading } from '@/components/ui/Loading';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { useTRPC } from '@/trpc/client';
 import { AddTarget, SimulatorFaults } from './OperationsForms';
+import { formatCount, formatDateTime, formatTime } from '@/domain/units';
 
 /** Scrape targets with their health, the ingest counters, and the series that map to nothing in the inventory. */
 export function TelemetryView() {
@@ -39,7 +40,7 @@ export function TelemetryView() {
               ).map(([label, value]) => (
                 <div key={label}>
                   <dt className="text-slate-500">{label}</dt>
-                  <dd className="tabular">{value.toLocaleString()}</dd>
+                  <dd className="tabular">{formatCount(value)}</dd>
                 </div>
               ))}
             </dl>
@@ -78,8 +79,8 @@ export function TelemetryView() {
                   </td>
                   <td className="tabular text-right">{t.intervalMs / 1000} s</td>
                   <td className="tabular text-right">{t.lastSampleCount ?? '—'}</td>
-                  <td className="tabular text-right">{t.lastDurationMs !== null ? `${t.lastDurationMs.toFixed(0)} ms` : '—'}</td>
-                  <td className="tabular">{t.lastSuccessAt ? new Date(t.lastSuccessAt).toLocaleTimeString() : '—'}</td>
+                  <td className="tabular text-right">{t.lastDurationMs !== null ? `${formatCount(t.lastDurationMs)} ms` : '—'}</td>
+                  <td className="tabular">{t.lastSuccessAt ? formatTime(t.lastSuccessAt) : '—'}</td>
                   <td className="text-xs text-red-700">{t.lastError ?? ''}</td>
                 </tr>
               ))}
@@ -128,8 +129,8 @@ export function TelemetryView() {
                 {unmapped.data.dropped.map((d) => (
                   <tr key={d.reason} className="border-t border-slate-100">
                     <td className="font-mono text-xs">{d.reason}</td>
-                    <td className="tabular text-right">{d.samples.toLocaleString()}</td>
-                    <td className="tabular">{new Date(d.lastAt).toLocaleString()}</td>
+                    <td className="tabular text-right">{formatCount(d.samples)}</td>
+                    <td className="tabular">{formatDateTime(d.lastAt)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,9 +1,5 @@
-export { formatPct, formatPowerKw, formatPowerW, formatWeightKg } from '@/domain/units';
-
-export function formatDateTime(value: string | Date): string {
-  const date = typeof value === 'string' ? new Date(value) : value;
-  return `${date.toISOString().replace('T', ' ').slice(0, 19)} UTC`;
-}
+// The one formatter lives in src/domain/units.ts (shared with the CLI); UI code may import it from here or there.
+export { formatDate, formatDateTime, formatPct, formatPowerKw, formatPowerW, formatTime, formatWeightKg } from '@/domain/units';
 
 /** Link to a CSV export carrying the list's filters; empty filters are left out. */
 export function csvExportHref(file: string, filters: Record<string, string | undefined>): string {

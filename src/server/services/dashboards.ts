@@ -47,8 +47,10 @@ export const HOST_POWER_METRIC = 'plenum_server_power_watts';
 /** ASHRAE TC9.9 inlet bands (REFERENCE-NUMBERS.md): recommended 18-27 °C, allowable A1 15-32 °C. */
 export const ASHRAE_RECOMMENDED_C = { minC: 18, maxC: 27 } as const;
 export const ASHRAE_A1_ALLOWABLE_C = { minC: 15, maxC: 32 } as const;
-/** A GPU at or above this is a hot spot (the "GPU above 85 °C" alert threshold). */
-export const GPU_HOT_C = 85;
+/** A GPU at or above this is a hot spot (defined with the UI's colours in src/domain/cooling.ts). */
+import { GPU_HOT_C } from '@/domain/cooling';
+
+export { GPU_HOT_C };
 
 export type TimeWindow = { sinceMs: number; untilMs?: number };
 
@@ -763,7 +765,7 @@ export function inletBand(tempC: number | null | undefined): InletBand {
 export type HallThermal = {
   atMs: number;
   hall: { id: number; name: string; siteId: number; gridColumns: number; gridRows: number };
-  racks: { id: number; name: string; gridX: number; gridY: number; status: string; coolingKind: string; inletC: number | null; outletC: number | null; band: InletBand }[];
+  racks: { id: number; name: string; rowName: string; gridX: number; gridY: number; status: string; coolingKind: string; inletC: number | null; outletC: number | null; band: InletBand }[];
   coolingUnits: { id: number; name: string; kind: string; status: string; running: boolean | null; capacityW: number; heatRemovedW: number | null; utilizationPct: number | null; supplyC: number | null; returnC: number | null; setpointC: number }[];
   gpuTempHistogram: { fromC: number; toC: number; count: number }[];
   gpuTempsReporting: number;
@@ -784,8 +786,8 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
   ).rows[0];
   if (!hall) return null;
   // Floor geometry as the floor plan draws it: a rack sits at its row's grid origin + its position in the row.
-  const racks = await pool.query<{ id: number; name: string; grid_x: number; grid_y: number; status: string; cooling_kind: string }>(
-    `SELECT r.id, r.name, w.grid_x + r.position_in_row AS grid_x, w.grid_y, r.status, r.cooling_kind
+  const racks = await pool.query<{ id: number; name: string; row_name: string; grid_x: number; grid_y: number; status: string; cooling_kind: string }>(
+    `SELECT r.id, r.name, w.name AS row_name, w.grid_x + r.position_in_row AS grid_x, w.grid_y, r.status, r.cooling_kind
        FROM racks r JOIN rows w ON w.id = r.row_id WHERE r.hall_id = $1 ORDER BY r.name`,
     [hallId],
   );
@@ -854,6 +856,7 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
   const rackRows = racks.rows.map((r) => ({
     id: r.id,
     name: r.name,
+    rowName: r.row_name,
     gridX: r.grid_x,
     gridY: r.grid_y,
     status: r.status,

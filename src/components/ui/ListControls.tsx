@@ -1,4 +1,5 @@
 import { inputClass } from '@/components/forms/Field';
+import { formatCount } from '@/domain/units';
 
 /** The next page of a cursor-paginated list; hidden when there is none. */
 export function LoadMore({ query, label = 'Load more' }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown }; label?: string }) {
@@ -42,7 +43,7 @@ export function PageNav({ label, offset, limit, total, onOffset, busy = false }:
         Previous
       </button>
       <span className="tabular text-slate-600" aria-live="polite">
-        {label} {first.toLocaleString('en')}–{last.toLocaleString('en')} of {total.toLocaleString('en')}
+        {label} {formatCount(first)}–{formatCount(last)} of {formatCount(total)}
       </span>
       <button type="button" className={button} onClick={() => onOffset(offset + limit)} disabled={last >= total || busy}>
         Next

@@ -24,7 +24,7 @@ test('an imported device type without power ports has a detail page that says so
 test('a device type in use lists its devices; an unknown id answers 404', async ({ page }) => {
   await page.goto('/device-types');
   await page.getByLabel('Search device types').fill('XE9680');
-  await page.getByTestId('device-types').getByRole('link', { name: 'PowerEdge XE9680' }).click();
+  await page.getByTestId('device-types').getByRole('link', { name: 'PowerEdge XE9680', exact: true }).click();
   await expect(page.getByTestId('devicetype-psus').locator('tbody tr')).not.toHaveCount(0);
   await expect(page.getByTestId('devicetype-devices').getByRole('link').first()).toBeVisible();
   await page.getByTestId('devicetype-devices').getByRole('link').first().click();

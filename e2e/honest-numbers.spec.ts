@@ -54,9 +54,11 @@ test('the network rack reads measured: its switches draw through its rack PDUs',
 
 test('capacity: stranded space and switch ports behind racks that cannot power the smallest server', async ({ page }) => {
   await page.goto('/capacity');
-  // 16 Hall A GPU racks × 24 U and A1-NET's 29 U sit behind less than the 6.5 kW of a GB200 compute tray.
-  await expect(page.getByTestId('stranded-space')).toHaveText('413 U');
+  // 16 Hall A GPU racks × 24 U, A1-NET's 29 U and the AMD rack's 18 U sit behind less than the 10.2 kW of the
+  // smallest air-cooled server (XE9680); liquid-cooled racks are measured against the TPU v5p host (2.0 kW).
+  await expect(page.getByTestId('stranded-space')).toHaveText('431 U');
   await expect(page.getByTestId('stranded-ports')).toHaveText(/^\d+ × 800G, \d+ × 400G switch ports$/);
   await expect(page.getByTestId('stranded-outlets')).toHaveText(/^[1-9]\d* PDU outlets$/);
-  await expect(page.getByTestId('capacity-totals')).toContainText(/\(6\.50? kW\)/);
+  await expect(page.getByTestId('strand-thresholds')).toHaveText(/air-cooled racks: 10\.2 kW/);
+  await expect(page.getByTestId('strand-thresholds')).toHaveText(/liquid-cooled racks: 2(\.00?)? kW/);
 });

@@ -5,9 +5,10 @@ test.describe('overview: the first vertical slice', () => {
     await page.goto('/');
     await expect(page.getByTestId('site-name')).toContainText('Amsterdam AI-1');
     const halls = page.getByTestId('hall-row');
-    await expect(halls).toHaveCount(2);
+    await expect(halls).toHaveCount(3);
     await expect(halls.nth(0)).toContainText('Hall A');
     await expect(halls.nth(1)).toContainText('Hall B');
+    await expect(halls.nth(2)).toContainText('Hall T');
     await expect(halls.nth(0)).toContainText('kW');
     // The hall's design load says it is the design (planned) figure, not a measurement.
     await expect(halls.nth(0).locator('[data-basis="design"]')).toContainText(/\d.* (kW|MW)/);
@@ -26,7 +27,7 @@ test.describe('overview: the first vertical slice', () => {
     await page.goto('/');
     const chart = page.getByTestId('hall-load-chart');
     await expect(chart.locator('svg.recharts-surface')).toBeVisible();
-    await expect(chart.locator('.recharts-bar-rectangle')).toHaveCount(2);
+    await expect(chart.locator('.recharts-bar-rectangle')).toHaveCount(3);
     await expect(chart).toContainText('kW');
   });
 

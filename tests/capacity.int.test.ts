@@ -39,15 +39,19 @@ describe('capacity planning on the demo seed', () => {
 
   it('stranded: free U and switch ports in racks whose usable power cannot take the smallest server on the site', async () => {
     const report = await caller.capacity.headroom({ siteId });
-    // The smallest server on the site is the GB200 compute tray (6.5 kW nameplate); the XE9680 is 10.2 kW.
-    expect(report.strandThresholdW).toBe(6_500);
+    // The yardstick is the smallest server placed in racks cooled the same way: in air-cooled racks the XE9680 (10.2 kW,
+    // H100 and MI300X alike); in liquid-cooled racks the TPU v5p host (2.0 kW), not the GB200 compute tray (6.5 kW).
+    expect([...report.strandThresholds].sort((a, b) => a.cooling.localeCompare(b.cooling))).toEqual([
+      { cooling: 'air', thresholdW: 10_200 },
+      { cooling: 'liquid', thresholdW: 2_000 },
+    ]);
     const rack = (name: string) => report.racks.find((r) => r.name === name)!;
     // Every Hall A GPU rack: 24 U free behind 3.9 kW of failover headroom, which no server of the site fits in.
-    const hallAGpuRacks = report.racks.filter((r) => r.hallName === 'Hall A' && !r.name.endsWith('-NET'));
+    const hallAGpuRacks = report.racks.filter((r) => r.hallName === 'Hall A' && !r.name.endsWith('-NET') && r.rowName !== 'A3'); // A3: the AMD row, below
     expect(hallAGpuRacks).toHaveLength(16);
     for (const r of hallAGpuRacks) expect(r.stranded.spaceWithoutPowerU).toBe(24);
     // A1-NET has 4.4 kW usable: its 29 free U and all its free leaf ports are stranded; A2-NET (12.5 kW) is not.
-    expect(rack('A1-NET').usablePowerW).toBeLessThan(6_500);
+    expect(rack('A1-NET').usablePowerW).toBeLessThan(10_200);
     expect(rack('A1-NET').stranded.spaceWithoutPowerU).toBe(29);
     expect(rack('A1-NET').stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
     expect(Object.keys(rack('A1-NET').freePortsByGbps).length).toBeGreaterThan(0);
@@ -65,9 +69,13 @@ describe('capacity planning on the demo seed', () => {
     expect(rack('A1-01').freeOutlets).toBe(2 * 24 - a101Plugged);
     expect(rack('A1-01').stranded.outletsWithoutPower).toBe(2 * 24 - a101Plugged);
     expect(rack('A2-NET').freeOutlets).toBe(2 * 24 - (await plugged('A2-NET')));
-    // Hall B racks keep 14 kW: room for a 6.5 kW tray, nothing stranded.
-    for (const r of report.racks.filter((r) => r.hallName === 'Hall B')) expect(r.stranded.spaceWithoutPowerU).toBe(0);
-    expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29);
+    // The AMD rack A3-01 (4 × 6 U XE9680 in 42 U) keeps 7.2 kW: less than an XE9680, so its 18 free U are stranded.
+    expect(rack('A3-01').usablePowerW).toBeLessThan(10_200);
+    expect(rack('A3-01').stranded.spaceWithoutPowerU).toBe(18);
+    // Hall B racks keep 14 kW and the TPU v5p racks 2.5 kW: room for a liquid-cooled server, nothing stranded.
+    for (const r of report.racks.filter((r) => r.hallName === 'Hall B' || r.hallName === 'Hall T')) expect(r.stranded.spaceWithoutPowerU).toBe(0);
+    expect(rack('T1-01').strandThresholdW).toBe(2_000);
+    expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29 + 18);
     expect(report.site!.stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
     const strandedRacks = report.racks.filter((r) => r.stranded.spaceWithoutPowerU > 0);
     expect(report.site!.stranded.outletsWithoutPower).toBe(strandedRacks.reduce((sum, r) => sum + r.freeOutlets, 0));

@@ -24,6 +24,11 @@ export type CapacityRack = {
   freeOutlets: number;
   /** Planned or decommissioned racks take no new equipment. */
   acceptsEquipment: boolean;
+  /**
+   * This rack's stranding yardstick, where it differs from the site's: the smallest server placed in racks cooled the
+   * way this one is (a liquid-cooled TPU tray is no yardstick for an air-cooled rack).
+   */
+  strandThresholdW?: number;
 };
 
 export type CapacityModel = {
@@ -32,6 +37,8 @@ export type CapacityModel = {
   cooling: CoolingModel;
   /** Usable power below which a rack's free space and ports are stranded (strandThresholdW); default DEFAULT_STRAND_THRESHOLD_W. */
   strandThresholdW?: number;
+  /** The yardstick per cooling class of rack (the racks' own `strandThresholdW`), for display. */
+  strandThresholdByCoolingW?: Partial<Record<'air' | 'liquid', number>>;
 };
 
 /**
@@ -43,8 +50,9 @@ export const DEFAULT_STRAND_THRESHOLD_W = 1_000;
 /**
  * The stranding rule: a rack's free U (and its free switch ports and rack PDU outlets) are stranded when its usable power — the tighter of
  * power headroom (A/B failover kept) and cooling headroom (N+1 kept) — cannot power even the smallest standard server
- * of the site, i.e. the lowest nameplate power among the server types placed on the site. Without server types on the
- * site, DEFAULT_STRAND_THRESHOLD_W.
+ * of the site, i.e. the lowest nameplate power among the server types placed on the site, counting for each rack only
+ * the servers placed in racks cooled the same way (air or liquid: a liquid-cooled tray cannot go into an air rack).
+ * Without server types on the site, DEFAULT_STRAND_THRESHOLD_W.
  */
 export function strandThresholdW(serverNameplatesW: Iterable<number>): number {
   let smallest = Number.POSITIVE_INFINITY;
@@ -66,6 +74,8 @@ export type RackHeadroom = {
   freeOutlets: number;
   /** What can really be used: the tighter of power and cooling headroom, never below 0. */
   usablePowerW: number;
+  /** The usable power below which this rack's free space and ports count as stranded. */
+  strandThresholdW: number;
   stranded: {
     /** Free rack units in a rack whose usable power cannot power the smallest server (the stranding rule). */
     spaceWithoutPowerU: number;
@@ -89,8 +99,10 @@ function frontFreeU(rack: CapacityRack): { freeU: number; largestFreeSpanU: numb
   return { freeU: spans.reduce((sum, s) => sum + s.heightU, 0), largestFreeSpanU: spans.reduce((max, s) => Math.max(max, s.heightU), 0) };
 }
 
-export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, cooling: CoolingAnalysis, thresholdW = model.strandThresholdW ?? DEFAULT_STRAND_THRESHOLD_W): RackHeadroom[] {
+/** `overrideThresholdW`, when given, is the one yardstick for every rack (an operator's what-if); else each rack's own. */
+export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, cooling: CoolingAnalysis, overrideThresholdW?: number): RackHeadroom[] {
   return model.racks.map((rack) => {
+    const thresholdW = overrideThresholdW ?? rack.strandThresholdW ?? model.strandThresholdW ?? DEFAULT_STRAND_THRESHOLD_W;
     const powerHeadroomW = power.ok ? (power.racks[rack.id]?.powerHeadroomW ?? 0) : 0;
     const coolingHeadroomW = cooling.racks[rack.id]?.coolingHeadroomW ?? 0;
     const usablePowerW = Math.max(0, Math.min(powerHeadroomW, coolingHeadroomW));
@@ -109,6 +121,7 @@ export function rackHeadrooms(model: CapacityModel, power: PowerAnalysis, coolin
       freePortsByGbps: rack.freePortsByGbps,
       freeOutlets: rack.freeOutlets,
       usablePowerW,
+      strandThresholdW: thresholdW,
       stranded: {
         spaceWithoutPowerU: stranded ? freeU : 0,
         portsWithoutPowerByGbps: stranded ? { ...rack.freePortsByGbps } : {},

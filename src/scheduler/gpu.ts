@@ -73,11 +73,14 @@ export function partitionShareMilli(count: number): number {
 
 /**
  * Milli a share of `milli` takes from this device's freeMilli, or -1 when the share can never go there: a
- * partition is taken whole, and only when the share fits in it (a half-GPU share does not fit a CPX eighth).
+ * partition is taken whole, and only when the share fits in it (a half-GPU share does not fit a CPX eighth) and fills
+ * more than half of it. Partitions are not time-sliced, so a half-GPU share on an SPX GPU would hold a whole GPU idle
+ * by half: such shares go to a time-shared GPU or to a partition of their size (DPX for a half).
  */
 export function shareNeedOn(gpu: GpuDevice, milli: number): number {
   if (gpu.partition === undefined) return milli;
-  return milli <= partitionShareMilli(gpu.partition.count) ? MILLI_PER_GPU : -1;
+  const partitionMilli = partitionShareMilli(gpu.partition.count);
+  return milli <= partitionMilli && milli * 2 > partitionMilli ? MILLI_PER_GPU : -1;
 }
 
 function shareFits(gpu: GpuDevice, milli: number): boolean {

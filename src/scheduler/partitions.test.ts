@@ -98,6 +98,12 @@ describe('AMD partitions as the sharing unit', () => {
     const dpx = createScheduler('plenum').schedule(new Snapshot([amdNode('dpx', 2)]), pod('half', { gpusPerWorker: 0, gpuMilli: 500 }));
     expect(dpx.status).toBe('scheduled');
     if (dpx.status === 'scheduled') expect(dpx.decision.workers[0]!.physicalMilli).toBe(500);
+    // A half-GPU share never holds a whole SPX GPU (half of it would sit idle): it needs a partition of its size.
+    const spx = createScheduler('plenum').schedule(new Snapshot([amdNode('spx', 1)]), pod('half', { gpusPerWorker: 0, gpuMilli: 500 }));
+    expect(spx.status).toBe('unschedulable');
+    // A 0.6 share takes a whole SPX GPU (more than half of it used).
+    const most = createScheduler('plenum').schedule(new Snapshot([amdNode('spx', 1)]), pod('most', { gpusPerWorker: 0, gpuMilli: 600 }));
+    expect(most.status).toBe('scheduled');
   });
 
   it('skips held partitions and fills a node to exactly its 64 partitions', () => {

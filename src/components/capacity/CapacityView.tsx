@@ -24,7 +24,7 @@ export function CapacityView() {
   const headroom = useQuery({ ...trpc.capacity.headroom.queryOptions({ siteId }), enabled: siteId > 0 });
   if (!site || headroom.isPending) return <Loading label="Loading capacity" />;
   if (headroom.isError) return <ErrorMessage error={headroom.error} />;
-  const { halls, racks, site: total, strandThresholdW } = headroom.data;
+  const { halls, racks, site: total, strandThresholds } = headroom.data;
   return (
     <>
       <PageHeader title="Capacity planning" crumbs={[{ href: '/', label: 'Overview' }, { href: `/sites/${site.id}`, label: site.name }]} />
@@ -48,7 +48,12 @@ export function CapacityView() {
               {total.stranded.outletsWithoutPower} PDU outlets
             </p>
             <p className="text-xs text-slate-500">
-              free units, switch ports and PDU outlets in racks whose usable power is below the smallest server on the site ({formatPowerW(strandThresholdW)})
+              free units, switch ports and PDU outlets in racks whose usable power is below the smallest server placed in racks
+              cooled the same way (
+              <span data-testid="strand-thresholds">
+                {strandThresholds.map((t) => `${t.cooling === 'all' ? 'every rack' : `${t.cooling}-cooled racks`}: ${formatPowerW(t.thresholdW)}`).join('; ')}
+              </span>
+              )
             </p>
           </Card>
           <Card title="Stranded power">

@@ -14,7 +14,7 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
   const rackIds = plant.chain.racks.map((r) => Number(r.id));
   const racks = rackIds.length
     ? await db
-        .select({ id: s.racks.id, name: s.racks.name, uHeight: s.racks.uHeight, maxWeightKg: s.racks.maxWeightKg, status: s.racks.status, rowId: s.rows.id, rowName: s.rows.name, hallId: s.halls.id, hallName: s.halls.name })
+        .select({ id: s.racks.id, name: s.racks.name, uHeight: s.racks.uHeight, maxWeightKg: s.racks.maxWeightKg, status: s.racks.status, coolingKind: s.racks.coolingKind, rowId: s.rows.id, rowName: s.rows.name, hallId: s.halls.id, hallName: s.halls.name })
         .from(s.racks)
         .innerJoin(s.rows, eq(s.rows.id, s.racks.rowId))
         .innerJoin(s.halls, eq(s.halls.id, s.racks.hallId))
@@ -52,11 +52,16 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
   // The stranding rule's yardstick: the server types placed on the site (their nameplate power).
   const serverTypes = rackIds.length
     ? await db
-        .selectDistinct({ nameplatePowerW: s.deviceTypes.nameplatePowerW })
+        .selectDistinct({ nameplatePowerW: s.deviceTypes.nameplatePowerW, rackCooling: s.racks.coolingKind })
         .from(s.devices)
         .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
+        .innerJoin(s.racks, eq(s.racks.id, s.devices.rackId))
         .where(and(inArray(s.devices.rackId, rackIds), eq(s.deviceTypes.kind, 'server'), sql`${s.deviceTypes.uHeight} > 0`, sql`${s.devices.status} <> 'decommissioned'`))
     : [];
+  // Per cooling class: the smallest server placed in racks cooled that way (absent: the site-wide yardstick).
+  const thresholdByCooling = new Map<string, number>();
+  for (const kind of new Set(serverTypes.map((t) => coolingClass(t.rackCooling))))
+    thresholdByCooling.set(kind, strandThresholdW(serverTypes.filter((t) => coolingClass(t.rackCooling) === kind).map((t) => t.nameplatePowerW)));
   const capacityRacks: CapacityRack[] = racks.map((rack) => ({
     id: String(rack.id),
     name: rack.name,
@@ -72,8 +77,9 @@ export async function loadCapacityModel(db: Db, siteId: number, options: { exclu
       .map((d) => ({ id: String(d.id), positionU: d.position!, heightU: d.uHeight, face: d.face!, isFullDepth: d.isFullDepth, weightKg: d.weightKg })),
     freePortsByGbps: Object.fromEntries(freePorts.filter((p) => p.rackId === rack.id).map((p) => [String(p.speedGbps), p.count])),
     freeOutlets: freeOutlets.get(rack.id) ?? 0,
+    strandThresholdW: thresholdByCooling.get(coolingClass(rack.coolingKind)),
   }));
-  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling, strandThresholdW: strandThresholdW(serverTypes.map((t) => t.nameplatePowerW)) } };
+  return { plant, capacity: { racks: capacityRacks, chain: plant.chain, cooling: plant.cooling, strandThresholdW: strandThresholdW(serverTypes.map((t) => t.nameplatePowerW)), strandThresholdByCoolingW: Object.fromEntries(thresholdByCooling) } };
 }
 
 /**
@@ -87,4 +93,9 @@ export async function checkDeviceAddition(db: Db, input: { rackId: number; devic
   if (!type || !rack || type.nameplatePowerW <= 0) return null;
   const { plant, capacity } = await loadCapacityModel(db, rack.siteId, { excludeDeviceIds: input.deviceId ? [input.deviceId] : [] });
   return checkRackAddition(capacity, String(input.rackId), type.nameplatePowerW, undefined, undefined, { powerNodes: plant.names.powerNodes, rack: `rack ${rack.name}` });
+}
+
+/** Air-cooled racks (air, rear-door) take air-cooled servers; direct-liquid racks take liquid-cooled trays. */
+function coolingClass(coolingKind: string): 'liquid' | 'air' {
+  return coolingKind === 'direct-liquid' ? 'liquid' : 'air';
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { dbId } from '../inputs';
-import { rackHeadrooms, totalHeadroom, whatIfFailure, whatIfPlacement } from '@/domain/capacity';
+import { DEFAULT_STRAND_THRESHOLD_W, rackHeadrooms, totalHeadroom, whatIfFailure, whatIfPlacement } from '@/domain/capacity';
 import { analyzeCooling } from '@/domain/cooling';
 import { analyzePowerChain } from '@/domain/power';
 import * as s from '../../db/schema';
@@ -17,9 +17,14 @@ export const capacityRouter = router({
   headroom: readProcedure.meta({ example: { siteId: 1 } }).input(z.object({ siteId: id, strandThresholdW: z.number().min(0).max(100_000).optional() })).query(async ({ ctx, input }) => {
       await assertSiteWide(ctx, input.siteId, 'site capacity');
     const { capacity } = await loadCapacityModel(ctx.db, input.siteId);
-    const thresholdW = input.strandThresholdW ?? capacity.strandThresholdW;
-    const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), thresholdW);
-    return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null, strandThresholdW: thresholdW };
+    const racks = rackHeadrooms(capacity, analyzePowerChain(capacity.chain), analyzeCooling(capacity.cooling), input.strandThresholdW);
+    // The yardsticks for display: the operator's one for every rack, else one per cooling class of rack.
+    const strandThresholds: { cooling: 'air' | 'liquid' | 'all'; thresholdW: number }[] =
+      input.strandThresholdW !== undefined
+        ? [{ cooling: 'all', thresholdW: input.strandThresholdW }]
+        : Object.entries(capacity.strandThresholdByCoolingW ?? {}).map(([cooling, thresholdW]) => ({ cooling: cooling as 'air' | 'liquid', thresholdW: thresholdW! }));
+    if (strandThresholds.length === 0) strandThresholds.push({ cooling: 'all', thresholdW: capacity.strandThresholdW ?? DEFAULT_STRAND_THRESHOLD_W });
+    return { racks, rows: totalHeadroom(racks, 'row'), halls: totalHeadroom(racks, 'hall'), site: totalHeadroom(racks, 'site')[0] ?? null, strandThresholds };
   }),
 
   /** "Add N devices of type T in area A": which racks take them, and what blocks the rest. Writes nothing. */

@@ -54,9 +54,9 @@ test('the network rack reads measured: its switches draw through its rack PDUs',
 
 test('capacity: stranded space and switch ports behind racks that cannot power the smallest server', async ({ page }) => {
   await page.goto('/capacity');
-  // 16 Hall A GPU racks × 24 U, A1-NET's 29 U and the AMD rack's 18 U sit behind less than the 10.2 kW of the
-  // smallest air-cooled server (XE9680); liquid-cooled racks are measured against the TPU v5p host (2.0 kW).
-  await expect(page.getByTestId('stranded-space')).toHaveText('431 U');
+  // 16 Hall A GPU racks × 24 U, A1-NET's 29 U, the AMD rack's 18 U and B1-NET's 31 U sit behind less than the 10.2 kW
+  // of the smallest air-cooled server (XE9680); liquid-cooled racks are measured against the TPU v5p host (2.0 kW).
+  await expect(page.getByTestId('stranded-space')).toHaveText('462 U');
   await expect(page.getByTestId('stranded-ports')).toHaveText(/^\d+ × 800G, \d+ × 400G switch ports$/);
   await expect(page.getByTestId('stranded-outlets')).toHaveText(/^[1-9]\d* PDU outlets$/);
   await expect(page.getByTestId('strand-thresholds')).toHaveText(/air-cooled racks: 10\.2 kW/);

@@ -69,14 +69,21 @@ describe('capacity planning on the demo seed', () => {
     expect(rack('A1-01').freeOutlets).toBe(2 * 24 - a101Plugged);
     expect(rack('A1-01').stranded.outletsWithoutPower).toBe(2 * 24 - a101Plugged);
     expect(rack('A2-NET').freeOutlets).toBe(2 * 24 - (await plugged('A2-NET')));
-    // The AMD rack A3-01 (4 × 6 U XE9680 in 42 U) keeps 7.2 kW: less than an XE9680, so its 18 free U are stranded.
-    expect(rack('A3-01').usablePowerW).toBeLessThan(10_200);
-    expect(rack('A3-01').stranded.spaceWithoutPowerU).toBe(18);
-    // Hall B racks keep 14 kW and the TPU v5p racks 2.5 kW: room for a liquid-cooled server, nothing stranded.
-    for (const r of report.racks.filter((r) => r.hallName === 'Hall B' || r.hallName === 'Hall T')) expect(r.stranded.spaceWithoutPowerU).toBe(0);
+    // The AMD rack A3-01 (4 × 6 U XE9680 in 42 U) and Hall B's air-cooled network rack B1-NET keep less than an
+    // XE9680's 10.2 kW: their 18 and 31 free U are stranded.
+    for (const [name, freeU] of [['A3-01', 18], ['B1-NET', 31]] as const) {
+      expect(rack(name).usablePowerW).toBeLessThan(10_200);
+      expect(rack(name).stranded.spaceWithoutPowerU).toBe(freeU);
+    }
+    // Hall B's NVL72 racks keep 14 kW and the TPU v5p racks 2.5 kW: room for a liquid-cooled server, nothing stranded.
+    const liquidRacks = report.racks.filter((r) => (r.hallName === 'Hall B' || r.hallName === 'Hall T') && !r.name.endsWith('-NET'));
+    expect(liquidRacks.length).toBeGreaterThan(0);
+    for (const r of liquidRacks) expect(r.stranded.spaceWithoutPowerU).toBe(0);
     expect(rack('T1-01').strandThresholdW).toBe(2_000);
-    expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29 + 18);
-    expect(report.site!.stranded.portsWithoutPowerByGbps).toEqual(rack('A1-NET').freePortsByGbps);
+    expect(report.site!.stranded.spaceWithoutPowerU).toBe(16 * 24 + 29 + 18 + 31);
+    // The stranded ports are the free leaf ports of the two stranded network racks.
+    const netPorts = (speed: string) => (rack('A1-NET').freePortsByGbps[speed] ?? 0) + (rack('B1-NET').freePortsByGbps[speed] ?? 0);
+    expect(report.site!.stranded.portsWithoutPowerByGbps).toEqual(Object.fromEntries(['400', '800'].map((speed) => [speed, netPorts(speed)])));
     const strandedRacks = report.racks.filter((r) => r.stranded.spaceWithoutPowerU > 0);
     expect(report.site!.stranded.outletsWithoutPower).toBe(strandedRacks.reduce((sum, r) => sum + r.freeOutlets, 0));
     // A caller's own yardstick still applies (e.g. 1 kW: only racks with under 1 kW usable are stranded).

@@ -28,6 +28,22 @@ export const deviceTypeListInput = z.object({
   ...pageInput,
 });
 
+/** The columns the list and the detail page both show (device_types joined with manufacturers). */
+function typeFacts() {
+  return {
+    manufacturer: s.manufacturers.name,
+    slug: s.deviceTypes.slug,
+    partNumber: s.deviceTypes.partNumber,
+    kind: s.deviceTypes.kind,
+    uHeight: s.deviceTypes.uHeight,
+    isFullDepth: s.deviceTypes.isFullDepth,
+    airflow: s.deviceTypes.airflow,
+    weightKg: s.deviceTypes.weightKg,
+    nameplatePowerW: s.deviceTypes.nameplatePowerW,
+    typicalPowerW: s.deviceTypes.typicalPowerW,
+  };
+}
+
 export const deviceTypesRouter = router({
   /** Device types by model, with a cursor; `search` matches model, slug, part number and manufacturer. */
   list: readProcedure.input(deviceTypeListInput).query(async ({ ctx, input }) => {
@@ -46,16 +62,7 @@ export const deviceTypesRouter = router({
         /** The model; `name` so the list pages like the others. */
         name: s.deviceTypes.model,
         model: s.deviceTypes.model,
-        manufacturer: s.manufacturers.name,
-        slug: s.deviceTypes.slug,
-        partNumber: s.deviceTypes.partNumber,
-        kind: s.deviceTypes.kind,
-        uHeight: s.deviceTypes.uHeight,
-        isFullDepth: s.deviceTypes.isFullDepth,
-        airflow: s.deviceTypes.airflow,
-        weightKg: s.deviceTypes.weightKg,
-        nameplatePowerW: s.deviceTypes.nameplatePowerW,
-        typicalPowerW: s.deviceTypes.typicalPowerW,
+        ...typeFacts(),
         psuCount: sql<number>`jsonb_array_length(${s.deviceTypes.psuTemplates})::int`,
         interfaceCount: sql<number>`jsonb_array_length(${s.deviceTypes.interfaceTemplates})::int`,
         acceleratorSlots: s.deviceTypes.acceleratorSlots,
@@ -82,16 +89,7 @@ export const deviceTypesRouter = router({
       .select({
         id: s.deviceTypes.id,
         model: s.deviceTypes.model,
-        manufacturer: s.manufacturers.name,
-        slug: s.deviceTypes.slug,
-        partNumber: s.deviceTypes.partNumber,
-        kind: s.deviceTypes.kind,
-        uHeight: s.deviceTypes.uHeight,
-        isFullDepth: s.deviceTypes.isFullDepth,
-        airflow: s.deviceTypes.airflow,
-        weightKg: s.deviceTypes.weightKg,
-        nameplatePowerW: s.deviceTypes.nameplatePowerW,
-        typicalPowerW: s.deviceTypes.typicalPowerW,
+        ...typeFacts(),
         psuTemplates: s.deviceTypes.psuTemplates,
         interfaceTemplates: s.deviceTypes.interfaceTemplates,
         acceleratorSlots: s.deviceTypes.acceleratorSlots,

@@ -53,7 +53,7 @@ describe("a hall's rack table, paged on the server", () => {
       expect(rack.utilizationPct).toBe(tile.get(rack.id)!.utilizationPct);
       expect(rack.maxPowerKw).toBeGreaterThan(0);
     }
-    expect(Object.keys(plan.racks[0]!).sort()).toEqual(['coolingKind', 'gridX', 'gridY', 'id', 'loadW', 'name', 'status', 'utilizationPct', 'zoneName']);
+    expect(Object.keys(plan.racks[0]!).sort()).toEqual(['accelerators', 'coolingKind', 'gridX', 'gridY', 'id', 'loadW', 'name', 'rowName', 'status', 'utilizationPct', 'zoneName']);
   });
 
   it('refuses a page larger than the limit and a negative offset, naming the field', async () => {

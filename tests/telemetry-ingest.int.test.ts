@@ -29,7 +29,8 @@ const count = async (sql: string, params: unknown[] = []) => Number((await db.po
 describe('telemetry ingest', () => {
   it('maps every simulated GPU and facility series of the demo seed to the inventory and stores every sample', async () => {
     const inventory = await loadSimInventory(db.pool);
-    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers)));
+    // GPU hosts only: the TPU hall's hosts speak the tpu dialect (tests/telemetry-tpu.int.test.ts).
+    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers))).filter((h) => hostExporterDialect(h) !== 'tpu');
     const gpuCount = hosts.reduce((n, h) => n + h.gpus.length, 0);
     // 384 H100 (Hall A) + 288 GB200 (Hall B) + 32 MI300X (row A3).
     expect(gpuCount).toBe(704);

@@ -101,7 +101,7 @@ describe('dashboards service', () => {
     expect(o.itPowerW).toBe(500_000);
     expect(o.facilityPowerW).toBe(650_000);
     expect(o.pue).toBeCloseTo(1.3, 6);
-    const total = Number((await db.pool.query(`SELECT count(*) AS n FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.status NOT IN ('planned', 'decommissioned')`)).rows[0].n);
+    const total = Number((await db.pool.query(`SELECT count(*) AS n FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN accelerator_models m ON m.id = a.model_id WHERE d.status NOT IN ('planned', 'decommissioned') AND lower(m.vendor) <> 'google'`)).rows[0].n);
     expect(o.gpus.total).toBe(total);
     expect(o.gpus.busy).toBe(4);
     expect(o.gpus.idle).toBe(4);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRemoteWrite, writeRequestToSamples } from '@/telemetry';
 import { encodeWriteRequest, STALE } from '@/telemetry/remote-write.testkit';
 import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/db';
-import { type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
+import { type EntityColumn, latestPerEntity, type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
 import { AlertEvaluator, ensureDefaultRules } from './telemetry/alerts';
 import { IngestPipeline } from './telemetry/ingest';
 
@@ -129,6 +129,27 @@ describe('one reading per physical quantity', () => {
     expect(trend.points.at(-1)!.itPowerW).toBe(510_000);
   });
 
+  it('per-entity readings computed in PostgreSQL equal the ones combined from the readings', async () => {
+    const columns: EntityColumn[] = [
+      { metric: 'gpu_power_w', combine: 'sum' },
+      { metric: 'gpu_power_w', combine: 'max' },
+      { metric: 'gpu_power_w', combine: 'gpus' },
+      { metric: 'gpu_util_pct', combine: 'sum' },
+      { metric: 'plenum_server_power_watts', combine: 'sum', entityKind: 'device' },
+    ];
+    for (const key of ['accelerator_id', 'device_id'] as const) {
+      const sql = await latestPerEntity(db.pool, siteId, key, columns, now);
+      const readings = await latestPerEntity(db.pool, siteId, key, columns, now, { via: 'readings' });
+      expect(sql.size).toBeGreaterThan(0);
+      expect(sql).toEqual(readings);
+    }
+    const rackSql = await latestPerEntity(db.pool, siteId, 'rack_id', [{ metric: 'pdu_power_w', combine: 'sum', entityKind: 'power-node' }], now);
+    expect(rackSql).toEqual(await latestPerEntity(db.pool, siteId, 'rack_id', [{ metric: 'pdu_power_w', combine: 'sum', entityKind: 'power-node' }], now, { via: 'readings' }));
+    // Remote-write is preferred now (the targets' preference is 10): its values, each GPU once.
+    const server = await latestPerEntity(db.pool, siteId, 'device_id', columns, now);
+    expect([...server.values()].find((v) => v[2] === 8)?.slice(0, 4)).toEqual([8 * 520, 520, 8, 8 * 60]);
+  });
+
   it('a staleness marker ends the remote-written series (no NaN stored); the scraped reading counts again', async () => {
     const markerMs = now - 1_000;
     ingest.ingestRaw(remoteWritten({ gpuW: STALE, utilPct: 60, pduW: 10_400, hostW: 6_100, itW: 510_000, up: STALE }, markerMs), { targetId: null });
@@ -171,5 +192,21 @@ describe('one reading per physical quantity', () => {
     );
     expect(open.rows).toHaveLength(1);
     expect(open.rows[0]!.entity_label).toContain(g.uuid);
+  });
+
+  it('the GPU counts follow a GPU added to a server (plant version) and a GPU failing (read live)', async () => {
+    const before = await siteOverview(db.pool, siteId, now);
+    const model = await db.pool.query<{ id: number }>(`SELECT model_id AS id FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.hostname = 'a1-01-gpu1' LIMIT 1`);
+    await db.pool.query(
+      `INSERT INTO accelerators (device_id, index, uuid, model_id) SELECT id, 8, 'GPU-test-added', $1 FROM devices WHERE hostname = 'a1-01-gpu1'`,
+      [model.rows[0]!.id],
+    );
+    const added = await siteOverview(db.pool, siteId, now);
+    expect(added.gpus.total).toBe(before.gpus.total + 1);
+    expect(added.gpus.failed).toBe(before.gpus.failed + 1); // no readings yet
+    await db.pool.query(`UPDATE accelerators SET health = 'failed' WHERE uuid = $1`, [gpus[0]!.uuid]);
+    const failing = await siteOverview(db.pool, siteId, now);
+    expect(failing.gpus.failedHealth).toBe(added.gpus.failedHealth + 1);
+    expect(failing.gpus.total).toBe(added.gpus.total);
   });
 });

@@ -85,12 +85,14 @@ const seriesColumns = (preferenceParam: string) =>
 
 const toReading = (r: SeriesRow, value: number, tMs: number): LatestReading => ({ ...quantityFieldsOf(r.id, r.metric, r), value, tMs });
 
+/** A fixed SQL condition on the series (its value is $4); never user text. */
+type LatestScope = 's.site_id = $4' | 's.accelerator_id = ANY($4)';
+
 /**
- * `scope` is a fixed SQL condition on the series (its value is $4); never user text. A series ended by a staleness
- * marker has no reading until a newer sample arrives. Series measuring the same quantity (the same GPU scraped and
- * remote-written) give one reading: the preferred source's, else the freshest.
+ * A series ended by a staleness marker has no reading until a newer sample arrives. Series measuring the same quantity
+ * (the same GPU scraped and remote-written) give one reading: the preferred source's, else the freshest.
  */
-async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerator_id = ANY($4)', scopeValue: number | number[], metrics: string[], atMs: number): Promise<LatestReading[]> {
+async function readLatest(pool: pg.Pool, scope: LatestScope, scopeValue: number | number[], metrics: string[], atMs: number): Promise<LatestReading[]> {
   const fromMs = atMs - STALE_AFTER_MS;
   if (mayBeCompacted(fromMs)) {
     // A past moment: its samples may be compacted already, so read both forms (sample-store.ts).
@@ -112,30 +114,134 @@ async function readLatest(pool: pg.Pool, scope: 's.site_id = $4' | 's.accelerato
       }),
     );
   }
-  // The usual case, "now": each series' latest value from telemetry_latest (latest-store.ts), the series read from
-  // their covering index (quantity_labels: only the labels that subdivide a quantity, all quantityKey reads). A series
-  // whose latest sample is newer than atMs (a moment just past) probes its samples for the one at atMs instead.
+  // The usual case, "now": each series' latest value from telemetry_latest (latest-store.ts).
   const rows = await pool.query<SeriesRow & { value: number; t: number }>(
-    `WITH cur AS (
+    `WITH ${latestPointsSql(scope)} SELECT p.*, (extract(epoch FROM p.ended_at) * 1000)::float8 AS ended_ms FROM points p`,
+    [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
+  );
+  return onePerQuantity(rows.rows.map((r) => toReading(r, r.value, r.t)));
+}
+
+/**
+ * SQL (CTEs `cur` and `points`) for the fresh latest reading of every series of the metrics $1 in `scope` ($4) at
+ * moment $3 (ms), fresh meaning after $2 (ms); $5 is the remote-write preference. Each series' latest value comes from
+ * telemetry_latest, the series from their covering index (quantity_labels: only the labels that subdivide a quantity).
+ * A series whose latest sample is newer than $3 (a moment just past) probes its samples for the one at $3 instead.
+ * A series ended by a staleness marker has no reading until a newer sample arrives.
+ */
+function latestPointsSql(scope: LatestScope): string {
+  return `cur AS (
        SELECT s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id,
               s.quantity_labels AS labels, ${preferenceSql('$5')} AS preference, s.ended_at, l.ts, l.value
          FROM telemetry_latest l
          JOIN telemetry_series s ON s.id = l.series_id
          LEFT JOIN scrape_targets t ON t.id = s.target_id
-        WHERE s.metric = ANY($1) AND ${scope} AND l.ts > to_timestamp($2 / 1000.0))
-     SELECT c.*, (extract(epoch FROM c.ended_at) * 1000)::float8 AS ended_ms, (extract(epoch FROM c.ts) * 1000)::float8 AS t
+        WHERE s.metric = ANY($1) AND ${scope} AND l.ts > to_timestamp($2 / 1000.0)),
+     points AS (
+     SELECT c.id, c.metric, c.entity_kind, c.accelerator_id, c.device_id, c.rack_id, c.power_node_id, c.cooling_unit_id, c.site_id,
+            c.labels, c.preference, c.ended_at, c.value, (extract(epoch FROM c.ts) * 1000)::float8 AS t
        FROM cur c WHERE c.ts <= to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR c.ts > c.ended_at)
      UNION ALL
      SELECT c.id, c.metric, c.entity_kind, c.accelerator_id, c.device_id, c.rack_id, c.power_node_id, c.cooling_unit_id, c.site_id,
-            c.labels, c.preference, c.ended_at, p.ts, p.value, (extract(epoch FROM c.ended_at) * 1000)::float8, (extract(epoch FROM p.ts) * 1000)::float8
+            c.labels, c.preference, c.ended_at, p.value, (extract(epoch FROM p.ts) * 1000)::float8
        FROM cur c CROSS JOIN LATERAL (
          SELECT x.value, x.ts FROM telemetry_samples x
           WHERE x.series_id = c.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
           ORDER BY x.ts DESC LIMIT 1) p
-      WHERE c.ts > to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR p.ts > c.ended_at)`,
-    [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
-  );
-  return onePerQuantity(rows.rows.map((r) => toReading(r, r.value, r.t)));
+      WHERE c.ts > to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR p.ts > c.ended_at))`;
+}
+
+/** The inventory column an entity's readings are combined under. */
+export type EntityKey = 'accelerator_id' | 'device_id' | 'rack_id' | 'power_node_id' | 'cooling_unit_id';
+/**
+ * One value per entity: `metric`'s readings (of series mapped to `entityKind`, when given) combined per entity: their
+ * sum, their maximum, or the number of distinct GPUs they come from (`gpus`: how many of a server's GPUs report).
+ */
+export type EntityColumn = { metric: string; combine: 'sum' | 'max' | 'gpus'; entityKind?: 'gpu' | 'device' | 'rack' | 'power-node' | 'cooling-unit' };
+
+/** sources.ts entityOf in SQL: the entity a series is mapped to, by its kind. */
+const ENTITY_SQL = `CASE p.entity_kind WHEN 'gpu' THEN p.accelerator_id WHEN 'device' THEN p.device_id WHEN 'rack' THEN p.rack_id
+  WHEN 'power-node' THEN p.power_node_id WHEN 'cooling-unit' THEN p.cooling_unit_id WHEN 'site' THEN p.site_id END`;
+
+const KEY_COLUMN: Record<EntityKey, keyof QuantityFields> = {
+  accelerator_id: 'acceleratorId',
+  device_id: 'deviceId',
+  rack_id: 'rackId',
+  power_node_id: 'powerNodeId',
+  cooling_unit_id: 'coolingUnitId',
+};
+
+/**
+ * The latest fresh readings of a site's entities, one value per entity and column: what `latestReadings` + `byKey`
+ * give, computed in PostgreSQL. At 100,000 GPUs the readings are hundreds of thousands of rows; here one row per
+ * entity comes back, with no reading objects built. Same rules: one reading per quantity (sources.ts: the preferred
+ * source, then the freshest, then the oldest series), combined per entity. A moment that may be compacted already
+ * (the past) is read through latestReadings (both sample forms). `via: 'readings'` forces that path (tests compare both).
+ * Returns entity id → one value per column (undefined: no fresh reading).
+ */
+export async function latestPerEntity(
+  pool: pg.Pool,
+  siteId: number,
+  key: EntityKey,
+  columns: readonly EntityColumn[],
+  atMs = Date.now(),
+  options: { via?: 'sql' | 'readings' } = {},
+): Promise<Map<number, (number | undefined)[]>> {
+  const fromMs = atMs - STALE_AFTER_MS;
+  const metrics = [...new Set(columns.map((c) => c.metric))];
+  const out = new Map<number, (number | undefined)[]>();
+  if (options.via === 'readings' || mayBeCompacted(fromMs)) {
+    const readings = await latestReadings(pool, siteId, metrics, atMs);
+    columns.forEach((c, i) => {
+      const keyOf = (r: LatestReading) => (c.entityKind === undefined || r.entityKind === c.entityKind ? (r[KEY_COLUMN[key]] as number | null) : null);
+      const values = c.combine === 'gpus' ? gpusPerKey(readings, c.metric, keyOf) : byKey(readings, c.metric, keyOf, c.combine);
+      for (const [id, v] of values) {
+        let row = out.get(id);
+        if (!row) {
+          row = new Array<number | undefined>(columns.length).fill(undefined);
+          out.set(id, row);
+        }
+        row[i] = v;
+      }
+    });
+    return out;
+  }
+  const params: unknown[] = [metrics, fromMs, atMs, siteId, remoteWritePreference()];
+  const aggregates = columns.map((c) => {
+    params.push(c.metric);
+    const kind = c.entityKind === undefined ? '' : ` AND b.entity_kind = '${c.entityKind}'`;
+    const filter = `FILTER (WHERE b.metric = $${params.length}${kind})`;
+    return c.combine === 'gpus' ? `nullif(count(DISTINCT b.top[6]) ${filter}, 0)::float8` : `${c.combine}(b.top[4]) ${filter}`;
+  });
+  // Each quantity's winning reading by hashing, not sorting: max() over [preference, time, -series id, value, key, GPU]
+  // picks the most preferred, then the freshest, then the oldest series (ids are unique, so what follows never
+  // decides); its value, entity key and GPU ride along. float8 holds the ids exactly.
+  const text = `WITH ${latestPointsSql('s.site_id = $4')},
+     best AS (
+       SELECT p.metric, p.entity_kind, max(ARRAY[p.preference, p.t, -p.id, p.value, p.${key}, p.accelerator_id]::float8[]) AS top
+         FROM points p
+        GROUP BY p.metric, p.entity_kind, ${ENTITY_SQL}, CASE WHEN (${ENTITY_SQL}) IS NULL THEN p.id END, p.labels)
+     SELECT b.top[5]::int, ${aggregates.join(', ')} FROM best b WHERE b.top[5] IS NOT NULL GROUP BY b.top[5]`;
+  const client = await pool.connect();
+  let result: pg.QueryResult<unknown[]>;
+  try {
+    // One aggregation over ~100,000 rows per metric at xl: in memory (not in temp files), and no JIT compilation,
+    // which costs more than it saves on a query this short.
+    await client.query("BEGIN; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off");
+    result = await client.query<unknown[]>({ text, values: params, rowMode: 'array' });
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+  for (const row of result.rows) {
+    const values = row.slice(1).map((v) => (v === null ? undefined : (v as number)));
+    // An entity whose readings all fell outside their columns' entity kinds has none (as in the readings path).
+    if (values.some((v) => v !== undefined)) out.set(row[0] as number, values);
+  }
+  return out;
 }
 
 /**
@@ -154,6 +260,22 @@ export async function measuredGpuPowerW(pool: pg.Pool, shares: Array<{ accelerat
     reporting++;
   }
   return { powerW: reporting > 0 ? powerW : null, reporting };
+}
+
+/** How many distinct GPUs report `metric`, per key. */
+function gpusPerKey(readings: LatestReading[], metric: string, key: (r: LatestReading) => number | null): Map<number, number> {
+  const gpus = new Map<number, Set<number>>();
+  for (const r of readings) {
+    const k = key(r);
+    if (r.metric !== metric || k === null || r.acceleratorId === null) continue;
+    let set = gpus.get(k);
+    if (!set) {
+      set = new Set();
+      gpus.set(k, set);
+    }
+    set.add(r.acceleratorId);
+  }
+  return new Map([...gpus].map(([k, set]) => [k, set.size]));
 }
 
 /** Latest values of one metric keyed by an entity column; several quantities per key (inlet sensors of a rack) combine with `combine`. */
@@ -336,7 +458,7 @@ type GpuRow = {
 };
 
 /** Accelerators (GPUs and TPU chips) of a site's servers that are meant to draw power (not planned, not decommissioned). */
-async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
+async function queryGpus(pool: pg.Pool, siteId: number, condition: string): Promise<GpuRow[]> {
   const rows = await pool.query<GpuRow>(
     `SELECT a.id, a.uuid, a.index, a.health, d.id AS device_id, d.name AS device_name, r.id AS rack_id, r.name AS rack_name,
             h.id AS hall_id, h.name AS hall_name, m.vendor
@@ -347,6 +469,50 @@ async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Prom
     [siteId],
   );
   return rows.rows;
+}
+
+/** Per pool (a process may serve two databases: tests), per key: plant rows as of a plant version. */
+const plantVersionCaches = new WeakMap<pg.Pool, Map<string, { version: string; value: Promise<unknown> }>>();
+
+/**
+ * `load()` once per plant version (bumped by every plant change, GPUs included: migrations 0020, 0028) and key: at
+ * 100,000 GPUs reading and ordering the plant costs more than the aggregations it feeds. Pass `version` when the caller
+ * read it already.
+ */
+async function plantVersioned<T>(pool: pg.Pool, key: string, load: () => Promise<T>, version?: string): Promise<T> {
+  version ??= (await pool.query<{ version: string }>('SELECT version FROM plant_version')).rows[0]?.version ?? '';
+  let cache = plantVersionCaches.get(pool);
+  if (!cache) {
+    cache = new Map();
+    plantVersionCaches.set(pool, cache);
+  }
+  const held = cache.get(key);
+  if (held && held.version === version) return held.value as Promise<T>;
+  const value = load();
+  cache.set(key, { version, value });
+  value.catch(() => {
+    if (cache.get(key)?.value === value) cache.delete(key);
+  });
+  return value;
+}
+
+/**
+ * A site's GPUs in display order. For the whole site (no zone condition) the list is kept per plant version; only
+ * health, which changes without a plant change, is read live. A zone condition reads directly (zone membership is not
+ * part of the plant version).
+ */
+async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
+  if (condition !== 'true') return queryGpus(pool, siteId, condition);
+  const [versionRows, unhealthyRows] = await Promise.all([
+    pool.query<{ version: string }>('SELECT version FROM plant_version'),
+    pool.query<{ id: number; health: string }>(`SELECT id, health FROM accelerators WHERE health <> 'healthy'`),
+  ]);
+  const gpus = await plantVersioned(pool, `gpus:${siteId}`, () => queryGpus(pool, siteId, 'true'), versionRows.rows[0]?.version ?? '');
+  const health = new Map(unhealthyRows.rows.map((r) => [r.id, r.health]));
+  return gpus.map((g) => {
+    const now = health.get(g.id) ?? 'healthy';
+    return now === g.health ? g : { ...g, health: now };
+  });
 }
 
 export type GpuState = 'busy' | 'idle' | 'failed';
@@ -402,14 +568,15 @@ export type SiteOverview = {
 export type OverviewZones = { gpu: string; job: string; alert: string };
 
 export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.now(), zones?: OverviewZones): Promise<SiteOverview> {
-  const readings = await latestReadings(pool, siteId, ['it_power_w', 'facility_power_w', 'gpu_util_pct', 'tpu_tensorcore_util_pct'], atMs);
+  const [readings, perGpu] = await Promise.all([
+    latestReadings(pool, siteId, ['it_power_w', 'facility_power_w'], atMs),
+    // A TPU chip no process holds has no duty cycle (the device plugin writes it only for a workload) but still its
+    // TensorCore utilisation, 0 when idle: that reading keeps an idle chip from counting as failed.
+    latestPerEntity(pool, siteId, 'accelerator_id', [{ metric: 'gpu_util_pct', combine: 'sum' }, { metric: 'tpu_tensorcore_util_pct', combine: 'sum' }], atMs),
+  ]);
   const siteValue = (metric: string) => (zones ? null : (readings.find((r) => r.metric === metric && r.entityKind === 'site')?.value ?? null));
   const itPowerW = siteValue('it_power_w');
   const facilityPowerW = siteValue('facility_power_w');
-  const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
-  // A TPU chip no process holds has no duty cycle (the device plugin writes it only for a workload) but still its
-  // TensorCore utilisation, 0 when idle: that reading keeps an idle chip from counting as failed.
-  const tensorcore = byKey(readings, 'tpu_tensorcore_util_pct', (r) => r.acceleratorId);
   const kinds = {
     gpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
     tpu: { counts: { total: 0, busy: 0, idle: 0, failed: 0, failedHealth: 0, noReadings: 0 }, utilSum: 0, utilCount: 0 },
@@ -418,7 +585,8 @@ export async function siteOverview(pool: pg.Pool, siteId: number, atMs = Date.no
   const busyHolders: { busy: boolean; holder: GpuHolder }[] = [];
   for (const gpu of await siteGpus(pool, siteId, zones?.gpu)) {
     const tpu = isTpuVendor(gpu.vendor);
-    const u = util.get(gpu.id) ?? (tpu ? tensorcore.get(gpu.id) : undefined);
+    const values = perGpu.get(gpu.id);
+    const u = values?.[0] ?? (tpu ? values?.[1] : undefined);
     const kind = kinds[tpu ? 'tpu' : 'gpu'];
     const state = gpuState(gpu.health, u);
     kind.counts.total++;
@@ -506,19 +674,30 @@ export async function siteTrends(pool: pg.Pool, siteId: number, window: TimeWind
 
 type DeviceRow = { id: number; name: string; rack_id: number; nameplate_w: number; typical_w: number; gpu_count: number; gpu_tdp_w: number | null };
 
+/** The site's drawing devices with their GPU count and TDP (kept per plant version). */
 async function drawingDevices(pool: pg.Pool, siteId: number): Promise<DeviceRow[]> {
-  const rows = await pool.query<DeviceRow>(
-    `SELECT d.id, d.name, d.rack_id, dt.nameplate_power_w AS nameplate_w, dt.typical_power_w AS typical_w,
-            (SELECT count(*)::int FROM accelerators a WHERE a.device_id = d.id) AS gpu_count,
-            (SELECT max(m.tdp_w) FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id WHERE a.device_id = d.id) AS gpu_tdp_w
-       FROM devices d JOIN device_types dt ON dt.id = d.device_type_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
-      WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
-    [siteId],
-  );
-  return rows.rows;
+  return plantVersioned(pool, `drawing-devices:${siteId}`, async () => {
+    const rows = await pool.query<DeviceRow>(
+      `SELECT d.id, d.name, d.rack_id, dt.nameplate_power_w AS nameplate_w, dt.typical_power_w AS typical_w,
+              coalesce(g.gpu_count, 0)::int AS gpu_count, g.gpu_tdp_w
+         FROM devices d JOIN device_types dt ON dt.id = d.device_type_id JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
+         LEFT JOIN (SELECT a.device_id, count(*) AS gpu_count, max(m.tdp_w) AS gpu_tdp_w
+                      FROM accelerators a JOIN accelerator_models m ON m.id = a.model_id GROUP BY a.device_id) g ON g.device_id = d.id
+        WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
+      [siteId],
+    );
+    return rows.rows;
+  });
 }
 
 export type MeasuredBasis = 'host' | 'rack-pdu-share';
+
+/** One column of latestPerEntity's answer as a map, entities without a reading left out. */
+function definedColumn(values: Map<number, (number | undefined)[]>, column: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [id, row] of values) if (row[column] !== undefined) out.set(id, row[column]!);
+  return out;
+}
 
 /**
  * Measured and allocated W per device for analysePlant (see the module comment for the rule), and how each device's
@@ -528,27 +707,32 @@ export async function deviceLoadOverlay(
   pool: pg.Pool,
   siteId: number,
   atMs = Date.now(),
-): Promise<{ overlay: DeviceLoadOverlay; basis: Map<number, MeasuredBasis>; gpuPowerW: Map<number, number>; devices: DeviceRow[] }> {
+): Promise<{ overlay: DeviceLoadOverlay; basis: Map<number, MeasuredBasis>; gpuPowerW: Map<number, number>; gpusReporting: number; devices: DeviceRow[] }> {
   const [devices, readings, allocations] = await Promise.all([
     drawingDevices(pool, siteId),
-    latestReadings(pool, siteId, [HOST_POWER_METRIC, 'pdu_power_w', 'gpu_power_w'], atMs),
+    latestPerEntity(
+      pool,
+      siteId,
+      'device_id',
+      [
+        { metric: HOST_POWER_METRIC, combine: 'sum', entityKind: 'device' },
+        { metric: 'gpu_power_w', combine: 'sum' },
+        { metric: 'gpu_power_w', combine: 'gpus' },
+      ],
+      atMs,
+    ),
     pool.query<{ device_id: number; allocated_w: number }>(
       `SELECT a.device_id, sum(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS allocated_w
          FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id JOIN jobs j ON j.id = g.job_id
         WHERE g.released_at IS NULL GROUP BY a.device_id`,
     ),
   ]);
-  const hostW = byKey(
-    readings.filter((r) => r.entityKind === 'device'),
-    HOST_POWER_METRIC,
-    (r) => r.deviceId,
-  );
-  const rackPduW = byKey(
-    readings.filter((r) => r.entityKind === 'power-node'),
-    'pdu_power_w',
-    (r) => r.rackId,
-  );
-  const gpuPowerW = byKey(readings, 'gpu_power_w', (r) => r.deviceId);
+  const rackPdus = await latestPerEntity(pool, siteId, 'rack_id', [{ metric: 'pdu_power_w', combine: 'sum', entityKind: 'power-node' }], atMs);
+  const hostW = definedColumn(readings, 0);
+  const gpuPowerW = definedColumn(readings, 1);
+  // GPUs with a fresh power reading, each once however many sources report it.
+  const gpusReporting = [...definedColumn(readings, 2).values()].reduce((a, b) => a + b, 0);
+  const rackPduW = definedColumn(rackPdus, 0);
   const jobW = new Map(allocations.rows.map((r) => [r.device_id, r.allocated_w]));
 
   const overlay: DeviceLoadOverlay = new Map();
@@ -575,7 +759,7 @@ export async function deviceLoadOverlay(
       overlay.set(d.id, { measuredW, allocatedW });
     }
   }
-  return { overlay, basis, gpuPowerW, devices };
+  return { overlay, basis, gpuPowerW, gpusReporting, devices };
 }
 
 const LEVEL_ORDER = ['utility-feed', 'generator', 'ats', 'switchgear', 'ups', 'pdu', 'rpp', 'power-feed', 'rack-pdu'] as const;
@@ -639,7 +823,7 @@ function busiest<T>(rows: T[], load: (row: T) => number | null, limit = POWER_LI
 }
 
 export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<PowerDashboard> {
-  const { overlay, basis, gpuPowerW, devices } = await deviceLoadOverlay(pool, siteId, atMs);
+  const { overlay, basis, gpuPowerW, gpusReporting, devices } = await deviceLoadOverlay(pool, siteId, atMs);
   const analysis = await analysePlant(db, siteId, overlay);
   const power = analysis.power;
   const [nodes, racks, site, readings, onBatteryNow] = await Promise.all([
@@ -683,8 +867,6 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
       WHERE h.site_id = $1 AND d.status NOT IN ('planned', 'decommissioned')`,
     [siteId],
   );
-  // GPUs with a fresh power reading, each once however many sources report it.
-  const gpuReporting = new Set((await latestReadings(pool, siteId, ['gpu_power_w'], atMs)).map((r) => r.acceleratorId).filter((id) => id !== null)).size;
   const rackRows = racks.rows.map((r) => {
       const result = power.ok ? power.racks[String(r.id)] : undefined;
       return {
@@ -742,7 +924,7 @@ export async function powerDashboard(db: Db, pool: pg.Pool, siteId: number, atMs
     },
     gpus: {
       count: gpuCounts.rows[0]!.n,
-      reporting: gpuReporting,
+      reporting: gpusReporting,
       measuredW: [...gpuPowerW.values()].reduce((a, b) => a + b, 0),
       tdpW: gpuCounts.rows[0]!.tdp_w,
     },
@@ -804,8 +986,6 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
     [
       'rack_inlet_temp_c',
       'rack_outlet_temp_c',
-      'gpu_temp_c',
-      'gpu_junction_temp_c',
       'plenum_cooling_unit_heat_removed_watts',
       'cdu_heat_removed_w',
       'plenum_cooling_unit_capacity_watts',
@@ -836,16 +1016,16 @@ export async function hallThermal(pool: pg.Pool, hallId: number, atMs = Date.now
     'SELECT a.id, a.uuid, d.name AS device_name, d.rack_id FROM accelerators a JOIN devices d ON d.id = a.device_id JOIN racks r ON r.id = d.rack_id WHERE r.hall_id = $1',
     [hallId],
   );
-  const gpuTemp = byKey(readings, 'gpu_temp_c', (r) => r.acceleratorId);
   // AMD GPUs report no die temperature like NVIDIA's; their junction (hotspot) temperature stands in for it.
-  const junctionTemp = byKey(readings, 'gpu_junction_temp_c', (r) => r.acceleratorId);
+  const gpuTemps = await latestPerEntity(pool, hall.site_id, 'accelerator_id', [{ metric: 'gpu_temp_c', combine: 'sum' }, { metric: 'gpu_junction_temp_c', combine: 'sum' }], atMs);
   const bins = [];
   for (let c = HISTOGRAM_FROM_C; c < HISTOGRAM_TO_C; c += HISTOGRAM_STEP_C) bins.push({ fromC: c, toC: c + HISTOGRAM_STEP_C, count: 0 });
   const rackName = new Map(racks.rows.map((r) => [r.id, r.name]));
   const hotGpus: HallThermal['hotGpus'] = [];
   let reporting = 0;
   for (const g of gpuRows.rows) {
-    const t = gpuTemp.get(g.id) ?? junctionTemp.get(g.id);
+    const temps = gpuTemps.get(g.id);
+    const t = temps?.[0] ?? temps?.[1];
     if (t === undefined || !rackIds.has(g.rack_id)) continue;
     reporting++;
     // Out-of-range readings land in the first or last bin so nothing is dropped from the count.
@@ -982,7 +1162,13 @@ function groupBy<S extends GpuSample>(samples: S[], keyOf: (s: S) => [string, st
 export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now()): Promise<Utilisation> {
   const [gpus, readings, allocations, holders] = await Promise.all([
     siteGpus(pool, siteId),
-    latestReadings(pool, siteId, ['gpu_util_pct', 'gpu_fb_used_bytes', 'gpu_fb_free_bytes', 'gpu_fb_reserved_bytes', 'gpu_fb_total_bytes'], atMs),
+    latestPerEntity(
+      pool,
+      siteId,
+      'accelerator_id',
+      ['gpu_util_pct', 'gpu_fb_used_bytes', 'gpu_fb_free_bytes', 'gpu_fb_reserved_bytes', 'gpu_fb_total_bytes'].map((metric) => ({ metric, combine: 'sum' as const })),
+      atMs,
+    ),
     pool.query<{ accelerator_id: number; milli: number; job_id: number; job_name: string; status: string; tenant: string }>(
       `SELECT g.accelerator_id, g.milli, j.id AS job_id, j.name AS job_name, j.status, t.name AS tenant
          FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id JOIN tenants t ON t.id = j.tenant_id
@@ -990,16 +1176,11 @@ export async function utilisation(pool: pg.Pool, siteId: number, atMs = Date.now
     ),
     gpuHolders(pool),
   ]);
-  const util = byKey(readings, 'gpu_util_pct', (r) => r.acceleratorId);
-  const used = byKey(readings, 'gpu_fb_used_bytes', (r) => r.acceleratorId);
-  const free = byKey(readings, 'gpu_fb_free_bytes', (r) => r.acceleratorId);
-  const reserved = byKey(readings, 'gpu_fb_reserved_bytes', (r) => r.acceleratorId);
-  const reportedTotal = byKey(readings, 'gpu_fb_total_bytes', (r) => r.acceleratorId);
   const sample = (gpu: GpuRow, weight: number): GpuSample => {
-    const u = used.get(gpu.id);
+    const [util, used, free, reserved, reportedTotal] = readings.get(gpu.id) ?? [];
     // dcgm-exporter reports used / free / reserved; total is their sum when no total series exists.
-    const total = reportedTotal.get(gpu.id) ?? (u !== undefined && free.has(gpu.id) ? u + free.get(gpu.id)! + (reserved.get(gpu.id) ?? 0) : undefined);
-    return { gpu, utilPct: util.get(gpu.id), memUsedBytes: u, memTotalBytes: total, weight, holder: holders.get(gpu.id) ?? null };
+    const total = reportedTotal ?? (used !== undefined && free !== undefined ? used + free + (reserved ?? 0) : undefined);
+    return { gpu, utilPct: util, memUsedBytes: used, memTotalBytes: total, weight, holder: holders.get(gpu.id) ?? null };
   };
   const whole = gpus.map((g) => sample(g, 1));
   const gpuById = new Map(gpus.map((g) => [g.id, g]));

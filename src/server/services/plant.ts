@@ -36,26 +36,37 @@ export type PlantModelOptions = {
 
 /** Reads one site's power chain and cooling from the database into the pure domain models. */
 export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoadOverlay = new Map(), options: PlantModelOptions = {}): Promise<PlantModel> {
-  const halls = await db.select({ id: s.halls.id }).from(s.halls).where(eq(s.halls.siteId, siteId));
-  const hallIds = halls.map((h) => h.id);
-  const racks = hallIds.length ? await db.select().from(s.racks).where(inArray(s.racks.hallId, hallIds)).orderBy(asc(s.racks.id)) : [];
-  const rackIds = racks.map((r) => r.id);
-  const nodes = await db.select().from(s.powerNodes).where(eq(s.powerNodes.siteId, siteId)).orderBy(asc(s.powerNodes.id));
-  const nodeIds = nodes.map((n) => n.id);
-  const edges = nodeIds.length ? await db.select().from(s.powerEdges).where(inArray(s.powerEdges.downstreamId, nodeIds)) : [];
-  const devices = rackIds.length
-    ? await db
-        .select({ id: s.devices.id, name: s.devices.name, rackId: s.devices.rackId, status: s.devices.status, nameplateW: s.deviceTypes.nameplatePowerW })
-        .from(s.devices)
-        .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
-        .where(inArray(s.devices.rackId, rackIds))
-    : [];
-  const deviceIds = devices.map((d) => d.id);
-  const psus = deviceIds.length ? await db.select().from(s.psuConnections).where(inArray(s.psuConnections.deviceId, deviceIds)) : [];
-  const units = await db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, siteId));
-  const unitIds = units.map((u) => u.id);
-  const served = unitIds.length ? await db.select().from(s.coolingServedAreas).where(inArray(s.coolingServedAreas.unitId, unitIds)) : [];
+  return buildPlantModel(siteId, await readPlantRows(db, siteId), overlay, options);
+}
 
+type PlantRows = Awaited<ReturnType<typeof readPlantRows>>;
+
+/** The site's plant rows. Children are selected by sub-select on the site (a list of 37,537 device ids as bind parameters takes PostgreSQL seconds to parse). */
+async function readPlantRows(db: Db, siteId: number) {
+  const siteHalls = db.select({ id: s.halls.id }).from(s.halls).where(eq(s.halls.siteId, siteId));
+  const siteRacks = db.select({ id: s.racks.id }).from(s.racks).where(inArray(s.racks.hallId, siteHalls));
+  const siteNodes = db.select({ id: s.powerNodes.id }).from(s.powerNodes).where(eq(s.powerNodes.siteId, siteId));
+  const siteDevices = db.select({ id: s.devices.id }).from(s.devices).where(inArray(s.devices.rackId, siteRacks));
+  const siteUnits = db.select({ id: s.coolingUnits.id }).from(s.coolingUnits).where(eq(s.coolingUnits.siteId, siteId));
+  const [racks, nodes, edges, devices, psus, units, served] = await Promise.all([
+    db.select().from(s.racks).where(inArray(s.racks.hallId, siteHalls)).orderBy(asc(s.racks.id)),
+    db.select().from(s.powerNodes).where(eq(s.powerNodes.siteId, siteId)).orderBy(asc(s.powerNodes.id)),
+    db.select().from(s.powerEdges).where(inArray(s.powerEdges.downstreamId, siteNodes)),
+    db
+      .select({ id: s.devices.id, name: s.devices.name, rackId: s.devices.rackId, status: s.devices.status, nameplateW: s.deviceTypes.nameplatePowerW })
+      .from(s.devices)
+      .innerJoin(s.deviceTypes, eq(s.deviceTypes.id, s.devices.deviceTypeId))
+      .where(inArray(s.devices.rackId, siteRacks)),
+    db.select().from(s.psuConnections).where(inArray(s.psuConnections.deviceId, siteDevices)),
+    db.select().from(s.coolingUnits).where(eq(s.coolingUnits.siteId, siteId)),
+    db.select().from(s.coolingServedAreas).where(inArray(s.coolingServedAreas.unitId, siteUnits)),
+  ]);
+  return { racks, nodes, edges, devices, psus, units, served };
+}
+
+/** The domain models from the plant rows (never changed here: they may be shared) and a live overlay. */
+function buildPlantModel(siteId: number, rows: PlantRows, overlay: DeviceLoadOverlay, options: PlantModelOptions): PlantModel {
+  const { racks, nodes, edges, devices, psus, units, served } = rows;
   const parents = new Map<number, { id: number; priority: number }[]>();
   for (const edge of edges) parents.set(edge.downstreamId, [...(parents.get(edge.downstreamId) ?? []), { id: edge.upstreamId, priority: edge.priority }]);
   const psusByDevice = new Map<number, typeof psus>();
@@ -96,6 +107,8 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
     const load = overlay.get(device.id)?.measuredW ?? overlay.get(device.id)?.allocatedW ?? device.nameplateW;
     rackLoadW.set(device.rackId!, (rackLoadW.get(device.rackId!) ?? 0) + load);
   }
+  const servedByUnit = new Map<number, (typeof served)[number][]>();
+  for (const area of served) servedByUnit.set(area.unitId, [...(servedByUnit.get(area.unitId) ?? []), area]);
   const cooling: CoolingModel = {
     units: units.map((unit) => ({
       id: String(unit.id),
@@ -105,9 +118,7 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
       supplySetpointC: unit.supplySetpointC,
       redundancyGroup: unit.redundancyGroup,
       status: unit.status === 'standby' ? 'active' : unit.status,
-      serves: served
-        .filter((area) => area.unitId === unit.id)
-        .map((area) =>
+      serves: (servedByUnit.get(unit.id) ?? []).map((area) =>
           area.hallId !== null ? { kind: 'hall' as const, id: String(area.hallId) } : area.rowId !== null ? { kind: 'row' as const, id: String(area.rowId) } : { kind: 'rack' as const, id: String(area.rackId) },
         ),
     })),
@@ -135,31 +146,54 @@ export async function loadPlantModel(db: Db, siteId: number, overlay: DeviceLoad
 export type PlantAnalysis = { model: PlantModel; power: PowerAnalysis; cooling: CoolingAnalysis };
 
 export async function analysePlant(db: Db, siteId: number, overlay?: DeviceLoadOverlay, options?: PlantModelOptions): Promise<PlantAnalysis> {
-  // The plant alone (no live overlay, no options) changes only when the plant does: one analysis per plant version,
-  // shared by every caller (at 100,000 GPUs an analysis takes seconds). Never inside a transaction, which may see
-  // (and bump the version for) changes that are then rolled back.
-  if (overlay === undefined && options === undefined && !(db instanceof PgTransaction)) return sharedAnalysis(db, siteId);
-  const model = await loadPlantModel(db, siteId, overlay, options);
+  // The plant changes only when the plant does: its rows are read once per plant version, and the plant alone (no live
+  // overlay, no options) is analysed once per version, shared by every caller (at 100,000 GPUs reading the rows takes
+  // seconds, and so does an analysis). Never inside a transaction, which may see (and bump the version for) changes
+  // that are then rolled back.
+  if (db instanceof PgTransaction) return analyse(await loadPlantModel(db, siteId, overlay, options));
+  const held = await sharedPlant(db, siteId);
+  if (overlay === undefined && options === undefined) return held.analysis();
+  return analyse(buildPlantModel(siteId, await held.rows, overlay ?? new Map(), options ?? {}));
+}
+
+function analyse(model: PlantModel): PlantAnalysis {
   return { model, power: analyzePowerChain(model.chain), cooling: analyzeCooling(model.cooling) };
 }
 
-/** Per database handle (a process may serve two databases: tests), per site. */
-const analysisCaches = new WeakMap<Db, Map<number, { version: number; analysis: Promise<PlantAnalysis> }>>();
+/** The rows of one plant version, and its plant-alone analysis once someone asks for it. */
+type SharedPlant = { version: number; rows: Promise<PlantRows>; analysis: () => Promise<PlantAnalysis> };
 
-async function sharedAnalysis(db: Db, siteId: number): Promise<PlantAnalysis> {
-  let analysisCache = analysisCaches.get(db);
-  if (!analysisCache) {
-    analysisCache = new Map();
-    analysisCaches.set(db, analysisCache);
+/** Per database handle (a process may serve two databases: tests), per site. */
+const plantCaches = new WeakMap<Db, Map<number, SharedPlant>>();
+
+async function sharedPlant(db: Db, siteId: number): Promise<SharedPlant> {
+  let cache = plantCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    plantCaches.set(db, cache);
   }
   const [row] = await db.select({ version: s.plantVersion.version }).from(s.plantVersion);
   const version = row?.version ?? -1;
-  const held = analysisCache.get(siteId);
-  if (held && held.version === version) return held.analysis;
-  const analysis = loadPlantModel(db, siteId).then((model) => ({ model, power: analyzePowerChain(model.chain), cooling: analyzeCooling(model.cooling) }));
-  analysisCache.set(siteId, { version, analysis });
-  analysis.catch(() => {
-    if (analysisCache.get(siteId)?.analysis === analysis) analysisCache.delete(siteId);
+  const held = cache.get(siteId);
+  if (held && held.version === version) return held;
+  const rows = readPlantRows(db, siteId);
+  let analysis: Promise<PlantAnalysis> | undefined;
+  const shared: SharedPlant = {
+    version,
+    rows,
+    analysis: () => {
+      if (analysis === undefined) {
+        analysis = rows.then((r) => analyse(buildPlantModel(siteId, r, new Map(), {})));
+        analysis.catch(() => {
+          if (cache.get(siteId) === shared) cache.delete(siteId);
+        });
+      }
+      return analysis;
+    },
+  };
+  cache.set(siteId, shared);
+  rows.catch(() => {
+    if (cache.get(siteId) === shared) cache.delete(siteId);
   });
-  return analysis;
+  return shared;
 }

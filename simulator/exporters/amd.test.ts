@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { acceleratorById } from '../../src/domain/accelerators';
 import { simGpuModel } from '../../src/server/services/telemetry/sim-inventory';
 import { mapExposition } from '../../src/telemetry';
 import { exampleInventory, exampleRack } from '../example-inventory';
@@ -64,9 +65,10 @@ describe('simulated MI300X hosts speak the AMD Device Metrics Exporter format', 
   });
 
   it('serves an MI325X host (catalogue name to simulator model) with its 256 GB VRAM total and 1,000 W cap', () => {
-    // The inventory's accelerator model name, as the catalogue and the seed write it, picks the simulator's MI325X.
-    const model = simGpuModel('AMD Instinct MI325X');
+    // The inventory's accelerator model name (the catalogue's) picks the simulator's MI325X, as it does the MI300X.
+    const model = simGpuModel(acceleratorById('mi325x')!.model);
     expect(model).toBe('MI325X');
+    expect(simGpuModel(acceleratorById('mi300x')!.model)).toBe('MI300X');
     const world = amdWorld(model!);
     for (const g of world.hostView('r1-node1')!.gpus) world.setWorkload(g.uuid, 'compute-bound', 1);
     world.step(30);

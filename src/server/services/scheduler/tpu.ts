@@ -97,6 +97,7 @@ export type TpuCycleResult = { placed: number[]; unschedulable: number; conflict
 export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<TpuCycleResult> {
   const result: TpuCycleResult = { placed: [], unschedulable: 0, conflicts: 0 };
   const queue = pending.filter((j) => j.tpuGeneration !== null && j.tpuShape !== null).sort((a, b) => b.priority - a.priority || a.submittedAt.getTime() - b.submittedAt.getTime() || a.id - b.id);
+  const powerBySites = new Map<string, RackPowerState>();
   for (const job of queue) {
     const generation = job.tpuGeneration!;
     const model = acceleratorById(generation);
@@ -106,8 +107,13 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
       reason = `unknown TPU request ${generation} ${job.tpuShape}`;
     } else {
       const pods = await loadTpuPods(db, generation);
-      // Rack power as the GPU path's filter sees it, read fresh for each job (the previous one may have taken some).
-      const power = await rackPowerState(db, await podSites(db, generation));
+      // Rack power as the GPU path's filter sees it; read again after each slice this loop places (it took some).
+      const sites = (await podSites(db, generation)).join(',');
+      let power = powerBySites.get(sites);
+      if (!power) {
+        power = await rackPowerState(db, sites === '' ? [] : sites.split(',').map(Number));
+        powerBySites.set(sites, power);
+      }
       const outcome = placeSlice(pods, dims, {
         chipPowerW: job.expectedPowerWPerGpu,
         rackHeadroomW: new Map([...power.headroomW].map(([rack, w]) => [String(rack), w])),
@@ -117,6 +123,7 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
         try {
           const pod = pods.find((p) => p.id === outcome.placement.podId)!;
           await commitSlice(db, job, model.model, outcome.placement, pod.hostOf, pod.rackOf, power);
+          powerBySites.clear();
           result.placed.push(job.id);
           continue;
         } catch (error) {
@@ -126,6 +133,7 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
             continue;
           }
           if (!isConflict(error)) throw error;
+          powerBySites.clear();
           result.conflicts++;
           reason = `placement conflict, retrying: ${error instanceof Error ? error.message : String(error)}`;
         }

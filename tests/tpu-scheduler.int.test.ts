@@ -165,6 +165,39 @@ describe('TPU slice scheduling (DB-backed)', () => {
     expect(pods.find((p) => p.name === 'v5p-a')).toMatchObject({ downLinks: 1, largestFree: [4, 4, 4] });
   });
 
+  it("keeps a slice within each rack's power headroom: another cube when one rack is short, refused with the rack named when both are", async () => {
+    // Both v5p cubes whole again (the failed-link test left one link of cube 1 down), and nothing else on them.
+    await api.tpu.setLinkState({ podId: v5pPodId, a: [3, 3, 7], b: [3, 3, 6], state: 'up' });
+    expect((await api.tpu.pods()).find((p) => p.name === 'v5p-a')).toMatchObject({ busyChips: 0, downLinks: 0 });
+    // Cube 0 sits in rack TPU-01, cube 1 in TPU-02. A 4×4×4 draws 64 chips × 300 W (the v5p's power at load, the
+    // default a submitter gets) = 19.2 kW. TPU-01 gets a 20 kW budget: its idle hosts already take part of it.
+    await database.db.update(s.racks).set({ maxPowerKw: 20 }).where(sql`${s.racks.name} = 'TPU-01'`);
+    const first = await submit('tpu-444-power', 'tpu-v5p', '4x4x4');
+    expect(first.expectedPowerWPerGpu).toBe(300);
+    await cycle();
+    const placed = await job(first.id);
+    expect(placed.job.status).toBe('scheduled');
+    // Without the power check the first cube (cube 0) wins; here it is cube 1, in the rack with headroom.
+    expect(placed.tpuSlice).toMatchObject({ pod: 'v5p-a', cubes: [1], state: 'active' });
+    await api.jobs.cancel({ id: first.id });
+
+    // Both racks short: refused, and the reason says it is power and which rack came closest.
+    await database.db.update(s.racks).set({ maxPowerKw: 20 }).where(sql`${s.racks.name} = 'TPU-02'`);
+    const second = await submit('tpu-444-nopower', 'tpu-v5p', '4x4x4');
+    await cycle();
+    const refused = await job(second.id);
+    expect(refused.job.status).toBe('pending');
+    expect(refused.job.reason).toMatch(
+      /^no free 4×4×4 slice within rack power headroom in pod v5p-a; largest free is 4×4×8 \(candidate positions: 2 over a rack's power headroom, closest rack TPU-0[12]: 19\.2 kW needed, 1\d(\.\d+)? kW of headroom\)$/,
+    );
+    // A half cube (32 chips, 9.6 kW) fits the headroom that is left.
+    const half = await submit('tpu-244-power', 'tpu-v5p', '2x4x4');
+    await cycle();
+    expect((await job(half.id)).job.status).toBe('scheduled');
+    for (const id of [second.id, half.id]) await api.jobs.cancel({ id });
+    await database.db.update(s.racks).set({ maxPowerKw: 80 }).where(sql`${s.racks.name} IN ('TPU-01', 'TPU-02')`);
+  });
+
   it('counts chips against the tenant quota', async () => {
     await api.tenants.create({ name: 'tiny', gpuQuota: 8, clearedZoneLevel: 1 });
     expect(await fieldErrors(api.jobs.submit({ name: 'too-big', kind: 'training', tenant: 'tiny', tpu: { generation: 'tpu-v5p', shape: '2x2x4' } }))).toEqual({

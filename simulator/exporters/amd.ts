@@ -1,5 +1,5 @@
 /**
- * AMD Device Metrics Exporter /metrics text for the AMD GPUs (MI300X) of one host: the exporter's lower-case field
+ * AMD Device Metrics Exporter /metrics text for the AMD GPUs (MI300X, MI325X) of one host: the exporter's lower-case field
  * names (ROCm/device-metrics-exporter, docs/configuration/metricslist.md), every field a gauge as the exporter
  * registers them, with its always-set labels gpu_id, serial_number, card_model, hostname, gpu_partition_id,
  * gpu_compute_partition_type and gpu_memory_partition_type (the inventory's modes, default SPX / NPS1). Fields exported: the MI3xx power, temperature, activity,
@@ -19,7 +19,7 @@ interface AmdField {
 
 const MIB_PER_MB = 1; // amdsmi reports VRAM in MB that are MiB
 
-/** The fields the simulator emits for an MI300X, in the exporter's field order. */
+/** The fields the simulator emits for an AMD Instinct GPU (MI300X, MI325X), in the exporter's field order. */
 export const AMD_EXPORTER_FIELDS: readonly AmdField[] = [
   { name: 'gpu_package_power', help: 'Current socket power (W)', value: (r) => r.powerInstantW },
   { name: 'gpu_junction_temperature', help: 'Junction (hotspot) temperature (C)', value: (r) => r.gpuTempC },

@@ -7,9 +7,9 @@
 import { TPU_MODEL_IDS, TPU_MODELS, type TpuModelId } from './tpu-params';
 
 /** Accelerator models the simulator has: GPUs, and TPU chips (models/tpu-params.ts), which share the GPU's physics. */
-export type GpuModelId = 'H100-SXM' | 'H200-SXM' | 'B200' | 'GB200' | 'L40S' | 'MI300X' | TpuModelId;
+export type GpuModelId = 'H100-SXM' | 'H200-SXM' | 'B200' | 'GB200' | 'L40S' | 'MI300X' | 'MI325X' | TpuModelId;
 
-export const GPU_MODEL_IDS: readonly GpuModelId[] = ['H100-SXM', 'H200-SXM', 'B200', 'GB200', 'L40S', 'MI300X', ...TPU_MODEL_IDS];
+export const GPU_MODEL_IDS: readonly GpuModelId[] = ['H100-SXM', 'H200-SXM', 'B200', 'GB200', 'L40S', 'MI300X', 'MI325X', ...TPU_MODEL_IDS];
 
 export interface GpuThermalParams {
   /** Heatsink / cold plate to local air (or coolant), °C per W of total board power. */
@@ -204,6 +204,74 @@ function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
+/** MI300X: 5.3 TB/s over eight HBM3 stacks (AMD Instinct MI300X data sheet); no separate HBM3 energy figure, so HBM3e's as for the H100. */
+const MI300X_HBM: HbmFigures = { peakBandwidthTBps: 5.3, stacks: 8, stackEnergyPjPerBit: HBM3E_STACK_PJ_PER_BIT, pathEnergyPjPerBit: HBM3E_PATH_PJ_PER_BIT };
+/** MI325X: 6 TB/s over eight HBM3E stacks (AMD Instinct MI325X data sheet). */
+const MI325X_HBM: HbmFigures = { ...MI300X_HBM, peakBandwidthTBps: 6 };
+
+const MI300X: GpuModelParams = {
+  id: 'MI300X',
+  vendor: 'amd',
+  modelName: 'AMD Instinct MI300X',
+  memoryTotalMib: 196592,
+  memoryReservedMib: 0,
+  contextMemoryMib: 1000,
+  powerLimitW: 750,
+  minPowerLimitW: 200,
+  idleNoContextW: 140,
+  idleWithContextW: 170,
+  idleMemoryPowerW: 50,
+  computeBoundDemandW: 1400,
+  memoryBoundW: 520,
+  computeMemoryShare: 0.17,
+  memoryBoundMemoryShare: 0.47,
+  smClockMaxMhz: 2100,
+  smClockIdleMhz: 130,
+  memClockMhz: 1300,
+  clockStepMhz: 10,
+  dvfsExponent: 2.5,
+  capTargetRatio: 0.988,
+  powerAverageWindowS: 1,
+  contextReleaseDelayS: 2,
+  maxOperatingTempC: 90,
+  slowdownTempC: 95,
+  shutdownTempC: 100,
+  thermal: HOPPER_THERMAL,
+  hbm: MI300X_HBM,
+  source: '750 W, 192 GB OAM (REFERENCE-NUMBERS.md); the rest estimated from the H200 fit',
+};
+
+/**
+ * MI325X transferred from the MI300X by what differs between the two (AMD: the same CDNA 3 package, 8 XCDs and 304
+ * CUs at up to 2,100 MHz, on the same OAM platform; 256 GB HBM3E at 6 TB/s instead of 192 GB HBM3 at 5.3 TB/s;
+ * 1,000 W instead of 750 W typical board power). Never fitted on an MI325X; docs/simulator.md cites the figures.
+ * - same dies, clocks and power controller: compute demand, DVFS exponent, cap target and clock range carry over;
+ *   die resistances scale with 1 / die area (ratio 1: the same package);
+ * - memory: eight stacks either way, 12-high instead of 8-high, so the idle (refresh and standby) memory power scales
+ *   with capacity; memory-bound power moves by the idle change plus the traffic power at the new bandwidth
+ *   (bandwidth × energy per bit, as for any part); the memory clock by the bandwidth ratio;
+ * - the reported VRAM total keeps the MI300X's firmware carve-out below the nominal capacity (16 MiB).
+ */
+const MI325X_IDLE_MEMORY_EXTRA_W = round1(MI300X.idleMemoryPowerW * (256 / 192 - 1));
+const MI300X_CARVE_OUT_MIB = 192 * 1024 - MI300X.memoryTotalMib;
+
+const MI325X: GpuModelParams = {
+  ...MI300X,
+  id: 'MI325X',
+  modelName: 'AMD Instinct MI325X',
+  memoryTotalMib: 256 * 1024 - MI300X_CARVE_OUT_MIB,
+  powerLimitW: 1000,
+  idleNoContextW: round1(MI300X.idleNoContextW + MI325X_IDLE_MEMORY_EXTRA_W),
+  idleWithContextW: round1(MI300X.idleWithContextW + MI325X_IDLE_MEMORY_EXTRA_W),
+  idleMemoryPowerW: round1(MI300X.idleMemoryPowerW + MI325X_IDLE_MEMORY_EXTRA_W),
+  memoryBoundW: round1(MI300X.memoryBoundW + MI325X_IDLE_MEMORY_EXTRA_W + memoryTrafficW(MI325X_HBM, 1) - memoryTrafficW(MI300X_HBM, 1)),
+  memClockMhz: Math.round((MI300X.memClockMhz * MI325X_HBM.peakBandwidthTBps) / MI300X_HBM.peakBandwidthTBps),
+  // scaleDieResistances with an area ratio of 1 (the same dies): the MI300X's resistances as they are.
+  thermal: MI300X.thermal,
+  hbm: MI325X_HBM,
+  source: '1,000 W, 256 GB HBM3E at 6 TB/s (AMD MI325X data sheet); transferred from the MI300X (same CDNA 3 dies; HBM capacity, bandwidth × energy per bit)',
+};
+
 export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
   'H200-SXM': H200_SXM,
   'H100-SXM': {
@@ -341,36 +409,8 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     },
     source: '350 W, 48 GB, PCIe air-cooled (REFERENCE-NUMBERS.md); the rest estimated',
   },
-  MI300X: {
-    id: 'MI300X',
-    vendor: 'amd',
-    modelName: 'AMD Instinct MI300X',
-    memoryTotalMib: 196592,
-    memoryReservedMib: 0,
-    contextMemoryMib: 1000,
-    powerLimitW: 750,
-    minPowerLimitW: 200,
-    idleNoContextW: 140,
-    idleWithContextW: 170,
-    idleMemoryPowerW: 50,
-    computeBoundDemandW: 1400,
-    memoryBoundW: 520,
-    computeMemoryShare: 0.17,
-    memoryBoundMemoryShare: 0.47,
-    smClockMaxMhz: 2100,
-    smClockIdleMhz: 130,
-    memClockMhz: 1300,
-    clockStepMhz: 10,
-    dvfsExponent: 2.5,
-    capTargetRatio: 0.988,
-    powerAverageWindowS: 1,
-    contextReleaseDelayS: 2,
-    maxOperatingTempC: 90,
-    slowdownTempC: 95,
-    shutdownTempC: 100,
-    thermal: HOPPER_THERMAL,
-    source: '750 W, 192 GB OAM (REFERENCE-NUMBERS.md); the rest estimated from the H200 fit',
-  },
+  MI300X: MI300X,
+  MI325X: MI325X,
   ...TPU_MODELS,
 };
 

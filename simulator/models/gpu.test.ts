@@ -266,4 +266,36 @@ describe('parameters and helpers', () => {
     expect(bigger.sinkResistanceCPerW).toBe(th.sinkResistanceCPerW);
     expect(bigger.memResistanceCPerW).toBe(th.memResistanceCPerW);
   });
+
+  it('derives the MI325X from the MI300X: same dies and clocks, 256 GB at 6 TB/s, 1,000 W', () => {
+    const mi300x = GPU_MODELS.MI300X;
+    const mi325x = GPU_MODELS.MI325X;
+    expect(mi325x.vendor).toBe('amd');
+    expect(mi325x.powerLimitW).toBe(1000);
+    // The MI300X's firmware carve-out below 192 GiB, kept below 256 GiB.
+    expect(256 * 1024 - mi325x.memoryTotalMib).toBe(192 * 1024 - mi300x.memoryTotalMib);
+    expect(mi325x.hbm!.peakBandwidthTBps).toBe(6);
+    // Same CDNA 3 dies: compute demand, clocks, controller and die resistances carry over.
+    for (const key of ['computeBoundDemandW', 'smClockMaxMhz', 'smClockIdleMhz', 'dvfsExponent', 'capTargetRatio', 'clockStepMhz'] as const) expect(mi325x[key]).toBe(mi300x[key]);
+    expect(mi325x.thermal).toEqual(mi300x.thermal);
+    // Memory-bound power moves by the extra idle memory power plus 0.7 TB/s more traffic at 8 pJ/bit (44.8 W).
+    const idleExtra = mi325x.idleWithContextW - mi300x.idleWithContextW;
+    expect(idleExtra).toBeCloseTo(mi300x.idleMemoryPowerW / 3, 0);
+    expect(mi325x.memoryBoundW - mi300x.memoryBoundW).toBeCloseTo(idleExtra + 44.8, 0);
+  });
+
+  it('holds a compute-bound MI325X at its 1,000 W cap, above where an MI300X stops', () => {
+    const mi325x = gpu('MI325X');
+    const mi300x = gpu('MI300X');
+    for (const g of [mi325x, mi300x]) g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(mi325x, 10);
+    run(mi300x, 10);
+    const r = mi325x.readings()!;
+    expect(r.powerW).toBeGreaterThan(950);
+    expect(r.powerW).toBeLessThanOrEqual(1000);
+    expect(r.clockEventReasons & CLOCK_REASON.swPowerCap).toBeTruthy();
+    // The extra 250 W buys clock: the same dies throttle less.
+    expect(r.smClockMhz).toBeGreaterThan(mi300x.readings()!.smClockMhz);
+    expect(r.fbUsedMib + r.fbFreeMib + r.fbReservedMib).toBe(GPU_MODELS.MI325X.memoryTotalMib);
+  });
 });

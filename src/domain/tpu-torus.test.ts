@@ -283,3 +283,71 @@ describe('largest free shape', () => {
     expect(largestFreeShape(p)).toBeNull();
   });
 });
+
+describe('rack power headroom', () => {
+  /** Puts each chip in rack "cube-<n>" of its 4×4×4 cube, as a 3D pod is racked (one cube per rack). */
+  function rackByCube(pod: TpuPodState): TpuPodState {
+    for (const chip of pod.chips) chip.rackId = `cube-${Math.floor(chip.coord[2] / 4)}`;
+    return pod;
+  }
+  const power = (headroomW: Record<string, number>, chipPowerW = 300) => ({
+    chipPowerW,
+    rackHeadroomW: new Map(Object.entries(headroomW)),
+    rackNames: new Map(Object.keys(headroomW).map((id) => [id, id.toUpperCase()])),
+  });
+
+  it('places a whole-cube slice in the cube whose rack has the headroom, not the first cube', () => {
+    const pod = rackByCube(pod3d([4, 4, 8]));
+    // 64 chips × 300 W = 19.2 kW: cube 0's rack has 10 kW left, cube 1's 30 kW.
+    expect(placed(pod, [4, 4, 4]).cubes).toEqual([0]);
+    const result = placeSlice([pod], [4, 4, 4], power({ 'cube-0': 10_000, 'cube-1': 30_000 }));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.placement.cubes).toEqual([1]);
+      expect(result.placement.coords.every((c) => c[2] >= 4)).toBe(true);
+    }
+  });
+
+  it('refuses when the only free shaped sub-torus lies in a rack without headroom, and says which rack', () => {
+    const pod = rackByCube(pod3d([4, 4, 8], 'v5p-a'));
+    // Cube 1 is full; cube 0 is free, but its rack has 4 kW left and a 2×2×4 slice draws 16 × 300 W = 4.8 kW.
+    setBusy(pod, (c) => c[2] >= 4);
+    const result = placeSlice([pod], [2, 2, 4], power({ 'cube-0': 4_000, 'cube-1': 50_000 }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toMatch(/^no free 2×2×4 slice within rack power headroom in pod v5p-a; largest free is 4×4×4 \(candidate positions: /);
+      expect(result.reason).toContain("over a rack's power headroom, closest rack CUBE-0: 4.8 kW needed, 4 kW of headroom");
+      expect(result.blocked.rackPower).toBeGreaterThan(0);
+      expect(result.powerShortfall).toEqual({ rackId: 'cube-0', neededW: 4_800, headroomW: 4_000 });
+    }
+    // With 4.8 kW of headroom it fits; a smaller slice fits the 4 kW (8 × 300 W = 2.4 kW).
+    expect(placeSlice([pod], [2, 2, 4], power({ 'cube-0': 4_800 })).ok).toBe(true);
+    expect(placeSlice([pod], [2, 2, 2], power({ 'cube-0': 4_000 })).ok).toBe(true);
+  });
+
+  it('skips a multi-cube slice past the cube whose rack is short, and counts cubes sharing a rack together', () => {
+    const pod = rackByCube(pod3d([4, 4, 16]));
+    const split = placeSlice([pod], [4, 4, 8], power({ 'cube-1': 5_000 }));
+    expect(split.ok && split.placement.cubes).toEqual([0, 2]);
+    // Cubes 0 and 1 in one rack with room for one cube (19.2 kW) but not two: the slice takes cube 0 and cube 2.
+    for (const chip of pod.chips) if (chip.coord[2] < 8) chip.rackId = 'shared';
+    const shared = placeSlice([pod], [4, 4, 8], power({ shared: 25_000 }));
+    expect(shared.ok && shared.placement.cubes).toEqual([0, 2]);
+  });
+
+  it('places a 2D slice on the hosts of the rack with headroom; racks without a figure are not limited', () => {
+    const pod = pod2d(8, 8, true, 'v5e-a');
+    for (const chip of pod.chips) chip.rackId = chip.coord[1] < 4 ? 'r-a' : 'r-b';
+    // Rack r-a has 100 W left, not enough for one 170 W chip; r-b is not in the power analysis. With wrap links a 4×4
+    // could straddle both racks (rows 2-5); it must keep to r-b's rows.
+    const result = placeSlice([pod], [4, 4, 1], power({ 'r-a': 100 }, 170));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.placement.coords.every((c) => c[1] >= 4)).toBe(true);
+    // 16 chips × 170 W = 2.72 kW: with 2 kW left in each rack, every 4×4 is refused (at best 8 + 8 chips, 1.36 kW each: fits).
+    const straddle = placeSlice([pod], [4, 4, 1], power({ 'r-a': 2_000, 'r-b': 2_000 }, 170));
+    expect(straddle.ok && straddle.placement.coords.filter((c) => c[1] < 4)).toHaveLength(8);
+    const nowhere = placeSlice([pod], [4, 4, 1], power({ 'r-a': 1_000, 'r-b': 1_000 }, 170));
+    expect(nowhere.ok).toBe(false);
+    if (!nowhere.ok) expect(nowhere.reason).toMatch(/^no free 4×4 slice within rack power headroom in pod v5e-a; largest free is 8×8/);
+  });
+});

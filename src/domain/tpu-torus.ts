@@ -10,9 +10,12 @@
  *   rectangle may run over the edge, and one that spans the whole axis is a ring that needs the wrap link too.
  *
  * A candidate is excluded when any of its chips is busy or unhealthy, or any ICI link between two of its chips (the
- * links it needs) is down. Among the candidates the one that grows the fragmentation measure least wins (docs/SCHEDULER.md,
+ * links it needs) is down, or (when the caller gives rack power headroom) the chips it puts in some rack would draw
+ * more than that rack's headroom. Among the candidates the one that grows the fragmentation measure least wins (docs/SCHEDULER.md,
  * TPU slices): the free chips that the generation's usual slice shapes can no longer use.
  */
+
+import { formatPowerW } from './units';
 
 export type Dims = readonly [number, number, number];
 export type Coord = readonly [number, number, number];
@@ -34,7 +37,15 @@ export type TpuPodState = {
   downLinks: ReadonlyArray<readonly [Coord, Coord]>;
 };
 
-export type TpuChipState = { coord: Coord; chipId: number; healthy: boolean; busy: boolean };
+/** `rackId`: the rack of the chip's host, for the rack power check (absent: the chip's rack is not power-limited). */
+export type TpuChipState = { coord: Coord; chipId: number; healthy: boolean; busy: boolean; rackId?: string };
+
+/**
+ * Rack power for a placement: what one busy chip draws, W, and each rack's power headroom, W (as the GPU scheduler
+ * computes it: the power chain's headroom with the live allocations' expected draw). A rack not in the map is not
+ * limited (no power chain analysis for it).
+ */
+export type SlicePowerCheck = { chipPowerW: number; rackHeadroomW: ReadonlyMap<string, number>; rackNames?: ReadonlyMap<string, string> };
 
 export type TpuSlicePlacement = {
   podId: string;
@@ -53,9 +64,12 @@ export type TpuSlicePlacement = {
 
 export type TpuPlacementResult =
   | { ok: true; placement: TpuSlicePlacement }
-  | { ok: false; reason: string; largestFree: Dims | null; blocked: BlockedCounts };
+  | { ok: false; reason: string; largestFree: Dims | null; blocked: BlockedCounts; powerShortfall?: PowerShortfall };
 
-export type BlockedCounts = { busy: number; unhealthyChip: number; failedLink: number };
+export type BlockedCounts = { busy: number; unhealthyChip: number; failedLink: number; rackPower: number };
+
+/** The rack that came closest to taking a candidate refused for power: its draw there and its headroom, W. */
+export type PowerShortfall = { rackId: string; neededW: number; headroomW: number };
 
 const SHAPE_PATTERN = /^\s*(\d{1,3})\s*[x×]\s*(\d{1,3})(?:\s*[x×]\s*(\d{1,3}))?\s*$/i;
 
@@ -165,6 +179,8 @@ class Grid {
   /** 0 absent, 1 usable (free and healthy), 2 busy, 3 unhealthy. */
   readonly cell: Uint8Array;
   readonly chipId: Int32Array;
+  /** Rack of each cell's chip (undefined: not power-limited). */
+  readonly rackOf: Array<string | undefined>;
   readonly down = new Set<number>();
   /** Candidate boxes per shape and region: their geometry never changes while the grid's states do. */
   readonly boxCache = new Map<string, Box[]>();
@@ -174,11 +190,13 @@ class Grid {
     const n = this.X * this.Y * this.Z;
     this.cell = new Uint8Array(n);
     this.chipId = new Int32Array(n).fill(-1);
+    this.rackOf = new Array(n);
     for (const chip of pod.chips) {
       const i = this.index(chip.coord);
       if (i < 0) continue;
       this.cell[i] = !chip.healthy ? 3 : chip.busy ? 2 : 1;
       this.chipId[i] = chip.chipId;
+      this.rackOf[i] = chip.rackId;
     }
     for (const [a, b] of pod.downLinks) {
       const i = this.index(a);
@@ -407,10 +425,41 @@ function countFree(grid: Grid, cells: number[]): number {
   return n;
 }
 
+/** Draw per rack (W) of a set of cells, for the racks that are power-limited. */
+function drawByRack(grid: Grid, cells: number[], power: SlicePowerCheck): Map<string, number> {
+  const draw = new Map<string, number>();
+  for (const c of cells) {
+    const rack = grid.rackOf[c];
+    if (rack === undefined || !power.rackHeadroomW.has(rack)) continue;
+    draw.set(rack, (draw.get(rack) ?? 0) + power.chipPowerW);
+  }
+  return draw;
+}
+
+/** The rack whose headroom the draw exceeds most (null: every rack has room). `used` is draw already committed. */
+function powerShortfall(draw: Map<string, number>, power: SlicePowerCheck, used?: Map<string, number>): PowerShortfall | null {
+  let worst: PowerShortfall | null = null;
+  for (const [rackId, w] of draw) {
+    const neededW = w + (used?.get(rackId) ?? 0);
+    const headroomW = power.rackHeadroomW.get(rackId)!;
+    if (neededW <= headroomW) continue;
+    if (!worst || neededW - headroomW > worst.neededW - worst.headroomW) worst = { rackId, neededW, headroomW };
+  }
+  return worst;
+}
+
+/** Keeps the refusal that came closest to fitting: the smallest excess over headroom. */
+function closer(a: PowerShortfall | null, b: PowerShortfall | null): PowerShortfall | null {
+  if (!a) return b;
+  if (!b) return a;
+  return b.neededW - b.headroomW < a.neededW - a.headroomW ? b : a;
+}
+
 /** The best placement of a shape in one pod, or the tally of why every candidate was refused. */
-function bestInPod(grid: Grid, shape: Dims): { best: Scored | null; blocked: BlockedCounts } {
+function bestInPod(grid: Grid, shape: Dims, power?: SlicePowerCheck): { best: Scored | null; blocked: BlockedCounts; shortfall: PowerShortfall | null } {
   const pod = grid.pod;
-  const blocked: BlockedCounts = { busy: 0, unhealthyChip: 0, failedLink: 0 };
+  const blocked: BlockedCounts = { busy: 0, unhealthyChip: 0, failedLink: 0, rackPower: 0 };
+  let shortfall: PowerShortfall | null = null;
   const edge = pod.cubeEdge ?? 4;
   if (pod.torus === '3d' && shape.some((d) => d > edge)) {
     const needed = chipCount(shape) / edge ** 3;
@@ -421,11 +470,27 @@ function bestInPod(grid: Grid, shape: Dims): { best: Scored | null; blocked: Blo
       if (verdict === 'ok') free.push(n);
       else blocked[verdict]++;
     }
-    if (free.length < needed) return { best: null, blocked };
-    // Whole cubes are interchangeable through the OCS; the lowest-numbered ones keep the choice predictable.
-    const cubes = free.slice(0, needed);
+    // Whole cubes are interchangeable through the OCS; the lowest-numbered ones keep the choice predictable. With a
+    // power check, a cube joins only while every rack it puts chips in keeps its headroom (cubes may share a rack).
+    const cubes: number[] = [];
+    const used = new Map<string, number>();
+    for (const n of free) {
+      if (cubes.length === needed) break;
+      if (power) {
+        const draw = drawByRack(grid, cubeCells(grid, origins[n]!, edge), power);
+        const short = powerShortfall(draw, power, used);
+        if (short) {
+          blocked.rackPower++;
+          shortfall = closer(shortfall, short);
+          continue;
+        }
+        for (const [rack, w] of draw) used.set(rack, (used.get(rack) ?? 0) + w);
+      }
+      cubes.push(n);
+    }
+    if (cubes.length < needed) return { best: null, blocked, shortfall };
     const cells = cubes.flatMap((n) => cubeCells(grid, origins[n]!, edge));
-    return { best: { box: null, cubes, cells, growth: 0, freeLeft: (free.length - needed) * edge ** 3 }, blocked };
+    return { best: { box: null, cubes, cells, growth: 0, freeLeft: (free.length - needed) * edge ** 3 }, blocked, shortfall };
   }
   let best: Scored | null = null;
   const regionBefore = new Map<string, { cells: number[]; origin?: Coord; before: number; free: number }>();
@@ -447,14 +512,22 @@ function bestInPod(grid: Grid, shape: Dims): { best: Scored | null; blocked: Blo
       blocked[verdict]++;
       continue;
     }
-    const region = regionOf(box);
     const cells = cellsOf(grid, box);
+    if (power) {
+      const short = powerShortfall(drawByRack(grid, cells, power), power);
+      if (short) {
+        blocked.rackPower++;
+        shortfall = closer(shortfall, short);
+        continue;
+      }
+    }
+    const region = regionOf(box);
     const after = withCellsBusy(grid, cells, () => regionFragmentation(grid, region.cells, region.origin));
     const scored: Scored = { box, cubes: null, cells, growth: after - region.before, freeLeft: region.free - cells.length };
     // Least growth; then the region left fullest (best fit); then the first in enumeration order.
     if (!best || scored.growth < best.growth || (scored.growth === best.growth && scored.freeLeft < best.freeLeft)) best = scored;
   }
-  return { best, blocked };
+  return { best, blocked, shortfall };
 }
 
 /** The largest shape (most chips) that could be placed in the pod now, or null when not even one chip is free. */
@@ -488,21 +561,25 @@ function firstPlaceable(grid: Grid, shapes: Dims[]): Dims | null {
 
 /**
  * Places a slice of `shape` in the best pod of those given (all of the requested generation): the candidate with the
- * least fragmentation growth, then the one leaving its region fullest; across pods, the same order. When nothing
- * fits, the reason names the shape, each pod's largest free shape and what blocked the candidates.
+ * least fragmentation growth, then the one leaving its region fullest; across pods, the same order. With `power`, a
+ * candidate must also fit the power headroom of every rack it puts chips in. When nothing fits, the reason names the
+ * shape, each pod's largest free shape and what blocked the candidates (for power: the rack that came closest).
  */
-export function placeSlice(pods: TpuPodState[], shape: Dims): TpuPlacementResult {
+export function placeSlice(pods: TpuPodState[], shape: Dims, power?: SlicePowerCheck): TpuPlacementResult {
   const torus = pods[0]?.torus ?? '3d';
   const wanted = formatShape(shape, torus);
-  if (pods.length === 0) return { ok: false, reason: `no TPU pod of this generation to place a ${wanted} slice in`, largestFree: null, blocked: { busy: 0, unhealthyChip: 0, failedLink: 0 } };
+  if (pods.length === 0) return { ok: false, reason: `no TPU pod of this generation to place a ${wanted} slice in`, largestFree: null, blocked: { busy: 0, unhealthyChip: 0, failedLink: 0, rackPower: 0 } };
   let best: { pod: TpuPodState; grid: Grid; scored: Scored } | null = null;
-  const blocked: BlockedCounts = { busy: 0, unhealthyChip: 0, failedLink: 0 };
+  const blocked: BlockedCounts = { busy: 0, unhealthyChip: 0, failedLink: 0, rackPower: 0 };
+  let shortfall: PowerShortfall | null = null;
   for (const pod of pods) {
     const grid = new Grid(pod);
-    const result = bestInPod(grid, shape);
+    const result = bestInPod(grid, shape, power);
     blocked.busy += result.blocked.busy;
     blocked.unhealthyChip += result.blocked.unhealthyChip;
     blocked.failedLink += result.blocked.failedLink;
+    blocked.rackPower += result.blocked.rackPower;
+    shortfall = closer(shortfall, result.shortfall);
     const s = result.best;
     if (!s) continue;
     if (!best || s.growth < best.scored.growth || (s.growth === best.scored.growth && s.freeLeft < best.scored.freeLeft)) best = { pod, grid, scored: s };
@@ -532,8 +609,13 @@ export function placeSlice(pods: TpuPodState[], shape: Dims): TpuPlacementResult
   if (blocked.busy) parts.push(`${blocked.busy} taken by other slices`);
   if (blocked.unhealthyChip) parts.push(`${blocked.unhealthyChip} on an unhealthy or missing chip`);
   if (blocked.failedLink) parts.push(`${blocked.failedLink} needing a failed ICI link`);
+  if (blocked.rackPower && shortfall) {
+    const rack = power?.rackNames?.get(shortfall.rackId) ?? shortfall.rackId;
+    parts.push(`${blocked.rackPower} over a rack's power headroom, closest rack ${rack}: ${formatPowerW(shortfall.neededW)} needed, ${formatPowerW(Math.max(0, shortfall.headroomW))} of headroom`);
+  }
   const why = parts.length > 0 ? ` (candidate positions: ${parts.join(', ')})` : '';
-  return { ok: false, reason: `no free ${wanted} slice${where}; ${largestText}${why}`, largestFree: top.shape, blocked };
+  const within = blocked.rackPower > 0 ? ' within rack power headroom' : '';
+  return { ok: false, reason: `no free ${wanted} slice${within}${where}; ${largestText}${why}`, largestFree: top.shape, blocked, ...(shortfall ? { powerShortfall: shortfall } : {}) };
 }
 
 function cubeIndexOf(grid: Grid, origin: Coord): number {

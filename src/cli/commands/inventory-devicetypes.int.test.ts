@@ -86,6 +86,8 @@ describe('plenum devicetypes / inventory commands', () => {
     const exported = await run(['inventory', 'export', '--out', file, '--url', sourceUrl]);
     expect(exported.code).toBe(0);
     expect(exported.out).toMatch(/^wrote .*inventory\.json: 1 sites, /);
+    // The TPU hall's pods travel with their chips and ICI links (Hall T: a v5p 4×4×8 and a v5e 8×8 pod).
+    expect(exported.out).toMatch(/, 2 tpuPods, 192 tpuChips, \d+ tpuIciLinks\n?$/);
     const document = JSON.parse(await readFile(file, 'utf8'));
     expect(document.format).toBe('plenum-inventory');
 
@@ -108,7 +110,7 @@ describe('plenum devicetypes / inventory commands', () => {
       expect(bad.err).toBe('plenum: racks.0.uHeight: must be at least 1 U\n');
       const ok = await run(['inventory', 'import', file, '--url', emptyUrl, '--json']);
       expect(ok.code).toBe(0);
-      expect(JSON.parse(ok.out).counts.accelerators).toBe(704 + 192); // GPUs and the TPU hall's chips
+      expect(JSON.parse(ok.out).counts).toMatchObject({ accelerators: 704 + 192, tpuPods: 2, tpuChips: 192, tpuIciLinks: document.tpuIciLinks.length }); // GPUs and the TPU hall's chips
     } finally {
       await empty.drop();
     }

@@ -15,8 +15,6 @@ const KINDS = ['training', 'inference', 'batch'] as const;
 const TOPOLOGIES = ['none', 'nvlink-domain', 'leaf', 'rack'] as const;
 /** The server's defaults per kind (src/server/services/scheduler/defaults.ts), shown as placeholders. */
 const DEFAULT_W: Record<(typeof KINDS)[number], number> = { training: 700, inference: 450, batch: 550 };
-/** DEFAULT_POWER_W_PER_TPU_CHIP of src/server/services/scheduler/tpu.ts. */
-const TPU_CHIP_W = 200;
 
 /** Empty text → undefined, so the server's default applies; anything else a number (NaN is reported by the server). */
 const num = (value: string) => (value.trim() === '' ? undefined : Number(value));
@@ -244,8 +242,8 @@ export function JobForm() {
           <Field id="estimatedDurationS" label="Estimated duration (min)" error={errors.estimatedDurationS} hint="Empty: runs until cancelled">
             <input id="estimatedDurationS" type="number" inputMode="decimal" className={inputClass} value={state.durationMin} onChange={set('durationMin')} aria-invalid={invalid('estimatedDurationS')} />
           </Field>
-          <Field id="expectedPowerWPerGpu" label={tpu ? 'Expected power per chip (W)' : 'Expected power per GPU (W)'} error={errors.expectedPowerWPerGpu} hint={`Empty: ${tpu ? TPU_CHIP_W : DEFAULT_W[state.kind]} W${tpu ? ' per TPU chip' : ` for ${state.kind}`}`}>
-            <input id="expectedPowerWPerGpu" type="number" inputMode="numeric" placeholder={String(tpu ? TPU_CHIP_W : DEFAULT_W[state.kind])} className={inputClass} value={state.powerW} onChange={set('powerW')} aria-invalid={invalid('expectedPowerWPerGpu')} />
+          <Field id="expectedPowerWPerGpu" label={tpu ? 'Expected power per chip (W)' : 'Expected power per GPU (W)'} error={errors.expectedPowerWPerGpu} hint={tpu ? "Empty: the generation's power per chip at load" : `Empty: ${DEFAULT_W[state.kind]} W for ${state.kind}`}>
+            <input id="expectedPowerWPerGpu" type="number" inputMode="numeric" placeholder={tpu ? 'at load' : String(DEFAULT_W[state.kind])} className={inputClass} value={state.powerW} onChange={set('powerW')} aria-invalid={invalid('expectedPowerWPerGpu')} />
           </Field>
           <div className="flex items-center gap-2 self-end pb-2">
             <input id="preemptible" type="checkbox" checked={state.preemptible} onChange={(e) => setState((s) => ({ ...s, preemptible: e.target.checked }))} />

@@ -3,6 +3,8 @@ import { createTestDatabase, type TestDatabase } from '../../../tests/db';
 import { createCaller } from '../api/root';
 import { createContext } from '../api/trpc';
 import { seedIfEmpty } from '../db/seed';
+import { podLinks } from '@/domain/tpu-torus';
+import { loadTpuPods } from './scheduler/tpu';
 import { exportInventory, type InventoryDocument, InventoryImportError, importInventory, inventoryRowCounts } from './inventory-io';
 
 const withoutDate = ({ exportedAt: _exportedAt, ...rest }: InventoryDocument) => rest;
@@ -25,6 +27,15 @@ describe('whole-inventory export and import', () => {
   beforeAll(async () => {
     [source, target, scratch] = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
     await seedIfEmpty(source.db, 'demo');
+    // TPU state that must survive the trip: one failed chip and one ICI link down in the v5e pod.
+    await source.pool.query(`
+      UPDATE accelerators SET health = 'failed' WHERE id = (
+        SELECT c.accelerator_id FROM tpu_chips c JOIN tpu_pods p ON p.id = c.pod_id WHERE p.torus = '2d' AND c.x = 3 AND c.y = 5)`);
+    await source.pool.query(`
+      UPDATE tpu_ici_links SET state = 'down' WHERE id = (
+        SELECT l.id FROM tpu_ici_links l JOIN tpu_chips a ON a.accelerator_id = l.chip_a JOIN tpu_chips b ON b.accelerator_id = l.chip_b
+        JOIN tpu_pods p ON p.id = l.pod_id
+        WHERE p.torus = '2d' AND a.x + a.y + b.x + b.y = 5 AND LEAST(a.x, b.x) = 1 AND a.y = 1 AND b.y = 1)`);
     exported = await exportInventory(source.db);
   });
   afterAll(() => Promise.all([source, target, scratch].map((d) => d?.drop())));
@@ -32,8 +43,19 @@ describe('whole-inventory export and import', () => {
   it('exports a versioned document with natural keys and no database ids', () => {
     expect(exported).toMatchObject({ format: 'plenum-inventory', version: 1 });
     expect(exported.sites.map((x) => x.slug)).toEqual(['ams-ai-1']);
-    // 704 GPUs and the TPU hall's 192 chips (the document carries the chips as accelerators, not yet their pods).
+    // 704 GPUs and the TPU hall's 192 chips, which the TPU sections place in their pods.
     expect(exported.accelerators).toHaveLength(704 + 192);
+    expect(exported.tpuPods.map((p) => [p.generation, p.torus, p.dims.join('x')])).toEqual([
+      ['tpu-v5e', '2d', '8x8x1'],
+      ['tpu-v5p', '3d', '4x4x8'],
+    ]);
+    expect(exported.tpuChips).toHaveLength(192);
+    // Every wire each pod has, as the torus model wires it (3D: inside each cube; 2D: with the wrap-around rings).
+    const wires = exported.tpuPods.reduce((n, p) => n + podLinks({ torus: p.torus, dims: p.dims, cubeEdge: p.cubeEdge, wraps: [p.wrapX, p.wrapY, false] }).length, 0);
+    expect(exported.tpuIciLinks).toHaveLength(wires);
+    expect(exported.tpuIciLinks.filter((l) => l.state === 'down')).toEqual([
+      { pod: exported.tpuPods[0]!.name, a: { x: 1, y: 1, z: 0 }, b: { x: 2, y: 1, z: 0 }, state: 'down', changedAt: expect.any(String) },
+    ]);
     expect(exported.links.length).toBeGreaterThan(100);
     expect(exported.links[0]!.a).toEqual({ device: expect.any(String), interface: expect.any(String) });
     expect(JSON.stringify(exported)).not.toMatch(/"(id|siteId|hallId|rackId|deviceId)":/);
@@ -50,6 +72,25 @@ describe('whole-inventory export and import', () => {
     expect(await inventoryRowCounts(target.db)).toEqual(await inventoryRowCounts(source.db));
     const ends = await target.pool.query('SELECT count(*)::int AS n FROM link_ends');
     expect(ends.rows[0].n).toBe(exported.links.length * 2);
+    // The scheduler reads the imported pods as it read the originals: same chips at the same coordinates, the same
+    // chip unhealthy and the same ICI link down (database ids differ, so compare by coordinates).
+    const byCoordinates = async (db: TestDatabase['db']) =>
+      (await loadTpuPods(db))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((p) => ({
+        name: p.name,
+        torus: p.torus,
+        dims: p.dims,
+        cubeEdge: p.cubeEdge,
+        wraps: p.wraps,
+        chips: p.chips.map((c) => ({ coord: c.coord, healthy: c.healthy, busy: c.busy })).sort((a, b) => a.coord.join().localeCompare(b.coord.join())),
+        downLinks: p.downLinks,
+      }));
+    const imported = await byCoordinates(target.db);
+    expect(imported).toEqual(await byCoordinates(source.db));
+    const v5e = imported.find((p) => p.torus === '2d')!;
+    expect(v5e.chips.filter((c) => !c.healthy).map((c) => c.coord)).toEqual([[3, 5, 0]]);
+    expect(v5e.downLinks).toHaveLength(1);
   });
 
   it('refuses to import into an inventory that is not empty', async () => {
@@ -107,6 +148,55 @@ describe('whole-inventory export and import', () => {
     expect(twice.issues).toEqual([{ field: 'links.1.a', reason: 'is an interface already cabled by another link' }]);
 
     await expect(importInventory(scratch.db, { format: 'plenum-inventory', version: 2 }, { actor: 'test' })).rejects.toThrow(/version: must be 1/);
+    expect(await inventoryRowCounts(scratch.db)).toEqual({});
+  });
+
+  it('imports nothing when a TPU chip lies outside its torus or an ICI link joins chips that are not neighbours', async () => {
+    const pod = exported.tpuPods.find((p) => p.torus === '2d')!;
+    const outside = structuredClone(exported);
+    const chip = outside.tpuChips.findIndex((c) => c.pod === pod.name && c.x === 7 && c.y === 7);
+    outside.tpuChips[chip]!.x = 8;
+    const out = await importError(importInventory(scratch.db, outside, { actor: 'test' }));
+    // The chip is refused by its field, and the two links that reached it now name no chip at (7, 7, 0).
+    expect(out.issues[0]).toEqual({ field: `tpuChips.${chip}.x`, reason: `is 8, outside pod "${pod.name}" (8×8: x runs 0-7)` });
+    expect(out.issues.slice(1).map((i) => i.reason)).toEqual([
+      `names no chip of pod "${pod.name}" at (7, 7, 0)`,
+      `names no chip of pod "${pod.name}" at (7, 7, 0)`,
+      `names no chip of pod "${pod.name}" at (7, 7, 0)`,
+      `names no chip of pod "${pod.name}" at (7, 7, 0)`,
+    ]);
+    expect(await inventoryRowCounts(scratch.db)).toEqual({});
+
+    const skewed = structuredClone(exported);
+    const link = skewed.tpuIciLinks.findIndex((l) => l.pod === pod.name && l.a.x === 2 && l.a.y === 2 && l.b.x === 3 && l.b.y === 2);
+    skewed.tpuIciLinks[link]!.b = { x: 4, y: 2, z: 0 };
+    const notNeighbours = await importError(importInventory(scratch.db, skewed, { actor: 'test' }));
+    expect(notNeighbours.issues).toEqual([
+      {
+        field: `tpuIciLinks.${link}.b`,
+        reason: `(4, 2, 0) is not a torus neighbour of (2, 2, 0) in pod "${pod.name}" (8×8; ICI links join adjacent chips (and the ends of an axis with wrap links))`,
+      },
+    ]);
+    expect(await inventoryRowCounts(scratch.db)).toEqual({});
+
+    // A v5p cube's chips are wired inside the cube only: (0,0,3)-(0,0,4) crosses to the next cube (the OCS's job).
+    const v5p = exported.tpuPods.find((p) => p.torus === '3d')!;
+    const crossing = structuredClone(exported);
+    crossing.tpuIciLinks.push({ pod: v5p.name, a: { x: 0, y: 0, z: 3 }, b: { x: 0, y: 0, z: 4 }, state: 'up' });
+    const acrossCubes = await importError(importInventory(scratch.db, crossing, { actor: 'test' }));
+    expect(acrossCubes.issues).toEqual([
+      {
+        field: `tpuIciLinks.${crossing.tpuIciLinks.length - 1}.b`,
+        reason: `(0, 0, 4) is not a torus neighbour of (0, 0, 3) in pod "${v5p.name}" (4×4×8; ICI links join adjacent chips inside one 4×4×4 cube)`,
+      },
+    ]);
+
+    // The pod itself is checked against its generation and torus by the schema.
+    const flat = structuredClone(exported) as unknown as { tpuPods: Record<string, unknown>[] };
+    const at = exported.tpuPods.indexOf(pod);
+    flat.tpuPods[at]!.dims = [8, 8, 2];
+    const schema = await importError(importInventory(scratch.db, flat, { actor: 'test' }));
+    expect(schema.issues).toEqual([{ field: `tpuPods.${at}.dims.2`, reason: 'must be 1 for a 2D torus' }]);
     expect(await inventoryRowCounts(scratch.db)).toEqual({});
   });
 

@@ -7,10 +7,17 @@
  * transaction: any failure, including a database rule such as two devices in the same rack units, writes nothing and
  * reports the path of the offending entry. Import refuses an inventory that is not empty.
  *
- * What is not part of the document: the change log, worker heartbeats, and database ids.
+ * TPU pods travel as three sections: `tpuPods` (hall, generation, torus and its dimensions), `tpuChips` (each chip an
+ * accelerator of its host, named by device and index, at x, y, z inside the pod's dimensions; its health is the
+ * accelerator's) and `tpuIciLinks` (each ICI link by the coordinates of its two chips, which must be torus neighbours
+ * as src/domain/tpu-torus.ts wires a pod, and whether it is up).
+ *
+ * What is not part of the document: the change log, worker heartbeats, jobs and their TPU slices, and database ids.
  */
 import { sql } from 'drizzle-orm';
+import { acceleratorById, tpuGenerations } from '@/domain/accelerators';
 import { COMPUTE_PARTITION_MODES, MEMORY_PARTITION_MODES, partitionModeProblem } from '@/domain/amd-partitions';
+import { type Coord, formatShape, podLinks } from '@/domain/tpu-torus';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../db/client';
@@ -204,6 +211,45 @@ const coolingServedArea = z
   .strictObject({ unit: siteObjectRef, hall: hallRef.nullable().default(null), row: rowRef.nullable().default(null), rack: rackRef.nullable().default(null) })
   .refine((a) => [a.hall, a.row, a.rack].filter(Boolean).length === 1, { message: 'must name exactly one of hall, row and rack' });
 
+const TPU_GENERATIONS = tpuGenerations().map((g) => g.id) as [string, ...string[]];
+const podDimension = int.min(1, 'must be 1-64 chips').max(64, 'must be 1-64 chips');
+const chipCoordinate = int.nonnegative('must be 0 or more');
+const torusPosition = z.strictObject({ x: chipCoordinate, y: chipCoordinate, z: chipCoordinate });
+const tpuPod = z
+  .strictObject({
+    name: key,
+    site: key,
+    hall: key,
+    generation: z.enum(TPU_GENERATIONS, { message: `must be a TPU generation of the catalogue (${TPU_GENERATIONS.join(', ')})` }),
+    torus: z.enum(['2d', '3d']),
+    dims: z.tuple([podDimension, podDimension, podDimension]),
+    cubeEdge: int.min(1, 'must be at least 1').nullable().default(null),
+    wrapX: z.boolean().default(false),
+    wrapY: z.boolean().default(false),
+    createdAt: when,
+  })
+  .superRefine((p, ctx) => {
+    const topology = acceleratorById(p.generation)?.tpu;
+    if (topology && topology.torus !== p.torus) {
+      ctx.addIssue({ code: 'custom', path: ['torus'], message: `must be "${topology.torus}": ${p.generation} is a ${topology.torus.toUpperCase()} torus` });
+      return;
+    }
+    if (p.torus === '2d') {
+      if (p.dims[2] !== 1) ctx.addIssue({ code: 'custom', path: ['dims', 2], message: 'must be 1 for a 2D torus' });
+      if (p.cubeEdge !== null) ctx.addIssue({ code: 'custom', path: ['cubeEdge'], message: 'must be null for a 2D torus' });
+      return;
+    }
+    if (p.cubeEdge === null) {
+      ctx.addIssue({ code: 'custom', path: ['cubeEdge'], message: 'is required for a 3D torus (the edge of its cubes, 4 for v4 and v5p)' });
+      return;
+    }
+    p.dims.forEach((d, axis) => {
+      if (d % p.cubeEdge! !== 0) ctx.addIssue({ code: 'custom', path: ['dims', axis], message: `must be a multiple of the cube edge ${p.cubeEdge}` });
+    });
+  });
+const tpuChip = z.strictObject({ pod: key, device: key, index: int.nonnegative('must be 0 or more'), x: chipCoordinate, y: chipCoordinate, z: chipCoordinate });
+const tpuIciLink = z.strictObject({ pod: key, a: torusPosition, b: torusPosition, state: z.enum(['up', 'down']).default('up'), changedAt: when });
+
 const list = <T extends z.ZodType>(item: T) => z.array(item).default([]);
 
 export const inventoryDocumentSchema = z.strictObject({
@@ -230,6 +276,9 @@ export const inventoryDocumentSchema = z.strictObject({
   psuConnections: list(psuConnection),
   coolingUnits: list(coolingUnit),
   coolingServedAreas: list(coolingServedArea),
+  tpuPods: list(tpuPod),
+  tpuChips: list(tpuChip),
+  tpuIciLinks: list(tpuIciLink),
 });
 
 export type InventoryDocument = z.output<typeof inventoryDocumentSchema>;
@@ -295,7 +344,7 @@ function need<K, V>(map: Map<K, V>, id: K, what: string): V {
 export async function exportInventory(db: Db): Promise<InventoryDocument> {
   return db.transaction(
     async (tx) => {
-      const [sites, zones, halls, rows, racks, makers, models, types, devices, accelerators, storage, fabrics, members, interfaces, links, linkEnds, nodes, edges, psus, units, areas] =
+      const [sites, zones, halls, rows, racks, makers, models, types, devices, accelerators, storage, fabrics, members, interfaces, links, linkEnds, nodes, edges, psus, units, areas, pods, chips, iciLinks] =
         await Promise.all([
           tx.select().from(s.sites),
           tx.select().from(s.securityZones),
@@ -318,6 +367,9 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
           tx.select().from(s.psuConnections),
           tx.select().from(s.coolingUnits),
           tx.select().from(s.coolingServedAreas),
+          tx.select().from(s.tpuPods),
+          tx.select().from(s.tpuChips),
+          tx.select().from(s.tpuIciLinks),
         ]);
       const siteSlug = new Map(sites.map((x) => [x.id, x.slug]));
       const zoneRefById = new Map(zones.map((z) => [z.id, { site: need(siteSlug, z.siteId, 'site'), name: z.name }]));
@@ -334,6 +386,13 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
       const unitRefById = new Map(units.map((u) => [u.id, { site: need(siteSlug, u.siteId, 'site'), name: u.name }]));
       const zoneOf = (id: number | null) => (id === null ? null : need(zoneRefById, id, 'security zone'));
       const rackOf = (id: number | null) => (id === null ? null : need(rackRefById, id, 'rack'));
+      const podName = new Map(pods.map((p) => [p.id, p.name]));
+      const acceleratorOf = new Map(accelerators.map((a) => [a.id, a]));
+      const chipById = new Map(chips.map((c) => [c.acceleratorId, c]));
+      const position = (chipId: number) => {
+        const c = need(chipById, chipId, 'TPU chip');
+        return { x: c.x, y: c.y, z: c.z };
+      };
       const endsByLink = new Map<number, { a: { device: string; interface: string } | null; b: { device: string; interface: string } | null }>();
       for (const end of linkEnds) {
         const entry = endsByLink.get(end.linkId) ?? { a: null, b: null };
@@ -530,6 +589,35 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
           })),
           (x) => [x.unit.site, x.unit.name, JSON.stringify([x.hall, x.row, x.rack])],
         ),
+        tpuPods: sortBy(
+          pods.map((p) => ({
+            name: p.name,
+            ...need(hallRefById, p.hallId, 'hall'),
+            generation: p.generation,
+            torus: p.torus,
+            dims: [p.dimX, p.dimY, p.dimZ] as [number, number, number],
+            cubeEdge: p.cubeEdge,
+            wrapX: p.wrapX,
+            wrapY: p.wrapY,
+            createdAt: iso(p.createdAt),
+          })),
+          (x) => [x.name],
+        ),
+        tpuChips: sortBy(
+          chips.map((c) => {
+            const accelerator = need(acceleratorOf, c.acceleratorId, 'accelerator');
+            return { pod: need(podName, c.podId, 'TPU pod'), device: need(deviceName, accelerator.deviceId, 'device'), index: accelerator.index, x: c.x, y: c.y, z: c.z };
+          }),
+          (x) => [x.pod, x.z, x.y, x.x],
+        ),
+        // Each link's ends in coordinate order (z, y, x), not by database id: ids differ between databases.
+        tpuIciLinks: sortBy(
+          iciLinks.map((l) => {
+            const [a, b] = sortBy([position(l.chipA), position(l.chipB)], (p) => [p.z, p.y, p.x]);
+            return { pod: need(podName, l.podId, 'TPU pod'), a: a!, b: b!, state: l.state, changedAt: iso(l.changedAt) };
+          }),
+          (x) => [x.pod, x.a.z, x.a.y, x.a.x, x.b.z, x.b.y, x.b.x],
+        ),
       };
       return document;
     },
@@ -563,6 +651,9 @@ const INVENTORY_TABLES = [
   'psu_connections',
   'cooling_units',
   'cooling_served_areas',
+  'tpu_pods',
+  'tpu_chips',
+  'tpu_ici_links',
 ] as const;
 
 export type InventoryCounts = Record<InventorySection, number>;
@@ -631,6 +722,12 @@ const CONSTRAINT_FIELD: Record<string, string> = {
   cooling_units_capacity_positive: 'capacityKw',
   cooling_units_setpoint_range: 'supplySetpointC',
   cooling_served_exactly_one: 'hall',
+  tpu_pods_dims_positive: 'dims',
+  tpu_pods_2d_flat: 'dims',
+  tpu_pods_3d_cubes: 'cubeEdge',
+  tpu_chips_position_unique: 'x',
+  tpu_chips_coordinates_non_negative: 'x',
+  tpu_ici_links_pair_unique: 'b',
 };
 
 function describePgError(pg: PgError): { field?: string; reason: string } {
@@ -757,6 +854,8 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
     models: await allocateIds(tx, 'accelerator_models', doc.acceleratorModels.length),
     types: await allocateIds(tx, 'device_types', doc.deviceTypes.length),
     devices: await allocateIds(tx, 'devices', doc.devices.length),
+    accelerators: await allocateIds(tx, 'accelerators', doc.accelerators.length),
+    pods: await allocateIds(tx, 'tpu_pods', doc.tpuPods.length),
     fabrics: await allocateIds(tx, 'fabrics', doc.fabrics.length),
     interfaces: await allocateIds(tx, 'interfaces', doc.interfaces.length),
     links: await allocateIds(tx, 'links', doc.links.length),
@@ -892,7 +991,9 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
       updatedAt: date(x.updatedAt),
     };
   });
+  const acceleratorId = keyed(doc.accelerators, ids.accelerators, (x) => k(x.device, x.index), 'accelerators', 'device and index', issues);
   const acceleratorRows = doc.accelerators.map((x, i) => ({
+    id: ids.accelerators[i],
     deviceId: refDevice(x.device, `accelerators.${i}.device`),
     index: x.index,
     uuid: x.uuid,
@@ -964,6 +1065,8 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
     rackId: refRack(x.rack, `coolingServedAreas.${i}.rack`),
   }));
 
+  const { podRows, chipRows, iciLinkRows } = tpuRows(doc, ids.pods, acceleratorId, refHall, issues);
+
   if (issues.length > 0) throw new InventoryImportError(capped(issues));
 
   /** Why device `index` could not be placed: which earlier device of the document holds those units. */
@@ -1024,4 +1127,133 @@ async function writeDocument(tx: Tx, doc: InventoryDocument): Promise<void> {
   await insertChecked(tx, s.psuConnections, psuRows, 'psuConnections');
   await insertChecked(tx, s.coolingUnits, unitRows, 'coolingUnits');
   await insertChecked(tx, s.coolingServedAreas, areaRows, 'coolingServedAreas');
+  await insertChecked(tx, s.tpuPods, podRows, 'tpuPods');
+  await insertChecked(tx, s.tpuChips, chipRows, 'tpuChips');
+  await insertChecked(tx, s.tpuIciLinks, iciLinkRows, 'tpuIciLinks');
+}
+
+type TpuPodDoc = InventoryDocument['tpuPods'][number];
+
+/**
+ * The TPU sections as rows, with everything the database cannot say by itself checked first: each chip names an
+ * accelerator of the document, of the pod's generation, at a position inside the pod's dimensions, one chip per
+ * position; each ICI link joins two chips of its pod that are torus neighbours as the pod is wired (podLinks).
+ */
+function tpuRows(
+  doc: InventoryDocument,
+  podIds: number[],
+  acceleratorId: Map<string, number>,
+  refHall: (h: { site: string; hall: string }, path: string) => number,
+  issues: InventoryIssue[],
+) {
+  const podId = keyed(doc.tpuPods, podIds, (x) => x.name, 'tpuPods', 'name', issues);
+  const podByName = new Map(doc.tpuPods.map((p) => [p.name, p]));
+  const refPod = (name: string, path: string): TpuPodDoc | undefined => {
+    const pod = podByName.get(name);
+    if (!pod) issues.push({ field: path, reason: `names TPU pod "${name}", which is not in the document` });
+    return pod;
+  };
+  const shapeOf = (p: TpuPodDoc) => formatShape(p.dims, p.torus);
+  const podRows = doc.tpuPods.map((x, i) => ({
+    id: podIds[i],
+    name: x.name,
+    hallId: refHall(x, `tpuPods.${i}.hall`),
+    generation: x.generation,
+    torus: x.torus,
+    dimX: x.dims[0],
+    dimY: x.dims[1],
+    dimZ: x.dims[2],
+    cubeEdge: x.cubeEdge,
+    wrapX: x.wrapX,
+    wrapY: x.wrapY,
+    createdAt: date(x.createdAt),
+  }));
+
+  const modelOf = new Map(doc.accelerators.map((a) => [k(a.device, a.index), a.model]));
+  const chipAt = new Map<string, { accelerator: number; index: number }>();
+  const chipOfAccelerator = new Map<number, number>();
+  const chipRows: { acceleratorId: number; podId: number; x: number; y: number; z: number }[] = [];
+  doc.tpuChips.forEach((x, i) => {
+    const path = `tpuChips.${i}`;
+    const pod = refPod(x.pod, `${path}.pod`);
+    const accelerator = acceleratorId.get(k(x.device, x.index));
+    if (accelerator === undefined) {
+      issues.push({ field: `${path}.index`, reason: `names accelerator ${x.index} of device "${x.device}", which is not in the document` });
+    } else if (chipOfAccelerator.has(accelerator)) {
+      issues.push({ field: `${path}.index`, reason: `names the same accelerator as tpuChips.${chipOfAccelerator.get(accelerator)}` });
+    } else {
+      chipOfAccelerator.set(accelerator, i);
+    }
+    if (!pod) return;
+    const chipModel = acceleratorById(pod.generation)?.model;
+    const model = modelOf.get(k(x.device, x.index));
+    if (model !== undefined && chipModel !== undefined && model !== chipModel) {
+      issues.push({ field: `${path}.index`, reason: `is a "${model}" accelerator, not a ${chipModel} chip of pod "${pod.name}"` });
+    }
+    const axes = ['x', 'y', 'z'] as const;
+    const outside = axes.findIndex((axis, n) => x[axis] >= pod.dims[n]!);
+    if (outside >= 0) {
+      const axis = axes[outside]!;
+      issues.push({ field: `${path}.${axis}`, reason: `is ${x[axis]}, outside pod "${pod.name}" (${shapeOf(pod)}: ${axis} runs 0-${pod.dims[outside]! - 1})` });
+      return;
+    }
+    const at = k(x.pod, x.x, x.y, x.z);
+    const earlier = chipAt.get(at);
+    if (earlier) {
+      issues.push({ field: path, reason: `duplicates tpuChips.${earlier.index} (same pod and position)` });
+      return;
+    }
+    if (accelerator === undefined) return;
+    chipAt.set(at, { accelerator, index: i });
+    chipRows.push({ acceleratorId: accelerator, podId: podId.get(x.pod) ?? 0, x: x.x, y: x.y, z: x.z });
+  });
+
+  // The neighbour pairs each pod is wired with, as "a|b" coordinate keys in both orders.
+  const wiring = new Map<string, Set<string>>();
+  const neighbours = (pod: TpuPodDoc) => {
+    let pairs = wiring.get(pod.name);
+    if (!pairs) {
+      pairs = new Set();
+      const wraps = [pod.wrapX, pod.wrapY, false] as const;
+      for (const [a, b] of podLinks({ torus: pod.torus, dims: pod.dims, cubeEdge: pod.cubeEdge, wraps })) {
+        pairs.add(`${a.join(',')}|${b.join(',')}`);
+        pairs.add(`${b.join(',')}|${a.join(',')}`);
+      }
+      wiring.set(pod.name, pairs);
+    }
+    return pairs;
+  };
+  const seenLink = new Map<string, number>();
+  const iciLinkRows: { podId: number; chipA: number; chipB: number; state: 'up' | 'down'; changedAt: Date | undefined }[] = [];
+  doc.tpuIciLinks.forEach((x, i) => {
+    const path = `tpuIciLinks.${i}`;
+    const pod = refPod(x.pod, `${path}.pod`);
+    if (!pod) return;
+    const coord = (p: { x: number; y: number; z: number }): Coord => [p.x, p.y, p.z];
+    const text = (c: Coord) => `(${c.join(', ')})`;
+    const ends = (['a', 'b'] as const).map((end) => {
+      const c = coord(x[end]);
+      const chip = chipAt.get(k(x.pod, ...c));
+      if (!chip) issues.push({ field: `${path}.${end}`, reason: `names no chip of pod "${pod.name}" at ${text(c)}` });
+      return chip;
+    });
+    if (!ends[0] || !ends[1]) return;
+    const a = coord(x.a);
+    const b = coord(x.b);
+    if (!neighbours(pod).has(`${a.join(',')}|${b.join(',')}`)) {
+      const how = pod.torus === '3d' ? `ICI links join adjacent chips inside one ${pod.cubeEdge}×${pod.cubeEdge}×${pod.cubeEdge} cube` : 'ICI links join adjacent chips (and the ends of an axis with wrap links)';
+      issues.push({ field: `${path}.b`, reason: `${text(b)} is not a torus neighbour of ${text(a)} in pod "${pod.name}" (${shapeOf(pod)}; ${how})` });
+      return;
+    }
+    const pair = [ends[0].accelerator, ends[1].accelerator].sort((p, q) => p - q) as [number, number];
+    const pairKey = pair.join(',');
+    const earlier = seenLink.get(pairKey);
+    if (earlier !== undefined) {
+      issues.push({ field: path, reason: `duplicates tpuIciLinks.${earlier} (the same two chips)` });
+      return;
+    }
+    seenLink.set(pairKey, i);
+    iciLinkRows.push({ podId: podId.get(x.pod) ?? 0, chipA: pair[0], chipB: pair[1], state: x.state, changedAt: date(x.changedAt) });
+  });
+  return { podRows, chipRows, iciLinkRows };
 }

@@ -5,7 +5,7 @@ import { assertAllZones } from '../../auth/zones';
 import { adminProcedure, readProcedure, router, TRPCError } from '../trpc';
 
 export const inventoryRouter = router({
-  /** The whole inventory as a `plenum-inventory` version 1 document (natural keys, no database ids). */
+  /** The whole inventory as a `plenum-inventory` version 1 document (natural keys, no database ids; TPU pods, chips and ICI links included). */
   export: readProcedure.query(({ ctx }) => {
     // The document holds every zone's plant (and the shared power and cooling chain): all-zones grants only.
     assertAllZones(ctx, 'exporting the whole inventory');

@@ -91,7 +91,7 @@ export function createSchedulerService(options: { scheduler?: Scheduler } = {}):
 const MAX_RESERVATION_TRIES = 16;
 
 /** Class id of the per-site advisory lock held while a placement re-checks the site's load (key 2: the site id). */
-const SITE_PLACEMENT_LOCK = 0x504c4e4d; // "PLNM"
+export const SITE_PLACEMENT_LOCK = 0x504c4e4d; // "PLNM"
 
 function addRackLoad(state: ClusterState, rackLoadW: Map<number, number>, worker: WorkerPlacement, sign: 1 | -1): void {
   const node = state.snapshot.nodes[state.snapshot.indexById.get(worker.nodeId)!]!;

@@ -8,7 +8,7 @@ import * as s from '../../db/schema';
 import { DEFAULT_POWER_W_PER_GPU, defaultWorkerResources } from './defaults';
 import { isConflict, type Tx } from './cycle';
 import { desiredWorkers, type JobRow } from './snapshot';
-import { canonicalShape, DEFAULT_POWER_W_PER_TPU_CHIP, tpuJobSize, tpuShapeProblem } from './tpu';
+import { canonicalShape, tpuChipPowerAtLoadW, tpuJobSize, tpuShapeProblem } from './tpu';
 
 /** A request the database cannot take, naming the input field (the router turns it into a field error). */
 export class JobInputError extends Error {
@@ -161,7 +161,8 @@ async function submitTpuJob(
       requiredZoneLevel,
       topology: 'none',
       estimatedDurationS: input.estimatedDurationS ?? null,
-      expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? DEFAULT_POWER_W_PER_TPU_CHIP,
+      // Unless the submitter says otherwise, each chip draws the generation's power at load (the rack power check's figure).
+      expectedPowerWPerGpu: input.expectedPowerWPerGpu ?? tpuChipPowerAtLoadW(tpu.generation),
       executor,
       tpuGeneration: tpu.generation,
       tpuShape: canonicalShape(tpu.generation, tpu.shape),

@@ -7,16 +7,13 @@ import { sql } from 'drizzle-orm';
 import { acceleratorById, tpuGenerations } from '@/domain/accelerators';
 import { type Coord, chipCount, formatShape, parseShape, placeSlice, shapeProblem, type TpuPodState, type TpuSlicePlacement } from '@/domain/tpu-torus';
 import type { Db } from '../../db/client';
-import { isConflict, PlacementConflict } from './cycle';
-import type { JobRow } from './snapshot';
+import { isConflict, PlacementConflict, SITE_PLACEMENT_LOCK } from './cycle';
+import { type RackPowerState, rackPowerState } from './rack-power';
+import { type JobRow, rackGpuLoads } from './snapshot';
 
 export const TPU_GENERATION_IDS = tpuGenerations().map((g) => g.id) as [string, ...string[]];
 
-/**
- * Expected draw of one busy TPU chip, W, when the submitter gives none. Google publishes no per-chip power figure; the
- * TPU v4 paper (Jouppi et al., ISCA 2023) reports about 170-192 W per chip, rounded up here for the newer generations.
- */
-export const DEFAULT_POWER_W_PER_TPU_CHIP = 200;
+export { DEFAULT_POWER_W_PER_TPU_CHIP, tpuChipPowerAtLoadW } from './tpu-power';
 
 /** Why a shape cannot be a slice of this generation (null: it can). */
 export function tpuShapeProblem(generation: string, shape: string): string | null {
@@ -39,10 +36,10 @@ export function canonicalShape(generation: string, shape: string): string {
   return acceleratorById(generation)!.tpu!.torus === '2d' ? `${dims[0]}x${dims[1]}` : dims.join('x');
 }
 
-type ChipRow = { pod_id: number; accelerator_id: number; device_id: number; x: number; y: number; z: number; healthy: boolean; busy: boolean };
+type ChipRow = { pod_id: number; accelerator_id: number; device_id: number; rack_id: number; x: number; y: number; z: number; healthy: boolean; busy: boolean };
 
 /** The pods of a generation (or all) with chip states and failed links, as the pure model takes them. */
-export async function loadTpuPods(db: Pick<Db, 'execute'>, generation?: string): Promise<Array<TpuPodState & { hostOf: Map<number, number> }>> {
+export async function loadTpuPods(db: Pick<Db, 'execute'>, generation?: string): Promise<Array<TpuPodState & { hostOf: Map<number, number>; rackOf: Map<number, number> }>> {
   const pods = (
     await db.execute<{ id: number; name: string; torus: '2d' | '3d'; dim_x: number; dim_y: number; dim_z: number; cube_edge: number | null; wrap_x: boolean; wrap_y: boolean }>(sql`
       SELECT id, name, torus, dim_x, dim_y, dim_z, cube_edge, wrap_x, wrap_y FROM tpu_pods
@@ -53,7 +50,7 @@ export async function loadTpuPods(db: Pick<Db, 'execute'>, generation?: string):
   // A chip is usable when it, its host and the host's rack are healthy and active and no live allocation holds it.
   const chips = (
     await db.execute<ChipRow>(sql`
-      SELECT c.pod_id, c.accelerator_id, a.device_id, c.x, c.y, c.z,
+      SELECT c.pod_id, c.accelerator_id, a.device_id, d.rack_id, c.x, c.y, c.z,
              (a.health = 'healthy' AND d.status = 'active' AND r.status = 'active') AS healthy,
              EXISTS (SELECT 1 FROM gpu_allocations g WHERE g.accelerator_id = a.id AND g.released_at IS NULL) AS busy
       FROM tpu_chips c JOIN accelerators a ON a.id = c.accelerator_id
@@ -75,9 +72,10 @@ export async function loadTpuPods(db: Pick<Db, 'execute'>, generation?: string):
       dims: [p.dim_x, p.dim_y, p.dim_z] as const,
       cubeEdge: p.cube_edge,
       wraps: [p.wrap_x, p.wrap_y, false] as const,
-      chips: own.map((c) => ({ coord: [c.x, c.y, c.z] as Coord, chipId: c.accelerator_id, healthy: c.healthy, busy: c.busy })),
+      chips: own.map((c) => ({ coord: [c.x, c.y, c.z] as Coord, chipId: c.accelerator_id, healthy: c.healthy, busy: c.busy, rackId: String(c.rack_id) })),
       downLinks: down.filter((l) => l.pod_id === p.id).map((l) => [[l.ax, l.ay, l.az] as Coord, [l.bx, l.by, l.bz] as Coord] as const),
       hostOf: new Map(own.map((c) => [c.accelerator_id, c.device_id])),
+      rackOf: new Map(own.map((c) => [c.accelerator_id, c.rack_id])),
     };
   });
 }
@@ -99,6 +97,7 @@ export type TpuCycleResult = { placed: number[]; unschedulable: number; conflict
 export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<TpuCycleResult> {
   const result: TpuCycleResult = { placed: [], unschedulable: 0, conflicts: 0 };
   const queue = pending.filter((j) => j.tpuGeneration !== null && j.tpuShape !== null).sort((a, b) => b.priority - a.priority || a.submittedAt.getTime() - b.submittedAt.getTime() || a.id - b.id);
+  const powerBySites = new Map<string, RackPowerState>();
   for (const job of queue) {
     const generation = job.tpuGeneration!;
     const model = acceleratorById(generation);
@@ -108,11 +107,23 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
       reason = `unknown TPU request ${generation} ${job.tpuShape}`;
     } else {
       const pods = await loadTpuPods(db, generation);
-      const outcome = placeSlice(pods, dims);
+      // Rack power as the GPU path's filter sees it; read again after each slice this loop places (it took some).
+      const sites = (await podSites(db, generation)).join(',');
+      let power = powerBySites.get(sites);
+      if (!power) {
+        power = await rackPowerState(db, sites === '' ? [] : sites.split(',').map(Number));
+        powerBySites.set(sites, power);
+      }
+      const outcome = placeSlice(pods, dims, {
+        chipPowerW: job.expectedPowerWPerGpu,
+        rackHeadroomW: new Map([...power.headroomW].map(([rack, w]) => [String(rack), w])),
+        rackNames: new Map([...power.rackNames].map(([rack, name]) => [String(rack), name])),
+      });
       if (outcome.ok) {
         try {
-          const hostOf = pods.find((p) => p.id === outcome.placement.podId)!.hostOf;
-          await commitSlice(db, job, model.model, outcome.placement, hostOf);
+          const pod = pods.find((p) => p.id === outcome.placement.podId)!;
+          await commitSlice(db, job, model.model, outcome.placement, pod.hostOf, pod.rackOf, power);
+          powerBySites.clear();
           result.placed.push(job.id);
           continue;
         } catch (error) {
@@ -122,6 +133,7 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
             continue;
           }
           if (!isConflict(error)) throw error;
+          powerBySites.clear();
           result.conflicts++;
           reason = `placement conflict, retrying: ${error instanceof Error ? error.message : String(error)}`;
         }
@@ -135,12 +147,26 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
   return result;
 }
 
+/** The sites whose halls hold pods of the generation. */
+async function podSites(db: Pick<Db, 'execute'>, generation: string): Promise<number[]> {
+  const rows = await db.execute<{ site_id: number }>(sql`SELECT DISTINCT h.site_id FROM tpu_pods p JOIN halls h ON h.id = p.hall_id WHERE p.generation = ${generation} ORDER BY 1`);
+  return rows.rows.map((r) => r.site_id);
+}
+
 async function setReason(db: Db, jobId: number, reason: string): Promise<void> {
   const text = reason.slice(0, 2000);
   await db.execute(sql`UPDATE jobs SET reason = ${text}, updated_at = now() WHERE id = ${jobId} AND status = 'pending' AND reason IS DISTINCT FROM ${text}`);
 }
 
-async function commitSlice(db: Db, job: JobRow, modelName: string, placement: TpuSlicePlacement, hostOf: Map<number, number>): Promise<void> {
+async function commitSlice(
+  db: Db,
+  job: JobRow,
+  modelName: string,
+  placement: TpuSlicePlacement,
+  hostOf: Map<number, number>,
+  rackOf: Map<number, number>,
+  power: RackPowerState,
+): Promise<void> {
   const shapeText = placement.shape[2] === 1 && job.tpuShape!.split('x').length === 2 ? `${placement.shape[0]}x${placement.shape[1]}` : placement.shape.join('x');
   // Workers are the slice's hosts in device order; each chip's row names its host's worker.
   const hosts = [...new Set(placement.chipIds.map((c) => hostOf.get(c)!))].sort((a, b) => a - b);
@@ -165,6 +191,22 @@ async function commitSlice(db: Db, job: JobRow, modelName: string, placement: Tp
         SELECT count(*)::int AS n FROM tpu_ici_links WHERE state = 'down' AND chip_a = ANY(${intArray(chipIds)}::int[]) AND chip_b = ANY(${intArray(chipIds)}::int[])`)
     ).rows[0]!.n;
     if (downInside > 0) throw new PlacementConflict(`an ICI link inside the chosen slice went down`);
+    // The power headroom was read before this transaction: as the GPU commit does, under the site's placement lock no
+    // rack of the site may carry more accelerator load than when it was read, or the headroom may be gone.
+    const sliceRacks = new Set(placement.chipIds.map((c) => rackOf.get(c)!));
+    const sites = (
+      await tx.execute<{ site_id: number }>(sql`
+        SELECT DISTINCT h.site_id FROM racks r JOIN halls h ON h.id = r.hall_id WHERE r.id = ANY(${intArray([...sliceRacks])}::int[]) ORDER BY 1`)
+    ).rows.map((r) => r.site_id);
+    for (const siteId of sites) {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
+      for (const rack of await rackGpuLoads(tx, siteId)) {
+        const expectedW = power.rackLoadW.get(rack.rackId) ?? 0;
+        if (rack.watts > expectedW + 1) {
+          throw new PlacementConflict(`${Math.round(rack.watts - expectedW)} W of accelerator load was placed in rack ${rack.name} since its power headroom was read`);
+        }
+      }
+    }
     const origin = placement.origin;
     const [slice] = (
       await tx.execute<{ id: number }>(sql`
@@ -178,7 +220,10 @@ async function commitSlice(db: Db, job: JobRow, modelName: string, placement: Tp
       await tx.execute(sql`INSERT INTO gpu_allocations (job_id, worker, accelerator_id, milli) VALUES (${job.id}, ${workerOf.get(hostOf.get(chip)!)!}, ${chip}, 1000)`);
     }
     const text = `placed on ${modelName} slice ${shapeText} in pod ${placement.podName} (${chipIds.length} chips on ${hosts.length} host${hosts.length === 1 ? '' : 's'})`;
-    const detail = { tpuSlice: { id: slice!.id, pod: placement.podName, shape: shapeText, origin, cubes: placement.cubes, fragmentationGrowth: placement.fragmentationGrowth, hosts } };
+    const drawByRack = new Map<number, number>();
+    for (const chip of chipIds) drawByRack.set(rackOf.get(chip)!, (drawByRack.get(rackOf.get(chip)!) ?? 0) + job.expectedPowerWPerGpu);
+    const rackPower = [...drawByRack].map(([rackId, drawW]) => ({ rack: power.rackNames.get(rackId) ?? String(rackId), drawW, headroomW: power.headroomW.get(rackId) ?? null }));
+    const detail = { tpuSlice: { id: slice!.id, pod: placement.podName, shape: shapeText, origin, cubes: placement.cubes, fragmentationGrowth: placement.fragmentationGrowth, hosts, rackPower } };
     await tx.execute(sql`UPDATE jobs SET status = 'scheduled', scheduled_at = now(), reason = '', estimated_start_at = NULL, updated_at = now() WHERE id = ${job.id}`);
     await tx.execute(sql`INSERT INTO job_events (job_id, status, reason, detail) VALUES (${job.id}, 'scheduled', ${text}, ${JSON.stringify(detail)}::jsonb)`);
   });

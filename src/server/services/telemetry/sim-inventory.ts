@@ -19,6 +19,7 @@ export function simGpuModel(name: string): GpuModelId | null {
   if (n.includes('h100')) return 'H100-SXM';
   if (n.includes('l40s')) return 'L40S';
   if (n.includes('mi300x')) return 'MI300X';
+  if (n.includes('mi325x')) return 'MI325X';
   // Google TPU chips (catalogue names "TPU v5p", "TPU v6e (Trillium)", …): the simulator's TPU host model.
   if (n.includes('tpu') || n.includes('trillium')) {
     if (n.includes('v5p')) return 'TPU-v5p';

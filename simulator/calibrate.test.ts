@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  dutyCycleTimings,
   POWER_TOLERANCE_PCT,
   predictH100,
   readTrace,
@@ -12,7 +13,10 @@ import {
   TEMP_TOLERANCE_C,
 } from './calibrate';
 import { fitGpuParams } from './calibrate-fit';
+import { energyBusyPattern, idleGapPowersW, type Trace, type TraceSample } from './calibrate-trace';
+import { GpuSim } from './models/gpu';
 import { GPU_MODELS } from './models/gpu-params';
+import { Rng } from './rng';
 import { sharedFixturesDir } from './shared-fixtures';
 
 const traceDir = sharedFixturesDir('nvml-h200');
@@ -146,6 +150,33 @@ describe('calibration against the real H200 trace: out of sample', () => {
     expect(Math.abs(matmul.powerErrorPct)).toBeLessThanOrEqual(POWER_TOLERANCE_PCT);
   });
 
+  it('every idle phase held out at once: the context idle power comes from the duty cycle\'s idle gaps, within ±5 %', () => {
+    const idle = runOutOfSample(traceDir, { holdout: 'idle' });
+    expect(idle).toHaveLength(4);
+    for (const row of idle) {
+      expect(Math.abs(row.powerErrorPct), `${row.startS}`).toBeLessThanOrEqual(POWER_TOLERANCE_PCT);
+      expect(Math.abs(row.tempErrorC), `${row.startS}`).toBeLessThanOrEqual(TEMP_TOLERANCE_C);
+      // Only the base die resistance (no steady idle-with-context temperature to fit it on) is a prior.
+      expect(row.priors).toEqual(['dieBaseResistanceCPerW']);
+    }
+    const trace = readTrace(traceDir);
+    const fit = fitGpuParams(trace, trace.phases.filter((p) => p.name !== 'idle'), GPU_MODELS['H200-SXM']);
+    expect(fit.sources.idleWithContextW).toBe('fit: duty50@69.6 (energy counter in its idle gaps)');
+  });
+
+  it('the idle gaps of the duty cycle read the context idle power: no interval catches a burst edge', () => {
+    const trace = readTrace(traceDir);
+    const duty = trace.phases.find((p) => p.name === 'duty50')!;
+    const gaps = idleGapPowersW(trace, duty);
+    expect(gaps.length).toBeGreaterThanOrEqual(5);
+    const steadyIdleW = GPU_MODELS['H200-SXM'].idleWithContextW;
+    for (const w of gaps) expect(Math.abs(w - steadyIdleW)).toBeLessThan(0.05 * steadyIdleW);
+    // A steady idle phase gives its own power back.
+    const idle = trace.phases.find((p) => p.name === 'idle')!;
+    const own = idleGapPowersW(trace, idle);
+    expect(Math.abs(own.reduce((a, b) => a + b, 0) / own.length - steadyIdleW)).toBeLessThan(1);
+  });
+
   it('rejects a --holdout label the trace does not have, naming the labels it has', () => {
     expect(() => runOutOfSample(traceDir, { holdout: 'prefill' })).toThrow(/"prefill" is not a phase.*matmul/);
   });
@@ -209,6 +240,37 @@ describe('physics the fit does not see', () => {
     expect(nominal.predicted.medianPowerW).toBeLessThan(mean * 1.03);
     // The real GPU ran the loop's kernels for ~1.35 s of every ~1.85 s, so the nominal timing is not what ran.
     expect(nominal.real!.medianPowerW).toBeGreaterThan(nominal.predicted.medianPowerW * 1.2);
+  });
+
+  it('the duty cycle the GPU ran (energy counter): idle per period is the host loop\'s 0.5 s sleep, busy is not its 0.5 s', () => {
+    const trace = readTrace(traceDir);
+    const pattern = energyBusyPattern(trace, trace.phases.find((p) => p.name === 'duty50')!);
+    expect(pattern.bursts).toBeGreaterThanOrEqual(5);
+    expect(Math.abs(pattern.idleS - 0.5)).toBeLessThan(0.1);
+    expect(pattern.busyS).toBeGreaterThan(2.5 * 0.5);
+    // The utilisation column (what the drives read) agrees on the period within 0.1 s.
+    const util = dutyCycleTimings(traceDir).find((r) => r.source === 'util_gpu column')!;
+    expect(Math.abs(util.periodS - pattern.periodS)).toBeLessThan(0.1);
+  });
+
+  it('reads back the duty and period a simulated GPU ran from its energy counter', () => {
+    for (const [duty, periodS] of [
+      [0.5, 1],
+      [0.74, 1.86],
+    ]) {
+      const g = new GpuSim({ uuid: 'GPU-t', index: 0, model: 'H200-SXM', rng: new Rng(1), noise: false });
+      g.setWorkload({ kind: 'bursty-inference', util: duty, burstPeriodS: periodS, burstComputeShare: 1 });
+      const samples: TraceSample[] = [];
+      for (let i = 0; i <= 150; i++) {
+        if (i > 0) for (let k = 0; k < 10; k++) g.step(0.01, { airTempC: 25, powered: true });
+        const r = g.readings()!;
+        samples.push({ ...r, tS: i * 0.1, tempC: r.gpuTempC, utilMemPct: r.memCopyUtilPct, clockEventReasons: 0 });
+      }
+      const trace: Trace = { samples, phases: [], fbBaselineMib: 0 };
+      const pattern = energyBusyPattern(trace, { name: 'sim', startS: 0, endS: 15.1, description: '' });
+      expect(Math.abs(pattern.duty - duty), `duty ${duty}`).toBeLessThan(0.03);
+      expect(Math.abs(pattern.periodS - periodS), `period ${periodS}`).toBeLessThan(0.05);
+    }
   });
 
   it('the clock follows a lowered power cap; a load under the cap is untouched', () => {

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fitGpuParams, type FitResult, type UtilSignature } from './calibrate-fit';
 import { CalibrationRig, crahSupplyC, hallInletC } from './calibrate-rig';
 import {
+  energyBusyPattern,
   hasContext,
   median,
   phaseCharacter,
@@ -28,16 +29,15 @@ import {
   type Trace,
   type TracePhase,
   type TraceSample,
+  UTIL_LAG_S,
 } from './calibrate-trace';
 import type { Workload } from './models/gpu';
 import { type GpuModelId, gpuModelParams } from './models/gpu-params';
 
-export { readTrace, type Trace, type TracePhase, type TraceSample } from './calibrate-trace';
+export { readTrace, type Trace, type TracePhase, type TraceSample, UTIL_LAG_S } from './calibrate-trace';
 
 export const POWER_TOLERANCE_PCT = 5;
 export const TEMP_TOLERANCE_C = 3;
-/** NVML's utilisation column trails the load by ~0.2 s (trace: clocks and energy step at 13.37 s, util at 13.57 s). */
-export const UTIL_LAG_S = 0.2;
 const SUB_STEP_S = 0.05;
 
 export type DriveMode = 'label' | 'replay';
@@ -376,6 +376,45 @@ export function runScenarios(traceDir: string, options: RunOptions = {}): Scenar
     }
   }
   return rows;
+}
+
+export interface DutyTimingRow {
+  phase: string;
+  /** Where the timing comes from: the host loop's description, the utilisation column, the energy counter. */
+  source: string;
+  duty: number;
+  periodS: number;
+  busyS: number;
+  idleS: number;
+}
+
+/**
+ * What each duty-cycled (mixed) phase ran, three ways: the host loop's nominal timing (phases.csv), the utilisation
+ * column (what label and replay mode drive with) and the energy counter (the GPU's own 100 ms power, never a drive).
+ */
+export function dutyCycleTimings(traceDir: string): DutyTimingRow[] {
+  const trace = readTrace(traceDir);
+  const rows: DutyTimingRow[] = [];
+  for (const phase of trace.phases) {
+    if (phaseCharacter(trace, phase) !== 'mixed') continue;
+    const nominal = nominalDutyTiming(phase.description);
+    if (nominal) {
+      const busyS = nominal.duty * nominal.periodS;
+      rows.push({ phase: phase.name, source: 'host loop (nominal)', ...nominal, busyS, idleS: nominal.periodS - busyS });
+    }
+    const util = measureBusyPattern(trace.samples, phase.startS, phase.endS);
+    const utilBusyS = util.duty * util.periodS;
+    rows.push({ phase: phase.name, source: 'util_gpu column', ...util, busyS: utilBusyS, idleS: util.periodS - utilBusyS });
+    const energy = energyBusyPattern(trace, phase);
+    rows.push({ phase: phase.name, source: 'energy counter', duty: energy.duty, periodS: energy.periodS, busyS: energy.busyS, idleS: energy.idleS });
+  }
+  return rows.map((r) => ({ ...r, duty: round(r.duty, 3), periodS: round(r.periodS, 2), busyS: round(r.busyS, 2), idleS: round(r.idleS, 2) }));
+}
+
+export function dutyTimingTable(rows: DutyTimingRow[]): string {
+  const lines = ['| phase | timing from | duty | period (s) | busy per period (s) | idle per period (s) |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.phase} | ${r.source} | ${r.duty} | ${r.periodS} | ${r.busyS} | ${r.idleS} |`);
+  return lines.join('\n');
 }
 
 export interface SecondModelRow {

@@ -134,6 +134,37 @@ describe('GPU power', () => {
     expect(Math.max(...fast) - Math.min(...fast)).toBeLessThan(0.05 * busyW);
   });
 
+  it('the energy counter shows a short idle gap at the context idle power; the 1 s power reading never gets there', () => {
+    // 1.4 s busy / 0.45 s idle, the duty cycle the real H200 ran: the calibration reads the context idle power off
+    // the energy counter in such gaps (calibrate-trace.ts, idleGapPowersW).
+    const h200 = GPU_MODELS['H200-SXM'];
+    const g = gpu();
+    const periodS = 1.85;
+    const duty = 1.4 / periodS;
+    g.setWorkload({ kind: 'bursty-inference', util: duty, burstPeriodS: periodS, burstComputeShare: 1 });
+    run(g, 20 * periodS, 0.05);
+    const gapEnergyW: number[] = [];
+    const gapReportedW: number[] = [];
+    let previousMj = g.readings()!.energyMj;
+    let t = 20 * periodS;
+    for (let i = 0; i < 100; i++) {
+      run(g, 0.1, 0.05);
+      t += 0.1;
+      const r = g.readings()!;
+      const phase = t - Math.floor(t / periodS + 1e-9) * periodS;
+      // Intervals wholly inside the idle part of the period.
+      if (phase - 0.1 >= duty * periodS + 1e-6) {
+        gapEnergyW.push((r.energyMj - previousMj) / 100);
+        gapReportedW.push(r.powerW);
+      }
+      previousMj = r.energyMj;
+    }
+    expect(gapEnergyW.length).toBeGreaterThan(5);
+    for (const w of gapEnergyW) expect(Math.abs(w - h200.idleWithContextW)).toBeLessThan(0.02 * h200.idleWithContextW);
+    // The 1 s average still holds most of the burst.
+    for (const w of gapReportedW) expect(w).toBeGreaterThan(h200.idleWithContextW * 2);
+  });
+
   it('runs a busy fraction (a replayed utilisation reading) as that share of busy time', () => {
     const h200 = GPU_MODELS['H200-SXM'];
     const g = gpu();

@@ -14,7 +14,7 @@
  * runCalibration fits on every phase and checks the same phases (in sample). runOutOfSample fits on all phases but
  * one (or all but those with one label) and predicts the held-out phase.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGpuParams, type FitResult, type UtilSignature } from './calibrate-fit';
 import { CalibrationRig, crahSupplyC, hallInletC } from './calibrate-rig';
@@ -432,6 +432,26 @@ export interface SecondModelRow {
   predictedSmClockMhz: number;
   /** The capture's SW power cap reason: was the real GPU held at its limit? */
   realPowerCapped: boolean;
+  /**
+   * GPU temperatures of the capture's `nvidia-smi dmon -c 5` of the same state, in the ~5 s after the snapshot (null
+   * when the capture file is absent): a rising series means the snapshot caught a transient, not a settled GPU.
+   */
+  realTempsAfterC: number[] | null;
+}
+
+/** gtemp column of the `dmon` section of one state (idle / load) of an nvidia_gpu_exporter capture file. */
+export function dmonGpuTemps(captureText: string, state: 'idle' | 'load'): number[] {
+  const start = captureText.indexOf(`# ${state} :: dmon`);
+  if (start < 0) return [];
+  const section = captureText.slice(start).split(/\n#{10,}\n/)[1] ?? '';
+  const lines = section.split('\n');
+  const header = lines.find((l) => /^#\s*gpu\s/.test(l));
+  if (!header) return [];
+  const column = header.replace(/^#/, '').trim().split(/\s+/).indexOf('gtemp');
+  return lines
+    .filter((l) => /^\s*\d/.test(l))
+    .map((l) => Number(l.trim().split(/\s+/)[column]))
+    .filter((v) => Number.isFinite(v));
 }
 
 function metricValue(text: string, name: string, file: string): number {
@@ -452,9 +472,12 @@ function metricValue(text: string, name: string, file: string): number {
 export function predictH100(exportersDir: string, traceDir: string, options: { inletC?: number } = {}): SecondModelRow[] {
   const dir = join(exportersDir, 'nvidia_gpu_exporter', 'testdata');
   const captures = [
-    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle' },
-    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics', capture: 'H100 gpu-burn' },
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle', state: 'idle' as const },
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics', capture: 'H100 gpu-burn', state: 'load' as const },
   ];
+  // The raw capture the .metrics files were made from (same GPU, same moment), for its dmon series.
+  const rawCapture = join(exportersDir, 'nvidia_gpu_exporter', 'captures', 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt');
+  const rawText = existsSync(rawCapture) ? readFileSync(rawCapture, 'utf8') : null;
   // How util_mem / util_gpu reads for compute- and memory-bound work, learnt on the whole H200 trace.
   const trace = readTrace(traceDir);
   const { signature } = fitOn(trace, trace.phases, {});
@@ -500,6 +523,7 @@ export function predictH100(exportersDir: string, traceDir: string, options: { i
       realSmClockMhz: round(value('nvidia_smi_clocks_current_sm_clock_hz') / 1e6, 0),
       predictedSmClockMhz: round(r.smClockMhz, 0),
       realPowerCapped: value('nvidia_smi_clocks_event_reasons_sw_power_cap') > 0,
+      realTempsAfterC: rawText === null ? null : dmonGpuTemps(rawText, c.state),
     };
   });
 }
@@ -557,12 +581,12 @@ export function scenarioTable(rows: ScenarioRow[]): string {
 
 export function secondModelTable(rows: SecondModelRow[]): string {
   const lines = [
-    '| capture | driven as | limit (W) | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | real SM clock (MHz) | predicted (MHz) | real GPU at its power cap |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| capture | driven as | limit (W) | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | real temp, next ~5 s (dmon, °C) | real SM clock (MHz) | predicted (MHz) | real GPU at its power cap |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.capture} | ${r.drivenAs} | ${r.powerLimitW} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} | ${r.realSmClockMhz} | ${r.predictedSmClockMhz} | ${yesNo(r.realPowerCapped)} |`,
+      `| ${r.capture} | ${r.drivenAs} | ${r.powerLimitW} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} | ${r.realTempsAfterC?.join(', ') ?? 'no capture file'} | ${r.realSmClockMhz} | ${r.predictedSmClockMhz} | ${yesNo(r.realPowerCapped)} |`,
     );
   }
   return lines.join('\n');

@@ -192,19 +192,19 @@ export function energyPowerW(samples: TraceSample[], i: number): number {
 
 /**
  * Energy-counter power in the 100 ms intervals of a phase in which the GPU sat idle with a context open: the
- * utilisation column reads 0 % from the sample before the interval to the lag after it, and the framebuffer shows a
- * context. In a duty cycle these are the idle gaps between bursts: they measure the context idle power even when no
+ * utilisation readings from the interval's end to UTIL_LAG_S + 0.1 s after it all read 0 % (the column trails the load
+ * by ~0.1 s where a burst ends and ~0.2-0.3 s where one starts), and the framebuffer shows a context. In a duty cycle these are the idle gaps between bursts: they measure the context idle power even when no
  * phase is idle throughout.
  */
 export function idleGapPowersW(trace: Trace, phase: TracePhase): number[] {
   const { samples } = trace;
-  const after = Math.ceil(UTIL_LAG_S / 0.1) + 1;
+  const lag = Math.round(UTIL_LAG_S / 0.1);
   const out: number[] = [];
-  for (let i = 1; i + after < samples.length; i++) {
+  for (let i = 1; i + lag + 1 < samples.length; i++) {
     const s = samples[i];
     if (s.tS < phase.startS || s.tS >= phase.endS || !hasContext(s, trace.fbBaselineMib)) continue;
     let idle = true;
-    for (let k = i - 1; k <= i + after; k++) if (samples[k].utilGpuPct > 0) idle = false;
+    for (let k = i; k <= i + lag + 1; k++) if (samples[k].utilGpuPct > 0) idle = false;
     const w = energyPowerW(samples, i);
     if (idle && Number.isFinite(w)) out.push(w);
   }

@@ -14,7 +14,7 @@ import {
   TEMP_TOLERANCE_C,
 } from './calibrate';
 import { fitGpuParams } from './calibrate-fit';
-import { energyBusyPattern, idleGapPowersW, type Trace, type TraceSample } from './calibrate-trace';
+import { energyBusyPattern, idleGapPowersW, median, type Trace, type TraceSample } from './calibrate-trace';
 import { GpuSim } from './models/gpu';
 import { GPU_MODELS } from './models/gpu-params';
 import { Rng } from './rng';
@@ -169,13 +169,15 @@ describe('calibration against the real H200 trace: out of sample', () => {
     const trace = readTrace(traceDir);
     const duty = trace.phases.find((p) => p.name === 'duty50')!;
     const gaps = idleGapPowersW(trace, duty);
-    expect(gaps.length).toBeGreaterThanOrEqual(5);
+    expect(gaps.length).toBeGreaterThanOrEqual(10);
     const steadyIdleW = GPU_MODELS['H200-SXM'].idleWithContextW;
+    // Single 100 ms intervals jitter by a few W (the counter and the timestamps are not read at the same instant); none
+    // holds part of a burst (that would read 150 W or more).
     for (const w of gaps) expect(Math.abs(w - steadyIdleW)).toBeLessThan(0.05 * steadyIdleW);
+    expect(Math.abs(median(gaps) - steadyIdleW)).toBeLessThan(0.03 * steadyIdleW);
     // A steady idle phase gives its own power back.
     const idle = trace.phases.find((p) => p.name === 'idle')!;
-    const own = idleGapPowersW(trace, idle);
-    expect(Math.abs(own.reduce((a, b) => a + b, 0) / own.length - steadyIdleW)).toBeLessThan(1);
+    expect(Math.abs(median(idleGapPowersW(trace, idle)) - steadyIdleW)).toBeLessThan(1);
   });
 
   it('rejects a --holdout label the trace does not have, naming the labels it has', () => {

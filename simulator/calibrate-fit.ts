@@ -21,6 +21,7 @@
  */
 import { type GpuModelParams, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
+  burstStartClocksMhz,
   idleGapPowersW,
   longBusySamples,
   MEMORY_BOUND_RATIO,
@@ -198,6 +199,18 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.computeDemandShare * limitW,
     `${PRIORS.computeDemandShare} × limit`,
   );
+  // The busy power a capped load runs at while the 1 s average still holds idle time: from the SM clock at the start of
+  // its busy stretches, through the same DVFS curve. Without a compute-bound phase: no overshoot.
+  const burstClocks = compute.flatMap((o) => burstStartClocksMhz(trace, o.phase));
+  let burstCapRatio: number | undefined;
+  if (burstClocks.length) {
+    const burstW =
+      idleWithContextW + (computeBoundDemandW - idleWithContextW) * (median(burstClocks) / base.smClockMaxMhz) ** base.dvfsExponent;
+    burstCapRatio = Math.max(capTargetRatio, burstW / limitW);
+    sources.burstCapRatio = `${names(compute)} (SM clock in the first 0.5 s of each busy stretch)`;
+  } else {
+    sources.burstCapRatio = 'prior: no overshoot (the cap target)';
+  }
   // Memory-bound parameters: fitted on a memory-bound phase if the training set has one, else predicted by physics
   // (calibrate-fit.ts header), else a prior.
   const hbm = base.hbm;
@@ -288,6 +301,7 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     idleNoContextW: round(idleNoContextW, 1),
     idleWithContextW: round(idleWithContextW, 1),
     capTargetRatio: round(capTargetRatio, 4),
+    burstCapRatio: burstCapRatio === undefined ? undefined : round(burstCapRatio, 4),
     computeBoundDemandW: round(computeBoundDemandW, 0),
     memoryBoundW: round(memoryBoundW, 1),
     thermal: {

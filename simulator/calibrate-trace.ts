@@ -262,3 +262,24 @@ export function energyBusyPattern(trace: Trace, phase: TracePhase): EnergyBusyPa
   const duty = busyTimeS / spanS;
   return { duty, periodS, busyS: duty * periodS, idleS: (1 - duty) * periodS, bursts, busyPowerW, idlePowerW };
 }
+
+/** Samples read at the start of a busy stretch (the first 0.5 s at ~100 % utilisation after a reading below it). */
+const BURST_START_SAMPLES = 5;
+
+/**
+ * SM clocks in the first 0.5 s of each busy stretch of a phase: what the power controller runs a load at while its
+ * 1 s power average still holds the idle time before it.
+ */
+export function burstStartClocksMhz(trace: Trace, phase: TracePhase): number[] {
+  const { samples } = trace;
+  const out: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const s = samples[i];
+    if (s.tS < phase.startS || s.tS >= phase.endS) continue;
+    if (s.utilGpuPct < 99 || samples[i - 1].utilGpuPct >= 99) continue;
+    for (let k = i; k < Math.min(samples.length, i + BURST_START_SAMPLES) && samples[k].utilGpuPct >= 99; k++) {
+      out.push(samples[k].smClockMhz);
+    }
+  }
+  return out;
+}

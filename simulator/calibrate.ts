@@ -88,11 +88,15 @@ export interface RunOptions {
   model?: GpuModelId;
 }
 
-/** Busy pattern of a duty-cycle phase from the utilisation column: busy fraction and period (mean rising-edge spacing). */
+/**
+ * Busy pattern of a duty-cycle phase from the utilisation column: busy fraction (the mean reading: util_gpu is the
+ * share of each sample period with a kernel running, so a reading at a burst's edge counts in part) and period (mean
+ * rising-edge spacing).
+ */
 export function measureBusyPattern(samples: TraceSample[], startS: number, endS: number): { duty: number; periodS: number } {
   const inPhase = samples.filter((s) => s.tS >= startS && s.tS < endS);
   const busy = inPhase.map((s) => s.utilGpuPct > 0);
-  const duty = busy.filter(Boolean).length / Math.max(1, busy.length);
+  const duty = inPhase.reduce((sum, s) => sum + Math.min(100, s.utilGpuPct) / 100, 0) / Math.max(1, inPhase.length);
   const rising: number[] = [];
   for (let i = 1; i < inPhase.length; i++) if (busy[i] && !busy[i - 1]) rising.push(inPhase[i].tS);
   const periodS = rising.length >= 2 ? (rising[rising.length - 1] - rising[0]) / (rising.length - 1) : endS - startS;

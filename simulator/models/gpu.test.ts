@@ -117,7 +117,8 @@ describe('GPU power', () => {
 
   it('reports a duty cycle through the 1 s window: a period of one window reads flat at the mean', () => {
     const h200 = GPU_MODELS['H200-SXM'];
-    const busyW = h200.capTargetRatio * h200.powerLimitW;
+    // Its 1 s average stays under the cap target, so the bursts run at the burst ceiling, not at the target.
+    const busyW = h200.burstCapRatio! * h200.powerLimitW;
     const readings = dutyReadings(1);
     const mean = (busyW + h200.idleWithContextW) / 2;
     for (const w of readings) expect(Math.abs(w - mean)).toBeLessThan(0.03 * mean);
@@ -163,6 +164,37 @@ describe('GPU power', () => {
     for (const w of gapEnergyW) expect(Math.abs(w - h200.idleWithContextW)).toBeLessThan(0.02 * h200.idleWithContextW);
     // The 1 s average still holds most of the burst.
     for (const w of gapReportedW) expect(w).toBeGreaterThan(h200.idleWithContextW * 2);
+  });
+
+  it('the power controller acts on the 1 s average: a burst after idle runs at the burst ceiling until the average catches up', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const targetW = h200.capTargetRatio * h200.powerLimitW;
+    const ceilingW = h200.burstCapRatio! * h200.powerLimitW;
+    expect(ceilingW).toBeGreaterThan(targetW * 1.03);
+    const g = gpu();
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 10, 0.05);
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 0.3, 0.05);
+    const start = g.readings()!;
+    expect(start.powerInstantW).toBeCloseTo(ceilingW, 0);
+    // The clock the ceiling allows, through the DVFS curve (the H200 trace: ~1,500 MHz at a burst's start).
+    const startClock = h200.smClockMaxMhz * ((ceilingW - h200.idleWithContextW) / (h200.computeBoundDemandW - h200.idleWithContextW)) ** (1 / h200.dvfsExponent);
+    expect(Math.abs(start.smClockMhz - startClock)).toBeLessThanOrEqual(15);
+    expect(start.clockEventReasons & CLOCK_REASON.swPowerCap).toBeTruthy();
+    run(g, 5, 0.05);
+    const settled = g.readings()!;
+    expect(settled.powerInstantW).toBeCloseTo(targetW, 0);
+    expect(settled.powerW).toBeCloseTo(targetW, 0);
+    expect(settled.smClockMhz).toBeLessThan(start.smClockMhz);
+  });
+
+  it('without a burst ceiling a capped load is held at the target at once', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const g = new GpuSim({ uuid: 'GPU-t', index: 0, model: 'H200-SXM', params: { ...h200, burstCapRatio: undefined }, rng: new Rng(1), noise: false });
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 0.3, 0.05);
+    expect(g.readings()!.powerInstantW).toBeCloseTo(h200.capTargetRatio * h200.powerLimitW, 0);
   });
 
   it('runs a busy fraction (a replayed utilisation reading) as that share of busy time', () => {

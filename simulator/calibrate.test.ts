@@ -257,6 +257,25 @@ describe('physics the fit does not see', () => {
     expect(Math.abs(util.periodS - pattern.periodS)).toBeLessThan(0.1);
   });
 
+  it('the utilisation column\'s duty (its mean reading) agrees with the energy counter within 0.02', () => {
+    const trace = readTrace(traceDir);
+    const energy = energyBusyPattern(trace, trace.phases.find((p) => p.name === 'duty50')!);
+    const util = dutyCycleTimings(traceDir).find((r) => r.source === 'util_gpu column')!;
+    expect(Math.abs(util.duty - energy.duty)).toBeLessThan(0.02);
+  });
+
+  it('capped bursts start at the burst ceiling: fitted from the clock at burst starts, the duty cycle runs at the real clock', () => {
+    const trace = readTrace(traceDir);
+    const fit = fitGpuParams(trace, trace.phases.filter((p) => p.name !== 'duty50'), GPU_MODELS['H200-SXM']);
+    expect(fit.sources.burstCapRatio).toMatch(/^fit: matmul@13\.5/);
+    expect(fit.params.burstCapRatio!).toBeGreaterThan(fit.params.capTargetRatio * 1.03);
+    for (const mode of ['label', 'replay'] as const) {
+      const [duty] = runOutOfSample(traceDir, { mode, holdout: 'duty50' });
+      expect(Math.abs(duty.sim.medianSmClockMhz - duty.real.medianSmClockMhz), mode).toBeLessThanOrEqual(15);
+      expect(Math.abs(duty.powerErrorPct), mode).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('reads back the duty and period a simulated GPU ran from its energy counter', () => {
     for (const [duty, periodS] of [
       [0.5, 1],
@@ -268,7 +287,18 @@ describe('physics the fit does not see', () => {
       for (let i = 0; i <= 150; i++) {
         if (i > 0) for (let k = 0; k < 10; k++) g.step(0.01, { airTempC: 25, powered: true });
         const r = g.readings()!;
-        samples.push({ ...r, tS: i * 0.1, tempC: r.gpuTempC, utilMemPct: r.memCopyUtilPct, clockEventReasons: 0 });
+        samples.push({
+          tS: i * 0.1,
+          powerW: r.powerW,
+          energyMj: r.energyMj,
+          tempC: r.gpuTempC,
+          utilGpuPct: r.gpuUtilPct,
+          utilMemPct: r.memCopyUtilPct,
+          fbUsedMib: r.fbUsedMib,
+          smClockMhz: r.smClockMhz,
+          clockEventReasons: r.clockEventReasons,
+          powerLimitW: r.powerLimitW,
+        });
       }
       const trace: Trace = { samples, phases: [], fbBaselineMib: 0 };
       const pattern = energyBusyPattern(trace, { name: 'sim', startS: 0, endS: 15.1, description: '' });

@@ -3,6 +3,8 @@
  * (calibrate-trace.ts: idle with or without a context, compute- or memory-bound, mixed) and gives the parameters of
  * its kind:
  *   idle phases          → idle power (no context / with context), sensor offset and base resistance
+ *   idle gaps            → the context idle power, from the energy counter between a duty cycle's bursts, when no
+ *                          phase is idle with a context throughout
  *   compute-bound        → cap target (median power / limit), compute demand (from the capped SM clock), R_sm
  *   memory-bound         → memory-bound power, R_mem
  *   mixed (duty cycles)  → the same, from the samples inside long busy stretches, when no steady phase of that kind
@@ -19,6 +21,8 @@
  */
 import { type GpuModelParams, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
+  burstStartClocksMhz,
+  idleGapPowersW,
   longBusySamples,
   MEMORY_BOUND_RATIO,
   median,
@@ -60,6 +64,9 @@ export const PRIORS = {
   dieComputeResistanceCPerW: 0.03,
   computeMemRatio: 0.3,
 } as const;
+
+/** Idle-gap intervals a mixed phase must have (0.5 s) to stand in for a phase idle throughout. */
+const MIN_IDLE_GAP_SAMPLES = 5;
 
 /** util_mem / util_gpu of memory-bound work by definition: the memory controller is busy whenever a kernel runs. */
 const MEMORY_BOUND_MEM_RATIO = 1;
@@ -153,13 +160,25 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.idleNoContextShare * limitW,
     `${PRIORS.idleNoContextShare} × limit`,
   );
-  const idleWithContextW = pick(
-    'idleWithContextW',
-    withContext,
-    () => median(withContext.map((o) => o.powerW)),
-    PRIORS.idleWithContextShare * limitW,
-    `${PRIORS.idleWithContextShare} × limit`,
-  );
+  // No phase idle throughout with a context: the idle gaps of duty-cycled phases measure the same power (clocks up,
+  // nothing running), read off the energy counter since the 1 s power average never settles in a 0.4 s gap.
+  const gaps = training
+    .filter((phase) => phaseCharacter(trace, phase) === 'mixed')
+    .map((phase) => ({ phase, powers: idleGapPowersW(trace, phase) }))
+    .filter((g) => g.powers.length >= MIN_IDLE_GAP_SAMPLES);
+  let idleWithContextW: number;
+  if (withContext.length === 0 && gaps.length) {
+    idleWithContextW = median(gaps.flatMap((g) => g.powers));
+    sources.idleWithContextW = `fit: ${gaps.map((g) => label(g.phase)).join(', ')} (energy counter in its idle gaps)`;
+  } else {
+    idleWithContextW = pick(
+      'idleWithContextW',
+      withContext,
+      () => median(withContext.map((o) => o.powerW)),
+      PRIORS.idleWithContextShare * limitW,
+      `${PRIORS.idleWithContextShare} × limit`,
+    );
+  }
   const capTargetRatio = pick(
     'capTargetRatio',
     compute,
@@ -180,6 +199,18 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     PRIORS.computeDemandShare * limitW,
     `${PRIORS.computeDemandShare} × limit`,
   );
+  // The busy power a capped load runs at while the 1 s average still holds idle time: from the SM clock at the start of
+  // its busy stretches, through the same DVFS curve. Without a compute-bound phase: no overshoot.
+  const burstClocks = compute.flatMap((o) => burstStartClocksMhz(trace, o.phase));
+  let burstCapRatio: number | undefined;
+  if (burstClocks.length) {
+    const burstW =
+      idleWithContextW + (computeBoundDemandW - idleWithContextW) * (median(burstClocks) / base.smClockMaxMhz) ** base.dvfsExponent;
+    burstCapRatio = Math.max(capTargetRatio, burstW / limitW);
+    sources.burstCapRatio = `${names(compute)} (SM clock in the first 0.5 s of each busy stretch)`;
+  } else {
+    sources.burstCapRatio = 'prior: no overshoot (the cap target)';
+  }
   // Memory-bound parameters: fitted on a memory-bound phase if the training set has one, else predicted by physics
   // (calibrate-fit.ts header), else a prior.
   const hbm = base.hbm;
@@ -270,6 +301,7 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     idleNoContextW: round(idleNoContextW, 1),
     idleWithContextW: round(idleWithContextW, 1),
     capTargetRatio: round(capTargetRatio, 4),
+    burstCapRatio: burstCapRatio === undefined ? undefined : round(burstCapRatio, 4),
     computeBoundDemandW: round(computeBoundDemandW, 0),
     memoryBoundW: round(memoryBoundW, 1),
     thermal: {

@@ -176,3 +176,110 @@ export function longBusySamples(trace: Trace, phase: TracePhase): TraceSample[] 
   }
   return out;
 }
+
+/** NVML's utilisation column trails the load by ~0.2 s (trace: clocks and energy step at 13.37 s, util at 13.57 s). */
+export const UTIL_LAG_S = 0.2;
+
+/**
+ * Power over the interval that ends at sample i, from the energy counter (mJ difference ÷ time), W. Unlike power_mw
+ * (a 1 s average) it is the 100 ms mean, so it shows what the GPU drew inside short busy and idle stretches.
+ */
+export function energyPowerW(samples: TraceSample[], i: number): number {
+  if (i <= 0 || i >= samples.length) return Number.NaN;
+  const dtS = samples[i].tS - samples[i - 1].tS;
+  return dtS > 0 ? (samples[i].energyMj - samples[i - 1].energyMj) / dtS / 1000 : Number.NaN;
+}
+
+/**
+ * Energy-counter power in the 100 ms intervals of a phase in which the GPU sat idle with a context open: the
+ * utilisation readings from the interval's end to UTIL_LAG_S + 0.1 s after it all read 0 % (the column trails the load
+ * by ~0.1 s where a burst ends and ~0.2-0.3 s where one starts), and the framebuffer shows a context. In a duty cycle these are the idle gaps between bursts: they measure the context idle power even when no
+ * phase is idle throughout.
+ */
+export function idleGapPowersW(trace: Trace, phase: TracePhase): number[] {
+  const { samples } = trace;
+  const lag = Math.round(UTIL_LAG_S / 0.1);
+  const out: number[] = [];
+  for (let i = 1; i + lag + 1 < samples.length; i++) {
+    const s = samples[i];
+    if (s.tS < phase.startS || s.tS >= phase.endS || !hasContext(s, trace.fbBaselineMib)) continue;
+    let idle = true;
+    for (let k = i; k <= i + lag + 1; k++) if (samples[k].utilGpuPct > 0) idle = false;
+    const w = energyPowerW(samples, i);
+    if (idle && Number.isFinite(w)) out.push(w);
+  }
+  return out;
+}
+
+export interface EnergyBusyPattern {
+  /** Busy share of the whole periods (first burst start to last burst start). */
+  duty: number;
+  /** Mean spacing of the bursts' starts, s. */
+  periodS: number;
+  /** Busy / idle time per period, s. */
+  busyS: number;
+  idleS: number;
+  /** Bursts that start inside the phase. */
+  bursts: number;
+  /** Median energy-counter power of the busy and idle intervals, W. */
+  busyPowerW: number;
+  idlePowerW: number;
+}
+
+/**
+ * What a duty-cycled phase really ran, read off the energy counter (not the utilisation column, which trails by
+ * 0.2 s and is sampled). Intervals above the midpoint of the phase's lowest and highest power are busy; each interval
+ * counts as busy for the fraction (P − P_idle) / (P_busy − P_idle), so a burst that starts mid-interval counts in part.
+ * For reporting and tests only; never used to drive the model.
+ */
+export function energyBusyPattern(trace: Trace, phase: TracePhase): EnergyBusyPattern {
+  const { samples } = trace;
+  const idx = samples.flatMap((s, i) => (i > 0 && s.tS >= phase.startS && s.tS < phase.endS ? [i] : []));
+  const power = idx.map((i) => energyPowerW(samples, i));
+  const midpoint = (Math.min(...power) + Math.max(...power)) / 2;
+  const busyPowerW = median(power.filter((w) => w > midpoint));
+  const idlePowerW = median(power.filter((w) => w <= midpoint));
+  const busy = power.map((w) => w > midpoint);
+  // Inside a stretch an interval is wholly busy or idle (a dip of the capped clock is no idle time); at an edge it
+  // counts in proportion to its power.
+  const fraction = power.map((w, k) => {
+    const edge = (k > 0 && busy[k - 1] !== busy[k]) || (k + 1 < busy.length && busy[k + 1] !== busy[k]);
+    if (!edge) return busy[k] ? 1 : 0;
+    return Math.min(1, Math.max(0, (w - idlePowerW) / (busyPowerW - idlePowerW)));
+  });
+  const starts: number[] = [];
+  for (let k = 1; k < idx.length; k++) if (busy[k] && !busy[k - 1]) starts.push(k);
+  const bursts = starts.length;
+  if (bursts < 2) return { duty: Number.NaN, periodS: Number.NaN, busyS: Number.NaN, idleS: Number.NaN, bursts, busyPowerW, idlePowerW };
+  // Whole periods only: from the interval where the first burst starts to the one where the last starts.
+  const first = starts[0];
+  const last = starts[bursts - 1];
+  const intervalStartS = (k: number) => samples[idx[k] - 1].tS;
+  const spanS = intervalStartS(last) - intervalStartS(first);
+  let busyTimeS = 0;
+  for (let k = first; k < last; k++) busyTimeS += fraction[k] * (samples[idx[k]].tS - intervalStartS(k));
+  const periodS = spanS / (bursts - 1);
+  const duty = busyTimeS / spanS;
+  return { duty, periodS, busyS: duty * periodS, idleS: (1 - duty) * periodS, bursts, busyPowerW, idlePowerW };
+}
+
+/** Samples read at the start of a busy stretch (the first 0.5 s at ~100 % utilisation after a reading below it). */
+const BURST_START_SAMPLES = 5;
+
+/**
+ * SM clocks in the first 0.5 s of each busy stretch of a phase: what the power controller runs a load at while its
+ * 1 s power average still holds the idle time before it.
+ */
+export function burstStartClocksMhz(trace: Trace, phase: TracePhase): number[] {
+  const { samples } = trace;
+  const out: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const s = samples[i];
+    if (s.tS < phase.startS || s.tS >= phase.endS) continue;
+    if (s.utilGpuPct < 99 || samples[i - 1].utilGpuPct >= 99) continue;
+    for (let k = i; k < Math.min(samples.length, i + BURST_START_SAMPLES) && samples[k].utilGpuPct >= 99; k++) {
+      out.push(samples[k].smClockMhz);
+    }
+  }
+  return out;
+}

@@ -14,11 +14,12 @@
  * runCalibration fits on every phase and checks the same phases (in sample). runOutOfSample fits on all phases but
  * one (or all but those with one label) and predicts the held-out phase.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGpuParams, type FitResult, type UtilSignature } from './calibrate-fit';
 import { CalibrationRig, crahSupplyC, hallInletC } from './calibrate-rig';
 import {
+  energyBusyPattern,
   hasContext,
   median,
   phaseCharacter,
@@ -28,16 +29,15 @@ import {
   type Trace,
   type TracePhase,
   type TraceSample,
+  UTIL_LAG_S,
 } from './calibrate-trace';
 import type { Workload } from './models/gpu';
 import { type GpuModelId, gpuModelParams } from './models/gpu-params';
 
-export { readTrace, type Trace, type TracePhase, type TraceSample } from './calibrate-trace';
+export { readTrace, type Trace, type TracePhase, type TraceSample, UTIL_LAG_S } from './calibrate-trace';
 
 export const POWER_TOLERANCE_PCT = 5;
 export const TEMP_TOLERANCE_C = 3;
-/** NVML's utilisation column trails the load by ~0.2 s (trace: clocks and energy step at 13.37 s, util at 13.57 s). */
-export const UTIL_LAG_S = 0.2;
 const SUB_STEP_S = 0.05;
 
 export type DriveMode = 'label' | 'replay';
@@ -88,11 +88,15 @@ export interface RunOptions {
   model?: GpuModelId;
 }
 
-/** Busy pattern of a duty-cycle phase from the utilisation column: busy fraction and period (mean rising-edge spacing). */
+/**
+ * Busy pattern of a duty-cycle phase from the utilisation column: busy fraction (the mean reading: util_gpu is the
+ * share of each sample period with a kernel running, so a reading at a burst's edge counts in part) and period (mean
+ * rising-edge spacing).
+ */
 export function measureBusyPattern(samples: TraceSample[], startS: number, endS: number): { duty: number; periodS: number } {
   const inPhase = samples.filter((s) => s.tS >= startS && s.tS < endS);
   const busy = inPhase.map((s) => s.utilGpuPct > 0);
-  const duty = busy.filter(Boolean).length / Math.max(1, busy.length);
+  const duty = inPhase.reduce((sum, s) => sum + Math.min(100, s.utilGpuPct) / 100, 0) / Math.max(1, inPhase.length);
   const rising: number[] = [];
   for (let i = 1; i < inPhase.length; i++) if (busy[i] && !busy[i - 1]) rising.push(inPhase[i].tS);
   const periodS = rising.length >= 2 ? (rising[rising.length - 1] - rising[0]) / (rising.length - 1) : endS - startS;
@@ -378,6 +382,45 @@ export function runScenarios(traceDir: string, options: RunOptions = {}): Scenar
   return rows;
 }
 
+export interface DutyTimingRow {
+  phase: string;
+  /** Where the timing comes from: the host loop's description, the utilisation column, the energy counter. */
+  source: string;
+  duty: number;
+  periodS: number;
+  busyS: number;
+  idleS: number;
+}
+
+/**
+ * What each duty-cycled (mixed) phase ran, three ways: the host loop's nominal timing (phases.csv), the utilisation
+ * column (what label and replay mode drive with) and the energy counter (the GPU's own 100 ms power, never a drive).
+ */
+export function dutyCycleTimings(traceDir: string): DutyTimingRow[] {
+  const trace = readTrace(traceDir);
+  const rows: DutyTimingRow[] = [];
+  for (const phase of trace.phases) {
+    if (phaseCharacter(trace, phase) !== 'mixed') continue;
+    const nominal = nominalDutyTiming(phase.description);
+    if (nominal) {
+      const busyS = nominal.duty * nominal.periodS;
+      rows.push({ phase: phase.name, source: 'host loop (nominal)', ...nominal, busyS, idleS: nominal.periodS - busyS });
+    }
+    const util = measureBusyPattern(trace.samples, phase.startS, phase.endS);
+    const utilBusyS = util.duty * util.periodS;
+    rows.push({ phase: phase.name, source: 'util_gpu column', ...util, busyS: utilBusyS, idleS: util.periodS - utilBusyS });
+    const energy = energyBusyPattern(trace, phase);
+    rows.push({ phase: phase.name, source: 'energy counter', duty: energy.duty, periodS: energy.periodS, busyS: energy.busyS, idleS: energy.idleS });
+  }
+  return rows.map((r) => ({ ...r, duty: round(r.duty, 3), periodS: round(r.periodS, 2), busyS: round(r.busyS, 2), idleS: round(r.idleS, 2) }));
+}
+
+export function dutyTimingTable(rows: DutyTimingRow[]): string {
+  const lines = ['| phase | timing from | duty | period (s) | busy per period (s) | idle per period (s) |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.phase} | ${r.source} | ${r.duty} | ${r.periodS} | ${r.busyS} | ${r.idleS} |`);
+  return lines.join('\n');
+}
+
 export interface SecondModelRow {
   capture: string;
   /** What the capture's columns say ran (the drive). */
@@ -393,6 +436,26 @@ export interface SecondModelRow {
   predictedSmClockMhz: number;
   /** The capture's SW power cap reason: was the real GPU held at its limit? */
   realPowerCapped: boolean;
+  /**
+   * GPU temperatures of the capture's `nvidia-smi dmon -c 5` of the same state, in the ~5 s after the snapshot (null
+   * when the capture file is absent): a rising series means the snapshot caught a transient, not a settled GPU.
+   */
+  realTempsAfterC: number[] | null;
+}
+
+/** gtemp column of the `dmon` section of one state (idle / load) of an nvidia_gpu_exporter capture file. */
+export function dmonGpuTemps(captureText: string, state: 'idle' | 'load'): number[] {
+  const start = captureText.indexOf(`# ${state} :: dmon`);
+  if (start < 0) return [];
+  const section = captureText.slice(start).split(/\n#{10,}\n/)[1] ?? '';
+  const lines = section.split('\n');
+  const header = lines.find((l) => /^#\s*gpu\s/.test(l));
+  if (!header) return [];
+  const column = header.replace(/^#/, '').trim().split(/\s+/).indexOf('gtemp');
+  return lines
+    .filter((l) => /^\s*\d/.test(l))
+    .map((l) => Number(l.trim().split(/\s+/)[column]))
+    .filter((v) => Number.isFinite(v));
 }
 
 function metricValue(text: string, name: string, file: string): number {
@@ -413,9 +476,12 @@ function metricValue(text: string, name: string, file: string): number {
 export function predictH100(exportersDir: string, traceDir: string, options: { inletC?: number } = {}): SecondModelRow[] {
   const dir = join(exportersDir, 'nvidia_gpu_exporter', 'testdata');
   const captures = [
-    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle' },
-    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics', capture: 'H100 gpu-burn' },
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__idle.metrics', capture: 'H100 idle', state: 'idle' as const },
+    { file: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics', capture: 'H100 gpu-burn', state: 'load' as const },
   ];
+  // The raw capture the .metrics files were made from (same GPU, same moment), for its dmon series.
+  const rawCapture = join(exportersDir, 'nvidia_gpu_exporter', 'captures', 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt');
+  const rawText = existsSync(rawCapture) ? readFileSync(rawCapture, 'utf8') : null;
   // How util_mem / util_gpu reads for compute- and memory-bound work, learnt on the whole H200 trace.
   const trace = readTrace(traceDir);
   const { signature } = fitOn(trace, trace.phases, {});
@@ -461,6 +527,7 @@ export function predictH100(exportersDir: string, traceDir: string, options: { i
       realSmClockMhz: round(value('nvidia_smi_clocks_current_sm_clock_hz') / 1e6, 0),
       predictedSmClockMhz: round(r.smClockMhz, 0),
       realPowerCapped: value('nvidia_smi_clocks_event_reasons_sw_power_cap') > 0,
+      realTempsAfterC: rawText === null ? null : dmonGpuTemps(rawText, c.state),
     };
   });
 }
@@ -518,12 +585,12 @@ export function scenarioTable(rows: ScenarioRow[]): string {
 
 export function secondModelTable(rows: SecondModelRow[]): string {
   const lines = [
-    '| capture | driven as | limit (W) | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | real SM clock (MHz) | predicted (MHz) | real GPU at its power cap |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| capture | driven as | limit (W) | real power (W) | predicted (W) | error | real temp (°C) | predicted (°C) | error | real temp, next ~5 s (dmon, °C) | real SM clock (MHz) | predicted (MHz) | real GPU at its power cap |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.capture} | ${r.drivenAs} | ${r.powerLimitW} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} | ${r.realSmClockMhz} | ${r.predictedSmClockMhz} | ${yesNo(r.realPowerCapped)} |`,
+      `| ${r.capture} | ${r.drivenAs} | ${r.powerLimitW} | ${r.realPowerW} | ${r.predictedPowerW} | ${r.powerErrorPct} % | ${r.realTempC} | ${r.predictedTempC} | ${r.tempErrorC} | ${r.realTempsAfterC?.join(', ') ?? 'no capture file'} | ${r.realSmClockMhz} | ${r.predictedSmClockMhz} | ${yesNo(r.realPowerCapped)} |`,
     );
   }
   return lines.join('\n');

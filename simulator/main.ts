@@ -12,6 +12,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   calibrationTable,
+  dutyCycleTimings,
+  dutyTimingTable,
   outOfSampleTable,
   predictH100,
   runCalibration,
@@ -37,8 +39,9 @@ const calibrate: Subcommand = (args) => {
   const outOfSample = runOutOfSample(trace, { mode, holdout });
   const scenarios = holdout === undefined ? runScenarios(trace, { mode }) : [];
   const h100 = holdout === undefined && existsSync(exporters) ? predictH100(exporters, trace) : [];
+  const dutyTimings = holdout === undefined ? dutyCycleTimings(trace) : [];
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ inSample, outOfSample, scenarios, h100 }, null, 2));
+    console.log(JSON.stringify({ inSample, outOfSample, scenarios, dutyTimings, h100 }, null, 2));
   } else {
     const drive = mode === 'replay' ? 'replay of the utilisation columns' : 'phase labels';
     console.log(`## In sample: fitted on every phase, driven by ${drive}, hall inlet ${inSample.inletC} °C\n`);
@@ -50,6 +53,10 @@ const calibrate: Subcommand = (args) => {
     if (scenarios.length) {
       console.log('\n## Validation scenarios (predicted with the in-sample fit)\n');
       console.log(scenarioTable(scenarios));
+    }
+    if (dutyTimings.length) {
+      console.log('\n## Duty cycles: the host loop\'s timing against what the GPU ran\n');
+      console.log(dutyTimingTable(dutyTimings));
     }
     if (h100.length) {
       console.log('\n## Second model out of sample: H100 SXM against the nvidia_gpu_exporter captures\n');

@@ -102,6 +102,12 @@ export interface GpuModelParams {
   dvfsExponent: number;
   /** The power controller settles this fraction under the enforced limit (H200: median 692 W at 700 W). */
   capTargetRatio: number;
+  /**
+   * Ceiling on the busy power while the 1 s average is still under the cap target, as a fraction of the limit: the
+   * controller acts on averaged power, so a burst after idle time runs above the target (H200: at ~1,500 MHz, ~737 W)
+   * until its average catches up. Absent: no overshoot (the busy power is held at the target at once).
+   */
+  burstCapRatio?: number;
   /** Window of the reported (averaged) power, s: NVML's power reading on Hopper is a 1 s average. */
   powerAverageWindowS: number;
   /** The driver keeps clocks up this long after the last context closes, s. */
@@ -167,6 +173,8 @@ const H200_SXM: GpuModelParams = {
   clockStepMhz: 15,
   dvfsExponent: 2.5,
   capTargetRatio: 0.9884,
+  // Busy power at the ~1,500 MHz a capped load starts at, before the 1 s average catches up (calibrate-fit.ts).
+  burstCapRatio: 1.0527,
   powerAverageWindowS: 1,
   contextReleaseDelayS: 2,
   maxOperatingTempC: 87,
@@ -296,6 +304,7 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     clockStepMhz: 15,
     dvfsExponent: 2.5,
     capTargetRatio: H200_SXM.capTargetRatio,
+    burstCapRatio: H200_SXM.burstCapRatio,
     powerAverageWindowS: 1,
     contextReleaseDelayS: 2,
     maxOperatingTempC: 87,

@@ -117,7 +117,8 @@ describe('GPU power', () => {
 
   it('reports a duty cycle through the 1 s window: a period of one window reads flat at the mean', () => {
     const h200 = GPU_MODELS['H200-SXM'];
-    const busyW = h200.capTargetRatio * h200.powerLimitW;
+    // Its 1 s average stays under the cap target, so the bursts run at the burst ceiling, not at the target.
+    const busyW = h200.burstCapRatio! * h200.powerLimitW;
     const readings = dutyReadings(1);
     const mean = (busyW + h200.idleWithContextW) / 2;
     for (const w of readings) expect(Math.abs(w - mean)).toBeLessThan(0.03 * mean);
@@ -132,6 +133,68 @@ describe('GPU power', () => {
     expect(Math.min(...slow)).toBeLessThan(h200.idleWithContextW * 1.05);
     const fast = dutyReadings(0.2);
     expect(Math.max(...fast) - Math.min(...fast)).toBeLessThan(0.05 * busyW);
+  });
+
+  it('the energy counter shows a short idle gap at the context idle power; the 1 s power reading never gets there', () => {
+    // 1.4 s busy / 0.45 s idle, the duty cycle the real H200 ran: the calibration reads the context idle power off
+    // the energy counter in such gaps (calibrate-trace.ts, idleGapPowersW).
+    const h200 = GPU_MODELS['H200-SXM'];
+    const g = gpu();
+    const periodS = 1.85;
+    const duty = 1.4 / periodS;
+    g.setWorkload({ kind: 'bursty-inference', util: duty, burstPeriodS: periodS, burstComputeShare: 1 });
+    run(g, 20 * periodS, 0.05);
+    const gapEnergyW: number[] = [];
+    const gapReportedW: number[] = [];
+    let previousMj = g.readings()!.energyMj;
+    let t = 20 * periodS;
+    for (let i = 0; i < 100; i++) {
+      run(g, 0.1, 0.05);
+      t += 0.1;
+      const r = g.readings()!;
+      const phase = t - Math.floor(t / periodS + 1e-9) * periodS;
+      // Intervals wholly inside the idle part of the period.
+      if (phase - 0.1 >= duty * periodS + 1e-6) {
+        gapEnergyW.push((r.energyMj - previousMj) / 100);
+        gapReportedW.push(r.powerW);
+      }
+      previousMj = r.energyMj;
+    }
+    expect(gapEnergyW.length).toBeGreaterThan(5);
+    for (const w of gapEnergyW) expect(Math.abs(w - h200.idleWithContextW)).toBeLessThan(0.02 * h200.idleWithContextW);
+    // The 1 s average still holds most of the burst.
+    for (const w of gapReportedW) expect(w).toBeGreaterThan(h200.idleWithContextW * 2);
+  });
+
+  it('the power controller acts on the 1 s average: a burst after idle runs at the burst ceiling until the average catches up', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const targetW = h200.capTargetRatio * h200.powerLimitW;
+    const ceilingW = h200.burstCapRatio! * h200.powerLimitW;
+    expect(ceilingW).toBeGreaterThan(targetW * 1.03);
+    const g = gpu();
+    g.setWorkload({ kind: 'idle-with-context', util: 0 });
+    run(g, 10, 0.05);
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 0.3, 0.05);
+    const start = g.readings()!;
+    expect(start.powerInstantW).toBeCloseTo(ceilingW, 0);
+    // The clock the ceiling allows, through the DVFS curve (the H200 trace: ~1,500 MHz at a burst's start).
+    const startClock = h200.smClockMaxMhz * ((ceilingW - h200.idleWithContextW) / (h200.computeBoundDemandW - h200.idleWithContextW)) ** (1 / h200.dvfsExponent);
+    expect(Math.abs(start.smClockMhz - startClock)).toBeLessThanOrEqual(15);
+    expect(start.clockEventReasons & CLOCK_REASON.swPowerCap).toBeTruthy();
+    run(g, 5, 0.05);
+    const settled = g.readings()!;
+    expect(settled.powerInstantW).toBeCloseTo(targetW, 0);
+    expect(settled.powerW).toBeCloseTo(targetW, 0);
+    expect(settled.smClockMhz).toBeLessThan(start.smClockMhz);
+  });
+
+  it('without a burst ceiling a capped load is held at the target at once', () => {
+    const h200 = GPU_MODELS['H200-SXM'];
+    const g = new GpuSim({ uuid: 'GPU-t', index: 0, model: 'H200-SXM', params: { ...h200, burstCapRatio: undefined }, rng: new Rng(1), noise: false });
+    g.setWorkload({ kind: 'compute-bound', util: 1 });
+    run(g, 0.3, 0.05);
+    expect(g.readings()!.powerInstantW).toBeCloseTo(h200.capTargetRatio * h200.powerLimitW, 0);
   });
 
   it('runs a busy fraction (a replayed utilisation reading) as that share of busy time', () => {

@@ -347,7 +347,12 @@ export class GpuSim {
     const demandBusyW = p.idleWithContextW + computeDynW + memoryDynW;
 
     // --- power cap and thermal controllers act on the busy part
-    const powerCapW = this.powerLimitW * p.capTargetRatio;
+    // The power controller holds the 1 s average at the cap target. While the window still holds idle time (the
+    // start of a burst) it lets the busy power run above the target by the shortfall, up to the burst ceiling.
+    const capTargetW = this.powerLimitW * p.capTargetRatio;
+    const burstCeilingW = this.powerLimitW * (p.burstCapRatio ?? p.capTargetRatio);
+    const shortfallW = Math.max(0, capTargetW - this.powerAvg.value(this.stepPowerW));
+    const powerCapW = Math.max(capTargetW, Math.min(burstCeilingW, capTargetW + shortfallW));
     const rSink = this.sinkResistance();
     const dieR = computeShare * th.dieComputeResistanceCPerW + (1 - computeShare) * th.dieMemoryResistanceCPerW;
     // Highest busy power whose steady die temperature stays at the max operating temperature (SW thermal slowdown).

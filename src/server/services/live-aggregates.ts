@@ -21,7 +21,17 @@ export const DASHBOARD_CHANNEL = 'plenum_dashboards';
 export const MAX_AGE_MS = 10_000;
 /** A scope is refreshed at most this often however often the ingest commits (it flushes every second). */
 export const MIN_REFRESH_INTERVAL_MS = 1_000;
+/**
+ * And no more often than this many times its last computation's duration, so that one scope's refreshes take at most
+ * a quarter of a core: at 100,000 GPUs an aggregate takes seconds, and a refresh a second would never stop.
+ */
+export const REFRESH_COST_FACTOR = 4;
 const LOCK_NAMESPACE = 'plenum-dashboard:';
+
+/** How often a key may be refreshed: MIN_REFRESH_INTERVAL_MS, or longer when its computation is slow. */
+function refreshIntervalMs(entry: Entry): number {
+  return Math.max(MIN_REFRESH_INTERVAL_MS, REFRESH_COST_FACTOR * entry.lastComputeMs);
+}
 
 export type Snapshot<T = unknown> = { key: string; version: number; computedAtMs: number; body: T };
 type Listener = (snapshot: Snapshot) => void;
@@ -31,6 +41,8 @@ type Entry = {
   compute: (() => Promise<unknown>) | undefined;
   listeners: Set<Listener>;
   lastRefreshMs: number;
+  /** How long this process's last computation of the key took (0 until it computes one). */
+  lastComputeMs: number;
   timer: NodeJS.Timeout | undefined;
 };
 
@@ -53,7 +65,7 @@ export class LiveAggregates {
     ];
     // Subscribed scopes are refreshed when they age out even if no telemetry arrives.
     this.sweep = setInterval(() => {
-      for (const [key, entry] of this.entries) if (entry.listeners.size > 0 && !this.isCurrent(entry.snapshot, 'latest')) this.schedule(key);
+      for (const [key, entry] of this.entries) if (entry.listeners.size > 0 && !this.isCurrent(entry, 'latest')) this.schedule(key);
     }, 1_000);
     this.sweep.unref();
   }
@@ -72,9 +84,9 @@ export class LiveAggregates {
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const entry = this.entry(key);
     entry.compute = compute;
-    if (this.isCurrent(entry.snapshot, 'recent')) return entry.snapshot!.body as T;
-    if (entry.snapshot && Date.now() - entry.snapshot.computedAtMs < MAX_AGE_MS) {
-      if (!entry.inflight) void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
+    if (this.isCurrent(entry, 'recent')) return entry.snapshot!.body as T;
+    if (entry.snapshot && Date.now() - entry.snapshot.computedAtMs < Math.max(MAX_AGE_MS, 2 * refreshIntervalMs(entry))) {
+      if (!entry.inflight && Date.now() - entry.lastRefreshMs >= refreshIntervalMs(entry)) void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
       return entry.snapshot.body as T;
     }
     return (await this.refresh(key)).body as T;
@@ -127,7 +139,7 @@ export class LiveAggregates {
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { snapshot: undefined, inflight: undefined, compute: undefined, listeners: new Set(), lastRefreshMs: 0, timer: undefined };
+      entry = { snapshot: undefined, inflight: undefined, compute: undefined, listeners: new Set(), lastRefreshMs: 0, lastComputeMs: 0, timer: undefined };
       this.entries.set(key, entry);
     }
     return entry;
@@ -135,13 +147,15 @@ export class LiveAggregates {
 
   /**
    * 'latest': reflects the newest flush heard of (subscribers are pushed every update). 'recent': that, or computed
-   * less than MIN_REFRESH_INTERVAL_MS ago (queries between two refreshes share the last one). Both: younger than MAX_AGE_MS.
+   * less than the key's refresh interval ago (queries between two refreshes share the last one). Both: younger than
+   * MAX_AGE_MS.
    */
-  private isCurrent(snapshot: Snapshot | undefined, how: 'latest' | 'recent'): boolean {
+  private isCurrent(entry: Entry, how: 'latest' | 'recent'): boolean {
+    const { snapshot } = entry;
     if (!snapshot) return false;
     const age = Date.now() - snapshot.computedAtMs;
     if (age >= MAX_AGE_MS) return false;
-    return snapshot.version >= this.latestVersion || (how === 'recent' && age < MIN_REFRESH_INTERVAL_MS);
+    return snapshot.version >= this.latestVersion || (how === 'recent' && age < refreshIntervalMs(entry));
   }
 
   private onTelemetry(payload: string): void {
@@ -168,14 +182,14 @@ export class LiveAggregates {
       .catch(() => {});
   }
 
-  /** A refresh soon, no sooner than MIN_REFRESH_INTERVAL_MS after the last one of this key. */
+  /** A refresh soon, no sooner than the key's refresh interval after the last one. */
   private schedule(key: string): void {
     const entry = this.entry(key);
     if (entry.timer || !entry.compute) return;
-    const wait = Math.max(0, entry.lastRefreshMs + MIN_REFRESH_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, entry.lastRefreshMs + refreshIntervalMs(entry) - Date.now());
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (entry.listeners.size === 0 || this.isCurrent(entry.snapshot, 'latest')) return;
+      if (entry.listeners.size === 0 || this.isCurrent(entry, 'latest')) return;
       void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
     }, wait);
   }
@@ -187,7 +201,7 @@ export class LiveAggregates {
     entry.inflight = this.refreshShared(key, entry).finally(() => {
       entry.inflight = undefined;
       // A flush that landed during the refresh: subscribers get one more (throttled) refresh for it.
-      if (entry.listeners.size > 0 && !this.isCurrent(entry.snapshot, 'latest')) this.schedule(key);
+      if (entry.listeners.size > 0 && !this.isCurrent(entry, 'latest')) this.schedule(key);
     });
     return entry.inflight;
   }
@@ -212,6 +226,7 @@ export class LiveAggregates {
       if (!compute) throw new Error(`no computation registered for ${key}`);
       const computedAtMs = Date.now();
       const body = await compute();
+      entry.lastComputeMs = Date.now() - computedAtMs;
       this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
       const snapshot: Snapshot = { key, version: target, computedAtMs, body };
       await client.query(

@@ -143,10 +143,11 @@ async function partitionBytes(pool: import('pg').Pool, table: string): Promise<{
  * Per-sample parts count the partitions that hold the measured rows; the empty partitions every installation keeps
  * (created ahead, or waiting for retention) are a fixed cost, reported apart (`emptyPartitionBytes`, and
  * `totalWithEmptyPartitions` as the earlier runs counted it). Tables whose rows are rewritten (chunks that grow, the
- * open hour of 1-hour rollups) are measured live after VACUUM FULL; their free space after a plain VACUUM, which the
- * next rewrites reuse rather than grow, is reported beside (`…WithChurn`).
+ * open hour of 1-hour rollups) are measured live after VACUUM FULL; the free space their rewrites leave, with a plain
+ * VACUUM after every compaction run (autovacuum keeping up, so later rewrites reuse it), is reported beside
+ * (`withChurn`, bytes per sample on top of the live figure).
  */
-async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
+async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgData: string) {
   await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
@@ -160,6 +161,17 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
   let samples = 0;
   let buckets = 0;
   let chunkWrites = 0;
+  /** CPU (this process + PostgreSQL) spent in compaction, the price of chunks that grow (re-encoded per window). */
+  let compactionCpuS = 0;
+  const compact = async (nowMs: number) => {
+    const before = nodeCpuSeconds() + postgresCpuSeconds(pgData);
+    const c = await compactClosedWindows(pool, { nowMs, timeBudgetMs: 3_600_000 });
+    compactionCpuS += nodeCpuSeconds() + postgresCpuSeconds(pgData) - before;
+    // What autovacuum does when it keeps up: the dead versions of rewritten chunks become free space the next
+    // rewrites reuse (not counted as compaction CPU).
+    if (c.chunks + c.rollups.chunks > 0) await pool.query('VACUUM telemetry_chunks, telemetry_rollup_1m_chunks');
+    return c;
+  };
   for (let r = 0; r < rounds; r++) {
     world.step(stepMs / 1000);
     const at = t0 + r * stepMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
@@ -176,7 +188,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
         minuteRowBytes = minute.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
       }
       if (rawBytesPerRow > 0) {
-        const c = await compactClosedWindows(pool, { nowMs: at, timeBudgetMs: 3_600_000 });
+        const c = await compact(at);
         samples += c.samples;
         buckets += c.rollups.buckets;
         chunkWrites += c.chunks;
@@ -186,7 +198,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
   await ingest.flush();
   await ingest.stop();
   await runRollups(pool, { nowMs: Date.now() + 3_600_000 });
-  const last = await compactClosedWindows(pool, { nowMs: t0 + MAX_CHUNK_SPAN_MS + 3_600_000, timeBudgetMs: 3_600_000 });
+  const last = await compact(t0 + MAX_CHUNK_SPAN_MS + 3_600_000);
   samples += last.samples;
   buckets += last.rollups.buckets;
   chunkWrites += last.chunks;
@@ -229,6 +241,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
     series: await count('SELECT count(DISTINCT series_id) AS n FROM telemetry_chunks'),
     samplesPerChunk: r1(samples / chunkRows),
     chunkWrites,
+    compactionCpuUsPerSample: r3((compactionCpuS / samples) * 1e6),
     minuteBucketsPerChunk: r1(buckets / minuteChunkRows),
     samplesPerMinuteBucket: r3(samplesPerBucket),
     rollup1hRows,
@@ -266,10 +279,11 @@ async function main() {
 
     // The simulator in its own process: it registers its endpoints as scrape targets.
     simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
-      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs) },
+      // This process runs with PLENUM_SIMULATOR=off; the simulator's own process must not inherit that.
+      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs), PLENUM_SIMULATOR: 'on' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 120_000);
+    const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 300_000); // slow to start on a loaded machine
     console.error(`[bench] simulator at ${serving[1]}`);
     const urls = (await pool.query<{ url: string }>(`SELECT url FROM scrape_targets WHERE managed_by = 'simulator' AND enabled ORDER BY url`)).rows.map((r) => r.url);
 
@@ -376,7 +390,7 @@ async function main() {
     }
 
     await stopByPid(prometheus);
-    const fullWindows = await measureFullWindows(pool, intervalMs);
+    const fullWindows = await measureFullWindows(pool, intervalMs, pg.pgData);
 
     const result = {
       bench: 'versus-prometheus',

@@ -259,6 +259,62 @@ describe('PLENUM_TSDB=prometheus-remote with VictoriaMetrics 1.79 and Prometheus
     expect((await held()).map(([t]) => Math.round(t * 1000))).toContain(stored[0]!.t);
   }, 60_000);
 
+  it('forwards scrape-side staleness markers: each back-end stops answering a vanished series from its end on', async () => {
+    const gpus = await gpusOfOneRack();
+    const [stays, goes] = [gpus[0]!, gpus[1]!];
+    const writers = (['victoria-metrics', 'prometheus'] as const).map((name) => ({ name, writer: new RemoteWriter(db.pool, backends[name]) }));
+    const ingest = new IngestPipeline(db.pool, {
+      bufferMaxSamples: 100_000,
+      rawRetentionDays: 7,
+      notify: false,
+      onCommitted: (ids, ts, values) => {
+        for (const w of writers) w.writer.accept(ids.slice(), ts.slice(), values.slice());
+      },
+      onSeriesEnded: (ids, ts) => {
+        for (const w of writers) w.writer.acceptEnds(ids.slice(), ts.slice());
+      },
+    });
+    await ingest.loadInventory();
+    const scraper = new Scraper(db.pool, ingest, 2, { maxBytes: 1 << 20, guard: new TargetGuard('127.0.0.1') });
+    const url = `http://127.0.0.1:${exporterPort}/metrics?stale`;
+    const targetId = (await db.pool.query<{ id: number }>(`INSERT INTO scrape_targets (url, dialect, enabled) VALUES ($1, 'dcgm', false) RETURNING id`, [url])).rows[0]!.id;
+    const target = { id: targetId, url, dialect: 'dcgm' as const, intervalMs: 10_000, timeoutMs: 5_000, hostOverride: null, managedBy: null, zoneId: null };
+    // Samples without timestamps (stamped with the scrape time): the series Prometheus tracks for staleness.
+    metricsText = `# TYPE DCGM_FI_DEV_GPU_TEMP gauge\n${dcgmLine(stays, 'DCGM_FI_DEV_GPU_TEMP', 55)}\n${dcgmLine(goes, 'DCGM_FI_DEV_GPU_TEMP', 66)}\n`;
+    expect((await scraper.scrape(target)).error).toBeNull();
+    await ingest.flush();
+    await sleep(1_100);
+    metricsText = `# TYPE DCGM_FI_DEV_GPU_TEMP gauge\n${dcgmLine(stays, 'DCGM_FI_DEV_GPU_TEMP', 56)}\n`;
+    const vanished = await scraper.scrape(target);
+    expect(vanished.error).toBeNull();
+    await ingest.flush();
+    const endMs = vanished.attemptAt.getTime();
+    for (const { name, writer } of writers) expect(await writer.sendNow(), name).toBe(3 + 1);
+    const seriesId = async (uuid: string) =>
+      (await db.pool.query<{ id: number }>(`SELECT id FROM telemetry_series WHERE metric = 'gpu_temp_c' AND gpu_uuid = $1 AND target_id = $2`, [uuid, targetId])).rows[0]!.id;
+    const [staysId, goesId] = [await seriesId(stays.uuid), await seriesId(goes.uuid)];
+    for (const { name } of writers) {
+      const instant = async (atMs: number) => {
+        const r = await fetch(
+          `${backends[name].queryUrl}/api/v1/query?${new URLSearchParams({ query: `gpu_temp_c{plenum_series=~"${staysId}|${goesId}"}`, time: String(atMs / 1000), nocache: '1' })}`,
+        );
+        const body = (await r.json()) as { data: { result: { metric: { plenum_series: string }; value: [number, string] }[] } };
+        return new Map(body.data.result.map((x) => [Number(x.metric.plenum_series), Number(x.value[1])]));
+      };
+      // Just before the end both answer (their last values); from the end on only the series still scraped does.
+      const before = await waitFor(`${name}: both series searchable`, async () => {
+        const m = await instant(endMs - 1);
+        return m.size === 2 && m;
+      });
+      expect(before.get(goesId), name).toBe(66);
+      const after = await waitFor(`${name}: the marker searchable`, async () => {
+        const m = await instant(endMs + 1_000);
+        return m.get(staysId) === 56 && m;
+      });
+      expect([...after.keys()], name).toEqual([staysId]);
+    }
+  }, 60_000);
+
   it('keeps a batch queued while the back-end fails (5xx), drops one it refuses (4xx) and the oldest beyond the bound, all counted', async () => {
     const series = await db.pool.query<{ id: number }>(`SELECT id FROM telemetry_series WHERE metric = 'gpu_power_w' ORDER BY id LIMIT 1`);
     const id = series.rows[0]!.id;

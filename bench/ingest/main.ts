@@ -56,11 +56,10 @@ async function main() {
     // Registered disabled: nothing scrapes them, the benchmark feeds their text itself.
     const targetIds = new Map<string, number>();
     for (const [key, dialect] of [...hosts.map((h) => [`hosts/${h}`, 'dcgm']), ['facility', 'plenum']] as const) {
-      const row = await pool.query<{ id: number }>(
-        `INSERT INTO scrape_targets (url, dialect, enabled) VALUES ($1, $2, false)
-         ON CONFLICT (url) DO UPDATE SET dialect = EXCLUDED.dialect RETURNING id`,
-        [`http://bench.invalid/${key}/metrics`, dialect],
-      );
+      // scrape_targets.url is not unique (any longer): reuse a target an earlier run registered.
+      const url = `http://bench.invalid/${key}/metrics`;
+      const known = await pool.query<{ id: number }>('UPDATE scrape_targets SET dialect = $2 WHERE url = $1 RETURNING id', [url, dialect]);
+      const row = known.rows.length > 0 ? known : await pool.query<{ id: number }>('INSERT INTO scrape_targets (url, dialect, enabled) VALUES ($1, $2, false) RETURNING id', [url, dialect]);
       targetIds.set(key, row.rows[0]!.id);
     }
     const scrapes: { text: string; dialect: 'dcgm' | 'plenum'; targetId: number }[] = [];

@@ -21,7 +21,7 @@
  * dirty minutes) after that compaction and a VACUUM (what autovacuum does); Prometheus: every file under its data
  * folder (WAL, head chunks, blocks). Both divided by the samples stored. A run of a few minutes has short chunks (a
  * few minutes per series, where a closed window holds 30) and fixed costs (series, empty partitions) spread over few
- * samples, so the steady state is also measured on one full window of simulator scrapes (measureFullWindows).
+ * samples, so the steady state is also measured on six full hours of simulator scrapes (measureFullWindows).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,7 +40,7 @@ import { loadSimInventory } from '../../src/server/services/telemetry/sim-invent
 import { getProcessIngest } from '../../src/server/services/telemetry/index';
 import { queryTelemetry } from '../../src/server/services/telemetry/query';
 import { ROLLUP_WINDOW_MS } from '../../src/server/services/telemetry/rollup-store';
-import { COMPACTION_WINDOW_MS } from '../../src/server/services/telemetry/sample-store';
+import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS } from '../../src/server/services/telemetry/sample-store';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
 import { arg, machine, pct, postgresCpuSeconds, r1, r3, throwawayPostgres } from './common';
@@ -116,22 +116,62 @@ function stopByPid(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
+/** Bytes of a partitioned table's partitions (with indexes and TOAST): all of them, and those holding rows. */
+async function partitionBytes(pool: import('pg').Pool, table: string): Promise<{ all: number; withRows: number }> {
+  const children = await pool.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`,
+    [table],
+  );
+  let all = 0;
+  let withRows = 0;
+  for (const c of children.rows) {
+    all += Number(c.bytes);
+    const used = await pool.query(`SELECT 1 FROM "${c.name.replaceAll('"', '""')}" LIMIT 1`);
+    if (used.rows.length > 0) withRows += Number(c.bytes);
+  }
+  return { all, withRows };
+}
+
 /**
- * Steady-state disk per sample, measured rather than extrapolated: one full hour (two 30-minute sample windows, one
- * compressed hour of 1-minute rollups) of simulator scrapes for
- * 12 GPU hosts and the facility endpoint, through the real ingest, rollups and compaction, after the live run's
- * telemetry rows are cleared (series stay). Returns bytes per sample by part, and the total.
+ * Steady-state disk per sample, measured rather than extrapolated: six hours (MAX_CHUNK_SPAN_MS, starting on a 6-hour
+ * boundary as every day's chunks do) of simulator scrapes for 12 GPU hosts and the facility endpoint, through the real
+ * ingest, rollups and compaction (run every 30 rounds with the simulated clock, as the worker would), after the live
+ * run's telemetry rows are cleared (series stay). So the chunks of samples and of 1-minute rollups grow exactly as they
+ * do in service, to their full size. Returns bytes per sample by part, and the total.
+ *
+ * Per-sample parts count the partitions that hold the measured rows; the empty partitions every installation keeps
+ * (created ahead, or waiting for retention) are a fixed cost, reported apart (`emptyPartitionBytes`, and
+ * `totalWithEmptyPartitions` as the earlier runs counted it). Tables whose rows are rewritten (chunks that grow, the
+ * open hour of 1-hour rollups) are measured live after VACUUM FULL; the free space their rewrites leave, with a plain
+ * VACUUM after every compaction run (autovacuum keeping up, so later rewrites reuse it), is reported beside
+ * (`withChurn`, bytes per sample on top of the live figure).
  */
-async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
+async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgData: string) {
   await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
-  // One full hour: two sample windows and one compressed rollup hour.
-  const t0 = Math.floor((Date.now() - 6 * 3_600_000) / ROLLUP_WINDOW_MS) * ROLLUP_WINDOW_MS;
+  const t0 = Math.floor((Date.now() - 2 * MAX_CHUNK_SPAN_MS) / MAX_CHUNK_SPAN_MS) * MAX_CHUNK_SPAN_MS;
   const world = new World(inventory, { seed: 3, startMs: t0 });
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });
   await ingest.loadInventory();
-  const rounds = ROLLUP_WINDOW_MS / stepMs;
+  const rounds = MAX_CHUNK_SPAN_MS / stepMs;
+  let rawBytesPerRow = 0;
+  let minuteRowBytes = 0;
+  let samples = 0;
+  let buckets = 0;
+  let chunkWrites = 0;
+  /** CPU (this process + PostgreSQL) spent in compaction, the price of chunks that grow (re-encoded per window). */
+  let compactionCpuS = 0;
+  const compact = async (nowMs: number) => {
+    const before = nodeCpuSeconds() + postgresCpuSeconds(pgData);
+    const c = await compactClosedWindows(pool, { nowMs, timeBudgetMs: 3_600_000 });
+    compactionCpuS += nodeCpuSeconds() + postgresCpuSeconds(pgData) - before;
+    // What autovacuum does when it keeps up: the dead versions of rewritten chunks become free space the next
+    // rewrites reuse (not counted as compaction CPU).
+    if (c.chunks + c.rollups.chunks > 0) await pool.query('VACUUM telemetry_chunks, telemetry_rollup_1m_chunks');
+    return c;
+  };
   for (let r = 0; r < rounds; r++) {
     world.step(stepMs / 1000);
     const at = t0 + r * stepMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
@@ -140,56 +180,83 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number) {
     if (r % 30 === 29) {
       await ingest.flush();
       await runRollups(pool);
+      if (rawBytesPerRow === 0 && at - t0 >= COMPACTION_WINDOW_MS + 600_000) {
+        // The write table's and the open rollup hour's bytes per row, before compaction first deletes from them.
+        const raw = await partitionBytes(pool, 'telemetry_samples');
+        rawBytesPerRow = raw.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
+        const minute = await partitionBytes(pool, 'telemetry_rollup_1m');
+        minuteRowBytes = minute.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
+      }
+      if (rawBytesPerRow > 0) {
+        const c = await compact(at);
+        samples += c.samples;
+        buckets += c.rollups.buckets;
+        chunkWrites += c.chunks;
+      }
     }
   }
   await ingest.flush();
   await ingest.stop();
   await runRollups(pool, { nowMs: Date.now() + 3_600_000 });
-  // The write table's steady-state share: at most (window + delay) of samples are in flight, out of 7 days kept.
-  const rawBytes = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_samples'`)).rows[0]!.b);
-  const rawRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
-  // Likewise the open hour of 1-minute rollup rows (+ the delay), out of the rollups' 365 days.
-  const minuteRowTable = Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_rollup_1m'`)).rows[0]!.b);
-  const minuteRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
-  const compaction = await compactClosedWindows(pool, { timeBudgetMs: 3_600_000 });
-  await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h');
-  if (compaction.rollups.buckets !== minuteRows) throw new Error(`compressed ${compaction.rollups.buckets} of ${minuteRows} 1-minute rollups`);
-  const size = async (table: string) =>
-    Number((await pool.query<{ b: string }>(`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS b FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`, [table])).rows[0]!.b);
-  const samples = compaction.samples;
-  const chunkTable = await size('telemetry_chunks');
-  const payload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_chunks')).rows[0]!.b);
-  const minuteChunks = await size('telemetry_rollup_1m_chunks');
-  const minutePayload = Number((await pool.query<{ b: string }>('SELECT sum(octet_length(data))::bigint AS b FROM telemetry_rollup_1m_chunks')).rows[0]!.b);
-  const rollup1hRows = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1h')).rows[0]!.n);
-  // The current hour's row of each series is updated once a minute: after a VACUUM its superseded versions leave free
-  // space in the file that the next hour's updates reuse (bounded by one hour's churn, not growing with retention).
-  // What each series-hour keeps for good is its live row: measured after rewriting the table (VACUUM FULL).
-  const rollup1hWithChurn = await size('telemetry_rollup_1h');
-  await pool.query('VACUUM FULL telemetry_rollup_1h');
-  const rollup1h = await size('telemetry_rollup_1h');
+  const last = await compact(t0 + MAX_CHUNK_SPAN_MS + 3_600_000);
+  samples += last.samples;
+  buckets += last.rollups.buckets;
+  chunkWrites += last.chunks;
+  const left = Number((await pool.query<{ n: string }>('SELECT (SELECT count(*) FROM telemetry_samples) + (SELECT count(*) FROM telemetry_rollup_1m) AS n')).rows[0]!.n);
+  if (left !== 0) throw new Error(`${left} rows left uncompacted`);
+  const count = async (sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
+  const chunkRows = await count('SELECT count(*) AS n FROM telemetry_chunks');
+  const minuteChunkRows = await count('SELECT count(*) AS n FROM telemetry_rollup_1m_chunks');
+  if ((await count('SELECT sum(count) AS n FROM telemetry_chunks')) !== samples) throw new Error('chunks do not hold every sample');
+  await pool.query('VACUUM telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_rollup_1h');
+  const churn = {
+    chunks: await partitionBytes(pool, 'telemetry_chunks'),
+    minuteChunks: await partitionBytes(pool, 'telemetry_rollup_1m_chunks'),
+    hour: await partitionBytes(pool, 'telemetry_rollup_1h'),
+  };
+  await pool.query('VACUUM FULL telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_rollup_1h');
+  const chunkTable = await partitionBytes(pool, 'telemetry_chunks');
+  const minuteChunks = await partitionBytes(pool, 'telemetry_rollup_1m_chunks');
+  const hourTable = await partitionBytes(pool, 'telemetry_rollup_1h');
+  const payload = await count('SELECT sum(octet_length(data))::bigint AS n FROM telemetry_chunks');
+  const minutePayload = await count('SELECT sum(octet_length(data))::bigint AS n FROM telemetry_rollup_1m_chunks');
+  const rollup1hRows = await count('SELECT count(*) AS n FROM telemetry_rollup_1h');
   const perMinute = 60_000 / stepMs;
+  const samplesPerBucket = samples / buckets;
   const parts = {
     chunkPayload: payload / samples,
-    chunkRowsAndIndex: (chunkTable - payload) / samples,
-    writeTableInFlight: ((rawBytes / rawRows) * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
-    // Per series-minute (and series-hour), whatever the few minutes of this window say about partition overheads.
-    rollup1mPayload: minutePayload / minuteRows / perMinute,
-    rollup1mRowsAndIndex: (minuteChunks - minutePayload) / minuteRows / perMinute,
-    rollup1mRowTableInFlight: ((minuteRowTable / minuteRows) * (ROLLUP_WINDOW_MS + 600_000)) / (365 * 86_400_000) / perMinute,
-    rollup1h: rollup1h / rollup1hRows / (perMinute * 60),
+    chunkRowsAndIndex: (chunkTable.withRows - payload) / samples,
+    writeTableInFlight: (rawBytesPerRow * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
+    rollup1mPayload: minutePayload / samples,
+    rollup1mRowsAndIndex: (minuteChunks.withRows - minutePayload) / samples,
+    rollup1mRowTableInFlight: (minuteRowBytes * (ROLLUP_WINDOW_MS + 600_000)) / (365 * 86_400_000) / perMinute,
+    rollup1h: hourTable.withRows / samples,
   };
   const samplesOnly = parts.chunkPayload + parts.chunkRowsAndIndex + parts.writeTableInFlight;
+  const total = samplesOnly + parts.rollup1mPayload + parts.rollup1mRowsAndIndex + parts.rollup1mRowTableInFlight + parts.rollup1h;
+  const emptyPartitionBytes = chunkTable.all - chunkTable.withRows + minuteChunks.all - minuteChunks.withRows + hourTable.all - hourTable.withRows;
   return {
+    hours: MAX_CHUNK_SPAN_MS / 3_600_000,
     samples,
-    samplesPerChunk: r1(samples / compaction.chunks),
-    rawBytesPerRow: r1(rawBytes / rawRows),
+    series: await count('SELECT count(DISTINCT series_id) AS n FROM telemetry_chunks'),
+    samplesPerChunk: r1(samples / chunkRows),
+    chunkWrites,
+    compactionCpuUsPerSample: r3((compactionCpuS / samples) * 1e6),
+    minuteBucketsPerChunk: r1(buckets / minuteChunkRows),
+    samplesPerMinuteBucket: r3(samplesPerBucket),
+    rollup1hRows,
+    rawBytesPerRow: r1(rawBytesPerRow),
+    rollup1mRowBytes: r1(minuteRowBytes),
     parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, r3(v)])),
     samplesOnly: r3(samplesOnly),
-    rollup1mRowBytes: r1(minuteRowTable / minuteRows),
-    rollup1hWithOneHoursChurn: r3(rollup1hWithChurn / rollup1hRows / (perMinute * 60)),
-    rollup1mBucketsPerChunk: r1(minuteRows / compaction.rollups.chunks),
-    total: r3(samplesOnly + parts.rollup1mPayload + parts.rollup1mRowsAndIndex + parts.rollup1mRowTableInFlight + parts.rollup1h),
+    total: r3(total),
+    withChurn: {
+      chunks: r3((churn.chunks.withRows - chunkTable.withRows) / samples),
+      rollup1mChunks: r3((churn.minuteChunks.withRows - minuteChunks.withRows) / samples),
+      rollup1h: r3((churn.hour.withRows - hourTable.withRows) / samples),
+    },
+    emptyPartitionBytes,
+    totalWithEmptyPartitions: r3(total + emptyPartitionBytes / samples),
   };
 }
 
@@ -212,10 +279,11 @@ async function main() {
 
     // The simulator in its own process: it registers its endpoints as scrape targets.
     simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
-      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs) },
+      // This process runs with PLENUM_SIMULATOR=off; the simulator's own process must not inherit that.
+      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs), PLENUM_SIMULATOR: 'on' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 120_000);
+    const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 300_000); // slow to start on a loaded machine
     console.error(`[bench] simulator at ${serving[1]}`);
     const urls = (await pool.query<{ url: string }>(`SELECT url FROM scrape_targets WHERE managed_by = 'simulator' AND enabled ORDER BY url`)).rows.map((r) => r.url);
 
@@ -322,7 +390,7 @@ async function main() {
     }
 
     await stopByPid(prometheus);
-    const fullWindows = await measureFullWindows(pool, intervalMs);
+    const fullWindows = await measureFullWindows(pool, intervalMs, pg.pgData);
 
     const result = {
       bench: 'versus-prometheus',

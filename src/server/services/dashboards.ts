@@ -475,7 +475,7 @@ async function queryGpus(pool: pg.Pool, siteId: number, condition: string): Prom
 const plantVersionCaches = new WeakMap<pg.Pool, Map<string, { version: string; value: Promise<unknown> }>>();
 
 /**
- * `load()` once per plant version (bumped by every plant change, GPUs included: migrations 0020, 0028) and key: at
+ * `load()` once per plant version (bumped by every plant change, GPUs included: migrations 0020, 0027) and key: at
  * 100,000 GPUs reading and ordering the plant costs more than the aggregations it feeds. Pass `version` when the caller
  * read it already.
  */

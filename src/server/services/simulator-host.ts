@@ -516,7 +516,7 @@ export function simulatorWorker(current: () => SimulatorHost | undefined): Worke
       const host = current();
       if (!host) return 'standby: another instance runs the simulated world';
       // At once after a plant change (an inventory import brings its hosts' telemetry within a tick), and every
-      // inventoryRefreshMs as a backstop (GPU changes bump plant_version too since migration 0028).
+      // inventoryRefreshMs as a backstop (GPU changes bump plant_version too since migration 0027).
       if ((await host.plantChanged()) || Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();

@@ -188,4 +188,41 @@ describe('1-minute rollup windows', () => {
     expect(bytes.length / 60).toBeLessThan(10);
     expect(() => decodeRollupWindow(bytes.subarray(0, bytes.length - 3))).toThrow();
   });
+
+  it('leaves out the sums of buckets of one or two samples (min, min + max) and still round-trips to the bit', () => {
+    // Two hours at 30 s scrapes: two samples a minute, one where a scrape was missed.
+    const minutes = Array.from({ length: 120 }, (_, i) => 29_000_040 + i);
+    const a = Float64Array.from(minutes, (_, i) => 400 + ((i * 37) % 50) + 0.125);
+    const b = Float64Array.from(minutes, (_, i) => 380 + ((i * 53) % 70) + 0.5);
+    const counts = Float64Array.from(minutes, (_, i) => (i === 17 ? 1 : 2));
+    const mins = Float64Array.from(a, (v, i) => (counts[i] === 1 ? v : Math.min(v, b[i]!)));
+    const maxs = Float64Array.from(a, (v, i) => (counts[i] === 1 ? v : Math.max(v, b[i]!)));
+    const sums = Float64Array.from(a, (v, i) => (counts[i] === 1 ? v : v + b[i]!));
+    const bytes = encodeRollupWindow({ minutes, mins, maxs, sums, counts });
+    const decoded = decodeRollupWindow(bytes);
+    expect(bits(decoded.sums)).toEqual(bits(sums));
+    expect(bits(decoded.mins)).toEqual(bits(mins));
+    expect(bits(decoded.maxs)).toEqual(bits(maxs));
+    expect(bits(decoded.counts)).toEqual(bits(counts));
+    // The same buckets with one sum that is not min + max (-0 + -0 added from 0: +0) keep every sum.
+    const odd = Float64Array.from(sums);
+    mins[40] = -0;
+    maxs[40] = -0;
+    odd[40] = 0;
+    const kept = encodeRollupWindow({ minutes, mins, maxs, sums: odd, counts });
+    expect(bits(decodeRollupWindow(kept).sums)).toEqual(bits(odd));
+    expect(bytes.length).toBeLessThan(kept.length * 0.8);
+  });
+
+  it('reads windows written in format 1 (four chunks, no flags byte)', () => {
+    const minutes = [29_000_000, 29_000_001];
+    const columns = [new Float64Array([1.5, 2]), new Float64Array([3, 4.25]), new Float64Array([9, 12.5]), new Float64Array([4, 4])];
+    const v1: number[] = [1];
+    for (const c of columns) {
+      const part = encodeChunk(minutes, c);
+      v1.push(part.length, ...part);
+    }
+    const decoded = decodeRollupWindow(Uint8Array.from(v1));
+    expect([decoded.mins, decoded.maxs, decoded.sums, decoded.counts].map((c) => Array.from(c))).toEqual(columns.map((c) => Array.from(c)));
+  });
 });

@@ -477,14 +477,43 @@ function decodeXor(r: BitReader, values: Float64Array): void {
  * One series' 1-minute rollups over a window, column by column: bucket minutes (minutes since the Unix epoch) with
  * each of min, max, sum and count as a chunk of its own (the minutes' delta-of-delta costs about a bit a bucket, so
  * repeating them per column is cheaper than a second framing). Every column round-trips float64 exactly to the bit.
- * Layout: byte 0 rollup format version (1), then four varint-length-prefixed chunks: min, max, sum, count.
+ * Layout (format 2): byte 0 rollup format version, byte 1 flags, then varint-length-prefixed chunks: min, max, sum,
+ * count; with flag SUMS_DERIVED the sum chunk is left out, because every bucket's sum is its min (one sample) or
+ * min + max (two samples), checked bit for bit on finite-or-infinite values (never NaN, whose payload an addition
+ * may not carry the same way everywhere). That is every bucket of a series scraped every 30 s or slower, where a
+ * bucket holds the samples themselves. Format 1 (no flags byte, four chunks) is still read.
  */
 export type RollupColumns = { minutes: ArrayLike<number>; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array };
-const ROLLUP_FORMAT_VERSION = 1;
+const ROLLUP_FORMAT_V1 = 1;
+const ROLLUP_FORMAT_VERSION = 2;
+const SUMS_DERIVED = 0b1;
+
+/** The sum a bucket of one or two samples has, from its min and max; undefined for other buckets and for NaN. */
+function derivedSum(min: number, max: number, count: number): number | undefined {
+  if (Number.isNaN(min) || Number.isNaN(max)) return undefined;
+  if (count === 1) return min;
+  if (count === 2) return min + max;
+  return undefined;
+}
+
+function sumsDerivable(columns: RollupColumns): boolean {
+  const probe = new Float64Array(1);
+  const probeWords = new Uint32Array(probe.buffer);
+  const sumWords = new Uint32Array(columns.sums.buffer, columns.sums.byteOffset, columns.sums.length * 2);
+  for (let i = 0; i < columns.sums.length; i++) {
+    const derived = derivedSum(columns.mins[i]!, columns.maxs[i]!, columns.counts[i]!);
+    if (derived === undefined) return false;
+    probe[0] = derived;
+    if (probeWords[0] !== sumWords[2 * i] || probeWords[1] !== sumWords[2 * i + 1]) return false;
+  }
+  return true;
+}
 
 export function encodeRollupWindow(columns: RollupColumns): Uint8Array {
-  const parts = [columns.mins, columns.maxs, columns.sums, columns.counts].map((values) => encodeChunk(columns.minutes, values));
-  const out: number[] = [ROLLUP_FORMAT_VERSION];
+  const derived = sumsDerivable(columns);
+  const kept = derived ? [columns.mins, columns.maxs, columns.counts] : [columns.mins, columns.maxs, columns.sums, columns.counts];
+  const parts = kept.map((values) => encodeChunk(columns.minutes, values));
+  const out: number[] = [ROLLUP_FORMAT_VERSION, derived ? SUMS_DERIVED : 0];
   for (const part of parts) {
     let n = part.length;
     while (n >= 0x80) {
@@ -498,10 +527,14 @@ export function encodeRollupWindow(columns: RollupColumns): Uint8Array {
 }
 
 export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array } {
-  if (bytes[0] !== ROLLUP_FORMAT_VERSION) throw new Error(`rollup codec: unknown format ${bytes[0]}`);
-  let offset = 1;
+  const version = bytes[0];
+  if (version !== ROLLUP_FORMAT_VERSION && version !== ROLLUP_FORMAT_V1) throw new Error(`rollup codec: unknown format ${version}`);
+  const flags = version === ROLLUP_FORMAT_V1 ? 0 : bytes[1];
+  if (flags === undefined || (flags & ~SUMS_DERIVED) !== 0) throw new Error(`rollup codec: bad flags ${flags}`);
+  const derived = (flags & SUMS_DERIVED) !== 0;
+  let offset = version === ROLLUP_FORMAT_V1 ? 1 : 2;
   const columns: DecodedChunk[] = [];
-  for (let c = 0; c < 4; c++) {
+  for (let c = 0; c < (derived ? 3 : 4); c++) {
     let length = 0;
     let factor = 1;
     for (;;) {
@@ -515,6 +548,16 @@ export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; 
     columns.push(decodeChunk(bytes.subarray(offset, offset + length)));
     offset += length;
   }
-  const [mins, maxs, sums, counts] = columns as [DecodedChunk, DecodedChunk, DecodedChunk, DecodedChunk];
-  return { minutes: mins.timestamps, mins: mins.values, maxs: maxs.values, sums: sums.values, counts: counts.values };
+  if (!derived) {
+    const [mins, maxs, sums, counts] = columns as [DecodedChunk, DecodedChunk, DecodedChunk, DecodedChunk];
+    return { minutes: mins.timestamps, mins: mins.values, maxs: maxs.values, sums: sums.values, counts: counts.values };
+  }
+  const [mins, maxs, counts] = columns as [DecodedChunk, DecodedChunk, DecodedChunk];
+  const sums = new Float64Array(counts.values.length);
+  for (let i = 0; i < sums.length; i++) {
+    const sum = derivedSum(mins.values[i]!, maxs.values[i]!, counts.values[i]!);
+    if (sum === undefined) throw new Error('rollup codec: a derived sum for a bucket that has none');
+    sums[i] = sum;
+  }
+  return { minutes: mins.timestamps, mins: mins.values, maxs: maxs.values, sums, counts: counts.values };
 }

@@ -1,6 +1,8 @@
 /**
- * Compaction: rewrites each closed 30-minute window of raw samples into one compressed row per series
- * (`telemetry_chunks`, encoded by chunk-codec.ts) and deletes the raw rows it encoded.
+ * Compaction: rewrites each closed 30-minute window of raw samples into compressed rows (`telemetry_chunks`, encoded
+ * by chunk-codec.ts) and deletes the raw rows it encoded. A series' window starts a chunk or joins the series' previous
+ * chunk while that one is small (`chunkFor` in sample-store.ts: chunks of a roughly constant number of samples,
+ * whatever the scrape interval).
  *
  * - Leader-safe: one compactor at a time across processes, under a session advisory lock; others skip the tick.
  * - Crash-safe and resumable: a window is done in batches of series, and each batch is ONE transaction that deletes
@@ -14,7 +16,10 @@ import type pg from 'pg';
 import { decodeChunk, encodeChunk } from './chunk-codec';
 import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
+  CHUNK_TARGET_SAMPLES,
+  chunkFor,
   COMPACTION_WINDOW_MS,
+  MAX_CHUNK_SPAN_MS,
   MIN_COMPACTION_AGE_MS,
   mergeSorted,
   PACKED_SAMPLES_SQL,
@@ -128,32 +133,44 @@ async function compactBatch(
       return { chunks: 0, samples: 0 };
     }
     const ids = gone.rows.map((r) => r.series_id);
-    const existing = await client.query<{ series_id: number; data: Buffer }>(
-      'SELECT series_id, data FROM telemetry_chunks WHERE window_start = to_timestamp($1 / 1000.0) AND series_id = ANY($2)',
-      [w0, ids],
+    // Each series' latest chunk starting at or before this window: the one these samples may join (chunkFor).
+    const existing = await client.query<{ series_id: number; start_ms: number; window_minutes: number; count: number; data: Buffer }>(
+      `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, count, data
+         FROM telemetry_chunks
+        WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
+        ORDER BY series_id, window_start DESC`,
+      [w0, ids, w0 - MAX_CHUNK_SPAN_MS],
     );
-    const earlier = new Map(existing.rows.map((r) => [r.series_id, r.data]));
+    const earlier = new Map(existing.rows.map((r) => [r.series_id, r]));
+    const starts: number[] = [];
+    const spans: number[] = [];
     const counts: number[] = [];
     const datas: Buffer[] = [];
     let samples = 0;
     for (const row of gone.rows) {
       const fresh = unpackSamples(row.packed);
       samples += fresh.us.length;
-      const before = earlier.get(row.series_id);
+      const prior = earlier.get(row.series_id);
+      const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior && { startMs: prior.start_ms, spanMs: prior.window_minutes * 60_000, count: prior.count }, {
+        target: CHUNK_TARGET_SAMPLES,
+        maxSpanMs: MAX_CHUNK_SPAN_MS,
+      });
       let all: SampleColumns = fresh;
-      if (before) {
-        const decoded = decodeChunk(before);
+      if (chunk.merge && prior) {
+        const decoded = decodeChunk(prior.data);
         all = mergeSorted([{ us: Array.from(decoded.timestamps), values: decoded.values }, fresh]);
       }
+      starts.push(chunk.startMs);
+      spans.push(chunk.spanMs / 60_000);
       counts.push(all.us.length);
       const encoded = encodeChunk(all.us, all.values);
       datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
     }
     await client.query(
-      `INSERT INTO telemetry_chunks (series_id, window_start, count, data)
-       SELECT id, to_timestamp($2 / 1000.0), n, d FROM unnest($1::int[], $3::int[], $4::bytea[]) AS u(id, n, d)
-       ON CONFLICT (series_id, window_start) DO UPDATE SET count = excluded.count, data = excluded.data`,
-      [ids, w0, counts, datas],
+      `INSERT INTO telemetry_chunks (series_id, window_start, window_minutes, count, data)
+       SELECT id, to_timestamp(s / 1000.0), m, n, d FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[], $5::bytea[]) AS u(id, s, m, n, d)
+       ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, count = excluded.count, data = excluded.data`,
+      [ids, starts, spans, counts, datas],
     );
     await beforeCommit?.({ windowStartMs: w0, fromSeriesId: fromId, samples }, client);
     await client.query('COMMIT');

@@ -45,7 +45,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
   const ingest = new IngestPipeline(pool, {
     bufferMaxSamples: settings.bufferMaxSamples,
     rawRetentionDays: settings.rawRetentionDays,
-    ...(remote ? { onCommitted: remote.accept } : {}),
+    ...(remote ? { onCommitted: remote.accept, onSeriesEnded: remote.acceptEnds } : {}),
   });
   await ingest.loadInventory();
   setProcessIngest(ingest);

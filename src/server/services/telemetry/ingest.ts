@@ -289,7 +289,21 @@ export type IngestOptions = {
    * the remote writer (remote-backend.ts). It must copy what it keeps and never throw.
    */
   onCommitted?: (seriesIds: Int32Array, tsMs: Float64Array, values: Float64Array) => void;
+  /**
+   * Called with the series a flush ended (staleness markers received, or series a scrape no longer carries) once their
+   * `ended_at` is committed: the remote writer sends them on as Prometheus staleness markers. Must not throw.
+   */
+  onSeriesEnded?: (seriesIds: Int32Array, tsMs: Float64Array) => void;
 };
+
+/**
+ * What one scrape target delivered last time, for scrape-side staleness (as Prometheus does): a series it no longer
+ * carries, and every series of a failed scrape, is ended at that scrape's time. `keys` are the series of the last
+ * successful scrape; `ended` the ones this tracking ended (key → time), revived (ended_at cleared) when they return.
+ */
+type ScrapedSeries = { keys: string[]; ended: Map<string, number> };
+/** At most this many ended series are remembered per target for revival (the oldest are forgotten first). */
+const MAX_ENDED_PER_TARGET = 10_000;
 
 /** Row id of a line left to the full path, until that path fills the row in (or drops it: then it stays so). */
 const ROW_UNRESOLVED = -2;
@@ -376,7 +390,7 @@ export class IngestPipeline {
   private readonly flushLoop = new RetryLoop({
     minBackoffMs: 250,
     maxBackoffMs: 5_000,
-    pending: () => this.buffered > 0 || this.unsavedDrops.size > 0 || this.endedSeries.size > 0,
+    pending: () => this.buffered > 0 || this.unsavedDrops.size > 0 || this.endedSeries.size > 0 || this.revivedSeries.size > 0,
     attempt: async () => {
       await this.flush();
     },
@@ -385,6 +399,10 @@ export class IngestPipeline {
   private unsavedDrops = new Map<string, number>();
   /** Series key → time of the latest staleness marker received for it, written (ended_at) by the next flush. */
   private endedSeries = new Map<string, number>();
+  /** Series key → time a scrape delivered it again after this process had ended it: ended_at is cleared. */
+  private revivedSeries = new Map<string, number>();
+  /** Scrape target id → the series of its last scrape (scrape-side staleness). */
+  private readonly scrapedSeries = new Map<number, ScrapedSeries>();
   readonly stats: IngestStats = {
     acceptedSamples: 0,
     writtenSamples: 0,
@@ -431,7 +449,10 @@ export class IngestPipeline {
     const result = mapExposition(text, dialect, ctx);
     this.countInputDrops(result.dropped);
     const samples = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
-    return this.ingestMapped(samples, result.stats, meta.targetId, textSource(meta.targetId), nowMs, meta);
+    const present: string[] = [];
+    const accepted = this.ingestMapped(samples, result.stats, meta.targetId, textSource(meta.targetId), nowMs, { ...meta, present });
+    this.trackScrape(meta.targetId, present, nowMs);
+    return accepted;
   }
 
   /**
@@ -441,7 +462,68 @@ export class IngestPipeline {
   ingestCollected(samples: readonly RawSample[], meta: { targetId: number; nowMs: number; zones?: ReadonlySet<number> }): number {
     const result = mapSamples(samples, 'plenum', { defaultTimestampMs: meta.nowMs });
     const mapped = meta.zones ? this.keepInZones(result.samples, meta.zones) : result.samples;
-    return this.ingestMapped(mapped, result.stats, meta.targetId, textSource(meta.targetId), meta.nowMs, {});
+    const present: string[] = [];
+    const accepted = this.ingestMapped(mapped, result.stats, meta.targetId, textSource(meta.targetId), meta.nowMs, { present });
+    this.trackScrape(meta.targetId, present, meta.nowMs);
+    return accepted;
+  }
+
+  /**
+   * Scrape-side staleness: `present` are the series this scrape of the target delivered a sample to, without a
+   * timestamp of its own (as Prometheus, which leaves series with explicit timestamps to their source). A series the
+   * last scrape delivered and this one did not is ended at this scrape's time; a series this tracking had ended and
+   * that is back is revived. The common case, the same series in the same order as last time, costs one pass of
+   * reference compares.
+   */
+  private trackScrape(targetId: number | null, present: string[], nowMs: number): void {
+    if (targetId === null) return;
+    const state = this.scrapedSeries.get(targetId);
+    if (!state) {
+      this.scrapedSeries.set(targetId, { keys: present, ended: new Map() });
+      return;
+    }
+    const before = state.keys;
+    state.keys = present;
+    if (before.length === present.length && before.every((key, i) => key === present[i])) return;
+    const now = new Set(present);
+    for (const key of before) if (!now.has(key)) this.endScrapedSeries(state, key, nowMs);
+    if (state.ended.size === 0) return;
+    const earlier = new Set(before);
+    for (const key of present) {
+      if (earlier.has(key) || !state.ended.has(key)) continue;
+      state.ended.delete(key);
+      this.revivedSeries.set(key, nowMs);
+    }
+  }
+
+  private endScrapedSeries(state: ScrapedSeries, key: string, atMs: number): void {
+    this.noteSeriesEnd(key, atMs);
+    this.revivedSeries.delete(key);
+    state.ended.delete(key);
+    state.ended.set(key, atMs);
+    if (state.ended.size > MAX_ENDED_PER_TARGET) state.ended.delete(state.ended.keys().next().value!);
+  }
+
+  /** Records that `key` ended at `atMs` (written by the next flush; a later end is never replaced by an earlier one). */
+  private noteSeriesEnd(key: string, atMs: number): void {
+    const held = this.endedSeries.get(key);
+    if (held === undefined || atMs > held) this.endedSeries.set(key, atMs);
+  }
+
+  /**
+   * A target's scrape failed (or the target was removed or disabled): every series its last successful scrape
+   * delivered ends at `atMs`, as Prometheus writes staleness markers for them.
+   */
+  endTargetSeries(targetId: number, atMs: number): void {
+    const state = this.scrapedSeries.get(targetId);
+    if (!state) return;
+    for (const key of state.keys) this.endScrapedSeries(state, key, atMs);
+    state.keys = [];
+  }
+
+  /** Forgets a target's scrape tracking without ending anything (the target moved to another instance's shard). */
+  forgetTargetSeries(targetId: number): void {
+    this.scrapedSeries.delete(targetId);
   }
 
   /**
@@ -487,6 +569,8 @@ export class IngestPipeline {
     const order = cache.order;
     const nextOrder: (CachedLine | undefined)[] = [];
     const missPositions: number[] = [];
+    /** Series this scrape delivered a sample to without a timestamp of its own (scrape-side staleness). */
+    const present: string[] = [];
 
     const parsed = parseExposition(text, (t, start, end, lineNumber) => {
       const idEnd = seriesTextEnd(t, start, end);
@@ -518,6 +602,7 @@ export class IngestPipeline {
       if (line.id < 0) this.learnId(line);
       const row = rows.push(line.id, ts, ruleValue(line, raw));
       if (line.id < 0) rows.pending.set(row, line);
+      if (tail.timestampMs === undefined) present.push(line.key);
       return true;
     });
 
@@ -556,6 +641,7 @@ export class IngestPipeline {
       const row = missRows[m]!;
       rows.set(row, line.id, ts, s.value);
       if (line.id < 0) rows.pending.set(row, line);
+      if (raw.timestampMs === undefined) present.push(key);
     }
     cache.order = nextOrder;
 
@@ -565,7 +651,9 @@ export class IngestPipeline {
     this.lineCaches.misses += missTexts.length;
     countIngestDrop('dialect', droppedByDialect);
     countIngestDrop('out_of_window', outOfWindow);
-    return this.appendRows(rows, meta.targetId, textSource(meta.targetId));
+    const accepted = this.appendRows(rows, meta.targetId, textSource(meta.targetId));
+    this.trackScrape(meta.targetId, present, nowMs);
+    return accepted;
   }
 
   /** A cached line whose series was new: its id once the series is inserted (then the sample is no longer needed). */
@@ -648,10 +736,7 @@ export class IngestPipeline {
     );
     // A zone-scoped writer may end only its own zones' series.
     for (const s of zones ? this.keepInZones(mapped.samples, zones) : mapped.samples) {
-      const key = finishSample(s, {});
-      const ts = s.timestampMs ?? nowMs;
-      const held = this.endedSeries.get(key);
-      if (held === undefined || ts > held) this.endedSeries.set(key, ts);
+      this.noteSeriesEnd(finishSample(s, {}), s.timestampMs ?? nowMs);
     }
   }
 
@@ -689,7 +774,7 @@ export class IngestPipeline {
     targetId: number | null,
     source: SeriesSource,
     nowMs: number,
-    extra: { hostname?: string; instance?: string },
+    extra: { hostname?: string; instance?: string; present?: string[] },
     into?: RowChunk[],
   ): number {
     this.stats.dialectDroppedSamples += stats.droppedSentinel + stats.droppedNonFinite;
@@ -725,6 +810,8 @@ export class IngestPipeline {
       chunk.seriesIds[row] = id;
       chunk.tsMs[row] = ts;
       chunk.values[row] = s.value;
+      // The dialects stamp a sample without a timestamp of its own with the scrape time.
+      if (ts === nowMs) extra.present?.push(key);
       accepted++;
     }
     this.stats.acceptedSamples += accepted;
@@ -828,17 +915,19 @@ export class IngestPipeline {
     while (this.flushing) await this.flushing.catch(() => {});
     const taken = this.chunks.filter((c) => c.length > 0);
     const ends = this.endedSeries;
-    if (taken.length === 0 && ends.size === 0) {
+    const revived = this.revivedSeries;
+    if (taken.length === 0 && ends.size === 0 && revived.size === 0) {
       await this.saveDrops().catch(() => {});
       return 0;
     }
     this.chunks = [];
     this.endedSeries = new Map();
+    this.revivedSeries = new Map();
     const rows = taken.reduce((n, c) => n + c.length, 0);
     this.buffered -= rows;
     const run = (async () => {
       const stored = taken.length > 0 ? await this.writeChunksIsolating(taken, rows) : 0;
-      await this.writeSeriesEnds(ends);
+      await this.writeSeriesEnds(ends, revived);
       return stored;
     })();
     this.flushing = run.then(
@@ -861,7 +950,8 @@ export class IngestPipeline {
       // Put the rows back in front of anything buffered meanwhile, then apply the bound.
       this.chunks = [...taken, ...this.chunks];
       this.buffered += rows;
-      for (const [key, ts] of ends) if (!((this.endedSeries.get(key) ?? Number.NEGATIVE_INFINITY) >= ts)) this.endedSeries.set(key, ts);
+      for (const [key, ts] of ends) this.noteSeriesEnd(key, ts);
+      for (const [key, ts] of revived) if (!this.revivedSeries.has(key) && !this.endedSeries.has(key)) this.revivedSeries.set(key, ts);
       this.enforceBound();
       this.stats.failedFlushes++;
       metrics.flushFailures.inc();
@@ -876,16 +966,40 @@ export class IngestPipeline {
     }
   }
 
-  /** Ends the series that staleness markers named (ended_at); a series never stored has nothing to end. */
-  private async writeSeriesEnds(ends: ReadonlyMap<string, number>): Promise<void> {
-    if (ends.size === 0) return;
-    // A newer marker is never overwritten by an older one.
-    await this.pool.query(
-      `UPDATE telemetry_series s SET ended_at = to_timestamp(e.ms / 1000.0)
-         FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
-        WHERE s.series_key = e.key AND (s.ended_at IS NULL OR s.ended_at < to_timestamp(e.ms / 1000.0))`,
-      [[...ends.keys()], [...ends.values()]],
-    );
+  /**
+   * Ends the series that staleness markers named or scrapes no longer carry (ended_at; a series never stored has
+   * nothing to end), then clears ended_at of the series a scrape delivered again after an end (in this order, so an
+   * end and a later return in the same flush leave the series live). The ends are handed to `onSeriesEnded`.
+   */
+  private async writeSeriesEnds(ends: ReadonlyMap<string, number>, revived: ReadonlyMap<string, number>): Promise<void> {
+    if (ends.size > 0) {
+      // A newer end is never overwritten by an older one.
+      await this.pool.query(
+        `UPDATE telemetry_series s SET ended_at = to_timestamp(e.ms / 1000.0)
+           FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
+          WHERE s.series_key = e.key AND (s.ended_at IS NULL OR s.ended_at < to_timestamp(e.ms / 1000.0))`,
+        [[...ends.keys()], [...ends.values()]],
+      );
+    }
+    if (revived.size > 0) {
+      await this.pool.query(
+        `UPDATE telemetry_series s SET ended_at = NULL
+           FROM unnest($1::text[], $2::float8[]) AS e(key, ms)
+          WHERE s.series_key = e.key AND s.ended_at < to_timestamp(e.ms / 1000.0)`,
+        [[...revived.keys()], [...revived.values()]],
+      );
+    }
+    if (ends.size > 0 && this.options.onSeriesEnded) {
+      const ids: number[] = [];
+      const times: number[] = [];
+      for (const [key, ms] of ends) {
+        const id = this.series.lookup(key);
+        if (id === undefined) continue;
+        ids.push(id);
+        times.push(ms);
+      }
+      if (ids.length > 0) this.options.onSeriesEnded(Int32Array.from(ids), Float64Array.from(times));
+    }
   }
 
   /**

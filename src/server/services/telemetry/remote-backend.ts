@@ -107,7 +107,8 @@ export async function seriesWriteLabels(pool: pg.Pool, ids: readonly number[]): 
   return out;
 }
 
-type Block = { ids: Int32Array; tsMs: Float64Array; values: Float64Array };
+/** Committed rows, or (`stale`) series ends to send as staleness markers (their values are unused). */
+type Block = { ids: Int32Array; tsMs: Float64Array; values: Float64Array; stale?: true };
 
 export type RemoteWriterStats = {
   queuedSamples: number;
@@ -152,8 +153,22 @@ export class RemoteWriter {
 
   /** The ingest hook: queues a committed block (the arrays are the caller's copies). */
   readonly accept = (ids: Int32Array, tsMs: Float64Array, values: Float64Array): void => {
+    this.enqueue({ ids, tsMs, values });
+  };
+
+  /**
+   * The ingest hook for ended series (`IngestOptions.onSeriesEnded`): each is sent as a Prometheus staleness marker
+   * at its end time, so the back-end stops returning the series' last value from then on, as it would for its own
+   * scrapes.
+   */
+  readonly acceptEnds = (ids: Int32Array, tsMs: Float64Array): void => {
+    this.enqueue({ ids, tsMs, values: new Float64Array(ids.length), stale: true });
+  };
+
+  private enqueue(block: Block): void {
+    const { ids } = block;
     if (ids.length === 0) return;
-    this.queue.push({ ids, tsMs, values });
+    this.queue.push(block);
     this.queued += ids.length;
     while (this.queued > this.backend.queueMaxSamples && this.queue.length > 1) {
       const oldest = this.queue.shift()!;
@@ -163,7 +178,7 @@ export class RemoteWriter {
     }
     this.stats.queuedSamples = this.queued;
     setRemoteWriteQueue(this.queued);
-  };
+  }
 
   /** Sends everything queued now; returns the samples delivered. Throws when the back-end is unreachable (kept queued). */
   async sendNow(): Promise<number> {
@@ -217,7 +232,7 @@ export class RemoteWriter {
           samples = [];
           bySeries.set(id, samples);
         }
-        samples.push({ value: b.values[i]!, timestampMs: b.tsMs[i]! });
+        samples.push(b.stale ? { value: Number.NaN, timestampMs: b.tsMs[i]!, stale: true } : { value: b.values[i]!, timestampMs: b.tsMs[i]! });
       }
     }
     const unknown = [...bySeries.keys()].filter((id) => !this.labels.has(id));

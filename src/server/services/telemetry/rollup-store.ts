@@ -1,6 +1,6 @@
 /**
  * 1-minute rollups live in two forms, like raw samples (sample-store.ts): the open window's buckets as rows of
- * `telemetry_rollup_1m` (the rollup worker adds to them), closed windows as one compressed row per series per hour in
+ * `telemetry_rollup_1m` (the rollup worker adds to them), closed hours as compressed rows of up to 6 hours per series in
  * `telemetry_rollup_1m_chunks` (bucket minutes delta-of-delta, min / max / sum / count each a column chunk, see
  * encodeRollupWindow). A row per series-minute costs ~130 B; a compressed bucket a few bytes.
  *
@@ -16,10 +16,16 @@
 import type pg from 'pg';
 import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import type { Queryable } from './sample-store';
+import { chunkFor, MAX_CHUNK_SPAN_MS, type Queryable } from './sample-store';
 
-/** Window of one compressed rollup row; hours never straddle a monthly rollup partition. */
+/**
+ * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
+ * chunk while that one holds fewer than ROLLUP_CHUNK_TARGET_BUCKETS buckets (`chunkFor`: at most 6 hours, never across
+ * a UTC day, so never across a monthly partition): a chunk row and its index entry cost ~100 B, which 60 buckets of a
+ * series scraped every 30 s (120 samples) would pay 0.8 B a sample for.
+ */
 export const ROLLUP_WINDOW_MS = 3_600_000;
+export const ROLLUP_CHUNK_TARGET_BUCKETS = 360;
 
 /** One series' 1-minute buckets in time order; `t` in ms since the Unix epoch (the bucket's start). */
 export type MinuteRollups = { t: number[]; mins: number[]; maxs: number[]; sums: number[]; counts: number[] };
@@ -73,8 +79,9 @@ export async function readMinuteRollups(db: Queryable, seriesIds: number[], from
       GROUP BY series_id
      UNION ALL
      SELECT true, series_id, data FROM telemetry_rollup_1m_chunks
-      WHERE series_id = ANY($1) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)`,
-    [seriesIds, fromMs, toMs, fromMs - ROLLUP_WINDOW_MS],
+      WHERE series_id = ANY($1) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)
+        AND window_start + window_minutes * interval '1 minute' > to_timestamp($2 / 1000.0)`,
+    [seriesIds, fromMs, toMs, fromMs - MAX_CHUNK_SPAN_MS],
   );
   const parts = new Map<number, Bucket[][]>();
   for (const row of rows.rows) {
@@ -155,19 +162,31 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
       return { chunks: 0, buckets: 0 };
     }
     const ids = gone.rows.map((r) => r.series_id);
-    const existing = await client.query<{ series_id: number; data: Buffer }>(
-      'SELECT series_id, data FROM telemetry_rollup_1m_chunks WHERE window_start = to_timestamp($1 / 1000.0) AND series_id = ANY($2)',
-      [w0, ids],
+    // Each series' latest chunk starting at or before this hour: the one these buckets may join (chunkFor).
+    const existing = await client.query<{ series_id: number; start_ms: number; window_minutes: number; buckets: number; data: Buffer }>(
+      `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, buckets, data
+         FROM telemetry_rollup_1m_chunks
+        WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
+        ORDER BY series_id, window_start DESC`,
+      [w0, ids, w0 - MAX_CHUNK_SPAN_MS],
     );
-    const earlier = new Map(existing.rows.map((r) => [r.series_id, r.data]));
+    const earlier = new Map(existing.rows.map((r) => [r.series_id, r]));
+    const starts: number[] = [];
+    const spans: number[] = [];
     const counts: number[] = [];
     const datas: Buffer[] = [];
     let buckets = 0;
     for (const row of gone.rows) {
       const fresh = unpackRollups(row.packed);
       buckets += fresh.length;
-      const before = earlier.get(row.series_id);
-      const all = before ? combine([decodedBuckets(before), fresh]) : fresh;
+      const prior = earlier.get(row.series_id);
+      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, prior && { startMs: prior.start_ms, spanMs: prior.window_minutes * 60_000, count: prior.buckets }, {
+        target: ROLLUP_CHUNK_TARGET_BUCKETS,
+        maxSpanMs: MAX_CHUNK_SPAN_MS,
+      });
+      const all = chunk.merge && prior ? combine([decodedBuckets(prior.data), fresh]) : fresh;
+      starts.push(chunk.startMs);
+      spans.push(chunk.spanMs / 60_000);
       counts.push(all.length);
       const encoded = encodeRollupWindow({
         minutes: all.map((b) => b.minute),
@@ -179,10 +198,10 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
       datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
     }
     await client.query(
-      `INSERT INTO telemetry_rollup_1m_chunks (series_id, window_start, buckets, data)
-       SELECT id, to_timestamp($2 / 1000.0), n, d FROM unnest($1::int[], $3::int[], $4::bytea[]) AS u(id, n, d)
-       ON CONFLICT (series_id, window_start) DO UPDATE SET buckets = excluded.buckets, data = excluded.data`,
-      [ids, w0, counts, datas],
+      `INSERT INTO telemetry_rollup_1m_chunks (series_id, window_start, window_minutes, buckets, data)
+       SELECT id, to_timestamp(s / 1000.0), m, n, d FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[], $5::bytea[]) AS u(id, s, m, n, d)
+       ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, buckets = excluded.buckets, data = excluded.data`,
+      [ids, starts, spans, counts, datas],
     );
     await client.query('COMMIT');
     return { chunks: ids.length, buckets };

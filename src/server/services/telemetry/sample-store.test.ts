@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMPACTION_WINDOW_MS, MIN_COMPACTION_AGE_MS, mayBeCompacted, mergeSorted, unpackSamples, usToMs, windowStartMs } from './sample-store';
+import { CHUNK_TARGET_SAMPLES, chunkFor, COMPACTION_WINDOW_MS, DAY_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, mayBeCompacted, mergeSorted, unpackSamples, usToMs, windowStartMs } from './sample-store';
 
 const hex = (v: Float64Array) => {
   const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
@@ -38,5 +38,31 @@ describe('sample store helpers', () => {
     const now = 1_800_000_000_000;
     expect(mayBeCompacted(now - 60_000, now)).toBe(false);
     expect(mayBeCompacted(now - MIN_COMPACTION_AGE_MS, now)).toBe(true);
+  });
+
+  it('grows a chunk over the following windows until it holds enough samples, for 6 hours at most, never across a day', () => {
+    const W = COMPACTION_WINDOW_MS;
+    const limits = { target: CHUNK_TARGET_SAMPLES, maxSpanMs: MAX_CHUNK_SPAN_MS };
+    const day = 20_000 * DAY_MS;
+    // Every 30 s: 60 samples a window, so a chunk takes four windows (240 samples), then the next one starts.
+    let prior: { startMs: number; spanMs: number; count: number } | undefined;
+    const starts: number[] = [];
+    for (let k = 0; k < 8; k++) {
+      const c = chunkFor(day + k * W, W, prior, limits);
+      prior = { startMs: c.startMs, spanMs: c.spanMs, count: (c.merge ? prior!.count : 0) + 60 };
+      starts.push((c.startMs - day) / W);
+    }
+    expect(starts).toEqual([0, 0, 0, 0, 4, 4, 4, 4]);
+    expect(prior!.spanMs).toBe(4 * W);
+    // Every 10 s (180 a window): two windows. Every second (1,800): one.
+    expect(chunkFor(day + W, W, { startMs: day, spanMs: W, count: 180 }, limits)).toEqual({ startMs: day, spanMs: 2 * W, merge: true });
+    expect(chunkFor(day + 2 * W, W, { startMs: day, spanMs: 2 * W, count: 360 }, limits)).toEqual({ startMs: day + 2 * W, spanMs: W, merge: false });
+    expect(chunkFor(day + W, W, { startMs: day, spanMs: W, count: 1_800 }, limits).merge).toBe(false);
+    // A slow series stops at 6 hours; no chunk crosses midnight; a gap starts a new chunk; late samples join theirs.
+    expect(chunkFor(day + 12 * W, W, { startMs: day, spanMs: 12 * W, count: 72 }, limits).merge).toBe(false);
+    expect(chunkFor(day + DAY_MS, W, { startMs: day + DAY_MS - 2 * W, spanMs: 2 * W, count: 20 }, limits)).toEqual({ startMs: day + DAY_MS, spanMs: W, merge: false });
+    expect(chunkFor(day + 3 * W, W, { startMs: day, spanMs: 2 * W, count: 20 }, limits).merge).toBe(false);
+    expect(chunkFor(day + W, W, { startMs: day, spanMs: 4 * W, count: 240 }, limits)).toEqual({ startMs: day, spanMs: 4 * W, merge: true });
+    expect(chunkFor(day, W, undefined, limits)).toEqual({ startMs: day, spanMs: W, merge: false });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Raw samples live in two forms: recent ones as rows of the narrow write table `telemetry_samples`, older ones as
- * compressed chunks in `telemetry_chunks` (one row per series per 30-minute window, see compaction.ts). Everything that
+ * compressed chunks in `telemetry_chunks` (one row per series per chunk of one or more 30-minute windows, see
+ * compaction.ts and `chunkFor`). Everything that
  * reads raw samples over a time range reads both through here, so the two forms are one to callers.
  *
  * Samples cross the wire as bytes (timestamptz_send / float8send), never as text: that keeps every float64 bit
@@ -9,8 +10,42 @@
 import type pg from 'pg';
 import { decodeChunk } from './chunk-codec';
 
-/** Chunk width: windows are aligned to the Unix epoch, so they never straddle a daily partition. */
+/**
+ * The compactor's unit of work: 30-minute windows aligned to the Unix epoch. A chunk starts as one window of a series
+ * and takes in the series' following windows while it holds fewer than CHUNK_TARGET_SAMPLES samples (so a series
+ * scraped every 30 s gets 2-hour chunks of 240 samples, one scraped every 10 s 1-hour chunks of 360, every second
+ * 30-minute chunks): each chunk row and its index entries cost ~100 B whatever it holds, so a slow series' chunks
+ * would otherwise pay that over a few dozen samples. A chunk spans at most MAX_CHUNK_SPAN_MS and never crosses a UTC
+ * day, so it stays in its daily partition (retention drops partitions whole).
+ */
 export const COMPACTION_WINDOW_MS = 30 * 60_000;
+/** A chunk grows while it holds fewer samples than this. */
+export const CHUNK_TARGET_SAMPLES = 240;
+/** The longest span of a chunk (readers look this far back for chunks that may overlap their range). */
+export const MAX_CHUNK_SPAN_MS = 6 * 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * Where a series' samples of window `w0` go, given the chunk of the series that starts latest at or before `w0` (within
+ * `maxSpanMs`): into that chunk when it covers `w0` (late samples), or when it ends where `w0` begins, holds fewer
+ * than `target` and can grow by `windowMs` without passing `maxSpanMs` or its UTC day; otherwise into a new chunk at
+ * `w0`. Returns the chunk's start and span. Used for sample chunks and (with hours) for 1-minute rollup chunks.
+ */
+export function chunkFor(
+  w0: number,
+  windowMs: number,
+  prior: { startMs: number; spanMs: number; count: number } | undefined,
+  limits: { target: number; maxSpanMs: number },
+): { startMs: number; spanMs: number; merge: boolean } {
+  if (prior) {
+    const end = prior.startMs + prior.spanMs;
+    if (w0 >= prior.startMs && w0 < end) return { startMs: prior.startMs, spanMs: prior.spanMs, merge: true };
+    const grown = w0 + windowMs - prior.startMs;
+    const sameDay = Math.floor(prior.startMs / DAY_MS) === Math.floor(w0 / DAY_MS);
+    if (w0 === end && prior.count < limits.target && grown <= limits.maxSpanMs && sameDay) return { startMs: prior.startMs, spanMs: grown, merge: true };
+  }
+  return { startMs: w0, spanMs: windowMs, merge: false };
+}
 /**
  * The compactor leaves windows that ended less than this long ago alone (its configured delay can only be longer).
  * Readers of the last minutes ("now" values, alerts) therefore find them in the write table alone.
@@ -69,8 +104,9 @@ export async function readSamples(db: Queryable, seriesIds: number[] | 'all', fr
       GROUP BY series_id
      UNION ALL
      SELECT true, series_id, data FROM telemetry_chunks
-      WHERE ($1::int[] IS NULL OR series_id = ANY($1)) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)`,
-    [seriesIds === 'all' ? null : seriesIds, fromMs, toMs, fromMs - COMPACTION_WINDOW_MS],
+      WHERE ($1::int[] IS NULL OR series_id = ANY($1)) AND window_start > to_timestamp($4 / 1000.0) AND window_start <= to_timestamp($3 / 1000.0)
+        AND window_start + window_minutes * interval '1 minute' > to_timestamp($2 / 1000.0)`,
+    [seriesIds === 'all' ? null : seriesIds, fromMs, toMs, fromMs - MAX_CHUNK_SPAN_MS],
   );
   const fromUs = msToUs(fromMs);
   const toUs = msToUs(toMs);
@@ -113,8 +149,9 @@ export async function readSamples(db: Queryable, seriesIds: number[] | 'all', fr
 export async function chunksOverlap(db: Queryable, fromMs: number, toMs: number): Promise<boolean> {
   const rows = await db.query<{ yes: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM telemetry_chunks
-                     WHERE window_start > to_timestamp($1 / 1000.0) AND window_start < to_timestamp($2 / 1000.0)) AS yes`,
-    [fromMs - COMPACTION_WINDOW_MS, toMs],
+                     WHERE window_start > to_timestamp($1 / 1000.0) AND window_start < to_timestamp($2 / 1000.0)
+                       AND window_start + window_minutes * interval '1 minute' > to_timestamp($3 / 1000.0)) AS yes`,
+    [fromMs - MAX_CHUNK_SPAN_MS, toMs, fromMs],
   );
   return rows.rows[0]!.yes;
 }

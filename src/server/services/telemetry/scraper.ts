@@ -193,7 +193,9 @@ export class Scraper {
       );
       const next = new Map<number, Target>();
       const now = Date.now();
+      const enabled = new Set<number>();
       for (const r of rows.rows) {
+        enabled.add(r.id);
         if (!owns(r.id)) continue;
         next.set(r.id, {
           id: r.id,
@@ -226,6 +228,10 @@ export class Scraper {
       for (const [id, old] of this.targets) {
         const current = next.get(id);
         if (!current || current.dialect !== old.dialect || current.hostOverride !== old.hostOverride || current.url !== old.url) this.ingest.lineCaches.forgetTarget(id);
+        // Scrape-side staleness: a removed or disabled target's series end now (Prometheus does the same when a target
+        // goes); one handed to another instance's shard is scraped on there, so nothing ends.
+        if (!current && !enabled.has(id)) this.ingest.endTargetSeries(id, now);
+        if (!current) this.ingest.forgetTargetSeries(id);
       }
       if (worldMoved) for (const id of this.failedSimulatorTargets) if (next.has(id)) this.nextDueMs.set(id, now);
       this.targets = next;
@@ -269,6 +275,8 @@ export class Scraper {
       this.failedSimulatorTargets.delete(t.id);
     } catch (error) {
       this.failures++;
+      // As Prometheus: a failed scrape ends every series the target's last successful scrape delivered.
+      this.ingest.endTargetSeries(t.id, started);
       if (t.managedBy === 'simulator') {
         this.simulatorFailed = true;
         this.failedSimulatorTargets.add(t.id);

@@ -19,6 +19,7 @@ import {
   CHUNK_TARGET_SAMPLES,
   chunkFor,
   COMPACTION_WINDOW_MS,
+  latestChunks,
   MAX_CHUNK_SPAN_MS,
   MIN_COMPACTION_AGE_MS,
   mergeSorted,
@@ -133,15 +134,7 @@ async function compactBatch(
       return { chunks: 0, samples: 0 };
     }
     const ids = gone.rows.map((r) => r.series_id);
-    // Each series' latest chunk starting at or before this window: the one these samples may join (chunkFor).
-    const existing = await client.query<{ series_id: number; start_ms: number; window_minutes: number; count: number; data: Buffer }>(
-      `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, count, data
-         FROM telemetry_chunks
-        WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
-        ORDER BY series_id, window_start DESC`,
-      [w0, ids, w0 - MAX_CHUNK_SPAN_MS],
-    );
-    const earlier = new Map(existing.rows.map((r) => [r.series_id, r]));
+    const earlier = await latestChunks(client, 'telemetry_chunks', ids, w0);
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
@@ -151,7 +144,7 @@ async function compactBatch(
       const fresh = unpackSamples(row.packed);
       samples += fresh.us.length;
       const prior = earlier.get(row.series_id);
-      const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior && { startMs: prior.start_ms, spanMs: prior.window_minutes * 60_000, count: prior.count }, {
+      const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior, {
         target: CHUNK_TARGET_SAMPLES,
         maxSpanMs: MAX_CHUNK_SPAN_MS,
       });

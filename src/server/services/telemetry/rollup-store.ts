@@ -16,7 +16,7 @@
 import type pg from 'pg';
 import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, MAX_CHUNK_SPAN_MS, type Queryable } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -162,15 +162,7 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
       return { chunks: 0, buckets: 0 };
     }
     const ids = gone.rows.map((r) => r.series_id);
-    // Each series' latest chunk starting at or before this hour: the one these buckets may join (chunkFor).
-    const existing = await client.query<{ series_id: number; start_ms: number; window_minutes: number; buckets: number; data: Buffer }>(
-      `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, buckets, data
-         FROM telemetry_rollup_1m_chunks
-        WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
-        ORDER BY series_id, window_start DESC`,
-      [w0, ids, w0 - MAX_CHUNK_SPAN_MS],
-    );
-    const earlier = new Map(existing.rows.map((r) => [r.series_id, r]));
+    const earlier = await latestChunks(client, 'telemetry_rollup_1m_chunks', ids, w0);
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
@@ -180,7 +172,7 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
       const fresh = unpackRollups(row.packed);
       buckets += fresh.length;
       const prior = earlier.get(row.series_id);
-      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, prior && { startMs: prior.start_ms, spanMs: prior.window_minutes * 60_000, count: prior.buckets }, {
+      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, prior, {
         target: ROLLUP_CHUNK_TARGET_BUCKETS,
         maxSpanMs: MAX_CHUNK_SPAN_MS,
       });

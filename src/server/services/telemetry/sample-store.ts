@@ -46,6 +46,30 @@ export function chunkFor(
   }
   return { startMs: w0, spanMs: windowMs, merge: false };
 }
+/** A series' latest chunk that a new window may join (chunkFor's `prior`), with its encoded data. */
+export type PriorChunk = { startMs: number; spanMs: number; count: number; data: Buffer };
+
+/**
+ * Each series' chunk starting latest at or before window `w0` (within MAX_CHUNK_SPAN_MS): the one its new window may
+ * join (chunkFor). `table` holds sample chunks (`count` samples) or 1-minute rollup chunks (`buckets`).
+ */
+export async function latestChunks(
+  client: Queryable,
+  table: 'telemetry_chunks' | 'telemetry_rollup_1m_chunks',
+  seriesIds: number[],
+  w0: number,
+): Promise<Map<number, PriorChunk>> {
+  const count = table === 'telemetry_chunks' ? 'count' : 'buckets';
+  const { rows } = await client.query<{ series_id: number; start_ms: number; window_minutes: number; count: number; data: Buffer }>(
+    `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, ${count} AS count, data
+       FROM ${table}
+      WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
+      ORDER BY series_id, window_start DESC`,
+    [w0, seriesIds, w0 - MAX_CHUNK_SPAN_MS],
+  );
+  return new Map(rows.map((r) => [r.series_id, { startMs: r.start_ms, spanMs: r.window_minutes * 60_000, count: r.count, data: r.data }]));
+}
+
 /**
  * The compactor leaves windows that ended less than this long ago alone (its configured delay can only be longer).
  * Readers of the last minutes ("now" values, alerts) therefore find them in the write table alone.

@@ -708,7 +708,7 @@ export async function deviceLoadOverlay(
   siteId: number,
   atMs = Date.now(),
 ): Promise<{ overlay: DeviceLoadOverlay; basis: Map<number, MeasuredBasis>; gpuPowerW: Map<number, number>; gpusReporting: number; devices: DeviceRow[] }> {
-  const [devices, readings, allocations] = await Promise.all([
+  const [devices, readings, rackPdus, allocations] = await Promise.all([
     drawingDevices(pool, siteId),
     latestPerEntity(
       pool,
@@ -721,13 +721,13 @@ export async function deviceLoadOverlay(
       ],
       atMs,
     ),
+    latestPerEntity(pool, siteId, 'rack_id', [{ metric: 'pdu_power_w', combine: 'sum', entityKind: 'power-node' }], atMs),
     pool.query<{ device_id: number; allocated_w: number }>(
       `SELECT a.device_id, sum(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS allocated_w
          FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id JOIN jobs j ON j.id = g.job_id
         WHERE g.released_at IS NULL GROUP BY a.device_id`,
     ),
   ]);
-  const rackPdus = await latestPerEntity(pool, siteId, 'rack_id', [{ metric: 'pdu_power_w', combine: 'sum', entityKind: 'power-node' }], atMs);
   const hostW = definedColumn(readings, 0);
   const gpuPowerW = definedColumn(readings, 1);
   // GPUs with a fresh power reading, each once however many sources report it.

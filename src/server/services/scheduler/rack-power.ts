@@ -6,9 +6,9 @@
 
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { analysePlant, type DeviceLoadOverlay } from '../plant';
+import type { DeviceLoadOverlay } from '../plant';
 import { serverIdleFloorW } from './defaults';
-import { rackGpuLoads } from './snapshot';
+import { rackGpuLoads, rackHeadroom } from './snapshot';
 import { tpuChipPowerAtLoadW } from './tpu-power';
 
 export type RackPowerState = {
@@ -33,8 +33,7 @@ type ServerRow = {
 
 /** Rack power headroom of the given sites, as the scheduler's power filter sees it. */
 export async function rackPowerState(db: Db, siteIds: number[]): Promise<RackPowerState> {
-  const state: RackPowerState = { headroomW: new Map(), rackNames: new Map(), rackLoadW: new Map(), warnings: [] };
-  if (siteIds.length === 0) return state;
+  if (siteIds.length === 0) return { headroomW: new Map(), rackNames: new Map(), rackLoadW: new Map(), warnings: [] };
   const sites = `{${siteIds.join(',')}}`;
   const servers = (
     await db.execute<ServerRow>(sql`
@@ -57,15 +56,8 @@ export async function rackPowerState(db: Db, siteIds: number[]): Promise<RackPow
     const floorW = serverIdleFloorW({ nameplatePowerW: server.nameplate_power_w, typicalPowerW: server.typical_power_w }, server.accelerators, acceleratorW);
     overlay.set(server.device_id, { allocatedW: floorW + server.allocated_w });
   }
-  for (const siteId of siteIds) {
-    const analysis = await analysePlant(db, siteId, overlay);
-    for (const [rackId, name] of analysis.model.names.racks) state.rackNames.set(Number(rackId), name);
-    if (analysis.power.ok) {
-      for (const [rackId, rack] of Object.entries(analysis.power.racks)) state.headroomW.set(Number(rackId), rack.powerHeadroomW);
-    } else {
-      state.warnings.push(`site ${siteId}: power chain invalid (${analysis.power.issues.length} issues); power headroom not applied`);
-    }
-    for (const rack of await rackGpuLoads(db, siteId)) state.rackLoadW.set(rack.rackId, rack.watts);
-  }
-  return state;
+  const headroom = await rackHeadroom(db, siteIds, overlay);
+  const rackLoadW = new Map<number, number>();
+  for (const siteId of siteIds) for (const rack of await rackGpuLoads(db, siteId)) rackLoadW.set(rack.rackId, rack.watts);
+  return { headroomW: headroom.powerHeadroom, rackNames: headroom.rackNames, rackLoadW, warnings: headroom.warnings };
 }

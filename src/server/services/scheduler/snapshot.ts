@@ -139,6 +139,31 @@ export async function rackGpuLoads(db: Pick<Db, 'execute'>, siteId?: number): Pr
   return rows.rows.map((r) => ({ rackId: r.rack_id, name: r.name, watts: r.watts }));
 }
 
+export type RackHeadroom = {
+  /** W per rack id; racks of a site whose power chain is invalid are absent (not limited). */
+  powerHeadroom: Map<number, number>;
+  coolingHeadroom: Map<number, number>;
+  rackNames: Map<number, string>;
+  warnings: string[];
+};
+
+/** Each rack's power and cooling headroom on these sites with the servers loaded as `overlay` says (analysePlant). */
+export async function rackHeadroom(db: Db, siteIds: Iterable<number>, overlay: DeviceLoadOverlay): Promise<RackHeadroom> {
+  const out: RackHeadroom = { powerHeadroom: new Map(), coolingHeadroom: new Map(), rackNames: new Map(), warnings: [] };
+  for (const siteId of siteIds) {
+    const analysis = await analysePlant(db, siteId, overlay);
+    for (const [rackId, name] of analysis.model.names.racks) out.rackNames.set(Number(rackId), name);
+    if (analysis.power.ok) {
+      for (const [rackId, rack] of Object.entries(analysis.power.racks)) out.powerHeadroom.set(Number(rackId), rack.powerHeadroomW);
+    } else {
+      // An invalid chain says nothing reliable about headroom: its racks are not limited, and the loop reports it.
+      out.warnings.push(`site ${siteId}: power chain invalid (${analysis.power.issues.length} issues); power headroom not applied`);
+    }
+    for (const [rackId, rack] of Object.entries(analysis.cooling.racks)) out.coolingHeadroom.set(Number(rackId), rack.coolingHeadroomW);
+  }
+  return out;
+}
+
 /**
  * The cluster as the scheduler sees it now, read in one repeatable-read transaction so jobs, allocations and headroom
  * agree with each other. Nothing is locked: the commit re-checks under locks.
@@ -349,19 +374,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     const floorW = serverIdleFloorW({ nameplatePowerW: server.nameplate_power_w, typicalPowerW: server.typical_power_w }, list.length, list[0]?.tdp_w ?? null);
     overlay.set(server.device_id, { allocatedW: floorW + (overlay.get(server.device_id)?.allocatedW ?? 0) });
   }
-  const warnings: string[] = [];
-  const powerHeadroom = new Map<number, number>();
-  const coolingHeadroom = new Map<number, number>();
-  for (const siteId of new Set(servers.map((sv) => sv.site_id))) {
-    const analysis = await analysePlant(db, siteId, overlay);
-    if (analysis.power.ok) {
-      for (const [rackId, rack] of Object.entries(analysis.power.racks)) powerHeadroom.set(Number(rackId), rack.powerHeadroomW);
-    } else {
-      // An invalid chain says nothing reliable about headroom: its racks are not limited, and the loop reports it.
-      warnings.push(`site ${siteId}: power chain invalid (${analysis.power.issues.length} issues); power headroom not applied`);
-    }
-    for (const [rackId, rack] of Object.entries(analysis.cooling.racks)) coolingHeadroom.set(Number(rackId), rack.coolingHeadroomW);
-  }
+  const { powerHeadroom, coolingHeadroom, warnings } = await rackHeadroom(db, new Set(servers.map((sv) => sv.site_id)), overlay);
 
   const gpuRefs = new Map<string, GpuRef[]>();
   const nodes: SchedNode[] = servers.map((server) => {

@@ -108,11 +108,11 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
     } else {
       const pods = await loadTpuPods(db, generation);
       // Rack power as the GPU path's filter sees it; read again after each slice this loop places (it took some).
-      const sites = (await podSites(db, generation)).join(',');
-      let power = powerBySites.get(sites);
+      const siteIds = await podSites(db, generation);
+      let power = powerBySites.get(siteIds.join(','));
       if (!power) {
-        power = await rackPowerState(db, sites === '' ? [] : sites.split(',').map(Number));
-        powerBySites.set(sites, power);
+        power = await rackPowerState(db, siteIds);
+        powerBySites.set(siteIds.join(','), power);
       }
       const outcome = placeSlice(pods, dims, {
         chipPowerW: job.expectedPowerWPerGpu,

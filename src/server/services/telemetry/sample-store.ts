@@ -46,6 +46,7 @@ export function chunkFor(
   }
   return { startMs: w0, spanMs: windowMs, merge: false };
 }
+
 /** A series' latest chunk that a new window may join (chunkFor's `prior`), with its encoded data. */
 export type PriorChunk = { startMs: number; spanMs: number; count: number; data: Buffer };
 

@@ -49,8 +49,13 @@ export function TopologyCanvas({
     setView({ k, x: Math.max(PAD, (box.width - width * k) / 2), y: PAD });
   }, [width, height]);
 
-  // A new graph is fitted, or centred on the node searched for.
+  // A new graph is fitted, or centred on the node searched for. "New" means other nodes or another focus, not a fresh
+  // copy of the same drawing (a refetch): that must keep the operator's zoom and pan.
+  const fittedGraph = useRef<string | null>(null);
   useEffect(() => {
+    const graph = `${focusId ?? ''}#${nodes.map((n) => n.id).join('\n')}`;
+    if (graph === fittedGraph.current) return;
+    fittedGraph.current = graph;
     const focus = focusId ? nodes.find((n) => n.id === focusId) : undefined;
     const box = frame.current?.getBoundingClientRect();
     if (focus && box) setView({ k: 1, x: box.width / 2 - (focus.x + focus.width / 2), y: box.height / 2 - (focus.y + focus.height / 2) });

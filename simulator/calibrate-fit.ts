@@ -10,8 +10,10 @@
  *   mixed (duty cycles)  → the same, from the samples inside long busy stretches, when no steady phase of that kind
  *                          is in the training set
  * A memory-bound kind absent from the training set is predicted by physics: the context idle power fitted on the
- * idle phases plus bits moved × energy per bit (the part's HBM bandwidth, cited energy figures), with only the GPU-die
- * share of that power heating the die sensor. Any other kind absent from the training set falls back to a stated
+ * idle phases plus bits moved × energy per bit (the bandwidth at the training phases' memory clock, cited energy
+ * figures) plus the leakage of a die warmed by that traffic (the idle power's slope against the die temperature,
+ * fitted on the training phases' idle intervals), with only the GPU-die share of the traffic power heating the die
+ * sensor. Any other kind absent from the training set falls back to a stated
  * prior (a rule of thumb relative to the power limit, never a number read off this trace); the result lists which
  * parameters came from where ("fit:", "physics:", "prior:").
  *
@@ -19,10 +21,11 @@
  * time constants, the heatsink resistance, the HBM sensor resistance, the DVFS exponent, the clocks, the 1 s power
  * window and the 2 s context release.
  */
-import { type GpuModelParams, memoryTrafficW, stackShare } from './models/gpu-params';
+import { type GpuModelParams, hbmBandwidthTBps, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
   burstStartClocksMhz,
   idleGapPowersW,
+  idleGapSamples,
   longBusySamples,
   MEMORY_BOUND_RATIO,
   median,
@@ -223,18 +226,6 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     sources[key] = `${fallback.from}: ${fallback.text}`;
     return fallback.value;
   };
-  // A memory-bound load keeps the memory controller busy whenever a kernel runs: the traffic is the full bandwidth.
-  const memoryBoundW = forMemory(
-    'memoryBoundW',
-    () => median(memory.map((o) => o.powerW)),
-    hbm
-      ? {
-          from: 'physics',
-          value: idleWithContextW + memoryTrafficW(hbm, 1),
-          text: `context idle + ${hbm.peakBandwidthTBps} TB/s × ${hbm.pathEnergyPjPerBit} pJ/bit`,
-        }
-      : { from: 'prior', value: PRIORS.memoryBoundShare * limitW, text: `${PRIORS.memoryBoundShare} × limit` },
-  );
   const signature: UtilSignature = {
     computeMemRatio: pick(
       'computeMemRatio',
@@ -296,6 +287,39 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
       : { from: 'prior', value: dieComputeResistanceCPerW, text: 'the compute resistance' },
   );
 
+  // A memory-bound load keeps the memory controller busy whenever a kernel runs: the traffic is the full bandwidth, at
+  // the memory clock the training phases ran (the datasheet figure where the trace has no memory clock). On top of
+  // the traffic: the die runs warmer than in the idle phases, and the idle power grows with the die temperature
+  // (leakage; the slope is fitted on the training phases' idle intervals, see idleLeakage).
+  const memClocks = training.flatMap((phase) =>
+    trace.samples.filter((s) => s.tS >= phase.startS && s.tS < phase.endS && s.memClockMhz !== undefined).map((s) => s.memClockMhz!),
+  );
+  const bandwidthTBps = hbm && memClocks.length ? hbmBandwidthTBps(hbm, median(memClocks)) : hbm?.peakBandwidthTBps;
+  const leakage = idleLeakage(trace, training);
+  if (!memory.length && hbm) sources.idleLeakageWPerC = leakage.source;
+  const thermalSoFar: GpuModelParams = {
+    ...provisional,
+    idleWithContextW,
+    thermal: { ...th, sensorOffsetC, dieBaseResistanceCPerW, dieComputeResistanceCPerW, dieMemoryResistanceCPerW },
+  };
+  const memoryBoundW = forMemory(
+    'memoryBoundW',
+    () => median(memory.map((o) => o.powerW)),
+    hbm && bandwidthTBps !== undefined
+      ? (() => {
+          const trafficW = memoryTrafficW(hbm, 1, bandwidthTBps);
+          const warmW = warmDieW(thermalSoFar, trafficW, leakage.wPerC, inletC);
+          return {
+            from: 'physics' as const,
+            value: idleWithContextW + trafficW + warmW,
+            text:
+              `context idle + ${round(bandwidthTBps, 3)} TB/s${memClocks.length ? ` (memory clock ${median(memClocks)} MHz)` : ''} × ` +
+              `${hbm.pathEnergyPjPerBit} pJ/bit + leakage ${round(leakage.wPerC, 3)} W/°C × the die's rise (${round(warmW, 1)} W)`,
+          };
+        })()
+      : { from: 'prior' as const, value: PRIORS.memoryBoundShare * limitW, text: `${PRIORS.memoryBoundShare} × limit` },
+  );
+
   const params: GpuModelParams = {
     ...base,
     idleNoContextW: round(idleNoContextW, 1),
@@ -314,4 +338,59 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     source: `fitted on ${training.length} phases`,
   };
   return { params, signature, sources };
+}
+
+/** Idle intervals needed, and the die-temperature span they must cover, to fit the leakage slope. */
+const MIN_LEAKAGE_SAMPLES = 20;
+const MIN_LEAKAGE_SPAN_C = 3;
+/** Energy-counter intervals farther than this from the median idle power are counter glitches (a 100 ms step that books two), W. */
+const LEAKAGE_OUTLIER_W = 10;
+
+/**
+ * How the context idle power grows with the die temperature (leakage), W/°C: the least-squares slope of the
+ * energy-counter power against the die sensor over every idle interval of the training phases with a context open
+ * (idleGapSamples: the idle phases, whose first seconds cool down from the load before them, and a duty cycle's gaps
+ * between bursts). On the H200 trace: 0.58 W/°C over 38-47 °C. Without enough spread in temperature: 0.
+ */
+export function idleLeakage(trace: Trace, training: TracePhase[]): { wPerC: number; source: string } {
+  const points = training.flatMap((phase) => idleGapSamples(trace, phase).map((g) => ({ ...g, phase })));
+  const mid = median(points.map((p) => p.powerW));
+  const ok = points.filter((p) => Math.abs(p.powerW - mid) < LEAKAGE_OUTLIER_W);
+  const temps = ok.map((p) => p.dieC);
+  const spanC = ok.length ? Math.max(...temps) - Math.min(...temps) : 0;
+  if (ok.length < MIN_LEAKAGE_SAMPLES || spanC < MIN_LEAKAGE_SPAN_C) {
+    return { wPerC: 0, source: `prior: 0 (idle intervals cover ${spanC} °C, fewer than ${MIN_LEAKAGE_SPAN_C})` };
+  }
+  const meanT = temps.reduce((a, t) => a + t, 0) / ok.length;
+  const meanP = ok.reduce((a, p) => a + p.powerW, 0) / ok.length;
+  const sxy = ok.reduce((a, p) => a + (p.dieC - meanT) * (p.powerW - meanP), 0);
+  const sxx = ok.reduce((a, p) => a + (p.dieC - meanT) ** 2, 0);
+  const phases = [...new Set(ok.map((p) => label(p.phase)))];
+  return {
+    wPerC: Math.max(0, sxy / sxx),
+    source: `fit: ${phases.join(', ')} (energy counter against the die sensor in idle intervals, ${Math.min(...temps)}-${Math.max(...temps)} °C)`,
+  };
+}
+
+/**
+ * Extra static power of a memory-bound load over the context idle, W: its traffic heats the die (heatsink, die
+ * resistance for memory-traffic power, and the chassis air the GPU's own heat warms), and the leakage slope turns that
+ * rise into power. The rise depends on the power, so iterate (the loop gain, slope × °C/W, is ~0.01).
+ */
+function warmDieW(params: GpuModelParams, trafficW: number, leakageWPerC: number, inletC: number): number {
+  if (leakageWPerC <= 0) return 0;
+  const th = params.thermal;
+  const idleW = params.idleWithContextW;
+  const die = (powerW: number, dynW: number, airC: number) =>
+    airC + th.sinkResistanceCPerW * powerW + th.sensorOffsetC + th.dieBaseResistanceCPerW * idleW + th.dieMemoryResistanceCPerW * dynW;
+  const idleAirC = steadyGpuAirC(params, { powerW: idleW, dieC: 40, busy: 0 }, inletC);
+  const idleDieC = die(idleW, 0, idleAirC);
+  let warmW = 0;
+  for (let k = 0; k < 4; k++) {
+    const powerW = idleW + trafficW + warmW;
+    const guessDieC = idleDieC + (th.sinkResistanceCPerW + th.dieMemoryResistanceCPerW) * (powerW - idleW);
+    const airC = steadyGpuAirC(params, { powerW, dieC: guessDieC, busy: 1 }, inletC);
+    warmW = leakageWPerC * (die(powerW, trafficW + warmW, airC) - idleDieC);
+  }
+  return warmW;
 }

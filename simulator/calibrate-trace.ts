@@ -17,6 +17,8 @@ export interface TraceSample {
   smClockMhz: number;
   clockEventReasons: number;
   powerLimitW: number;
+  /** Memory clock, MHz (column mem_mhz; absent in a trace without it). */
+  memClockMhz?: number;
 }
 
 export interface TracePhase {
@@ -88,6 +90,7 @@ export function readTrace(traceDir: string): Trace {
       smClockMhz: n('sm_mhz'),
       clockEventReasons: n('clocks_event_reasons'),
       powerLimitW: n('power_limit_mw') / 1000,
+      ...('mem_mhz' in r && r.mem_mhz !== '' ? { memClockMhz: n('mem_mhz') } : {}),
     };
   });
   const phasesFile = join(traceDir, 'phases.csv');
@@ -197,16 +200,21 @@ export function energyPowerW(samples: TraceSample[], i: number): number {
  * phase is idle throughout.
  */
 export function idleGapPowersW(trace: Trace, phase: TracePhase): number[] {
+  return idleGapSamples(trace, phase).map((g) => g.powerW);
+}
+
+/** The idle-gap intervals of idleGapPowersW with the die temperature read at each interval's end. */
+export function idleGapSamples(trace: Trace, phase: TracePhase): { powerW: number; dieC: number }[] {
   const { samples } = trace;
   const lag = Math.round(UTIL_LAG_S / 0.1);
-  const out: number[] = [];
+  const out: { powerW: number; dieC: number }[] = [];
   for (let i = 1; i + lag + 1 < samples.length; i++) {
     const s = samples[i];
     if (s.tS < phase.startS || s.tS >= phase.endS || !hasContext(s, trace.fbBaselineMib)) continue;
     let idle = true;
     for (let k = i; k <= i + lag + 1; k++) if (samples[k].utilGpuPct > 0) idle = false;
     const w = energyPowerW(samples, i);
-    if (idle && Number.isFinite(w)) out.push(w);
+    if (idle && Number.isFinite(w)) out.push({ powerW: w, dieC: s.tempC });
   }
   return out;
 }

@@ -44,6 +44,8 @@ export interface HbmFigures {
   /** Peak HBM bandwidth, TB/s (vendor datasheet). */
   peakBandwidthTBps: number;
   stacks: number;
+  /** Data bits of the memory interface: 1,024 per HBM stack (JEDEC HBM3 / HBM3E). */
+  busWidthBits: number;
   /** Energy per bit moved inside the DRAM stacks (cell array, TSVs, the stack's I/O), pJ/bit. */
   stackEnergyPjPerBit: number;
   /** Energy per bit moved end to end as the board meter sees it (stack plus the GPU side of the interface), pJ/bit. */
@@ -55,9 +57,21 @@ export const HBM3E_STACK_PJ_PER_BIT = 3.9;
 /** Midpoint of the 7-9 pJ/bit quoted for an HBM3E access end to end. */
 export const HBM3E_PATH_PJ_PER_BIT = 8;
 
-/** Dynamic power of memory traffic at a memory utilisation (0-1, the util_mem column as a bandwidth fraction), W. */
-export function memoryTrafficW(hbm: HbmFigures, utilMem: number): number {
-  return hbm.peakBandwidthTBps * 1e12 * 8 * utilMem * hbm.pathEnergyPjPerBit * 1e-12;
+/**
+ * Dynamic power of memory traffic at a memory utilisation (0-1, the util_mem column as a bandwidth fraction), W, at
+ * the datasheet bandwidth or at the one the running memory clock gives (hbmBandwidthTBps).
+ */
+export function memoryTrafficW(hbm: HbmFigures, utilMem: number, bandwidthTBps = hbm.peakBandwidthTBps): number {
+  return bandwidthTBps * 1e12 * 8 * utilMem * hbm.pathEnergyPjPerBit * 1e-12;
+}
+
+/**
+ * Peak bandwidth at the memory clock NVML reports, TB/s: HBM moves data on both edges of that clock on every data bit
+ * (H100 SXM: 2 × 2,619 MHz × 5,120 bits = 3.35 TB/s, its datasheet figure; H200: 2 × 3,201 MHz × 6,144 bits = 4.92
+ * TB/s against a datasheet 4.8 TB/s).
+ */
+export function hbmBandwidthTBps(hbm: HbmFigures, memClockMhz: number): number {
+  return (2 * memClockMhz * 1e6 * hbm.busWidthBits) / 8 / 1e12;
 }
 
 /** Share of the memory-traffic power dissipated in the stacks rather than on the GPU die. */
@@ -143,11 +157,12 @@ const GH100_DIE_AREA_MM2 = 814;
 const H200_HBM: HbmFigures = {
   peakBandwidthTBps: 4.8,
   stacks: 6,
+  busWidthBits: 6 * 1024,
   stackEnergyPjPerBit: HBM3E_STACK_PJ_PER_BIT,
   pathEnergyPjPerBit: HBM3E_PATH_PJ_PER_BIT,
 };
 /** H100 SXM: 3.35 TB/s over five active HBM3 stacks (NVIDIA H100 datasheet); no separate HBM3 energy figure, so HBM3e's. */
-const H100_HBM: HbmFigures = { ...H200_HBM, peakBandwidthTBps: 3.35, stacks: 5 };
+const H100_HBM: HbmFigures = { ...H200_HBM, peakBandwidthTBps: 3.35, stacks: 5, busWidthBits: 5 * 1024 };
 
 /** H200 SXM as fitted on fixtures/nvml-h200 (all phases); simulator/calibrate.test.ts checks it equals the fit. */
 const H200_SXM: GpuModelParams = {
@@ -213,7 +228,13 @@ function round1(value: number): number {
 }
 
 /** MI300X: 5.3 TB/s over eight HBM3 stacks (AMD Instinct MI300X data sheet); no separate HBM3 energy figure, so HBM3e's as for the H100. */
-const MI300X_HBM: HbmFigures = { peakBandwidthTBps: 5.3, stacks: 8, stackEnergyPjPerBit: HBM3E_STACK_PJ_PER_BIT, pathEnergyPjPerBit: HBM3E_PATH_PJ_PER_BIT };
+const MI300X_HBM: HbmFigures = {
+  peakBandwidthTBps: 5.3,
+  stacks: 8,
+  busWidthBits: 8 * 1024,
+  stackEnergyPjPerBit: HBM3E_STACK_PJ_PER_BIT,
+  pathEnergyPjPerBit: HBM3E_PATH_PJ_PER_BIT,
+};
 /** MI325X: 6 TB/s over eight HBM3E stacks (AMD Instinct MI325X data sheet). */
 const MI325X_HBM: HbmFigures = { ...MI300X_HBM, peakBandwidthTBps: 6 };
 

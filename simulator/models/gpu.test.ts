@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction } from './gpu';
-import { GPU_MODEL_IDS, GPU_MODELS, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
+import { GPU_MODEL_IDS, GPU_MODELS, hbmBandwidthTBps, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
 
 const env = { airTempC: 30, powered: true };
 
@@ -313,11 +313,16 @@ describe('parameters and helpers', () => {
   });
 
   it('memory traffic power is bits per second × energy per bit; the stacks take e_stack / e_path of it', () => {
-    const hbm = { peakBandwidthTBps: 4.8, stacks: 6, stackEnergyPjPerBit: 3.9, pathEnergyPjPerBit: 8 };
+    const hbm = { peakBandwidthTBps: 4.8, stacks: 6, busWidthBits: 6144, stackEnergyPjPerBit: 3.9, pathEnergyPjPerBit: 8 };
     // 4.8e12 B/s × 8 bit/B × 8e-12 J/bit = 307.2 W at full bandwidth; half the utilisation, half the power.
     expect(memoryTrafficW(hbm, 1)).toBeCloseTo(307.2, 6);
     expect(memoryTrafficW(hbm, 0.5)).toBeCloseTo(153.6, 6);
     expect(stackShare(hbm)).toBeCloseTo(0.4875, 6);
+    // At the bandwidth the memory clock gives: data on both edges of every bit of the interface.
+    expect(hbmBandwidthTBps(hbm, 3201)).toBeCloseTo(4.917, 3);
+    expect(memoryTrafficW(hbm, 1, hbmBandwidthTBps(hbm, 3201))).toBeCloseTo(314.7, 1);
+    // The H100's 2,619 MHz over five stacks gives its datasheet 3.35 TB/s.
+    expect(hbmBandwidthTBps({ ...hbm, stacks: 5, busWidthBits: 5120 }, 2619)).toBeCloseTo(3.352, 3);
   });
 
   it('die resistances scale with 1 / die area; the heatsink and HBM resistances do not', () => {

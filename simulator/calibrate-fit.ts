@@ -24,6 +24,7 @@
 import { type GpuModelParams, hbmBandwidthTBps, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
   burstStartClocksMhz,
+  hasContext,
   idleGapPowersW,
   idleGapSamples,
   longBusySamples,
@@ -291,10 +292,17 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
   // the memory clock the training phases ran (the datasheet figure where the trace has no memory clock). On top of
   // the traffic: the die runs warmer than in the idle phases, and the idle power grows with the die temperature
   // (leakage; the slope is fitted on the training phases' idle intervals, see idleLeakage).
-  const memClocks = training.flatMap((phase) =>
-    trace.samples.filter((s) => s.tS >= phase.startS && s.tS < phase.endS && s.memClockMhz !== undefined).map((s) => s.memClockMhz!),
+  // The memory clock under load: busy samples of the training phases, else samples with a context open (a part that
+  // parks its memory clock when idle without a context would otherwise read low).
+  const trainingSamples = training.flatMap((phase) =>
+    trace.samples.filter((s) => s.tS >= phase.startS && s.tS < phase.endS && s.memClockMhz !== undefined),
   );
-  const bandwidthTBps = hbm && memClocks.length ? hbmBandwidthTBps(hbm, median(memClocks)) : hbm?.peakBandwidthTBps;
+  const busyClocks = trainingSamples.filter((s) => s.utilGpuPct >= 99);
+  const memClocks = (busyClocks.length ? busyClocks : trainingSamples.filter((s) => hasContext(s, trace.fbBaselineMib))).map(
+    (s) => s.memClockMhz as number,
+  );
+  const bandwidthTBps =
+    hbm && memClocks.length ? hbmBandwidthTBps(hbm, median(memClocks), base.memClockMhz) : hbm?.peakBandwidthTBps;
   const leakage = idleLeakage(trace, training);
   if (!memory.length && hbm) sources.idleLeakageWPerC = leakage.source;
   const thermalSoFar: GpuModelParams = {

@@ -66,12 +66,16 @@ export function memoryTrafficW(hbm: HbmFigures, utilMem: number, bandwidthTBps =
 }
 
 /**
- * Peak bandwidth at the memory clock NVML reports, TB/s: HBM moves data on both edges of that clock on every data bit
- * (H100 SXM: 2 × 2,619 MHz × 5,120 bits = 3.35 TB/s, its datasheet figure; H200: 2 × 3,201 MHz × 6,144 bits = 4.92
- * TB/s against a datasheet 4.8 TB/s).
+ * Peak bandwidth at a memory clock as the driver reports it, TB/s. How many transfers a data bit makes per reported
+ * clock differs by vendor (NVIDIA reports the HBM clock, data on both edges; AMD a quarter of the data rate), so it is
+ * read off the part's own datasheet bandwidth at its nominal clock, rounded to a whole number: H100 SXM 3.35 TB/s at
+ * 2,619 MHz over 5,120 bits and H200 4.8 TB/s at 3,201 MHz over 6,144 bits give 2 (so the H100's datasheet figure
+ * exactly, and 4.92 TB/s for the H200); MI300X 5.3 TB/s at 1,300 MHz over 8,192 bits gives 4.
  */
-export function hbmBandwidthTBps(hbm: HbmFigures, memClockMhz: number): number {
-  return (2 * memClockMhz * 1e6 * hbm.busWidthBits) / 8 / 1e12;
+export function hbmBandwidthTBps(hbm: HbmFigures, memClockMhz: number, nominalClockMhz: number): number {
+  const bytesPerClock = (mhz: number) => (mhz * 1e6 * hbm.busWidthBits) / 8;
+  const transfersPerClock = Math.max(1, Math.round((hbm.peakBandwidthTBps * 1e12) / bytesPerClock(nominalClockMhz)));
+  return (transfersPerClock * bytesPerClock(memClockMhz)) / 1e12;
 }
 
 /** Share of the memory-traffic power dissipated in the stacks rather than on the GPU die. */

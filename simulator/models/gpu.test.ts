@@ -318,11 +318,16 @@ describe('parameters and helpers', () => {
     expect(memoryTrafficW(hbm, 1)).toBeCloseTo(307.2, 6);
     expect(memoryTrafficW(hbm, 0.5)).toBeCloseTo(153.6, 6);
     expect(stackShare(hbm)).toBeCloseTo(0.4875, 6);
-    // At the bandwidth the memory clock gives: data on both edges of every bit of the interface.
-    expect(hbmBandwidthTBps(hbm, 3201)).toBeCloseTo(4.917, 3);
-    expect(memoryTrafficW(hbm, 1, hbmBandwidthTBps(hbm, 3201))).toBeCloseTo(314.7, 1);
-    // The H100's 2,619 MHz over five stacks gives its datasheet 3.35 TB/s.
-    expect(hbmBandwidthTBps({ ...hbm, stacks: 5, busWidthBits: 5120 }, 2619)).toBeCloseTo(3.352, 3);
+    // At the bandwidth the memory clock gives: NVIDIA reports the HBM clock, data on both edges of every bit.
+    expect(hbmBandwidthTBps(hbm, 3201, 3201)).toBeCloseTo(4.917, 3);
+    expect(memoryTrafficW(hbm, 1, hbmBandwidthTBps(hbm, 3201, 3201))).toBeCloseTo(314.7, 1);
+    // The H100's 2,619 MHz over five stacks gives its datasheet 3.35 TB/s; a lower clock, proportionally less.
+    const h100 = GPU_MODELS['H100-SXM'];
+    expect(hbmBandwidthTBps(h100.hbm!, 2619, h100.memClockMhz)).toBeCloseTo(3.352, 3);
+    expect(hbmBandwidthTBps(h100.hbm!, 1309.5, h100.memClockMhz)).toBeCloseTo(1.676, 3);
+    // AMD reports a quarter of the data rate: the MI300X's 1,300 MHz over 8,192 bits is its 5.3 TB/s.
+    const mi300x = GPU_MODELS.MI300X;
+    expect(hbmBandwidthTBps(mi300x.hbm!, mi300x.memClockMhz, mi300x.memClockMhz)).toBeCloseTo(5.325, 3);
   });
 
   it('die resistances scale with 1 / die area; the heatsink and HBM resistances do not', () => {

@@ -357,11 +357,15 @@ const LEAKAGE_OUTLIER_W = 10;
 /**
  * How the context idle power grows with the die temperature (leakage), W/°C: the least-squares slope of the
  * energy-counter power against the die sensor over every idle interval of the training phases with a context open
- * (idleGapSamples: the idle phases, whose first seconds cool down from the load before them, and a duty cycle's gaps
- * between bursts). On the H200 trace: 0.58 W/°C over 38-47 °C. Without enough spread in temperature: 0.
+ * and the clocks up (idleGapSamples: the idle phases, whose first seconds cool down from the load before them, and a
+ * duty cycle's gaps between bursts). On the H200 trace: 0.58 W/°C over 38-47 °C. Without enough spread in
+ * temperature: 0.
  */
 export function idleLeakage(trace: Trace, training: TracePhase[]): { wPerC: number; source: string } {
-  const points = training.flatMap((phase) => idleGapSamples(trace, phase).map((g) => ({ ...g, phase })));
+  const all = training.flatMap((phase) => idleGapSamples(trace, phase).map((g) => ({ ...g, phase })));
+  // One operating point: clocks up (a part that lowers its idle clocks changes voltage, not temperature).
+  const topClockMhz = Math.max(...all.map((p) => p.smClockMhz));
+  const points = all.filter((p) => p.smClockMhz >= 0.95 * topClockMhz);
   const mid = median(points.map((p) => p.powerW));
   const ok = points.filter((p) => Math.abs(p.powerW - mid) < LEAKAGE_OUTLIER_W);
   const temps = ok.map((p) => p.dieC);

@@ -203,18 +203,18 @@ export function idleGapPowersW(trace: Trace, phase: TracePhase): number[] {
   return idleGapSamples(trace, phase).map((g) => g.powerW);
 }
 
-/** The idle-gap intervals of idleGapPowersW with the die temperature read at each interval's end. */
-export function idleGapSamples(trace: Trace, phase: TracePhase): { powerW: number; dieC: number }[] {
+/** The idle-gap intervals of idleGapPowersW with the die temperature and SM clock read at each interval's end. */
+export function idleGapSamples(trace: Trace, phase: TracePhase): { powerW: number; dieC: number; smClockMhz: number }[] {
   const { samples } = trace;
   const lag = Math.round(UTIL_LAG_S / 0.1);
-  const out: { powerW: number; dieC: number }[] = [];
+  const out: { powerW: number; dieC: number; smClockMhz: number }[] = [];
   for (let i = 1; i + lag + 1 < samples.length; i++) {
     const s = samples[i];
     if (s.tS < phase.startS || s.tS >= phase.endS || !hasContext(s, trace.fbBaselineMib)) continue;
     let idle = true;
     for (let k = i; k <= i + lag + 1; k++) if (samples[k].utilGpuPct > 0) idle = false;
     const w = energyPowerW(samples, i);
-    if (idle && Number.isFinite(w)) out.push({ powerW: w, dieC: s.tempC });
+    if (idle && Number.isFinite(w)) out.push({ powerW: w, dieC: s.tempC, smClockMhz: s.smClockMhz });
   }
   return out;
 }

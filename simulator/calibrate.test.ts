@@ -163,6 +163,19 @@ describe('calibration against the real H200 trace: out of sample', () => {
     expect(fit.sources.memoryBoundW).toMatch(/^physics: /);
   });
 
+  it('memory physics without a memory-clock column: the datasheet bandwidth (4.8 TB/s)', () => {
+    const dir = traceCopy({
+      row: (cells, header) => cells.map((cell, i) => (header[i] === 'mem_mhz' ? '' : cell)),
+    });
+    const trace = readTrace(dir);
+    expect(trace.samples.every((s) => s.memClockMhz === undefined)).toBe(true);
+    const fit = fitGpuParams(trace, trace.phases.filter((p) => p.name !== 'copy'), GPU_MODELS['H200-SXM']);
+    expect(fit.sources.memoryBoundW).toMatch(/^physics: context idle \+ 4\.8 TB\/s × 8 pJ\/bit/);
+    const warmW = fit.params.memoryBoundW - fit.params.idleWithContextW - 4.8e12 * 8 * 8e-12;
+    expect(warmW).toBeGreaterThan(3);
+    expect(warmW).toBeLessThan(6);
+  });
+
   it('learns the compute-bound power from the duty cycle when matmul is held out', () => {
     const [matmul] = runOutOfSample(traceDir, { holdout: 'matmul' });
     expect(matmul.priors).toEqual([]);

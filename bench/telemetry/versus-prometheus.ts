@@ -3,7 +3,11 @@
  * interval on the same machine. Reports CPU per stored sample, bytes per stored sample on disk, their ratios, and the
  * per-rack power query over 24 h at 1-minute resolution for both.
  *
- *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40]
+ *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--profile DIR]
+ *
+ * `--profile DIR` also records where the measured window's CPU went (profile.ts: Node's CPU profile, PostgreSQL's
+ * statements). The profiler costs CPU itself: compare figures of one mode. `--cpu-only` (implied by `--profile`)
+ * skips the six-hour disk measurement.
  *
  * Set-up: a throwaway embedded PostgreSQL with the demo seed (672 GPUs: 120 GPU hosts + the facility endpoint);
  * the live simulator runs as its own process (`simulator run`), so neither side is charged for rendering exporter
@@ -44,10 +48,13 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS } from '../../src/server/servic
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
 import { arg, machine, pct, postgresCpuSeconds, r1, r3, throwawayPostgres } from './common';
+import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const seconds = Number(arg('seconds', '240'));
 const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
+const profileDir = arg('profile', '');
+const cpuOnly = profileDir !== '' || process.argv.includes('--cpu-only');
 const PROMETHEUS = '/usr/bin/prometheus';
 const CLK_TCK = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -266,7 +273,7 @@ async function main() {
   const promVersion = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   process.env.PLENUM_SCRAPE_INTERVAL_MS = String(intervalMs);
   process.env.PLENUM_SIMULATOR = 'off';
-  const pg = await throwawayPostgres();
+  const pg = await throwawayPostgres(profileDir ? STATEMENT_STATS_SETTINGS : undefined);
   process.env.DATABASE_URL = pg.url;
   const { pool, db } = createDb(pg.url);
   const promDir = await mkdtemp(path.join(tmpdir(), 'plenum-bench-prometheus-'));
@@ -325,10 +332,12 @@ async function main() {
     // Warm-up: every series created, line caches filled, both sides scraping.
     await sleep(3 * intervalMs);
 
+    const profile = profileDir ? await WindowProfile.start(pool, profileDir) : undefined;
     const t0 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     console.error(`[bench] measuring ${seconds} s`);
     await sleep(seconds * 1000);
     const t1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    const where = await profile?.stop(t1.plenumSamples - t0.plenumSamples);
     await runner.stop();
     await ingest.flush();
 
@@ -390,7 +399,7 @@ async function main() {
     }
 
     await stopByPid(prometheus);
-    const fullWindows = await measureFullWindows(pool, intervalMs, pg.pgData);
+    const fullWindows = cpuOnly ? undefined : await measureFullWindows(pool, intervalMs, pg.pgData);
 
     const result = {
       bench: 'versus-prometheus',
@@ -413,8 +422,8 @@ async function main() {
         plenumFullWindows: fullWindows,
         prometheusMeasured: r3(promBytes / promSamples),
         ratioMeasured: r3(plenumBytes / storedSamples / (promBytes / promSamples)),
-        ratioFullWindows: r3(fullWindows.total / (promBytes / promSamples)),
-        ratioFullWindowsSamplesOnly: r3(fullWindows.samplesOnly / (promBytes / promSamples)),
+        ratioFullWindows: fullWindows && r3(fullWindows.total / (promBytes / promSamples)),
+        ratioFullWindowsSamplesOnly: fullWindows && r3(fullWindows.samplesOnly / (promBytes / promSamples)),
       },
       compaction: { ...compaction, chunkRows, samplesPerChunk: r1(Number(chunkStats.samples) / chunkRows), payloadBytesPerSample: r3(payloadPerSample), cpuSeconds: r3(compactionCpu) },
       rackPower24h1m: {
@@ -424,6 +433,7 @@ async function main() {
         pointsPerQuery: { plenum: Math.round(plenumPoints / reps), prometheus: Math.round(promPoints / reps) },
       },
       machineAtEnd: machine(),
+      cpuWhere: where,
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {

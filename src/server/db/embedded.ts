@@ -95,7 +95,7 @@ export function livePostmasterPid(pgDataDir: string): number | undefined {
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  options: { log?: (line: string) => void } = {},
+  options: { log?: (line: string) => void; settings?: Record<string, string> } = {},
 ): Promise<EmbeddedServer> {
   const pgDataDir = path.join(dataDir, 'pgdata');
   const busyPid = livePostmasterPid(pgDataDir);
@@ -126,7 +126,11 @@ export async function startEmbeddedPostgres(
     // PostgreSQL refuses to run as root: the package then runs it as a `postgres` system user.
     createPostgresUser: true,
     // Loopback TCP only: no other interface, and no Unix socket either.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      // Extra server settings (benchmarks load pg_stat_statements this way).
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message: unknown) => {
       const text = String(message).trimEnd();
       serverLog.push(text);

@@ -32,7 +32,7 @@ import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
-import { float8Texts } from './telemetry/rollups';
+import { float8ArrayLiteral } from '../db/array-literal';
 import { readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, preferenceSql, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
@@ -383,7 +383,7 @@ async function minuteTrendBins(pool: pg.Pool, ids: number[], fromMs: number, toM
       lasts.push(last);
     }
   }
-  return [seriesIds, bins, float8Texts(values), lasts];
+  return [seriesIds, bins, float8ArrayLiteral(values), lasts];
 }
 
 /**

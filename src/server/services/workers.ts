@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { workerHeartbeats } from '../db/schema';
 
 /** A background loop: `tick` runs every `intervalMs`; a failed tick is reported and retried next time. */
 export type Worker = {
@@ -41,7 +40,7 @@ export class WorkerRunner {
   start(): void {
     for (const state of this.states) this.schedule(state, 0);
     this.heartbeat = setInterval(() => {
-      for (const state of this.states) void this.report(state).catch(() => {});
+      void this.report(this.states).catch(() => {});
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -65,18 +64,22 @@ export class WorkerRunner {
       state.status = 'error';
       state.detail = error instanceof Error ? error.message : String(error);
     }
-    await this.report(state).catch(() => {});
+    await this.report([state]).catch(() => {});
   }
 
-  private async report(state: WorkerState): Promise<void> {
-    const now = new Date();
-    await this.db
-      .insert(workerHeartbeats)
-      .values({ name: state.worker.name, instance: this.instance, pid: process.pid, status: state.status, detail: state.detail.slice(0, 500), startedAt: this.startedAt, heartbeatAt: now })
-      .onConflictDoUpdate({
-        target: [workerHeartbeats.name, workerHeartbeats.instance],
-        set: { status: sql`excluded.status`, detail: sql`excluded.detail`, heartbeatAt: sql`excluded.heartbeat_at`, pid: sql`excluded.pid` },
-      });
+  /** One statement for any number of workers (the periodic heartbeat reports them all at once). */
+  private async report(states: readonly WorkerState[]): Promise<void> {
+    if (states.length === 0) return;
+    const names = states.map((s) => s.worker.name);
+    const statuses = states.map((s) => s.status);
+    const details = states.map((s) => s.detail.slice(0, 500));
+    await this.db.execute(
+      sql`INSERT INTO worker_heartbeats (name, instance, pid, status, detail, started_at, heartbeat_at)
+          SELECT u.name, ${this.instance}, ${process.pid}, u.status, u.detail, ${this.startedAt}, now()
+            FROM unnest(${sql.param(names)}::text[], ${sql.param(statuses)}::text[], ${sql.param(details)}::text[]) AS u(name, status, detail)
+          ON CONFLICT (name, instance) DO UPDATE
+            SET status = excluded.status, detail = excluded.detail, heartbeat_at = excluded.heartbeat_at, pid = excluded.pid`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -87,7 +90,7 @@ export class WorkerRunner {
     for (const state of this.states) {
       await state.worker.stop?.();
       state.status = 'stopped';
-      await this.report(state).catch(() => {});
+      await this.report([state]).catch(() => {});
     }
   }
 }

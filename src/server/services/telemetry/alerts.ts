@@ -6,6 +6,7 @@
  * Prometheus: a restart only delays a firing by one duration. One evaluator runs at a time (advisory lock).
  */
 import type pg from 'pg';
+import { intArrayLiteral } from '../../db/array-literal';
 import { onePerQuantity, preferenceSql, type QuantityRow, quantityColumnsSql, quantityFieldsOf, remoteWritePreference } from './sources';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
@@ -58,31 +59,39 @@ const ENTITY_LABEL_SQL = `coalesce(
     d.hostname, d.name, pn.name, cu.name, r.name, si.slug, s.device_name, s.hostname, s.metric)
   || coalesce(' (' || (s.labels ->> 'sensor') || ')', '')`;
 
+/**
+ * A threshold rule's findings: every series of the metric with a reading younger than the staleness bound (from
+ * telemetry_latest, the newest sample of each series), one reading per physical quantity, kept where the comparison
+ * holds. Only those few are then named (the label joins), not every series of the metric on every evaluation.
+ */
 async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const rows = await pool.query<QuantityRow & { series_id: number; value: number; t: number; label: string }>(
-    `SELECT s.id AS series_id, latest.value, (extract(epoch FROM latest.ts) * 1000)::float8 AS t, ${ENTITY_LABEL_SQL} AS label,
-            ${quantityColumnsSql('$3')}
+  const rows = await pool.query<QuantityRow & { series_id: number; value: number; t: number }>(
+    `SELECT s.id AS series_id, latest.value, (extract(epoch FROM latest.ts) * 1000)::float8 AS t, ${quantityColumnsSql('$3')}
        FROM telemetry_series s
-       JOIN LATERAL (SELECT x.value, x.ts FROM telemetry_samples x
-                      WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
-                      ORDER BY x.ts DESC LIMIT 1) latest ON s.ended_at IS NULL OR latest.ts > s.ended_at
+       JOIN telemetry_latest latest ON latest.series_id = s.id
        LEFT JOIN scrape_targets t ON t.id = s.target_id
+      WHERE s.metric = $1 AND latest.ts > now() - make_interval(secs => $2 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)`,
+    [rule.metric, stalenessMs, remoteWritePreference()],
+  );
+  // One reading per physical quantity (sources.ts): a GPU scraped and remote-written raises one alert, not two.
+  const holding = onePerQuantity(rows.rows.map((r) => ({ ...quantityFieldsOf(r.series_id, rule.metric ?? '', r), tMs: r.t, value: r.value }))).filter((r) =>
+    holds(r.value, rule.comparator, rule.threshold),
+  );
+  if (holding.length === 0) return [];
+  const labels = await pool.query<{ id: number; label: string }>(
+    `SELECT s.id, ${ENTITY_LABEL_SQL} AS label
+       FROM telemetry_series s
        LEFT JOIN accelerators a ON a.id = s.accelerator_id
        LEFT JOIN devices d ON d.id = s.device_id
        LEFT JOIN power_nodes pn ON pn.id = s.power_node_id
        LEFT JOIN cooling_units cu ON cu.id = s.cooling_unit_id
        LEFT JOIN racks r ON r.id = s.rack_id
        LEFT JOIN sites si ON si.id = s.site_id
-      WHERE s.metric = $1`,
-    [rule.metric, stalenessMs, remoteWritePreference()],
+      WHERE s.id = ANY($1::int4[])`,
+    [intArrayLiteral(holding.map((r) => r.seriesId))],
   );
-  // One reading per physical quantity (sources.ts): a GPU scraped and remote-written raises one alert, not two.
-  const readings = onePerQuantity(
-    rows.rows.map((r) => ({ ...quantityFieldsOf(r.series_id, rule.metric ?? '', r), tMs: r.t, value: r.value, label: r.label })),
-  );
-  return readings
-    .filter((r) => holds(r.value, rule.comparator, rule.threshold))
-    .map((r) => ({ entityKey: `series:${r.seriesId}`, entityLabel: r.label, seriesId: r.seriesId, rackId: r.rackId, value: r.value }));
+  const labelOf = new Map(labels.rows.map((r) => [r.id, r.label]));
+  return holding.map((r) => ({ entityKey: `series:${r.seriesId}`, entityLabel: labelOf.get(r.seriesId) ?? rule.metric ?? '', seriesId: r.seriesId, rackId: r.rackId, value: r.value }));
 }
 
 async function rackPowerFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
@@ -92,10 +101,9 @@ async function rackPowerFindings(pool: pg.Pool, rule: Rule, stalenessMs: number)
        SELECT DISTINCT ON (s.power_node_id) s.rack_id, latest.value
          FROM telemetry_series s
          LEFT JOIN scrape_targets t ON t.id = s.target_id
-         JOIN LATERAL (SELECT x.value, x.ts FROM telemetry_samples x
-                        WHERE x.series_id = s.id AND x.ts > now() - make_interval(secs => $2 / 1000.0)
-                        ORDER BY x.ts DESC LIMIT 1) latest ON s.ended_at IS NULL OR latest.ts > s.ended_at
+         JOIN telemetry_latest latest ON latest.series_id = s.id
         WHERE s.metric = $1 AND s.entity_kind = 'power-node' AND s.rack_id IS NOT NULL
+          AND latest.ts > now() - make_interval(secs => $2 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
         ORDER BY s.power_node_id, ${preferenceSql('$3')} DESC, latest.ts DESC, s.id)
      SELECT r.id AS rack_id, r.name, sum(p.value) / (r.max_power_kw * 1000) AS ratio
        FROM per_pdu p JOIN racks r ON r.id = p.rack_id

@@ -9,7 +9,7 @@
  * reach them, and readers older than that read telemetry_samples instead.
  */
 import type pg from 'pg';
-import { float8Texts } from './rollups';
+import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 
 /** Kept this long: longer than MIN_COMPACTION_AGE_MS, before which dashboards.ts reads the samples instead. */
 export const LATEST_KEEP_MS = 60 * 60_000;
@@ -34,14 +34,14 @@ export class LatestValues {
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.newest.size === 0) return;
     const ids = [...this.newest.keys()].sort((a, b) => a - b);
-    const tsMs = ids.map((id) => this.newest.get(id)!.tsMs);
-    const values = float8Texts(ids.map((id) => this.newest.get(id)!.value));
+    const tsMs = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.tsMs));
+    const values = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.value));
     await client.query(
       `INSERT INTO telemetry_latest (series_id, ts, value)
        SELECT u.id, to_timestamp(u.ms / 1000.0), u.v FROM unnest($1::int4[], $2::float8[], $3::float8[]) WITH ORDINALITY AS u(id, ms, v, n)
         ORDER BY u.n
        ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE telemetry_latest.ts < excluded.ts`,
-      [ids, tsMs, values],
+      [intArrayLiteral(ids), tsMs, values],
     );
   }
 }

@@ -19,6 +19,7 @@
  * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
+import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { selfMetrics } from '../self-metrics';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
@@ -82,14 +83,17 @@ export class RollupDeltas {
     await client.query(
       `INSERT INTO telemetry_rollup_queue (max_minute, series_ids, minutes, mins, maxs, sums, counts)
        VALUES ($1, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
-      [this.maxMinute, this.seriesIds, this.minutes, float8Texts(this.mins), float8Texts(this.maxs), float8Texts(this.sums), this.counts],
+      [
+        this.maxMinute,
+        intArrayLiteral(this.seriesIds),
+        intArrayLiteral(this.minutes),
+        float8ArrayLiteral(this.mins),
+        float8ArrayLiteral(this.maxs),
+        float8ArrayLiteral(this.sums),
+        intArrayLiteral(this.counts),
+      ],
     );
   }
-}
-
-/** node-pg writes array elements with String(): NaN and ±Infinity already read back as float8; -0 must keep its sign. */
-export function float8Texts(values: number[]): string[] {
-  return values.map((v) => (Object.is(v, -0) ? '-0' : String(v)));
 }
 
 export type RollupRun = {

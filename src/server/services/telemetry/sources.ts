@@ -38,7 +38,7 @@ export function preferenceSql(param: string): string {
 
 /** The columns of a series (`s`) that say what it measures, with its source preference (`t` LEFT JOINed): SQL for them. */
 export function quantityColumnsSql(preferenceParam: string): string {
-  return `s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.labels,
+  return `s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id, s.quantity_labels AS labels,
     ${preferenceSql(preferenceParam)} AS preference`;
 }
 

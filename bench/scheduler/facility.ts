@@ -115,7 +115,7 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       ? createScheduler(FGD_REFERENCE_PROFILE, { workload: setup.fgdWorkload, rng, registry: fgdRegistry(setup.fgdWorkload) })
       : createScheduler(policy, { workload: policy === 'plenum' ? setup.plenumWorkload : undefined, rng });
 
-  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined }));
+  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined, blockedAt: -1 }));
   if (aware) for (const j of jobs) j.pod.expectedPowerWPerGpu = maxPeakPerGpu;
   const byId = new Map(jobs.map((j) => [j.pod.id, j]));
   const power = new Map<string, { rack: number; jp: JobPower }>();
@@ -188,11 +188,44 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     }
   };
 
+  // A pod that found no node stays blocked until a node's resources or headroom grow: a departure (its row's headroom
+  // and its node's resources) or a fall of what the caller reserves (every row). Placements only take. So a blocked
+  // pod is tried again only when a row changed since, and only if some node of a changed row passes the filters now
+  // (every other node is as it was when the pod last failed, or fuller): the same decisions, without the retries.
+  const rowChangedAt = new Int32Array(facility.rows.length).fill(-1);
+  let changeSeq = 0;
+  const rowChanged = (row: number) => {
+    rowChangedAt[row] = ++changeSeq;
+  };
+  const stillBlocked = (job: (typeof jobs)[number]) => {
+    if (job.blockedAt < 0) return false;
+    let dirty = false;
+    for (let r = 0; r < rowChangedAt.length; r++) if (rowChangedAt[r] > job.blockedAt) dirty = true;
+    if (!dirty) return true;
+    if ((job.pod.workers ?? 1) > 1) return false;
+    const state = scheduler.newCycle(snapshot, job.pod);
+    for (let r = 0; r < rowChangedAt.length; r++) {
+      if (rowChangedAt[r] <= job.blockedAt) continue;
+      for (const k of facility.rows[r].racks) {
+        for (const i of facility.racks[k].nodes) if (scheduler.runFilters(state, snapshot.nodes[i], i) === null) return false;
+      }
+    }
+    job.blockedAt = changeSeq;
+    return true;
+  };
+  let scheduleCalls = 0;
+
   const pass = (now: number) => {
     for (let i = 0, looked = 0; i < queue.length && looked < SCAN_DEPTH; looked++) {
       const job = queue[i];
+      if (stillBlocked(job)) {
+        i++;
+        continue;
+      }
+      scheduleCalls++;
       const result = scheduler.schedule(snapshot, job.pod, { preempt: false });
       if (result.status !== 'scheduled') {
+        job.blockedAt = changeSeq;
         i++;
         continue;
       }
@@ -219,6 +252,7 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       snapshot.release(id);
       const p = power.get(id)!;
       apply(p.rack, p.jp, -1);
+      rowChanged(facility.racks[p.rack].row);
       power.delete(id);
       allocatedMilli -= byId.get(id)!.gpuMilli;
     }
@@ -226,6 +260,12 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     pass(now);
   }
 
+  // A digest of every start time, so two runs can be compared decision for decision (same starts, same order).
+  let digest = 2166136261;
+  for (const j of jobs) {
+    const text = `${j.pod.id}@${j.start}`;
+    for (let c = 0; c < text.length; c++) digest = Math.imul(digest ^ text.charCodeAt(c), 16777619) >>> 0;
+  }
   const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
   const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
   const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -244,6 +284,8 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     max_inlet_c: Number(totals.maxInletC.toFixed(1)),
     hours: Number((lastArrival / 3600).toFixed(1)),
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    starts_digest: digest.toString(16),
+    schedule_calls: scheduleCalls,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   layOut,
   newAccountingState,
   nodePowerOf,
+  powerBoundGpus,
 } from './facility-model';
 import type { TraceNode } from './openb';
 
@@ -87,5 +88,35 @@ describe('facility violation accounting', () => {
       expect(full).toBeLessThanOrEqual(1.15 * rack.budgetW);
     }
     expect(f.racks.flatMap((r) => r.nodes).sort((a, b) => a - b)).toEqual(nodes.map((_, i) => i));
+  });
+});
+
+describe('powerBoundGpus', () => {
+  it('fills the GPUs that draw least first, within each rack budget and the row feed', () => {
+    // Two racks of 10 kW, feed 18 kW, cooling plenty. Rack 0: a node of 4 GPUs at 1 kW each, floor 2 kW; rack 1: a
+    // node of 8 GPUs at 0.5 kW each, floor 1 kW. Rack 1: 8 × 0.5 = 4 kW fits (1 + 4 ≤ 10); rack 0: 4 GPUs = 4 kW fits
+    // its rack (2 + 4 ≤ 10); the row: floors 3 kW + 4 + 4 = 11 kW ≤ 18. All 12 GPUs.
+    const power = [
+      { idleW: 2_000, gpuContextW: 0, gpuDynamicW: 1_000, cpuDynamicW: 0, cpuMilliTotal: 1, fullW: 6_000 },
+      { idleW: 1_000, gpuContextW: 0, gpuDynamicW: 500, cpuDynamicW: 0, cpuMilliTotal: 1, fullW: 5_000 },
+    ];
+    const f: Facility = {
+      power,
+      rackOfNode: Int32Array.from([0, 1]),
+      racks: [
+        { id: 'r0', row: 0, budgetW: 10_000, nodes: [0] },
+        { id: 'r1', row: 0, budgetW: 10_000, nodes: [1] },
+      ],
+      rows: [{ id: 'row-0', hall: 0, racks: [0, 1], feedCapacityW: 18_000, coolingCapacityW: 100_000, marginalCooling: false }],
+      halls: 1,
+    };
+    const perGpu = (i: number) => power[i].gpuContextW + power[i].gpuDynamicW;
+    expect(powerBoundGpus(f, [4, 8], perGpu)).toBeCloseTo(12, 9);
+    // Feed 8 kW: 5 kW left after the floors; the cheap GPUs first (8 × 0.5 = 4 kW), then 1 kW buys one 1 kW GPU.
+    f.rows[0].feedCapacityW = 8_000;
+    expect(powerBoundGpus(f, [4, 8], perGpu)).toBeCloseTo(9, 9);
+    // Rack 1 at 3 kW: its floor leaves 2 kW, 4 cheap GPUs; the feed's other 3 kW go to rack 0: 7 in all.
+    f.racks[1].budgetW = 3_000;
+    expect(powerBoundGpus(f, [4, 8], perGpu)).toBeCloseTo(7, 9);
   });
 });

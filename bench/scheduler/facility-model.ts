@@ -240,3 +240,42 @@ export function accountInterval(
     totals.maxInletC = Math.max(totals.maxInletC, state.inletC[r]);
   });
 }
+
+/**
+ * The most GPUs the layout can run at once within every rack budget, row feed and row heat limit, every GPU in use
+ * drawing `perGpuW(node)` (a fraction of a GPU counts: a fluid bound, blind to pod shapes, CPUs and GPU models) and
+ * every node its idle floor plus `cpuShare` of its CPUs; `heatShare` of the row heat limit. Per row the greedy takes the GPUs that draw least first; with
+ * laminar limits (racks inside a row) and one weight per GPU in every limit, that is optimal.
+ */
+export function powerBoundGpus(
+  facility: Facility,
+  gpuCounts: ArrayLike<number>,
+  perGpuW: (node: number) => number,
+  cpuShare = 0.5,
+  heatShare = 1,
+): number {
+  let total = 0;
+  for (const row of facility.rows) {
+    const floorOf = (i: number) => facility.power[i].idleW + cpuShare * facility.power[i].cpuDynamicW;
+    let rowLeft = Math.min(row.feedCapacityW, heatShare * rowHeatLimitW(row));
+    const rackLeft = new Map<number, number>();
+    const items: Array<{ node: number; rack: number; w: number }> = [];
+    for (const k of row.racks) {
+      let left = facility.racks[k].budgetW;
+      for (const i of facility.racks[k].nodes) {
+        left -= floorOf(i);
+        rowLeft -= floorOf(i);
+        items.push({ node: i, rack: k, w: perGpuW(i) });
+      }
+      rackLeft.set(k, left);
+    }
+    items.sort((a, b) => a.w - b.w);
+    for (const it of items) {
+      const n = Math.max(0, Math.min(gpuCounts[it.node], rackLeft.get(it.rack)! / it.w, rowLeft / it.w));
+      total += n;
+      rackLeft.set(it.rack, rackLeft.get(it.rack)! - n * it.w);
+      rowLeft -= n * it.w;
+    }
+  }
+  return total;
+}

@@ -1,5 +1,5 @@
 // npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
-//   [--node-stride 3] [--policies bestfit,fgd,plenum] [--json]
+//   [--node-stride 3] [--policies bestfit,fgd,plenum,plenum-peak] [--heat-margin 0.05] [--json]
 // Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
 // racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
 // their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or
@@ -10,8 +10,10 @@
 // power cap), a GPU share is inference whose activity follows a daily curve between 50 % and 100 %.
 //
 // Power-blind policies (BestFit, the faithful FGD) see only CPU, memory and GPUs. Plenum's profile also reads, per
-// node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit)
-// minus the peak draw of what already runs there, and reserves each pod's peak draw. Same jobs, same seeds for all.
+// node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit
+// less --heat-margin) minus what the pods running there reserve (reservationW): 'plenum' reserves a GPU share's draw
+// at the highest activity of the daily curve within its time limit, 'plenum-peak' every pod's peak. Same jobs, same
+// seeds for all. Each seed also prints fluidBound: the allocation the power limits allow at all on its arrivals.
 
 import { pathToFileURL } from 'node:url';
 import {
@@ -31,12 +33,13 @@ import {
   emptyTotals,
   layOut,
   newAccountingState,
+  powerBoundGpus,
   rowHeatLimitW,
 } from './facility-model';
 import { percentile, toSchedNodes, typicalWorkloadOf } from './openb';
 import { makeJobs } from './queueing';
 
-export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum'] as const;
+export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum', 'plenum-peak'] as const;
 export type FacilityPolicy = (typeof FACILITY_POLICIES)[number];
 const SCAN_DEPTH = 100;
 const STEP_S = 60;
@@ -47,7 +50,18 @@ export function inferenceActivity(tS: number): number {
   return 0.75 + 0.25 * Math.sin((2 * Math.PI * tS) / DAY_S);
 }
 
-interface JobPower {
+/**
+ * The highest inference activity over [fromS, toS] (exact: the curve's maximum over an interval is at an end or at a
+ * daily peak, 6 h after each midnight of the curve, inside it).
+ */
+export function peakActivityOver(fromS: number, toS: number): number {
+  if (toS - fromS >= DAY_S) return 1;
+  const firstPeak = DAY_S / 4 + Math.ceil((fromS - DAY_S / 4) / DAY_S) * DAY_S;
+  if (firstPeak <= toS) return 1;
+  return Math.max(inferenceActivity(fromS), inferenceActivity(toS));
+}
+
+export interface JobPower {
   /** Drawn whatever the activity (GPU contexts), W. */
   staticW: number;
   /** At full activity, above the static part, W. */
@@ -68,26 +82,129 @@ function peakWPerGpu(facility: Facility, nodeIndex: number): number {
   return p.gpuContextW + p.gpuDynamicW;
 }
 
-export type FacilitySetup = ReturnType<typeof makeJobs> & { fgdWorkload: TypicalWorkload; plenumWorkload: TypicalWorkload };
+export type FacilitySetup = ReturnType<typeof makeJobs> & {
+  fgdWorkload: TypicalWorkload;
+  plenumWorkload: TypicalWorkload;
+  /** Every job ends within this long of its start (the site's time limit; the bench caps trace durations at it). */
+  timeLimitS: number;
+};
 
-export function runFacility(setup: FacilitySetup, facility: Facility, policy: FacilityPolicy, seed: number) {
+/**
+ * What the facility-aware caller reserves for a pod that starts at `startS`, W:
+ * - a whole-GPU pod: its peak (compute-bound, at the GPU's power cap), in either mode;
+ * - a GPU share (inference), 'peak': its peak; 'forecast': its static part plus its dynamic part at the highest
+ *   activity the daily curve reaches while it may run (from its start to its start + the time limit).
+ * Either bounds what the pod draws at every moment of its life. A placement is admitted only while the sum of the
+ * reservations in its rack and row stays within their limits, and the sum only falls in between (departures), so the
+ * draw never passes a limit.
+ */
+export type ReserveMode = 'peak' | 'forecast';
+export function reservationW(jp: JobPower, startS: number, timeLimitS: number, mode: ReserveMode): number {
+  if (!jp.inference || mode === 'peak') return jp.staticW + jp.dynamicW;
+  return jp.staticW + jp.dynamicW * peakActivityOver(startS, startS + timeLimitS);
+}
+
+/**
+ * How much GPU allocation the layout's power limits allow at all on this arrival sequence, as a fluid bound: every
+ * job asks for its GPUs from its arrival for its duration (what a policy with no power limit serves, as BestFit does);
+ * a fluid server runs as much of the asked-for GPU time as the power bound allows at each moment (powerBoundGpus:
+ * racks, row feeds and row heat limits; any fraction of a GPU, on the GPUs that draw least, no pod shapes, CPUs or
+ * GPU models) and carries the rest over as backlog, served as soon as the bound allows. The judged window's served GPU
+ * time over its capacity is the bound. Three draws per GPU in use:
+ * - `actualPct`: GPU shares draw their dynamic part at the curve's activity of the moment. No placement can beat it
+ *   without a violation: what the layout allows at all.
+ * - `reservedPct`: shares at the highest activity over the next time limit, and the heat limit less `heatMargin`:
+ *   what Plenum's reservations ('forecast') allow.
+ * - `peakPct`: every GPU at its peak and the heat margin: what reserving each pod's peak allows.
+ */
+export function fluidBound(setup: FacilitySetup, facility: Facility, heatMargin = 0.05): { actualPct: number; reservedPct: number; peakPct: number } {
+  const gpuCounts = setup.nodes.map((n) => n.gpuCount);
+  const boundMilli = (heatShare: number) => MILLI_PER_GPU * powerBoundGpus(facility, gpuCounts, (i) => peakWPerGpu(facility, i), 0.5, heatShare);
+  // A share's draw per milli over a whole GPU's: 1 − (1 − activity) × dynamic share; the largest dynamic share over
+  // the classes makes it the lowest ratio, so the bound stays an upper bound.
+  const dynShare = Math.max(...facility.power.map((p) => p.gpuDynamicW / (p.gpuContextW + p.gpuDynamicW)));
+  const events: Array<{ t: number; milli: number; share: number }> = [];
+  for (const j of setup.jobs) {
+    const share = j.gpuMilli > 0 && j.gpuMilli < MILLI_PER_GPU ? j.gpuMilli : 0;
+    events.push({ t: j.arrival, milli: j.gpuMilli, share }, { t: j.arrival + j.duration, milli: -j.gpuMilli, share: -share });
+  }
+  events.sort((a, b) => a.t - b.t);
+  const lastArrival = setup.jobs.at(-1)!.arrival;
+  const warmup = lastArrival / 4;
+  const run = (peakMilli: number, activityOf: ((t: number) => number) | null) => {
+    let demand = 0;
+    let shareMilli = 0;
+    let backlog = 0;
+    let served = 0;
+    let t = 0;
+    const step = (to: number) => {
+      while (t < to) {
+        const dt = Math.min(STEP_S, to - t);
+        const phi = demand > 0 ? shareMilli / demand : 0;
+        const cap = activityOf ? peakMilli / (1 - phi * (1 - activityOf(t + dt / 2)) * dynShare) : peakMilli;
+        // Serve the demand, then the backlog, up to the cap; the rest joins the backlog.
+        let rate: number;
+        if (demand >= cap) {
+          rate = cap;
+          backlog += (demand - cap) * dt;
+        } else {
+          const drain = Math.min(backlog, (cap - demand) * dt);
+          backlog -= drain;
+          rate = demand + drain / dt;
+        }
+        const from = Math.max(t, warmup);
+        const until = Math.min(t + dt, lastArrival);
+        if (until > from) served += rate * (until - from);
+        t += dt;
+      }
+    };
+    for (const e of events) {
+      if (e.t > lastArrival) break;
+      step(e.t);
+      demand += e.milli;
+      shareMilli += e.share;
+    }
+    step(lastArrival);
+    return Number(((100 * served) / (setup.capacityMilli * (lastArrival - warmup))).toFixed(2));
+  };
+  const withMargin = boundMilli(1 - heatMargin);
+  return {
+    actualPct: run(boundMilli(1), inferenceActivity),
+    reservedPct: run(withMargin, (t) => peakActivityOver(t, t + setup.timeLimitS)),
+    peakPct: run(withMargin, null),
+  };
+}
+
+export interface FacilityRunOptions {
+  /** Share of each row's heat limit kept free (the aware policies); 0.05 unless given. */
+  heatMargin?: number;
+  /** Try every blocked pod on every pass (no skipping): for the test that skipping changes no decision. */
+  retryAll?: boolean;
+}
+
+export function runFacility(setup: FacilitySetup, facility: Facility, policy: FacilityPolicy, seed: number, options: FacilityRunOptions = {}) {
   const started = performance.now();
-  const aware = policy === 'plenum';
+  const aware = policy.startsWith('plenum');
+  const reserveMode: ReserveMode = policy === 'plenum' ? 'forecast' : 'peak';
+  const heatShare = 1 - (options.heatMargin ?? 0.05);
   const schedNodes: SchedNode[] = toSchedNodes(setup.nodes);
   // CPU power is taken as constant at half the cores busy: the trace's CPU requests do not say how busy pods keep them.
   const rackIdle = facility.racks.map((r) => r.nodes.reduce((s, i) => s + facility.power[i].idleW + 0.5 * facility.power[i].cpuDynamicW, 0));
-  // Rack draw now = steady + inference × activity; the peak (activity 1) is what the aware policy reserves against.
+  // Rack draw now = steady + inference × activity. The aware policies read headroom against what is reserved: the
+  // rack's idle floor plus each running pod's reservation (reservationW).
   const steadyW = Float64Array.from(rackIdle);
   const inferenceW = new Float64Array(facility.racks.length);
+  const reservedW = Float64Array.from(rackIdle);
   const rackW = new Float64Array(facility.racks.length);
   const headroomOf = (rack: number) => {
     const r = facility.racks[rack];
     const row = facility.rows[r.row];
-    let rowPeak = 0;
-    for (const k of row.racks) rowPeak += steadyW[k] + inferenceW[k];
-    // Cooling: the heat at which the row's inlet would pass 27 °C, less a 5 % margin for the transient.
-    const heatLimitW = 0.95 * rowHeatLimitW(row);
-    return Math.min(r.budgetW - (steadyW[rack] + inferenceW[rack]), row.feedCapacityW - rowPeak, heatLimitW - rowPeak);
+    let rowReserved = 0;
+    for (const k of row.racks) rowReserved += reservedW[k];
+    // Cooling: the heat at which the row's inlet would settle at 27 °C, less a margin (the room's first-order
+    // response never overshoots its target, so the margin covers only error in the model of the room).
+    const heatLimitW = heatShare * rowHeatLimitW(row);
+    return Math.min(r.budgetW - reservedW[rack], row.feedCapacityW - rowReserved, heatLimitW - rowReserved);
   };
   // Every pod asks for the peak of the most power-hungry GPU class per GPU (the framework sizes a pod's draw before it
   // knows the node); each node's headroom is scaled by the same ratio, so the check is exact for the node's own class.
@@ -113,12 +230,23 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   const scheduler =
     policy === 'fgd'
       ? createScheduler(FGD_REFERENCE_PROFILE, { workload: setup.fgdWorkload, rng, registry: fgdRegistry(setup.fgdWorkload) })
-      : createScheduler(policy, { workload: policy === 'plenum' ? setup.plenumWorkload : undefined, rng });
+      : createScheduler(aware ? 'plenum' : policy, { workload: aware ? setup.plenumWorkload : undefined, rng });
 
-  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined }));
+  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined, blockedAt: -1, blockedAsking: 0 }));
   if (aware) for (const j of jobs) j.pod.expectedPowerWPerGpu = maxPeakPerGpu;
+  // A share's request per GPU, in the same scaled units, for a given forecast activity: the largest ratio of
+  // reservation to peak over the node classes, so it is at least the exact figure on whichever node it lands.
+  const classes = [...new Map(facility.power.map((p) => [`${p.gpuContextW}/${p.gpuDynamicW}`, p])).values()];
+  const shareRequestPerGpu = (activity: number) =>
+    maxPeakPerGpu * Math.max(...classes.map((p) => (p.gpuContextW + activity * p.gpuDynamicW) / (p.gpuContextW + p.gpuDynamicW)));
+  const isShare = (pod: PodRequest) => pod.gpuMilli !== undefined && pod.gpuMilli > 0 && pod.gpuMilli < MILLI_PER_GPU;
   const byId = new Map(jobs.map((j) => [j.pod.id, j]));
-  const power = new Map<string, { rack: number; jp: JobPower }>();
+  interface Running {
+    rack: number;
+    jp: JobPower;
+    reservedW: number;
+  }
+  const power = new Map<string, Running>();
   const ends: Array<{ t: number; id: string }> = [];
   const pushEnd = (t: number, id: string) => {
     ends.push({ t, id });
@@ -147,11 +275,13 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     }
     return top;
   };
-  const apply = (rack: number, jp: JobPower, sign: 1 | -1) => {
+  const apply = (run: Running, sign: 1 | -1) => {
+    const { rack, jp } = run;
     if (jp.inference) {
       steadyW[rack] += sign * jp.staticW;
       inferenceW[rack] += sign * jp.dynamicW;
     } else steadyW[rack] += sign * (jp.staticW + jp.dynamicW);
+    reservedW[rack] += sign * run.reservedW;
     if (aware) refreshRow(facility.racks[rack].row);
   };
 
@@ -188,11 +318,48 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     }
   };
 
+  // A pod that found no node stays blocked until a node's resources or headroom grow, which only a departure does (its
+  // row's headroom and its node's resources; placements only take), or until it asks for less power (a share's
+  // forecast can fall). So a blocked pod is tried again only when a row changed since, and only if some node of a
+  // changed row passes the filters now (every other node is as it was when the pod last failed, or fuller): the same
+  // decisions, without the retries.
+  const rowChangedAt = new Int32Array(facility.rows.length).fill(-1);
+  let changeSeq = 0;
+  const rowChanged = (row: number) => {
+    rowChangedAt[row] = ++changeSeq;
+  };
+  const stillBlocked = (job: (typeof jobs)[number]) => {
+    if (options.retryAll || job.blockedAt < 0 || job.pod.expectedPowerWPerGpu < job.blockedAsking) return false;
+    let dirty = false;
+    for (let r = 0; r < rowChangedAt.length; r++) if (rowChangedAt[r] > job.blockedAt) dirty = true;
+    if (!dirty) return true;
+    if ((job.pod.workers ?? 1) > 1) return false;
+    const state = scheduler.newCycle(snapshot, job.pod);
+    for (let r = 0; r < rowChangedAt.length; r++) {
+      if (rowChangedAt[r] <= job.blockedAt) continue;
+      for (const k of facility.rows[r].racks) {
+        for (const i of facility.racks[k].nodes) if (scheduler.runFilters(state, snapshot.nodes[i], i) === null) return false;
+      }
+    }
+    job.blockedAt = changeSeq;
+    return true;
+  };
+  let scheduleCalls = 0;
+
   const pass = (now: number) => {
+    const shareAsk = reserveMode === 'peak' ? maxPeakPerGpu : shareRequestPerGpu(peakActivityOver(now, now + setup.timeLimitS));
     for (let i = 0, looked = 0; i < queue.length && looked < SCAN_DEPTH; looked++) {
       const job = queue[i];
+      if (aware && isShare(job.pod)) job.pod.expectedPowerWPerGpu = shareAsk;
+      if (stillBlocked(job)) {
+        i++;
+        continue;
+      }
+      scheduleCalls++;
       const result = scheduler.schedule(snapshot, job.pod, { preempt: false });
       if (result.status !== 'scheduled') {
+        job.blockedAt = changeSeq;
+        job.blockedAsking = job.pod.expectedPowerWPerGpu;
         i++;
         continue;
       }
@@ -200,8 +367,9 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       const nodeIndex = snapshot.indexById.get(result.decision.workers[0].nodeId)!;
       const rack = facility.rackOfNode[nodeIndex];
       const jp = jobPowerOf(facility, nodeIndex, job.pod);
-      power.set(job.pod.id, { rack, jp });
-      apply(rack, jp, 1);
+      const run: Running = { rack, jp, reservedW: reservationW(jp, now, setup.timeLimitS, reserveMode) };
+      power.set(job.pod.id, run);
+      apply(run, 1);
       pushEnd(now + job.duration, job.pod.id);
       allocatedMilli += job.gpuMilli;
       job.start = now;
@@ -218,7 +386,8 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       const { id } = popEnd();
       snapshot.release(id);
       const p = power.get(id)!;
-      apply(p.rack, p.jp, -1);
+      apply(p, -1);
+      rowChanged(facility.racks[p.rack].row);
       power.delete(id);
       allocatedMilli -= byId.get(id)!.gpuMilli;
     }
@@ -226,6 +395,12 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     pass(now);
   }
 
+  // A digest of every start time, so two runs can be compared decision for decision (same starts, same order).
+  let digest = 2166136261;
+  for (const j of jobs) {
+    const text = `${j.pod.id}@${j.start}`;
+    for (let c = 0; c < text.length; c++) digest = Math.imul(digest ^ text.charCodeAt(c), 16777619) >>> 0;
+  }
   const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
   const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
   const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -235,6 +410,8 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     jobs: jobs.length,
     alloc_pct: Number(((100 * busyMilliS) / (setup.capacityMilli * (lastArrival - warmup))).toFixed(2)),
     mean_wait_s: Math.round(mean(waits)),
+    // Each pod's wait weighted by its GPUs: what the allocation feels (a large pod waiting holds back more GPU time).
+    gpu_mean_wait_s: Math.round(judged.reduce((s, j) => s + j.gpuMilli * (j.start! - j.arrival), 0) / Math.max(1, judged.reduce((s, j) => s + j.gpuMilli, 0))),
     p95_wait_s: Math.round(percentile(waits, 0.95)),
     rack_budget_episodes: totals.rackBudgetEpisodes,
     rack_budget_kw_min: Number(totals.rackBudgetKwMin.toFixed(1)),
@@ -244,11 +421,13 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     max_inlet_c: Number(totals.maxInletC.toFixed(1)),
     hours: Number((lastArrival / 3600).toFixed(1)),
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    starts_digest: digest.toString(16),
+    schedule_calls: scheduleCalls,
   };
 }
 
 function parseArgs(argv: string[]) {
-  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], json: false };
+  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], heatMargin: 0.05, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -261,6 +440,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--load') args.load = Number(value());
     else if (a === '--max-duration') args.maxDurationS = Number(value());
     else if (a === '--node-stride') args.nodeStride = Number(value());
+    else if (a === '--heat-margin') args.heatMargin = Number(value());
     else if (a === '--policies') {
       const list = value().split(',');
       for (const p of list) if (!FACILITY_POLICIES.includes(p as FacilityPolicy)) throw new Error(`--policies: unknown policy "${p}"; known: ${FACILITY_POLICIES.join(', ')}`);
@@ -278,7 +458,7 @@ function parseArgs(argv: string[]) {
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const results = [];
+  const results: object[] = [];
   for (const seed of args.seeds) {
     const base = makeJobs(seed, args.jobs, args.load, args.maxDurationS, args.nodeStride);
     const facility = layOut(base.nodes);
@@ -286,6 +466,7 @@ function main(): void {
       ...base,
       fgdWorkload: typicalWorkloadOf(base.pods, 'fgd'),
       plenumWorkload: typicalWorkloadOf(base.pods, 'plenum', base.nodes),
+      timeLimitS: args.maxDurationS,
     };
     if (!args.json && seed === args.seeds[0]) {
       const marginal = facility.rows.filter((r) => r.marginalCooling).length;
@@ -293,8 +474,12 @@ function main(): void {
         `facility: ${base.nodes.length} nodes in ${facility.racks.length} racks, ${facility.rows.length} rows (${marginal} on marginal cooling), ${facility.halls} halls; ${args.jobs} jobs at ${args.load} × capacity`,
       );
     }
+    const bound = fluidBound(setup, facility, args.heatMargin);
+    const boundRow = { policy: 'fluid-bound', seed, alloc_pct: bound.actualPct, alloc_reserved_pct: bound.reservedPct, alloc_peak_pct: bound.peakPct };
+    results.push(boundRow);
+    if (!args.json) console.log(JSON.stringify(boundRow));
     for (const policy of args.policies) {
-      const r = runFacility(setup, facility, policy, seed);
+      const r = runFacility(setup, facility, policy, seed, { heatMargin: args.heatMargin });
       results.push(r);
       if (!args.json) console.log(JSON.stringify(r));
     }

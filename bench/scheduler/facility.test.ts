@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type JobPower, fluidBound, inferenceActivity, peakActivityOver, reservationW, runFacility } from './facility';
+import { layOut } from './facility-model';
+import { typicalWorkloadOf } from './openb';
+import { makeJobs } from './queueing';
+import { OPENB_TRACE_DIR } from './trace-dir';
+
+const DAY = 86_400;
+
+describe('forecast reservation', () => {
+  it('finds the highest activity of the daily curve over an interval', () => {
+    // Rising from midnight to 6 h: the end; falling from 6 h to 18 h: the start; across 6 h: the peak, 1.
+    expect(peakActivityOver(0, 3600)).toBeCloseTo(inferenceActivity(3600), 12);
+    expect(peakActivityOver(7 * 3600, 8 * 3600)).toBeCloseTo(inferenceActivity(7 * 3600), 12);
+    expect(peakActivityOver(5 * 3600, 7 * 3600)).toBe(1);
+    expect(peakActivityOver(DAY + 5.5 * 3600, DAY + 6.5 * 3600)).toBe(1);
+    expect(peakActivityOver(20 * 3600, 22 * 3600)).toBeCloseTo(inferenceActivity(22 * 3600), 12);
+    expect(peakActivityOver(100, 100 + DAY)).toBe(1);
+    // Never below the curve anywhere inside the interval.
+    for (let from = 0; from < DAY; from += 1234) {
+      const peak = peakActivityOver(from, from + 3600);
+      for (let t = from; t <= from + 3600; t += 60) expect(inferenceActivity(t)).toBeLessThanOrEqual(peak + 1e-12);
+    }
+  });
+
+  it('reserves a whole-GPU pod at its peak, a share at its forecast peak within its time limit', () => {
+    const training: JobPower = { staticW: 40, dynamicW: 700, inference: false };
+    const share: JobPower = { staticW: 20, dynamicW: 350, inference: true };
+    expect(reservationW(training, 0, 3600, 'forecast')).toBe(740);
+    expect(reservationW(share, 0, 3600, 'peak')).toBe(370);
+    // From midnight with a 1 h limit: 20 + 350 × activity(1 h) = 20 + 350 × (0.75 + 0.25 sin(π/12)).
+    expect(reservationW(share, 0, 3600, 'forecast')).toBeCloseTo(20 + 350 * (0.75 + 0.25 * Math.sin(Math.PI / 12)), 9);
+    // Over the daily peak it is the peak.
+    expect(reservationW(share, 5.5 * 3600, 3600, 'forecast')).toBe(370);
+  });
+});
+
+const haveTrace = existsSync(`${OPENB_TRACE_DIR}/openb_pod_list_default.csv`);
+
+describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
+  // Every 15th node (81), 3,000 pods at 1.0 × the GPU capacity: the rows reach their power limits, pods wait.
+  const base = haveTrace ? makeJobs(7, 3000, 1.0, 3600, 15) : null;
+  const setup = base
+    ? {
+        ...base,
+        fgdWorkload: typicalWorkloadOf(base.pods, 'fgd'),
+        plenumWorkload: typicalWorkloadOf(base.pods, 'plenum', base.nodes),
+        timeLimitS: 3600,
+      }
+    : null;
+  const facility = base ? layOut(base.nodes) : null;
+
+  it('skipping blocked pods changes no decision', () => {
+    for (const policy of ['plenum', 'plenum-peak'] as const) {
+      const fast = runFacility(setup!, facility!, policy, 7);
+      const slow = runFacility(setup!, facility!, policy, 7, { retryAll: true });
+      expect(fast.starts_digest).toBe(slow.starts_digest);
+      expect(fast.alloc_pct).toBe(slow.alloc_pct);
+      expect(fast.schedule_calls).toBeLessThan(slow.schedule_calls);
+      expect(slow.mean_wait_s).toBeGreaterThan(0); // pods did wait, so the skipping was exercised
+    }
+  }, 120_000);
+
+  it('the forecast reservation keeps every limit, and the power-blind policy does not', () => {
+    const plenum = runFacility(setup!, facility!, 'plenum', 7);
+    const bestfit = runFacility(setup!, facility!, 'bestfit', 7);
+    expect(plenum.mean_wait_s).toBeGreaterThan(0); // power bound: pods waited for headroom
+    expect(plenum.rack_budget_episodes).toBe(0);
+    expect(plenum.failover_episodes).toBe(0);
+    expect(plenum.inlet_rack_min).toBe(0);
+    expect(bestfit.rack_budget_episodes).toBeGreaterThan(0);
+    // The bounds are ordered: actual draws ≥ Plenum's reservations ≥ every pod at its peak.
+    const bound = fluidBound(setup!, facility!);
+    expect(bound.actualPct).toBeGreaterThanOrEqual(bound.reservedPct);
+    expect(bound.reservedPct).toBeGreaterThanOrEqual(bound.peakPct);
+    expect(plenum.alloc_pct).toBeLessThanOrEqual(bound.actualPct);
+  }, 120_000);
+});

@@ -28,6 +28,15 @@ const routes: Record<string, (res: http.ServerResponse) => void> = {
     res.writeHead(500).end('SECRET-ghi789');
   },
   '/big-declared': (res) => res.writeHead(200, { 'content-length': String(4 * 1024 * 1024) }).end(Buffer.alloc(4 * 1024 * 1024, 0x20)),
+  '/silent': () => {
+    // Accepts the request and never answers: the scrape's timeout must end it.
+  },
+  '/trickle': (res) => {
+    // Answers at once, then sends its body a line at a time for longer than the timeout.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const timer = setInterval(() => res.write('up 1\n'), 50);
+    res.on('close', () => clearInterval(timer));
+  },
   '/big-chunked': (res) => {
     res.writeHead(200);
     // Never-ending chunked body: the reader must stop on its own.
@@ -135,5 +144,12 @@ describe('scrape bodies', () => {
     await expect(fetchExposition(`${base}/big-chunked`, options)).rejects.toThrow(/response larger than 1048576 bytes/);
     const scraper = new Scraper(db.pool, ingest(), 4, options);
     expect((await scraper.scrape(target('/big-chunked'))).error).toMatch(/response larger than/);
+  });
+
+  it('the timeout bounds the whole exchange: no answer, or a body that is still arriving', async () => {
+    const options = { timeoutMs: 300, maxBytes: 1024 * 1024, guard: new TargetGuard('127.0.0.1') };
+    // Neither server ever ends its answer: only the scrape's own timer can, and it names itself.
+    for (const path of ['/silent', '/trickle']) await expect(fetchExposition(`${base}${path}`, options), path).rejects.toThrow('timed out after 300 ms');
+    expect((await fetchExposition(`${base}/ok`, options)).trim()).toBe('up 1');
   });
 });

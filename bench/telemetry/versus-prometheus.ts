@@ -5,6 +5,11 @@
  *
  *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--profile DIR]
  *
+ * Same work on both sides: the simulated world also serves SNMP agents, Redfish and Modbus units, which Plenum polls
+ * and Prometheus cannot; they are disabled for the run, so both scrape exactly the HTTP exposition endpoints
+ * (`--all-targets` keeps them, as runs before 2026-12-05 13:30 did: Plenum then stored ~12 % more samples, at a
+ * higher cost per sample, and Prometheus was sent to paths that answer 404).
+ *
  * `--profile DIR` also records where the measured window's CPU went (profile.ts: Node's CPU profile, PostgreSQL's
  * statements). The profiler costs CPU itself: compare figures of one mode. `--cpu-only` (implied by `--profile`)
  * skips the six-hour disk measurement.
@@ -37,6 +42,7 @@ import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../simulator/exporters';
 import { World } from '../../simulator/world';
+import { COLLECTOR_DIALECTS } from '../../src/server/services/telemetry/collectors/types';
 import { compactClosedWindows } from '../../src/server/services/telemetry/compaction';
 import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
 import { runRollups } from '../../src/server/services/telemetry/rollups';
@@ -55,6 +61,7 @@ const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
 const profileDir = arg('profile', '');
 const cpuOnly = profileDir !== '' || process.argv.includes('--cpu-only');
+const allTargets = process.argv.includes('--all-targets');
 const PROMETHEUS = '/usr/bin/prometheus';
 const CLK_TCK = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -292,6 +299,9 @@ async function main() {
     });
     const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 300_000); // slow to start on a loaded machine
     console.error(`[bench] simulator at ${serving[1]}`);
+    const disabled = allTargets
+      ? 0
+      : ((await pool.query(`UPDATE scrape_targets SET enabled = false WHERE managed_by = 'simulator' AND dialect = ANY($1)`, [[...COLLECTOR_DIALECTS]])).rowCount ?? 0);
     const urls = (await pool.query<{ url: string }>(`SELECT url FROM scrape_targets WHERE managed_by = 'simulator' AND enabled ORDER BY url`)).rows.map((r) => r.url);
 
     // Prometheus: the same endpoints, one static target each (its own `endpoint` label keeps their series apart).
@@ -407,6 +417,7 @@ async function main() {
       prometheus: promVersion,
       gpus: seeded.gpus,
       endpoints: urls.length,
+      collectorTargetsDisabled: disabled,
       intervalMs,
       measuredSeconds: r1((t1.at - t0.at) / 1000),
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },

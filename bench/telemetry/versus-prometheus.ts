@@ -1,7 +1,7 @@
 /**
  * Plenum against a real Prometheus, side by side in one run, scraping the SAME simulator endpoints at the same
  * interval on the same machine. Reports CPU per stored sample, bytes per stored sample on disk, their ratios, and the
- * per-rack power query over 24 h at 1-minute resolution for both.
+ * power of one GPU host's GPUs over 24 h at 1-minute resolution for both.
  *
  *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--profile DIR]
  *
@@ -388,25 +388,31 @@ async function main() {
     const payloadPerSample = Number(chunkStats.payload) / Number(chunkStats.samples);
     const promBytes = folderBytes(path.join(promDir, 'data'));
 
-    // Per-rack power, 24 h at 1-minute resolution, both sides (only the run's minutes hold data).
-    const racks = (await pool.query<{ name: string }>(`SELECT DISTINCT r.name FROM racks r JOIN telemetry_series s ON s.rack_id = r.id WHERE s.metric = 'pdu_power_w' ORDER BY r.name`)).rows.map((r) => r.name);
+    // One GPU host's power (its 8 GPUs' series), 24 h at 1-minute resolution, both sides (only the run's minutes hold
+    // data). Both sides store it from the same dcgm text. (Runs before 2026-12-05 13:30 asked for per-rack PDU power,
+    // which the scraped facility text no longer carries since rack PDUs moved to SNMP: Prometheus answered 0 points.)
+    const hosts = (await pool.query<{ hostname: string }>(`SELECT DISTINCT hostname FROM telemetry_series WHERE metric = 'gpu_power_w' AND hostname IS NOT NULL ORDER BY hostname`)).rows.map(
+      (r) => r.hostname,
+    );
+    if (hosts.length === 0) throw new Error('no GPU power series stored: nothing to query');
     const plenumMs: number[] = [];
     const promMs: number[] = [];
     let plenumPoints = 0;
     let promPoints = 0;
     for (let i = 0; i < reps; i++) {
-      const rack = racks[i % racks.length]!;
+      const host = hosts[i % hosts.length]!;
       let t = performance.now();
-      const r = await queryTelemetry(pool, { metric: 'pdu_power_w', entity: rack, sinceMs: 86_400_000, resolution: '1m' });
+      const r = await queryTelemetry(pool, { metric: 'gpu_power_w', entity: host, sinceMs: 86_400_000, resolution: '1m' });
       plenumMs.push(performance.now() - t);
       plenumPoints += r.series.reduce((n, s) => n + s.points.length, 0);
       const end = Date.now() / 1000;
-      const q = new URLSearchParams({ query: `sum(plenum_rack_pdu_power_watts{rack="${rack}"})`, start: String(end - 86_400), end: String(end), step: '60' });
+      const q = new URLSearchParams({ query: `DCGM_FI_DEV_POWER_USAGE{Hostname="${host}"}`, start: String(end - 86_400), end: String(end), step: '60' });
       t = performance.now();
       const body = (await (await fetch(`${promBase}/api/v1/query_range?${q}`)).json()) as { data: { result: { values: unknown[] }[] } };
       promMs.push(performance.now() - t);
       promPoints += body.data.result.reduce((n, s) => n + s.values.length, 0);
     }
+    if (plenumPoints === 0 || promPoints === 0) throw new Error(`the host power query found no points (Plenum ${plenumPoints}, Prometheus ${promPoints}): the comparison would be empty`);
 
     await stopByPid(prometheus);
     const fullWindows = cpuOnly ? undefined : await measureFullWindows(pool, intervalMs, pg.pgData);
@@ -437,7 +443,7 @@ async function main() {
         ratioFullWindowsSamplesOnly: fullWindows && r3(fullWindows.samplesOnly / (promBytes / promSamples)),
       },
       compaction: { ...compaction, chunkRows, samplesPerChunk: r1(Number(chunkStats.samples) / chunkRows), payloadBytesPerSample: r3(payloadPerSample), cpuSeconds: r3(compactionCpu) },
-      rackPower24h1m: {
+      hostGpuPower24h1m: {
         reps,
         plenumMs: { p50: r1(pct(plenumMs, 50)), p95: r1(pct(plenumMs, 95)) },
         prometheusMs: { p50: r1(pct(promMs, 50)), p95: r1(pct(promMs, 95)) },

@@ -109,7 +109,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       name: 'telemetry-compaction',
       intervalMs: settings.compactionIntervalMs,
       tick: async () => {
-        // Alerts read the last `alertStalenessMs` from the write table alone: never compact into that.
+        // Never compact the last `alertStalenessMs` (+ 1 min): raw readers of the last minutes find them in the write table.
         const r = await compactClosedWindows(pool, { delayMs: Math.max(settings.compactionDelayMs, settings.alertStalenessMs + 60_000) });
         if (r.skipped) return 'another process compacts';
         return `${r.windows} windows, ${r.chunks} chunks, ${r.samples} samples compressed; lag ${Math.round(r.lagMs / 1000)} s`;

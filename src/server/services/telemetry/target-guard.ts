@@ -192,24 +192,10 @@ export function fetchExposition(url: string, options: FetchOptions): Promise<str
         settle(new ScrapeError(`HTTP ${status}`));
         return;
       }
-      if (Number(response.headers['content-length'] ?? 0) > options.maxBytes) {
-        request.destroy();
-        settle(tooLarge());
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size > options.maxBytes) {
-          request.destroy();
-          settle(tooLarge());
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('end', () => settle(undefined, UTF8.decode(Buffer.concat(chunks, size))));
-      response.on('error', (error) => settle(safeError(error, options.timeoutMs)));
+      readCappedBody(response, options.maxBytes, tooLarge, options.timeoutMs).then(
+        (body) => settle(undefined, UTF8.decode(body)),
+        (error: Error) => settle(error),
+      );
     });
     timer = setTimeout(() => {
       request.destroy();
@@ -217,6 +203,33 @@ export function fetchExposition(url: string, options: FetchOptions): Promise<str
     }, options.timeoutMs);
     request.on('error', (error) => settle(safeError(error, options.timeoutMs)));
     request.end();
+  });
+}
+
+/**
+ * A response's body, abandoned (the response destroyed, `tooLarge()` the error) as soon as it declares or streams more
+ * than `maxBytes`: a target cannot make us buffer more than the cap.
+ */
+export function readCappedBody(response: http.IncomingMessage, maxBytes: number, tooLarge: () => Error, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(response.headers['content-length'] ?? 0) > maxBytes) {
+      response.destroy();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        response.destroy();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks, size)));
+    response.on('error', (error) => reject(safeError(error, timeoutMs)));
   });
 }
 

@@ -14,7 +14,7 @@ import net from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_WALK_LIMITS, discoverRedfish, type RedfishObject, RedfishWalkError } from '@/telemetry/redfish/discover';
 import { PLENUM_PREFIX, type RawSample } from '@/telemetry';
-import { ScrapeError, safeError, type TargetGuard } from '../target-guard';
+import { readCappedBody, ScrapeError, safeError, type TargetGuard } from '../target-guard';
 import type { CollectContext, Collector, CollectorTarget } from './types';
 
 export const redfishOptionsSchema = z
@@ -83,24 +83,7 @@ function request(conn: Connection, method: 'GET' | 'POST', path: string, headers
       },
       (res) => {
         const tooLarge = () => new ScrapeError(`Redfish response at ${url.pathname} larger than ${conn.maxBodyBytes} bytes (option maxBodyBytes)`);
-        if (Number(res.headers['content-length'] ?? 0) > conn.maxBodyBytes) {
-          res.destroy();
-          reject(tooLarge());
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.byteLength;
-          if (size > conn.maxBodyBytes) {
-            res.destroy();
-            reject(tooLarge());
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) }));
-        res.on('error', (error) => reject(safeError(error, conn.timeoutMs)));
+        readCappedBody(res, conn.maxBodyBytes, tooLarge, conn.timeoutMs).then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }), reject);
       },
     );
     req.on('error', (error) => reject(safeError(error, conn.timeoutMs)));

@@ -68,7 +68,9 @@ export class WorkerRunner {
   }
 
   /** One statement for any number of workers (the periodic heartbeat reports them all at once). */
-  private async report(states: readonly WorkerState[]): Promise<void> {
+  private async report(all: readonly WorkerState[]): Promise<void> {
+    // One row per name (ON CONFLICT cannot touch a row twice in one statement): the last worker of a name reports.
+    const states = [...new Map(all.map((s) => [s.worker.name, s])).values()];
     if (states.length === 0) return;
     const names = states.map((s) => s.worker.name);
     const statuses = states.map((s) => s.status);

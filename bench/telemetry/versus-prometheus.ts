@@ -3,7 +3,7 @@
  * interval on the same machine. Reports CPU per stored sample, bytes per stored sample on disk, their ratios, and the
  * power of one GPU host's GPUs over 24 h at 1-minute resolution for both.
  *
- *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--profile DIR]
+ *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--seed demo|large] [--profile DIR]
  *
  * Same work on both sides: the simulated world also serves SNMP agents, Redfish and Modbus units, which Plenum polls
  * and Prometheus cannot; they are disabled for the run, so both scrape exactly the HTTP exposition endpoints
@@ -14,7 +14,8 @@
  * statements). The profiler costs CPU itself: compare figures of one mode. `--cpu-only` (implied by `--profile`)
  * skips the six-hour disk measurement.
  *
- * Set-up: a throwaway embedded PostgreSQL with the demo seed (672 GPUs: 120 GPU hosts + the facility endpoint);
+ * Set-up: a throwaway embedded PostgreSQL with the demo seed (672 GPUs: 120 GPU hosts + the facility endpoint; `--seed
+ * large`: 8,448 GPUs, where per-scrape and per-statement overheads weigh less per sample);
  * the live simulator runs as its own process (`simulator run`), so neither side is charged for rendering exporter
  * text. Plenum's telemetry workers (scraper, ingest, rollups, compaction, alerts, …) run in this process exactly as
  * `npm start` wires them. Debian's `prometheus` (installed with apt-get when missing) runs from a temp folder on a
@@ -60,6 +61,10 @@ const seconds = Number(arg('seconds', '240'));
 const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
 const profileDir = arg('profile', '');
+const seed = ((name: string): 'demo' | 'large' => {
+  if (name !== 'demo' && name !== 'large') throw new Error(`--seed: demo or large, not "${name}"`);
+  return name;
+})(arg('seed', 'demo'));
 const cpuOnly = profileDir !== '' || process.argv.includes('--cpu-only');
 const allTargets = process.argv.includes('--all-targets');
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -289,7 +294,7 @@ async function main() {
   let prometheus: ChildProcess | undefined;
   try {
     await runMigrations(pool);
-    const seeded = await seedIfEmpty(db, 'demo');
+    const seeded = await seedIfEmpty(db, seed);
 
     // The simulator in its own process: it registers its endpoints as scrape targets.
     simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
@@ -421,6 +426,7 @@ async function main() {
       bench: 'versus-prometheus',
       machine: started,
       prometheus: promVersion,
+      seed,
       gpus: seeded.gpus,
       endpoints: urls.length,
       collectorTargetsDisabled: disabled,

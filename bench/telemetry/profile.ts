@@ -73,7 +73,7 @@ function summariseProfile(profile: CpuProfile, samples: number) {
       .slice(0, n)
       .map(([name, us]) => ({ name, usPerSample: Math.round((us / samples) * 100) / 100 }));
   const sampledUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const idleUs = [...profile.nodes].filter((n) => n.callFrame.functionName === '(idle)').reduce((a, n) => a + (selfUs.get(n.id) ?? 0), 0);
+  const idleUs = profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').reduce((a, n) => a + (selfUs.get(n.id) ?? 0), 0);
   return { busyUsPerSample: Math.round(((sampledUs - idleUs) / samples) * 100) / 100, byFile: top(byFile, 25), byFunction: top(byFunction, 40) };
 }
 
@@ -86,5 +86,5 @@ function fileOf(url: string): string {
   }
   const src = url.indexOf('/src/');
   if (src >= 0) return url.slice(src + 1);
-  return url.replace(/^file:\/\//, '').replace(/^node:/, 'node:');
+  return url.replace(/^file:\/\//, '');
 }

@@ -42,28 +42,56 @@ export async function throwawayPostgres(settings?: Record<string, string>): Prom
 }
 
 const CLK_TCK = 100;
-/** CPU seconds (user + system) of the postmaster and all its children (backends, walwriter, checkpointer, …). */
-export function postgresCpuSeconds(pgData: string): number {
+
+/**
+ * CPU seconds (user + system) of the postmaster and its children, by role: `backend` (client connections),
+ * `autovacuum`, `walwriter`, `checkpointer`, `bgwriter`, `postmaster` (itself), `exited` (children that ended:
+ * autovacuum workers come and go; counted through the postmaster's children times) and `other` (launchers, logger,
+ * io workers, …). Roles come from the process titles PostgreSQL sets (`postgres: walwriter`).
+ */
+export function postgresCpuByRole(pgData: string): Record<string, number> {
+  const out: Record<string, number> = { backend: 0, autovacuum: 0, walwriter: 0, checkpointer: 0, bgwriter: 0, postmaster: 0, exited: 0, other: 0 };
   let root: number;
   try {
     root = Number.parseInt(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
   } catch {
-    return Number.NaN;
+    return Object.fromEntries(Object.keys(out).map((k) => [k, Number.NaN]));
   }
-  let ticks = 0;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const pid = Number(name);
-      const ppid = Number(f[1]);
-      if (pid === root || ppid === root) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      if (pid !== root && Number(f[1]) !== root) continue;
+      const own = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      const children = (Number(f[13]) + Number(f[14])) / CLK_TCK;
+      if (pid === root) {
+        out.postmaster! += own;
+        out.exited! += children;
+        continue;
+      }
+      out[roleOf(readFileSync(`/proc/${name}/cmdline`, 'utf8'))]! += own + children;
     } catch {
       // exited meanwhile
     }
   }
-  return ticks / CLK_TCK;
+  return out;
+}
+
+function roleOf(cmdline: string): string {
+  const title = cmdline.replace(/\0/g, ' ');
+  if (/autovacuum worker/.test(title)) return 'autovacuum';
+  for (const role of ['walwriter', 'checkpointer'] as const) if (title.includes(role)) return role;
+  if (title.includes('background writer')) return 'bgwriter';
+  // A backend's title is "postgres: user database host(port) state".
+  if (/postgres: \S+ \S+ (\[local\]|\d|localhost)/.test(title)) return 'backend';
+  return 'other';
+}
+
+/** CPU seconds (user + system) of the postmaster and all its children (backends, walwriter, checkpointer, …). */
+export function postgresCpuSeconds(pgData: string): number {
+  return Object.values(postgresCpuByRole(pgData)).reduce((a, b) => a + b, 0);
 }
 
 export function machine() {

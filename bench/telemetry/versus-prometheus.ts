@@ -52,9 +52,10 @@ import { getProcessIngest } from '../../src/server/services/telemetry/index';
 import { queryTelemetry } from '../../src/server/services/telemetry/query';
 import { ROLLUP_WINDOW_MS } from '../../src/server/services/telemetry/rollup-store';
 import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS } from '../../src/server/services/telemetry/sample-store';
+import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, machine, pct, postgresCpuSeconds, r1, r3, throwawayPostgres } from './common';
+import { arg, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, throwawayPostgres } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const seconds = Number(arg('seconds', '240'));
@@ -77,6 +78,19 @@ function ensurePrometheus(): void {
   const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.status !== 0 || !existsSync(PROMETHEUS)) throw new Error('could not install Debian package prometheus (apt-get install prometheus)');
 }
+
+/** Alerting rules equivalent to alerts.ts DEFAULT_RULES, over the raw names the simulator's endpoints expose. */
+const PROMETHEUS_RULES = `groups:
+  - name: plenum-defaults
+    rules:
+      - { alert: RackInletAbove27, expr: 'plenum_sensor_inlet_temp_celsius > 27', for: 30s }
+      - { alert: RackInletAbove32, expr: 'plenum_sensor_inlet_temp_celsius > 32', for: 30s }
+      - { alert: GpuAbove85, expr: 'DCGM_FI_DEV_GPU_TEMP > 85', for: 30s }
+      - { alert: GpuXid, expr: 'DCGM_FI_DEV_XID_ERRORS > 0' }
+      - { alert: UpsOnBattery, expr: 'plenum_ups_on_battery > 0.5' }
+      - { alert: CoolingUnitFailed, expr: 'plenum_cooling_unit_running < 0.5' }
+      - { alert: TargetDown, expr: 'up == 0', for: 30s }
+`;
 
 /** CPU seconds (user + system) of one process. */
 function processCpuSeconds(pid: number): number {
@@ -316,9 +330,14 @@ async function main() {
       // Simulator targets carry a placeholder host: the world serves where it advertised (its log line).
       return `      - targets: ['${new URL(serving[1]!).host}']\n        labels: { __metrics_path__: '${url.pathname}', endpoint: '${url.pathname}' }`;
     });
+    // Plenum evaluates its default alert rules (alerts.ts DEFAULT_RULES) every alertIntervalMs: Prometheus gets the same
+    // rules over the same scraped series, at the same interval. (The rack-power-budget rule reads rack PDU power, which
+    // comes from SNMP agents the same-work run disables: neither side finds a series for it.)
+    const alertIntervalMs = telemetrySettings().alertIntervalMs;
+    await writeFile(path.join(promDir, 'rules.yml'), PROMETHEUS_RULES);
     await writeFile(
       path.join(promDir, 'prometheus.yml'),
-      `global:\n  scrape_interval: ${intervalMs / 1000}s\n  scrape_timeout: ${Math.min(intervalMs, 5000) / 1000}s\nscrape_configs:\n  - job_name: simulator\n    static_configs:\n${targets.join('\n')}\n`,
+      `global:\n  scrape_interval: ${intervalMs / 1000}s\n  scrape_timeout: ${Math.min(intervalMs, 5000) / 1000}s\n  evaluation_interval: ${alertIntervalMs / 1000}s\nrule_files: ['${path.join(promDir, 'rules.yml')}']\nscrape_configs:\n  - job_name: simulator\n    static_configs:\n${targets.join('\n')}\n`,
     );
     prometheus = spawn(
       PROMETHEUS,
@@ -347,10 +366,19 @@ async function main() {
     // Warm-up: every series created, line caches filled, both sides scraping.
     await sleep(3 * intervalMs);
 
+    // Prometheus must really evaluate the rules (a typo in rules.yml would make it skip them and look cheaper).
+    const rules = (await (await fetch(`${promBase}/api/v1/rules`)).json()) as { data: { groups: { rules: { health: string; name: string }[] }[] } };
+    const evaluated = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'ok');
+    if (evaluated.length !== 7) throw new Error(`Prometheus evaluates ${evaluated.length} of 7 alerting rules: ${JSON.stringify(rules.data)}`);
     const profile = profileDir ? await WindowProfile.start(pool, profileDir) : undefined;
+    const sessions = async () => Number((await pool.query<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).rows[0]!.n);
+    const sessions0 = await sessions();
+    const roles0 = postgresCpuByRole(pg.pgData);
     const t0 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     console.error(`[bench] measuring ${seconds} s`);
     await sleep(seconds * 1000);
+    const roles1 = postgresCpuByRole(pg.pgData);
+    const sessions1 = await sessions();
     const t1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     const where = await profile?.stop(t1.plenumSamples - t0.plenumSamples);
     await runner.stop();
@@ -431,11 +459,17 @@ async function main() {
       endpoints: urls.length,
       collectorTargetsDisabled: disabled,
       intervalMs,
+      alertIntervalMs,
+      // Connections PostgreSQL accepted during the window (each a new backend process that warms its caches).
+      postgresSessions: sessions1 - sessions0,
       measuredSeconds: r1((t1.at - t0.at) / 1000),
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
       cpuPerSampleUs: {
         plenum: r3(plenumCpuPerSampleUs),
         plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction) },
+        // PostgreSQL's part by process role (postgresCpuByRole), µs per sample: backends run our statements; the rest
+        // is WAL, checkpoints, vacuum.
+        postgresByRole: Object.fromEntries(Object.keys(roles1).map((k) => [k, r3(((roles1[k]! - roles0[k]!) / plenumSamples) * 1e6)])),
         prometheus: r3(promCpuPerSampleUs),
         ratio: r3(plenumCpuPerSampleUs / promCpuPerSampleUs),
       },

@@ -25,6 +25,11 @@ export type TelemetrySettings = {
   compactionIntervalMs: number;
   /** A 30-minute window is compressed once it ended this long ago (at least 10 minutes). */
   compactionDelayMs: number;
+  /**
+   * How often alert rules are evaluated. Default: the scrape interval (PLENUM_SCRAPE_INTERVAL_MS), Prometheus's
+   * convention of evaluation_interval = scrape_interval: each rule reads every series of its metric, and evaluating
+   * faster than the data changes re-reads the same values (at 30 s scrapes a 5 s evaluation read each value six times).
+   */
   alertIntervalMs: number;
   /** A series whose latest sample is older than this no longer counts for alerts. */
   alertStalenessMs: number;
@@ -43,10 +48,11 @@ function num(env: Record<string, string | undefined>, name: string, fallback: nu
 }
 
 export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
+  const simScrapeIntervalMs = num(env, 'PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED), 250);
   return {
     rawRetentionDays: num(env, 'PLENUM_RAW_RETENTION_DAYS', env.PLENUM_TSDB?.trim() === 'prometheus-remote' ? 1 : 7, 1),
     rollupRetentionDays: num(env, 'PLENUM_ROLLUP_RETENTION_DAYS', 365, 1),
-    simScrapeIntervalMs: num(env, 'PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED), 250),
+    simScrapeIntervalMs,
     scrapeConcurrency: num(env, 'PLENUM_SCRAPE_CONCURRENCY', 16, 1),
     // Short, so a reading reaches live charts quickly; COPY batches stay large enough at fleet scale.
     flushIntervalMs: num(env, 'PLENUM_INGEST_FLUSH_MS', 250, 10),
@@ -54,7 +60,7 @@ export function telemetrySettings(env: Record<string, string | undefined> = proc
     rollupIntervalMs: num(env, 'PLENUM_ROLLUP_INTERVAL_MS', 10_000, 100),
     compactionIntervalMs: num(env, 'PLENUM_COMPACTION_INTERVAL_MS', 60_000, 1_000),
     compactionDelayMs: num(env, 'PLENUM_COMPACTION_DELAY_MS', 600_000, 600_000),
-    alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', 5_000, 100),
+    alertIntervalMs: num(env, 'PLENUM_ALERT_INTERVAL_MS', simScrapeIntervalMs, 100),
     alertStalenessMs: num(env, 'PLENUM_ALERT_STALENESS_MS', 60_000, 1_000),
     remoteWriteMaxBytes: num(env, 'PLENUM_REMOTE_WRITE_MAX_BYTES', 32 * 1024 * 1024, 1024),
     scrapeMaxBytes: num(env, 'PLENUM_SCRAPE_MAX_BYTES', 64 * 1024 * 1024, 1024),

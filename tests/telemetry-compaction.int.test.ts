@@ -15,7 +15,7 @@ import { compactClosedWindows } from '../src/server/services/telemetry/compactio
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 import { queryTelemetry } from '../src/server/services/telemetry/query';
-import { readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
+import { hourRollupsSql, readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
 import { RollupDeltas, runRollups } from '../src/server/services/telemetry/rollups';
 import { COMPACTION_WINDOW_MS, readSamples, type SampleColumns, windowStartMs } from '../src/server/services/telemetry/sample-store';
 import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
@@ -59,6 +59,15 @@ async function rollupDump(): Promise<string[]> {
   return out.sort();
 }
 
+/** Every 1-hour bucket as readers get them (stored hours and uncompressed minutes, hourRollupsSql), with value bits. */
+async function hourDump(): Promise<string[]> {
+  const rows = await db.pool.query<{ series_id: number; t: number; min: number; max: number; sum: number; count: number }>(
+    `SELECT series_id, (extract(epoch FROM bucket) * 1000)::float8 AS t, min, max, sum, count
+       FROM ${hourRollupsSql('ARRAY(SELECT id FROM telemetry_series)', "timestamptz '1970-01-01 00:00:00+00'", "timestamptz '2100-01-01 00:00:00+00'")} h`,
+  );
+  return rows.rows.map((r) => `${r.series_id} ${r.t} ${bits(r.min)} ${bits(r.max)} ${bits(r.sum)} ${r.count}`).sort();
+}
+
 async function answers() {
   const gpuPower = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END });
   const energy = await queryTelemetry(db.pool, { metric: 'gpu_energy_mj', entity: hostnames[1]!, sinceMs: 90 * 60_000, untilMs: T_END - 10 * 60_000 });
@@ -68,9 +77,13 @@ async function answers() {
   const gpuPower1m = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 3 * 3_600_000, untilMs: T_END + 30 * 60_000, resolution: '1m' });
   const energy1m = await queryTelemetry(db.pool, { metric: 'gpu_energy_mj', entity: hostnames[1]!, sinceMs: 3 * 3_600_000, untilMs: T_END + 30 * 60_000, resolution: '1m' });
   const trend1m = await siteTrend(db.pool, { siteId, metric: 'gpu_power_w', across: 'sum', window: { sinceMs: 12 * 3_600_000, untilMs: T_END + 30 * 60_000 } });
+  // The 1-hour readers: a query at 1-hour resolution and a site trend over hour buckets (a range beyond 3 days).
+  const gpuPower1h = await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 6 * 3_600_000, untilMs: T_END + 30 * 60_000, resolution: '1h' });
+  const trend1h = await siteTrend(db.pool, { siteId, metric: 'gpu_power_w', across: 'sum', window: { sinceMs: 4 * 86_400_000, untilMs: T_END + 30 * 60_000 } });
   const rollups = await rollupDump();
+  const hours = await hourDump();
   const all = dump(await readSamples(db.pool, 'all', T0 - 3_600_000, T_END + 3_600_000));
-  return { gpuPower, energy, latest: latest.sort((a, b) => a.seriesId - b.seriesId), trend, gpuPower1m, energy1m, trend1m, rollups, all };
+  return { gpuPower, energy, latest: latest.sort((a, b) => a.seriesId - b.seriesId), trend, gpuPower1m, energy1m, trend1m, gpuPower1h, trend1h, rollups, hours, all };
 }
 
 beforeAll(async () => {
@@ -237,6 +250,13 @@ describe('compressed sample storage', () => {
     expect(after.energy1m).toEqual(before.energy1m);
     expect(after.trend1m).toEqual(before.trend1m);
     expect(after.rollups).toEqual(before.rollups);
+    // Hours: from the 1-minute rows before, from telemetry_rollup_1h after (compaction stored them), the same bits.
+    expect(before.gpuPower1h.series.reduce((n, x) => n + x.points.length, 0)).toBeGreaterThan(0);
+    expect(before.trend1h.points.length).toBeGreaterThan(0);
+    expect(after.gpuPower1h).toEqual(before.gpuPower1h);
+    expect(after.trend1h).toEqual(before.trend1h);
+    expect(after.hours).toEqual(before.hours);
+    expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1h')).toBe(before.hours.length);
     const special = (await readSamples(db.pool, [specialSeries], T0, T_END)).get(specialSeries)!;
     expect(Array.from(special.values).map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual([
       'NaN',
@@ -286,6 +306,11 @@ describe('compressed sample storage', () => {
     const changed = `${series} ${minuteMs} `;
     const rollups = await rollupDump();
     expect(rollups.filter((l) => !l.startsWith(changed))).toEqual(before.rollups.filter((l) => !l.startsWith(changed)));
+    const hourMs = minuteMs - (minuteMs % 3_600_000);
+    const hoursWithLate = await hourDump();
+    const changedHour = `${series} ${hourMs} `;
+    expect(hoursWithLate.filter((l) => !l.startsWith(changedHour))).toEqual(before.hours.filter((l) => !l.startsWith(changedHour)));
+    expect(hoursWithLate.find((l) => l.startsWith(changedHour))!.split(' ')[5]).toBe(String(Number(before.hours.find((l) => l.startsWith(changedHour))!.split(' ')[5]) + 1));
 
     const expected = [...before.all];
     expected.push(`${series} ${lateMs * 1000} ${(0x40c387c0).toString(16)}:0`);
@@ -297,6 +322,8 @@ describe('compressed sample storage', () => {
     expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBe(0);
     expect(await rollupDump()).toEqual(rollups);
+    // The late minute was added to its stored hour once, in the order readers add it before compaction.
+    expect(await hourDump()).toEqual(hoursWithLate);
     expect(dump(await read())).toEqual(expected);
     const points = (await queryTelemetry(db.pool, { metric: 'gpu_power_w', entity: hostnames[0]!, sinceMs: 2 * 3_600_000, untilMs: T_END })).series.find(
       (s) => s.seriesId === series,

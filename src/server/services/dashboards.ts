@@ -33,7 +33,7 @@ import { analysePlant, type DeviceLoadOverlay } from './plant';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8ArrayLiteral } from '../db/array-literal';
-import { readMinuteRollups } from './telemetry/rollup-store';
+import { hourRollupsSql, readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, preferenceSql, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
@@ -336,9 +336,9 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
           `SELECT u.series_id, to_timestamp($2 / 1000.0) + make_interval(secs => $4 * u.bin) AS b, u.v, to_timestamp(u.last / 1000.0) AS last
              FROM unnest($7::int[], $8::int[], $9::float8[], $10::float8[]) AS u(series_id, bin, v, last)
             WHERE u.last <= $3`
-        : `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
-             FROM telemetry_rollup_1h x
-            WHERE x.series_id = ANY($1) AND x.bucket >= to_timestamp($2 / 1000.0) AND x.bucket <= to_timestamp($3 / 1000.0)
+        : // Stored hours and the hours still in 1-minute rows alike (rollup-store.ts hourRollupsSql).
+          `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
+             FROM ${hourRollupsSql('$1::int[]', 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} x
             GROUP BY 1, 2`;
   const minuteColumns = resolution === '1m' ? await minuteTrendBins(pool, series.rows.map((r) => r.id), fromMs, toMs, bucketS) : [];
   const rows = await pool.query<{ t: number; v: number }>(

@@ -97,7 +97,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       intervalMs: settings.rollupIntervalMs,
       tick: async () => {
         const r = await runRollups(pool);
-        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute / ${r.hourBuckets} hour buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
+        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
       },
     }),
     roleWorker(registry, 'partitions', {

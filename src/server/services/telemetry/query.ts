@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { remoteSeriesPoints, tsdbBackend } from './remote-backend';
-import { readMinuteRollups } from './rollup-store';
+import { hourRollupsSql, readMinuteRollups } from './rollup-store';
 import { readSamples, usToMs } from './sample-store';
 import { telemetryDrops } from '../health';
 
@@ -127,8 +127,9 @@ export async function queryTelemetry(
       }
     } else {
       const rows = await pool.query<{ series_id: number; t: number; v: number; min: number; max: number }>(
-        `SELECT series_id, (extract(epoch FROM bucket) * 1000)::float8 AS t, sum / count AS v, min, max FROM telemetry_rollup_1h
-          WHERE series_id = ANY($1) AND bucket >= to_timestamp($2 / 1000.0) AND bucket <= to_timestamp($3 / 1000.0)
+        // Stored hours and the hours still in 1-minute rows alike (rollup-store.ts hourRollupsSql).
+        `SELECT series_id, (extract(epoch FROM bucket) * 1000)::float8 AS t, sum / count AS v, min, max
+           FROM ${hourRollupsSql('$1::int[]', 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} h
           ORDER BY series_id, bucket`,
         [ids, fromMs, toMs],
       );

@@ -10,10 +10,12 @@
  * the next compaction folds it into the window's chunk.
  *
  * Compaction runs inside compactClosedWindows (compaction.ts), under its lock, on its connection: one transaction per
- * batch of series deletes the rows (DELETE … RETURNING: exactly the rows it encodes) and writes their chunks, so a
- * crash rolls back whole and nothing is stored twice.
+ * batch of series deletes the rows (DELETE … RETURNING: exactly the rows it encodes), writes their chunks and adds
+ * their hour's aggregate to `telemetry_rollup_1h`, so a crash rolls back whole and nothing is stored twice. That is
+ * the only writer of 1-hour buckets: readers combine them with the 1-minute rows not compressed yet (`hourRollupsSql`).
  */
 import type pg from 'pg';
+import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
 import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable } from './sample-store';
@@ -104,6 +106,39 @@ export async function readMinuteRollups(db: Queryable, seriesIds: number[], from
   return out;
 }
 
+/** One bucket of the given ones (all in one hour), combined as the rollup upserts combine. */
+function hourOf(buckets: Bucket[]): Omit<Bucket, 'minute'> {
+  let { min, max, sum, count } = buckets[0]!;
+  for (let i = 1; i < buckets.length; i++) {
+    const b = buckets[i]!;
+    min = pgMin(min, b.min);
+    max = pgMax(max, b.max);
+    sum += b.sum;
+    count += b.count;
+  }
+  return { min, max, sum, count };
+}
+
+/**
+ * 1-hour rollups as a relation (series_id, bucket, min, max, sum, count) for the series in `ids` (an int[] SQL
+ * expression) with `from` ≤ bucket ≤ `to` (timestamptz SQL expressions): the hours compaction has stored in
+ * telemetry_rollup_1h combined with the 1-minute rows not compressed yet (the open hour, closed hours awaiting
+ * compaction, late buckets), grouped by hour. Compaction moves a series' minutes of an hour from the row table into
+ * its hour bucket in one transaction, so one statement counts every minute exactly once.
+ */
+export function hourRollupsSql(ids: string, from: string, to: string): string {
+  // Sums are added in minute order, the stored hour first: the order compaction adds them in (hourOf, then the upsert),
+  // so an hour reads the same to the bit before and after its minutes are compressed.
+  return `(SELECT series_id, bucket, min(min) AS min, max(max) AS max, sum(sum ORDER BY minute) AS sum, sum(count)::int AS count
+     FROM (SELECT series_id, bucket, bucket - interval '1 microsecond' AS minute, min, max, sum, count FROM telemetry_rollup_1h
+            WHERE series_id = ANY(${ids}) AND bucket >= ${from} AND bucket <= ${to}
+           UNION ALL
+           SELECT series_id, date_bin('1 hour', bucket, timestamptz '1970-01-01 00:00:00+00'), bucket, min, max, sum, count FROM telemetry_rollup_1m
+            WHERE series_id = ANY(${ids}) AND bucket >= ${from} - interval '1 hour' AND bucket < ${to} + interval '1 hour') AS parts
+    WHERE bucket >= ${from} AND bucket <= ${to}
+    GROUP BY series_id, bucket)`;
+}
+
 export type RollupCompaction = { windows: number; chunks: number; buckets: number; lagMs: number };
 
 /**
@@ -163,20 +198,33 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
     }
     const ids = gone.rows.map((r) => r.series_id);
     const earlier = await latestChunks(client, 'telemetry_rollup_1m_chunks', ids, w0);
+    // What an earlier compaction of this hour stored (late buckets come back here): the new buckets are added after it.
+    const stored = await client.query<{ series_id: number; min: number; max: number; sum: number; count: number }>(
+      'SELECT series_id, min, max, sum, count FROM telemetry_rollup_1h WHERE series_id = ANY($1::int4[]) AND bucket = to_timestamp($2 / 1000.0) FOR UPDATE',
+      [intArrayLiteral(ids), w0],
+    );
+    const storedHour = new Map(stored.rows.map((r) => [r.series_id, { minute: 0, min: r.min, max: r.max, sum: r.sum, count: r.count }]));
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
     const datas: Buffer[] = [];
+    const hour = { mins: [] as number[], maxs: [] as number[], sums: [] as number[], counts: [] as number[] };
     let buckets = 0;
     for (const row of gone.rows) {
       const fresh = unpackRollups(row.packed);
       buckets += fresh.length;
-      const prior = earlier.get(row.series_id);
-      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, prior, {
+      const prior = storedHour.get(row.series_id);
+      const total = hourOf(prior ? [prior, ...fresh] : fresh);
+      hour.mins.push(total.min);
+      hour.maxs.push(total.max);
+      hour.sums.push(total.sum);
+      hour.counts.push(total.count);
+      const priorChunk = earlier.get(row.series_id);
+      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, priorChunk, {
         target: ROLLUP_CHUNK_TARGET_BUCKETS,
         maxSpanMs: MAX_CHUNK_SPAN_MS,
       });
-      const all = chunk.merge && prior ? combine([decodedBuckets(prior.data), fresh]) : fresh;
+      const all = chunk.merge && priorChunk ? combine([decodedBuckets(priorChunk.data), fresh]) : fresh;
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
       counts.push(all.length);
@@ -194,6 +242,14 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
        SELECT id, to_timestamp(s / 1000.0), m, n, d FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[], $5::bytea[]) AS u(id, s, m, n, d)
        ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, buckets = excluded.buckets, data = excluded.data`,
       [ids, starts, spans, counts, datas],
+    );
+    // The window's 1-minute buckets leave the row table, so their hour's aggregate (with what was stored) goes to
+    // telemetry_rollup_1h in the same transaction.
+    await client.query(
+      `INSERT INTO telemetry_rollup_1h AS r (series_id, bucket, min, max, sum, count)
+       SELECT id, to_timestamp($2 / 1000.0), mn, mx, sm, ct FROM unnest($1::int4[], $3::float8[], $4::float8[], $5::float8[], $6::int4[]) AS u(id, mn, mx, sm, ct)
+       ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
+      [intArrayLiteral(ids), w0, float8ArrayLiteral(hour.mins), float8ArrayLiteral(hour.maxs), float8ArrayLiteral(hour.sums), intArrayLiteral(hour.counts)],
     );
     await client.query('COMMIT');
     return { chunks: ids.length, buckets };

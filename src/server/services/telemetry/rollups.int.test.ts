@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../../tests/db';
+import { compactClosedWindows } from './compaction';
 import { IngestPipeline } from './ingest';
 import { maintainPartitions } from './partitions';
-import { runRollups } from './rollups';
+import { hourRollupsSql } from './rollup-store';
+import { pgMax, pgMin, runRollups } from './rollups';
 
 /**
  * Incremental rollups against a real PostgreSQL: after rounds of scrapes, late samples, open minutes and concurrent
@@ -40,6 +42,10 @@ describe('incremental rollups', () => {
   type Bucket = { series_id: number; t: number; min: number; max: number; sum: number; count: number };
   const read = async (sql: string) => (await db.pool.query<Bucket>(sql)).rows.map((r) => ({ ...r, sum: Number(r.sum), count: Number(r.count) }));
   const rollup = (table: string) => read(`SELECT series_id, extract(epoch FROM bucket)::float8 AS t, min, max, sum, count FROM ${table} ORDER BY 1, 2`);
+  // Hours as readers get them: stored hours and the 1-minute rows not compressed yet (rollup-store.ts hourRollupsSql).
+  const HOURS_SQL = hourRollupsSql('ARRAY(SELECT id FROM telemetry_series)', "timestamptz '1970-01-01 00:00:00+00'", "timestamptz '2100-01-01 00:00:00+00'");
+  const hours = () => read(`SELECT series_id, extract(epoch FROM bucket)::float8 AS t, min, max, sum, count FROM ${HOURS_SQL} h ORDER BY 1, 2`);
+  const hourTotal = `(SELECT sum(count) FROM ${HOURS_SQL} h)::int`;
   const fromScratch = (unit: 'minute' | 'hour') =>
     read(
       `SELECT series_id, extract(epoch FROM date_trunc('${unit}', ts))::float8 AS t, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count
@@ -62,13 +68,15 @@ describe('incremental rollups', () => {
       await runRollups(db.pool);
     }
     expect(await rollup('telemetry_rollup_1m')).toEqual(await fromScratch('minute'));
-    expect(await rollup('telemetry_rollup_1h')).toEqual(await fromScratch('hour'));
+    expect(await hours()).toEqual(await fromScratch('hour'));
     const total = await db.pool.query<{ m: number; h: number; raw: number }>(
-      `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::int AS m, (SELECT sum(count) FROM telemetry_rollup_1h)::int AS h, (SELECT count(*) FROM telemetry_samples)::int AS raw`,
+      `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::int AS m, ${hourTotal} AS h, (SELECT count(*) FROM telemetry_samples)::int AS raw`,
     );
     expect(total.rows[0]).toEqual({ m: written, h: written, raw: written });
     // The rounds crossed an hour boundary: two hour buckets per series.
-    expect(new Set((await rollup('telemetry_rollup_1h')).map((b) => b.t)).size).toBe(2);
+    expect(new Set((await hours()).map((b) => b.t)).size).toBe(2);
+    // Hours are stored only by compaction: runs of the rollup worker leave telemetry_rollup_1h alone.
+    expect(await rollup('telemetry_rollup_1h')).toEqual([]);
   });
 
   it('leaves a batch in the open minute queued, then adds it exactly once', async () => {
@@ -84,7 +92,7 @@ describe('incremental rollups', () => {
     expect(second.batches).toBe(1);
     expect(second.queuedBatches).toBe(0);
     expect(await rollup('telemetry_rollup_1m')).toEqual(await fromScratch('minute'));
-    expect(await rollup('telemetry_rollup_1h')).toEqual(await fromScratch('hour'));
+    expect(await hours()).toEqual(await fromScratch('hour'));
   });
 
   it('never counts a sample twice: repeated and concurrent runs add nothing more', async () => {
@@ -97,11 +105,11 @@ describe('incremental rollups', () => {
     await runRollups(db.pool);
     await runRollups(db.pool, { nowMs: Date.now() + HOUR });
     const counts = await db.pool.query<{ m: number; h: number; raw: number }>(
-      `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::int AS m, (SELECT sum(count) FROM telemetry_rollup_1h)::int AS h, (SELECT count(*) FROM telemetry_samples)::int AS raw`,
+      `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::int AS m, ${hourTotal} AS h, (SELECT count(*) FROM telemetry_samples)::int AS raw`,
     );
     expect(counts.rows[0]).toEqual({ m: written, h: written, raw: written });
     expect(await rollup('telemetry_rollup_1m')).toEqual(await fromScratch('minute'));
-    expect(await rollup('telemetry_rollup_1h')).toEqual(await fromScratch('hour'));
+    expect(await hours()).toEqual(await fromScratch('hour'));
   });
 
   it('rolls back the queued deltas with the rows when a flush fails', async () => {
@@ -124,6 +132,33 @@ describe('incremental rollups', () => {
     await ingest.flush();
     await runRollups(db.pool, { nowMs: Date.now() + HOUR });
     expect(await rollup('telemetry_rollup_1m')).toEqual(await fromScratch('minute'));
-    expect(await rollup('telemetry_rollup_1h')).toEqual(await fromScratch('hour'));
+    expect(await hours()).toEqual(await fromScratch('hour'));
+  });
+  it('compaction moves closed hours into telemetry_rollup_1h: readers see the same hours, and late minutes count once', async () => {
+    const expected = await fromScratch('hour');
+    expect(await hours()).toEqual(expected);
+    // Three hours ahead every hour written so far has closed: its minutes are compressed, its hour stored.
+    const first = await compactClosedWindows(db.pool, { nowMs: Date.now() + 3 * HOUR });
+    expect(first.rollups.windows).toBeGreaterThanOrEqual(2);
+    expect(await rollup('telemetry_rollup_1m')).toEqual([]);
+    expect(await rollup('telemetry_rollup_1h')).toEqual(expected);
+    expect(await hours()).toEqual(expected);
+
+    // Late samples for a stored hour: the raw table holds only them now, so their own aggregate is what must be added.
+    scrape(base + 3 * MIN + 20_000, 300, 10);
+    await ingest.flush();
+    await runRollups(db.pool, { nowMs: Date.now() + 3 * HOUR });
+    const late = await fromScratch('hour');
+    expect(late.length).toBe(12);
+    const combined = expected.map((b) => {
+      const l = late.find((x) => x.series_id === b.series_id && x.t === b.t);
+      return l ? { ...b, min: pgMin(b.min, l.min), max: pgMax(b.max, l.max), sum: b.sum + l.sum, count: b.count + l.count } : b;
+    });
+    expect(await hours()).toEqual(combined);
+    // The next compaction folds the late minutes into the stored hours: same answer, nothing counted twice.
+    await compactClosedWindows(db.pool, { nowMs: Date.now() + 3 * HOUR });
+    expect(await rollup('telemetry_rollup_1m')).toEqual([]);
+    expect(await rollup('telemetry_rollup_1h')).toEqual(combined);
+    expect(await hours()).toEqual(combined);
   });
 });

@@ -5,8 +5,12 @@
  *    (`RollupDeltas`, one `telemetry_rollup_queue` row per flush), in the same transaction: a committed sample always
  *    has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, adds them
- *    to `telemetry_rollup_1m` and `telemetry_rollup_1h` (min = least, max = greatest, sum and count added). A row is
- *    consumed exactly once: the delete and the additions commit together, and one worker runs at a time.
+ *    to `telemetry_rollup_1m` (min = least, max = greatest, sum and count added). A row is consumed exactly once: the
+ *    delete and the additions commit together, and one worker runs at a time.
+ * 3. 1-hour buckets are not updated per run. A closed hour's 1-minute rows are compressed by compaction
+ *    (rollup-store.ts compactRollupBatch), which in the same transaction adds their hour's aggregate to
+ *    `telemetry_rollup_1h`; readers take the hours not compressed yet from the 1-minute rows (`hourRollupsSql`). So a
+ *    series' hour bucket is written once per hour instead of once per minute (at 30 s scrapes, once per two samples).
  *
  * Cost per sample is constant: nothing re-reads raw samples, so neither the hour's progress nor the fleet size (nor
  * compaction of raw rows) changes it. A batch is taken once every minute it touches has closed, so a bucket is
@@ -101,12 +105,10 @@ export type RollupRun = {
   batches: number;
   /** Samples they held. */
   samples: number;
-  /** Distinct minutes and hours touched. */
+  /** Distinct minutes touched. */
   minutes: number;
-  hours: number;
-  /** Buckets inserted or updated. */
+  /** 1-minute buckets inserted or updated. */
   minuteBuckets: number;
-  hourBuckets: number;
   /** Age of the oldest batch still queued after this run (0 when none); about a minute is normal (open minutes wait). */
   lagSeconds: number;
   queuedBatches: number;
@@ -128,9 +130,7 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
     batches: number;
     samples: number;
     minutes: number;
-    hours: number;
     minute_buckets: number;
-    hour_buckets: number;
     queued: number;
     age: number | null;
   }>(
@@ -143,16 +143,9 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
          SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
            AS u(series_id, minute, mn, mx, sm, ct)),
        m AS (SELECT series_id, minute, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM parts GROUP BY 1, 2),
-       h AS (SELECT series_id, floor(minute / 60.0)::int AS hour, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM m GROUP BY 1, 2),
        up_1m AS (
          INSERT INTO telemetry_rollup_1m AS r (series_id, bucket, min, max, sum, count)
          SELECT series_id, to_timestamp(minute * 60), mn, mx, sm, ct FROM m
-         ON CONFLICT (series_id, bucket) DO UPDATE
-           SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
-         RETURNING 1),
-       up_1h AS (
-         INSERT INTO telemetry_rollup_1h AS r (series_id, bucket, min, max, sum, count)
-         SELECT series_id, to_timestamp(hour * 3600), mn, mx, sm, ct FROM h
          ON CONFLICT (series_id, bucket) DO UPDATE
            SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
          RETURNING 1),
@@ -160,15 +153,14 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
        rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
        run AS (
          SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
-                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(DISTINCT hour) FROM h)::int AS hours,
-                (SELECT count(*) FROM up_1m)::int AS minute_buckets, (SELECT count(*) FROM up_1h)::int AS hour_buckets)
+                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM up_1m)::int AS minute_buckets)
      SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
             CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
        FROM run, rest`,
     [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
   );
   const run = result.rows[0]!;
-  if (!run.locked) return { batches: 0, samples: 0, minutes: 0, hours: 0, minuteBuckets: 0, hourBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
+  if (!run.locked) return { batches: 0, samples: 0, minutes: 0, minuteBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
   endTimer();
   const lagSeconds = Math.max(0, run.age ?? 0);
   metrics.rollupSamples.inc(run.samples);
@@ -178,9 +170,7 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
     batches: run.batches,
     samples: run.samples,
     minutes: run.minutes,
-    hours: run.hours,
     minuteBuckets: run.minute_buckets,
-    hourBuckets: run.hour_buckets,
     lagSeconds,
     queuedBatches: run.queued,
   };

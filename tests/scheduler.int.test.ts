@@ -9,6 +9,7 @@ import { commands } from '../src/cli/commands';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import { createSchedulerService, loadClusterState } from '../src/server/services/scheduler';
+import { hourlyDailyCurve } from '../src/domain/inference-reserve';
 import { createTestDatabase, type TestDatabase } from './db';
 import { fieldErrors } from './field-errors';
 import { type SmallCluster, seedSmallCluster } from './scheduler-fixture';
@@ -309,6 +310,63 @@ describe('rack power headroom limits placement', () => {
     const placed = await api.jobs.get({ id: racer.id });
     expect(placed.job.status).toBe('scheduled');
     expect(placed.placement.racks.map((r) => r.name)).toEqual([coolRack]);
+  });
+});
+
+describe('an inference share with a time limit reserves rack power at the forecast', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // As above: 8 kW racks, 1,080 W of headroom each.
+    await seedSmallCluster(database.db, { racks: 2, serversPerRack: 2, rackMaxPowerKw: 8 });
+  });
+  afterAll(() => database.drop());
+
+  it('places a share at half its draw in a quiet hour, and keeps services and shares spanning the busy hours at peak', async () => {
+    const api = createCaller(createContext(database));
+    await api.tenants.create({ name: 'acme', gpuQuota: 64 });
+    // The site's inference runs at half its draw this UTC hour and the next two (the test may cross an hour), else full.
+    const hour = new Date().getUTCHours();
+    const quiet = new Set([hour, (hour + 1) % 24, (hour + 2) % 24]);
+    const curve = hourlyDailyCurve(Array.from({ length: 24 }, (_, h) => (quiet.has(h) ? 0.5 : 1)));
+    // 0.9 of a GPU at 2,000 W: 1,800 W at peak (over any rack's 1,080 W), 900 W at the forecast.
+    const share = { kind: 'inference' as const, tenant: 'acme', gpusPerWorker: 1, gpuMilli: 900, expectedPowerWPerGpu: 2000, cpuMilli: 8000, memoryMib: 65_536 };
+    const forecast = await api.jobs.submit({ ...share, name: 'short-share', estimatedDurationS: 600 });
+    const service = await api.jobs.submit({ ...share, name: 'service-share' });
+    const long = await api.jobs.submit({ ...share, name: 'long-share', estimatedDurationS: 6 * 3600 });
+
+    // Without a curve (none configured) every share reserves its peak: nothing fits.
+    await createSchedulerService({ inferenceCurve: null }).runCycle(database.db);
+    expect((await api.jobs.get({ id: forecast.id })).job.reason).toBe('0/4 nodes available: 4 rack power headroom');
+
+    const result = await createSchedulerService({ inferenceCurve: curve }).runCycle(database.db);
+    expect(result.placed).toEqual([forecast.id]);
+    expect(result.conflicts).toBe(0);
+    for (const id of [service.id, long.id]) {
+      const view = await api.jobs.get({ id });
+      expect(view.job.status).toBe('pending');
+      expect(view.job.reason).toBe('0/4 nodes available: 4 rack power headroom');
+    }
+
+    // The snapshot counts the placed share at its forecast (900 W) and the rack's headroom with the same number.
+    const state = await loadClusterState(database.db, curve);
+    const worker = state.snapshot.allocations.get(String(forecast.id))!.workers[0]!;
+    expect(worker.expectedPowerW).toBeCloseTo(900, 6);
+    const rackId = Number(state.snapshot.nodes[state.snapshot.indexById.get(worker.nodeId)!]!.rackId);
+    expect(state.rackLoadW.get(rackId)).toBeCloseTo(900, 6);
+    const headrooms = state.snapshot.nodes.map((n) => ({ rack: Number(n.rackId), w: n.powerHeadroomW! }));
+    for (const h of headrooms) expect(h.w).toBeCloseTo(h.rack === rackId ? 1_080 - 900 : 1_080, 0);
+    // Read without the curve, the same allocation counts at its peak.
+    const atPeak = await loadClusterState(database.db, null);
+    expect(atPeak.snapshot.allocations.get(String(forecast.id))!.workers[0]!.expectedPowerW).toBeCloseTo(1_800, 6);
+
+    // A second short share fits only the other rack; its commit re-reads the first share's 900 W and finds no conflict.
+    const second = await api.jobs.submit({ ...share, name: 'short-share-2', estimatedDurationS: 600 });
+    const next = await createSchedulerService({ inferenceCurve: curve }).runCycle(database.db);
+    expect(next.placed).toEqual([second.id]);
+    expect(next.conflicts).toBe(0);
+    const racks = [(await api.jobs.get({ id: forecast.id })).placement.racks[0]!.name, (await api.jobs.get({ id: second.id })).placement.racks[0]!.name];
+    expect(new Set(racks).size).toBe(2);
   });
 });
 

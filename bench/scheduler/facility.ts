@@ -25,6 +25,7 @@ import {
   type TypicalWorkload,
   seededRandom,
 } from '../../src/scheduler';
+import { type JobPower, reservationW as sharedReservationW, sineDailyCurve } from '../../src/domain/inference-reserve';
 import { FGD_REFERENCE_PROFILE, fgdRegistry } from './fgd';
 import {
   type Facility,
@@ -43,31 +44,19 @@ export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum', 'plenum-peak'] as 
 export type FacilityPolicy = (typeof FACILITY_POLICIES)[number];
 const SCAN_DEPTH = 100;
 const STEP_S = 60;
-const DAY_S = 86_400;
 
-/** Inference activity over the day, 0.5-1.0. */
+/** Inference activity over the day, 0.5-1.0 (the shared rule's sine curve, src/domain/inference-reserve.ts). */
+export const INFERENCE_CURVE = sineDailyCurve(0.5, 1);
 export function inferenceActivity(tS: number): number {
-  return 0.75 + 0.25 * Math.sin((2 * Math.PI * tS) / DAY_S);
+  return INFERENCE_CURVE.activityAt(tS);
 }
 
-/**
- * The highest inference activity over [fromS, toS] (exact: the curve's maximum over an interval is at an end or at a
- * daily peak, 6 h after each midnight of the curve, inside it).
- */
+/** The highest inference activity over [fromS, toS] (exact: see sineDailyCurve). */
 export function peakActivityOver(fromS: number, toS: number): number {
-  if (toS - fromS >= DAY_S) return 1;
-  const firstPeak = DAY_S / 4 + Math.ceil((fromS - DAY_S / 4) / DAY_S) * DAY_S;
-  if (firstPeak <= toS) return 1;
-  return Math.max(inferenceActivity(fromS), inferenceActivity(toS));
+  return INFERENCE_CURVE.peakOver(fromS, toS);
 }
 
-export interface JobPower {
-  /** Drawn whatever the activity (GPU contexts), W. */
-  staticW: number;
-  /** At full activity, above the static part, W. */
-  dynamicW: number;
-  inference: boolean;
-}
+export type { JobPower };
 
 function jobPowerOf(facility: Facility, nodeIndex: number, pod: PodRequest): JobPower {
   const p = facility.power[nodeIndex];
@@ -90,7 +79,8 @@ export type FacilitySetup = ReturnType<typeof makeJobs> & {
 };
 
 /**
- * What the facility-aware caller reserves for a pod that starts at `startS`, W:
+ * What the facility-aware caller reserves for a pod that starts at `startS`, W: the shared rule
+ * (src/domain/inference-reserve.ts reservationW), the one Plenum's scheduler service applies:
  * - a whole-GPU pod: its peak (compute-bound, at the GPU's power cap), in either mode;
  * - a GPU share (inference), 'peak': its peak; 'forecast': its static part plus its dynamic part at the highest
  *   activity the daily curve reaches while it may run (from its start to its start + the time limit).
@@ -100,8 +90,7 @@ export type FacilitySetup = ReturnType<typeof makeJobs> & {
  */
 export type ReserveMode = 'peak' | 'forecast';
 export function reservationW(jp: JobPower, startS: number, timeLimitS: number, mode: ReserveMode): number {
-  if (!jp.inference || mode === 'peak') return jp.staticW + jp.dynamicW;
-  return jp.staticW + jp.dynamicW * peakActivityOver(startS, startS + timeLimitS);
+  return sharedReservationW(jp, startS, mode === 'forecast' ? timeLimitS : null, INFERENCE_CURVE);
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import { sql } from 'drizzle-orm';
 import { type ComputePartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
+import type { DailyCurve } from '@/domain/inference-reserve';
 import {
   compareQueued,
   createScheduler,
@@ -18,8 +19,9 @@ import {
 } from '@/scheduler';
 import type { Db } from '../../db/client';
 import { SCHEDULER_PROFILE } from './defaults';
+import { admissionWPerGpu, COMMIT_MAX_AGE_S, configuredInferenceCurve } from './reservation';
 import { placePendingTpuJobs } from './tpu';
-import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf, rackGpuLoads, workerPowerW } from './snapshot';
+import { type ClusterState, desiredWorkers, type JobRow, loadClusterState, loadJobs, podOf as jobPod, rackGpuLoads, workerPowerW } from './snapshot';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -78,10 +80,15 @@ export type SchedulerService = {
   runCycle: (db: Db, options?: CycleOptions) => Promise<CycleResult>;
 };
 
-/** A scheduling service with its own pure scheduler instance (its memo lives across cycles). */
-export function createSchedulerService(options: { scheduler?: Scheduler } = {}): SchedulerService {
+/**
+ * A scheduling service with its own pure scheduler instance (its memo lives across cycles). `inferenceCurve`: the
+ * site's inference curve for the forecast reservation of inference shares (reservation.ts); by default the one
+ * configured in the environment (none: every job reserves its expected draw).
+ */
+export function createSchedulerService(options: { scheduler?: Scheduler; inferenceCurve?: DailyCurve | null } = {}): SchedulerService {
   const scheduler = options.scheduler ?? createScheduler(SCHEDULER_PROFILE);
-  return { runCycle: (db, cycleOptions) => runSchedulingCycle(db, scheduler, cycleOptions ?? {}) };
+  const curve = options.inferenceCurve === undefined ? configuredInferenceCurve() : options.inferenceCurve;
+  return { runCycle: (db, cycleOptions) => runSchedulingCycle(db, scheduler, curve, cycleOptions ?? {}) };
 }
 
 /**
@@ -130,6 +137,11 @@ export async function advanceLifecycle(db: Db): Promise<{ started: number; succe
 
 function unitsOf(state: ClusterState, pending: JobRow[]): Unit[] {
   const units: Unit[] = [];
+  // A pod asks for what it would reserve if placed now (reservation.ts): the number the power and cooling filters use.
+  const podOf = (job: JobRow, tenant: string, workers: number, podId?: string): PodRequest => ({
+    ...jobPod(job, tenant, workers, podId),
+    expectedPowerWPerGpu: admissionWPerGpu(job, state.now.getTime(), state.inferenceCurve),
+  });
   const tenant = (job: JobRow) => state.tenantNames.get(job.tenantId) ?? String(job.tenantId);
   for (const job of pending) {
     const count = desiredWorkers(job);
@@ -170,13 +182,13 @@ function nodeNames(state: ClusterState, nodeIds: string[]): string {
   return names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} servers)` : '');
 }
 
-async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOptions): Promise<CycleResult> {
+async function runSchedulingCycle(db: Db, scheduler: Scheduler, curve: DailyCurve | null, options: CycleOptions): Promise<CycleResult> {
   const lifecycle = await advanceLifecycle(db);
   // External jobs wait in their engine's queue, not Plenum's.
   const queued = (await loadJobs(db, ['pending'])).filter((job) => job.origin === 'plenum');
   // TPU slices first (src/domain/tpu-torus.ts), before the GPU snapshot is read, so its rack loads include them.
-  const tpu = await placePendingTpuJobs(db, queued.filter((job) => job.tpuGeneration !== null));
-  const state = await loadClusterState(db);
+  const tpu = await placePendingTpuJobs(db, queued.filter((job) => job.tpuGeneration !== null), curve);
+  const state = await loadClusterState(db, curve);
   const pending = queued.filter((job) => job.tpuGeneration === null);
   const units = unitsOf(state, pending);
   const result: CycleResult = { ...lifecycle, placed: [...tpu.placed], preempted: [], conflicts: tpu.conflicts, unschedulable: tpu.unschedulable, warnings: state.warnings };
@@ -260,7 +272,7 @@ async function runSchedulingCycle(db: Db, scheduler: Scheduler, options: CycleOp
     for (const victim of evicted) for (const w of victim.workers) addRackLoad(state, rackLoadW, w, -1);
     try {
       await options.beforeCommit?.(decision);
-      await commitDecision(db, state, unit, decision, rackLoadW);
+      await commitDecision(db, state, unit, pod, decision, rackLoadW);
       for (const w of decision.workers) addRackLoad(state, rackLoadW, w, 1);
       result.placed.push(job.id);
       for (const victim of decision.victims) result.preempted.push(jobIdOfPod(victim));
@@ -331,7 +343,14 @@ function describePlacement(state: ClusterState, decision: PlacementDecision): { 
  * them and that the tenant stays within quota, evicts the victims, and inserts the allocations (the trigger locks
  * each GPU and refuses an over-allocation). Throws PlacementConflict or a PostgreSQL conflict error otherwise.
  */
-async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision: PlacementDecision, expectedRackLoadW: ReadonlyMap<number, number>): Promise<void> {
+async function commitDecision(
+  db: Db,
+  state: ClusterState,
+  unit: Unit,
+  pod: PodRequest,
+  decision: PlacementDecision,
+  expectedRackLoadW: ReadonlyMap<number, number>,
+): Promise<void> {
   const { job } = unit;
   const placement = describePlacement(state, decision);
   await db.transaction(async (tx) => {
@@ -366,9 +385,15 @@ async function commitDecision(db: Db, state: ClusterState, unit: Unit, decision:
     // grew. Otherwise another placement landed since, and the rack, PDU, UPS or cooling headroom the filters used
     // may be gone. Rack by rack, so a release on one rack cannot hide an addition on another.
     const sites = [...new Set(decision.workers.map((w) => state.siteOfNode.get(w.nodeId)!))].sort((a, b) => a - b);
+    // A share admitted below its expected draw was admitted on a window from the snapshot's time; its allocation's
+    // window starts COMMIT_MAX_AGE_S before the commit (reservation.ts), which holds only if the commit is that recent.
+    if (pod.expectedPowerWPerGpu < job.expectedPowerWPerGpu) {
+      const ageS = (await tx.execute<{ s: number }>(sql`SELECT extract(epoch FROM now())::float8 - ${state.now.getTime() / 1000}::float8 AS s`)).rows[0]!.s;
+      if (ageS > COMMIT_MAX_AGE_S) throw new PlacementConflict(`this loop's snapshot is ${Math.round(ageS)} s old, more than the ${COMMIT_MAX_AGE_S} s a forecast reservation allows`);
+    }
     for (const siteId of sites) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
-      for (const rack of await rackGpuLoads(tx, siteId)) {
+      for (const rack of await rackGpuLoads(tx, state.inferenceCurve, siteId)) {
         const expectedW = expectedRackLoadW.get(rack.rackId) ?? 0;
         if (rack.watts > expectedW + 1) {
           throw new PlacementConflict(`${Math.round(rack.watts - expectedW)} W of GPU load was placed in rack ${rack.name} since this loop read it; power and cooling headroom are re-read`);

@@ -3,6 +3,7 @@
 
 import { asc, inArray, sql } from 'drizzle-orm';
 import { type ComputePartitionMode, PARTITIONS_PER_GPU } from '@/domain/amd-partitions';
+import type { DailyCurve } from '@/domain/inference-reserve';
 import {
   type GpuDevice,
   MILLI_PER_GPU,
@@ -20,6 +21,7 @@ import type { Db } from '../../db/client';
 import * as s from '../../db/schema';
 import { analysePlant, type DeviceLoadOverlay } from '../plant';
 import { serverIdleFloorW, serverResources, ZONE_LEVEL } from './defaults';
+import { allocationWPerGpu, configuredInferenceCurve, type ReservingJob } from './reservation';
 
 export type JobRow = typeof s.jobs.$inferSelect;
 
@@ -45,8 +47,10 @@ export type ClusterState = {
   now: Date;
   /** Site of each node (GPU server): power and cooling headroom are re-checked per site at commit. */
   siteOfNode: Map<string, number>;
-  /** Expected GPU load (W) of the live allocations per rack when the state was read: the commit's baseline. */
+  /** GPU load (W) the live allocations reserve per rack when the state was read: the commit's baseline. */
   rackLoadW: Map<number, number>;
+  /** The inference curve the reservations were computed with (null: every job reserves its expected draw). */
+  inferenceCurve: DailyCurve | null;
   /** Milli-GPUs per tenant held on servers the snapshot leaves out (decommissioned under a running job, or TPU hosts): still quota. */
   strandedMilli: Map<string, number>;
 };
@@ -76,7 +80,16 @@ type GpuRow = {
   compute_partition: ComputePartitionMode | null;
 };
 
-type AllocationRow = { job_id: number; worker: number; accelerator_id: number; device_id: number; index: number; milli: number; partition_index: number | null };
+type AllocationRow = {
+  job_id: number;
+  worker: number;
+  accelerator_id: number;
+  device_id: number;
+  index: number;
+  milli: number;
+  partition_index: number | null;
+  allocated_ms: number;
+};
 
 /** Maps a job row to the pure scheduler's request. `workers` may be less than the job's full size (replica top-up). */
 export function podOf(job: JobRow, tenant: string, workers: number, podId = String(job.id)): PodRequest {
@@ -116,27 +129,76 @@ export function desiredWorkers(job: Pick<JobRow, 'kind' | 'workers' | 'replicas'
   return job.kind === 'inference' ? job.replicas : job.workers;
 }
 
-export function workerPowerW(job: Pick<JobRow, 'expectedPowerWPerGpu'>, totalMilli: number): number {
-  return (totalMilli / 1000) * job.expectedPowerWPerGpu;
+/** What a worker holding `totalMilli` reserves at `wPerGpu` (reservation.ts), W. */
+export function workerPowerW(wPerGpu: number, totalMilli: number): number {
+  return (totalMilli / 1000) * wPerGpu;
 }
 
 export async function loadJobs(db: Db, statuses: JobRow['status'][]): Promise<JobRow[]> {
   return db.select().from(s.jobs).where(inArray(s.jobs.status, statuses)).orderBy(asc(s.jobs.submittedAt), asc(s.jobs.id));
 }
 
+type LiveAllocationRow = {
+  device_id: number;
+  rack_id: number;
+  name: string;
+  milli: number;
+  allocated_ms: number;
+  kind: JobRow['kind'];
+  gpu_milli: number;
+  estimated_duration_s: number | null;
+  executor: JobRow['executor'];
+  origin: JobRow['origin'];
+  expected_power_w_per_gpu: number;
+};
+
 /**
- * Expected GPU load (W) of the live allocations per rack, of one site or all: the scheduler loop's baseline and the
- * commit's re-check read it with this one query, so the two agree exactly.
+ * What the live GPU allocations reserve (reservation.ts), of one site or all: one entry per job, server and allocation
+ * time (a worker's rows are inserted together), with its rack.
  */
-export async function rackGpuLoads(db: Pick<Db, 'execute'>, siteId?: number): Promise<Array<{ rackId: number; name: string; watts: number }>> {
-  const rows = await db.execute<{ rack_id: number; name: string; watts: number }>(sql`
-    SELECT r.id AS rack_id, r.name, SUM(g.milli / 1000.0 * j.expected_power_w_per_gpu)::float8 AS watts
+export async function liveAllocationReservations(
+  db: Pick<Db, 'execute'>,
+  curve: DailyCurve | null,
+  siteId?: number,
+): Promise<Array<{ deviceId: number; rackId: number; rackName: string; watts: number }>> {
+  const rows = await db.execute<LiveAllocationRow>(sql`
+    SELECT d.id AS device_id, r.id AS rack_id, r.name, SUM(g.milli)::int AS milli, (extract(epoch FROM g.allocated_at) * 1000)::float8 AS allocated_ms,
+           j.kind, j.gpu_milli, j.estimated_duration_s, j.executor, j.origin, j.expected_power_w_per_gpu
     FROM gpu_allocations g JOIN jobs j ON j.id = g.job_id
     JOIN accelerators a ON a.id = g.accelerator_id JOIN devices d ON d.id = a.device_id
     JOIN racks r ON r.id = d.rack_id JOIN halls h ON h.id = r.hall_id
     WHERE g.released_at IS NULL AND (${siteId ?? null}::int IS NULL OR h.site_id = ${siteId ?? null}::int)
-    GROUP BY r.id, r.name`);
-  return rows.rows.map((r) => ({ rackId: r.rack_id, name: r.name, watts: r.watts }));
+    GROUP BY d.id, r.id, r.name, j.id, g.allocated_at
+    ORDER BY min(g.id)`);
+  return rows.rows.map((row) => {
+    const job: ReservingJob = {
+      kind: row.kind,
+      gpuMilli: row.gpu_milli,
+      estimatedDurationS: row.estimated_duration_s,
+      executor: row.executor,
+      origin: row.origin,
+      expectedPowerWPerGpu: row.expected_power_w_per_gpu,
+    };
+    return { deviceId: row.device_id, rackId: row.rack_id, rackName: row.name, watts: workerPowerW(allocationWPerGpu(job, row.allocated_ms, curve), row.milli) };
+  });
+}
+
+/**
+ * GPU load (W) the live allocations reserve per rack, of one site or all: the scheduler loop's baseline and the
+ * commit's re-check read it with this one function, so the two agree exactly.
+ */
+export async function rackGpuLoads(
+  db: Pick<Db, 'execute'>,
+  curve: DailyCurve | null,
+  siteId?: number,
+): Promise<Array<{ rackId: number; name: string; watts: number }>> {
+  const byRack = new Map<number, { rackId: number; name: string; watts: number }>();
+  for (const a of await liveAllocationReservations(db, curve, siteId)) {
+    const rack = byRack.get(a.rackId);
+    if (rack) rack.watts += a.watts;
+    else byRack.set(a.rackId, { rackId: a.rackId, name: a.rackName, watts: a.watts });
+  }
+  return [...byRack.values()];
 }
 
 export type RackHeadroom = {
@@ -173,11 +235,11 @@ function partitionsOf(gpu: Pick<GpuRow, 'compute_partition'>): number {
   return gpu.compute_partition === null ? 1 : PARTITIONS_PER_GPU[gpu.compute_partition];
 }
 
-export async function loadClusterState(db: Db): Promise<ClusterState> {
-  return db.transaction((tx) => readClusterState(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+export async function loadClusterState(db: Db, curve: DailyCurve | null = configuredInferenceCurve()): Promise<ClusterState> {
+  return db.transaction((tx) => readClusterState(tx as unknown as Db, curve), { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
-async function readClusterState(db: Db): Promise<ClusterState> {
+async function readClusterState(db: Db, curve: DailyCurve | null): Promise<ClusterState> {
   const servers = (
     await db.execute(sql`
       SELECT d.id AS device_id, d.name, d.status, d.rack_id, r.status AS rack_status, h.site_id,
@@ -220,7 +282,8 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const activeJobs = await loadJobs(db, ['scheduled', 'running']);
   const allocations = (
     await db.execute(sql`
-      SELECT g.job_id, g.worker, g.accelerator_id, a.device_id, a.index, g.milli, g.partition_index
+      SELECT g.job_id, g.worker, g.accelerator_id, a.device_id, a.index, g.milli, g.partition_index,
+             (extract(epoch FROM g.allocated_at) * 1000)::float8 AS allocated_ms
       FROM gpu_allocations g JOIN accelerators a ON a.id = g.accelerator_id
       JOIN jobs j ON j.id = g.job_id
       WHERE g.released_at IS NULL AND j.status IN ('scheduled', 'running')
@@ -255,7 +318,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     list.push(row.cluster, ...row.partitions.map((p) => `${row.cluster}/${p}`));
     engineMembership.set(row.device_id, list);
   }
-  const rackLoads = await rackGpuLoads(db);
+  const rackLoads = await rackGpuLoads(db, curve);
   const alertedGpus = new Set<number>();
   const alertedDevices = new Set<number>();
   const alertedRacks = new Set<number>();
@@ -306,6 +369,8 @@ async function readClusterState(db: Db): Promise<ClusterState> {
   const usedMilli = new Map<number, number>();
   const schedulable = new Set(servers.map((server) => server.device_id));
   const placedWorkers = new Map<number, Set<number>>();
+  // Each worker's allocation time (its rows are inserted in one transaction): the start of its reservation's window.
+  const allocatedMs = new Map<WorkerPlacement, number>();
   const strandedMilli = new Map<string, number>();
   for (const a of allocations) {
     // Counted even if the job row were missing: a GPU's use must never be understated.
@@ -345,7 +410,8 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     }
     w.gpuIndices.push((positionOf.get(a.accelerator_id) ?? a.index) + (a.partition_index ?? 0));
     if (w.physicalMilli !== undefined) w.physicalMilli += a.milli;
-    w.expectedPowerW = workerPowerW(job, w.physicalMilli ?? w.milliPerGpu * w.gpuIndices.length);
+    allocatedMs.set(w, Math.min(allocatedMs.get(w) ?? a.allocated_ms, a.allocated_ms));
+    w.expectedPowerW = workerPowerW(allocationWPerGpu(job, allocatedMs.get(w)!, curve), w.physicalMilli ?? w.milliPerGpu * w.gpuIndices.length);
   }
   const runningAllocations: RunningAllocation[] = [];
   const cpuUsed = new Map<string, number>();
@@ -443,6 +509,7 @@ async function readClusterState(db: Db): Promise<ClusterState> {
     now,
     siteOfNode: new Map(servers.map((server) => [String(server.device_id), server.site_id])),
     rackLoadW: new Map(rackLoads.map((r) => [r.rackId, r.watts])),
+    inferenceCurve: curve,
     strandedMilli,
   };
 }

@@ -6,9 +6,11 @@
 import { sql } from 'drizzle-orm';
 import { acceleratorById, tpuGenerations } from '@/domain/accelerators';
 import { type Coord, chipCount, formatShape, parseShape, placeSlice, shapeProblem, type TpuPodState, type TpuSlicePlacement } from '@/domain/tpu-torus';
+import type { DailyCurve } from '@/domain/inference-reserve';
 import type { Db } from '../../db/client';
 import { isConflict, PlacementConflict, SITE_PLACEMENT_LOCK } from './cycle';
 import { type RackPowerState, rackPowerState } from './rack-power';
+import { configuredInferenceCurve } from './reservation';
 import { type JobRow, rackGpuLoads } from './snapshot';
 
 export const TPU_GENERATION_IDS = tpuGenerations().map((g) => g.id) as [string, ...string[]];
@@ -94,7 +96,7 @@ export type TpuCycleResult = { placed: number[]; unschedulable: number; conflict
  * Places the pending TPU jobs, highest priority first then oldest. A job that cannot be placed keeps the reason
  * (no such slice free, the largest free shape, what blocked the candidates); a quota it would break, likewise.
  */
-export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<TpuCycleResult> {
+export async function placePendingTpuJobs(db: Db, pending: JobRow[], curve: DailyCurve | null = configuredInferenceCurve()): Promise<TpuCycleResult> {
   const result: TpuCycleResult = { placed: [], unschedulable: 0, conflicts: 0 };
   const queue = pending.filter((j) => j.tpuGeneration !== null && j.tpuShape !== null).sort((a, b) => b.priority - a.priority || a.submittedAt.getTime() - b.submittedAt.getTime() || a.id - b.id);
   const powerBySites = new Map<string, RackPowerState>();
@@ -111,7 +113,7 @@ export async function placePendingTpuJobs(db: Db, pending: JobRow[]): Promise<Tp
       const siteIds = await podSites(db, generation);
       let power = powerBySites.get(siteIds.join(','));
       if (!power) {
-        power = await rackPowerState(db, siteIds);
+        power = await rackPowerState(db, siteIds, curve);
         powerBySites.set(siteIds.join(','), power);
       }
       const outcome = placeSlice(pods, dims, {
@@ -200,7 +202,7 @@ async function commitSlice(
     ).rows.map((r) => r.site_id);
     for (const siteId of sites) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SITE_PLACEMENT_LOCK}, ${siteId})`);
-      for (const rack of await rackGpuLoads(tx, siteId)) {
+      for (const rack of await rackGpuLoads(tx, power.curve, siteId)) {
         const expectedW = power.rackLoadW.get(rack.rackId) ?? 0;
         if (rack.watts > expectedW + 1) {
           throw new PlacementConflict(`${Math.round(rack.watts - expectedW)} W of accelerator load was placed in rack ${rack.name} since its power headroom was read`);

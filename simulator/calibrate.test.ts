@@ -112,7 +112,7 @@ describe('calibration against the real H200 trace: out of sample', () => {
   });
 
   // The one out-of-sample power miss, stated in docs/simulator.md: copy held out is predicted by the memory physics
-  // at -6.2 %. Its temperature is asserted like every other row.
+  // at -6.35 %. Its temperature is asserted like every other row.
   const POWER_MISSES = new Set(['copy']);
   for (const fold of folds) {
     it(`${fold.phase} @ ${fold.startS} s held out: steady temperature within ±${TEMP_TOLERANCE_C} °C`, () => {
@@ -124,10 +124,10 @@ describe('calibration against the real H200 trace: out of sample', () => {
     });
   }
 
-  it('copy held out: the power miss is the one documented (-6.2 %, low), not a silent pass or a worse miss', () => {
+  it('copy held out: the power miss is the one documented (-6.35 %, low), not a silent pass or a worse miss', () => {
     const copy = folds.find((f) => f.phase === 'copy')!;
     expect(copy.powerErrorPct).toBeLessThan(-POWER_TOLERANCE_PCT);
-    // -8.8 % before the memory clock and the leakage slope entered the physics.
+    // -8.8 % before the memory clock and the leakage slope entered the physics; -6.18 % with the leakage as a steady term.
     expect(copy.powerErrorPct).toBeGreaterThan(-7);
   });
 

@@ -1,7 +1,8 @@
 /**
- * One GPU: power as a function of workload and utilisation, the power-cap controller (SM clock throttling), a
- * three-node thermal model (die sensor, memory sensor, heatsink), the energy counter, NVML clock-event reasons and
- * the GPU faults (XID, fallen off the bus, thermal runaway). Pure: time only enters through step(dtS, env).
+ * One GPU: power as a function of workload, utilisation and die temperature (leakage), the power-cap controller (SM
+ * clock throttling), a three-node thermal model (die sensor, memory sensor, heatsink), the energy counter, NVML
+ * clock-event reasons and the GPU faults (XID, fallen off the bus, thermal runaway). Pure: time only enters through
+ * step(dtS, env).
  */
 import type { Rng } from '../rng';
 import { type GpuModelId, type GpuModelParams, gpuModelParams, leakageW } from './gpu-params';

@@ -15,9 +15,9 @@
  * A memory-bound kind absent from the training set is predicted by physics: the context idle power fitted on the
  * idle phases plus bits moved × energy per bit (the bandwidth at the training phases' memory clock, cited energy
  * figures), at the leakage reference temperature; the simulated die the traffic warms adds its leakage, with only the
- * GPU-die share of the traffic power heating the die sensor. Any other kind absent from the training set falls back to a stated
- * prior (a rule of thumb relative to the power limit, never a number read off this trace); the result lists which
- * parameters came from where ("fit:", "physics:", "prior:").
+ * GPU-die share of the traffic power heating the die sensor. Any other kind absent from the training set falls back
+ * to a stated prior (a rule of thumb relative to the power limit, never a number read off this trace); the result
+ * lists which parameters came from where ("fit:", "physics:", "prior:").
  *
  * Not refitted per fold (read once off the transients of the whole H200 trace, so in-sample for every fold): the
  * time constants, the heatsink resistance, the HBM sensor resistance, the DVFS exponent, the clocks, the 1 s power

@@ -9,21 +9,23 @@
  *   memory-bound         → memory-bound power, R_mem
  *   mixed (duty cycles)  → the same, from the samples inside long busy stretches, when no steady phase of that kind
  *                          is in the training set
+ *   idle intervals       → the leakage slope (context idle power against the die temperature), referred to the die
+ *                          temperature the context idle power was measured at; every busy power is brought to that
+ *                          temperature, and the GPU model adds the leakage back at the temperature it runs at
  * A memory-bound kind absent from the training set is predicted by physics: the context idle power fitted on the
  * idle phases plus bits moved × energy per bit (the bandwidth at the training phases' memory clock, cited energy
- * figures) plus the leakage of a die warmed by that traffic (the idle power's slope against the die temperature,
- * fitted on the training phases' idle intervals), with only the GPU-die share of the traffic power heating the die
- * sensor. Any other kind absent from the training set falls back to a stated
- * prior (a rule of thumb relative to the power limit, never a number read off this trace); the result lists which
- * parameters came from where ("fit:", "physics:", "prior:").
+ * figures), at the leakage reference temperature; the simulated die the traffic warms adds its leakage, with only the
+ * GPU-die share of the traffic power heating the die sensor. Any other kind absent from the training set falls back
+ * to a stated prior (a rule of thumb relative to the power limit, never a number read off this trace); the result
+ * lists which parameters came from where ("fit:", "physics:", "prior:").
  *
  * Not refitted per fold (read once off the transients of the whole H200 trace, so in-sample for every fold): the
  * time constants, the heatsink resistance, the HBM sensor resistance, the DVFS exponent, the clocks, the 1 s power
  * window and the 2 s context release.
  */
-import { type GpuModelParams, hbmBandwidthTBps, memoryTrafficW, stackShare } from './models/gpu-params';
+import { type GpuModelParams, hbmBandwidthTBps, type LeakageParams, leakageW, memoryTrafficW, stackShare } from './models/gpu-params';
 import {
-  burstStartClocksMhz,
+  burstStartSamples,
   hasContext,
   idleGapPowersW,
   idleGapSamples,
@@ -183,6 +185,24 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
       `${PRIORS.idleWithContextShare} × limit`,
     );
   }
+  // Leakage: the slope from the training phases' idle intervals, referred to the die temperature the context idle
+  // power was measured at. Every busy power below is brought to that temperature before it becomes a parameter; the
+  // GPU model adds the leakage back at whatever temperature it runs at (leakageW, models/gpu-params.ts).
+  const slope = idleLeakage(trace, training);
+  const refDieC = withContext.length
+    ? median(withContext.map((o) => o.dieC))
+    : gaps.length
+      ? median(gaps.flatMap((g) => idleGapSamples(trace, g.phase).map((p) => p.dieC)))
+      : Number.NaN;
+  const leakage: LeakageParams | undefined =
+    slope.wPerC > 0 && Number.isFinite(refDieC) ? { wPerC: round(slope.wPerC, 3), refDieC: round(refDieC, 1) } : undefined;
+  sources.idleLeakageWPerC = leakage
+    ? `${slope.source}; at the context idle power's die temperature ${leakage.refDieC} °C`
+    : slope.wPerC > 0
+      ? 'prior: 0 (no context idle power measured to refer it to)'
+      : slope.source;
+  /** A power measured at a die temperature, brought to the leakage reference. */
+  const atRef = (powerW: number, dieC: number) => powerW - leakageW(leakage, dieC);
   const capTargetRatio = pick(
     'capTargetRatio',
     compute,
@@ -197,7 +217,8 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     () =>
       median(
         compute.map(
-          (o) => idleWithContextW + (o.powerW - idleWithContextW) / (o.smClockMhz / base.smClockMaxMhz) ** base.dvfsExponent,
+          (o) =>
+            idleWithContextW + (atRef(o.powerW, o.dieC) - idleWithContextW) / (o.smClockMhz / base.smClockMaxMhz) ** base.dvfsExponent,
         ),
       ),
     PRIORS.computeDemandShare * limitW,
@@ -205,11 +226,15 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
   );
   // The busy power a capped load runs at while the 1 s average still holds idle time: from the SM clock at the start of
   // its busy stretches, through the same DVFS curve. Without a compute-bound phase: no overshoot.
-  const burstClocks = compute.flatMap((o) => burstStartClocksMhz(trace, o.phase));
+  // The die's leakage at the burst start counts in the power the controller allowed.
+  const burstSamples = compute.flatMap((o) => burstStartSamples(trace, o.phase));
   let burstCapRatio: number | undefined;
-  if (burstClocks.length) {
+  if (burstSamples.length) {
+    const clockRatio = median(burstSamples.map((b) => b.smClockMhz)) / base.smClockMaxMhz;
     const burstW =
-      idleWithContextW + (computeBoundDemandW - idleWithContextW) * (median(burstClocks) / base.smClockMaxMhz) ** base.dvfsExponent;
+      idleWithContextW +
+      leakageW(leakage, median(burstSamples.map((b) => b.tempC))) +
+      (computeBoundDemandW - idleWithContextW) * clockRatio ** base.dvfsExponent;
     burstCapRatio = Math.max(capTargetRatio, burstW / limitW);
     sources.burstCapRatio = `${names(compute)} (SM clock in the first 0.5 s of each busy stretch)`;
   } else {
@@ -265,8 +290,15 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
     sensorOffsetC = idle.length ? y - dieBaseResistanceCPerW * p : PRIORS.sensorOffsetC;
     sources.sensorOffsetC = idle.length ? names(idle) : `prior: ${PRIORS.sensorOffsetC}`;
   }
+  // The die heats by R_base over the context idle power at its temperature (leakage included) and by the busy
+  // resistance over the rest, as the GPU model splits it.
   const busyResistance = (list: Observation[]) =>
-    median(list.map((o) => (excess(o) - sensorOffsetC - dieBaseResistanceCPerW * idleWithContextW) / (o.powerW - idleWithContextW)));
+    median(
+      list.map((o) => {
+        const contextW = idleWithContextW + leakageW(leakage, o.dieC);
+        return (excess(o) - sensorOffsetC - dieBaseResistanceCPerW * contextW) / (o.powerW - contextW);
+      }),
+    );
   const dieComputeResistanceCPerW = pick(
     'dieComputeResistanceCPerW',
     compute,
@@ -289,9 +321,8 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
   );
 
   // A memory-bound load keeps the memory controller busy whenever a kernel runs: the traffic is the full bandwidth, at
-  // the memory clock the training phases ran (the datasheet figure where the trace has no memory clock). On top of
-  // the traffic: the die runs warmer than in the idle phases, and the idle power grows with the die temperature
-  // (leakage; the slope is fitted on the training phases' idle intervals, see idleLeakage).
+  // the memory clock the training phases ran (the datasheet figure where the trace has no memory clock). That is its
+  // power at the leakage reference temperature; the GPU model adds the leakage of the die the traffic warms.
   // The memory clock under load: busy samples of the training phases, else samples with a context open (a part that
   // parks its memory clock when idle without a context would otherwise read low).
   const trainingSamples = training.flatMap((phase) =>
@@ -303,28 +334,18 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
   );
   const bandwidthTBps =
     hbm && memClocks.length ? hbmBandwidthTBps(hbm, median(memClocks), base.memClockMhz) : hbm?.peakBandwidthTBps;
-  const leakage = idleLeakage(trace, training);
-  if (!memory.length && hbm) sources.idleLeakageWPerC = leakage.source;
-  const thermalSoFar: GpuModelParams = {
-    ...provisional,
-    idleWithContextW,
-    thermal: { ...th, sensorOffsetC, dieBaseResistanceCPerW, dieComputeResistanceCPerW, dieMemoryResistanceCPerW },
-  };
   const memoryBoundW = forMemory(
     'memoryBoundW',
-    () => median(memory.map((o) => o.powerW)),
+    () => median(memory.map((o) => atRef(o.powerW, o.dieC))),
     hbm && bandwidthTBps !== undefined
-      ? (() => {
-          const trafficW = memoryTrafficW(hbm, 1, bandwidthTBps);
-          const warmW = warmDieW(thermalSoFar, trafficW, leakage.wPerC, inletC);
-          return {
-            from: 'physics' as const,
-            value: idleWithContextW + trafficW + warmW,
-            text:
-              `context idle + ${round(bandwidthTBps, 3)} TB/s${memClocks.length ? ` (memory clock ${median(memClocks)} MHz)` : ''} × ` +
-              `${hbm.pathEnergyPjPerBit} pJ/bit + leakage ${round(leakage.wPerC, 3)} W/°C × the die's rise (${round(warmW, 1)} W)`,
-          };
-        })()
+      ? {
+          from: 'physics' as const,
+          value: idleWithContextW + memoryTrafficW(hbm, 1, bandwidthTBps),
+          text:
+            `context idle + ${round(bandwidthTBps, 3)} TB/s${memClocks.length ? ` (memory clock ${median(memClocks)} MHz)` : ''} × ` +
+            `${hbm.pathEnergyPjPerBit} pJ/bit` +
+            (leakage ? ` at ${leakage.refDieC} °C; the GPU model adds ${leakage.wPerC} W/°C of leakage above it` : ''),
+        }
       : { from: 'prior' as const, value: PRIORS.memoryBoundShare * limitW, text: `${PRIORS.memoryBoundShare} × limit` },
   );
 
@@ -343,6 +364,7 @@ export function fitGpuParams(trace: Trace, training: TracePhase[], base: GpuMode
       dieComputeResistanceCPerW: round(dieComputeResistanceCPerW, 4),
       dieMemoryResistanceCPerW: round(dieMemoryResistanceCPerW, 4),
     },
+    leakage,
     source: `fitted on ${training.length} phases`,
   };
   return { params, signature, sources };
@@ -382,27 +404,4 @@ export function idleLeakage(trace: Trace, training: TracePhase[]): { wPerC: numb
     wPerC: Math.max(0, sxy / sxx),
     source: `fit: ${phases.join(', ')} (energy counter against the die sensor in idle intervals, ${Math.min(...temps)}-${Math.max(...temps)} °C)`,
   };
-}
-
-/**
- * Extra static power of a memory-bound load over the context idle, W: its traffic heats the die (heatsink, die
- * resistance for memory-traffic power, and the chassis air the GPU's own heat warms), and the leakage slope turns that
- * rise into power. The rise depends on the power, so iterate (the loop gain, slope × °C/W, is ~0.01).
- */
-function warmDieW(params: GpuModelParams, trafficW: number, leakageWPerC: number, inletC: number): number {
-  if (leakageWPerC <= 0) return 0;
-  const th = params.thermal;
-  const idleW = params.idleWithContextW;
-  const die = (powerW: number, dynW: number, airC: number) =>
-    airC + th.sinkResistanceCPerW * powerW + th.sensorOffsetC + th.dieBaseResistanceCPerW * idleW + th.dieMemoryResistanceCPerW * dynW;
-  const idleAirC = steadyGpuAirC(params, { powerW: idleW, dieC: 40, busy: 0 }, inletC);
-  const idleDieC = die(idleW, 0, idleAirC);
-  let warmW = 0;
-  for (let k = 0; k < 4; k++) {
-    const powerW = idleW + trafficW + warmW;
-    const guessDieC = idleDieC + (th.sinkResistanceCPerW + th.dieMemoryResistanceCPerW) * (powerW - idleW);
-    const airC = steadyGpuAirC(params, { powerW, dieC: guessDieC, busy: 1 }, inletC);
-    warmW = leakageWPerC * (die(powerW, trafficW + warmW, airC) - idleDieC);
-  }
-  return warmW;
 }

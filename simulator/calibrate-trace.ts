@@ -275,18 +275,18 @@ export function energyBusyPattern(trace: Trace, phase: TracePhase): EnergyBusyPa
 const BURST_START_SAMPLES = 5;
 
 /**
- * SM clocks in the first 0.5 s of each busy stretch of a phase: what the power controller runs a load at while its
- * 1 s power average still holds the idle time before it.
+ * Samples in the first 0.5 s of each busy stretch of a phase: what the power controller runs a load at (SM clock)
+ * while its 1 s power average still holds the idle time before it, and the die temperature it runs at then.
  */
-export function burstStartClocksMhz(trace: Trace, phase: TracePhase): number[] {
+export function burstStartSamples(trace: Trace, phase: TracePhase): TraceSample[] {
   const { samples } = trace;
-  const out: number[] = [];
+  const out: TraceSample[] = [];
   for (let i = 1; i < samples.length; i++) {
     const s = samples[i];
     if (s.tS < phase.startS || s.tS >= phase.endS) continue;
     if (s.utilGpuPct < 99 || samples[i - 1].utilGpuPct >= 99) continue;
     for (let k = i; k < Math.min(samples.length, i + BURST_START_SAMPLES) && samples[k].utilGpuPct >= 99; k++) {
-      out.push(samples[k].smClockMhz);
+      out.push(samples[k]);
     }
   }
   return out;

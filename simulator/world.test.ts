@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { exampleInventory, exampleRack } from './example-inventory';
 import { renderFacilityMetrics, renderGpuHostMetrics } from './exporters';
+import { defaultCoolingParams } from './models/cooling';
+import type { WorkloadKind } from './models/gpu';
+import { GPU_MODELS } from './models/gpu-params';
 import { UPS_OUTPUT_SOURCE } from './models/ups';
 import { World } from './world';
 
@@ -232,5 +235,74 @@ describe('dcgm-exporter text', () => {
       expect(lines.filter((l) => l.startsWith(`${name}{`))).toHaveLength(8);
     }
     expect(renderGpuHostMetrics(w, 'r1-node1', { hostnameLabel: 'hostname' })).toContain('hostname="r1-node1"');
+  });
+});
+
+describe('World: die leakage', () => {
+  const h200 = GPU_MODELS['H200-SXM'];
+  const k = h200.leakage!.wPerC;
+  const crahSupplyC = defaultCoolingParams('crah', 1).supplySetpointC;
+
+  /** The example site with every CRAH's supply setpoint raised by raiseC, every GPU on one workload, settled. */
+  function settledWorld(raiseC: number, kind: WorkloadKind, util: number): World {
+    const inventory = exampleInventory();
+    for (const unit of inventory.sites[0].coolingUnits ?? []) unit.supplyTempC = crahSupplyC + raiseC;
+    const w = new World(inventory, { seed: 7, noise: false });
+    for (const host of w.hostnames()) for (const g of w.hostView(host)!.gpus) w.setWorkload(g.uuid, kind, util);
+    w.step(1800);
+    return w;
+  }
+  const inletC = (w: World) => w.siteView('site-1')!.sensors.find((s) => s.id === 'r1:inlet')!.tempC;
+
+  for (const [kind, util] of [
+    ['idle-with-context', 0],
+    ['memory-bound', 1],
+    ['compute-bound', 0.3],
+  ] as const) {
+    it(`${kind}: inlet +10 °C from the room model → each GPU draws the leakage slope × its die's rise more`, () => {
+      const base = settledWorld(0, kind, util);
+      const warm = settledWorld(10, kind, util);
+      expect(inletC(warm) - inletC(base)).toBeCloseTo(10, 1);
+      const gpus = (w: World) => w.hostView('r1-node1')!.gpus.map((g) => g.readings!);
+      const [b, h] = [gpus(base), gpus(warm)];
+      for (let i = 0; i < b.length; i++) {
+        const riseC = h[i].gpuTempC - b[i].gpuTempC;
+        const extraW = h[i].powerW - b[i].powerW;
+        // The die rises with the air at the heatsink, less what the faster fans take off the chassis preheat (the
+        // BMC speeds them up above a 27 °C inlet: at a copy's load they halve the preheat, +4 °C at the die).
+        expect(riseC, `GPU ${i}`).toBeGreaterThanOrEqual(3);
+        expect(riseC, `GPU ${i}`).toBeLessThanOrEqual(11);
+        // Whole-degree readings: each temperature may sit 0.5 °C off the die's, so k × 1 °C either way.
+        expect(Math.abs(extraW - k * riseC), `GPU ${i}`).toBeLessThanOrEqual(k);
+        expect(h[i].smClockMhz).toBe(b[i].smClockMhz);
+      }
+      // The fleet's power rises with it: eight GPUs per server, through the PSUs.
+      const gpuW = (w: World) => w.hostView('r1-node1')!.server.gpuPowerW;
+      expect(gpuW(warm) - gpuW(base)).toBeGreaterThan(8 * k * 2);
+    });
+  }
+
+  it('power never exceeds the power cap: a capped fleet whose cooling fails holds its cap while its dies heat', () => {
+    const w = new World(exampleInventory(), { seed: 7, noise: false });
+    allTraining(w);
+    const uuids = w.hostnames().flatMap((host) => w.hostView(host)!.gpus.map((g) => g.uuid));
+    w.setPowerLimit(uuids[0], 400);
+    w.step(600);
+    const dieC = () => Math.max(...uuids.map((u) => w.gpuReadings(u)!.gpuTempC));
+    const before = dieC();
+    w.inject('cooling-unit-failure', 'crah-1');
+    w.inject('cooling-unit-failure', 'crah-2');
+    for (let t = 0; t < 1200; t += 10) {
+      w.step(10);
+      for (const u of uuids) {
+        const r = w.gpuReadings(u)!;
+        const targetW = r.powerLimitW * h200.capTargetRatio;
+        expect(r.powerW, u).toBeLessThanOrEqual(targetW + 1e-3);
+        expect(r.powerInstantW, u).toBeLessThanOrEqual(targetW + 1e-3);
+      }
+    }
+    // The dies got hot enough for the leakage to matter (~0.58 W/°C × the rise), and the clocks gave way.
+    expect(dieC() - before).toBeGreaterThan(5);
+    expect(w.gpuReadings(uuids[0])!.powerLimitW).toBe(400);
   });
 });

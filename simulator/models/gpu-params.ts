@@ -83,6 +83,27 @@ export function stackShare(hbm: HbmFigures): number {
   return hbm.stackEnergyPjPerBit / hbm.pathEnergyPjPerBit;
 }
 
+/**
+ * How the static power grows with the die temperature (leakage), measured with a context open and the clocks up.
+ * The powers of a parameter set (idleWithContextW, computeBoundDemandW, memoryBoundW) hold at refDieC; the GPU model
+ * adds leakageW at the die temperature it runs at, so a hotter die (warmer inlet, failed cooling, heavier load) draws
+ * more power and warms further, and a cooler one draws less.
+ */
+export interface LeakageParams {
+  /** Extra power per °C of die sensor temperature, W/°C (H200: fitted on the trace's idle intervals). */
+  wPerC: number;
+  /** Die sensor temperature at which the parameter set's powers hold, °C. */
+  refDieC: number;
+}
+
+/**
+ * The leakage term, the one formula the GPU model and the fit share: extra static power at a die temperature
+ * relative to the reference, W (negative below it; 0 without leakage parameters).
+ */
+export function leakageW(leakage: LeakageParams | undefined, dieC: number): number {
+  return leakage ? leakage.wPerC * (dieC - leakage.refDieC) : 0;
+}
+
 export interface GpuModelParams {
   id: GpuModelId;
   vendor: 'nvidia' | 'amd' | 'google';
@@ -122,7 +143,7 @@ export interface GpuModelParams {
   capTargetRatio: number;
   /**
    * Ceiling on the busy power while the 1 s average is still under the cap target, as a fraction of the limit: the
-   * controller acts on averaged power, so a burst after idle time runs above the target (H200: at ~1,500 MHz, ~737 W)
+   * controller acts on averaged power, so a burst after idle time runs above the target (H200: at ~1,500 MHz, ~734 W)
    * until its average catches up. Absent: no overshoot (the busy power is held at the target at once).
    */
   burstCapRatio?: number;
@@ -138,6 +159,11 @@ export interface GpuModelParams {
   dieAreaMm2?: number;
   /** The memory system in physical terms (where known). */
   hbm?: HbmFigures;
+  /**
+   * Leakage with a context open and the clocks up (absent: power does not follow the die temperature). Not applied
+   * with the clocks parked (idle without a context): the slope was measured at the top clock only.
+   */
+  leakage?: LeakageParams;
   /** Where the numbers come from. */
   source: string;
 }
@@ -147,8 +173,8 @@ const HOPPER_THERMAL: GpuThermalParams = {
   sinkResistanceCPerW: 0.004,
   sinkTauS: 4,
   dieBaseResistanceCPerW: 0.0278,
-  dieComputeResistanceCPerW: 0.0345,
-  dieMemoryResistanceCPerW: 0.0157,
+  dieComputeResistanceCPerW: 0.0347,
+  dieMemoryResistanceCPerW: 0.0156,
   dieTauS: 0.15,
   memResistanceCPerW: 0.1,
   memTauS: 5,
@@ -181,8 +207,8 @@ const H200_SXM: GpuModelParams = {
   idleNoContextW: 79.7,
   idleWithContextW: 122.6,
   idleMemoryPowerW: 40,
-  computeBoundDemandW: 1352,
-  memoryBoundW: 471,
+  computeBoundDemandW: 1326,
+  memoryBoundW: 466.4,
   computeMemoryShare: 0.17,
   // The stacks' share of memory-traffic power (stack ÷ end-to-end energy per bit).
   memoryBoundMemoryShare: Math.round(stackShare(H200_HBM) * 100) / 100,
@@ -193,7 +219,7 @@ const H200_SXM: GpuModelParams = {
   dvfsExponent: 2.5,
   capTargetRatio: 0.9884,
   // Busy power at the ~1,500 MHz a capped load starts at, before the 1 s average catches up (calibrate-fit.ts).
-  burstCapRatio: 1.0527,
+  burstCapRatio: 1.0488,
   powerAverageWindowS: 1,
   contextReleaseDelayS: 2,
   maxOperatingTempC: 87,
@@ -202,13 +228,16 @@ const H200_SXM: GpuModelParams = {
   thermal: HOPPER_THERMAL,
   dieAreaMm2: GH100_DIE_AREA_MM2,
   hbm: H200_HBM,
+  // 0.58 W/°C from the trace's idle intervals, referred to the idle phases' die (39 °C): the powers above hold there.
+  leakage: { wPerC: 0.58, refDieC: 39 },
   source: 'fitted on fixtures/nvml-h200 (real H200 SXM, driver 580.159.04)',
 };
 
 /**
  * H100 SXM transferred from the H200 fit by what carries over within one architecture, never fitted on the H100
  * captures (calibrate.ts predicts those out of sample):
- * - same GH100 die, clocks and power controller: compute demand, cap target, DVFS exponent carry over unchanged;
+ * - same GH100 die, clocks and power controller: compute demand, cap target, DVFS exponent and leakage carry over
+ *   unchanged;
  *   die resistances scale with 1 / die area (ratio 1 here);
  * - memory: 5 HBM3 stacks instead of 6 HBM3e (the H200's idle memory power split per stack) and 3.35 instead of
  *   4.8 TB/s (memory-bound power from bandwidth × energy per bit, as for any part).
@@ -338,6 +367,8 @@ export const GPU_MODELS: Record<GpuModelId, GpuModelParams> = {
     thermal: scaleDieResistances(HOPPER_THERMAL, GH100_DIE_AREA_MM2, GH100_DIE_AREA_MM2),
     dieAreaMm2: GH100_DIE_AREA_MM2,
     hbm: H100_HBM,
+    // Same GH100 die at the same clocks; its context idle power is the H200's at the same reference temperature.
+    leakage: H200_SXM.leakage,
     source: 'transferred from the H200 fit (same GH100 die; HBM stacks, bandwidth × energy per bit); not fitted on the H100 captures',
   },
   B200: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction } from './gpu';
-import { GPU_MODEL_IDS, GPU_MODELS, hbmBandwidthTBps, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
+import { GPU_MODEL_IDS, GPU_MODELS, hbmBandwidthTBps, leakageW, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
 
 const env = { airTempC: 30, powered: true };
 
@@ -22,7 +22,8 @@ describe('GPU power', () => {
     expect(g.readings()!.clockEventReasons).toBe(CLOCK_REASON.gpuIdle);
     g.setWorkload({ kind: 'idle-with-context', util: 0 });
     run(g, 5);
-    expect(g.readings()!.powerW).toBeCloseTo(h200.idleWithContextW, 1);
+    // With a context the idle power follows the die temperature (leakage, referred to the fit's idle die).
+    expect(g.readings()!.powerW).toBeCloseTo(h200.idleWithContextW + leakageW(h200.leakage, g.dieTemperatureC), 1);
     expect(g.readings()!.smClockMhz).toBe(1980);
   });
 
@@ -52,7 +53,10 @@ describe('GPU power', () => {
     const g = gpu();
     g.setWorkload({ kind: 'memory-bound', util: 1 });
     run(g, 5);
-    expect(g.readings()!.powerW).toBeCloseTo(471, 0);
+    // The fitted memory-bound power holds at the leakage reference; the die runs warmer than that under the copy.
+    const h200 = GPU_MODELS['H200-SXM'];
+    expect(g.dieTemperatureC).toBeGreaterThan(h200.leakage!.refDieC);
+    expect(g.readings()!.powerW).toBeCloseTo(h200.memoryBoundW + leakageW(h200.leakage, g.dieTemperatureC), 0);
     expect(g.readings()!.smClockMhz).toBe(1980);
     expect(g.readings()!.clockEventReasons & CLOCK_REASON.swPowerCap).toBe(0);
   });
@@ -95,11 +99,14 @@ describe('GPU power', () => {
   it('bursty load averages between idle and busy power', () => {
     const g = gpu();
     g.setWorkload({ kind: 'bursty-inference', util: 0.5, burstPeriodS: 1, burstComputeShare: 0 });
+    const h200 = GPU_MODELS['H200-SXM'];
+    // One 100 s step: the leakage is taken at the die temperature the step starts from.
+    const contextW = h200.idleWithContextW + leakageW(h200.leakage, g.dieTemperatureC);
     g.step(100, env);
     const p = g.readings()!.powerW;
-    expect(p).toBeGreaterThan(122);
-    expect(p).toBeLessThan(471);
-    expect(p).toBeCloseTo((122.2 + 471) / 2, 0);
+    expect(p).toBeGreaterThan(contextW);
+    expect(p).toBeLessThan(h200.memoryBoundW);
+    expect(p).toBeCloseTo(contextW + (h200.memoryBoundW - h200.idleWithContextW) / 2, 0);
   });
 
   /** Reported (1 s averaged) power sampled every 100 ms over 8 s of a duty-cycled compute load. */
@@ -145,23 +152,34 @@ describe('GPU power', () => {
     g.setWorkload({ kind: 'bursty-inference', util: duty, burstPeriodS: periodS, burstComputeShare: 1 });
     run(g, 20 * periodS, 0.05);
     const gapEnergyW: number[] = [];
+    const gapContextW: number[] = [];
     const gapReportedW: number[] = [];
     let previousMj = g.readings()!.energyMj;
     let t = 20 * periodS;
     for (let i = 0; i < 100; i++) {
-      run(g, 0.1, 0.05);
+      // The context idle power at the die temperature each 50 ms step starts from (the die cools in the gap).
+      let contextW = 0;
+      for (let k = 0; k < 2; k++) {
+        contextW += (h200.idleWithContextW + leakageW(h200.leakage, g.dieTemperatureC)) / 2;
+        g.step(0.05, env);
+      }
       t += 0.1;
       const r = g.readings()!;
       const phase = t - Math.floor(t / periodS + 1e-9) * periodS;
       // Intervals wholly inside the idle part of the period.
       if (phase - 0.1 >= duty * periodS + 1e-6) {
         gapEnergyW.push((r.energyMj - previousMj) / 100);
+        gapContextW.push(contextW);
         gapReportedW.push(r.powerW);
       }
       previousMj = r.energyMj;
     }
     expect(gapEnergyW.length).toBeGreaterThan(5);
-    for (const w of gapEnergyW) expect(Math.abs(w - h200.idleWithContextW)).toBeLessThan(0.02 * h200.idleWithContextW);
+    for (const [i, w] of gapEnergyW.entries()) {
+      expect(Math.abs(w - gapContextW[i])).toBeLessThan(0.02 * h200.idleWithContextW);
+    }
+    // Just after a burst the die is warm: the gap reads above the context idle power at the reference temperature.
+    expect(Math.min(...gapContextW)).toBeGreaterThan(h200.idleWithContextW);
     // The 1 s average still holds most of the burst.
     for (const w of gapReportedW) expect(w).toBeGreaterThan(h200.idleWithContextW * 2);
   });
@@ -179,7 +197,8 @@ describe('GPU power', () => {
     const start = g.readings()!;
     expect(start.powerInstantW).toBeCloseTo(ceilingW, 0);
     // The clock the ceiling allows, through the DVFS curve (the H200 trace: ~1,500 MHz at a burst's start).
-    const startClock = h200.smClockMaxMhz * ((ceilingW - h200.idleWithContextW) / (h200.computeBoundDemandW - h200.idleWithContextW)) ** (1 / h200.dvfsExponent);
+    const contextW = h200.idleWithContextW + leakageW(h200.leakage, g.dieTemperatureC);
+    const startClock = h200.smClockMaxMhz * ((ceilingW - contextW) / (h200.computeBoundDemandW - h200.idleWithContextW)) ** (1 / h200.dvfsExponent);
     expect(Math.abs(start.smClockMhz - startClock)).toBeLessThanOrEqual(15);
     expect(start.clockEventReasons & CLOCK_REASON.swPowerCap).toBeTruthy();
     run(g, 5, 0.05);
@@ -203,8 +222,89 @@ describe('GPU power', () => {
     g.setWorkload({ kind: 'busy-fraction', util: 0.25, burstComputeShare: 0 });
     run(g, 5);
     const r = g.readings()!;
-    expect(r.powerW).toBeCloseTo(h200.idleWithContextW + 0.25 * (h200.memoryBoundW - h200.idleWithContextW), 0);
+    const contextW = h200.idleWithContextW + leakageW(h200.leakage, g.dieTemperatureC);
+    expect(r.powerW).toBeCloseTo(contextW + 0.25 * (h200.memoryBoundW - h200.idleWithContextW), 0);
     expect(r.gpuUtilPct).toBe(25);
+  });
+});
+
+describe('GPU leakage', () => {
+  const h200 = GPU_MODELS['H200-SXM'];
+  const k = h200.leakage!.wPerC;
+  /** Settled at a workload in still air, one step length throughout. */
+  function settled(airTempC: number, workload: Parameters<GpuSim['setWorkload']>[0], dtS = 1, limitW?: number): GpuSim {
+    const g = gpu();
+    g.setWorkload(workload);
+    if (limitW !== undefined) g.setPowerLimitW(limitW);
+    for (let t = 0; t < 600 - 1e-9; t += dtS) g.step(dtS, { airTempC, powered: true });
+    return g;
+  }
+
+  it('is the H200 fit\'s slope, referred to the idle phases\' die temperature', () => {
+    expect(h200.leakage).toEqual({ wPerC: 0.58, refDieC: 39 });
+    expect(leakageW(h200.leakage, 39)).toBe(0);
+    expect(leakageW(h200.leakage, 49)).toBeCloseTo(5.8, 9);
+    expect(leakageW(undefined, 90)).toBe(0);
+  });
+
+  for (const workload of [
+    { kind: 'idle-with-context', util: 0 },
+    { kind: 'memory-bound', util: 1 },
+    { kind: 'compute-bound', util: 0.3 },
+  ] as const) {
+    it(`${workload.kind} (under the cap): air 10 °C warmer → slope × the die's rise more, the feedback settled by hand`, () => {
+      const cool = settled(30, workload);
+      const warm = settled(40, workload);
+      // The leakage heats the die through the heatsink and the base resistance, so a 10 °C warmer air warms the die by
+      // 10 / (1 − k (R_sink + R_base)) = 10 / (1 − 0.58 × 0.0318) = 10.188 °C, and the power rises by k × that = 5.909 W.
+      const th = h200.thermal;
+      const gain = 1 / (1 - k * (th.sinkResistanceCPerW + th.dieBaseResistanceCPerW));
+      expect(gain * 10).toBeCloseTo(10.188, 3);
+      const riseC = warm.dieTemperatureC - cool.dieTemperatureC;
+      expect(riseC).toBeCloseTo(10 * gain, 2);
+      const extraW = warm.readings()!.powerW - cool.readings()!.powerW;
+      expect(extraW).toBeCloseTo(k * riseC, 2);
+      expect(extraW).toBeCloseTo(5.909, 2);
+      expect(warm.readings()!.smClockMhz).toBe(cool.readings()!.smClockMhz);
+    });
+  }
+
+  it('settles on the same power whatever the step length (5 s steps as 50 ms ones)', () => {
+    const workload = { kind: 'memory-bound', util: 1 } as const;
+    const fine = settled(45, workload, 0.05);
+    const coarse = settled(45, workload, 5);
+    expect(coarse.readings()!.powerW).toBeCloseTo(fine.readings()!.powerW, 2);
+    expect(coarse.dieTemperatureC).toBeCloseTo(fine.dieTemperatureC, 2);
+    expect(coarse.readings()!.powerW).toBeGreaterThan(h200.memoryBoundW + k * 10);
+  });
+
+  it('a capped load stays at the cap however hot the die: the clock gives way to the leakage', () => {
+    const workload = { kind: 'compute-bound', util: 1 } as const;
+    for (const limitW of [700, 400]) {
+      const cool = settled(25, workload, 0.1, limitW);
+      const hot = settled(45, workload, 0.1, limitW);
+      const targetW = limitW * h200.capTargetRatio;
+      for (const g of [cool, hot]) {
+        expect(g.readings()!.powerW, `${limitW} W`).toBeCloseTo(targetW, 2);
+        expect(g.readings()!.powerInstantW, `${limitW} W`).toBeLessThanOrEqual(targetW + 1e-6);
+      }
+      expect(hot.dieTemperatureC - cool.dieTemperatureC).toBeGreaterThan(15);
+      // The dynamic power the cap leaves: the target less the context idle power at the die's temperature.
+      for (const g of [cool, hot]) {
+        const allowedW = targetW - h200.idleWithContextW - leakageW(h200.leakage, g.dieTemperatureC);
+        const clock = h200.smClockMaxMhz * (allowedW / (h200.computeBoundDemandW - h200.idleWithContextW)) ** (1 / h200.dvfsExponent);
+        expect(Math.abs(g.readings()!.smClockMhz - clock), `${limitW} W`).toBeLessThanOrEqual(h200.clockStepMhz / 2);
+      }
+      expect(hot.readings()!.smClockMhz).toBeLessThan(cool.readings()!.smClockMhz);
+    }
+  });
+
+  it('leaves the parked clocks alone (idle without a context: the slope was measured at the top clock)', () => {
+    const cool = settled(30, { kind: 'idle-no-context', util: 0 });
+    const warm = settled(40, { kind: 'idle-no-context', util: 0 });
+    expect(warm.dieTemperatureC - cool.dieTemperatureC).toBeGreaterThan(9.9);
+    expect(warm.readings()!.powerW).toBe(h200.idleNoContextW);
+    expect(cool.readings()!.powerW).toBe(h200.idleNoContextW);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
- * One GPU: power as a function of workload and utilisation, the power-cap controller (SM clock throttling), a
- * three-node thermal model (die sensor, memory sensor, heatsink), the energy counter, NVML clock-event reasons and
- * the GPU faults (XID, fallen off the bus, thermal runaway). Pure: time only enters through step(dtS, env).
+ * One GPU: power as a function of workload, utilisation and die temperature (leakage), the power-cap controller (SM
+ * clock throttling), a three-node thermal model (die sensor, memory sensor, heatsink), the energy counter, NVML
+ * clock-event reasons and the GPU faults (XID, fallen off the bus, thermal runaway). Pure: time only enters through
+ * step(dtS, env).
  */
 import type { Rng } from '../rng';
-import { type GpuModelId, type GpuModelParams, gpuModelParams } from './gpu-params';
+import { type GpuModelId, type GpuModelParams, gpuModelParams, leakageW } from './gpu-params';
 
 export type { GpuModelId, GpuModelParams } from './gpu-params';
 
@@ -341,10 +342,16 @@ export class GpuSim {
       endsBusy = util > 0;
     }
 
-    const baseW = clocksUp ? p.idleWithContextW : p.idleNoContextW;
+    // Leakage (clocks up only): the context idle power at the die temperature the step starts from. The parameters'
+    // powers hold at the leakage reference temperature, so the dynamic parts are taken relative to idleWithContextW
+    // and the leakage sits in the base every busy power is built on. Hotter die → more power → hotter die: the loop
+    // is closed one step late, which settles on the steady fixed point for any step length as long as the loop gain
+    // (W/°C × the die's °C/W, ~0.02 on the H200) stays under 1.
+    const contextW = p.idleWithContextW + (clocksUp ? leakageW(p.leakage, this.dieTempC) : 0);
+    const baseW = clocksUp ? contextW : p.idleNoContextW;
     const computeDynW = busyUtil * computeShare * (p.computeBoundDemandW - p.idleWithContextW);
     const memoryDynW = busyUtil * (1 - computeShare) * (p.memoryBoundW - p.idleWithContextW);
-    const demandBusyW = p.idleWithContextW + computeDynW + memoryDynW;
+    const demandBusyW = contextW + computeDynW + memoryDynW;
 
     // --- power cap and thermal controllers act on the busy part
     // The power controller holds the 1 s average at the cap target. While the window still holds idle time (the
@@ -358,24 +365,24 @@ export class GpuSim {
     // Highest busy power whose steady die temperature stays at the max operating temperature (SW thermal slowdown).
     const airTempC = env.airTempC;
     const thermalCapW =
-      (p.maxOperatingTempC - airTempC - th.sensorOffsetC - (th.dieBaseResistanceCPerW - dieR) * p.idleWithContextW) /
+      (p.maxOperatingTempC - airTempC - th.sensorOffsetC - (th.dieBaseResistanceCPerW - dieR) * contextW) /
       (rSink + dieR);
     let reasons = 0;
     let busyW = demandBusyW;
     let clockRatio = 1;
     const capW = Math.min(powerCapW, thermalCapW);
     if (busyFraction > 0 && demandBusyW > capW) {
-      const dyn = demandBusyW - p.idleWithContextW;
-      const allowedDyn = Math.max(capW - p.idleWithContextW, dyn * 0.05);
+      const dyn = demandBusyW - contextW;
+      const allowedDyn = Math.max(capW - contextW, dyn * 0.05);
       clockRatio = clamp((allowedDyn / dyn) ** (1 / p.dvfsExponent), 0.2, 1);
-      busyW = p.idleWithContextW + dyn * clockRatio ** p.dvfsExponent;
+      busyW = contextW + dyn * clockRatio ** p.dvfsExponent;
       reasons |= thermalCapW < powerCapW ? CLOCK_REASON.swThermalSlowdown : CLOCK_REASON.swPowerCap;
     }
     if (busyFraction > 0 && this.dieTempC >= p.slowdownTempC) {
       // HW slowdown halves the clock.
-      const dyn = busyW - p.idleWithContextW;
+      const dyn = busyW - contextW;
       clockRatio *= 0.5;
-      busyW = p.idleWithContextW + dyn * 0.5 ** p.dvfsExponent;
+      busyW = contextW + dyn * 0.5 ** p.dvfsExponent;
       reasons |= CLOCK_REASON.hwSlowdown | CLOCK_REASON.hwThermalSlowdown;
     }
     if (this.noise && busyFraction > 0 && reasons & CLOCK_REASON.swPowerCap) {

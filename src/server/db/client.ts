@@ -14,6 +14,12 @@ export function createDb(url: string, options: { max?: number; applicationName?:
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'plenum',
     connectionTimeoutMillis: 10_000,
+    // A new connection is a new PostgreSQL backend that warms its caches over hundreds of partitions: measured ~29 ms
+    // of server CPU before its first answers (bench/telemetry/connection-cost.ts). node-pg's default closes
+    // a connection idle for 10 s, which the workers ticking every 10-60 s hit on every tick; keep them 5 minutes.
+    idleTimeoutMillis: 300_000,
+    // …without idle connections keeping a finished script alive.
+    allowExitOnIdle: true,
   });
   // A client losing its connection (server restart, shutdown) must not crash the process: idle clients report on
   // the pool, checked-out ones on themselves. Queries on a lost connection still fail and are handled by their caller.

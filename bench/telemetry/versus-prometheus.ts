@@ -25,7 +25,9 @@
  * for Plenum, the prometheus process for Prometheus; divided by the samples each stored in that window. Plenum's
  * compaction only rewrites windows that closed ≥ 10 minutes ago, which a run of a few minutes never reaches, so at
  * the end the bench compacts everything the run stored (compactClosedWindows with a clock 2 h ahead) and adds the CPU
- * that took (Node + PostgreSQL) to Plenum's total: every sample is compacted once.
+ * that took (Node + PostgreSQL) to Plenum's total: every sample is compacted once. So is the VACUUM that follows
+ * (`vacuum`): autovacuum's work in production, reclaiming the deleted raw rows, consumed queue rows and superseded
+ * versions (counted since 2026-12-05 16:20; earlier runs left it out).
  *
  * Disk: Plenum: every telemetry relation with its indexes and TOAST (write table, chunks, rollups 1m/1h, series,
  * dirty minutes) after that compaction and a VACUUM (what autovacuum does); Prometheus: every file under its data
@@ -78,6 +80,9 @@ function ensurePrometheus(): void {
   const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.status !== 0 || !existsSync(PROMETHEUS)) throw new Error('could not install Debian package prometheus (apt-get install prometheus)');
 }
+
+/** What autovacuum reclaims after ingest and compaction: deleted raw rows, consumed queue rows, superseded versions. */
+const VACUUMED_TABLES = 'telemetry_samples, telemetry_rollup_queue, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
 
 /** Alerting rules equivalent to alerts.ts DEFAULT_RULES, over the raw names the simulator's endpoints expose. */
 const PROMETHEUS_RULES = `groups:
@@ -196,13 +201,17 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
   let chunkWrites = 0;
   /** CPU (this process + PostgreSQL) spent in compaction, the price of chunks that grow (re-encoded per window). */
   let compactionCpuS = 0;
+  /** CPU of the VACUUM after each compaction: autovacuum's work in production (deleted raw rows, rewritten chunks). */
+  let vacuumCpuS = 0;
   const compact = async (nowMs: number) => {
     const before = nodeCpuSeconds() + postgresCpuSeconds(pgData);
     const c = await compactClosedWindows(pool, { nowMs, timeBudgetMs: 3_600_000 });
-    compactionCpuS += nodeCpuSeconds() + postgresCpuSeconds(pgData) - before;
-    // What autovacuum does when it keeps up: the dead versions of rewritten chunks become free space the next
-    // rewrites reuse (not counted as compaction CPU).
-    if (c.chunks + c.rollups.chunks > 0) await pool.query('VACUUM telemetry_chunks, telemetry_rollup_1m_chunks');
+    const compacted = nodeCpuSeconds() + postgresCpuSeconds(pgData);
+    compactionCpuS += compacted - before;
+    // What autovacuum does when it keeps up: the deleted raw rows and the dead versions of rewritten chunks become
+    // free space the next writes reuse.
+    if (c.chunks + c.rollups.chunks > 0) await pool.query(`VACUUM ${VACUUMED_TABLES}`);
+    vacuumCpuS += nodeCpuSeconds() + postgresCpuSeconds(pgData) - compacted;
     return c;
   };
   for (let r = 0; r < rounds; r++) {
@@ -275,6 +284,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
     samplesPerChunk: r1(samples / chunkRows),
     chunkWrites,
     compactionCpuUsPerSample: r3((compactionCpuS / samples) * 1e6),
+    vacuumCpuUsPerSample: r3((vacuumCpuS / samples) * 1e6),
     minuteBucketsPerChunk: r1(buckets / minuteChunkRows),
     samplesPerMinuteBucket: r3(samplesPerBucket),
     rollup1hRows,
@@ -388,8 +398,10 @@ async function main() {
     const c0 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
     const compaction = await compactClosedWindows(pool, { nowMs: Date.now() + 2 * 3_600_000, timeBudgetMs: 3_600_000 });
     const c1 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
-    // What autovacuum does in production: the deleted raw rows and the rollups' superseded row versions are reclaimed.
-    await pool.query('VACUUM telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
+    // What autovacuum does in production: the deleted raw rows, the consumed queue rows, the rollups' superseded row
+    // versions are reclaimed. Its CPU is part of each sample's cost (runs before 2026-12-05 16:20 did not count it).
+    await pool.query(`VACUUM ${VACUUMED_TABLES}`);
+    const c2 = { node: nodeCpuSeconds(), pg: postgresCpuSeconds(pg.pgData) };
 
     const plenumSamples = t1.plenumSamples - t0.plenumSamples;
     const promSamples = t1.promSamples - t0.promSamples;
@@ -399,8 +411,9 @@ async function main() {
       node: ((t1.node - t0.node) / plenumSamples) * 1e6,
       postgres: ((t1.pg - t0.pg) / plenumSamples) * 1e6,
       compaction: (compactionCpu / compaction.samples) * 1e6,
+      vacuum: ((c2.node - c1.node + (c2.pg - c1.pg)) / compaction.samples) * 1e6,
     };
-    const plenumCpuPerSampleUs = plenumCpuUs.node + plenumCpuUs.postgres + plenumCpuUs.compaction;
+    const plenumCpuPerSampleUs = plenumCpuUs.node + plenumCpuUs.postgres + plenumCpuUs.compaction + plenumCpuUs.vacuum;
     const promCpuPerSampleUs = ((t1.prom - t0.prom) / promSamples) * 1e6;
 
     // Disk, per relation family (partitions, indexes and TOAST included).
@@ -466,7 +479,7 @@ async function main() {
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
       cpuPerSampleUs: {
         plenum: r3(plenumCpuPerSampleUs),
-        plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction) },
+        plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction), vacuum: r3(plenumCpuUs.vacuum) },
         // PostgreSQL's part by process role (postgresCpuByRole), µs per sample: backends run our statements; the rest
         // is WAL, checkpoints, vacuum.
         postgresByRole: Object.fromEntries(Object.keys(roles1).map((k) => [k, r3(((roles1[k]! - roles0[k]!) / plenumSamples) * 1e6)])),

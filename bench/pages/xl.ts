@@ -20,8 +20,9 @@
  * Last, a process's first request (`--fresh-reps` per page, 0: skipped): each time a new process
  * (bench/pages/first-request.ts) asks for one page once, with the per-process plant caches warmed first as `npm start`
  * does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
- * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`); telemetry
- * is re-ingested whenever the last round is older than 30 s. `--fresh-only` skips the direct computations and the
+ * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`, a telemetry
+ * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
+ * older than 30 s. `--fresh-only` skips the direct computations and the
  * in-process pages above.
  */
 import { execFile } from 'node:child_process';
@@ -217,6 +218,11 @@ async function main() {
         await ingestRound(lastRoundMs);
       };
       await currentTelemetry();
+      // A live site's ingest announces a telemetry version on every flush (about once a second): the viewers'
+      // aggregates are refreshed as often as their computation time allows (REFRESH_COST_FACTOR).
+      const announcer = setInterval(() => {
+        void pool.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ version: Number.MAX_SAFE_INTEGER - 1_000_000 + version++ })]).catch(() => {});
+      }, 1_000);
       const offs = viewed.map(([key, compute]) => hub.listen(key, compute, () => {}));
       for (const [key, compute] of viewed) await hub.get(key, compute);
       const child = fileURLToPath(new URL('./first-request.ts', import.meta.url));
@@ -241,6 +247,7 @@ async function main() {
         console.error(`[bench] first request ${JSON.stringify(row)}`);
         fresh.push(row);
       }
+      clearInterval(announcer);
       for (const off of offs) off();
       hub.close();
     }

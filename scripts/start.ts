@@ -5,6 +5,7 @@ import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
 import { type RunningInstance, startInstance } from '../src/server/services/instance-runtime';
+import { warmPlantCaches } from '../src/server/services/warm-up';
 import { BuildError, ensureBuild } from './build';
 
 /**
@@ -71,6 +72,13 @@ async function main() {
   });
   const origin = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   log(`ready on ${origin}`);
+  // In the background, after readiness: what the first viewer of a dashboard or floor plan would otherwise wait for.
+  void warmPlantCaches(database).then(
+    (warm) => log(`plant caches warmed: ${warm.sites} site(s) in ${(warm.ms / 1000).toFixed(1)} s`),
+    (error: unknown) => {
+      if (!shuttingDown) log(`WARNING: warming the plant caches failed (the first viewer reads them instead): ${(error as Error).message}`);
+    },
+  );
   if (!access.usersExist) {
     log(`no user exists yet: open ${origin}/setup to create the first admin (or run: plenum admin create-user <name> --role admin --password-stdin)`);
   }

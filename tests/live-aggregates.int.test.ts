@@ -9,11 +9,12 @@ import { createContext } from '../src/server/api/trpc';
 import { createCaller } from '../src/server/api/root';
 import type { Principal } from '../src/server/auth/principal';
 import { permissionsOf } from '../src/server/auth/permissions';
+import { zoneConditionText } from '../src/server/auth/zones';
 import { createDb, type DbHandle } from '../src/server/db/client';
 import { siteOverview, type SiteOverview, siteTrends, type SiteTrends } from '../src/server/services/dashboards';
-import { LiveAggregates, TrendCache } from '../src/server/services/live-aggregates';
+import { heldMaxAgeMs, LiveAggregates, MAX_AGE_MS, TrendCache } from '../src/server/services/live-aggregates';
 import { analysePlant } from '../src/server/services/plant';
-import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { IngestPipeline, TELEMETRY_CHANNEL } from '../src/server/services/telemetry/ingest';
 import { NotifyBus } from '../src/server/services/telemetry/notify-bus';
 import { ROLLUP_CHANNEL, runRollups } from '../src/server/services/telemetry/rollups';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
@@ -40,6 +41,27 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000) {
 }
 
 const totalComputations = (key: string) => instances.reduce((n, i) => n + (i.hub.computations.get(key) ?? 0), 0);
+
+/** A process that just started on the same database: its own pool, LISTEN connection and hub, nothing held. */
+async function freshInstance<T>(work: (hub: LiveAggregates, handle: DbHandle, bus: NotifyBus) => Promise<T>): Promise<T> {
+  const handle = createDb(db.url, { max: 4 });
+  const bus = new NotifyBus(db.url);
+  const hub = new LiveAggregates(handle.pool, bus);
+  try {
+    return await work(hub, handle, bus);
+  } finally {
+    hub.close();
+    await bus.close();
+    await handle.pool.end();
+  }
+}
+
+/** Makes the stored row of a key look computed `ageMs` ago in `computeMs`; returns its body. */
+async function storedRow(key: string, ageMs: number, computeMs: number): Promise<SiteOverview> {
+  const { rows } = await db.pool.query<{ body: SiteOverview }>('UPDATE dashboard_snapshots SET computed_at_ms = $2, compute_ms = $3 WHERE key = $1 RETURNING body', [key, Date.now() - ageMs, computeMs]);
+  expect(rows).toHaveLength(1);
+  return rows[0]!.body;
+}
 
 beforeAll(async () => {
   db = await createDemoTelemetryDatabase();
@@ -114,6 +136,78 @@ describe('live aggregates: compute once, fan out', () => {
     // Asked again, each caller gets its own scope's body back (the cache does not mix them).
     expect((await createCaller(createContext(db, scoped)).dashboards.overview({ siteId })).gpus.total).toBe(caged.gpus.total);
     expect((await createCaller(createContext(db)).dashboards.overview({ siteId })).itPowerW).toBe(global.itPowerW);
+  });
+
+  it('a fresh process answers from the stored row while it is young enough to hold, and computes first when it is older', async () => {
+    const key = `overview:${siteId}:all`;
+    const { hub: peer, handle } = instances[0]!;
+    await peer.get(key, () => siteOverview(handle.pool, siteId));
+
+    // 2 s old, and the fresh process has heard of a newer flush (as a started server does within a second): served as
+    // it is, then refreshed behind it.
+    const young = await storedRow(key, 2_000, 0);
+    const { version } = (await db.pool.query<{ version: string }>('SELECT version FROM dashboard_snapshots WHERE key = $1', [key])).rows[0]!;
+    await freshInstance(async (hub, own, bus) => {
+      const heard = bus.next(TELEMETRY_CHANNEL, 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await db.pool.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ version: Number(version) + 1 })]);
+      expect(await heard).toBe(true);
+      const served = await hub.get(key, () => siteOverview(own.pool, siteId));
+      expect(served).toEqual(young);
+      expect(hub.computations.get(key)).toBeUndefined();
+      await until('the refresh behind it', () => hub.computations.get(key) === 1);
+    });
+
+    // Older than a held aggregate may be (MAX_AGE_MS when its computation took no time): computed before answering.
+    const old = await storedRow(key, MAX_AGE_MS + 5_000, 0);
+    await freshInstance(async (hub, own) => {
+      const answered = await hub.get(key, () => siteOverview(own.pool, siteId));
+      expect(hub.computations.get(key)).toBe(1);
+      expect(answered.atMs).toBeGreaterThan(old.atMs);
+    });
+
+    // Equally old, but it took 3 s to compute: a held one that slow is served up to heldMaxAgeMs(3 s), so this row is
+    // answered at once and refreshed behind it.
+    expect(heldMaxAgeMs(3_000)).toBeGreaterThan(MAX_AGE_MS + 5_000);
+    const slow = await storedRow(key, MAX_AGE_MS + 5_000, 3_000);
+    await freshInstance(async (hub, own) => {
+      const served = await hub.get(key, () => siteOverview(own.pool, siteId));
+      expect(served).toEqual(slow);
+      expect(hub.computations.get(key)).toBeUndefined();
+      await until('the refresh behind it', () => hub.computations.get(key) === 1);
+      let again = served;
+      const deadline = Date.now() + 20_000;
+      while (again.atMs <= slow.atMs && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        again = await hub.get(key, () => siteOverview(own.pool, siteId));
+      }
+      expect(again.atMs).toBeGreaterThan(slow.atMs);
+      expect(hub.computations.get(key)).toBe(1);
+    });
+  });
+
+  it('a fresh process never answers one zone scope with another scope\'s stored row', async () => {
+    const zone = (await db.pool.query<{ id: number }>(`SELECT id FROM security_zones WHERE name = 'Tenant cage'`)).rows[0]!.id;
+    const all = await storedRow(`overview:${siteId}:all`, 1_000, 0);
+    expect(all.itPowerW).not.toBeNull();
+    const scopedKey = `overview:${siteId}:zones:${zone}`;
+    await db.pool.query('DELETE FROM dashboard_snapshots WHERE key = $1', [scopedKey]);
+    const caged: Principal = { kind: 'token', userId: null, username: 'caged', role: 'viewer', permissions: permissionsOf('viewer'), allZones: false, zoneIds: new Set([zone]), tokenId: null, sessionHash: null };
+    const zones = { gpu: zoneConditionText(caged, 'gpu', 'a.id'), job: zoneConditionText(caged, 'job', 'jobs.id'), alert: zoneConditionText(caged, 'alert', 'a.id') };
+    await freshInstance(async (hub, own) => {
+      const scoped = await hub.get(scopedKey, () => siteOverview(own.pool, siteId, Date.now(), zones));
+      expect(hub.computations.get(scopedKey)).toBe(1);
+      expect(scoped.itPowerW).toBeNull();
+      expect(scoped.gpus.total).toBeLessThan(all.gpus.total);
+    });
+    // And the other way round: the scope's row, young, does not stand in for the site-wide key of a fresh process.
+    await storedRow(`overview:${siteId}:all`, MAX_AGE_MS + 5_000, 0);
+    await storedRow(scopedKey, 1_000, 0);
+    await freshInstance(async (hub, own) => {
+      const site = await hub.get(`overview:${siteId}:all`, () => siteOverview(own.pool, siteId));
+      expect(hub.computations.get(`overview:${siteId}:all`)).toBe(1);
+      expect(site.itPowerW).not.toBeNull();
+    });
   });
 
   it('trends are cached per range until new rollups land', async () => {

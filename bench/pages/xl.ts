@@ -3,7 +3,7 @@
  * on first load (its tRPC queries, or the first answer of its live subscription), through the real router as an
  * all-zones viewer.
  *
- *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5]
+ *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5] [--fresh-reps 3] [--fresh-only]
  *
  * A throwaway embedded PostgreSQL, migrated and seeded with the xl site (seed time recorded), then one round of
  * telemetry for every GPU (utilisation, temperature, power, memory) plus the site meters and every rack's inlet,
@@ -17,7 +17,17 @@
  * `--compute-reps` times at the moment of the first round: the cost of one refresh, with Node and PostgreSQL CPU.
  * Payload: the JSON the client receives (superjson), raw and gzipped. HTML and JS of the pages are not included
  * (the pages are client components; `bench/bundle` measures their first-load JS).
+ * Last, a process's first request (`--fresh-reps` per page, 0: skipped): each time a new process
+ * (bench/pages/first-request.ts) asks for one page once, with the per-process plant caches warmed first as `npm start`
+ * does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
+ * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`, a telemetry
+ * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
+ * older than 30 s. `--fresh-only` skips the direct computations and the
+ * in-process pages above.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import superjson from 'superjson';
 import { createCaller } from '../../src/server/api/root';
@@ -26,7 +36,7 @@ import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { hallThermal, powerDashboard, siteOverview, utilisation } from '../../src/server/services/dashboards';
-import { MIN_REFRESH_INTERVAL_MS } from '../../src/server/services/live-aggregates';
+import { liveAggregatesFor, MIN_REFRESH_INTERVAL_MS } from '../../src/server/services/live-aggregates';
 import { IngestPipeline, TELEMETRY_CHANNEL } from '../../src/server/services/telemetry/ingest';
 import { MIN_COMPACTION_AGE_MS } from '../../src/server/services/telemetry/sample-store';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
@@ -34,6 +44,8 @@ import { arg, machine, pct, postgresCpuSeconds, throwawayPostgres } from '../tel
 
 const reps = Number(arg('reps', '10'));
 const computeReps = Number(arg('compute-reps', '5'));
+const freshReps = Number(arg('fresh-reps', '3'));
+const freshOnly = process.argv.includes('--fresh-only');
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -116,7 +128,7 @@ async function main() {
       { aggregate: `thermal (${airHall.name})`, compute: () => hallThermal(pool, airHall.id, atMs) },
     ];
     const computed = [];
-    for (const { aggregate, compute } of aggregates) {
+    for (const { aggregate, compute } of freshOnly ? [] : aggregates) {
       const times: number[] = [];
       const cpu0 = process.cpuUsage();
       const pgCpu0 = postgresCpuSeconds(pg.pgData);
@@ -160,7 +172,7 @@ async function main() {
     const refreshMs: number[] = [];
     // Dashboard pages twice: recomputed (the first viewer after a telemetry update) and shared (every other viewer).
     const runs = pages.flatMap((p) => (p.dashboard ? [{ ...p, page: `${p.page} [recomputed]` }, { ...p, page: `${p.page} [shared]`, dashboard: false }] : [p]));
-    for (const { page, dashboard, load } of runs) {
+    for (const { page, dashboard, load } of freshOnly ? [] : runs) {
       const times: number[] = [];
       let bytes = 0;
       let gzipBytes = 0;
@@ -188,10 +200,61 @@ async function main() {
       console.error(`[bench] ${JSON.stringify(row)}`);
       results.push(row);
     }
+
+    // A process's first request to each page, each in a new process, while this one serves live viewers.
+    const fresh = [];
+    if (freshReps > 0) {
+      const hub = liveAggregatesFor(pool);
+      const viewed: [string, () => Promise<unknown>][] = [
+        [`overview:${siteId}:all`, () => siteOverview(pool, siteId)],
+        [`power:${siteId}`, () => powerDashboard(handle.db, pool, siteId)],
+        [`utilisation:${siteId}`, () => utilisation(pool, siteId)],
+        [`thermal:${airHall.id}`, () => hallThermal(pool, airHall.id)],
+      ];
+      let lastRoundMs = 0;
+      const currentTelemetry = async () => {
+        if (Date.now() - lastRoundMs < 30_000) return;
+        lastRoundMs = Date.now();
+        await ingestRound(lastRoundMs);
+      };
+      await currentTelemetry();
+      // A live site's ingest announces a telemetry version on every flush (about once a second): the viewers'
+      // aggregates are refreshed as often as their computation time allows (REFRESH_COST_FACTOR).
+      const announcer = setInterval(() => {
+        void pool.query('SELECT pg_notify($1, $2)', [TELEMETRY_CHANNEL, JSON.stringify({ version: Number.MAX_SAFE_INTEGER - 1_000_000 + version++ })]).catch(() => {});
+      }, 1_000);
+      const offs = viewed.map(([key, compute]) => hub.listen(key, compute, () => {}));
+      for (const [key, compute] of viewed) await hub.get(key, compute);
+      const child = fileURLToPath(new URL('./first-request.ts', import.meta.url));
+      const warm = existsSync(fileURLToPath(new URL('../../src/server/services/warm-up.ts', import.meta.url))) ? '1' : '0';
+      for (const page of ['overview', 'floor-plan', 'thermal', 'power', 'utilisation', 'trends']) {
+        const times: number[] = [];
+        const warmTimes: number[] = [];
+        for (let r = 0; r < freshReps; r++) {
+          await currentTelemetry();
+          // Asynchronously: this process keeps refreshing the viewed aggregates meanwhile, as another instance would.
+          const run = await new Promise<{ ok: boolean; stdout: string; stderr: string }>((resolve) => {
+            const args = ['--import', 'tsx', child, '--url', pg.url, '--page', page, '--site', String(siteId), '--hall', String(airHall.id), '--warm', warm];
+            execFile(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => resolve({ ok: !error, stdout, stderr }));
+          });
+          const line = run.stdout.trim().split('\n').at(-1) ?? '';
+          if (!run.ok || !line.startsWith('{')) throw new Error(`first-request ${page}: ${run.stderr.slice(-2000)}`);
+          const answer = JSON.parse(line) as { ms: number; warmMs: number | null };
+          times.push(answer.ms);
+          if (answer.warmMs !== null) warmTimes.push(answer.warmMs);
+        }
+        const row = { page, warmedUp: warm === '1', p50Ms: Math.round(pct(times, 50)), p95Ms: Math.round(pct(times, 95)), times, warmUpMs: warmTimes };
+        console.error(`[bench] first request ${JSON.stringify(row)}`);
+        fresh.push(row);
+      }
+      clearInterval(announcer);
+      for (const off of offs) off();
+      hub.close();
+    }
     await pipeline.stop();
     console.log(
       JSON.stringify(
-        { bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, refreshRoundMs, aggregatesReadPastSamples: stale, refreshIngestMs: refreshMs, reps, computeReps, aggregates: computed, pages: results, machineAtEnd: machine() },
+        { bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, refreshRoundMs, aggregatesReadPastSamples: stale, refreshIngestMs: refreshMs, reps, computeReps, aggregates: computed, pages: results, freshReps, firstRequest: fresh, machineAtEnd: machine() },
         null,
         2,
       ),

@@ -30,6 +30,7 @@ import { classifyInletTempC } from '@/domain/cooling';
 import { attributeBusyGpus, type BusyAttribution, type FacilityReconciliation, type GpuHolder, holderOf, reconcileFacility } from '@/domain/honest-numbers';
 import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
+import { processCache } from './process-cache';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8ArrayLiteral } from '../db/array-literal';
@@ -471,8 +472,8 @@ async function queryGpus(pool: pg.Pool, siteId: number, condition: string): Prom
   return rows.rows;
 }
 
-/** Per pool (a process may serve two databases: tests), per key: plant rows as of a plant version. */
-const plantVersionCaches = new WeakMap<pg.Pool, Map<string, { version: string; value: Promise<unknown> }>>();
+/** Per database (a process may serve two: tests), per key: plant rows as of a plant version (process-cache.ts). */
+const plantVersionCache = (pool: pg.Pool) => processCache<string, { version: string; value: Promise<unknown> }>('dashboards:plant-versioned', pool);
 
 /**
  * `load()` once per plant version (bumped by every plant change, GPUs included: migrations 0020, 0027) and key: at
@@ -481,11 +482,7 @@ const plantVersionCaches = new WeakMap<pg.Pool, Map<string, { version: string; v
  */
 async function plantVersioned<T>(pool: pg.Pool, key: string, load: () => Promise<T>, version?: string): Promise<T> {
   version ??= (await pool.query<{ version: string }>('SELECT version FROM plant_version')).rows[0]?.version ?? '';
-  let cache = plantVersionCaches.get(pool);
-  if (!cache) {
-    cache = new Map();
-    plantVersionCaches.set(pool, cache);
-  }
+  const cache = plantVersionCache(pool);
   const held = cache.get(key);
   if (held && held.version === version) return held.value as Promise<T>;
   const value = load();
@@ -513,6 +510,12 @@ async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Prom
     const now = health.get(g.id) ?? 'healthy';
     return now === g.health ? g : { ...g, health: now };
   });
+}
+
+/** Reads the site's lists kept per plant version (its GPUs, its drawing devices) into the process cache (warm-up.ts). */
+export async function warmSiteLists(pool: pg.Pool, siteId: number): Promise<void> {
+  await plantVersioned(pool, `gpus:${siteId}`, () => queryGpus(pool, siteId, 'true'));
+  await drawingDevices(pool, siteId);
 }
 
 export type GpuState = 'busy' | 'idle' | 'failed';

@@ -8,20 +8,16 @@ import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import * as s from '../db/schema';
 import type { Db } from '../db/client';
+import { poolOf, processCache } from './process-cache';
 
 export type FabricStats = { tiers: Partial<Record<'node' | 'leaf' | 'spine' | 'core', number>>; links: number; ports: number; maxSpeedGbps: number | null };
 
-const caches = new WeakMap<Db, Map<number, { version: number; stats: Promise<Map<number, FabricStats>> }>>();
 
 /** Fabric id → its statistics, for the fabrics of one site. */
 export async function fabricStats(db: Db, siteId: number): Promise<Map<number, FabricStats>> {
   // Never cached inside a transaction: it may see (and bump the version for) changes that are then rolled back.
   if (db instanceof PgTransaction) return computeFabricStats(db, siteId);
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
-  }
+  const cache = processCache<number, { version: number; stats: Promise<Map<number, FabricStats>> }>('fabric-stats', poolOf(db));
   const [row] = await db.select({ version: s.plantVersion.version }).from(s.plantVersion);
   const version = row?.version ?? -1;
   const held = cache.get(siteId);

@@ -10,6 +10,9 @@
  *   advisory lock on the key: the first instance computes and stores the body in `dashboard_snapshots`, the others wait
  *   on the lock and then read that row. The computing instance NOTIFYs the key (not the body: NOTIFY payloads are
  *   limited to 8000 bytes) so every instance pushes the new body to its SSE subscribers.
+ * - A process that holds nothing for a key yet (it just started) serves the stored row while it is as young as a held
+ *   aggregate may be (heldMaxAgeMs, from the row's own computation time) and refreshes behind it, as after an update;
+ *   an older row, or none, is computed first.
  */
 import type pg from 'pg';
 import { TELEMETRY_CHANNEL } from './telemetry/ingest';
@@ -29,11 +32,20 @@ export const REFRESH_COST_FACTOR = 4;
 const LOCK_NAMESPACE = 'plenum-dashboard:';
 
 /** How often a key may be refreshed: MIN_REFRESH_INTERVAL_MS, or longer when its computation is slow. */
-function refreshIntervalMs(entry: Entry): number {
-  return Math.max(MIN_REFRESH_INTERVAL_MS, REFRESH_COST_FACTOR * entry.lastComputeMs);
+function refreshIntervalMs(computeMs: number): number {
+  return Math.max(MIN_REFRESH_INTERVAL_MS, REFRESH_COST_FACTOR * computeMs);
 }
 
-export type Snapshot<T = unknown> = { key: string; version: number; computedAtMs: number; body: T };
+/**
+ * How old an aggregate may be and still be served while a refresh runs behind it: MAX_AGE_MS, or two refresh
+ * intervals of a slow computation (a refresh waits one interval, then takes a quarter of one to compute).
+ */
+export function heldMaxAgeMs(computeMs: number): number {
+  return Math.max(MAX_AGE_MS, 2 * refreshIntervalMs(computeMs));
+}
+
+/** `computeMs`: how long its computation took, wherever it ran (0: not recorded). */
+export type Snapshot<T = unknown> = { key: string; version: number; computedAtMs: number; computeMs: number; body: T };
 type Listener = (snapshot: Snapshot) => void;
 type Entry = {
   snapshot: Snapshot | undefined;
@@ -41,9 +53,11 @@ type Entry = {
   compute: (() => Promise<unknown>) | undefined;
   listeners: Set<Listener>;
   lastRefreshMs: number;
-  /** How long this process's last computation of the key took (0 until it computes one). */
+  /** How long the last computation of the key took: here, or in the instance whose row was adopted (0: unknown). */
   lastComputeMs: number;
   timer: NodeJS.Timeout | undefined;
+  /** The read of the stored row by a process that holds nothing for the key yet (one for all its first callers). */
+  storedRead: Promise<void> | undefined;
 };
 
 export class LiveAggregates {
@@ -77,16 +91,18 @@ export class LiveAggregates {
   }
 
   /**
-   * The aggregate for a key: the current one; else, while the held one is younger than MAX_AGE_MS, that one at once
+   * The aggregate for a key: the current one; else, while the held one is younger than heldMaxAgeMs, that one at once
    * with a refresh started behind it (a periodic query never waits for a recomputation: live subscribers get the
-   * new one pushed); else another instance's or one computed now (once for all callers).
+   * new one pushed); else another instance's or one computed now (once for all callers). A process holding nothing
+   * for the key yet first adopts the stored row when that is young enough to be held.
    */
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const entry = this.entry(key);
     entry.compute = compute;
+    if (!entry.snapshot && !entry.inflight) await this.adoptStored(key, entry);
     if (this.isCurrent(entry, 'recent')) return entry.snapshot!.body as T;
-    if (entry.snapshot && Date.now() - entry.snapshot.computedAtMs < Math.max(MAX_AGE_MS, 2 * refreshIntervalMs(entry))) {
-      if (!entry.inflight && Date.now() - entry.lastRefreshMs >= refreshIntervalMs(entry)) void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
+    if (entry.snapshot && Date.now() - entry.snapshot.computedAtMs < heldMaxAgeMs(entry.lastComputeMs)) {
+      if (!entry.inflight && Date.now() - entry.lastRefreshMs >= refreshIntervalMs(entry.lastComputeMs)) void this.refresh(key).catch((error) => console.error(`[plenum] live aggregate ${key}: ${(error as Error).message}`));
       return entry.snapshot.body as T;
     }
     return (await this.refresh(key)).body as T;
@@ -139,7 +155,7 @@ export class LiveAggregates {
   private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { snapshot: undefined, inflight: undefined, compute: undefined, listeners: new Set(), lastRefreshMs: 0, lastComputeMs: 0, timer: undefined };
+      entry = { snapshot: undefined, inflight: undefined, compute: undefined, listeners: new Set(), lastRefreshMs: 0, lastComputeMs: 0, timer: undefined, storedRead: undefined };
       this.entries.set(key, entry);
     }
     return entry;
@@ -155,7 +171,25 @@ export class LiveAggregates {
     if (!snapshot) return false;
     const age = Date.now() - snapshot.computedAtMs;
     if (age >= MAX_AGE_MS) return false;
-    return snapshot.version >= this.latestVersion || (how === 'recent' && age < refreshIntervalMs(entry));
+    return snapshot.version >= this.latestVersion || (how === 'recent' && age < refreshIntervalMs(entry.lastComputeMs));
+  }
+
+  /**
+   * A cold key (nothing held, nothing running): the stored row, when another instance (or this process before a
+   * restart) computed it recently enough that it would still serve it as held, i.e. younger than heldMaxAgeMs of the
+   * row's own computation time. The key names the scope (zones included), so the row is that scope's. A failed read
+   * leaves the key cold: the refresh that follows reads again and reports the error.
+   */
+  private async adoptStored(key: string, entry: Entry): Promise<void> {
+    entry.storedRead ??= this.readRow(key)
+      .then((row) => {
+        if (row && !entry.snapshot && Date.now() - row.computedAtMs < heldMaxAgeMs(row.computeMs)) this.adopt(entry, row);
+      })
+      .catch(() => {})
+      .finally(() => {
+        entry.storedRead = undefined;
+      });
+    await entry.storedRead;
   }
 
   private onTelemetry(payload: string): void {
@@ -186,7 +220,7 @@ export class LiveAggregates {
   private schedule(key: string): void {
     const entry = this.entry(key);
     if (entry.timer || !entry.compute) return;
-    const wait = Math.max(0, entry.lastRefreshMs + refreshIntervalMs(entry) - Date.now());
+    const wait = Math.max(0, entry.lastRefreshMs + refreshIntervalMs(entry.lastComputeMs) - Date.now());
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       if (entry.listeners.size === 0 || this.isCurrent(entry, 'latest')) return;
@@ -226,13 +260,14 @@ export class LiveAggregates {
       if (!compute) throw new Error(`no computation registered for ${key}`);
       const computedAtMs = Date.now();
       const body = await compute();
-      entry.lastComputeMs = Date.now() - computedAtMs;
+      const computeMs = Date.now() - computedAtMs;
+      entry.lastComputeMs = computeMs;
       this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
-      const snapshot: Snapshot = { key, version: target, computedAtMs, body };
+      const snapshot: Snapshot = { key, version: target, computedAtMs, computeMs, body };
       await client.query(
-        `INSERT INTO dashboard_snapshots (key, version, computed_at_ms, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (key) DO UPDATE SET version = excluded.version, computed_at_ms = excluded.computed_at_ms, body = excluded.body`,
-        [key, target, computedAtMs, JSON.stringify(body)],
+        `INSERT INTO dashboard_snapshots (key, version, computed_at_ms, compute_ms, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (key) DO UPDATE SET version = excluded.version, computed_at_ms = excluded.computed_at_ms, compute_ms = excluded.compute_ms, body = excluded.body`,
+        [key, target, computedAtMs, computeMs, JSON.stringify(body)],
       );
       await client.query('SELECT pg_notify($1, $2)', [DASHBOARD_CHANNEL, key]);
       await client.query('COMMIT');
@@ -249,9 +284,12 @@ export class LiveAggregates {
 
   private async readRow(key: string, client: pg.Pool | pg.PoolClient = this.pool): Promise<Snapshot | undefined> {
     const row = (
-      await client.query<{ version: string; computed_at_ms: string; body: unknown }>('SELECT version, computed_at_ms, body FROM dashboard_snapshots WHERE key = $1', [key])
+      await client.query<{ version: string; computed_at_ms: string; compute_ms: number; body: unknown }>(
+        'SELECT version, computed_at_ms, compute_ms, body FROM dashboard_snapshots WHERE key = $1',
+        [key],
+      )
     ).rows[0];
-    return row ? { key, version: Number(row.version), computedAtMs: Number(row.computed_at_ms), body: row.body } : undefined;
+    return row ? { key, version: Number(row.version), computedAtMs: Number(row.computed_at_ms), computeMs: row.compute_ms, body: row.body } : undefined;
   }
 
   /** Keeps the newer of the held and the given aggregate and tells the subscribers when it changed. */
@@ -259,6 +297,8 @@ export class LiveAggregates {
     const held = entry.snapshot;
     if (held && (held.version > snapshot.version || (held.version === snapshot.version && held.computedAtMs >= snapshot.computedAtMs))) return held;
     entry.snapshot = snapshot;
+    // Another instance's computation costs what this one's would: its time paces this process's refreshes too.
+    if (snapshot.computeMs > 0) entry.lastComputeMs = snapshot.computeMs;
     for (const listener of entry.listeners) {
       try {
         listener(snapshot);

@@ -4,6 +4,7 @@ import { analyzeCooling, type CoolingAnalysis, type CoolingModel, type CoolingUn
 import { analyzePowerChain, type PowerAnalysis, type PowerChain, type PowerNodeKind } from '@/domain/power';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
+import { poolOf, processCache } from './process-cache';
 
 /** Per-device live/allocated loads supplied by telemetry and the scheduler when they have them. */
 export type DeviceLoadOverlay = Map<number, { measuredW?: number | null; allocatedW?: number | null }>;
@@ -163,15 +164,9 @@ function analyse(model: PlantModel): PlantAnalysis {
 /** The rows of one plant version, and its plant-alone analysis once someone asks for it. */
 type SharedPlant = { version: number; rows: Promise<PlantRows>; analysis: () => Promise<PlantAnalysis> };
 
-/** Per database handle (a process may serve two databases: tests), per site. */
-const plantCaches = new WeakMap<Db, Map<number, SharedPlant>>();
-
+/** Per database (a process may serve two: tests), per site (process-cache.ts). */
 async function sharedPlant(db: Db, siteId: number): Promise<SharedPlant> {
-  let cache = plantCaches.get(db);
-  if (!cache) {
-    cache = new Map();
-    plantCaches.set(db, cache);
-  }
+  const cache = processCache<number, SharedPlant>('plant:shared', poolOf(db));
   const [row] = await db.select({ version: s.plantVersion.version }).from(s.plantVersion);
   const version = row?.version ?? -1;
   const held = cache.get(siteId);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, json, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, integer, json, pgTable, text } from 'drizzle-orm/pg-core';
 
 /** The latest live aggregate per scope key (e.g. `overview:1:all`), written by the instance that computed it. */
 export const dashboardSnapshots = pgTable(
@@ -9,6 +9,8 @@ export const dashboardSnapshots = pgTable(
     /** The telemetry version (ingest transaction id) the aggregate reflects. */
     version: bigint('version', { mode: 'number' }).notNull(),
     computedAtMs: bigint('computed_at_ms', { mode: 'number' }).notNull(),
+    /** How long the computation took (0: not recorded, rows before migration 0028). */
+    computeMs: integer('compute_ms').notNull().default(0),
     body: json('body').notNull(),
   },
   (t) => [check('dashboard_snapshots_key_length', sql`length(${t.key}) BETWEEN 1 AND 200`)],

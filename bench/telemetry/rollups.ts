@@ -49,6 +49,8 @@ async function recomputeIn(pool: import('pg').PoolClient, dirtyMinutesMs: number
       [m, m + 60_000],
     );
   }
+  // The previous design wrote hours from here; migration 0029 lets only compaction write them.
+  await pool.query(`SELECT set_config('plenum.rollup_1h_writer', 'compaction', false)`);
   for (const h of new Set(dirtyMinutesMs.map((m) => m - (m % 3_600_000)))) {
     await pool.query(
       `INSERT INTO telemetry_rollup_1h (series_id, bucket, min, max, sum, count)

@@ -244,7 +244,9 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
       [ids, starts, spans, counts, datas],
     );
     // The window's 1-minute buckets leave the row table, so their hour's aggregate (with what was stored) goes to
-    // telemetry_rollup_1h in the same transaction.
+    // telemetry_rollup_1h in the same transaction. Compaction is its only writer (migration 0029's trigger refuses the
+    // rest: an older version's rollup worker during a rolling upgrade).
+    await client.query(`SELECT set_config('plenum.rollup_1h_writer', 'compaction', true)`);
     await client.query(
       `INSERT INTO telemetry_rollup_1h AS r (series_id, bucket, min, max, sum, count)
        SELECT id, to_timestamp($2 / 1000.0), mn, mx, sm, ct FROM unnest($1::int4[], $3::float8[], $4::float8[], $5::float8[], $6::int4[]) AS u(id, mn, mx, sm, ct)

@@ -91,7 +91,12 @@ function roleOf(cmdline: string): string {
 
 /** CPU seconds (user + system) of the postmaster and all its children (backends, walwriter, checkpointer, …). */
 export function postgresCpuSeconds(pgData: string): number {
-  return Object.values(postgresCpuByRole(pgData)).reduce((a, b) => a + b, 0);
+  return totalCpuSeconds(postgresCpuByRole(pgData));
+}
+
+/** The sum of postgresCpuByRole's parts. */
+export function totalCpuSeconds(byRole: Record<string, number>): number {
+  return Object.values(byRole).reduce((a, b) => a + b, 0);
 }
 
 export function machine() {

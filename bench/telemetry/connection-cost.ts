@@ -2,41 +2,58 @@
  * What a new connection costs PostgreSQL on Plenum's schema (fork, authentication, caches warmed over hundreds of
  * partitions), against the same queries on a connection kept open:
  *
- *   npx tsx bench/telemetry/connection-cost.ts
+ *   npx tsx bench/telemetry/connection-cost.ts [--connections 40]
  */
 import pg from 'pg';
-import { throwawayPostgres, postgresCpuSeconds } from './common';
-import { runMigrations } from '../../src/server/db/migrate';
 import { createDb } from '../../src/server/db/client';
+import { runMigrations } from '../../src/server/db/migrate';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
-const db = await throwawayPostgres();
-const h = createDb(db.url);
-await runMigrations(h.pool);
-await maintainPartitions(h.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
-await h.pool.end();
-const work = async (c: pg.Client) => {
-  await c.query('SELECT count(*) FROM telemetry_latest');
-  await c.query("SELECT count(*) FROM telemetry_samples WHERE ts > now() - interval '1 minute'");
-  await c.query('SELECT count(*) FROM telemetry_rollup_queue');
-  await c.query("SELECT count(*) FROM telemetry_rollup_1m WHERE bucket > now() - interval '1 hour'");
-};
-for (const mode of ['fresh', 'reused']) {
-  const N = 40;
-  const reused = new pg.Client({ connectionString: db.url });
-  await reused.connect();
-  await work(reused);
-  const t0 = postgresCpuSeconds(db.pgData);
-  for (let i = 0; i < N; i++) {
-    if (mode === 'fresh') {
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      await work(c);
-      await c.end();
-    } else await work(reused);
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  const t1 = postgresCpuSeconds(db.pgData);
-  console.log(mode, 'PostgreSQL CPU ms per connection+work:', ((t1 - t0) / N) * 1000);
-  await reused.end();
+import { arg, machine, postgresCpuSeconds, r3, throwawayPostgres } from './common';
+
+/** A few small reads of the tables the telemetry workers touch on every tick. */
+async function work(client: pg.Client): Promise<void> {
+  await client.query('SELECT count(*) FROM telemetry_latest');
+  await client.query("SELECT count(*) FROM telemetry_samples WHERE ts > now() - interval '1 minute'");
+  await client.query('SELECT count(*) FROM telemetry_rollup_queue');
+  await client.query("SELECT count(*) FROM telemetry_rollup_1m WHERE bucket > now() - interval '1 hour'");
 }
-await db.stop();
+
+async function main() {
+  const connections = Number(arg('connections', '40'));
+  const db = await throwawayPostgres();
+  try {
+    const handle = createDb(db.url);
+    await runMigrations(handle.pool);
+    await maintainPartitions(handle.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+    await handle.pool.end();
+    const msPer: Record<string, number> = {};
+    for (const mode of ['fresh', 'kept'] as const) {
+      const kept = new pg.Client({ connectionString: db.url });
+      await kept.connect();
+      await work(kept);
+      const before = postgresCpuSeconds(db.pgData);
+      for (let i = 0; i < connections; i++) {
+        if (mode === 'kept') {
+          await work(kept);
+          continue;
+        }
+        const fresh = new pg.Client({ connectionString: db.url });
+        await fresh.connect();
+        await work(fresh);
+        await fresh.end();
+      }
+      // Let the ended backends exit, so their CPU is counted through the postmaster.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      msPer[mode] = r3(((postgresCpuSeconds(db.pgData) - before) / connections) * 1000);
+      await kept.end();
+    }
+    console.log(JSON.stringify({ bench: 'connection-cost', machine: machine(), connections, postgresCpuMsPerRound: msPer }, null, 2));
+  } finally {
+    await db.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

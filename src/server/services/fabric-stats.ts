@@ -12,7 +12,6 @@ import { poolOf, processCache } from './process-cache';
 
 export type FabricStats = { tiers: Partial<Record<'node' | 'leaf' | 'spine' | 'core', number>>; links: number; ports: number; maxSpeedGbps: number | null };
 
-
 /** Fabric id → its statistics, for the fabrics of one site. */
 export async function fabricStats(db: Db, siteId: number): Promise<Map<number, FabricStats>> {
   // Never cached inside a transaction: it may see (and bump the version for) changes that are then rolled back.

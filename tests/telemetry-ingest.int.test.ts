@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAmdHostMetrics, renderFacilityMetrics, renderGpuHostMetrics } from '../simulator/exporters';
 import { World } from '../simulator/world';
 import { IngestPipeline, remapSeries } from '../src/server/services/telemetry/ingest';
-import { maintainPartitions, plannedPartitions } from '../src/server/services/telemetry/partitions';
+import { maintainPartitions, plannedPartitions, RAW_TABLE } from '../src/server/services/telemetry/partitions';
 import { hourRollupsSql } from '../src/server/services/telemetry/rollup-store';
 import { runRollups } from '../src/server/services/telemetry/rollups';
 import { hostExporterDialect } from '../src/server/services/simulator-host';
@@ -138,11 +138,11 @@ describe('telemetry ingest', () => {
 
   it('drops whole expired partitions and creates the ones ahead', async () => {
     const nowMs = Date.now();
-    const before = await count(`SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_samples'`);
-    expect(before).toBe(plannedPartitions(nowMs, 7, 365).filter((p) => p.table === 'telemetry_samples').length);
+    const before = await count(`SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '${RAW_TABLE}'`);
+    expect(before).toBe(plannedPartitions(nowMs, 7, 365).filter((p) => p.table === RAW_TABLE).length);
     // Ten days later with the same retention: today's data is 10 days old, its partition goes.
     const later = await maintainPartitions(db.pool, { nowMs: nowMs + 10 * 86_400_000, rawRetentionDays: 7, rollupRetentionDays: 365 });
-    expect(later.dropped.some((n) => n.startsWith('telemetry_samples_p'))).toBe(true);
+    expect(later.dropped.some((n) => n.startsWith(`${RAW_TABLE}_p`))).toBe(true);
     expect(later.created.length).toBeGreaterThan(0);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBeGreaterThan(0);

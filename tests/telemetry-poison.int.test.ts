@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHealth } from '../src/server/services/health';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
+import { RAW_TABLE } from '../src/server/services/telemetry/partitions';
 import { listUnmapped } from '../src/server/services/telemetry/query';
 import { createDemoTelemetryDatabase, type TestDatabase } from './db';
 
@@ -106,7 +107,7 @@ describe('hostile telemetry', () => {
     const day = 86_400_000;
     const threeDaysAgo = Math.floor((Date.now() - 3 * day) / day) * day + 3_600_000;
     const t = new Date(threeDaysAgo);
-    const partition = `telemetry_samples_p${t.getUTCFullYear()}${String(t.getUTCMonth() + 1).padStart(2, '0')}${String(t.getUTCDate()).padStart(2, '0')}`;
+    const partition = `${RAW_TABLE}_p${t.getUTCFullYear()}${String(t.getUTCMonth() + 1).padStart(2, '0')}${String(t.getUTCDate()).padStart(2, '0')}`;
     await db.pool.query(`DROP TABLE ${partition}`);
     const now = Date.now() - 1_000;
     const rows = Array.from({ length: 1000 }, (_, k) => ({ name: 'clean_d', labels: { host: `h${k % 10}` }, value: k, timestampMs: k % 250 === 7 ? threeDaysAgo + k : now + k }));

@@ -1,12 +1,12 @@
 /**
- * Ingest benchmark: end-to-end ingest (parse + dialect map + inventory map + series lookup + binary COPY into the
- * partitioned samples table) against a raw binary COPY of exactly the same rows, in the same run, alternating.
+ * Ingest benchmark: end-to-end ingest (parse + dialect map + inventory map + series lookup + binary COPY of sample
+ * blocks into the partitioned write table) against a raw binary COPY of exactly the same rows, in the same run, alternating.
  *
  *   npx tsx bench/ingest/main.ts [--rounds 30] [--repeats 5]
  *
  * Data: the demo seed's 120 simulated GPU hosts (dcgm-exporter text) + the facility endpoint, each registered as its own
  * (disabled) scrape target, `rounds` scrapes of all of them with distinct timestamps. Uses PLENUM_BENCH_DATABASE_URL
- * (its telemetry_samples are TRUNCATEd), else a throwaway embedded PostgreSQL.
+ * (its telemetry_sample_blocks are TRUNCATEd), else a throwaway embedded PostgreSQL.
  * Besides the rates it prints, per run, the Node CPU seconds of the ingest and the tail: seconds from the last scrape
  * ingested to the last row committed (the COPY the parsing could not hide).
  */
@@ -19,8 +19,9 @@ import { createDb } from '../../src/server/db/client';
 import { startEmbeddedPostgres } from '../../src/server/db/embedded';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
-import { copyBinary, encodeBinaryRows, IngestPipeline } from '../../src/server/services/telemetry/ingest';
+import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
+import { copySampleBlocks } from '../../src/server/services/telemetry/sample-store';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 
 const arg = (name: string, fallback: number) => {
@@ -78,7 +79,7 @@ async function main() {
     await warm.flush();
 
     const ingestRun = async (): Promise<{ samples: number; seconds: number; ids: Int32Array; ts: Float64Array; values: Float64Array }> => {
-      await pool.query('TRUNCATE telemetry_samples');
+      await pool.query('TRUNCATE telemetry_sample_blocks');
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
       // Scrapes arrive, the flush loop writes behind them: flush whenever ≥ 50k rows are buffered, without waiting.
@@ -117,18 +118,15 @@ async function main() {
     };
 
     const rawRun = async (ids: Int32Array, ts: Float64Array, values: Float64Array): Promise<number> => {
-      await pool.query('TRUNCATE telemetry_samples');
+      await pool.query('TRUNCATE telemetry_sample_blocks');
       const client = await pool.connect();
       try {
         const started = performance.now();
-        // Encoding is part of a raw COPY too (the client must produce the bytes); done in 50k-row blocks.
+        // Encoding is part of a raw COPY too (the client must produce the bytes): the same blocks, 50k rows per COPY.
         await client.query('BEGIN');
-        await copyBinary(
-          client,
-          (function* () {
-            for (let i = 0; i < ids.length; i += 50_000) yield encodeBinaryRows(ids, ts, values, i, Math.min(ids.length, i + 50_000));
-          })(),
-        );
+        for (let i = 0; i < ids.length; i += 50_000) {
+          await copySampleBlocks(client, [{ seriesIds: ids, tsMs: ts, values, from: i, to: Math.min(ids.length, i + 50_000) }]);
+        }
         await client.query('COMMIT');
         return (performance.now() - started) / 1000;
       } finally {

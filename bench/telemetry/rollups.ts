@@ -82,7 +82,7 @@ async function main() {
 
     const results: Record<string, unknown> = {};
     for (const mode of ['incremental', 'recompute'] as const) {
-      await pool.query('TRUNCATE telemetry_samples, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
+      await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
       const ingest = new IngestPipeline(pool, { bufferMaxSamples: 10_000_000, rawRetentionDays: 7, notify: false });
       await ingest.loadInventory();
       const runMs: number[] = [];

@@ -82,7 +82,7 @@ function ensurePrometheus(): void {
 }
 
 /** What autovacuum reclaims after ingest and compaction: deleted raw rows, consumed queue rows, superseded versions. */
-const VACUUMED_TABLES = 'telemetry_samples, telemetry_rollup_queue, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
+const VACUUMED_TABLES = 'telemetry_sample_blocks, telemetry_rollup_queue, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
 
 /** Alerting rules equivalent to alerts.ts DEFAULT_RULES, over the raw names the simulator's endpoints expose. */
 const PROMETHEUS_RULES = `groups:
@@ -186,7 +186,7 @@ async function partitionBytes(pool: import('pg').Pool, table: string): Promise<{
  * (`withChurn`, bytes per sample on top of the live figure).
  */
 async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgData: string) {
-  await pool.query('TRUNCATE telemetry_samples, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
+  await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
   const t0 = Math.floor((Date.now() - 2 * MAX_CHUNK_SPAN_MS) / MAX_CHUNK_SPAN_MS) * MAX_CHUNK_SPAN_MS;
@@ -194,7 +194,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });
   await ingest.loadInventory();
   const rounds = MAX_CHUNK_SPAN_MS / stepMs;
-  let rawBytesPerRow = 0;
+  let rawBytesPerSample = 0;
   let minuteRowBytes = 0;
   let samples = 0;
   let buckets = 0;
@@ -222,14 +222,14 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
     if (r % 30 === 29) {
       await ingest.flush();
       await runRollups(pool);
-      if (rawBytesPerRow === 0 && at - t0 >= COMPACTION_WINDOW_MS + 600_000) {
+      if (rawBytesPerSample === 0 && at - t0 >= COMPACTION_WINDOW_MS + 600_000) {
         // The write table's and the open rollup hour's bytes per row, before compaction first deletes from them.
-        const raw = await partitionBytes(pool, 'telemetry_samples');
-        rawBytesPerRow = raw.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
+        const raw = await partitionBytes(pool, 'telemetry_sample_blocks');
+        rawBytesPerSample = raw.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
         const minute = await partitionBytes(pool, 'telemetry_rollup_1m');
         minuteRowBytes = minute.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
       }
-      if (rawBytesPerRow > 0) {
+      if (rawBytesPerSample > 0) {
         const c = await compact(at);
         samples += c.samples;
         buckets += c.rollups.buckets;
@@ -268,7 +268,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
   const parts = {
     chunkPayload: payload / samples,
     chunkRowsAndIndex: (chunkTable.withRows - payload) / samples,
-    writeTableInFlight: (rawBytesPerRow * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
+    writeTableInFlight: (rawBytesPerSample * (COMPACTION_WINDOW_MS + 600_000)) / (7 * 86_400_000),
     rollup1mPayload: minutePayload / samples,
     rollup1mRowsAndIndex: (minuteChunks.withRows - minutePayload) / samples,
     rollup1mRowTableInFlight: (minuteRowBytes * (ROLLUP_WINDOW_MS + 600_000)) / (365 * 86_400_000) / perMinute,
@@ -288,7 +288,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
     minuteBucketsPerChunk: r1(buckets / minuteChunkRows),
     samplesPerMinuteBucket: r3(samplesPerBucket),
     rollup1hRows,
-    rawBytesPerRow: r1(rawBytesPerRow),
+    rawBytesPerSample: r1(rawBytesPerSample),
     rollup1mRowBytes: r1(minuteRowBytes),
     parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, r3(v)])),
     samplesOnly: r3(samplesOnly),
@@ -423,7 +423,7 @@ async function main() {
          FROM (SELECT c.oid, coalesce(p.relname, c.relname) AS family
                  FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
                 WHERE c.relkind = 'r' AND coalesce(p.relname, c.relname) IN
-                      ('telemetry_samples', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
+                      ('telemetry_sample_blocks', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
         GROUP BY family ORDER BY family`,
     );
     const bytes = Object.fromEntries(sizes.rows.map((r) => [r.family, Number(r.bytes)]));

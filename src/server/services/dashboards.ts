@@ -35,7 +35,7 @@ import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8ArrayLiteral } from '../db/array-literal';
 import { hourRollupsSql, readMinuteRollups } from './telemetry/rollup-store';
-import { mayBeCompacted, readSamples, usToMs } from './telemetry/sample-store';
+import { mayBeCompacted, rawSamplesSql, readSamples, usToMs } from './telemetry/sample-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, preferenceSql, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
@@ -146,8 +146,8 @@ function latestPointsSql(scope: LatestScope): string {
      SELECT c.id, c.metric, c.entity_kind, c.accelerator_id, c.device_id, c.rack_id, c.power_node_id, c.cooling_unit_id, c.site_id,
             c.labels, c.preference, c.ended_at, p.value, (extract(epoch FROM p.ts) * 1000)::float8
        FROM cur c CROSS JOIN LATERAL (
-         SELECT x.value, x.ts FROM telemetry_samples x
-          WHERE x.series_id = c.id AND x.ts > to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+         SELECT x.value, x.ts FROM ${rawSamplesSql({ one: 'c.id' }, 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} x
+          WHERE x.ts > to_timestamp($2 / 1000.0)
           ORDER BY x.ts DESC LIMIT 1) p
       WHERE c.ts > to_timestamp($3 / 1000.0) AND (c.ended_at IS NULL OR p.ts > c.ended_at))`;
 }
@@ -328,8 +328,7 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
   const source =
     resolution === 'raw'
       ? `SELECT x.series_id, date_bin(make_interval(secs => $4), x.ts, to_timestamp($2 / 1000.0)) AS b, avg(x.value) AS v, max(x.ts) AS last
-           FROM telemetry_samples x
-          WHERE x.series_id = ANY($1) AND x.ts >= to_timestamp($2 / 1000.0) AND x.ts <= to_timestamp($3 / 1000.0)
+           FROM ${rawSamplesSql({ any: '$1::int[]' }, 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} x
           GROUP BY 1, 2`
       : resolution === '1m'
         ? // 1-minute rollups from the row table and the compressed closed hours alike (rollup-store.ts), binned per series

@@ -1,13 +1,14 @@
 /**
  * Compaction: rewrites each closed 30-minute window of raw samples into compressed rows (`telemetry_chunks`, encoded
- * by chunk-codec.ts) and deletes the raw rows it encoded. A series' window starts a chunk or joins the series' previous
+ * by chunk-codec.ts) and deletes the sample blocks it encoded (sample-store.ts: a block's samples share a window and a
+ * series group, so a window is taken group by group). A series' window starts a chunk or joins the series' previous
  * chunk while that one is small (`chunkFor` in sample-store.ts: chunks of a roughly constant number of samples,
  * whatever the scrape interval).
  *
  * - Leader-safe: one compactor at a time across processes, under a session advisory lock; others skip the tick.
  * - Crash-safe and resumable: a window is done in batches of series, and each batch is ONE transaction that deletes
- *   the raw rows (DELETE … RETURNING: exactly the rows it encodes, even with late inserts racing it) and writes their
- *   chunks. A crash rolls the batch back whole; the next run finds the oldest raw sample and carries on from there.
+ *   the blocks (DELETE … RETURNING: exactly the samples it encodes, even with late inserts racing it) and writes their
+ *   chunks. A crash rolls the batch back whole; the next run finds the oldest block and carries on from there.
  *   Nothing is lost and nothing is stored twice.
  * - Late samples for a window already compacted land in the write table like any other; the next run merges them into
  *   the window's existing chunk.
@@ -25,6 +26,7 @@ import {
   mergeSorted,
   PACKED_SAMPLES_SQL,
   type SampleColumns,
+  SERIES_GROUP_SHIFT,
   unpackSamples,
   windowStartMs,
 } from './sample-store';
@@ -34,7 +36,7 @@ const COMPACTION_LOCK_KEY = 7_041_992;
 export type CompactionOptions = {
   /** Windows that ended less than this long ago stay raw (at least MIN_COMPACTION_AGE_MS). */
   delayMs?: number;
-  /** Series ids per transaction. */
+  /** Series ids per transaction (rounded to whole series groups, at least one). */
   seriesPerBatch?: number;
   /** Stop starting new batches after this long (the next tick continues). */
   timeBudgetMs?: number;
@@ -61,6 +63,7 @@ export const compactionStatus: { last: CompactionResult | null; at: number | nul
 export async function compactClosedWindows(pool: pg.Pool, options: CompactionOptions = {}): Promise<CompactionResult> {
   const delayMs = Math.max(options.delayMs ?? MIN_COMPACTION_AGE_MS, MIN_COMPACTION_AGE_MS);
   const seriesPerBatch = options.seriesPerBatch ?? 2_000;
+  const groupsPerBatch = Math.max(1, Math.round(seriesPerBatch / (1 << SERIES_GROUP_SHIFT)));
   const timeBudgetMs = options.timeBudgetMs ?? 20_000;
   const startedAt = Date.now();
   const nowMs = options.nowMs ?? startedAt;
@@ -72,7 +75,7 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
     if (!locked.rows[0]?.ok) return { ...result, skipped: true };
     try {
       for (;;) {
-        const oldest = await client.query<{ ms: number | null }>('SELECT (extract(epoch FROM min(ts)) * 1000)::float8 AS ms FROM telemetry_samples');
+        const oldest = await client.query<{ ms: number | null }>('SELECT (extract(epoch FROM min(window_start)) * 1000)::float8 AS ms FROM telemetry_sample_blocks');
         const oldestMs = oldest.rows[0]?.ms;
         if (oldestMs === null || oldestMs === undefined) break;
         const w0 = windowStartMs(oldestMs);
@@ -83,13 +86,12 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
           break;
         }
         const range = await client.query<{ lo: number | null; hi: number }>(
-          `SELECT min(series_id) AS lo, max(series_id) AS hi FROM telemetry_samples
-            WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)`,
-          [w0, w1],
+          'SELECT min(series_group) AS lo, max(series_group) AS hi FROM telemetry_sample_blocks WHERE window_start = to_timestamp($1 / 1000.0)',
+          [w0],
         );
         const { lo, hi } = range.rows[0]!;
-        for (let from = lo ?? 0; lo !== null && from <= hi; from += seriesPerBatch) {
-          const batch = await compactBatch(client, w0, from, from + seriesPerBatch, options.beforeCommit);
+        for (let from = lo ?? 0; lo !== null && from <= hi; from += groupsPerBatch) {
+          const batch = await compactBatch(client, w0, from, from + groupsPerBatch, options.beforeCommit);
           result.chunks += batch.chunks;
           result.samples += batch.samples;
         }
@@ -111,23 +113,25 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
   return result;
 }
 
-/** One transaction: the raw rows of series [fromId, toId) in the window become (or join) their chunks. */
+/** One transaction: the sample blocks of series groups [fromGroup, toGroup) in the window become (or join) chunks. */
 async function compactBatch(
   client: pg.PoolClient,
   w0: number,
-  fromId: number,
-  toId: number,
+  fromGroup: number,
+  toGroup: number,
   beforeCommit: CompactionOptions['beforeCommit'],
 ): Promise<{ chunks: number; samples: number }> {
   await client.query('BEGIN');
   try {
     const gone = await client.query<{ series_id: number; packed: Buffer }>(
       `WITH gone AS (
-         DELETE FROM telemetry_samples
-          WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0) AND series_id >= $3 AND series_id < $4
-         RETURNING series_id, ts, value)
-       SELECT series_id, ${PACKED_SAMPLES_SQL} AS packed FROM gone GROUP BY series_id ORDER BY series_id`,
-      [w0, w0 + COMPACTION_WINDOW_MS, fromId, toId],
+         DELETE FROM telemetry_sample_blocks
+          WHERE window_start = to_timestamp($1 / 1000.0) AND series_group >= $2 AND series_group < $3
+         RETURNING series_ids, stamps, vals)
+       SELECT u.series_id, ${PACKED_SAMPLES_SQL} AS packed
+         FROM gone CROSS JOIN LATERAL unnest(gone.series_ids, gone.stamps, gone.vals) AS u(series_id, ts, value)
+        GROUP BY u.series_id ORDER BY u.series_id`,
+      [w0, fromGroup, toGroup],
     );
     if (gone.rows.length === 0) {
       await client.query('COMMIT');
@@ -165,7 +169,7 @@ async function compactBatch(
        ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, count = excluded.count, data = excluded.data`,
       [ids, starts, spans, counts, datas],
     );
-    await beforeCommit?.({ windowStartMs: w0, fromSeriesId: fromId, samples }, client);
+    await beforeCommit?.({ windowStartMs: w0, fromSeriesId: fromGroup << SERIES_GROUP_SHIFT, samples }, client);
     await client.query('COMMIT');
     return { chunks: ids.length, samples };
   } catch (error) {

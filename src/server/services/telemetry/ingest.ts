@@ -1,7 +1,8 @@
 /**
  * The one way in for telemetry: exposition text (scrapes) or remote-write samples → dialect mapping
  * (src/telemetry) → facility normalisation → series id (cached; new series are mapped to the inventory) →
- * a bounded in-memory buffer → binary COPY into the partitioned `telemetry_samples` table.
+ * a bounded in-memory buffer → binary COPY of sample blocks into the partitioned `telemetry_sample_blocks` table
+ * (sample-store.ts).
  *
  * The buffer is what keeps samples through a PostgreSQL outage: a failed flush leaves every row in place and is
  * retried with backoff. When the buffer is full the OLDEST rows are dropped and counted (`droppedSamples`), so a
@@ -13,10 +14,7 @@
  * (SQLSTATE classes 22, 23, 54) is split in halves until the offending series or rows are found: those are dropped and
  * counted, the rest is stored in the same flush. The counts are kept in `telemetry_input_drops` for every process to see.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import {
   addDropCounts,
   type CanonicalSample,
@@ -47,6 +45,7 @@ import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
 import { RollupDeltas } from './rollups';
 import { LatestValues } from './latest-store';
+import { copySampleBlocks } from './sample-store';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
 
@@ -185,7 +184,7 @@ export class SeriesRegistry {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Row buffer and binary COPY
+// Row buffer (written as blocks: sample-store.ts copySampleBlocks)
 
 const CHUNK_ROWS = 16_384;
 
@@ -206,43 +205,6 @@ class RowChunk {
   get full(): boolean {
     return this.length === this.capacity;
   }
-}
-
-const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
-const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8);
-const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
-const COPY_TRAILER = Buffer.from([0xff, 0xff]);
-
-/** Encodes rows in PostgreSQL's binary COPY format (int4, timestamptz as µs since 2000, float8). */
-export function encodeBinaryRows(seriesIds: ArrayLike<number>, tsMs: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): Buffer {
-  const buf = Buffer.allocUnsafe((to - from) * ROW_BYTES);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let o = 0;
-  for (let i = from; i < to; i++) {
-    dv.setInt16(o, 3);
-    dv.setInt32(o + 2, 4);
-    dv.setInt32(o + 6, seriesIds[i]!);
-    dv.setInt32(o + 10, 8);
-    const us = (tsMs[i]! - PG_EPOCH_MS) * 1000;
-    const hi = Math.floor(us / 4294967296);
-    dv.setInt32(o + 14, hi);
-    dv.setUint32(o + 18, us - hi * 4294967296);
-    dv.setInt32(o + 22, 8);
-    dv.setFloat64(o + 26, values[i]!);
-    o += ROW_BYTES;
-  }
-  return buf;
-}
-
-/** COPYs pre-encoded row blocks in binary format on an open client (the caller owns the transaction). */
-export async function copyBinary(client: pg.PoolClient | pg.Client, blocks: Iterable<Buffer>): Promise<void> {
-  const stream = client.query(copyFrom('COPY telemetry_samples (series_id, ts, value) FROM STDIN (FORMAT binary)'));
-  async function* body() {
-    yield COPY_HEADER;
-    for (const b of blocks) yield b;
-    yield COPY_TRAILER;
-  }
-  await pipeline(Readable.from(body(), { objectMode: false }), stream);
 }
 
 export type IngestStats = {
@@ -1088,11 +1050,9 @@ export class IngestPipeline {
     let broken = false;
     try {
       await client.query('BEGIN');
-      await copyBinary(
+      await copySampleBlocks(
         client,
-        (function* () {
-          for (const { chunk, from, to } of parts) yield encodeBinaryRows(chunk.seriesIds, chunk.tsMs, chunk.values, from, to);
-        })(),
+        parts.map(({ chunk, from, to }) => ({ seriesIds: chunk.seriesIds, tsMs: chunk.tsMs, values: chunk.values, from, to })),
       );
       await deltas.enqueue(client);
       await latest.write(client);

@@ -8,7 +8,8 @@ const DAY_MS = 86_400_000;
 /** Only one process changes partitions at a time (DDL on a partitioned table takes strong locks anyway). */
 const MAINTENANCE_LOCK_KEY = 7_041_990;
 
-export const RAW_TABLE = 'telemetry_samples';
+/** Raw samples' write table (sample blocks, sample-store.ts). */
+export const RAW_TABLE = 'telemetry_sample_blocks';
 /** Compressed windows of raw samples: same daily partitions and retention as the raw table. */
 export const CHUNK_TABLE = 'telemetry_chunks';
 const DAILY_TABLES = [RAW_TABLE, CHUNK_TABLE] as const;

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_TARGET_SAMPLES, chunkFor, COMPACTION_WINDOW_MS, DAY_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, mayBeCompacted, mergeSorted, unpackSamples, usToMs, windowStartMs } from './sample-store';
+import {
+  BLOCK_MAX_SAMPLES,
+  CHUNK_TARGET_SAMPLES,
+  chunkFor,
+  COMPACTION_WINDOW_MS,
+  DAY_MS,
+  encodeSampleBlocks,
+  MAX_CHUNK_SPAN_MS,
+  MIN_COMPACTION_AGE_MS,
+  mayBeCompacted,
+  mergeSorted,
+  unpackSamples,
+  usToMs,
+  windowStartMs,
+} from './sample-store';
 
 const hex = (v: Float64Array) => {
   const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
@@ -64,5 +78,69 @@ describe('sample store helpers', () => {
     expect(chunkFor(day + 3 * W, W, { startMs: day, spanMs: 2 * W, count: 20 }, limits).merge).toBe(false);
     expect(chunkFor(day + W, W, { startMs: day, spanMs: 4 * W, count: 240 }, limits)).toEqual({ startMs: day, spanMs: 4 * W, merge: true });
     expect(chunkFor(day, W, undefined, limits)).toEqual({ startMs: day, spanMs: W, merge: false });
+  });
+});
+
+describe('sample blocks', () => {
+  /** Reads the COPY body back: per block its group, window and samples (series, ms, value). */
+  function decodeBlocks(body: Buffer) {
+    const blocks: { window: number; group: number; min: number; max: number; ids: number[]; ms: number[]; values: number[] }[] = [];
+    const ts = (o: number) => (body.readInt32BE(o + 4) * 4_294_967_296 + body.readUInt32BE(o + 8)) / 1000 + Date.UTC(2000, 0, 1);
+    let o = 19;
+    while (body.readInt16BE(o) === 7) {
+      o += 2;
+      const window = ts(o);
+      const group = body.readInt32BE(o + 16);
+      const min = ts(o + 20);
+      const max = ts(o + 32);
+      o += 44;
+      const n = body.readInt32BE(o + 16);
+      o += 24;
+      const ids = Array.from({ length: n }, (_, i) => body.readInt32BE(o + 8 * i + 4));
+      o += 8 * n + 24;
+      const ms = Array.from({ length: n }, (_, i) => ts(o + 12 * i));
+      o += 12 * n + 24;
+      const values = Array.from({ length: n }, (_, i) => body.readDoubleBE(o + 12 * i + 4));
+      o += 12 * n;
+      blocks.push({ window, group, min, max, ids, ms, values });
+    }
+    expect(body.readInt16BE(o)).toBe(-1);
+    expect(o + 2).toBe(body.length);
+    return blocks;
+  }
+
+  it('groups samples by series group and compaction window, at most BLOCK_MAX_SAMPLES a block, losing none', () => {
+    const t0 = Date.UTC(2026, 11, 5, 10, 29, 59);
+    const ids: number[] = [];
+    const tsMs: number[] = [];
+    const values: number[] = [];
+    // 130 series at one scrape (groups 0, 1, 2), then series 5 scraped 70 times across the window boundary at 10:30.
+    for (let id = 0; id < 130; id++) ids.push(id), tsMs.push(t0), values.push(id / 3);
+    for (let k = 0; k < 70; k++) ids.push(5), tsMs.push(t0 + k * 100), values.push(-k);
+    const { body, blocks } = encodeSampleBlocks([{ seriesIds: ids, tsMs, values, from: 0, to: ids.length }]);
+    const decoded = decodeBlocks(body);
+    expect(decoded.length).toBe(blocks);
+    for (const b of decoded) {
+      expect(b.ids.length).toBeLessThanOrEqual(BLOCK_MAX_SAMPLES);
+      expect(b.ids.every((id) => id >> 6 === b.group)).toBe(true);
+      expect(b.ms.every((ms) => windowStartMs(ms) === b.window)).toBe(true);
+      expect([Math.min(...b.ms), Math.max(...b.ms)]).toEqual([b.min, b.max]);
+    }
+    // Group 0 before 10:30: series 0-63 and the first 10 samples of series 5 (74: two blocks); after: 60 samples.
+    expect(decoded.map((b) => [b.group, b.window - windowStartMs(t0), b.ids.length])).toEqual([
+      [0, 0, 64],
+      [0, 0, 10],
+      [1, 0, 64],
+      [2, 0, 2],
+      [0, COMPACTION_WINDOW_MS, 60],
+    ]);
+    const back = decoded.flatMap((b) => b.ids.map((id, i) => `${id}@${b.ms[i]}=${b.values[i]}`)).sort();
+    expect(back).toEqual(ids.map((id, i) => `${id}@${tsMs[i]}=${values[i]}`).sort());
+  });
+
+  it('writes nothing but the header and trailer for no rows', () => {
+    const { body, blocks } = encodeSampleBlocks([{ seriesIds: [1], tsMs: [0], values: [1], from: 0, to: 0 }]);
+    expect(blocks).toBe(0);
+    expect(body.length).toBe(21);
   });
 });

@@ -1,13 +1,22 @@
 /**
- * Raw samples live in two forms: recent ones as rows of the narrow write table `telemetry_samples`, older ones as
- * compressed chunks in `telemetry_chunks` (one row per series per chunk of one or more 30-minute windows, see
- * compaction.ts and `chunkFor`). Everything that
- * reads raw samples over a time range reads both through here, so the two forms are one to callers.
+ * Raw samples live in two forms: recent ones in blocks of the write table `telemetry_sample_blocks` (drizzle/0030),
+ * older ones as compressed chunks in `telemetry_chunks` (one row per series per chunk of one or more 30-minute windows,
+ * see compaction.ts and `chunkFor`). Everything that reads raw samples over a time range reads both through here, so
+ * the two forms are one to callers.
+ *
+ * A block holds up to BLOCK_MAX_SAMPLES samples of one flush whose series share a group (series_id >> 6: 64
+ * neighbouring ids, which one scrape target's series mostly are, since a target's new series get their ids together)
+ * and whose timestamps share a compaction window, as three parallel arrays. Writing a row and its index entries per
+ * block instead of per sample is most of what storing a sample cost; readers find a series' blocks by its group and
+ * unnest them (`rawSamplesSql`). The view `telemetry_samples` shows the blocks as rows (series_id, ts, value).
  *
  * Samples cross the wire as bytes (timestamptz_send / float8send), never as text: that keeps every float64 bit
  * (NaN payloads, -0) and is cheaper to parse than text rows.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { decodeChunk } from './chunk-codec';
 
 /**
@@ -77,6 +86,132 @@ export async function latestChunks(
  */
 export const MIN_COMPACTION_AGE_MS = 10 * 60_000;
 
+/** A block's series share `series_id >> SERIES_GROUP_SHIFT`. */
+export const SERIES_GROUP_SHIFT = 6;
+/** At most this many samples per block: 64 of them (20 B each) keep a row under PostgreSQL's 2 kB TOAST threshold. */
+export const BLOCK_MAX_SAMPLES = 64;
+
+/**
+ * Raw samples of the write table as a relation (series_id, ts, value) with `from` ≤ ts ≤ `to` (timestamptz SQL
+ * expressions): of the series in `series` (an int[] SQL expression, or one int for a single series), or of all.
+ * Only the blocks of those series' groups that reach the range are unnested.
+ */
+export function rawSamplesSql(series: { any: string } | { one: string } | 'all', from: string, to: string): string {
+  const groups =
+    series === 'all'
+      ? ''
+      : 'any' in series
+        ? `b.series_group = ANY(ARRAY(SELECT DISTINCT i >> ${SERIES_GROUP_SHIFT} FROM unnest(${series.any}) AS i)) AND `
+        : `b.series_group = (${series.one}) >> ${SERIES_GROUP_SHIFT} AND `;
+  const ids = series === 'all' ? '' : 'any' in series ? `u.series_id = ANY(${series.any}) AND ` : `u.series_id = ${series.one} AND `;
+  return `(SELECT u.series_id, u.ts, u.value FROM telemetry_sample_blocks b
+            CROSS JOIN LATERAL unnest(b.series_ids, b.stamps, b.vals) AS u(series_id, ts, value)
+           WHERE ${groups}b.ts_max >= ${from} AND b.ts_min <= ${to} AND ${ids}u.ts >= ${from} AND u.ts <= ${to})`;
+}
+
+/** Rows in column arrays, of which [from, to) are to be written. */
+export type SampleRows = { seriesIds: ArrayLike<number>; tsMs: ArrayLike<number>; values: ArrayLike<number>; from: number; to: number };
+
+const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
+const OID_INT4 = 23;
+const OID_TIMESTAMPTZ = 1184;
+const OID_FLOAT8 = 701;
+const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+/** Block key: window index and series group in one exact double (windows < 2^26 after 1970, groups < 2^26). */
+const GROUP_SPAN = 67_108_864;
+
+/**
+ * Groups rows into blocks (series group × compaction window, at most BLOCK_MAX_SAMPLES each) and encodes them in
+ * PostgreSQL's binary COPY format for `telemetry_sample_blocks`. Returns the COPY body and the number of blocks.
+ */
+export function encodeSampleBlocks(parts: Iterable<SampleRows>): { body: Buffer; blocks: number } {
+  const members = new Map<number, { rows: SampleRows; at: number }[]>();
+  for (const rows of parts) {
+    for (let i = rows.from; i < rows.to; i++) {
+      const key = Math.floor(rows.tsMs[i]! / COMPACTION_WINDOW_MS) * GROUP_SPAN + (rows.seriesIds[i]! >> SERIES_GROUP_SHIFT);
+      const list = members.get(key);
+      if (list) list.push({ rows, at: i });
+      else members.set(key, [{ rows, at: i }]);
+    }
+  }
+  let samples = 0;
+  let blocks = 0;
+  for (const list of members.values()) {
+    samples += list.length;
+    blocks += Math.ceil(list.length / BLOCK_MAX_SAMPLES);
+  }
+  // Per block: field count, 4 timestamptz/int4 fields, 3 array headers; per sample 8 + 12 + 12 bytes of array elements.
+  const body = Buffer.allocUnsafe(COPY_HEADER.length + blocks * (2 + 12 + 8 + 12 + 12 + 3 * 24) + samples * 32 + COPY_TRAILER.length);
+  let o = COPY_HEADER.copy(body, 0);
+  const timestamp = (ms: number) => {
+    const us = (ms - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / 4_294_967_296);
+    body.writeInt32BE(8, o);
+    body.writeInt32BE(hi, o + 4);
+    body.writeUInt32BE(us - hi * 4_294_967_296, o + 8);
+    o += 12;
+  };
+  const arrayHeader = (n: number, elementBytes: number, oid: number) => {
+    body.writeInt32BE(20 + n * (4 + elementBytes), o);
+    body.writeInt32BE(1, o + 4); // dimensions
+    body.writeInt32BE(0, o + 8); // no NULLs
+    body.writeInt32BE(oid, o + 12);
+    body.writeInt32BE(n, o + 16);
+    body.writeInt32BE(1, o + 20); // lower bound
+    o += 24;
+  };
+  for (const [key, list] of members) {
+    const window = Math.floor(key / GROUP_SPAN);
+    const group = key - window * GROUP_SPAN;
+    for (let start = 0; start < list.length; start += BLOCK_MAX_SAMPLES) {
+      const block = list.slice(start, start + BLOCK_MAX_SAMPLES);
+      let minMs = Number.POSITIVE_INFINITY;
+      let maxMs = Number.NEGATIVE_INFINITY;
+      for (const { rows, at } of block) {
+        const t = rows.tsMs[at]!;
+        if (t < minMs) minMs = t;
+        if (t > maxMs) maxMs = t;
+      }
+      body.writeInt16BE(7, o);
+      o += 2;
+      timestamp(window * COMPACTION_WINDOW_MS);
+      body.writeInt32BE(4, o);
+      body.writeInt32BE(group, o + 4);
+      o += 8;
+      timestamp(minMs);
+      timestamp(maxMs);
+      arrayHeader(block.length, 4, OID_INT4);
+      for (const { rows, at } of block) {
+        body.writeInt32BE(4, o);
+        body.writeInt32BE(rows.seriesIds[at]!, o + 4);
+        o += 8;
+      }
+      arrayHeader(block.length, 8, OID_TIMESTAMPTZ);
+      for (const { rows, at } of block) timestamp(rows.tsMs[at]!);
+      arrayHeader(block.length, 8, OID_FLOAT8);
+      for (const { rows, at } of block) {
+        body.writeInt32BE(8, o);
+        body.writeDoubleBE(rows.values[at]!, o + 4);
+        o += 12;
+      }
+    }
+  }
+  o += COPY_TRAILER.copy(body, o);
+  return { body: body.subarray(0, o), blocks };
+}
+
+/** COPYs rows as blocks on an open client (the caller owns the transaction). Returns the number of blocks. */
+export async function copySampleBlocks(client: pg.PoolClient | pg.Client, parts: Iterable<SampleRows>): Promise<number> {
+  const { body, blocks } = encodeSampleBlocks(parts);
+  if (blocks === 0) return 0;
+  const stream = client.query(
+    copyFrom('COPY telemetry_sample_blocks (window_start, series_group, ts_min, ts_max, series_ids, stamps, vals) FROM STDIN (FORMAT binary)'),
+  );
+  await pipeline(Readable.from([body], { objectMode: false }), stream);
+  return blocks;
+}
+
 /** PostgreSQL timestamps count µs from 2000-01-01; ours from 1970-01-01. */
 const PG_EPOCH_US = 946_684_800_000_000;
 const TWO_32 = 4_294_967_296;
@@ -124,8 +259,8 @@ export async function readSamples(db: Queryable, seriesIds: number[] | 'all', fr
   const out = new Map<number, SampleColumns>();
   if (seriesIds !== 'all' && seriesIds.length === 0) return out;
   const rows = await db.query<{ chunk: boolean; series_id: number; data: Buffer }>(
-    `SELECT false AS chunk, series_id, ${PACKED_SAMPLES_SQL} AS data FROM telemetry_samples
-      WHERE ($1::int[] IS NULL OR series_id = ANY($1)) AND ts >= to_timestamp($2 / 1000.0) AND ts <= to_timestamp($3 / 1000.0)
+    `SELECT false AS chunk, series_id, ${PACKED_SAMPLES_SQL} AS data
+       FROM ${rawSamplesSql(seriesIds === 'all' ? 'all' : { any: '$1::int[]' }, 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} x
       GROUP BY series_id
      UNION ALL
      SELECT true, series_id, data FROM telemetry_chunks

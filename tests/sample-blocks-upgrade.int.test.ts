@@ -1,0 +1,95 @@
+/**
+ * Migration 0030: raw samples move from one row each (telemetry_samples) to blocks (telemetry_sample_blocks). An
+ * installation upgraded with samples not compressed yet must read exactly the samples it had, and the row-shaped view
+ * must still take inserts (the previous version's COPY during a rolling upgrade).
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
+import { maintainPartitions, RAW_TABLE } from '../src/server/services/telemetry/partitions';
+import { readSamples, SERIES_GROUP_SHIFT } from '../src/server/services/telemetry/sample-store';
+import { createTestDatabase, type TestDatabase } from './db';
+
+const DAY = 86_400_000;
+
+describe('migration 0030: samples in rows become blocks', () => {
+  let db: TestDatabase;
+  let before: string;
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  // Samples of 150 series (three groups) at three scrape times, one of them in another window, plus special values.
+  const rows: { id: number; ms: number; value: number }[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    // The migrations up to 0029, from a copy of drizzle/ whose journal stops there.
+    before = mkdtempSync(path.join(tmpdir(), 'plenum-0029-'));
+    cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
+    const journalPath = path.join(before, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag < '0030');
+    writeFileSync(journalPath, JSON.stringify(journal));
+    await runMigrations(db.pool, before);
+    for (const d of [today - DAY, today]) {
+      await db.pool.query(
+        `CREATE TABLE telemetry_samples_p${day(d)} PARTITION OF telemetry_samples FOR VALUES FROM (to_timestamp(${d / 1000})) TO (to_timestamp(${(d + DAY) / 1000}))`,
+      );
+    }
+    const times = [today - DAY + 3_600_000, today + 60_000, today + 70_000];
+    for (const ms of times) for (let id = 100; id < 250; id++) rows.push({ id, ms, value: id * 1.5 + ms / 1e9 });
+    rows.push({ id: 7, ms: times[1]!, value: Number.NaN }, { id: 7, ms: times[2]!, value: Number.POSITIVE_INFINITY }, { id: 8, ms: times[2]!, value: -0 });
+    await db.pool.query(
+      'INSERT INTO telemetry_samples (series_id, ts, value) SELECT u.id, to_timestamp(u.ms / 1000.0), u.v FROM unnest($1::int[], $2::float8[], $3::float8[]) AS u(id, ms, v)',
+      // As text: String(-0) would lose the sign.
+      [rows.map((r) => r.id), rows.map((r) => r.ms), rows.map((r) => (Object.is(r.value, -0) ? '-0' : String(r.value)))],
+    );
+    await runMigrations(db.pool);
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(before, { recursive: true, force: true });
+  });
+
+  it('keeps every sample, bit for bit, readable through the view and through readSamples', async () => {
+    const viewed = await db.pool.query<{ id: number; ms: number; bits: string }>(
+      `SELECT series_id AS id, (extract(epoch FROM ts) * 1000)::float8 AS ms, encode(float8send(value), 'hex') AS bits FROM telemetry_samples ORDER BY 1, 2`,
+    );
+    const bits = (v: number) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(v);
+      return b.toString('hex');
+    };
+    const expected = rows.map((r) => ({ id: r.id, ms: r.ms, bits: bits(r.value) })).sort((a, b) => a.id - b.id || a.ms - b.ms);
+    expect(viewed.rows).toEqual(expected);
+    const read = await readSamples(db.pool, [7, 8, 120], today - 2 * DAY, today + DAY);
+    expect(Object.is(read.get(8)!.values[0], -0)).toBe(true);
+    expect(Number.isNaN(read.get(7)!.values[0])).toBe(true);
+    expect(read.get(120)!.us.map((us) => us / 1000)).toEqual(rows.filter((r) => r.id === 120).map((r) => r.ms));
+  });
+
+  it('stores one block per window, series group and timestamp, in partitions named after the old ones', async () => {
+    const groups = new Set(rows.map((r) => `${r.ms}:${r.id >> SERIES_GROUP_SHIFT}`));
+    const blocks = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_sample_blocks');
+    expect(blocks.rows[0]!.n).toBe(groups.size);
+    const parts = await db.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1 ORDER BY 1`,
+      [RAW_TABLE],
+    );
+    expect(parts.rows.map((r) => r.name)).toEqual([`${RAW_TABLE}_p${day(today - DAY)}`, `${RAW_TABLE}_p${day(today)}`]);
+    // The partitions role manages the block table's partitions from now on.
+    const maintained = await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 30 });
+    expect(maintained.created.some((n) => n.startsWith(`${RAW_TABLE}_p`))).toBe(true);
+  });
+
+  it('still takes rows through the view (an older version writing during a rolling upgrade)', async () => {
+    await db.pool.query('INSERT INTO telemetry_samples (series_id, ts, value) VALUES (300, to_timestamp($1 / 1000.0), 42.5)', [today + 90_000]);
+    const read = await readSamples(db.pool, [300], today, today + DAY);
+    expect(Array.from(read.get(300)!.values)).toEqual([42.5]);
+    const block = await db.pool.query<{ g: number; w: number }>(
+      'SELECT series_group AS g, (extract(epoch FROM window_start) * 1000)::float8 AS w FROM telemetry_sample_blocks WHERE 300 = ANY(series_ids)',
+    );
+    expect(block.rows).toEqual([{ g: 300 >> SERIES_GROUP_SHIFT, w: Math.floor((today + 90_000) / 1_800_000) * 1_800_000 }]);
+  });
+});

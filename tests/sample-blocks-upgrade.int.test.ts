@@ -1,7 +1,8 @@
 /**
- * Migration 0030: raw samples move from one row each (telemetry_samples) to blocks (telemetry_sample_blocks). An
- * installation upgraded with samples not compressed yet must read exactly the samples it had, and the row-shaped view
- * must still take inserts (the previous version's COPY during a rolling upgrade).
+ * Migrations 0030 and 0031: raw samples and 1-minute rollups move from one row each (telemetry_samples,
+ * telemetry_rollup_1m) to blocks. An installation upgraded with samples and buckets not compressed yet must read
+ * exactly what it had, and the row-shaped views must still take inserts (the previous version during a rolling
+ * upgrade).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,18 +10,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
 import { maintainPartitions, RAW_TABLE } from '../src/server/services/telemetry/partitions';
+import { readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
 import { readSamples, SERIES_GROUP_SHIFT } from '../src/server/services/telemetry/sample-store';
 import { createTestDatabase, type TestDatabase } from './db';
 
 const DAY = 86_400_000;
 
-describe('migration 0030: samples in rows become blocks', () => {
+describe('migrations 0030 and 0031: samples and minute rollups in rows become blocks', () => {
   let db: TestDatabase;
   let before: string;
   const today = Math.floor(Date.now() / DAY) * DAY;
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
   // Samples of 150 series (three groups) at three scrape times, one of them in another window, plus special values.
   const rows: { id: number; ms: number; value: number }[] = [];
+  const minutes: { id: number; ms: number; min: number; max: number; sum: number; count: number }[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
@@ -30,6 +33,9 @@ describe('migration 0030: samples in rows become blocks', () => {
     const journalPath = path.join(before, 'meta', '_journal.json');
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
     journal.entries = journal.entries.filter((e) => e.tag < '0030');
+    const month = new Date(today);
+    const monthStart = Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1);
+    const nextMonth = Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1);
     writeFileSync(journalPath, JSON.stringify(journal));
     await runMigrations(db.pool, before);
     for (const d of [today - DAY, today]) {
@@ -44,6 +50,16 @@ describe('migration 0030: samples in rows become blocks', () => {
       'INSERT INTO telemetry_samples (series_id, ts, value) SELECT u.id, to_timestamp(u.ms / 1000.0), u.v FROM unnest($1::int[], $2::float8[], $3::float8[]) AS u(id, ms, v)',
       // As text: String(-0) would lose the sign.
       [rows.map((r) => r.id), rows.map((r) => r.ms), rows.map((r) => (Object.is(r.value, -0) ? '-0' : String(r.value)))],
+    );
+    await db.pool.query(
+      `CREATE TABLE telemetry_rollup_1m_p${day(monthStart).slice(0, 6)} PARTITION OF telemetry_rollup_1m FOR VALUES FROM (to_timestamp(${monthStart / 1000})) TO (to_timestamp(${nextMonth / 1000}))`,
+    );
+    // 70 series' minutes (two groups, one of 64 series split in blocks of 48) with odd values.
+    for (let id = 0; id < 70; id++) minutes.push({ id, ms: today + 60_000, min: id - 0.5, max: id === 3 ? Number.NaN : id + 0.25, sum: id / 3, count: 2 });
+    await db.pool.query(
+      `INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count)
+       SELECT u.id, to_timestamp(u.ms / 1000.0), u.mn, u.mx, u.sm, u.ct FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::int[]) AS u(id, ms, mn, mx, sm, ct)`,
+      [minutes.map((m) => m.id), minutes.map((m) => m.ms), minutes.map((m) => m.min), minutes.map((m) => String(m.max)), minutes.map((m) => m.sum), minutes.map((m) => m.count)],
     );
     await runMigrations(db.pool);
   });
@@ -83,7 +99,27 @@ describe('migration 0030: samples in rows become blocks', () => {
     expect(maintained.created.some((n) => n.startsWith(`${RAW_TABLE}_p`))).toBe(true);
   });
 
-  it('still takes rows through the view (an older version writing during a rolling upgrade)', async () => {
+  it('keeps every 1-minute bucket, in blocks of at most 48 per minute and group', async () => {
+    const read = await readMinuteRollups(db.pool, minutes.map((m) => m.id), today, today + DAY);
+    for (const m of minutes) {
+      const got = read.get(m.id)!;
+      expect(got.t).toEqual([m.ms]);
+      expect([got.mins[0], got.maxs[0], got.sums[0], got.counts[0]]).toEqual([m.min, m.max, m.sum, m.count]);
+    }
+    const blocks = await db.pool.query<{ g: number; n: number }>(
+      'SELECT series_group AS g, cardinality(series_ids) AS n FROM telemetry_rollup_1m_blocks ORDER BY 1, 2',
+    );
+    expect(blocks.rows).toEqual([
+      { g: 0, n: 16 },
+      { g: 0, n: 48 },
+      { g: 1, n: 6 },
+    ]);
+  });
+
+  it('still takes rows through the views (an older version writing during a rolling upgrade)', async () => {
+    await db.pool.query('INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count) VALUES (5, to_timestamp($1 / 1000.0), 1, 1, 1, 1)', [today + 60_000]);
+    const minute = await db.pool.query('SELECT min, max, sum, count FROM telemetry_rollup_1m WHERE series_id = 5');
+    expect(minute.rows).toEqual([{ min: 1, max: 5.25, sum: 5 / 3 + 1, count: 3 }]);
     await db.pool.query('INSERT INTO telemetry_samples (series_id, ts, value) VALUES (300, to_timestamp($1 / 1000.0), 42.5)', [today + 90_000]);
     const read = await readSamples(db.pool, [300], today, today + DAY);
     expect(Array.from(read.get(300)!.values)).toEqual([42.5]);

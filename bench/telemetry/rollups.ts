@@ -21,10 +21,13 @@ import { arg, machine, pct, postgresCpuSeconds, r1, r3, throwawayPostgres } from
 const seriesCount = Number(arg('series', '2000'));
 const minutes = Number(arg('minutes', '60'));
 const intervalS = Number(arg('interval', '10'));
+/** The previous design's row tables (its 1-hour rows were still written by the rollup worker). */
+const RECOMPUTE_TABLES = ['recompute_rollup_1m', 'recompute_rollup_1h'];
 
 /**
  * The previous design's work for one run, with its transaction and lock: the dirty minutes from raw, then their hours
- * from the minute rollups. (Its DELETE of the dirty-minute list and its NOTIFY, one round trip each, are left out.)
+ * from the minute rollups. (Its DELETE of the dirty-minute list and its NOTIFY, one round trip each, are left out.) It
+ * writes row tables of the shape it had (RECOMPUTE_TABLES), since the product's 1-minute rollups are blocks now.
  */
 async function recomputeFromRaw(pool: import('pg').Pool, dirtyMinutesMs: number[]): Promise<void> {
   const client = await pool.connect();
@@ -41,7 +44,7 @@ async function recomputeFromRaw(pool: import('pg').Pool, dirtyMinutesMs: number[
 async function recomputeIn(pool: import('pg').PoolClient, dirtyMinutesMs: number[]): Promise<void> {
   for (const m of dirtyMinutesMs) {
     await pool.query(
-      `INSERT INTO telemetry_rollup_1m (series_id, bucket, min, max, sum, count)
+      `INSERT INTO recompute_rollup_1m (series_id, bucket, min, max, sum, count)
        SELECT series_id, date_trunc('minute', ts), min(value), max(value), sum(value), count(*)
          FROM telemetry_samples WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)
         GROUP BY 1, 2
@@ -49,13 +52,11 @@ async function recomputeIn(pool: import('pg').PoolClient, dirtyMinutesMs: number
       [m, m + 60_000],
     );
   }
-  // The previous design wrote hours from here; migration 0029 lets only compaction write them.
-  await pool.query(`SELECT set_config('plenum.rollup_1h_writer', 'compaction', false)`);
   for (const h of new Set(dirtyMinutesMs.map((m) => m - (m % 3_600_000)))) {
     await pool.query(
-      `INSERT INTO telemetry_rollup_1h (series_id, bucket, min, max, sum, count)
+      `INSERT INTO recompute_rollup_1h (series_id, bucket, min, max, sum, count)
        SELECT series_id, date_trunc('hour', bucket), min(min), max(max), sum(sum), sum(count)
-         FROM telemetry_rollup_1m WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($1 / 1000.0) + interval '1 hour'
+         FROM recompute_rollup_1m WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($1 / 1000.0) + interval '1 hour'
         GROUP BY 1, 2
        ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
       [h],
@@ -70,6 +71,11 @@ async function main() {
   try {
     await runMigrations(pool);
     await maintainPartitions(pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+    for (const table of RECOMPUTE_TABLES) {
+      await pool.query(
+        `CREATE TABLE ${table} (series_id int, bucket timestamptz, min float8 NOT NULL, max float8 NOT NULL, sum float8 NOT NULL, count int NOT NULL, PRIMARY KEY (series_id, bucket))`,
+      );
+    }
     const target = await pool.query<{ id: number }>(`INSERT INTO scrape_targets (url, dialect, enabled) VALUES ('http://bench.invalid/metrics', 'prometheus', false) RETURNING id`);
     const targetId = target.rows[0]!.id;
     const hourStart = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000;
@@ -82,7 +88,7 @@ async function main() {
 
     const results: Record<string, unknown> = {};
     for (const mode of ['incremental', 'recompute'] as const) {
-      await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_queue');
+      await pool.query(`TRUNCATE telemetry_sample_blocks, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_rollup_queue, ${RECOMPUTE_TABLES.join(', ')}`);
       const ingest = new IngestPipeline(pool, { bufferMaxSamples: 10_000_000, rawRetentionDays: 7, notify: false });
       await ingest.loadInventory();
       const runMs: number[] = [];
@@ -114,7 +120,9 @@ async function main() {
       };
       const totalSamples = samplesPerRun.reduce((a, b) => a + b, 0);
       const check = await pool.query<{ m: number; h: number; raw: number }>(
-        `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::float8 AS m, (SELECT sum(count) FROM telemetry_rollup_1h)::float8 AS h, (SELECT count(*) FROM telemetry_samples)::float8 AS raw`,
+        mode === 'incremental'
+          ? `SELECT (SELECT sum(count) FROM telemetry_rollup_1m)::float8 AS m, (SELECT sum(count) FROM telemetry_rollup_1h)::float8 AS h, (SELECT count(*) FROM telemetry_samples)::float8 AS raw`
+          : `SELECT (SELECT sum(count) FROM recompute_rollup_1m)::float8 AS m, (SELECT sum(count) FROM recompute_rollup_1h)::float8 AS h, (SELECT count(*) FROM telemetry_samples)::float8 AS raw`,
       );
       results[mode] = {
         samples: totalSamples,

@@ -82,7 +82,7 @@ function ensurePrometheus(): void {
 }
 
 /** What autovacuum reclaims after ingest and compaction: deleted raw rows, consumed queue rows, superseded versions. */
-const VACUUMED_TABLES = 'telemetry_sample_blocks, telemetry_rollup_queue, telemetry_rollup_1m, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
+const VACUUMED_TABLES = 'telemetry_sample_blocks, telemetry_rollup_queue, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
 
 /** Alerting rules equivalent to alerts.ts DEFAULT_RULES, over the raw names the simulator's endpoints expose. */
 const PROMETHEUS_RULES = `groups:
@@ -186,7 +186,7 @@ async function partitionBytes(pool: import('pg').Pool, table: string): Promise<{
  * (`withChurn`, bytes per sample on top of the live figure).
  */
 async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgData: string) {
-  await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_chunks, telemetry_rollup_1m, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
+  await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_chunks, telemetry_rollup_1m_blocks, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_queue');
   const inventory = await loadSimInventory(pool);
   const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
   const t0 = Math.floor((Date.now() - 2 * MAX_CHUNK_SPAN_MS) / MAX_CHUNK_SPAN_MS) * MAX_CHUNK_SPAN_MS;
@@ -226,7 +226,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
         // The write table's and the open rollup hour's bytes per row, before compaction first deletes from them.
         const raw = await partitionBytes(pool, 'telemetry_sample_blocks');
         rawBytesPerSample = raw.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_samples')).rows[0]!.n);
-        const minute = await partitionBytes(pool, 'telemetry_rollup_1m');
+        const minute = await partitionBytes(pool, 'telemetry_rollup_1m_blocks');
         minuteRowBytes = minute.withRows / Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_rollup_1m')).rows[0]!.n);
       }
       if (rawBytesPerSample > 0) {
@@ -423,7 +423,7 @@ async function main() {
          FROM (SELECT c.oid, coalesce(p.relname, c.relname) AS family
                  FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
                 WHERE c.relkind = 'r' AND coalesce(p.relname, c.relname) IN
-                      ('telemetry_sample_blocks', 'telemetry_chunks', 'telemetry_rollup_1m', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
+                      ('telemetry_sample_blocks', 'telemetry_chunks', 'telemetry_rollup_1m_blocks', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h', 'telemetry_series', 'telemetry_dirty_minutes')) c
         GROUP BY family ORDER BY family`,
     );
     const bytes = Object.fromEntries(sizes.rows.map((r) => [r.family, Number(r.bytes)]));

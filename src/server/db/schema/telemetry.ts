@@ -2,7 +2,8 @@
  * Telemetry and alerts. Raw samples and rollups live in time-partitioned tables created by a hand-written migration
  * (drizzle cannot express PARTITION BY RANGE): `telemetry_sample_blocks` (raw samples in blocks, drizzle/0030; the view
  * `telemetry_samples` shows them as rows of series_id, ts, value),
- * `telemetry_rollup_1m` and `telemetry_rollup_1h` (series_id, bucket, min, max, sum, count), and `telemetry_chunks`
+ * `telemetry_rollup_1m_blocks` (1-minute buckets in blocks, drizzle/0031; the view `telemetry_rollup_1m` shows them as
+ * rows) and `telemetry_rollup_1h` (series_id, bucket, min, max, sum, count), and `telemetry_chunks`
  * (series_id, window_start, count, data bytea: a compressed 30-minute window of raw samples, drizzle/0012), and
  * `telemetry_rollup_1m_chunks` (series_id, window_start, buckets, data bytea: a compressed closed hour of 1-minute
  * rollups, drizzle/0019). They are read and written with SQL in src/server/services/telemetry, so they are not declared

@@ -14,7 +14,7 @@ export const RAW_TABLE = 'telemetry_sample_blocks';
 export const CHUNK_TABLE = 'telemetry_chunks';
 const DAILY_TABLES = [RAW_TABLE, CHUNK_TABLE] as const;
 /** Rollups and the compressed closed hours of the 1-minute ones (rollup-store.ts): monthly, with the rollups' retention. */
-export const ROLLUP_TABLES = ['telemetry_rollup_1m', 'telemetry_rollup_1h', 'telemetry_rollup_1m_chunks'] as const;
+export const ROLLUP_TABLES = ['telemetry_rollup_1m_blocks', 'telemetry_rollup_1h', 'telemetry_rollup_1m_chunks'] as const;
 
 /** How far ahead partitions exist: samples up to this far in the future are accepted. */
 export const RAW_DAYS_AHEAD = 2;

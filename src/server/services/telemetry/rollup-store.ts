@@ -1,24 +1,26 @@
 /**
- * 1-minute rollups live in two forms, like raw samples (sample-store.ts): the open window's buckets as rows of
- * `telemetry_rollup_1m` (the rollup worker adds to them), closed hours as compressed rows of up to 6 hours per series in
+ * 1-minute rollups live in two forms, like raw samples (sample-store.ts): the open window's buckets as blocks of
+ * `telemetry_rollup_1m_blocks` (drizzle/0031: one row per minute and series group, up to MINUTE_BLOCK_MAX buckets as
+ * parallel arrays, inserted by the rollup worker), closed hours as compressed rows of up to 6 hours per series in
  * `telemetry_rollup_1m_chunks` (bucket minutes delta-of-delta, min / max / sum / count each a column chunk, see
- * encodeRollupWindow). A row per series-minute costs ~130 B; a compressed bucket a few bytes.
+ * encodeRollupWindow). A row per series-minute cost ~130 B and an upsert; a compressed bucket costs a few bytes.
  *
- * Every reader of 1-minute rollups goes through `readMinuteRollups`, which returns both forms as one. A late sample
- * for a minute already compressed lands in the row table like any other (the rollup worker upserts there); readers
- * combine it with the compressed bucket (min = least, max = greatest, sum and count added, as the worker does), and
- * the next compaction folds it into the window's chunk.
+ * Every reader of 1-minute rollups goes through `readMinuteRollups` or `hourRollupsSql`, which read both forms as one.
+ * A minute can have several buckets: a late sample for a minute already rolled up (or already compressed) lands in a
+ * block of its own. Readers combine them (min = least, max = greatest, sum and count added, in a fixed order: by
+ * minute, then sum), and the next compaction folds them into the window's chunk.
  *
  * Compaction runs inside compactClosedWindows (compaction.ts), under its lock, on its connection: one transaction per
- * batch of series deletes the rows (DELETE … RETURNING: exactly the rows it encodes), writes their chunks and adds
- * their hour's aggregate to `telemetry_rollup_1h`, so a crash rolls back whole and nothing is stored twice. That is
- * the only writer of 1-hour buckets: readers combine them with the 1-minute rows not compressed yet (`hourRollupsSql`).
+ * batch of series groups deletes the blocks (DELETE … RETURNING: exactly the buckets it encodes), writes their chunks
+ * and adds their hour's aggregate to `telemetry_rollup_1h`, so a crash rolls back whole and nothing is stored twice.
+ * That is the only writer of 1-hour buckets: readers combine them with the 1-minute buckets not compressed yet
+ * (`hourRollupsSql`).
  */
 import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, SERIES_GROUP_SHIFT } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -32,8 +34,23 @@ export const ROLLUP_CHUNK_TARGET_BUCKETS = 360;
 /** One series' 1-minute buckets in time order; `t` in ms since the Unix epoch (the bucket's start). */
 export type MinuteRollups = { t: number[]; mins: number[]; maxs: number[]; sums: number[]; counts: number[] };
 
-/** 32-byte records: int4 minute ‖ float8 min ‖ float8 max ‖ float8 sum ‖ int4 count. Bytes keep every float64 bit. */
-const PACKED_ROLLUPS_SQL = `string_agg(int4send((extract(epoch FROM bucket) / 60)::int) || float8send(min) || float8send(max) || float8send(sum) || int4send(count), ''::bytea ORDER BY bucket)`;
+/**
+ * 32-byte records: int4 minute ‖ float8 min ‖ float8 max ‖ float8 sum ‖ int4 count. Bytes keep every float64 bit. The
+ * buckets of one minute (late contributions) are ordered by sum, as hourRollupsSql adds them.
+ */
+const PACKED_ROLLUPS_SQL = `string_agg(int4send((extract(epoch FROM bucket) / 60)::int) || float8send(min) || float8send(max) || float8send(sum) || int4send(count), ''::bytea ORDER BY bucket, sum)`;
+
+/**
+ * The 1-minute buckets not compressed yet as a relation (series_id, bucket, min, max, sum, count), one row per stored
+ * bucket (a minute may have several), for the series in `ids` (an int[] SQL expression) with `from` ≤ bucket ≤ `to`
+ * (timestamptz SQL expressions). Only the blocks of those series' groups are unnested.
+ */
+export function minuteBucketsSql(ids: string, from: string, to: string): string {
+  return `(SELECT u.series_id, b.bucket, u.min, u.max, u.sum, u.count FROM telemetry_rollup_1m_blocks b
+            CROSS JOIN LATERAL unnest(b.series_ids, b.mins, b.maxs, b.sums, b.counts) AS u(series_id, min, max, sum, count)
+           WHERE b.series_group = ANY(ARRAY(SELECT DISTINCT i >> ${SERIES_GROUP_SHIFT} FROM unnest(${ids}) AS i))
+             AND b.bucket >= ${from} AND b.bucket <= ${to} AND u.series_id = ANY(${ids}))`;
+}
 
 type Bucket = { minute: number; min: number; max: number; sum: number; count: number };
 
@@ -52,9 +69,13 @@ function decodedBuckets(data: Buffer): Bucket[] {
   return out;
 }
 
-/** Sorts by minute and combines buckets of the same minute exactly as the rollup worker's upsert would. */
+/**
+ * One bucket per minute, in minute order, from parts each in minute order. A part's own buckets of a minute are combined
+ * first, in their order, then the parts' (a chunk's and the row table's): so a minute reads the same before and after
+ * compaction folds its late buckets into the chunk.
+ */
 function combine(parts: Bucket[][]): Bucket[] {
-  const all = parts.length === 1 ? parts[0]! : parts.flat().sort((a, b) => a.minute - b.minute);
+  const all = parts.length === 1 ? parts[0]! : parts.flatMap((p) => combine([p])).sort((a, b) => a.minute - b.minute);
   const out: Bucket[] = [];
   for (const b of all) {
     const last = out.at(-1);
@@ -76,8 +97,8 @@ export async function readMinuteRollups(db: Queryable, seriesIds: number[], from
   const out = new Map<number, MinuteRollups>();
   if (seriesIds.length === 0) return out;
   const rows = await db.query<{ chunk: boolean; series_id: number; data: Buffer }>(
-    `SELECT false AS chunk, series_id, ${PACKED_ROLLUPS_SQL} AS data FROM telemetry_rollup_1m
-      WHERE series_id = ANY($1) AND bucket >= to_timestamp($2 / 1000.0) AND bucket <= to_timestamp($3 / 1000.0)
+    `SELECT false AS chunk, series_id, ${PACKED_ROLLUPS_SQL} AS data
+       FROM ${minuteBucketsSql('$1::int[]', 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} m
       GROUP BY series_id
      UNION ALL
      SELECT true, series_id, data FROM telemetry_rollup_1m_chunks
@@ -127,14 +148,15 @@ function hourOf(buckets: Bucket[]): Omit<Bucket, 'minute'> {
  * its hour bucket in one transaction, so one statement counts every minute exactly once.
  */
 export function hourRollupsSql(ids: string, from: string, to: string): string {
-  // Sums are added in minute order, the stored hour first: the order compaction adds them in (hourOf, then the upsert),
-  // so an hour reads the same to the bit before and after its minutes are compressed.
-  return `(SELECT series_id, bucket, min(min) AS min, max(max) AS max, sum(sum ORDER BY minute) AS sum, sum(count)::int AS count
+  // Sums are added in minute order (a minute's buckets by sum), the stored hour first: the order compaction adds them in
+  // (hourOf over PACKED_ROLLUPS_SQL's order), so an hour reads the same to the bit before and after its minutes are
+  // compressed.
+  return `(SELECT series_id, bucket, min(min) AS min, max(max) AS max, sum(sum ORDER BY minute, sum) AS sum, sum(count)::int AS count
      FROM (SELECT series_id, bucket, bucket - interval '1 microsecond' AS minute, min, max, sum, count FROM telemetry_rollup_1h
             WHERE series_id = ANY(${ids}) AND bucket >= ${from} AND bucket <= ${to}
            UNION ALL
-           SELECT series_id, date_bin('1 hour', bucket, timestamptz '1970-01-01 00:00:00+00'), bucket, min, max, sum, count FROM telemetry_rollup_1m
-            WHERE series_id = ANY(${ids}) AND bucket >= ${from} - interval '1 hour' AND bucket < ${to} + interval '1 hour') AS parts
+           SELECT series_id, date_bin('1 hour', bucket, timestamptz '1970-01-01 00:00:00+00'), bucket, min, max, sum, count
+             FROM ${minuteBucketsSql(ids, `${from} - interval '1 hour'`, `${to} + interval '1 hour'`)} m) AS parts
     WHERE bucket >= ${from} AND bucket <= ${to}
     GROUP BY series_id, bucket)`;
 }
@@ -154,7 +176,7 @@ export async function compactClosedRollupWindows(
   for (;;) {
     // Only rows before the closed horizon: after a run that is a handful of late ones, found through the BRIN index.
     const oldest = await client.query<{ ms: number | null }>(
-      'SELECT (extract(epoch FROM min(bucket)) * 1000)::float8 AS ms FROM telemetry_rollup_1m WHERE bucket < to_timestamp($1 / 1000.0)',
+      'SELECT (extract(epoch FROM min(bucket)) * 1000)::float8 AS ms FROM telemetry_rollup_1m_blocks WHERE bucket < to_timestamp($1 / 1000.0)',
       [closedBefore],
     );
     const oldestMs = oldest.rows[0]?.ms;
@@ -165,13 +187,14 @@ export async function compactClosedRollupWindows(
       break;
     }
     const range = await client.query<{ lo: number | null; hi: number }>(
-      `SELECT min(series_id) AS lo, max(series_id) AS hi FROM telemetry_rollup_1m
+      `SELECT min(series_group) AS lo, max(series_group) AS hi FROM telemetry_rollup_1m_blocks
         WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0)`,
       [w0, w0 + ROLLUP_WINDOW_MS],
     );
     const { lo, hi } = range.rows[0]!;
-    for (let from = lo ?? 0; lo !== null && from <= hi; from += options.seriesPerBatch) {
-      const batch = await compactRollupBatch(client, w0, from, from + options.seriesPerBatch);
+    const groupsPerBatch = Math.max(1, Math.round(options.seriesPerBatch / (1 << SERIES_GROUP_SHIFT)));
+    for (let from = lo ?? 0; lo !== null && from <= hi; from += groupsPerBatch) {
+      const batch = await compactRollupBatch(client, w0, from, from + groupsPerBatch);
       result.chunks += batch.chunks;
       result.buckets += batch.buckets;
     }
@@ -180,17 +203,19 @@ export async function compactClosedRollupWindows(
   return result;
 }
 
-/** One transaction: the 1-minute rows of series [fromId, toId) in the window become (or join) their chunks. */
-async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: number, toId: number): Promise<{ chunks: number; buckets: number }> {
+/** One transaction: the 1-minute blocks of series groups [fromGroup, toGroup) in the window become (or join) chunks. */
+async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: number, toGroup: number): Promise<{ chunks: number; buckets: number }> {
   await client.query('BEGIN');
   try {
     const gone = await client.query<{ series_id: number; packed: Buffer }>(
       `WITH gone AS (
-         DELETE FROM telemetry_rollup_1m
-          WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0) AND series_id >= $3 AND series_id < $4
-         RETURNING series_id, bucket, min, max, sum, count)
-       SELECT series_id, ${PACKED_ROLLUPS_SQL} AS packed FROM gone GROUP BY series_id ORDER BY series_id`,
-      [w0, w0 + ROLLUP_WINDOW_MS, fromId, toId],
+         DELETE FROM telemetry_rollup_1m_blocks
+          WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0) AND series_group >= $3 AND series_group < $4
+         RETURNING bucket, series_ids, mins, maxs, sums, counts)
+       SELECT u.series_id, ${PACKED_ROLLUPS_SQL} AS packed
+         FROM gone CROSS JOIN LATERAL unnest(gone.series_ids, gone.mins, gone.maxs, gone.sums, gone.counts) AS u(series_id, min, max, sum, count)
+        GROUP BY u.series_id ORDER BY u.series_id`,
+      [w0, w0 + ROLLUP_WINDOW_MS, fromGroup, toGroup],
     );
     if (gone.rows.length === 0) {
       await client.query('COMMIT');
@@ -224,7 +249,7 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromId: num
         target: ROLLUP_CHUNK_TARGET_BUCKETS,
         maxSpanMs: MAX_CHUNK_SPAN_MS,
       });
-      const all = chunk.merge && priorChunk ? combine([decodedBuckets(priorChunk.data), fresh]) : fresh;
+      const all = combine(chunk.merge && priorChunk ? [decodedBuckets(priorChunk.data), fresh] : [fresh]);
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
       counts.push(all.length);

@@ -4,9 +4,11 @@
  * 1. The flush that COPYs a batch of samples also enqueues that batch's partial aggregates per (series, minute)
  *    (`RollupDeltas`, one `telemetry_rollup_queue` row per flush), in the same transaction: a committed sample always
  *    has its delta queued, a rolled-back one never.
- * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, adds them
- *    to `telemetry_rollup_1m` (min = least, max = greatest, sum and count added). A row is consumed exactly once: the
- *    delete and the additions commit together, and one worker runs at a time.
+ * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, combines them
+ *    per (series, minute) and inserts the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: one row
+ *    per minute and series group). A queue row is consumed exactly once: the delete and the inserts commit together,
+ *    and one worker runs at a time. A minute that gets more contributions later (late samples) gets another block;
+ *    readers and compaction combine them (min = least, max = greatest, sum and count added).
  * 3. 1-hour buckets are not updated per run. A closed hour's 1-minute rows are compressed by compaction
  *    (rollup-store.ts compactRollupBatch), which in the same transaction adds their hour's aggregate to
  *    `telemetry_rollup_1h`; readers take the hours not compressed yet from the 1-minute rows (`hourRollupsSql`). So a
@@ -25,9 +27,15 @@
 import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { selfMetrics } from '../self-metrics';
+import { SERIES_GROUP_SHIFT } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';
+/**
+ * At most this many buckets per block of `telemetry_rollup_1m_blocks` (32 B each): keeps a row under PostgreSQL's
+ * 2 kB TOAST threshold.
+ */
+export const MINUTE_BLOCK_MAX = 48;
 /** Queue rows older than this are taken even when they touch a minute that is still open. */
 export const MAX_QUEUE_AGE_S = 120;
 
@@ -107,7 +115,7 @@ export type RollupRun = {
   samples: number;
   /** Distinct minutes touched. */
   minutes: number;
-  /** 1-minute buckets inserted or updated. */
+  /** 1-minute buckets written. */
   minuteBuckets: number;
   /** Age of the oldest batch still queued after this run (0 when none); about a minute is normal (open minutes wait). */
   lagSeconds: number;
@@ -143,17 +151,21 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
          SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
            AS u(series_id, minute, mn, mx, sm, ct)),
        m AS (SELECT series_id, minute, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM parts GROUP BY 1, 2),
+       -- Blocks of one minute and series group, MINUTE_BLOCK_MAX buckets each (rollup-store.ts): plain inserts.
+       numbered AS (SELECT m.*, series_id >> ${SERIES_GROUP_SHIFT} AS grp,
+                           (row_number() OVER (PARTITION BY minute, series_id >> ${SERIES_GROUP_SHIFT} ORDER BY series_id) - 1) / ${MINUTE_BLOCK_MAX} AS part
+                      FROM m),
        up_1m AS (
-         INSERT INTO telemetry_rollup_1m AS r (series_id, bucket, min, max, sum, count)
-         SELECT series_id, to_timestamp(minute * 60), mn, mx, sm, ct FROM m
-         ON CONFLICT (series_id, bucket) DO UPDATE
-           SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+         INSERT INTO telemetry_rollup_1m_blocks (bucket, series_group, series_ids, mins, maxs, sums, counts)
+         SELECT to_timestamp(minute * 60), grp, array_agg(series_id ORDER BY series_id), array_agg(mn ORDER BY series_id), array_agg(mx ORDER BY series_id),
+                array_agg(sm ORDER BY series_id), array_agg(ct ORDER BY series_id)
+           FROM numbered GROUP BY minute, grp, part
          RETURNING 1),
        -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
        rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
        run AS (
          SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
-                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM up_1m)::int AS minute_buckets)
+                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM m)::int AS minute_buckets)
      SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
             CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
        FROM run, rest`,

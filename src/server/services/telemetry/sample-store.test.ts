@@ -115,8 +115,13 @@ describe('sample blocks', () => {
     const tsMs: number[] = [];
     const values: number[] = [];
     // 130 series at one scrape (groups 0, 1, 2), then series 5 scraped 70 times across the window boundary at 10:30.
-    for (let id = 0; id < 130; id++) ids.push(id), tsMs.push(t0), values.push(id / 3);
-    for (let k = 0; k < 70; k++) ids.push(5), tsMs.push(t0 + k * 100), values.push(-k);
+    const add = (id: number, ms: number, value: number) => {
+      ids.push(id);
+      tsMs.push(ms);
+      values.push(value);
+    };
+    for (let id = 0; id < 130; id++) add(id, t0, id / 3);
+    for (let k = 0; k < 70; k++) add(5, t0 + k * 100, -k);
     const { body, blocks } = encodeSampleBlocks([{ seriesIds: ids, tsMs, values, from: 0, to: ids.length }]);
     const decoded = decodeBlocks(body);
     expect(decoded.length).toBe(blocks);

@@ -384,12 +384,26 @@ async function main() {
     const profile = profileDir ? await WindowProfile.start(pool, profileDir) : undefined;
     const sessions = async () => Number((await pool.query<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).rows[0]!.n);
     const sessions0 = await sessions();
+    // What PostgreSQL's short-lived processes (the `exited` role) did in the window: autovacuum runs per table, and
+    // parallel query workers (pg_stat_database has their count from PostgreSQL 18).
+    const background = async () => {
+      const tables = await pool.query<{ relname: string; runs: string }>(
+        'SELECT relname, autovacuum_count + autoanalyze_count AS runs FROM pg_stat_user_tables WHERE autovacuum_count + autoanalyze_count > 0',
+      );
+      const parallel = await pool.query<{ n: string | null }>(`SELECT sum((to_jsonb(d) ->> 'parallel_workers_launched')::bigint) AS n FROM pg_stat_database d`);
+      return { tables: new Map(tables.rows.map((r) => [r.relname, Number(r.runs)])), parallelWorkers: Number(parallel.rows[0]!.n ?? Number.NaN) };
+    };
+    const background0 = await background();
     const roles0 = postgresCpuByRole(pg.pgData);
     const t0 = { node: nodeCpuSeconds(), pg: totalCpuSeconds(roles0), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     console.error(`[bench] measuring ${seconds} s`);
     await sleep(seconds * 1000);
     const roles1 = postgresCpuByRole(pg.pgData);
     const sessions1 = await sessions();
+    const background1 = await background();
+    const autovacuumRuns = Object.fromEntries(
+      [...background1.tables].map(([name, runs]) => [name, runs - (background0.tables.get(name) ?? 0)]).filter(([, runs]) => Number(runs) > 0),
+    );
     const t1 = { node: nodeCpuSeconds(), pg: totalCpuSeconds(roles1), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     const where = await profile?.stop(t1.plenumSamples - t0.plenumSamples);
     await runner.stop();
@@ -476,6 +490,7 @@ async function main() {
       alertIntervalMs,
       // Connections PostgreSQL accepted during the window (each a new backend process that warms its caches).
       postgresSessions: sessions1 - sessions0,
+      postgresBackgroundInWindow: { autovacuumRuns, parallelWorkers: background1.parallelWorkers - background0.parallelWorkers },
       measuredSeconds: r1((t1.at - t0.at) / 1000),
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
       cpuPerSampleUs: {

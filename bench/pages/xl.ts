@@ -3,7 +3,7 @@
  * on first load (its tRPC queries, or the first answer of its live subscription), through the real router as an
  * all-zones viewer.
  *
- *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5] [--fresh-reps 3] [--fresh-only]
+ *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5] [--fresh-reps 3] [--fresh-only] [--fresh-pages trends,power]
  *
  * A throwaway embedded PostgreSQL, migrated and seeded with the xl site (seed time recorded), then one round of
  * telemetry for every GPU (utilisation, temperature, power, memory) plus the site meters and every rack's inlet,
@@ -22,8 +22,8 @@
  * does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
  * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`, a telemetry
  * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
- * older than 30 s. `--fresh-only` skips the direct computations and the
- * in-process pages above.
+ * older than 30 s. `--fresh-pages` limits these to the pages named (overview, floor-plan, thermal, power, utilisation,
+ * trends; default all). `--fresh-only` skips the direct computations and the in-process pages above.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,6 +46,7 @@ const reps = Number(arg('reps', '10'));
 const computeReps = Number(arg('compute-reps', '5'));
 const freshReps = Number(arg('fresh-reps', '3'));
 const freshOnly = process.argv.includes('--fresh-only');
+const freshPages = arg('fresh-pages', 'overview,floor-plan,thermal,power,utilisation,trends').split(',');
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -227,7 +228,7 @@ async function main() {
       for (const [key, compute] of viewed) await hub.get(key, compute);
       const child = fileURLToPath(new URL('./first-request.ts', import.meta.url));
       const warm = existsSync(fileURLToPath(new URL('../../src/server/services/warm-up.ts', import.meta.url))) ? '1' : '0';
-      for (const page of ['overview', 'floor-plan', 'thermal', 'power', 'utilisation', 'trends']) {
+      for (const page of freshPages) {
         const times: number[] = [];
         const warmTimes: number[] = [];
         for (let r = 0; r < freshReps; r++) {

@@ -149,13 +149,15 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
          ON CONFLICT (series_id, bucket) DO UPDATE
            SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
          RETURNING 1),
+       -- A new rollup generation when anything was added: trend ranges over rollups stored before it are not current.
+       gen AS (UPDATE rollup_generation SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM taken) RETURNING generation),
        -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
        rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
        run AS (
          SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
                 (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM up_1m)::int AS minute_buckets)
      SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
-            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
+            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes, 'generation', (SELECT generation FROM gen))::text) END AS notified
        FROM run, rest`,
     [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
   );

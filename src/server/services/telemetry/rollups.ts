@@ -6,7 +6,9 @@
  *    has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, adds them
  *    to `telemetry_rollup_1m` (min = least, max = greatest, sum and count added). A row is consumed exactly once: the
- *    delete and the additions commit together, and one worker runs at a time.
+ *    delete and the additions commit together, and one worker runs at a time. A run that added anything bumps
+ *    `rollup_generation` in the same statement and NOTIFYs ROLLUP_CHANNEL: trend ranges over rollups computed before
+ *    it are no longer current (live-aggregates.ts TrendCache).
  * 3. 1-hour buckets are not updated per run. A closed hour's 1-minute rows are compressed by compaction
  *    (rollup-store.ts compactRollupBatch), which in the same transaction adds their hour's aggregate to
  *    `telemetry_rollup_1h`; readers take the hours not compressed yet from the 1-minute rows (`hourRollupsSql`). So a

@@ -178,6 +178,18 @@ describe('trends stored across instances', () => {
     });
   });
 
+  it('a computation drops the rows no process would serve any more', async () => {
+    const stale = `trends:${siteId}:120000:now`;
+    await db.pool.query(
+      `INSERT INTO trend_snapshots (key, resolution, rollup_generation, computed_at_ms, compute_ms, body) VALUES ($1, 'raw', 0, $2, 1, '{}')`,
+      [stale, Date.now() - TREND_CACHE_MAX_AGE_MS - 1_000],
+    );
+    await db.pool.query('DELETE FROM trend_snapshots WHERE key = $1', [key(3 * HOUR)]);
+    await freshInstance((cache, pool) => trendsOf(cache, pool, 3 * HOUR));
+    expect(await storedRow(stale)).toBeUndefined();
+    expect(await storedRow(key(3 * HOUR))).toBeDefined();
+  });
+
   it('through the router: the start-up path stores the range, the handlers of a fresh process serve it', async () => {
     const start = createDb(db.url, { max: 4 });
     const web = createDb(db.url, { max: 6 });

@@ -467,7 +467,10 @@ export class TrendCache {
         [key, body.resolution, generation, computedAtMs, computedAtMs - startedAtMs, JSON.stringify(body)],
       );
       // Rows no process would serve any more (ranges nobody has asked for lately): the table holds the ranges in use.
-      await client.query('DELETE FROM trend_snapshots WHERE computed_at_ms < $1', [computedAtMs - TREND_CACHE_MAX_AGE_MS]);
+      // Rows another computation holds are left for a later one: waiting for them could deadlock two of these.
+      await client.query('DELETE FROM trend_snapshots WHERE key IN (SELECT key FROM trend_snapshots WHERE computed_at_ms < $1 FOR UPDATE SKIP LOCKED)', [
+        computedAtMs - TREND_CACHE_MAX_AGE_MS,
+      ]);
       await client.query('COMMIT');
       return { body, computedAtMs };
     } catch (error) {

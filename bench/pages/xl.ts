@@ -19,8 +19,8 @@
  * Payload: the JSON the client receives (superjson), raw and gzipped. HTML and JS of the pages are not included
  * (the pages are client components; `bench/bundle` measures their first-load JS).
  * Last, a process's first request (`--fresh-reps` per page, 0: skipped): each time a new process
- * (bench/pages/first-request.ts) asks for one page once, with the per-process plant caches warmed first as `npm start`
- * does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
+ * (bench/pages/first-request.ts) asks for one page once, with the per-process caches (plant data, the last-hour
+ * trends) warmed first as `npm start` does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
  * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`, a telemetry
  * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
  * older than 30 s. `--fresh-pages` limits these to the pages named (overview, floor-plan, thermal, power, utilisation,

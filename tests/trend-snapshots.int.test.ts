@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
+import { permissionsOf } from '../src/server/auth/permissions';
+import type { Principal } from '../src/server/auth/principal';
 import { createDb, type DbHandle } from '../src/server/db/client';
 import { type SiteTrends, siteTrends } from '../src/server/services/dashboards';
 import { cachedSiteTrends, TREND_CACHE_MAX_AGE_MS, TrendCache, trendCacheFor } from '../src/server/services/live-aggregates';
@@ -199,6 +201,10 @@ describe('trends stored across instances', () => {
       expect(trendCacheFor(web.pool).computations.get(key(6 * HOUR)) ?? 0).toBe(0);
       expect(answer).toEqual(warmed);
       expect(answer).toEqual(await computed(answer));
+      // The stored range is site-wide: a caller granted one zone of the site is refused before any cache is read.
+      const zone = (await db.pool.query<{ id: number }>(`SELECT id FROM security_zones WHERE name = 'Tenant cage'`)).rows[0]!.id;
+      const caged: Principal = { kind: 'token', userId: null, username: 'caged', role: 'viewer', permissions: permissionsOf('viewer'), allZones: false, zoneIds: new Set([zone]), tokenId: null, sessionHash: null };
+      await expect(createCaller(createContext(web, caged)).dashboards.trends({ siteId, sinceMs: 6 * HOUR })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     } finally {
       trendCacheFor(start.pool).close();
       trendCacheFor(web.pool).close();

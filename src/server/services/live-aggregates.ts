@@ -353,7 +353,7 @@ function storedIsCurrent(row: StoredTrend, generation: number, nowMs = Date.now(
  * held one while one refresh runs behind it).
  *
  * Computed once across instances, like the live aggregates: each computation runs under a transaction advisory lock
- * on the key and stores its result in `trend_snapshots` (migration 0030) with the rollup generation it read first; an
+ * on the key and stores its result in `trend_snapshots` (migration 0032) with the rollup generation it read first; an
  * instance that waited on the lock reads that row instead of computing again. A process holding nothing for a key
  * (just started) serves the stored row as if it had computed it: when current (storedIsCurrent), or, for a raw range,
  * while younger than TREND_CACHE_MAX_AGE_MS with a refresh started behind it. The key names the scope: the router
@@ -491,7 +491,7 @@ export class TrendCache {
       [key],
     );
     const row = rows[0];
-    if (!row) throw new Error('rollup_generation has no row (migration 0030)');
+    if (!row) throw new Error('rollup_generation has no row (migration 0032)');
     const stored = row.resolution === null ? undefined : { resolution: row.resolution, rollupGeneration: Number(row.rollup_generation), computedAtMs: Number(row.computed_at_ms), body: row.body };
     return { stored, generation: Number(row.generation) };
   }

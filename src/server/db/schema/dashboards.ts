@@ -18,7 +18,7 @@ export const dashboardSnapshots = pgTable(
 
 /**
  * The latest result per trend range key (e.g. `trends:1:3600000:now`), written by the instance that computed it
- * (services/live-aggregates.ts TrendCache, migration 0030).
+ * (services/live-aggregates.ts TrendCache, migration 0032).
  */
 export const trendSnapshots = pgTable(
   'trend_snapshots',

@@ -211,7 +211,7 @@ describe('live aggregates: compute once, fan out', () => {
   });
 
   it('trends are cached per range until new rollups land', async () => {
-    const cache = new TrendCache(instances[0]!.bus, ROLLUP_CHANNEL);
+    const cache = new TrendCache(instances[0]!.handle.pool, instances[0]!.bus, ROLLUP_CHANNEL);
     try {
       const pool = instances[0]!.handle.pool;
       const day = 86_400_000;

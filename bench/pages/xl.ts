@@ -3,7 +3,8 @@
  * on first load (its tRPC queries, or the first answer of its live subscription), through the real router as an
  * all-zones viewer.
  *
- *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5] [--fresh-reps 3] [--fresh-only]
+ *   npm run bench:pages-xl -- [--reps 10] [--compute-reps 5] [--fresh-reps 3] [--fresh-only] [--fresh-pages trends,power]
+ *     [--fresh-warm-up 0] [--trend-viewers]
  *
  * A throwaway embedded PostgreSQL, migrated and seeded with the xl site (seed time recorded), then one round of
  * telemetry for every GPU (utilisation, temperature, power, memory) plus the site meters and every rack's inlet,
@@ -18,12 +19,14 @@
  * Payload: the JSON the client receives (superjson), raw and gzipped. HTML and JS of the pages are not included
  * (the pages are client components; `bench/bundle` measures their first-load JS).
  * Last, a process's first request (`--fresh-reps` per page, 0: skipped): each time a new process
- * (bench/pages/first-request.ts) asks for one page once, with the per-process plant caches warmed first as `npm start`
- * does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
+ * (bench/pages/first-request.ts) asks for one page once, with the per-process caches (plant data, the last-hour
+ * trends) warmed first as `npm start` does when the code has that (services/warm-up.ts), while this process stands for another instance serving live
  * viewers of the four dashboards (it keeps their aggregates refreshed and stored in `dashboard_snapshots`, a telemetry
  * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
- * older than 30 s. `--fresh-only` skips the direct computations and the
- * in-process pages above.
+ * older than 30 s. `--fresh-pages` limits these to the pages named (overview, floor-plan, thermal, power, utilisation,
+ * trends; default all). `--fresh-warm-up 0`: the children ask without warming up first. `--trend-viewers`: this
+ * process's viewers also re-read the site's last-hour trends every 10 s, as a dashboard page's trends chart does
+ * (SiteTrends.tsx). `--fresh-only` skips the direct computations and the in-process pages above.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,6 +49,9 @@ const reps = Number(arg('reps', '10'));
 const computeReps = Number(arg('compute-reps', '5'));
 const freshReps = Number(arg('fresh-reps', '3'));
 const freshOnly = process.argv.includes('--fresh-only');
+const freshPages = arg('fresh-pages', 'overview,floor-plan,thermal,power,utilisation,trends').split(',');
+const freshWarmUp = arg('fresh-warm-up', '1') === '1';
+const trendViewers = process.argv.includes('--trend-viewers');
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -225,9 +231,13 @@ async function main() {
       }, 1_000);
       const offs = viewed.map(([key, compute]) => hub.listen(key, compute, () => {}));
       for (const [key, compute] of viewed) await hub.get(key, compute);
+      // Through the router, as the page asks: the process's trend cache refreshes it behind the held one.
+      const readTrends = () => caller.dashboards.trends({ siteId, sinceMs: 3_600_000 });
+      if (trendViewers) await readTrends();
+      const trendPoll = trendViewers ? setInterval(() => void readTrends().catch(() => {}), 10_000) : undefined;
       const child = fileURLToPath(new URL('./first-request.ts', import.meta.url));
-      const warm = existsSync(fileURLToPath(new URL('../../src/server/services/warm-up.ts', import.meta.url))) ? '1' : '0';
-      for (const page of ['overview', 'floor-plan', 'thermal', 'power', 'utilisation', 'trends']) {
+      const warm = freshWarmUp && existsSync(fileURLToPath(new URL('../../src/server/services/warm-up.ts', import.meta.url))) ? '1' : '0';
+      for (const page of freshPages) {
         const times: number[] = [];
         const warmTimes: number[] = [];
         for (let r = 0; r < freshReps; r++) {
@@ -248,13 +258,14 @@ async function main() {
         fresh.push(row);
       }
       clearInterval(announcer);
+      clearInterval(trendPoll);
       for (const off of offs) off();
       hub.close();
     }
     await pipeline.stop();
     console.log(
       JSON.stringify(
-        { bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, refreshRoundMs, aggregatesReadPastSamples: stale, refreshIngestMs: refreshMs, reps, computeReps, aggregates: computed, pages: results, freshReps, firstRequest: fresh, machineAtEnd: machine() },
+        { bench: 'pages-xl', date: new Date().toISOString(), machine: startedOn, freshWarmUp, trendViewers, gpus: seeded.gpus, seedMs, telemetrySamples: samples, ingestMs, refreshRoundMs, aggregatesReadPastSamples: stale, refreshIngestMs: refreshMs, reps, computeReps, aggregates: computed, pages: results, freshReps, firstRequest: fresh, machineAtEnd: machine() },
         null,
         2,
       ),

@@ -43,6 +43,8 @@ export const BUSY_UTIL_PCT = 10;
 /** A reading older than this is no reading: the GPU / rack / unit shows as "no data". */
 export const STALE_AFTER_MS = 60_000;
 export const MAX_TREND_POINTS = 240;
+/** The trends range a page shows first (SiteTrends.tsx) and `dashboards.trends` asks for by default: the last hour. */
+export const DEFAULT_TREND_RANGE_MS = 3_600_000;
 /** Host wall-power series, when the host (or the simulator) reports one. */
 export const HOST_POWER_METRIC = 'plenum_server_power_watts';
 /** ASHRAE TC9.9 inlet bands (REFERENCE-NUMBERS.md): recommended 18-27 °C, allowable A1 15-32 °C. */
@@ -637,10 +639,13 @@ export type SiteTrends = {
 
 /** IT / facility power, PUE, average GPU utilisation and energy per bucket over a window. */
 export async function siteTrends(pool: pg.Pool, siteId: number, window: TimeWindow): Promise<SiteTrends> {
+  // One end for all three: each reading the clock itself put their buckets a millisecond or two apart on a busy
+  // machine, and then no bucket had both powers (no PUE).
+  const ended = { sinceMs: window.sinceMs, untilMs: window.untilMs ?? Date.now() };
   const [it, facility, util] = await Promise.all([
-    siteTrend(pool, { siteId, metric: 'it_power_w', across: 'sum', window }),
-    siteTrend(pool, { siteId, metric: 'facility_power_w', across: 'sum', window }),
-    siteTrend(pool, { siteId, metric: 'gpu_util_pct', across: 'avg', window }),
+    siteTrend(pool, { siteId, metric: 'it_power_w', across: 'sum', window: ended }),
+    siteTrend(pool, { siteId, metric: 'facility_power_w', across: 'sum', window: ended }),
+    siteTrend(pool, { siteId, metric: 'gpu_util_pct', across: 'avg', window: ended }),
   ]);
   const times = [...new Set([...it.points, ...facility.points, ...util.points].map((p) => p.t))].sort((a, b) => a - b);
   const at = (trend: Trend) => new Map(trend.points.map((p) => [p.t, p.v]));

@@ -15,6 +15,7 @@
  *   an older row, or none, is computed first.
  */
 import type pg from 'pg';
+import { type SiteTrends, siteTrends, type TimeWindow } from './dashboards';
 import { TELEMETRY_CHANNEL } from './telemetry/ingest';
 import { ROLLUP_CHANNEL } from './telemetry/rollups';
 import { getNotifyBus, NotifyBus } from './telemetry/notify-bus';
@@ -328,17 +329,47 @@ export const TREND_CACHE_MAX_AGE_MS = 60_000;
 /** A raw-sample range with newer samples is kept at least this long (the ingest commits several times a second). */
 export const RAW_TREND_MIN_AGE_MS = 5_000;
 const TREND_CACHE_MAX_ENTRIES = 500;
+const TREND_LOCK_NAMESPACE = 'plenum-trend:';
 
 /**
- * Range queries (trends) cached per (scope, range, resolution) in a process: rollup-backed ranges until the rollup
- * worker NOTIFYs new rollups, raw-sample ranges until a telemetry flush (kept at least RAW_TREND_MIN_AGE_MS).
+ * A range as stored in `trend_snapshots`. `computedAtMs`: when its computation finished, the moment a process that
+ * computed it itself counts its age from (its refreshes are paced from there).
+ */
+type StoredTrend = { resolution: string; rollupGeneration: number; computedAtMs: number; body: unknown };
+
+/**
+ * Whether a stored range is as good as computing it now: a raw-sample range younger than RAW_TREND_MIN_AGE_MS (newer
+ * samples may exist, as they almost always do); a rollup range younger than TREND_CACHE_MAX_AGE_MS that no rollups
+ * landed after (`generation`: the rollup generation now).
+ */
+function storedIsCurrent(row: StoredTrend, generation: number, nowMs = Date.now()): boolean {
+  const age = nowMs - row.computedAtMs;
+  return row.resolution === 'raw' ? age < RAW_TREND_MIN_AGE_MS : age < TREND_CACHE_MAX_AGE_MS && row.rollupGeneration === generation;
+}
+
+/**
+ * Range queries (trends) cached per (scope, range, resolution): rollup-backed ranges until the rollup worker NOTIFYs
+ * new rollups, raw-sample ranges until a telemetry flush (kept at least RAW_TREND_MIN_AGE_MS, then answered from the
+ * held one while one refresh runs behind it).
+ *
+ * Computed once across instances, like the live aggregates: each computation runs under a transaction advisory lock
+ * on the key and stores its result in `trend_snapshots` (migration 0032) with the rollup generation it read first; an
+ * instance that waited on the lock reads that row instead of computing again. A process holding nothing for a key
+ * (just started) serves the stored row as if it had computed it: when current (storedIsCurrent), or, for a raw range,
+ * while younger than TREND_CACHE_MAX_AGE_MS with a refresh started behind it. The key names the scope: the router
+ * keys a site's trends by site and window, and only callers granted every zone of the site reach them.
  */
 export class TrendCache {
   private readonly entries = new Map<string, TrendEntry>();
+  /** Ranges this process computed itself, per key (the rest it read from another instance's row). */
   readonly computations = new Map<string, number>();
   private readonly unsubscribe: Array<() => void>;
 
-  constructor(bus: NotifyBus, rollupChannel: string) {
+  constructor(
+    private readonly pool: pg.Pool,
+    bus: NotifyBus,
+    rollupChannel: string,
+  ) {
     this.unsubscribe = [
       bus.subscribe(rollupChannel, () => this.drop((resolution) => resolution !== 'raw')),
       bus.subscribe(TELEMETRY_CHANNEL, () => {
@@ -357,24 +388,12 @@ export class TrendCache {
     if (held && age < TREND_CACHE_MAX_AGE_MS && !(held.newerSamples && age >= RAW_TREND_MIN_AGE_MS)) return held.value as Promise<T>;
     // A raw range with newer samples: answered from the held one while one refresh runs behind it.
     if (held && held.resolution !== undefined && age < TREND_CACHE_MAX_AGE_MS) {
-      if (!held.refreshing) {
-        held.refreshing = true;
-        const next = compute();
-        this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
-        next.then(
-          (result) => {
-            if (this.entries.get(key) === held) this.entries.set(key, { value: next, resolution: result.resolution, cachedAtMs: Date.now(), newerSamples: false });
-          },
-          () => {
-            held.refreshing = false;
-          },
-        );
-      }
+      this.refreshBehind(key, held, compute);
       return held.value as Promise<T>;
     }
     if (this.entries.size >= TREND_CACHE_MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
-    const entry: TrendEntry = { value: compute(), resolution: undefined, cachedAtMs: Date.now(), newerSamples: false };
+    const entry: TrendEntry = { value: Promise.resolve(), resolution: undefined, cachedAtMs: Date.now(), newerSamples: false };
+    entry.value = this.load(key, entry, compute);
     this.entries.set(key, entry);
     entry.value.then(
       (result) => {
@@ -385,6 +404,96 @@ export class TrendCache {
       },
     );
     return entry.value as Promise<T>;
+  }
+
+  /** A cold key: the stored row when it may be served (a raw one that is not current gets a refresh behind it), else computed. */
+  private async load<T extends { resolution: string }>(key: string, entry: TrendEntry, compute: () => Promise<T>): Promise<T> {
+    const read = await this.readRow(key).catch(() => undefined);
+    const stored = read?.stored;
+    if (stored) {
+      const current = storedIsCurrent(stored, read.generation);
+      if (current || (stored.resolution === 'raw' && Date.now() - stored.computedAtMs < TREND_CACHE_MAX_AGE_MS)) {
+        entry.cachedAtMs = stored.computedAtMs;
+        entry.resolution = stored.resolution;
+        // Another instance's raw range: newer samples have almost certainly landed since.
+        entry.newerSamples = stored.resolution === 'raw';
+        if (!current) this.refreshBehind(key, entry, compute);
+        return stored.body as T;
+      }
+    }
+    return (await this.computeShared(key, compute)).body;
+  }
+
+  /** One refresh of a held range at a time; the held one stays until it succeeds. */
+  private refreshBehind<T extends { resolution: string }>(key: string, held: TrendEntry, compute: () => Promise<T>): void {
+    if (held.refreshing) return;
+    held.refreshing = true;
+    const next = this.computeShared(key, compute);
+    next.then(
+      ({ body, computedAtMs }) => {
+        if (this.entries.get(key) === held) this.entries.set(key, { value: Promise.resolve(body), resolution: body.resolution, cachedAtMs: computedAtMs, newerSamples: false });
+      },
+      (error) => {
+        held.refreshing = false;
+        console.error(`[plenum] trends ${key}: ${(error as Error).message}`);
+      },
+    );
+  }
+
+  /**
+   * Computes the range and stores it, once across instances: under the key's lock, a row stored meanwhile that is
+   * current (the instance this one waited for computed it) is taken instead. Returns the body and when it was computed.
+   */
+  private async computeShared<T extends { resolution: string }>(key: string, compute: () => Promise<T>): Promise<{ body: T; computedAtMs: number }> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [TREND_LOCK_NAMESPACE + key]);
+      // The generation is read before the data: rollups that land during the computation leave the row not current.
+      const { stored, generation } = await this.readRow(key, client);
+      if (stored && storedIsCurrent(stored, generation)) {
+        await client.query('COMMIT');
+        return { body: stored.body as T, computedAtMs: stored.computedAtMs };
+      }
+      const startedAtMs = Date.now();
+      const body = await compute();
+      const computedAtMs = Date.now();
+      this.computations.set(key, (this.computations.get(key) ?? 0) + 1);
+      await client.query(
+        `INSERT INTO trend_snapshots (key, resolution, rollup_generation, computed_at_ms, compute_ms, body) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO UPDATE SET resolution = excluded.resolution, rollup_generation = excluded.rollup_generation,
+           computed_at_ms = excluded.computed_at_ms, compute_ms = excluded.compute_ms, body = excluded.body`,
+        [key, body.resolution, generation, computedAtMs, computedAtMs - startedAtMs, JSON.stringify(body)],
+      );
+      // Rows no process would serve any more (ranges nobody has asked for lately): the table holds the ranges in use.
+      // Rows another computation holds are left for a later one: waiting for them could deadlock two of these.
+      await client.query('DELETE FROM trend_snapshots WHERE key IN (SELECT key FROM trend_snapshots WHERE computed_at_ms < $1 FOR UPDATE SKIP LOCKED)', [
+        computedAtMs - TREND_CACHE_MAX_AGE_MS,
+      ]);
+      await client.query('COMMIT');
+      return { body, computedAtMs };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The stored row of a key (undefined: none) and the rollup generation now. */
+  private async readRow(key: string, client: pg.Pool | pg.PoolClient = this.pool): Promise<{ stored: StoredTrend | undefined; generation: number }> {
+    const { rows } = await client.query<{ resolution: string | null; rollup_generation: string | null; computed_at_ms: string | null; body: unknown; generation: string }>(
+      `SELECT t.resolution, t.rollup_generation, t.computed_at_ms, t.body, g.generation
+         FROM rollup_generation g LEFT JOIN trend_snapshots t ON t.key = $1`,
+      [key],
+    );
+    const row = rows[0];
+    if (!row) throw new Error('rollup_generation has no row (migration 0032)');
+    const stored = row.resolution === null ? undefined : { resolution: row.resolution, rollupGeneration: Number(row.rollup_generation), computedAtMs: Number(row.computed_at_ms), body: row.body };
+    return { stored, generation: Number(row.generation) };
   }
 
   /** Forgets the ranges whose resolution matches (still-running computations are kept: they read newer data). */
@@ -399,10 +508,15 @@ export function trendCacheFor(pool: pg.Pool): TrendCache {
   holder.__plenumTrendCaches ??= new WeakMap();
   let cache = holder.__plenumTrendCaches.get(pool);
   if (!cache) {
-    cache = new TrendCache(busFor(pool), ROLLUP_CHANNEL);
+    cache = new TrendCache(pool, busFor(pool), ROLLUP_CHANNEL);
     holder.__plenumTrendCaches.set(pool, cache);
   }
   return cache;
+}
+
+/** A site's trends over a window through the pool's trend cache (the router and the start-up warm-up use the same key). */
+export function cachedSiteTrends(pool: pg.Pool, siteId: number, window: TimeWindow): Promise<SiteTrends> {
+  return trendCacheFor(pool).get(`trends:${siteId}:${window.sinceMs}:${window.untilMs ?? 'now'}`, () => siteTrends(pool, siteId, window));
 }
 
 /** The process's bus when the pool is the application's (DATABASE_URL), else one bus per pool (tests, benches). */

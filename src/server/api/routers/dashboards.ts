@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dbId } from '../inputs';
-import { liveAggregatesFor, trendCacheFor } from '../../services/live-aggregates';
-import { hallThermal, powerDashboard, siteOverview, siteTrends, utilisation } from '../../services/dashboards';
+import { cachedSiteTrends, liveAggregatesFor } from '../../services/live-aggregates';
+import { DEFAULT_TREND_RANGE_MS, hallThermal, powerDashboard, siteOverview, utilisation } from '../../services/dashboards';
 import { fieldError } from '../errors';
 import { assertHallWhollyInZone, assertInZone, assertSiteWide, scopedZoneIds, zoneConditionText } from '../../auth/zones';
 import { type Context, readProcedure, router } from '../trpc';
@@ -10,7 +10,7 @@ const siteInput = z.object({ siteId: dbId });
 const hallInput = z.object({ hallId: dbId });
 /** A window: the last `sinceMs`, ending now or at `untilMs` (custom range). At most 400 days. */
 const windowInput = siteInput.extend({
-  sinceMs: z.number().int().min(60_000).max(400 * 86_400_000).default(3_600_000),
+  sinceMs: z.number().int().min(60_000).max(400 * 86_400_000).default(DEFAULT_TREND_RANGE_MS),
   untilMs: z.number().int().positive().optional(),
 });
 
@@ -81,9 +81,7 @@ export const dashboardsRouter = router({
     .input(windowInput)
     .query(({ ctx, input }) =>
       siteWide(ctx, input.siteId, () =>
-        trendCacheFor(ctx.pool).get(`trends:${input.siteId}:${input.sinceMs}:${input.untilMs ?? 'now'}`, () =>
-          siteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs }),
-        ),
+        cachedSiteTrends(ctx.pool, input.siteId, { sinceMs: input.sinceMs, untilMs: input.untilMs }),
       ),
     ),
 

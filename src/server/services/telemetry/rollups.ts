@@ -8,7 +8,9 @@
  *    per (series, minute) and inserts the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: one row
  *    per minute and series group). A queue row is consumed exactly once: the delete and the inserts commit together,
  *    and one worker runs at a time. A minute that gets more contributions later (late samples) gets another block;
- *    readers and compaction combine them (min = least, max = greatest, sum and count added).
+ *    readers and compaction combine them (min = least, max = greatest, sum and count added). A run that added anything
+ *    bumps `rollup_generation` in the same statement and NOTIFYs ROLLUP_CHANNEL: trend ranges over rollups computed
+ *    before it are no longer current (live-aggregates.ts TrendCache).
  * 3. 1-hour buckets are not updated per run. A closed hour's 1-minute rows are compressed by compaction
  *    (rollup-store.ts compactRollupBatch), which in the same transaction adds their hour's aggregate to
  *    `telemetry_rollup_1h`; readers take the hours not compressed yet from the 1-minute rows (`hourRollupsSql`). So a
@@ -161,13 +163,15 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
                 array_agg(sm ORDER BY series_id), array_agg(ct ORDER BY series_id)
            FROM numbered GROUP BY minute, grp, part
          RETURNING 1),
+       -- A new rollup generation when anything was added: trend ranges over rollups stored before it are not current.
+       gen AS (UPDATE rollup_generation SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM taken) RETURNING generation),
        -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
        rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
        run AS (
          SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
                 (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM m)::int AS minute_buckets)
      SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
-            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes)::text) END AS notified
+            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes, 'generation', (SELECT generation FROM gen))::text) END AS notified
        FROM run, rest`,
     [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
   );

@@ -59,6 +59,8 @@ $$;
 --> statement-breakpoint
 CREATE TRIGGER "telemetry_rollup_1m_insert" INSTEAD OF INSERT ON "telemetry_rollup_1m" FOR EACH ROW EXECUTE FUNCTION "telemetry_rollup_1m_insert"();
 --> statement-breakpoint
+-- The owner-run partition functions (0009, 0014, 0019) accept the block tables' partitions (this one's and 0030's)
+-- instead of the row tables'.
 CREATE OR REPLACE FUNCTION plenum_create_partition(parent text, child text, from_at timestamptz, to_at timestamptz) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN

@@ -40,7 +40,11 @@ export interface TypicalWorkloadOptions {
    * 'fgd': a shape's fragment is the free GPU it cannot use at all (the paper's measure).
    * 'capacity': the free GPU left over after as many pods of the shape as CPU, memory and GPUs allow, so a node whose
    * CPU is nearly gone counts its idle GPUs as fragments before the last GPU pod stops fitting.
-   * 'blend': the mean of the two.
+   * 'blend': for a GPU share the mean of the two, for a whole-GPU shape 'fgd' alone. A share's leftover inside a
+   * GPU (190 milli after an 810 share) is what 'capacity' sees and 'fgd' does not; but whole-GPU shapes of the mix
+   * share a node's fully free GPUs, so 'capacity' (each shape filling the node alone) counts as stranded the GPUs
+   * that a CPU-heavy shape could not feed but CPU-light shapes would take, and steered multi-GPU-heavy workloads
+   * worse than FGD (docs/SCHEDULER.md).
    */
   measure?: FragmentationMeasure;
   /**
@@ -388,10 +392,11 @@ export class TypicalWorkload {
         slots = Math.floor(fullyFree / shapeGpus);
         unusable = fullyFree >= shapeGpus ? partialFree : totalFree;
       }
-      if (wantFgd) {
-        fgd += cpuMilliFree < cpu || (checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
-      }
-      if (wantCapacity) {
+      const fgdTerm = cpuMilliFree < cpu || (checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
+      if (wantFgd) fgd += fgdTerm;
+      if (wantFgd && wantCapacity && need >= MILLI_PER_GPU) {
+        capacity += fgdTerm; // 'blend': whole GPUs by FGD's term alone (see the option)
+      } else if (wantCapacity) {
         // min(slots, floor(free / per pod)) without dividing when the free amount does not bind (integers: exact).
         if (cpu > 0 && slots * cpu > cpuMilliFree) slots = Math.floor(cpuMilliFree / cpu);
         if (checkMemory && memory > 0 && slots * memory > memoryMibFree) slots = Math.floor(memoryMibFree / memory);
@@ -466,6 +471,13 @@ export class TypicalWorkload {
       const w = view.weight[s];
       if (w === 0) continue;
       const need = this.milliPerGpu[s];
+      const cpu = this.cpuMilli[s];
+      if (this.measure === 'blend' && need >= MILLI_PER_GPU) {
+        // Whole GPUs by FGD's term alone, exactly as fgdFragmentation adds it.
+        const fits = cpuMilliFree >= cpu && !(this.checkMemory && memoryMibFree < this.memoryMib[s]);
+        frag += w * (fits && fullyFree >= this.gpuCount[s] ? totalFree - fullyFree * MILLI_PER_GPU : totalFree);
+        continue;
+      }
       let slots: number;
       if (need < MILLI_PER_GPU) {
         slots = 0;
@@ -473,7 +485,6 @@ export class TypicalWorkload {
       } else {
         slots = Math.floor(fullyFree / this.gpuCount[s]);
       }
-      const cpu = this.cpuMilli[s];
       if (cpu > 0) slots = Math.min(slots, Math.floor(cpuMilliFree / cpu));
       if (this.checkMemory && this.memoryMib[s] > 0) slots = Math.min(slots, Math.floor(memoryMibFree / this.memoryMib[s]));
       const used = slots * need * this.gpuCount[s];

@@ -6,9 +6,8 @@ import { OPENB_TRACE_DIR } from './trace-dir';
 const haveTrace = existsSync(`${OPENB_TRACE_DIR}/openb_pod_list_default.csv`);
 
 describe.skipIf(!haveTrace)('queueing on the openb trace', () => {
-  // 61 nodes (every 20th), 1,500 pods at 1.5 × capacity with durations up to 1 h: a queue forms within minutes. (On
-  // every 30th node, with whole GPUs placed by FGD's measure, the unguarded run made a reservation only once.)
-  const setup = haveTrace ? makeJobs(42, 1500, 1.5, 3600, 20) : null;
+  // 41 nodes (every 30th), 1,500 pods at 1.5 × capacity with durations up to 1 h: a queue forms within minutes.
+  const setup = haveTrace ? makeJobs(42, 1500, 1.5, 3600, 30) : null;
 
   it('EASY keeps its promise: with exact durations, every pod given a reserved start starts by then', () => {
     const easy = simulate(setup!, 'easy', 42);

@@ -41,11 +41,10 @@ export interface TypicalWorkloadOptions {
    * 'capacity': the free GPU left over after as many pods of the shape as CPU, memory and GPUs allow, so a node whose
    * CPU is nearly gone counts its idle GPUs as fragments before the last GPU pod stops fitting.
    * 'blend': for a GPU share a weighted mean of the two (BLEND_SHARE_FGD), for a whole-GPU shape 'fgd' alone. A
-   * share's leftover inside a
-   * GPU (190 milli after an 810 share) is what 'capacity' sees and 'fgd' does not; but whole-GPU shapes of the mix
-   * share a node's fully free GPUs, so 'capacity' (each shape filling the node alone) counts as stranded the GPUs
-   * that a CPU-heavy shape could not feed but CPU-light shapes would take, and steered multi-GPU-heavy workloads
-   * worse than FGD (docs/SCHEDULER.md).
+   * share's leftover inside a GPU (190 milli after an 810 share) is what 'capacity' sees and 'fgd' does not; but
+   * whole-GPU shapes of the mix share a node's fully free GPUs, so 'capacity' (each shape filling the node alone)
+   * counts as stranded the GPUs that a CPU-heavy shape could not feed but CPU-light shapes would take, and steered
+   * multi-GPU-heavy workloads worse than FGD (docs/SCHEDULER.md).
    */
   measure?: FragmentationMeasure;
   /**

@@ -167,7 +167,8 @@ export function arrivalSequence(pods: TracePod[], capacityMilli: number, seed: n
  * Typical workload of the trace (the fragmentation score's input), from the original pod list. The published FGD
  * keeps the most popular shapes up to 95 % of the pods and asks only "can one more pod of the shape run?" (see
  * fgd.ts). Our production profile keeps every shape (the rare 8-GPU shapes are the ones that need whole nodes kept
- * free) and blends FGD's measure with the 'capacity' measure, which also sees GPUs stranded by a node's dwindling CPU.
+ * free) and, for GPU shares, blends FGD's measure with the 'capacity' measure, which also sees the leftover inside a
+ * GPU that a share cannot use (whole-GPU shapes: FGD's measure alone; see TypicalWorkloadOptions.measure).
  */
 export function typicalWorkloadOf(pods: TracePod[], policy: Policy = 'fgd', nodes?: TraceNode[]): TypicalWorkload {
   const samples = pods.map((p) => {

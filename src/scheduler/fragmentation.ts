@@ -40,7 +40,11 @@ export interface TypicalWorkloadOptions {
    * 'fgd': a shape's fragment is the free GPU it cannot use at all (the paper's measure).
    * 'capacity': the free GPU left over after as many pods of the shape as CPU, memory and GPUs allow, so a node whose
    * CPU is nearly gone counts its idle GPUs as fragments before the last GPU pod stops fitting.
-   * 'blend': the mean of the two.
+   * 'blend': for a GPU share a weighted mean of the two (BLEND_SHARE_FGD), for a whole-GPU shape 'fgd' alone. A
+   * share's leftover inside a GPU (190 milli after an 810 share) is what 'capacity' sees and 'fgd' does not; but
+   * whole-GPU shapes of the mix share a node's fully free GPUs, so 'capacity' (each shape filling the node alone)
+   * counts as stranded the GPUs that a CPU-heavy shape could not feed but CPU-light shapes would take, and steered
+   * multi-GPU-heavy workloads worse than FGD (docs/SCHEDULER.md).
    */
   measure?: FragmentationMeasure;
   /**
@@ -84,6 +88,12 @@ export interface GpuStateSignature {
   /** Per GPU shape, the pods of the shape the GPUs alone would hold ('capacity' measure). */
   readonly gpuSlots: Float64Array;
 }
+
+/**
+ * 'blend': the share of the 'fgd' term in a GPU share's fragment (the rest is 'capacity'); chosen on the training
+ * split (docs/SCHEDULER.md). Whole-GPU shapes take the 'fgd' term alone.
+ */
+const BLEND_SHARE_FGD = 0.25;
 
 /** Bounds the signature memo of a long-lived scheduler; distinct GPU states are a few thousand in practice. */
 const MAX_SIGNATURES = 200_000;
@@ -245,20 +255,46 @@ export class TypicalWorkload {
       if (f > maxFree) maxFree = f;
     }
     if (totalFree === 0) return 0;
-    if (this.measure !== 'fgd') {
-      const capacity = this.capacityFragmentation(
-        gpuModel,
-        cpuMilliFree,
-        memoryMibFree,
-        freeMilli,
-        gpuCount,
-        totalFree,
-        fullyFree,
-      );
-      if (this.measure === 'capacity') return capacity;
-      return 0.5 * (capacity + this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree));
+    // Partly used GPUs are what a whole-GPU shape cannot use.
+    const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
+    const view = this.view(gpuModel);
+    let frag = view.allFreeWeight * totalFree;
+    const n = this.weight.length;
+    for (let s = 0; s < n; s++) {
+      const w = view.weight[s];
+      if (w === 0) continue;
+      const cpu = this.cpuMilli[s];
+      const memory = this.memoryMib[s];
+      const need = this.milliPerGpu[s];
+      const shapeGpus = this.gpuCount[s];
+      let slots: number;
+      let unusable: number;
+      if (need < MILLI_PER_GPU) {
+        let small = 0;
+        slots = 0;
+        for (let g = 0; g < gpuCount; g++) {
+          const f = freeMilli[g];
+          if (f < need) small += f;
+          slots += Math.floor(f / need);
+        }
+        unusable = maxFree < need ? totalFree : small;
+      } else {
+        slots = Math.floor(fullyFree / shapeGpus);
+        unusable = fullyFree >= shapeGpus ? partialFree : totalFree;
+      }
+      const fgdTerm = cpuMilliFree < cpu || (this.checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
+      if (cpu > 0) slots = Math.min(slots, Math.floor(cpuMilliFree / cpu));
+      if (this.checkMemory && memory > 0) slots = Math.min(slots, Math.floor(memoryMibFree / memory));
+      frag += this.combine(need, fgdTerm, w * (totalFree - slots * need * shapeGpus));
     }
-    return this.fgdFragmentation(gpuModel, cpuMilliFree, memoryMibFree, freeMilli, gpuCount, totalFree, fullyFree, maxFree);
+    return frag;
+  }
+
+  /** One shape's fragment under the workload's measure, from its 'fgd' and 'capacity' terms (weighted milli). */
+  private combine(need: number, fgdTerm: number, capacityTerm: number): number {
+    if (this.measure === 'fgd') return fgdTerm;
+    if (this.measure === 'capacity') return capacityTerm;
+    return need < MILLI_PER_GPU ? BLEND_SHARE_FGD * fgdTerm + (1 - BLEND_SHARE_FGD) * capacityTerm : fgdTerm;
   }
 
   /** The signature of a node's GPUs (free milli of the usable ones, unhealthy as 0; first gpuCount entries). */
@@ -355,8 +391,6 @@ export class TypicalWorkload {
     const view = this.view(gpuModel);
     const weight = view.weight;
     const checkMemory = this.checkMemory;
-    const wantFgd = this.measure !== 'capacity';
-    const wantCapacity = this.measure !== 'fgd';
     const smallMilli = signature.smallMilli;
     const gpuSlots = signature.gpuSlots;
     const change = count > 0 ? this.changeOf(from, taken) : null;
@@ -364,8 +398,7 @@ export class TypicalWorkload {
     const memoryOf = this.memoryMib;
     const needOf = this.milliPerGpu;
     const gpusOf = this.gpuCount;
-    let fgd = view.allFreeWeight * totalFree;
-    let capacity = fgd;
+    let frag = view.allFreeWeight * totalFree;
     const n = weight.length;
     for (let s = 0; s < n; s++) {
       const w = weight[s];
@@ -388,96 +421,11 @@ export class TypicalWorkload {
         slots = Math.floor(fullyFree / shapeGpus);
         unusable = fullyFree >= shapeGpus ? partialFree : totalFree;
       }
-      if (wantFgd) {
-        fgd += cpuMilliFree < cpu || (checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
-      }
-      if (wantCapacity) {
-        // min(slots, floor(free / per pod)) without dividing when the free amount does not bind (integers: exact).
-        if (cpu > 0 && slots * cpu > cpuMilliFree) slots = Math.floor(cpuMilliFree / cpu);
-        if (checkMemory && memory > 0 && slots * memory > memoryMibFree) slots = Math.floor(memoryMibFree / memory);
-        capacity += w * (totalFree - slots * need * shapeGpus);
-      }
-    }
-    if (this.measure === 'fgd') return fgd;
-    if (this.measure === 'capacity') return capacity;
-    return 0.5 * (capacity + fgd);
-  }
-
-  /** The paper's measure: free milli a shape cannot use at all. */
-  private fgdFragmentation(
-    gpuModel: string,
-    cpuMilliFree: number,
-    memoryMibFree: number,
-    freeMilli: ArrayLike<number>,
-    gpuCount: number,
-    totalFree: number,
-    fullyFree: number,
-    maxFree: number,
-  ): number {
-    // Partly used GPUs are what a whole-GPU shape cannot use.
-    const partialFree = totalFree - fullyFree * MILLI_PER_GPU;
-    const view = this.view(gpuModel);
-    const checkMemory = this.checkMemory;
-    let frag = view.allFreeWeight * totalFree;
-    const n = this.weight.length;
-    for (let s = 0; s < n; s++) {
-      const w = view.weight[s];
-      if (w === 0) continue;
-      if (
-        cpuMilliFree < this.cpuMilli[s] ||
-        (checkMemory && memoryMibFree < this.memoryMib[s])
-      ) {
-        frag += w * totalFree;
-        continue;
-      }
-      const need = this.milliPerGpu[s];
-      if (need < MILLI_PER_GPU) {
-        if (maxFree < need) {
-          frag += w * totalFree;
-        } else {
-          let small = 0;
-          for (let g = 0; g < gpuCount; g++) {
-            const f = freeMilli[g];
-            if (f < need) small += f;
-          }
-          frag += w * small;
-        }
-      } else {
-        frag += w * (fullyFree >= this.gpuCount[s] ? partialFree : totalFree);
-      }
-    }
-    return frag;
-  }
-
-  /** The 'capacity' measure: free milli not used when the node is filled with pods of each shape alone. */
-  private capacityFragmentation(
-    gpuModel: string,
-    cpuMilliFree: number,
-    memoryMibFree: number,
-    freeMilli: ArrayLike<number>,
-    gpuCount: number,
-    totalFree: number,
-    fullyFree: number,
-  ): number {
-    const view = this.view(gpuModel);
-    let frag = view.allFreeWeight * totalFree;
-    const n = this.weight.length;
-    for (let s = 0; s < n; s++) {
-      const w = view.weight[s];
-      if (w === 0) continue;
-      const need = this.milliPerGpu[s];
-      let slots: number;
-      if (need < MILLI_PER_GPU) {
-        slots = 0;
-        for (let g = 0; g < gpuCount; g++) slots += Math.floor(freeMilli[g] / need);
-      } else {
-        slots = Math.floor(fullyFree / this.gpuCount[s]);
-      }
-      const cpu = this.cpuMilli[s];
-      if (cpu > 0) slots = Math.min(slots, Math.floor(cpuMilliFree / cpu));
-      if (this.checkMemory && this.memoryMib[s] > 0) slots = Math.min(slots, Math.floor(memoryMibFree / this.memoryMib[s]));
-      const used = slots * need * this.gpuCount[s];
-      frag += w * (totalFree - used);
+      const fgdTerm = cpuMilliFree < cpu || (checkMemory && memoryMibFree < memory) ? w * totalFree : w * unusable;
+      // min(slots, floor(free / per pod)) without dividing when the free amount does not bind (integers: exact).
+      if (cpu > 0 && slots * cpu > cpuMilliFree) slots = Math.floor(cpuMilliFree / cpu);
+      if (checkMemory && memory > 0 && slots * memory > memoryMibFree) slots = Math.floor(memoryMibFree / memory);
+      frag += this.combine(need, fgdTerm, w * (totalFree - slots * need * shapeGpus));
     }
     return frag;
   }

@@ -528,6 +528,19 @@ describe('fragmentation measure', () => {
     expect(capacity.fragmentationMilli('H100', 25_000, 1e6, [1000, 1000, 1000, 1000], 4)).toBe(2000);
   });
 
+  it('blend: a share by 1/4 fgd + 3/4 capacity, a whole-GPU shape by the fgd measure alone', () => {
+    // 4 idle GPUs, CPU for 2 more 10-core pods: 'capacity' would count 2 GPUs of the whole-GPU shape as stranded.
+    const whole = new TypicalWorkload([shape(1, 1000, 10_000, 1)], false, 'blend');
+    expect(whole.fragmentationMilli('H100', 25_000, 1e6, [1000, 1000, 1000, 1000], 4)).toBe(0);
+    expect(whole.fragmentationMilli('H100', 5_000, 1e6, [1000, 1000, 1000, 400], 4)).toBe(3400); // no pod fits
+    // A 300-milli share on GPUs with 1000 and 500 free: fgd 0 (both hold it), capacity 100 + 200 left over.
+    const share = new TypicalWorkload([shape(1, 300, 0, 1)], false, 'blend');
+    expect(share.fragmentationMilli('H100', 1e6, 1e6, [1000, 500], 2)).toBe(225);
+    // Mixed: each shape weighs half.
+    const both = new TypicalWorkload([shape(1, 1000, 10_000, 1), shape(1, 300, 0, 1)], false, 'blend');
+    expect(both.fragmentationMilli('H100', 25_000, 1e6, [1000, 500], 2)).toBeCloseTo(0.5 * 500 + 0.5 * 225);
+  });
+
   it('builds the typical mix from samples, keeping the popular shapes', () => {
     const sample = (milli: number) => ({
       cpuMilli: 1000,

@@ -98,7 +98,7 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
         result.windows++;
       }
       // Then the rollups' closed hours: under the same lock, with what is left of the time budget.
-      result.rollups = await compactClosedRollupWindows(client, { nowMs, delayMs, seriesPerBatch, deadline: startedAt + timeBudgetMs });
+      result.rollups = await compactClosedRollupWindows(client, { nowMs, delayMs, groupsPerBatch, deadline: startedAt + timeBudgetMs });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [COMPACTION_LOCK_KEY]).catch((error: Error) => {
         broken = error;

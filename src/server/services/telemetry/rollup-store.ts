@@ -20,7 +20,7 @@ import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, SERIES_GROUP_SHIFT } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -48,7 +48,7 @@ const PACKED_ROLLUPS_SQL = `string_agg(int4send((extract(epoch FROM bucket) / 60
 export function minuteBucketsSql(ids: string, from: string, to: string): string {
   return `(SELECT u.series_id, b.bucket, u.min, u.max, u.sum, u.count FROM telemetry_rollup_1m_blocks b
             CROSS JOIN LATERAL unnest(b.series_ids, b.mins, b.maxs, b.sums, b.counts) AS u(series_id, min, max, sum, count)
-           WHERE b.series_group = ANY(ARRAY(SELECT DISTINCT i >> ${SERIES_GROUP_SHIFT} FROM unnest(${ids}) AS i))
+           WHERE b.series_group = ANY(${seriesGroupsSql(ids)})
              AND b.bucket >= ${from} AND b.bucket <= ${to} AND u.series_id = ANY(${ids}))`;
 }
 
@@ -169,7 +169,7 @@ export type RollupCompaction = { windows: number; chunks: number; buckets: numbe
  */
 export async function compactClosedRollupWindows(
   client: pg.PoolClient,
-  options: { nowMs: number; delayMs: number; seriesPerBatch: number; deadline: number },
+  options: { nowMs: number; delayMs: number; groupsPerBatch: number; deadline: number },
 ): Promise<RollupCompaction> {
   const result: RollupCompaction = { windows: 0, chunks: 0, buckets: 0, lagMs: 0 };
   const closedBefore = Math.floor((options.nowMs - options.delayMs) / ROLLUP_WINDOW_MS) * ROLLUP_WINDOW_MS;
@@ -192,9 +192,8 @@ export async function compactClosedRollupWindows(
       [w0, w0 + ROLLUP_WINDOW_MS],
     );
     const { lo, hi } = range.rows[0]!;
-    const groupsPerBatch = Math.max(1, Math.round(options.seriesPerBatch / (1 << SERIES_GROUP_SHIFT)));
-    for (let from = lo ?? 0; lo !== null && from <= hi; from += groupsPerBatch) {
-      const batch = await compactRollupBatch(client, w0, from, from + groupsPerBatch);
+    for (let from = lo ?? 0; lo !== null && from <= hi; from += options.groupsPerBatch) {
+      const batch = await compactRollupBatch(client, w0, from, from + options.groupsPerBatch);
       result.chunks += batch.chunks;
       result.buckets += batch.buckets;
     }

@@ -91,6 +91,9 @@ export const SERIES_GROUP_SHIFT = 6;
 /** At most this many samples per block: 64 of them (20 B each) keep a row under PostgreSQL's 2 kB TOAST threshold. */
 export const BLOCK_MAX_SAMPLES = 64;
 
+/** SQL: the series groups (block keys) of the series in `ids`, an int[] SQL expression, as an int[]. */
+export const seriesGroupsSql = (ids: string) => `ARRAY(SELECT DISTINCT i >> ${SERIES_GROUP_SHIFT} FROM unnest(${ids}) AS i)`;
+
 /**
  * Raw samples of the write table as a relation (series_id, ts, value) with `from` ≤ ts ≤ `to` (timestamptz SQL
  * expressions): of the series in `series` (an int[] SQL expression, or one int for a single series), or of all.
@@ -101,7 +104,7 @@ export function rawSamplesSql(series: { any: string } | { one: string } | 'all',
     series === 'all'
       ? ''
       : 'any' in series
-        ? `b.series_group = ANY(ARRAY(SELECT DISTINCT i >> ${SERIES_GROUP_SHIFT} FROM unnest(${series.any}) AS i)) AND `
+        ? `b.series_group = ANY(${seriesGroupsSql(series.any)}) AND `
         : `b.series_group = (${series.one}) >> ${SERIES_GROUP_SHIFT} AND `;
   const ids = series === 'all' ? '' : 'any' in series ? `u.series_id = ANY(${series.any}) AND ` : `u.series_id = ${series.one} AND `;
   return `(SELECT u.series_id, u.ts, u.value FROM telemetry_sample_blocks b

@@ -1,5 +1,5 @@
 /**
- * The latest-value table (telemetry_latest, services/telemetry/latest-store.ts) against a real PostgreSQL with the demo
+ * The latest values (telemetry_latest_blocks, services/telemetry/latest-store.ts) against a real PostgreSQL with the demo
  * seed: every flush moves each series' row to its newest sample (never back), dashboards read one reading per GPU from
  * it under the source preference, and stale values count as no data and are aged out.
  */
@@ -36,7 +36,7 @@ async function latestRows(metric: string, source: string) {
   return (
     await db.pool.query<{ accelerator_id: number; value: number; ms: number }>(
       `SELECT s.accelerator_id, l.value, (extract(epoch FROM l.ts) * 1000)::float8 AS ms
-         FROM telemetry_latest l JOIN telemetry_series s ON s.id = l.series_id
+         FROM telemetry_latest_values l JOIN telemetry_series s ON s.id = l.series_id
         WHERE s.metric = $1 AND s.source = $2 ORDER BY s.accelerator_id`,
       [metric, source],
     )
@@ -88,7 +88,7 @@ describe('telemetry_latest', () => {
     // Every series' row is its newest stored sample, and there is exactly one row per series that has samples.
     const mismatch = await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM telemetry_series s
-         LEFT JOIN telemetry_latest l ON l.series_id = s.id
+         LEFT JOIN telemetry_latest_values l ON l.series_id = s.id
          LEFT JOIN LATERAL (SELECT x.ts, x.value FROM telemetry_samples x WHERE x.series_id = s.id ORDER BY x.ts DESC, x.value DESC LIMIT 1) x ON true
         WHERE x.ts IS DISTINCT FROM l.ts OR x.value IS DISTINCT FROM l.value`,
     );
@@ -135,7 +135,7 @@ describe('telemetry_latest', () => {
     expect(overview.avgGpuUtilPct).toBeNull();
     expect(overview.gpus.busy).toBe(0);
 
-    const count = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_latest')).rows[0]!.n;
+    const count = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_latest_values')).rows[0]!.n;
     const before = await count();
     expect(before).toBeGreaterThanOrEqual(16);
     // Nothing is older than the window now: nothing goes.

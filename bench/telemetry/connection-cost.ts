@@ -12,7 +12,7 @@ import { arg, machine, postgresCpuSeconds, r3, throwawayPostgres } from './commo
 
 /** A few small reads of the tables the telemetry workers touch on every tick. */
 async function work(client: pg.Client): Promise<void> {
-  await client.query('SELECT count(*) FROM telemetry_latest');
+  await client.query('SELECT count(*) FROM telemetry_latest_blocks');
   await client.query("SELECT count(*) FROM telemetry_samples WHERE ts > now() - interval '1 minute'");
   await client.query('SELECT count(*) FROM telemetry_rollup_queue');
   await client.query("SELECT count(*) FROM telemetry_rollup_1m WHERE bucket > now() - interval '1 hour'");

@@ -82,7 +82,7 @@ function ensurePrometheus(): void {
 }
 
 /** What autovacuum reclaims after ingest and compaction: deleted raw rows, consumed queue rows, superseded versions. */
-const VACUUMED_TABLES = 'telemetry_sample_blocks, telemetry_rollup_queue, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest';
+const VACUUMED_TABLES = 'telemetry_sample_blocks, telemetry_rollup_queue, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_chunks, telemetry_rollup_1m_chunks, telemetry_latest_blocks';
 
 /** Alerting rules equivalent to alerts.ts DEFAULT_RULES, over the raw names the simulator's endpoints expose. */
 const PROMETHEUS_RULES = `groups:

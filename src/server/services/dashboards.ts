@@ -4,7 +4,7 @@
  *
  * Everything reads the telemetry tables directly with a few set-based queries per call:
  * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data),
- *   read from telemetry_latest (one row per series, kept by the ingest flush: telemetry/latest-store.ts);
+ *   read from the latest-value blocks (kept by the ingest flush: telemetry/latest-store.ts);
  * - trends are averaged into at most MAX_TREND_POINTS buckets, from raw samples, 1-minute or 1-hour rollups chosen by
  *   the range exactly as the telemetry query service does (`resolutionFor`).
  *
@@ -36,6 +36,7 @@ import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8ArrayLiteral } from '../db/array-literal';
 import { hourRollupsSql, readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, rawSamplesSql, readSamples, usToMs } from './telemetry/sample-store';
+import { latestOfSeriesSql } from './telemetry/latest-store';
 import { onePerQuantity, type QuantityFields, type QuantityRow, preferenceSql, quantityColumnsSql, quantityFieldsOf, quantityKey, remoteWritePreference } from './telemetry/sources';
 
 /** A GPU counts as busy at or above this utilisation (percent of time a kernel ran). */
@@ -117,7 +118,7 @@ async function readLatest(pool: pg.Pool, scope: LatestScope, scopeValue: number 
       }),
     );
   }
-  // The usual case, "now": each series' latest value from telemetry_latest (latest-store.ts).
+  // The usual case, "now": each series' latest value (latest-store.ts).
   const rows = await pool.query<SeriesRow & { value: number; t: number }>(
     `WITH ${latestPointsSql(scope)} SELECT p.*, (extract(epoch FROM p.ended_at) * 1000)::float8 AS ended_ms FROM points p`,
     [metrics, fromMs, atMs, scopeValue, remoteWritePreference()],
@@ -128,7 +129,7 @@ async function readLatest(pool: pg.Pool, scope: LatestScope, scopeValue: number 
 /**
  * SQL (CTEs `cur` and `points`) for the fresh latest reading of every series of the metrics $1 in `scope` ($4) at
  * moment $3 (ms), fresh meaning after $2 (ms); $5 is the remote-write preference. Each series' latest value comes from
- * telemetry_latest, the series from their covering index (quantity_labels: only the labels that subdivide a quantity).
+ * the latest-value blocks (latest-store.ts), the series from their covering index (quantity_labels: only the labels that subdivide a quantity).
  * A series whose latest sample is newer than $3 (a moment just past) probes its samples for the one at $3 instead.
  * A series ended by a staleness marker has no reading until a newer sample arrives.
  */
@@ -136,8 +137,8 @@ function latestPointsSql(scope: LatestScope): string {
   return `cur AS (
        SELECT s.id, s.metric, s.entity_kind, s.accelerator_id, s.device_id, s.rack_id, s.power_node_id, s.cooling_unit_id, s.site_id,
               s.quantity_labels AS labels, ${preferenceSql('$5')} AS preference, s.ended_at, l.ts, l.value
-         FROM telemetry_latest l
-         JOIN telemetry_series s ON s.id = l.series_id
+         FROM telemetry_series s
+         CROSS JOIN LATERAL (${latestOfSeriesSql('s.id')}) l
          LEFT JOIN scrape_targets t ON t.id = s.target_id
         WHERE s.metric = ANY($1) AND ${scope} AND l.ts > to_timestamp($2 / 1000.0)),
      points AS (

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { intArrayLiteral } from '../../db/array-literal';
 import { onePerQuantity, preferenceSql, type QuantityRow, quantityColumnsSql, quantityFieldsOf, remoteWritePreference } from './sources';
+import { latestOfSeriesSql } from './latest-store';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
 export const ALERT_CHANNEL = 'plenum_alerts';
@@ -60,16 +61,16 @@ const ENTITY_LABEL_SQL = `coalesce(
   || coalesce(' (' || (s.labels ->> 'sensor') || ')', '')`;
 
 /**
- * The latest reading of series `s`, probed by key. A rule reads one metric, a small share of telemetry_latest, yet as a
+ * The latest reading of series `s`, probed by key. A rule reads one metric, a small share of the latest values, yet as a
  * join the planner scanned the whole table and hashed it (every series of every metric: 215k rows at 8,448 GPUs,
  * millions at 100,000); OFFSET 0 keeps the subquery from being flattened into that join, so the cost follows the
  * metric's series (measured at 8,448 GPUs on 26 metrics: 28 ms instead of 43-63 ms per rule, and no parallel workers).
  */
-const LATEST_OF_SERIES_SQL = 'SELECT l.value, l.ts FROM telemetry_latest l WHERE l.series_id = s.id OFFSET 0';
+const LATEST_OF_SERIES_SQL = `${latestOfSeriesSql('s.id')} OFFSET 0`;
 
 /**
  * A threshold rule's findings: every series of the metric with a reading younger than the staleness bound (from
- * telemetry_latest, the newest sample of each series), one reading per physical quantity, kept where the comparison
+ * latest-store.ts, the newest sample of each series), one reading per physical quantity, kept where the comparison
  * holds. Only those few are then named (the label joins), not every series of the metric on every evaluation.
  */
 async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {

@@ -1,15 +1,19 @@
 /**
- * The latest sample of every series (`telemetry_latest`, migration 0024): one row per series, upserted by each ingest
- * flush in the transaction that COPYs its samples, so a committed flush and its latest values become visible together.
- * Dashboards read "now" from here (dashboards.ts readLatest): O(series of the metrics asked) rows from one small table
- * instead of one index probe into telemetry_samples per series.
+ * The latest sample of every series, kept per series group (`telemetry_latest_blocks`, migration 0033; one row per
+ * series before, `telemetry_latest`, 0024): each ingest flush moves its series' values forward in the transaction that
+ * COPYs its samples, so a committed flush and its latest values become visible together. Dashboards and alerts read
+ * "now" from here (latestOfSeriesSql): O(series of the metrics asked) from one small table instead of one index probe
+ * into the samples per series.
  *
- * A row only moves forward in time (an older sample arriving late never replaces a newer one). Rows older than
- * LATEST_KEEP_MS are deleted by the partitions role (ageOutLatest): no reading window that this table answers can
- * reach them, and readers older than that read telemetry_samples instead.
+ * A group's row holds its series in id order with their newest timestamp and value as parallel arrays, the same
+ * grouping as the sample blocks (SERIES_GROUP_SHIFT), so a flush updates one row per group instead of one per series.
+ * A value only moves forward in time (an older sample arriving late never replaces a newer one). Values older than
+ * LATEST_KEEP_MS are removed by the partitions role (ageOutLatest): no reading window that this table answers can reach
+ * them, and readers older than that read the samples instead.
  */
 import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
+import { SERIES_GROUP_SHIFT } from './sample-store';
 
 /** Kept this long: longer than MIN_COMPACTION_AGE_MS, before which dashboards.ts reads the samples instead. */
 export const LATEST_KEEP_MS = 60 * 60_000;
@@ -28,8 +32,10 @@ export class LatestValues {
   }
 
   /**
-   * Upserts the rows in series-id order (two instances flushing overlapping series take their row locks in the same
-   * order, so they cannot deadlock), keeping the newer of the stored and the new sample.
+   * Writes one row per series group, in group order (two instances flushing overlapping groups take their row locks in
+   * the same order, so they cannot deadlock), keeping per series the newer of the stored and the new sample. When the
+   * group's stored series are exactly the flush's and every new sample is newer than every stored one (each scrape of a
+   * target, the usual case), the arrays are replaced whole; otherwise telemetry_latest_merge combines them per series.
    */
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.newest.size === 0) return;
@@ -37,17 +43,51 @@ export class LatestValues {
     const tsMs = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.tsMs));
     const values = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.value));
     await client.query(
-      `INSERT INTO telemetry_latest (series_id, ts, value)
-       SELECT u.id, to_timestamp(u.ms / 1000.0), u.v FROM unnest($1::int4[], $2::float8[], $3::float8[]) WITH ORDINALITY AS u(id, ms, v, n)
-        ORDER BY u.n
-       ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE telemetry_latest.ts < excluded.ts`,
+      `INSERT INTO telemetry_latest_blocks AS b (series_group, newest_ts, oldest_ts, series_ids, stamps, vals)
+       SELECT u.id >> ${SERIES_GROUP_SHIFT}, max(u.ts), min(u.ts), array_agg(u.id ORDER BY u.id), array_agg(u.ts ORDER BY u.id), array_agg(u.v ORDER BY u.id)
+         FROM (SELECT x.id, to_timestamp(x.ms / 1000.0) AS ts, x.v FROM unnest($1::int4[], $2::float8[], $3::float8[]) AS x(id, ms, v)) u
+        GROUP BY 1 ORDER BY 1
+       ON CONFLICT (series_group) DO UPDATE SET (newest_ts, oldest_ts, series_ids, stamps, vals) = (
+         SELECT excluded.newest_ts, excluded.oldest_ts, excluded.series_ids, excluded.stamps, excluded.vals
+          WHERE excluded.series_ids = b.series_ids AND excluded.oldest_ts > b.newest_ts
+         UNION ALL
+         SELECT m.newest_ts, m.oldest_ts, m.series_ids, m.stamps, m.vals
+           FROM telemetry_latest_merge(b.series_ids, b.stamps, b.vals, excluded.series_ids, excluded.stamps, excluded.vals) m
+         LIMIT 1)`,
       [intArrayLiteral(ids), tsMs, values],
     );
   }
 }
 
-/** Deletes latest values older than LATEST_KEEP_MS (their series went quiet). Returns how many. */
+/**
+ * SQL for the latest (value, ts) of the series whose id is the expression `seriesId`, probed by its group's key: no row
+ * when the series has no latest value. Use it in a LATERAL subquery.
+ */
+export function latestOfSeriesSql(seriesId: string): string {
+  return `SELECT b.vals[p.n] AS value, b.stamps[p.n] AS ts
+            FROM telemetry_latest_blocks b CROSS JOIN LATERAL array_position(b.series_ids, ${seriesId}) AS p(n)
+           WHERE b.series_group = ${seriesId} >> ${SERIES_GROUP_SHIFT} AND p.n IS NOT NULL`;
+}
+
+/**
+ * Removes latest values older than LATEST_KEEP_MS (their series went quiet): a group with none younger goes, the others
+ * keep their younger ones. Returns how many values were removed. Rows are locked in group order, as the flush does.
+ */
 export async function ageOutLatest(pool: pg.Pool, nowMs = Date.now()): Promise<number> {
-  const result = await pool.query('DELETE FROM telemetry_latest WHERE ts < to_timestamp($1 / 1000.0)', [nowMs - LATEST_KEEP_MS]);
-  return result.rowCount ?? 0;
+  const result = await pool.query<{ removed: number }>(
+    `WITH aged AS (
+       SELECT b.series_group, b.newest_ts < to_timestamp($1 / 1000.0) AS whole,
+              (SELECT count(*) FROM unnest(b.stamps) AS t(ts) WHERE t.ts < to_timestamp($1 / 1000.0))::int AS n
+         FROM telemetry_latest_blocks b WHERE b.oldest_ts < to_timestamp($1 / 1000.0)
+        ORDER BY b.series_group FOR UPDATE),
+     gone AS (DELETE FROM telemetry_latest_blocks b USING aged a WHERE b.series_group = a.series_group AND a.whole),
+     kept AS (
+       UPDATE telemetry_latest_blocks b SET (oldest_ts, series_ids, stamps, vals) = (
+              SELECT min(u.ts), array_agg(u.id ORDER BY u.id), array_agg(u.ts ORDER BY u.id), array_agg(u.v ORDER BY u.id)
+                FROM unnest(b.series_ids, b.stamps, b.vals) AS u(id, ts, v) WHERE u.ts >= to_timestamp($1 / 1000.0))
+         FROM aged a WHERE b.series_group = a.series_group AND NOT a.whole)
+     SELECT coalesce(sum(n), 0)::int AS removed FROM aged`,
+    [nowMs - LATEST_KEEP_MS],
+  );
+  return result.rows[0]?.removed ?? 0;
 }

@@ -70,6 +70,15 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     expect(plenum.failover_episodes).toBe(0);
     expect(plenum.inlet_rack_min).toBe(0);
     expect(bestfit.rack_budget_episodes).toBeGreaterThan(0);
+    // Refusals: the power-blind policy never meets a power filter; Plenum's waits here are for power, and every
+    // refused call is counted once, under one cause.
+    expect(bestfit.refused_power).toBe(0);
+    expect(plenum.refused_power).toBeGreaterThan(0);
+    expect(plenum.refused_power + plenum.refused_resources).toBe(plenum.schedule_calls - setup!.jobs.length);
+    const queuedGpuH = Object.values(plenum.wait_gpu_h).reduce((s, h) => s + h, 0);
+    expect(queuedGpuH).toBeGreaterThan(0);
+    // A margin on the heat limit can only lower what the reservations allow.
+    expect(fluidBound(setup!, facility!, 0).reservedPct).toBeGreaterThanOrEqual(fluidBound(setup!, facility!).reservedPct);
     // The bounds are ordered: actual draws ≥ Plenum's reservations ≥ every pod at its peak.
     const bound = fluidBound(setup!, facility!);
     expect(bound.actualPct).toBeGreaterThanOrEqual(bound.reservedPct);

@@ -13,7 +13,9 @@
 // node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit
 // less --heat-margin) minus what the pods running there reserve (reservationW): 'plenum' reserves a GPU share's draw
 // at the highest activity of the daily curve within its time limit, 'plenum-peak' every pod's peak. Same jobs, same
-// seeds for all. Each seed also prints fluidBound: the allocation the power limits allow at all on its arrivals.
+// seeds for all. Each seed also prints fluidBound: the allocation the power limits allow at all on its arrivals (and
+// with Plenum's reservations, with and without the heat margin). Each run prints where the waiting was (GPU-hours queued
+// by pod size) and how often a pod was refused for power (some node had its GPUs) or for resources (none had).
 
 import { pathToFileURL } from 'node:url';
 import {
@@ -334,6 +336,8 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     return true;
   };
   let scheduleCalls = 0;
+  let refusedPower = 0;
+  let refusedResources = 0;
 
   const pass = (now: number) => {
     const shareAsk = reserveMode === 'peak' ? maxPeakPerGpu : shareRequestPerGpu(peakActivityOver(now, now + setup.timeLimitS));
@@ -347,6 +351,9 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       scheduleCalls++;
       const result = scheduler.schedule(snapshot, job.pod, { preempt: false });
       if (result.status !== 'scheduled') {
+        // Why: some node had the GPUs, CPU and memory but not the power or cooling headroom, or none had them at all.
+        if ((result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0) refusedPower++;
+        else refusedResources++;
         job.blockedAt = changeSeq;
         job.blockedAsking = job.pod.expectedPowerWPerGpu;
         i++;
@@ -393,6 +400,13 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
   const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
   const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  // Where the waiting is: GPU-hours spent queued by the judged pods, by size (a share, 1, 2, 4 or 8 GPUs).
+  const waitGpuH: Record<string, number> = {};
+  for (const j of judged) {
+    const key = isShare(j.pod) ? 'share' : `${j.pod.gpusPerWorker * (j.pod.workers ?? 1)}`;
+    waitGpuH[key] = (waitGpuH[key] ?? 0) + (j.gpuMilli * (j.start! - j.arrival)) / MILLI_PER_GPU / 3600;
+  }
+  for (const k of Object.keys(waitGpuH)) waitGpuH[k] = Number(waitGpuH[k].toFixed(1));
   return {
     policy,
     seed,
@@ -412,6 +426,9 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     starts_digest: digest.toString(16),
     schedule_calls: scheduleCalls,
+    refused_power: refusedPower,
+    refused_resources: refusedResources,
+    wait_gpu_h: waitGpuH,
   };
 }
 
@@ -464,7 +481,16 @@ function main(): void {
       );
     }
     const bound = fluidBound(setup, facility, args.heatMargin);
-    const boundRow = { policy: 'fluid-bound', seed, alloc_pct: bound.actualPct, alloc_reserved_pct: bound.reservedPct, alloc_peak_pct: bound.peakPct };
+    // The same reservations with no heat margin: splits what the reservations cost into the forecast's and the margin's.
+    const noMargin = args.heatMargin === 0 ? bound : fluidBound(setup, facility, 0);
+    const boundRow = {
+      policy: 'fluid-bound',
+      seed,
+      alloc_pct: bound.actualPct,
+      alloc_reserved_pct: bound.reservedPct,
+      alloc_reserved_no_margin_pct: noMargin.reservedPct,
+      alloc_peak_pct: bound.peakPct,
+    };
     results.push(boundRow);
     if (!args.json) console.log(JSON.stringify(boundRow));
     for (const policy of args.policies) {

@@ -85,4 +85,15 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     expect(bound.reservedPct).toBeGreaterThanOrEqual(bound.peakPct);
     expect(plenum.alloc_pct).toBeLessThanOrEqual(bound.actualPct);
   }, 120_000);
+
+  it('holding a row for the first pod refused for power changes decisions and keeps every limit', () => {
+    const plenum = runFacility(setup!, facility!, 'plenum', 7);
+    const held = runFacility(setup!, facility!, 'plenum-hold', 7);
+    expect(held.held_back).toBeGreaterThan(0); // pods that fitted in the held row were placed elsewhere or waited
+    expect(plenum.held_back).toBe(0);
+    expect(held.starts_digest).not.toBe(plenum.starts_digest);
+    expect(held.rack_budget_episodes).toBe(0);
+    expect(held.failover_episodes).toBe(0);
+    expect(held.inlet_rack_min).toBe(0);
+  }, 120_000);
 });

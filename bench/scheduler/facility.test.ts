@@ -70,10 +70,30 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     expect(plenum.failover_episodes).toBe(0);
     expect(plenum.inlet_rack_min).toBe(0);
     expect(bestfit.rack_budget_episodes).toBeGreaterThan(0);
+    // Refusals: the power-blind policy never meets a power filter; Plenum's waits here are for power, and every
+    // refused call is counted once, under one cause.
+    expect(bestfit.refused_power).toBe(0);
+    expect(plenum.refused_power).toBeGreaterThan(0);
+    expect(plenum.refused_power + plenum.refused_resources).toBe(plenum.schedule_calls - setup!.jobs.length);
+    const queuedGpuH = Object.values(plenum.wait_gpu_h).reduce((s, h) => s + h, 0);
+    expect(queuedGpuH).toBeGreaterThan(0);
+    // A margin on the heat limit can only lower what the reservations allow.
+    expect(fluidBound(setup!, facility!, 0).reservedPct).toBeGreaterThanOrEqual(fluidBound(setup!, facility!).reservedPct);
     // The bounds are ordered: actual draws ≥ Plenum's reservations ≥ every pod at its peak.
     const bound = fluidBound(setup!, facility!);
     expect(bound.actualPct).toBeGreaterThanOrEqual(bound.reservedPct);
     expect(bound.reservedPct).toBeGreaterThanOrEqual(bound.peakPct);
     expect(plenum.alloc_pct).toBeLessThanOrEqual(bound.actualPct);
+  }, 120_000);
+
+  it('holding a row for the first pod refused for power changes decisions and keeps every limit', () => {
+    const plenum = runFacility(setup!, facility!, 'plenum', 7);
+    const held = runFacility(setup!, facility!, 'plenum-hold', 7);
+    expect(held.held_back).toBeGreaterThan(0); // pods that fitted in the held row were placed elsewhere or waited
+    expect(plenum.held_back).toBe(0);
+    expect(held.starts_digest).not.toBe(plenum.starts_digest);
+    expect(held.rack_budget_episodes).toBe(0);
+    expect(held.failover_episodes).toBe(0);
+    expect(held.inlet_rack_min).toBe(0);
   }, 120_000);
 });

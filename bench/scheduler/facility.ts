@@ -1,5 +1,5 @@
 // npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
-//   [--node-stride 3] [--policies bestfit,fgd,plenum,plenum-peak] [--heat-margin 0.05] [--json]
+//   [--node-stride 3] [--policies bestfit,fgd,plenum,plenum-peak,plenum-hold] [--heat-margin 0.05] [--json]
 // Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
 // racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
 // their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or
@@ -12,8 +12,11 @@
 // Power-blind policies (BestFit, the faithful FGD) see only CPU, memory and GPUs. Plenum's profile also reads, per
 // node, the headroom the caller computes from the facility: min(rack budget, row feed capacity (2N), row heat limit
 // less --heat-margin) minus what the pods running there reserve (reservationW): 'plenum' reserves a GPU share's draw
-// at the highest activity of the daily curve within its time limit, 'plenum-peak' every pod's peak. Same jobs, same
-// seeds for all. Each seed also prints fluidBound: the allocation the power limits allow at all on its arrivals.
+// at the highest activity of the daily curve within its time limit, 'plenum-peak' every pod's peak; 'plenum-hold' is
+// 'plenum' with a row held for the first pod refused for power (runFacility). Same jobs, same
+// seeds for all. Each seed also prints fluidBound: the allocation the power limits allow at all on its arrivals (and
+// with Plenum's reservations, with and without the heat margin). Each run prints where the waiting was (GPU-hours queued
+// by pod size) and how often a pod was refused for power (some node had its GPUs) or for resources (none had).
 
 import { pathToFileURL } from 'node:url';
 import {
@@ -40,7 +43,7 @@ import {
 import { percentile, toSchedNodes, typicalWorkloadOf } from './openb';
 import { makeJobs } from './queueing';
 
-export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum', 'plenum-peak'] as const;
+export const FACILITY_POLICIES = ['bestfit', 'fgd', 'plenum', 'plenum-peak', 'plenum-hold'] as const;
 export type FacilityPolicy = (typeof FACILITY_POLICIES)[number];
 const SCAN_DEPTH = 100;
 const STEP_S = 60;
@@ -174,7 +177,8 @@ export interface FacilityRunOptions {
 export function runFacility(setup: FacilitySetup, facility: Facility, policy: FacilityPolicy, seed: number, options: FacilityRunOptions = {}) {
   const started = performance.now();
   const aware = policy.startsWith('plenum');
-  const reserveMode: ReserveMode = policy === 'plenum' ? 'forecast' : 'peak';
+  const reserveMode: ReserveMode = policy === 'plenum-peak' ? 'peak' : 'forecast';
+  const rowHold = policy === 'plenum-hold';
   const heatShare = 1 - (options.heatMargin ?? 0.05);
   const schedNodes: SchedNode[] = toSchedNodes(setup.nodes);
   // CPU power is taken as constant at half the cores busy: the trace's CPU requests do not say how busy pods keep them.
@@ -334,6 +338,48 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     return true;
   };
   let scheduleCalls = 0;
+  // 'plenum-hold': the first pod refused for power while some node has room for it but for the power is given a row
+  // (of those nodes, the one with the most headroom), and until it starts no other pod is placed in that row, so the
+  // power that departures free there adds up for it instead of going to the pods behind it in small pieces.
+  const rowNodes = facility.rows.map((r) => r.racks.flatMap((k) => facility.racks[k].nodes));
+  const hold: { job: (typeof jobs)[number] | null; row: number } = { job: null, row: -1 };
+  let heldBack = 0;
+  const holdFor = (job: (typeof jobs)[number]) => {
+    // Which nodes have room for it but for the power: the filters with a request that draws nothing.
+    const ask = job.pod.expectedPowerWPerGpu;
+    job.pod.expectedPowerWPerGpu = 0;
+    const state = scheduler.newCycle(snapshot, job.pod);
+    let bestRow = -1;
+    let bestHeadroom = Number.NEGATIVE_INFINITY;
+    for (let r = 0; r < rowNodes.length; r++) {
+      for (const i of rowNodes[r]) {
+        const headroom = snapshot.nodes[i].powerHeadroomW ?? 0;
+        if (headroom > bestHeadroom && scheduler.runFilters(state, snapshot.nodes[i], i) === null) {
+          bestHeadroom = headroom;
+          bestRow = r;
+        }
+      }
+    }
+    job.pod.expectedPowerWPerGpu = ask;
+    if (bestRow >= 0) {
+      hold.job = job;
+      hold.row = bestRow;
+    }
+  };
+  const outsideHeldRow = (job: (typeof jobs)[number]) => {
+    const held = rowNodes[hold.row].map((i) => snapshot.nodes[i]);
+    const healthy = held.map((n) => n.healthy);
+    for (const n of held) n.healthy = false;
+    try {
+      return scheduler.schedule(snapshot, job.pod, { preempt: false });
+    } finally {
+      held.forEach((n, k) => {
+        n.healthy = healthy[k];
+      });
+    }
+  };
+  let refusedPower = 0;
+  let refusedResources = 0;
 
   const pass = (now: number) => {
     const shareAsk = reserveMode === 'peak' ? maxPeakPerGpu : shareRequestPerGpu(peakActivityOver(now, now + setup.timeLimitS));
@@ -345,8 +391,24 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
         continue;
       }
       scheduleCalls++;
-      const result = scheduler.schedule(snapshot, job.pod, { preempt: false });
+      let result = scheduler.schedule(snapshot, job.pod, { preempt: false });
+      if (rowHold && result.status === 'scheduled' && hold.job !== null && hold.job !== job) {
+        const landed = snapshot.indexById.get(result.decision.workers[0].nodeId)!;
+        if (facility.racks[facility.rackOfNode[landed]].row === hold.row) {
+          result = outsideHeldRow(job);
+          if (result.status !== 'scheduled') {
+            // Not blocked by the filters (it fits in the held row), so not marked blocked: tried again next pass.
+            heldBack++;
+            i++;
+            continue;
+          }
+        }
+      }
       if (result.status !== 'scheduled') {
+        if (rowHold && hold.job === null && (result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0) holdFor(job);
+        // Why: some node had the GPUs, CPU and memory but not the power or cooling headroom, or none had them at all.
+        if ((result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0) refusedPower++;
+        else refusedResources++;
         job.blockedAt = changeSeq;
         job.blockedAsking = job.pod.expectedPowerWPerGpu;
         i++;
@@ -362,6 +424,10 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       pushEnd(now + job.duration, job.pod.id);
       allocatedMilli += job.gpuMilli;
       job.start = now;
+      if (hold.job === job) {
+        hold.job = null;
+        hold.row = -1;
+      }
       queue.splice(i, 1);
     }
   };
@@ -393,6 +459,13 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   const judged = jobs.filter((j) => j.arrival >= warmup && j.arrival <= lastArrival);
   const waits = Float64Array.from(judged.map((j) => j.start! - j.arrival)).sort();
   const mean = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  // Where the waiting is: GPU-hours spent queued by the judged pods, by size (a share, 1, 2, 4 or 8 GPUs).
+  const waitGpuH: Record<string, number> = {};
+  for (const j of judged) {
+    const key = isShare(j.pod) ? 'share' : `${j.pod.gpusPerWorker * (j.pod.workers ?? 1)}`;
+    waitGpuH[key] = (waitGpuH[key] ?? 0) + (j.gpuMilli * (j.start! - j.arrival)) / MILLI_PER_GPU / 3600;
+  }
+  for (const k of Object.keys(waitGpuH)) waitGpuH[k] = Number(waitGpuH[k].toFixed(1));
   return {
     policy,
     seed,
@@ -412,6 +485,10 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     starts_digest: digest.toString(16),
     schedule_calls: scheduleCalls,
+    refused_power: refusedPower,
+    refused_resources: refusedResources,
+    held_back: heldBack,
+    wait_gpu_h: waitGpuH,
   };
 }
 
@@ -464,7 +541,16 @@ function main(): void {
       );
     }
     const bound = fluidBound(setup, facility, args.heatMargin);
-    const boundRow = { policy: 'fluid-bound', seed, alloc_pct: bound.actualPct, alloc_reserved_pct: bound.reservedPct, alloc_peak_pct: bound.peakPct };
+    // The same reservations with no heat margin: splits what the reservations cost into the forecast's and the margin's.
+    const noMargin = args.heatMargin === 0 ? bound : fluidBound(setup, facility, 0);
+    const boundRow = {
+      policy: 'fluid-bound',
+      seed,
+      alloc_pct: bound.actualPct,
+      alloc_reserved_pct: bound.reservedPct,
+      alloc_reserved_no_margin_pct: noMargin.reservedPct,
+      alloc_peak_pct: bound.peakPct,
+    };
     results.push(boundRow);
     if (!args.json) console.log(JSON.stringify(boundRow));
     for (const policy of args.policies) {

@@ -34,6 +34,7 @@ import { processCache } from './process-cache';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
 import { float8ArrayLiteral } from '../db/array-literal';
+import { readStoredTrend, refreshStoredTrends, STORED_TREND_BUCKET_S, type StoredTrendPass } from './site-trend-store';
 import { hourRollupsSql, readMinuteRollups } from './telemetry/rollup-store';
 import { mayBeCompacted, rawSamplesSql, readSamples, usToMs } from './telemetry/sample-store';
 import { latestOfSeriesSql } from './telemetry/latest-store';
@@ -309,24 +310,47 @@ export function trendBucketS(rangeMs: number, resolution: Resolution): number {
  * One metric over a site as a time series: each series averaged per bucket, then summed (`sum`, e.g. power) or
  * averaged (`avg`, e.g. utilisation) across series. Buckets where a series is missing simply lack it.
  */
-export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: string; across: 'sum' | 'avg'; window: TimeWindow }): Promise<Trend> {
+export async function siteTrend(
+  pool: pg.Pool,
+  input: { siteId: number; metric: string; across: 'sum' | 'avg'; window: TimeWindow },
+  options: { stored?: boolean } = {},
+): Promise<Trend> {
   const toMs = input.window.untilMs ?? Date.now();
-  const fromMs = toMs - input.window.sinceMs;
   const resolution = resolutionFor(input.window.sinceMs);
   const bucketS = trendBucketS(input.window.sinceMs, resolution);
+  // The last hour's buckets lie on the clock's quarter minutes, the buckets site-trend-store.ts keeps (the first one
+  // starts at or up to 15 s after the window's start); other ranges' buckets start at the window's start.
+  const onStoredGrid = resolution === 'raw' && bucketS === STORED_TREND_BUCKET_S;
+  const fromMs = onStoredGrid ? Math.ceil((toMs - input.window.sinceMs) / (bucketS * 1000)) * bucketS * 1000 : toMs - input.window.sinceMs;
+  if (onStoredGrid && options.stored !== false) {
+    const stored = await readStoredTrend(pool, input.siteId, input.metric, fromMs, toMs);
+    if (stored) {
+      // The stored buckets where they are final, raw samples before them (outside the kept range) and after them
+      // (minutes whose samples are queued or not recomputed yet); each part's buckets lie on the same grid.
+      const raw = (from: number, to: number) => trendPoints(pool, input.siteId, input.metric, input.across, resolution, from, to, bucketS);
+      const before = stored.coveredFromMs > fromMs ? (await raw(fromMs, stored.coveredFromMs)).filter((p) => p.t < stored.coveredFromMs) : [];
+      const after = await raw(stored.coveredToMs, toMs);
+      return { resolution, bucketS, fromMs, toMs, points: [...before, ...stored.points, ...after] };
+    }
+  }
+  return { resolution, bucketS, fromMs, toMs, points: await trendPoints(pool, input.siteId, input.metric, input.across, resolution, fromMs, toMs, bucketS) };
+}
+
+/** siteTrend's points over [fromMs, toMs] (both ends included, as the sample readers' bounds), buckets from fromMs. */
+async function trendPoints(pool: pg.Pool, siteId: number, metric: string, acrossInput: 'sum' | 'avg', resolution: Resolution, fromMs: number, toMs: number, bucketS: number): Promise<TrendPoint[]> {
   const series = await pool.query<QuantityRow & { id: number }>(
     `SELECT s.id, ${quantityColumnsSql('$3')}
        FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
       WHERE s.metric = $1 AND s.site_id = $2`,
-    [input.metric, input.siteId, remoteWritePreference()],
+    [metric, siteId, remoteWritePreference()],
   );
-  if (series.rows.length === 0) return { resolution, bucketS, fromMs, toMs, points: [] };
+  if (series.rows.length === 0) return [];
   // One value per quantity and bucket (the preferred source that has data in the bucket, else the freshest), then
   // summed or averaged across quantities: the same GPU scraped and remote-written counts once.
-  const quantities = series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, input.metric, r)));
-  const across = input.across === 'sum' ? 'sum' : 'avg';
+  const quantities = series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, metric, r)));
+  const across = acrossInput === 'sum' ? 'sum' : 'avg';
   if (resolution === 'raw' && mayBeCompacted(fromMs)) {
-    return { resolution, bucketS, fromMs, toMs, points: await rawTrendFromBothForms(pool, series.rows.map((r, i) => ({ id: r.id, quantity: quantities[i]!, preference: r.preference })), fromMs, toMs, bucketS, across) };
+    return rawTrendFromBothForms(pool, series.rows.map((r, i) => ({ id: r.id, quantity: quantities[i]!, preference: r.preference })), fromMs, toMs, bucketS, across);
   }
   const source =
     resolution === 'raw'
@@ -353,7 +377,15 @@ export async function siteTrend(pool: pg.Pool, input: { siteId: number; metric: 
      SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
     [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference), ...minuteColumns],
   );
-  return { resolution, bucketS, fromMs, toMs, points: rows.rows };
+  return rows.rows;
+}
+
+/**
+ * The stored site trends' pass (site-trend-store.ts): recomputes the minutes that got samples, from the raw samples
+ * as siteTrend reads them. Run after each rollup run.
+ */
+export function refreshSiteTrendStore(pool: pg.Pool, options: { nowMs?: number } = {}): Promise<StoredTrendPass> {
+  return refreshStoredTrends(pool, (siteId, metric, across, fromMs, toMs) => trendPoints(pool, siteId, metric, across, 'raw', fromMs, toMs, STORED_TREND_BUCKET_S), options);
 }
 
 /**
@@ -638,15 +670,18 @@ export type SiteTrends = {
   totals: { itEnergyKwh: number; facilityEnergyKwh: number; pue: number | null };
 };
 
-/** IT / facility power, PUE, average GPU utilisation and energy per bucket over a window. */
-export async function siteTrends(pool: pg.Pool, siteId: number, window: TimeWindow): Promise<SiteTrends> {
+/**
+ * IT / facility power, PUE, average GPU utilisation and energy per bucket over a window. The last hour comes from the
+ * stored buckets where they are final (site-trend-store.ts); `stored: false` reads it all raw (tests compare the two).
+ */
+export async function siteTrends(pool: pg.Pool, siteId: number, window: TimeWindow, options: { stored?: boolean } = {}): Promise<SiteTrends> {
   // One end for all three: each reading the clock itself put their buckets a millisecond or two apart on a busy
   // machine, and then no bucket had both powers (no PUE).
   const ended = { sinceMs: window.sinceMs, untilMs: window.untilMs ?? Date.now() };
   const [it, facility, util] = await Promise.all([
-    siteTrend(pool, { siteId, metric: 'it_power_w', across: 'sum', window: ended }),
-    siteTrend(pool, { siteId, metric: 'facility_power_w', across: 'sum', window: ended }),
-    siteTrend(pool, { siteId, metric: 'gpu_util_pct', across: 'avg', window: ended }),
+    siteTrend(pool, { siteId, metric: 'it_power_w', across: 'sum', window: ended }, options),
+    siteTrend(pool, { siteId, metric: 'facility_power_w', across: 'sum', window: ended }, options),
+    siteTrend(pool, { siteId, metric: 'gpu_util_pct', across: 'avg', window: ended }, options),
   ]);
   const times = [...new Set([...it.points, ...facility.points, ...util.points].map((p) => p.t))].sort((a, b) => a - b);
   const at = (trend: Trend) => new Map(trend.points.map((p) => [p.t, p.v]));

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, integer, json, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, doublePrecision, integer, json, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The latest live aggregate per scope key (e.g. `overview:1:all`), written by the instance that computed it. */
 export const dashboardSnapshots = pgTable(
@@ -53,4 +53,38 @@ export const plantVersion = pgTable(
     version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [check('plant_version_single_row', sql`${t.id}`)],
+);
+
+/**
+ * The site trends per 15 s bucket of the clock over the last hours, computed once per minute of data
+ * (services/site-trend-store.ts, migration 0034): `value` is the bucket's point as siteTrend computes it from the raw
+ * samples (one value per quantity, summed or averaged across).
+ */
+export const siteTrendBuckets = pgTable(
+  'site_trend_buckets',
+  {
+    siteId: integer('site_id').notNull(),
+    metric: text('metric').notNull(),
+    bucket: timestamp('bucket', { withTimezone: true }).notNull(),
+    value: doublePrecision('value').notNull(),
+  },
+  (t) => [primaryKey({ name: 'site_trend_buckets_pkey', columns: [t.siteId, t.metric, t.bucket] })],
+);
+
+/** Minutes (since the Unix epoch) whose stored trend buckets are to be recomputed: written by the rollup run that took their samples. */
+export const siteTrendDirty = pgTable('site_trend_dirty', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  minute: integer('minute').notNull(),
+});
+
+/** From which minute the stored trend buckets are maintained (NULL: none), under which remote-write preference; generation bumps on reset. */
+export const siteTrendState = pgTable(
+  'site_trend_state',
+  {
+    id: boolean('id').primaryKey().default(true),
+    coveredFromMinute: integer('covered_from_minute'),
+    remoteWritePreference: integer('remote_write_preference'),
+    generation: bigint('generation', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('site_trend_state_single_row', sql`${t.id}`)],
 );

@@ -161,6 +161,8 @@ export const telemetryRollupQueue = pgTable('telemetry_rollup_queue', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   enqueuedAt: timestamp('enqueued_at', { withTimezone: true }).notNull().defaultNow(),
   maxMinute: integer('max_minute').notNull(),
+  /** The first minute it touches (migration 0034; NULL on older rows): site trend buckets from it on are not final. */
+  minMinute: integer('min_minute'),
   seriesIds: integer('series_ids').array().notNull(),
   minutes: integer('minutes').array().notNull(),
   mins: doublePrecision('mins').array().notNull(),

@@ -15,6 +15,7 @@ import { IngestPipeline, remapSeries } from './ingest';
 import { ageOutLatest, LATEST_KEEP_MS } from './latest-store';
 import { maintainPartitions } from './partitions';
 import { RemoteWriter, tsdbBackend } from './remote-backend';
+import { refreshSiteTrendStore } from '../dashboards';
 import { runRollups } from './rollups';
 import { Scraper } from './scraper';
 import { TargetGuard } from './target-guard';
@@ -97,7 +98,9 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       intervalMs: settings.rollupIntervalMs,
       tick: async () => {
         const r = await runRollups(pool);
-        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s`;
+        // Then the stored site trends of the minutes it took (site-trend-store.ts), from the same process.
+        const t = await refreshSiteTrendStore(pool);
+        return `${r.samples} samples of ${r.batches} flushes added to ${r.minuteBuckets} minute buckets; ${r.queuedBatches} queued, oldest ${Math.round(r.lagSeconds)} s; site trends: ${t.locked ? `${t.minutes} minutes recomputed in ${t.ms} ms${t.reset ? ' (reset)' : ''}` : 'another process'}`;
       },
     }),
     roleWorker(registry, 'partitions', {

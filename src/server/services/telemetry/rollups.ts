@@ -65,6 +65,7 @@ export class RollupDeltas {
   readonly sums: number[] = [];
   readonly counts: number[] = [];
   maxMinute = Number.NEGATIVE_INFINITY;
+  minMinute = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.seriesIds.length;
@@ -83,6 +84,7 @@ export class RollupDeltas {
       this.sums.push(value);
       this.counts.push(1);
       if (minute > this.maxMinute) this.maxMinute = minute;
+      if (minute < this.minMinute) this.minMinute = minute;
       return;
     }
     this.mins[at] = pgMin(this.mins[at]!, value);
@@ -95,8 +97,8 @@ export class RollupDeltas {
   async enqueue(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.size === 0) return;
     await client.query(
-      `INSERT INTO telemetry_rollup_queue (max_minute, series_ids, minutes, mins, maxs, sums, counts)
-       VALUES ($1, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
+      `INSERT INTO telemetry_rollup_queue (max_minute, min_minute, series_ids, minutes, mins, maxs, sums, counts)
+       VALUES ($1, $8, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
       [
         this.maxMinute,
         intArrayLiteral(this.seriesIds),
@@ -105,6 +107,7 @@ export class RollupDeltas {
         float8ArrayLiteral(this.maxs),
         float8ArrayLiteral(this.sums),
         intArrayLiteral(this.counts),
+        this.minMinute,
       ],
     );
   }
@@ -163,13 +166,15 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
                 array_agg(sm ORDER BY series_id), array_agg(ct ORDER BY series_id)
            FROM numbered GROUP BY minute, grp, part
          RETURNING 1),
+       -- The minutes taken, for the stored site trends to recompute (site-trend-store.ts), committed with the take.
+       dirty AS (INSERT INTO site_trend_dirty (minute) SELECT DISTINCT minute FROM m RETURNING 1),
        -- A new rollup generation when anything was added: trend ranges over rollups stored before it are not current.
        gen AS (UPDATE rollup_generation SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM taken) RETURNING generation),
        -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
        rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
        run AS (
          SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
-                (SELECT count(DISTINCT minute) FROM m)::int AS minutes, (SELECT count(*) FROM m)::int AS minute_buckets)
+                (SELECT count(*) FROM dirty)::int AS minutes, (SELECT count(*) FROM m)::int AS minute_buckets)
      SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
             CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes, 'generation', (SELECT generation FROM gen))::text) END AS notified
        FROM run, rest`,

@@ -1,0 +1,159 @@
+/**
+ * The site trends of the last hour from stored buckets: computed once per minute of data, where the data arrives,
+ * instead of from every raw sample of the hour on every read (issue 12: at 100,800 GPUs a read of the hour's raw
+ * `gpu_util_pct` took 5-18 s and grew with the samples in the range).
+ *
+ * - What is stored: per site, trend metric and 15 s bucket of the clock (STORED_TREND_BUCKET_S, the last hour's bucket:
+ *   dashboards.ts trendBucketS), the bucket's point exactly as siteTrend computes it from the raw samples (each series
+ *   averaged over the bucket, one series per quantity: the preferred source with data there, else the freshest, else
+ *   the lowest id; then summed or averaged across quantities). A point depends only on the samples inside its bucket,
+ *   so a bucket computed once equals the same bucket of any read, as long as no sample was added to it since.
+ * - Where it is maintained: the rollup run that takes a flush's deltas (telemetry/rollups.ts) records the minutes they
+ *   touch in `site_trend_dirty`, in its own statement. `refreshStoredTrends` (after each rollup run, one process at a
+ *   time) recomputes those minutes' buckets from the raw samples and deletes the dirty rows it read, in one
+ *   transaction: a crash before the commit leaves them dirty, and the next pass does them. So each minute of data is
+ *   read raw about once (again when late samples arrive in it), whatever the number of readers.
+ * - What a read trusts (`readStoredTrend`): buckets from `covered_from_minute` on, before the first minute that a
+ *   queued flush touches (`telemetry_rollup_queue.min_minute`) or that is dirty; all in one snapshot. A committed
+ *   sample is always in one of those three places (queued, dirty, or in its stored bucket), so the stored part plus a
+ *   raw read of the rest (the minute or two still open, and anything before the covered range) gives the same points
+ *   as a raw read of the whole hour.
+ * - Reset: the stored points depend on which quantity each series measures, its site and its source's preference: a
+ *   change to those (migration 0034's triggers on telemetry_series and scrape_targets) or to the remote-write
+ *   preference forgets the coverage, and the next pass recomputes the kept range (STORED_TREND_KEEP_MS).
+ */
+import type pg from 'pg';
+import { float8ArrayLiteral } from '../db/array-literal';
+import { remoteWritePreference } from './telemetry/sources';
+
+/** The bucket the stored points use: the last hour's (3600 s / MAX_TREND_POINTS). */
+export const STORED_TREND_BUCKET_S = 15;
+/** How far back buckets are kept and, after a reset, recomputed: the last hour and some. */
+export const STORED_TREND_KEEP_MS = 2 * 3_600_000;
+/** The metrics siteTrends shows, and how each combines across quantities. */
+export const STORED_TREND_METRICS = [
+  { metric: 'it_power_w', across: 'sum' },
+  { metric: 'facility_power_w', across: 'sum' },
+  { metric: 'gpu_util_pct', across: 'avg' },
+] as const;
+const STORE_LOCK_KEY = 7_041_992;
+
+type Point = { t: number; v: number };
+/** The raw computation of a metric's points over [fromMs, toMs] with 15 s buckets from fromMs (dashboards.ts). */
+export type RawTrendPoints = (siteId: number, metric: string, across: 'sum' | 'avg', fromMs: number, toMs: number) => Promise<Point[]>;
+
+/** Stored points for [fromMs, toMs) of a metric, and the part of it they cover: [coveredFromMs, coveredToMs). */
+export type StoredTrend = { points: Point[]; coveredFromMs: number; coveredToMs: number };
+
+/**
+ * The stored points of a site's metric in [fromMs, toMs) that a read may use, with the range they cover (minute
+ * bounds); null when none may be used (nothing covered, or another remote-write preference).
+ */
+export async function readStoredTrend(pool: pg.Pool, siteId: number, metric: string, fromMs: number, toMs: number): Promise<StoredTrend | null> {
+  const { rows } = await pool.query<{ lo: number | null; hi: number | null; pref: number | null; ts: number[] | null; vs: number[] | null }>(
+    `WITH r AS (
+       SELECT greatest($3::float8, st.covered_from_minute * 60000.0) AS lo,
+              least($4::float8, (SELECT min(coalesce(min_minute, 0)) FROM telemetry_rollup_queue) * 60000.0,
+                    (SELECT min(minute) FROM site_trend_dirty) * 60000.0) AS hi,
+              st.remote_write_preference AS pref
+         FROM site_trend_state st WHERE st.covered_from_minute IS NOT NULL)
+     SELECT r.lo, r.hi, r.pref, b.ts, b.vs FROM r,
+            LATERAL (SELECT array_agg((extract(epoch FROM x.bucket) * 1000)::float8 ORDER BY x.bucket) AS ts, array_agg(x.value ORDER BY x.bucket) AS vs
+                       FROM site_trend_buckets x
+                      WHERE x.site_id = $1 AND x.metric = $2 AND x.bucket >= to_timestamp(r.lo / 1000.0) AND x.bucket < to_timestamp(r.hi / 1000.0)) b`,
+    [siteId, metric, fromMs, toMs],
+  );
+  const row = rows[0];
+  if (!row || row.lo === null || row.hi === null || row.pref !== remoteWritePreference() || row.hi <= row.lo) return null;
+  const points = (row.ts ?? []).map((t, i) => ({ t, v: row.vs![i]! }));
+  return { points, coveredFromMs: row.lo, coveredToMs: row.hi };
+}
+
+export type StoredTrendPass = { locked: boolean; minutes: number; reset: boolean; ms: number };
+
+/**
+ * Recomputes the stored buckets of the minutes that got samples since the last pass (all kept minutes after a reset)
+ * and drops buckets older than STORED_TREND_KEEP_MS. One pass at a time across processes (a transaction-level
+ * advisory lock: a pass that does not get it does nothing).
+ */
+export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, options: { nowMs?: number } = {}): Promise<StoredTrendPass> {
+  const started = performance.now();
+  const nowMs = options.nowMs ?? Date.now();
+  const keepFromMinute = Math.floor((nowMs - STORED_TREND_KEEP_MS) / 60_000);
+  const preference = remoteWritePreference();
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [STORE_LOCK_KEY]);
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { locked: false, minutes: 0, reset: false, ms: 0 };
+    }
+    const state = (
+      await client.query<{ covered: number | null; pref: number | null; generation: string }>(
+        'SELECT covered_from_minute AS covered, remote_write_preference AS pref, generation FROM site_trend_state',
+      )
+    ).rows[0]!;
+    const dirty = await client.query<{ id: string; minute: number }>('SELECT id, minute FROM site_trend_dirty');
+    const reset = state.covered === null || state.pref !== preference;
+    const coveredFrom = reset ? keepFromMinute : Math.max(state.covered!, keepFromMinute);
+    // After a reset every kept minute up to now, else the dirty ones still kept.
+    const minutes = reset
+      ? Array.from({ length: Math.floor(nowMs / 60_000) - keepFromMinute + 1 }, (_, i) => keepFromMinute + i)
+      : [...new Set(dirty.rows.map((r) => r.minute).filter((m) => m >= coveredFrom))].sort((a, b) => a - b);
+    const sites = minutes.length === 0 ? [] : (await client.query<{ site_id: number }>('SELECT DISTINCT site_id FROM telemetry_series WHERE metric = ANY($1) AND site_id IS NOT NULL', [STORED_TREND_METRICS.map((m) => m.metric)])).rows.map((r) => r.site_id);
+    for (const [first, last] of runsOf(minutes)) {
+      const fromMs = first * 60_000;
+      const toMs = (last + 1) * 60_000;
+      for (const siteId of sites) {
+        for (const { metric, across } of STORED_TREND_METRICS) {
+          // Read up to and including toMs (the raw readers' bounds are inclusive); a sample at toMs opens the next bucket.
+          const points = (await raw(siteId, metric, across, fromMs, toMs)).filter((p) => p.t < toMs);
+          await client.query(
+            `DELETE FROM site_trend_buckets WHERE site_id = $1 AND metric = $2 AND bucket >= to_timestamp($3 / 1000.0) AND bucket < to_timestamp($4 / 1000.0)`,
+            [siteId, metric, fromMs, toMs],
+          );
+          if (points.length > 0) {
+            await client.query(
+              `INSERT INTO site_trend_buckets (site_id, metric, bucket, value)
+               SELECT $1, $2, to_timestamp(u.t / 1000.0), u.v FROM unnest($3::float8[], $4::float8[]) AS u(t, v)`,
+              [siteId, metric, float8ArrayLiteral(points.map((p) => p.t)), float8ArrayLiteral(points.map((p) => p.v))],
+            );
+          }
+        }
+      }
+    }
+    await client.query('DELETE FROM site_trend_buckets WHERE bucket < to_timestamp($1 * 60.0)', [coveredFrom]);
+    // Only the dirty rows read above: a rollup run that committed since added rows this pass has not seen.
+    await client.query('DELETE FROM site_trend_dirty WHERE id = ANY($1::bigint[])', [dirty.rows.map((r) => r.id)]);
+    // A reset that came while this pass computed (its generation moved on) voids what it computed.
+    const stored = await client.query(
+      'UPDATE site_trend_state SET covered_from_minute = $1, remote_write_preference = $2 WHERE generation = $3',
+      [coveredFrom, preference, state.generation],
+    );
+    if (stored.rowCount === 0) {
+      await client.query('ROLLBACK');
+      return { locked: true, minutes: 0, reset, ms: Math.round(performance.now() - started) };
+    }
+    await client.query('COMMIT');
+    return { locked: true, minutes: minutes.length, reset, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    broken = error as Error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Sorted minutes as runs of consecutive ones, [first, last]. */
+function runsOf(minutes: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const m of minutes) {
+    const run = runs.at(-1);
+    if (run && run[1] === m - 1) run[1] = m;
+    else runs.push([m, m]);
+  }
+  return runs;
+}

@@ -1,8 +1,9 @@
--- The site trends of the last hours per 15 s bucket of the clock, computed once per minute of data where the data
--- arrives (services/site-trend-store.ts): the rollup run that takes a flush's deltas records the minutes they touch in
--- `site_trend_dirty` (same statement), a pass recomputes those minutes' buckets from the raw samples and deletes the
--- dirty rows in one transaction. A read of the last hour takes the stored buckets of minutes that are covered, clean
--- and not touched by a queued flush (`min_minute`), and reads only the rest raw.
+-- The site trends of the last hours per 15 s bucket of the clock, computed where the data arrives instead of on every
+-- read (services/site-trend-store.ts): the rollup run that takes a flush's deltas records the minutes they touch in
+-- `site_trend_dirty` (same statement); a pass after it recomputes from the raw samples the buckets of those minutes and
+-- of the minutes queued flushes touch (`min_minute`), and deletes the dirty rows it read, in one transaction. A read
+-- of the last hour takes the stored buckets (as of the last pass while it is recent, else only the final ones, reading
+-- the rest raw).
 CREATE TABLE "site_trend_buckets" (
 	"site_id" integer NOT NULL,
 	"metric" text NOT NULL,
@@ -17,11 +18,13 @@ CREATE TABLE "site_trend_dirty" (
 );
 --> statement-breakpoint
 -- covered_from_minute: buckets from this minute on are maintained (NULL: none; the next pass recomputes the kept
--- range). generation: bumped on every reset, so a pass that began before one does not store what it computed.
+-- range). as_of_ms: when the last pass began (its buckets hold every sample committed before). generation: bumped on
+-- every reset, so a pass that began before one does not store what it computed.
 CREATE TABLE "site_trend_state" (
 	"id" boolean PRIMARY KEY DEFAULT true NOT NULL,
 	"covered_from_minute" integer,
 	"remote_write_preference" integer,
+	"as_of_ms" bigint,
 	"generation" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "site_trend_state_single_row" CHECK ("site_trend_state"."id")
 );

@@ -1,8 +1,9 @@
 /**
  * The last hour's site trends from stored buckets (services/site-trend-store.ts) against the same trends read from
  * every raw sample: simulator telemetry (the demo seed's hosts through their exporters' text, the site meters) through
- * the real ingest path, the same GPUs also remote-written (one reading per quantity), late samples, a pass that fails
- * half-way and a new process that finishes it, and a change of series that voids what is stored.
+ * the real ingest path, the same GPUs also remote-written (one reading per quantity), samples of the open minute, late
+ * samples (served as of the last pass while it is recent; when it is not, the buckets they change are read raw), a
+ * pass that fails half-way and a new process that finishes it, and a change of series that voids what is stored.
  *
  * Tolerance: the stored value of a bucket is the same computation over the same samples, but the sums across
  * quantities may be added in another order (PostgreSQL's hash aggregate against Node), so values agree to 1e-9
@@ -73,6 +74,14 @@ function expectSameTrends(a: SiteTrends, b: SiteTrends) {
   });
 }
 
+/** As if the last pass ran a minute earlier: no longer recent, so a read uses only the final buckets. */
+const ageLastPass = () => db.pool.query('UPDATE site_trend_state SET as_of_ms = as_of_ms - 60000');
+const sameAsRaw = async () => {
+  const { stored, raw } = await bothReads();
+  expectSameTrends(stored, raw);
+  return stored;
+};
+
 const dirtyRows = async () => Number((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM site_trend_dirty')).rows[0]!.n);
 
 beforeAll(async () => {
@@ -125,19 +134,38 @@ describe('site trends from stored buckets', () => {
     expect(scrapedOnly.rows[0]!.n).toBe(16);
   });
 
-  it('late samples: read raw while queued or dirty, stored again after the next pass', async () => {
-    // A late round ten minutes back, other values (the world moved on).
-    await scrapeRound(now - 10 * 60_000 + 2_000);
+  it('samples of the open minute: the pass recomputes the minutes queued flushes touch', async () => {
+    // Stamped in the past (the hosts' offsets reach 9 s): the pass holds what a raw read at its start would.
+    await scrapeRound(Date.now() - 12_000);
     await ingest.flush();
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
-    await runRollups(db.pool);
-    expect(await dirtyRows()).toBeGreaterThan(0);
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
     const pass = await refreshSiteTrendStore(db.pool);
     expect(pass).toMatchObject({ locked: true, reset: false });
     expect(pass.minutes).toBeGreaterThan(0);
+    const plan = await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now());
+    expect(plan!.asOfMs).not.toBeNull();
+    expect(plan!.points.at(-1)!.t).toBeGreaterThan(Date.now() - 60_000);
+    await sameAsRaw();
+  });
+
+  it('late samples: served as of the last pass while it is recent, read raw when it is not, stored after the next pass', async () => {
+    const asOfPass = (await bothReads()).stored;
+    // A late round ten minutes back, other values (the world moved on).
+    await scrapeRound(now - 10 * 60_000 + 2_000);
+    await ingest.flush();
+    const { stored, raw } = await bothReads();
+    expect(stored.points.filter((p) => p.t < stored.toMs - 120_000)).toEqual(asOfPass.points.filter((p) => p.t < stored.toMs - 120_000));
+    expect(() => expectSameTrends(stored, raw)).toThrow();
+    await ageLastPass();
+    await sameAsRaw();
+    await runRollups(db.pool);
+    expect(await dirtyRows()).toBeGreaterThan(0);
+    await sameAsRaw();
+    const pass = await refreshSiteTrendStore(db.pool);
+    expect(pass).toMatchObject({ locked: true, reset: false });
     expect(await dirtyRows()).toBe(0);
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
+    await sameAsRaw();
+    await ageLastPass();
+    await sameAsRaw();
   });
 
   it('a pass that fails half-way stores nothing; a new process finishes it', async () => {
@@ -156,7 +184,8 @@ describe('site trends from stored buckets', () => {
     ).rejects.toThrow('the process died');
     expect(await dirtyRows()).toBe(dirty);
     expect((await db.pool.query('SELECT * FROM site_trend_buckets ORDER BY site_id, metric, bucket')).rows).toEqual(storedBefore);
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
+    await ageLastPass();
+    await sameAsRaw();
     const restarted = createDb(db.url, { max: 4 });
     try {
       expect((await refreshSiteTrendStore(restarted.pool)).minutes).toBeGreaterThan(0);
@@ -164,7 +193,7 @@ describe('site trends from stored buckets', () => {
       await restarted.pool.end();
     }
     expect(await dirtyRows()).toBe(0);
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
+    await sameAsRaw();
   });
 
   it('a change to what a series measures forgets the stored buckets until the next pass', async () => {
@@ -172,6 +201,6 @@ describe('site trends from stored buckets', () => {
     expect(await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now())).toBeNull();
     expect((await refreshSiteTrendStore(db.pool)).reset).toBe(true);
     expect(await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now())).not.toBeNull();
-    expectSameTrends(...Object.values(await bothReads()) as [SiteTrends, SiteTrends]);
+    await sameAsRaw();
   });
 });

@@ -325,11 +325,11 @@ export async function siteTrend(
   if (onStoredGrid && options.stored !== false) {
     const stored = await readStoredTrend(pool, input.siteId, input.metric, fromMs, toMs);
     if (stored) {
-      // The stored buckets where they are final, raw samples before them (outside the kept range) and after them
-      // (minutes whose samples are queued or not recomputed yet); each part's buckets lie on the same grid.
+      // The stored buckets, raw samples before them (outside the kept range) and, unless they are the trends as of a
+      // recent pass, after them (minutes whose samples are queued or not recomputed yet); all on the same grid.
       const raw = (from: number, to: number) => trendPoints(pool, input.siteId, input.metric, input.across, resolution, from, to, bucketS);
       const before = stored.coveredFromMs > fromMs ? (await raw(fromMs, stored.coveredFromMs)).filter((p) => p.t < stored.coveredFromMs) : [];
-      const after = await raw(stored.coveredToMs, toMs);
+      const after = stored.asOfMs === null ? await raw(stored.coveredToMs, toMs) : [];
       return { resolution, bucketS, fromMs, toMs, points: [...before, ...stored.points, ...after] };
     }
   }

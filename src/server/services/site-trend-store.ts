@@ -9,15 +9,19 @@
  *   the lowest id; then summed or averaged across quantities). A point depends only on the samples inside its bucket,
  *   so a bucket computed once equals the same bucket of any read, as long as no sample was added to it since.
  * - Where it is maintained: the rollup run that takes a flush's deltas (telemetry/rollups.ts) records the minutes they
- *   touch in `site_trend_dirty`, in its own statement. `refreshStoredTrends` (after each rollup run, one process at a
- *   time) recomputes those minutes' buckets from the raw samples and deletes the dirty rows it read, in one
- *   transaction: a crash before the commit leaves them dirty, and the next pass does them. So each minute of data is
- *   read raw about once (again when late samples arrive in it), whatever the number of readers.
- * - What a read trusts (`readStoredTrend`): buckets from `covered_from_minute` on, before the first minute that a
- *   queued flush touches (`telemetry_rollup_queue.min_minute`) or that is dirty; all in one snapshot. A committed
- *   sample is always in one of those three places (queued, dirty, or in its stored bucket), so the stored part plus a
- *   raw read of the rest (the minute or two still open, and anything before the covered range) gives the same points
- *   as a raw read of the whole hour.
+ *   touch in `site_trend_dirty`, in its own statement. `refreshStoredTrends` (after each rollup run, every 10 s, one
+ *   process at a time) recomputes from the raw samples the buckets of those minutes and of the minutes that queued
+ *   flushes touch (`telemetry_rollup_queue.min_minute`: the open minute, mostly), deletes the dirty rows it read and
+ *   records when it began (`as_of_ms`), in one transaction: a crash before the commit leaves them dirty, and the next
+ *   pass does them. A committed sample is always queued, dirty, or in its stored bucket, so the buckets after a pass
+ *   hold every sample committed before it began. A closed minute is read raw about twice (while open, once more when
+ *   the rollup run takes it) and again when late samples arrive in it, whatever the number of readers; the open
+ *   minute once per pass.
+ * - What a read uses (`readStoredTrend`), in one snapshot: while the last pass began less than STORED_TREND_FRESH_MS
+ *   ago, every stored bucket from `covered_from_minute` on: the trends as of that pass (a sample that came after it
+ *   shows after the next one, as TrendCache serves a raw range up to 60 s old). Otherwise (no process runs the
+ *   passes) only the buckets no later sample can change, before the first minute that a queued flush touches or that
+ *   is dirty, and the caller reads the rest raw: then the same points as a raw read of the whole hour.
  * - Reset: the stored points depend on which quantity each series measures, its site and its source's preference: a
  *   change to those (migration 0034's triggers on telemetry_series and scrape_targets) or to the remote-write
  *   preference forgets the coverage, and the next pass recomputes the kept range (STORED_TREND_KEEP_MS).
@@ -36,49 +40,58 @@ export const STORED_TREND_METRICS = [
   { metric: 'facility_power_w', across: 'sum' },
   { metric: 'gpu_util_pct', across: 'avg' },
 ] as const;
+/** Stored buckets as of a pass at most this old are served up to that pass; older, only the final ones. */
+export const STORED_TREND_FRESH_MS = 30_000;
 const STORE_LOCK_KEY = 7_041_992;
 
 type Point = { t: number; v: number };
 /** The raw computation of a metric's points over [fromMs, toMs] with 15 s buckets from fromMs (dashboards.ts). */
 export type RawTrendPoints = (siteId: number, metric: string, across: 'sum' | 'avg', fromMs: number, toMs: number) => Promise<Point[]>;
 
-/** Stored points for [fromMs, toMs) of a metric, and the part of it they cover: [coveredFromMs, coveredToMs). */
-export type StoredTrend = { points: Point[]; coveredFromMs: number; coveredToMs: number };
+/**
+ * Stored points for [fromMs, toMs) of a metric, and the part of it they cover: [coveredFromMs, coveredToMs); `asOfMs`
+ * when they are the trends as of a recent pass up to toMs (nothing to read raw after them), else null.
+ */
+export type StoredTrend = { points: Point[]; coveredFromMs: number; coveredToMs: number; asOfMs: number | null };
 
 /**
  * The stored points of a site's metric in [fromMs, toMs) that a read may use, with the range they cover (minute
  * bounds); null when none may be used (nothing covered, or another remote-write preference).
  */
-export async function readStoredTrend(pool: pg.Pool, siteId: number, metric: string, fromMs: number, toMs: number): Promise<StoredTrend | null> {
-  const { rows } = await pool.query<{ lo: number | null; hi: number | null; pref: number | null; ts: number[] | null; vs: number[] | null }>(
-    `WITH r AS (
-       SELECT greatest($3::float8, st.covered_from_minute * 60000.0) AS lo,
-              least($4::float8, (SELECT min(coalesce(min_minute, 0)) FROM telemetry_rollup_queue) * 60000.0,
-                    (SELECT min(minute) FROM site_trend_dirty) * 60000.0) AS hi,
-              st.remote_write_preference AS pref
-         FROM site_trend_state st WHERE st.covered_from_minute IS NOT NULL)
-     SELECT r.lo, r.hi, r.pref, b.ts, b.vs FROM r,
+export async function readStoredTrend(pool: pg.Pool, siteId: number, metric: string, fromMs: number, toMs: number, nowMs = Date.now()): Promise<StoredTrend | null> {
+  const { rows } = await pool.query<{ lo: number | null; hi: number | null; as_of: number | null; pref: number | null; ts: number[] | null; vs: number[] | null }>(
+    `WITH s AS (SELECT st.*, st.as_of_ms >= $5::float8 - ${STORED_TREND_FRESH_MS} AS fresh FROM site_trend_state st WHERE st.covered_from_minute IS NOT NULL),
+     r AS (
+       SELECT greatest($3::float8, s.covered_from_minute * 60000.0) AS lo,
+              CASE WHEN s.fresh THEN $4::float8
+                   ELSE least($4::float8, (SELECT min(coalesce(min_minute, 0)) FROM telemetry_rollup_queue) * 60000.0,
+                              (SELECT min(minute) FROM site_trend_dirty) * 60000.0) END AS hi,
+              CASE WHEN s.fresh THEN s.as_of_ms::float8 END AS as_of, s.remote_write_preference AS pref
+         FROM s)
+     SELECT r.lo, r.hi, r.as_of, r.pref, b.ts, b.vs FROM r,
             LATERAL (SELECT array_agg((extract(epoch FROM x.bucket) * 1000)::float8 ORDER BY x.bucket) AS ts, array_agg(x.value ORDER BY x.bucket) AS vs
                        FROM site_trend_buckets x
                       WHERE x.site_id = $1 AND x.metric = $2 AND x.bucket >= to_timestamp(r.lo / 1000.0) AND x.bucket < to_timestamp(r.hi / 1000.0)) b`,
-    [siteId, metric, fromMs, toMs],
+    [siteId, metric, fromMs, toMs, nowMs],
   );
   const row = rows[0];
   if (!row || row.lo === null || row.hi === null || row.pref !== remoteWritePreference() || row.hi <= row.lo) return null;
   const points = (row.ts ?? []).map((t, i) => ({ t, v: row.vs![i]! }));
-  return { points, coveredFromMs: row.lo, coveredToMs: row.hi };
+  return { points, coveredFromMs: row.lo, coveredToMs: row.hi, asOfMs: row.as_of };
 }
 
 export type StoredTrendPass = { locked: boolean; minutes: number; reset: boolean; ms: number };
 
 /**
- * Recomputes the stored buckets of the minutes that got samples since the last pass (all kept minutes after a reset)
- * and drops buckets older than STORED_TREND_KEEP_MS. One pass at a time across processes (a transaction-level
+ * Recomputes the stored buckets of the minutes that got samples since the last pass or may still get them from a
+ * queued flush (all kept minutes after a reset) and drops buckets older than STORED_TREND_KEEP_MS. One pass at a time across processes (a transaction-level
  * advisory lock: a pass that does not get it does nothing).
  */
 export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, options: { nowMs?: number } = {}): Promise<StoredTrendPass> {
   const started = performance.now();
-  const nowMs = options.nowMs ?? Date.now();
+  // Before anything is read: every sample committed before this moment is queued, dirty or in its stored bucket.
+  const asOfMs = Date.now();
+  const nowMs = options.nowMs ?? asOfMs;
   const keepFromMinute = Math.floor((nowMs - STORED_TREND_KEEP_MS) / 60_000);
   const preference = remoteWritePreference();
   const client = await pool.connect();
@@ -96,20 +109,24 @@ export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, op
       )
     ).rows[0]!;
     const dirty = await client.query<{ id: string; minute: number }>('SELECT id, minute FROM site_trend_dirty');
+    const queued = (await client.query<{ m: number | null }>('SELECT min(coalesce(min_minute, 0)) AS m FROM telemetry_rollup_queue')).rows[0]!.m;
     const reset = state.covered === null || state.pref !== preference;
     const coveredFrom = reset ? keepFromMinute : Math.max(state.covered!, keepFromMinute);
-    // After a reset every kept minute up to now, else the dirty ones still kept.
+    // After a reset every kept minute up to now, else the dirty ones and those from the first queued one on.
+    const lastMinute = Math.floor(nowMs / 60_000);
+    const span = (first: number) => Array.from({ length: Math.max(0, lastMinute - first + 1) }, (_, i) => first + i);
     const minutes = reset
-      ? Array.from({ length: Math.floor(nowMs / 60_000) - keepFromMinute + 1 }, (_, i) => keepFromMinute + i)
-      : [...new Set(dirty.rows.map((r) => r.minute).filter((m) => m >= coveredFrom))].sort((a, b) => a - b);
+      ? span(keepFromMinute)
+      : [...new Set([...dirty.rows.map((r) => r.minute), ...(queued === null ? [] : span(queued))].filter((m) => m >= coveredFrom))].sort((a, b) => a - b);
     const sites = minutes.length === 0 ? [] : (await client.query<{ site_id: number }>('SELECT DISTINCT site_id FROM telemetry_series WHERE metric = ANY($1) AND site_id IS NOT NULL', [STORED_TREND_METRICS.map((m) => m.metric)])).rows.map((r) => r.site_id);
     for (const [first, last] of runsOf(minutes)) {
       const fromMs = first * 60_000;
       const toMs = (last + 1) * 60_000;
       for (const siteId of sites) {
         for (const { metric, across } of STORED_TREND_METRICS) {
-          // Read up to and including toMs (the raw readers' bounds are inclusive); a sample at toMs opens the next bucket.
-          const points = (await raw(siteId, metric, across, fromMs, toMs)).filter((p) => p.t < toMs);
+          // Samples stamped up to this pass's start, as a raw read then would (a minute still open is done again by a
+          // later pass); bounds are inclusive, and a sample at toMs opens the next bucket.
+          const points = (await raw(siteId, metric, across, fromMs, Math.min(toMs, asOfMs))).filter((p) => p.t < toMs);
           await client.query(
             `DELETE FROM site_trend_buckets WHERE site_id = $1 AND metric = $2 AND bucket >= to_timestamp($3 / 1000.0) AND bucket < to_timestamp($4 / 1000.0)`,
             [siteId, metric, fromMs, toMs],
@@ -129,8 +146,8 @@ export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, op
     await client.query('DELETE FROM site_trend_dirty WHERE id = ANY($1::bigint[])', [dirty.rows.map((r) => r.id)]);
     // A reset that came while this pass computed (its generation moved on) voids what it computed.
     const stored = await client.query(
-      'UPDATE site_trend_state SET covered_from_minute = $1, remote_write_preference = $2 WHERE generation = $3',
-      [coveredFrom, preference, state.generation],
+      'UPDATE site_trend_state SET covered_from_minute = $1, remote_write_preference = $2, as_of_ms = $4 WHERE generation = $3',
+      [coveredFrom, preference, state.generation, asOfMs],
     );
     if (stored.rowCount === 0) {
       await client.query('ROLLBACK');

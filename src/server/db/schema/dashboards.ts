@@ -77,13 +77,15 @@ export const siteTrendDirty = pgTable('site_trend_dirty', {
   minute: integer('minute').notNull(),
 });
 
-/** From which minute the stored trend buckets are maintained (NULL: none), under which remote-write preference; generation bumps on reset. */
+/** From which minute the stored trend buckets are maintained (NULL: none), under which remote-write preference, as of when; generation bumps on reset. */
 export const siteTrendState = pgTable(
   'site_trend_state',
   {
     id: boolean('id').primaryKey().default(true),
     coveredFromMinute: integer('covered_from_minute'),
     remoteWritePreference: integer('remote_write_preference'),
+    /** When the last pass began: its buckets hold every sample committed before. */
+    asOfMs: bigint('as_of_ms', { mode: 'number' }),
     generation: bigint('generation', { mode: 'number' }).notNull().default(0),
   },
   (t) => [check('site_trend_state_single_row', sql`${t.id}`)],

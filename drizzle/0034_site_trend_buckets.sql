@@ -47,4 +47,8 @@ CREATE TRIGGER "site_trend_reset_series" AFTER UPDATE OF "entity_kind", "acceler
 --> statement-breakpoint
 CREATE TRIGGER "site_trend_reset_series_delete" AFTER DELETE ON "telemetry_series" FOR EACH STATEMENT EXECUTE FUNCTION "site_trend_reset"();
 --> statement-breakpoint
-CREATE TRIGGER "site_trend_reset_targets" AFTER UPDATE OF "preference" OR DELETE ON "scrape_targets" FOR EACH STATEMENT EXECUTE FUNCTION "site_trend_reset"();
+-- A target's edit sets its preference whether or not it changes: only a changed one counts.
+CREATE TRIGGER "site_trend_reset_target_preference" AFTER UPDATE OF "preference" ON "scrape_targets" FOR EACH ROW
+	WHEN (OLD."preference" IS DISTINCT FROM NEW."preference") EXECUTE FUNCTION "site_trend_reset"();
+--> statement-breakpoint
+CREATE TRIGGER "site_trend_reset_targets_delete" AFTER DELETE ON "scrape_targets" FOR EACH STATEMENT EXECUTE FUNCTION "site_trend_reset"();

@@ -203,4 +203,24 @@ describe('site trends from stored buckets', () => {
     expect(await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now())).not.toBeNull();
     await sameAsRaw();
   });
+
+  it('a series that appears after earlier passes counts in the next one', async () => {
+    await refreshSiteTrendStore(db.pool);
+    const before = (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE metric = 'gpu_util_pct'`)).rows[0]!.n;
+    const newcomer = (await loadSimInventory(db.pool)).sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers))).find((h) => hostExporterDialect(h) === 'dcgm' && !hostnames.includes(h.hostname))!;
+    ingest.ingestText(renderGpuHostMetrics(world, newcomer.hostname), 'dcgm', { targetId: null, nowMs: Date.now() - 5_000 });
+    await ingest.flush();
+    expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry_series WHERE metric = 'gpu_util_pct'`)).rows[0]!.n).toBeGreaterThan(before);
+    await refreshSiteTrendStore(db.pool);
+    await sameAsRaw();
+  });
+
+  it("a source's preference: an edit that keeps it keeps the stored buckets, a change forgets them", async () => {
+    const target = (await db.pool.query<{ id: number }>(`INSERT INTO scrape_targets (url, dialect, enabled) VALUES ('http://trend.invalid:9400/metrics', 'dcgm', false) RETURNING id`)).rows[0]!.id;
+    await refreshSiteTrendStore(db.pool);
+    await db.pool.query('UPDATE scrape_targets SET preference = preference, enabled = false WHERE id = $1', [target]);
+    expect(await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now())).not.toBeNull();
+    await db.pool.query('UPDATE scrape_targets SET preference = preference + 1 WHERE id = $1', [target]);
+    expect(await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now())).toBeNull();
+  });
 });

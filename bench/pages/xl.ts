@@ -236,14 +236,12 @@ async function main() {
         if (t.locked) passes.push({ ms: t.ms, minutes: t.minutes, reset: t.reset });
       };
       await rollupTick();
-      let ticking = false;
+      let ticking: Promise<void> | undefined;
       const rollupWorker = setInterval(() => {
-        if (ticking) return;
-        ticking = true;
-        void rollupTick()
+        ticking ??= rollupTick()
           .catch((e) => console.error(`[bench] rollup tick: ${(e as Error).message}`))
           .finally(() => {
-            ticking = false;
+            ticking = undefined;
           });
       }, 10_000);
       // A live site's ingest announces a telemetry version on every flush (about once a second): the viewers'
@@ -282,6 +280,7 @@ async function main() {
       clearInterval(announcer);
       clearInterval(trendPoll);
       clearInterval(rollupWorker);
+      await ticking;
       const regular = passes.filter((p) => !p.reset && p.minutes > 0).map((p) => p.ms);
       storedTrendPasses = { first: passes[0], regular: { n: regular.length, p50Ms: Math.round(pct(regular, 50)), maxMs: Math.max(0, ...regular) } };
       console.error(`[bench] stored trend passes: ${JSON.stringify(storedTrendPasses)}`);

@@ -6,7 +6,8 @@
  * - "now" values are the latest sample of each series no older than STALE_AFTER_MS (a stale series counts as no data),
  *   read from the latest-value blocks (kept by the ingest flush: telemetry/latest-store.ts);
  * - trends are averaged into at most MAX_TREND_POINTS buckets, from raw samples, 1-minute or 1-hour rollups chosen by
- *   the range exactly as the telemetry query service does (`resolutionFor`).
+ *   the range exactly as the telemetry query service does (`resolutionFor`); the last hour's raw buckets from the
+ *   stored ones where they are kept (site-trend-store.ts).
  *
  * Definitions (shown in the UI next to the numbers):
  * - GPU busy: latest `gpu_util_pct` ≥ BUSY_UTIL_PCT; idle: below it; failed: `accelerators.health = 'failed'` or no
@@ -336,21 +337,43 @@ export async function siteTrend(
   return { resolution, bucketS, fromMs, toMs, points: await trendPoints(pool, input.siteId, input.metric, input.across, resolution, fromMs, toMs, bucketS) };
 }
 
-/** siteTrend's points over [fromMs, toMs] (both ends included, as the sample readers' bounds), buckets from fromMs. */
-async function trendPoints(pool: pg.Pool, siteId: number, metric: string, acrossInput: 'sum' | 'avg', resolution: Resolution, fromMs: number, toMs: number, bucketS: number): Promise<TrendPoint[]> {
+/** A site's series of a metric with what each measures (its quantity key) and its source preference. */
+type TrendSeries = { ids: number[]; quantities: string[]; preferences: number[] };
+
+async function trendSeries(pool: pg.Pool, siteId: number, metric: string): Promise<TrendSeries> {
   const series = await pool.query<QuantityRow & { id: number }>(
     `SELECT s.id, ${quantityColumnsSql('$3')}
        FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id
       WHERE s.metric = $1 AND s.site_id = $2`,
     [metric, siteId, remoteWritePreference()],
   );
-  if (series.rows.length === 0) return [];
+  return {
+    ids: series.rows.map((r) => r.id),
+    quantities: series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, metric, r))),
+    preferences: series.rows.map((r) => r.preference),
+  };
+}
+
+/** siteTrend's points over [fromMs, toMs] (both ends included, as the sample readers' bounds), buckets from fromMs. */
+async function trendPoints(
+  pool: pg.Pool,
+  siteId: number,
+  metric: string,
+  acrossInput: 'sum' | 'avg',
+  resolution: Resolution,
+  fromMs: number,
+  toMs: number,
+  bucketS: number,
+  known?: TrendSeries,
+): Promise<TrendPoint[]> {
+  const series = known ?? (await trendSeries(pool, siteId, metric));
+  if (series.ids.length === 0) return [];
   // One value per quantity and bucket (the preferred source that has data in the bucket, else the freshest), then
   // summed or averaged across quantities: the same GPU scraped and remote-written counts once.
-  const quantities = series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, metric, r)));
+  const { ids, quantities, preferences } = series;
   const across = acrossInput === 'sum' ? 'sum' : 'avg';
   if (resolution === 'raw' && mayBeCompacted(fromMs)) {
-    return rawTrendFromBothForms(pool, series.rows.map((r, i) => ({ id: r.id, quantity: quantities[i]!, preference: r.preference })), fromMs, toMs, bucketS, across);
+    return rawTrendFromBothForms(pool, ids.map((id, i) => ({ id, quantity: quantities[i]!, preference: preferences[i]! })), fromMs, toMs, bucketS, across);
   }
   const source =
     resolution === 'raw'
@@ -367,7 +390,7 @@ async function trendPoints(pool: pg.Pool, siteId: number, metric: string, across
           `SELECT x.series_id, date_bin(make_interval(secs => $4), x.bucket, to_timestamp($2 / 1000.0)) AS b, sum(x.sum) / sum(x.count) AS v, max(x.bucket) AS last
              FROM ${hourRollupsSql('$1::int[]', 'to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')} x
             GROUP BY 1, 2`;
-  const minuteColumns = resolution === '1m' ? await minuteTrendBins(pool, series.rows.map((r) => r.id), fromMs, toMs, bucketS) : [];
+  const minuteColumns = resolution === '1m' ? await minuteTrendBins(pool, ids, fromMs, toMs, bucketS) : [];
   const rows = await pool.query<{ t: number; v: number }>(
     `WITH per AS (${source}),
           meta AS (SELECT * FROM unnest($1::int[], $5::text[], $6::int[]) AS m(series_id, quantity, preference)),
@@ -375,7 +398,7 @@ async function trendPoints(pool: pg.Pool, siteId: number, metric: string, across
                     FROM per JOIN meta m ON m.series_id = per.series_id
                    ORDER BY m.quantity, per.b, m.preference DESC, per.last DESC, per.series_id)
      SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
-    [series.rows.map((r) => r.id), fromMs, toMs, bucketS, quantities, series.rows.map((r) => r.preference), ...minuteColumns],
+    [ids, fromMs, toMs, bucketS, quantities, preferences, ...minuteColumns],
   );
   return rows.rows;
 }
@@ -385,7 +408,39 @@ async function trendPoints(pool: pg.Pool, siteId: number, metric: string, across
  * as siteTrend reads them. Run after each rollup run.
  */
 export function refreshSiteTrendStore(pool: pg.Pool, options: { nowMs?: number } = {}): Promise<StoredTrendPass> {
-  return refreshStoredTrends(pool, (siteId, metric, across, fromMs, toMs) => trendPoints(pool, siteId, metric, across, 'raw', fromMs, toMs, STORED_TREND_BUCKET_S), options);
+  return refreshStoredTrends(
+    pool,
+    async (siteId, metric, across, fromMs, toMs) => trendPoints(pool, siteId, metric, across, 'raw', fromMs, toMs, STORED_TREND_BUCKET_S, await passSeries(pool, siteId, metric)),
+    options,
+  );
+}
+
+/**
+ * The pass's series of a site and metric, kept between passes while nothing they depend on changed: no series added
+ * (count, highest id) and no reset of the stored trends (`site_trend_state.generation`, bumped by migration 0034's
+ * triggers when a series' quantity, site or target, or a target's preference, changes or one is deleted). At 100,800
+ * GPUs reading them is most of a pass over the open minute.
+ */
+async function passSeries(pool: pg.Pool, siteId: number, metric: string): Promise<TrendSeries> {
+  const holder = globalThis as unknown as { __plenumPassSeries?: WeakMap<pg.Pool, Map<string, { check: string; series: TrendSeries }>> };
+  holder.__plenumPassSeries ??= new WeakMap();
+  let kept = holder.__plenumPassSeries.get(pool);
+  if (!kept) {
+    kept = new Map();
+    holder.__plenumPassSeries.set(pool, kept);
+  }
+  const { rows } = await pool.query<{ n: number; top: number | null; generation: string }>(
+    `SELECT count(*)::int AS n, max(s.id) AS top, (SELECT generation FROM site_trend_state) AS generation
+       FROM telemetry_series s WHERE s.metric = $1 AND s.site_id = $2`,
+    [metric, siteId],
+  );
+  const check = `${rows[0]!.n}:${rows[0]!.top}:${rows[0]!.generation}:${remoteWritePreference()}`;
+  const key = `${siteId}:${metric}`;
+  const held = kept.get(key);
+  if (held?.check === check) return held.series;
+  const series = await trendSeries(pool, siteId, metric);
+  kept.set(key, { check, series });
+  return series;
 }
 
 /**

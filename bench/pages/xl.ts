@@ -25,7 +25,8 @@
  * version announced every second as the ingest's flushes do); telemetry is re-ingested whenever the last round is
  * older than 30 s. `--fresh-pages` limits these to the pages named (overview, floor-plan, thermal, power, utilisation,
  * trends; default all). This process also runs an instance's rollup worker every 10 s (the rollups, then the stored
- * site trends' pass: services/site-trend-store.ts). `--fresh-warm-up 0`: the children ask without warming up first. `--trend-viewers`: this
+ * site trends' pass: services/site-trend-store.ts). `--fresh-warm-up 0`: the children ask without warming up first. `--fresh-cold`: before each child the stored trend
+ * ranges (`trend_snapshots`) are deleted, so each computes its range (no instance computed it in the last minute). `--trend-viewers`: this
  * process's viewers also re-read the site's last-hour trends every 10 s, as a dashboard page's trends chart does
  * (SiteTrends.tsx). `--fresh-only` skips the direct computations and the in-process pages above.
  */
@@ -54,6 +55,7 @@ const freshOnly = process.argv.includes('--fresh-only');
 const freshPages = arg('fresh-pages', 'overview,floor-plan,thermal,power,utilisation,trends').split(',');
 const freshWarmUp = arg('fresh-warm-up', '1') === '1';
 const trendViewers = process.argv.includes('--trend-viewers');
+const freshCold = process.argv.includes('--fresh-cold');
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -262,6 +264,8 @@ async function main() {
         const warmTimes: number[] = [];
         for (let r = 0; r < freshReps; r++) {
           await currentTelemetry();
+          // No instance computed a trend range lately: each child computes it instead of reading another's row.
+          if (freshCold) await pool.query('DELETE FROM trend_snapshots');
           // Asynchronously: this process keeps refreshing the viewed aggregates meanwhile, as another instance would.
           const run = await new Promise<{ ok: boolean; stdout: string; stderr: string }>((resolve) => {
             const args = ['--import', 'tsx', child, '--url', pg.url, '--page', page, '--site', String(siteId), '--hall', String(airHall.id), '--warm', warm];

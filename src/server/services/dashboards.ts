@@ -337,8 +337,11 @@ export async function siteTrend(
   return { resolution, bucketS, fromMs, toMs, points: await trendPoints(pool, input.siteId, input.metric, input.across, resolution, fromMs, toMs, bucketS) };
 }
 
-/** A site's series of a metric with what each measures (its quantity key) and its source preference. */
-type TrendSeries = { ids: number[]; quantities: string[]; preferences: number[] };
+/**
+ * A site's series of a metric with what each measures (its quantity key, and as a number: equal keys, equal numbers)
+ * and its source preference.
+ */
+type TrendSeries = { ids: number[]; quantities: string[]; quantityNumbers: number[]; preferences: number[] };
 
 async function trendSeries(pool: pg.Pool, siteId: number, metric: string): Promise<TrendSeries> {
   const series = await pool.query<QuantityRow & { id: number }>(
@@ -347,11 +350,10 @@ async function trendSeries(pool: pg.Pool, siteId: number, metric: string): Promi
       WHERE s.metric = $1 AND s.site_id = $2`,
     [metric, siteId, remoteWritePreference()],
   );
-  return {
-    ids: series.rows.map((r) => r.id),
-    quantities: series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, metric, r))),
-    preferences: series.rows.map((r) => r.preference),
-  };
+  const quantities = series.rows.map((r) => quantityKey(quantityFieldsOf(r.id, metric, r)));
+  const numbers = new Map<string, number>();
+  for (const q of quantities) if (!numbers.has(q)) numbers.set(q, numbers.size);
+  return { ids: series.rows.map((r) => r.id), quantities, quantityNumbers: quantities.map((q) => numbers.get(q)!), preferences: series.rows.map((r) => r.preference) };
 }
 
 /** siteTrend's points over [fromMs, toMs] (both ends included, as the sample readers' bounds), buckets from fromMs. */
@@ -370,7 +372,7 @@ async function trendPoints(
   if (series.ids.length === 0) return [];
   // One value per quantity and bucket (the preferred source that has data in the bucket, else the freshest), then
   // summed or averaged across quantities: the same GPU scraped and remote-written counts once.
-  const { ids, quantities, preferences } = series;
+  const { ids, quantities, quantityNumbers, preferences } = series;
   const across = acrossInput === 'sum' ? 'sum' : 'avg';
   if (resolution === 'raw' && mayBeCompacted(fromMs)) {
     return rawTrendFromBothForms(pool, ids.map((id, i) => ({ id, quantity: quantities[i]!, preference: preferences[i]! })), fromMs, toMs, bucketS, across);
@@ -393,12 +395,12 @@ async function trendPoints(
   const minuteColumns = resolution === '1m' ? await minuteTrendBins(pool, ids, fromMs, toMs, bucketS) : [];
   const rows = await pool.query<{ t: number; v: number }>(
     `WITH per AS (${source}),
-          meta AS (SELECT * FROM unnest($1::int[], $5::text[], $6::int[]) AS m(series_id, quantity, preference)),
+          meta AS (SELECT * FROM unnest($1::int[], $5::int[], $6::int[]) AS m(series_id, quantity, preference)),
           one AS (SELECT DISTINCT ON (m.quantity, per.b) per.b, per.v
                     FROM per JOIN meta m ON m.series_id = per.series_id
                    ORDER BY m.quantity, per.b, m.preference DESC, per.last DESC, per.series_id)
      SELECT (extract(epoch FROM b) * 1000)::float8 AS t, ${across}(v)::float8 AS v FROM one GROUP BY b ORDER BY b`,
-    [ids, fromMs, toMs, bucketS, quantities, preferences, ...minuteColumns],
+    [ids, fromMs, toMs, bucketS, quantityNumbers, preferences, ...minuteColumns],
   );
   return rows.rows;
 }

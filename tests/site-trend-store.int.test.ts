@@ -74,8 +74,8 @@ function expectSameTrends(a: SiteTrends, b: SiteTrends) {
   });
 }
 
-/** As if the last pass ran a minute earlier: no longer recent, so a read uses only the final buckets. */
-const ageLastPass = () => db.pool.query('UPDATE site_trend_state SET as_of_ms = as_of_ms - 60000');
+/** As if the last pass ran two minutes earlier: no longer recent, so a read uses only the final buckets. */
+const ageLastPass = () => db.pool.query('UPDATE site_trend_state SET as_of_ms = as_of_ms - 120000');
 const sameAsRaw = async () => {
   const { stored, raw } = await bothReads();
   expectSameTrends(stored, raw);

@@ -41,7 +41,8 @@ export const STORED_TREND_METRICS = [
   { metric: 'gpu_util_pct', across: 'avg' },
 ] as const;
 /** Stored buckets as of a pass at most this old are served up to that pass; older, only the final ones. */
-export const STORED_TREND_FRESH_MS = 30_000;
+// A pass at xl takes seconds on a loaded machine and runs every 10 s; a minute is as old as TrendCache serves a raw range.
+export const STORED_TREND_FRESH_MS = 60_000;
 const STORE_LOCK_KEY = 7_041_992;
 
 type Point = { t: number; v: number };

@@ -43,7 +43,8 @@ export const STORED_TREND_METRICS = [
 /** Stored buckets as of a pass at most this old are served up to that pass; older, only the final ones. */
 // A pass at xl takes seconds on a loaded machine and runs every 10 s; a minute is as old as TrendCache serves a raw range.
 export const STORED_TREND_FRESH_MS = 60_000;
-const STORE_LOCK_KEY = 7_041_992;
+// Not compaction's 7_041_992 (a session lock held through its whole run): the pass would skip while compaction runs.
+const STORE_LOCK_KEY = 7_041_994;
 
 type Point = { t: number; v: number };
 /** The raw computation of a metric's points over [fromMs, toMs] with 15 s buckets from fromMs (dashboards.ts). */

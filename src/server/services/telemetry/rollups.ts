@@ -40,6 +40,8 @@ export const ROLLUP_CHANNEL = 'plenum_rollups';
 export const MINUTE_BLOCK_MAX = 48;
 /** Queue rows older than this are taken even when they touch a minute that is still open. */
 export const MAX_QUEUE_AGE_S = 120;
+/** Work memory for one rollup run's aggregate and sort (PostgreSQL's default, 4 MB, spills at a few thousand GPUs). */
+const ROLLUP_WORK_MEM = '64MB';
 
 /** PostgreSQL's float8 ordering puts NaN above every number: min/max must agree with its aggregates. */
 export function pgMin(a: number, b: number): number {
@@ -110,6 +112,9 @@ export class RollupDeltas {
   }
 }
 
+/** What the rollup statement reports. */
+type RunRow = { locked: boolean; batches: number; samples: number; minutes: number; minute_buckets: number; queued: number; age: number | null };
+
 export type RollupRun = {
   /** Queue rows (flushes) consumed. */
   batches: number;
@@ -132,19 +137,19 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
   const currentMinute = Math.floor((options.nowMs ?? Date.now()) / 60_000);
   const metrics = selfMetrics();
   const endTimer = metrics.rollupDuration.startTimer();
-  // One statement, one round trip: the worker runs every 10 s and mostly finds nothing closed yet. One run at a time
-  // (a transaction-level advisory lock: a run that does not get it takes nothing); the delete, the additions and the
-  // NOTIFY commit together.
-  const result = await pool.query<{
-    locked: boolean;
-    batches: number;
-    samples: number;
-    minutes: number;
-    minute_buckets: number;
-    queued: number;
-    age: number | null;
-  }>(
-    `WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS ok),
+  // One statement in its own transaction (for its work memory): the worker runs every 10 s and mostly finds nothing
+  // closed yet. One run at a time (a transaction-level advisory lock: a run that does not get it takes nothing); the
+  // delete, the additions and the NOTIFY commit together.
+  const client = await pool.connect();
+  let broken = false;
+  let result: pg.QueryResult<RunRow>;
+  try {
+    await client.query('BEGIN');
+    // A minute of a large fleet's deltas is hundreds of thousands of rows: PostgreSQL's default 4 MB of work memory
+    // spilled each stage (the aggregate and the sort) to disk, most of the run's cost.
+    await client.query(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
+    result = await client.query<RunRow>(
+      `WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS ok),
        taken AS (
          DELETE FROM telemetry_rollup_queue
           WHERE (SELECT ok FROM lock) AND (max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2))
@@ -152,16 +157,16 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
        parts AS (
          SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
            AS u(series_id, minute, mn, mx, sm, ct)),
-       m AS (SELECT series_id, minute, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM parts GROUP BY 1, 2),
-       -- Blocks of one minute and series group, MINUTE_BLOCK_MAX buckets each (rollup-store.ts): plain inserts.
-       numbered AS (SELECT m.*, series_id >> ${SERIES_GROUP_SHIFT} AS grp,
-                           (row_number() OVER (PARTITION BY minute, series_id >> ${SERIES_GROUP_SHIFT} ORDER BY series_id) - 1) / ${MINUTE_BLOCK_MAX} AS part
-                      FROM m),
+       -- Blocks of one minute and series group (rollup-store.ts), split by fixed id ranges of at most MINUTE_BLOCK_MAX
+       -- (a part of the group), so one aggregate and one sort make them: no numbering pass.
+       m AS (SELECT minute, series_id >> ${SERIES_GROUP_SHIFT} AS grp, (series_id & ${(1 << SERIES_GROUP_SHIFT) - 1}) / ${MINUTE_BLOCK_MAX} AS part, series_id,
+                    min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct
+               FROM parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4),
        up_1m AS (
          INSERT INTO telemetry_rollup_1m_blocks (bucket, series_group, series_ids, mins, maxs, sums, counts)
          SELECT to_timestamp(minute * 60), grp, array_agg(series_id ORDER BY series_id), array_agg(mn ORDER BY series_id), array_agg(mx ORDER BY series_id),
                 array_agg(sm ORDER BY series_id), array_agg(ct ORDER BY series_id)
-           FROM numbered GROUP BY minute, grp, part
+           FROM m GROUP BY minute, grp, part
          RETURNING 1),
        -- A new rollup generation when anything was added: trend ranges over rollups stored before it are not current.
        gen AS (UPDATE rollup_generation SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM taken) RETURNING generation),
@@ -174,7 +179,16 @@ export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}
             CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes, 'generation', (SELECT generation FROM gen))::text) END AS notified
        FROM run, rest`,
     [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
-  );
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true; // the connection itself failed: it must not go back to the pool
+    });
+    throw error;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
   const run = result.rows[0]!;
   if (!run.locked) return { batches: 0, samples: 0, minutes: 0, minuteBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
   endTimer();

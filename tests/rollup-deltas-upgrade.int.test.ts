@@ -3,20 +3,16 @@
  * flush (telemetry_rollup_deltas, services/telemetry/rollups.ts). Rows queued before the upgrade and rows an older
  * instance still enqueues into the old table must reach the 1-minute rollups exactly once, special values intact.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
+import { runMigrations } from '../src/server/db/migrate';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 import { DELTA_BYTES, pgMax, pgMin, RollupDeltas, runRollups } from '../src/server/services/telemetry/rollups';
-import { createTestDatabase, type TestDatabase } from './db';
+import { createTestDatabase, migrateBefore, type TestDatabase } from './db';
 
 type Entry = { id: number; minute: number; min: number; max: number; sum: number; count: number };
 
 describe('migration 0034: the rollup queue in binary form', () => {
   let db: TestDatabase;
-  let before: string;
   const minute = Math.floor(Date.now() / 60_000) - 30;
   const enqueued: Entry[][] = [];
 
@@ -38,13 +34,7 @@ describe('migration 0034: the rollup queue in binary form', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
-    before = mkdtempSync(path.join(tmpdir(), 'plenum-0033-'));
-    cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
-    const journalPath = path.join(before, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.tag < '0034');
-    writeFileSync(journalPath, JSON.stringify(journal));
-    await runMigrations(db.pool, before);
+    await migrateBefore(db.pool, '0034');
     await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 30 });
     // Two flushes queued before the upgrade: 70 series (two groups, one split in two blocks) over two minutes.
     for (let flush = 0; flush < 2; flush++) {
@@ -60,7 +50,6 @@ describe('migration 0034: the rollup queue in binary form', () => {
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(before, { recursive: true, force: true });
   });
 
   it('converts the queued rows into the binary form, in order, and empties the old table', async () => {

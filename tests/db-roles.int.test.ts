@@ -60,6 +60,19 @@ describe('the application database role', () => {
     expect(created.created.length).toBeGreaterThan(0);
     const dropped = await maintainPartitions(app.pool, { nowMs: Date.now() + 10 * 86_400_000, rawRetentionDays: 2, rollupRetentionDays: 40 });
     expect(dropped.dropped.length).toBeGreaterThan(0);
+    // Every partition, including those just created by the app role, keeps no statistics on its payload columns
+    // (migration 0036: autovacuum's ANALYZE of the block arrays cost seconds) and the default on its key columns.
+    const targets = await app.pool.query<{ partition: string; column: string; target: number | null }>(
+      `SELECT c.relname AS partition, a.attname AS column, a.attstattarget::int AS target
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE p.relname IN ('telemetry_sample_blocks', 'telemetry_rollup_1m_blocks', 'telemetry_chunks', 'telemetry_rollup_1m_chunks')`,
+    );
+    const payload = new Set(['series_ids', 'stamps', 'vals', 'mins', 'maxs', 'sums', 'counts', 'data']);
+    expect(new Set(targets.rows.map((r) => r.partition.replace(/_p\d+$/, '')))).toEqual(
+      new Set(['telemetry_sample_blocks', 'telemetry_rollup_1m_blocks', 'telemetry_chunks', 'telemetry_rollup_1m_chunks']),
+    );
+    for (const r of targets.rows) expect(r.target === 0, `${r.partition}.${r.column}`).toBe(payload.has(r.column));
     // The functions take telemetry partitions only.
     await expect(app.pool.query("SELECT plenum_drop_partition('users')")).rejects.toThrow(/not a telemetry partition/);
     await expect(app.pool.query("SELECT plenum_create_partition('users', 'users_p202601', now(), now() + interval '1 day')")).rejects.toThrow(/not a telemetry partition/);

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type DbHandle } from '../src/server/db/client';
-import { runMigrations } from '../src/server/db/migrate';
+import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
 import { ensureManagedAppRole, managedRoleName, urlAs } from '../src/server/db/roles';
 import { seedIfEmpty } from '../src/server/db/seed';
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
@@ -18,6 +21,24 @@ function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+/**
+ * Applies the migrations before the one tagged `firstTag` (say '0033'), as an installation of the version before it
+ * had them: from a copy of drizzle/ whose journal stops there. Upgrade tests then add rows and run the rest.
+ */
+export async function migrateBefore(pool: pg.Pool, firstTag: string): Promise<void> {
+  const folder = mkdtempSync(path.join(tmpdir(), `plenum-before-${firstTag}-`));
+  try {
+    cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalPath = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag < firstTag);
+    writeFileSync(journalPath, JSON.stringify(journal));
+    await runMigrations(pool, folder);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** A fresh database on the integration server, migrated unless `migrate: false`. */

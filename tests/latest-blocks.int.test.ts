@@ -5,19 +5,15 @@
  * value back in time), and the flush's two paths (whole arrays replaced, or merged per series) must agree with the
  * rule "per series, the newest sample; on a tie, the stored one".
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
+import { runMigrations } from '../src/server/db/migrate';
 import { ageOutLatest, LATEST_KEEP_MS, LatestValues } from '../src/server/services/telemetry/latest-store';
-import { createTestDatabase, type TestDatabase } from './db';
+import { createTestDatabase, migrateBefore, type TestDatabase } from './db';
 
 type Latest = { id: number; ms: number; value: number };
 
 describe('latest values in blocks (migration 0033)', () => {
   let db: TestDatabase;
-  let before: string;
   const now = Math.floor(Date.now() / 1000) * 1000;
   // 140 series in three groups (0-63, 64-127, 128-139), two of them with special values.
   const stored: Latest[] = [];
@@ -44,14 +40,7 @@ describe('latest values in blocks (migration 0033)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
-    // The migrations up to 0032, from a copy of drizzle/ whose journal stops there.
-    before = mkdtempSync(path.join(tmpdir(), 'plenum-0032-'));
-    cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
-    const journalPath = path.join(before, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.tag < '0033');
-    writeFileSync(journalPath, JSON.stringify(journal));
-    await runMigrations(db.pool, before);
+    await migrateBefore(db.pool, '0033');
     await db.pool.query(
       `INSERT INTO telemetry_series (id, series_key, metric, unit, labels, entity_kind)
        SELECT i, 'latest-blocks-' || i, 'x', 'ratio', '{}', 'unmapped' FROM generate_series(0, 200) AS i`,
@@ -67,7 +56,6 @@ describe('latest values in blocks (migration 0033)', () => {
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(before, { recursive: true, force: true });
   });
 
   it('moves every latest value into one row per group and empties the old table', async () => {

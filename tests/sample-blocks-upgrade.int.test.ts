@@ -4,21 +4,17 @@
  * exactly what it had, and the row-shaped views must still take inserts (the previous version during a rolling
  * upgrade).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, runMigrations } from '../src/server/db/migrate';
+import { runMigrations } from '../src/server/db/migrate';
 import { maintainPartitions, RAW_TABLE } from '../src/server/services/telemetry/partitions';
 import { readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
 import { readSamples, SERIES_GROUP_SHIFT } from '../src/server/services/telemetry/sample-store';
-import { createTestDatabase, type TestDatabase } from './db';
+import { createTestDatabase, migrateBefore, type TestDatabase } from './db';
 
 const DAY = 86_400_000;
 
 describe('migrations 0030 and 0031: samples and minute rollups in rows become blocks', () => {
   let db: TestDatabase;
-  let before: string;
   const today = Math.floor(Date.now() / DAY) * DAY;
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
   // Samples of 150 series (three groups) at three scrape times, one of them in another window, plus special values.
@@ -27,17 +23,10 @@ describe('migrations 0030 and 0031: samples and minute rollups in rows become bl
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
-    // The migrations up to 0029, from a copy of drizzle/ whose journal stops there.
-    before = mkdtempSync(path.join(tmpdir(), 'plenum-0029-'));
-    cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
-    const journalPath = path.join(before, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.tag < '0030');
     const month = new Date(today);
     const monthStart = Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1);
     const nextMonth = Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1);
-    writeFileSync(journalPath, JSON.stringify(journal));
-    await runMigrations(db.pool, before);
+    await migrateBefore(db.pool, '0030');
     for (const d of [today - DAY, today]) {
       await db.pool.query(
         `CREATE TABLE telemetry_samples_p${day(d)} PARTITION OF telemetry_samples FOR VALUES FROM (to_timestamp(${d / 1000})) TO (to_timestamp(${(d + DAY) / 1000}))`,
@@ -65,7 +54,6 @@ describe('migrations 0030 and 0031: samples and minute rollups in rows become bl
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(before, { recursive: true, force: true });
   });
 
   it('keeps every sample, bit for bit, readable through the view and through readSamples', async () => {

@@ -14,7 +14,7 @@ import { arg, machine, postgresCpuSeconds, r3, throwawayPostgres } from './commo
 async function work(client: pg.Client): Promise<void> {
   await client.query('SELECT count(*) FROM telemetry_latest_blocks');
   await client.query("SELECT count(*) FROM telemetry_samples WHERE ts > now() - interval '1 minute'");
-  await client.query('SELECT count(*) FROM telemetry_rollup_queue');
+  await client.query('SELECT count(*) FROM telemetry_rollup_deltas');
   await client.query("SELECT count(*) FROM telemetry_rollup_1m WHERE bucket > now() - interval '1 hour'");
 }
 

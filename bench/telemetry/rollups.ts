@@ -88,7 +88,7 @@ async function main() {
 
     const results: Record<string, unknown> = {};
     for (const mode of ['incremental', 'recompute'] as const) {
-      await pool.query(`TRUNCATE telemetry_sample_blocks, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_rollup_queue, ${RECOMPUTE_TABLES.join(', ')}`);
+      await pool.query(`TRUNCATE telemetry_sample_blocks, telemetry_rollup_1m_blocks, telemetry_rollup_1h, telemetry_rollup_deltas, ${RECOMPUTE_TABLES.join(', ')}`);
       const ingest = new IngestPipeline(pool, { bufferMaxSamples: 10_000_000, rawRetentionDays: 7, notify: false });
       await ingest.loadInventory();
       const runMs: number[] = [];
@@ -108,7 +108,7 @@ async function main() {
         timedS += ms / 1000;
         runMs.push(ms);
         samplesPerRun.push(n);
-        if (mode === 'recompute') await pool.query('TRUNCATE telemetry_rollup_queue'); // the old design had no queue
+        if (mode === 'recompute') await pool.query('TRUNCATE telemetry_rollup_deltas'); // the old design had no queue
       }
       if (mode === 'incremental') await runRollups(pool, { nowMs: hourStart + (minutes + 2) * 60_000 });
       const pgCpuS = postgresCpuSeconds(pg.pgData) - pgCpu0;

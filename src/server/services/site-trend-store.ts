@@ -11,7 +11,7 @@
  * - Where it is maintained: the rollup run that takes a flush's deltas (telemetry/rollups.ts) records the minutes they
  *   touch in `site_trend_dirty`, in its own statement. `refreshStoredTrends` (after each rollup run, every 10 s, one
  *   process at a time) recomputes from the raw samples the buckets of those minutes and of the minutes that queued
- *   flushes touch (`telemetry_rollup_queue.min_minute`: the open minute, mostly), deletes the dirty rows it read and
+ *   flushes touch (`telemetry_rollup_deltas.min_minute`: the open minute, mostly), deletes the dirty rows it read and
  *   records when it began (`as_of_ms`), in one transaction: a crash before the commit leaves them dirty, and the next
  *   pass does them. A committed sample is always queued, dirty, or in its stored bucket, so the buckets after a pass
  *   hold every sample committed before it began. A closed minute is read raw about twice (while open, once more when
@@ -66,7 +66,7 @@ export async function readStoredTrend(pool: pg.Pool, siteId: number, metric: str
      r AS (
        SELECT greatest($3::float8, s.covered_from_minute * 60000.0) AS lo,
               CASE WHEN s.fresh THEN $4::float8
-                   ELSE least($4::float8, (SELECT min(coalesce(min_minute, 0)) FROM telemetry_rollup_queue) * 60000.0,
+                   ELSE least($4::float8, (SELECT min(coalesce(min_minute, 0)) FROM telemetry_rollup_deltas) * 60000.0,
                               (SELECT min(minute) FROM site_trend_dirty) * 60000.0) END AS hi,
               CASE WHEN s.fresh THEN s.as_of_ms::float8 END AS as_of, s.remote_write_preference AS pref
          FROM s)
@@ -111,7 +111,7 @@ export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, op
       )
     ).rows[0]!;
     const dirty = await client.query<{ id: string; minute: number }>('SELECT id, minute FROM site_trend_dirty');
-    const queued = (await client.query<{ m: number | null }>('SELECT min(coalesce(min_minute, 0)) AS m FROM telemetry_rollup_queue')).rows[0]!.m;
+    const queued = (await client.query<{ m: number | null }>('SELECT min(coalesce(min_minute, 0)) AS m FROM telemetry_rollup_deltas')).rows[0]!.m;
     const reset = state.covered === null || state.pref !== preference;
     const coveredFrom = reset ? keepFromMinute : Math.max(state.covered!, keepFromMinute);
     // After a reset every kept minute up to now, else the dirty ones and those from the first queued one on.

@@ -113,11 +113,11 @@ describe('incremental rollups', () => {
   });
 
   it('rolls back the queued deltas with the rows when a flush fails', async () => {
-    const queued = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_rollup_queue')).rows[0]!.n;
+    const queued = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_rollup_deltas')).rows[0]!.n;
     // The COPY succeeds, then the queue insert fails (not for the data: a server-side error), so the flush
     // transaction rolls back as a whole and the rows stay buffered.
     await db.pool.query(`CREATE FUNCTION refuse_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'queue refused for the test'; END $$`);
-    await db.pool.query('CREATE TRIGGER refuse_queue BEFORE INSERT ON telemetry_rollup_queue FOR EACH ROW EXECUTE FUNCTION refuse_queue()');
+    await db.pool.query('CREATE TRIGGER refuse_queue BEFORE INSERT ON telemetry_rollup_deltas FOR EACH ROW EXECUTE FUNCTION refuse_queue()');
     const samplesBefore = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples')).rows[0]!.n;
     try {
       scrape(base + 1_000, 1);
@@ -125,7 +125,7 @@ describe('incremental rollups', () => {
       expect(await queued()).toBe(0);
       expect((await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples')).rows[0]!.n).toBe(samplesBefore);
     } finally {
-      await db.pool.query('DROP TRIGGER refuse_queue ON telemetry_rollup_queue');
+      await db.pool.query('DROP TRIGGER refuse_queue ON telemetry_rollup_deltas');
       await db.pool.query('DROP FUNCTION refuse_queue()');
     }
     // The rows stayed buffered; the retried flush writes them and their deltas once.

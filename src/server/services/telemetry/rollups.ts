@@ -2,15 +2,16 @@
  * 1-minute and 1-hour rollups (min / max / sum / count), fed incrementally: every sample is added to its buckets once.
  *
  * 1. The flush that COPYs a batch of samples also enqueues that batch's partial aggregates per (series, minute)
- *    (`RollupDeltas`, one `telemetry_rollup_queue` row per flush), in the same transaction: a committed sample always
- *    has its delta queued, a rolled-back one never.
- * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING and, in the same statement, combines them
- *    per (series, minute) and inserts the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: one row
- *    per minute and series group). A queue row is consumed exactly once: the delete and the inserts commit together,
- *    and one worker runs at a time. A minute that gets more contributions later (late samples) gets another block;
- *    readers and compaction combine them (min = least, max = greatest, sum and count added). A run that added anything
- *    bumps `rollup_generation` in the same statement and NOTIFYs ROLLUP_CHANNEL: trend ranges over rollups computed
- *    before it are no longer current (live-aggregates.ts TrendCache).
+ *    (`RollupDeltas`, one `telemetry_rollup_deltas` row per flush, the entries as one bytea: migration 0035), in the
+ *    same transaction: a committed sample always has its delta queued, a rolled-back one never.
+ * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING, combines them per (series, minute) in
+ *    Node and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
+ *    group, at most MINUTE_BLOCK_MAX each), in one transaction: a queue row is consumed exactly once (the delete and the
+ *    blocks commit together, and one worker runs at a time, under a transaction advisory lock). A run takes at most
+ *    RUN_MAX_ENTRIES entries per transaction and loops until the eligible rows are gone. A minute that gets more
+ *    contributions later (late samples) gets another block; readers and compaction combine them (min = least, max =
+ *    greatest, sum and count added). A transaction that added anything bumps `rollup_generation` and NOTIFYs
+ *    ROLLUP_CHANNEL: trend ranges over rollups computed before it are no longer current (live-aggregates.ts TrendCache).
  * 3. 1-hour buckets are not updated per run. A closed hour's 1-minute rows are compressed by compaction
  *    (rollup-store.ts compactRollupBatch), which in the same transaction adds their hour's aggregate to
  *    `telemetry_rollup_1h`; readers take the hours not compressed yet from the 1-minute rows (`hourRollupsSql`). So a
@@ -20,14 +21,16 @@
  * compaction of raw rows) changes it. A batch is taken once every minute it touches has closed, so a bucket is
  * usually written once instead of once per run; late samples arrive in their own batch and are added to the buckets
  * they belong to (still exactly once). Batches older than MAX_QUEUE_AGE_S are taken whatever they hold (samples
- * stamped in the future).
+ * stamped in the future). Until migration 0035 the queue held SQL arrays that PostgreSQL parsed on the way in and
+ * unnested, hashed and sorted on the way out, at several µs per sample; instances not upgraded yet still enqueue into
+ * that table (`telemetry_rollup_queue`), whose trigger now stores their rows in the binary queue.
  *
  * min / max follow PostgreSQL's float ordering (NaN above every number), so the result equals a from-scratch
  * aggregate over the raw rows; sums are added in a different order than such an aggregate, so they agree to the
  * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
-import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
 import { SERIES_GROUP_SHIFT } from './sample-store';
 
@@ -38,8 +41,13 @@ export const ROLLUP_CHANNEL = 'plenum_rollups';
  * 2 kB TOAST threshold.
  */
 export const MINUTE_BLOCK_MAX = 48;
+const PARTS_PER_GROUP = Math.ceil((1 << SERIES_GROUP_SHIFT) / MINUTE_BLOCK_MAX);
 /** Queue rows older than this are taken even when they touch a minute that is still open. */
 export const MAX_QUEUE_AGE_S = 120;
+/** Bytes of one queued entry: series id and minute (int4), min, max and sum (float8), count (int4), big-endian. */
+export const DELTA_BYTES = 36;
+/** Entries one rollup transaction takes at most (about 36 MB of deltas): a large fleet's minute takes a few. */
+const RUN_MAX_ENTRIES = 1_000_000;
 
 /** PostgreSQL's float8 ordering puts NaN above every number: min/max must agree with its aggregates. */
 export function pgMin(a: number, b: number): number {
@@ -72,44 +80,103 @@ export class RollupDeltas {
   }
 
   add(seriesId: number, tsMs: number, value: number): void {
-    const minute = Math.floor(tsMs / 60_000);
+    this.addPartial(seriesId, Math.floor(tsMs / 60_000), value, value, value, 1);
+  }
+
+  /** Adds a partial aggregate of (series, minute): a flush's, or a queued one the rollup worker combines. */
+  addPartial(seriesId: number, minute: number, min: number, max: number, sum: number, count: number): void {
     const key = seriesId * MINUTE_KEY_SPAN + (((minute % MINUTE_KEY_SPAN) + MINUTE_KEY_SPAN) % MINUTE_KEY_SPAN);
     const at = this.index.get(key);
     if (at === undefined) {
       this.index.set(key, this.seriesIds.length);
       this.seriesIds.push(seriesId);
       this.minutes.push(minute);
-      this.mins.push(value);
-      this.maxs.push(value);
-      this.sums.push(value);
-      this.counts.push(1);
+      this.mins.push(min);
+      this.maxs.push(max);
+      this.sums.push(sum);
+      this.counts.push(count);
       if (minute > this.maxMinute) this.maxMinute = minute;
       if (minute < this.minMinute) this.minMinute = minute;
       return;
     }
-    this.mins[at] = pgMin(this.mins[at]!, value);
-    this.maxs[at] = pgMax(this.maxs[at]!, value);
-    this.sums[at]! += value;
-    this.counts[at]!++;
+    this.mins[at] = pgMin(this.mins[at]!, min);
+    this.maxs[at] = pgMax(this.maxs[at]!, max);
+    this.sums[at]! += sum;
+    this.counts[at]! += count;
+  }
+
+  /** Adds every entry of a queued row's `deltas` (DELTA_BYTES each). */
+  addEncoded(deltas: Buffer): void {
+    for (let o = 0; o + DELTA_BYTES <= deltas.length; o += DELTA_BYTES) {
+      this.addPartial(deltas.readInt32BE(o), deltas.readInt32BE(o + 4), deltas.readDoubleBE(o + 8), deltas.readDoubleBE(o + 16), deltas.readDoubleBE(o + 24), deltas.readInt32BE(o + 32));
+    }
+  }
+
+  /** The entries in the queue's binary form. */
+  encode(): Buffer {
+    const buf = Buffer.allocUnsafe(this.size * DELTA_BYTES);
+    for (let i = 0, o = 0; i < this.size; i++, o += DELTA_BYTES) {
+      buf.writeInt32BE(this.seriesIds[i]!, o);
+      buf.writeInt32BE(this.minutes[i]!, o + 4);
+      buf.writeDoubleBE(this.mins[i]!, o + 8);
+      buf.writeDoubleBE(this.maxs[i]!, o + 16);
+      buf.writeDoubleBE(this.sums[i]!, o + 24);
+      buf.writeInt32BE(this.counts[i]!, o + 32);
+    }
+    return buf;
   }
 
   /** Queues the deltas on an open client, inside the caller's transaction (the one that COPYs the samples). */
   async enqueue(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.size === 0) return;
-    await client.query(
-      `INSERT INTO telemetry_rollup_queue (max_minute, min_minute, series_ids, minutes, mins, maxs, sums, counts)
-       VALUES ($1, $8, $2::int4[], $3::int4[], $4::float8[], $5::float8[], $6::float8[], $7::int4[])`,
-      [
-        this.maxMinute,
-        intArrayLiteral(this.seriesIds),
-        intArrayLiteral(this.minutes),
-        float8ArrayLiteral(this.mins),
-        float8ArrayLiteral(this.maxs),
-        float8ArrayLiteral(this.sums),
-        intArrayLiteral(this.counts),
-        this.minMinute,
-      ],
-    );
+    await client.query('INSERT INTO telemetry_rollup_deltas (min_minute, max_minute, entries, deltas) VALUES ($1, $2, $3, $4)', [
+      this.minMinute,
+      this.maxMinute,
+      this.size,
+      this.encode(),
+    ]);
+  }
+
+  /**
+   * The buckets as blocks of `telemetry_rollup_1m_blocks` in binary COPY form: per minute and series group, split by
+   * fixed id ranges of MINUTE_BLOCK_MAX, series in id order. Returns the COPY body and the number of blocks.
+   */
+  encodeMinuteBlocks(): { body: Buffer; blocks: number } {
+    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => this.minutes[a]! - this.minutes[b]! || this.seriesIds[a]! - this.seriesIds[b]!);
+    // A block: one minute, one series group, one fixed id range of MINUTE_BLOCK_MAX within it.
+    const rangeOf = (i: number) => {
+      const id = this.seriesIds[i]!;
+      return (id >> SERIES_GROUP_SHIFT) * PARTS_PER_GROUP + Math.floor((id & ((1 << SERIES_GROUP_SHIFT) - 1)) / MINUTE_BLOCK_MAX);
+    };
+    // Block boundaries in `order`: [starts[k], starts[k + 1]).
+    const starts: number[] = [];
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const previous = order[k - 1];
+      if (previous === undefined || this.minutes[i] !== this.minutes[previous] || rangeOf(i) !== rangeOf(previous)) starts.push(k);
+    }
+    starts.push(order.length);
+    const blocks = starts.length - 1;
+    const B = COPY_BYTES;
+    const out = new BinaryCopyWriter(blocks * (B.row + B.timestamptz + B.int4 + 5 * B.arrayHeader) + this.size * (2 * B.int4 + 3 * B.float8));
+    for (let k = 0; k < blocks; k++) {
+      const from = starts[k]!;
+      const to = starts[k + 1]!;
+      const first = order[from]!;
+      const n = to - from;
+      out.row(7);
+      out.timestamptz(this.minutes[first]! * 60_000);
+      out.int4(this.seriesIds[first]! >> SERIES_GROUP_SHIFT);
+      out.arrayHeader(n, B.int4, OID_INT4);
+      for (let j = from; j < to; j++) out.int4(this.seriesIds[order[j]!]!);
+      for (const column of [this.mins, this.maxs, this.sums]) {
+        out.arrayHeader(n, B.float8, OID_FLOAT8);
+        for (let j = from; j < to; j++) out.float8(column[order[j]!]!);
+      }
+      out.arrayHeader(n, B.int4, OID_INT4);
+      for (let j = from; j < to; j++) out.int4(this.counts[order[j]!]!);
+    }
+    return { body: out.finish(), blocks };
   }
 }
 
@@ -129,70 +196,97 @@ export type RollupRun = {
 
 /**
  * Adds every queued batch whose minutes have all closed by `nowMs` (or that is older than MAX_QUEUE_AGE_S) to the
- * rollups. Tests and benchmarks pass a `nowMs` in the future to take everything.
+ * rollups, in transactions of at most RUN_MAX_ENTRIES entries. Tests and benchmarks pass a `nowMs` in the future to
+ * take everything. Another process running it meanwhile holds the lock: this run then takes nothing.
  */
 export async function runRollups(pool: pg.Pool, options: { nowMs?: number } = {}): Promise<RollupRun> {
   const currentMinute = Math.floor((options.nowMs ?? Date.now()) / 60_000);
   const metrics = selfMetrics();
   const endTimer = metrics.rollupDuration.startTimer();
-  // One statement, one round trip: the worker runs every 10 s and mostly finds nothing closed yet. One run at a time
-  // (a transaction-level advisory lock: a run that does not get it takes nothing); the delete, the additions and the
-  // NOTIFY commit together.
-  const result = await pool.query<{
-    locked: boolean;
-    batches: number;
-    samples: number;
-    minutes: number;
-    minute_buckets: number;
-    queued: number;
-    age: number | null;
-  }>(
-    `WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS ok),
-       taken AS (
-         DELETE FROM telemetry_rollup_queue
-          WHERE (SELECT ok FROM lock) AND (max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2))
-          RETURNING id, series_ids, minutes, mins, maxs, sums, counts),
-       parts AS (
-         SELECT u.* FROM taken CROSS JOIN LATERAL unnest(taken.series_ids, taken.minutes, taken.mins, taken.maxs, taken.sums, taken.counts)
-           AS u(series_id, minute, mn, mx, sm, ct)),
-       m AS (SELECT series_id, minute, min(mn) AS mn, max(mx) AS mx, sum(sm) AS sm, sum(ct)::int AS ct FROM parts GROUP BY 1, 2),
-       -- Blocks of one minute and series group, MINUTE_BLOCK_MAX buckets each (rollup-store.ts): plain inserts.
-       numbered AS (SELECT m.*, series_id >> ${SERIES_GROUP_SHIFT} AS grp,
-                           (row_number() OVER (PARTITION BY minute, series_id >> ${SERIES_GROUP_SHIFT} ORDER BY series_id) - 1) / ${MINUTE_BLOCK_MAX} AS part
-                      FROM m),
-       up_1m AS (
-         INSERT INTO telemetry_rollup_1m_blocks (bucket, series_group, series_ids, mins, maxs, sums, counts)
-         SELECT to_timestamp(minute * 60), grp, array_agg(series_id ORDER BY series_id), array_agg(mn ORDER BY series_id), array_agg(mx ORDER BY series_id),
-                array_agg(sm ORDER BY series_id), array_agg(ct ORDER BY series_id)
-           FROM numbered GROUP BY minute, grp, part
-         RETURNING 1),
-       -- The minutes taken, for the stored site trends to recompute (site-trend-store.ts), committed with the take.
-       dirty AS (INSERT INTO site_trend_dirty (minute) SELECT DISTINCT minute FROM m RETURNING 1),
-       -- A new rollup generation when anything was added: trend ranges over rollups stored before it are not current.
-       gen AS (UPDATE rollup_generation SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM taken) RETURNING generation),
-       -- The statement sees the queue as it was before its own DELETE: what is left is what it did not take.
-       rest AS (SELECT count(*)::int AS n, min(q.enqueued_at) AS oldest FROM telemetry_rollup_queue q WHERE q.id NOT IN (SELECT id FROM taken)),
-       run AS (
-         SELECT (SELECT ok FROM lock) AS locked, (SELECT count(*) FROM taken)::int AS batches, (SELECT coalesce(sum(ct), 0) FROM m)::float8 AS samples,
-                (SELECT count(*) FROM dirty)::int AS minutes, (SELECT count(*) FROM m)::int AS minute_buckets)
-     SELECT run.*, rest.n AS queued, extract(epoch FROM now() - rest.oldest)::float8 AS age,
-            CASE WHEN run.batches > 0 THEN pg_notify($4, json_build_object('minutes', run.minutes, 'generation', (SELECT generation FROM gen))::text) END AS notified
-       FROM run, rest`,
-    [currentMinute, MAX_QUEUE_AGE_S, ROLLUP_LOCK_KEY, ROLLUP_CHANNEL],
-  );
-  const run = result.rows[0]!;
-  if (!run.locked) return { batches: 0, samples: 0, minutes: 0, minuteBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
+  const run: RollupRun = { batches: 0, samples: 0, minutes: 0, minuteBuckets: 0, lagSeconds: 0, queuedBatches: 0 };
+  const minutes = new Set<number>();
+  for (;;) {
+    const step = await rollupTransaction(pool, currentMinute);
+    if (step === null) break; // another process holds the lock
+    run.batches += step.batches;
+    run.samples += step.samples;
+    run.minuteBuckets += step.minuteBuckets;
+    for (const m of step.minutes) minutes.add(m);
+    run.queuedBatches = step.queued;
+    run.lagSeconds = step.lagSeconds;
+    if (step.entries < RUN_MAX_ENTRIES) break;
+  }
+  run.minutes = minutes.size;
   endTimer();
-  const lagSeconds = Math.max(0, run.age ?? 0);
   metrics.rollupSamples.inc(run.samples);
-  metrics.rollupLag.set(lagSeconds);
-  metrics.rollupQueue.set(run.queued);
-  return {
-    batches: run.batches,
-    samples: run.samples,
-    minutes: run.minutes,
-    minuteBuckets: run.minute_buckets,
-    lagSeconds,
-    queuedBatches: run.queued,
-  };
+  metrics.rollupLag.set(run.lagSeconds);
+  metrics.rollupQueue.set(run.queuedBatches);
+  return run;
+}
+
+/** One transaction of a rollup run; null when another process holds the rollup lock. */
+async function rollupTransaction(
+  pool: pg.Pool,
+  currentMinute: number,
+): Promise<{ batches: number; entries: number; samples: number; minutes: Set<number>; minuteBuckets: number; queued: number; lagSeconds: number } | null> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ROLLUP_LOCK_KEY]);
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return null;
+    }
+    // The eligible rows in queue order, until they hold RUN_MAX_ENTRIES entries (at least one row).
+    const taken = await client.query<{ deltas: Buffer; entries: number }>(
+      `DELETE FROM telemetry_rollup_deltas
+        WHERE id IN (SELECT c.id FROM (SELECT id, sum(entries) OVER (ORDER BY id) - entries AS before FROM telemetry_rollup_deltas
+                                        WHERE max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2)) c
+                      WHERE c.before < $3)
+        RETURNING deltas, entries`,
+      [currentMinute, MAX_QUEUE_AGE_S, RUN_MAX_ENTRIES],
+    );
+    const combined = new RollupDeltas();
+    let entries = 0;
+    for (const row of taken.rows) {
+      combined.addEncoded(row.deltas);
+      entries += row.entries;
+    }
+    const minutes = new Set(combined.minutes);
+    let samples = 0;
+    for (const c of combined.counts) samples += c;
+    if (combined.size > 0) {
+      const { body } = combined.encodeMinuteBlocks();
+      await copyBinary(client, 'COPY telemetry_rollup_1m_blocks (bucket, series_group, series_ids, mins, maxs, sums, counts) FROM STDIN (FORMAT binary)', body);
+      // The minutes taken, for the stored site trends to recompute (site-trend-store.ts), committed with the take.
+      await client.query('INSERT INTO site_trend_dirty (minute) SELECT unnest($1::int4[])', [[...minutes]]);
+      // A new rollup generation: trend ranges over rollups stored before it are not current.
+      await client.query(
+        `WITH gen AS (UPDATE rollup_generation SET generation = generation + 1 RETURNING generation)
+         SELECT pg_notify($1, json_build_object('minutes', $2::int, 'generation', (SELECT generation FROM gen))::text)`,
+        [ROLLUP_CHANNEL, minutes.size],
+      );
+    }
+    const rest = await client.query<{ n: number; age: number | null }>(
+      'SELECT count(*)::int AS n, extract(epoch FROM now() - min(enqueued_at))::float8 AS age FROM telemetry_rollup_deltas',
+    );
+    await client.query('COMMIT');
+    return {
+      batches: taken.rows.length,
+      entries,
+      samples,
+      minutes,
+      minuteBuckets: combined.size,
+      queued: rest.rows[0]!.n,
+      lagSeconds: Math.max(0, rest.rows[0]!.age ?? 0),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true; // the connection itself failed: it must not go back to the pool
+    });
+    throw error;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
 }

@@ -13,10 +13,8 @@
  * Samples cross the wire as bytes (timestamptz_send / float8send), never as text: that keeps every float64 bit
  * (NaN payloads, -0) and is cheaper to parse than text rows.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ } from '../../db/binary-copy';
 import { decodeChunk } from './chunk-codec';
 
 /**
@@ -115,12 +113,6 @@ export function rawSamplesSql(series: { any: string } | { one: string } | 'all',
 /** Rows in column arrays, of which [from, to) are to be written. */
 export type SampleRows = { seriesIds: ArrayLike<number>; tsMs: ArrayLike<number>; values: ArrayLike<number>; from: number; to: number };
 
-const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
-const OID_INT4 = 23;
-const OID_TIMESTAMPTZ = 1184;
-const OID_FLOAT8 = 701;
-const COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
-const COPY_TRAILER = Buffer.from([0xff, 0xff]);
 /** Block key: window index and series group in one exact double (windows < 2^26 after 1970, groups < 2^26). */
 const GROUP_SPAN = 67_108_864;
 
@@ -144,26 +136,8 @@ export function encodeSampleBlocks(parts: Iterable<SampleRows>): { body: Buffer;
     samples += list.length;
     blocks += Math.ceil(list.length / BLOCK_MAX_SAMPLES);
   }
-  // Per block: field count, 4 timestamptz/int4 fields, 3 array headers; per sample 8 + 12 + 12 bytes of array elements.
-  const body = Buffer.allocUnsafe(COPY_HEADER.length + blocks * (2 + 12 + 8 + 12 + 12 + 3 * 24) + samples * 32 + COPY_TRAILER.length);
-  let o = COPY_HEADER.copy(body, 0);
-  const timestamp = (ms: number) => {
-    const us = (ms - PG_EPOCH_MS) * 1000;
-    const hi = Math.floor(us / 4_294_967_296);
-    body.writeInt32BE(8, o);
-    body.writeInt32BE(hi, o + 4);
-    body.writeUInt32BE(us - hi * 4_294_967_296, o + 8);
-    o += 12;
-  };
-  const arrayHeader = (n: number, elementBytes: number, oid: number) => {
-    body.writeInt32BE(20 + n * (4 + elementBytes), o);
-    body.writeInt32BE(1, o + 4); // dimensions
-    body.writeInt32BE(0, o + 8); // no NULLs
-    body.writeInt32BE(oid, o + 12);
-    body.writeInt32BE(n, o + 16);
-    body.writeInt32BE(1, o + 20); // lower bound
-    o += 24;
-  };
+  const B = COPY_BYTES;
+  const out = new BinaryCopyWriter(blocks * (B.row + 3 * B.timestamptz + B.int4 + 3 * B.arrayHeader) + samples * (B.int4 + B.timestamptz + B.float8));
   for (const [key, list] of members) {
     const window = Math.floor(key / GROUP_SPAN);
     const group = key - window * GROUP_SPAN;
@@ -176,42 +150,27 @@ export function encodeSampleBlocks(parts: Iterable<SampleRows>): { body: Buffer;
         if (t < minMs) minMs = t;
         if (t > maxMs) maxMs = t;
       }
-      body.writeInt16BE(7, o);
-      o += 2;
-      timestamp(window * COMPACTION_WINDOW_MS);
-      body.writeInt32BE(4, o);
-      body.writeInt32BE(group, o + 4);
-      o += 8;
-      timestamp(minMs);
-      timestamp(maxMs);
-      arrayHeader(block.length, 4, OID_INT4);
-      for (const { rows, at } of block) {
-        body.writeInt32BE(4, o);
-        body.writeInt32BE(rows.seriesIds[at]!, o + 4);
-        o += 8;
-      }
-      arrayHeader(block.length, 8, OID_TIMESTAMPTZ);
-      for (const { rows, at } of block) timestamp(rows.tsMs[at]!);
-      arrayHeader(block.length, 8, OID_FLOAT8);
-      for (const { rows, at } of block) {
-        body.writeInt32BE(8, o);
-        body.writeDoubleBE(rows.values[at]!, o + 4);
-        o += 12;
-      }
+      out.row(7);
+      out.timestamptz(window * COMPACTION_WINDOW_MS);
+      out.int4(group);
+      out.timestamptz(minMs);
+      out.timestamptz(maxMs);
+      out.arrayHeader(block.length, B.int4, OID_INT4);
+      for (const { rows, at } of block) out.int4(rows.seriesIds[at]!);
+      out.arrayHeader(block.length, B.timestamptz, OID_TIMESTAMPTZ);
+      for (const { rows, at } of block) out.timestamptz(rows.tsMs[at]!);
+      out.arrayHeader(block.length, B.float8, OID_FLOAT8);
+      for (const { rows, at } of block) out.float8(rows.values[at]!);
     }
   }
-  o += COPY_TRAILER.copy(body, o);
-  return { body: body.subarray(0, o), blocks };
+  return { body: out.finish(), blocks };
 }
 
 /** COPYs rows as blocks on an open client (the caller owns the transaction). Returns the number of blocks. */
 export async function copySampleBlocks(client: pg.PoolClient | pg.Client, parts: Iterable<SampleRows>): Promise<number> {
   const { body, blocks } = encodeSampleBlocks(parts);
   if (blocks === 0) return 0;
-  const stream = client.query(
-    copyFrom('COPY telemetry_sample_blocks (window_start, series_group, ts_min, ts_max, series_ids, stamps, vals) FROM STDIN (FORMAT binary)'),
-  );
-  await pipeline(Readable.from([body], { objectMode: false }), stream);
+  await copyBinary(client, 'COPY telemetry_sample_blocks (window_start, series_group, ts_min, ts_max, series_ids, stamps, vals) FROM STDIN (FORMAT binary)', body);
   return blocks;
 }
 

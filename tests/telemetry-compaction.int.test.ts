@@ -229,6 +229,11 @@ describe('compressed sample storage', () => {
     const overlapping = `SELECT count(*)::int AS n FROM %s a JOIN %s b ON b.series_id = a.series_id AND b.window_start > a.window_start
                           AND b.window_start < a.window_start + a.window_minutes * interval '1 minute'`;
     expect(await count(overlapping.replaceAll('%s', 'telemetry_chunks'))).toBe(0);
+    // A chunk's second window continued its first (appendChunk); a full chunk no longer carries the encoder state
+    // (format 2, flag 0x10) that continuing needs, a chunk that may still grow does.
+    expect(await count(`SELECT count(*)::int AS n FROM telemetry_chunks WHERE get_byte(data, 0) <> 2`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM telemetry_chunks WHERE count >= 240 AND get_byte(data, 1) & 16 <> 0`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM telemetry_chunks WHERE count < 200 AND window_minutes = 30 AND get_byte(data, 1) & 16 <> 0`)).toBeGreaterThan(0);
     // The closed hours of 1-minute rollups are compressed too, grown into chunks of up to 6 hours (one per series here,
     // two where midnight cuts one), the row table empty.
     expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBe(0);

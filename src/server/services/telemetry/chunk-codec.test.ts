@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalDigits, decodeChunk, decodeRollupWindow, encodeChunk, encodeRollupWindow, type ValueMode } from './chunk-codec';
+import { appendChunk, appendRollupWindow, decimalDigits, decodeChunk, decodeRollupWindow, encodeChunk, encodeRollupWindow, type ValueMode } from './chunk-codec';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure names a seed that reproduces it. */
 function random(seed: number): () => number {
@@ -163,6 +163,102 @@ describe('chunk codec', () => {
   });
 });
 
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+describe('chunk codec: continuing a chunk (appendChunk)', () => {
+  /** Value sets of every mode: specials (XOR), full-precision floats, decimal gauges, a counter with resets. */
+  function valueSets(n: number, next: () => number): Float64Array[] {
+    const specials = fromBits(['7ff4dead0000beef', '8000000000000000', '7ff0000000000000', 'fff0000000000000', '0000000000000001', '3ff0000000000000', '7ff8000000000000']);
+    const counter: number[] = [];
+    let c = 5_000;
+    for (let i = 0; i < n; i++) {
+      c = i % 37 === 36 ? Math.floor(next() * 10) : c + 1_000 + Math.floor(next() * 3);
+      counter.push(c);
+    }
+    return [
+      Float64Array.from({ length: n }, (_, i) => specials[i % specials.length]!),
+      Float64Array.from({ length: n }, () => (next() - 0.5) * 1e6),
+      Float64Array.from({ length: n }, () => Math.round((650 + next() * 20) * 100) / 100),
+      Float64Array.from({ length: n }, (_, i) => 60 + Math.floor(i / 40)),
+      Float64Array.from(counter),
+    ];
+  }
+
+  it('continues to the very bits encodeChunk writes for all the samples, in every value mode, and decodes exactly', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = random(100 + seed);
+      const n = 2 + Math.floor(next() * 300);
+      const ts = scrapeTimes(n, next);
+      for (const values of valueSets(n, next)) {
+        const mode = decodeChunk(encodeChunk(ts, values)).valueMode;
+        // Cut into 1-4 windows, each appended to what the earlier ones made.
+        const cuts = [0, ...Array.from({ length: Math.floor(next() * 4) }, () => 1 + Math.floor(next() * (n - 1))).sort((a, b) => a - b), n];
+        let chunk = encodeChunk(ts.slice(0, cuts[1]), values.slice(0, cuts[1]), { valueMode: mode, appendable: true });
+        for (let c = 1; c + 1 < cuts.length; c++) {
+          const appended = appendChunk(chunk, ts.slice(cuts[c], cuts[c + 1]), values.slice(cuts[c], cuts[c + 1]), { appendable: true });
+          if (appended === undefined) throw new Error(`seed ${seed}: not appendable`);
+          chunk = appended;
+        }
+        expect(hex(chunk), `seed ${seed} ${mode}`).toBe(hex(encodeChunk(ts, values, { valueMode: mode, appendable: true })));
+        const decoded = decodeChunk(chunk);
+        expect(Array.from(decoded.timestamps)).toEqual(ts);
+        expect(bits(decoded.values)).toEqual(bits(values));
+        // The last append without the state: what encodeChunk writes without it.
+        const closed = appendChunk(encodeChunk(ts.slice(0, cuts[1]), values.slice(0, cuts[1]), { valueMode: mode, appendable: true }), ts.slice(cuts[1]), values.slice(cuts[1]));
+        if (cuts[1]! < n) expect(hex(closed!)).toBe(hex(encodeChunk(ts, values, { valueMode: mode })));
+      }
+    }
+  });
+
+  it('keeps the state only when asked, and costs nothing without it', () => {
+    const next = random(7);
+    const ts = scrapeTimes(240, next);
+    const values = Float64Array.from({ length: 240 }, () => (next() - 0.5) * 1e3);
+    const open = encodeChunk(ts, values, { appendable: true });
+    const closed = encodeChunk(ts, values);
+    expect(open.length - closed.length).toBeGreaterThan(10);
+    expect(open.length - closed.length).toBeLessThan(30);
+    expect(appendChunk(closed, [ts.at(-1)! + 30_000_000], Float64Array.from([1]))).toBeUndefined();
+    expect(bits(decodeChunk(open).values)).toEqual(bits(decodeChunk(closed).values));
+  });
+
+  it('refuses what it cannot continue exactly: earlier or equal timestamps, another unit, values outside the decimal mode', () => {
+    const ts = [1_795_000_000_000_000, 1_795_000_030_000_000, 1_795_000_060_000_000];
+    const decimal = encodeChunk(ts, Float64Array.from([1.5, 2.25, 3]), { valueMode: 'decimal-delta', appendable: true });
+    const later = 1_795_000_090_000_000;
+    expect(appendChunk(decimal, [ts[2]!], Float64Array.from([4]))).toBeUndefined();
+    expect(appendChunk(decimal, [ts[1]!], Float64Array.from([4]))).toBeUndefined();
+    expect(appendChunk(decimal, [later + 1_000], Float64Array.from([4]))).toBeUndefined(); // ms in a chunk of whole seconds
+    expect(appendChunk(decimal, [later], Float64Array.from([4.125]))).toBeUndefined(); // a third digit
+    expect(appendChunk(decimal, [later], Float64Array.from([-0]))).toBeUndefined();
+    expect(appendChunk(decimal, [later], Float64Array.from([Number.NaN]))).toBeUndefined();
+    expect(appendChunk(decimal, [later], Float64Array.from([0.1 + 0.2]))).toBeUndefined();
+    const ok = appendChunk(decimal, [later], Float64Array.from([4.75]), { appendable: true })!;
+    expect(Array.from(decodeChunk(ok).values)).toEqual([1.5, 2.25, 3, 4.75]);
+    expect(decodeChunk(ok).valueMode).toBe('decimal-delta');
+    // XOR takes anything, a counter reset and -0 included.
+    const xor = encodeChunk(ts, Float64Array.from([0.1 + 0.2, 1e300, 7]), { appendable: true });
+    const more = appendChunk(xor, [later, later + 30_000_000], Float64Array.from([-0, Number.NEGATIVE_INFINITY]))!;
+    expect(bits(decodeChunk(more).values)).toEqual(bits(Float64Array.from([0.1 + 0.2, 1e300, 7, -0, Number.NEGATIVE_INFINITY])));
+  });
+
+  it('still reads chunks written in format 1', () => {
+    const ts = [1_795_000_000_000_000, 1_795_000_030_002_000, 1_795_000_060_001_000, 1_795_000_090_004_000, 1_795_000_120_000_000];
+    // Bytes written by format 1's encoder (commit 42a5bac).
+    const v1 = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+    const xor = decodeChunk(v1('010105000001a1ee565e00f07532416110d7ff4dead0000beefc0ffffd37ab40002fbbf00bfffc1fbff8000000000000cffc00000000000040'));
+    expect(Array.from(xor.timestamps)).toEqual(ts);
+    expect(bits(xor.values)).toEqual(['7ff4dead0000beef', '8000000000000000', '7ff0000000000000', '0000000000000001', '3ff0000000000000']);
+    const dod = decodeChunk(v1('01090500000001a1ee565e00f07532416110de7d0e7d040bc04e12'));
+    expect([dod.valueMode, ...Array.from(dod.timestamps)]).toEqual(['decimal-dod', ...ts]);
+    expect(Array.from(dod.values)).toEqual([1000, 2000, 3000, 4001, 5]);
+    const delta = decodeChunk(v1('01050503000001a1ee565e00f07532416110dfab3d814e9c4edabdf4f093f280'));
+    expect([delta.valueMode, ...Array.from(delta.values)]).toEqual(['decimal-delta', 650.25, 651.5, 649.75, 650, 612.125]);
+    // A format 1 chunk has no state: the caller decodes and re-encodes it.
+    expect(appendChunk(v1('01050503000001a1ee565e00f07532416110dfab3d814e9c4edabdf4f093f280'), [1_795_000_150_000_000], Float64Array.from([1]))).toBeUndefined();
+  });
+});
+
 describe('1-minute rollup windows', () => {
   it('round-trips min / max / sum / count to the bit, NaN, ±Inf, -0, subnormals and gaps included', () => {
     const minutes = [29_000_000, 29_000_001, 29_000_002, 29_000_005, 29_000_006, 29_000_059];
@@ -224,5 +320,37 @@ describe('1-minute rollup windows', () => {
     }
     const decoded = decodeRollupWindow(Uint8Array.from(v1));
     expect([decoded.mins, decoded.maxs, decoded.sums, decoded.counts].map((c) => Array.from(c))).toEqual(columns.map((c) => Array.from(c)));
+  });
+  it('continues a window hour by hour to the bits encodeRollupWindow writes for all of it, sums derived or kept', () => {
+    for (const derivedSums of [true, false]) {
+      const minutes = Array.from({ length: 360 }, (_, i) => 29_000_040 + i);
+      const a = Float64Array.from(minutes, (_, i) => 400 + ((i * 37) % 50) + 0.125);
+      const b = Float64Array.from(minutes, (_, i) => 380 + ((i * 53) % 70) + 0.5);
+      const counts = Float64Array.from(minutes, (_, i) => (derivedSums ? (i === 17 ? 1 : 2) : 6));
+      const mins = Float64Array.from(a, (v, i) => Math.min(v, b[i]!));
+      const maxs = Float64Array.from(a, (v, i) => Math.max(v, b[i]!));
+      const sums = Float64Array.from(a, (v, i) => (counts[i] === 1 ? mins[i]! : counts[i] === 2 ? mins[i]! + maxs[i]! : v * 6 + 0.25));
+      if (counts[17] === 1) maxs[17] = mins[17]!;
+      const hour = (h: number) => {
+        const s = h * 60;
+        return { minutes: minutes.slice(s, s + 60), mins: mins.slice(s, s + 60), maxs: maxs.slice(s, s + 60), sums: sums.slice(s, s + 60), counts: counts.slice(s, s + 60) };
+      };
+      let window = encodeRollupWindow(hour(0), { appendable: true });
+      for (let h = 1; h < 6; h++) window = appendRollupWindow(window, hour(h), { appendable: h < 5 })!;
+      const all = { minutes, mins, maxs, sums, counts };
+      expect(hex(window)).toBe(hex(encodeRollupWindow(all)));
+      const decoded = decodeRollupWindow(window);
+      expect(bits(decoded.sums)).toEqual(bits(sums));
+      expect(bits(decoded.maxs)).toEqual(bits(maxs));
+    }
+    // A window that leaves out its sums cannot take a bucket whose sum is not derivable; one that keeps them keeps them.
+    const one = { minutes: [29_000_000], mins: Float64Array.from([1]), maxs: Float64Array.from([2]), sums: Float64Array.from([3]), counts: Float64Array.from([2]) };
+    const odd = { minutes: [29_000_001], mins: Float64Array.from([1]), maxs: Float64Array.from([2]), sums: Float64Array.from([4]), counts: Float64Array.from([2]) };
+    expect(appendRollupWindow(encodeRollupWindow(one, { appendable: true }), odd)).toBeUndefined();
+    const kept = appendRollupWindow(encodeRollupWindow(odd, { appendable: true }), { ...one, minutes: [29_000_002] })!;
+    const both = { minutes: [29_000_001, 29_000_002], mins: Float64Array.from([1, 1]), maxs: Float64Array.from([2, 2]), sums: Float64Array.from([4, 3]), counts: Float64Array.from([2, 2]) };
+    expect(hex(kept)).toBe(hex(encodeRollupWindow(both)));
+    expect(Array.from(decodeRollupWindow(kept).sums)).toEqual([4, 3]);
+    expect(appendRollupWindow(encodeRollupWindow(one), { ...one, minutes: [29_000_002] })).toBeUndefined();
   });
 });

@@ -10,12 +10,22 @@
  * Both round-trip float64 exactly to the bit: values are read and written through their bits, never through arithmetic
  * that could canonicalise a NaN.
  *
- * Layout: byte 0 format version (1), byte 1 flags (bits 0-1 timestamp divisor code, bits 2-3 value mode), varint
- * sample count, [decimal modes: byte k], then one bit stream: first timestamp (64 bits, two's complement), first delta
- * and the deltas of deltas as variable-length integers, then the values.
+ * Layout (format 2): byte 0 format version, byte 1 flags (bits 0-1 timestamp divisor code, bits 2-3 value mode, bit 4
+ * HAS_STATE), varint sample count, [decimal modes: byte k], [HAS_STATE: the encoder's end state, see writeState], then
+ * one bit stream with each sample's timestamp and value in turn: the first timestamp (64 bits, two's complement) and
+ * value, then per sample the timestamp's delta of delta (a variable-length integer) and the value's XOR or decimal
+ * step. Because the stream is in sample order and the end state says where the encoder stopped (bit length, last
+ * timestamp and delta, last value's bits and XOR window or last decimal and delta), appendChunk continues a chunk with
+ * later samples without decoding it, to the very bits encodeChunk would write for all of them in the same modes.
+ * Compaction keeps the state only on chunks that may still grow (about 20 bytes), so a full chunk pays nothing.
+ *
+ * Format 1 (timestamps, then values, in one stream; no state) is still read.
  */
 
-const FORMAT_VERSION = 1;
+const FORMAT_V1 = 1;
+const FORMAT_VERSION = 2;
+/** Flag: the encoder's end state follows the header, so the chunk can be continued (appendChunk). */
+const HAS_STATE = 0b1_0000;
 /** Timestamps that are all multiples of a divisor are stored divided by it (ms-aligned µs timestamps: ÷1000). */
 const TS_DIVISORS = [1, 1_000, 1_000_000] as const;
 const VALUE_XOR = 0;
@@ -35,8 +45,14 @@ class BitWriter {
   private bytes: Uint8Array;
   private bitLength = 0;
 
-  constructor(capacityBytes: number) {
-    this.bytes = new Uint8Array(Math.max(16, capacityBytes));
+  /** `from`: a stream to continue (its bits after `bitLength` must be zero, as finish() leaves them). */
+  constructor(capacityBytes: number, from?: { bytes: Uint8Array; bitLength: number }) {
+    const used = from ? (from.bitLength + 7) >>> 3 : 0;
+    this.bytes = new Uint8Array(Math.max(16, capacityBytes + used));
+    if (from) {
+      this.bytes.set(from.bytes.subarray(0, used));
+      this.bitLength = from.bitLength;
+    }
   }
 
   /** Writes the low `n` bits of `value` (0 ≤ n ≤ 32), most significant first. */
@@ -195,7 +211,105 @@ export function decimalDigits(values: Float64Array): number | undefined {
   return k;
 }
 
-export type EncodeOptions = { /** Force one value encoding (for measurements and tests); default: the smallest. */ valueMode?: ValueMode };
+export type EncodeOptions = {
+  /** Force one value encoding (for measurements and tests); default: the smallest. */
+  valueMode?: ValueMode;
+  /** Keep the encoder's end state in the chunk, so appendChunk can continue it (about 20 bytes). */
+  appendable?: boolean;
+};
+
+/**
+ * Where an encoder stands after its last sample: everything a continuation needs. Timestamps are divided by the
+ * chunk's divisor; values are the last one's bits (XOR) or its decimal integer (decimal modes).
+ */
+type EncoderState = {
+  divisorCode: number;
+  mode: number;
+  digits: number;
+  count: number;
+  firstT: number;
+  lastT: number;
+  lastDelta: number;
+  hi: number;
+  lo: number;
+  /** The XOR window in use (leading -1: none opened yet). */
+  windowLeading: number;
+  windowTrailing: number;
+  m: number;
+  mDelta: number;
+};
+
+/** Encodes samples one after another into one stream (format 2): timestamp, then value, per sample. */
+class StreamEncoder {
+  constructor(
+    readonly s: EncoderState,
+    readonly w: BitWriter,
+  ) {}
+
+  /** `t` divided by the divisor; (hi, lo) the value's bits; `m` its decimal integer in decimal modes. */
+  add(t: number, hi: number, lo: number, m: number): void {
+    const s = this.s;
+    const w = this.w;
+    if (s.count === 0) {
+      const tHi = Math.floor(t / TWO_32);
+      w.write(tHi >>> 0, 32);
+      w.write(t - tHi * TWO_32, 32);
+      s.firstT = t;
+      s.lastDelta = 0;
+      if (s.mode === VALUE_XOR) {
+        w.write(hi, 32);
+        w.write(lo, 32);
+      } else {
+        writeVariable(w, m);
+        s.mDelta = 0;
+      }
+    } else {
+      const delta = t - s.lastT;
+      writeVariable(w, delta - s.lastDelta);
+      s.lastDelta = delta;
+      if (s.mode === VALUE_XOR) xorStep(s, hi, lo, w);
+      else {
+        const d = m - s.m;
+        writeVariable(w, s.mode === VALUE_DECIMAL_DOD ? d - s.mDelta : d);
+        s.mDelta = d;
+      }
+    }
+    s.lastT = t;
+    s.hi = hi;
+    s.lo = lo;
+    s.m = m;
+    s.count++;
+  }
+
+  /** The chunk: header (with the end state when `appendable` and it fits), then the stream. */
+  finish(appendable: boolean): Uint8Array {
+    const s = this.s;
+    const header: number[] = [FORMAT_VERSION, 0];
+    writeVarint(header, s.count);
+    if (s.mode !== VALUE_XOR) header.push(s.digits);
+    // The state's integers are zig-zag varints, exact up to 2^51 in magnitude (any realistic chunk: µs timestamps span
+    // far less); a chunk past that is simply not appendable.
+    const keep = appendable && s.count > 0 && Math.abs(s.lastT - s.firstT) <= MAX_VARIABLE_INT && Math.abs(s.lastDelta) <= MAX_VARIABLE_INT;
+    if (keep) {
+      writeVarint(header, this.w.length);
+      writeVarint(header, zigzag(s.lastT - s.firstT));
+      writeVarint(header, zigzag(s.lastDelta));
+      if (s.mode === VALUE_XOR) {
+        header.push(s.hi >>> 24, (s.hi >>> 16) & 0xff, (s.hi >>> 8) & 0xff, s.hi & 0xff, s.lo >>> 24, (s.lo >>> 16) & 0xff, (s.lo >>> 8) & 0xff, s.lo & 0xff);
+        header.push(s.windowLeading + 1, s.windowTrailing);
+      } else {
+        writeVarint(header, zigzag(s.m));
+        writeVarint(header, zigzag(s.mDelta));
+      }
+    }
+    header[1] = s.divisorCode | (s.mode << 2) | (keep ? HAS_STATE : 0);
+    const stream = this.w.finish();
+    const out = new Uint8Array(header.length + stream.length);
+    out.set(header, 0);
+    out.set(stream, header.length);
+    return out;
+  }
+}
 
 /**
  * Encodes timestamps (safe integers, non-decreasing is best but not required) and their values.
@@ -212,54 +326,143 @@ export function encodeChunk(timestamps: ArrayLike<number>, values: Float64Array,
   }
   const divisor = TS_DIVISORS[divisorCode]!;
 
-  const header: number[] = [FORMAT_VERSION, 0];
-  writeVarint(header, count);
-  const tsWriter = new BitWriter(count * 2 + 16);
-  if (count > 0) {
-    const first = timestamps[0]! / divisor;
-    const hi = Math.floor(first / TWO_32);
-    tsWriter.write(hi >>> 0, 32);
-    tsWriter.write(first - hi * TWO_32, 32);
-    let previous = first;
-    let previousDelta = 0;
-    for (let i = 1; i < count; i++) {
-      const t = timestamps[i]! / divisor;
-      const delta = t - previous;
-      writeVariable(tsWriter, delta - previousDelta);
-      previous = t;
-      previousDelta = delta;
-    }
-  }
-
   const digits = options.valueMode === 'xor' ? undefined : decimalDigits(values);
   if (options.valueMode !== undefined && options.valueMode !== 'xor' && digits === undefined) {
     throw new RangeError(`chunk codec: values are not exact decimals, cannot use ${options.valueMode}`);
   }
   let mode = VALUE_XOR;
-  let valueBits: Uint8Array;
-  if (digits === undefined) {
-    valueBits = encodeXor(tsWriter, values);
-  } else {
+  let ints: Float64Array | undefined;
+  if (digits !== undefined) {
     const scale = 10 ** digits;
-    const ints = new Float64Array(count);
+    ints = new Float64Array(count);
     for (let i = 0; i < count; i++) ints[i] = Math.round(values[i]! * scale);
     const deltaCost = decimalCost(ints, false);
     const dodCost = decimalCost(ints, true);
     const useDod = options.valueMode === 'decimal-dod' || (options.valueMode === undefined && dodCost < deltaCost);
     const xorCost = options.valueMode === undefined ? xorBits(values) : Number.POSITIVE_INFINITY;
-    if (xorCost < Math.min(deltaCost, dodCost)) {
-      valueBits = encodeXor(tsWriter, values);
-    } else {
-      mode = useDod ? VALUE_DECIMAL_DOD : VALUE_DECIMAL_DELTA;
-      header.push(digits);
-      valueBits = encodeDecimal(tsWriter, ints, useDod);
+    if (xorCost >= Math.min(deltaCost, dodCost)) mode = useDod ? VALUE_DECIMAL_DOD : VALUE_DECIMAL_DELTA;
+  }
+  const state = newState(divisorCode, mode, digits ?? 0);
+  const encoder = new StreamEncoder(state, new BitWriter(count * 4 + 16));
+  const words = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+  for (let i = 0; i < count; i++) encoder.add(timestamps[i]! / divisor, words[2 * i + 1]!, words[2 * i]!, ints ? ints[i]! : 0);
+  return encoder.finish(options.appendable === true);
+}
+
+function newState(divisorCode: number, mode: number, digits: number): EncoderState {
+  return { divisorCode, mode, digits, count: 0, firstT: 0, lastT: 0, lastDelta: 0, hi: 0, lo: 0, windowLeading: -1, windowTrailing: 0, m: 0, mDelta: 0 };
+}
+
+/**
+ * Continues a chunk written with `appendable` by later samples (the first after the chunk's last timestamp), without
+ * decoding it: the result is bit for bit what encodeChunk writes for all the samples in the chunk's timestamp unit and
+ * value mode. Returns undefined, for the caller to decode and re-encode, when the chunk holds no state (format 1, or
+ * written without `appendable`), when a sample is not later than the chunk's last or not in its timestamp unit, or
+ * when a value does not fit its decimal mode.
+ */
+export function appendChunk(chunk: Uint8Array, timestamps: ArrayLike<number>, values: Float64Array, options: { appendable?: boolean } = {}): Uint8Array | undefined {
+  const count = timestamps.length;
+  if (values.length !== count) throw new RangeError(`chunk codec: ${count} timestamps but ${values.length} values`);
+  const header = readHeader(chunk);
+  const { state, streamStart, streamBits } = header;
+  if (state === undefined || streamBits === undefined) return undefined;
+  if (count === 0) return options.appendable === true ? chunk : encodeStateless(chunk, header);
+  const divisor = TS_DIVISORS[state.divisorCode]!;
+  for (let i = 0; i < count; i++) {
+    const t = timestamps[i]!;
+    if (!Number.isSafeInteger(t)) throw new RangeError(`chunk codec: timestamp ${t} at index ${i} is not a safe integer`);
+    if (t % divisor !== 0) return undefined;
+  }
+  if (!(timestamps[0]! / divisor > state.lastT)) return undefined;
+  let ints: Float64Array | undefined;
+  if (state.mode !== VALUE_XOR) {
+    const scale = 10 ** state.digits;
+    ints = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v) || Object.is(v, -0)) return undefined;
+      const m = Math.round(v * scale);
+      if (!(Math.abs(m) < MAX_DECIMAL_INT && m / scale === v)) return undefined;
+      ints[i] = m;
     }
   }
-  header[1] = divisorCode | (mode << 2);
-  const out = new Uint8Array(header.length + valueBits.length);
-  out.set(header, 0);
-  out.set(valueBits, header.length);
+  const encoder = new StreamEncoder(state, new BitWriter(count * 4 + 16, { bytes: chunk.subarray(streamStart), bitLength: streamBits }));
+  const words = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+  for (let i = 0; i < count; i++) encoder.add(timestamps[i]! / divisor, words[2 * i + 1]!, words[2 * i]!, ints ? ints[i]! : 0);
+  return encoder.finish(options.appendable === true);
+}
+
+/** The same chunk without its state. */
+function encodeStateless(chunk: Uint8Array, header: ChunkHeader): Uint8Array {
+  const start: number[] = [FORMAT_VERSION, chunk[1]! & ~HAS_STATE];
+  writeVarint(start, header.count);
+  if (header.mode !== VALUE_XOR) start.push(header.digits);
+  const stream = chunk.subarray(header.streamStart);
+  const out = new Uint8Array(start.length + stream.length);
+  out.set(start, 0);
+  out.set(stream, start.length);
   return out;
+}
+
+type ChunkHeader = {
+  version: number;
+  divisorCode: number;
+  mode: number;
+  count: number;
+  digits: number;
+  streamStart: number;
+  /** Format 2 with HAS_STATE: the stream's length in bits and where its encoder stopped. */
+  streamBits?: number;
+  state?: EncoderState;
+};
+
+function readHeader(bytes: Uint8Array): ChunkHeader {
+  const version = bytes[0];
+  if (bytes.length < 3 || (version !== FORMAT_VERSION && version !== FORMAT_V1)) throw new Error(`chunk codec: unknown format ${version}`);
+  const flags = bytes[1]!;
+  const divisorCode = flags & 0b11;
+  const mode = (flags >>> 2) & 0b11;
+  if (divisorCode >= TS_DIVISORS.length || mode > VALUE_DECIMAL_DOD || flags >>> 5 !== 0 || (version === FORMAT_V1 && flags & HAS_STATE)) {
+    throw new Error(`chunk codec: bad flags ${flags}`);
+  }
+  let offset = 2;
+  const varint = () => {
+    let n = 0;
+    let factor = 1;
+    for (;;) {
+      const b = bytes[offset++];
+      if (b === undefined) throw new Error('chunk codec: data ends early');
+      n += (b & 0x7f) * factor;
+      factor *= 128;
+      if (b < 0x80) return n;
+    }
+  };
+  const count = varint();
+  const digits = mode === VALUE_XOR ? 0 : bytes[offset++]!;
+  if (!(flags & HAS_STATE)) return { version, divisorCode, mode, count, digits, streamStart: offset };
+  const streamBits = varint();
+  const state = newState(divisorCode, mode, digits);
+  state.count = count;
+  const span = unzigzag(varint());
+  state.lastDelta = unzigzag(varint());
+  if (mode === VALUE_XOR) {
+    if (offset + 10 > bytes.length) throw new Error('chunk codec: data ends early');
+    state.hi = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+    state.lo = ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0;
+    state.windowLeading = bytes[offset + 8]! - 1;
+    state.windowTrailing = bytes[offset + 9]!;
+    offset += 10;
+  } else {
+    state.m = unzigzag(varint());
+    state.mDelta = unzigzag(varint());
+  }
+  // The stream starts with the first timestamp's 64 bits, byte-aligned.
+  if (offset + 8 > bytes.length || ((streamBits + 7) >>> 3) !== bytes.length - offset) throw new Error('chunk codec: data ends early');
+  const hi = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) | 0;
+  const lo = ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0;
+  state.firstT = hi * TWO_32 + lo;
+  state.lastT = state.firstT + span;
+  return { version, divisorCode, mode, count, digits, streamStart: offset, streamBits, state };
 }
 
 function decimalCost(ints: Float64Array, dod: boolean): number {
@@ -274,73 +477,44 @@ function decimalCost(ints: Float64Array, dod: boolean): number {
   return bits;
 }
 
-function encodeDecimal(w: BitWriter, ints: Float64Array, dod: boolean): Uint8Array {
-  if (ints.length > 0) writeVariable(w, ints[0]!);
-  let previousDelta = 0;
-  for (let i = 1; i < ints.length; i++) {
-    const delta = ints[i]! - ints[i - 1]!;
-    writeVariable(w, dod ? delta - previousDelta : delta);
-    previousDelta = delta;
-  }
-  return w.finish();
-}
-
 /** Leading / trailing zero counts of a 64-bit word given as hi and lo halves. */
 const leadingZeros = (hi: number, lo: number) => (hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo));
 const ctz32 = (x: number) => (x === 0 ? 32 : 31 - Math.clz32(x & -x));
 const trailingZeros = (hi: number, lo: number) => (lo !== 0 ? ctz32(lo) : 32 + ctz32(hi));
 
-/** Iterates the XOR encoding; `w` undefined only counts the bits. */
-function xorPass(values: Float64Array, w: BitWriter | undefined): number {
-  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  let bits = 0;
-  if (values.length === 0) return 0;
-  let prevHi = words[1]!;
-  let prevLo = words[0]!;
-  w?.write(prevHi, 32);
-  w?.write(prevLo, 32);
-  bits += 64;
-  let windowLeading = -1;
-  let windowTrailing = 0;
-  for (let i = 1; i < values.length; i++) {
-    const hi = words[2 * i + 1]!;
-    const lo = words[2 * i]!;
-    const xHi = (hi ^ prevHi) >>> 0;
-    const xLo = (lo ^ prevLo) >>> 0;
-    prevHi = hi;
-    prevLo = lo;
-    if (xHi === 0 && xLo === 0) {
-      w?.write(0, 1);
-      bits += 1;
-      continue;
-    }
-    const leading = leadingZeros(xHi, xLo);
-    const trailing = trailingZeros(xHi, xLo);
-    let useWindow = windowLeading >= 0 && leading >= windowLeading && trailing >= windowTrailing;
-    if (useWindow) {
-      // Reusing a much wider window than needed wastes bits: open a new one when that saves more than its header.
-      const wasted = leading - windowLeading + (trailing - windowTrailing);
-      if (wasted > 13) useWindow = false;
-    }
-    let meaningfulLeading = leading;
-    let meaningfulTrailing = trailing;
-    if (useWindow) {
-      meaningfulLeading = windowLeading;
-      meaningfulTrailing = windowTrailing;
-      w?.write(0b10, 2);
-      bits += 2;
-    } else {
-      windowLeading = leading;
-      windowTrailing = trailing;
-      // '11' + 6 bits leading zeros + 6 bits (meaningful length − 1).
-      w?.write((0b11 << 12) | (leading << 6) | (64 - leading - trailing - 1), 14);
-      bits += 14;
-    }
-    const length = 64 - meaningfulLeading - meaningfulTrailing;
-    bits += length;
-    if (w) writeShifted(w, xHi, xLo, meaningfulTrailing, length);
+/**
+ * One value of the XOR encoding after the first, against the previous value's bits and window in `s` (which it
+ * updates but for hi / lo, the caller's); `w` undefined only counts the bits.
+ */
+function xorStep(s: { hi: number; lo: number; windowLeading: number; windowTrailing: number }, hi: number, lo: number, w: BitWriter | undefined): number {
+  const xHi = (hi ^ s.hi) >>> 0;
+  const xLo = (lo ^ s.lo) >>> 0;
+  if (xHi === 0 && xLo === 0) {
+    w?.write(0, 1);
+    return 1;
   }
-  return bits;
+  const leading = leadingZeros(xHi, xLo);
+  const trailing = trailingZeros(xHi, xLo);
+  let useWindow = s.windowLeading >= 0 && leading >= s.windowLeading && trailing >= s.windowTrailing;
+  if (useWindow) {
+    // Reusing a much wider window than needed wastes bits: open a new one when that saves more than its header.
+    const wasted = leading - s.windowLeading + (trailing - s.windowTrailing);
+    if (wasted > 13) useWindow = false;
+  }
+  let bits: number;
+  if (useWindow) {
+    w?.write(0b10, 2);
+    bits = 2;
+  } else {
+    s.windowLeading = leading;
+    s.windowTrailing = trailing;
+    // '11' + 6 bits leading zeros + 6 bits (meaningful length − 1).
+    w?.write((0b11 << 12) | (leading << 6) | (64 - leading - trailing - 1), 14);
+    bits = 14;
+  }
+  const length = 64 - s.windowLeading - s.windowTrailing;
+  if (w) writeShifted(w, xHi, xLo, s.windowTrailing, length);
+  return bits + length;
 }
 
 /** Writes `length` bits of the 64-bit word (hi, lo) shifted right by `shift`. */
@@ -365,111 +539,150 @@ function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, lengt
   }
 }
 
+/** Bits the XOR encoding of `values` takes (for choosing the value mode). */
 function xorBits(values: Float64Array): number {
-  return xorPass(values, undefined);
-}
-
-function encodeXor(w: BitWriter, values: Float64Array): Uint8Array {
-  xorPass(values, w);
-  return w.finish();
+  if (values.length === 0) return 0;
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  const s = { hi: words[1]!, lo: words[0]!, windowLeading: -1, windowTrailing: 0 };
+  let bits = 64;
+  for (let i = 1; i < values.length; i++) {
+    const hi = words[2 * i + 1]!;
+    const lo = words[2 * i]!;
+    bits += xorStep(s, hi, lo, undefined);
+    s.hi = hi;
+    s.lo = lo;
+  }
+  return bits;
 }
 
 export type DecodedChunk = { timestamps: Float64Array; values: Float64Array; valueMode: ValueMode };
 
 export function decodeChunk(bytes: Uint8Array): DecodedChunk {
-  if (bytes.length < 3 || bytes[0] !== FORMAT_VERSION) throw new Error(`chunk codec: unknown format ${bytes[0]}`);
-  const flags = bytes[1]!;
-  const divisor = TS_DIVISORS[flags & 0b11];
-  const mode = (flags >>> 2) & 0b11;
-  if (divisor === undefined || mode > VALUE_DECIMAL_DOD) throw new Error(`chunk codec: bad flags ${flags}`);
-  let offset = 2;
-  let count = 0;
-  let factor = 1;
-  for (;;) {
-    const b = bytes[offset++];
-    if (b === undefined) throw new Error('chunk codec: data ends early');
-    count += (b & 0x7f) * factor;
-    factor *= 128;
-    if (b < 0x80) break;
-  }
-  const digits = mode === VALUE_XOR ? 0 : bytes[offset++]!;
-  const r = new BitReader(bytes, offset);
+  const h = readHeader(bytes);
+  const divisor = TS_DIVISORS[h.divisorCode]!;
+  const count = h.count;
+  const r = new BitReader(bytes, h.streamStart);
   const timestamps = new Float64Array(count);
-  if (count > 0) {
-    const hi = r.read(32) | 0;
-    const first = hi * TWO_32 + r.read(32);
-    timestamps[0] = first * divisor;
-    let previous = first;
-    let previousDelta = 0;
-    for (let i = 1; i < count; i++) {
-      const delta = previousDelta + readVariable(r);
-      previous += delta;
-      previousDelta = delta;
-      timestamps[i] = previous * divisor;
-    }
-  }
   const values = new Float64Array(count);
-  if (count > 0) {
-    if (mode === VALUE_XOR) decodeXor(r, values);
-    else {
-      const scale = 10 ** digits;
-      let m = readVariable(r);
-      values[0] = m / scale;
-      let previousDelta = 0;
-      for (let i = 1; i < count; i++) {
-        const delta = mode === VALUE_DECIMAL_DOD ? previousDelta + readVariable(r) : readVariable(r);
-        m += delta;
-        previousDelta = delta;
-        values[i] = m / scale;
-      }
+  const valueMode = h.mode === VALUE_XOR ? 'xor' : h.mode === VALUE_DECIMAL_DELTA ? 'decimal-delta' : 'decimal-dod';
+  if (count === 0) return { timestamps, values, valueMode };
+  if (h.version === FORMAT_V1) {
+    readTimestamps(r, timestamps, divisor);
+    if (h.mode === VALUE_XOR) decodeXor(r, values);
+    else readDecimals(r, values, h.mode, h.digits);
+    return { timestamps, values, valueMode };
+  }
+  // Format 2: timestamp and value in turn.
+  const words = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+  const scale = 10 ** h.digits;
+  const tHi = r.read(32) | 0;
+  let t = tHi * TWO_32 + r.read(32);
+  let tDelta = 0;
+  timestamps[0] = t * divisor;
+  const x = { hi: 0, lo: 0, windowLeading: 0, windowTrailing: 0 };
+  let m = 0;
+  let mDelta = 0;
+  if (h.mode === VALUE_XOR) {
+    x.hi = r.read(32);
+    x.lo = r.read(32);
+    words[1] = x.hi;
+    words[0] = x.lo;
+  } else {
+    m = readVariable(r);
+    values[0] = m / scale;
+  }
+  for (let i = 1; i < count; i++) {
+    tDelta += readVariable(r);
+    t += tDelta;
+    timestamps[i] = t * divisor;
+    if (h.mode === VALUE_XOR) {
+      readXorStep(r, x);
+      words[2 * i + 1] = x.hi;
+      words[2 * i] = x.lo;
+    } else {
+      const d = h.mode === VALUE_DECIMAL_DOD ? mDelta + readVariable(r) : readVariable(r);
+      m += d;
+      mDelta = d;
+      values[i] = m / scale;
     }
   }
-  return { timestamps, values, valueMode: mode === VALUE_XOR ? 'xor' : mode === VALUE_DECIMAL_DELTA ? 'decimal-delta' : 'decimal-dod' };
+  return { timestamps, values, valueMode };
 }
 
+/** Format 1's timestamps: first (64 bits), then deltas of deltas. */
+function readTimestamps(r: BitReader, timestamps: Float64Array, divisor: number): void {
+  const hi = r.read(32) | 0;
+  const first = hi * TWO_32 + r.read(32);
+  timestamps[0] = first * divisor;
+  let previous = first;
+  let previousDelta = 0;
+  for (let i = 1; i < timestamps.length; i++) {
+    const delta = previousDelta + readVariable(r);
+    previous += delta;
+    previousDelta = delta;
+    timestamps[i] = previous * divisor;
+  }
+}
+
+/** Format 1's decimal values. */
+function readDecimals(r: BitReader, values: Float64Array, mode: number, digits: number): void {
+  const scale = 10 ** digits;
+  let m = readVariable(r);
+  values[0] = m / scale;
+  let previousDelta = 0;
+  for (let i = 1; i < values.length; i++) {
+    const delta = mode === VALUE_DECIMAL_DOD ? previousDelta + readVariable(r) : readVariable(r);
+    m += delta;
+    previousDelta = delta;
+    values[i] = m / scale;
+  }
+}
+
+/** One XOR-encoded value after the first: updates the previous value's bits and the window in `x`. */
+function readXorStep(r: BitReader, x: { hi: number; lo: number; windowLeading: number; windowTrailing: number }): void {
+  if (r.bit() === 0) return;
+  if (r.bit() === 1) {
+    x.windowLeading = r.read(6);
+    x.windowTrailing = 64 - x.windowLeading - (r.read(6) + 1);
+  }
+  const length = 64 - x.windowLeading - x.windowTrailing;
+  let xHi: number;
+  let xLo: number;
+  if (length > 32) {
+    xHi = r.read(length - 32);
+    xLo = r.read(32);
+  } else {
+    xHi = 0;
+    xLo = r.read(length);
+  }
+  // Shift the meaningful bits left by the window's trailing zeros back into place.
+  const t = x.windowTrailing;
+  let pHi: number;
+  let pLo: number;
+  if (t === 0) {
+    pHi = xHi;
+    pLo = xLo;
+  } else if (t < 32) {
+    pHi = ((xHi << t) | (xLo >>> (32 - t))) >>> 0;
+    pLo = (xLo << t) >>> 0;
+  } else {
+    pHi = (xLo << (t - 32)) >>> 0;
+    pLo = 0;
+  }
+  x.hi = (x.hi ^ pHi) >>> 0;
+  x.lo = (x.lo ^ pLo) >>> 0;
+}
+
+/** Format 1's XOR values. */
 function decodeXor(r: BitReader, values: Float64Array): void {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  let hi = r.read(32);
-  let lo = r.read(32);
-  words[1] = hi;
-  words[0] = lo;
-  let windowLeading = 0;
-  let windowTrailing = 0;
+  const x = { hi: r.read(32), lo: r.read(32), windowLeading: 0, windowTrailing: 0 };
+  words[1] = x.hi;
+  words[0] = x.lo;
   for (let i = 1; i < values.length; i++) {
-    if (r.bit() === 1) {
-      if (r.bit() === 1) {
-        windowLeading = r.read(6);
-        windowTrailing = 64 - windowLeading - (r.read(6) + 1);
-      }
-      const length = 64 - windowLeading - windowTrailing;
-      let xHi: number;
-      let xLo: number;
-      if (length > 32) {
-        xHi = r.read(length - 32);
-        xLo = r.read(32);
-      } else {
-        xHi = 0;
-        xLo = r.read(length);
-      }
-      // Shift the meaningful bits left by `windowTrailing` back into place.
-      const t = windowTrailing;
-      let pHi: number;
-      let pLo: number;
-      if (t === 0) {
-        pHi = xHi;
-        pLo = xLo;
-      } else if (t < 32) {
-        pHi = ((xHi << t) | (xLo >>> (32 - t))) >>> 0;
-        pLo = (xLo << t) >>> 0;
-      } else {
-        pHi = (xLo << (t - 32)) >>> 0;
-        pLo = 0;
-      }
-      hi = (hi ^ pHi) >>> 0;
-      lo = (lo ^ pLo) >>> 0;
-    }
-    words[2 * i + 1] = hi;
-    words[2 * i] = lo;
+    readXorStep(r, x);
+    words[2 * i + 1] = x.hi;
+    words[2 * i] = x.lo;
   }
 }
 
@@ -509,31 +722,66 @@ function sumsDerivable(columns: RollupColumns): boolean {
   return true;
 }
 
-export function encodeRollupWindow(columns: RollupColumns): Uint8Array {
+export function encodeRollupWindow(columns: RollupColumns, options: { appendable?: boolean } = {}): Uint8Array {
   const derived = sumsDerivable(columns);
   const kept = derived ? [columns.mins, columns.maxs, columns.counts] : [columns.mins, columns.maxs, columns.sums, columns.counts];
-  const parts = kept.map((values) => encodeChunk(columns.minutes, values));
-  const out: number[] = [ROLLUP_FORMAT_VERSION, derived ? SUMS_DERIVED : 0];
-  for (const part of parts) {
-    let n = part.length;
-    while (n >= 0x80) {
-      out.push((n & 0x7f) | 0x80);
-      n = Math.floor(n / 128);
-    }
-    out.push(n);
-    for (const b of part) out.push(b);
-  }
-  return Uint8Array.from(out);
+  return framedRollups(
+    derived,
+    kept.map((values) => encodeChunk(columns.minutes, values, options)),
+  );
 }
 
-export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array } {
+function framedRollups(derived: boolean, parts: Uint8Array[]): Uint8Array {
+  const prefixes = parts.map((part) => {
+    const prefix: number[] = [];
+    writeVarint(prefix, part.length);
+    return prefix;
+  });
+  let length = 2;
+  parts.forEach((part, i) => {
+    length += prefixes[i]!.length + part.length;
+  });
+  const out = new Uint8Array(length);
+  out[0] = ROLLUP_FORMAT_VERSION;
+  out[1] = derived ? SUMS_DERIVED : 0;
+  let o = 2;
+  parts.forEach((part, i) => {
+    out.set(prefixes[i]!, o);
+    o += prefixes[i]!.length;
+    out.set(part, o);
+    o += part.length;
+  });
+  return out;
+}
+
+/**
+ * Continues a rollup window written with `appendable` by later buckets (appendChunk on each column), to the bits
+ * encodeRollupWindow writes for all the buckets: undefined when a column cannot be continued, or when the window
+ * leaves out its sums and a new bucket's sum is not derivable. (A window that keeps its sums keeps them for any new
+ * buckets, as encoding all of them would: one of its own is not derivable.)
+ */
+export function appendRollupWindow(bytes: Uint8Array, columns: RollupColumns, options: { appendable?: boolean } = {}): Uint8Array | undefined {
+  const split = splitRollupWindow(bytes);
+  if (split.version !== ROLLUP_FORMAT_VERSION) return undefined;
+  if (split.derived && !sumsDerivable(columns)) return undefined;
+  const kept = split.derived ? [columns.mins, columns.maxs, columns.counts] : [columns.mins, columns.maxs, columns.sums, columns.counts];
+  const parts: Uint8Array[] = [];
+  for (let c = 0; c < kept.length; c++) {
+    const part = appendChunk(split.parts[c]!, columns.minutes, kept[c]!, options);
+    if (part === undefined) return undefined;
+    parts.push(part);
+  }
+  return framedRollups(split.derived, parts);
+}
+
+function splitRollupWindow(bytes: Uint8Array): { version: number; derived: boolean; parts: Uint8Array[] } {
   const version = bytes[0];
   if (version !== ROLLUP_FORMAT_VERSION && version !== ROLLUP_FORMAT_V1) throw new Error(`rollup codec: unknown format ${version}`);
   const flags = version === ROLLUP_FORMAT_V1 ? 0 : bytes[1];
   if (flags === undefined || (flags & ~SUMS_DERIVED) !== 0) throw new Error(`rollup codec: bad flags ${flags}`);
   const derived = (flags & SUMS_DERIVED) !== 0;
   let offset = version === ROLLUP_FORMAT_V1 ? 1 : 2;
-  const columns: DecodedChunk[] = [];
+  const parts: Uint8Array[] = [];
   for (let c = 0; c < (derived ? 3 : 4); c++) {
     let length = 0;
     let factor = 1;
@@ -545,9 +793,15 @@ export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; 
       if (b < 0x80) break;
     }
     if (offset + length > bytes.length) throw new Error('rollup codec: data ends early');
-    columns.push(decodeChunk(bytes.subarray(offset, offset + length)));
+    parts.push(bytes.subarray(offset, offset + length));
     offset += length;
   }
+  return { version, derived, parts };
+}
+
+export function decodeRollupWindow(bytes: Uint8Array): { minutes: Float64Array; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array } {
+  const { derived, parts } = splitRollupWindow(bytes);
+  const columns = parts.map((part) => decodeChunk(part));
   if (!derived) {
     const [mins, maxs, sums, counts] = columns as [DecodedChunk, DecodedChunk, DecodedChunk, DecodedChunk];
     return { minutes: mins.timestamps, mins: mins.values, maxs: maxs.values, sums: sums.values, counts: counts.values };

@@ -14,7 +14,7 @@
  *   the window's existing chunk.
  */
 import type pg from 'pg';
-import { decodeChunk, encodeChunk } from './chunk-codec';
+import { appendChunk, decodeChunk, encodeChunk } from './chunk-codec';
 import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
   CHUNK_TARGET_SAMPLES,
@@ -25,7 +25,6 @@ import {
   MIN_COMPACTION_AGE_MS,
   mergeSorted,
   PACKED_SAMPLES_SQL,
-  type SampleColumns,
   SERIES_GROUP_SHIFT,
   unpackSamples,
   windowStartMs,
@@ -113,6 +112,12 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
   return result;
 }
 
+const LIMITS = { target: CHUNK_TARGET_SAMPLES, maxSpanMs: MAX_CHUNK_SPAN_MS };
+
+/** Whether the chunk may take in the series' next window (chunkFor), so is worth keeping its encoder's state. */
+const mayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
+  chunkFor(chunk.startMs + chunk.spanMs, COMPACTION_WINDOW_MS, { ...chunk, count }, LIMITS).merge;
+
 /** One transaction: the sample blocks of series groups [fromGroup, toGroup) in the window become (or join) chunks. */
 async function compactBatch(
   client: pg.PoolClient,
@@ -148,19 +153,25 @@ async function compactBatch(
       const fresh = unpackSamples(row.packed);
       samples += fresh.us.length;
       const prior = earlier.get(row.series_id);
-      const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior, {
-        target: CHUNK_TARGET_SAMPLES,
-        maxSpanMs: MAX_CHUNK_SPAN_MS,
-      });
-      let all: SampleColumns = fresh;
+      const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior, LIMITS);
+      let encoded: Uint8Array | undefined;
+      let count = fresh.us.length;
       if (chunk.merge && prior) {
-        const decoded = decodeChunk(prior.data);
-        all = mergeSorted([{ us: Array.from(decoded.timestamps), values: decoded.values }, fresh]);
+        count += prior.count;
+        // Samples after the chunk's last continue its stream; late ones (or a chunk without state) are merged in.
+        encoded = appendChunk(prior.data, fresh.us, fresh.values, { appendable: mayGrow(chunk, count) });
+        if (!encoded) {
+          const decoded = decodeChunk(prior.data);
+          const all = mergeSorted([{ us: Array.from(decoded.timestamps), values: decoded.values }, fresh]);
+          count = all.us.length;
+          encoded = encodeChunk(all.us, all.values, { appendable: mayGrow(chunk, count) });
+        }
+      } else {
+        encoded = encodeChunk(fresh.us, fresh.values, { appendable: mayGrow(chunk, count) });
       }
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
-      counts.push(all.us.length);
-      const encoded = encodeChunk(all.us, all.values);
+      counts.push(count);
       datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
     }
     await client.query(

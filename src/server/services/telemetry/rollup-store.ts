@@ -18,7 +18,7 @@
  */
 import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
-import { decodeRollupWindow, encodeRollupWindow } from './chunk-codec';
+import { appendRollupWindow, decodeRollupWindow, encodeRollupWindow, type RollupColumns } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
 import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql } from './sample-store';
 
@@ -202,6 +202,20 @@ export async function compactClosedRollupWindows(
   return result;
 }
 
+const ROLLUP_LIMITS = { target: ROLLUP_CHUNK_TARGET_BUCKETS, maxSpanMs: MAX_CHUNK_SPAN_MS };
+
+/** Whether the chunk may take in the series' next hour (chunkFor), so is worth keeping its encoders' state. */
+const rollupMayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
+  chunkFor(chunk.startMs + chunk.spanMs, ROLLUP_WINDOW_MS, { ...chunk, count }, ROLLUP_LIMITS).merge;
+
+const columnsOf = (buckets: Bucket[]): RollupColumns => ({
+  minutes: buckets.map((b) => b.minute),
+  mins: Float64Array.from(buckets, (b) => b.min),
+  maxs: Float64Array.from(buckets, (b) => b.max),
+  sums: Float64Array.from(buckets, (b) => b.sum),
+  counts: Float64Array.from(buckets, (b) => b.count),
+});
+
 /** One transaction: the 1-minute blocks of series groups [fromGroup, toGroup) in the window become (or join) chunks. */
 async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: number, toGroup: number): Promise<{ chunks: number; buckets: number }> {
   await client.query('BEGIN');
@@ -244,21 +258,25 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: 
       hour.sums.push(total.sum);
       hour.counts.push(total.count);
       const priorChunk = earlier.get(row.series_id);
-      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, priorChunk, {
-        target: ROLLUP_CHUNK_TARGET_BUCKETS,
-        maxSpanMs: MAX_CHUNK_SPAN_MS,
-      });
-      const all = combine(chunk.merge && priorChunk ? [decodedBuckets(priorChunk.data), fresh] : [fresh]);
+      const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, priorChunk, ROLLUP_LIMITS);
+      const own = combine([fresh]);
+      let encoded: Uint8Array | undefined;
+      let count = own.length;
+      if (chunk.merge && priorChunk) {
+        // Buckets after the chunk's last continue its columns; late ones (or a chunk without state) are combined in.
+        count += priorChunk.count;
+        encoded = appendRollupWindow(priorChunk.data, columnsOf(own), { appendable: rollupMayGrow(chunk, count) });
+        if (!encoded) {
+          const all = combine([decodedBuckets(priorChunk.data), fresh]);
+          count = all.length;
+          encoded = encodeRollupWindow(columnsOf(all), { appendable: rollupMayGrow(chunk, count) });
+        }
+      } else {
+        encoded = encodeRollupWindow(columnsOf(own), { appendable: rollupMayGrow(chunk, count) });
+      }
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
-      counts.push(all.length);
-      const encoded = encodeRollupWindow({
-        minutes: all.map((b) => b.minute),
-        mins: Float64Array.from(all, (b) => b.min),
-        maxs: Float64Array.from(all, (b) => b.max),
-        sums: Float64Array.from(all, (b) => b.sum),
-        counts: Float64Array.from(all, (b) => b.count),
-      });
+      counts.push(count);
       datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
     }
     await client.query(

@@ -75,6 +75,13 @@ function decodedBuckets(data: Buffer): Bucket[] {
  * compaction folds its late buckets into the chunk.
  */
 function combine(parts: Bucket[][]): Bucket[] {
+  // One part with one bucket per minute (what compaction mostly gets): already combined.
+  if (parts.length === 1) {
+    const only = parts[0]!;
+    let i = 1;
+    while (i < only.length && only[i]!.minute > only[i - 1]!.minute) i++;
+    if (i >= only.length) return only;
+  }
   const all = parts.length === 1 ? parts[0]! : parts.flatMap((p) => combine([p])).sort((a, b) => a.minute - b.minute);
   const out: Bucket[] = [];
   for (const b of all) {
@@ -208,13 +215,19 @@ const ROLLUP_LIMITS = { target: ROLLUP_CHUNK_TARGET_BUCKETS, maxSpanMs: MAX_CHUN
 const rollupMayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
   chunkFor(chunk.startMs + chunk.spanMs, ROLLUP_WINDOW_MS, { ...chunk, count }, ROLLUP_LIMITS).merge;
 
-const columnsOf = (buckets: Bucket[]): RollupColumns => ({
-  minutes: buckets.map((b) => b.minute),
-  mins: Float64Array.from(buckets, (b) => b.min),
-  maxs: Float64Array.from(buckets, (b) => b.max),
-  sums: Float64Array.from(buckets, (b) => b.sum),
-  counts: Float64Array.from(buckets, (b) => b.count),
-});
+function columnsOf(buckets: Bucket[]): RollupColumns {
+  const n = buckets.length;
+  const c = { minutes: new Array<number>(n), mins: new Float64Array(n), maxs: new Float64Array(n), sums: new Float64Array(n), counts: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const b = buckets[i]!;
+    c.minutes[i] = b.minute;
+    c.mins[i] = b.min;
+    c.maxs[i] = b.max;
+    c.sums[i] = b.sum;
+    c.counts[i] = b.count;
+  }
+  return c;
+}
 
 /** One transaction: the 1-minute blocks of series groups [fromGroup, toGroup) in the window become (or join) chunks. */
 async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: number, toGroup: number): Promise<{ chunks: number; buckets: number }> {

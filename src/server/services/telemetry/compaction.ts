@@ -3,7 +3,9 @@
  * by chunk-codec.ts) and deletes the sample blocks it encoded (sample-store.ts: a block's samples share a window and a
  * series group, so a window is taken group by group). A series' window starts a chunk or joins the series' previous
  * chunk while that one is small (`chunkFor` in sample-store.ts: chunks of a roughly constant number of samples,
- * whatever the scrape interval).
+ * whatever the scrape interval). Joining continues the chunk's bit stream from the encoder state it keeps while it may
+ * grow (appendChunk), so a growing chunk is not decoded and re-encoded once per window; samples that cannot continue it
+ * (late ones before its last, a decimal with one more digit, a chunk without state) are merged in and re-encoded.
  *
  * - Leader-safe: one compactor at a time across processes, under a session advisory lock; others skip the tick.
  * - Crash-safe and resumable: a window is done in batches of series, and each batch is ONE transaction that deletes

@@ -188,6 +188,19 @@ function writeVarint(out: number[], n: number): void {
   out.push(v);
 }
 
+/** Reads the varint writeVarint wrote at `at`: its value and the offset after it; `codec` names the reader in errors. */
+function readVarint(bytes: Uint8Array, at: number, codec: string): { value: number; next: number } {
+  let value = 0;
+  let factor = 1;
+  for (let offset = at; ; ) {
+    const b = bytes[offset++];
+    if (b === undefined) throw new Error(`${codec}: data ends early`);
+    value += (b & 0x7f) * factor;
+    factor *= 128;
+    if (b < 0x80) return { value, next: offset };
+  }
+}
+
 /** The smallest k (0..9) for which every value is m / 10^k exactly, with |m| < 2^49; undefined when there is none. */
 export function decimalDigits(values: Float64Array): number | undefined {
   let k = 0;
@@ -427,15 +440,9 @@ function readHeader(bytes: Uint8Array): ChunkHeader {
   }
   let offset = 2;
   const varint = () => {
-    let n = 0;
-    let factor = 1;
-    for (;;) {
-      const b = bytes[offset++];
-      if (b === undefined) throw new Error('chunk codec: data ends early');
-      n += (b & 0x7f) * factor;
-      factor *= 128;
-      if (b < 0x80) return n;
-    }
+    const { value, next } = readVarint(bytes, offset, 'chunk codec');
+    offset = next;
+    return value;
   };
   const count = varint();
   const digits = mode === VALUE_XOR ? 0 : bytes[offset++]!;
@@ -783,15 +790,8 @@ function splitRollupWindow(bytes: Uint8Array): { version: number; derived: boole
   let offset = version === ROLLUP_FORMAT_V1 ? 1 : 2;
   const parts: Uint8Array[] = [];
   for (let c = 0; c < (derived ? 3 : 4); c++) {
-    let length = 0;
-    let factor = 1;
-    for (;;) {
-      const b = bytes[offset++];
-      if (b === undefined) throw new Error('rollup codec: data ends early');
-      length += (b & 0x7f) * factor;
-      factor *= 128;
-      if (b < 0x80) break;
-    }
+    const { value: length, next } = readVarint(bytes, offset, 'rollup codec');
+    offset = next;
     if (offset + length > bytes.length) throw new Error('rollup codec: data ends early');
     parts.push(bytes.subarray(offset, offset + length));
     offset += length;

@@ -34,6 +34,12 @@
  * folder (WAL, head chunks, blocks). Both divided by the samples stored. A run of a few minutes has short chunks (a
  * few minutes per series, where a closed window holds 30) and fixed costs (series, empty partitions) spread over few
  * samples, so the steady state is also measured on six full hours of simulator scrapes (measureFullWindows).
+ *
+ * `--align-window` measures compaction at its steady state instead (`--seconds` is then ignored): after the warm-up
+ * the bench waits for the next compaction window to begin, compacts the warm-up's window (outside the measured
+ * window, so the run's chunks exist, as on a running site), and measures one whole window less 15 s (30 min at the
+ * default window). The end-of-run compaction then appends one window of samples per series (60 at 30 s scrapes) to
+ * the chunks, as the compaction worker does in service, instead of writing fresh chunks of a few samples each.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -53,14 +59,16 @@ import { loadSimInventory } from '../../src/server/services/telemetry/sim-invent
 import { getProcessIngest } from '../../src/server/services/telemetry/index';
 import { queryTelemetry } from '../../src/server/services/telemetry/query';
 import { ROLLUP_WINDOW_MS } from '../../src/server/services/telemetry/rollup-store';
-import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS } from '../../src/server/services/telemetry/sample-store';
+import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowStartMs } from '../../src/server/services/telemetry/sample-store';
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
 import { arg, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
-const seconds = Number(arg('seconds', '240'));
+const alignWindow = process.argv.includes('--align-window');
+/** With --align-window: one whole compaction window less 15 s (the measured samples all fall in that window). */
+const seconds = alignWindow ? COMPACTION_WINDOW_MS / 1000 - 15 : Number(arg('seconds', '240'));
 const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
 const profileDir = arg('profile', '');
@@ -384,6 +392,20 @@ async function main() {
     const evaluated = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'ok');
     const written = (PROMETHEUS_RULES.match(/alert:/g) ?? []).length;
     if (evaluated.length !== written) throw new Error(`Prometheus evaluates ${evaluated.length} of ${written} alerting rules: ${JSON.stringify(rules.data)}`);
+    if (alignWindow) {
+      // The next window's start (plus 10 s for the flushes of scrapes stamped before it), then the warm-up's window
+      // compacted outside the measured window: the measured window's samples are later appended to those chunks.
+      const windowStart = windowStartMs(Date.now()) + COMPACTION_WINDOW_MS;
+      console.error(`[bench] waiting for the compaction window at ${new Date(windowStart).toISOString()}`);
+      await sleep(windowStart + 10_000 - Date.now());
+      let warm = await compactClosedWindows(pool, { nowMs: windowStart + MIN_COMPACTION_AGE_MS + 1_000, timeBudgetMs: 3_600_000 });
+      // Skipped while the compaction worker holds its lock (it finds nothing to do here and lets go).
+      while (warm.skipped) {
+        await sleep(500);
+        warm = await compactClosedWindows(pool, { nowMs: windowStart + MIN_COMPACTION_AGE_MS + 1_000, timeBudgetMs: 3_600_000 });
+      }
+      console.error(`[bench] warm-up window compacted: ${warm.samples} samples into ${warm.chunks} chunks`);
+    }
     const profile = profileDir ? await WindowProfile.start(pool, profileDir) : undefined;
     const sessions = async () => Number((await pool.query<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).rows[0]!.n);
     const sessions0 = await sessions();
@@ -495,6 +517,7 @@ async function main() {
       postgresSessions: sessions1 - sessions0,
       postgresBackgroundInWindow: { autovacuumRuns, parallelWorkers: background1.parallelWorkers - background0.parallelWorkers },
       measuredSeconds: r1((t1.at - t0.at) / 1000),
+      alignWindow,
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
       cpuPerSampleUs: {
         plenum: r3(plenumCpuPerSampleUs),

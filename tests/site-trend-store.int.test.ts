@@ -17,7 +17,7 @@ import { World } from '../simulator/world';
 import { createDb } from '../src/server/db/client';
 import { refreshSiteTrendStore, type SiteTrends, siteTrends } from '../src/server/services/dashboards';
 import { hostExporterDialect } from '../src/server/services/simulator-host';
-import { readStoredTrend, refreshStoredTrends } from '../src/server/services/site-trend-store';
+import { readStoredTrend, refreshStoredTrends, TREND_DEMAND_MS } from '../src/server/services/site-trend-store';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
 import { runRollups } from '../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../src/server/services/telemetry/sim-inventory';
@@ -164,6 +164,40 @@ describe('site trends from stored buckets', () => {
     expect(pass).toMatchObject({ locked: true, reset: false });
     expect(await dirtyRows()).toBe(0);
     await sameAsRaw();
+    await ageLastPass();
+    await sameAsRaw();
+  });
+
+  it('with nobody reading, a pass leaves the open minutes to the readers; a read brings them back into the next pass', async () => {
+    const nobodyReads = () => db.pool.query('UPDATE site_trend_state SET read_at_ms = $1', [Date.now() - TREND_DEMAND_MS - 60_000]);
+    const state = async () => (await db.pool.query<{ open_covered: boolean; read_at_ms: number | null }>('SELECT open_covered, read_at_ms FROM site_trend_state')).rows[0]!;
+    await refreshSiteTrendStore(db.pool);
+    await nobodyReads();
+    await scrapeRound(Date.now() - 12_000);
+    await ingest.flush();
+    const queuedFrom = (await db.pool.query<{ m: number }>('SELECT min(min_minute)::int AS m FROM telemetry_rollup_deltas')).rows[0]!.m;
+    const pass = await refreshSiteTrendStore(db.pool);
+    expect(pass).toMatchObject({ locked: true, reset: false, minutes: 0 });
+    expect((await state()).open_covered).toBe(false);
+    // The read: only the final buckets, before the queued minute; the rest raw, and the same trends.
+    const plan = await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now());
+    expect(plan!.asOfMs).toBeNull();
+    expect(plan!.coveredToMs).toBeLessThanOrEqual(queuedFrom * 60_000);
+    expect((await state()).read_at_ms).toBeGreaterThan(Date.now() - 60_000);
+    await sameAsRaw();
+    // Someone read: the next pass does the open minutes, and reads are served as of it.
+    const next = await refreshSiteTrendStore(db.pool);
+    expect(next.minutes).toBeGreaterThan(0);
+    expect((await state()).open_covered).toBe(true);
+    expect((await readStoredTrend(db.pool, siteId, 'gpu_util_pct', now - HOUR, Date.now()))!.asOfMs).not.toBeNull();
+    await sameAsRaw();
+    // Nobody again: the rollup run takes the queued minutes once closed (dirty now), and a pass does each of them once.
+    await nobodyReads();
+    await runRollups(db.pool, { nowMs: Date.now() + 120_000 });
+    expect(await dirtyRows()).toBeGreaterThan(0);
+    const closing = await refreshSiteTrendStore(db.pool);
+    expect(closing.minutes).toBeGreaterThan(0);
+    expect(await dirtyRows()).toBe(0);
     await ageLastPass();
     await sameAsRaw();
   });

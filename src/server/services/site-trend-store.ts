@@ -10,18 +10,20 @@
  *   so a bucket computed once equals the same bucket of any read, as long as no sample was added to it since.
  * - Where it is maintained: the rollup run that takes a flush's deltas (telemetry/rollups.ts) records the minutes they
  *   touch in `site_trend_dirty`, in its own statement. `refreshStoredTrends` (after each rollup run, every 10 s, one
- *   process at a time) recomputes from the raw samples the buckets of those minutes and of the minutes that queued
- *   flushes touch (`telemetry_rollup_deltas.min_minute`: the open minute, mostly), deletes the dirty rows it read and
- *   records when it began (`as_of_ms`), in one transaction: a crash before the commit leaves them dirty, and the next
- *   pass does them. A committed sample is always queued, dirty, or in its stored bucket, so the buckets after a pass
- *   hold every sample committed before it began. A closed minute is read raw about twice (while open, once more when
- *   the rollup run takes it) and again when late samples arrive in it, whatever the number of readers; the open
- *   minute once per pass.
+ *   process at a time) recomputes from the raw samples the buckets of those minutes and, while someone reads the
+ *   trends (a read in the last TREND_DEMAND_MS), of the minutes that queued flushes touch
+ *   (`telemetry_rollup_deltas.min_minute`: the open minute, mostly); it deletes the dirty rows of the minutes it did
+ *   and records when it began (`as_of_ms`) and whether it did the open minutes (`open_covered`), in one transaction:
+ *   a crash before the commit leaves them dirty, and the next pass does them. A committed sample is always queued,
+ *   dirty, or in its stored bucket. A closed minute is read raw once when the rollup run takes it (once more if it
+ *   was open while someone read) and again when late samples arrive in it, whatever the number of readers; the open
+ *   minute once per pass while someone reads, else never (at 100,000 GPUs that is most of the pass's cost).
  * - What a read uses (`readStoredTrend`), in one snapshot: while the last pass began less than STORED_TREND_FRESH_MS
- *   ago, every stored bucket from `covered_from_minute` on: the trends as of that pass (a sample that came after it
- *   shows after the next one, as TrendCache serves a raw range up to 60 s old). Otherwise (no process runs the
- *   passes) only the buckets no later sample can change, before the first minute that a queued flush touches or that
- *   is dirty, and the caller reads the rest raw: then the same points as a raw read of the whole hour.
+ *   ago and did the open minutes, every stored bucket from `covered_from_minute` on: the trends as of that pass (a
+ *   sample that came after it shows after the next one, as TrendCache serves a raw range up to 60 s old). Otherwise
+ *   (no process runs the passes, or nobody read lately) only the buckets no later sample can change, before the first
+ *   minute that a queued flush touches or that is dirty, and the caller reads the rest raw: then the same points as a
+ *   raw read of the whole hour. A read records that someone reads, so the next pass does the open minutes again.
  * - Reset: the stored points depend on which quantity each series measures, its site and its source's preference: a
  *   change to those (migration 0034's triggers on telemetry_series and scrape_targets) or to the remote-write
  *   preference forgets the coverage, and the next pass recomputes the kept range (STORED_TREND_KEEP_MS).
@@ -43,6 +45,8 @@ export const STORED_TREND_METRICS = [
 /** Stored buckets as of a pass at most this old are served up to that pass; older, only the final ones. */
 // A pass at xl takes seconds on a loaded machine and runs every 10 s; a minute is as old as TrendCache serves a raw range.
 export const STORED_TREND_FRESH_MS = 60_000;
+/** The pass does the open minutes while a read came this recently (viewers poll every 10 s). */
+export const TREND_DEMAND_MS = 5 * 60_000;
 // Not compaction's 7_041_992 (a session lock held through its whole run): the pass would skip while compaction runs.
 const STORE_LOCK_KEY = 7_041_994;
 
@@ -62,7 +66,11 @@ export type StoredTrend = { points: Point[]; coveredFromMs: number; coveredToMs:
  */
 export async function readStoredTrend(pool: pg.Pool, siteId: number, metric: string, fromMs: number, toMs: number, nowMs = Date.now()): Promise<StoredTrend | null> {
   const { rows } = await pool.query<{ lo: number | null; hi: number | null; as_of: number | null; pref: number | null; ts: number[] | null; vs: number[] | null }>(
-    `WITH s AS (SELECT st.*, st.as_of_ms >= $5::float8 - ${STORED_TREND_FRESH_MS} AS fresh FROM site_trend_state st WHERE st.covered_from_minute IS NOT NULL),
+    `WITH demand AS (
+       -- Someone reads: at most every 10 s, and never waiting for a pass that holds the row (the next read records it).
+       UPDATE site_trend_state SET read_at_ms = $5::float8
+        WHERE id IN (SELECT id FROM site_trend_state WHERE read_at_ms IS NULL OR read_at_ms < $5::float8 - 10000 FOR UPDATE SKIP LOCKED)),
+     s AS (SELECT st.*, st.open_covered AND st.as_of_ms >= $5::float8 - ${STORED_TREND_FRESH_MS} AS fresh FROM site_trend_state st WHERE st.covered_from_minute IS NOT NULL),
      r AS (
        SELECT greatest($3::float8, s.covered_from_minute * 60000.0) AS lo,
               CASE WHEN s.fresh THEN $4::float8
@@ -106,20 +114,26 @@ export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, op
       return { locked: false, minutes: 0, reset: false, ms: 0 };
     }
     const state = (
-      await client.query<{ covered: number | null; pref: number | null; generation: string }>(
-        'SELECT covered_from_minute AS covered, remote_write_preference AS pref, generation FROM site_trend_state',
+      await client.query<{ covered: number | null; pref: number | null; generation: string; read_at: number | null }>(
+        'SELECT covered_from_minute AS covered, remote_write_preference AS pref, generation, read_at_ms AS read_at FROM site_trend_state',
       )
     ).rows[0]!;
     const dirty = await client.query<{ id: string; minute: number }>('SELECT id, minute FROM site_trend_dirty');
     const queued = (await client.query<{ m: number | null }>('SELECT min(coalesce(min_minute, 0)) AS m FROM telemetry_rollup_deltas')).rows[0]!.m;
     const reset = state.covered === null || state.pref !== preference;
     const coveredFrom = reset ? keepFromMinute : Math.max(state.covered!, keepFromMinute);
-    // After a reset every kept minute up to now, else the dirty ones and those from the first queued one on.
+    // The open minutes (from the first queued one on) only while someone reads; the others are final once done.
+    const openCovered = state.read_at !== null && state.read_at >= asOfMs - TREND_DEMAND_MS;
     const lastMinute = Math.floor(nowMs / 60_000);
-    const span = (first: number) => Array.from({ length: Math.max(0, lastMinute - first + 1) }, (_, i) => first + i);
+    const openFrom = openCovered || queued === null ? lastMinute + 1 : queued;
+    const span = (first: number, end: number) => Array.from({ length: Math.max(0, end - first) }, (_, i) => first + i);
+    // After a reset every kept minute up to now (up to the open ones), else the dirty ones and, while someone reads,
+    // those from the first queued one on.
     const minutes = reset
-      ? span(keepFromMinute)
-      : [...new Set([...dirty.rows.map((r) => r.minute), ...(queued === null ? [] : span(queued))].filter((m) => m >= coveredFrom))].sort((a, b) => a - b);
+      ? span(keepFromMinute, openFrom)
+      : [...new Set([...dirty.rows.map((r) => r.minute), ...(queued === null || !openCovered ? [] : span(queued, lastMinute + 1))].filter((m) => m >= coveredFrom && m < openFrom))].sort(
+          (a, b) => a - b,
+        );
     const sites = minutes.length === 0 ? [] : (await client.query<{ site_id: number }>('SELECT DISTINCT site_id FROM telemetry_series WHERE metric = ANY($1) AND site_id IS NOT NULL', [STORED_TREND_METRICS.map((m) => m.metric)])).rows.map((r) => r.site_id);
     for (const [first, last] of runsOf(minutes)) {
       const fromMs = first * 60_000;
@@ -144,12 +158,13 @@ export async function refreshStoredTrends(pool: pg.Pool, raw: RawTrendPoints, op
       }
     }
     await client.query('DELETE FROM site_trend_buckets WHERE bucket < to_timestamp($1 * 60.0)', [coveredFrom]);
-    // Only the dirty rows read above: a rollup run that committed since added rows this pass has not seen.
-    await client.query('DELETE FROM site_trend_dirty WHERE id = ANY($1::bigint[])', [dirty.rows.map((r) => r.id)]);
+    // Only the dirty rows read above, of the minutes done: a rollup run that committed since added rows this pass has
+    // not seen, and a dirty open minute that was skipped stays dirty.
+    await client.query('DELETE FROM site_trend_dirty WHERE id = ANY($1::bigint[])', [dirty.rows.filter((r) => r.minute < openFrom).map((r) => r.id)]);
     // A reset that came while this pass computed (its generation moved on) voids what it computed.
     const stored = await client.query(
-      'UPDATE site_trend_state SET covered_from_minute = $1, remote_write_preference = $2, as_of_ms = $4 WHERE generation = $3',
-      [coveredFrom, preference, state.generation, asOfMs],
+      'UPDATE site_trend_state SET covered_from_minute = $1, remote_write_preference = $2, as_of_ms = $4, open_covered = $5 WHERE generation = $3',
+      [coveredFrom, preference, state.generation, asOfMs, openCovered],
     );
     if (stored.rowCount === 0) {
       await client.query('ROLLBACK');

@@ -153,3 +153,36 @@ describe('scrape bodies', () => {
     expect((await fetchExposition(`${base}/ok`, options)).trim()).toBe('up 1');
   });
 });
+
+describe('the target list', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = async (what: () => boolean, ms = 10_000) => {
+    for (const end = Date.now() + ms; !what(); await sleep(50)) if (Date.now() > end) throw new Error('timed out');
+  };
+
+  it('is read again when a target is added or its settings change, not on every reload nor for health writes', async () => {
+    await db.pool.query('DELETE FROM scrape_targets');
+    const first = (await db.pool.query<{ id: number }>(`INSERT INTO scrape_targets (url, dialect, interval_ms) VALUES ($1, 'prometheus', 60000) RETURNING id`, [`${base}/ok`])).rows[0]!.id;
+    const scraper = new Scraper(db.pool, new IngestPipeline(db.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7, notify: false }), 2, {
+      maxBytes: 1024 * 1024,
+      guard: new TargetGuard('127.0.0.1'),
+    });
+    scraper.start();
+    try {
+      await until(() => scraper.targetCount === 1);
+      const reads = scraper.targetListReads;
+      // Two reload periods (2 s each) and the scrapers' own health writes: nothing to read again.
+      await db.pool.query('UPDATE scrape_targets SET last_attempt_at = now(), last_error = NULL, consecutive_failures = 0 WHERE id = $1', [first]);
+      await sleep(4_500);
+      expect(scraper.targetListReads).toBe(reads);
+      await db.pool.query(`INSERT INTO scrape_targets (url, dialect, interval_ms) VALUES ($1, 'prometheus', 60000)`, [`${base}/ok?second`]);
+      await until(() => scraper.targetCount === 2);
+      expect(scraper.targetListReads).toBe(reads + 1);
+      await db.pool.query('UPDATE scrape_targets SET enabled = false WHERE id = $1', [first]);
+      await until(() => scraper.targetCount === 1);
+      expect(scraper.targetListReads).toBe(reads + 2);
+    } finally {
+      await scraper.stop();
+    }
+  }, 30_000);
+});

@@ -44,6 +44,11 @@ const RELOAD_TARGETS_MS = 2_000;
  * membership and let it go (it re-reads every RELOAD_TARGETS_MS), so the two never scrape it in the same slot.
  */
 const HANDOVER_MS = RELOAD_TARGETS_MS + 1_000;
+/**
+ * The target list is read again when scrape_targets_version moved (migration 0038), the membership or the world's
+ * endpoints changed, or at least this often (names of facility objects, which the version does not follow).
+ */
+const FULL_RELOAD_MS = 60_000;
 /** After a failed simulator scrape, reload sooner: the world may have moved to another instance. */
 const RELOAD_AFTER_SIMULATOR_FAILURE_MS = 500;
 const HEALTH_WRITE_MS = 1_000;
@@ -75,6 +80,10 @@ export class Scraper {
   private failedSimulatorTargets = new Set<number>();
   /** The scrape membership of the last reload, to tell a hand-over from a live instance from a dead one's share. */
   private membership: { hrw: Rendezvous; members: Set<string> } | undefined;
+  /** What the target list was last read for: the targets' version, the membership and when (FULL_RELOAD_MS). */
+  private loaded: { version: string; members: string; atMs: number } | undefined;
+  /** Times the target list was read (tests, diagnostics). */
+  targetListReads = 0;
   scrapes = 0;
   failures = 0;
 
@@ -139,13 +148,30 @@ export class Scraper {
     }
   }
 
+  /** Nothing the target list depends on moved since it was read (and it was read less than FULL_RELOAD_MS ago). */
+  private listIsCurrent(version: string, membershipKey: string, endpoints: Record<string, string>): boolean {
+    const loaded = this.loaded;
+    return (
+      loaded !== undefined &&
+      loaded.version === version &&
+      loaded.members === membershipKey &&
+      JSON.stringify(endpoints) === JSON.stringify(this.simulatorEndpoints) &&
+      Date.now() - loaded.atMs < FULL_RELOAD_MS
+    );
+  }
+
   private async reloadTargets(): Promise<void> {
     try {
       let owns = (_id: number) => true;
       let handedOverByLiveInstance = (_id: number) => false;
       let endpoints: Record<string, string>;
+      // Read before the list: a change committed in between is in the list and moves nothing later.
+      const version = (await this.pool.query<{ version: string }>('SELECT version FROM scrape_targets_version')).rows[0]?.version ?? '';
+      let membershipKey = '';
       if (this.shard) {
         const membership = await this.shard.membership();
+        membershipKey = JSON.stringify([membership.self, ...membership.members]);
+        if (this.listIsCurrent(version, membershipKey, membership.simulatorEndpoints)) return;
         const hrw = new Rendezvous(membership.members);
         const members = new Set(membership.members);
         // Not (or no longer) among the live scrape instances: scrape nothing until the registry has this one again.
@@ -163,6 +189,7 @@ export class Scraper {
         // `npm run simulator -- serve`).
         const local = localSimulatorEndpoints();
         endpoints = Object.keys(local).length ? local : await worldEndpoints(this.pool).catch(() => ({}));
+        if (this.listIsCurrent(version, membershipKey, endpoints)) return;
       }
       // The world moved (a failover): scrape its targets now rather than at their next slot, to keep the gap short.
       const worldMoved = Object.keys(endpoints).length > 0 && JSON.stringify(endpoints) !== JSON.stringify(this.simulatorEndpoints);
@@ -191,6 +218,8 @@ export class Scraper {
            LEFT JOIN sites s ON s.id = coalesce(pn.site_id, cu.site_id)
           WHERE t.enabled ORDER BY t.id`,
       );
+      this.targetListReads++;
+      this.loaded = { version, members: membershipKey, atMs: Date.now() };
       const next = new Map<number, Target>();
       const now = Date.now();
       const enabled = new Set<number>();

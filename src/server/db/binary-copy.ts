@@ -1,7 +1,8 @@
 /**
  * PostgreSQL's binary COPY format (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format"), written
  * into one buffer sized up front: the telemetry hot paths COPY blocks of arrays, where the text format would cost
- * PostgreSQL a parse of every number. Sizes per field are exported so callers can compute the capacity exactly.
+ * PostgreSQL a parse of every number. Sizes per field are exported so callers can compute the capacity exactly. The
+ * same array form serves as a binary statement parameter (`int4ArrayParam`, `float8ArrayParam`).
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -73,6 +74,32 @@ export class BinaryCopyWriter {
     return this.buf.subarray(0, this.o);
   }
 }
+
+/**
+ * A one-dimensional int4[] or float8[] in PostgreSQL's binary array form, as a statement parameter: node-pg sends a
+ * Buffer in binary format, and a parameter cast to the array type (`$1::int4[]`) is read by the array's binary input,
+ * with no text to print here or parse there (exact to the bit for float8). Elements are never NULL.
+ */
+function arrayParam(values: ArrayLike<number>, oid: number, bytes: 4 | 8): Buffer {
+  const n = values.length;
+  const buf = Buffer.allocUnsafe(20 + n * (4 + bytes));
+  buf.writeInt32BE(1, 0); // dimensions
+  buf.writeInt32BE(0, 4); // no NULLs
+  buf.writeInt32BE(oid, 8);
+  buf.writeInt32BE(n, 12);
+  buf.writeInt32BE(1, 16); // lower bound
+  let o = 20;
+  for (let i = 0; i < n; i++) {
+    buf.writeInt32BE(bytes, o);
+    if (bytes === 4) buf.writeInt32BE(values[i]!, o + 4);
+    else buf.writeDoubleBE(values[i]!, o + 4);
+    o += 4 + bytes;
+  }
+  return buf;
+}
+
+export const int4ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_INT4, 4);
+export const float8ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_FLOAT8, 8);
 
 /** Sends a binary COPY body for `copySql` (`COPY … FROM STDIN (FORMAT binary)`) on an open client. */
 export async function copyBinary(client: pg.PoolClient | pg.Client, copySql: string, body: Buffer): Promise<void> {

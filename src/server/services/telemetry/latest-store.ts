@@ -12,23 +12,34 @@
  * them, and readers older than that read the samples instead.
  */
 import type pg from 'pg';
-import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
+import { float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
 import { SERIES_GROUP_SHIFT } from './sample-store';
 
 /** Kept this long: longer than MIN_COMPACTION_AGE_MS, before which dashboards.ts reads the samples instead. */
 export const LATEST_KEEP_MS = 60 * 60_000;
 
-/** Per series, the newest sample of one flush. */
+/** Per series, the newest sample of one flush (slots in parallel arrays: no object per sample). */
 export class LatestValues {
-  private readonly newest = new Map<number, { tsMs: number; value: number }>();
+  private readonly slotOf = new Map<number, number>();
+  private readonly ids: number[] = [];
+  private readonly tsMs: number[] = [];
+  private readonly values: number[] = [];
 
   add(seriesId: number, tsMs: number, value: number): void {
-    const held = this.newest.get(seriesId);
-    if (held === undefined || tsMs > held.tsMs) this.newest.set(seriesId, { tsMs, value });
+    const at = this.slotOf.get(seriesId);
+    if (at === undefined) {
+      this.slotOf.set(seriesId, this.ids.length);
+      this.ids.push(seriesId);
+      this.tsMs.push(tsMs);
+      this.values.push(value);
+    } else if (tsMs > this.tsMs[at]!) {
+      this.tsMs[at] = tsMs;
+      this.values[at] = value;
+    }
   }
 
   get size(): number {
-    return this.newest.size;
+    return this.ids.length;
   }
 
   /**
@@ -38,10 +49,19 @@ export class LatestValues {
    * target, the usual case), the arrays are replaced whole; otherwise telemetry_latest_merge combines them per series.
    */
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
-    if (this.newest.size === 0) return;
-    const ids = [...this.newest.keys()].sort((a, b) => a - b);
-    const tsMs = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.tsMs));
-    const values = float8ArrayLiteral(ids.map((id) => this.newest.get(id)!.value));
+    const n = this.ids.length;
+    if (n === 0) return;
+    // In id order (a scrape's series mostly arrive in it already); binary parameters, no number printed or parsed.
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!);
+    const ids = new Int32Array(n);
+    const tsMs = new Float64Array(n);
+    const values = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      ids[k] = this.ids[i]!;
+      tsMs[k] = this.tsMs[i]!;
+      values[k] = this.values[i]!;
+    }
     await client.query(
       `INSERT INTO telemetry_latest_blocks AS b (series_group, newest_ts, oldest_ts, series_ids, stamps, vals)
        SELECT u.id >> ${SERIES_GROUP_SHIFT}, max(u.ts), min(u.ts), array_agg(u.id ORDER BY u.id), array_agg(u.ts ORDER BY u.id), array_agg(u.v ORDER BY u.id)
@@ -54,7 +74,7 @@ export class LatestValues {
          SELECT m.newest_ts, m.oldest_ts, m.series_ids, m.stamps, m.vals
            FROM telemetry_latest_merge(b.series_ids, b.stamps, b.vals, excluded.series_ids, excluded.stamps, excluded.vals) m
          LIMIT 1)`,
-      [intArrayLiteral(ids), tsMs, values],
+      [int4ArrayParam(ids), float8ArrayParam(tsMs), float8ArrayParam(values)],
     );
   }
 }

@@ -73,6 +73,15 @@ describe('the application database role', () => {
       new Set(['telemetry_sample_blocks', 'telemetry_rollup_1m_blocks', 'telemetry_chunks', 'telemetry_rollup_1m_chunks']),
     );
     for (const r of targets.rows) expect(r.target === 0, `${r.partition}.${r.column}`).toBe(payload.has(r.column));
+    // The write tables' partitions, new ones included, and the rollup queue take no insert-triggered vacuums (0039);
+    // the chunks keep the default.
+    const insertVacuum = await app.pool.query<{ table: string; off: boolean }>(
+      `SELECT c.relname AS table, coalesce('autovacuum_vacuum_insert_threshold=-1' = ANY(c.reloptions), false) AS off
+         FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+        WHERE p.relname IN ('telemetry_sample_blocks', 'telemetry_rollup_1m_blocks', 'telemetry_chunks') OR c.relname = 'telemetry_rollup_deltas'`,
+    );
+    expect(insertVacuum.rows.length).toBeGreaterThan(3);
+    for (const r of insertVacuum.rows) expect(r.off, r.table).toBe(!r.table.startsWith('telemetry_chunks'));
     // The functions take telemetry partitions only.
     await expect(app.pool.query("SELECT plenum_drop_partition('users')")).rejects.toThrow(/not a telemetry partition/);
     await expect(app.pool.query("SELECT plenum_create_partition('users', 'users_p202601', now(), now() + interval '1 day')")).rejects.toThrow(/not a telemetry partition/);

@@ -136,4 +136,18 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     expect(held.failover_episodes).toBe(0);
     expect(held.inlet_rack_min).toBe(0);
   }, 120_000);
+
+  it('the hold variants keep every limit; the defaults are the held row as before', () => {
+    const held = runFacility(setup!, facility!, 'plenum-hold', 7);
+    const explicit = runFacility(setup!, facility!, 'plenum-hold', 7, { hold: { rows: 1, head: false, move: false, backfill: false, rack: false } });
+    expect(explicit.starts_digest).toBe(held.starts_digest);
+    expect(held.admitted_in_held_row).toBe(0);
+    expect(held.holds).toBeGreaterThan(0);
+    for (const hold of [{ rows: 2 }, { largest: true }, { move: true }, { backfill: true }, { rack: true }]) {
+      const r = runFacility(setup!, facility!, 'plenum-hold', 7, { hold });
+      expect(r.rack_budget_episodes + r.failover_episodes + r.inlet_rack_min).toBe(0);
+    }
+    // Outside the held node's rack a pod may land in the held row while the row keeps the held pod's draw free.
+    expect(runFacility(setup!, facility!, 'plenum-hold', 7, { hold: { rack: true } }).admitted_in_held_row).toBeGreaterThan(0);
+  }, 240_000);
 });

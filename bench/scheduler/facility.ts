@@ -1,6 +1,7 @@
 // npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
 //   [--node-stride 3] [--policies bestfit,fgd,plenum,plenum-peak,plenum-hold] [--heat-margin 0.05] [--json]
-//   [--hold-rows 1] [--hold-move] [--hold-backfill] (variants of plenum-hold, see runFacility)
+//   [--hold-rows 1] [--hold-head] [--hold-largest] [--hold-move] [--hold-backfill] [--hold-rack] (variants of
+//   plenum-hold, see runFacility) [--low-draw W] (the aware policies with a score for the GPUs that draw least)
 // Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
 // racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
 // their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type JobPower, fluidBound, inferenceActivity, peakActivityOver, reservationW, runFacility } from './facility';
+import { type JobPower, fluidBound, inferenceActivity, peakActivityOver, reservationW, runFacility, shadowStartS } from './facility';
 import { layOut } from './facility-model';
 import { typicalWorkloadOf } from './openb';
 import { makeJobs } from './queueing';
@@ -33,6 +33,46 @@ describe('forecast reservation', () => {
     expect(reservationW(share, 0, 3600, 'forecast')).toBeCloseTo(20 + 350 * (0.75 + 0.25 * Math.sin(Math.PI / 12)), 9);
     // Over the daily peak it is the peak.
     expect(reservationW(share, 5.5 * 3600, 3600, 'forecast')).toBe(370);
+  });
+});
+
+describe('shadow time of a held pod', () => {
+  // One row limited to 20 kW; rack r0 (10 kW budget) has 9 kW reserved, r1 (10 kW) 8 kW: the row has 17 kW reserved.
+  const racks = [
+    { rack: 0, budgetW: 10_000, reservedW: 9_000 },
+    { rack: 1, budgetW: 10_000, reservedW: 8_000 },
+  ];
+  const candidates = [
+    { rack: 0, needW: 3_000 },
+    { rack: 1, needW: 3_000 },
+  ];
+
+  it('is the end of the first running pod whose departure frees the pod\'s reservation in a candidate\'s rack and the row', () => {
+    // At 30 s r0 frees 0.5 kW (1.5 kW free there, 3.5 kW in the row): not enough. At 50 s r1 frees 1 kW: 3 kW free in
+    // r1 and 4 kW in the row, so the pod could start at 50 s. Given out of order: they are taken in end order.
+    const ending = [
+      { t: 80, rack: 0, w: 5_000 },
+      { t: 50, rack: 1, w: 1_000 },
+      { t: 30, rack: 0, w: 500 },
+    ];
+    expect(shadowStartS(10, 20_000, racks, candidates, ending)).toBe(50);
+  });
+
+  it('waits for the row when the rack alone would do', () => {
+    // r1 frees 3 kW at 40 s: 5 kW free in r1. Under a 19 kW row limit the row then has 5 kW free: start at 40 s. Under
+    // 16.5 kW it has 2.5 kW free, short of 3 kW, until r0 frees 2 kW at 60 s (4.5 kW free).
+    const ending = [
+      { t: 40, rack: 1, w: 3_000 },
+      { t: 60, rack: 0, w: 2_000 },
+    ];
+    expect(shadowStartS(0, 19_000, racks, candidates, ending)).toBe(40);
+    expect(shadowStartS(0, 16_500, racks, candidates, ending)).toBe(60);
+  });
+
+  it('is now when a candidate fits already, and never without candidates or enough departures', () => {
+    expect(shadowStartS(7, 20_000, racks, [{ rack: 1, needW: 2_000 }], [])).toBe(7);
+    expect(shadowStartS(7, 20_000, racks, [], [{ t: 9, rack: 0, w: 9_000 }])).toBe(Number.POSITIVE_INFINITY);
+    expect(shadowStartS(7, 20_000, racks, candidates, [{ t: 9, rack: 0, w: 1_000 }])).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
@@ -96,4 +136,18 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     expect(held.failover_episodes).toBe(0);
     expect(held.inlet_rack_min).toBe(0);
   }, 120_000);
+
+  it('the hold variants keep every limit; the defaults are the held row as before', () => {
+    const held = runFacility(setup!, facility!, 'plenum-hold', 7);
+    const explicit = runFacility(setup!, facility!, 'plenum-hold', 7, { hold: { rows: 1, head: false, move: false, backfill: false, rack: false } });
+    expect(explicit.starts_digest).toBe(held.starts_digest);
+    expect(held.admitted_in_held_row).toBe(0);
+    expect(held.holds).toBeGreaterThan(0);
+    for (const hold of [{ rows: 2 }, { largest: true }, { move: true }, { backfill: true }, { rack: true }]) {
+      const r = runFacility(setup!, facility!, 'plenum-hold', 7, { hold });
+      expect(r.rack_budget_episodes + r.failover_episodes + r.inlet_rack_min).toBe(0);
+    }
+    // Outside the held node's rack a pod may land in the held row while the row keeps the held pod's draw free.
+    expect(runFacility(setup!, facility!, 'plenum-hold', 7, { hold: { rack: true } }).admitted_in_held_row).toBeGreaterThan(0);
+  }, 240_000);
 });

@@ -1,5 +1,7 @@
 // npx tsx bench/scheduler/facility.ts [--seeds 42-44] [--jobs 15000] [--load 0.9] [--max-duration 3600]
 //   [--node-stride 3] [--policies bestfit,fgd,plenum,plenum-peak,plenum-hold] [--heat-margin 0.05] [--json]
+//   [--hold-rows 1] [--hold-head] [--hold-largest] [--hold-move] [--hold-backfill] [--hold-rack] (variants of
+//   plenum-hold, see runFacility) [--low-draw W] (the aware policies with a score for the GPUs that draw least)
 // Does reading rack power, cooling and A/B failover at placement time buy anything? The openb GPU nodes are laid into
 // racks, rows and halls (facility-model.ts); pods of the default workload arrive as a Poisson process and END after
 // their trace duration (the queueing bench's jobs, queueing.ts makeJobs); every arrival or
@@ -27,6 +29,8 @@ import {
   createScheduler,
   type TypicalWorkload,
   seededRandom,
+  PROFILES,
+  defaultRegistry,
 } from '../../src/scheduler';
 import { type JobPower, reservationW as sharedReservationW, sineDailyCurve } from '../../src/domain/inference-reserve';
 import { FGD_REFERENCE_PROFILE, fgdRegistry } from './fgd';
@@ -167,11 +171,42 @@ export function fluidBound(setup: FacilitySetup, facility: Facility, heatMargin 
   };
 }
 
+/**
+ * The earliest time a pod could start in one row if nothing else started there (its shadow time): the running pods of
+ * the row end in end order, and the pod can start once the rack of one of its candidate nodes (nodes with room for it
+ * but for the power, each with the pod's reservation there, `needW`) has that much below its budget and the row below
+ * `rowLimitW`. `now` if it fits already, Infinity if it never does (or has no candidate).
+ */
+export function shadowStartS(
+  now: number,
+  rowLimitW: number,
+  racks: Array<{ rack: number; budgetW: number; reservedW: number }>,
+  candidates: Array<{ rack: number; needW: number }>,
+  ending: Array<{ t: number; rack: number; w: number }>,
+): number {
+  if (candidates.length === 0) return Number.POSITIVE_INFINITY;
+  const budget = new Map(racks.map((r) => [r.rack, r.budgetW]));
+  const reserved = new Map(racks.map((r) => [r.rack, r.reservedW]));
+  let rowReserved = racks.reduce((s, r) => s + r.reservedW, 0);
+  const fits = () => candidates.some((c) => c.needW <= Math.min(budget.get(c.rack)! - reserved.get(c.rack)!, rowLimitW - rowReserved));
+  if (fits()) return now;
+  for (const e of [...ending].sort((a, b) => a.t - b.t)) {
+    reserved.set(e.rack, reserved.get(e.rack)! - e.w);
+    rowReserved -= e.w;
+    if (fits()) return e.t;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
 export interface FacilityRunOptions {
   /** Share of each row's heat limit kept free (the aware policies); 0.05 unless given. */
   heatMargin?: number;
   /** Try every blocked pod on every pass (no skipping): for the test that skipping changes no decision. */
   retryAll?: boolean;
+  /** 'plenum-hold' only: how many rows may be held at once (1), whether holds move, whether pods backfill into them. */
+  hold?: { rack?: boolean; head?: boolean; largest?: boolean; rows?: number; move?: boolean; backfill?: boolean };
+  /** Experiment: weight of a score preferring the GPU classes that draw least per GPU (none unless given). */
+  lowDrawWeight?: number;
 }
 
 export function runFacility(setup: FacilitySetup, facility: Facility, policy: FacilityPolicy, seed: number, options: FacilityRunOptions = {}) {
@@ -223,9 +258,18 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   const scheduler =
     policy === 'fgd'
       ? createScheduler(FGD_REFERENCE_PROFILE, { workload: setup.fgdWorkload, rng, registry: fgdRegistry(setup.fgdWorkload) })
-      : createScheduler(aware ? 'plenum' : policy, { workload: aware ? setup.plenumWorkload : undefined, rng });
+      : aware && options.lowDrawWeight
+        ? createScheduler(
+            { ...PROFILES.plenum, scores: [...PROFILES.plenum.scores, { plugin: 'LowDraw', weight: options.lowDrawWeight }] },
+            {
+              workload: setup.plenumWorkload,
+              rng,
+              registry: defaultRegistry().register('LowDraw', () => ({ name: 'LowDraw', score: (_state, node) => -peakWPerGpu(facility, snapshot.indexById.get(node.id)!) })),
+            },
+          )
+        : createScheduler(aware ? 'plenum' : policy, { workload: aware ? setup.plenumWorkload : undefined, rng });
 
-  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined, blockedAt: -1, blockedAsking: 0 }));
+  const jobs = setup.jobs.map((j) => ({ ...j, pod: { ...j.pod }, start: undefined as number | undefined, blockedAt: -1, blockedAsking: 0, powerBlocked: false }));
   if (aware) for (const j of jobs) j.pod.expectedPowerWPerGpu = maxPeakPerGpu;
   // A share's request per GPU, in the same scaled units, for a given forecast activity: the largest ratio of
   // reservation to peak over the node classes, so it is at least the exact figure on whichever node it lands.
@@ -284,6 +328,12 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   let clock = 0;
   let allocatedMilli = 0;
   let busyMilliS = 0;
+  let queuedS = 0;
+  let spareRowWS = 0;
+  let freeMilliS = 0;
+  const freeByClassMilliS = new Map<number, number>();
+  const spareByRow = new Float64Array(facility.rows.length);
+  const spareRackByRow = new Float64Array(facility.rows.length);
   const totals: ViolationTotals = emptyTotals();
   const accounting = newAccountingState(facility);
   let accountedTo = 0;
@@ -341,33 +391,115 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   // 'plenum-hold': the first pod refused for power while some node has room for it but for the power is given a row
   // (of those nodes, the one with the most headroom), and until it starts no other pod is placed in that row, so the
   // power that departures free there adds up for it instead of going to the pods behind it in small pieces.
+  // Variants (options.hold, --hold-*; measured in docs/BENCHMARKS.md, ninth session, none adopted): `rows`: up to that
+  // many holds at once, each in its own row; `head`: a free hold goes to the pod longest in the queue whose last
+  // refusal was for power, `largest`: to the one asking for the most power; `move`: every pass each hold goes to the
+  // row where its pod could start soonest (shadowStartS, on the running pods' true ends); `backfill`: a pod may still
+  // land in a held row if it ends (by its duration, exact in this bench) no later than the held pod's shadow time
+  // there; `rack`: a pod may land in a held row outside the held node's rack while the row keeps the held pod's
+  // reservation free.
+  const holdOpts = {
+    rows: options.hold?.rows ?? 1,
+    head: (options.hold?.head || options.hold?.largest) ?? false,
+    largest: options.hold?.largest ?? false,
+    move: options.hold?.move ?? false,
+    backfill: options.hold?.backfill ?? false,
+    rack: options.hold?.rack ?? false,
+  };
   const rowNodes = facility.rows.map((r) => r.racks.flatMap((k) => facility.racks[k].nodes));
-  const hold: { job: (typeof jobs)[number] | null; row: number } = { job: null, row: -1 };
+  type Hold = { job: (typeof jobs)[number]; row: number; node: number; shadowAt: number; shadow: number; since: number };
+  let holdCount = 0;
+  let holdS = 0;
+  const holdGpus: Record<string, number> = {};
+  const holds: Hold[] = [];
   let heldBack = 0;
-  const holdFor = (job: (typeof jobs)[number]) => {
-    // Which nodes have room for it but for the power: the filters with a request that draws nothing.
+  let admittedInHeld = 0;
+  let passSeq = 0;
+  const heldRowOf = (row: number, except: (typeof jobs)[number]) => holds.find((h) => h.row === row && h.job !== except);
+  const endOf = (id: string) => {
+    const j = byId.get(id)!;
+    return j.start! + j.duration;
+  };
+  /** Nodes of each row with room for `job` but for the power: the filters with a request that draws nothing. */
+  const fitButPower = (job: (typeof jobs)[number]) => {
     const ask = job.pod.expectedPowerWPerGpu;
     job.pod.expectedPowerWPerGpu = 0;
     const state = scheduler.newCycle(snapshot, job.pod);
-    let bestRow = -1;
-    let bestHeadroom = Number.NEGATIVE_INFINITY;
-    for (let r = 0; r < rowNodes.length; r++) {
-      for (const i of rowNodes[r]) {
-        const headroom = snapshot.nodes[i].powerHeadroomW ?? 0;
-        if (headroom > bestHeadroom && scheduler.runFilters(state, snapshot.nodes[i], i) === null) {
-          bestHeadroom = headroom;
-          bestRow = r;
-        }
-      }
-    }
+    const out = rowNodes.map((nodes) => nodes.filter((i) => scheduler.runFilters(state, snapshot.nodes[i], i) === null));
     job.pod.expectedPowerWPerGpu = ask;
-    if (bestRow >= 0) {
-      hold.job = job;
-      hold.row = bestRow;
+    return out;
+  };
+  /**
+   * The earliest time `job` could start on one of `candidates` (nodes of `row`) if nothing else started there: the
+   * running pods of the row end in end order, and it can start once some candidate's rack and the row have its
+   * reservation free (the same limits as headroomOf). Infinity when no candidate.
+   */
+  const shadowTime = (job: (typeof jobs)[number], row: number, candidates: number[], now: number) => {
+    const r = facility.rows[row];
+    const podW = ((job.gpuMilli / MILLI_PER_GPU) * job.pod.expectedPowerWPerGpu) / maxPeakPerGpu;
+    const ending: Array<{ t: number; rack: number; w: number }> = [];
+    for (const [id, run] of power) if (facility.racks[run.rack].row === row) ending.push({ t: endOf(id), rack: run.rack, w: run.reservedW });
+    return shadowStartS(
+      now,
+      Math.min(r.feedCapacityW, heatShare * rowHeatLimitW(r)),
+      r.racks.map((k) => ({ rack: k, budgetW: facility.racks[k].budgetW, reservedW: reservedW[k] })),
+      candidates.map((i) => ({ rack: facility.rackOfNode[i], needW: podW * peakWPerGpu(facility, i) })),
+      ending,
+    );
+  };
+  const rowSpareW = (row: number) => {
+    const r = facility.rows[row];
+    let res = 0;
+    for (const k of r.racks) res += reservedW[k];
+    return Math.min(r.feedCapacityW, heatShare * rowHeatLimitW(r)) - res;
+  };
+  /** What `job` reserves on node `i`, W (its request is in the scaled units of the most power-hungry class). */
+  const drawW = (job: (typeof jobs)[number], i: number) => ((job.gpuMilli / MILLI_PER_GPU) * job.pod.expectedPowerWPerGpu * peakWPerGpu(facility, i)) / maxPeakPerGpu;
+  const shadowOf = (h: Hold, now: number) => {
+    if (h.shadowAt !== passSeq) {
+      h.shadow = shadowTime(h.job, h.row, fitButPower(h.job)[h.row], now);
+      h.shadowAt = passSeq;
+    }
+    return h.shadow;
+  };
+  /**
+   * The row to hold for `job`: of the rows not held for another pod that have a node with room for it but for the
+   * power, the one with the node with the most headroom (with `move`: the soonest shadow time, then that).
+   */
+  const chooseRow = (job: (typeof jobs)[number], now: number) => {
+    const fit = fitButPower(job);
+    let best = { row: -1, shadow: Number.POSITIVE_INFINITY, headroom: Number.NEGATIVE_INFINITY, node: -1 };
+    for (let r = 0; r < rowNodes.length; r++) {
+      if (fit[r].length === 0 || heldRowOf(r, job)) continue;
+      let node = fit[r][0];
+      for (const i of fit[r]) if ((snapshot.nodes[i].powerHeadroomW ?? 0) > (snapshot.nodes[node].powerHeadroomW ?? 0)) node = i;
+      const headroom = snapshot.nodes[node].powerHeadroomW ?? 0;
+      const shadow = holdOpts.move ? shadowTime(job, r, fit[r], now) : 0;
+      if (shadow < best.shadow || (shadow === best.shadow && headroom > best.headroom)) best = { row: r, shadow, headroom, node };
+    }
+    return best;
+  };
+  const holdFor = (job: (typeof jobs)[number], now: number) => {
+    const best = chooseRow(job, now);
+    if (best.row >= 0) {
+      holds.push({ job, row: best.row, node: best.node, shadowAt: -1, shadow: 0, since: now });
+      holdCount++;
     }
   };
-  const outsideHeldRow = (job: (typeof jobs)[number]) => {
-    const held = rowNodes[hold.row].map((i) => snapshot.nodes[i]);
+  /**
+   * With `head`: free holds go to the pods longest in the queue whose last refusal was for power; with `largest`, to
+   * those that ask for the most power (then the longest in the queue).
+   */
+  const assignHolds = (now: number) => {
+    const waiting = queue.slice(0, SCAN_DEPTH).filter((job) => job.powerBlocked && !holds.some((h) => h.job === job));
+    if (holdOpts.largest) waiting.sort((a, b) => b.gpuMilli * b.pod.expectedPowerWPerGpu - a.gpuMilli * a.pod.expectedPowerWPerGpu);
+    for (const job of waiting) {
+      if (holds.length >= holdOpts.rows) break;
+      holdFor(job, now);
+    }
+  };
+  const outsideHeldRows = (job: (typeof jobs)[number]) => {
+    const held = holds.filter((h) => h.job !== job).flatMap((h) => rowNodes[h.row].map((i) => snapshot.nodes[i]));
     const healthy = held.map((n) => n.healthy);
     for (const n of held) n.healthy = false;
     try {
@@ -379,9 +511,22 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     }
   };
   let refusedPower = 0;
+  const refusedBySize: Record<string, [number, number]> = {};
   let refusedResources = 0;
 
   const pass = (now: number) => {
+    passSeq++;
+    if (holdOpts.move) {
+      for (const h of holds) {
+        const best = chooseRow(h.job, now);
+        if (best.row >= 0 && best.row !== h.row) {
+          h.row = best.row;
+          h.node = best.node;
+          h.shadowAt = -1;
+        }
+      }
+    }
+    if (rowHold && holdOpts.head && holds.length < holdOpts.rows) assignHolds(now);
     const shareAsk = reserveMode === 'peak' ? maxPeakPerGpu : shareRequestPerGpu(peakActivityOver(now, now + setup.timeLimitS));
     for (let i = 0, looked = 0; i < queue.length && looked < SCAN_DEPTH; looked++) {
       const job = queue[i];
@@ -392,12 +537,15 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       }
       scheduleCalls++;
       let result = scheduler.schedule(snapshot, job.pod, { preempt: false });
-      if (rowHold && result.status === 'scheduled' && hold.job !== null && hold.job !== job) {
+      if (rowHold && result.status === 'scheduled' && holds.length > 0) {
         const landed = snapshot.indexById.get(result.decision.workers[0].nodeId)!;
-        if (facility.racks[facility.rackOfNode[landed]].row === hold.row) {
-          result = outsideHeldRow(job);
+        const h = heldRowOf(facility.racks[facility.rackOfNode[landed]].row, job);
+        if (h && holdOpts.backfill && now + job.duration <= shadowOf(h, now)) admittedInHeld++;
+        else if (h && holdOpts.rack && facility.rackOfNode[landed] !== facility.rackOfNode[h.node] && rowSpareW(h.row) - drawW(job, landed) >= drawW(h.job, h.node)) admittedInHeld++;
+        else if (h) {
+          result = outsideHeldRows(job);
           if (result.status !== 'scheduled') {
-            // Not blocked by the filters (it fits in the held row), so not marked blocked: tried again next pass.
+            // Not blocked by the filters (it fits in a held row), so not marked blocked: tried again next pass.
             heldBack++;
             i++;
             continue;
@@ -405,10 +553,20 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
         }
       }
       if (result.status !== 'scheduled') {
-        if (rowHold && hold.job === null && (result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0) holdFor(job);
+        const forPower = (result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0;
+        job.powerBlocked = forPower;
+        if (rowHold && forPower && holds.length < holdOpts.rows && !holds.some((h) => h.job === job)) {
+          if (holdOpts.head) assignHolds(now);
+          else holdFor(job, now);
+        }
         // Why: some node had the GPUs, CPU and memory but not the power or cooling headroom, or none had them at all.
-        if ((result.reasons['rack-power-headroom'] ?? 0) + (result.reasons['cooling-headroom'] ?? 0) > 0) refusedPower++;
+        if (forPower) refusedPower++;
         else refusedResources++;
+        {
+          const key = isShare(job.pod) ? 'share' : `${job.pod.gpusPerWorker * (job.pod.workers ?? 1)}`;
+          refusedBySize[key] ??= [0, 0];
+          refusedBySize[key][forPower ? 0 : 1]++;
+        }
         job.blockedAt = changeSeq;
         job.blockedAsking = job.pod.expectedPowerWPerGpu;
         i++;
@@ -424,9 +582,12 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
       pushEnd(now + job.duration, job.pod.id);
       allocatedMilli += job.gpuMilli;
       job.start = now;
-      if (hold.job === job) {
-        hold.job = null;
-        hold.row = -1;
+      const mine = holds.findIndex((h) => h.job === job);
+      if (mine >= 0) {
+        holdS += now - holds[mine].since;
+        const key = isShare(job.pod) ? 'share' : `${job.pod.gpusPerWorker * (job.pod.workers ?? 1)}`;
+        holdGpus[key] = (holdGpus[key] ?? 0) + 1;
+        holds.splice(mine, 1);
       }
       queue.splice(i, 1);
     }
@@ -435,7 +596,30 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
   while (next < jobs.length || ends.length > 0) {
     const now = Math.min(jobs[next]?.arrival ?? Number.POSITIVE_INFINITY, ends[0]?.t ?? Number.POSITIVE_INFINITY);
     accountUntil(now);
-    busyMilliS += allocatedMilli * Math.max(0, Math.min(now, lastArrival) - Math.max(clock, warmup));
+    const judgedS = Math.max(0, Math.min(now, lastArrival) - Math.max(clock, warmup));
+    busyMilliS += allocatedMilli * judgedS;
+    if (judgedS > 0 && queue.length > 0) {
+      // While pods wait: the power left in each row (its tightest limit less what is reserved there) and the free GPUs.
+      queuedS += judgedS;
+      for (let r = 0; r < facility.rows.length; r++) {
+        const row = facility.rows[r];
+        let res = 0;
+        for (const k of row.racks) res += reservedW[k];
+        const rowSpare = Math.max(0, Math.min(row.feedCapacityW, heatShare * rowHeatLimitW(row)) - res);
+        spareRowWS += rowSpare * judgedS;
+        let rackSpare = 0;
+        for (const k of row.racks) rackSpare += Math.max(0, facility.racks[k].budgetW - reservedW[k]);
+        spareByRow[r] += rowSpare * judgedS;
+        spareRackByRow[r] += Math.min(rowSpare, rackSpare) * judgedS;
+      }
+      freeMilliS += (setup.capacityMilli - allocatedMilli) * judgedS;
+      for (let i = 0; i < snapshot.nodes.length; i++) {
+        const key = Math.round(peakWPerGpu(facility, i));
+        let free = 0;
+        for (const g of snapshot.nodes[i].gpus) free += g.freeMilli;
+        freeByClassMilliS.set(key, (freeByClassMilliS.get(key) ?? 0) + free * judgedS);
+      }
+    }
     clock = now;
     while (ends.length > 0 && ends[0].t <= now) {
       const { id } = popEnd();
@@ -487,13 +671,25 @@ export function runFacility(setup: FacilitySetup, facility: Facility, policy: Fa
     schedule_calls: scheduleCalls,
     refused_power: refusedPower,
     refused_resources: refusedResources,
+    refused_by_size: refusedBySize,
     held_back: heldBack,
+    // Of the judged time, the share with pods queued, and then the mean spare row power (kW, all rows) and free GPUs.
+    queued_share: Number((queuedS / (lastArrival - warmup)).toFixed(3)),
+    queued_spare_row_kw: Number((spareRowWS / Math.max(1, queuedS) / 1000).toFixed(1)),
+    queued_spare_by_row_kw: Array.from(spareByRow, (w) => Number((w / Math.max(1, queuedS) / 1000).toFixed(1))),
+    queued_spare_racks_by_row_kw: Array.from(spareRackByRow, (w) => Number((w / Math.max(1, queuedS) / 1000).toFixed(1))),
+    queued_free_gpus_by_peak_w: Object.fromEntries([...freeByClassMilliS].map(([w, m]) => [w, Number((m / Math.max(1, queuedS) / MILLI_PER_GPU).toFixed(1))])),
+    queued_free_gpus: Number((freeMilliS / Math.max(1, queuedS) / MILLI_PER_GPU).toFixed(1)),
+    admitted_in_held_row: admittedInHeld,
+    holds: holdCount,
+    hold_mean_s: Math.round(holdS / Math.max(1, holdCount)),
+    holds_by_size: holdGpus,
     wait_gpu_h: waitGpuH,
   };
 }
 
 function parseArgs(argv: string[]) {
-  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], heatMargin: 0.05, json: false };
+  const args = { seeds: [42, 43, 44], jobs: 15_000, load: 0.9, maxDurationS: 3600, nodeStride: 3, policies: [...FACILITY_POLICIES] as FacilityPolicy[], heatMargin: 0.05, json: false, lowDraw: 0, hold: {} as { rack?: boolean; head?: boolean; largest?: boolean; rows?: number; move?: boolean; backfill?: boolean } };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -507,6 +703,13 @@ function parseArgs(argv: string[]) {
     else if (a === '--max-duration') args.maxDurationS = Number(value());
     else if (a === '--node-stride') args.nodeStride = Number(value());
     else if (a === '--heat-margin') args.heatMargin = Number(value());
+    else if (a === '--hold-rows') args.hold.rows = Number(value());
+    else if (a === '--hold-move') args.hold.move = true;
+    else if (a === '--hold-head') args.hold.head = true;
+    else if (a === '--hold-rack') args.hold.rack = true;
+    else if (a === '--hold-largest') args.hold.largest = true;
+    else if (a === '--low-draw') args.lowDraw = Number(value());
+    else if (a === '--hold-backfill') args.hold.backfill = true;
     else if (a === '--policies') {
       const list = value().split(',');
       for (const p of list) if (!FACILITY_POLICIES.includes(p as FacilityPolicy)) throw new Error(`--policies: unknown policy "${p}"; known: ${FACILITY_POLICIES.join(', ')}`);
@@ -554,7 +757,7 @@ function main(): void {
     results.push(boundRow);
     if (!args.json) console.log(JSON.stringify(boundRow));
     for (const policy of args.policies) {
-      const r = runFacility(setup, facility, policy, seed, { heatMargin: args.heatMargin });
+      const r = runFacility(setup, facility, policy, seed, { heatMargin: args.heatMargin, hold: args.hold, lowDrawWeight: args.lowDraw });
       results.push(r);
       if (!args.json) console.log(JSON.stringify(r));
     }

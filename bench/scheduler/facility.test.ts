@@ -146,8 +146,8 @@ describe.skipIf(!haveTrace)('bench:facility on the openb trace', () => {
     for (const hold of [{ rows: 2 }, { largest: true }, { move: true }, { backfill: true }, { rack: true }]) {
       const r = runFacility(setup!, facility!, 'plenum-hold', 7, { hold });
       expect(r.rack_budget_episodes + r.failover_episodes + r.inlet_rack_min).toBe(0);
+      // Outside the held node's rack a pod may land in the held row while the row keeps the held pod's draw free.
+      if (hold.rack) expect(r.admitted_in_held_row).toBeGreaterThan(0);
     }
-    // Outside the held node's rack a pod may land in the held row while the row keeps the held pod's draw free.
-    expect(runFacility(setup!, facility!, 'plenum-hold', 7, { hold: { rack: true } }).admitted_in_held_row).toBeGreaterThan(0);
   }, 240_000);
 });

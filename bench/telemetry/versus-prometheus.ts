@@ -4,6 +4,7 @@
  * power of one GPU host's GPUs over 24 h at 1-minute resolution for both.
  *
  *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--seed demo|large] [--profile DIR]
+ *     [--cpu-only] [--all-targets] [--align-window]
  *
  * Same work on both sides: the simulated world also serves SNMP agents, Redfish and Modbus units, which Plenum polls
  * and Prometheus cannot; they are disabled for the run, so both scrape exactly the HTTP exposition endpoints

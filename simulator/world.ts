@@ -606,13 +606,13 @@ export class World {
           };
           const airTempC = host.sim.gpuAirTempC(env);
           const profileWorkload = advanceProfile(host.profile, dtS, host.rng);
+          const gpuEnv = { airTempC, powered };
           const gpuInputs = host.gpus.map((g) => {
             if (!g.override) g.sim.setWorkload(profileWorkload);
-            g.sim.step(dtS, { airTempC, powered });
-            const w = g.sim.getWorkload();
+            g.sim.step(dtS, gpuEnv);
             return {
               drawW: g.sim.drawW,
-              utilization: w.kind === 'idle-no-context' || w.kind === 'idle-with-context' ? 0 : w.util,
+              utilization: g.sim.demandedUtilization,
               dieTempC: g.sim.dieTemperatureC,
               readable: g.sim.readable,
             };

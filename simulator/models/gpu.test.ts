@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction } from './gpu';
+import { BoxcarAverage, CLOCK_REASON, GpuSim, squareWaveOnFraction, type Workload } from './gpu';
 import { GPU_MODEL_IDS, GPU_MODELS, hbmBandwidthTBps, leakageW, memoryTrafficW, scaleDieResistances, stackShare } from './gpu-params';
 
 const env = { airTempC: 30, powered: true };
@@ -410,6 +410,25 @@ describe('parameters and helpers', () => {
     for (let i = 0; i < 10; i++) b.push(0.1, 100);
     for (let i = 0; i < 5; i++) b.push(0.1, 200);
     expect(b.value()).toBeCloseTo(150);
+    // Steps of a whole window or more keep the last value only; shorter steps after them average again.
+    b.push(5, 300);
+    b.push(5, 400);
+    expect(b.value()).toBe(400);
+    b.push(0.5, 100);
+    expect(b.value()).toBeCloseTo(250);
+  });
+
+  it('keeps the same workload set again each step, and copies a changed one', () => {
+    const g = gpu();
+    const asked: Workload = { kind: 'compute-bound', util: 0.5 };
+    g.setWorkload(asked);
+    asked.util = 0.9; // the caller's object is not the GPU's
+    expect(g.getWorkload().util).toBe(0.5);
+    expect(g.demandedUtilization).toBe(0.5);
+    g.setWorkload({ kind: 'compute-bound', util: 0.5, burstPeriodS: 2 });
+    expect(g.getWorkload()).toEqual({ kind: 'compute-bound', util: 0.5, burstPeriodS: 2 });
+    g.setWorkload({ kind: 'idle-with-context', util: 0.7 });
+    expect(g.demandedUtilization).toBe(0);
   });
 
   it('memory traffic power is bits per second × energy per bit; the stacks take e_stack / e_path of it', () => {

@@ -119,7 +119,10 @@ export class BoxcarAverage {
   push(dtS: number, value: number): void {
     if (dtS <= 0) return;
     if (dtS >= this.windowS) {
-      this.segments = [{ dtS: this.windowS, value }];
+      // Steps at least a window long (the live world's, every few seconds) reuse the one segment: no garbage per GPU.
+      if (this.segments.length !== 1) this.segments = [{ dtS: 0, value: 0 }];
+      this.segments[0]!.dtS = this.windowS;
+      this.segments[0]!.value = value;
       this.spanS = this.windowS;
       return;
     }
@@ -238,7 +241,25 @@ export class GpuSim {
   }
 
   setWorkload(workload: Workload): void {
-    this.workload = { ...workload, util: clamp(workload.util, 0, 1) };
+    const util = clamp(workload.util, 0, 1);
+    const w = this.workload;
+    // The same workload again (the background profile sets one every step): keep it, no copy per GPU per step.
+    if (
+      w.kind === workload.kind &&
+      w.util === util &&
+      w.burstPeriodS === workload.burstPeriodS &&
+      w.burstComputeShare === workload.burstComputeShare &&
+      w.memoryUsedMib === workload.memoryUsedMib
+    ) {
+      return;
+    }
+    this.workload = { ...workload, util };
+  }
+
+  /** The utilisation the job asks for, 0..1: 0 while idle (what getWorkload().util means to the server model). */
+  get demandedUtilization(): number {
+    const w = this.workload;
+    return w.kind === 'idle-no-context' || w.kind === 'idle-with-context' ? 0 : w.util;
   }
 
   getPowerLimitW(): number {
@@ -443,11 +464,10 @@ export class GpuSim {
     const fullActivity = kind === 'bursty-inference' || kind === 'busy-fraction';
     this.utilAvg.push(dtS, busyFraction * (fullActivity ? 1 : busyUtil) * 100);
     this.memUtilAvg.push(dtS, busyFraction * busyUtil * memActivity * 100);
-    this.activity = {
-      grEngine: busyFraction * (fullActivity ? 1 : busyUtil),
-      tensor: busyFraction * busyUtil * computeShare * 0.85 * clockRatio,
-      dram: busyFraction * busyUtil * (computeShare * 0.25 + (1 - computeShare) * 0.92),
-    };
+    const activity = this.activity;
+    activity.grEngine = busyFraction * (fullActivity ? 1 : busyUtil);
+    activity.tensor = busyFraction * busyUtil * computeShare * 0.85 * clockRatio;
+    activity.dram = busyFraction * busyUtil * (computeShare * 0.25 + (1 - computeShare) * 0.92);
   }
 
   readings(): GpuReadings | null {

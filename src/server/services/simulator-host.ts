@@ -82,7 +82,16 @@ const PROTOCOL_TARGET_PREFERENCE = 150;
 
 /** GPU faults that take the GPU out of service: the accelerator is marked failed so the scheduler avoids it. */
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
-const STEP_MS = 500;
+/**
+ * How often the world advances: a sixth of the scrape interval, between 500 ms and the model's longest sub-step (5 s).
+ * Nothing reads the world more often than its scrapes, and every model step is exact for any step length (exponential
+ * relaxation, the 1 s power window as a boxcar), so a slower step loses no reading; a step of the whole xl site (100,800
+ * GPUs) costs about half a CPU-second, which at 500 ms steps took a whole core. dcgm-exporter itself samples every
+ * 30 s by default, so a scrape reading a state a few seconds old is what real sites see.
+ */
+export function worldStepMs(scrapeIntervalMs: number): number {
+  return Math.min(5_000, Math.max(500, Math.round(scrapeIntervalMs / 6)));
+}
 /**
  * Cooling unit kinds whose readings Plenum takes over Redfish (one `redfish` target for the simulator's service)
  * rather than from the facility text, which then leaves their coolant readings out.
@@ -190,7 +199,7 @@ export class SimulatorHost {
     await this.registerTargets(inventory);
     const advertised = this.advertisedHost;
     await advertiseSimulatorEndpoint('http', `${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`);
-    this.stepTimer = setInterval(() => this.advance(), STEP_MS);
+    this.stepTimer = setInterval(() => this.advance(), worldStepMs(this.options.scrapeIntervalMs));
     (globalThis as unknown as { __plenumSimulator?: SimulatorHost }).__plenumSimulator = this;
   }
 
@@ -213,7 +222,7 @@ export class SimulatorHost {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         return;
       }
-      // No stepping here: the world advances on its own timer (STEP_MS) and a request reads the latest state, as a
+      // No stepping here: the world advances on its own timer (worldStepMs) and a request reads the latest state, as a
       // real exporter serves its last sample. Stepping per request cost a whole-fleet step for each of ~130 scrapes/s.
       // UPSs and rack PDUs answer SNMP and CDUs Redfish: the scraped facility text leaves those readings out, the debug
       // view shows everything.

@@ -14,6 +14,7 @@ import type { TargetDialect } from '../../db/schema/telemetry';
 import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership, worldEndpoints } from '../instances';
 import { scrapeDialect } from './remote-backend';
 import { selfMetrics } from '../self-metrics';
+import { DueQueue } from './due-queue';
 import { collectorFor } from './collectors/index';
 import { type CollectorTarget, isCollectorDialect } from './collectors/types';
 import type { IngestPipeline } from './ingest';
@@ -67,7 +68,11 @@ export function scrapeErrorText(error: unknown): string {
 export class Scraper {
   private targets = new Map<number, Target>();
   private nextDueMs = new Map<number, number>();
+  /** The targets by due time (entries whose time no longer matches nextDueMs are stale and skipped). */
+  private dueQueue = new DueQueue();
   private inFlight = new Set<number>();
+  /** Targets that came due while their previous scrape was still running: queued again when it ends. */
+  private dueWhileInFlight = new Set<number>();
   private health = new Map<number, Health>();
   private timer: NodeJS.Timeout | undefined;
   private lastReloadMs = 0;
@@ -133,18 +138,42 @@ export class Scraper {
         .catch(() => {})
         .finally(() => (this.writingHealth = false));
     }
-    // The longest-overdue targets first: when scrape capacity is short, every target falls behind a little rather
-    // than the high-numbered ones never being scraped.
-    const dueTargets = [...this.targets.values()]
-      .filter((t) => !this.inFlight.has(t.id) && (this.nextDueMs.get(t.id) ?? 0) <= now)
-      .sort((a, b) => (this.nextDueMs.get(a.id) ?? 0) - (this.nextDueMs.get(b.id) ?? 0));
-    for (const t of dueTargets) {
-      if (this.inFlight.size >= this.concurrency) break;
-      const due = this.nextDueMs.get(t.id) ?? 0;
+    this.startDueScrapes(now);
+  }
+
+  /** Sets when a target is next due (the one place that does, so the queue holds every due time). */
+  private setDue(id: number, dueMs: number): void {
+    this.nextDueMs.set(id, dueMs);
+    this.dueQueue.push(dueMs, id);
+  }
+
+  /**
+   * Starts the longest-overdue targets while there is room under `concurrency`: when scrape capacity is short, every
+   * target falls behind a little rather than the high-numbered ones never being scraped. Called on every tick and
+   * whenever a scrape ends, so a freed slot is used at once (not at the next tick, which capped a scraper at
+   * concurrency × 10 scrapes a second).
+   */
+  private startDueScrapes(now: number): void {
+    while (this.inFlight.size < this.concurrency && this.dueQueue.peekDue() <= now) {
+      const { dueMs: due, id } = this.dueQueue.pop()!;
+      if (this.nextDueMs.get(id) !== due) continue; // stale: rescheduled or removed since
+      const t = this.targets.get(id);
+      if (!t) continue;
+      if (this.inFlight.has(id)) {
+        this.dueWhileInFlight.add(id);
+        continue;
+      }
       // Next slot on the target's own grid, so a slow scrape does not shift the schedule.
-      this.nextDueMs.set(t.id, Math.max(due + t.intervalMs, now));
-      this.inFlight.add(t.id);
-      void this.scrape(t, due).finally(() => this.inFlight.delete(t.id));
+      this.setDue(id, Math.max(due + t.intervalMs, now));
+      this.inFlight.add(id);
+      void this.scrape(t, due).finally(() => {
+        this.inFlight.delete(id);
+        if (this.dueWhileInFlight.delete(id)) {
+          const next = this.nextDueMs.get(id);
+          if (next !== undefined) this.dueQueue.push(next, id);
+        }
+        if (this.timer !== undefined) this.startDueScrapes(Date.now());
+      });
     }
   }
 
@@ -247,9 +276,9 @@ export class Scraper {
             let due = r.last_attempt_ms + interval;
             const notBefore = handedOverByLiveInstance(r.id) ? now + HANDOVER_MS : now;
             while (due < notBefore) due += interval;
-            this.nextDueMs.set(r.id, due);
+            this.setDue(r.id, due);
           } else {
-            this.nextDueMs.set(r.id, now + ((r.id * 7919) % interval));
+            this.setDue(r.id, now + ((r.id * 7919) % interval));
           }
         }
       }
@@ -262,12 +291,13 @@ export class Scraper {
         if (!current && !enabled.has(id)) this.ingest.endTargetSeries(id, now);
         if (!current) this.ingest.forgetTargetSeries(id);
       }
-      if (worldMoved) for (const id of this.failedSimulatorTargets) if (next.has(id)) this.nextDueMs.set(id, now);
+      if (worldMoved) for (const id of this.failedSimulatorTargets) if (next.has(id)) this.setDue(id, now);
       this.targets = next;
       this.shard?.onShardSize?.(next.size);
       const metrics = selfMetrics();
       metrics.scrapeTargets.set({ shard: metrics.shard }, next.size);
       for (const id of this.nextDueMs.keys()) if (!next.has(id)) this.nextDueMs.delete(id);
+      for (const id of this.dueWhileInFlight) if (!next.has(id)) this.dueWhileInFlight.delete(id);
       for (const id of this.failedSimulatorTargets) if (!next.has(id)) this.failedSimulatorTargets.delete(id);
     } catch {
       // PostgreSQL away: keep scraping the targets we know; samples are buffered by the pipeline.

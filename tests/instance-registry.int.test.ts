@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHealth } from '../src/server/services/health';
-import { InstanceRegistry, liveInstances, ROLE_LOCK_KEYS } from '../src/server/services/instances';
+import { HEARTBEAT_MS, InstanceRegistry, liveInstances, ROLE_LOCK_KEYS } from '../src/server/services/instances';
 import { createTestDatabase, type TestDatabase } from './db';
 
 let db: TestDatabase;
@@ -101,5 +101,36 @@ describe('instance registry', () => {
     }
     await registries[2]!.tick();
     expect(registries[2]!.rolesHeld).toEqual(['partitions']);
+  });
+
+  it('keeps renewing its lease while a role takes long to start', async () => {
+    let finishStart = () => {};
+    let started = () => {};
+    const starting = new Promise<void>((resolve) => (started = resolve));
+    const slow = new InstanceRegistry(db.pool, db.url, ['alerts']);
+    registries.push(slow);
+    slow.onRole('alerts', {
+      acquire: () => {
+        started();
+        return new Promise<void>((resolve) => (finishStart = resolve));
+      },
+      release: async () => {},
+    });
+    // Free the role if an earlier case's registry holds it, so this one takes it.
+    for (const r of registries) if (r !== slow && r.holds('alerts')) await r.stop();
+    const running = slow.start();
+    await starting;
+    const heartbeatAt = async () => (await db.pool.query<{ at: Date }>('SELECT heartbeat_at AS at FROM instances WHERE id = $1', [slow.id])).rows[0]?.at.getTime();
+    // The round that would register it waits on the role; the lease is renewed beside it, again and again.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1.5 * HEARTBEAT_MS);
+    const first = await heartbeatAt();
+    expect(first).toBeDefined();
+    await sleep(1.5 * HEARTBEAT_MS);
+    expect(await heartbeatAt()).toBeGreaterThan(first!);
+    expect((await liveInstances(db.pool)).map((i) => i.id)).toContain(slow.id);
+    finishStart();
+    await running;
+    expect(slow.rolesHeld).toEqual(['alerts']);
   });
 });

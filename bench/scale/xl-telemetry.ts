@@ -2,28 +2,35 @@
  * Telemetry for the whole xl site (PLENUM_SEED=xl, 100,800 GPUs) at a 30 s scrape interval across 2 instances on one
  * PostgreSQL (a throwaway embedded server): does the ingest keep up?
  *
- *   npm run bench:telemetry-xl -- [--minutes 3] [--interval 30000] [--instances 2]
+ *   npm run bench:telemetry-xl -- [--minutes 3] [--interval 30000] [--instances 2] [--concurrency 16] [--separate-simulator]
  *
  * The bench seeds the xl site, then starts the instances (the start command, worker-only, as child processes: one runs
- * the simulated world, each scrapes its rendezvous shard of the targets). It waits until every enabled target has been
+ * the simulated world, each scrapes its rendezvous shard of the targets). With --separate-simulator the world runs as its
+ * own process (`npm run simulator -- serve`, as a site would run it beside the instances) and the instances run without
+ * the simulator role; --concurrency sets PLENUM_SCRAPE_CONCURRENCY (scrapes in flight per instance). It waits until every enabled target has been
  * scraped once (the first round creates every series) plus one more interval, then measures for `--minutes`:
  * - scrapes behind: per target, scrape slots of the window with no scrape stored (expected slots minus the distinct
  *   sample timestamps of its series), summed; and targets whose last attempt is older than two intervals at the end;
  * - samples per series per slot (1.0 when every series gets one sample per interval) and the longest per-series gap;
  * - ingest rate (samples stored per second), and CPU seconds per wall second of each instance and of PostgreSQL.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { liveInstances } from '../../src/server/services/instances';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
-import { type ChildInstance, eventually, longestSeriesGap, samplesPerSlot, sleep, startChildInstance, stopChildInstance } from '../../tests/instances-harness';
+import { type ChildInstance, WORKER_ROLES, eventually, longestSeriesGap, samplesPerSlot, sleep, startChildInstance, stopChildInstance } from '../../tests/instances-harness';
 import { arg, machine, postgresCpuSeconds, throwawayPostgres } from '../telemetry/common';
 
 const minutes = Number(arg('minutes', '3'));
 const intervalMs = Number(arg('interval', '30000'));
 const instanceCount = Number(arg('instances', '2'));
+const concurrency = arg('concurrency', '');
+const separateSimulator = process.argv.includes('--separate-simulator');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 const CLK_TCK = 100;
@@ -43,16 +50,26 @@ async function main() {
   const pg = await throwawayPostgres();
   const { pool, db } = createDb(pg.url, { max: 4 });
   const instances: ChildInstance[] = [];
+  let simulator: ChildProcess | undefined;
   try {
     await runMigrations(pool);
     const seedStart = performance.now();
     const seeded = await seedIfEmpty(db, 'xl');
     log(`xl seed: ${seeded.gpus} GPUs in ${Math.round(performance.now() - seedStart)} ms`);
     await maintainPartitions(pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
-    const env = { PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs), PLENUM_SIM_INVENTORY_REFRESH_MS: '600000' };
+    const env: Record<string, string> = { PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs), PLENUM_SIM_INVENTORY_REFRESH_MS: '600000' };
+    if (concurrency) env.PLENUM_SCRAPE_CONCURRENCY = concurrency;
     const startAt = performance.now();
+    if (separateSimulator) {
+      simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, DATABASE_URL: pg.url, PLENUM_MIGRATION_DATABASE_URL: '' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      env.PLENUM_ROLES = WORKER_ROLES.split(',').filter((role) => role !== 'simulator').join(',');
+    }
     instances.push(...(await Promise.all(Array.from({ length: instanceCount }, () => startChildInstance(pg.url, env)))));
-    log(`${instanceCount} instances ready in ${Math.round(performance.now() - startAt)} ms`);
+    log(`${instanceCount} instances ready in ${Math.round(performance.now() - startAt)} ms${separateSimulator ? ' (the world in its own process)' : ''}`);
     const targets = await eventually(
       'targets registered',
       async () => {
@@ -64,8 +81,8 @@ async function main() {
     await eventually(
       `${instanceCount} shards covering every target`,
       async () => {
-        const live = await liveInstances(pool);
-        return live.length === instanceCount && live.reduce((sum, i) => sum + (i.shardSize ?? 0), 0) === targets;
+        const scrapers = (await liveInstances(pool)).filter((i) => i.shardSize !== null);
+        return scrapers.length === instanceCount && scrapers.reduce((sum, i) => sum + (i.shardSize ?? 0), 0) === targets;
       },
       600_000,
     );
@@ -83,12 +100,14 @@ async function main() {
 
     const fromMs = Date.now();
     const cpu0 = instances.map((i) => processCpuSeconds(i.pid));
+    const simulatorCpu0 = simulator ? processCpuSeconds(simulator.pid!) : 0;
     const pgCpu0 = postgresCpuSeconds(pg.pgData);
     const load0 = machine().loadavg;
     await sleep(minutes * 60_000);
     const toMs = Date.now();
     const wallS = (toMs - fromMs) / 1000;
     const instanceCpu = instances.map((i, k) => Math.round(((processCpuSeconds(i.pid) - cpu0[k]!) / wallS) * 100) / 100);
+    const simulatorCpu = simulator ? Math.round(((processCpuSeconds(simulator.pid!) - simulatorCpu0) / wallS) * 100) / 100 : null;
     const postgresCpu = Math.round(((postgresCpuSeconds(pg.pgData) - pgCpu0) / wallS) * 100) / 100;
     const load1 = machine().loadavg;
 
@@ -134,13 +153,19 @@ async function main() {
       targetsFailingAtEnd: failures.rows[0]!.n,
       samplesPerSeriesPerSlot: perSlot,
       longestSeriesGapMs: gap.gapMs,
-      cpuSecondsPerSecond: { instances: instanceCpu, postgres: postgresCpu },
+      scrapeConcurrency: Number(concurrency || 16),
+      cpuSecondsPerSecond: { instances: instanceCpu, simulatorProcess: simulatorCpu, postgres: postgresCpu },
       loadAvg: { start: load0, end: load1 },
       shards: (await liveInstances(pool)).map((i) => ({ id: i.id.slice(0, 8), roles: i.rolesHeld, shard: i.shardSize })),
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await Promise.all(instances.map((i) => stopChildInstance(i).catch(() => {})));
+    if (simulator && simulator.exitCode === null) {
+      const exited = new Promise((resolve) => simulator!.once('exit', resolve));
+      simulator.kill('SIGTERM');
+      await exited;
+    }
     await pool.end().catch(() => {});
     await pg.stop();
   }

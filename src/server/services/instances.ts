@@ -131,6 +131,10 @@ export class InstanceRegistry {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastHeartbeatMs = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The liveness lock was held at the last round: only then is the lease renewed. */
+  private alive = false;
+  private beating = false;
   private stopped = false;
   /** Scrape targets in this instance's shard (set by the scraper). */
   shardSize: number | null = null;
@@ -158,9 +162,20 @@ export class InstanceRegistry {
     this.hooks.set(role, hooks);
   }
 
-  /** Registers, takes the roles it can, and keeps doing so every ROLE_RETRY_MS until `stop`. */
+  /**
+   * Registers, takes the roles it can, and keeps doing so every ROLE_RETRY_MS until `stop`. The lease is renewed on
+   * its own timer, not by the round: taking a role can run far longer than a lease (the xl site's world takes about a
+   * minute to start), and an instance that stopped renewing meanwhile was deleted by the others, its shard handed out.
+   */
   async start(): Promise<void> {
     setProcessInstance(this);
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.alive || this.stopped || this.beating) return;
+      this.beating = true;
+      void this.heartbeat()
+        .catch(() => {})
+        .finally(() => (this.beating = false));
+    }, HEARTBEAT_MS);
     await this.tick();
     const loop = () => {
       this.timer = setTimeout(() => {
@@ -187,6 +202,7 @@ export class InstanceRegistry {
     for (const role of SINGLETON_ROLES) {
       if (this.held.has(role) && !this.session.holds(ROLE_LOCK_KEYS[role])) await this.lose(role);
     }
+    this.alive = alive;
     if (!alive) {
       this.held.delete('web');
       this.held.delete('scrape');
@@ -250,6 +266,7 @@ export class InstanceRegistry {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.heartbeatTimer);
     await this.running;
     for (const role of SINGLETON_ROLES) if (this.held.has(role)) await this.lose(role);
     this.held.clear();

@@ -5,7 +5,10 @@ describe('DueQueue', () => {
   it('pops entries earliest due first, whatever order they were pushed in', () => {
     const q = new DueQueue();
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const pushed: number[] = [];
     for (let id = 0; id < 500; id++) {
       const due = Math.floor(random() * 1000);

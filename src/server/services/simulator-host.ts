@@ -84,10 +84,11 @@ const PROTOCOL_TARGET_PREFERENCE = 150;
 const GPU_FAILING_FAULTS: ReadonlySet<FaultKind> = new Set(['gpu-xid', 'gpu-off-bus', 'gpu-thermal-runaway']);
 /**
  * How often the world advances: a sixth of the scrape interval, between 500 ms and the model's longest sub-step (5 s).
- * Nothing reads the world more often than its scrapes, and every model step is exact for any step length (exponential
- * relaxation, the 1 s power window as a boxcar), so a slower step loses no reading; a step of the whole xl site (100,800
- * GPUs) costs about half a CPU-second, which at 500 ms steps took a whole core. dcgm-exporter itself samples every
- * 30 s by default, so a scrape reading a state a few seconds old is what real sites see.
+ * Nothing reads the world more often than its scrapes, and the models are stable for any step length (exact
+ * exponential relaxation, the 1 s power window as a boxcar); what a longer step gives up is detail inside it (a duty
+ * cycle shorter than the step reads as its mean). A step of the whole xl site (100,800 GPUs) costs 0.2-0.8 CPU-s, which
+ * at 500 ms steps took a whole core. dcgm-exporter itself samples every 30 s by default, so a scrape reading a state a
+ * few seconds old is what real sites see.
  */
 export function worldStepMs(scrapeIntervalMs: number): number {
   return Math.min(5_000, Math.max(500, Math.round(scrapeIntervalMs / 6)));

@@ -15,16 +15,16 @@
  * - samples per series per slot (1.0 when every series gets one sample per interval) and the longest per-series gap;
  * - ingest rate (samples stored per second), and CPU seconds per wall second of each instance and of PostgreSQL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { liveInstances } from '../../src/server/services/instances';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
 import { type ChildInstance, WORKER_ROLES, eventually, longestSeriesGap, samplesPerSlot, sleep, startChildInstance, stopChildInstance } from '../../tests/instances-harness';
-import { arg, machine, postgresCpuSeconds, throwawayPostgres } from '../telemetry/common';
+import { arg, machine, postgresCpuSeconds, spawnSimulatorProcess, stopByPid, throwawayPostgres } from '../telemetry/common';
+import { telemetrySettings } from '../../src/server/services/telemetry/config';
 
 const minutes = Number(arg('minutes', '3'));
 const intervalMs = Number(arg('interval', '30000'));
@@ -32,7 +32,6 @@ const instanceCount = Number(arg('instances', '2'));
 const concurrency = arg('concurrency', '');
 const separateSimulator = process.argv.includes('--separate-simulator');
 const firstRoundMinutes = Number(arg('first-round-minutes', '20'));
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 const CLK_TCK = 100;
@@ -63,11 +62,8 @@ async function main() {
     if (concurrency) env.PLENUM_SCRAPE_CONCURRENCY = concurrency;
     const startAt = performance.now();
     if (separateSimulator) {
-      simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
-        cwd: ROOT,
-        env: { ...process.env, ...env, DATABASE_URL: pg.url, PLENUM_MIGRATION_DATABASE_URL: '' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      simulator = spawnSimulatorProcess(pg.url, env);
+      simulator.stdout?.resume();
       env.PLENUM_ROLES = WORKER_ROLES.split(',').filter((role) => role !== 'simulator').join(',');
     }
     instances.push(...(await Promise.all(Array.from({ length: instanceCount }, () => startChildInstance(pg.url, env)))));
@@ -157,7 +153,7 @@ async function main() {
       targetsNeverScrapedAtEnd: await neverScraped(),
       samplesPerSeriesPerSlot: perSlot,
       longestSeriesGapMs: gap.gapMs,
-      scrapeConcurrency: Number(concurrency || 16),
+      scrapeConcurrency: telemetrySettings({ ...process.env, ...env }).scrapeConcurrency,
       cpuSecondsPerSecond: { instances: instanceCpu, simulatorProcess: simulatorCpu, postgres: postgresCpu },
       loadAvg: { start: load0, end: load1 },
       shards: (await liveInstances(pool)).map((i) => ({ id: i.id.slice(0, 8), roles: i.rolesHeld, shard: i.shardSize })),
@@ -165,11 +161,7 @@ async function main() {
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await Promise.all(instances.map((i) => stopChildInstance(i).catch(() => {})));
-    if (simulator && simulator.exitCode === null) {
-      const exited = new Promise((resolve) => simulator!.once('exit', resolve));
-      simulator.kill('SIGTERM');
-      await exited;
-    }
+    await stopByPid(simulator);
     await pool.end().catch(() => {});
     await pg.stop();
   }

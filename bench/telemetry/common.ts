@@ -1,7 +1,8 @@
 /**
  * Shared helpers of the telemetry and dashboard benchmarks: a throwaway embedded PostgreSQL, its CPU time, percentiles,
- * and the real `/api/trpc` handler on a loopback port.
+ * the real `/api/trpc` handler on a loopback port, and the simulated world as its own process.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -124,4 +125,31 @@ export async function trpcLoopbackServer(handle: DbHandle, port = 0): Promise<{ 
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * The simulated world as its own process (`npm run simulator -- serve`) against `databaseUrl`: it registers in the
+ * instance registry with the simulator role and advertises its endpoints there. Its stdout is piped (its log lines).
+ */
+export function spawnSimulatorProcess(databaseUrl: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
+    cwd: REPO_ROOT,
+    // A bench process may run with PLENUM_SIMULATOR=off; the simulator's own process must not inherit that.
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PLENUM_MIGRATION_DATABASE_URL: '', PLENUM_SIMULATOR: 'on' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Stops a child by its PID: SIGTERM, then SIGKILL if it has not exited 15 s later. */
+export function stopByPid(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    process.kill(child.pid!, 'SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    }, 15_000).unref();
+  });
 }

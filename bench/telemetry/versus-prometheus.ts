@@ -64,7 +64,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -150,17 +150,6 @@ async function promSamplesAppended(base: string): Promise<number> {
   let n = 0;
   for (const line of text.split('\n')) if (line.startsWith('prometheus_tsdb_head_samples_appended_total')) n += Number(line.split(' ').at(-1));
   return n;
-}
-
-function stopByPid(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    process.kill(child.pid!, 'SIGTERM');
-    setTimeout(() => {
-      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
-    }, 15_000).unref();
-  });
 }
 
 /** Bytes of a partitioned table's partitions (with indexes and TOAST): all of them, and those holding rows. */
@@ -333,11 +322,7 @@ async function main() {
     await pool.query('VACUUM ANALYZE');
 
     // The simulator in its own process: it registers its endpoints as scrape targets.
-    simulator = spawn(process.execPath, ['--import', 'tsx', 'simulator/main.ts', 'serve'], {
-      // This process runs with PLENUM_SIMULATOR=off; the simulator's own process must not inherit that.
-      env: { ...process.env, DATABASE_URL: pg.url, PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs), PLENUM_SIMULATOR: 'on' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    simulator = spawnSimulatorProcess(pg.url, { PLENUM_SCRAPE_INTERVAL_MS: String(intervalMs) });
     const serving = await waitForLine(simulator, /serving at (http:\/\/\S+)/, 300_000); // slow to start on a loaded machine
     console.error(`[bench] simulator at ${serving[1]}`);
     const disabled = allTargets

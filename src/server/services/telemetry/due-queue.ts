@@ -59,9 +59,4 @@ export class DueQueue {
     }
     return top;
   }
-
-  clear(): void {
-    this.dues.length = 0;
-    this.ids.length = 0;
-  }
 }

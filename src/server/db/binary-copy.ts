@@ -76,12 +76,14 @@ export class BinaryCopyWriter {
 }
 
 /**
- * A one-dimensional int4[] or float8[] in PostgreSQL's binary array form, as a statement parameter: node-pg sends a
- * Buffer in binary format, and a parameter cast to the array type (`$1::int4[]`) is read by the array's binary input,
- * with no text to print here or parse there (exact to the bit for float8). Elements are never NULL.
+ * A one-dimensional int4[], float8[] or timestamptz[] (from ms since 1970) in PostgreSQL's binary array form, as a
+ * statement parameter: node-pg sends a Buffer in binary format, and a parameter cast to the array type (`$1::int4[]`)
+ * is read by the array's binary input, with no text to print here or parse there (exact to the bit for float8).
+ * Elements are never NULL.
  */
-function arrayParam(values: ArrayLike<number>, oid: number, bytes: 4 | 8): Buffer {
+function arrayParam(values: ArrayLike<number>, oid: number): Buffer {
   const n = values.length;
+  const bytes = oid === OID_INT4 ? 4 : 8;
   const buf = Buffer.allocUnsafe(20 + n * (4 + bytes));
   buf.writeInt32BE(1, 0); // dimensions
   buf.writeInt32BE(0, 4); // no NULLs
@@ -91,15 +93,23 @@ function arrayParam(values: ArrayLike<number>, oid: number, bytes: 4 | 8): Buffe
   let o = 20;
   for (let i = 0; i < n; i++) {
     buf.writeInt32BE(bytes, o);
-    if (bytes === 4) buf.writeInt32BE(values[i]!, o + 4);
-    else buf.writeDoubleBE(values[i]!, o + 4);
+    if (oid === OID_INT4) buf.writeInt32BE(values[i]!, o + 4);
+    else if (oid === OID_FLOAT8) buf.writeDoubleBE(values[i]!, o + 4);
+    else {
+      const us = (values[i]! - PG_EPOCH_MS) * 1000;
+      const hi = Math.floor(us / TWO_32);
+      buf.writeInt32BE(hi, o + 4);
+      buf.writeUInt32BE(us - hi * TWO_32, o + 8);
+    }
     o += 4 + bytes;
   }
   return buf;
 }
 
-export const int4ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_INT4, 4);
-export const float8ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_FLOAT8, 8);
+export const int4ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_INT4);
+export const float8ArrayParam = (values: ArrayLike<number>): Buffer => arrayParam(values, OID_FLOAT8);
+/** Timestamps in ms since 1970 (whole µs on the wire, as the COPY writer's `timestamptz`). */
+export const timestamptzArrayParam = (ms: ArrayLike<number>): Buffer => arrayParam(ms, OID_TIMESTAMPTZ);
 
 /** Sends a binary COPY body for `copySql` (`COPY … FROM STDIN (FORMAT binary)`) on an open client. */
 export async function copyBinary(client: pg.PoolClient | pg.Client, copySql: string, body: Buffer): Promise<void> {

@@ -12,7 +12,7 @@
  * them, and readers older than that read the samples instead.
  */
 import type pg from 'pg';
-import { float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
+import { float8ArrayParam, int4ArrayParam, timestamptzArrayParam } from '../../db/binary-copy';
 import { SERIES_GROUP_SHIFT } from './sample-store';
 
 /** Kept this long: longer than MIN_COMPACTION_AGE_MS, before which dashboards.ts reads the samples instead. */
@@ -51,22 +51,42 @@ export class LatestValues {
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
     const n = this.ids.length;
     if (n === 0) return;
-    // In id order (a scrape's series mostly arrive in it already); binary parameters, no number printed or parsed.
+    // In id order (a scrape's series mostly arrive in it already), then cut into groups here: PostgreSQL takes each
+    // group's arrays as slices of the three parameters, with no per-sample unnest, sort or aggregation on its side.
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!);
     const ids = new Int32Array(n);
     const tsMs = new Float64Array(n);
     const values = new Float64Array(n);
+    const groups: number[] = [];
+    const firsts: number[] = [];
+    const lasts: number[] = [];
+    const newest: number[] = [];
+    const oldest: number[] = [];
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
-      ids[k] = this.ids[i]!;
-      tsMs[k] = this.tsMs[i]!;
+      const id = this.ids[i]!;
+      const ms = this.tsMs[i]!;
+      ids[k] = id;
+      tsMs[k] = ms;
       values[k] = this.values[i]!;
+      const group = id >> SERIES_GROUP_SHIFT;
+      const g = groups.length - 1;
+      if (g < 0 || groups[g] !== group) {
+        groups.push(group);
+        firsts.push(k + 1); // PostgreSQL arrays count from 1
+        lasts.push(k + 1);
+        newest.push(ms);
+        oldest.push(ms);
+      } else {
+        lasts[g] = k + 1;
+        if (ms > newest[g]!) newest[g] = ms;
+        if (ms < oldest[g]!) oldest[g] = ms;
+      }
     }
     await client.query(
       `INSERT INTO telemetry_latest_blocks AS b (series_group, newest_ts, oldest_ts, series_ids, stamps, vals)
-       SELECT u.id >> ${SERIES_GROUP_SHIFT}, max(u.ts), min(u.ts), array_agg(u.id ORDER BY u.id), array_agg(u.ts ORDER BY u.id), array_agg(u.v ORDER BY u.id)
-         FROM (SELECT x.id, to_timestamp(x.ms / 1000.0) AS ts, x.v FROM unnest($1::int4[], $2::float8[], $3::float8[]) AS x(id, ms, v)) u
-        GROUP BY 1 ORDER BY 1
+       SELECT g.grp, g.newest, g.oldest, ($6::int4[])[g.lo:g.hi], ($7::timestamptz[])[g.lo:g.hi], ($8::float8[])[g.lo:g.hi]
+         FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::timestamptz[], $5::timestamptz[]) AS g(grp, lo, hi, newest, oldest)
        ON CONFLICT (series_group) DO UPDATE SET (newest_ts, oldest_ts, series_ids, stamps, vals) = (
          SELECT excluded.newest_ts, excluded.oldest_ts, excluded.series_ids, excluded.stamps, excluded.vals
           WHERE excluded.series_ids = b.series_ids AND excluded.oldest_ts > b.newest_ts
@@ -74,7 +94,16 @@ export class LatestValues {
          SELECT m.newest_ts, m.oldest_ts, m.series_ids, m.stamps, m.vals
            FROM telemetry_latest_merge(b.series_ids, b.stamps, b.vals, excluded.series_ids, excluded.stamps, excluded.vals) m
          LIMIT 1)`,
-      [int4ArrayParam(ids), float8ArrayParam(tsMs), float8ArrayParam(values)],
+      [
+        int4ArrayParam(groups),
+        int4ArrayParam(firsts),
+        int4ArrayParam(lasts),
+        timestamptzArrayParam(newest),
+        timestamptzArrayParam(oldest),
+        int4ArrayParam(ids),
+        timestamptzArrayParam(tsMs),
+        float8ArrayParam(values),
+      ],
     );
   }
 }

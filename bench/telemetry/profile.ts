@@ -4,7 +4,7 @@
  * function and by source file, and PostgreSQL's statements by total execution time (pg_stat_statements, which the
  * throwaway server preloads in this mode).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import type pg from 'pg';
@@ -25,6 +25,7 @@ export class WindowProfile {
 
   /** Starts both recorders: call at the start of the measured window. */
   static async start(pool: pg.Pool, dir: string): Promise<WindowProfile> {
+    await mkdir(dir, { recursive: true });
     const profile = new WindowProfile(pool, dir);
     await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await pool.query('SELECT pg_stat_statements_reset()');

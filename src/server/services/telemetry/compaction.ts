@@ -19,6 +19,7 @@ import type pg from 'pg';
 import { appendChunk, decodeChunk, encodeChunk } from './chunk-codec';
 import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
+  BLOCK_ARRAYS_SQL,
   CHUNK_TARGET_SAMPLES,
   chunkFor,
   COMPACTION_WINDOW_MS,
@@ -26,9 +27,9 @@ import {
   MAX_CHUNK_SPAN_MS,
   MIN_COMPACTION_AGE_MS,
   mergeSorted,
-  PACKED_SAMPLES_SQL,
   SERIES_GROUP_SHIFT,
-  unpackSamples,
+  type SentBlock,
+  samplesOfBlocks,
   windowStartMs,
 } from './sample-store';
 
@@ -130,31 +131,27 @@ async function compactBatch(
 ): Promise<{ chunks: number; samples: number }> {
   await client.query('BEGIN');
   try {
-    const gone = await client.query<{ series_id: number; packed: Buffer }>(
-      `WITH gone AS (
-         DELETE FROM telemetry_sample_blocks
-          WHERE window_start = to_timestamp($1 / 1000.0) AND series_group >= $2 AND series_group < $3
-         RETURNING series_ids, stamps, vals)
-       SELECT u.series_id, ${PACKED_SAMPLES_SQL} AS packed
-         FROM gone CROSS JOIN LATERAL unnest(gone.series_ids, gone.stamps, gone.vals) AS u(series_id, ts, value)
-        GROUP BY u.series_id ORDER BY u.series_id`,
+    const gone = await client.query<SentBlock>(
+      `DELETE FROM telemetry_sample_blocks
+        WHERE window_start = to_timestamp($1 / 1000.0) AND series_group >= $2 AND series_group < $3
+       RETURNING ${BLOCK_ARRAYS_SQL}`,
       [w0, fromGroup, toGroup],
     );
-    if (gone.rows.length === 0) {
+    const bySeries = samplesOfBlocks(gone.rows);
+    if (bySeries.size === 0) {
       await client.query('COMMIT');
       return { chunks: 0, samples: 0 };
     }
-    const ids = gone.rows.map((r) => r.series_id);
+    const ids = [...bySeries.keys()];
     const earlier = await latestChunks(client, 'telemetry_chunks', ids, w0);
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
     const datas: Buffer[] = [];
     let samples = 0;
-    for (const row of gone.rows) {
-      const fresh = unpackSamples(row.packed);
+    for (const [seriesId, fresh] of bySeries) {
       samples += fresh.us.length;
-      const prior = earlier.get(row.series_id);
+      const prior = earlier.get(seriesId);
       const chunk = chunkFor(w0, COMPACTION_WINDOW_MS, prior, LIMITS);
       let encoded: Uint8Array | undefined;
       let count = fresh.us.length;

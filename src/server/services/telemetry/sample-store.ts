@@ -189,6 +189,103 @@ export type SampleColumns = { us: number[]; values: Float64Array };
  */
 export const PACKED_SAMPLES_SQL = `string_agg(timestamptz_send(ts) || float8send(value), ''::bytea ORDER BY ts, float8send(value))`;
 
+/**
+ * SQL (a select list over a block row or a DELETE … RETURNING) for a block's three arrays in their binary form: one
+ * array_send per block, and `samplesOfBlocks` cuts them into series here. The compactor reads what it deletes this way
+ * instead of unnesting, grouping and ordering every sample in SQL (PACKED_SAMPLES_SQL).
+ */
+export const BLOCK_ARRAYS_SQL =
+  '(extract(epoch FROM ts_min) * 1000)::float8 AS ts_min_ms, array_send(series_ids) AS ids, array_send(stamps) AS stamps, array_send(vals) AS vals';
+export type SentBlock = { ts_min_ms: number; ids: Buffer; stamps: Buffer; vals: Buffer };
+
+/** Elements of a one-dimensional array in array_send's form (none for an empty array); they start at byte 20. */
+const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.readInt32BE(12));
+
+/**
+ * The samples of blocks (BLOCK_ARRAYS_SQL rows) per series, each series in time order with ties ordered by the value's
+ * bits, as PACKED_SAMPLES_SQL orders them; series in id order. Values keep every bit (NaN payloads, -0).
+ */
+export function samplesOfBlocks(unordered: readonly SentBlock[]): Map<number, SampleColumns> {
+  // Blocks by their oldest sample: a series' samples then mostly arrive in time order (rows come back in heap order).
+  const blocks = [...unordered].sort((a, b) => a.ts_min_ms - b.ts_min_ms);
+  let total = 0;
+  for (const b of blocks) total += sentLength(b.ids);
+  // Pass 1: every sample into flat arrays (elements: int4 at 24 + 8i, timestamptz / float8 at 24 + 12i), each
+  // sample's series numbered in order of first appearance. DataViews: their reads compile to plain loads, where
+  // Buffer's read methods are calls with checks.
+  const views = blocks.map((b) => ({
+    n: sentLength(b.ids),
+    ids: new DataView(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
+    stamps: new DataView(b.stamps.buffer, b.stamps.byteOffset, b.stamps.byteLength),
+    vals: new DataView(b.vals.buffer, b.vals.byteOffset, b.vals.byteLength),
+  }));
+  const slotOf = new Map<number, number>();
+  const counts: number[] = [];
+  const slotOfSample = new Int32Array(total);
+  const us = new Float64Array(total);
+  const hi = new Uint32Array(total);
+  const lo = new Uint32Array(total);
+  let k = 0;
+  for (const v of views) {
+    for (let i = 0; i < v.n; i++, k++) {
+      const id = v.ids.getInt32(24 + 8 * i);
+      let slot = slotOf.get(id);
+      if (slot === undefined) {
+        slot = counts.length;
+        slotOf.set(id, slot);
+        counts.push(0);
+      }
+      counts[slot]!++;
+      slotOfSample[k] = slot;
+      const o = 24 + 12 * i;
+      us[k] = v.stamps.getInt32(o) * TWO_32 + v.stamps.getUint32(o + 4) + PG_EPOCH_US;
+      hi[k] = v.vals.getUint32(o);
+      lo[k] = v.vals.getUint32(o + 4);
+    }
+  }
+  // Pass 2: each series' samples in arrival order, then ordered (they usually arrive in order).
+  const series = counts.map((n) => ({ us: new Array<number>(n), values: new Float64Array(n) }));
+  const words = series.map((s) => new Uint32Array(s.values.buffer));
+  const filled = new Int32Array(counts.length);
+  for (let j = 0; j < total; j++) {
+    const slot = slotOfSample[j]!;
+    const at = filled[slot]!++;
+    series[slot]!.us[at] = us[j]!;
+    words[slot]![2 * at] = lo[j]!;
+    words[slot]![2 * at + 1] = hi[j]!;
+  }
+  const out = new Map<number, SampleColumns>();
+  for (const [id, slot] of [...slotOf].sort((x, y) => x[0] - y[0])) {
+    sortByTimeThenBits(series[slot]!, words[slot]!);
+    out.set(id, series[slot]!);
+  }
+  return out;
+}
+
+/** Orders a series' samples by time, ties by the value's bits (unsigned, high word first); usually already in order. */
+function sortByTimeThenBits(series: SampleColumns, words: Uint32Array): void {
+  const { us } = series;
+  const before = (a: number, b: number) => us[a]! - us[b]! || words[2 * a + 1]! - words[2 * b + 1]! || words[2 * a]! - words[2 * b]!;
+  let sorted = true;
+  for (let i = 1; i < us.length; i++) {
+    if (us[i]! > us[i - 1]!) continue;
+    if (us[i]! < us[i - 1]! || before(i - 1, i) > 0) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return;
+  const order = Array.from({ length: us.length }, (_, i) => i).sort(before);
+  const oldUs = us.slice();
+  const oldWords = words.slice();
+  for (let to = 0; to < order.length; to++) {
+    const from = order[to]!;
+    us[to] = oldUs[from]!;
+    words[2 * to] = oldWords[2 * from]!;
+    words[2 * to + 1] = oldWords[2 * from + 1]!;
+  }
+}
+
 /** Parses the packed 16-byte records of PACKED_SAMPLES_SQL. */
 export function unpackSamples(buf: Buffer): SampleColumns {
   const n = buf.length / 16;

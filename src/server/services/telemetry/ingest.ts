@@ -536,13 +536,17 @@ export class IngestPipeline {
 
     const parsed = parseExposition(text, (t, start, end, lineNumber) => {
       const idEnd = seriesTextEnd(t, start, end);
-      const seriesText = t.slice(start, idEnd);
       const n = nextOrder.length;
-      // Same line as at this position last time (the usual case): one string compare. Else a lookup by text.
+      // Same line as at this position last time (the usual case): compared in place, no string made for it. Else a
+      // lookup by text.
       let line = order[n];
-      if (line === undefined || line.text !== seriesText) line = cache.lines.get(seriesText);
+      let seriesText: string | undefined;
+      if (line === undefined || line.text.length !== idEnd - start || !t.startsWith(line.text, start)) {
+        seriesText = t.slice(start, idEnd);
+        line = cache.lines.get(seriesText);
+      }
       if (line === undefined || !readSampleTail(t, idEnd, end, tail)) {
-        missTexts.push(seriesText);
+        missTexts.push(seriesText ?? t.slice(start, idEnd));
         missLines.push(lineNumber);
         missPositions.push(n);
         // Keep the row's place, so rows stay in line order whichever path a line takes.

@@ -60,12 +60,15 @@ export function pgMax(a: number, b: number): number {
   return Math.max(a, b);
 }
 
-/** Minutes since the Unix epoch; 2^22 of them (~8 years) separate series in a key, far more than one flush spans. */
-const MINUTE_KEY_SPAN = 4_194_304;
-
 /** Partial aggregates of one flush per (series, minute), in the column form the queue stores. */
 export class RollupDeltas {
-  private readonly index = new Map<number, number>();
+  /**
+   * Per minute, series id → slot. Both keys are small integers; one key combining them would be a heap number, which a
+   * Map hashes more slowly and allocates per sample. A flush's samples mostly share one or two minutes.
+   */
+  private readonly index = new Map<number, Map<number, number>>();
+  private lastMinute = Number.NaN;
+  private lastSlots = new Map<number, number>();
   readonly seriesIds: number[] = [];
   readonly minutes: number[] = [];
   readonly mins: number[] = [];
@@ -85,10 +88,18 @@ export class RollupDeltas {
 
   /** Adds a partial aggregate of (series, minute): a flush's, or a queued one the rollup worker combines. */
   addPartial(seriesId: number, minute: number, min: number, max: number, sum: number, count: number): void {
-    const key = seriesId * MINUTE_KEY_SPAN + (((minute % MINUTE_KEY_SPAN) + MINUTE_KEY_SPAN) % MINUTE_KEY_SPAN);
-    const at = this.index.get(key);
+    if (minute !== this.lastMinute) {
+      let slots = this.index.get(minute);
+      if (slots === undefined) {
+        slots = new Map();
+        this.index.set(minute, slots);
+      }
+      this.lastMinute = minute;
+      this.lastSlots = slots;
+    }
+    const at = this.lastSlots.get(seriesId);
     if (at === undefined) {
-      this.index.set(key, this.seriesIds.length);
+      this.lastSlots.set(seriesId, this.seriesIds.length);
       this.seriesIds.push(seriesId);
       this.minutes.push(minute);
       this.mins.push(min);

@@ -325,9 +325,11 @@ describe('an inference share with a time limit reserves rack power at the foreca
   it('places a share at half its draw in a quiet hour, and keeps services and shares spanning the busy hours at peak', async () => {
     const api = createCaller(createContext(database));
     await api.tenants.create({ name: 'acme', gpuQuota: 64 });
-    // The site's inference runs at half its draw this UTC hour and the next two (the test may cross an hour), else full.
+    // The site's inference runs at half its draw this UTC hour and the next two (the test may cross an hour), else full;
+    // and the hour before: a live allocation's window starts COMMIT_MAX_AGE_S before it was made, so in the first
+    // minute of an hour it reaches into the previous one.
     const hour = new Date().getUTCHours();
-    const quiet = new Set([hour, (hour + 1) % 24, (hour + 2) % 24]);
+    const quiet = new Set([(hour + 23) % 24, hour, (hour + 1) % 24, (hour + 2) % 24]);
     const curve = hourlyDailyCurve(Array.from({ length: 24 }, (_, h) => (quiet.has(h) ? 0.5 : 1)));
     // 0.9 of a GPU at 2,000 W: 1,800 W at peak (over any rack's 1,080 W), 900 W at the forecast.
     const share = { kind: 'inference' as const, tenant: 'acme', gpusPerWorker: 1, gpuMilli: 900, expectedPowerWPerGpu: 2000, cpuMilli: 8000, memoryMib: 65_536 };

@@ -20,7 +20,7 @@ import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { appendRollupWindow, decodeRollupWindow, encodeRollupWindow, type RollupColumns } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -71,7 +71,7 @@ const SENT_MINUTE_BLOCK_SQL =
 function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): Map<number, Bucket[]> {
   const bySeries = new Map<number, Bucket[]>();
   for (const row of [...rows].sort((a, b) => a.minute - b.minute)) {
-    const n = row.ids.readInt32BE(0) === 0 ? 0 : row.ids.readInt32BE(12);
+    const n = sentLength(row.ids);
     const ids = new DataView(row.ids.buffer, row.ids.byteOffset, row.ids.byteLength);
     const mins = new DataView(row.mins.buffer, row.mins.byteOffset, row.mins.byteLength);
     const maxs = new DataView(row.maxs.buffer, row.maxs.byteOffset, row.maxs.byteLength);

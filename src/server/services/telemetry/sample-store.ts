@@ -199,7 +199,7 @@ export const BLOCK_ARRAYS_SQL =
 export type SentBlock = { ts_min_ms: number; ids: Buffer; stamps: Buffer; vals: Buffer };
 
 /** Elements of a one-dimensional array in array_send's form (none for an empty array); they start at byte 20. */
-const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.readInt32BE(12));
+export const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.readInt32BE(12));
 
 /**
  * The samples of blocks (BLOCK_ARRAYS_SQL rows) per series, each series in time order with ties ordered by the value's

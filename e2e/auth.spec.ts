@@ -115,17 +115,22 @@ test.describe('access control in the browser', () => {
 
   test('a token created in the UI works for the CLI until it is revoked', async ({ page, baseURL }) => {
     await page.goto('/admin/tokens');
+    // The list is drawn by the client: once it shows, the page is hydrated and the form is React's (text typed into a
+    // server-rendered input before hydration is only replayed to React asynchronously).
+    await expect(page.getByTestId('tokens')).toBeVisible();
     await page.getByLabel('Name').fill(`ci-${suffix}`);
     await page.getByLabel('Role').selectOption('viewer');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = (await page.getByTestId('token-secret').textContent())!.trim();
     expect(secret).toMatch(/^plnm_/);
+    const row = page.getByTestId('token-row').filter({ hasText: `ci-${suffix}` });
+    await expect(row, 'the new token is listed').toContainText(`viewer · all zones`);
     const env = { ...process.env, PLENUM_URL: baseURL, PLENUM_TOKEN: secret };
     const ok = await run(process.execPath, ['bin/plenum.mjs', 'devicetypes', 'list', '--json'], { cwd: ROOT, env });
     expect(JSON.parse(ok.stdout).length ?? JSON.parse(ok.stdout).items?.length).toBeGreaterThan(0);
 
-    await page.getByRole('button', { name: `Revoke ci-${suffix}` }).click();
-    await expect(page.getByTestId('token-row').filter({ hasText: `ci-${suffix}` })).toContainText('revoked');
+    await row.getByRole('button', { name: `Revoke ci-${suffix}` }).click();
+    await expect(row).toContainText('revoked');
     const refused = await run(process.execPath, ['bin/plenum.mjs', 'devicetypes', 'list'], { cwd: ROOT, env }).catch((error) => error);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toBe('plenum: the API token is invalid, expired or revoked');

@@ -54,10 +54,10 @@ export function TokensAdmin() {
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           <Card title={isAdmin ? 'All tokens' : 'Your tokens'}>
-            {tokens.isPending ? (
-              <Loading />
-            ) : tokens.error ? (
-              <ErrorMessage error={tokens.error} />
+            {/* A failed refresh keeps the list on screen (with its error): the tokens did not go away. */}
+            {tokens.error && <ErrorMessage error={tokens.error} />}
+            {tokens.data === undefined ? (
+              !tokens.error && <Loading />
             ) : tokens.data.length === 0 ? (
               <EmptyState>No tokens yet.</EmptyState>
             ) : (

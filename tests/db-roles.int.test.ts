@@ -74,14 +74,18 @@ describe('the application database role', () => {
     );
     for (const r of targets.rows) expect(r.target === 0, `${r.partition}.${r.column}`).toBe(payload.has(r.column));
     // The write tables' partitions, new ones included, and the rollup queue take no insert-triggered vacuums (0039);
-    // the chunks keep the default.
-    const insertVacuum = await app.pool.query<{ table: string; off: boolean }>(
-      `SELECT c.relname AS table, coalesce('autovacuum_vacuum_insert_threshold=-1' = ANY(c.reloptions), false) AS off
+    // the block partitions are analyzed when their rows have about doubled (0040); the chunks keep the defaults.
+    const autovacuum = await app.pool.query<{ table: string; options: string[] | null }>(
+      `SELECT c.relname AS table, c.reloptions AS options
          FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
         WHERE p.relname IN ('telemetry_sample_blocks', 'telemetry_rollup_1m_blocks', 'telemetry_chunks') OR c.relname = 'telemetry_rollup_deltas'`,
     );
-    expect(insertVacuum.rows.length).toBeGreaterThan(3);
-    for (const r of insertVacuum.rows) expect(r.off, r.table).toBe(!r.table.startsWith('telemetry_chunks'));
+    expect(autovacuum.rows.length).toBeGreaterThan(3);
+    for (const r of autovacuum.rows) {
+      const options = r.options ?? [];
+      expect(options.includes('autovacuum_vacuum_insert_threshold=-1'), r.table).toBe(!r.table.startsWith('telemetry_chunks'));
+      expect(options.includes('autovacuum_analyze_scale_factor=1'), r.table).toBe(/^telemetry_(sample|rollup_1m)_blocks_p/.test(r.table));
+    }
     // The functions take telemetry partitions only.
     await expect(app.pool.query("SELECT plenum_drop_partition('users')")).rejects.toThrow(/not a telemetry partition/);
     await expect(app.pool.query("SELECT plenum_create_partition('users', 'users_p202601', now(), now() + interval '1 day')")).rejects.toThrow(/not a telemetry partition/);

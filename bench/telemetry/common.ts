@@ -29,9 +29,9 @@ export const r3 = (x: number) => Math.round(x * 1000) / 1000;
 export type BenchDb = { url: string; pgData: string; stop: () => Promise<void> };
 
 /** PLENUM_BENCH_DATABASE_URL is NOT used here: these benchmarks seed their own inventory, so always a throwaway server. */
-export async function throwawayPostgres(settings?: Record<string, string>): Promise<BenchDb> {
+export async function throwawayPostgres(settings?: Record<string, string>, log?: (line: string) => void): Promise<BenchDb> {
   const dir = await mkdtemp(path.join(tmpdir(), 'plenum-bench-telemetry-'));
-  const server = await startEmbeddedPostgres(dir, { settings });
+  const server = await startEmbeddedPostgres(dir, { settings, log });
   return {
     url: server.url,
     pgData: server.dataDir,

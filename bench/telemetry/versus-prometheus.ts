@@ -4,7 +4,7 @@
  * power of one GPU host's GPUs over 24 h at 1-minute resolution for both.
  *
  *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--seed demo|large] [--profile DIR]
- *     [--cpu-only] [--all-targets] [--align-window]
+ *     [--cpu-only] [--all-targets] [--align-window] [--autovacuum-log FILE] [--pg name=value …]
  *
  * Same work on both sides: the simulated world also serves SNMP agents, Redfish and Modbus units, which Plenum polls
  * and Prometheus cannot; they are disabled for the run, so both scrape exactly the HTTP exposition endpoints
@@ -43,7 +43,7 @@
  * the chunks, as the compaction worker does in service, instead of writing fresh chunks of a few samples each.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,11 @@ const seconds = alignWindow ? COMPACTION_WINDOW_MS / 1000 - 15 : Number(arg('sec
 const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
 const profileDir = arg('profile', '');
+const autovacuumLogFile = arg('autovacuum-log', '');
+/** --pg name=value (repeatable): a PostgreSQL server setting for the throwaway server, for experiments. */
+const serverSettings = Object.fromEntries(
+  process.argv.flatMap((a, i) => (process.argv[i - 1] === '--pg' ? [a.split('=', 2) as [string, string]] : [])),
+);
 const seed = ((name: string): 'demo' | 'large' => {
   if (name !== 'demo' && name !== 'large') throw new Error(`--seed: demo or large, not "${name}"`);
   return name;
@@ -307,7 +312,12 @@ async function main() {
   const promVersion = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   process.env.PLENUM_SCRAPE_INTERVAL_MS = String(intervalMs);
   process.env.PLENUM_SIMULATOR = 'off';
-  const pg = await throwawayPostgres(profileDir ? STATEMENT_STATS_SETTINGS : undefined);
+  // --autovacuum-log FILE: every autovacuum and autoanalyze run, with its CPU (PostgreSQL's "system usage" line).
+  const autovacuumLog = autovacuumLogFile ? createWriteStream(autovacuumLogFile) : undefined;
+  const pg = await throwawayPostgres(
+    { ...(profileDir ? STATEMENT_STATS_SETTINGS : {}), ...(autovacuumLog ? { log_autovacuum_min_duration: '0' } : {}), ...serverSettings },
+    autovacuumLog && ((text) => autovacuumLog.write(text)),
+  );
   process.env.DATABASE_URL = pg.url;
   const { pool, db } = createDb(pg.url);
   const promDir = await mkdtemp(path.join(tmpdir(), 'plenum-bench-prometheus-'));
@@ -503,6 +513,7 @@ async function main() {
       postgresSessions: sessions1 - sessions0,
       postgresBackgroundInWindow: { autovacuumRuns, parallelWorkers: background1.parallelWorkers - background0.parallelWorkers },
       measuredSeconds: r1((t1.at - t0.at) / 1000),
+      measuredFrom: new Date(t0.at).toISOString(),
       alignWindow,
       samples: { plenum: plenumSamples, prometheus: promSamples, plenumStoredAtEnd: storedSamples },
       cpuPerSampleUs: {
@@ -541,6 +552,7 @@ async function main() {
     await pool.end().catch(() => {});
     await pg.stop();
     await rm(promDir, { recursive: true, force: true });
+    if (autovacuumLog) await new Promise((resolve) => autovacuumLog.end(resolve));
   }
 }
 

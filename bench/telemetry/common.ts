@@ -153,3 +153,21 @@ export function stopByPid(child: ChildProcess | undefined): Promise<void> {
     }, 15_000).unref();
   });
 }
+
+/**
+ * Autovacuum's own account of its runs between two instants, from a server log written with
+ * log_autovacuum_min_duration = 0: per kind (vacuum, analyze) and table (partitions under their parent's name), the
+ * runs and the CPU seconds (user + system) of its "system usage" line. Worker start-up is not in it.
+ */
+export function autovacuumCpu(log: string, fromMs: number, toMs: number): Record<string, { runs: number; cpuSeconds: number }> {
+  const out: Record<string, { runs: number; cpuSeconds: number }> = {};
+  const entry = /(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+) UTC \[\d+\] LOG: {2}automatic (?:aggressive )?(vacuum|analyze) of table "[^".]+\.([^".]+)\.([^"]+)"[\s\S]*?system usage: CPU: user: ([\d.]+) s, system: ([\d.]+) s/g;
+  for (const m of log.matchAll(entry)) {
+    const at = Date.parse(`${m[1]}T${m[2]}Z`);
+    if (at < fromMs || at > toMs) continue;
+    const key = `${m[3]} ${m[4]}.${m[5]!.replace(/_p\d{6}(\d{2})?$/, '')}`;
+    const row = out[key] ?? { runs: 0, cpuSeconds: 0 };
+    out[key] = { runs: row.runs + 1, cpuSeconds: r3(row.cpuSeconds + Number(m[6]) + Number(m[7])) };
+  }
+  return out;
+}

@@ -64,7 +64,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -314,9 +314,14 @@ async function main() {
   process.env.PLENUM_SIMULATOR = 'off';
   // --autovacuum-log FILE: every autovacuum and autoanalyze run, with its CPU (PostgreSQL's "system usage" line).
   const autovacuumLog = autovacuumLogFile ? createWriteStream(autovacuumLogFile) : undefined;
+  let serverLog = '';
   const pg = await throwawayPostgres(
     { ...(profileDir ? STATEMENT_STATS_SETTINGS : {}), ...(autovacuumLog ? { log_autovacuum_min_duration: '0' } : {}), ...serverSettings },
-    autovacuumLog && ((text) => autovacuumLog.write(text)),
+    autovacuumLog &&
+      ((text) => {
+        autovacuumLog.write(`${text}\n`);
+        serverLog += `${text}\n`;
+      }),
   );
   process.env.DATABASE_URL = pg.url;
   const { pool, db } = createDb(pg.url);
@@ -511,7 +516,11 @@ async function main() {
       alertIntervalMs,
       // Connections PostgreSQL accepted during the window (each a new backend process that warms its caches).
       postgresSessions: sessions1 - sessions0,
-      postgresBackgroundInWindow: { autovacuumRuns, parallelWorkers: background1.parallelWorkers - background0.parallelWorkers },
+      postgresBackgroundInWindow: {
+        autovacuumRuns,
+        parallelWorkers: background1.parallelWorkers - background0.parallelWorkers,
+        ...(autovacuumLog ? { autovacuumCpuSeconds: autovacuumCpu(serverLog, t0.at, t1.at) } : {}),
+      },
       measuredSeconds: r1((t1.at - t0.at) / 1000),
       measuredFrom: new Date(t0.at).toISOString(),
       alignWindow,

@@ -1,9 +1,9 @@
 -- Autoanalyze of the sample and 1-minute rollup block partitions when their row count has about doubled, instead of
 -- at the default 10 % of the rows modified since the last one. Their rows are inserted every scrape and deleted by
--- compaction within an hour or two, so at that default the day's sample-block partition was analyzed every minute or
--- two (0.12-0.19 s of CPU each at 8,448 GPUs) and the month's 1-minute block partition every few, while what the
--- planner takes from them does not change: the spread of the series groups, and the time column's range, whose newest
--- end it reads from the index anyway. A partition that starts empty is still analyzed as it fills (at 50 rows, then
+-- compaction within an hour or two, so at that default the day's sample-block partition and the month's 1-minute block
+-- partition were analyzed every few minutes (0.1-0.6 s of CPU each at 8,448 GPUs; 34 runs in a 30-minute window, 7 with
+-- this, docs/BENCHMARKS.md), while what the planner takes from them does not change: the spread of the series groups,
+-- and the time column's range, whose newest end it reads from the index anyway. A partition that starts empty is still analyzed as it fills (at 50 rows, then
 -- each time it doubles); vacuum is unchanged.
 DO $$
 DECLARE

@@ -3,8 +3,8 @@
 -- compaction within an hour or two, so at that default the day's sample-block partition and the month's 1-minute block
 -- partition were analyzed every few minutes (0.1-0.6 s of CPU each at 8,448 GPUs; 34 runs in a 30-minute window, 7 with
 -- this, docs/BENCHMARKS.md), while what the planner takes from them does not change: the spread of the series groups,
--- and the time column's range, whose newest end it reads from the index anyway. A partition that starts empty is still analyzed as it fills (at 50 rows, then
--- each time it doubles); vacuum is unchanged.
+-- and the time column's range, whose newest end it reads from the index anyway. A partition that starts empty is still
+-- analyzed as it fills (at 50 rows, then each time it doubles); vacuum is unchanged.
 DO $$
 DECLARE
   part regclass;

@@ -1,4 +1,5 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Db, DbHandle } from './client';
 import * as schema from './schema';
@@ -36,4 +37,16 @@ export async function inTransaction<T>(handle: DbHandle, work: (tx: DbHandle) =>
   } finally {
     client.release();
   }
+}
+
+/**
+ * Independent reads at once on a pool, one after another in a transaction. A transaction is one connection: node-pg
+ * only queues queries sent to it concurrently, warns that this is deprecated, and pg 9 refuses them. The reads are
+ * drizzle query builders, which start when awaited.
+ */
+export async function readAll<T extends readonly unknown[]>(db: Db, reads: readonly [...{ [K in keyof T]: PromiseLike<T[K]> }]): Promise<T> {
+  if (!(db instanceof PgTransaction)) return (await Promise.all(reads)) as unknown as T;
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read);
+  return results as unknown as T;
 }

@@ -22,6 +22,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
+import { readAll } from '../db/transaction';
 import { recordChange, type Tx } from './changelog';
 
 export const INVENTORY_FORMAT = 'plenum-inventory';
@@ -345,7 +346,7 @@ export async function exportInventory(db: Db): Promise<InventoryDocument> {
   return db.transaction(
     async (tx) => {
       const [sites, zones, halls, rows, racks, makers, models, types, devices, accelerators, storage, fabrics, members, interfaces, links, linkEnds, nodes, edges, psus, units, areas, pods, chips, iciLinks] =
-        await Promise.all([
+        await readAll(tx as unknown as Db, [
           tx.select().from(s.sites),
           tx.select().from(s.securityZones),
           tx.select().from(s.halls),

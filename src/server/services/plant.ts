@@ -4,6 +4,7 @@ import { analyzeCooling, type CoolingAnalysis, type CoolingModel, type CoolingUn
 import { analyzePowerChain, type PowerAnalysis, type PowerChain, type PowerNodeKind } from '@/domain/power';
 import type { Db } from '../db/client';
 import * as s from '../db/schema';
+import { readAll } from '../db/transaction';
 import { poolOf, processCache } from './process-cache';
 
 /** Per-device live/allocated loads supplied by telemetry and the scheduler when they have them. */
@@ -49,7 +50,7 @@ async function readPlantRows(db: Db, siteId: number) {
   const siteNodes = db.select({ id: s.powerNodes.id }).from(s.powerNodes).where(eq(s.powerNodes.siteId, siteId));
   const siteDevices = db.select({ id: s.devices.id }).from(s.devices).where(inArray(s.devices.rackId, siteRacks));
   const siteUnits = db.select({ id: s.coolingUnits.id }).from(s.coolingUnits).where(eq(s.coolingUnits.siteId, siteId));
-  const [racks, nodes, edges, devices, psus, units, served] = await Promise.all([
+  const [racks, nodes, edges, devices, psus, units, served] = await readAll(db, [
     db.select().from(s.racks).where(inArray(s.racks.hallId, siteHalls)).orderBy(asc(s.racks.id)),
     db.select().from(s.powerNodes).where(eq(s.powerNodes.siteId, siteId)).orderBy(asc(s.powerNodes.id)),
     db.select().from(s.powerEdges).where(inArray(s.powerEdges.downstreamId, siteNodes)),

@@ -20,7 +20,7 @@ import type pg from 'pg';
 import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
 import { appendRollupWindow, decodeRollupWindow, encodeRollupWindow, type RollupColumns } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength, viewOf } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -72,11 +72,11 @@ function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): Map<number, Bucket[]
   const bySeries = new Map<number, Bucket[]>();
   for (const row of [...rows].sort((a, b) => a.minute - b.minute)) {
     const n = sentLength(row.ids);
-    const ids = new DataView(row.ids.buffer, row.ids.byteOffset, row.ids.byteLength);
-    const mins = new DataView(row.mins.buffer, row.mins.byteOffset, row.mins.byteLength);
-    const maxs = new DataView(row.maxs.buffer, row.maxs.byteOffset, row.maxs.byteLength);
-    const sums = new DataView(row.sums.buffer, row.sums.byteOffset, row.sums.byteLength);
-    const counts = new DataView(row.counts.buffer, row.counts.byteOffset, row.counts.byteLength);
+    const ids = viewOf(row.ids);
+    const mins = viewOf(row.mins);
+    const maxs = viewOf(row.maxs);
+    const sums = viewOf(row.sums);
+    const counts = viewOf(row.counts);
     for (let i = 0; i < n; i++) {
       const id = ids.getInt32(24 + 8 * i);
       const o = 24 + 12 * i;

@@ -201,6 +201,9 @@ export type SentBlock = { ts_min_ms: number; ids: Buffer; stamps: Buffer; vals: 
 /** Elements of a one-dimensional array in array_send's form (none for an empty array); they start at byte 20. */
 export const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.readInt32BE(12));
 
+/** A DataView over exactly the buffer's bytes: its reads compile to plain loads, where Buffer's methods are checked calls. */
+export const viewOf = (buf: Buffer) => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+
 /**
  * The samples of blocks (BLOCK_ARRAYS_SQL rows) per series, each series in time order with ties ordered by the value's
  * bits, as PACKED_SAMPLES_SQL orders them; series in id order. Values keep every bit (NaN payloads, -0).
@@ -211,14 +214,8 @@ export function samplesOfBlocks(unordered: readonly SentBlock[]): Map<number, Sa
   let total = 0;
   for (const b of blocks) total += sentLength(b.ids);
   // Pass 1: every sample into flat arrays (elements: int4 at 24 + 8i, timestamptz / float8 at 24 + 12i), each
-  // sample's series numbered in order of first appearance. DataViews: their reads compile to plain loads, where
-  // Buffer's read methods are calls with checks.
-  const views = blocks.map((b) => ({
-    n: sentLength(b.ids),
-    ids: new DataView(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
-    stamps: new DataView(b.stamps.buffer, b.stamps.byteOffset, b.stamps.byteLength),
-    vals: new DataView(b.vals.buffer, b.vals.byteOffset, b.vals.byteLength),
-  }));
+  // sample's series numbered in order of first appearance.
+  const views = blocks.map((b) => ({ n: sentLength(b.ids), ids: viewOf(b.ids), stamps: viewOf(b.stamps), vals: viewOf(b.vals) }));
   const slotOf = new Map<number, number>();
   const counts: number[] = [];
   const slotOfSample = new Int32Array(total);

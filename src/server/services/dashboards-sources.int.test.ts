@@ -11,6 +11,7 @@ import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/d
 import { type EntityColumn, latestPerEntity, type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
 import { AlertEvaluator, ensureDefaultRules } from './telemetry/alerts';
 import { IngestPipeline } from './telemetry/ingest';
+import { type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, quantityKeySql } from './telemetry/sources';
 
 let db: TestDatabase;
 let ingest: IngestPipeline;
@@ -194,6 +195,70 @@ describe('one reading per physical quantity', () => {
     );
     expect(open.rows).toHaveLength(1);
     expect(open.rows[0]!.entity_label).toContain(g.uuid);
+  });
+
+  it('an alert follows the preferred source of a GPU, not whichever source holds, and a NaN reading never holds', async () => {
+    await ensureDefaultRules(db.pool);
+    const g = gpus[3]!;
+    const t = Date.now() - 1_000;
+    // The scrape (preference 100; an earlier test set 10) reads no XID; the remote-written copy (50) reads 79: the GPU
+    // has no XID error.
+    await db.pool.query('UPDATE scrape_targets SET preference = 100 WHERE id = $1', [gpuTargetId]);
+    ingest.ingestText(`DCGM_FI_DEV_XID_ERRORS{gpu="${g.index}",UUID="${g.uuid}",Hostname="a1-01-gpu1"} 0\n`, 'dcgm', { targetId: gpuTargetId, nowMs: t });
+    const labels = { gpu: String(g.index), UUID: g.uuid, Hostname: 'a1-01-gpu1', job: 'dcgm', instance: 'a1-01-gpu1:9400' };
+    ingest.ingestRaw(writeRequestToSamples(decodeRemoteWrite(encodeWriteRequest([{ labels: { __name__: 'DCGM_FI_DEV_XID_ERRORS', ...labels }, samples: [[79, t]] }]))), { targetId: null });
+    // A metric outside the catalogue keeps NaN readings; a rule on it must not fire on them (PostgreSQL sorts NaN above 1).
+    ingest.ingestText('site_custom_gauge{site="ams-ai-1"} NaN\n', 'prometheus', { targetId: null, nowMs: t });
+    await db.pool.query(
+      `INSERT INTO alert_rules (name, kind, metric, comparator, threshold, duration_s, severity, description)
+       VALUES ('Custom gauge above 1', 'threshold', 'site_custom_gauge', '>', 1, 0, 'warning', 'test')`,
+    );
+    await ingest.flush();
+    const nan = await db.pool.query<{ value: number }>(
+      `SELECT (SELECT b.vals[array_position(b.series_ids, s.id)] FROM telemetry_latest_blocks b WHERE b.series_group = s.id >> 6) AS value
+         FROM telemetry_series s WHERE s.metric = 'site_custom_gauge'`,
+    );
+    expect(nan.rows.map((r) => r.value)).toEqual([Number.NaN]);
+    await new AlertEvaluator(db.pool, 60_000).evaluate();
+    const open = await db.pool.query<{ rule: string; entity_label: string }>(
+      `SELECT r.name AS rule, a.entity_label FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+        WHERE r.name IN ('GPU XID error', 'Custom gauge above 1') AND a.state <> 'resolved'`,
+    );
+    expect(open.rows.filter((r) => r.entity_label.includes(g.uuid))).toEqual([]);
+    expect(open.rows.filter((r) => r.rule === 'Custom gauge above 1')).toEqual([]);
+    // The same evaluation does fire once the preferred source reads an error too.
+    ingest.ingestText(`DCGM_FI_DEV_XID_ERRORS{gpu="${g.index}",UUID="${g.uuid}",Hostname="a1-01-gpu1"} 48\n`, 'dcgm', { targetId: gpuTargetId, nowMs: t + 500 });
+    ingest.ingestText('site_custom_gauge{site="ams-ai-1"} 2\n', 'prometheus', { targetId: null, nowMs: t + 500 });
+    await ingest.flush();
+    await new AlertEvaluator(db.pool, 60_000).evaluate();
+    const fired = await db.pool.query<{ rule: string; entity_label: string; value: number }>(
+      `SELECT r.name AS rule, a.entity_label, a.value FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+        WHERE r.name IN ('GPU XID error', 'Custom gauge above 1') AND a.state <> 'resolved' ORDER BY r.name`,
+    );
+    expect(fired.rows.filter((r) => r.rule === 'Custom gauge above 1').map((r) => r.value)).toEqual([2]);
+    expect(fired.rows.filter((r) => r.entity_label.includes(g.uuid)).map((r) => r.value)).toEqual([48]);
+  });
+
+  it('the SQL quantity key groups every stored series exactly as quantityKey does', async () => {
+    // Two inlet sensors of one rack are two quantities of one entity (the `sensor` label), each from two sources.
+    const inlets = (job: string) =>
+      ['top', 'bottom'].map((sensor) => `plenum_sensor_inlet_temp_celsius{${site},rack="A1-01",sensor="${sensor}",job="${job}"} 24`).join('\n');
+    ingest.ingestText(`${inlets('a')}\n${inlets('b')}\n`, 'plenum', { targetId: null, nowMs: Date.now() - 1_000 });
+    await ingest.flush();
+    const rows = await db.pool.query<QuantityRow & { id: number; metric: string; sql_group: string }>(
+      `SELECT s.id, s.metric, ${quantityColumnsSql('0')},
+              dense_rank() OVER (ORDER BY s.metric, ${quantityKeySql()})::text AS sql_group
+         FROM telemetry_series s LEFT JOIN scrape_targets t ON t.id = s.target_id`,
+    );
+    expect(rows.rows.length).toBeGreaterThan(40);
+    const groups = (key: (r: (typeof rows.rows)[number]) => string) => {
+      const members = new Map<string, number[]>();
+      for (const r of rows.rows) members.set(key(r), [...(members.get(key(r)) ?? []), r.id]);
+      return [...members.values()].map((ids) => ids.sort((a, b) => a - b).join(',')).sort();
+    };
+    const js = groups((r) => quantityKey(quantityFieldsOf(r.id, r.metric, r)));
+    expect(groups((r) => r.sql_group)).toEqual(js);
+    expect(js.some((g) => g.includes(','))).toBe(true); // some quantity has two sources
   });
 
   it('the GPU counts follow a GPU added to a server (plant version) and a GPU failing (read live)', async () => {

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { intArrayLiteral } from '../../db/array-literal';
-import { onePerQuantity, preferenceSql, type QuantityRow, quantityColumnsSql, quantityFieldsOf, remoteWritePreference } from './sources';
+import { preferenceSql, quantityKeySql, remoteWritePreference } from './sources';
 import { latestOfSeriesSql } from './latest-store';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
 
@@ -70,22 +70,26 @@ const LATEST_OF_SERIES_SQL = `${latestOfSeriesSql('s.id')} OFFSET 0`;
 
 /**
  * A threshold rule's findings: every series of the metric with a reading younger than the staleness bound (from
- * latest-store.ts, the newest sample of each series), one reading per physical quantity, kept where the comparison
- * holds. Only those few are then named (the label joins), not every series of the metric on every evaluation.
+ * latest-store.ts, the newest sample of each series), one reading per physical quantity (sources.ts: the preferred
+ * source, then the freshest), kept where the comparison holds. PostgreSQL picks the readings and compares them, so only
+ * the few that hold come back (reading every GPU's row into Node on every evaluation cost more than the rest of the
+ * evaluation); only those few are then named (the label joins). NaN never holds (as in JavaScript; PostgreSQL sorts it
+ * above every number).
  */
 async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const rows = await pool.query<QuantityRow & { series_id: number; value: number; t: number }>(
-    `SELECT s.id AS series_id, latest.value, (extract(epoch FROM latest.ts) * 1000)::float8 AS t, ${quantityColumnsSql('$3')}
-       FROM telemetry_series s
-       CROSS JOIN LATERAL (${LATEST_OF_SERIES_SQL}) latest
-       LEFT JOIN scrape_targets t ON t.id = s.target_id
-      WHERE s.metric = $1 AND latest.ts > now() - make_interval(secs => $2 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)`,
-    [rule.metric, stalenessMs, remoteWritePreference()],
+  const comparator = rule.comparator === '<' ? '<' : '>';
+  const rows = await pool.query<{ series_id: number; value: number; rack_id: number | null }>(
+    `SELECT q.series_id, q.value, q.rack_id
+       FROM (SELECT DISTINCT ON (${quantityKeySql()}) s.id AS series_id, latest.value, s.rack_id
+               FROM telemetry_series s
+               CROSS JOIN LATERAL (${LATEST_OF_SERIES_SQL}) latest
+               LEFT JOIN scrape_targets t ON t.id = s.target_id
+              WHERE s.metric = $1 AND latest.ts > now() - make_interval(secs => $2 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
+              ORDER BY ${quantityKeySql()}, ${preferenceSql('$3')} DESC, latest.ts DESC, s.id) q
+      WHERE q.value ${comparator} $4 AND q.value <> 'NaN'`,
+    [rule.metric, stalenessMs, remoteWritePreference(), rule.threshold],
   );
-  // One reading per physical quantity (sources.ts): a GPU scraped and remote-written raises one alert, not two.
-  const holding = onePerQuantity(rows.rows.map((r) => ({ ...quantityFieldsOf(r.series_id, rule.metric ?? '', r), tMs: r.t, value: r.value }))).filter((r) =>
-    holds(r.value, rule.comparator, rule.threshold),
-  );
+  const holding = rows.rows.map((r) => ({ seriesId: r.series_id, value: r.value, rackId: r.rack_id }));
   if (holding.length === 0) return [];
   const labels = await pool.query<{ id: number; label: string }>(
     `SELECT s.id, ${ENTITY_LABEL_SQL} AS label

@@ -116,6 +116,17 @@ export function quantityKey(r: QuantityFields): string {
   return key;
 }
 
+/**
+ * SQL twin of {@link quantityKey} for one metric, as a list of expressions over `s` (telemetry_series) for DISTINCT ON:
+ * the mapped entity and its quantity labels (`quantity_labels` holds exactly QUANTITY_LABELS, migration 0024), or the
+ * series itself when it maps to no entity.
+ */
+export function quantityKeySql(): string {
+  const entity = `(CASE s.entity_kind WHEN 'gpu' THEN s.accelerator_id WHEN 'device' THEN s.device_id WHEN 'rack' THEN s.rack_id
+    WHEN 'power-node' THEN s.power_node_id WHEN 'cooling-unit' THEN s.cooling_unit_id WHEN 'site' THEN s.site_id END)`;
+  return `s.entity_kind, ${entity}, s.quantity_labels, CASE WHEN ${entity} IS NULL THEN s.id END`;
+}
+
 /** Keeps one reading per quantity: the most preferred source, then the freshest sample, then the lowest series id. */
 export function onePerQuantity<R extends QuantityFields & { preference: number; tMs: number }>(readings: readonly R[]): R[] {
   const best = new Map<string, R>();

@@ -1,11 +1,11 @@
 /**
  * 1-minute and 1-hour rollups (min / max / sum / count), fed incrementally: every sample is added to its buckets once.
  *
- * 1. The flush that COPYs a batch of samples also enqueues that batch's partial aggregates per (series, minute)
- *    (`RollupDeltas`, one `telemetry_rollup_deltas` row per flush, the entries as one bytea: migration 0035), in the
- *    same transaction: a committed sample always has its delta queued, a rolled-back one never.
+ * 1. The flush that COPYs a batch of samples also enqueues one entry per sample (`RollupDeltas`: series, minute and
+ *    the value as a partial aggregate of one; one `telemetry_rollup_deltas` row per flush, the entries as one bytea:
+ *    migration 0035), in the same transaction: a committed sample always has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING, combines them per (series, minute) in
- *    Node and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
+ *    Node (`combineDeltas`: a sort per minute, no hashing) and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
  *    group, at most MINUTE_BLOCK_MAX each), in one transaction: a queue row is consumed exactly once (the delete and the
  *    blocks commit together, and one worker runs at a time, under a transaction advisory lock). A run takes at most
  *    RUN_MAX_ENTRIES entries per transaction and loops until the eligible rows are gone. A minute that gets more
@@ -32,7 +32,7 @@
 import type pg from 'pg';
 import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
-import { SERIES_GROUP_SHIFT } from './sample-store';
+import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';
@@ -60,135 +60,203 @@ export function pgMax(a: number, b: number): number {
   return Math.max(a, b);
 }
 
-/** Partial aggregates of one flush per (series, minute), in the column form the queue stores. */
+/**
+ * A flush's contribution to the rollups: one queue entry per sample (min = max = sum = the value, count 1), in the
+ * queue's binary form as they come. Combining them per (series, minute) is the rollup worker's job
+ * (`combineDeltas`): a flush mostly holds one sample per series, so combining here too cost a hash lookup per sample
+ * for nothing.
+ */
 export class RollupDeltas {
-  /**
-   * Per minute, series id → slot. Both keys are small integers; one key combining them would be a heap number, which a
-   * Map hashes more slowly and allocates per sample. A flush's samples mostly share one or two minutes.
-   */
-  private readonly index = new Map<number, Map<number, number>>();
-  private lastMinute = Number.NaN;
-  private lastSlots = new Map<number, number>();
-  readonly seriesIds: number[] = [];
-  readonly minutes: number[] = [];
-  readonly mins: number[] = [];
-  readonly maxs: number[] = [];
-  readonly sums: number[] = [];
-  readonly counts: number[] = [];
+  private buf = Buffer.allocUnsafe(1024 * DELTA_BYTES);
+  private entries = 0;
   maxMinute = Number.NEGATIVE_INFINITY;
   minMinute = Number.POSITIVE_INFINITY;
 
   get size(): number {
-    return this.seriesIds.length;
+    return this.entries;
   }
 
   add(seriesId: number, tsMs: number, value: number): void {
-    this.addPartial(seriesId, Math.floor(tsMs / 60_000), value, value, value, 1);
-  }
-
-  /** Adds a partial aggregate of (series, minute): a flush's, or a queued one the rollup worker combines. */
-  addPartial(seriesId: number, minute: number, min: number, max: number, sum: number, count: number): void {
-    if (minute !== this.lastMinute) {
-      let slots = this.index.get(minute);
-      if (slots === undefined) {
-        slots = new Map();
-        this.index.set(minute, slots);
-      }
-      this.lastMinute = minute;
-      this.lastSlots = slots;
+    const minute = Math.floor(tsMs / 60_000);
+    let o = this.entries * DELTA_BYTES;
+    if (o + DELTA_BYTES > this.buf.length) {
+      const grown = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(grown, 0, 0, o);
+      this.buf = grown;
     }
-    const at = this.lastSlots.get(seriesId);
-    if (at === undefined) {
-      this.lastSlots.set(seriesId, this.seriesIds.length);
-      this.seriesIds.push(seriesId);
-      this.minutes.push(minute);
-      this.mins.push(min);
-      this.maxs.push(max);
-      this.sums.push(sum);
-      this.counts.push(count);
-      if (minute > this.maxMinute) this.maxMinute = minute;
-      if (minute < this.minMinute) this.minMinute = minute;
-      return;
-    }
-    this.mins[at] = pgMin(this.mins[at]!, min);
-    this.maxs[at] = pgMax(this.maxs[at]!, max);
-    this.sums[at]! += sum;
-    this.counts[at]! += count;
-  }
-
-  /** Adds every entry of a queued row's `deltas` (DELTA_BYTES each). */
-  addEncoded(deltas: Buffer): void {
-    for (let o = 0; o + DELTA_BYTES <= deltas.length; o += DELTA_BYTES) {
-      this.addPartial(deltas.readInt32BE(o), deltas.readInt32BE(o + 4), deltas.readDoubleBE(o + 8), deltas.readDoubleBE(o + 16), deltas.readDoubleBE(o + 24), deltas.readInt32BE(o + 32));
-    }
+    const b = this.buf;
+    b.writeInt32BE(seriesId, o);
+    b.writeInt32BE(minute, o + 4);
+    o = b.writeDoubleBE(value, o + 8);
+    o = b.writeDoubleBE(value, o);
+    o = b.writeDoubleBE(value, o);
+    b.writeInt32BE(1, o);
+    this.entries++;
+    if (minute > this.maxMinute) this.maxMinute = minute;
+    if (minute < this.minMinute) this.minMinute = minute;
   }
 
   /** The entries in the queue's binary form. */
   encode(): Buffer {
-    const buf = Buffer.allocUnsafe(this.size * DELTA_BYTES);
-    for (let i = 0, o = 0; i < this.size; i++, o += DELTA_BYTES) {
-      buf.writeInt32BE(this.seriesIds[i]!, o);
-      buf.writeInt32BE(this.minutes[i]!, o + 4);
-      buf.writeDoubleBE(this.mins[i]!, o + 8);
-      buf.writeDoubleBE(this.maxs[i]!, o + 16);
-      buf.writeDoubleBE(this.sums[i]!, o + 24);
-      buf.writeInt32BE(this.counts[i]!, o + 32);
-    }
-    return buf;
+    return this.buf.subarray(0, this.entries * DELTA_BYTES);
   }
 
   /** Queues the deltas on an open client, inside the caller's transaction (the one that COPYs the samples). */
   async enqueue(client: pg.PoolClient | pg.Client): Promise<void> {
-    if (this.size === 0) return;
+    if (this.entries === 0) return;
     await client.query('INSERT INTO telemetry_rollup_deltas (min_minute, max_minute, entries, deltas) VALUES ($1, $2, $3, $4)', [
       this.minMinute,
       this.maxMinute,
-      this.size,
+      this.entries,
       this.encode(),
     ]);
   }
+}
 
-  /**
-   * The buckets as blocks of `telemetry_rollup_1m_blocks` in binary COPY form: per minute and series group, split by
-   * fixed id ranges of MINUTE_BLOCK_MAX, series in id order. Returns the COPY body and the number of blocks.
-   */
-  encodeMinuteBlocks(): { body: Buffer; blocks: number } {
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => this.minutes[a]! - this.minutes[b]! || this.seriesIds[a]! - this.seriesIds[b]!);
-    // A block: one minute, one series group, one fixed id range of MINUTE_BLOCK_MAX within it.
-    const rangeOf = (i: number) => {
-      const id = this.seriesIds[i]!;
-      return (id >> SERIES_GROUP_SHIFT) * PARTS_PER_GROUP + Math.floor((id & ((1 << SERIES_GROUP_SHIFT) - 1)) / MINUTE_BLOCK_MAX);
-    };
-    // Block boundaries in `order`: [starts[k], starts[k + 1]).
-    const starts: number[] = [];
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k]!;
-      const previous = order[k - 1];
-      if (previous === undefined || this.minutes[i] !== this.minutes[previous] || rangeOf(i) !== rangeOf(previous)) starts.push(k);
+/** Queue entries as columns (`decodeDeltas`), or 1-minute buckets (`combineDeltas`). */
+export interface DeltaColumns {
+  seriesIds: Int32Array;
+  minutes: Int32Array;
+  mins: Float64Array;
+  maxs: Float64Array;
+  sums: Float64Array;
+  counts: Int32Array;
+  size: number;
+}
+
+function deltaColumns(n: number): DeltaColumns {
+  return {
+    seriesIds: new Int32Array(n),
+    minutes: new Int32Array(n),
+    mins: new Float64Array(n),
+    maxs: new Float64Array(n),
+    sums: new Float64Array(n),
+    counts: new Int32Array(n),
+    size: 0,
+  };
+}
+
+/** The entries of queued rows' `deltas` (DELTA_BYTES each), in order. */
+export function decodeDeltas(rows: readonly Buffer[]): DeltaColumns {
+  const out = deltaColumns(rows.reduce((n, b) => n + Math.floor(b.length / DELTA_BYTES), 0));
+  let i = 0;
+  for (const buf of rows) {
+    const v = viewOf(buf);
+    for (let o = 0; o + DELTA_BYTES <= buf.length; o += DELTA_BYTES, i++) {
+      out.seriesIds[i] = v.getInt32(o);
+      out.minutes[i] = v.getInt32(o + 4);
+      out.mins[i] = v.getFloat64(o + 8);
+      out.maxs[i] = v.getFloat64(o + 16);
+      out.sums[i] = v.getFloat64(o + 24);
+      out.counts[i] = v.getInt32(o + 32);
     }
-    starts.push(order.length);
-    const blocks = starts.length - 1;
-    const B = COPY_BYTES;
-    const out = new BinaryCopyWriter(blocks * (B.row + B.timestamptz + B.int4 + 5 * B.arrayHeader) + this.size * (2 * B.int4 + 3 * B.float8));
-    for (let k = 0; k < blocks; k++) {
-      const from = starts[k]!;
-      const to = starts[k + 1]!;
-      const first = order[from]!;
-      const n = to - from;
-      out.row(7);
-      out.timestamptz(this.minutes[first]! * 60_000);
-      out.int4(this.seriesIds[first]! >> SERIES_GROUP_SHIFT);
-      out.arrayHeader(n, B.int4, OID_INT4);
-      for (let j = from; j < to; j++) out.int4(this.seriesIds[order[j]!]!);
-      for (const column of [this.mins, this.maxs, this.sums]) {
-        out.arrayHeader(n, B.float8, OID_FLOAT8);
-        for (let j = from; j < to; j++) out.float8(column[order[j]!]!);
-      }
-      out.arrayHeader(n, B.int4, OID_INT4);
-      for (let j = from; j < to; j++) out.int4(this.counts[order[j]!]!);
-    }
-    return { body: out.finish(), blocks };
   }
+  out.size = i;
+  return out;
+}
+
+/** 2^21: entries of one minute are ordered by series id × 2^21 + their position, one Float64Array sort (no callback). */
+const POSITION_SPAN = 2_097_152;
+
+/**
+ * Combines entries per (series, minute): min = least, max = greatest (PostgreSQL's float order), sum and count added,
+ * each bucket's entries in queue order. The buckets come out ordered by minute, then series id.
+ */
+export function combineDeltas(entries: DeltaColumns): DeltaColumns {
+  const n = entries.size;
+  const { seriesIds, minutes } = entries;
+  // Entry indices by minute (stable), then each minute's by series id.
+  const perMinute = new Map<number, number>();
+  for (let i = 0; i < n; i++) perMinute.set(minutes[i]!, (perMinute.get(minutes[i]!) ?? 0) + 1);
+  const order = [...perMinute.keys()].sort((a, b) => a - b);
+  const startOf = new Map<number, number>();
+  let at = 0;
+  for (const m of order) {
+    startOf.set(m, at);
+    at += perMinute.get(m)!;
+  }
+  const byMinute = new Int32Array(n);
+  const next = new Map(startOf);
+  for (let i = 0; i < n; i++) {
+    const slot = next.get(minutes[i]!)!;
+    byMinute[slot] = i;
+    next.set(minutes[i]!, slot + 1);
+  }
+  const out = deltaColumns(n);
+  for (const m of order) {
+    const from = startOf.get(m)!;
+    const sorted = sortBySeries(byMinute.subarray(from, from + perMinute.get(m)!), seriesIds);
+    for (const i of sorted) {
+      const b = out.size - 1;
+      if (b >= 0 && out.seriesIds[b] === seriesIds[i] && out.minutes[b] === m) {
+        out.mins[b] = pgMin(out.mins[b]!, entries.mins[i]!);
+        out.maxs[b] = pgMax(out.maxs[b]!, entries.maxs[i]!);
+        out.sums[b]! += entries.sums[i]!;
+        out.counts[b]! += entries.counts[i]!;
+        continue;
+      }
+      out.seriesIds[out.size] = seriesIds[i]!;
+      out.minutes[out.size] = m;
+      out.mins[out.size] = entries.mins[i]!;
+      out.maxs[out.size] = entries.maxs[i]!;
+      out.sums[out.size] = entries.sums[i]!;
+      out.counts[out.size] = entries.counts[i]!;
+      out.size++;
+    }
+  }
+  return out;
+}
+
+/** Entry indices ordered by series id, ties in their given order. */
+function sortBySeries(indices: Int32Array, seriesIds: Int32Array): Int32Array {
+  const n = indices.length;
+  let simple = n < POSITION_SPAN;
+  for (let j = 0; simple && j < n; j++) simple = seriesIds[indices[j]!]! >= 0;
+  if (!simple) return Int32Array.from(indices).sort((a, b) => seriesIds[a]! - seriesIds[b]! || a - b);
+  const keys = new Float64Array(n);
+  for (let j = 0; j < n; j++) keys[j] = seriesIds[indices[j]!]! * POSITION_SPAN + j;
+  keys.sort();
+  const sorted = new Int32Array(n);
+  for (let j = 0; j < n; j++) sorted[j] = indices[keys[j]! % POSITION_SPAN]!;
+  return sorted;
+}
+
+/**
+ * Buckets (from `combineDeltas`: by minute, then series id) as blocks of `telemetry_rollup_1m_blocks` in binary COPY
+ * form: per minute and series group, split by fixed id ranges of MINUTE_BLOCK_MAX. Returns the COPY body and the
+ * number of blocks.
+ */
+export function encodeMinuteBlocks(buckets: DeltaColumns): { body: Buffer; blocks: number } {
+  const { seriesIds, minutes, size } = buckets;
+  // A block: one minute, one series group, one fixed id range of MINUTE_BLOCK_MAX within it.
+  const rangeOf = (i: number) => {
+    const id = seriesIds[i]!;
+    return (id >> SERIES_GROUP_SHIFT) * PARTS_PER_GROUP + Math.floor((id & ((1 << SERIES_GROUP_SHIFT) - 1)) / MINUTE_BLOCK_MAX);
+  };
+  // Block boundaries: [starts[k], starts[k + 1]).
+  const starts: number[] = [];
+  for (let i = 0; i < size; i++) if (i === 0 || minutes[i] !== minutes[i - 1] || rangeOf(i) !== rangeOf(i - 1)) starts.push(i);
+  starts.push(size);
+  const blocks = starts.length - 1;
+  const B = COPY_BYTES;
+  const out = new BinaryCopyWriter(blocks * (B.row + B.timestamptz + B.int4 + 5 * B.arrayHeader) + size * (2 * B.int4 + 3 * B.float8));
+  for (let k = 0; k < blocks; k++) {
+    const from = starts[k]!;
+    const to = starts[k + 1]!;
+    const n = to - from;
+    out.row(7);
+    out.timestamptz(minutes[from]! * 60_000);
+    out.int4(seriesIds[from]! >> SERIES_GROUP_SHIFT);
+    out.arrayHeader(n, B.int4, OID_INT4);
+    for (let i = from; i < to; i++) out.int4(seriesIds[i]!);
+    for (const column of [buckets.mins, buckets.maxs, buckets.sums]) {
+      out.arrayHeader(n, B.float8, OID_FLOAT8);
+      for (let i = from; i < to; i++) out.float8(column[i]!);
+    }
+    out.arrayHeader(n, B.int4, OID_INT4);
+    for (let i = from; i < to; i++) out.int4(buckets.counts[i]!);
+  }
+  return { body: out.finish(), blocks };
 }
 
 export type RollupRun = {
@@ -258,17 +326,14 @@ async function rollupTransaction(
         RETURNING deltas, entries`,
       [currentMinute, MAX_QUEUE_AGE_S, RUN_MAX_ENTRIES],
     );
-    const combined = new RollupDeltas();
     let entries = 0;
-    for (const row of taken.rows) {
-      combined.addEncoded(row.deltas);
-      entries += row.entries;
-    }
-    const minutes = new Set(combined.minutes);
+    for (const row of taken.rows) entries += row.entries;
+    const buckets = combineDeltas(decodeDeltas(taken.rows.map((r) => r.deltas)));
+    const minutes = new Set(buckets.minutes.subarray(0, buckets.size));
     let samples = 0;
-    for (const c of combined.counts) samples += c;
-    if (combined.size > 0) {
-      const { body } = combined.encodeMinuteBlocks();
+    for (let i = 0; i < buckets.size; i++) samples += buckets.counts[i]!;
+    if (buckets.size > 0) {
+      const { body } = encodeMinuteBlocks(buckets);
       await copyBinary(client, 'COPY telemetry_rollup_1m_blocks (bucket, series_group, series_ids, mins, maxs, sums, counts) FROM STDIN (FORMAT binary)', body);
       // The minutes taken, for the stored site trends to recompute (site-trend-store.ts), committed with the take.
       await client.query('INSERT INTO site_trend_dirty (minute) SELECT unnest($1::int4[])', [[...minutes]]);
@@ -288,7 +353,7 @@ async function rollupTransaction(
       entries,
       samples,
       minutes,
-      minuteBuckets: combined.size,
+      minuteBuckets: buckets.size,
       queued: rest.rows[0]!.n,
       lagSeconds: Math.max(0, rest.rows[0]!.age ?? 0),
     };

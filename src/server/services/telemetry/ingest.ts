@@ -39,7 +39,7 @@ import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
-import { type CachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
+import { type CachedLine, dialectValueRule, droppedBy, fastRuleOf, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, gpuIndexHint, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
@@ -535,18 +535,15 @@ export class IngestPipeline {
     const present: string[] = [];
 
     const parsed = parseExposition(text, (t, start, end, lineNumber) => {
-      const idEnd = seriesTextEnd(t, start, end);
       const n = nextOrder.length;
-      // Same line as at this position last time (the usual case): compared in place, no string made for it. Else a
-      // lookup by text.
+      // Same line as at this position last time (the usual case): one string compare, else a lookup by text. (A slice
+      // and === compare the characters with memcmp; `t.startsWith(line.text, start)` went character by character,
+      // ~0.4 µs for a 160-character label block against ~0.04 µs.)
+      const seriesText = t.slice(start, seriesTextEnd(t, start, end));
       let line = order[n];
-      let seriesText: string | undefined;
-      if (line === undefined || line.text.length !== idEnd - start || !t.startsWith(line.text, start)) {
-        seriesText = t.slice(start, idEnd);
-        line = cache.lines.get(seriesText);
-      }
-      if (line === undefined || !readSampleTail(t, idEnd, end, tail)) {
-        missTexts.push(seriesText ?? t.slice(start, idEnd));
+      if (line === undefined || line.text !== seriesText) line = cache.lines.get(seriesText);
+      if (line === undefined || !readSampleTail(t, start + seriesText.length, end, tail)) {
+        missTexts.push(seriesText);
         missLines.push(lineNumber);
         missPositions.push(n);
         // Keep the row's place, so rows stay in line order whichever path a line takes.
@@ -556,9 +553,13 @@ export class IngestPipeline {
       }
       nextOrder.push(line);
       const raw = tail.value;
-      if (droppedBy(line, raw) !== 0) {
-        droppedByDialect++;
-        return true;
+      let value = raw;
+      if (!(raw < line.keepBelow && raw > Number.NEGATIVE_INFINITY && line.unscaled)) {
+        if (droppedBy(line, raw) !== 0) {
+          droppedByDialect++;
+          return true;
+        }
+        value = ruleValue(line, raw);
       }
       const ts = tail.timestampMs ?? nowMs;
       if (!(ts >= windowStart && ts < windowEnd)) {
@@ -566,7 +567,7 @@ export class IngestPipeline {
         return true;
       }
       if (line.id < 0) this.learnId(line);
-      const row = rows.push(line.id, ts, ruleValue(line, raw));
+      const row = rows.push(line.id, ts, value);
       if (line.id < 0) rows.pending.set(row, line);
       if (tail.timestampMs === undefined) present.push(line.key);
       return true;
@@ -592,7 +593,7 @@ export class IngestPipeline {
       // An enum state (snmp_exporter's upsBasicOutputStatus → on battery) is no multiplication: never cached.
       if (SNMP_EXPORTER_ALIASES.get(raw.name)?.map) rule.facilityFactor = Number.NaN;
       const key = finishSample(s, meta);
-      const line: CachedLine = { ...rule, text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
+      const line: CachedLine = { ...rule, ...fastRuleOf(rule), text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from
       // the dialect code; such a line keeps taking the full path).
       if (droppedBy(rule, raw.value) === 0 && Object.is(ruleValue(rule, raw.value), s.value)) {

@@ -95,8 +95,22 @@ export function ruleValue(rule: ValueRule, raw: number): number {
   return v;
 }
 
+/**
+ * The common case of a rule, checked inline by the ingest's line loop without calling `droppedBy` / `ruleValue`: a
+ * finite reading below `keepBelow` (the sentinel, else +Infinity) is kept as read when `unscaled`. Every other reading
+ * takes the two calls.
+ */
+export interface FastRule {
+  keepBelow: number;
+  unscaled: boolean;
+}
+
+export function fastRuleOf(rule: ValueRule): FastRule {
+  return { keepBelow: rule.sentinelAtOrAbove ?? Number.POSITIVE_INFINITY, unscaled: rule.factor === 1 && rule.facilityFactor === 1 };
+}
+
 /** One known series line. */
-export interface CachedLine extends ValueRule {
+export interface CachedLine extends ValueRule, FastRule {
   /** The series text (name + label block) of the line. */
   text: string;
   /** Series key (metric + sorted labels). */

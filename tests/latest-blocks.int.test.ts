@@ -126,6 +126,22 @@ describe('latest values in blocks (migration 0033)', () => {
     expect(Number.isNaN((await values([5]))[0]!.value)).toBe(true);
   });
 
+  it('one flush holding a series several times keeps its newest sample (of equal times the first added)', async () => {
+    await write([
+      { id: 963, ms: now - 3_000, value: 1 },
+      { id: 960, ms: now - 9_000, value: 7 },
+      { id: 963, ms: now - 1_000, value: 2 },
+      { id: 963, ms: now - 2_000, value: 3 },
+      { id: 963, ms: now - 1_000, value: 4 },
+      { id: 960, ms: now - 9_500, value: 8 },
+    ]);
+    expect(await values([960, 963])).toEqual([
+      { id: 960, ms: now - 9_000, value: 7 },
+      { id: 963, ms: now - 1_000, value: 2 },
+    ]);
+    await db.pool.query('DELETE FROM telemetry_latest_blocks WHERE series_group = 15'); // the next test counts what is left
+  });
+
   it('ages out old values: a group with none younger goes, the others keep their younger ones', async () => {
     const countBefore = (await values()).length;
     // Past the window of everything stored before `now - 40 s`: groups 0-2 (apart from 1, 2, 150) and 195.

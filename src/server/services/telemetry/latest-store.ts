@@ -13,31 +13,25 @@
  */
 import type pg from 'pg';
 import { float8ArrayParam, int4ArrayParam, timestamptzArrayParam } from '../../db/binary-copy';
+import { allIndices, orderById } from './id-order';
 import { SERIES_GROUP_SHIFT } from './sample-store';
 
 /** Kept this long: longer than MIN_COMPACTION_AGE_MS, before which dashboards.ts reads the samples instead. */
 export const LATEST_KEEP_MS = 60 * 60_000;
 
-/** Per series, the newest sample of one flush (slots in parallel arrays: no object per sample). */
+/** Per series, the newest sample of one flush: kept as added, sorted and reduced by `write`. */
 export class LatestValues {
-  private readonly slotOf = new Map<number, number>();
   private readonly ids: number[] = [];
   private readonly tsMs: number[] = [];
   private readonly values: number[] = [];
 
   add(seriesId: number, tsMs: number, value: number): void {
-    const at = this.slotOf.get(seriesId);
-    if (at === undefined) {
-      this.slotOf.set(seriesId, this.ids.length);
-      this.ids.push(seriesId);
-      this.tsMs.push(tsMs);
-      this.values.push(value);
-    } else if (tsMs > this.tsMs[at]!) {
-      this.tsMs[at] = tsMs;
-      this.values[at] = value;
-    }
+    this.ids.push(seriesId);
+    this.tsMs.push(tsMs);
+    this.values.push(value);
   }
 
+  /** Samples added. */
   get size(): number {
     return this.ids.length;
   }
@@ -49,27 +43,37 @@ export class LatestValues {
    * target, the usual case), the arrays are replaced whole; otherwise telemetry_latest_merge combines them per series.
    */
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
-    const n = this.ids.length;
-    if (n === 0) return;
-    // In id order (a scrape's series mostly arrive in it already), then cut into groups here: PostgreSQL takes each
-    // group's arrays as slices of the three parameters, with no per-sample unnest, sort or aggregation on its side.
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!);
-    const ids = new Int32Array(n);
-    const tsMs = new Float64Array(n);
-    const values = new Float64Array(n);
+    if (this.ids.length === 0) return;
+    // In id order, one sample per series (the newest; of equal times the first added), then cut into groups here:
+    // PostgreSQL takes each group's arrays as slices of the three parameters, with no per-sample unnest, sort or
+    // aggregation on its side.
+    const order = orderById(allIndices(this.ids.length), this.ids);
+    const ids: number[] = [];
+    const tsMs: number[] = [];
+    const values: number[] = [];
     const groups: number[] = [];
     const firsts: number[] = [];
     const lasts: number[] = [];
     const newest: number[] = [];
     const oldest: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
+    for (const i of order) {
       const id = this.ids[i]!;
       const ms = this.tsMs[i]!;
-      ids[k] = id;
-      tsMs[k] = ms;
-      values[k] = this.values[i]!;
-      const group = id >> SERIES_GROUP_SHIFT;
+      const k = ids.length - 1;
+      if (k >= 0 && ids[k] === id) {
+        if (ms > tsMs[k]!) {
+          tsMs[k] = ms;
+          values[k] = this.values[i]!;
+        }
+        continue;
+      }
+      ids.push(id);
+      tsMs.push(ms);
+      values.push(this.values[i]!);
+    }
+    for (let k = 0; k < ids.length; k++) {
+      const ms = tsMs[k]!;
+      const group = ids[k]! >> SERIES_GROUP_SHIFT;
       const g = groups.length - 1;
       if (g < 0 || groups[g] !== group) {
         groups.push(group);

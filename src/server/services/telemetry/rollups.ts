@@ -5,7 +5,7 @@
  *    the value as a partial aggregate of one; one `telemetry_rollup_deltas` row per flush, the entries as one bytea:
  *    migration 0035), in the same transaction: a committed sample always has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING, combines them per (series, minute) in
- *    Node (`combineDeltas`: a sort per minute, no hashing) and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
+ *    Node (`combineDeltas`: a sort per minute, `orderById`, no hashing) and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
  *    group, at most MINUTE_BLOCK_MAX each), in one transaction: a queue row is consumed exactly once (the delete and the
  *    blocks commit together, and one worker runs at a time, under a transaction advisory lock). A run takes at most
  *    RUN_MAX_ENTRIES entries per transaction and loops until the eligible rows are gone. A minute that gets more
@@ -32,6 +32,7 @@
 import type pg from 'pg';
 import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
+import { orderById } from './id-order';
 import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
@@ -155,9 +156,6 @@ export function decodeDeltas(rows: readonly Buffer[]): DeltaColumns {
   return out;
 }
 
-/** 2^21: entries of one minute are ordered by series id × 2^21 + their position, one Float64Array sort (no callback). */
-const POSITION_SPAN = 2_097_152;
-
 /**
  * Combines entries per (series, minute): min = least, max = greatest (PostgreSQL's float order), sum and count added,
  * each bucket's entries in queue order. The buckets come out ordered by minute, then series id.
@@ -185,7 +183,7 @@ export function combineDeltas(entries: DeltaColumns): DeltaColumns {
   const out = deltaColumns(n);
   for (const m of order) {
     const from = startOf.get(m)!;
-    const sorted = sortBySeries(byMinute.subarray(from, from + perMinute.get(m)!), seriesIds);
+    const sorted = orderById(byMinute.subarray(from, from + perMinute.get(m)!), seriesIds);
     for (const i of sorted) {
       const b = out.size - 1;
       if (b >= 0 && out.seriesIds[b] === seriesIds[i] && out.minutes[b] === m) {
@@ -205,20 +203,6 @@ export function combineDeltas(entries: DeltaColumns): DeltaColumns {
     }
   }
   return out;
-}
-
-/** Entry indices ordered by series id, ties in their given order. */
-function sortBySeries(indices: Int32Array, seriesIds: Int32Array): Int32Array {
-  const n = indices.length;
-  let simple = n < POSITION_SPAN;
-  for (let j = 0; simple && j < n; j++) simple = seriesIds[indices[j]!]! >= 0;
-  if (!simple) return Int32Array.from(indices).sort((a, b) => seriesIds[a]! - seriesIds[b]! || a - b);
-  const keys = new Float64Array(n);
-  for (let j = 0; j < n; j++) keys[j] = seriesIds[indices[j]!]! * POSITION_SPAN + j;
-  keys.sort();
-  const sorted = new Int32Array(n);
-  for (let j = 0; j < n; j++) sorted[j] = indices[keys[j]! % POSITION_SPAN]!;
-  return sorted;
 }
 
 /**

@@ -5,8 +5,9 @@
  *    the value as a partial aggregate of one; one `telemetry_rollup_deltas` row per flush, the entries as one bytea:
  *    migration 0035), in the same transaction: a committed sample always has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING, combines them per (series, minute) in
- *    Node (`combineDeltas`: a sort per minute, `orderById`, no hashing) and COPYs the buckets as blocks of `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series
- *    group, at most MINUTE_BLOCK_MAX each), in one transaction: a queue row is consumed exactly once (the delete and the
+ *    Node (`combineDeltas`: a sort per minute, `orderById`, no hashing) and COPYs the buckets as blocks of
+ *    `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series group, at most MINUTE_BLOCK_MAX each), in
+ *    one transaction: a queue row is consumed exactly once (the delete and the
  *    blocks commit together, and one worker runs at a time, under a transaction advisory lock). A run takes at most
  *    RUN_MAX_ENTRIES entries per transaction and loops until the eligible rows are gone. A minute that gets more
  *    contributions later (late samples) gets another block; readers and compaction combine them (min = least, max =

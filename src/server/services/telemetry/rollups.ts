@@ -5,7 +5,7 @@
  *    the value as a partial aggregate of one; one `telemetry_rollup_deltas` row per flush, the entries as one bytea:
  *    migration 0035), in the same transaction: a committed sample always has its delta queued, a rolled-back one never.
  * 2. The rollup worker (`runRollups`) takes queue rows with DELETE … RETURNING, combines them per (series, minute) in
- *    Node (`combineDeltas`: a sort per minute, `orderById`, no hashing) and COPYs the buckets as blocks of
+ *    Node (`combineDeltas`: two numeric sorts, `orderById`, no hashing) and COPYs the buckets as blocks of
  *    `telemetry_rollup_1m_blocks` (rollup-store.ts: per minute and series group, at most MINUTE_BLOCK_MAX each), in
  *    one transaction: a queue row is consumed exactly once (the delete and the
  *    blocks commit together, and one worker runs at a time, under a transaction advisory lock). A run takes at most
@@ -33,7 +33,7 @@
 import type pg from 'pg';
 import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
-import { orderById } from './id-order';
+import { allIndices, orderById } from './id-order';
 import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
@@ -162,46 +162,26 @@ export function decodeDeltas(rows: readonly Buffer[]): DeltaColumns {
  * each bucket's entries in queue order. The buckets come out ordered by minute, then series id.
  */
 export function combineDeltas(entries: DeltaColumns): DeltaColumns {
-  const n = entries.size;
   const { seriesIds, minutes } = entries;
-  // Entry indices by minute (stable), then each minute's by series id.
-  const perMinute = new Map<number, number>();
-  for (let i = 0; i < n; i++) perMinute.set(minutes[i]!, (perMinute.get(minutes[i]!) ?? 0) + 1);
-  const order = [...perMinute.keys()].sort((a, b) => a - b);
-  const startOf = new Map<number, number>();
-  let at = 0;
-  for (const m of order) {
-    startOf.set(m, at);
-    at += perMinute.get(m)!;
-  }
-  const byMinute = new Int32Array(n);
-  const next = new Map(startOf);
-  for (let i = 0; i < n; i++) {
-    const slot = next.get(minutes[i]!)!;
-    byMinute[slot] = i;
-    next.set(minutes[i]!, slot + 1);
-  }
-  const out = deltaColumns(n);
-  for (const m of order) {
-    const from = startOf.get(m)!;
-    const sorted = orderById(byMinute.subarray(from, from + perMinute.get(m)!), seriesIds);
-    for (const i of sorted) {
-      const b = out.size - 1;
-      if (b >= 0 && out.seriesIds[b] === seriesIds[i] && out.minutes[b] === m) {
-        out.mins[b] = pgMin(out.mins[b]!, entries.mins[i]!);
-        out.maxs[b] = pgMax(out.maxs[b]!, entries.maxs[i]!);
-        out.sums[b]! += entries.sums[i]!;
-        out.counts[b]! += entries.counts[i]!;
-        continue;
-      }
-      out.seriesIds[out.size] = seriesIds[i]!;
-      out.minutes[out.size] = m;
-      out.mins[out.size] = entries.mins[i]!;
-      out.maxs[out.size] = entries.maxs[i]!;
-      out.sums[out.size] = entries.sums[i]!;
-      out.counts[out.size] = entries.counts[i]!;
-      out.size++;
+  // By series id, then (the sort keeps ties in order) by minute: minute, series id, queue order.
+  const sorted = orderById(orderById(allIndices(entries.size), seriesIds), minutes);
+  const out = deltaColumns(entries.size);
+  for (const i of sorted) {
+    const b = out.size - 1;
+    if (b >= 0 && out.seriesIds[b] === seriesIds[i] && out.minutes[b] === minutes[i]) {
+      out.mins[b] = pgMin(out.mins[b]!, entries.mins[i]!);
+      out.maxs[b] = pgMax(out.maxs[b]!, entries.maxs[i]!);
+      out.sums[b]! += entries.sums[i]!;
+      out.counts[b]! += entries.counts[i]!;
+      continue;
     }
+    out.seriesIds[out.size] = seriesIds[i]!;
+    out.minutes[out.size] = minutes[i]!;
+    out.mins[out.size] = entries.mins[i]!;
+    out.maxs[out.size] = entries.maxs[i]!;
+    out.sums[out.size] = entries.sums[i]!;
+    out.counts[out.size] = entries.counts[i]!;
+    out.size++;
   }
   return out;
 }

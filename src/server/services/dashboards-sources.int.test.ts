@@ -11,6 +11,7 @@ import { createDemoTelemetryDatabase, type TestDatabase } from '../../../tests/d
 import { type EntityColumn, latestPerEntity, type PowerDashboard, powerDashboard, siteOverview, siteTrends } from './dashboards';
 import { AlertEvaluator, ensureDefaultRules } from './telemetry/alerts';
 import { IngestPipeline } from './telemetry/ingest';
+import { latestOfSeriesSql } from './telemetry/latest-store';
 import { type QuantityRow, quantityColumnsSql, quantityFieldsOf, quantityKey, quantityKeySql } from './telemetry/sources';
 
 let db: TestDatabase;
@@ -215,8 +216,7 @@ describe('one reading per physical quantity', () => {
     );
     await ingest.flush();
     const nan = await db.pool.query<{ value: number }>(
-      `SELECT (SELECT b.vals[array_position(b.series_ids, s.id)] FROM telemetry_latest_blocks b WHERE b.series_group = s.id >> 6) AS value
-         FROM telemetry_series s WHERE s.metric = 'site_custom_gauge'`,
+      `SELECT latest.value FROM telemetry_series s CROSS JOIN LATERAL (${latestOfSeriesSql('s.id')}) latest WHERE s.metric = 'site_custom_gauge'`,
     );
     expect(nan.rows.map((r) => r.value)).toEqual([Number.NaN]);
     await new AlertEvaluator(db.pool, 60_000).evaluate();

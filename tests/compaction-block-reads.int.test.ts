@@ -1,5 +1,5 @@
 /**
- * The compactor reads the blocks it deletes as whole arrays (array_send) and orders each series' samples and 1-minute
+ * The compactor reads the blocks it deletes as whole arrays (binary COPY) and orders each series' samples and 1-minute
  * buckets itself (sample-store.ts `samplesOfBlocks`, rollup-store.ts). Readers that have not been compacted yet order
  * them in SQL (PACKED_SAMPLES_SQL, readMinuteRollups). The two must agree to the bit, or a sample read before
  * compaction would read differently after it: checked here on blocks that arrive out of time order, with samples that
@@ -11,11 +11,11 @@ import { compactClosedWindows } from '../src/server/services/telemetry/compactio
 import { maintainPartitions } from '../src/server/services/telemetry/partitions';
 import { readMinuteRollups } from '../src/server/services/telemetry/rollup-store';
 import {
-  BLOCK_ARRAYS_SQL,
+  BLOCK_COLUMNS_SQL,
+  copyBlocks,
   COMPACTION_WINDOW_MS,
   PACKED_SAMPLES_SQL,
   type SampleColumns,
-  type SentBlock,
   samplesOfBlocks,
   unpackSamples,
 } from '../src/server/services/telemetry/sample-store';
@@ -64,8 +64,9 @@ describe('compaction reads blocks in the order the readers use', () => {
     await insertBlock([2, 1, 3, 1], [t(30), t(30), t(30), t(0)], [-1, 1, 0, 5]);
     await insertBlock([1, 1, 2, 3, 2], [t(30), t(30), t(0), t(0), t(30)], [-1, NAN_PAYLOAD, 2, Number.POSITIVE_INFINITY, 1]);
 
-    const sent = await db.pool.query<SentBlock>(`SELECT ${BLOCK_ARRAYS_SQL} FROM telemetry_sample_blocks ORDER BY ts_max DESC`);
-    const ours = samplesOfBlocks(sent.rows);
+    const client = await db.pool.connect();
+    const sent = await copyBlocks(client, `SELECT ${BLOCK_COLUMNS_SQL} FROM telemetry_sample_blocks ORDER BY ts_max DESC`).finally(() => client.release());
+    const ours = samplesOfBlocks(sent);
     const packed = await db.pool.query<{ series_id: number; packed: Buffer }>(
       `SELECT u.series_id, ${PACKED_SAMPLES_SQL} AS packed
          FROM telemetry_sample_blocks b CROSS JOIN LATERAL unnest(b.series_ids, b.stamps, b.vals) AS u(series_id, ts, value)

@@ -16,20 +16,22 @@
  *   the window's existing chunk.
  */
 import type pg from 'pg';
+import { byteaArrayParam, float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
 import { appendChunk, decodeChunk, encodeChunk } from './chunk-codec';
 import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
-  BLOCK_ARRAYS_SQL,
+  BLOCK_COLUMNS_SQL,
   CHUNK_TARGET_SAMPLES,
   chunkFor,
+  copyBlocks,
   COMPACTION_WINDOW_MS,
   latestChunks,
   MAX_CHUNK_SPAN_MS,
   MIN_COMPACTION_AGE_MS,
   mergeSorted,
   SERIES_GROUP_SHIFT,
-  type SentBlock,
   samplesOfBlocks,
+  sqlInteger,
   windowStartMs,
 } from './sample-store';
 
@@ -131,13 +133,13 @@ async function compactBatch(
 ): Promise<{ chunks: number; samples: number }> {
   await client.query('BEGIN');
   try {
-    const gone = await client.query<SentBlock>(
+    const gone = await copyBlocks(
+      client,
       `DELETE FROM telemetry_sample_blocks
-        WHERE window_start = to_timestamp($1 / 1000.0) AND series_group >= $2 AND series_group < $3
-       RETURNING ${BLOCK_ARRAYS_SQL}`,
-      [w0, fromGroup, toGroup],
+        WHERE window_start = to_timestamp(${sqlInteger(w0)} / 1000.0) AND series_group >= ${sqlInteger(fromGroup)} AND series_group < ${sqlInteger(toGroup)}
+       RETURNING ${BLOCK_COLUMNS_SQL}`,
     );
-    const bySeries = samplesOfBlocks(gone.rows);
+    const bySeries = samplesOfBlocks(gone);
     if (bySeries.size === 0) {
       await client.query('COMMIT');
       return { chunks: 0, samples: 0 };
@@ -147,7 +149,7 @@ async function compactBatch(
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
-    const datas: Buffer[] = [];
+    const datas: Uint8Array[] = [];
     let samples = 0;
     for (const [seriesId, fresh] of bySeries) {
       samples += fresh.us.length;
@@ -171,13 +173,13 @@ async function compactBatch(
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
       counts.push(count);
-      datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
+      datas.push(encoded);
     }
     await client.query(
       `INSERT INTO telemetry_chunks (series_id, window_start, window_minutes, count, data)
        SELECT id, to_timestamp(s / 1000.0), m, n, d FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[], $5::bytea[]) AS u(id, s, m, n, d)
        ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, count = excluded.count, data = excluded.data`,
-      [ids, starts, spans, counts, datas],
+      [int4ArrayParam(ids), float8ArrayParam(starts), int4ArrayParam(spans), int4ArrayParam(counts), byteaArrayParam(datas)],
     );
     await beforeCommit?.({ windowStartMs: w0, fromSeriesId: fromGroup << SERIES_GROUP_SHIFT, samples }, client);
     await client.query('COMMIT');

@@ -17,10 +17,10 @@
  * (`hourRollupsSql`).
  */
 import type pg from 'pg';
-import { float8ArrayLiteral, intArrayLiteral } from '../../db/array-literal';
+import { byteaArrayParam, copyOutRows, float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
 import { appendRollupWindow, decodeRollupWindow, encodeRollupWindow, type RollupColumns } from './chunk-codec';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength, viewOf } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength, sqlInteger, viewOf } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -58,42 +58,113 @@ type Bucket = { minute: number; min: number; max: number; sum: number; count: nu
 const pgFloatOrder = (a: number, b: number) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : Number.isNaN(b) ? -1 : a < b ? -1 : a > b ? 1 : 0);
 const bucketOrder = (a: Bucket, b: Bucket) => a.minute - b.minute || pgFloatOrder(a.sum, b.sum);
 
-/** A 1-minute block row as the compactor reads it: its minute and its arrays in binary form (array_send). */
+/** A 1-minute block row as the compactor reads it (copyOutRows): its minute and its arrays as array_send gives them. */
 type SentMinuteBlock = { minute: number; ids: Buffer; mins: Buffer; maxs: Buffer; sums: Buffer; counts: Buffer };
-const SENT_MINUTE_BLOCK_SQL =
-  '(extract(epoch FROM bucket) / 60)::int AS minute, array_send(series_ids) AS ids, array_send(mins) AS mins, array_send(maxs) AS maxs, array_send(sums) AS sums, array_send(counts) AS counts';
+const SENT_MINUTE_BLOCK_SQL = '(extract(epoch FROM bucket) / 60)::int, series_ids, mins, maxs, sums, counts';
+const sentMinuteBlock = ([minute, ids, mins, maxs, sums, counts]: Array<Buffer | null>): SentMinuteBlock => ({
+  minute: minute!.readInt32BE(0),
+  ids: ids!,
+  mins: mins!,
+  maxs: maxs!,
+  sums: sums!,
+  counts: counts!,
+});
+
+/** A batch's fresh 1-minute buckets, columnar: series `ids[i]` (in id order) holds the buckets at [starts[i], starts[i + 1]). */
+type BatchBuckets = { ids: number[]; starts: Int32Array; columns: BucketColumns };
+type BucketColumns = { minutes: Float64Array; mins: Float64Array; maxs: Float64Array; sums: Float64Array; counts: Float64Array };
 
 /**
  * The buckets of 1-minute block rows per series, each series ordered as PACKED_ROLLUPS_SQL orders them (by minute,
- * then sum), series in id order: one array_send per block and column in SQL instead of a send, a sort and a
- * concatenation per bucket. Elements: int4 at 24 + 8i, float8 at 24 + 12i.
+ * then sum; equal ones in block order), series in id order: each block's arrays read whole in binary, cut into flat
+ * columns here instead of an object per bucket. Elements: int4 at 24 + 8i, float8 at 24 + 12i.
  */
-function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): Map<number, Bucket[]> {
-  const bySeries = new Map<number, Bucket[]>();
-  for (const row of [...rows].sort((a, b) => a.minute - b.minute)) {
+function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): BatchBuckets {
+  const blocks = [...rows].sort((a, b) => a.minute - b.minute);
+  let total = 0;
+  for (const b of blocks) total += sentLength(b.ids);
+  // Pass 1: every bucket into flat columns, each bucket's series numbered in order of first appearance.
+  const slotOf = new Map<number, number>();
+  const perSlot: number[] = [];
+  const slotOfBucket = new Int32Array(total);
+  const flat = { minutes: new Float64Array(total), mins: new Float64Array(total), maxs: new Float64Array(total), sums: new Float64Array(total), counts: new Float64Array(total) };
+  let k = 0;
+  for (const row of blocks) {
     const n = sentLength(row.ids);
     const ids = viewOf(row.ids);
     const mins = viewOf(row.mins);
     const maxs = viewOf(row.maxs);
     const sums = viewOf(row.sums);
     const counts = viewOf(row.counts);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n; i++, k++) {
       const id = ids.getInt32(24 + 8 * i);
+      let slot = slotOf.get(id);
+      if (slot === undefined) {
+        slot = perSlot.length;
+        slotOf.set(id, slot);
+        perSlot.push(0);
+      }
+      perSlot[slot]!++;
+      slotOfBucket[k] = slot;
       const o = 24 + 12 * i;
-      const bucket = { minute: row.minute, min: mins.getFloat64(o), max: maxs.getFloat64(o), sum: sums.getFloat64(o), count: counts.getInt32(24 + 8 * i) };
-      const list = bySeries.get(id);
-      if (list) list.push(bucket);
-      else bySeries.set(id, [bucket]);
+      flat.minutes[k] = row.minute;
+      flat.mins[k] = mins.getFloat64(o);
+      flat.maxs[k] = maxs.getFloat64(o);
+      flat.sums[k] = sums.getFloat64(o);
+      flat.counts[k] = counts.getInt32(24 + 8 * i);
     }
   }
-  const out = new Map<number, Bucket[]>();
-  for (const id of [...bySeries.keys()].sort((a, b) => a - b)) {
-    const list = bySeries.get(id)!;
-    let ordered = true;
-    for (let i = 1; i < list.length && ordered; i++) ordered = list[i]!.minute > list[i - 1]!.minute || bucketOrder(list[i - 1]!, list[i]!) <= 0;
-    out.set(id, ordered ? list : list.sort(bucketOrder));
+  // Pass 2: series in id order, each one's buckets together in arrival order, then ordered (they usually are).
+  const ids = [...slotOf.keys()].sort((a, b) => a - b);
+  const starts = new Int32Array(ids.length + 1);
+  const next = new Int32Array(perSlot.length);
+  for (let i = 0; i < ids.length; i++) {
+    const slot = slotOf.get(ids[i]!)!;
+    next[slot] = starts[i]!;
+    starts[i + 1] = starts[i]! + perSlot[slot]!;
   }
+  const columns = { minutes: new Float64Array(total), mins: new Float64Array(total), maxs: new Float64Array(total), sums: new Float64Array(total), counts: new Float64Array(total) };
+  for (let j = 0; j < total; j++) {
+    const to = next[slotOfBucket[j]!]!++;
+    columns.minutes[to] = flat.minutes[j]!;
+    columns.mins[to] = flat.mins[j]!;
+    columns.maxs[to] = flat.maxs[j]!;
+    columns.sums[to] = flat.sums[j]!;
+    columns.counts[to] = flat.counts[j]!;
+  }
+  for (let i = 0; i < ids.length; i++) orderBuckets(columns, starts[i]!, starts[i + 1]!);
+  return { ids, starts, columns };
+}
+
+/** Orders buckets [from, to) of the columns by minute, then sum (a stable sort: equal ones keep their order). */
+function orderBuckets(c: BucketColumns, from: number, to: number): void {
+  let ordered = true;
+  for (let i = from + 1; i < to && ordered; i++) ordered = c.minutes[i]! > c.minutes[i - 1]! || (c.minutes[i] === c.minutes[i - 1] && pgFloatOrder(c.sums[i - 1]!, c.sums[i]!) <= 0);
+  if (ordered) return;
+  const list = bucketsAt(c, from, to).sort(bucketOrder);
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
+    c.minutes[from + i] = b.minute;
+    c.mins[from + i] = b.min;
+    c.maxs[from + i] = b.max;
+    c.sums[from + i] = b.sum;
+    c.counts[from + i] = b.count;
+  }
+}
+
+/** Buckets [from, to) of the columns as objects (the rare paths: out-of-order or late buckets). */
+function bucketsAt(c: BucketColumns, from: number, to: number): Bucket[] {
+  const out: Bucket[] = [];
+  for (let i = from; i < to; i++) out.push({ minute: c.minutes[i]!, min: c.mins[i]!, max: c.maxs[i]!, sum: c.sums[i]!, count: c.counts[i]! });
   return out;
+}
+
+/** Buckets [from, to) of the columns (ordered by minute) with each minute's buckets combined: views when every minute has one. */
+function combinedAt(c: BucketColumns, from: number, to: number): RollupColumns {
+  let single = true;
+  for (let i = from + 1; i < to && single; i++) single = c.minutes[i]! > c.minutes[i - 1]!;
+  if (single) return { minutes: c.minutes.subarray(from, to), mins: c.mins.subarray(from, to), maxs: c.maxs.subarray(from, to), sums: c.sums.subarray(from, to), counts: c.counts.subarray(from, to) };
+  return columnsOf(combine([bucketsAt(c, from, to)]));
 }
 
 function unpackRollups(buf: Buffer): Bucket[] {
@@ -176,15 +247,17 @@ export async function readMinuteRollups(db: Queryable, seriesIds: number[], from
   return out;
 }
 
-/** One bucket of the given ones (all in one hour), combined as the rollup upserts combine. */
-function hourOf(buckets: Bucket[]): Omit<Bucket, 'minute'> {
-  let { min, max, sum, count } = buckets[0]!;
-  for (let i = 1; i < buckets.length; i++) {
-    const b = buckets[i]!;
-    min = pgMin(min, b.min);
-    max = pgMax(max, b.max);
-    sum += b.sum;
-    count += b.count;
+/**
+ * The hour of buckets [from, to) of the columns (all in one hour), added after what an earlier compaction stored for it,
+ * combined as the rollup upserts combine.
+ */
+function hourOf(stored: Omit<Bucket, 'minute'> | undefined, c: BucketColumns, from: number, to: number): Omit<Bucket, 'minute'> {
+  let { min, max, sum, count } = stored ?? { min: c.mins[from]!, max: c.maxs[from]!, sum: c.sums[from]!, count: c.counts[from]! };
+  for (let i = stored ? from : from + 1; i < to; i++) {
+    min = pgMin(min, c.mins[i]!);
+    max = pgMax(max, c.maxs[i]!);
+    sum += c.sums[i]!;
+    count += c.counts[i]!;
   }
   return { min, max, sum, count };
 }
@@ -275,66 +348,67 @@ function columnsOf(buckets: Bucket[]): RollupColumns {
 async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: number, toGroup: number): Promise<{ chunks: number; buckets: number }> {
   await client.query('BEGIN');
   try {
-    const gone = await client.query<SentMinuteBlock>(
+    const gone = await copyOutRows(
+      client,
       `DELETE FROM telemetry_rollup_1m_blocks
-        WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0) AND series_group >= $3 AND series_group < $4
+        WHERE bucket >= to_timestamp(${sqlInteger(w0)} / 1000.0) AND bucket < to_timestamp(${sqlInteger(w0 + ROLLUP_WINDOW_MS)} / 1000.0)
+          AND series_group >= ${sqlInteger(fromGroup)} AND series_group < ${sqlInteger(toGroup)}
        RETURNING ${SENT_MINUTE_BLOCK_SQL}`,
-      [w0, w0 + ROLLUP_WINDOW_MS, fromGroup, toGroup],
     );
-    const bySeries = bucketsOfBlocks(gone.rows);
-    if (bySeries.size === 0) {
+    const fresh = bucketsOfBlocks(gone.map(sentMinuteBlock));
+    const { ids, starts: at, columns } = fresh;
+    if (ids.length === 0) {
       await client.query('COMMIT');
       return { chunks: 0, buckets: 0 };
     }
-    const ids = [...bySeries.keys()];
     const earlier = await latestChunks(client, 'telemetry_rollup_1m_chunks', ids, w0);
     // What an earlier compaction of this hour stored (late buckets come back here): the new buckets are added after it.
     const stored = await client.query<{ series_id: number; min: number; max: number; sum: number; count: number }>(
       'SELECT series_id, min, max, sum, count FROM telemetry_rollup_1h WHERE series_id = ANY($1::int4[]) AND bucket = to_timestamp($2 / 1000.0) FOR UPDATE',
-      [intArrayLiteral(ids), w0],
+      [int4ArrayParam(ids), w0],
     );
-    const storedHour = new Map(stored.rows.map((r) => [r.series_id, { minute: 0, min: r.min, max: r.max, sum: r.sum, count: r.count }]));
+    const storedHour = new Map(stored.rows.map((r) => [r.series_id, r]));
     const starts: number[] = [];
     const spans: number[] = [];
     const counts: number[] = [];
-    const datas: Buffer[] = [];
-    const hour = { mins: [] as number[], maxs: [] as number[], sums: [] as number[], counts: [] as number[] };
-    let buckets = 0;
-    for (const [seriesId, fresh] of bySeries) {
-      buckets += fresh.length;
-      const prior = storedHour.get(seriesId);
-      const total = hourOf(prior ? [prior, ...fresh] : fresh);
-      hour.mins.push(total.min);
-      hour.maxs.push(total.max);
-      hour.sums.push(total.sum);
-      hour.counts.push(total.count);
+    const datas: Uint8Array[] = [];
+    const hour = { mins: new Float64Array(ids.length), maxs: new Float64Array(ids.length), sums: new Float64Array(ids.length), counts: new Float64Array(ids.length) };
+    for (let i = 0; i < ids.length; i++) {
+      const seriesId = ids[i]!;
+      const from = at[i]!;
+      const to = at[i + 1]!;
+      const total = hourOf(storedHour.get(seriesId), columns, from, to);
+      hour.mins[i] = total.min;
+      hour.maxs[i] = total.max;
+      hour.sums[i] = total.sum;
+      hour.counts[i] = total.count;
       const priorChunk = earlier.get(seriesId);
       const chunk = chunkFor(w0, ROLLUP_WINDOW_MS, priorChunk, ROLLUP_LIMITS);
-      const own = combine([fresh]);
+      const own = combinedAt(columns, from, to);
       let encoded: Uint8Array | undefined;
-      let count = own.length;
+      let count = own.minutes.length;
       if (chunk.merge && priorChunk) {
         // Buckets after the chunk's last continue its columns; late ones (or a chunk without state) are combined in.
         count += priorChunk.count;
-        encoded = appendRollupWindow(priorChunk.data, columnsOf(own), { appendable: rollupMayGrow(chunk, count) });
+        encoded = appendRollupWindow(priorChunk.data, own, { appendable: rollupMayGrow(chunk, count) });
         if (!encoded) {
-          const all = combine([decodedBuckets(priorChunk.data), fresh]);
+          const all = combine([decodedBuckets(priorChunk.data), bucketsAt(columns, from, to)]);
           count = all.length;
           encoded = encodeRollupWindow(columnsOf(all), { appendable: rollupMayGrow(chunk, count) });
         }
       } else {
-        encoded = encodeRollupWindow(columnsOf(own), { appendable: rollupMayGrow(chunk, count) });
+        encoded = encodeRollupWindow(own, { appendable: rollupMayGrow(chunk, count) });
       }
       starts.push(chunk.startMs);
       spans.push(chunk.spanMs / 60_000);
       counts.push(count);
-      datas.push(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
+      datas.push(encoded);
     }
     await client.query(
       `INSERT INTO telemetry_rollup_1m_chunks (series_id, window_start, window_minutes, buckets, data)
        SELECT id, to_timestamp(s / 1000.0), m, n, d FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[], $5::bytea[]) AS u(id, s, m, n, d)
        ON CONFLICT (series_id, window_start) DO UPDATE SET window_minutes = excluded.window_minutes, buckets = excluded.buckets, data = excluded.data`,
-      [ids, starts, spans, counts, datas],
+      [int4ArrayParam(ids), float8ArrayParam(starts), int4ArrayParam(spans), int4ArrayParam(counts), byteaArrayParam(datas)],
     );
     // The window's 1-minute buckets leave the row table, so their hour's aggregate (with what was stored) goes to
     // telemetry_rollup_1h in the same transaction. Compaction is its only writer (migration 0029's trigger refuses the
@@ -344,10 +418,10 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: 
       `INSERT INTO telemetry_rollup_1h AS r (series_id, bucket, min, max, sum, count)
        SELECT id, to_timestamp($2 / 1000.0), mn, mx, sm, ct FROM unnest($1::int4[], $3::float8[], $4::float8[], $5::float8[], $6::int4[]) AS u(id, mn, mx, sm, ct)
        ON CONFLICT (series_id, bucket) DO UPDATE SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count`,
-      [intArrayLiteral(ids), w0, float8ArrayLiteral(hour.mins), float8ArrayLiteral(hour.maxs), float8ArrayLiteral(hour.sums), intArrayLiteral(hour.counts)],
+      [int4ArrayParam(ids), w0, float8ArrayParam(hour.mins), float8ArrayParam(hour.maxs), float8ArrayParam(hour.sums), int4ArrayParam(hour.counts)],
     );
     await client.query('COMMIT');
-    return { chunks: ids.length, buckets };
+    return { chunks: ids.length, buckets: columns.minutes.length };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -31,10 +31,10 @@
  * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
-import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
 import { allIndices, orderById } from './id-order';
-import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
+import { SERIES_GROUP_SHIFT, sqlInteger, viewOf } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';
@@ -282,18 +282,20 @@ async function rollupTransaction(
       await client.query('ROLLBACK');
       return null;
     }
-    // The eligible rows in queue order, until they hold RUN_MAX_ENTRIES entries (at least one row).
-    const taken = await client.query<{ deltas: Buffer; entries: number }>(
+    // The eligible rows in queue order, until they hold RUN_MAX_ENTRIES entries (at least one row). Read in binary
+    // (copyOutRows; COPY takes no parameters, so the numbers are inlined): as text, each row's megabytes of entries
+    // would be printed as hex there and parsed here.
+    const taken = await copyOutRows(
+      client,
       `DELETE FROM telemetry_rollup_deltas
         WHERE id IN (SELECT c.id FROM (SELECT id, sum(entries) OVER (ORDER BY id) - entries AS before FROM telemetry_rollup_deltas
-                                        WHERE max_minute < $1 OR enqueued_at < now() - make_interval(secs => $2)) c
-                      WHERE c.before < $3)
+                                        WHERE max_minute < ${sqlInteger(currentMinute)} OR enqueued_at < now() - make_interval(secs => ${sqlInteger(MAX_QUEUE_AGE_S)})) c
+                      WHERE c.before < ${sqlInteger(RUN_MAX_ENTRIES)})
         RETURNING deltas, entries`,
-      [currentMinute, MAX_QUEUE_AGE_S, RUN_MAX_ENTRIES],
     );
     let entries = 0;
-    for (const row of taken.rows) entries += row.entries;
-    const buckets = combineDeltas(decodeDeltas(taken.rows.map((r) => r.deltas)));
+    for (const [, n] of taken) entries += n!.readInt32BE(0);
+    const buckets = combineDeltas(decodeDeltas(taken.map(([deltas]) => deltas!)));
     const minutes = new Set(buckets.minutes.subarray(0, buckets.size));
     let samples = 0;
     for (let i = 0; i < buckets.size; i++) samples += buckets.counts[i]!;
@@ -314,7 +316,7 @@ async function rollupTransaction(
     );
     await client.query('COMMIT');
     return {
-      batches: taken.rows.length,
+      batches: taken.length,
       entries,
       samples,
       minutes,

@@ -14,7 +14,8 @@
  * (NaN payloads, -0) and is cheaper to parse than text rows.
  */
 import type pg from 'pg';
-import { BinaryCopyWriter, COPY_BYTES, copyBinary, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ } from '../../db/binary-copy';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ, timestamptzMsOf } from '../../db/binary-copy';
+import { intArrayLiteral } from '../../db/array-literal';
 import { decodeChunk } from './chunk-codec';
 
 /**
@@ -62,20 +63,33 @@ export type PriorChunk = { startMs: number; spanMs: number; count: number; data:
  * join (chunkFor). `table` holds sample chunks (`count` samples) or 1-minute rollup chunks (`buckets`).
  */
 export async function latestChunks(
-  client: Queryable,
+  client: pg.PoolClient,
   table: 'telemetry_chunks' | 'telemetry_rollup_1m_chunks',
   seriesIds: number[],
   w0: number,
 ): Promise<Map<number, PriorChunk>> {
   const count = table === 'telemetry_chunks' ? 'count' : 'buckets';
-  const { rows } = await client.query<{ series_id: number; start_ms: number; window_minutes: number; count: number; data: Buffer }>(
-    `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, window_minutes, ${count} AS count, data
+  // Read in binary (copyOutRows): the chunks' bytes would otherwise cross as hex. COPY takes no parameters, so the
+  // numbers are inlined.
+  const rows = await copyOutRows(
+    client,
+    `SELECT DISTINCT ON (series_id) series_id, (extract(epoch FROM window_start) * 1000)::float8, window_minutes::int4, ${count}::int4, data
        FROM ${table}
-      WHERE series_id = ANY($2) AND window_start > to_timestamp($3 / 1000.0) AND window_start <= to_timestamp($1 / 1000.0)
+      WHERE series_id = ANY('${intArrayLiteral(seriesIds)}'::int4[]) AND window_start > to_timestamp(${sqlInteger(w0 - MAX_CHUNK_SPAN_MS)} / 1000.0)
+        AND window_start <= to_timestamp(${sqlInteger(w0)} / 1000.0)
       ORDER BY series_id, window_start DESC`,
-    [w0, seriesIds, w0 - MAX_CHUNK_SPAN_MS],
   );
-  return new Map(rows.map((r) => [r.series_id, { startMs: r.start_ms, spanMs: r.window_minutes * 60_000, count: r.count, data: r.data }]));
+  const out = new Map<number, PriorChunk>();
+  for (const [id, startMs, minutes, n, data] of rows) {
+    out.set(id!.readInt32BE(0), { startMs: startMs!.readDoubleBE(0), spanMs: minutes!.readInt32BE(0) * 60_000, count: n!.readInt32BE(0), data: data! });
+  }
+  return out;
+}
+
+/** A number to inline into SQL (COPY takes no parameters): a whole number, or a bug. */
+export function sqlInteger(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number to inline into SQL, got ${n}`);
+  return n;
 }
 
 /**
@@ -190,13 +204,18 @@ export type SampleColumns = { us: number[]; values: Float64Array };
 export const PACKED_SAMPLES_SQL = `string_agg(timestamptz_send(ts) || float8send(value), ''::bytea ORDER BY ts, float8send(value))`;
 
 /**
- * SQL (a select list over a block row or a DELETE … RETURNING) for a block's three arrays in their binary form: one
- * array_send per block, and `samplesOfBlocks` cuts them into series here. The compactor reads what it deletes this way
- * instead of unnesting, grouping and ordering every sample in SQL (PACKED_SAMPLES_SQL).
+ * The columns of a block row as the compactor reads them (a select list, or a DELETE's RETURNING list), through
+ * `copyBlocks`: each array in its binary form, and `samplesOfBlocks` cuts them into series here, instead of unnesting,
+ * grouping and ordering every sample in SQL (PACKED_SAMPLES_SQL).
  */
-export const BLOCK_ARRAYS_SQL =
-  '(extract(epoch FROM ts_min) * 1000)::float8 AS ts_min_ms, array_send(series_ids) AS ids, array_send(stamps) AS stamps, array_send(vals) AS vals';
-export type SentBlock = { ts_min_ms: number; ids: Buffer; stamps: Buffer; vals: Buffer };
+export const BLOCK_COLUMNS_SQL = 'ts_min, series_ids, stamps, vals';
+/** A block row read by `copyBlocks`: its oldest sample's time and its three arrays as `array_send` gives them. */
+export type SentBlock = { tsMinMs: number; ids: Buffer; stamps: Buffer; vals: Buffer };
+
+/** The block rows `query` gives (its columns: BLOCK_COLUMNS_SQL), read in binary: no text on either side. */
+export async function copyBlocks(client: pg.PoolClient, query: string): Promise<SentBlock[]> {
+  return (await copyOutRows(client, query)).map(([tsMin, ids, stamps, vals]) => ({ tsMinMs: timestamptzMsOf(tsMin!), ids: ids!, stamps: stamps!, vals: vals! }));
+}
 
 /** Elements of a one-dimensional array in array_send's form (none for an empty array); they start at byte 20. */
 export const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.readInt32BE(12));
@@ -205,12 +224,12 @@ export const sentLength = (buf: Buffer) => (buf.readInt32BE(0) === 0 ? 0 : buf.r
 export const viewOf = (buf: Buffer) => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
 /**
- * The samples of blocks (BLOCK_ARRAYS_SQL rows) per series, each series in time order with ties ordered by the value's
+ * The samples of blocks (`copyBlocks` rows) per series, each series in time order with ties ordered by the value's
  * bits, as PACKED_SAMPLES_SQL orders them; series in id order. Values keep every bit (NaN payloads, -0).
  */
 export function samplesOfBlocks(unordered: readonly SentBlock[]): Map<number, SampleColumns> {
   // Blocks by their oldest sample: a series' samples then mostly arrive in time order (rows come back in heap order).
-  const blocks = [...unordered].sort((a, b) => a.ts_min_ms - b.ts_min_ms);
+  const blocks = [...unordered].sort((a, b) => a.tsMinMs - b.tsMinMs);
   let total = 0;
   for (const b of blocks) total += sentLength(b.ids);
   // Pass 1: every sample into flat arrays (elements: int4 at 24 + 8i, timestamptz / float8 at 24 + 12i), each

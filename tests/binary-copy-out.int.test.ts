@@ -72,6 +72,40 @@ describe('binary COPY out and bytea[] parameters', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM copy_out_probe')).rows[0].n).toBe(5);
   });
 
+  it('rejects with the server’s error when the statement fails, and leaves the connection usable', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(copyOutRows(client, 'SELECT 1 / (g - 3) FROM generate_series(1, 5) AS g')).rejects.toThrow(/division by zero/);
+      await client.query('ROLLBACK');
+      expect((await client.query<{ n: number }>('SELECT 41 + 1 AS n')).rows[0]!.n).toBe(42);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('waits for the statement to end: an AFTER trigger that fails once the rows are sent still fails the call', async () => {
+    await db.pool.query('CREATE TABLE copy_out_guarded (id int PRIMARY KEY)');
+    await db.pool.query(`INSERT INTO copy_out_guarded SELECT g FROM generate_series(1, 3) AS g`);
+    await db.pool.query(`CREATE FUNCTION copy_out_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deletes are refused here'; END $$`);
+    await db.pool.query('CREATE TRIGGER copy_out_refuse AFTER DELETE ON copy_out_guarded FOR EACH ROW EXECUTE FUNCTION copy_out_refuse()');
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(copyOutRows(client, 'DELETE FROM copy_out_guarded RETURNING id')).rejects.toThrow(/deletes are refused here/);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM copy_out_guarded')).rows[0].n).toBe(3);
+  });
+
+  it('refuses an int4 array parameter element that is not a 32-bit integer (the text form would have been refused)', () => {
+    expect(() => int4ArrayParam([1, 2.5])).toThrow(/element 1 is not a 32-bit integer/);
+    expect(() => int4ArrayParam([2 ** 31])).toThrow(/not a 32-bit integer/);
+    expect(int4ArrayParam([-(2 ** 31), 2 ** 31 - 1, -0]).length).toBe(20 + 3 * 8);
+  });
+
   it('refuses a body that is not binary COPY output', () => {
     expect(() => binaryCopyRows(Buffer.from('1\t2\n'))).toThrow(/PGCOPY signature/);
   });

@@ -97,7 +97,11 @@ function arrayParam(values: ArrayLike<number>, oid: number): Buffer {
   let o = 20;
   for (let i = 0; i < n; i++) {
     buf.writeInt32BE(bytes, o);
-    if (oid === OID_INT4) buf.writeInt32BE(values[i]!, o + 4);
+    if (oid === OID_INT4) {
+      // writeInt32BE checks the range but drops a fraction, which PostgreSQL's text input would refuse.
+      if ((values[i]! | 0) !== values[i]) throw new RangeError(`int4 array element ${i} is not a 32-bit integer: ${values[i]}`);
+      buf.writeInt32BE(values[i]!, o + 4);
+    }
     else if (oid === OID_FLOAT8) buf.writeDoubleBE(values[i]!, o + 4);
     else {
       const us = (values[i]! - PG_EPOCH_MS) * 1000;
@@ -146,8 +150,27 @@ export function timestamptzMsOf(field: Buffer): number {
  * bytea as its bytes) or null; the fields are views into one buffer holding the whole output.
  */
 export async function copyOutRows(client: pg.PoolClient | pg.Client, query: string): Promise<Array<Array<Buffer | null>>> {
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  // The stream ends at CopyDone, but the statement ends later: a DELETE's AFTER triggers and foreign-key checks run
+  // after the last row is sent, and their error would otherwise reach nobody (the transaction aborted unseen). So
+  // wait for ReadyForQuery too, and for an error that arrives before it.
+  let failure: Error | undefined;
+  const finished = new Promise<void>((resolve) => {
+    const query = stream as unknown as { handleReadyForQuery: () => void };
+    const ready = query.handleReadyForQuery.bind(stream);
+    query.handleReadyForQuery = () => {
+      ready();
+      resolve();
+    };
+    stream.on('error', (error: Error) => {
+      failure = error;
+      resolve();
+    });
+  });
   const chunks: Buffer[] = [];
-  for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) chunks.push(chunk as Buffer);
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  await finished;
+  if (failure) throw failure;
   return binaryCopyRows(Buffer.concat(chunks));
 }
 

@@ -84,7 +84,7 @@ describe('binary COPY out and bytea[] parameters', () => {
     }
   });
 
-  it('waits for the statement to end: an AFTER trigger that fails once the rows are sent still fails the call', async () => {
+  it('fails the call when an AFTER trigger fails the statement, and the rows stay', async () => {
     await db.pool.query('CREATE TABLE copy_out_guarded (id int PRIMARY KEY)');
     await db.pool.query(`INSERT INTO copy_out_guarded SELECT g FROM generate_series(1, 3) AS g`);
     await db.pool.query(`CREATE FUNCTION copy_out_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deletes are refused here'; END $$`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ExpositionParseError, familyOf, parseExposition, parseSampleValue, plainDecimal } from './exposition';
+import { ExpositionParseError, familyOf, parseExposition, parseSampleValue } from './exposition';
 import { syntheticDcgmDocument } from './synthetic-dcgm.testkit';
 
 const testdata = fileURLToPath(
@@ -83,32 +83,6 @@ describe('parseExposition', () => {
     expect(parseSampleValue('1e')).toBeUndefined();
     expect(parseSampleValue('')).toBeUndefined();
     expect(parseSampleValue('abc')).toBeUndefined();
-  });
-
-  it('reads plain decimals without a string, to the same bits as the full value parser', () => {
-    const same = (token: string) => {
-      const fast = plainDecimal(` ${token} `, 1, token.length + 1);
-      if (fast === undefined) return;
-      expect(Object.is(fast, parseSampleValue(token)), token).toBe(true);
-    };
-    for (const token of ['0', '-0', '-0.0', '00', '5.', '-.5', '.5', '0.1', '0.2', '0.3', '1.1', '2.675', '1e3', '123456789012345', '0.000000000000000000001', '999999999999999', '9007199254740993']) same(token);
-    // Random decimals over the lengths and magnitudes exporters print (a seeded generator: the same tokens every run).
-    let state = 12345;
-    const next = () => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
-    for (let n = 0; n < 50_000; n++) {
-      const whole = String(Math.floor(next() * 10 ** Math.floor(next() * 12)));
-      const fractionDigits = Math.floor(next() * 10);
-      const fraction = Array.from({ length: fractionDigits }, () => Math.floor(next() * 10)).join('');
-      same(`${next() < 0.3 ? '-' : ''}${whole}${fractionDigits > 0 || next() < 0.1 ? '.' : ''}${fraction}`);
-    }
-    // Not plain decimals: left to the full parser.
-    for (const token of ['', '-', '.', '-.', '+1', '1e3', '1.2.3', '0x10', 'NaN', '+Inf', '1234567890123456', '0.00000000000000000000001']) {
-      expect(plainDecimal(token, 0, token.length), token).toBeUndefined();
-    }
-    expect(plainDecimal('12.5', 0, 4)).toBe(12.5);
   });
 
   it.each([

@@ -322,37 +322,6 @@ export function seriesTextEnd(text: string, start: number, end: number): number 
   return tokenEnd(text, start, end);
 }
 
-/** Exact powers of ten: 10^k is a double exactly for k ≤ 22. */
-const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * The value of text[i, j) when it is a plain decimal (`-`? digits, optionally `.` digits) of at most 15 significant
- * digits, without making a string of it; undefined for anything else (the caller then parses the token). Exact: the
- * digits make an integer below 2^53 and 10^k is exact for k ≤ 22, so one IEEE division rounds the true quotient
- * once, which is what `+token` gives (Clinger's fast path).
- */
-export function plainDecimal(text: string, i: number, j: number): number | undefined {
-  const negative = text.charCodeAt(i) === 45; // '-'
-  if (negative) i++;
-  let mantissa = 0;
-  let significant = 0; // digits from the first non-zero one on
-  let anyDigit = false; // "." and "-" alone are not numbers
-  let fraction = -1; // digits after the point, once there is one
-  for (; i < j; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      anyDigit = true;
-      if (mantissa > 0) significant++;
-      if (fraction >= 0) fraction++;
-    } else if (c === 46 && fraction < 0) fraction = 0; // '.'
-    else return undefined;
-  }
-  if (!anyDigit || significant > 15 || fraction > 22) return undefined;
-  const value = fraction > 0 ? mantissa / EXACT_POWERS_OF_TEN[fraction]! : mantissa;
-  return negative ? -value : value;
-}
-
 /** Value and timestamp of a sample line, as {@link readSampleTail} found them. */
 export interface SampleTail {
   value: number;
@@ -369,7 +338,7 @@ export function readSampleTail(text: string, i: number, end: number, out: Sample
   i = skipBlank(text, i, end);
   let j = tokenEnd(text, i, end);
   if (j === i) return false;
-  const value = plainDecimal(text, i, j) ?? parseSampleValue(text.slice(i, j));
+  const value = parseSampleValue(text.slice(i, j));
   if (value === undefined) return false;
   out.value = value;
   i = skipBlank(text, j, end);

@@ -19,7 +19,7 @@ import { maintainPartitions } from '../../src/server/services/telemetry/partitio
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../simulator/exporters';
 import { World } from '../../simulator/world';
-import { arg, machine, r3, throwawayPostgres } from '../telemetry/common';
+import { arg, gpuHostnames, machine, r3, throwawayPostgres } from '../telemetry/common';
 
 const hostCount = Number(arg('hosts', '64'));
 const rounds = Number(arg('rounds', '40'));
@@ -39,7 +39,7 @@ async function main() {
     await runMigrations(pool);
     await seedIfEmpty(db, 'demo');
     const inventory = await loadSimInventory(pool);
-    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, hostCount);
+    const hosts = gpuHostnames(inventory, hostCount);
     const siteId = inventory.sites[0]!.id;
     const t0 = Math.floor(Date.now() / stepMs) * stepMs - (reps * rounds + 2) * stepMs;
     // The daily partitions the rounds need (the partition worker's job in service).

@@ -23,6 +23,7 @@ import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
 import { copySampleBlocks } from '../../src/server/services/telemetry/sample-store';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
+import { gpuHostnames } from '../telemetry/common';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,7 +52,7 @@ async function main() {
 
     // Exporter text, rendered once (rendering is the simulator's cost, not ingest's).
     const inventory = await loadSimInventory(pool);
-    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname))));
+    const hosts = gpuHostnames(inventory);
     const world = new World(inventory, { seed: 7, startMs: Date.now() });
     // Each exporter is its own scrape target, as in production (the ingest keeps per-target state, see line-cache.ts).
     // Registered disabled: nothing scrapes them, the benchmark feeds their text itself.

@@ -9,6 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { SimInventory } from '../../simulator/inventory';
 import { handleTrpcRequest } from '../../src/server/api/http';
 import type { DbHandle } from '../../src/server/db/client';
 import { startEmbeddedPostgres } from '../../src/server/db/embedded';
@@ -170,4 +171,9 @@ export function autovacuumCpu(log: string, fromMs: number, toMs: number): Record
     out[key] = { runs: row.runs + 1, cpuSeconds: r3(row.cpuSeconds + Number(m[6]) + Number(m[7])) };
   }
   return out;
+}
+
+/** The GPU servers' hostnames of a simulated inventory in site / hall / rack order, the first `count` of them. */
+export function gpuHostnames(inventory: SimInventory, count = Number.POSITIVE_INFINITY): string[] {
+  return inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, count);
 }

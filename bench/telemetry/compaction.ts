@@ -24,7 +24,7 @@ import { maintainPartitions } from '../../src/server/services/telemetry/partitio
 import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { MAX_CHUNK_SPAN_MS } from '../../src/server/services/telemetry/sample-store';
-import { arg, machine, postgresCpuSeconds, r3, throwawayPostgres } from './common';
+import { arg, gpuHostnames, machine, postgresCpuSeconds, r3, throwawayPostgres } from './common';
 
 const hostCount = Number(arg('hosts', '12'));
 const stepMs = Number(arg('interval', '30000'));
@@ -43,7 +43,7 @@ async function main() {
     await runMigrations(pool);
     await seedIfEmpty(db, 'demo');
     const inventory = await loadSimInventory(pool);
-    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, hostCount);
+    const hosts = gpuHostnames(inventory, hostCount);
     const t0 = Math.floor((Date.now() - 2 * MAX_CHUNK_SPAN_MS) / MAX_CHUNK_SPAN_MS) * MAX_CHUNK_SPAN_MS;
     // The daily partitions the six hours need (the partition worker's job in service).
     for (const nowMs of [t0, Date.now()]) await maintainPartitions(pool, { nowMs, rawRetentionDays: 7, rollupRetentionDays: 365 });

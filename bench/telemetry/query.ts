@@ -22,7 +22,7 @@ import { maintainPartitions } from '../../src/server/services/telemetry/partitio
 import { queryTelemetry } from '../../src/server/services/telemetry/query';
 import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
-import { arg, machine, pct, r1, r3, throwawayPostgres } from './common';
+import { arg, gpuHostnames, machine, pct, r1, r3, throwawayPostgres } from './common';
 
 const hours = Number(arg('hours', '24'));
 const reps = Number(arg('reps', '200'));
@@ -38,7 +38,7 @@ async function main() {
     await maintainPartitions(pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
 
     const inventory = await loadSimInventory(pool);
-    const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname))));
+    const hosts = gpuHostnames(inventory);
     const world = new World(inventory, { seed: 7, startMs: Date.now() });
     const targetIds = new Map<string, number>();
     for (const [key, dialect] of [...hosts.map((h) => [`hosts/${h}`, 'dcgm']), ['facility', 'plenum']] as const) {

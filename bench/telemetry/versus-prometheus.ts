@@ -67,7 +67,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, autovacuumCpu, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -194,7 +194,7 @@ async function partitionBytes(pool: import('pg').Pool, table: string): Promise<{
 async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgData: string) {
   await pool.query('TRUNCATE telemetry_sample_blocks, telemetry_chunks, telemetry_rollup_1m_blocks, telemetry_rollup_1m_chunks, telemetry_rollup_1h, telemetry_rollup_deltas');
   const inventory = await loadSimInventory(pool);
-  const hosts = inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, 12);
+  const hosts = gpuHostnames(inventory, 12);
   const t0 = Math.floor((Date.now() - 2 * MAX_CHUNK_SPAN_MS) / MAX_CHUNK_SPAN_MS) * MAX_CHUNK_SPAN_MS;
   const world = new World(inventory, { seed: 3, startMs: t0 });
   const ingest = new IngestPipeline(pool, { bufferMaxSamples: 5_000_000, rawRetentionDays: 7, notify: false });

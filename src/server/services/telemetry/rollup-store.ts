@@ -355,8 +355,7 @@ async function compactRollupBatch(client: pg.PoolClient, w0: number, fromGroup: 
           AND series_group >= ${sqlInteger(fromGroup)} AND series_group < ${sqlInteger(toGroup)}
        RETURNING ${SENT_MINUTE_BLOCK_SQL}`,
     );
-    const fresh = bucketsOfBlocks(gone.map(sentMinuteBlock));
-    const { ids, starts: at, columns } = fresh;
+    const { ids, starts: at, columns } = bucketsOfBlocks(gone.map(sentMinuteBlock));
     if (ids.length === 0) {
       await client.query('COMMIT');
       return { chunks: 0, buckets: 0 };

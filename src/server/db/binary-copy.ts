@@ -173,6 +173,12 @@ export async function copyOutRows(client: pg.PoolClient | pg.Client, query: stri
   return binaryCopyRows(Buffer.concat(chunks));
 }
 
+/** A number to inline into a `copyOutRows` query (COPY takes no parameters): a whole number, or a bug. */
+export function sqlInteger(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number to inline into SQL, got ${n}`);
+  return n;
+}
+
 /** Parses a binary COPY body (header, tuples, trailer) into rows of field views. */
 export function binaryCopyRows(body: Buffer): Array<Array<Buffer | null>> {
   // Header: the 11-byte signature, 4 bytes of flags, the extension area's length (4 bytes) and the area itself.

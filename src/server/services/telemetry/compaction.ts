@@ -16,7 +16,7 @@
  *   the window's existing chunk.
  */
 import type pg from 'pg';
-import { byteaArrayParam, float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
+import { byteaArrayParam, float8ArrayParam, int4ArrayParam, sqlInteger } from '../../db/binary-copy';
 import { appendChunk, decodeChunk, encodeChunk } from './chunk-codec';
 import { compactClosedRollupWindows, type RollupCompaction } from './rollup-store';
 import {
@@ -31,7 +31,6 @@ import {
   mergeSorted,
   SERIES_GROUP_SHIFT,
   samplesOfBlocks,
-  sqlInteger,
   windowStartMs,
 } from './sample-store';
 

@@ -17,10 +17,11 @@
  * (`hourRollupsSql`).
  */
 import type pg from 'pg';
-import { byteaArrayParam, copyOutRows, float8ArrayParam, int4ArrayParam } from '../../db/binary-copy';
+import { byteaArrayParam, copyOutRows, float8ArrayParam, int4ArrayParam, sqlInteger } from '../../db/binary-copy';
 import { appendRollupWindow, decodeRollupWindow, encodeRollupWindow, type RollupColumns } from './chunk-codec';
+import { allIndices, orderById } from './id-order';
 import { pgMax, pgMin } from './rollups';
-import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength, sqlInteger, viewOf } from './sample-store';
+import { chunkFor, latestChunks, MAX_CHUNK_SPAN_MS, type Queryable, seriesGroupsSql, sentLength, viewOf } from './sample-store';
 
 /**
  * The compactor's unit of work for 1-minute rollups: closed hours. A series' hour starts a chunk or joins its previous
@@ -83,10 +84,8 @@ function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): BatchBuckets {
   const blocks = [...rows].sort((a, b) => a.minute - b.minute);
   let total = 0;
   for (const b of blocks) total += sentLength(b.ids);
-  // Pass 1: every bucket into flat columns, each bucket's series numbered in order of first appearance.
-  const slotOf = new Map<number, number>();
-  const perSlot: number[] = [];
-  const slotOfBucket = new Int32Array(total);
+  // Every bucket into flat columns, in block order.
+  const seriesOf = new Int32Array(total);
   const flat = { minutes: new Float64Array(total), mins: new Float64Array(total), maxs: new Float64Array(total), sums: new Float64Array(total), counts: new Float64Array(total) };
   let k = 0;
   for (const row of blocks) {
@@ -97,16 +96,8 @@ function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): BatchBuckets {
     const sums = viewOf(row.sums);
     const counts = viewOf(row.counts);
     for (let i = 0; i < n; i++, k++) {
-      const id = ids.getInt32(24 + 8 * i);
-      let slot = slotOf.get(id);
-      if (slot === undefined) {
-        slot = perSlot.length;
-        slotOf.set(id, slot);
-        perSlot.push(0);
-      }
-      perSlot[slot]!++;
-      slotOfBucket[k] = slot;
       const o = 24 + 12 * i;
+      seriesOf[k] = ids.getInt32(24 + 8 * i);
       flat.minutes[k] = row.minute;
       flat.mins[k] = mins.getFloat64(o);
       flat.maxs[k] = maxs.getFloat64(o);
@@ -114,26 +105,26 @@ function bucketsOfBlocks(rows: readonly SentMinuteBlock[]): BatchBuckets {
       flat.counts[k] = counts.getInt32(24 + 8 * i);
     }
   }
-  // Pass 2: series in id order, each one's buckets together in arrival order, then ordered (they usually are).
-  const ids = [...slotOf.keys()].sort((a, b) => a - b);
-  const starts = new Int32Array(ids.length + 1);
-  const next = new Int32Array(perSlot.length);
-  for (let i = 0; i < ids.length; i++) {
-    const slot = slotOf.get(ids[i]!)!;
-    next[slot] = starts[i]!;
-    starts[i + 1] = starts[i]! + perSlot[slot]!;
-  }
+  // Series in id order, each one's buckets together in block order (orderById keeps ties in order), then ordered.
+  const order = orderById(allIndices(total), seriesOf);
   const columns = { minutes: new Float64Array(total), mins: new Float64Array(total), maxs: new Float64Array(total), sums: new Float64Array(total), counts: new Float64Array(total) };
+  const ids: number[] = [];
+  const starts: number[] = [];
   for (let j = 0; j < total; j++) {
-    const to = next[slotOfBucket[j]!]!++;
-    columns.minutes[to] = flat.minutes[j]!;
-    columns.mins[to] = flat.mins[j]!;
-    columns.maxs[to] = flat.maxs[j]!;
-    columns.sums[to] = flat.sums[j]!;
-    columns.counts[to] = flat.counts[j]!;
+    const from = order[j]!;
+    if (j === 0 || seriesOf[from] !== ids.at(-1)) {
+      ids.push(seriesOf[from]!);
+      starts.push(j);
+    }
+    columns.minutes[j] = flat.minutes[from]!;
+    columns.mins[j] = flat.mins[from]!;
+    columns.maxs[j] = flat.maxs[from]!;
+    columns.sums[j] = flat.sums[from]!;
+    columns.counts[j] = flat.counts[from]!;
   }
+  starts.push(total);
   for (let i = 0; i < ids.length; i++) orderBuckets(columns, starts[i]!, starts[i + 1]!);
-  return { ids, starts, columns };
+  return { ids, starts: Int32Array.from(starts), columns };
 }
 
 /** Orders buckets [from, to) of the columns by minute, then sum (a stable sort: equal ones keep their order). */

@@ -31,10 +31,10 @@
  * last few bits of a double (exactly, for values whose partial sums are exact).
  */
 import type pg from 'pg';
-import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4 } from '../../db/binary-copy';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, sqlInteger } from '../../db/binary-copy';
 import { selfMetrics } from '../self-metrics';
 import { allIndices, orderById } from './id-order';
-import { SERIES_GROUP_SHIFT, sqlInteger, viewOf } from './sample-store';
+import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
 
 const ROLLUP_LOCK_KEY = 7_041_991;
 export const ROLLUP_CHANNEL = 'plenum_rollups';

@@ -14,7 +14,7 @@
  * (NaN payloads, -0) and is cheaper to parse than text rows.
  */
 import type pg from 'pg';
-import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ, timestamptzMsOf } from '../../db/binary-copy';
+import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ, sqlInteger, timestamptzMsOf } from '../../db/binary-copy';
 import { intArrayLiteral } from '../../db/array-literal';
 import { decodeChunk } from './chunk-codec';
 
@@ -84,12 +84,6 @@ export async function latestChunks(
     out.set(id!.readInt32BE(0), { startMs: startMs!.readDoubleBE(0), spanMs: minutes!.readInt32BE(0) * 60_000, count: n!.readInt32BE(0), data: data! });
   }
   return out;
-}
-
-/** A number to inline into SQL (COPY takes no parameters): a whole number, or a bug. */
-export function sqlInteger(n: number): number {
-  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number to inline into SQL, got ${n}`);
-  return n;
 }
 
 /**

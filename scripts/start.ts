@@ -4,6 +4,7 @@ import { bootstrapAccess } from '../src/server/auth/bootstrap';
 import { BootError, bootDatabase } from '../src/server/boot';
 import { ConfigError, loadConfig } from '../src/server/config';
 import { EmbeddedDatabaseError } from '../src/server/db/embedded';
+import { applyHeapGrowth } from '../src/server/heap-growth';
 import { type RunningInstance, startInstance } from '../src/server/services/instance-runtime';
 import { warmPlantCaches } from '../src/server/services/warm-up';
 import { BuildError, ensureBuild } from './build';
@@ -18,6 +19,7 @@ let closeDatabase: (() => Promise<void>) | undefined;
 
 async function main() {
   const config = loadConfig();
+  applyHeapGrowth(config.heapGrowthPercent);
   const root = process.cwd();
   const database = await bootDatabase(config, log);
   closeDatabase = database.close;

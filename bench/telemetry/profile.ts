@@ -21,24 +21,36 @@ export class WindowProfile {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly dir: string,
+    private readonly allocations: boolean,
   ) {}
 
-  /** Starts both recorders: call at the start of the measured window. */
-  static async start(pool: pg.Pool, dir: string): Promise<WindowProfile> {
+  /**
+   * Starts both recorders: call at the start of the measured window. `allocations`: also V8's sampling heap profiler
+   * (every 16 kB allocated, garbage included), written as DIR/heap.heapprofile: what the collector has to clear.
+   */
+  static async start(pool: pg.Pool, dir: string, options: { allocations?: boolean } = {}): Promise<WindowProfile> {
     await mkdir(dir, { recursive: true });
-    const profile = new WindowProfile(pool, dir);
+    const profile = new WindowProfile(pool, dir, options.allocations === true);
     await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await pool.query('SELECT pg_stat_statements_reset()');
     profile.session.connect();
     await profile.session.post('Profiler.enable');
     await profile.session.post('Profiler.setSamplingInterval', { interval: 500 });
     await profile.session.post('Profiler.start');
+    if (options.allocations) {
+      await profile.session.post('HeapProfiler.enable');
+      await profile.session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    }
     return profile;
   }
 
   /** Stops both and summarises them; `samples` (stored samples in the window) turns times into µs per sample. */
   async stop(samples: number) {
     const { profile } = (await this.session.post('Profiler.stop')) as { profile: CpuProfile };
+    if (this.allocations) {
+      const { profile: heap } = await this.session.post('HeapProfiler.stopSampling');
+      await writeFile(path.join(this.dir, 'heap.heapprofile'), JSON.stringify(heap));
+    }
     this.session.disconnect();
     await writeFile(path.join(this.dir, 'node.cpuprofile'), JSON.stringify(profile));
     const statements = await this.pool.query<{ query: string; calls: string; total_ms: number; rows: string }>(

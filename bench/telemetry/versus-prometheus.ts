@@ -4,7 +4,7 @@
  * power of one GPU host's GPUs over 24 h at 1-minute resolution for both.
  *
  *   npm run bench:vs-prometheus -- [--seconds 240] [--interval 10000] [--reps 40] [--seed demo|large] [--profile DIR]
- *     [--cpu-only] [--all-targets] [--align-window] [--autovacuum-log FILE] [--pg name=value …]
+ *     [--profile-allocations] [--cpu-only] [--all-targets] [--align-window] [--autovacuum-log FILE] [--pg name=value …]
  *
  * Same work on both sides: the simulated world also serves SNMP agents, Redfish and Modbus units, which Plenum polls
  * and Prometheus cannot; they are disabled for the run, so both scrape exactly the HTTP exposition endpoints
@@ -12,15 +12,16 @@
  * higher cost per sample, and Prometheus was sent to paths that answer 404).
  *
  * `--profile DIR` also records where the measured window's CPU went (profile.ts: Node's CPU profile, PostgreSQL's
- * statements). The profiler costs CPU itself: compare figures of one mode. `--cpu-only` (implied by `--profile`)
- * skips the six-hour disk measurement.
+ * statements; with `--profile-allocations` also where the heap was allocated, garbage included). The profiler costs
+ * CPU itself: compare figures of one mode. `--cpu-only` (implied by `--profile`) skips the six-hour disk measurement.
  *
  * Set-up: a throwaway embedded PostgreSQL with the demo seed (672 GPUs: 120 GPU hosts + the facility endpoint; `--seed
  * large`: 8,448 GPUs, where per-scrape and per-statement overheads weigh less per sample);
  * the live simulator runs as its own process (`simulator run`), so neither side is charged for rendering exporter
  * text. Plenum's telemetry workers (scraper, ingest, rollups, compaction, alerts, …) run in this process exactly as
- * `npm start` wires them. Debian's `prometheus` (installed with apt-get when missing) runs from a temp folder on a
- * high loopback port with one static target per endpoint, and is stopped by its PID.
+ * `npm start` wires them, under the same heap policy (`PLENUM_HEAP_GROWTH_PERCENT`, heap-growth.ts). Debian's
+ * `prometheus` (installed with apt-get when missing) runs from a temp folder on a high loopback port with one static
+ * target per endpoint, and is stopped by its PID.
  *
  * CPU: user + system time from /proc over the measured window: this Node process + the postmaster and its children
  * for Plenum, the prometheus process for Prometheus; divided by the samples each stored in that window. Plenum's
@@ -50,7 +51,9 @@ import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } fr
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../src/server/config';
 import { createDb } from '../../src/server/db/client';
+import { applyHeapGrowth } from '../../src/server/heap-growth';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { renderFacilityMetrics, renderGpuHostMetrics } from '../../simulator/exporters';
@@ -115,8 +118,9 @@ const PROMETHEUS_RULES = `groups:
 `;
 
 /** CPU seconds (user + system) of one process. */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU of a process, or of one of its threads (`thread`: its id). */
+function processCpuSeconds(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
@@ -125,6 +129,8 @@ const nodeCpuSeconds = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
 };
+/** This process's main (JavaScript) thread alone; the rest of `nodeCpuSeconds` is V8's helpers (garbage collection, compilers) and libuv's. */
+const nodeMainThreadCpuSeconds = () => processCpuSeconds(process.pid, process.pid);
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -310,6 +316,7 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
 }
 
 async function main() {
+  applyHeapGrowth(loadConfig().heapGrowthPercent);
   const started = machine();
   ensurePrometheus();
   const promVersion = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
@@ -421,7 +428,7 @@ async function main() {
       }
       console.error(`[bench] warm-up window compacted: ${warm.samples} samples into ${warm.chunks} chunks`);
     }
-    const profile = profileDir ? await WindowProfile.start(pool, profileDir) : undefined;
+    const profile = profileDir ? await WindowProfile.start(pool, profileDir, { allocations: process.argv.includes('--profile-allocations') }) : undefined;
     const sessions = async () => Number((await pool.query<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).rows[0]!.n);
     const sessions0 = await sessions();
     // What PostgreSQL's short-lived processes (the `exited` role) did in the window: autovacuum runs per table, and
@@ -435,7 +442,7 @@ async function main() {
     };
     const background0 = await background();
     const roles0 = postgresCpuByRole(pg.pgData);
-    const t0 = { node: nodeCpuSeconds(), pg: totalCpuSeconds(roles0), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    const t0 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), pg: totalCpuSeconds(roles0), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     console.error(`[bench] measuring ${seconds} s`);
     await sleep(seconds * 1000);
     const roles1 = postgresCpuByRole(pg.pgData);
@@ -444,7 +451,7 @@ async function main() {
     const autovacuumRuns = Object.fromEntries(
       [...background1.tables].map(([name, runs]) => [name, runs - (background0.tables.get(name) ?? 0)]).filter(([, runs]) => Number(runs) > 0),
     );
-    const t1 = { node: nodeCpuSeconds(), pg: totalCpuSeconds(roles1), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    const t1 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), pg: totalCpuSeconds(roles1), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     const where = await profile?.stop(t1.plenumSamples - t0.plenumSamples);
     await runner.stop();
     await ingest.flush();
@@ -542,6 +549,8 @@ async function main() {
       cpuPerSampleUs: {
         plenum: r3(plenumCpuPerSampleUs),
         plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction), vacuum: r3(plenumCpuUs.vacuum) },
+        /** Node's part split by thread: the JavaScript thread, and the others (V8's garbage collection and compiler helpers, libuv). */
+        nodeThreads: { main: r3(((t1.nodeMain - t0.nodeMain) / plenumSamples) * 1e6), helpers: r3(((t1.node - t1.nodeMain - (t0.node - t0.nodeMain)) / plenumSamples) * 1e6) },
         // PostgreSQL's part by process role (postgresCpuByRole), µs per sample: backends run our statements; the rest
         // is WAL, checkpoints, vacuum.
         postgresByRole: Object.fromEntries(Object.keys(roles1).map((k) => [k, r3(((roles1[k]! - roles0[k]!) / plenumSamples) * 1e6)])),

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, loadTsdbConfig, ROLES } from './config';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, migrationDatabaseUrl: undefined, dataDir: path.resolve('.plenum'), seed: 'demo', roles: [...ROLES], tsdb: { kind: 'postgres' } });
+    expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, migrationDatabaseUrl: undefined, dataDir: path.resolve('.plenum'), seed: 'demo', roles: [...ROLES], heapGrowthPercent: 100, tsdb: { kind: 'postgres' } });
   });
 
   it('treats an empty DATABASE_URL as unset (embedded database)', () => {
@@ -12,8 +12,8 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({ PORT: '3100', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', PLENUM_MIGRATION_DATABASE_URL: 'postgres://o@h/db', PLENUM_DATA_DIR: '/tmp/x', PLENUM_SEED: 'large', PLENUM_ROLES: 'scrape, Rollups,simulator' });
-    expect(config).toEqual({ port: 3100, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', migrationDatabaseUrl: 'postgres://o@h/db', dataDir: '/tmp/x', seed: 'large', roles: ['scrape', 'rollups', 'simulator'], tsdb: { kind: 'postgres' } });
+    const config = loadConfig({ PORT: '3100', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', PLENUM_MIGRATION_DATABASE_URL: 'postgres://o@h/db', PLENUM_DATA_DIR: '/tmp/x', PLENUM_SEED: 'large', PLENUM_ROLES: 'scrape, Rollups,simulator', PLENUM_HEAP_GROWTH_PERCENT: '0' });
+    expect(config).toEqual({ port: 3100, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', migrationDatabaseUrl: 'postgres://o@h/db', dataDir: '/tmp/x', seed: 'large', roles: ['scrape', 'rollups', 'simulator'], heapGrowthPercent: 0, tsdb: { kind: 'postgres' } });
   });
 
   it('reads "all" and an empty PLENUM_ROLES as every role', () => {
@@ -25,6 +25,8 @@ describe('loadConfig', () => {
     [{ PORT: 'abc' }, /^PORT: /],
     [{ PORT: '70000' }, /^PORT: /],
     [{ PLENUM_SEED: 'huge' }, /^PLENUM_SEED: /],
+    [{ PLENUM_HEAP_GROWTH_PERCENT: 'lots' }, /^PLENUM_HEAP_GROWTH_PERCENT: /],
+    [{ PLENUM_HEAP_GROWTH_PERCENT: '500' }, /^PLENUM_HEAP_GROWTH_PERCENT: .*400/],
     [{ PLENUM_ROLES: 'web,scrapers' }, /^PLENUM_ROLES: unknown role "scrapers": use "all" or a comma-separated list of web, scrape, /],
     [{ PLENUM_ROLES: ' , ' }, /^PLENUM_ROLES: unknown role/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must be a postgres/],

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './heap-growth';
 
 /**
  * What an instance may do (`PLENUM_ROLES`, comma-separated; default all). `web` serves the UI and API, `scrape` takes a
@@ -50,6 +51,7 @@ const envSchema = z.object({
   PLENUM_DATA_DIR: z.string().min(1).default('./.plenum'),
   PLENUM_SEED: z.enum(['demo', 'large', 'xl', 'none']).default('demo'),
   PLENUM_ROLES: rolesSchema,
+  PLENUM_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(DEFAULT_HEAP_GROWTH_PERCENT),
 });
 
 export type PlenumConfig = {
@@ -62,6 +64,8 @@ export type PlenumConfig = {
   seed: 'demo' | 'large' | 'xl' | 'none';
   /** The roles this instance takes part in (PLENUM_ROLES): without `web` it starts no web server. */
   roles: Role[];
+  /** How far the JavaScript heap may grow past its live size before a full collection (heap-growth.ts); 0: V8's choice. */
+  heapGrowthPercent: number;
   tsdb: TsdbConfig;
 };
 
@@ -155,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(value.PLENUM_DATA_DIR),
     seed: value.PLENUM_SEED,
     roles: value.PLENUM_ROLES,
+    heapGrowthPercent: value.PLENUM_HEAP_GROWTH_PERCENT,
     tsdb: loadTsdbConfig(env),
   };
 }

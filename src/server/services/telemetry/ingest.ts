@@ -593,7 +593,9 @@ export class IngestPipeline {
       // An enum state (snmp_exporter's upsBasicOutputStatus → on battery) is no multiplication: never cached.
       if (SNMP_EXPORTER_ALIASES.get(raw.name)?.map) rule.facilityFactor = Number.NaN;
       const key = finishSample(s, meta);
-      const line: CachedLine = { ...rule, ...fastRuleOf(rule), text: missTexts[m]!, key, id: this.series.lookup(key) ?? -1, sample: s };
+      const id = this.series.lookup(key) ?? -1;
+      // The sample is the series' metadata for its insert: a line whose series has an id does not keep it.
+      const line: CachedLine = { ...rule, ...fastRuleOf(rule), text: missTexts[m]!, key, id, sample: id < 0 ? s : undefined };
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from
       // the dialect code; such a line keeps taking the full path).
       if (droppedBy(rule, raw.value) === 0 && Object.is(ruleValue(rule, raw.value), s.value)) {

@@ -96,6 +96,10 @@ describe('telemetry line cache', () => {
     const misses = ingest.lineCaches.misses;
     expect(ingest.ingestText(text, 'nvidia-smi', { ...meta, nowMs: Date.now() })).toBe(accepted);
     expect(ingest.lineCaches.misses - misses).toBe(accepted);
+    // Lines made for series that already have ids keep no sample (it is only the metadata of a series' insert).
+    const lines = [...ingest.lineCaches.get(null, 'nvidia-smi', 'lab-node-7', undefined, ingest.mapper.version).lines.values()];
+    expect(lines.length).toBe(accepted);
+    expect(lines.filter((line) => line.id < 0 || line.sample !== undefined)).toEqual([]);
     await ingest.flush();
 
     expect(await ids()).toEqual(before);

@@ -117,7 +117,6 @@ const PROMETHEUS_RULES = `groups:
       - { alert: TargetDown, expr: 'up == 0', for: 30s }
 `;
 
-/** CPU seconds (user + system) of one process. */
 /** User + system CPU of a process, or of one of its threads (`thread`: its id). */
 function processCpuSeconds(pid: number, thread?: number): number {
   const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');

@@ -7,10 +7,11 @@ export const DEFAULT_HEAP_GROWTH_PERCENT = 100;
  * Sets how far V8's old generation may grow past its live size before the next full (mark-compact) collection
  * (`PLENUM_HEAP_GROWTH_PERCENT`; 0 leaves V8's own heuristic). Why: V8 picks the growth from how fast the process
  * allocates against how fast it marks, and a Plenum server allocates slowly while holding a large heap (the ingest's
- * series and line caches: ~350 MB at 8,448 GPUs). It chose ~1.1-1.15 ×, so every ~25 s of scraping the whole heap was
- * marked again, and marking was a quarter of the ingest's CPU (docs/BENCHMARKS.md, "The old generation may double").
- * 100 % is the policy Go's collector runs by default (GOGC=100, as Prometheus does): the heap may reach about twice
- * its live size, and full collections come about ten times less often. Call once, early in the process.
+ * series and line caches: ~350 MB at 8,448 GPUs). It allowed ~1.14 ×, so the whole heap was marked again every ~20 s
+ * of scraping, and V8's helper threads took over a quarter of Node's CPU (docs/BENCHMARKS.md, "The old generation may
+ * double"). 100 % is the policy of Go's collector by default (GOGC=100, as Prometheus runs): the heap may reach about
+ * twice its live size. V8 reads the setting each time it sets the next limit, so it holds from the next collection on;
+ * call it once, early in the process.
  */
 export function applyHeapGrowth(percent: number): void {
   if (percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${Math.round(percent)}`);

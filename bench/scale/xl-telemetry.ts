@@ -16,14 +16,13 @@
  * - ingest rate (samples stored per second), and CPU seconds per wall second of each instance and of PostgreSQL.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { liveInstances } from '../../src/server/services/instances';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
 import { type ChildInstance, WORKER_ROLES, eventually, longestSeriesGap, samplesPerSlot, sleep, startChildInstance, stopChildInstance } from '../../tests/instances-harness';
-import { arg, machine, postgresCpuSeconds, spawnSimulatorProcess, stopByPid, throwawayPostgres } from '../telemetry/common';
+import { arg, machine, postgresCpuSeconds, procStat, spawnSimulatorProcess, stopByPid, throwawayPostgres } from '../telemetry/common';
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 
 const minutes = Number(arg('minutes', '3'));
@@ -34,13 +33,11 @@ const separateSimulator = process.argv.includes('--separate-simulator');
 const firstRoundMinutes = Number(arg('first-round-minutes', '20'));
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-const CLK_TCK = 100;
 /** CPU seconds (user + system) of a process and its children that were waited for. */
 function processCpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
+    const { ownCpuS, childrenCpuS } = procStat(`/proc/${pid}/stat`);
+    return ownCpuS + childrenCpuS;
   } catch {
     return Number.NaN;
   }

@@ -46,6 +46,16 @@ export async function throwawayPostgres(settings?: Record<string, string>, log?:
 const CLK_TCK = 100;
 
 /**
+ * A process's or a thread's `/proc` stat file (`/proc/PID/stat`, `/proc/PID/task/TID/stat`): its parent's pid, its own
+ * CPU seconds (user + system) and those of its children that were waited for.
+ */
+export function procStat(statFile: string): { ppid: number; ownCpuS: number; childrenCpuS: number } {
+  const stat = readFileSync(statFile, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), ownCpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, childrenCpuS: (Number(f[13]) + Number(f[14])) / CLK_TCK };
+}
+
+/**
  * CPU seconds (user + system) of the postmaster and its children, by role: `backend` (client connections),
  * `autovacuum`, `walwriter`, `checkpointer`, `bgwriter`, `postmaster` (itself), `exited` (children that ended:
  * autovacuum workers come and go; counted through the postmaster's children times) and `other` (launchers, logger,
@@ -62,12 +72,9 @@ export function postgresCpuByRole(pgData: string): Record<string, number> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { ppid, ownCpuS: own, childrenCpuS: children } = procStat(`/proc/${name}/stat`);
       const pid = Number(name);
-      if (pid !== root && Number(f[1]) !== root) continue;
-      const own = (Number(f[11]) + Number(f[12])) / CLK_TCK;
-      const children = (Number(f[13]) + Number(f[14])) / CLK_TCK;
+      if (pid !== root && ppid !== root) continue;
       if (pid === root) {
         out.postmaster! += own;
         out.exited! += children;

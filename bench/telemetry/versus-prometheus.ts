@@ -47,7 +47,7 @@
  * the chunks, as the compaction worker does in service, instead of writing fresh chunks of a few samples each.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,7 +70,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuByRole, postgresCpuSeconds, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuByRole, postgresCpuSeconds, procStat, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -91,7 +91,6 @@ const seed = ((name: string): 'demo' | 'large' => {
 const cpuOnly = profileDir !== '' || process.argv.includes('--cpu-only');
 const allTargets = process.argv.includes('--all-targets');
 const PROMETHEUS = '/usr/bin/prometheus';
-const CLK_TCK = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function ensurePrometheus(): void {
@@ -117,19 +116,18 @@ const PROMETHEUS_RULES = `groups:
       - { alert: TargetDown, expr: 'up == 0', for: 30s }
 `;
 
-/** User + system CPU of a process, or of one of its threads (`thread`: its id). */
-function processCpuSeconds(pid: number, thread?: number): number {
-  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
+/** User + system CPU seconds of a process. */
+const processCpuSeconds = (pid: number) => procStat(`/proc/${pid}/stat`).ownCpuS;
 
 const nodeCpuSeconds = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
 };
-/** This process's main (JavaScript) thread alone; the rest of `nodeCpuSeconds` is V8's helpers (garbage collection, compilers) and libuv's. */
-const nodeMainThreadCpuSeconds = () => processCpuSeconds(process.pid, process.pid);
+/**
+ * This process's main (JavaScript) thread alone; the rest of `nodeCpuSeconds` is V8's helper threads (garbage
+ * collection, compilers) and libuv's.
+ */
+const nodeMainThreadCpuSeconds = () => procStat(`/proc/${process.pid}/task/${process.pid}/stat`).ownCpuS;
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -548,7 +546,8 @@ async function main() {
       cpuPerSampleUs: {
         plenum: r3(plenumCpuPerSampleUs),
         plenumParts: { node: r3(plenumCpuUs.node), postgres: r3(plenumCpuUs.postgres), compaction: r3(plenumCpuUs.compaction), vacuum: r3(plenumCpuUs.vacuum) },
-        /** Node's part split by thread: the JavaScript thread, and the others (V8's garbage collection and compiler helpers, libuv). */
+        // Node's part split by thread: the JavaScript thread, and the others (V8's garbage collection and compiler
+        // helpers, libuv).
         nodeThreads: { main: r3(((t1.nodeMain - t0.nodeMain) / plenumSamples) * 1e6), helpers: r3(((t1.node - t1.nodeMain - (t0.node - t0.nodeMain)) / plenumSamples) * 1e6) },
         // PostgreSQL's part by process role (postgresCpuByRole), µs per sample: backends run our statements; the rest
         // is WAL, checkpoints, vacuum.

@@ -1042,7 +1042,7 @@ export class IngestPipeline {
   private async commitRows(parts: { chunk: RowChunk; from: number; to: number }[], rows: number): Promise<void> {
     let minTs = Number.POSITIVE_INFINITY;
     let maxTs = Number.NEGATIVE_INFINITY;
-    const deltas = new RollupDeltas();
+    const deltas = new RollupDeltas(rows);
     const latest = new LatestValues();
     for (const { chunk, from, to } of parts) {
       for (let i = from; i < to; i++) {

@@ -69,10 +69,15 @@ export function pgMax(a: number, b: number): number {
  * for nothing.
  */
 export class RollupDeltas {
-  private buf = Buffer.allocUnsafe(1024 * DELTA_BYTES);
+  private buf: Buffer;
   private entries = 0;
   maxMinute = Number.NEGATIVE_INFINITY;
   minMinute = Number.POSITIVE_INFINITY;
+
+  /** `expected`: the entries the caller will add (a flush knows its rows), so the buffer is made once; it grows past it. */
+  constructor(expected = 1024) {
+    this.buf = Buffer.allocUnsafe(Math.max(1, expected) * DELTA_BYTES);
+  }
 
   get size(): number {
     return this.entries;

@@ -228,7 +228,8 @@ export function readCappedBody(response: http.IncomingMessage, maxBytes: number,
       }
       chunks.push(chunk);
     });
-    response.on('end', () => resolve(Buffer.concat(chunks, size)));
+    // One chunk (most bodies: a socket read holds up to 64 kB) is handed on as it is, not copied into another buffer.
+    response.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     response.on('error', (error) => reject(safeError(error, timeoutMs)));
   });
 }

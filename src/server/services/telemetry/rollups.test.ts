@@ -49,8 +49,12 @@ function randomEntries(n: number, seed: number, ids: () => number): Entry[] {
 }
 
 describe('rollup deltas', () => {
-  it('a flush writes one entry per sample, growing past its first buffer, that decode back bit for bit', () => {
-    const deltas = new RollupDeltas();
+  it.each([
+    ['the default buffer, grown', undefined],
+    ['a buffer made at the flush size', 3_000],
+    ['a buffer made too small, grown', 1],
+  ])('a flush writes one entry per sample (%s) that decode back bit for bit', (_, expected) => {
+    const deltas = new RollupDeltas(expected);
     const samples = Array.from({ length: 3_000 }, (_, k) => ({ id: k % 700, ts: 1_740_000_000_000 + k * 37, value: k === 5 ? -0 : k === 6 ? Number.NaN : k * 0.1 }));
     for (const s of samples) deltas.add(s.id, s.ts, s.value);
     expect(deltas.size).toBe(3_000);

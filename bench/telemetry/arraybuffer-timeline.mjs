@@ -14,44 +14,88 @@
  */
 Error.stackTraceLimit = 20;
 const t0 = Date.now();
-const START = Number(process.env.AB_START_MS ?? 100000), END = Number(process.env.AB_END_MS ?? 250000);
+const START = Number(process.env.AB_START_MS ?? 100000);
+const END = Number(process.env.AB_END_MS ?? 250000);
 const SAMPLE = 65536;
+const TAG = '[arraybuffer-timeline]';
 let countdown = SAMPLE;
-const perSec = new Map(); // sec -> Map(site -> bytes)
+/** Inside a wrapped factory: what it allocates through another wrapped one (Buffer.concat → allocUnsafe) is its own. */
+let depth = 0;
+const perSecond = new Map(); // second → Map(site → bytes)
+
 function siteOf() {
-  return new Error().stack.split('\n').slice(3, 16).map((l) => l.trim().replace(/^at /, '').replace(`(${process.cwd()}/`, '').replace(`${process.cwd()}/`, '').replace(/\)$/, '')).filter((l) => !l.includes('arraybuffer-timeline')).slice(0, 6).join(' < ');
+  const cwd = `${process.cwd()}/`;
+  return new Error().stack
+    .split('\n')
+    .slice(3, 16)
+    .map((l) => l.trim().replace(/^at /, '').replace(`(${cwd}`, '').replace(cwd, '').replace(/\)$/, ''))
+    .filter((l) => !l.includes('arraybuffer-timeline'))
+    .slice(0, 6)
+    .join(' < ');
 }
+
+/** Counts an allocation of `bytes` that owns its ArrayBuffer (not a view of a pool or of another buffer). */
 function track(bytes) {
   const t = Date.now() - t0;
-  if (bytes <= 64 || t < START || t > END) return;
+  if (depth > 0 || bytes <= 64 || t < START || t > END) return;
   countdown -= bytes;
   if (countdown > 0) return;
-  const w = SAMPLE - countdown; countdown = SAMPLE;
-  const sec = Math.floor(t / 1000);
-  let m = perSec.get(sec);
-  if (!m) {
-    m = new Map();
-    perSec.set(sec, m);
+  const weight = SAMPLE - countdown;
+  countdown = SAMPLE;
+  const second = Math.floor(t / 1000);
+  let sites = perSecond.get(second);
+  if (!sites) {
+    sites = new Map();
+    perSecond.set(second, sites);
   }
-  const s = siteOf(); m.set(s, (m.get(s) ?? 0) + w);
+  const site = siteOf();
+  sites.set(site, (sites.get(site) ?? 0) + weight);
 }
-for (const name of ['Int32Array','Uint32Array','Float64Array','Uint8Array','ArrayBuffer']) {
-  const C = globalThis[name];
-  globalThis[name] = new Proxy(C, { construct(target, args, newTarget) { const o = Reflect.construct(target, args, newTarget === globalThis[name] ? target : newTarget); if (o.buffer === undefined || (o.byteOffset === 0 && o.buffer.byteLength === o.byteLength)) track(o.byteLength); return o; } });
+
+const ownsBuffer = (view) => view.byteOffset === 0 && view.buffer.byteLength === view.byteLength;
+
+for (const name of ['Int32Array', 'Uint32Array', 'Float64Array', 'Uint8Array', 'ArrayBuffer']) {
+  const original = globalThis[name];
+  globalThis[name] = new Proxy(original, {
+    construct(target, args, newTarget) {
+      const made = Reflect.construct(target, args, newTarget === globalThis[name] ? target : newTarget);
+      if (made.buffer === undefined || ownsBuffer(made)) track(made.byteLength);
+      return made;
+    },
+  });
 }
-for (const fn of ['allocUnsafe','alloc','allocUnsafeSlow','concat']) {
-  const orig = Buffer[fn];
-  Buffer[fn] = function (...args) { const b = orig.apply(this, args); if (b.byteLength > 4096 && b.byteOffset === 0 && b.buffer.byteLength === b.byteLength) track(b.byteLength); return b; };
+for (const factory of ['allocUnsafe', 'alloc', 'allocUnsafeSlow', 'concat']) {
+  const original = Buffer[factory];
+  Buffer[factory] = function (...args) {
+    depth++;
+    let made;
+    try {
+      made = original.apply(this, args);
+    } finally {
+      depth--;
+    }
+    if (made.byteLength > 4096 && ownsBuffer(made)) track(made.byteLength); // smaller ones come from the shared pool
+    return made;
+  };
 }
+
 const inUse = [];
-setInterval(() => { const t = Date.now() - t0; if (t >= START && t <= END) inUse.push([t, process.memoryUsage().arrayBuffers]); }, 100).unref();
+setInterval(() => {
+  const t = Date.now() - t0;
+  if (t >= START && t <= END) inUse.push([t, process.memoryUsage().arrayBuffers]);
+}, 100).unref();
+
 setTimeout(() => {
-  const secs = [...perSec.entries()].map(([s, m]) => [s, [...m.values()].reduce((a, b) => a + b, 0), m]).sort((a, b) => b[1] - a[1]);
-  console.error(`[arraybuffer-timeline] seconds with most ArrayBuffer bytes allocated:`);
-  for (const [s, total, m] of secs.slice(0, 8)) {
-    console.error(`[arraybuffer-timeline] t=${s}s ${(total / 1e6).toFixed(1)} MB`);
-    for (const [site, b] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4)) console.error(`[arraybuffer-timeline]    ${(b / 1e6).toFixed(1)} MB ${site}`);
+  const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+  const seconds = [...perSecond.entries()].map(([second, sites]) => ({ second, sites, total: [...sites.values()].reduce((a, b) => a + b, 0) }));
+  seconds.sort((a, b) => b.total - a.total);
+  const all = seconds.reduce((a, s) => a + s.total, 0);
+  console.error(`${TAG} ${mb(all)} in ${(END - START) / 1000} s; the seconds with the most ArrayBuffer bytes allocated:`);
+  for (const { second, sites, total } of seconds.slice(0, 8)) {
+    console.error(`${TAG} t=${second}s ${mb(total)}`);
+    for (const [site, bytes] of [...sites.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4)) console.error(`${TAG}    ${mb(bytes)} ${site}`);
   }
-  const peaks = inUse.filter((x, i) => i > 0 && i < inUse.length - 1 && x[1] > inUse[i - 1][1] && x[1] >= inUse[i + 1][1]).sort((a, b) => b[1] - a[1]).slice(0, 10);
-  console.error(`[arraybuffer-timeline] arrayBuffers in use, highest peaks: ${peaks.map(([t, b]) => `${(t / 1000).toFixed(1)}s ${(b / 1e6).toFixed(1)}MB`).join(', ')}`);
+  const peaks = inUse.filter(([, b], i) => i > 0 && i < inUse.length - 1 && b > inUse[i - 1][1] && b >= inUse[i + 1][1]);
+  peaks.sort((a, b) => b[1] - a[1]);
+  console.error(`${TAG} arrayBuffers in use, highest peaks: ${peaks.slice(0, 10).map(([t, b]) => `${(t / 1000).toFixed(1)}s ${mb(b)}`).join(', ')}`);
 }, END + 200).unref();

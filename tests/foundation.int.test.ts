@@ -124,6 +124,41 @@ describe('health', () => {
     expect(stopped.workers[0]!.status).toBe('stopped');
   });
 
+  it('writes a tick to the heartbeat row only when it changes the status; the periodic heartbeat carries the rest', async () => {
+    let ticks = 0;
+    let failing = false;
+    const runner = new WorkerRunner(database.db, 'test-instance');
+    runner.add({
+      name: 'fast',
+      intervalMs: 20,
+      tick: async () => {
+        ticks++;
+        if (failing) throw new Error('probe failed');
+        return `tick ${ticks}`;
+      },
+    });
+    const row = async () =>
+      (
+        await database.pool.query<{ status: string; detail: string; at: Date }>(
+          `SELECT status, detail, heartbeat_at AS at FROM worker_heartbeats WHERE name = 'fast' AND instance = 'test-instance'`,
+        )
+      ).rows[0];
+    runner.start();
+    await expect.poll(async () => (await row())?.status, { timeout: 5_000 }).toBe('running');
+    const first = (await row())!;
+    const ticksAtFirst = ticks;
+    // Well within the 5 s periodic heartbeat: many ticks, no write.
+    await expect.poll(() => ticks, { timeout: 5_000 }).toBeGreaterThan(ticksAtFirst + 20);
+    expect(await row()).toEqual(first);
+    // A failure is written at once, and so is the recovery.
+    failing = true;
+    await expect.poll(async () => (await row())?.status, { timeout: 2_000 }).toBe('error');
+    expect((await row())!.detail).toBe('probe failed');
+    failing = false;
+    await expect.poll(async () => (await row())?.status, { timeout: 2_000 }).toBe('running');
+    await runner.stop();
+  });
+
   it('says the database is down instead of throwing', async () => {
     const unreachable = createDb('postgresql://nobody@127.0.0.1:1/none');
     const health = await getHealth(unreachable.pool);

@@ -10,14 +10,24 @@ export type Worker = {
   stop?: () => Promise<void>;
 };
 
-type WorkerState = { worker: Worker; timer?: NodeJS.Timeout; running?: Promise<void>; status: string; detail: string };
+type WorkerState = {
+  worker: Worker;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+  status: string;
+  detail: string;
+  /** The status last written to worker_heartbeats (undefined before the first write). */
+  reportedStatus?: string;
+};
 
 /** Without an instance registry, a process names its worker rows host:pid. */
 const DEFAULT_INSTANCE = `${hostname()}:${process.pid}`;
 /**
- * Liveness is reported on its own clock, not only after ticks: a worker whose loop runs every few minutes
- * (partition maintenance) must not look stale to /api/health in between. Health calls a worker stale
- * after 15 s without a report.
+ * Liveness and each worker's latest detail are reported on their own clock: a worker whose loop runs every few minutes
+ * (partition maintenance) must not look stale to /api/health in between, and one that ticks every second must not
+ * write a row every second (measured: ~3 heartbeat writes a second, each its own committed transaction, at the demo's
+ * 10 s scrapes). A tick reports at once only when it changes the worker's status (first tick, a failure, a recovery).
+ * Health calls a worker stale after 15 s without a report.
  */
 const HEARTBEAT_MS = 5_000;
 
@@ -64,7 +74,7 @@ export class WorkerRunner {
       state.status = 'error';
       state.detail = error instanceof Error ? error.message : String(error);
     }
-    await this.report([state]).catch(() => {});
+    if (state.status !== state.reportedStatus) await this.report([state]).catch(() => {});
   }
 
   /** One statement for any number of workers (the periodic heartbeat reports them all at once). */
@@ -75,6 +85,7 @@ export class WorkerRunner {
     const names = states.map((s) => s.worker.name);
     const statuses = states.map((s) => s.status);
     const details = states.map((s) => s.detail.slice(0, 500));
+    const reported = states.map((s) => s.status);
     await this.db.execute(
       sql`INSERT INTO worker_heartbeats (name, instance, pid, status, detail, started_at, heartbeat_at)
           SELECT u.name, ${this.instance}, ${process.pid}, u.status, u.detail, ${this.startedAt}, now()
@@ -82,6 +93,9 @@ export class WorkerRunner {
           ON CONFLICT (name, instance) DO UPDATE
             SET status = excluded.status, detail = excluded.detail, heartbeat_at = excluded.heartbeat_at, pid = excluded.pid`,
     );
+    states.forEach((s, i) => {
+      s.reportedStatus = reported[i];
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,12 +1,22 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildFingerprint, isBuildCurrent, recordBuild } from './build-fingerprint';
 
 describe('build staleness', () => {
-  it('is stale until recorded, current after, stale again when a source changes', () => {
+  const roots: string[] = [];
+  const tempRoot = () => {
     const root = mkdtempSync(path.join(tmpdir(), 'plenum-fp-'));
+    roots.push(root);
+    return root;
+  };
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is stale until recorded, current after, stale again when a source changes', () => {
+    const root = tempRoot();
     mkdirSync(path.join(root, 'src'));
     mkdirSync(path.join(root, '.next'));
     writeFileSync(path.join(root, 'src', 'page.tsx'), 'export default 1;');
@@ -21,7 +31,7 @@ describe('build staleness', () => {
   });
 
   it('ignores test files', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'plenum-fp-'));
+    const root = tempRoot();
     mkdirSync(path.join(root, 'src'));
     writeFileSync(path.join(root, 'src', 'a.ts'), 'a');
     const before = buildFingerprint(root);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuild } from './build';
 import { ensureDebianPackages, TEST_PACKAGES } from './debian-packages';
@@ -76,7 +77,16 @@ function e2e() {
   }
   const report = path.join(resultsDir, 'e2e.json');
   rmSync(report, { force: true });
-  const ok = run('e2e', process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], { PLENUM_CHROMIUM: chromium, DATABASE_URL: '' });
+  // The suite's server keeps its embedded database here (~0.7 GB after a run): made here so it can go when the suite
+  // has stopped the server, kept after a failure for a look at the server's data. A folder given by the caller stays.
+  const ownDataDir = process.env.PLENUM_E2E_DATA_DIR ? undefined : mkdtempSync(path.join(tmpdir(), 'plenum-e2e-'));
+  const ok = run('e2e', process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], {
+    PLENUM_CHROMIUM: chromium,
+    DATABASE_URL: '',
+    ...(ownDataDir ? { PLENUM_E2E_DATA_DIR: ownDataDir } : {}),
+  });
+  if (ownDataDir && ok) rmSync(ownDataDir, { recursive: true, force: true });
+  else if (ownDataDir) say(`e2e: the server's data folder is kept for a look: ${ownDataDir}`);
   if (!existsSync(report)) {
     total.failed++;
     return;

@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { PlenumClient } from '../src/cli/client';
 import { parseArgs, UsageError } from '../src/cli/command';
 import { commands } from '../src/cli/commands';
@@ -230,6 +230,7 @@ describe('plenum clusters (CLI through the API)', () => {
     } as unknown as PlenumClient;
     const run = (words: string, argv: string[]) => commands[words]!.run(client, parseArgs(argv));
     const dir = await mkdtemp(path.join(tmpdir(), 'plenum-kube-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const kubeconfig = path.join(dir, 'kubeconfig');
     await writeFile(kubeconfig, kube.kubeconfig('lab'));
 

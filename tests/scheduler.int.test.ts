@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { PlenumClient } from '../src/cli/client';
 import { parseArgs, UsageError } from '../src/cli/command';
 import { commands } from '../src/cli/commands';
@@ -475,6 +475,7 @@ describe('plenum jobs CLI commands', () => {
       },
     } as unknown as PlenumClient;
     const dir = await mkdtemp(path.join(tmpdir(), 'plenum-jobs-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'job.yaml');
     await writeFile(file, 'name: cli-train\nkind: training\ntenant: acme\ngpusPerWorker: 2\ncpuMilli: 16000\nmemoryMib: 131072\nestimatedDurationS: 600\n');
     const run = (words: string, argv: string[]) => commands[words]!.run(client, parseArgs(argv));

@@ -85,7 +85,6 @@ export class WorkerRunner {
     const names = states.map((s) => s.worker.name);
     const statuses = states.map((s) => s.status);
     const details = states.map((s) => s.detail.slice(0, 500));
-    const reported = states.map((s) => s.status);
     await this.db.execute(
       sql`INSERT INTO worker_heartbeats (name, instance, pid, status, detail, started_at, heartbeat_at)
           SELECT u.name, ${this.instance}, ${process.pid}, u.status, u.detail, ${this.startedAt}, now()
@@ -94,7 +93,7 @@ export class WorkerRunner {
             SET status = excluded.status, detail = excluded.detail, heartbeat_at = excluded.heartbeat_at, pid = excluded.pid`,
     );
     states.forEach((s, i) => {
-      s.reportedStatus = reported[i];
+      s.reportedStatus = statuses[i];
     });
   }
 

@@ -39,7 +39,7 @@ import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
-import { type CachedLine, dialectValueRule, droppedBy, fastRuleOf, LineCaches, ruleValue } from './line-cache';
+import { type CachedLine, cachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, gpuIndexHint, InventoryMapper, type MappingInput } from './mapper';
 import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
@@ -595,7 +595,7 @@ export class IngestPipeline {
       const key = finishSample(s, meta);
       const id = this.series.lookup(key) ?? -1;
       // The sample is the series' metadata for its insert: a line whose series has an id does not keep it.
-      const line: CachedLine = { ...rule, ...fastRuleOf(rule), text: missTexts[m]!, key, id, sample: id < 0 ? s : undefined };
+      const line = cachedLine(rule, missTexts[m]!, key, id, id < 0 ? s : undefined);
       // Cache only when the rule reproduces the real mapping of this reading (a guard against the rule drifting from
       // the dialect code; such a line keeps taking the full path).
       if (droppedBy(rule, raw.value) === 0 && Object.is(ruleValue(rule, raw.value), s.value)) {

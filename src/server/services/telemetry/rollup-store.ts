@@ -195,7 +195,7 @@ function combine(parts: Bucket[][]): Bucket[] {
       last.max = pgMax(last.max, b.max);
       last.sum += b.sum;
       last.count += b.count;
-    } else out.push({ ...b });
+    } else out.push({ minute: b.minute, min: b.min, max: b.max, sum: b.sum, count: b.count });
   }
   return out;
 }
@@ -317,9 +317,9 @@ export async function compactClosedRollupWindows(
 
 const ROLLUP_LIMITS = { target: ROLLUP_CHUNK_TARGET_BUCKETS, maxSpanMs: MAX_CHUNK_SPAN_MS };
 
-/** Whether the chunk may take in the series' next hour (chunkFor), so is worth keeping its encoders' state. */
+/** Whether the chunk may take in the series' next hour (chunkFor), so is worth keeping its encoders' state. (The fields are listed, not spread: see cachedLine in line-cache.ts.) */
 const rollupMayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
-  chunkFor(chunk.startMs + chunk.spanMs, ROLLUP_WINDOW_MS, { ...chunk, count }, ROLLUP_LIMITS).merge;
+  chunkFor(chunk.startMs + chunk.spanMs, ROLLUP_WINDOW_MS, { startMs: chunk.startMs, spanMs: chunk.spanMs, count }, ROLLUP_LIMITS).merge;
 
 function columnsOf(buckets: Bucket[]): RollupColumns {
   const n = buckets.length;

@@ -9,9 +9,9 @@
  * Errors carry only our own words (status code, limit, address class), never the fetched body.
  */
 import dns from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import net from 'node:net';
+import { HttpAnswerError, scrapeHttp } from './scrape-http';
 
 const REFUSED: { range: string; prefix: number; family: 'ipv4' | 'ipv6'; what: string }[] = [
   { range: '0.0.0.0', prefix: 8, family: 'ipv4', what: 'an unspecified' },
@@ -154,56 +154,38 @@ export type FetchOptions = {
 const UTF8 = new TextDecoder('utf-8');
 
 /**
- * GETs a scrape target's exposition text: no redirects followed, the body streamed with a running byte count and
- * abandoned past `maxBytes`, decoded as UTF-8 (invalid bytes become U+FFFD, which the parser drops as invalid_utf8).
- * The timeout bounds the whole exchange, body included. It is one timer per request, not an AbortSignal.timeout
- * (which costs several times more CPU per request, and scrapes are the hottest loop there is).
+ * GETs a scrape target's exposition text (scrape-http.ts: connections kept alive per origin): no redirects followed,
+ * the body abandoned past `maxBytes` (declared or streamed), decoded as UTF-8 (invalid bytes become U+FFFD, which the
+ * parser drops as invalid_utf8). The timeout bounds the whole exchange, body included.
  */
 export function fetchExposition(url: string, options: FetchOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reject(new ScrapeError('not a valid URL'));
-      return;
-    }
-    const host = hostOf(url);
-    if (options.guard && net.isIP(host)) {
-      const why = options.guard.refusal(host);
-      if (why) {
-        reject(new ScrapeError(`target refused: ${host} is ${why}; allow it with PLENUM_TARGET_ALLOW`));
-        return;
-      }
-    }
-    const client = parsed.protocol === 'https:' ? https : http;
-    const lookup = options.guard && !net.isIP(host) ? options.guard.lookupFor(host) : undefined;
-    const tooLarge = () => new ScrapeError(`response larger than ${options.maxBytes} bytes (PLENUM_SCRAPE_MAX_BYTES)`);
-    let timer: NodeJS.Timeout | undefined;
-    const settle = (error: Error | undefined, text?: string) => {
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(text!);
-    };
-    const request = client.request(parsed, { method: 'GET', headers: { accept: 'text/plain;version=0.0.4' }, ...(lookup ? { lookup } : {}) }, (response) => {
-      const status = response.statusCode ?? 0;
-      if (status < 200 || status > 299) {
-        response.resume();
-        settle(new ScrapeError(`HTTP ${status}`));
-        return;
-      }
-      readCappedBody(response, options.maxBytes, tooLarge, options.timeoutMs).then(
-        (body) => settle(undefined, UTF8.decode(body)),
-        (error: Error) => settle(error),
-      );
-    });
-    timer = setTimeout(() => {
-      request.destroy();
-      settle(new ScrapeError(`timed out after ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    request.on('error', (error) => settle(safeError(error, options.timeoutMs)));
-    request.end();
-  });
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return Promise.reject(new ScrapeError('not a valid URL'));
+  }
+  const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname.toLowerCase();
+  if (options.guard && net.isIP(host)) {
+    const why = options.guard.refusal(host);
+    if (why) return Promise.reject(new ScrapeError(`target refused: ${host} is ${why}; allow it with PLENUM_TARGET_ALLOW`));
+  }
+  const lookup = options.guard && !net.isIP(host) ? options.guard.lookupFor(host) : undefined;
+  return scrapeHttp
+    .get(parsed, {
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      ...(lookup ? { lookup } : {}),
+      accept: 'text/plain;version=0.0.4',
+      tooLarge: () => new ScrapeError(`response larger than ${options.maxBytes} bytes (PLENUM_SCRAPE_MAX_BYTES)`),
+      timedOut: () => new ScrapeError(`timed out after ${options.timeoutMs} ms`),
+    })
+    .then(
+      (body) => UTF8.decode(body),
+      (error: Error) => {
+        throw safeError(error, options.timeoutMs);
+      },
+    );
 }
 
 /**
@@ -237,6 +219,7 @@ export function readCappedBody(response: http.IncomingMessage, maxBytes: number,
 /** A connection error in our words: its code (ECONNREFUSED, …), a timeout, or a refusal; never server-sent text. */
 export function safeError(error: Error, timeoutMs: number): ScrapeError {
   if (error instanceof ScrapeError) return error;
+  if (error instanceof HttpAnswerError) return new ScrapeError(error.message);
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return new ScrapeError(`timed out after ${timeoutMs} ms`);
   const code = (error as NodeJS.ErrnoException).code;
   return new ScrapeError(`connection failed${code ? ` (${code})` : ''}`);

@@ -118,7 +118,10 @@ export async function compactClosedWindows(pool: pg.Pool, options: CompactionOpt
 
 const LIMITS = { target: CHUNK_TARGET_SAMPLES, maxSpanMs: MAX_CHUNK_SPAN_MS };
 
-/** Whether the chunk may take in the series' next window (chunkFor), so is worth keeping its encoder's state. (The fields are listed, not spread: see cachedLine in line-cache.ts.) */
+/**
+ * Whether the chunk may take in the series' next window (chunkFor), so is worth keeping its encoder's state.
+ * (The fields are listed, not spread: see cachedLine in line-cache.ts.)
+ */
 const mayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
   chunkFor(chunk.startMs + chunk.spanMs, COMPACTION_WINDOW_MS, { startMs: chunk.startMs, spanMs: chunk.spanMs, count }, LIMITS).merge;
 

@@ -317,7 +317,10 @@ export async function compactClosedRollupWindows(
 
 const ROLLUP_LIMITS = { target: ROLLUP_CHUNK_TARGET_BUCKETS, maxSpanMs: MAX_CHUNK_SPAN_MS };
 
-/** Whether the chunk may take in the series' next hour (chunkFor), so is worth keeping its encoders' state. (The fields are listed, not spread: see cachedLine in line-cache.ts.) */
+/**
+ * Whether the chunk may take in the series' next hour (chunkFor), so is worth keeping its encoders' state.
+ * (The fields are listed, not spread: see cachedLine in line-cache.ts.)
+ */
 const rollupMayGrow = (chunk: { startMs: number; spanMs: number }, count: number) =>
   chunkFor(chunk.startMs + chunk.spanMs, ROLLUP_WINDOW_MS, { startMs: chunk.startMs, spanMs: chunk.spanMs, count }, ROLLUP_LIMITS).merge;
 

@@ -82,7 +82,7 @@ export class TargetGuard {
 
   /** Throws a ScrapeError when the URL's host is (or resolves to) a refused address. For validation at add time. */
   async check(url: string): Promise<void> {
-    const host = hostOf(url);
+    const host = hostOf(new URL(url));
     if (this.allowedHosts.has(host)) return;
     const addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
     for (const address of addresses) {
@@ -138,8 +138,8 @@ export class TargetGuard {
   }
 }
 
-function hostOf(url: string): string {
-  const host = new URL(url).hostname.toLowerCase();
+function hostOf(url: URL): string {
+  const host = url.hostname.toLowerCase();
   return host.startsWith('[') ? host.slice(1, -1) : host;
 }
 
@@ -165,7 +165,7 @@ export function fetchExposition(url: string, options: FetchOptions): Promise<str
   } catch {
     return Promise.reject(new ScrapeError('not a valid URL'));
   }
-  const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname.toLowerCase();
+  const host = hostOf(parsed);
   if (options.guard && net.isIP(host)) {
     const why = options.guard.refusal(host);
     if (why) return Promise.reject(new ScrapeError(`target refused: ${host} is ${why}; allow it with PLENUM_TARGET_ALLOW`));

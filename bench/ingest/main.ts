@@ -21,7 +21,7 @@ import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
 import { maintainPartitions } from '../../src/server/services/telemetry/partitions';
-import { copySampleBlocks } from '../../src/server/services/telemetry/sample-store';
+import { insertSampleBlocks } from '../../src/server/services/telemetry/sample-store';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { gpuHostnames } from '../telemetry/common';
 
@@ -123,10 +123,10 @@ async function main() {
       const client = await pool.connect();
       try {
         const started = performance.now();
-        // Encoding is part of a raw COPY too (the client must produce the bytes): the same blocks, 50k rows per COPY.
+        // Encoding is part of a raw write too (the client must produce the bytes): the same blocks, 50k rows per statement.
         await client.query('BEGIN');
         for (let i = 0; i < ids.length; i += 50_000) {
-          await copySampleBlocks(client, [{ seriesIds: ids, tsMs: ts, values, from: i, to: Math.min(ids.length, i + 50_000) }]);
+          await insertSampleBlocks(client, [{ seriesIds: ids, tsMs: ts, values, from: i, to: Math.min(ids.length, i + 50_000) }]);
         }
         await client.query('COMMIT');
         return (performance.now() - started) / 1000;

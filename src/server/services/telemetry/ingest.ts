@@ -38,6 +38,7 @@ import {
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
+import { preparedName, StatementParams } from '../../db/statement-params';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, cachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, gpuIndexHint, InventoryMapper, type MappingInput } from './mapper';
@@ -45,7 +46,7 @@ import { rawWindowEndMs, rawWindowStartMs } from './partitions';
 import { RetryLoop } from './retry-loop';
 import { RollupDeltas } from './rollups';
 import { LatestValues } from './latest-store';
-import { copySampleBlocks } from './sample-store';
+import { sampleBlockColumns, sampleBlocksInsertSql } from './sample-store';
 
 export const TELEMETRY_CHANNEL = 'plenum_telemetry';
 
@@ -1036,10 +1037,12 @@ export class IngestPipeline {
   }
 
   /**
-   * One transaction: COPY the rows, queue their contribution to the 1 m / 1 h rollups (rollups.ts), move each series'
-   * latest value forward (latest-store.ts), notify listeners.
+   * One statement (so one transaction and one round trip): insert the rows as sample blocks, queue their contribution
+   * to the 1 m / 1 h rollups (rollups.ts), move each series' latest value forward (latest-store.ts), notify listeners.
+   * Its text is the same for every flush, so each connection parses and plans it once (a prepared statement).
    */
   private async commitRows(parts: { chunk: RowChunk; from: number; to: number }[], rows: number): Promise<void> {
+    if (rows === 0) return;
     let minTs = Number.POSITIVE_INFINITY;
     let maxTs = Number.NEGATIVE_INFINITY;
     const deltas = new RollupDeltas(rows);
@@ -1053,32 +1056,20 @@ export class IngestPipeline {
         latest.add(chunk.seriesIds[i]!, ts, chunk.values[i]!);
       }
     }
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      await copySampleBlocks(
-        client,
-        parts.map(({ chunk, from, to }) => ({ seriesIds: chunk.seriesIds, tsMs: chunk.tsMs, values: chunk.values, from, to })),
-      );
-      await deltas.enqueue(client);
-      await latest.write(client);
-      if (this.options.notify !== false) {
-        // `version` (this transaction's id) tells every instance which committed flush a live aggregate reflects.
-        await client.query(`SELECT pg_notify($1, jsonb_set($2::jsonb, '{version}', to_jsonb(txid_current()))::text)`, [TELEMETRY_CHANNEL, JSON.stringify({ rows, minTs, maxTs })]);
-      }
-      await client.query('COMMIT');
-      if (this.options.onCommitted) for (const { chunk, from, to } of parts) this.options.onCommitted(chunk.seriesIds.slice(from, to), chunk.tsMs.slice(from, to), chunk.values.slice(from, to));
-    } catch (error) {
-      // A client whose connection failed must not go back to the pool (one that refused the data is fine).
-      broken = !isDataError(error);
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken ? true : undefined);
-    }
+    const params = new StatementParams();
+    const blocks = sampleBlocksInsertSql(
+      params,
+      sampleBlockColumns(parts.map(({ chunk, from, to }) => ({ seriesIds: chunk.seriesIds, tsMs: chunk.tsMs, values: chunk.values, from, to }))),
+    );
+    // Data-modifying WITH parts run once and to completion whether or not the final SELECT reads them.
+    // `version` (the transaction's id) tells every instance which committed flush a live aggregate reflects.
+    const notify =
+      this.options.notify === false
+        ? 'NULL'
+        : `pg_notify(${params.add(TELEMETRY_CHANNEL)}, jsonb_set(${params.add(JSON.stringify({ rows, minTs, maxTs }))}::jsonb, '{version}', to_jsonb(txid_current()))::text)`;
+    const text = `WITH blocks AS (${blocks}), queued AS (${deltas.insertSql(params)}), latest AS (${latest.upsertSql(params)}) SELECT ${notify}`;
+    await this.pool.query({ name: preparedName(text), text, values: params.values });
+    if (this.options.onCommitted) for (const { chunk, from, to } of parts) this.options.onCommitted(chunk.seriesIds.slice(from, to), chunk.tsMs.slice(from, to), chunk.values.slice(from, to));
   }
 
   /** Flushes every `intervalMs` (and retries with backoff up to 5 s while PostgreSQL is away). */

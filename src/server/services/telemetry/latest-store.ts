@@ -13,6 +13,7 @@
  */
 import type pg from 'pg';
 import { float8ArrayParam, int4ArrayParam, timestamptzArrayParam } from '../../db/binary-copy';
+import { StatementParams } from '../../db/statement-params';
 import { allIndices, orderById } from './id-order';
 import { SERIES_GROUP_SHIFT } from './sample-store';
 
@@ -44,6 +45,12 @@ export class LatestValues {
    */
   async write(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.ids.length === 0) return;
+    const params = new StatementParams();
+    await client.query(this.upsertSql(params), params.values);
+  }
+
+  /** SQL of `write`, its values added to `params`: part of a flush's one statement (ingest.ts). Needs a sample added. */
+  upsertSql(params: StatementParams): string {
     // In id order, one sample per series (the newest; of equal times the first added), then cut into groups here:
     // PostgreSQL takes each group's arrays as slices of the three parameters, with no per-sample unnest, sort or
     // aggregation on its side.
@@ -87,28 +94,26 @@ export class LatestValues {
         if (ms < oldest[g]!) oldest[g] = ms;
       }
     }
-    await client.query(
-      `INSERT INTO telemetry_latest_blocks AS b (series_group, newest_ts, oldest_ts, series_ids, stamps, vals)
-       SELECT g.grp, g.newest, g.oldest, ($6::int4[])[g.lo:g.hi], ($7::timestamptz[])[g.lo:g.hi], ($8::float8[])[g.lo:g.hi]
-         FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::timestamptz[], $5::timestamptz[]) AS g(grp, lo, hi, newest, oldest)
+    const p = {
+      groups: params.add(int4ArrayParam(groups)),
+      firsts: params.add(int4ArrayParam(firsts)),
+      lasts: params.add(int4ArrayParam(lasts)),
+      newest: params.add(timestamptzArrayParam(newest)),
+      oldest: params.add(timestamptzArrayParam(oldest)),
+      ids: params.add(int4ArrayParam(ids)),
+      stamps: params.add(timestamptzArrayParam(tsMs)),
+      values: params.add(float8ArrayParam(values)),
+    };
+    return `INSERT INTO telemetry_latest_blocks AS b (series_group, newest_ts, oldest_ts, series_ids, stamps, vals)
+       SELECT g.grp, g.newest, g.oldest, (${p.ids}::int4[])[g.lo:g.hi], (${p.stamps}::timestamptz[])[g.lo:g.hi], (${p.values}::float8[])[g.lo:g.hi]
+         FROM unnest(${p.groups}::int4[], ${p.firsts}::int4[], ${p.lasts}::int4[], ${p.newest}::timestamptz[], ${p.oldest}::timestamptz[]) AS g(grp, lo, hi, newest, oldest)
        ON CONFLICT (series_group) DO UPDATE SET (newest_ts, oldest_ts, series_ids, stamps, vals) = (
          SELECT excluded.newest_ts, excluded.oldest_ts, excluded.series_ids, excluded.stamps, excluded.vals
           WHERE excluded.series_ids = b.series_ids AND excluded.oldest_ts > b.newest_ts
          UNION ALL
          SELECT m.newest_ts, m.oldest_ts, m.series_ids, m.stamps, m.vals
            FROM telemetry_latest_merge(b.series_ids, b.stamps, b.vals, excluded.series_ids, excluded.stamps, excluded.vals) m
-         LIMIT 1)`,
-      [
-        int4ArrayParam(groups),
-        int4ArrayParam(firsts),
-        int4ArrayParam(lasts),
-        timestamptzArrayParam(newest),
-        timestamptzArrayParam(oldest),
-        int4ArrayParam(ids),
-        timestamptzArrayParam(tsMs),
-        float8ArrayParam(values),
-      ],
-    );
+         LIMIT 1)`;
   }
 }
 

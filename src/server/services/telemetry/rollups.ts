@@ -32,6 +32,7 @@
  */
 import type pg from 'pg';
 import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, sqlInteger } from '../../db/binary-copy';
+import { StatementParams } from '../../db/statement-params';
 import { selfMetrics } from '../self-metrics';
 import { allIndices, orderById } from './id-order';
 import { SERIES_GROUP_SHIFT, viewOf } from './sample-store';
@@ -108,15 +109,17 @@ export class RollupDeltas {
     return this.buf.subarray(0, this.entries * DELTA_BYTES);
   }
 
-  /** Queues the deltas on an open client, inside the caller's transaction (the one that COPYs the samples). */
+  /** SQL queueing the deltas, its values added to `params`: part of a flush's one statement (ingest.ts). */
+  insertSql(params: StatementParams): string {
+    return `INSERT INTO telemetry_rollup_deltas (min_minute, max_minute, entries, deltas)
+            VALUES (${params.add(this.minMinute)}::int4, ${params.add(this.maxMinute)}::int4, ${params.add(this.entries)}::int4, ${params.add(this.encode())}::bytea)`;
+  }
+
+  /** Queues the deltas on a client (inside the caller's transaction, if any). */
   async enqueue(client: pg.PoolClient | pg.Client): Promise<void> {
     if (this.entries === 0) return;
-    await client.query('INSERT INTO telemetry_rollup_deltas (min_minute, max_minute, entries, deltas) VALUES ($1, $2, $3, $4)', [
-      this.minMinute,
-      this.maxMinute,
-      this.entries,
-      this.encode(),
-    ]);
+    const params = new StatementParams();
+    await client.query(this.insertSql(params), params.values);
   }
 }
 

@@ -5,11 +5,12 @@ import {
   chunkFor,
   COMPACTION_WINDOW_MS,
   DAY_MS,
-  encodeSampleBlocks,
   MAX_CHUNK_SPAN_MS,
   MIN_COMPACTION_AGE_MS,
   mayBeCompacted,
   mergeSorted,
+  type SampleBlockColumns,
+  sampleBlockColumns,
   unpackSamples,
   usToMs,
   windowStartMs,
@@ -82,31 +83,12 @@ describe('sample store helpers', () => {
 });
 
 describe('sample blocks', () => {
-  /** Reads the COPY body back: per block its group, window and samples (series, ms, value). */
-  function decodeBlocks(body: Buffer) {
-    const blocks: { window: number; group: number; min: number; max: number; ids: number[]; ms: number[]; values: number[] }[] = [];
-    const ts = (o: number) => (body.readInt32BE(o + 4) * 4_294_967_296 + body.readUInt32BE(o + 8)) / 1000 + Date.UTC(2000, 0, 1);
-    let o = 19;
-    while (body.readInt16BE(o) === 7) {
-      o += 2;
-      const window = ts(o);
-      const group = body.readInt32BE(o + 16);
-      const min = ts(o + 20);
-      const max = ts(o + 32);
-      o += 44;
-      const n = body.readInt32BE(o + 16);
-      o += 24;
-      const ids = Array.from({ length: n }, (_, i) => body.readInt32BE(o + 8 * i + 4));
-      o += 8 * n + 24;
-      const ms = Array.from({ length: n }, (_, i) => ts(o + 12 * i));
-      o += 12 * n + 24;
-      const values = Array.from({ length: n }, (_, i) => body.readDoubleBE(o + 12 * i + 4));
-      o += 12 * n;
-      blocks.push({ window, group, min, max, ids, ms, values });
-    }
-    expect(body.readInt16BE(o)).toBe(-1);
-    expect(o + 2).toBe(body.length);
-    return blocks;
+  /** The blocks of `sampleBlockColumns`: per block its group, window and samples (series, ms, value). */
+  function blocksOf(c: SampleBlockColumns) {
+    return c.groups.map((group, b) => {
+      const range = (col: number[]) => col.slice(c.firsts[b]! - 1, c.lasts[b]);
+      return { window: c.windowMs[b]!, group, min: c.tsMin[b]!, max: c.tsMax[b]!, ids: range(c.ids), ms: range(c.tsMs), values: range(c.values) };
+    });
   }
 
   it('groups samples by series group and compaction window, at most BLOCK_MAX_SAMPLES a block, losing none', () => {
@@ -122,9 +104,9 @@ describe('sample blocks', () => {
     };
     for (let id = 0; id < 130; id++) add(id, t0, id / 3);
     for (let k = 0; k < 70; k++) add(5, t0 + k * 100, -k);
-    const { body, blocks } = encodeSampleBlocks([{ seriesIds: ids, tsMs, values, from: 0, to: ids.length }]);
-    const decoded = decodeBlocks(body);
-    expect(decoded.length).toBe(blocks);
+    const columns = sampleBlockColumns([{ seriesIds: ids, tsMs, values, from: 0, to: ids.length }]);
+    const decoded = blocksOf(columns);
+    expect(columns.ids.length).toBe(ids.length);
     for (const b of decoded) {
       expect(b.ids.length).toBeLessThanOrEqual(BLOCK_MAX_SAMPLES);
       expect(b.ids.every((id) => id >> 6 === b.group)).toBe(true);
@@ -143,9 +125,9 @@ describe('sample blocks', () => {
     expect(back).toEqual(ids.map((id, i) => `${id}@${tsMs[i]}=${values[i]}`).sort());
   });
 
-  it('writes nothing but the header and trailer for no rows', () => {
-    const { body, blocks } = encodeSampleBlocks([{ seriesIds: [1], tsMs: [0], values: [1], from: 0, to: 0 }]);
-    expect(blocks).toBe(0);
-    expect(body.length).toBe(21);
+  it('makes no block of no rows', () => {
+    const columns = sampleBlockColumns([{ seriesIds: [1], tsMs: [0], values: [1], from: 0, to: 0 }]);
+    expect(columns.groups).toEqual([]);
+    expect(columns.ids).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@
  * (NaN payloads, -0) and is cheaper to parse than text rows.
  */
 import type pg from 'pg';
-import { BinaryCopyWriter, COPY_BYTES, copyBinary, copyOutRows, OID_FLOAT8, OID_INT4, OID_TIMESTAMPTZ, sqlInteger, timestamptzMsOf } from '../../db/binary-copy';
+import { copyOutRows, float8ArrayParam, int4ArrayParam, sqlInteger, timestamptzArrayParam, timestamptzMsOf } from '../../db/binary-copy';
+import { StatementParams } from '../../db/statement-params';
 import { intArrayLiteral } from '../../db/array-literal';
 import { decodeChunk } from './chunk-codec';
 
@@ -125,10 +126,22 @@ export type SampleRows = { seriesIds: ArrayLike<number>; tsMs: ArrayLike<number>
 const GROUP_SPAN = 67_108_864;
 
 /**
- * Groups rows into blocks (series group × compaction window, at most BLOCK_MAX_SAMPLES each) and encodes them in
- * PostgreSQL's binary COPY format for `telemetry_sample_blocks`. Returns the COPY body and the number of blocks.
+ * Rows grouped into blocks (series group × compaction window, at most BLOCK_MAX_SAMPLES each): per block its window,
+ * group, time range and the 1-based range [first, last] of its samples in the flat columns `ids`, `tsMs`, `values`.
  */
-export function encodeSampleBlocks(parts: Iterable<SampleRows>): { body: Buffer; blocks: number } {
+export type SampleBlockColumns = {
+  windowMs: number[];
+  groups: number[];
+  tsMin: number[];
+  tsMax: number[];
+  firsts: number[];
+  lasts: number[];
+  ids: number[];
+  tsMs: number[];
+  values: number[];
+};
+
+export function sampleBlockColumns(parts: Iterable<SampleRows>): SampleBlockColumns {
   const members = new Map<number, { rows: SampleRows; at: number }[]>();
   for (const rows of parts) {
     for (let i = rows.from; i < rows.to; i++) {
@@ -138,48 +151,55 @@ export function encodeSampleBlocks(parts: Iterable<SampleRows>): { body: Buffer;
       else members.set(key, [{ rows, at: i }]);
     }
   }
-  let samples = 0;
-  let blocks = 0;
-  for (const list of members.values()) {
-    samples += list.length;
-    blocks += Math.ceil(list.length / BLOCK_MAX_SAMPLES);
-  }
-  const B = COPY_BYTES;
-  const out = new BinaryCopyWriter(blocks * (B.row + 3 * B.timestamptz + B.int4 + 3 * B.arrayHeader) + samples * (B.int4 + B.timestamptz + B.float8));
+  const out: SampleBlockColumns = { windowMs: [], groups: [], tsMin: [], tsMax: [], firsts: [], lasts: [], ids: [], tsMs: [], values: [] };
   for (const [key, list] of members) {
     const window = Math.floor(key / GROUP_SPAN);
     const group = key - window * GROUP_SPAN;
     for (let start = 0; start < list.length; start += BLOCK_MAX_SAMPLES) {
-      const block = list.slice(start, start + BLOCK_MAX_SAMPLES);
+      const end = Math.min(list.length, start + BLOCK_MAX_SAMPLES);
       let minMs = Number.POSITIVE_INFINITY;
       let maxMs = Number.NEGATIVE_INFINITY;
-      for (const { rows, at } of block) {
+      out.firsts.push(out.ids.length + 1); // PostgreSQL arrays count from 1
+      for (let k = start; k < end; k++) {
+        const { rows, at } = list[k]!;
         const t = rows.tsMs[at]!;
         if (t < minMs) minMs = t;
         if (t > maxMs) maxMs = t;
+        out.ids.push(rows.seriesIds[at]!);
+        out.tsMs.push(t);
+        out.values.push(rows.values[at]!);
       }
-      out.row(7);
-      out.timestamptz(window * COMPACTION_WINDOW_MS);
-      out.int4(group);
-      out.timestamptz(minMs);
-      out.timestamptz(maxMs);
-      out.arrayHeader(block.length, B.int4, OID_INT4);
-      for (const { rows, at } of block) out.int4(rows.seriesIds[at]!);
-      out.arrayHeader(block.length, B.timestamptz, OID_TIMESTAMPTZ);
-      for (const { rows, at } of block) out.timestamptz(rows.tsMs[at]!);
-      out.arrayHeader(block.length, B.float8, OID_FLOAT8);
-      for (const { rows, at } of block) out.float8(rows.values[at]!);
+      out.lasts.push(out.ids.length);
+      out.windowMs.push(window * COMPACTION_WINDOW_MS);
+      out.groups.push(group);
+      out.tsMin.push(minMs);
+      out.tsMax.push(maxMs);
     }
   }
-  return { body: out.finish(), blocks };
+  return out;
 }
 
-/** COPYs rows as blocks on an open client (the caller owns the transaction). Returns the number of blocks. */
-export async function copySampleBlocks(client: pg.PoolClient | pg.Client, parts: Iterable<SampleRows>): Promise<number> {
-  const { body, blocks } = encodeSampleBlocks(parts);
-  if (blocks === 0) return 0;
-  await copyBinary(client, 'COPY telemetry_sample_blocks (window_start, series_group, ts_min, ts_max, series_ids, stamps, vals) FROM STDIN (FORMAT binary)', body);
-  return blocks;
+/**
+ * SQL inserting the blocks of `columns` into `telemetry_sample_blocks`, its values added to `params` (in binary), for a
+ * flush's one statement (ingest.ts). PostgreSQL cuts each block's arrays as slices of the three flat parameters.
+ */
+export function sampleBlocksInsertSql(params: StatementParams, columns: SampleBlockColumns): string {
+  const c = columns;
+  return `INSERT INTO telemetry_sample_blocks (window_start, series_group, ts_min, ts_max, series_ids, stamps, vals)
+          SELECT b.w, b.grp, b.lo_ts, b.hi_ts, (${params.add(int4ArrayParam(c.ids))}::int4[])[b.lo:b.hi],
+                 (${params.add(timestamptzArrayParam(c.tsMs))}::timestamptz[])[b.lo:b.hi], (${params.add(float8ArrayParam(c.values))}::float8[])[b.lo:b.hi]
+            FROM unnest(${params.add(timestamptzArrayParam(c.windowMs))}::timestamptz[], ${params.add(int4ArrayParam(c.groups))}::int4[],
+                        ${params.add(timestamptzArrayParam(c.tsMin))}::timestamptz[], ${params.add(timestamptzArrayParam(c.tsMax))}::timestamptz[],
+                        ${params.add(int4ArrayParam(c.firsts))}::int4[], ${params.add(int4ArrayParam(c.lasts))}::int4[]) AS b(w, grp, lo_ts, hi_ts, lo, hi)`;
+}
+
+/** Writes rows as blocks on a client or pool (one statement). Returns the number of blocks. */
+export async function insertSampleBlocks(db: Queryable, parts: Iterable<SampleRows>): Promise<number> {
+  const columns = sampleBlockColumns(parts);
+  if (columns.groups.length === 0) return 0;
+  const params = new StatementParams();
+  await db.query(sampleBlocksInsertSql(params, columns), params.values);
+  return columns.groups.length;
 }
 
 /** PostgreSQL timestamps count µs from 2000-01-01; ours from 1970-01-01. */

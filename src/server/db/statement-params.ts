@@ -1,3 +1,5 @@
+import type pg from 'pg';
+
 /**
  * The parameters of one statement assembled from parts (each part's SQL takes its values' placeholders from `add`), and
  * a stable name per statement text so a statement run often is parsed and planned once per connection.
@@ -25,4 +27,16 @@ export function preparedName(text: string): string {
     names.set(text, name);
   }
   return name;
+}
+
+type Queryable = { query: pg.Pool['query'] };
+
+/**
+ * Runs a statement of fixed text as a prepared statement: parsed once per connection, and planned once PostgreSQL
+ * settles on a generic plan (after five runs). For statements a timer runs every second or so, whose planning costs
+ * as much as running them. The text must name its columns (no `SELECT *`): a prepared statement whose result columns
+ * change under it (a migration applied by a newer instance) fails instead of re-planning.
+ */
+export function preparedQuery<R extends pg.QueryResultRow>(db: Queryable, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+  return db.query<R>({ name: preparedName(text), text, values });
 }

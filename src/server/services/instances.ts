@@ -18,6 +18,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { type Role, SINGLETON_ROLES, type SingletonRole } from '../config';
 import type { InstanceEndpoints } from '../db/schema';
+import { preparedQuery } from '../db/statement-params';
 import { AdvisoryLockSession, type LockKey, lockKey } from './leadership';
 import { SCHEDULER_LEADER_LOCK_KEY } from './scheduler/defaults';
 
@@ -62,7 +63,7 @@ export type LiveInstance = {
 
 /** The live instances, oldest first. */
 export async function liveInstances(pool: pg.Pool): Promise<LiveInstance[]> {
-  const { rows } = await pool.query<{
+  const { rows } = await preparedQuery<{
     id: string;
     hostname: string;
     pid: number;
@@ -74,7 +75,11 @@ export async function liveInstances(pool: pg.Pool): Promise<LiveInstance[]> {
     started_at: Date;
     heartbeat_at: Date;
     lease_expires_at: Date;
-  }>(`SELECT * FROM instances i WHERE ${LIVE} ORDER BY started_at, id`);
+  }>(
+    pool,
+    `SELECT id, hostname, pid, version, roles_requested, roles_held, endpoints, shard_size, started_at, heartbeat_at, lease_expires_at
+       FROM instances i WHERE ${LIVE} ORDER BY started_at, id`,
+  );
   return rows.map((r) => ({
     id: r.id,
     hostname: r.hostname,
@@ -237,19 +242,21 @@ export class InstanceRegistry {
   /** Renews this instance's row and lease, and deletes instances (and their worker heartbeats) that are gone. */
   async heartbeat(): Promise<void> {
     this.lastHeartbeatMs = Date.now();
-    await this.pool.query(
-      `INSERT INTO instances (id, hostname, pid, version, roles_requested, roles_held, endpoints, lock_key, shard_size, started_at, heartbeat_at, lease_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now() + make_interval(secs => $11 / 1000.0))
-       ON CONFLICT (id) DO UPDATE SET roles_held = excluded.roles_held, endpoints = excluded.endpoints, shard_size = excluded.shard_size,
-         heartbeat_at = excluded.heartbeat_at, lease_expires_at = excluded.lease_expires_at`,
+    // One statement (its parts see one snapshot: the instances it deletes were not live in it either). Workers report
+    // every 5 s: a heartbeat older than a lease whose instance is not live belongs to a dead process.
+    await preparedQuery(
+      this.pool,
+      `WITH renewed AS (
+         INSERT INTO instances (id, hostname, pid, version, roles_requested, roles_held, endpoints, lock_key, shard_size, started_at, heartbeat_at, lease_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now() + make_interval(secs => $11 / 1000.0))
+         ON CONFLICT (id) DO UPDATE SET roles_held = excluded.roles_held, endpoints = excluded.endpoints, shard_size = excluded.shard_size,
+           heartbeat_at = excluded.heartbeat_at, lease_expires_at = excluded.lease_expires_at),
+       gone AS (DELETE FROM instances i WHERE i.id <> $1 AND NOT (${LIVE})),
+       stale AS (
+         DELETE FROM worker_heartbeats w WHERE w.heartbeat_at < now() - make_interval(secs => $11 / 1000.0)
+            AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = w.instance AND ${LIVE}))
+       SELECT 1`,
       [this.id, this.hostname, this.pid, VERSION, this.rolesRequested, this.rolesHeld, JSON.stringify(this.endpoints), this.lockKeyId, this.shardSize, this.startedAt, LEASE_MS],
-    );
-    await this.pool.query(`DELETE FROM instances i WHERE i.id <> $1 AND NOT (${LIVE})`, [this.id]);
-    // Workers report every 5 s: a row older than a lease whose instance is not live belongs to a dead process.
-    await this.pool.query(
-      `DELETE FROM worker_heartbeats w WHERE w.heartbeat_at < now() - make_interval(secs => $1 / 1000.0)
-          AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = w.instance AND ${LIVE})`,
-      [LEASE_MS],
     );
   }
 

@@ -4,6 +4,7 @@
 // keeps trying takes over on its next attempt. A lost connection means lost locks: the holder stops at once.
 
 import pg from 'pg';
+import { preparedQuery } from '../db/statement-params';
 
 /** A lock key in the bigint form of pg_advisory_lock; (class << 32) | id for keys made of two parts. */
 export type LockKey = bigint;
@@ -57,7 +58,8 @@ export class AdvisoryLockSession {
   async refresh(): Promise<ReadonlySet<LockKey>> {
     try {
       const client = await this.connection();
-      const { rows } = await client.query<{ key: string }>(
+      const { rows } = await preparedQuery<{ key: string }>(
+        client,
         `SELECT ((classid::bigint << 32) | objid::bigint)::text AS key FROM pg_locks
           WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1`,
       );

@@ -35,6 +35,7 @@ import { advertiseSimulatorEndpoint, SIMULATOR_TARGET_HOST } from './instances';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 import { defaultScrapeIntervalMs } from '../db/seed/plan';
+import { preparedQuery } from '../db/statement-params';
 
 export type SimulatorOptions = {
   accel: number;
@@ -375,7 +376,7 @@ export class SimulatorHost {
   }
 
   private async plantVersion(): Promise<number> {
-    const { rows } = await this.pool.query<{ version: string }>('SELECT version FROM plant_version');
+    const { rows } = await preparedQuery<{ version: string }>(this.pool, 'SELECT version FROM plant_version');
     return Number(rows[0]?.version ?? 0);
   }
 
@@ -415,7 +416,8 @@ export class SimulatorHost {
    */
   async applyJobWorkloads(): Promise<number> {
     if (!this.world) return 0;
-    const { rows } = await this.pool.query<{ uuid: string; kind: string; milli: number }>(
+    const { rows } = await preparedQuery<{ uuid: string; kind: string; milli: number }>(
+      this.pool,
       `SELECT a.uuid, j.kind, sum(g.milli)::int AS milli
          FROM gpu_allocations g
          JOIN jobs j ON j.id = g.job_id

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { intArrayLiteral } from '../../db/array-literal';
+import { preparedQuery } from '../../db/statement-params';
 import { preferenceSql, quantityKeySql, remoteWritePreference } from './sources';
 import { latestOfSeriesSql } from './latest-store';
 import type { AlertRuleKind, AlertSeverity } from '../../db/schema';
@@ -69,29 +70,41 @@ const ENTITY_LABEL_SQL = `coalesce(
 const LATEST_OF_SERIES_SQL = `${latestOfSeriesSql('s.id')} OFFSET 0`;
 
 /**
- * A threshold rule's findings: every series of the metric with a reading younger than the staleness bound (from
- * latest-store.ts, the newest sample of each series), one reading per physical quantity (sources.ts: the preferred
- * source, then the freshest), kept where the comparison holds. PostgreSQL picks the readings and compares them, so only
- * the few that hold come back (reading every GPU's row into Node on every evaluation cost more than the rest of the
- * evaluation); only those few are then named (the label joins). NaN never holds (as in JavaScript; PostgreSQL sorts it
- * above every number).
+ * The threshold rules' findings, all rules in one statement: every series of each rule's metric with a reading younger
+ * than the staleness bound (from latest-store.ts, the newest sample of each series), one reading per physical quantity
+ * (sources.ts: the preferred source, then the freshest), kept where the rule's comparison holds. Each metric is read
+ * once however many rules watch it. PostgreSQL picks the readings and compares them, so only the few that hold come
+ * back (reading every GPU's row into Node on every evaluation cost more than the rest of the evaluation); only those
+ * few are then named (the label joins). NaN never holds (as in JavaScript; PostgreSQL sorts it above every number).
  */
-async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const comparator = rule.comparator === '<' ? '<' : '>';
-  const rows = await pool.query<{ series_id: number; value: number; rack_id: number | null }>(
-    `SELECT q.series_id, q.value, q.rack_id
-       FROM (SELECT DISTINCT ON (${quantityKeySql()}) s.id AS series_id, latest.value, s.rack_id
-               FROM telemetry_series s
-               CROSS JOIN LATERAL (${LATEST_OF_SERIES_SQL}) latest
-               LEFT JOIN scrape_targets t ON t.id = s.target_id
-              WHERE s.metric = $1 AND latest.ts > now() - make_interval(secs => $2 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
-              ORDER BY ${quantityKeySql()}, ${preferenceSql('$3')} DESC, latest.ts DESC, s.id) q
-      WHERE q.value ${comparator} $4 AND q.value <> 'NaN'`,
-    [rule.metric, stalenessMs, remoteWritePreference(), rule.threshold],
+async function thresholdFindings(db: pg.Pool | pg.PoolClient, rules: Rule[], stalenessMs: number): Promise<Map<number, Finding[]>> {
+  const byRule = new Map<number, Finding[]>(rules.map((r) => [r.id, []]));
+  if (rules.length === 0) return byRule;
+  const rows = await preparedQuery<{ rule_id: number; series_id: number; value: number; rack_id: number | null }>(
+    db,
+    `WITH readings AS (
+       SELECT DISTINCT ON (s.metric, ${quantityKeySql()}) s.metric, s.id AS series_id, latest.value, s.rack_id
+         FROM (SELECT DISTINCT m FROM unnest($1::text[]) AS m) w
+         JOIN telemetry_series s ON s.metric = w.m
+        CROSS JOIN LATERAL (${LATEST_OF_SERIES_SQL}) latest
+         LEFT JOIN scrape_targets t ON t.id = s.target_id
+        WHERE latest.ts > now() - make_interval(secs => $5 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
+        ORDER BY s.metric, ${quantityKeySql()}, ${preferenceSql('$6')} DESC, latest.ts DESC, s.id)
+     SELECT r.id AS rule_id, q.series_id, q.value, q.rack_id
+       FROM unnest($1::text[], $2::int4[], $3::text[], $4::float8[]) AS r(metric, id, comparator, threshold)
+       JOIN readings q ON q.metric = r.metric
+      WHERE q.value <> 'NaN' AND CASE r.comparator WHEN '<' THEN q.value < r.threshold ELSE q.value > r.threshold END`,
+    [
+      rules.map((r) => r.metric ?? ''),
+      intArrayLiteral(rules.map((r) => r.id)),
+      rules.map((r) => (r.comparator === '<' ? '<' : '>')),
+      rules.map((r) => r.threshold),
+      stalenessMs,
+      remoteWritePreference(),
+    ],
   );
-  const holding = rows.rows.map((r) => ({ seriesId: r.series_id, value: r.value, rackId: r.rack_id }));
-  if (holding.length === 0) return [];
-  const labels = await pool.query<{ id: number; label: string }>(
+  if (rows.rows.length === 0) return byRule;
+  const labels = await db.query<{ id: number; label: string }>(
     `SELECT s.id, ${ENTITY_LABEL_SQL} AS label
        FROM telemetry_series s
        LEFT JOIN accelerators a ON a.id = s.accelerator_id
@@ -101,14 +114,19 @@ async function thresholdFindings(pool: pg.Pool, rule: Rule, stalenessMs: number)
        LEFT JOIN racks r ON r.id = s.rack_id
        LEFT JOIN sites si ON si.id = s.site_id
       WHERE s.id = ANY($1::int4[])`,
-    [intArrayLiteral(holding.map((r) => r.seriesId))],
+    [intArrayLiteral([...new Set(rows.rows.map((r) => r.series_id))])],
   );
   const labelOf = new Map(labels.rows.map((r) => [r.id, r.label]));
-  return holding.map((r) => ({ entityKey: `series:${r.seriesId}`, entityLabel: labelOf.get(r.seriesId) ?? rule.metric ?? '', seriesId: r.seriesId, rackId: r.rackId, value: r.value }));
+  const metricOf = new Map(rules.map((r) => [r.id, r.metric ?? '']));
+  for (const r of rows.rows) {
+    byRule.get(r.rule_id)!.push({ entityKey: `series:${r.series_id}`, entityLabel: labelOf.get(r.series_id) ?? metricOf.get(r.rule_id)!, seriesId: r.series_id, rackId: r.rack_id, value: r.value });
+  }
+  return byRule;
 }
 
-async function rackPowerFindings(pool: pg.Pool, rule: Rule, stalenessMs: number): Promise<Finding[]> {
-  const rows = await pool.query<{ rack_id: number; name: string; ratio: number }>(
+async function rackPowerFindings(db: pg.Pool | pg.PoolClient, rule: Rule, stalenessMs: number): Promise<Finding[]> {
+  const rows = await preparedQuery<{ rack_id: number; name: string; ratio: number }>(
+    db,
     // One reading per rack PDU (the preferred source, then the freshest: sources.ts), then summed per rack.
     `WITH per_pdu AS (
        SELECT DISTINCT ON (s.power_node_id) s.rack_id, latest.value
@@ -128,8 +146,9 @@ async function rackPowerFindings(pool: pg.Pool, rule: Rule, stalenessMs: number)
     .map((r) => ({ entityKey: `rack:${r.rack_id}`, entityLabel: `rack ${r.name}`, seriesId: null, rackId: r.rack_id, value: r.ratio }));
 }
 
-async function targetDownFindings(pool: pg.Pool, rule: Rule): Promise<Finding[]> {
-  const rows = await pool.query<{ id: number; url: string; down_s: number }>(
+async function targetDownFindings(db: pg.Pool | pg.PoolClient, rule: Rule): Promise<Finding[]> {
+  const rows = await preparedQuery<{ id: number; url: string; down_s: number }>(
+    db,
     `SELECT id, url, extract(epoch FROM now() - coalesce(last_success_at, created_at))::float8 AS down_s
        FROM scrape_targets
       WHERE enabled AND coalesce(last_success_at, created_at) < now() - make_interval(secs => greatest($1, 3 * interval_ms / 1000.0))`,
@@ -151,12 +170,12 @@ export class AlertEvaluator {
   async evaluate(nowMs = Date.now()): Promise<{ fired: number; resolved: number; skipped?: boolean }> {
     const client = await this.pool.connect();
     try {
-      const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [EVALUATOR_LOCK_KEY]);
+      const locked = await preparedQuery<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1) AS ok', [EVALUATOR_LOCK_KEY]);
       if (!locked.rows[0]?.ok) return { fired: 0, resolved: 0, skipped: true };
       try {
         return await this.evaluateLocked(client, nowMs);
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [EVALUATOR_LOCK_KEY]);
+        await preparedQuery(client, 'SELECT pg_advisory_unlock($1)', [EVALUATOR_LOCK_KEY]);
       }
     } finally {
       client.release();
@@ -164,19 +183,25 @@ export class AlertEvaluator {
   }
 
   private async evaluateLocked(client: pg.PoolClient, nowMs: number): Promise<{ fired: number; resolved: number }> {
-    const rules = await client.query<{ id: number; name: string; kind: AlertRuleKind; metric: string | null; comparator: '>' | '<'; threshold: number; duration_s: number; severity: AlertSeverity; description: string }>(
-      'SELECT * FROM alert_rules WHERE enabled ORDER BY id',
+    const rules = await preparedQuery<{ id: number; name: string; kind: AlertRuleKind; metric: string | null; comparator: '>' | '<'; threshold: number; duration_s: number; severity: AlertSeverity; description: string }>(
+      client,
+      'SELECT id, name, kind, metric, comparator, threshold, duration_s, severity, description FROM alert_rules WHERE enabled ORDER BY id',
     );
+    const all: Rule[] = rules.rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, metric: r.metric, comparator: r.comparator, threshold: r.threshold, durationS: r.duration_s, severity: r.severity, description: r.description }));
+    // Every rule's findings and open alerts are read first (a few statements for all rules), then written per rule.
+    const threshold = await thresholdFindings(client, all.filter((r) => r.kind === 'threshold'), this.stalenessMs);
+    const open = await preparedQuery<{ id: number; rule_id: number; entity_key: string }>(client, `SELECT id, rule_id, entity_key FROM alerts WHERE rule_id = ANY($1::int4[]) AND state <> 'resolved'`, [
+      intArrayLiteral(all.map((r) => r.id)),
+    ]);
     let fired = 0;
     let resolved = 0;
-    for (const r of rules.rows) {
-      const rule: Rule = { id: r.id, name: r.name, kind: r.kind, metric: r.metric, comparator: r.comparator, threshold: r.threshold, durationS: r.duration_s, severity: r.severity, description: r.description };
+    for (const rule of all) {
       const findings =
         rule.kind === 'threshold'
-          ? await thresholdFindings(this.pool, rule, this.stalenessMs)
+          ? threshold.get(rule.id)!
           : rule.kind === 'rack-power-budget'
-            ? await rackPowerFindings(this.pool, rule, this.stalenessMs)
-            : await targetDownFindings(this.pool, rule);
+            ? await rackPowerFindings(client, rule, this.stalenessMs)
+            : await targetDownFindings(client, rule);
       const holding = new Map(findings.map((f) => [f.entityKey, f]));
       // Pending → firing once the condition has held for the duration (target-down measures its own duration).
       for (const f of findings) {
@@ -203,9 +228,8 @@ export class AlertEvaluator {
         if (ruleId === rule.id && !holding.has(entityKey)) this.pendingSince.delete(key);
       }
       // Open alerts of this rule whose condition no longer holds (or whose data went stale) resolve.
-      const open = await client.query<{ id: number; entity_key: string }>(`SELECT id, entity_key FROM alerts WHERE rule_id = $1 AND state <> 'resolved'`, [rule.id]);
       for (const a of open.rows) {
-        if (holding.has(a.entity_key)) continue;
+        if (a.rule_id !== rule.id || holding.has(a.entity_key)) continue;
         await client.query(`UPDATE alerts SET state = 'resolved', resolved_at = now(), updated_at = now() WHERE id = $1`, [a.id]);
         await client.query(`INSERT INTO alert_events (alert_id, state) VALUES ($1, 'resolved')`, [a.id]);
         resolved++;

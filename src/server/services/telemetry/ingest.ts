@@ -38,7 +38,7 @@ import {
 import { normaliseFacilitySample } from '@/telemetry/facility-aliases';
 import { SNMP_EXPORTER_ALIASES } from '@/telemetry/snmp-exporter-aliases';
 import type { SeriesSource } from '../../db/schema/telemetry';
-import { preparedName, StatementParams } from '../../db/statement-params';
+import { preparedQuery, StatementParams } from '../../db/statement-params';
 import { countIngestDrop, selfMetrics } from '../self-metrics';
 import { type CachedLine, cachedLine, dialectValueRule, droppedBy, LineCaches, ruleValue } from './line-cache';
 import { type EntityRef, gpuIndexHint, InventoryMapper, type MappingInput } from './mapper';
@@ -1068,7 +1068,7 @@ export class IngestPipeline {
         ? 'NULL'
         : `pg_notify(${params.add(TELEMETRY_CHANNEL)}, jsonb_set(${params.add(JSON.stringify({ rows, minTs, maxTs }))}::jsonb, '{version}', to_jsonb(txid_current()))::text)`;
     const text = `WITH blocks AS (${blocks}), queued AS (${deltas.insertSql(params)}), latest AS (${latest.upsertSql(params)}) SELECT ${notify}`;
-    await this.pool.query({ name: preparedName(text), text, values: params.values });
+    await preparedQuery(this.pool, text, params.values);
     if (this.options.onCommitted) for (const { chunk, from, to } of parts) this.options.onCommitted(chunk.seriesIds.slice(from, to), chunk.tsMs.slice(from, to), chunk.values.slice(from, to));
   }
 

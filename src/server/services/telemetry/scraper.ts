@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { Rendezvous } from '@/domain/rendezvous';
 import { type DialectName, ExpositionParseError } from '@/telemetry';
 import type { TargetDialect } from '../../db/schema/telemetry';
+import { preparedQuery } from '../../db/statement-params';
 import { localSimulatorEndpoints, resolveSimulatorUrl, type ScrapeMembership, worldEndpoints } from '../instances';
 import { scrapeDialect } from './remote-backend';
 import { selfMetrics } from '../self-metrics';
@@ -195,7 +196,7 @@ export class Scraper {
       let handedOverByLiveInstance = (_id: number) => false;
       let endpoints: Record<string, string>;
       // Read before the list: a change committed in between is in the list and moves nothing later.
-      const version = (await this.pool.query<{ version: string }>('SELECT version FROM scrape_targets_version')).rows[0]?.version ?? '';
+      const version = (await preparedQuery<{ version: string }>(this.pool, 'SELECT version FROM scrape_targets_version')).rows[0]?.version ?? '';
       let membershipKey = '';
       if (this.shard) {
         const membership = await this.shard.membership();
@@ -387,7 +388,8 @@ export class Scraper {
     const entries = [...this.health.entries()];
     this.health.clear();
     try {
-      await this.pool.query(
+      await preparedQuery(
+        this.pool,
         `UPDATE scrape_targets t SET
             last_attempt_at = u.at,
             last_success_at = CASE WHEN u.ok THEN u.at ELSE t.last_success_at END,

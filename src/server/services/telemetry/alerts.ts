@@ -84,11 +84,10 @@ async function thresholdFindings(db: pg.Pool | pg.PoolClient, rules: Rule[], sta
     db,
     `WITH readings AS (
        SELECT DISTINCT ON (s.metric, ${quantityKeySql()}) s.metric, s.id AS series_id, latest.value, s.rack_id
-         FROM (SELECT DISTINCT m FROM unnest($1::text[]) AS m) w
-         JOIN telemetry_series s ON s.metric = w.m
+         FROM telemetry_series s
         CROSS JOIN LATERAL (${LATEST_OF_SERIES_SQL}) latest
          LEFT JOIN scrape_targets t ON t.id = s.target_id
-        WHERE latest.ts > now() - make_interval(secs => $5 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
+        WHERE s.metric = ANY($1::text[]) AND latest.ts > now() - make_interval(secs => $5 / 1000.0) AND (s.ended_at IS NULL OR latest.ts > s.ended_at)
         ORDER BY s.metric, ${quantityKeySql()}, ${preferenceSql('$6')} DESC, latest.ts DESC, s.id)
      SELECT r.id AS rule_id, q.series_id, q.value, q.rack_id
        FROM unnest($1::text[], $2::int4[], $3::text[], $4::float8[]) AS r(metric, id, comparator, threshold)

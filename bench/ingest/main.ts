@@ -1,6 +1,7 @@
 /**
- * Ingest benchmark: end-to-end ingest (parse + dialect map + inventory map + series lookup + binary COPY of sample
- * blocks into the partitioned write table) against a raw binary COPY of exactly the same rows, in the same run, alternating.
+ * Ingest benchmark: end-to-end ingest (parse + dialect map + inventory map + series lookup + the flush's statement
+ * writing sample blocks into the partitioned write table) against a raw insert of exactly the same rows as blocks (binary
+ * array parameters, no rollup queue or latest values), in the same run, alternating.
  *
  *   npx tsx bench/ingest/main.ts [--rounds 30] [--repeats 5]
  *
@@ -8,7 +9,7 @@
  * (disabled) scrape target, `rounds` scrapes of all of them with distinct timestamps. Uses PLENUM_BENCH_DATABASE_URL
  * (its telemetry_sample_blocks are TRUNCATEd), else a throwaway embedded PostgreSQL.
  * Besides the rates it prints, per run, the Node CPU seconds of the ingest and the tail: seconds from the last scrape
- * ingested to the last row committed (the COPY the parsing could not hide).
+ * ingested to the last row committed (the write the parsing could not hide).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -91,7 +92,7 @@ async function main() {
           const sc = scrapes[(r % 4) * perRound + i]!;
           samples += warm.ingestText(sc.text, sc.dialect, { targetId: sc.targetId, nowMs: baseTs + r * 10_000 });
           if (warm.bufferedSamples >= 50_000 && !pending) pending = warm.flush().finally(() => (pending = undefined));
-          // Each scrape is its own event-loop turn, as with real fetches, so the COPY stream is fed between them.
+          // Each scrape is its own event-loop turn, as with real fetches, so a flush's statement goes out between them.
           if (pending) await new Promise((res) => setImmediate(res));
         }
       }
@@ -102,7 +103,7 @@ async function main() {
       tails.push((performance.now() - scrapedAt) / 1000);
       const cpu = process.cpuUsage(cpuStarted);
       nodeCpu.push((cpu.user + cpu.system) / 1e6);
-      // The rows as stored, for the raw COPY of the same data.
+      // The rows as stored, for the raw insert of the same data.
       const rows = await pool.query<{ series_id: number; t: number; value: number }>(
         'SELECT series_id, (extract(epoch FROM ts) * 1000)::float8 AS t, value FROM telemetry_samples',
       );
@@ -135,7 +136,7 @@ async function main() {
       }
     };
 
-    /** Seconds between the last scrape ingested and the last row committed (the COPY the parsing did not hide). */
+    /** Seconds between the last scrape ingested and the last row committed (the write the parsing did not hide). */
     const tails: number[] = [];
     /** CPU seconds this (Node) process spent per ingest run: parse, map, encode, stream; PostgreSQL's work is not in it. */
     const nodeCpu: number[] = [];

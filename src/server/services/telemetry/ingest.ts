@@ -1,13 +1,13 @@
 /**
  * The one way in for telemetry: exposition text (scrapes) or remote-write samples → dialect mapping
  * (src/telemetry) → facility normalisation → series id (cached; new series are mapped to the inventory) →
- * a bounded in-memory buffer → binary COPY of sample blocks into the partitioned `telemetry_sample_blocks` table
- * (sample-store.ts).
+ * a bounded in-memory buffer → one statement per flush that inserts sample blocks into the partitioned
+ * `telemetry_sample_blocks` table (sample-store.ts) with the flush's rollup queue entry and latest values.
  *
  * The buffer is what keeps samples through a PostgreSQL outage: a failed flush leaves every row in place and is
  * retried with backoff. When the buffer is full the OLDEST rows are dropped and counted (`droppedSamples`), so a
  * long outage costs the oldest data and never the process. Delivery is at-least-once: a connection lost exactly
- * during COMMIT can make a retry write a batch twice.
+ * while its statement commits can make a retry write a batch twice.
  *
  * Hostile input never stops storage: the parsers drop series PostgreSQL could not store (NUL, invalid UTF-8, over-long;
  * see src/telemetry/input-limits.ts) and count them by reason, and a flush that PostgreSQL still refuses for its data
@@ -185,7 +185,7 @@ export class SeriesRegistry {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Row buffer (written as blocks: sample-store.ts copySampleBlocks)
+// Row buffer (written as blocks: sample-store.ts sampleBlocksInsertSql)
 
 const CHUNK_ROWS = 16_384;
 

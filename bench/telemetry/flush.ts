@@ -81,7 +81,7 @@ async function main() {
           nodeFlushCpuMsPerFlush: r3(flushNodeMs / flushes),
           postgresCpuUsPerSample: r3((pgS * 1e6) / samples),
           nodeFlushCpuUsPerSample: r3((flushNodeMs * 1000) / samples),
-          nodeAllCpuUsPerSample: r3(((nodeAll.user + nodeAll.system) * 1) / samples),
+          nodeAllCpuUsPerSample: r3((nodeAll.user + nodeAll.system) / samples), // cpuUsage counts µs
           wallMs: { p50: r3(pct(wallMs, 50)), p90: r3(pct(wallMs, 90)) },
         },
         null,

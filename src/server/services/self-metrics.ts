@@ -23,9 +23,9 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 /**
  * How often the event-loop delay histogram (`nodejs_eventloop_lag_*`) samples the loop. prom-client's default, 10 ms,
- * wakes the process 100 times a second: measured 8 ms of CPU a second in an otherwise idle process on a 2-core VM,
- * more than half of what the demo's whole ingest costs (docs/BENCHMARKS.md). At 100 ms a stall of 100 ms or more is
- * always seen and a shorter one in proportion to its length; a 15 s scrape still gets 150 readings for the percentiles.
+ * wakes the process 100 times a second: 11 ms of CPU a second in an otherwise idle process on the 2-core VM, and
+ * 4 µs of the demo's ~18 µs per sample on Node's main thread (docs/BENCHMARKS.md, "Wake-ups"). At 100 ms a stall of
+ * 100 ms or more is always seen and a shorter one in proportion to its length; a 15 s scrape still gets 150 readings.
  */
 export const EVENT_LOOP_SAMPLE_MS = 100;
 

@@ -3,13 +3,13 @@
  * (`monitorEventLoopDelay`) wakes the loop every `eventLoopMonitoringPrecision` ms, 10 by default. Each case runs in a
  * fresh Node process, alternated `--reps` times; the figure is that process's CPU (user + system) per second of wall
  * time over `--seconds`, counted after a settling time (the first seconds after loading a module still compile and
- * collect garbage), median over the reps.
+ * collect garbage), median over the reps (the bench's nearest-rank `pct`).
  *
  *   npx tsx bench/telemetry/idle-wakeups.ts [--seconds 20] [--reps 3] [--settle 10]
  */
 import { spawnSync } from 'node:child_process';
 import { EVENT_LOOP_SAMPLE_MS } from '../../src/server/services/self-metrics';
-import { arg, machine } from './common';
+import { arg, machine, pct } from './common';
 
 const seconds = Number(arg('seconds', '20'));
 const reps = Number(arg('reps', '3'));
@@ -34,23 +34,17 @@ const cases: { name: string; setup: string }[] = [
   },
 ];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 function main() {
   const started = machine();
   const runs = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let rep = 0; rep < reps; rep++) {
     for (const c of cases) {
-      const child = spawnSync(process.execPath, ['-e', childScript(c.setup)], { encoding: 'utf8', cwd: process.cwd() });
+      const child = spawnSync(process.execPath, ['-e', childScript(c.setup)], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(`case "${c.name}" failed: ${child.stderr}`);
       runs.get(c.name)!.push(Number(child.stdout.trim()));
     }
   }
-  const results = cases.map((c) => ({ case: c.name, cpuMsPerSecond: median(runs.get(c.name)!), runs: runs.get(c.name)! }));
+  const results = cases.map((c) => ({ case: c.name, cpuMsPerSecond: pct(runs.get(c.name)!, 50), runs: runs.get(c.name)! }));
   console.log(JSON.stringify({ bench: 'idle-wakeups', machine: started, seconds, settleSeconds, reps, results, machineAtEnd: machine() }, null, 2));
 }
 

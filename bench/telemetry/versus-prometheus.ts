@@ -42,8 +42,8 @@
  *
  * `--align-window` measures compaction at its steady state instead (`--seconds` is then ignored): after the warm-up
  * the bench waits for the next compaction window to begin, compacts the warm-up's window (outside the measured
- * window, so the run's chunks exist, as on a running site), and measures one whole window less 15 s (30 min at the
- * default window). The end-of-run compaction then appends one window of samples per series (60 at 30 s scrapes) to
+ * window, so the run's chunks exist, as on a running site), and measures the rest of that window until 15 s before it
+ * closes (about 29 min at the default 30-minute window). The end-of-run compaction then appends one window of samples per series (60 at 30 s scrapes) to
  * the chunks, as the compaction worker does in service, instead of writing fresh chunks of a few samples each.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -74,8 +74,15 @@ import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuByRole, post
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
-/** With --align-window: one whole compaction window less 15 s (the measured samples all fall in that window). */
-const seconds = alignWindow ? COMPACTION_WINDOW_MS / 1000 - 15 : Number(arg('seconds', '240'));
+/** Without --align-window: how long the measurement lasts. */
+const seconds = Number(arg('seconds', '240'));
+/**
+ * With --align-window the measurement ends this long before its compaction window does, so that every sample stored
+ * falls in that window. One scrape round past it would put a sample or two of every series in the next window, and
+ * the end-of-run compaction would then rewrite every chunk a second time for them (its cost is mostly per series):
+ * about twice the compaction CPU the worker spends in service, where each window is compacted once when it closes.
+ */
+const WINDOW_END_MARGIN_MS = 15_000;
 const intervalMs = Number(arg('interval', '10000'));
 const reps = Number(arg('reps', '40'));
 const profileDir = arg('profile', '');
@@ -440,8 +447,9 @@ async function main() {
     const background0 = await background();
     const roles0 = postgresCpuByRole(pg.pgData);
     const t0 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), pg: totalCpuSeconds(roles0), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
-    console.error(`[bench] measuring ${seconds} s`);
-    await sleep(seconds * 1000);
+    const measureMs = alignWindow ? windowStartMs(Date.now()) + COMPACTION_WINDOW_MS - WINDOW_END_MARGIN_MS - Date.now() : seconds * 1000;
+    console.error(`[bench] measuring ${Math.round(measureMs / 1000)} s`);
+    await sleep(measureMs);
     const roles1 = postgresCpuByRole(pg.pgData);
     const sessions1 = await sessions();
     const background1 = await background();

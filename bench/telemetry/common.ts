@@ -55,37 +55,62 @@ export function procStat(statFile: string): { ppid: number; ownCpuS: number; chi
   return { ppid: Number(f[1]), ownCpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, childrenCpuS: (Number(f[13]) + Number(f[14])) / CLK_TCK };
 }
 
-/**
- * CPU seconds (user + system) of the postmaster and its children, by role: `backend` (client connections),
- * `autovacuum`, `walwriter`, `checkpointer`, `bgwriter`, `postmaster` (itself), `exited` (children that ended:
- * autovacuum workers come and go; counted through the postmaster's children times) and `other` (launchers, logger,
- * io workers, …). Roles come from the process titles PostgreSQL sets (`postgres: walwriter`).
- */
-export function postgresCpuByRole(pgData: string): Record<string, number> {
-  const out: Record<string, number> = { backend: 0, autovacuum: 0, walwriter: 0, checkpointer: 0, bgwriter: 0, postmaster: 0, exited: 0, other: 0 };
+/** What postgresCpuByRole reads: the postmaster's own and reaped children's CPU, and each live child's. */
+export type PostgresCpuSnapshot = { postmaster: number; reaped: number; children: Map<number, { role: string; cpuS: number }> };
+
+const POSTGRES_ROLES = ['backend', 'autovacuum', 'walwriter', 'checkpointer', 'bgwriter', 'postmaster', 'exited', 'other'] as const;
+
+/** CPU seconds of the postmaster and of each of its live children (undefined when the server is not running). */
+export function postgresCpuSnapshot(pgData: string): PostgresCpuSnapshot | undefined {
   let root: number;
   try {
     root = Number.parseInt(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]!, 10);
   } catch {
-    return Object.fromEntries(Object.keys(out).map((k) => [k, Number.NaN]));
+    return undefined;
   }
+  const snapshot: PostgresCpuSnapshot = { postmaster: 0, reaped: 0, children: new Map() };
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const { ppid, ownCpuS: own, childrenCpuS: children } = procStat(`/proc/${name}/stat`);
       const pid = Number(name);
-      if (pid !== root && ppid !== root) continue;
       if (pid === root) {
-        out.postmaster! += own;
-        out.exited! += children;
-        continue;
+        snapshot.postmaster = own;
+        snapshot.reaped = children;
+      } else if (ppid === root) {
+        snapshot.children.set(pid, { role: roleOf(readFileSync(`/proc/${name}/cmdline`, 'utf8')), cpuS: own + children });
       }
-      out[roleOf(readFileSync(`/proc/${name}/cmdline`, 'utf8'))]! += own + children;
     } catch {
       // exited meanwhile
     }
   }
+  return snapshot;
+}
+
+/**
+ * CPU seconds (user + system) of the postmaster and its children between two snapshots, by role: `backend` (client
+ * connections), `autovacuum`, `walwriter`, `checkpointer`, `bgwriter`, `postmaster` (itself), `exited` (children that
+ * ended in between, for their time in between: autovacuum workers come and go, and a pool closes idle connections;
+ * counted through the postmaster's reaped children) and `other` (launchers, logger, io workers, …). Roles come from the
+ * process titles PostgreSQL sets (`postgres: walwriter`). A process that ended in between is charged only what it used
+ * after the first snapshot: a backend that had worked for minutes before it and closed during it once made `exited`
+ * look like the largest part of a window.
+ */
+export function postgresCpuBetween(before: PostgresCpuSnapshot | undefined, after: PostgresCpuSnapshot | undefined): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(POSTGRES_ROLES.map((role) => [role, 0]));
+  if (!before || !after) return Object.fromEntries(POSTGRES_ROLES.map((role) => [role, Number.NaN]));
+  out.postmaster = after.postmaster - before.postmaster;
+  let endedBefore = 0;
+  for (const [pid, child] of before.children) if (!after.children.has(pid)) endedBefore += child.cpuS;
+  out.exited = after.reaped - before.reaped - endedBefore;
+  for (const [pid, child] of after.children) out[child.role] = out[child.role]! + child.cpuS - (before.children.get(pid)?.cpuS ?? 0);
   return out;
+}
+
+/** CPU seconds of the postmaster and its children since it started, by role (postgresCpuBetween's roles). */
+export function postgresCpuByRole(pgData: string): Record<string, number> {
+  const empty: PostgresCpuSnapshot = { postmaster: 0, reaped: 0, children: new Map() };
+  return postgresCpuBetween(empty, postgresCpuSnapshot(pgData));
 }
 
 function roleOf(cmdline: string): string {

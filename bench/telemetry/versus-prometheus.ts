@@ -70,7 +70,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuByRole, postgresCpuSeconds, procStat, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuBetween, postgresCpuSeconds, postgresCpuSnapshot, procStat, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -445,18 +445,18 @@ async function main() {
       return { tables: new Map(tables.rows.map((r) => [r.relname, Number(r.runs)])), parallelWorkers: Number(parallel.rows[0]!.n ?? Number.NaN) };
     };
     const background0 = await background();
-    const roles0 = postgresCpuByRole(pg.pgData);
-    const t0 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), pg: totalCpuSeconds(roles0), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    const pg0 = postgresCpuSnapshot(pg.pgData);
+    const t0 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     const measureMs = alignWindow ? windowStartMs(Date.now()) + COMPACTION_WINDOW_MS - WINDOW_END_MARGIN_MS - Date.now() : seconds * 1000;
     console.error(`[bench] measuring ${Math.round(measureMs / 1000)} s`);
     await sleep(measureMs);
-    const roles1 = postgresCpuByRole(pg.pgData);
+    const roles = postgresCpuBetween(pg0, postgresCpuSnapshot(pg.pgData));
     const sessions1 = await sessions();
     const background1 = await background();
     const autovacuumRuns = Object.fromEntries(
       [...background1.tables].map(([name, runs]) => [name, runs - (background0.tables.get(name) ?? 0)]).filter(([, runs]) => Number(runs) > 0),
     );
-    const t1 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), pg: totalCpuSeconds(roles1), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
+    const t1 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
     const where = await profile?.stop(t1.plenumSamples - t0.plenumSamples);
     await runner.stop();
     await ingest.flush();
@@ -476,7 +476,7 @@ async function main() {
     const storedSamples = Number((await pool.query<{ n: string }>('SELECT (SELECT coalesce(sum(count), 0) FROM telemetry_chunks) + (SELECT count(*) FROM telemetry_samples) AS n')).rows[0]!.n);
     const plenumCpuUs = {
       node: ((t1.node - t0.node) / plenumSamples) * 1e6,
-      postgres: ((t1.pg - t0.pg) / plenumSamples) * 1e6,
+      postgres: (totalCpuSeconds(roles) / plenumSamples) * 1e6,
       compaction: (compactionCpu / compaction.samples) * 1e6,
       vacuum: ((c2.node - c1.node + (c2.pg - c1.pg)) / compaction.samples) * 1e6,
     };
@@ -557,9 +557,9 @@ async function main() {
         // Node's part split by thread: the JavaScript thread, and the others (V8's garbage collection and compiler
         // helpers, libuv).
         nodeThreads: { main: r3(((t1.nodeMain - t0.nodeMain) / plenumSamples) * 1e6), helpers: r3(((t1.node - t1.nodeMain - (t0.node - t0.nodeMain)) / plenumSamples) * 1e6) },
-        // PostgreSQL's part by process role (postgresCpuByRole), µs per sample: backends run our statements; the rest
+        // PostgreSQL's part by process role (postgresCpuBetween), µs per sample: backends run our statements; the rest
         // is WAL, checkpoints, vacuum.
-        postgresByRole: Object.fromEntries(Object.keys(roles1).map((k) => [k, r3(((roles1[k]! - roles0[k]!) / plenumSamples) * 1e6)])),
+        postgresByRole: Object.fromEntries(Object.entries(roles).map(([k, cpuS]) => [k, r3((cpuS / plenumSamples) * 1e6)])),
         prometheus: r3(promCpuPerSampleUs),
         ratio: r3(plenumCpuPerSampleUs / promCpuPerSampleUs),
       },

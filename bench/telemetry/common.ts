@@ -55,7 +55,7 @@ export function procStat(statFile: string): { ppid: number; ownCpuS: number; chi
   return { ppid: Number(f[1]), ownCpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, childrenCpuS: (Number(f[13]) + Number(f[14])) / CLK_TCK };
 }
 
-/** What postgresCpuByRole reads: the postmaster's own and reaped children's CPU, and each live child's. */
+/** One reading of PostgreSQL's CPU seconds: the postmaster's own, its reaped children's, and each live child's. */
 export type PostgresCpuSnapshot = { postmaster: number; reaped: number; children: Map<number, { role: string; cpuS: number }> };
 
 const POSTGRES_ROLES = ['backend', 'autovacuum', 'walwriter', 'checkpointer', 'bgwriter', 'postmaster', 'exited', 'other'] as const;
@@ -97,8 +97,8 @@ export function postgresCpuSnapshot(pgData: string): PostgresCpuSnapshot | undef
  * look like the largest part of a window.
  */
 export function postgresCpuBetween(before: PostgresCpuSnapshot | undefined, after: PostgresCpuSnapshot | undefined): Record<string, number> {
-  const out: Record<string, number> = Object.fromEntries(POSTGRES_ROLES.map((role) => [role, 0]));
   if (!before || !after) return Object.fromEntries(POSTGRES_ROLES.map((role) => [role, Number.NaN]));
+  const out: Record<string, number> = Object.fromEntries(POSTGRES_ROLES.map((role) => [role, 0]));
   out.postmaster = after.postmaster - before.postmaster;
   let endedBefore = 0;
   for (const [pid, child] of before.children) if (!after.children.has(pid)) endedBefore += child.cpuS;

@@ -80,7 +80,7 @@ const seconds = Number(arg('seconds', '240'));
  * With --align-window the measurement ends this long before its compaction window does, so that every sample stored
  * falls in that window. One scrape round past it would put a sample or two of every series in the next window, and
  * the end-of-run compaction would then rewrite every chunk a second time for them (its cost is mostly per series):
- * about twice the compaction CPU the worker spends in service, where each window is compacted once when it closes.
+ * up to twice the compaction CPU the worker spends in service, where each window is compacted once when it closes.
  */
 const WINDOW_END_MARGIN_MS = 15_000;
 const intervalMs = Number(arg('interval', '10000'));

@@ -55,7 +55,7 @@ export function procStat(statFile: string): { ppid: number; ownCpuS: number; chi
   return { ppid: Number(f[1]), ownCpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, childrenCpuS: (Number(f[13]) + Number(f[14])) / CLK_TCK };
 }
 
-/** One reading of PostgreSQL's CPU seconds: the postmaster's own, its reaped children's, and each live child's. */
+/** One reading of PostgreSQL's CPU seconds since it started: the postmaster's own, its reaped children's, and each live child's. */
 export type PostgresCpuSnapshot = { postmaster: number; reaped: number; children: Map<number, { role: string; cpuS: number }> };
 
 const POSTGRES_ROLES = ['backend', 'autovacuum', 'walwriter', 'checkpointer', 'bgwriter', 'postmaster', 'exited', 'other'] as const;
@@ -107,12 +107,6 @@ export function postgresCpuBetween(before: PostgresCpuSnapshot | undefined, afte
   return out;
 }
 
-/** CPU seconds of the postmaster and its children since it started, by role (postgresCpuBetween's roles). */
-export function postgresCpuByRole(pgData: string): Record<string, number> {
-  const empty: PostgresCpuSnapshot = { postmaster: 0, reaped: 0, children: new Map() };
-  return postgresCpuBetween(empty, postgresCpuSnapshot(pgData));
-}
-
 function roleOf(cmdline: string): string {
   const title = cmdline.replace(/\0/g, ' ');
   if (/autovacuum worker/.test(title)) return 'autovacuum';
@@ -125,7 +119,11 @@ function roleOf(cmdline: string): string {
 
 /** CPU seconds (user + system) of the postmaster and all its children (backends, walwriter, checkpointer, …). */
 export function postgresCpuSeconds(pgData: string): number {
-  return totalCpuSeconds(postgresCpuByRole(pgData));
+  const snapshot = postgresCpuSnapshot(pgData);
+  if (!snapshot) return Number.NaN;
+  let children = 0;
+  for (const child of snapshot.children.values()) children += child.cpuS;
+  return snapshot.postmaster + snapshot.reaped + children;
 }
 
 /** The sum of postgresCpuByRole's parts. */

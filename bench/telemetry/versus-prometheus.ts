@@ -43,8 +43,9 @@
  * `--align-window` measures compaction at its steady state instead (`--seconds` is then ignored): after the warm-up
  * the bench waits for the next compaction window to begin, compacts the warm-up's window (outside the measured
  * window, so the run's chunks exist, as on a running site), and measures the rest of that window until 15 s before it
- * closes (about 29 min at the default 30-minute window). The end-of-run compaction then appends one window of samples per series (60 at 30 s scrapes) to
- * the chunks, as the compaction worker does in service, instead of writing fresh chunks of a few samples each.
+ * closes (about 29 min at the default 30-minute window). The end-of-run compaction then appends one window of samples
+ * per series (60 at 30 s scrapes) to the chunks, as the compaction worker does in service, instead of writing fresh
+ * chunks of a few samples each.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
@@ -418,6 +419,8 @@ async function main() {
     const evaluated = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'ok');
     const written = (PROMETHEUS_RULES.match(/alert:/g) ?? []).length;
     if (evaluated.length !== written) throw new Error(`Prometheus evaluates ${evaluated.length} of ${written} alerting rules: ${JSON.stringify(rules.data)}`);
+    /** With --align-window: when the measurement ends (WINDOW_END_MARGIN_MS before its window does). */
+    let measureEndMs: number | undefined;
     if (alignWindow) {
       // The next window's start (plus 10 s for the flushes of scrapes stamped before it), then the warm-up's window
       // compacted outside the measured window: the measured window's samples are later appended to those chunks.
@@ -431,6 +434,7 @@ async function main() {
         warm = await compactClosedWindows(pool, { nowMs: windowStart + MIN_COMPACTION_AGE_MS + 1_000, timeBudgetMs: 3_600_000 });
       }
       console.error(`[bench] warm-up window compacted: ${warm.samples} samples into ${warm.chunks} chunks`);
+      measureEndMs = windowStart + COMPACTION_WINDOW_MS - WINDOW_END_MARGIN_MS;
     }
     const profile = profileDir ? await WindowProfile.start(pool, profileDir, { allocations: process.argv.includes('--profile-allocations') }) : undefined;
     const sessions = async () => Number((await pool.query<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).rows[0]!.n);
@@ -447,7 +451,7 @@ async function main() {
     const background0 = await background();
     const pg0 = postgresCpuSnapshot(pg.pgData);
     const t0 = { node: nodeCpuSeconds(), nodeMain: nodeMainThreadCpuSeconds(), prom: processCpuSeconds(prometheus.pid!), plenumSamples: ingest.stats.writtenSamples, promSamples: await promSamplesAppended(promBase), at: Date.now() };
-    const measureMs = alignWindow ? windowStartMs(Date.now()) + COMPACTION_WINDOW_MS - WINDOW_END_MARGIN_MS - Date.now() : seconds * 1000;
+    const measureMs = measureEndMs !== undefined ? measureEndMs - Date.now() : seconds * 1000;
     console.error(`[bench] measuring ${Math.round(measureMs / 1000)} s`);
     await sleep(measureMs);
     const roles = postgresCpuBetween(pg0, postgresCpuSnapshot(pg.pgData));

@@ -126,7 +126,7 @@ export function postgresCpuSeconds(pgData: string): number {
   return snapshot.postmaster + snapshot.reaped + children;
 }
 
-/** The sum of postgresCpuByRole's parts. */
+/** The sum of postgresCpuBetween's parts. */
 export function totalCpuSeconds(byRole: Record<string, number>): number {
   return Object.values(byRole).reduce((a, b) => a + b, 0);
 }

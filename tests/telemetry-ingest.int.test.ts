@@ -147,4 +147,25 @@ describe('telemetry ingest', () => {
     expect(await count('SELECT count(*)::int AS n FROM telemetry_samples')).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM telemetry_rollup_1m')).toBeGreaterThan(0);
   });
+
+  it('vacuums chunk partitions, those migrated and those created since, after 1,000 dead versions (each window rewrites every growing chunk)', async () => {
+    const parts = await db.pool.query<{ parent: string; options: string[] | null; toast_options: string[] | null }>(
+      `SELECT p.relname AS parent, c.reloptions AS options, t.reloptions AS toast_options
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+         LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+        WHERE p.relname IN ('telemetry_chunks', 'telemetry_rollup_1m_chunks')`,
+    );
+    // Both tables, today's partitions and the ones the previous test created ten days ahead.
+    expect(new Set(parts.rows.map((r) => r.parent))).toEqual(new Set(['telemetry_chunks', 'telemetry_rollup_1m_chunks']));
+    expect(parts.rows.length).toBeGreaterThan(plannedPartitions(Date.now(), 7, 365).filter((p) => p.table === 'telemetry_chunks').length);
+    for (const r of parts.rows) {
+      expect(r.options).toEqual(expect.arrayContaining(['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000']));
+      expect(r.toast_options).toEqual(expect.arrayContaining(['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000']));
+    }
+    // The write tables keep autovacuum's default rule for dead rows.
+    const blockOptions = await db.pool.query<{ options: string[] | null }>(
+      `SELECT c.reloptions AS options FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${RAW_TABLE}'::regclass`,
+    );
+    for (const r of blockOptions.rows) expect((r.options ?? []).some((o) => o.startsWith('autovacuum_vacuum_threshold='))).toBe(false);
+  });
 });

@@ -11,7 +11,8 @@ import { createCaller } from '../src/server/api/root';
 import { createContext } from '../src/server/api/trpc';
 import { advertiseSimulatorEndpoint } from '../src/server/services/instances';
 import { IngestPipeline } from '../src/server/services/telemetry/ingest';
-import { Scraper } from '../src/server/services/telemetry/scraper';
+import { maintainPartitions } from '../src/server/services/telemetry/partitions';
+import { SCRAPE_STAMP_TOLERANCE_MS, Scraper } from '../src/server/services/telemetry/scraper';
 import { fetchExposition, TargetGuard } from '../src/server/services/telemetry/target-guard';
 import { createTestDatabase, type TestDatabase } from './db';
 
@@ -61,6 +62,42 @@ afterAll(async () => {
 });
 
 const target = (path: string, managedBy: string | null = null) => ({ id: 1, url: `${base}${path}`, dialect: 'prometheus' as const, intervalMs: 10_000, timeoutMs: 2_000, hostOverride: null, managedBy });
+
+describe('scrape timestamps', () => {
+  it('stamps the samples of a scrape that starts within the tolerance of its slot with the slot, of a later one with its start', async () => {
+    await maintainPartitions(db.pool, { rawRetentionDays: 7, rollupRetentionDays: 365 });
+    const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7, notify: false });
+    const scraper = new Scraper(db.pool, ingest, 4, { maxBytes: 1024 * 1024, guard: new TargetGuard('127.0.0.1') });
+    const url = `${base}/ok`;
+    const id = (await db.pool.query<{ id: number }>(`INSERT INTO scrape_targets (url, dialect, enabled) VALUES ($1, 'prometheus', false) RETURNING id`, [url])).rows[0]!.id;
+    const stored = async () => {
+      await ingest.flush();
+      const rows = await db.pool.query<{ ms: number }>(
+        `SELECT (extract(epoch FROM x.ts) * 1000)::float8 AS ms FROM telemetry_samples x JOIN telemetry_series s ON s.id = x.series_id
+          WHERE s.target_id = $1 ORDER BY x.ts DESC LIMIT 1`,
+        [id],
+      );
+      return rows.rows[0]?.ms;
+    };
+    const t = { ...target('/ok'), id };
+    // Due 40 ms ago: stored at the slot, to the millisecond.
+    const slot = Date.now() - 40;
+    expect((await scraper.scrape(t, slot)).ok).toBe(true);
+    expect(await stored()).toBe(slot);
+    // Due longer ago than the tolerance: stored at the time it started, not at the slot.
+    const lateSlot = Date.now() - SCRAPE_STAMP_TOLERANCE_MS - 1_000;
+    const before = Date.now();
+    expect((await scraper.scrape(t, lateSlot)).ok).toBe(true);
+    const late = await stored();
+    expect(late).toBeGreaterThanOrEqual(before);
+    expect(late).toBeLessThanOrEqual(Date.now());
+    // No slot (a scrape on demand): the time it started.
+    const onDemand = Date.now();
+    expect((await scraper.scrape(t)).ok).toBe(true);
+    expect(await stored()).toBeGreaterThanOrEqual(onDemand);
+    await ingest.stop();
+  });
+});
 
 describe('scrape target addresses', () => {
   it('refuses loopback, link-local, metadata, unspecified and mapped forms; allows the data-center network', () => {

@@ -13,6 +13,7 @@ import type { SimInventory } from '../../simulator/inventory';
 import { handleTrpcRequest } from '../../src/server/api/http';
 import type { DbHandle } from '../../src/server/db/client';
 import { startEmbeddedPostgres } from '../../src/server/db/embedded';
+import { scrapeTimestampMs } from '../../src/server/services/telemetry/scraper';
 
 export const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -206,4 +207,15 @@ export function autovacuumCpu(log: string, fromMs: number, toMs: number): Record
 /** The GPU servers' hostnames of a simulated inventory in site / hall / rack order, the first `count` of them. */
 export function gpuHostnames(inventory: SimInventory, count = Number.POSITIVE_INFINITY): string[] {
   return inventory.sites.flatMap((s) => s.halls.flatMap((h) => h.racks.flatMap((r) => r.servers.map((x) => x.hostname)))).slice(0, count);
+}
+
+/**
+ * The timestamp the scraper gives a simulated scrape's samples in the disk benchmarks (scrapeTimestampMs): a scrape
+ * starts up to one scheduler tick (0-99 ms) after its slot, and one in a hundred 300 ms late (a busy process), past the
+ * tolerance, so it keeps its start time. Deterministic per round and target, so runs compare.
+ */
+export function simulatedScrapeStampMs(slotMs: number, round: number, target: number, intervalMs: number): number {
+  const h = (round * 7_919 + target * 104_729) % 10_007;
+  const lateMs = h % 100 === 0 ? 300 : h % 100;
+  return scrapeTimestampMs(slotMs + lateMs, slotMs, intervalMs);
 }

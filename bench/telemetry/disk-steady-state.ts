@@ -43,7 +43,7 @@ import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
 import { maintainPartitions, partitionUpperMs } from '../../src/server/services/telemetry/partitions';
 import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
-import { arg, gpuHostnames, machine, postgresCpuSeconds, r3, throwawayPostgres } from './common';
+import { arg, gpuHostnames, machine, simulatedScrapeStampMs, postgresCpuSeconds, r3, throwawayPostgres } from './common';
 
 const DAY_MS = 86_400_000;
 const intervalMs = Number(arg('interval', '30000'));
@@ -155,9 +155,9 @@ async function main() {
     let lastDayCounted = t0 - DAY_MS;
     for (let r = 0; r < rounds; r++) {
       world.step(intervalMs / 1000);
-      const at = t0 + r * intervalMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
-      for (const h of hosts) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: at });
-      ingest.ingestText(renderFacilityMetrics(world, inventory.sites[0]!.id), 'plenum', { targetId: null, nowMs: at + 3 });
+      const at = t0 + r * intervalMs; // the round's slot; each target's samples are stamped as the scraper would
+      for (const [i, h] of hosts.entries()) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: simulatedScrapeStampMs(at, r, i, intervalMs) });
+      ingest.ingestText(renderFacilityMetrics(world, inventory.sites[0]!.id), 'plenum', { targetId: null, nowMs: simulatedScrapeStampMs(at + 3, r, hosts.length, intervalMs) });
       if (r % ROUNDS_PER_STEP !== ROUNDS_PER_STEP - 1) continue;
       await step(at);
       // A day is complete once compaction has passed its last window (it waits MIN_COMPACTION_AGE_MS after a window

@@ -71,7 +71,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuBetween, postgresCpuSeconds, postgresCpuSnapshot, procStat, r1, r3, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuBetween, postgresCpuSeconds, postgresCpuSnapshot, procStat, r1, r3, simulatedScrapeStampMs, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -233,9 +233,9 @@ async function measureFullWindows(pool: import('pg').Pool, stepMs: number, pgDat
   };
   for (let r = 0; r < rounds; r++) {
     world.step(stepMs / 1000);
-    const at = t0 + r * stepMs + ((r * 37) % 23); // scrape times jitter by a few ms, as real ones do
-    for (const h of hosts) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: at });
-    ingest.ingestText(renderFacilityMetrics(world, inventory.sites[0]!.id), 'plenum', { targetId: null, nowMs: at + 3 });
+    const at = t0 + r * stepMs; // the round's slot; each target's samples are stamped as the scraper would
+    for (const [i, h] of hosts.entries()) ingest.ingestText(renderGpuHostMetrics(world, h), 'dcgm', { targetId: null, nowMs: simulatedScrapeStampMs(at, r, i, stepMs) });
+    ingest.ingestText(renderFacilityMetrics(world, inventory.sites[0]!.id), 'plenum', { targetId: null, nowMs: simulatedScrapeStampMs(at + 3, r, hosts.length, stepMs) });
     if (r % 30 === 29) {
       await ingest.flush();
       await runRollups(pool);

@@ -55,6 +55,24 @@ const FULL_RELOAD_MS = 60_000;
 const RELOAD_AFTER_SIMULATOR_FAILURE_MS = 500;
 const HEALTH_WRITE_MS = 1_000;
 const TICK_MS = 100;
+/** A scrape that starts at most this long after its slot stamps its samples with the slot: see scrapeTimestampMs. */
+export const SCRAPE_STAMP_TOLERANCE_MS = 2 * TICK_MS;
+
+/**
+ * The timestamp of a scrape's samples (those whose exposition line carries none): the slot it was due in on the
+ * target's grid when it started at most SCRAPE_STAMP_TOLERANCE_MS, and a fiftieth of its interval, after it; else the
+ * time it started. The scheduler starts a scrape up to a tick after its slot, so a target's start times wander by up
+ * to ~100 ms from one scrape to the next, and stored as they are each sample's delta-of-delta costs ~12 bits in its
+ * chunk (more than its value at 30 s), where slot times repeat one interval (1 bit). Prometheus aligns timestamps the
+ * same way (prometheus/prometheus#7976, 2 ms by default, at most 1 % of the interval, for a scheduler with exact
+ * timers); this one ticks every 100 ms, hence its larger tolerance. Exporters sample their devices on their own
+ * clocks, so a shift of a tick says nothing false about a 10-30 s series.
+ */
+export function scrapeTimestampMs(startedMs: number, dueMs: number | undefined, intervalMs: number): number {
+  if (dueMs === undefined || dueMs <= 0) return startedMs;
+  const late = startedMs - dueMs;
+  return late >= 0 && late <= Math.min(SCRAPE_STAMP_TOLERANCE_MS, intervalMs / 50) ? Math.round(dueMs) : startedMs;
+}
 
 /**
  * What `lastError` says about a failed scrape: our own words only. Parse errors name the line, not its text (the
@@ -305,15 +323,19 @@ export class Scraper {
     }
   }
 
-  /** Scrapes one target now (also used by tests); `dueMs` is the slot it was due in, for the lag metric. */
+  /**
+   * Scrapes one target now (also used by tests); `dueMs` is the slot it was due in, for the lag metric and the samples'
+   * timestamp (scrapeTimestampMs).
+   */
   async scrape(t: Target, dueMs?: number): Promise<Health> {
     const started = Date.now();
+    const stamp = scrapeTimestampMs(started, dueMs, t.intervalMs);
     const startedPerf = performance.now();
     let health: Health;
     try {
       if (isCollectorDialect(t.dialect)) {
         // Device protocols carry the world's own address (re-registered by a world that takes over): no placeholder.
-        const samples = await this.collect(t, t.dialect, started);
+        const samples = await this.collect(t, t.dialect, stamp);
         health = { attemptAt: new Date(started), ok: true, error: null, durationMs: performance.now() - startedPerf, samples };
       } else {
         const url = t.managedBy === 'simulator' ? this.simulatorUrl(t.url) : t.url;
@@ -325,7 +347,7 @@ export class Scraper {
         const instance = t.dialect === 'prometheus' ? new URL(t.url).host : undefined;
         const samples = this.ingest.ingestText(text, scrapeDialect(t.url, t.dialect), {
           targetId: t.id,
-          nowMs: started,
+          nowMs: stamp,
           ...(t.hostOverride ? { hostname: t.hostOverride } : {}),
           ...(instance ? { instance } : {}),
           ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}),
@@ -358,7 +380,7 @@ export class Scraper {
    * A facility collector target: the collector reads the device (the target's timeout bounds the whole read), and its
    * readings are ingested as a scrape of this target. Returns the number of samples accepted.
    */
-  private async collect(t: Target, dialect: CollectorTarget['dialect'], started: number): Promise<number> {
+  private async collect(t: Target, dialect: CollectorTarget['dialect'], stampMs: number): Promise<number> {
     const collector = collectorFor(dialect);
     if (!collector) throw new ScrapeError(`no ${dialect} collector in this version of Plenum`);
     const samples = await collector.collect(
@@ -371,9 +393,9 @@ export class Scraper {
         credentials: t.credentials ?? {},
         facility: t.facility ?? null,
       },
-      { signal: AbortSignal.timeout(t.timeoutMs), guard: t.managedBy === 'simulator' ? null : this.limits.guard, nowMs: started },
+      { signal: AbortSignal.timeout(t.timeoutMs), guard: t.managedBy === 'simulator' ? null : this.limits.guard, nowMs: stampMs },
     );
-    return this.ingest.ingestCollected(samples, { targetId: t.id, nowMs: started, ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}) });
+    return this.ingest.ingestCollected(samples, { targetId: t.id, nowMs: stampMs, ...(t.zoneId != null ? { zones: new Set([t.zoneId]) } : {}) });
   }
 
   /** Where a simulator target answers now: its URL with the world's advertised endpoint for its scheme. */

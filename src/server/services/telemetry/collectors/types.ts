@@ -38,6 +38,7 @@ export type CollectContext = {
   signal: AbortSignal;
   /** Null for the simulator's own targets (on loopback); otherwise every connection must pass it. */
   guard: TargetGuard | null;
+  /** The readings' timestamp: the scrape's slot when it started on time (scrapeTimestampMs), else its start. */
   nowMs: number;
 };
 

@@ -63,7 +63,7 @@ export const SCRAPE_STAMP_TOLERANCE_MS = 2 * TICK_MS;
  * target's grid when it started at most SCRAPE_STAMP_TOLERANCE_MS, and a fiftieth of its interval, after it; else the
  * time it started. The scheduler starts a scrape up to a tick after its slot, so a target's start times wander by up
  * to ~100 ms from one scrape to the next, and stored as they are each sample's delta-of-delta costs ~12 bits in its
- * chunk (more than its value at 30 s), where slot times repeat one interval (1 bit). Prometheus aligns timestamps the
+ * chunk (about as much as its value), where slot times repeat one interval (1 bit). Prometheus aligns timestamps the
  * same way (prometheus/prometheus#7976, 2 ms by default, at most 1 % of the interval, for a scheduler with exact
  * timers); this one ticks every 100 ms, hence its larger tolerance. Exporters sample their devices on their own
  * clocks, so a shift of a tick says nothing false about a 10-30 s series.

@@ -2,7 +2,7 @@
  * Disk per stored sample at steady state, everything included, measured over simulated weeks instead of extrapolated
  * from six hours (issue 18's ≤ 6 B target).
  *
- *   npm run bench:disk-steady-state -- [--interval 30000] [--days 38] [--hosts 12] [--json FILE]
+ *   npm run bench:disk-steady-state -- [--interval 30000] [--days 32] [--hosts 12] [--json FILE]
  *
  * The six-hour measurement in versus-prometheus.ts reports live rows (after VACUUM FULL) and the free space that
  * chunk rewrites leave beside them after the first cycle; what a site holds once every partition has gone through its
@@ -47,7 +47,7 @@ import { arg, gpuHostnames, machine, simulatedScrapeStampMs, postgresCpuSeconds,
 
 const DAY_MS = 86_400_000;
 const intervalMs = Number(arg('interval', '30000'));
-const days = Number(arg('days', '38'));
+const days = Number(arg('days', '32'));
 const hostCount = Number(arg('hosts', '12'));
 const jsonFile = arg('json', '');
 const ROUNDS_PER_STEP = 30;

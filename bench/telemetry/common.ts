@@ -118,6 +118,12 @@ function roleOf(cmdline: string): string {
   return 'other';
 }
 
+/** This Node process's CPU seconds (user + system, every thread). */
+export function nodeCpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
 /** CPU seconds (user + system) of the postmaster and all its children (backends, walwriter, checkpointer, …). */
 export function postgresCpuSeconds(pgData: string): number {
   const snapshot = postgresCpuSnapshot(pgData);

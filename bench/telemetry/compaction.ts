@@ -24,15 +24,11 @@ import { maintainPartitions } from '../../src/server/services/telemetry/partitio
 import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { MAX_CHUNK_SPAN_MS } from '../../src/server/services/telemetry/sample-store';
-import { arg, gpuHostnames, machine, postgresCpuSeconds, r3, throwawayPostgres } from './common';
+import { arg, gpuHostnames, machine, nodeCpuSeconds, postgresCpuSeconds, r3, throwawayPostgres } from './common';
 
 const hostCount = Number(arg('hosts', '12'));
 const stepMs = Number(arg('interval', '30000'));
 const profileFile = arg('profile', '');
-const nodeCpuSeconds = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
 
 async function main() {
   const started = machine();

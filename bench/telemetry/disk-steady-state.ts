@@ -40,10 +40,11 @@ import { renderFacilityMetrics, renderGpuHostMetrics } from '../../simulator/exp
 import { World } from '../../simulator/world';
 import { compactClosedWindows } from '../../src/server/services/telemetry/compaction';
 import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
-import { maintainPartitions, partitionUpperMs } from '../../src/server/services/telemetry/partitions';
+import { CHUNK_TABLE, maintainPartitions, partitionUpperMs, RAW_TABLE, ROLLUP_TABLES } from '../../src/server/services/telemetry/partitions';
 import { runRollups } from '../../src/server/services/telemetry/rollups';
 import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
-import { arg, gpuHostnames, machine, simulatedScrapeStampMs, postgresCpuSeconds, r3, throwawayPostgres } from './common';
+import { telemetrySettings } from '../../src/server/services/telemetry/config';
+import { arg, gpuHostnames, machine, nodeCpuSeconds, pct, postgresCpuSeconds, r3, simulatedScrapeStampMs, throwawayPostgres } from './common';
 
 const DAY_MS = 86_400_000;
 const intervalMs = Number(arg('interval', '30000'));
@@ -51,19 +52,12 @@ const days = Number(arg('days', '32'));
 const hostCount = Number(arg('hosts', '12'));
 const jsonFile = arg('json', '');
 const ROUNDS_PER_STEP = 30;
-/** The service's defaults (PLENUM_RAW_RETENTION_DAYS, PLENUM_ROLLUP_RETENTION_DAYS). */
-const RAW_RETENTION_DAYS = 7;
-const ROLLUP_RETENTION_DAYS = 365;
-const DAILY_TABLES = ['telemetry_sample_blocks', 'telemetry_chunks'];
-const MONTHLY_TABLES = ['telemetry_rollup_1m_blocks', 'telemetry_rollup_1m_chunks', 'telemetry_rollup_1h'];
+/** The service's default retention (PLENUM_RAW_RETENTION_DAYS, PLENUM_ROLLUP_RETENTION_DAYS unset). */
+const { rawRetentionDays: RAW_RETENTION_DAYS, rollupRetentionDays: ROLLUP_RETENTION_DAYS } = telemetrySettings({});
 
 if (!Number.isFinite(intervalMs) || intervalMs < 1000 || 60_000 % intervalMs !== 0) throw new Error('--interval: milliseconds that divide a minute, ≥ 1000');
 if (!Number.isInteger(days) || days < 2) throw new Error('--days: a whole number of days, at least 2');
 
-const nodeCpuSeconds = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
 const dayName = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 
 type Pool = import('pg').Pool;
@@ -100,7 +94,7 @@ async function partitionSizes(pool: Pool): Promise<{ parent: string; name: strin
       `SELECT p.relname AS parent, c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
         WHERE p.relname = ANY($1) ORDER BY c.relname`,
-      [[...DAILY_TABLES, ...MONTHLY_TABLES]],
+      [[RAW_TABLE, CHUNK_TABLE, ...ROLLUP_TABLES]],
     )
   ).rows.map((r) => ({ parent: r.parent, name: r.name, bytes: Number(r.bytes) }));
 }
@@ -162,15 +156,15 @@ async function main() {
       await step(at);
       // A day is complete once compaction has passed its last window (it waits MIN_COMPACTION_AGE_MS after a window
       // closes): count its samples before retention drops the partition a week later.
-      const left = await pool.query<{ n: string }>('SELECT count(*) AS n FROM telemetry_sample_blocks WHERE window_start < $1', [new Date(lastDayCounted + 2 * DAY_MS)]);
-      if (at >= lastDayCounted + 2 * DAY_MS && Number(left.rows[0]!.n) === 0) {
-        lastDayCounted += DAY_MS;
-        const day = dayName(lastDayCounted);
-        const n = await pool.query<{ n: string | null }>(`SELECT sum(count)::bigint AS n FROM telemetry_chunks_p${day}`);
-        samplesByDay.set(day, Number(n.rows[0]!.n ?? 0));
-        const hours = (Date.now() - wallStart) / 3_600_000;
-        console.error(`[bench] day ${day}: ${samplesByDay.get(day)} samples; ${r3(hours * 60)} min of wall time so far`);
-      }
+      const nextDayEnd = lastDayCounted + 2 * DAY_MS;
+      if (at < nextDayEnd) continue;
+      const left = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${RAW_TABLE} WHERE window_start < $1`, [new Date(nextDayEnd)]);
+      if (Number(left.rows[0]!.n) > 0) continue;
+      lastDayCounted += DAY_MS;
+      const day = dayName(lastDayCounted);
+      const n = await pool.query<{ n: string | null }>(`SELECT sum(count)::bigint AS n FROM ${CHUNK_TABLE}_p${day}`);
+      samplesByDay.set(day, Number(n.rows[0]!.n ?? 0));
+      console.error(`[bench] day ${day}: ${samplesByDay.get(day)} samples; ${r3((Date.now() - wallStart) / 60_000)} min of wall time so far`);
     }
     await ingest.stop();
 
@@ -179,15 +173,15 @@ async function main() {
       `SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes FROM pg_class c
         WHERE c.relkind = 'r' AND c.relname LIKE 'telemetry\\_%' AND NOT c.relispartition ORDER BY c.relname`,
     );
-    const retainedDays = sizes.filter((s) => s.parent === 'telemetry_chunks' && samplesByDay.has(s.name.slice(-8))).map((s) => s.name.slice(-8));
+    const retainedDays = sizes.filter((s) => s.parent === CHUNK_TABLE && samplesByDay.has(s.name.slice(-8))).map((s) => s.name.slice(-8));
     const perDay = retainedDays.map((day) => {
       const samples = samplesByDay.get(day)!;
       const bytesOf = (table: string) => sizes.find((s) => s.name === `${table}_p${day}`)?.bytes ?? 0;
       return {
         day,
         samples,
-        chunks: r3(bytesOf('telemetry_chunks') / samples),
-        writeTable: r3(bytesOf('telemetry_sample_blocks') / samples),
+        chunks: r3(bytesOf(CHUNK_TABLE) / samples),
+        writeTable: r3(bytesOf(RAW_TABLE) / samples),
       };
     });
     const samplesByMonth = new Map<string, number>();
@@ -210,17 +204,12 @@ async function main() {
     });
     const retainedSamples = retainedDays.reduce((a, d) => a + samplesByDay.get(d)!, 0);
     const otherTables = Object.fromEntries(other.rows.map((r) => [r.name, r3(Number(r.bytes) / retainedSamples)]));
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
-    // The first day and month start from empty tables (no chunk of the day before to join, nothing to reuse): the
-    // steady state is read from the days and months after them.
+    // The first day's world is still settling from its start: read the steady state from the days after it (a run of
+    // more than 8 days has dropped it by retention anyway). A month counts once all its days were written.
     const steadyDays = perDay.filter((d) => d.day !== dayName(t0));
-    const steadyMonths = perMonth.filter((m) => m.complete);
-    const dailyPart = median(steadyDays.map((d) => d.chunks + d.writeTable));
-    const monthlyPart =
-      steadyMonths.length > 0 ? median(steadyMonths.map((m) => m.rollup1mBlocks + m.rollup1mChunks + m.rollup1h)) : Number.NaN;
+    const completeMonthParts = perMonth.filter((m) => m.complete).map((m) => m.rollup1mBlocks + m.rollup1mChunks + m.rollup1h);
+    const dailyPart = pct(steadyDays.map((d) => d.chunks + d.writeTable), 50);
+    const monthlyPart = pct(completeMonthParts, 50);
     const otherPart = Object.values(otherTables).reduce((a, b) => a + b, 0);
     const samplesAll = [...samplesByDay.values()].reduce((a, b) => a + b, 0);
     const result = {

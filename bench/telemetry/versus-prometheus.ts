@@ -71,7 +71,7 @@ import { COMPACTION_WINDOW_MS, MAX_CHUNK_SPAN_MS, MIN_COMPACTION_AGE_MS, windowS
 import { telemetrySettings } from '../../src/server/services/telemetry/config';
 import { telemetryWorkers } from '../../src/server/services/telemetry/start';
 import { WorkerRunner } from '../../src/server/services/workers';
-import { arg, autovacuumCpu, gpuHostnames, machine, pct, postgresCpuBetween, postgresCpuSeconds, postgresCpuSnapshot, procStat, r1, r3, simulatedScrapeStampMs, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
+import { arg, autovacuumCpu, gpuHostnames, machine, nodeCpuSeconds, pct, postgresCpuBetween, postgresCpuSeconds, postgresCpuSnapshot, procStat, r1, r3, simulatedScrapeStampMs, spawnSimulatorProcess, stopByPid, throwawayPostgres, totalCpuSeconds } from './common';
 import { STATEMENT_STATS_SETTINGS, WindowProfile } from './profile';
 
 const alignWindow = process.argv.includes('--align-window');
@@ -127,10 +127,6 @@ const PROMETHEUS_RULES = `groups:
 /** User + system CPU seconds of a process. */
 const processCpuSeconds = (pid: number) => procStat(`/proc/${pid}/stat`).ownCpuS;
 
-const nodeCpuSeconds = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
 /**
  * This process's main (JavaScript) thread alone; the rest of `nodeCpuSeconds` is V8's helper threads (garbage
  * collection, compilers) and libuv's.

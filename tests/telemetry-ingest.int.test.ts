@@ -127,6 +127,45 @@ describe('telemetry ingest', () => {
     expect(power.rows[0]).toEqual({ entity_kind: 'gpu', device_id: device.rows[0]!.id });
   });
 
+  it('loads the inventory again only when the plant changed (plant_version, sites included), and detects any change to what it maps', async () => {
+    const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7 });
+    await ingest.loadInventory();
+    expect(await ingest.refreshInventory()).toBe(false);
+    const device = (await db.pool.query<{ id: number; hostname: string }>(`SELECT id, hostname FROM devices WHERE hostname = 'a1-02-gpu1'`)).rows[0]!;
+    const byHost = (hostname: string) => ingest.mapper.resolve({ hostname, labels: {} }).deviceId;
+    expect(byHost('a1-02-gpu1')).toBe(device.id);
+
+    // A rename that plant_version does not see (its trigger held back, as no application path can): the refresh keeps
+    // the loaded mapping, so it really skipped the load; a full load sees the rename (the digest covers hostnames).
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL session_replication_role = replica`);
+      await client.query(`UPDATE devices SET hostname = 'renamed-quietly' WHERE id = $1`, [device.id]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect(await ingest.refreshInventory()).toBe(false);
+    expect(byHost('renamed-quietly')).toBeNull();
+    expect(await ingest.loadInventory()).toBe(true);
+    expect(byHost('renamed-quietly')).toBe(device.id);
+
+    // The same rename through the plant's triggers: the next refresh loads it.
+    await db.pool.query(`UPDATE devices SET hostname = $2 WHERE id = $1`, [device.id, device.hostname]);
+    expect(await ingest.refreshInventory()).toBe(true);
+    expect(byHost(device.hostname)).toBe(device.id);
+
+    // A new site (migration 0043): facility series naming its slug map to it after the next refresh.
+    await db.pool.query(`INSERT INTO sites (slug, name, utility_capacity_kw) VALUES ('lab-2', 'Lab 2', 500)`);
+    expect(await ingest.refreshInventory()).toBe(true);
+    expect(ingest.mapper.resolve({ labels: { site: 'lab-2' } }).entityKind).toBe('site');
+
+    // A plant change outside what the mapper reads (a row's name) loads again and finds the mapping unchanged.
+    await db.pool.query(`UPDATE rows SET name = name WHERE id = (SELECT min(id) FROM rows)`);
+    expect(await ingest.refreshInventory()).toBe(false);
+  });
+
   it('refuses samples outside the stored window and counts them', async () => {
     const ingest = new IngestPipeline(db.pool, { bufferMaxSamples: 10_000, rawRetentionDays: 7 });
     await ingest.loadInventory();

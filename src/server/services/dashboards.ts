@@ -31,6 +31,7 @@ import { classifyInletTempC } from '@/domain/cooling';
 import { attributeBusyGpus, type BusyAttribution, type FacilityReconciliation, type GpuHolder, holderOf, reconcileFacility } from '@/domain/honest-numbers';
 import type { Db } from '../db/client';
 import { analysePlant, type DeviceLoadOverlay } from './plant';
+import { readPlantVersion } from './plant-version';
 import { processCache } from './process-cache';
 import { serverIdleFloorW } from './scheduler/defaults';
 import { type Resolution, resolutionFor } from './telemetry/query';
@@ -572,7 +573,7 @@ const plantVersionCache = (pool: pg.Pool) => processCache<string, { version: str
  * read it already.
  */
 async function plantVersioned<T>(pool: pg.Pool, key: string, load: () => Promise<T>, version?: string): Promise<T> {
-  version ??= (await pool.query<{ version: string }>('SELECT version FROM plant_version')).rows[0]?.version ?? '';
+  version ??= await readPlantVersion(pool);
   const cache = plantVersionCache(pool);
   const held = cache.get(key);
   if (held && held.version === version) return held.value as Promise<T>;
@@ -591,11 +592,11 @@ async function plantVersioned<T>(pool: pg.Pool, key: string, load: () => Promise
  */
 async function siteGpus(pool: pg.Pool, siteId: number, condition = 'true'): Promise<GpuRow[]> {
   if (condition !== 'true') return queryGpus(pool, siteId, condition);
-  const [versionRows, unhealthyRows] = await Promise.all([
-    pool.query<{ version: string }>('SELECT version FROM plant_version'),
+  const [version, unhealthyRows] = await Promise.all([
+    readPlantVersion(pool),
     pool.query<{ id: number; health: string }>(`SELECT id, health FROM accelerators WHERE health <> 'healthy'`),
   ]);
-  const gpus = await plantVersioned(pool, `gpus:${siteId}`, () => queryGpus(pool, siteId, 'true'), versionRows.rows[0]?.version ?? '');
+  const gpus = await plantVersioned(pool, `gpus:${siteId}`, () => queryGpus(pool, siteId, 'true'), version);
   const health = new Map(unhealthyRows.rows.map((r) => [r.id, r.health]));
   return gpus.map((g) => {
     const now = health.get(g.id) ?? 'healthy';

@@ -32,6 +32,7 @@ import { SIM_SNMP_COMMUNITY, SimSnmpAgents } from '../../../simulator/protocols/
 import { FAULT_KINDS, type Fault, type FaultKind, type FaultOptions, World } from '../../../simulator/world';
 import { snmpCollector, snmpOptionsSchema } from './telemetry/collectors/snmp';
 import { advertiseSimulatorEndpoint, SIMULATOR_TARGET_HOST } from './instances';
+import { readPlantVersion } from './plant-version';
 import { loadSimInventory } from './telemetry/sim-inventory';
 import type { Worker } from './workers';
 import { defaultScrapeIntervalMs } from '../db/seed/plan';
@@ -157,7 +158,7 @@ export class SimulatorHost {
   private lastStepMs = 0;
   private inventoryJson = '';
   /** plant_version (bumped by triggers on every plant table) when the inventory was last read. */
-  private plantVersionSeen: number | undefined;
+  private plantVersionSeen: string | undefined;
   private modbus: ModbusTcpServer | undefined;
   /** Modbus unit id of each cooling unit served (inventory name → unit id). */
   private modbusUnitIds = new Map<string, number>();
@@ -176,7 +177,7 @@ export class SimulatorHost {
   ) {}
 
   async start(): Promise<void> {
-    this.plantVersionSeen = await this.plantVersion();
+    this.plantVersionSeen = await readPlantVersion(this.pool);
     const inventory = await loadSimInventory(this.pool);
     const nowMs = Date.now();
     this.world = new World(inventory, { seed: this.options.seed, startMs: nowMs });
@@ -375,24 +376,19 @@ export class SimulatorHost {
     }
   }
 
-  private async plantVersion(): Promise<number> {
-    const { rows } = await preparedQuery<{ version: string }>(this.pool, 'SELECT version FROM plant_version');
-    return Number(rows[0]?.version ?? 0);
-  }
-
   /**
    * Whether a plant table (racks, devices, power, cooling, …) changed since the inventory was last read: an
    * `inventory import`, a device added in the UI. One single-row read, so the worker asks on every tick.
    */
   async plantChanged(): Promise<boolean> {
-    return (await this.plantVersion()) !== this.plantVersionSeen;
+    return (await readPlantVersion(this.pool)) !== this.plantVersionSeen;
   }
 
   /** Re-reads the inventory; applies it (and re-registers targets) when it changed. */
   async refreshInventory(): Promise<boolean> {
     if (!this.world) return false;
     // Read before the inventory: a change committed in between is seen again on the next tick, never missed.
-    this.plantVersionSeen = await this.plantVersion();
+    this.plantVersionSeen = await readPlantVersion(this.pool);
     const inventory = await loadSimInventory(this.pool);
     const json = JSON.stringify(inventory);
     if (json === this.inventoryJson) return false;

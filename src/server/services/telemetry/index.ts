@@ -88,7 +88,7 @@ export async function createTelemetry(pool: pg.Pool, settings = telemetrySetting
       name: 'telemetry-mapping',
       intervalMs: 30_000,
       tick: async () => {
-        const changed = await ingest.loadInventory();
+        const changed = await ingest.refreshInventory();
         const remapped = changed ? await remapSeries(pool, ingest.mapper) : 0;
         return `inventory ${changed ? 'changed' : 'unchanged'}, ${remapped} series re-mapped`;
       },

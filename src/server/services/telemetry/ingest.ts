@@ -395,6 +395,11 @@ export class IngestPipeline {
     return this.mapper.load(this.pool);
   }
 
+  /** Loads the inventory again if the plant changed since the last load (InventoryMapper.refresh). */
+  async refreshInventory(): Promise<boolean> {
+    return this.mapper.refresh(this.pool);
+  }
+
   /**
    * A scrape: parse, map with the target's dialect, buffer. Returns the number of samples accepted. `zones`: the
    * target's security zone(s); samples that map outside them are refused (see `keepInZones`).

@@ -4,8 +4,10 @@
  * scoped to the series' `site` label (the site slug) when it has one, since names are unique per site, not globally.
  * A series that matches nothing is 'unmapped' and is stored all the same.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { SeriesEntityKind } from '../../db/schema';
+import { readPlantVersion } from '../plant-version';
 
 export type EntityRef = {
   entityKind: SeriesEntityKind;
@@ -75,26 +77,46 @@ export class InventoryMapper {
   private sitesBySlug = new Map<string, number>();
   /** Rack id → its effective security zone (own, else its hall's), for refusing samples outside a writer's zones. */
   private rackZones = new Map<number, number | null>();
-  /** Changes whenever the loaded inventory differs: series mapped under an older version are re-mapped. */
+  /**
+   * A digest of everything loaded: it changes exactly when the mapping may (series mapped under an older version are
+   * re-mapped, and the ingest's line caches are dropped).
+   */
   version = '';
+  /** plant_version as read before the last load (see `refresh`). */
+  private plantVersion: string | undefined;
 
-  async load(pool: pg.Pool): Promise<boolean> {
+  /**
+   * Loads the inventory again only when the plant changed since the last load: plant_version moves with every table
+   * read here (statement triggers). At 100,800 GPUs a load holds the event loop for about 0.7 s and costs PostgreSQL
+   * about 0.2 s, and the mapping worker asks every 30 s (docs/BENCHMARKS.md). Returns whether the mapping changed.
+   */
+  async refresh(pool: pg.Pool): Promise<boolean> {
+    const plant = await readPlantVersion(pool);
+    if (plant === this.plantVersion) return false;
+    return this.load(pool, plant);
+  }
+
+  /** Loads the inventory; returns whether the mapping changed. `plant`: plant_version, when the caller read it first. */
+  async load(pool: pg.Pool, plant?: string): Promise<boolean> {
+    // Read before the rows: a change committed in between moves it again, and the next refresh loads once more.
+    const plantRead = plant ?? (await readPlantVersion(pool));
+    // In id order, so that the digest depends on the content, not on where updates left the rows in the table.
     const [gpus, hosts, nodes, units, racks, sites] = await Promise.all([
       pool.query<{ id: number; uuid: string; index: number; device_id: number; rack_id: number | null; site_id: number | null }>(
         `SELECT a.id, a.uuid, a.index, a.device_id, d.rack_id, h.site_id
            FROM accelerators a JOIN devices d ON d.id = a.device_id
-           LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id`,
+           LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id ORDER BY a.id`,
       ),
       pool.query<{ id: number; name: string; hostname: string | null; bmc_address: string | null; rack_id: number | null; site_id: number | null }>(
         `SELECT d.id, d.name, d.hostname, d.bmc_address, d.rack_id, h.site_id
-           FROM devices d LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id`,
+           FROM devices d LEFT JOIN racks r ON r.id = d.rack_id LEFT JOIN halls h ON h.id = r.hall_id ORDER BY d.id`,
       ),
-      pool.query<{ id: number; name: string; site_id: number; rack_id: number | null }>('SELECT id, name, site_id, rack_id FROM power_nodes'),
-      pool.query<{ id: number; name: string; site_id: number }>('SELECT id, name, site_id FROM cooling_units'),
+      pool.query<{ id: number; name: string; site_id: number; rack_id: number | null }>('SELECT id, name, site_id, rack_id FROM power_nodes ORDER BY id'),
+      pool.query<{ id: number; name: string; site_id: number }>('SELECT id, name, site_id FROM cooling_units ORDER BY id'),
       pool.query<{ id: number; name: string; site_id: number; zone_id: number | null }>(
-        'SELECT r.id, r.name, h.site_id, coalesce(r.security_zone_id, h.security_zone_id) AS zone_id FROM racks r JOIN halls h ON h.id = r.hall_id',
+        'SELECT r.id, r.name, h.site_id, coalesce(r.security_zone_id, h.security_zone_id) AS zone_id FROM racks r JOIN halls h ON h.id = r.hall_id ORDER BY r.id',
       ),
-      pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites'),
+      pool.query<{ id: number; slug: string }>('SELECT id, slug FROM sites ORDER BY id'),
     ]);
     this.gpus = new Map(gpus.rows.map((g) => [g.uuid.toLowerCase(), { id: g.id, deviceId: g.device_id, rackId: g.rack_id, siteId: g.site_id }]));
     this.gpusByHost = new Map();
@@ -116,9 +138,15 @@ export class InventoryMapper {
     for (const r of racks.rows) addNamed(this.racks, r.name, { id: r.id, siteId: r.site_id, rackId: r.id });
     this.rackZones = new Map(racks.rows.map((r) => [r.id, r.zone_id]));
     this.sitesBySlug = new Map(sites.rows.map((s) => [s.slug.toLowerCase(), s.id]));
-    const version = [gpus.rowCount, hosts.rowCount, nodes.rowCount, units.rowCount, racks.rowCount, sites.rowCount, gpus.rows.at(-1)?.id, hosts.rows.at(-1)?.id].join(':');
+    const digest = createHash('sha256');
+    for (const rows of [gpus.rows, hosts.rows, nodes.rows, units.rows, racks.rows, sites.rows]) {
+      for (const row of rows) digest.update(JSON.stringify(Object.values(row)));
+      digest.update('\n');
+    }
+    const version = digest.digest('base64url');
     const changed = version !== this.version;
     this.version = version;
+    this.plantVersion = plantRead; // only once loaded: a failed load is tried again by the next refresh
     return changed;
   }
 

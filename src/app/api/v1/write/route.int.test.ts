@@ -95,6 +95,19 @@ describe('POST /api/v1/write', () => {
     ]);
   });
 
+  it('maps a GPU whose UUID changed after its pipeline started (a web-only process has no mapping worker)', async () => {
+    const gpu = (await database.pool.query<{ id: number }>(`SELECT a.id FROM accelerators a JOIN devices d ON d.id = a.device_id WHERE d.name = 'a1-01-gpu2' AND a.index = 0`)).rows[0]!;
+    const replaced = 'GPU-0badc0de-0000-4000-8000-000000000001';
+    await database.pool.query('UPDATE accelerators SET uuid = $2 WHERE id = $1', [gpu.id, replaced]);
+    const body = encodeWriteRequest([{ labels: { __name__: 'DCGM_FI_DEV_POWER_USAGE', gpu: '0', UUID: replaced, Hostname: 'a1-01-gpu2' }, samples: [[455.5, Date.now() - 200]] }]);
+    expect((await write(body, tokens.operator)).status).toBe(204);
+    const series = await database.pool.query<{ entity_kind: string; accelerator_id: number | null }>(
+      `SELECT entity_kind, accelerator_id FROM telemetry_series WHERE metric = 'gpu_power_w' AND gpu_uuid = $1`,
+      [replaced],
+    );
+    expect(series.rows).toEqual([{ entity_kind: 'gpu', accelerator_id: gpu.id }]);
+  });
+
   describe('size limits (PLENUM_REMOTE_WRITE_MAX_BYTES = 64 KiB)', () => {
     const previous = process.env.PLENUM_REMOTE_WRITE_MAX_BYTES;
     beforeAll(() => {

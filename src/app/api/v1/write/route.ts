@@ -20,6 +20,9 @@ import { maintainPartitions } from '@/server/services/telemetry/partitions';
 
 export const dynamic = 'force-dynamic';
 
+/** The pipeline this route made itself, in a process without the telemetry workers (a web-only instance). */
+let ownPipeline: IngestPipeline | undefined;
+
 async function pipeline(): Promise<IngestPipeline> {
   const existing = getProcessIngest();
   if (existing) return existing;
@@ -31,6 +34,7 @@ async function pipeline(): Promise<IngestPipeline> {
   await ingest.loadInventory();
   ingest.startFlushLoop(settings.flushIntervalMs);
   setProcessIngest(ingest);
+  ownPipeline = ingest;
   return ingest;
 }
 
@@ -67,6 +71,9 @@ export async function POST(request: Request): Promise<Response> {
   }
   const ingest = await pipeline();
   try {
+    // No mapping worker runs beside a pipeline of the route's own: it follows plant changes itself (one row read while
+    // the plant is unchanged), so a GPU added or renamed since maps to its inventory row.
+    if (ingest === ownPipeline) await ingest.refreshInventory();
     await ingest.writeRawNow(samples, { targetId: null, dropped, familyUnits, zones: scopedZones(caller) });
   } catch (error) {
     console.error(`[plenum] remote-write could not be stored: ${(error as { code?: string }).code ?? ''} ${(error as Error).message?.split('\n')[0] ?? ''}`);

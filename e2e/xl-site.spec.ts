@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 
 /**
  * The xl site (PLENUM_SEED=xl: 100,800 GPUs in five halls) opens in Chromium: the overview, the largest hall's floor
- * plan and the thermal heatmap. Its own `npm start` (own data folder and port, the build the suite's server made),
+ * plan, the thermal heatmap and the topology. Its own `npm start` (own data folder and port, the build the suite's server made),
  * without the simulator: CI time goes to seeding and the pages, not to 12,600 scrape targets.
  *
  * Driven from the keyboard, as an operator may: a mouse click first waits for its target to hold still over two
@@ -24,7 +24,8 @@ test.use({ storageState: { cookies: [], origins: [] }, baseURL: origin });
 /** The xl server of the running test, stopped (and its output printed when the test failed) after it. */
 let server: { child: ChildProcess; exited: Promise<unknown>; dataDir: string; log: string } | undefined;
 
-// In a hook rather than a `finally`: a test that times out is torn down without finishing its own code.
+// In a hook rather than a `finally`: a test that times out is torn down without finishing its own code. (`page` is
+// named only because a hook must destructure its fixtures.)
 test.afterEach(async ({ page: _page }, testInfo) => {
   if (!server) return;
   const { child, exited, dataDir, log } = server;

@@ -104,7 +104,11 @@ describe('AMD partitions (DB-backed)', () => {
     });
     expect(Object.keys(await fieldErrors(api.devices.setPartitionMode({ id: cpxNodeId, computePartition: 'TPX' as 'CPX', memoryPartition: 'NPS1' })))).toEqual(['computePartition']);
 
+    const plantVersion = async () => Number((await database.db.execute<{ version: string }>(sql`SELECT version FROM plant_version`)).rows[0]!.version);
+    const plantBefore = await plantVersion();
     const set = await api.devices.setPartitionMode({ id: cpxNodeId, computePartition: 'QPX', memoryPartition: 'NPS1' });
+    // The mode is plant (migration 0044): what is derived from the plant, the simulated world included, follows it.
+    expect(await plantVersion()).toBeGreaterThan(plantBefore);
     expect(set).toEqual({ deviceId: cpxNodeId, name: cpxName, computePartition: 'QPX', memoryPartition: 'NPS1', gpus: 8, partitions: 32, memoryGibPerPartition: 48 });
     const state = await loadClusterState(database.db);
     const node = state.snapshot.nodes.find((n) => n.name === cpxName)!;

@@ -1,6 +1,8 @@
 /**
  * The telemetry mapping worker's tick (every 30 s on every instance that scrapes): a full inventory load of the
- * mapper against a refresh that finds plant_version unchanged and loads nothing (InventoryMapper.refresh). Per tick:
+ * mapper against a refresh that finds plant_version unchanged and loads nothing (InventoryMapper.refresh); and the
+ * simulated world's inventory read (SimulatorHost.refreshInventory: loadSimInventory and its JSON), which its worker
+ * makes on a plant change and every PLENUM_SIM_INVENTORY_REFRESH_MS as a backstop. Per tick:
  * Node CPU, PostgreSQL CPU (every process of the throwaway server) and wall time, the wall time being how long the
  * tick holds the event loop in its synchronous part at most (it is the whole tick here: nothing else runs).
  *
@@ -12,6 +14,7 @@ import { createDb } from '../../src/server/db/client';
 import { runMigrations } from '../../src/server/db/migrate';
 import { seedIfEmpty } from '../../src/server/db/seed';
 import { IngestPipeline } from '../../src/server/services/telemetry/ingest';
+import { loadSimInventory } from '../../src/server/services/telemetry/sim-inventory';
 import { arg, machine, nodeCpuSeconds, pct, postgresCpuSeconds, r3, throwawayPostgres } from './common';
 
 const seed = arg('seed', 'demo') as 'demo' | 'large' | 'xl';
@@ -51,7 +54,8 @@ async function main() {
       : await measure(server.pgData, async () => {
           if (await ingest.refreshInventory()) throw new Error('the plant changed during the bench');
         });
-    console.log(JSON.stringify({ bench: 'inventory-refresh', seed, accelerators, reps, load, refreshUnchanged: refresh, machine: started, machineAtEnd: machine() }, null, 1));
+    const simulatorInventory = await measure(server.pgData, async () => JSON.stringify(await loadSimInventory(pool)));
+    console.log(JSON.stringify({ bench: 'inventory-refresh', seed, accelerators, reps, load, refreshUnchanged: refresh, simulatorInventory, machine: started, machineAtEnd: machine() }, null, 1));
   } finally {
     await pool.end();
     await server.stop();

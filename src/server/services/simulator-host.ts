@@ -54,7 +54,7 @@ export type SimulatorOptions = {
   /** Host name other instances reach it by (PLENUM_SIM_ADVERTISE_HOST; default: the listen address, or this host's name for 0.0.0.0). */
   advertiseHost?: string;
   scrapeIntervalMs: number;
-  /** How often the inventory is re-read and applied. */
+  /** How often the inventory is re-read and applied whatever plant_version says (a backstop). */
   inventoryRefreshMs: number;
 };
 
@@ -75,7 +75,7 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined> 
     host: env.PLENUM_SIM_HOST || '127.0.0.1',
     advertiseHost: env.PLENUM_SIM_ADVERTISE_HOST || undefined,
     scrapeIntervalMs: n('PLENUM_SCRAPE_INTERVAL_MS', defaultScrapeIntervalMs(env.PLENUM_SEED)),
-    inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 60_000),
+    inventoryRefreshMs: n('PLENUM_SIM_INVENTORY_REFRESH_MS', 600_000),
   };
 }
 
@@ -523,8 +523,9 @@ export function simulatorWorker(current: () => SimulatorHost | undefined): Worke
     tick: async () => {
       const host = current();
       if (!host) return 'standby: another instance runs the simulated world';
-      // At once after a plant change (an inventory import brings its hosts' telemetry within a tick), and every
-      // inventoryRefreshMs as a backstop (GPU changes bump plant_version too since migration 0027).
+      // At once after a plant change (an inventory import brings its hosts' telemetry within a tick; every table the
+      // inventory reads bumps plant_version, GPU partition modes too since migration 0044), and every
+      // inventoryRefreshMs as a backstop against changes made around the triggers.
       if ((await host.plantChanged()) || Date.now() - lastRefreshMs >= host.options.inventoryRefreshMs) {
         lastRefreshMs = Date.now();
         await host.refreshInventory();

@@ -87,8 +87,8 @@ export class InventoryMapper {
 
   /**
    * Loads the inventory again only when the plant changed since the last load: plant_version moves with every table
-   * read here (statement triggers). At 100,800 GPUs a load costs about 0.7 s of Node CPU, mostly on the main thread,
-   * and 0.15 s of PostgreSQL, and the mapping worker asks every 30 s (docs/BENCHMARKS.md). Returns whether the mapping
+   * read here (statement triggers). At 100,800 GPUs a load costs about 0.75 s of Node CPU, mostly on the main thread,
+   * and 0.2 s of PostgreSQL, and the mapping worker asks every 30 s (docs/BENCHMARKS.md). Returns whether the mapping
    * changed.
    */
   async refresh(pool: pg.Pool): Promise<boolean> {
